@@ -1,0 +1,29 @@
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+
+#include "gb_cli.h"
+#include "gb_opts.h"
+#include "gb_version.h"
+
+static const gb_cmd_spec spec = {
+    .name = "version",
+    .usage = "",
+    .summary = "Print gamebench's version and the versions of the libraries it runs with.",
+    .opts = (const gb_opt[]){{0}},
+};
+
+int gb_cmd_version(int argc, char **argv) {
+  gb_opts_result res;
+  gb_err err = {0};
+  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
+    return gb_cli_fail(&err);
+  if (res.help) {
+    gb_opts_print_help(&spec, stdout);
+    return 0;
+  }
+  printf("gamebench %s (%s)\n", GB_VERSION, GB_GIT_DESCRIBE);
+  printf("librdkafka %s\n", rd_kafka_version_str());
+  printf("jemalloc %s\n", gb_version_jemalloc());
+  printf("compiler %s\n", GB_COMPILER);
+  return 0;
+}

@@ -1,0 +1,10 @@
+/* The micro-benchmarks behind `gamebench bench NAME`. Each takes its own argv (argv[0] is the
+ * benchmark name), prints a table to stdout, and returns the exit status. */
+#ifndef GB_BENCHES_H
+#define GB_BENCHES_H
+
+int gb_bench_json(int argc, char **argv);      /* JSON parsers side by side on one event */
+int gb_bench_histogram(int argc, char **argv); /* ns per recorded sample */
+int gb_bench_matcher(int argc, char **argv);   /* scan vs index over 1k..1M definitions */
+
+#endif

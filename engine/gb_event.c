@@ -1,0 +1,34 @@
+#include "gb_event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[GB_EV__COUNT] = {
+#define GB_X_NAME(c, n) [c] = n,
+    GB_EVENT_TYPES(GB_X_NAME)
+#undef GB_X_NAME
+};
+
+const char *gb_event_type_name(gb_event_type type) {
+  if ((unsigned)type >= GB_EV__COUNT)
+    return "unknown";
+  return type_names[type];
+}
+
+int gb_event_type_parse(const char *name, size_t len, gb_event_type *out) {
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    if (strlen(type_names[t]) == len && memcmp(type_names[t], name, len) == 0) {
+      *out = (gb_event_type)t;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+void gb_event_init(gb_event *ev) { memset(ev, 0, sizeof *ev); }
+
+void gb_event_dispose(gb_event *ev) {
+  if (ev->type == GB_EV_CHALLENGE_UPSERT)
+    free(ev->u.control.definition);
+  gb_event_init(ev);
+}

@@ -1,0 +1,42 @@
+/* Helpers shared by the Criterion suites: temporary directories, files, and running the
+ * gamebench executable (GB_GAMEBENCH_EXE) with its exit status and output captured. */
+#ifndef GB_TEST_SUPPORT_H
+#define GB_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Creates a fresh directory under $TMPDIR (or /tmp); returns a heap path (caller frees). */
+char *gbt_tmpdir(void);
+
+/* Removes a directory tree (rm -rf); used in test teardown. */
+void gbt_rmtree(const char *path);
+
+/* Joins dir and name into a heap path (caller frees). */
+char *gbt_path(const char *dir, const char *name);
+
+/* Writes text to path (creating or truncating it); aborts the test on failure. */
+void gbt_write_file(const char *path, const char *text);
+
+/* Reads a whole file into a NUL-terminated heap buffer (caller frees); NULL if unreadable. */
+char *gbt_read_file(const char *path, size_t *len);
+
+bool gbt_exists(const char *path);
+
+/* Result of running a command: exit status (or 128+signal) and captured output (heap). */
+typedef struct gbt_proc {
+  int status;
+  char *out;
+  char *err;
+} gbt_proc;
+
+/* Runs `GB_GAMEBENCH_EXE ARGS` through /bin/sh -c (ARGS is printf-formatted, shell syntax)
+ * with stdin from /dev/null, waiting for it to exit. */
+gbt_proc gbt_gamebench(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Runs an arbitrary shell command line the same way. */
+gbt_proc gbt_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void gbt_proc_free(gbt_proc *p);
+
+#endif
