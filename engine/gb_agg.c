@@ -1,0 +1,189 @@
+#include "gb_agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The preferred game is the most played one. Exact counts for every game would cost 64 counters
+ * per player; a Misra-Gries summary of 4 entries finds any game played in more than 1/5 of a
+ * player's games (and a preference is far stronger than that) in 12 bytes. */
+enum { HEAVY_HITTERS = 4 };
+
+typedef struct player_counts {
+  uint8_t game[HEAVY_HITTERS];
+  uint16_t count[HEAVY_HITTERS]; /* 0 = free entry */
+} player_counts;
+
+struct gb_agg {
+  gb_agg_game games[GB_AGG_GAMES_MAX];
+  size_t n_games;
+  uint64_t other_games; /* game_end events beyond the table */
+  uint64_t type_counts[GB_EV__COUNT];
+  gb_agg_player *players;
+  player_counts *counts;
+  size_t cap;
+};
+
+int gb_agg_new(gb_agg **out, gb_err *err) {
+  gb_agg *a = calloc(1, sizeof *a);
+  if (!a)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the aggregator");
+  *out = a;
+  return 0;
+}
+
+void gb_agg_free(gb_agg *a) {
+  if (!a)
+    return;
+  free(a->players);
+  free(a->counts);
+  free(a);
+}
+
+static int ensure_slot(gb_agg *a, uint32_t slot) {
+  if (slot < a->cap)
+    return 0;
+  size_t cap = a->cap ? a->cap : 1024;
+  while (cap <= slot)
+    cap *= 2;
+  gb_agg_player *players = realloc(a->players, cap * sizeof *players);
+  if (!players)
+    return -1;
+  a->players = players;
+  player_counts *counts = realloc(a->counts, cap * sizeof *counts);
+  if (!counts)
+    return -1;
+  a->counts = counts;
+  for (size_t i = a->cap; i < cap; i++) {
+    a->players[i] = (gb_agg_player){.first_seen_ts = -1, .preferred_game = -1};
+    memset(&a->counts[i], 0, sizeof a->counts[i]);
+  }
+  a->cap = cap;
+  return 0;
+}
+
+/* Index of the game named name, adding it when new; -1 when the table is full. */
+static int game_index(gb_agg *a, const char *name) {
+  for (size_t i = 0; i < a->n_games; i++)
+    if (strcmp(a->games[i].name, name) == 0)
+      return (int)i;
+  if (a->n_games == GB_AGG_GAMES_MAX)
+    return -1;
+  gb_agg_game *g = &a->games[a->n_games];
+  memset(g, 0, sizeof *g);
+  memcpy(g->name, name, strlen(name) + 1);
+  return (int)a->n_games++;
+}
+
+/* Misra-Gries update; returns the entry index holding game, or -1 when it was not admitted. */
+static int count_game(player_counts *c, int game) {
+  int free_entry = -1;
+  for (int i = 0; i < HEAVY_HITTERS; i++) {
+    if (c->count[i] && c->game[i] == game) {
+      if (c->count[i] < UINT16_MAX)
+        c->count[i]++;
+      return i;
+    }
+    if (!c->count[i] && free_entry < 0)
+      free_entry = i;
+  }
+  if (free_entry >= 0) {
+    c->game[free_entry] = (uint8_t)game;
+    c->count[free_entry] = 1;
+    return free_entry;
+  }
+  for (int i = 0; i < HEAVY_HITTERS; i++)
+    c->count[i]--;
+  return -1;
+}
+
+static void note_game_played(gb_agg *a, uint32_t slot, int game) {
+  player_counts *c = &a->counts[slot];
+  count_game(c, game);
+  int best = -1;
+  for (int i = 0; i < HEAVY_HITTERS; i++)
+    if (c->count[i] && (best < 0 || c->count[i] > c->count[best]))
+      best = i;
+  a->players[slot].preferred_game = best < 0 ? -1 : (int16_t)c->game[best];
+}
+
+static void fold_game(gb_agg *a, uint32_t slot, const gb_event *ev) {
+  const gb_ev_game *g = &ev->u.game;
+  gb_agg_player *p = &a->players[slot];
+  p->level = g->level;
+  p->coin_balance = g->coin_balance;
+  int gi = game_index(a, g->game);
+  if (gi < 0) {
+    a->other_games += ev->type == GB_EV_GAME_END;
+    return;
+  }
+  gb_agg_game *game = &a->games[gi];
+  if (ev->type == GB_EV_GAME_START) {
+    game->games_started++;
+    return;
+  }
+  game->games_ended++;
+  game->wins += g->won;
+  game->bets_total += g->bet;
+  game->coins_delta_total += g->coins_delta;
+  note_game_played(a, slot, gi);
+}
+
+int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev) {
+  if (ensure_slot(a, slot) != 0)
+    return -1;
+  if ((unsigned)ev->type < GB_EV__COUNT)
+    a->type_counts[ev->type]++;
+  gb_agg_player *p = &a->players[slot];
+  if (p->first_seen_ts < 0)
+    p->first_seen_ts = ev->ts;
+  switch (ev->type) {
+  case GB_EV_GAME_START:
+  case GB_EV_GAME_END:
+    fold_game(a, slot, ev);
+    break;
+  case GB_EV_LEVEL_UP:
+    p->level = ev->u.level;
+    break;
+  case GB_EV_BANKRUPT_RELIEF:
+    p->coin_balance = ev->u.relief.coin_balance;
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot) { return &a->players[slot]; }
+
+const char *gb_agg_game_name(const gb_agg *a, int index) {
+  return (index >= 0 && (size_t)index < a->n_games) ? a->games[index].name : NULL;
+}
+
+uint64_t gb_agg_type_count(const gb_agg *a, gb_event_type type) {
+  return (unsigned)type < GB_EV__COUNT ? a->type_counts[type] : 0;
+}
+
+int gb_agg_merge(gb_agg *dst, const gb_agg *src, gb_err *err) {
+  for (int t = 0; t < GB_EV__COUNT; t++)
+    dst->type_counts[t] += src->type_counts[t];
+  dst->other_games += src->other_games;
+  for (size_t i = 0; i < src->n_games; i++) {
+    const gb_agg_game *s = &src->games[i];
+    int gi = game_index(dst, s->name);
+    if (gi < 0)
+      return gb_err_set(err, GB_ERR_RUNTIME, "aggregator merge: more than %d games",
+                        GB_AGG_GAMES_MAX);
+    gb_agg_game *d = &dst->games[gi];
+    d->games_started += s->games_started;
+    d->games_ended += s->games_ended;
+    d->wins += s->wins;
+    d->bets_total += s->bets_total;
+    d->coins_delta_total += s->coins_delta_total;
+  }
+  return 0;
+}
+
+const gb_agg_game *gb_agg_games(const gb_agg *a, size_t *n) {
+  *n = a->n_games;
+  return a->games;
+}

@@ -1,0 +1,56 @@
+/* gb_agg: the stats aggregator of one engine shard.
+ *
+ * It keeps per-game counters (games, wins, bets, coin flow) and per-event-type counts for the
+ * run's aggregates, and the per-player features the matcher's eligibility predicates and the
+ * recommender read: level, coin balance, preferred game (most played), first-seen time.
+ * Player state is indexed by slot (see gb_idmap). Shards are merged at the end in shard order. */
+#ifndef GB_AGG_H
+#define GB_AGG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gb_err.h"
+#include "gb_event.h"
+
+enum { GB_AGG_GAMES_MAX = 64 /* distinct game names tracked; more are counted as "other" */ };
+
+typedef struct gb_agg gb_agg;
+
+typedef struct gb_agg_game {
+  char name[GB_GAME_MAX + 1];
+  uint64_t games_started, games_ended, wins;
+  int64_t bets_total;        /* coins staked, summed over game_end */
+  int64_t coins_delta_total; /* net coins won by players (negative: the house's rake and luck) */
+} gb_agg_game;
+
+typedef struct gb_agg_player {
+  int32_t level;
+  int64_t coin_balance;
+  int64_t first_seen_ts;  /* sim ms of the first event seen */
+  int16_t preferred_game; /* index into the game table, -1 when none yet */
+} gb_agg_player;
+
+int gb_agg_new(gb_agg **out, gb_err *err);
+void gb_agg_free(gb_agg *a);
+
+/* Folds ev into the counters and into the state of the player at slot. Allocation happens only
+ * when a new slot or game appears. Returns -1 only when out of memory. */
+int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev);
+
+/* The player's features (slot must have been updated at least once). */
+const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot);
+
+/* Name of game index i (as in gb_agg_player.preferred_game). */
+const char *gb_agg_game_name(const gb_agg *a, int index);
+
+/* Events counted per type. */
+uint64_t gb_agg_type_count(const gb_agg *a, gb_event_type type);
+
+/* Adds src's game and type counters into dst (player state is not merged: it is per shard). */
+int gb_agg_merge(gb_agg *dst, const gb_agg *src, gb_err *err);
+
+/* Games in the table, in first-seen order; *n set to the count. */
+const gb_agg_game *gb_agg_games(const gb_agg *a, size_t *n);
+
+#endif

@@ -1,0 +1,30 @@
+/* gb_idmap: maps 64-bit ids (player ids) to dense slots 0, 1, 2, … in first-seen order, so that
+ * per-player state lives in plain arrays indexed by slot. Open addressing with linear probing;
+ * grows by doubling (amortised O(1), allocation only on growth). Not thread-safe: one per shard. */
+#ifndef GB_IDMAP_H
+#define GB_IDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_err.h"
+
+typedef struct gb_idmap gb_idmap;
+
+int gb_idmap_new(size_t expected, gb_idmap **out, gb_err *err);
+void gb_idmap_free(gb_idmap *m);
+
+/* Slot of id, assigning the next free slot when id is new (*is_new set accordingly).
+ * Returns UINT32_MAX only when out of memory. */
+uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new);
+
+/* Slot of id, or UINT32_MAX when id has none. */
+uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id);
+
+/* Number of slots assigned (ids seen). */
+size_t gb_idmap_count(const gb_idmap *m);
+
+/* The id that owns slot (slot < count). */
+uint64_t gb_idmap_id_at(const gb_idmap *m, uint32_t slot);
+
+#endif

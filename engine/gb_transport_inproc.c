@@ -1,0 +1,139 @@
+/* In-process transport: n_producers x n_shards event rings and n_shards x n_producers reply
+ * rings, each single-producer single-consumer. */
+#include <stdlib.h>
+
+#include "gb_queue.h"
+#include "gb_rng.h"
+#include "gb_transport.h"
+
+struct gb_transport {
+  gb_transport_config cfg;
+  gb_queue **events;     /* [producer * n_shards + shard] */
+  gb_queue **replies;    /* [shard * n_producers + producer] */
+  size_t *next_producer; /* per shard: round-robin start, so no producer starves */
+};
+
+static gb_queue **event_ring(gb_transport *t, unsigned producer, unsigned shard) {
+  return &t->events[(size_t)producer * t->cfg.n_shards + shard];
+}
+
+static gb_queue **reply_ring(gb_transport *t, unsigned shard, unsigned producer) {
+  return &t->replies[(size_t)shard * t->cfg.n_producers + producer];
+}
+
+int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, gb_err *err) {
+  if (cfg->n_producers == 0 || cfg->n_shards == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "transport needs at least one producer and one shard");
+  gb_transport *t = calloc(1, sizeof *t);
+  size_t n = (size_t)cfg->n_producers * cfg->n_shards;
+  if (t) {
+    t->events = calloc(n, sizeof *t->events);
+    t->replies = calloc(n, sizeof *t->replies);
+    t->next_producer = calloc(cfg->n_shards, sizeof *t->next_producer);
+  }
+  if (!t || !t->events || !t->replies || !t->next_producer) {
+    gb_transport_free(t);
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the in-process transport");
+  }
+  t->cfg = *cfg;
+  for (size_t i = 0; i < n; i++) {
+    if (gb_queue_new(cfg->queue_bytes, &t->events[i], err) != 0 ||
+        gb_queue_new(cfg->queue_bytes, &t->replies[i], err) != 0) {
+      gb_transport_free(t);
+      return -1;
+    }
+  }
+  *out = t;
+  return 0;
+}
+
+void gb_transport_free(gb_transport *t) {
+  if (!t)
+    return;
+  size_t n = (size_t)t->cfg.n_producers * t->cfg.n_shards;
+  for (size_t i = 0; t->events && i < n; i++)
+    gb_queue_free(t->events[i]);
+  for (size_t i = 0; t->replies && i < n; i++)
+    gb_queue_free(t->replies[i]);
+  free(t->events);
+  free(t->replies);
+  free(t->next_producer);
+  free(t);
+}
+
+unsigned gb_transport_shard_of(const gb_transport *t, uint64_t player_id) {
+  /* A fixed salt so that shard and producer assignments are independent of each other. */
+  return (unsigned)(gb_hash3(0x5368617264ULL /* "Shard" */, player_id, 0) % t->cfg.n_shards);
+}
+
+unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id) {
+  return (unsigned)(player_id % t->cfg.n_producers);
+}
+
+size_t gb_transport_max_message(const gb_transport *t) {
+  return gb_queue_max_message(t->events[0]);
+}
+
+void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
+                       size_t len) {
+  gb_queue_push(*event_ring(t, producer, gb_transport_shard_of(t, player_id)), msg, len);
+}
+
+void gb_transport_producer_done(gb_transport *t, unsigned producer) {
+  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+    gb_queue_close(*event_ring(t, producer, s));
+}
+
+static size_t drain(gb_queue *q, size_t max, gb_transport_msg_fn fn, void *ctx) {
+  size_t n = 0;
+  const void *msg;
+  size_t len;
+  while (n < max && (len = gb_queue_peek(q, &msg)) != 0) {
+    fn(ctx, msg, len);
+    gb_queue_release(q);
+    n++;
+  }
+  return n;
+}
+
+size_t gb_transport_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn,
+                                 void *ctx) {
+  size_t n = 0;
+  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+    n += drain(*reply_ring(t, s, producer), SIZE_MAX, fn, ctx);
+  return n;
+}
+
+size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                            void *ctx, bool *finished) {
+  size_t n = 0;
+  unsigned np = t->cfg.n_producers;
+  bool all_finished = true;
+  for (unsigned i = 0; i < np && n < max; i++) {
+    unsigned p = (unsigned)((t->next_producer[shard] + i) % np);
+    gb_queue *q = *event_ring(t, p, shard);
+    n += drain(q, max - n, fn, ctx);
+    if (!gb_queue_is_finished(q))
+      all_finished = false;
+  }
+  t->next_producer[shard] = (t->next_producer[shard] + 1) % np;
+  *finished = all_finished && n < max;
+  return n;
+}
+
+void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                        size_t len) {
+  gb_queue_push(*reply_ring(t, shard, gb_transport_producer_of(t, player_id)), msg, len);
+}
+
+void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
+  *out = (gb_transport_stats){0};
+  size_t n = (size_t)t->cfg.n_producers * t->cfg.n_shards;
+  for (size_t i = 0; i < n; i++) {
+    out->sent += gb_queue_pushed(t->events[i]);
+    out->received += gb_queue_popped(t->events[i]);
+    out->full_waits += gb_queue_full_waits(t->events[i]);
+    out->replies_sent += gb_queue_pushed(t->replies[i]);
+    out->replies_received += gb_queue_popped(t->replies[i]);
+  }
+}

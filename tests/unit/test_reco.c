@@ -1,0 +1,101 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "gb_reco.h"
+
+static gb_reco *make(gb_reco_algo a1, double w1, gb_reco_algo a2, double w2) {
+  gb_reco_arm arms[2] = {{"first", a1, w1}, {"second", a2, w2}};
+  gb_reco *r = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_reco_new(arms, 2, 42, &r, &err), 0, "%s", err.msg);
+  return r;
+}
+
+static const uint32_t eligible[3] = {2, 5, 7};
+static const int64_t ttls[3] = {600, 1200, 1800};
+
+Test(reco, rejects_bad_arms) {
+  gb_reco_arm arms[1] = {{"x", GB_RECO_RANDOM, 0}};
+  gb_reco *r = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_reco_new(arms, 1, 1, &r, &err), -1);
+  cr_assert(strstr(err.msg, "arm 'x' has weight 0"), "%s", err.msg);
+  gb_reco_algo a;
+  cr_assert_eq(gb_reco_algo_parse("bandit9", &a), -1);
+  cr_assert_eq(gb_reco_algo_parse("random", &a), 0);
+  cr_assert_eq(a, GB_RECO_RANDOM);
+}
+
+Test(reco, arms_split_players_by_weight_and_stably) {
+  gb_reco *r = make(GB_RECO_RANDOM, 3, GB_RECO_NONE, 1);
+  int first = 0;
+  for (uint64_t p = 0; p < 40000; p++)
+    first += gb_reco_arm_of(r, p) == 0;
+  cr_assert(first > 29400 && first < 30600, "3:1 split gave %d of 40000", first);
+  cr_assert_eq(gb_reco_arm_of(r, 77), gb_reco_arm_of(r, 77));
+  gb_reco_free(r);
+}
+
+Test(reco, random_choice_is_deterministic_with_propensity) {
+  gb_reco *a = make(GB_RECO_RANDOM, 1, GB_RECO_RANDOM, 1);
+  gb_reco *b = make(GB_RECO_RANDOM, 1, GB_RECO_RANDOM, 1);
+  int seen[3] = {0};
+  for (uint64_t d = 1; d <= 3000; d++) {
+    gb_decision da = {0}, db = {0};
+    gb_reco_decide(a, 0, d, 9, 1000, eligible, ttls, 3, &da);
+    gb_reco_decide(b, 0, d, 9, 1000, eligible, ttls, 3, &db);
+    cr_assert_eq(da.chosen, db.chosen);
+    cr_assert_eq(da.reason, GB_DECIDED);
+    cr_assert_float_eq(da.propensity, 1.0 / 3, 1e-12);
+    cr_assert_eq(da.n_candidates, 3);
+    cr_assert_eq(da.prop_id, d);
+    seen[da.chosen == 2 ? 0 : da.chosen == 5 ? 1 : 2]++;
+    /* end the ongoing prop so that the next decision chooses again */
+    gb_reco_prop_ended(a, 0, d);
+    gb_reco_prop_ended(b, 0, d);
+  }
+  for (int i = 0; i < 3; i++)
+    cr_assert(seen[i] > 850, "candidate %d chosen %d of 3000", i, seen[i]);
+  gb_reco_free(a);
+  gb_reco_free(b);
+}
+
+Test(reco, no_new_prop_while_one_is_ongoing) {
+  gb_reco *r = make(GB_RECO_RANDOM, 1, GB_RECO_RANDOM, 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_neq(d.chosen, GB_NO_PROP);
+  int64_t deadline = d.ttl_s * 1000;
+  gb_reco_decide(r, 3, 101, 9, deadline, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_SUPPRESSED);
+  cr_assert_eq(d.chosen, GB_NO_PROP);
+  /* using the prop restarts the deadline from the use */
+  gb_event used;
+  gb_event_init(&used);
+  used.type = GB_EV_PROP_USED;
+  used.ts = deadline;
+  used.u.prop.prop_id = 100;
+  gb_reco_feedback(r, 3, &used);
+  cr_assert(gb_reco_has_ongoing(r, 3, 2 * deadline));
+  cr_assert(!gb_reco_has_ongoing(r, 3, 2 * deadline + 1));
+  /* discarding ends it */
+  used.type = GB_EV_PROP_DISCARDED;
+  gb_reco_feedback(r, 3, &used);
+  cr_assert(!gb_reco_has_ongoing(r, 3, deadline));
+  gb_reco_decide(r, 3, 102, 9, deadline, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  gb_reco_free(r);
+}
+
+Test(reco, control_arm_never_sends_and_empty_candidates_are_reported) {
+  gb_reco *r = make(GB_RECO_NONE, 1, GB_RECO_NONE, 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 0, 1, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  cr_assert_eq(d.chosen, GB_NO_PROP);
+  cr_assert_float_eq(d.propensity, 1.0, 1e-12);
+  cr_assert_eq(d.n_candidates, 3);
+  gb_reco_decide(r, 0, 2, 9, 0, eligible, ttls, 0, &d);
+  cr_assert_eq(d.reason, GB_NO_CANDIDATES);
+  gb_reco_free(r);
+}
