@@ -24,13 +24,7 @@ int gb_cmd_compare(int argc, char **argv) {
                  "lands with the regression-gate issue");
 }
 
-int gb_cmd_run(int argc, char **argv) {
-  return pending(argc, argv, "Run a workload.", "lands with the foundation issue");
-}
 
-int gb_cmd_sim(int argc, char **argv) {
-  return pending(argc, argv, "Run the simulator alone.", "lands with the foundation issue");
-}
 
 int gb_cmd_match(int argc, char **argv) {
   return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");

@@ -1,0 +1,36 @@
+/* gb_run: `gamebench run` — drives a workload through the whole closed loop and writes the
+ * results directory (docs/results.md).
+ *
+ * Threads: sim.threads simulator producers and engine.threads engine shards, joined by the
+ * transport; the calling thread shows progress and waits. Results are written into
+ * "<dir>.partial" and renamed to <dir> only when every file is complete, so a failed run leaves
+ * no half-written results directory behind. */
+#ifndef GB_RUN_H
+#define GB_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_err.h"
+#include "gb_workload.h"
+
+typedef struct gb_run_options {
+  const char *out_dir; /* the results directory itself; NULL = <output.dir>/<name>-<UTC time> */
+  bool quiet;          /* no progress line, no summary on stderr */
+  bool no_report;      /* CSV and manifest only: no plots, no report.md/html */
+} gb_run_options;
+
+typedef struct gb_run_outcome {
+  char dir[4096];       /* the results directory written */
+  uint64_t events_generated, events_processed, events_lost, events_rejected;
+  bool rate_sustained;
+  bool reconciled; /* every event produced was consumed and accounted for */
+} gb_run_outcome;
+
+/* Runs the workload. Returns 0 when the results directory was written (check the outcome's
+ * verdicts), or -1 with an error (GB_ERR_INPUT: e.g. a bad catalogue; nothing left behind). */
+int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
+                   gb_err *err);
+
+#endif

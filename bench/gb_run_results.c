@@ -1,0 +1,377 @@
+#include "gb_run_results.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gb_afile.h"
+#include "gb_csv.h"
+#include "gb_jsonw.h"
+#include "gb_version.h"
+
+#include <librdkafka/rdkafka.h>
+
+enum { SPECTRUM_TICKS = 5, SPECTRUM_MAX = 512 };
+
+static const double headline_pcts[] = {50, 90, 99, 99.9};
+static const char *const headline_names[] = {"p50", "p90", "p99", "p999"};
+
+void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi) {
+  if (n == 0) {
+    *lo = *hi = NAN;
+    return;
+  }
+  const double z = 1.959963984540054; /* 97.5th percentile of the standard normal */
+  double p = (double)k / (double)n, nn = (double)n;
+  double denom = 1 + z * z / nn;
+  double centre = (p + z * z / (2 * nn)) / denom;
+  double half = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
+  *lo = fmax(0, centre - half);
+  *hi = fmin(1, centre + half);
+}
+
+static char *join(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  if (p)
+    snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols,
+                               size_t n, gb_err *err) {
+  char *path = join(dir, name);
+  if (!path) {
+    gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    return NULL;
+  }
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, n, err);
+  free(path);
+  return w;
+}
+
+/* ---- summary.csv */
+
+static void metric_u(gb_csv_writer *w, const char *name, uint64_t v, const char *unit,
+                     gb_err *err) {
+  gb_csv_cell_str(w, name, err);
+  gb_csv_cell_i64(w, (int64_t)v, err);
+  gb_csv_cell_str(w, unit, err);
+  gb_csv_end_row(w, err);
+}
+
+static void metric_d(gb_csv_writer *w, const char *name, double v, const char *unit,
+                     gb_err *err) {
+  gb_csv_cell_str(w, name, err);
+  gb_csv_cell_f64(w, v, err);
+  gb_csv_cell_str(w, unit, err);
+  gb_csv_end_row(w, err);
+}
+
+static double us(int64_t ns) { return (double)ns / 1000.0; }
+
+static void latency_metrics(gb_csv_writer *w, const gb_run_stage_hists *h, gb_err *err) {
+  for (int s = 0; s < GB_STAGE__COUNT; s++) {
+    for (int c = 0; c < 2; c++) {
+      const gb_hist *hist = h->h[s][c];
+      const char *view = c == GB_CORRECTED ? "" : "uncorrected_";
+      char name[96];
+      for (size_t i = 0; i < sizeof headline_pcts / sizeof headline_pcts[0]; i++) {
+        snprintf(name, sizeof name, "latency_%s_%s%s_us", gb_stage_name(s), view,
+                 headline_names[i]);
+        metric_d(w, name, us(gb_hist_percentile(hist, headline_pcts[i])), "us", err);
+      }
+      snprintf(name, sizeof name, "latency_%s_%smax_us", gb_stage_name(s), view);
+      metric_d(w, name, us(gb_hist_max(hist)), "us", err);
+      snprintf(name, sizeof name, "latency_%s_%scount", gb_stage_name(s), view);
+      metric_u(w, name, gb_hist_count(hist) + gb_hist_count_below(hist) + gb_hist_count_above(hist),
+               "samples", err);
+      snprintf(name, sizeof name, "latency_%s_%sout_of_range", gb_stage_name(s), view);
+      metric_u(w, name, gb_hist_count_below(hist) + gb_hist_count_above(hist), "samples", err);
+    }
+  }
+}
+
+static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
+  static const char *const cols[] = {"metric", "value", "unit"};
+  gb_csv_writer *w = open_csv(dir, "summary.csv", cols, 3, err);
+  if (!w)
+    return -1;
+  metric_u(w, "events_generated", t->events_generated, "events", err);
+  metric_u(w, "events_sent", t->events_sent, "events", err);
+  metric_u(w, "events_consumed", t->events_consumed, "events", err);
+  metric_u(w, "events_processed", t->events_processed, "events", err);
+  metric_u(w, "events_rejected", t->events_rejected, "events", err);
+  metric_u(w, "events_duplicate", t->events_duplicate, "events", err);
+  metric_u(w, "events_lost", t->events_lost, "events", err);
+  metric_u(w, "events_warmup", t->hists->warmup_samples, "events", err);
+  metric_u(w, "decisions", t->decisions, "decisions", err);
+  metric_u(w, "answers_received", t->answers_received, "decisions", err);
+  metric_u(w, "props_generated", t->props_generated, "props", err);
+  metric_u(w, "catalog_updates", t->catalog_updates, "changes", err);
+  metric_u(w, "backpressure_waits", t->backpressure_waits, "sends", err);
+  metric_d(w, "target_rate_eps", t->target_rate_eps, "events/s", err);
+  metric_d(w, "achieved_rate_eps", t->achieved_rate_eps, "events/s", err);
+  metric_u(w, "rate_sustained", t->rate_sustained, "bool", err);
+  metric_d(w, "wall_seconds", t->wall_seconds, "s", err);
+  metric_d(w, "sim_seconds", t->sim_seconds, "s", err);
+  metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, "bytes", err);
+  latency_metrics(w, t->hists, err);
+  return gb_csv_writer_close(w, err);
+}
+
+/* ---- latency.csv */
+
+static int write_latency(const char *dir, const gb_run_totals *t, gb_err *err) {
+  static const char *const cols[] = {"stage", "corrected", "percentile", "value_us",
+                                     "total_count"};
+  gb_csv_writer *w = open_csv(dir, "latency.csv", cols, 5, err);
+  if (!w)
+    return -1;
+  gb_hist_point *pts = malloc(SPECTRUM_MAX * sizeof *pts);
+  if (!pts) {
+    gb_csv_writer_discard(w);
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  }
+  for (int s = 0; s < GB_STAGE__COUNT; s++) {
+    for (int c = 0; c < 2; c++) {
+      size_t n = gb_hist_spectrum(t->hists->h[s][c], SPECTRUM_TICKS, pts, SPECTRUM_MAX);
+      for (size_t i = 0; i < n; i++) {
+        gb_csv_cell_str(w, gb_stage_name(s), err);
+        gb_csv_cell_i64(w, c == GB_CORRECTED, err);
+        gb_csv_cell_f64(w, pts[i].percentile, err);
+        gb_csv_cell_f64(w, us(pts[i].value_ns), err);
+        gb_csv_cell_i64(w, (int64_t)pts[i].total_count, err);
+        gb_csv_end_row(w, err);
+      }
+    }
+  }
+  free(pts);
+  return gb_csv_writer_close(w, err);
+}
+
+/* ---- arms.csv */
+
+static double ratio(uint64_t num, uint64_t den) { return den ? (double)num / (double)den : NAN; }
+
+static void cells_rate(gb_csv_writer *w, uint64_t k, uint64_t n, gb_err *err) {
+  double lo, hi;
+  gb_run_wilson(k, n, &lo, &hi);
+  gb_csv_cell_f64(w, ratio(k, n), err);
+  gb_csv_cell_f64(w, lo, err);
+  gb_csv_cell_f64(w, hi, err);
+}
+
+static double random_use_rate(const gb_workload *wl, const gb_sim_arm_stats *arms) {
+  for (size_t a = 0; a < wl->n_arms; a++)
+    if (strcmp(wl->arms[a].algorithm, "random") == 0)
+      return ratio(arms[a].props_used, arms[a].props_generated);
+  return NAN;
+}
+
+static void arm_row(gb_csv_writer *w, const char *name, const char *algo,
+                    const gb_sim_arm_stats *a, double random_rate, gb_err *err) {
+  gb_csv_cell_str(w, name, err);
+  gb_csv_cell_str(w, algo, err);
+  const uint64_t counts[] = {a->players, a->decisions, a->props_generated, a->props_shown,
+                             a->props_used, a->props_discarded, a->props_expired,
+                             a->props_completed};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+    gb_csv_cell_i64(w, (int64_t)counts[i], err);
+  cells_rate(w, a->props_used, a->props_generated, err);
+  cells_rate(w, a->props_used, a->props_shown, err);
+  double use_rate = ratio(a->props_used, a->props_generated);
+  gb_csv_cell_f64(w, random_rate > 0 ? use_rate / random_rate - 1 : NAN, err);
+  gb_csv_cell_f64(w, a->scored ? (double)a->expected_e9 / 1e9 / (double)a->scored : NAN, err);
+  gb_csv_cell_f64(w, a->scored ? (double)a->oracle_e9 / 1e9 / (double)a->scored : NAN, err);
+  gb_csv_cell_f64(w,
+                  a->scored ? ((double)a->oracle_e9 - (double)a->expected_e9) / 1e9 /
+                                  (double)a->scored
+                            : NAN,
+                  err);
+  gb_csv_end_row(w, err);
+}
+
+static void oracle_row(gb_csv_writer *w, const gb_workload *wl, const gb_sim_arm_stats *arms,
+                       gb_err *err) {
+  uint64_t players = 0, scored = 0, oracle = 0;
+  for (size_t a = 0; a < wl->n_arms; a++) {
+    players += arms[a].players;
+    scored += arms[a].scored;
+    oracle += arms[a].oracle_e9;
+  }
+  gb_csv_cell_str(w, "oracle", err);
+  gb_csv_cell_str(w, "oracle", err);
+  gb_csv_cell_i64(w, (int64_t)players, err);
+  gb_csv_cell_i64(w, (int64_t)scored, err);
+  for (int i = 0; i < 6 + 3 + 3 + 1; i++) /* counts, use rate + CI, CTR + CI, lift: not observed */
+    gb_csv_cell_empty(w, err);
+  double best = scored ? (double)oracle / 1e9 / (double)scored : NAN;
+  gb_csv_cell_f64(w, best, err);
+  gb_csv_cell_f64(w, best, err);
+  gb_csv_cell_f64(w, scored ? 0.0 : NAN, err);
+  gb_csv_end_row(w, err);
+}
+
+static int write_arms(const char *dir, const gb_workload *wl, const gb_run_totals *t,
+                      gb_err *err) {
+  static const char *const cols[] = {
+      "arm", "algorithm", "players", "decisions", "props_generated", "props_shown", "props_used",
+      "props_discarded", "props_expired", "props_completed", "use_rate", "use_rate_ci_low",
+      "use_rate_ci_high", "ctr", "ctr_ci_low", "ctr_ci_high", "lift_vs_random",
+      "expected_use_rate", "oracle_use_rate", "regret_vs_oracle"};
+  gb_csv_writer *w = open_csv(dir, "arms.csv", cols, sizeof cols / sizeof cols[0], err);
+  if (!w)
+    return -1;
+  double random_rate = random_use_rate(wl, t->arms);
+  for (size_t a = 0; a < wl->n_arms; a++)
+    arm_row(w, wl->arms[a].name, wl->arms[a].algorithm, &t->arms[a], random_rate, err);
+  oracle_row(w, wl, t->arms, err);
+  return gb_csv_writer_close(w, err);
+}
+
+/* ---- aggregates.csv */
+
+static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err) {
+  static const char *const cols[] = {"game", "games_started", "games_ended", "wins",
+                                     "bets_total", "coins_delta_total"};
+  gb_csv_writer *w = open_csv(dir, "aggregates.csv", cols, 6, err);
+  if (!w)
+    return -1;
+  size_t n;
+  const gb_agg_game *g = gb_agg_games(t->agg, &n);
+  for (size_t i = 0; i < n; i++) {
+    gb_csv_cell_str(w, g[i].name, err);
+    gb_csv_cell_i64(w, (int64_t)g[i].games_started, err);
+    gb_csv_cell_i64(w, (int64_t)g[i].games_ended, err);
+    gb_csv_cell_i64(w, (int64_t)g[i].wins, err);
+    gb_csv_cell_i64(w, g[i].bets_total, err);
+    gb_csv_cell_i64(w, g[i].coins_delta_total, err);
+    gb_csv_end_row(w, err);
+  }
+  return gb_csv_writer_close(w, err);
+}
+
+/* ---- dead_letter.jsonl */
+
+static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *err) {
+  char *path = join(dir, "dead_letter.jsonl");
+  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
+  free(path);
+  if (!f)
+    return -1;
+  gb_jsonw jw;
+  for (size_t s = 0; s < t->n_shards; s++) {
+    for (size_t i = 0; i < t->n_dead[s]; i++) {
+      const gb_run_dead_letter *d = &t->dead[s][i];
+      gb_jsonw_init(&jw, gb_afile_stream(f), 0);
+      gb_jsonw_object_begin(&jw);
+      gb_jsonw_key(&jw, "shard");
+      gb_jsonw_uint(&jw, s);
+      gb_jsonw_key(&jw, "reason");
+      gb_jsonw_string(&jw, d->reason);
+      gb_jsonw_key(&jw, "payload");
+      gb_jsonw_string_n(&jw, d->payload, d->len);
+      gb_jsonw_object_end(&jw);
+      fputc('\n', gb_afile_stream(f));
+    }
+  }
+  return gb_afile_commit(f, err);
+}
+
+/* ---- manifest.json */
+
+static void utc_string(int64_t wall_ns, char *buf, size_t cap) {
+  time_t secs = (time_t)(wall_ns / 1000000000LL);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *fingerprint_json(const gb_fingerprint *fp) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (!mem)
+    return NULL;
+  gb_fingerprint_write_json(fp, mem, 0);
+  fclose(mem);
+  return buf;
+}
+
+static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_totals *t) {
+  char start[32], end[32], hash[17];
+  utc_string(t->start_wall_ns, start, sizeof start);
+  utc_string(t->end_wall_ns, end, sizeof end);
+  snprintf(hash, sizeof hash, "%016" PRIx64, wl->resolved_hash);
+  gb_jsonw_key(jw, "schema");
+  gb_jsonw_int(jw, 1);
+  gb_jsonw_key(jw, "name");
+  gb_jsonw_string(jw, wl->name);
+  gb_jsonw_key(jw, "seed");
+  gb_jsonw_uint(jw, wl->seed);
+  gb_jsonw_key(jw, "workload_file");
+  gb_jsonw_string(jw, wl->path);
+  gb_jsonw_key(jw, "workload_hash");
+  gb_jsonw_string(jw, hash);
+  gb_jsonw_key(jw, "workload");
+  gb_jsonw_raw(jw, wl->resolved_json);
+  gb_jsonw_key(jw, "git_describe");
+  gb_jsonw_string(jw, GB_GIT_DESCRIBE);
+  gb_jsonw_key(jw, "versions");
+  gb_jsonw_object_begin(jw);
+  gb_jsonw_key(jw, "gamebench");
+  gb_jsonw_string(jw, GB_VERSION);
+  gb_jsonw_key(jw, "librdkafka");
+  gb_jsonw_string(jw, rd_kafka_version_str());
+  gb_jsonw_key(jw, "jemalloc");
+  gb_jsonw_string(jw, gb_version_jemalloc());
+  gb_jsonw_key(jw, "compiler");
+  gb_jsonw_string(jw, GB_COMPILER);
+  gb_jsonw_key(jw, "cflags");
+  gb_jsonw_string(jw, GB_CFLAGS);
+  gb_jsonw_object_end(jw);
+  char *machine = fingerprint_json(&t->fingerprint);
+  gb_jsonw_key(jw, "machine");
+  if (machine)
+    gb_jsonw_raw(jw, machine);
+  else
+    gb_jsonw_null(jw);
+  free(machine);
+  gb_jsonw_key(jw, "start_utc");
+  gb_jsonw_string(jw, start);
+  gb_jsonw_key(jw, "end_utc");
+  gb_jsonw_string(jw, end);
+  gb_jsonw_key(jw, "wall_seconds");
+  gb_jsonw_double(jw, t->wall_seconds);
+  gb_jsonw_key(jw, "transport");
+  gb_jsonw_string(jw, wl->transport.kind == GB_TRANSPORT_KAFKA ? "kafka" : "inproc");
+  gb_jsonw_key(jw, "peak_rss_bytes");
+  gb_jsonw_int(jw, t->fingerprint.peak_rss_bytes);
+}
+
+static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_totals *t,
+                          gb_err *err) {
+  char *path = join(dir, "manifest.json");
+  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
+  free(path);
+  if (!f)
+    return -1;
+  gb_jsonw jw;
+  gb_jsonw_init(&jw, gb_afile_stream(f), 2);
+  gb_jsonw_object_begin(&jw);
+  manifest_body(&jw, wl, t);
+  gb_jsonw_object_end(&jw);
+  return gb_afile_commit(f, err);
+}
+
+int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
+                         gb_err *err) {
+  if (write_summary(dir, t, err) != 0 || write_latency(dir, t, err) != 0 ||
+      write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
+      write_dead_letters(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
+    return -1;
+  return 0;
+}

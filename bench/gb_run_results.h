@@ -1,0 +1,59 @@
+/* gb_run_results: writes a run's results files (docs/results.md) from the run's merged
+ * measurements: summary.csv, latency.csv, arms.csv, aggregates.csv, dead_letter.jsonl and
+ * manifest.json. Every file is written atomically (see reports/gb_afile.h). */
+#ifndef GB_RUN_RESULTS_H
+#define GB_RUN_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_agg.h"
+#include "gb_err.h"
+#include "gb_fingerprint.h"
+#include "gb_hist.h"
+#include "gb_sim.h"
+#include "gb_stages.h"
+#include "gb_workload.h"
+
+enum { GB_CORRECTED = 0, GB_UNCORRECTED = 1 };
+
+typedef struct gb_run_stage_hists {
+  gb_hist *h[GB_STAGE__COUNT][2]; /* [stage][GB_CORRECTED | GB_UNCORRECTED] */
+  gb_hist *warmup;                /* e2e (corrected) of the warm-up samples */
+  uint64_t warmup_samples;
+} gb_run_stage_hists;
+
+typedef struct gb_run_dead_letter {
+  char *payload; /* the message as received (NUL-terminated copy) */
+  size_t len;
+  char *reason;
+} gb_run_dead_letter;
+
+/* Everything the result files are made of. */
+typedef struct gb_run_totals {
+  uint64_t events_generated, events_sent, events_consumed, events_processed, events_rejected,
+      events_duplicate, events_lost;
+  uint64_t decisions, answers_received, props_generated, catalog_updates;
+  uint64_t backpressure_waits, unexpected_answers;
+  double target_rate_eps, achieved_rate_eps;
+  bool rate_sustained;
+  double wall_seconds, sim_seconds;
+  int64_t start_wall_ns, end_wall_ns;
+  const gb_run_stage_hists *hists;
+  const gb_sim_arm_stats *arms; /* [n_arms] */
+  const gb_agg *agg;            /* merged aggregates */
+  const gb_run_dead_letter *const *dead; /* per shard arrays */
+  const size_t *n_dead;
+  size_t n_shards;
+  gb_fingerprint fingerprint;
+} gb_run_totals;
+
+/* Writes all the files into dir (which exists). 0, or -1 with a runtime error. */
+int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
+                         gb_err *err);
+
+/* Wilson score interval for k successes out of n at 95 %; [NaN, NaN] when n = 0. */
+void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi);
+
+#endif

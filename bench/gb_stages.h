@@ -1,0 +1,20 @@
+/* gb_stages: the latency stages gamebench measures, with their names in result files
+ * (latency_<name>_p99_us, latency.csv's stage column). docs/results.md defines each. */
+#ifndef GB_STAGES_H
+#define GB_STAGES_H
+
+typedef enum gb_stage {
+  GB_STAGE_TRANSPORT,   /* send → shard receives: corrected from the intended emit time */
+  GB_STAGE_DECODE,      /* JSON decode (service time) */
+  GB_STAGE_AGGREGATOR,  /* aggregator update (service time) */
+  GB_STAGE_MATCHER,     /* attributes, progress tracking and matching (service time) */
+  GB_STAGE_RECOMMENDER, /* eligibility match and choice at decision points (service time) */
+  GB_STAGE_E2E,         /* emit → processing done in the engine */
+  GB_STAGE_DECISION,    /* a decision point's emit → its answer reaches the player */
+  GB_STAGE__COUNT
+} gb_stage;
+
+/* "transport", "decode", … */
+const char *gb_stage_name(gb_stage s);
+
+#endif

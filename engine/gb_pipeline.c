@@ -1,0 +1,230 @@
+#include "gb_pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_attrs.h"
+#include "gb_clock.h"
+#include "gb_codec.h"
+#include "gb_idmap.h"
+#include "gb_progress.h"
+
+enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
+
+struct gb_pipeline {
+  gb_pipeline_config cfg;
+  gb_catalog *catalog;
+  gb_matcher *matcher;
+  gb_progress *progress;
+  gb_codec *codec;
+  gb_agg *agg;
+  gb_reco *reco;
+  gb_idmap *players;
+  gb_attrs *attrs;
+  uint64_t *last_event_id; /* per slot: for duplicate detection */
+  gb_progress_outcome *pending; /* per slot: outcome not yet told to the player */
+  size_t cap;
+  uint32_t eligible[MATCH_CAP];
+  int64_t ttl_s[MATCH_CAP];
+  gb_pipeline_counts counts;
+};
+
+int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *err) {
+  gb_pipeline *p = calloc(1, sizeof *p);
+  if (!p)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a pipeline");
+  p->cfg = *cfg;
+  if (gb_catalog_load(cfg->catalog_path, &p->catalog, err) != 0 ||
+      gb_matcher_new(p->catalog, cfg->matcher, &p->matcher, err) != 0 ||
+      gb_progress_new(p->catalog, &p->progress, err) != 0 ||
+      gb_agg_new(&p->agg, err) != 0 ||
+      gb_reco_new(cfg->arms, cfg->n_arms, cfg->seed, &p->reco, err) != 0 ||
+      gb_idmap_new(cfg->expected_players, &p->players, err) != 0)
+    goto fail;
+  p->codec = gb_codec_new();
+  p->attrs = gb_attrs_new();
+  if (!p->codec || !p->attrs) {
+    gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a pipeline");
+    goto fail;
+  }
+  *out = p;
+  return 0;
+fail:
+  gb_pipeline_free(p);
+  return -1;
+}
+
+void gb_pipeline_free(gb_pipeline *p) {
+  if (!p)
+    return;
+  gb_matcher_free(p->matcher);
+  gb_progress_free(p->progress);
+  gb_catalog_free(p->catalog);
+  gb_codec_free(p->codec);
+  gb_agg_free(p->agg);
+  gb_reco_free(p->reco);
+  gb_idmap_free(p->players);
+  gb_attrs_free(p->attrs);
+  free(p->last_event_id);
+  free(p->pending);
+  free(p);
+}
+
+static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
+  if (slot < p->cap)
+    return 0;
+  size_t cap = p->cap ? p->cap * 2 : 1024;
+  while (cap <= slot)
+    cap *= 2;
+  uint64_t *ids = realloc(p->last_event_id, cap * sizeof *ids);
+  if (ids)
+    p->last_event_id = ids;
+  gb_progress_outcome *pending = realloc(p->pending, cap * sizeof *pending);
+  if (pending)
+    p->pending = pending;
+  if (!ids || !pending)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %zu players", cap);
+  memset(p->last_event_id + p->cap, 0, (cap - p->cap) * sizeof *ids);
+  memset(p->pending + p->cap, 0, (cap - p->cap) * sizeof *pending);
+  p->cap = cap;
+  return 0;
+}
+
+/* The player's state as the matcher's `player.` attributes see it. */
+static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
+  const gb_agg_player *ap = gb_agg_player_at(p->agg, slot);
+  gb_player_state ps = {
+      .level = ap->level,
+      .coin_balance = ap->coin_balance,
+      .preferred_game = gb_agg_game_name(p->agg, ap->preferred_game),
+      .days_since_install = (double)(ts - ap->first_seen_ts) / 86400000.0,
+  };
+  gb_attrs_add_player(p->attrs, &ps);
+}
+
+/* Progress on the player's started challenge; completions and failures wait in `pending` for
+ * the player's next decision point, where the answer carries them. */
+static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
+  gb_progress_outcome outcomes[8];
+  size_t n = gb_progress_update(p->progress, ev->player_id, p->attrs, ev->ts, outcomes,
+                                sizeof outcomes / sizeof outcomes[0]);
+  for (size_t i = 0; i < n; i++) {
+    if (outcomes[i].kind == GB_PROGRESS_ADVANCED)
+      continue;
+    p->pending[slot] = outcomes[i];
+    gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
+    if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
+      p->counts.completed++;
+    else
+      p->counts.failed++;
+  }
+}
+
+static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
+  gb_reco_feedback(p->reco, slot, ev);
+  if (ev->type == GB_EV_PROP_USED) {
+    size_t ordinal;
+    /* the prop's challenge: the recommender generated prop_id = decision_id for it */
+    if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0)
+      gb_progress_start(p->progress, ev->player_id, (uint32_t)ordinal, ev->u.prop.prop_id, ev->ts);
+  } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
+    gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);
+  }
+}
+
+static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decision *reply) {
+  size_t total = gb_matcher_match(p->matcher, p->attrs, p->eligible, MATCH_CAP);
+  size_t n = total < MATCH_CAP ? total : MATCH_CAP;
+  for (size_t i = 0; i < n; i++)
+    p->ttl_s[i] = gb_catalog_at(p->catalog, p->eligible[i])->ttl_s;
+  memset(reply, 0, offsetof(gb_decision, candidates));
+  gb_reco_decide(p->reco, slot, ev->event_id, ev->player_id, ev->ts, p->eligible, p->ttl_s, n,
+                 reply);
+  reply->t_intended_ns = ev->t_intended_ns;
+  reply->t_sent_ns = ev->t_sent_ns;
+  gb_progress_outcome *o = &p->pending[slot];
+  if (o->prop_id) {
+    if (o->kind == GB_PROGRESS_COMPLETED) {
+      reply->completed_prop_id = o->prop_id;
+      reply->reward_coins = gb_catalog_at(p->catalog, o->ordinal)->reward_coins;
+    } else {
+      reply->failed_prop_id = o->prop_id;
+    }
+    memset(o, 0, sizeof *o);
+  }
+  p->counts.decisions++;
+  p->counts.props += reply->chosen != GB_NO_PROP;
+}
+
+static int apply_control(gb_pipeline *p, const gb_event *ev, gb_err *err) {
+  if (gb_catalog_apply_event(p->catalog, ev, err) != 0)
+    return -1;
+  p->counts.catalog_updates++;
+  return 0;
+}
+
+gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
+                                       int64_t received_ns, gb_pipeline_stamps *st,
+                                       gb_decision *reply, gb_err *err) {
+  gb_event ev;
+  memset(st, 0, sizeof *st);
+  st->received = received_ns;
+  p->counts.consumed++;
+  if (gb_codec_decode_json(p->codec, msg, len, &ev, err) != 0) {
+    p->counts.rejected++;
+    return GB_PIPELINE_REJECTED;
+  }
+  st->intended = ev.t_intended_ns;
+  st->sent = ev.t_sent_ns;
+  st->decoded = gb_clock_now_ns();
+  gb_pipeline_result result = GB_PIPELINE_PROCESSED;
+  if (ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE) {
+    int rc = apply_control(p, &ev, err);
+    gb_event_dispose(&ev);
+    if (rc != 0) {
+      p->counts.rejected++;
+      return GB_PIPELINE_REJECTED;
+    }
+    p->counts.processed++;
+    return result;
+  }
+  /* Changes queued by control events take effect once sim time reaches them. */
+  if (gb_catalog_pending(p->catalog))
+    gb_catalog_advance(p->catalog, ev.ts);
+  uint32_t slot = gb_idmap_slot(p->players, ev.player_id, NULL);
+  if (slot == UINT32_MAX || ensure_slot(p, slot, err) != 0) {
+    gb_err_set(err, GB_ERR_RUNTIME, "out of memory for player state");
+    p->counts.rejected++;
+    return GB_PIPELINE_REJECTED;
+  }
+  /* A player's event ids increase (the simulator numbers them); an id not above the last one
+   * processed is a redelivery. */
+  if (p->last_event_id[slot] != 0 && ev.event_id <= p->last_event_id[slot]) {
+    p->counts.duplicates++;
+    return GB_PIPELINE_PROCESSED;
+  }
+  p->last_event_id[slot] = ev.event_id;
+  gb_agg_update(p->agg, slot, &ev);
+  st->aggregated = gb_clock_now_ns();
+  gb_attrs_clear(p->attrs);
+  gb_attrs_add_event(p->attrs, &ev);
+  add_player_attrs(p, slot, ev.ts);
+  handle_feedback(p, slot, &ev);
+  track_progress(p, slot, &ev);
+  st->matched = gb_clock_now_ns();
+  if (ev.type == GB_EV_GAME_END) {
+    decide(p, slot, &ev, reply);
+    st->decided = gb_clock_now_ns();
+    reply->t_decided_ns = st->decided;
+    st->decision = true;
+    result = GB_PIPELINE_DECISION;
+  }
+  p->counts.processed++;
+  return result;
+}
+
+void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out) { *out = p->counts; }
+
+const gb_agg *gb_pipeline_agg(const gb_pipeline *p) { return p->agg; }
+
+const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p) { return p->catalog; }

@@ -1,0 +1,80 @@
+/* gb_pipeline: one engine shard — decode → aggregator → matcher → recommender — for the players
+ * whose events the transport routes to this shard.
+ *
+ * Each encoded event is decoded (rejects go back to the caller with the reason, for the dead-letter
+ * file), folded into the aggregator's counters and the player's features, matched against the
+ * catalogue for progress on the player's started challenge, and — at a decision point
+ * (game_end) — matched for eligible challenges and answered by the recommender. Duplicate
+ * event_ids (at-least-once transports) are detected and skipped.
+ *
+ * The pipeline measures nothing itself: it returns the clock stamps taken between stages, and the
+ * harness turns them into latency histograms (engine/ does not depend on bench/). One pipeline per
+ * shard thread; not thread-safe. */
+#ifndef GB_PIPELINE_H
+#define GB_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_agg.h"
+#include "gb_catalog.h"
+#include "gb_decision.h"
+#include "gb_err.h"
+#include "gb_matcher.h"
+#include "gb_reco.h"
+
+typedef struct gb_pipeline_config {
+  const char *catalog_path; /* each shard loads its own copy (hot updates are per shard) */
+  gb_match_algo matcher;
+  const gb_reco_arm *arms;
+  size_t n_arms;
+  uint64_t seed;
+  size_t expected_players; /* sizing hint */
+} gb_pipeline_config;
+
+/* gb_clock stamps of one event's way through the shard (0 when a stage did not run). */
+typedef struct gb_pipeline_stamps {
+  int64_t intended, sent; /* copied from the event */
+  int64_t received;       /* given by the caller: when the transport handed the event over */
+  int64_t decoded, aggregated, matched, decided;
+  bool decision; /* the event was a decision point and *reply was filled */
+} gb_pipeline_stamps;
+
+typedef struct gb_pipeline_counts {
+  uint64_t consumed;   /* messages handed to gb_pipeline_process */
+  uint64_t processed;  /* events that went through every stage */
+  uint64_t rejected;   /* malformed messages (dead letters) */
+  uint64_t duplicates; /* events whose event_id was already processed */
+  uint64_t decisions;  /* decision points answered */
+  uint64_t props;      /* decisions that generated a prop */
+  uint64_t completed, failed; /* challenge outcomes from progress tracking */
+  uint64_t catalog_updates;   /* challenge_upsert/delete applied */
+} gb_pipeline_counts;
+
+typedef struct gb_pipeline gb_pipeline;
+
+int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *err);
+void gb_pipeline_free(gb_pipeline *p);
+
+typedef enum gb_pipeline_result {
+  GB_PIPELINE_REJECTED = -1, /* malformed: err holds the reason; nothing else changed */
+  GB_PIPELINE_PROCESSED = 0,
+  GB_PIPELINE_DECISION = 1 /* *reply holds the answer to send back to the player */
+} gb_pipeline_result;
+
+/* Processes one encoded (JSON) event. received_ns is the caller's clock stamp. */
+gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
+                                       int64_t received_ns, gb_pipeline_stamps *stamps,
+                                       gb_decision *reply, gb_err *err);
+
+/* Counters so far. */
+void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out);
+
+/* The shard's aggregator (for the run's per-game aggregates). */
+const gb_agg *gb_pipeline_agg(const gb_pipeline *p);
+
+/* The shard's catalogue (read-only). */
+const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p);
+
+#endif

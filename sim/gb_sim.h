@@ -1,0 +1,90 @@
+/* gb_sim: the player simulator — a population of card/board-game players on a sim clock.
+ *
+ * Each player has latent traits (preferred game, per-game skill, risk appetite, spend
+ * propensity) and its own random stream derived from (seed, player_id), so a player's events
+ * depend only on the seed and on the engine's answers to that player, never on threads or timing.
+ * Players are scheduled on a min-heap by (next sim time, player id). In closed-loop mode a player
+ * who emits a decision point (game_end) waits for the engine's answer before its next event,
+ * while the others go on; its next event keeps the sim time it was planned for, so a slow engine
+ * shows up as lateness against the intended emit time, not as a different stream.
+ *
+ * One gb_sim simulates the players whose index k (0-based; player_id = k + 1) satisfies
+ * k % n_producers == producer, so several instances on several threads split a population.
+ * Not thread-safe: one thread per instance. */
+#ifndef GB_SIM_H
+#define GB_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_catalog.h"
+#include "gb_decision.h"
+#include "gb_err.h"
+#include "gb_event.h"
+#include "gb_reco.h"
+#include "gb_response.h"
+
+typedef struct gb_sim_config {
+  uint64_t seed;
+  uint32_t players;     /* population size (all producers together) */
+  int64_t start_ms;     /* sim epoch, ms since the Unix epoch */
+  int64_t duration_ms;  /* sim time simulated; no event has ts >= start_ms + duration_ms */
+  unsigned producer;    /* this instance's share of the population … */
+  unsigned n_producers; /* … out of n_producers (>= 1) */
+  bool closed_loop;     /* wait for the engine's answer at decision points */
+  const gb_catalog *catalog; /* challenge features for the response model (closed loop) */
+  const gb_reco *arms;       /* the arm split (read-only; gb_reco_arm_of), closed loop */
+  size_t n_arms;
+  gb_response_params response;
+} gb_sim_config;
+
+typedef enum gb_sim_status {
+  GB_SIM_EVENT,   /* *out holds the next event */
+  GB_SIM_NOT_YET, /* the next event is later than until_ms */
+  GB_SIM_BLOCKED, /* every remaining player waits for an answer */
+  GB_SIM_DONE     /* nothing left: the horizon is reached and no answer is outstanding */
+} gb_sim_status;
+
+/* Per-arm outcomes seen from the players' side. Probabilities are summed in fixed point (units
+ * of 1e-9) so that totals are exact and independent of how players are split across threads. */
+typedef struct gb_sim_arm_stats {
+  uint64_t players;
+  uint64_t decisions, decided, suppressed, no_candidates;
+  uint64_t props_generated, props_shown, props_used, props_discarded, props_expired;
+  uint64_t props_completed, props_failed;
+  uint64_t scored;        /* decisions with candidates, scored against the ground truth */
+  uint64_t expected_e9;   /* sum of the chosen candidate's use probability (0 for no prop) */
+  uint64_t oracle_e9;     /* sum of the best candidate's use probability */
+  uint64_t chosen_e9;     /* sum of the chosen candidate's use probability over props only */
+} gb_sim_arm_stats;
+
+typedef struct gb_sim gb_sim;
+
+int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err);
+void gb_sim_free(gb_sim *s);
+
+/* The next event in (sim time, player id) order whose sim time is <= until_ms. */
+gb_sim_status gb_sim_next(gb_sim *s, int64_t until_ms, gb_event *out);
+
+/* Sim time of the next scheduled event (INT64_MAX when none is scheduled). */
+int64_t gb_sim_peek_ts(const gb_sim *s);
+
+/* Delivers the engine's answer to one of this instance's players (ignored with a count when it
+ * answers no outstanding decision point). */
+void gb_sim_on_decision(gb_sim *s, const gb_decision *d);
+
+/* Players currently waiting for an answer. */
+uint64_t gb_sim_waiting(const gb_sim *s);
+
+/* Events generated so far, in total and per type. */
+uint64_t gb_sim_events(const gb_sim *s);
+uint64_t gb_sim_events_of_type(const gb_sim *s, gb_event_type type);
+
+/* Answers that matched no outstanding decision point (should stay 0). */
+uint64_t gb_sim_unexpected_answers(const gb_sim *s);
+
+/* Adds this instance's per-arm stats into out[0..n_arms). */
+void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out);
+
+#endif
