@@ -5,6 +5,7 @@
 
 #include "gb_hist.h"
 #include "gb_rng.h"
+#include "gb_test_support.h"
 
 static gb_hist *new_hist(int digits) {
   gb_err err = {0};
@@ -336,4 +337,24 @@ Test(hist, percentile_rank_rounds_to_nearest) {
   cr_assert_eq(gb_hist_percentile_rank(100, 10), 10);
   cr_assert_eq(gb_hist_percentile_rank(50, 3), 2); /* 1.5 rounds up */
   cr_assert_eq(gb_hist_percentile_rank(33, 3), 1); /* 0.99 rounds to 1 */
+}
+
+Test(hist, bench_prints_a_row_per_digit_count_and_rejects_bad_flags) {
+  gbt_proc p = gbt_gamebench("bench histogram --samples 1000 --repeats 3 --clock-reads 100 "
+                             "--digits 0");
+  cr_assert_eq(p.status, 0, "stderr: %s", p.err);
+  cr_assert_eq(strncmp(p.out, "operation ", 10), 0, "%s", p.out);
+  for (int d = 1; d <= 5; d++) {
+    char row[64];
+    snprintf(row, sizeof row, "\ngb_hist_record        %d ", d);
+    cr_assert(strstr(p.out, row), "no row for %d digits in:\n%s", d, p.out);
+  }
+  cr_assert(strstr(p.out, "\ngb_clock_now_ns       -"), "%s", p.out);
+  cr_assert(strstr(p.out, "record target <= 5 ns: "), "%s", p.out);
+  gbt_proc_free(&p);
+
+  p = gbt_gamebench("bench histogram --digits 6");
+  cr_assert_eq(p.status, 2);
+  cr_assert(strstr(p.err, "--digits: 6 is outside [0, 5]"), "%s", p.err);
+  gbt_proc_free(&p);
 }
