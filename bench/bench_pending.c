@@ -15,12 +15,6 @@ int gb_bench_json(int argc, char **argv) {
   return pending("json");
 }
 
-int gb_bench_histogram(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  return pending("histogram");
-}
-
 int gb_bench_matcher(int argc, char **argv) {
   (void)argc;
   (void)argv;
