@@ -35,7 +35,3 @@ int gb_cmd_sim(int argc, char **argv) {
 int gb_cmd_match(int argc, char **argv) {
   return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");
 }
-
-int gb_cmd_report(int argc, char **argv) {
-  return pending(argc, argv, "Regenerate reports.", "lands with the foundation issue");
-}
