@@ -29,7 +29,3 @@ int gb_cmd_compare(int argc, char **argv) {
 int gb_cmd_match(int argc, char **argv) {
   return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");
 }
-
-int gb_cmd_report(int argc, char **argv) {
-  return pending(argc, argv, "Regenerate reports.", "lands with the foundation issue");
-}

@@ -1,0 +1,140 @@
+/* gb_results: a results directory (schema 1, docs/results.md) loaded into memory, from the
+ * files alone, so that reports and comparisons can be regenerated for old runs.
+ *
+ * summary.csv is required; manifest.json, latency.csv, timeline.csv and arms.csv are optional
+ * (gb_results_has says which were present). A file that is present but malformed is an error.
+ * Columns are found by name: extra columns are ignored, so later schema additions do not break
+ * older readers. Every string and array returned below is owned by the gb_results and lives
+ * until gb_results_free. Undefined numbers (empty cells, absent optional columns) are NaN. */
+#ifndef GB_RESULTS_H
+#define GB_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gb_err.h"
+
+enum { GB_RESULTS_SCHEMA = 1 /* the manifest "schema" this reader understands */ };
+
+typedef struct gb_results gb_results;
+
+typedef enum gb_results_file {
+  GB_RESULTS_MANIFEST, /* manifest.json */
+  GB_RESULTS_SUMMARY,  /* summary.csv (always present once loaded) */
+  GB_RESULTS_LATENCY,  /* latency.csv */
+  GB_RESULTS_TIMELINE, /* timeline.csv */
+  GB_RESULTS_ARMS      /* arms.csv */
+} gb_results_file;
+
+/* Loads the results directory dir. Returns the handle, or NULL with an error: GB_ERR_INPUT when
+ * dir is not a directory, summary.csv is missing, or a present file is malformed (the message
+ * names the file, and the line and column or field where it applies); GB_ERR_RUNTIME when out
+ * of memory. */
+gb_results *gb_results_load(const char *dir, gb_err *err);
+
+void gb_results_free(gb_results *r);
+
+/* The directory given to gb_results_load. */
+const char *gb_results_dir(const gb_results *r);
+
+/* The file name (e.g. "timeline.csv") of f. */
+const char *gb_results_file_name(gb_results_file f);
+
+/* Whether file f was present (and therefore loaded). */
+bool gb_results_has(const gb_results *r, gb_results_file f);
+
+/* ---- manifest.json: flattened to dotted keys --------------------------------------------- */
+
+/* One manifest value. Nested objects are flattened: {"machine": {"cores": 8}} gives the key
+ * "machine.cores"; objects inside arrays are indexed ("workload.arms[1].name"); arrays of
+ * scalars are joined with ", ". `text` is the value as text (strings unquoted, null as "null",
+ * booleans "true"/"false", numbers via gb_csv_format_double); `number` is the numeric value or
+ * NaN for non-numbers. */
+typedef struct gb_results_entry {
+  const char *key;
+  const char *text;
+  double number;
+} gb_results_entry;
+
+/* All entries, top-level fields first in document order, then nested objects' fields (breadth
+ * first). *n = 0 when there was no manifest.json. */
+const gb_results_entry *gb_results_manifest(const gb_results *r, size_t *n);
+
+/* The entry with that dotted key, or NULL. */
+const gb_results_entry *gb_results_manifest_get(const gb_results *r, const char *key);
+
+/* ---- summary.csv: metric,value,unit ------------------------------------------------------ */
+
+typedef struct gb_results_metric {
+  const char *name;
+  double value; /* NaN when the cell was empty */
+  const char *unit;
+} gb_results_metric;
+
+/* All metrics in file order. */
+const gb_results_metric *gb_results_metrics(const gb_results *r, size_t *n);
+
+/* The value of metric name, or NaN when it is absent or empty. */
+double gb_results_metric_value(const gb_results *r, const char *name);
+
+/* ---- latency.csv: stage,corrected,percentile,value_us,total_count ------------------------ */
+
+typedef struct gb_results_point {
+  double percentile;  /* in percent, [0, 100] */
+  double value_us;    /* latency at that percentile, microseconds */
+  double total_count; /* samples at or below value_us (NaN without a total_count column) */
+} gb_results_point;
+
+/* One stage's spectrum, corrected for coordinated omission (from the intended send time) or
+ * not (from the actual send time); points sorted by increasing percentile. */
+typedef struct gb_results_spectrum {
+  const char *stage;
+  bool corrected;
+  size_t n;
+  const gb_results_point *points;
+} gb_results_spectrum;
+
+/* Spectra in order of first appearance in latency.csv; *n = 0 without latency.csv. */
+const gb_results_spectrum *gb_results_spectra(const gb_results *r, size_t *n);
+
+/* Stage names with latency data: first those named by summary metrics
+ * "latency_<stage>[_uncorrected]_{p50,p99,p999,max}_us" in file order, then any further stages
+ * of latency.csv. */
+const char *const *gb_results_stages(const gb_results *r, size_t *n);
+
+/* ---- timeline.csv: interval_start_s,stage,events,throughput_eps,p50_us,p99_us ------------- */
+
+typedef struct gb_results_interval {
+  double start_s;        /* interval start, seconds since the start of the measured run */
+  double events;         /* events completed in the interval (NaN without the column) */
+  double throughput_eps; /* events per second over the interval */
+  double p50_us, p99_us; /* latency percentiles within the interval (NaN without the column) */
+} gb_results_interval;
+
+typedef struct gb_results_series {
+  const char *stage;
+  size_t n;
+  const gb_results_interval *rows; /* sorted by start_s */
+} gb_results_series;
+
+/* One series per stage in order of first appearance; *n = 0 without timeline.csv. */
+const gb_results_series *gb_results_timeline(const gb_results *r, size_t *n);
+
+/* ---- arms.csv: one row per A/B arm (and possibly an "oracle" row) ------------------------ */
+
+typedef struct gb_results_arm {
+  const char *arm;
+  const char *algorithm; /* "" when the cell is empty; "oracle" for the oracle row */
+  double players, decisions;
+  double props_generated, props_shown, props_used, props_discarded, props_expired, props_completed;
+  double use_rate, use_rate_ci_low, use_rate_ci_high; /* fractions in [0, 1] */
+  double ctr, ctr_ci_low, ctr_ci_high;                /* fractions in [0, 1] */
+  double lift_vs_random;                              /* relative: 0.25 = +25 % */
+  double expected_use_rate, oracle_use_rate;          /* fractions in [0, 1] */
+  double regret_vs_oracle;                            /* oracle minus expected use rate */
+} gb_results_arm;
+
+/* Arms in file order; *n = 0 without arms.csv. */
+const gb_results_arm *gb_results_arms(const gb_results *r, size_t *n);
+
+#endif
