@@ -1,0 +1,238 @@
+/* gb_matcher_defs: the compiled form of definitions, shared by gb_catalog (which builds it),
+ * gb_matcher (which indexes and evaluates it) and gb_progress (which applies its progress rules).
+ * Engine-internal: the pipeline uses gb_catalog.h, gb_matcher.h and gb_progress.h only.
+ *
+ * A definition compiles to a conjunction of predicates, each over one attribute id of the
+ * catalogue's attribute dictionary. `player:` predicates are predicates over the `player.*`
+ * attributes, so both algorithms see one uniform conjunction. Every predicate requires its
+ * attribute to be present (so `ne` and `not_in` do not match an event that lacks it). */
+#ifndef GB_MATCHER_DEFS_H
+#define GB_MATCHER_DEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gb_attrs.h"
+#include "gb_catalog.h"
+
+typedef enum gb_pred_op {
+  GB_OP_EQ,    /* attribute equals vals[0] */
+  GB_OP_IN,    /* attribute equals one of vals[] */
+  GB_OP_RANGE, /* numeric attribute within [lo, hi] (ends open or closed) */
+  GB_OP_NE,    /* present and not equal to vals[0] */
+  GB_OP_NOT_IN /* present and equal to none of vals[] */
+} gb_pred_op;
+
+/* One constant of a criterion. Its string is def->strs + off (NUL-terminated) when !num. */
+typedef struct gb_cval {
+  double num;
+  uint64_t hash; /* gb_value_hash_num / gb_value_hash_str: the index's key */
+  uint32_t off, len;
+} gb_cval;
+
+typedef struct gb_pred {
+  uint32_t attr; /* attribute id */
+  uint8_t op;    /* gb_pred_op */
+  bool num;      /* compare as numbers (else as strings) */
+  bool lo_incl;  /* RANGE: lo is included */
+  bool hi_incl;  /* RANGE: hi is included */
+  double lo, hi; /* RANGE: -HUGE_VAL / HUGE_VAL when open-ended */
+  uint32_t val0; /* EQ/NE/IN/NOT_IN: constants are def->vals[val0 .. val0 + n_vals) */
+  uint32_t n_vals;
+} gb_pred;
+
+typedef enum gb_rule_kind { GB_RULE_NONE, GB_RULE_COUNT, GB_RULE_SUM } gb_rule_kind;
+
+typedef struct gb_rule {
+  gb_rule_kind kind;
+  int64_t target;    /* COUNT: N; SUM: the threshold */
+  uint32_t sum_attr; /* SUM: attribute id of the summed field */
+  int64_t window_ms; /* 0 = none */
+  int64_t ttl_ms;    /* 0 = none */
+  bool daily;        /* reset at the player's local midnight */
+  int32_t streak;    /* consecutive days needed (daily), 0 = none */
+} gb_rule;
+
+/* One compiled definition, allocated as a single block. preds[0..n_preds) are the criteria and
+ * player predicates (equalities first, then ranges, then negations: cheapest rejection first);
+ * preds[n_preds .. n_preds + n_break) are the progress rule's `break_on` criteria. */
+typedef struct gb_def {
+  gb_challenge pub;
+  gb_rule rule;
+  const gb_pred *preds;
+  uint32_t n_preds, n_break;
+  const gb_cval *vals;
+  const char *strs;
+} gb_def;
+
+/* ---- catalogue internals used by the matcher and progress tracker ---- */
+
+/* The compiled definition at ordinal (< gb_catalog_size); check ->pub.active. */
+const gb_def *gb_catalog_def(const gb_catalog *c, size_t ordinal);
+
+/* Number of distinct attribute ids (grows with hot updates; ids are never reused). */
+uint32_t gb_catalog_n_attrs(const gb_catalog *c);
+
+/* The id of attribute key[0..len) with hash gb_attrs_key_hash(key, len): 0 and *id, or -1 when no
+ * definition mentions it (the attribute is then irrelevant to every definition). */
+int gb_catalog_attr_id(const gb_catalog *c, const char *key, size_t len, uint64_t hash,
+                       uint32_t *id);
+
+/* Name of attribute id (for messages and tests). */
+const char *gb_catalog_attr_name(const gb_catalog *c, uint32_t id);
+
+/* The ordinals changed (upserted or deleted) by applied change number g (0-based, < generation):
+ * matchers replay changes since the generation they last saw. */
+uint32_t gb_catalog_change(const gb_catalog *c, uint64_t g);
+
+/* Interns an attribute name, returning its id (existing or new). 0, or -1 when out of memory. */
+int gb_catalog_intern_attr(gb_catalog *c, const char *key, size_t len, uint32_t *id);
+
+/* Ordinal ever assigned to id (active or deleted): 0 and *ordinal, or -1. */
+int gb_catalog_has_id(const gb_catalog *c, const char *id, uint32_t *ordinal);
+
+/* Stores d (ownership passes to c): replaces the definition with the same id, keeping its
+ * ordinal, or appends a new ordinal. `log`: record the change for matchers (hot updates).
+ * Returns 0, or -1 when out of memory (d is then still the caller's). */
+int gb_catalog_put(gb_catalog *c, gb_def *d, bool log);
+
+/* gb_matcher_compile.c: parses a whole catalogue text and stores its definitions in c. */
+int gb_matcher_compile_catalog(gb_catalog *c, const char *text, size_t len, const char *name,
+                               gb_err *err);
+
+/* gb_matcher_compile.c: compiles the text of one definition (a mapping) into *out (one heap
+ * block, freed with free()). Attribute names it mentions are interned in c. */
+int gb_matcher_compile_one(gb_catalog *c, const char *text, size_t len, const char *name,
+                           gb_def **out, gb_err *err);
+
+/* ---- values and their hashes ---- */
+
+/* The hash the index files a numeric or string constant under, and looks event values up by. */
+static inline uint64_t gb_value_hash_num(double v) {
+  uint64_t bits;
+  v = v == 0 ? 0.0 : v; /* -0 == 0 */
+  memcpy(&bits, &v, sizeof bits);
+  /* splitmix64 finaliser: a cheap, well-mixed 64-bit permutation. */
+  bits ^= 0x6e756d /* "num" */;
+  bits = (bits ^ (bits >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  bits = (bits ^ (bits >> 27)) * 0x94D049BB133111EBULL;
+  return bits ^ (bits >> 31);
+}
+uint64_t gb_value_hash_str(const char *s, size_t len);
+
+/* ---- one event's attributes resolved to attribute ids ---- */
+
+typedef struct gb_aval {
+  bool has_str, has_num;
+  const char *str;
+  uint32_t len;
+  double num;
+  uint64_t str_hash; /* gb_value_hash_str(str, len) when has_str */
+} gb_aval;
+
+/* A reusable map attribute id -> value for one event (generation-stamped: clearing is O(1)). */
+typedef struct gb_view {
+  gb_aval *vals;
+  uint32_t *stamp;
+  uint32_t gen;
+  uint32_t cap;
+} gb_view;
+
+void gb_view_init(gb_view *v);
+void gb_view_free(gb_view *v);
+
+/* Resolves a's attributes against c's dictionary (attributes no definition mentions are
+ * skipped). Returns 0, or -1 when out of memory. */
+int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a);
+
+static inline const gb_aval *gb_view_get(const gb_view *v, uint32_t attr) {
+  return attr < v->cap && v->stamp[attr] == v->gen ? &v->vals[attr] : NULL;
+}
+
+/* ---- evaluation ---- */
+
+static inline bool gb_cval_equals(const gb_def *d, const gb_pred *p, const gb_cval *c,
+                                  const gb_aval *v) {
+  if (p->num)
+    return v->has_num && v->num == c->num;
+  return v->has_str && v->len == c->len && v->str_hash == c->hash &&
+         memcmp(v->str, d->strs + c->off, c->len) == 0;
+}
+
+static inline bool gb_pred_in(const gb_def *d, const gb_pred *p, const gb_aval *v) {
+  for (uint32_t i = 0; i < p->n_vals; i++)
+    if (gb_cval_equals(d, p, &d->vals[p->val0 + i], v))
+      return true;
+  return false;
+}
+
+/* Whether value v (NULL: attribute absent) satisfies predicate p of definition d. */
+static inline bool gb_pred_eval(const gb_def *d, const gb_pred *p, const gb_aval *v) {
+  if (!v)
+    return false;
+  switch ((gb_pred_op)p->op) {
+  case GB_OP_EQ:
+    return gb_cval_equals(d, p, &d->vals[p->val0], v);
+  case GB_OP_IN:
+    return gb_pred_in(d, p, v);
+  case GB_OP_RANGE:
+    return v->has_num && (p->lo_incl ? v->num >= p->lo : v->num > p->lo) &&
+           (p->hi_incl ? v->num <= p->hi : v->num < p->hi);
+  case GB_OP_NE:
+    return !gb_cval_equals(d, p, &d->vals[p->val0], v);
+  case GB_OP_NOT_IN:
+    return !gb_pred_in(d, p, v);
+  }
+  return false;
+}
+
+/* Whether the view satisfies preds[first .. first + n) of d (all of them). */
+static inline bool gb_preds_match(const gb_def *d, uint32_t first, uint32_t n, const gb_view *v) {
+  for (uint32_t i = first; i < first + n; i++)
+    if (!gb_pred_eval(d, &d->preds[i], gb_view_get(v, d->preds[i].attr)))
+      return false;
+  return true;
+}
+
+/* Whether the view satisfies d's criteria and player predicates. */
+static inline bool gb_def_matches(const gb_def *d, const gb_view *v) {
+  return d->pub.active && gb_preds_match(d, 0, d->n_preds, v);
+}
+
+/* ---- a growable vector of ordinals ---- */
+
+typedef struct gb_u32vec {
+  uint32_t *v;
+  size_t n, cap;
+} gb_u32vec;
+
+/* Appends x; -1 when out of memory. */
+int gb_u32vec_grow(gb_u32vec *vec);
+static inline int gb_u32vec_push(gb_u32vec *vec, uint32_t x) {
+  if (vec->n == vec->cap && gb_u32vec_grow(vec) != 0)
+    return -1;
+  vec->v[vec->n++] = x;
+  return 0;
+}
+
+/* ---- the index (gb_matcher_index.c) ---- */
+
+typedef struct gb_index gb_index;
+
+/* Files every active definition of c. NULL when out of memory. */
+gb_index *gb_index_new(const gb_catalog *c);
+void gb_index_free(gb_index *ix);
+
+/* Re-files ordinal after a change: removes what was filed for it, files its current definition
+ * if active. Returns 0, or -1 when out of memory (the index is then incomplete: rebuild it). */
+int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal);
+
+/* Appends to hits the ordinals of the definitions the view satisfies (unsorted; a definition at
+ * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
+ * number of definitions verified to *candidates. Returns 0, or -1 when out of memory. */
+int gb_index_match(const gb_index *ix, const gb_catalog *c, const gb_view *v, gb_u32vec *hits,
+                   uint64_t *candidates);
+
+#endif
