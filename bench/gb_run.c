@@ -30,7 +30,8 @@ enum {
   IDLE_SPINS = 2000,         /* polls before an idle thread starts yielding … */
   IDLE_YIELDS = 2000         /* … and yields before it naps */
 };
-#define IDLE_NAP_NS 50000 /* 50 µs: an idle thread's nap once spinning and yielding found nothing */
+#define IDLE_NAP_NS 50000
+#define TIMELINE_INTERVAL_NS 1000000000LL /* timeline.csv rows: one per wall second */ /* 50 µs: an idle thread's nap once spinning and yielding found nothing */
 
 /* ---- shared run state */
 
@@ -59,7 +60,16 @@ static int stage_hists_init(gb_run_stage_hists *h, gb_err *err) {
   return 0;
 }
 
+static int stage_hists_start_timeline(gb_run_stage_hists *h, int64_t start_ns, gb_err *err) {
+  const char *names[GB_STAGE__COUNT];
+  for (int s = 0; s < GB_STAGE__COUNT; s++)
+    names[s] = gb_stage_name(s);
+  h->timeline = gb_timeline_new(GB_STAGE__COUNT, names, TIMELINE_INTERVAL_NS, start_ns, err);
+  return h->timeline ? 0 : -1;
+}
+
 static void stage_hists_free(gb_run_stage_hists *h) {
+  gb_timeline_free(h->timeline);
   for (int s = 0; s < GB_STAGE__COUNT; s++)
     for (int c = 0; c < 2; c++)
       gb_hist_free(h->h[s][c]);
@@ -72,18 +82,22 @@ static int stage_hists_merge(gb_run_stage_hists *dst, const gb_run_stage_hists *
       if (gb_hist_merge(dst->h[s][c], src->h[s][c], err) != 0)
         return -1;
   dst->warmup_samples += src->warmup_samples;
+  if (gb_timeline_merge(dst->timeline, src->timeline, err) != 0)
+    return -1;
   return gb_hist_merge(dst->warmup, src->warmup, err);
 }
 
 /* Records a latency measured from the intended emit time (corrected) and from the send. */
 static void record_from(gb_run_stage_hists *h, gb_stage s, int64_t end, int64_t intended,
                         int64_t sent) {
+  gb_timeline_record(h->timeline, s, end, end - intended);
   gb_hist_record(h->h[s][GB_CORRECTED], end - intended);
   gb_hist_record(h->h[s][GB_UNCORRECTED], end - sent);
 }
 
 /* A service time: the same in both views (nothing queues inside a stage). */
 static void record_service(gb_run_stage_hists *h, gb_stage s, int64_t begin, int64_t end) {
+  gb_timeline_record(h->timeline, s, end, end - begin);
   gb_hist_record(h->h[s][GB_CORRECTED], end - begin);
   gb_hist_record(h->h[s][GB_UNCORRECTED], end - begin);
 }
@@ -131,8 +145,10 @@ static void keep_dead_letter(shard_ctx *sh, const void *msg, size_t len, const c
 
 static void record_stamps(shard_ctx *sh, const gb_pipeline_stamps *st) {
   if (st->intended < sh->run->warmup_end_ns) {
+    int64_t done = st->decided ? st->decided : st->matched ? st->matched : st->decoded;
     sh->hists.warmup_samples++;
-    gb_hist_record(sh->hists.warmup, (st->decided ? st->decided : st->matched) - st->intended);
+    gb_hist_record(sh->hists.warmup, done - st->intended);
+    gb_timeline_record(sh->hists.timeline, GB_STAGE_E2E, done, done - st->intended);
     return;
   }
   gb_run_stage_hists *h = &sh->hists;
@@ -412,6 +428,27 @@ static void teardown(run_state *rs) {
 
 /* ---- running */
 
+static int start_timelines(run_state *rs, gb_err *err) {
+  for (unsigned i = 0; i < rs->n_shards; i++)
+    if (stage_hists_start_timeline(&rs->shards[i].hists, rs->ctx.start_ns, err) != 0)
+      return -1;
+  for (unsigned i = 0; i < rs->n_producers; i++)
+    if (stage_hists_start_timeline(&rs->producers[i].hists, rs->ctx.start_ns, err) != 0)
+      return -1;
+  return 0;
+}
+
+/* Seals every thread's timeline at end_ns (merging needs finished timelines). */
+static int finish_timelines(run_state *rs, int64_t end_ns, gb_err *err) {
+  for (unsigned i = 0; i < rs->n_shards; i++)
+    if (gb_timeline_finish(rs->shards[i].hists.timeline, end_ns, err) != 0)
+      return -1;
+  for (unsigned i = 0; i < rs->n_producers; i++)
+    if (gb_timeline_finish(rs->producers[i].hists.timeline, end_ns, err) != 0)
+      return -1;
+  return 0;
+}
+
 static int start_threads(run_state *rs, gb_err *err) {
   for (unsigned i = 0; i < rs->n_shards; i++)
     if (pthread_create(&rs->shards[i].thread, NULL, shard_main, &rs->shards[i]) != 0)
@@ -444,9 +481,12 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   m->arms = calloc(w->n_arms, sizeof *m->arms);
   m->dead = calloc(rs->n_shards, sizeof *m->dead);
   m->n_dead = calloc(rs->n_shards, sizeof *m->n_dead);
-  if (!m->arms || !m->dead || !m->n_dead || stage_hists_init(&m->hists, err) != 0 ||
-      gb_agg_new(&m->agg, err) != 0)
+  if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  if (stage_hists_init(&m->hists, err) != 0 || gb_agg_new(&m->agg, err) != 0 ||
+      stage_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
+      gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)
+    return -1;
   gb_transport_stats ts;
   gb_transport_get_stats(rs->ctx.transport, &ts);
   t->events_sent = ts.sent;
@@ -620,12 +660,15 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   t.start_wall_ns = gb_clock_wall_ns();
   rs.ctx.start_ns = gb_clock_now_ns();
   rs.ctx.warmup_end_ns = rs.ctx.start_ns + w->warmup_ns;
+  if (start_timelines(&rs, err) != 0)
+    goto out;
   if (start_threads(&rs, err) != 0)
     goto out; /* cannot happen short of resource exhaustion; threads started are not joined */
   join_threads(&rs);
-  t.wall_seconds = (double)(gb_clock_now_ns() - rs.ctx.start_ns) / 1e9;
+  int64_t end_ns = gb_clock_now_ns();
+  t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;
   t.end_wall_ns = gb_clock_wall_ns();
-  if (merge(&rs, &m, &t, err) != 0 || gb_fingerprint_collect(&t.fingerprint, err) != 0)
+  if (finish_timelines(&rs, end_ns, err) != 0 || merge(&rs, &m, &t, err) != 0 || gb_fingerprint_collect(&t.fingerprint, err) != 0)
     goto out;
   rates(w, &t);
   outcome->reconciled = reconciled(&t);

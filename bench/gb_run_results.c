@@ -281,6 +281,21 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
   return gb_afile_commit(f, err);
 }
 
+/* ---- timeline.csv */
+
+static int write_timeline(const char *dir, const gb_run_totals *t, gb_err *err) {
+  char *path = join(dir, "timeline.csv");
+  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
+  free(path);
+  if (!f)
+    return -1;
+  if (gb_timeline_write_csv(t->hists->timeline, gb_afile_stream(f), err) != 0) {
+    gb_afile_discard(f);
+    return -1;
+  }
+  return gb_afile_commit(f, err);
+}
+
 /* ---- manifest.json */
 
 static void utc_string(int64_t wall_ns, char *buf, size_t cap) {
@@ -370,6 +385,7 @@ static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_t
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err) {
   if (write_summary(dir, t, err) != 0 || write_latency(dir, t, err) != 0 ||
+      write_timeline(dir, t, err) != 0 ||
       write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
       write_dead_letters(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
     return -1;

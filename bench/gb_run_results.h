@@ -14,6 +14,7 @@
 #include "gb_hist.h"
 #include "gb_sim.h"
 #include "gb_stages.h"
+#include "gb_timeline.h"
 #include "gb_workload.h"
 
 enum { GB_CORRECTED = 0, GB_UNCORRECTED = 1 };
@@ -22,6 +23,7 @@ typedef struct gb_run_stage_hists {
   gb_hist *h[GB_STAGE__COUNT][2]; /* [stage][GB_CORRECTED | GB_UNCORRECTED] */
   gb_hist *warmup;                /* e2e (corrected) of the warm-up samples */
   uint64_t warmup_samples;
+  gb_timeline *timeline; /* corrected latencies per interval, warm-up included */
 } gb_run_stage_hists;
 
 typedef struct gb_run_dead_letter {

@@ -555,7 +555,7 @@ static void score_decision(gb_sim *s, const player *p, const gb_decision *d,
     st->chosen_e9 += (uint64_t)llround(chosen * E9);
 }
 
-static void apply_outcomes(gb_sim *s, player *p, const gb_decision *d, gb_sim_arm_stats *st) {
+static void apply_outcomes(player *p, const gb_decision *d, gb_sim_arm_stats *st) {
   if (d->completed_prop_id && d->completed_prop_id == p->prop_id && p->prop_state == PROP_USED) {
     p->coin_balance += d->reward_coins;
     p->prop_state = PROP_NONE;
@@ -594,7 +594,7 @@ void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
   st->decided += d->reason == GB_DECIDED;
   st->suppressed += d->reason == GB_SUPPRESSED;
   st->no_candidates += d->reason == GB_NO_CANDIDATES;
-  apply_outcomes(s, p, d, st);
+  apply_outcomes(p, d, st);
   score_decision(s, p, d, st);
   if (d->chosen != GB_NO_PROP) {
     st->props_generated++;
