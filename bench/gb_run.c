@@ -16,6 +16,7 @@
 #include "gb_codec.h"
 #include "gb_hist.h"
 #include "gb_pipeline.h"
+#include "gb_progress_line.h"
 #include "gb_report.h"
 #include "gb_reco.h"
 #include "gb_run_results.h"
@@ -31,7 +32,9 @@ enum {
   IDLE_YIELDS = 2000         /* … and yields before it naps */
 };
 #define IDLE_NAP_NS 50000
-#define TIMELINE_INTERVAL_NS 1000000000LL /* timeline.csv rows: one per wall second */ /* 50 µs: an idle thread's nap once spinning and yielding found nothing */
+#define TIMELINE_INTERVAL_NS 1000000000LL /* timeline.csv rows: one per wall second */
+#define LIVE_WINDOW_NS 500000000LL        /* the progress line's p99 covers the last 0.5 s */
+#define PROGRESS_POLL_NS 20000000LL       /* the waiting thread checks on the run every 20 ms */ /* 50 µs: an idle thread's nap once spinning and yielding found nothing */
 
 /* ---- shared run state */
 
@@ -45,6 +48,7 @@ typedef struct run_ctx {
   int64_t warmup_end_ns;  /* samples intended before this are warm-up */
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
+  _Atomic unsigned threads_done;
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -124,7 +128,19 @@ typedef struct shard_ctx {
   gb_run_dead_letter *dead;
   size_t n_dead;
   gb_pipeline_counts counts;
+  gb_hist *live;          /* e2e (corrected) of the current progress window */
+  int64_t live_until;     /* end of the current window */
+  _Atomic int64_t live_p99_ns; /* p99 of the last window, for the progress line */
 } shard_ctx;
+
+/* Publishes the last window's p99 for the progress line (the histograms are the shard's own). */
+static void publish_live(shard_ctx *sh, int64_t now) {
+  if (now < sh->live_until)
+    return;
+  atomic_store_explicit(&sh->live_p99_ns, gb_hist_percentile(sh->live, 99), memory_order_relaxed);
+  gb_hist_reset(sh->live);
+  sh->live_until = now + LIVE_WINDOW_NS;
+}
 
 static void keep_dead_letter(shard_ctx *sh, const void *msg, size_t len, const char *reason) {
   if (sh->n_dead >= DEAD_LETTERS_KEPT)
@@ -162,6 +178,8 @@ static void record_stamps(shard_ctx *sh, const gb_pipeline_stamps *st) {
     record_service(h, GB_STAGE_RECOMMENDER, st->matched, st->decided);
   int64_t done = st->decided ? st->decided : st->matched ? st->matched : st->decoded;
   record_from(h, GB_STAGE_E2E, done, st->intended, st->sent);
+  gb_hist_record(sh->live, done - st->intended);
+  publish_live(sh, done);
 }
 
 static void on_event_message(void *ctx, const void *msg, size_t len) {
@@ -196,6 +214,7 @@ static void *shard_main(void *arg) {
     idle_wait(&idle);
   }
   gb_pipeline_get_counts(sh->pipe, &sh->counts);
+  atomic_fetch_add(&sh->run->threads_done, 1);
   return NULL;
 }
 
@@ -290,6 +309,7 @@ static void *producer_main(void *arg) {
     }
   }
   gb_transport_producer_done(run->transport, pr->index);
+  atomic_fetch_add(&run->threads_done, 1);
   return NULL;
 }
 
@@ -336,7 +356,8 @@ static int setup_engine(run_state *rs, gb_err *err) {
     sh->dead = calloc(DEAD_LETTERS_KEPT, sizeof *sh->dead);
     if (!sh->dead)
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-    if (gb_pipeline_new(&pc, &sh->pipe, err) != 0 || stage_hists_init(&sh->hists, err) != 0)
+    if (gb_pipeline_new(&pc, &sh->pipe, err) != 0 || stage_hists_init(&sh->hists, err) != 0 ||
+        !(sh->live = gb_hist_new(HIST_DIGITS, err)))
       return -1;
   }
   return 0;
@@ -407,6 +428,7 @@ static void teardown(run_state *rs) {
     shard_ctx *sh = &rs->shards[i];
     gb_pipeline_free(sh->pipe);
     stage_hists_free(&sh->hists);
+    gb_hist_free(sh->live);
     for (size_t d = 0; d < sh->n_dead; d++) {
       free(sh->dead[d].payload);
       free(sh->dead[d].reason);
@@ -457,6 +479,31 @@ static int start_threads(run_state *rs, gb_err *err) {
     if (pthread_create(&rs->producers[i].thread, NULL, producer_main, &rs->producers[i]) != 0)
       return gb_err_set(err, GB_ERR_RUNTIME, "cannot start simulator thread %u", i);
   return 0;
+}
+
+/* Shows progress until every thread has finished. */
+static void watch(run_state *rs, bool quiet) {
+  gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
+  unsigned total = rs->n_shards + rs->n_producers;
+  while (atomic_load(&rs->ctx.threads_done) < total) {
+    int64_t now = gb_clock_now_ns();
+    gb_clock_sleep_until_ns(now + PROGRESS_POLL_NS);
+    if (!pl)
+      continue;
+    uint64_t events = atomic_load_explicit(&rs->ctx.progress_events, memory_order_relaxed);
+    int64_t p99 = 0;
+    for (unsigned i = 0; i < rs->n_shards; i++) {
+      int64_t v = atomic_load_explicit(&rs->shards[i].live_p99_ns, memory_order_relaxed);
+      p99 = v > p99 ? v : p99;
+    }
+    double elapsed_s = (double)(now - rs->ctx.start_ns) / 1e9;
+    gb_progress_line_update(pl, now, atomic_load(&rs->ctx.progress_sim_ms), events,
+                            elapsed_s > 0 ? (double)events / elapsed_s : 0, (double)p99 / 1000.0);
+  }
+  if (pl) {
+    gb_progress_line_finish(pl);
+    gb_progress_line_free(pl);
+  }
 }
 
 static void join_threads(run_state *rs) {
@@ -664,6 +711,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     goto out;
   if (start_threads(&rs, err) != 0)
     goto out; /* cannot happen short of resource exhaustion; threads started are not joined */
+  watch(&rs, opt->quiet);
   join_threads(&rs);
   int64_t end_ns = gb_clock_now_ns();
   t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;
