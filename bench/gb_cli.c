@@ -33,7 +33,9 @@ static void print_usage(FILE *out) {
 }
 
 int gb_cli_fail(const gb_err *err) {
-  fprintf(stderr, "gamebench: %s\n", err->msg[0] ? err->msg : "unknown error");
+  const char *msg = err->msg[0] ? err->msg : "unknown error";
+  /* Messages from option parsing already start with "gamebench COMMAND:". */
+  fprintf(stderr, "%s%s\n", strncmp(msg, "gamebench", 9) == 0 ? "" : "gamebench: ", msg);
   return err->kind == GB_ERR_INPUT ? 2 : 1;
 }
 
