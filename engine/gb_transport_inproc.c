@@ -4,27 +4,30 @@
 
 #include "gb_queue.h"
 #include "gb_rng.h"
-#include "gb_transport.h"
+#include "gb_transport_impl.h"
 
-struct gb_transport {
-  gb_transport_config cfg;
+typedef struct inproc {
+  gb_transport base; /* first: the handle callers hold (base.cfg is the config) */
   gb_queue **events;     /* [producer * n_shards + shard] */
   gb_queue **replies;    /* [shard * n_producers + producer] */
   size_t *next_producer; /* per shard: round-robin start, so no producer starves */
-};
+} inproc;
 
-static gb_queue **event_ring(gb_transport *t, unsigned producer, unsigned shard) {
-  return &t->events[(size_t)producer * t->cfg.n_shards + shard];
+static const gb_transport_ops inproc_ops;
+static void inproc_free(gb_transport *base);
+
+static gb_queue **event_ring(inproc *t, unsigned producer, unsigned shard) {
+  return &t->events[(size_t)producer * t->base.cfg.n_shards + shard];
 }
 
-static gb_queue **reply_ring(gb_transport *t, unsigned shard, unsigned producer) {
-  return &t->replies[(size_t)shard * t->cfg.n_producers + producer];
+static gb_queue **reply_ring(inproc *t, unsigned shard, unsigned producer) {
+  return &t->replies[(size_t)shard * t->base.cfg.n_producers + producer];
 }
 
 int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, gb_err *err) {
   if (cfg->n_producers == 0 || cfg->n_shards == 0)
     return gb_err_set(err, GB_ERR_INPUT, "transport needs at least one producer and one shard");
-  gb_transport *t = calloc(1, sizeof *t);
+  inproc *t = calloc(1, sizeof *t);
   size_t n = (size_t)cfg->n_producers * cfg->n_shards;
   if (t) {
     t->events = calloc(n, sizeof *t->events);
@@ -32,25 +35,27 @@ int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, 
     t->next_producer = calloc(cfg->n_shards, sizeof *t->next_producer);
   }
   if (!t || !t->events || !t->replies || !t->next_producer) {
-    gb_transport_free(t);
+    inproc_free(t ? &t->base : NULL);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the in-process transport");
   }
-  t->cfg = *cfg;
+  t->base.ops = &inproc_ops;
+  t->base.cfg = *cfg;
   for (size_t i = 0; i < n; i++) {
     if (gb_queue_new(cfg->queue_bytes, &t->events[i], err) != 0 ||
         gb_queue_new(cfg->queue_bytes, &t->replies[i], err) != 0) {
-      gb_transport_free(t);
+      inproc_free(&t->base);
       return -1;
     }
   }
-  *out = t;
+  *out = &t->base;
   return 0;
 }
 
-void gb_transport_free(gb_transport *t) {
+static void inproc_free(gb_transport *base) {
+  inproc *t = (inproc *)base;
   if (!t)
     return;
-  size_t n = (size_t)t->cfg.n_producers * t->cfg.n_shards;
+  size_t n = (size_t)t->base.cfg.n_producers * t->base.cfg.n_shards;
   for (size_t i = 0; t->events && i < n; i++)
     gb_queue_free(t->events[i]);
   for (size_t i = 0; t->replies && i < n; i++)
@@ -61,26 +66,27 @@ void gb_transport_free(gb_transport *t) {
   free(t);
 }
 
-unsigned gb_transport_shard_of(const gb_transport *t, uint64_t player_id) {
+static unsigned inproc_shard_of(const gb_transport *t, uint64_t player_id) {
   /* A fixed salt so that shard and producer assignments are independent of each other. */
   return (unsigned)(gb_hash3(0x5368617264ULL /* "Shard" */, player_id, 0) % t->cfg.n_shards);
 }
 
-unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id) {
-  return (unsigned)(player_id % t->cfg.n_producers);
-}
-
-size_t gb_transport_max_message(const gb_transport *t) {
+static size_t inproc_max_message(const gb_transport *base) {
+  const inproc *t = (const inproc *)base;
   return gb_queue_max_message(t->events[0]);
 }
 
-void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
-                       size_t len) {
-  gb_queue_push(*event_ring(t, producer, gb_transport_shard_of(t, player_id)), msg, len);
+/* Every channel shares the player's ring, which keeps a producer's messages in order. */
+static void inproc_send(gb_transport *base, unsigned producer, gb_transport_channel channel,
+                        uint64_t player_id, const void *msg, size_t len) {
+  (void)channel;
+  inproc *t = (inproc *)base;
+  gb_queue_push(*event_ring(t, producer, inproc_shard_of(base, player_id)), msg, len);
 }
 
-void gb_transport_producer_done(gb_transport *t, unsigned producer) {
-  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+static void inproc_producer_done(gb_transport *base, unsigned producer) {
+  inproc *t = (inproc *)base;
+  for (unsigned s = 0; s < t->base.cfg.n_shards; s++)
     gb_queue_close(*event_ring(t, producer, s));
 }
 
@@ -96,18 +102,20 @@ static size_t drain(gb_queue *q, size_t max, gb_transport_msg_fn fn, void *ctx) 
   return n;
 }
 
-size_t gb_transport_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn,
-                                 void *ctx) {
+static size_t inproc_poll_replies(gb_transport *base, unsigned producer, gb_transport_msg_fn fn,
+                                  void *ctx) {
+  inproc *t = (inproc *)base;
   size_t n = 0;
-  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+  for (unsigned s = 0; s < t->base.cfg.n_shards; s++)
     n += drain(*reply_ring(t, s, producer), SIZE_MAX, fn, ctx);
   return n;
 }
 
-size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
-                            void *ctx, bool *finished) {
+static size_t inproc_receive(gb_transport *base, unsigned shard, size_t max,
+                             gb_transport_msg_fn fn, void *ctx, bool *finished) {
+  inproc *t = (inproc *)base;
   size_t n = 0;
-  unsigned np = t->cfg.n_producers;
+  unsigned np = t->base.cfg.n_producers;
   bool all_finished = true;
   for (unsigned i = 0; i < np && n < max; i++) {
     unsigned p = (unsigned)((t->next_producer[shard] + i) % np);
@@ -121,14 +129,16 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
   return n;
 }
 
-void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
-                        size_t len) {
-  gb_queue_push(*reply_ring(t, shard, gb_transport_producer_of(t, player_id)), msg, len);
+static void inproc_reply(gb_transport *base, unsigned shard, uint64_t player_id, const void *msg,
+                         size_t len) {
+  inproc *t = (inproc *)base;
+  gb_queue_push(*reply_ring(t, shard, gb_transport_producer_of(base, player_id)), msg, len);
 }
 
-void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
+static void inproc_get_stats(const gb_transport *base, gb_transport_stats *out) {
+  const inproc *t = (const inproc *)base;
   *out = (gb_transport_stats){0};
-  size_t n = (size_t)t->cfg.n_producers * t->cfg.n_shards;
+  size_t n = (size_t)t->base.cfg.n_producers * t->base.cfg.n_shards;
   for (size_t i = 0; i < n; i++) {
     out->sent += gb_queue_pushed(t->events[i]);
     out->received += gb_queue_popped(t->events[i]);
@@ -137,3 +147,42 @@ void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
     out->replies_received += gb_queue_popped(t->replies[i]);
   }
 }
+
+static unsigned inproc_partitions(const gb_transport *t) { return t->cfg.n_shards; }
+
+/* A partition is a shard's set of rings: what producers pushed into them, what the shard took. */
+static void inproc_get_partition_stats(const gb_transport *base, unsigned p,
+                                       gb_transport_partition_stats *out) {
+  const inproc *t = (const inproc *)base;
+  *out = (gb_transport_partition_stats){0};
+  for (unsigned producer = 0; producer < t->base.cfg.n_producers; producer++) {
+    const gb_queue *q = t->events[(size_t)producer * t->base.cfg.n_shards + p];
+    out->sent += gb_queue_pushed(q);
+    out->delivered += gb_queue_popped(q);
+  }
+  out->produced = out->sent;
+  out->consumed = out->delivered;
+  out->acknowledged = out->delivered;
+}
+
+static bool inproc_failed(const gb_transport *t, gb_err *err) {
+  (void)t;
+  (void)err;
+  return false;
+}
+
+static const gb_transport_ops inproc_ops = {
+    .kind = "inproc",
+    .free = inproc_free,
+    .shard_of = inproc_shard_of,
+    .max_message = inproc_max_message,
+    .send = inproc_send,
+    .producer_done = inproc_producer_done,
+    .poll_replies = inproc_poll_replies,
+    .receive = inproc_receive,
+    .reply = inproc_reply,
+    .get_stats = inproc_get_stats,
+    .partitions = inproc_partitions,
+    .get_partition_stats = inproc_get_partition_stats,
+    .failed = inproc_failed,
+};

@@ -1,0 +1,100 @@
+/* The public transport calls, forwarded to the implementation's table (gb_transport_impl.h). */
+#include "gb_transport.h"
+
+#include "gb_transport_impl.h"
+
+gb_transport_channel gb_transport_channel_of(gb_event_type type) {
+  switch (type) {
+  case GB_EV_STORE_VISIT:
+  case GB_EV_IMPRESSION:
+  case GB_EV_CLICK:
+  case GB_EV_WISHLIST:
+  case GB_EV_PLAY_SESSION:
+  case GB_EV_REVIEW:
+  case GB_EV_REFUND:
+  case GB_EV_OFFER_SHOWN:
+  case GB_EV_OFFER_PURCHASED:
+  case GB_EV_OFFER_DISMISSED:
+    return GB_CHANNEL_STEAM;
+  case GB_EV_PROP_GENERATED:
+  case GB_EV_PROP_SHOWN:
+  case GB_EV_PROP_USED:
+  case GB_EV_PROP_DISCARDED:
+  case GB_EV_PROP_EXPIRED:
+  case GB_EV_CHALLENGE_PROGRESS:
+  case GB_EV_CHALLENGE_COMPLETED:
+  case GB_EV_CHALLENGE_FAILED:
+  case GB_EV_REWARD_GRANTED:
+    return GB_CHANNEL_FEEDBACK;
+  case GB_EV_CHALLENGE_UPSERT:
+  case GB_EV_CHALLENGE_DELETE:
+    return GB_CHANNEL_CONTROL;
+  default:
+    return GB_CHANNEL_CARD;
+  }
+}
+
+const char *gb_transport_channel_name(gb_transport_channel channel) {
+  static const char *const names[GB_CHANNEL__COUNT] = {"card", "steam", "feedback", "control"};
+  return (unsigned)channel < GB_CHANNEL__COUNT ? names[channel] : "unknown";
+}
+
+void gb_transport_free(gb_transport *t) {
+  if (t)
+    t->ops->free(t);
+}
+
+const char *gb_transport_kind(const gb_transport *t) { return t->ops->kind; }
+
+unsigned gb_transport_shard_of(const gb_transport *t, uint64_t player_id) {
+  return t->ops->shard_of(t, player_id);
+}
+
+unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id) {
+  /* gb_sim gives player k + 1 to producer k % n_producers; player 0 does not exist. */
+  return (unsigned)((player_id - 1) % t->cfg.n_producers);
+}
+
+size_t gb_transport_max_message(const gb_transport *t) { return t->ops->max_message(t); }
+
+void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
+                       size_t len) {
+  t->ops->send(t, producer, GB_CHANNEL_CARD, player_id, msg, len);
+}
+
+void gb_transport_send_on(gb_transport *t, unsigned producer, gb_transport_channel channel,
+                          uint64_t player_id, const void *msg, size_t len) {
+  t->ops->send(t, producer, channel, player_id, msg, len);
+}
+
+void gb_transport_producer_done(gb_transport *t, unsigned producer) {
+  t->ops->producer_done(t, producer);
+}
+
+size_t gb_transport_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn,
+                                 void *ctx) {
+  return t->ops->poll_replies(t, producer, fn, ctx);
+}
+
+size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                            void *ctx, bool *finished) {
+  return t->ops->receive(t, shard, max, fn, ctx, finished);
+}
+
+void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                        size_t len) {
+  t->ops->reply(t, shard, player_id, msg, len);
+}
+
+void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
+  t->ops->get_stats(t, out);
+}
+
+unsigned gb_transport_partitions(const gb_transport *t) { return t->ops->partitions(t); }
+
+void gb_transport_get_partition_stats(const gb_transport *t, unsigned p,
+                                      gb_transport_partition_stats *out) {
+  t->ops->get_partition_stats(t, p, out);
+}
+
+bool gb_transport_failed(const gb_transport *t, gb_err *err) { return t->ops->failed(t, err); }
