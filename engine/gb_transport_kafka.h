@@ -1,0 +1,96 @@
+/* gb_transport_kafka: the gb_transport interface over Apache Kafka, through librdkafka.
+ *
+ * Topics (all with the workload's transport.partitions partitions), named after a run id:
+ *   gamebench.<run>.card, .steam, .feedback, .control   events, one topic per gb_transport_channel
+ *   gamebench.<run>.decisions                            replies (decisions/props) to the players
+ * and the engine's consumer group gamebench.<run>.engine. docs/kafka.md describes the protocol.
+ *
+ * Producer side (simulator threads): one idempotent librdkafka producer per thread, tuned for
+ * batching (lz4, linger), key = player_id. The partition is chosen by gamebench (a hash of the
+ * player_id, the same for every topic), so that a player's events of every channel land in the
+ * same partition index, and each message carries a header with its producer and a sequence
+ * number per (producer, partition). When a producer is done it writes an end-of-stream marker to
+ * each partition and waits until the engine acknowledged it.
+ *
+ * Engine side (shards): consumer-group members with cooperative-sticky assignment over the card
+ * topic; a shard that is given partition p of the card topic also reads partition p of the other
+ * event topics, and merges them back into each producer's send order by the sequence numbers
+ * (which also drops redelivered messages and exposes gaps). Offsets are committed after
+ * processing, once the replies of the processed events are delivered (at-least-once). When a
+ * shard is given a partition it replays it from its first offset to rebuild the players' state
+ * (the pipeline drops events it already processed by event_id); replies to events below the
+ * committed offsets are not sent again, and replies sent twice around a crash are dropped on the
+ * simulator side by sequence number. Messages deleted by the broker before they were read (a
+ * lagging consumer, retention) fail the transport with a message that says so.
+ *
+ * "embedded" brokers: librdkafka's mock cluster inside this process (the Kafka protocol over
+ * loopback; it keeps about 5 MiB per partition, see docs/kafka.md).
+ *
+ * Properties ("key=value", the -X options): librdkafka properties for every client (producers,
+ * consumers, admin), applied after gamebench's defaults, plus gamebench's own:
+ *   gamebench.commit.interval.ms  offsets commit period, default 500 (1 .. 3600000)
+ *   gamebench.ack.timeout.ms      producer_done's wait for the engine's acknowledgement, default
+ *                                 120000 (1 .. 86400000)
+ *   gamebench.ready.timeout.ms    set-up deadline (topics, group formation), default 60000
+ *   gamebench.mock.brokers        embedded: number of mock brokers, default 1 (1 .. 16)
+ *   gamebench.fault.broker.down   embedded: "AT_MS:FOR_MS" — every mock broker goes down AT_MS
+ *                                 after set-up, for FOR_MS (fault tests)
+ */
+#ifndef GB_TRANSPORT_KAFKA_H
+#define GB_TRANSPORT_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gb_err.h"
+#include "gb_transport.h"
+
+typedef enum gb_kafka_role {
+  GB_KAFKA_ROLE_ALL,   /* producers and shards in this process (`gamebench run`) */
+  GB_KAFKA_ROLE_SIM,   /* producers only (`gamebench sim --to kafka`); n_shards is ignored */
+  GB_KAFKA_ROLE_ENGINE /* shards only (`gamebench engine`); n_producers must be the simulator's
+                          thread count (its streams are tracked per producer) */
+} gb_kafka_role;
+
+typedef struct gb_transport_kafka_config {
+  gb_kafka_role role;
+  const char *brokers; /* "embedded" (role ALL only) or "host:port[,host:port...]" */
+  const char *run_id;  /* topic namespace, [A-Za-z0-9._-]{1,100}; NULL: a new unique id */
+  unsigned partitions; /* 1 .. 1024 */
+  const char *const *props; /* n_props "key=value" strings (copied) */
+  size_t n_props;
+} gb_transport_kafka_config;
+
+enum { GB_KAFKA_PARTITIONS_MAX = 1024, GB_KAFKA_RUN_ID_MAX = 100 };
+
+/* Creates the transport: checks the properties, starts the embedded cluster when asked, creates
+ * the topics when missing, and connects the clients of the role. Role ALL also waits until the
+ * consumer group has settled (every partition assigned, evenly) so that no partition changes
+ * hands once events flow. Role SIM refuses topics that already hold messages (a previous run
+ * with the same run id).
+ *
+ * Returns 0, or -1 with GB_ERR_INPUT for bad settings, naming them ("-X foo=1: No such
+ * configuration property \"foo\"", "--brokers embedded: ...", "topic gamebench.x.card has 4
+ * partitions, transport.partitions is 8") or GB_ERR_RUNTIME when the brokers cannot be reached
+ * or the group does not settle before gamebench.ready.timeout.ms. */
+int gb_transport_kafka_new(const gb_transport_config *cfg, const gb_transport_kafka_config *kc,
+                           gb_transport **out, gb_err *err);
+
+/* Checks "key=value" properties without connecting (the CLI's early validation). 0, or -1
+ * with GB_ERR_INPUT naming the property. */
+int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_err *err);
+
+/* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
+const char *gb_transport_kafka_run_id(const gb_transport *t);
+
+/* The bootstrap servers in use ("127.0.0.1:PORT" of the embedded cluster). */
+const char *gb_transport_kafka_bootstrap(const gb_transport *t);
+
+/* Embedded only: the mock cluster (librdkafka's rd_kafka_mock_cluster_t, for error injection in
+ * tests); NULL for a real broker. */
+struct rd_kafka_mock_cluster_s *gb_transport_kafka_mock(gb_transport *t);
+
+/* Number of partitions shard currently owns (engine side; 0 for other roles). */
+unsigned gb_transport_kafka_owned(const gb_transport *t, unsigned shard);
+
+#endif

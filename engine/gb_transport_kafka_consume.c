@@ -1,0 +1,609 @@
+/* Kafka transport, engine side: consumer-group members (shards), co-partitioned assignment of
+ * the event topics, replay on assignment, reordering by sequence number, replies and
+ * acknowledgements, offset commits after processing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_clock.h"
+#include "gb_transport_kafka_int.h"
+
+enum {
+  BATCH_MAX = 1024,           /* messages a shard takes from librdkafka per call */
+  HELD_MAX = 1 << 20,         /* messages a shard may hold back waiting for a predecessor */
+  BROKER_CALL_MS = 10000,     /* committed-offset and watermark queries, final flushes */
+  SETTLE_POLL_MS = 50,        /* the set-up's poll of each member while the group forms */
+  COMMIT_OVERDUE_FACTOR = 8   /* after this many periods a commit waits for the replies */
+};
+
+/* Engine members: cooperative-sticky so that a joining or leaving member moves only the
+ * partitions it must; commits are ours (after processing); deleted data is an error, not a
+ * silent jump (auto.offset.reset=error); a short session so that a killed member's partitions
+ * move on within seconds. */
+static const char *const consumer_defaults[] = {
+    "partition.assignment.strategy=cooperative-sticky",
+    "enable.auto.commit=false",
+    "enable.auto.offset.store=false",
+    "auto.offset.reset=error",
+    "enable.partition.eof=false",
+    "session.timeout.ms=6000",
+    "heartbeat.interval.ms=1000",
+    "fetch.wait.max.ms=20",
+};
+
+/* Replies: idempotent (a retry cannot duplicate or reorder a decision) and sent at once, since
+ * a player waits for each. */
+static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=0",
+                                             "compression.codec=lz4"};
+
+/* ---- held messages: a min-heap by sequence number per stream */
+
+static bool heap_push(kstream *s, rd_kafka_message_t *m, uint64_t seq) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    kheld *h = realloc(s->heap, cap * sizeof *h);
+    if (!h)
+      return false;
+    s->heap = h;
+    s->cap = cap;
+  }
+  size_t i = s->n++;
+  while (i > 0 && s->heap[(i - 1) / 2].seq > seq) {
+    s->heap[i] = s->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  s->heap[i] = (kheld){m, seq};
+  return true;
+}
+
+static kheld heap_pop(kstream *s) {
+  kheld top = s->heap[0];
+  kheld last = s->heap[--s->n];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= s->n)
+      break;
+    if (c + 1 < s->n && s->heap[c + 1].seq < s->heap[c].seq)
+      c++;
+    if (last.seq <= s->heap[c].seq)
+      break;
+    s->heap[i] = s->heap[c];
+    i = c;
+  }
+  if (s->n > 0)
+    s->heap[i] = last;
+  return top;
+}
+
+/* ---- partitions a shard owns */
+
+static int topic_index(const gb_transport_kafka *k, const rd_kafka_message_t *m) {
+  const char *name = rd_kafka_topic_name(m->rkt);
+  for (int i = 0; i < KT_EVENTS; i++)
+    if (strcmp(name, k->topics[i]) == 0)
+      return i;
+  return -1;
+}
+
+static void part_free(kpart *pt, unsigned n_producers) {
+  if (!pt)
+    return;
+  for (unsigned x = 0; pt->streams && x < n_producers; x++) {
+    kstream *s = &pt->streams[x];
+    for (size_t i = 0; i < s->n; i++)
+      rd_kafka_message_destroy(s->heap[i].m);
+    free(s->heap);
+  }
+  free(pt->streams);
+  free(pt);
+}
+
+/* Adds partition p's committable offsets to list; returns how many. */
+static int add_commits(kshard *sh, unsigned p, rd_kafka_topic_partition_list_t *list) {
+  gb_transport_kafka *k = sh->k;
+  kpart *pt = sh->parts[p];
+  int64_t off[KT_EVENTS];
+  for (int ti = 0; ti < KT_EVENTS; ti++)
+    off[ti] = pt->next_offset[ti];
+  for (unsigned x = 0; pt->held && x < k->n_producers; x++) {
+    const kstream *s = &pt->streams[x];
+    for (size_t i = 0; i < s->n; i++) {
+      const rd_kafka_message_t *m = s->heap[i].m;
+      int ti = topic_index(k, m);
+      if (ti >= 0 && m->offset < off[ti])
+        off[ti] = m->offset;
+    }
+  }
+  int n = 0;
+  for (int ti = 0; ti < KT_EVENTS; ti++) {
+    if (off[ti] < 0 || off[ti] <= pt->committed[ti])
+      continue;
+    rd_kafka_topic_partition_list_add(list, k->topics[ti], (int32_t)p)->offset = off[ti];
+    pt->committed[ti] = off[ti];
+    n++;
+  }
+  return n;
+}
+
+/* Commits what was processed. The replies of processed events go first: an offset is committed
+ * only once every reply produced before it was delivered, so a crash can lose no answer. */
+static void commit(kshard *sh, bool sync) {
+  gb_transport_kafka *k = sh->k;
+  if (!sh->dirty)
+    return;
+  rd_kafka_poll(sh->reply_rk, 0);
+  if (sync) {
+    if (rd_kafka_flush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return; /* replies in flight: better no commit (at-least-once) than a lost answer */
+  } else if (rd_kafka_outq_len(sh->reply_rk) > 0) {
+    int64_t overdue = (int64_t)k->set.commit_interval_ms * COMMIT_OVERDUE_FACTOR * 1000000;
+    if (gb_clock_now_ns() < sh->next_commit_ns + overdue)
+      return; /* try again on the next call, when the replies may be through */
+    if (rd_kafka_flush(sh->reply_rk, k->set.commit_interval_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
+  }
+  rd_kafka_topic_partition_list_t *list =
+      rd_kafka_topic_partition_list_new((int)(sh->owned * KT_EVENTS + 1));
+  int n = 0;
+  for (unsigned p = 0; p < k->P; p++)
+    if (sh->parts[p])
+      n += add_commits(sh, p, list);
+  if (n > 0) {
+    rd_kafka_resp_err_t e = rd_kafka_commit(sh->rk, list, sync ? 0 : 1);
+    if (e && sync)
+      fprintf(stderr, "gamebench: kafka: engine %u: final commit failed: %s\n", sh->index,
+              rd_kafka_err2str(e));
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  sh->dirty = false;
+  sh->next_commit_ns = gb_clock_now_ns() + (int64_t)k->set.commit_interval_ms * 1000000;
+}
+
+/* The partitions of every event topic that go with card-topic partitions `anchor`. */
+static rd_kafka_topic_partition_list_t *with_followers(const gb_transport_kafka *k,
+                                                       const rd_kafka_topic_partition_list_t *anchor) {
+  rd_kafka_topic_partition_list_t *all =
+      rd_kafka_topic_partition_list_new(anchor->cnt * KT_EVENTS);
+  for (int i = 0; i < anchor->cnt; i++)
+    for (int ti = 0; ti < KT_EVENTS; ti++)
+      rd_kafka_topic_partition_list_add(all, k->topics[ti], anchor->elems[i].partition)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+  return all;
+}
+
+/* A newly owned partition: read from its first offset (replay rebuilds the players' state),
+ * reply only above what was committed before. Fails when the broker deleted its start. */
+static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
+  gb_transport_kafka *k = sh->k;
+  rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(all);
+  rd_kafka_resp_err_t e = rd_kafka_committed(sh->rk, committed, BROKER_CALL_MS);
+  if (e)
+    kfail(k, "engine %u: cannot read committed offsets: %s", sh->index, rd_kafka_err2str(e));
+  for (int i = 0; i < committed->cnt; i++) {
+    rd_kafka_topic_partition_t *tp = &committed->elems[i];
+    unsigned p = (unsigned)tp->partition;
+    if (p >= k->P) {
+      kfail(k, "%s has more partitions than transport.partitions (%u)", tp->topic, k->P);
+      continue;
+    }
+    if (!sh->parts[p]) {
+      kpart *pt = calloc(1, sizeof *pt);
+      if (pt && !(pt->streams = calloc(k->n_producers, sizeof *pt->streams))) {
+        free(pt);
+        pt = NULL;
+      }
+      if (!pt) {
+        kfail(k, "engine %u: out of memory for partition %u", sh->index, p);
+        continue;
+      }
+      for (unsigned x = 0; x < k->n_producers; x++)
+        pt->streams[x].next = 1;
+      for (int ti = 0; ti < KT_EVENTS; ti++)
+        pt->replay_until[ti] = pt->committed[ti] = pt->next_offset[ti] = -1;
+      sh->parts[p] = pt;
+      sh->owned++;
+    }
+    int ti = -1;
+    for (int j = 0; j < KT_EVENTS; j++)
+      if (strcmp(tp->topic, k->topics[j]) == 0)
+        ti = j;
+    if (ti < 0)
+      continue;
+    int64_t off = tp->err ? -1 : tp->offset;
+    sh->parts[p]->replay_until[ti] = off >= 0 ? off : 0;
+    sh->parts[p]->committed[ti] = off >= 0 ? off : -1;
+    int64_t lo = 0, hi = 0;
+    e = rd_kafka_query_watermark_offsets(sh->rk, tp->topic, tp->partition, &lo, &hi,
+                                         BROKER_CALL_MS);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR && lo > 0)
+      kfail(k,
+            "%s[%d] now starts at offset %" PRId64
+            ": the broker deleted messages (retention), so this engine cannot rebuild its "
+            "players' state by replaying the partition (the embedded broker keeps about 5 "
+            "MiB per partition)",
+            tp->topic, tp->partition, lo);
+  }
+  rd_kafka_topic_partition_list_destroy(committed);
+}
+
+static void drop_partitions(kshard *sh, const rd_kafka_topic_partition_list_t *anchor,
+                            bool lost) {
+  gb_transport_kafka *k = sh->k;
+  if (!lost)
+    commit(sh, true); /* the partitions' final offsets, before another member takes them */
+  for (int i = 0; i < anchor->cnt; i++) {
+    unsigned p = (unsigned)anchor->elems[i].partition;
+    if (p >= k->P || !sh->parts[p])
+      continue;
+    sh->held -= sh->parts[p]->held;
+    part_free(sh->parts[p], k->n_producers);
+    sh->parts[p] = NULL;
+    sh->owned--;
+  }
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  kshard *sh = opaque;
+  gb_transport_kafka *k = sh->k;
+  rd_kafka_topic_partition_list_t *all = with_followers(k, parts);
+  rd_kafka_error_t *error = NULL;
+  if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    take_partitions(sh, all);
+    error = rd_kafka_incremental_assign(rk, all);
+  } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    drop_partitions(sh, parts, rd_kafka_assignment_lost(rk));
+    error = rd_kafka_incremental_unassign(rk, all);
+  } else {
+    kfail(k, "engine %u: rebalance failed: %s", sh->index, rd_kafka_err2str(e));
+  }
+  if (error) {
+    kfail(k, "engine %u: %s: %s", sh->index,
+          e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign" : "unassign",
+          rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+  }
+  rd_kafka_topic_partition_list_destroy(all);
+}
+
+/* ---- set-up */
+
+static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *err) {
+  sh->k = k;
+  sh->index = index;
+  sh->parts = calloc(k->P, sizeof *sh->parts);
+  sh->consumed = calloc(k->P, sizeof *sh->consumed);
+  sh->delivered = calloc(k->P, sizeof *sh->delivered);
+  sh->replayed = calloc(k->P, sizeof *sh->replayed);
+  sh->batch = calloc(BATCH_MAX, sizeof *sh->batch);
+  if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->batch)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  char client_id[64], errstr[512], group[300];
+  snprintf(client_id, sizeof client_id, "gamebench-engine-%u", index);
+  snprintf(group, sizeof group, "group.id=%s", k->group);
+  const char *defaults[sizeof consumer_defaults / sizeof consumer_defaults[0] + 1];
+  size_t n_defaults = 0;
+  defaults[n_defaults++] = group;
+  for (size_t i = 0; i < sizeof consumer_defaults / sizeof consumer_defaults[0]; i++)
+    defaults[n_defaults++] = consumer_defaults[i];
+  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, client_id, err);
+  if (!conf)
+    return -1;
+  rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+  rd_kafka_conf_set_opaque(conf, sh);
+  if (!(sh->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  rd_kafka_poll_set_consumer(sh->rk);
+  sh->queue = rd_kafka_queue_get_consumer(sh->rk);
+  snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
+  if (!(conf = kconf_new(k, reply_defaults, sizeof reply_defaults / sizeof reply_defaults[0],
+                         client_id, err)))
+    return -1;
+  if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
+  if (!(sh->decisions = rd_kafka_topic_new(sh->reply_rk, k->topics[KT_DECISIONS], NULL)))
+    return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s",
+                      k->topics[KT_DECISIONS], rd_kafka_err2str(rd_kafka_last_error()));
+  rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(sub, k->topics[KT_ANCHOR], RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(sh->rk, sub);
+  rd_kafka_topic_partition_list_destroy(sub);
+  if (e)
+    return gb_err_set(err, GB_ERR_RUNTIME, "kafka consumer: subscribe to %s: %s",
+                      k->topics[KT_ANCHOR], rd_kafka_err2str(e));
+  sh->next_commit_ns = gb_clock_now_ns() + (int64_t)k->set.commit_interval_ms * 1000000;
+  return 0;
+}
+
+int kshards_new(gb_transport_kafka *k, gb_err *err) {
+  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)))
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (unsigned s = 0; s < k->n_shards; s++)
+    if (shard_new(k, &k->shards[s], s, err) != 0)
+      return -1;
+  return 0;
+}
+
+/* Settled: every partition owned by exactly one member, each member owning its even share. */
+static bool settled(const gb_transport_kafka *k) {
+  unsigned total = 0, lo = k->P / k->n_shards, hi = (k->P + k->n_shards - 1) / k->n_shards;
+  for (unsigned s = 0; s < k->n_shards; s++) {
+    unsigned n = k->shards[s].owned;
+    if (n < lo || n > hi)
+      return false;
+    total += n;
+  }
+  return total == k->P;
+}
+
+int kshards_wait_settled(gb_transport_kafka *k, gb_err *err) {
+  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ready_timeout_ms * 1000000;
+  while (!settled(k)) {
+    for (unsigned s = 0; s < k->n_shards; s++) {
+      /* Nothing can be waiting yet (the topics are new): this only runs the group protocol. */
+      rd_kafka_message_t *m = rd_kafka_consumer_poll(k->shards[s].rk, SETTLE_POLL_MS);
+      if (m) {
+        bool unexpected = !m->err;
+        rd_kafka_message_destroy(m);
+        if (unexpected)
+          return gb_err_set(err, GB_ERR_RUNTIME, "topic %s is not empty at set-up",
+                            k->topics[KT_ANCHOR]);
+      }
+    }
+    if (gb_transport_failed(&k->base, err))
+      return -1;
+    if (gb_clock_now_ns() > deadline)
+      return gb_err_set(err, GB_ERR_RUNTIME,
+                        "kafka: the engine's consumer group %s did not settle within %d ms",
+                        k->group, k->set.ready_timeout_ms);
+  }
+  return 0;
+}
+
+void kshards_free(gb_transport_kafka *k) {
+  for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
+    kshard *sh = &k->shards[s];
+    if (sh->rk) {
+      commit(sh, true);
+      /* Leaving the group: the rebalance callback commits and releases every partition. */
+      rd_kafka_consumer_close(sh->rk);
+    }
+    for (unsigned p = 0; sh->parts && p < k->P; p++)
+      part_free(sh->parts[p], k->n_producers);
+    if (sh->queue)
+      rd_kafka_queue_destroy(sh->queue);
+    if (sh->rk)
+      rd_kafka_destroy(sh->rk);
+    if (sh->reply_rk) {
+      rd_kafka_flush(sh->reply_rk, BROKER_CALL_MS);
+      if (sh->decisions)
+        rd_kafka_topic_destroy(sh->decisions);
+      rd_kafka_destroy(sh->reply_rk);
+    }
+    free(sh->parts);
+    free(sh->consumed);
+    free(sh->delivered);
+    free(sh->replayed);
+    free(sh->batch);
+  }
+  free(k->shards);
+  k->shards = NULL;
+}
+
+/* ---- replies */
+
+static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void *msg, size_t len,
+                          const uint8_t hdr[KHDR_LEN]) {
+  char key[24];
+  size_t key_len = kkey(player_id, key);
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        sh->reply_rk, RD_KAFKA_V_RKT(sh->decisions), RD_KAFKA_V_PARTITION((int32_t)p),
+        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)msg, len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADER(KHDR_NAME, hdr, KHDR_LEN),
+        RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      kfail(sh->k, "engine %u: cannot produce a reply: %s", sh->index, rd_kafka_err2str(e));
+      return;
+    }
+    rd_kafka_poll(sh->reply_rk, 1); /* backpressure: reports make room */
+    if (atomic_load(&sh->k->failed))
+      return;
+  }
+}
+
+void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                 size_t len) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kshard *sh = &k->shards[shard];
+  uint8_t hdr[KHDR_LEN];
+  if (sh->delivering && sh->cur_suppress) {
+    sh->replies_suppressed++; /* answered before the partition changed hands */
+    return;
+  }
+  if (sh->delivering && sh->cur_sequenced) {
+    khdr_put(hdr, KHDR_REPLY, sh->cur_producer, sh->cur_seq);
+    produce_reply(sh, sh->cur_p, player_id, msg, len, hdr);
+  } else {
+    khdr_put(hdr, KHDR_REPLY, gb_transport_producer_of(t, player_id), 0);
+    produce_reply(sh, kpartition_of(k, player_id), player_id, msg, len, hdr);
+  }
+  sh->replies_sent++;
+}
+
+/* ---- receiving */
+
+typedef struct kdeliver {
+  gb_transport_msg_fn fn;
+  void *ctx;
+  size_t n;
+} kdeliver;
+
+static void hand_over(kshard *sh, unsigned p, const rd_kafka_message_t *m, bool sequenced,
+                      unsigned producer, uint64_t seq, bool suppress, kdeliver *d) {
+  static const char empty[1] = {0};
+  sh->delivering = true;
+  sh->cur_sequenced = sequenced;
+  sh->cur_suppress = suppress;
+  sh->cur_p = p;
+  sh->cur_producer = producer;
+  sh->cur_seq = seq;
+  d->fn(d->ctx, m->payload ? m->payload : empty, m->len);
+  sh->delivering = false;
+  sh->delivered[p]++;
+  d->n++;
+}
+
+/* Delivers one in-order message of stream (producer, p): an event to the callback, an end
+ * marker as an acknowledgement to the producer. */
+static void deliver(kshard *sh, unsigned p, kstream *s, unsigned producer, uint64_t seq,
+                    rd_kafka_message_t *m, int ti, kdeliver *d) {
+  gb_transport_kafka *k = sh->k;
+  kpart *pt = sh->parts[p];
+  bool replay = m->offset < pt->replay_until[ti];
+  s->next = seq + 1;
+  if (replay)
+    sh->replayed[p]++;
+  khdr h;
+  khdr_get(m, &h);
+  if (h.kind == KHDR_END) {
+    s->ended = true;
+    if (++pt->ended == k->n_producers)
+      atomic_store(&k->finished[p], 1);
+    if (!replay) {
+      uint8_t hdr[KHDR_LEN], count[8];
+      khdr_put(hdr, KHDR_ACK, producer, seq);
+      kput_u64(count, seq - 1); /* every event before the marker was delivered, in order */
+      produce_reply(sh, p, 0, count, sizeof count, hdr);
+      sh->acks_sent++;
+    }
+    return;
+  }
+  hand_over(sh, p, m, true, producer, seq, replay, d);
+}
+
+static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
+  gb_transport_kafka *k = sh->k;
+  int ti = topic_index(k, m);
+  unsigned p = (unsigned)m->partition;
+  if (ti < 0 || p >= k->P || !sh->parts[p]) {
+    rd_kafka_message_destroy(m); /* a partition released meanwhile */
+    return;
+  }
+  kpart *pt = sh->parts[p];
+  sh->consumed[p]++;
+  sh->dirty = true;
+  if (m->offset + 1 > pt->next_offset[ti])
+    pt->next_offset[ti] = m->offset + 1;
+  khdr h;
+  if (!khdr_get(m, &h) || (h.kind != KHDR_EVENT && h.kind != KHDR_END)) {
+    /* A foreign message (e.g. written with kcat): delivered as it comes, unordered. */
+    hand_over(sh, p, m, false, 0, 0, m->offset < pt->replay_until[ti], d);
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (h.producer >= k->n_producers) {
+    kfail(k, "%s[%u]: a message from simulator thread %u, but the workload has %u "
+             "(sim.threads must match between gamebench sim and gamebench engine)",
+          k->topics[ti], p, h.producer, k->n_producers);
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  kstream *s = &pt->streams[h.producer];
+  if (h.seq < s->next) {
+    sh->redelivered++;
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (h.seq > s->next) { /* a predecessor is still on its way (another topic): hold */
+    if (sh->held >= HELD_MAX || !heap_push(s, m, h.seq)) {
+      kfail(k, "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
+               "back behind it)",
+            k->topics[ti], p, h.producer, s->next, sh->held);
+      rd_kafka_message_destroy(m);
+      return;
+    }
+    pt->held++;
+    sh->held++;
+    return;
+  }
+  deliver(sh, p, s, h.producer, h.seq, m, ti, d);
+  rd_kafka_message_destroy(m);
+  while (s->n > 0 && s->heap[0].seq <= s->next) {
+    kheld top = heap_pop(s);
+    pt->held--;
+    sh->held--;
+    if (top.seq == s->next)
+      deliver(sh, p, s, h.producer, top.seq, top.m, topic_index(k, top.m), d);
+    else
+      sh->redelivered++;
+    rd_kafka_message_destroy(top.m);
+  }
+}
+
+static void on_error(kshard *sh, const rd_kafka_message_t *m) {
+  gb_transport_kafka *k = sh->k;
+  if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+      m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+    kfail(k,
+          "engine %u: %s[%d]: messages were deleted before they were consumed (%s). The "
+          "embedded broker keeps about 5 MiB per partition: a consumer that lags further "
+          "behind loses data. Use a real broker (scripts/kafka-local), more partitions, or a "
+          "lower rate",
+          sh->index, m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+          rd_kafka_message_errstr(m));
+  else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
+    kfail(k, "engine %u: %s", sh->index, rd_kafka_message_errstr(m));
+  /* Anything else (a broker away, a leader moving) librdkafka retries by itself. */
+}
+
+size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                     void *ctx, bool *finished) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  *finished = false;
+  if (shard >= k->n_shards) {
+    *finished = true;
+    return 0;
+  }
+  kshard *sh = &k->shards[shard];
+  kdeliver d = {fn, ctx, 0};
+  rd_kafka_poll(sh->reply_rk, 0);
+  size_t want = max < BATCH_MAX ? max : BATCH_MAX;
+  ssize_t n = want ? rd_kafka_consume_batch_queue(sh->queue, 0, sh->batch, want) : 0;
+  for (ssize_t i = 0; i < n; i++) {
+    rd_kafka_message_t *m = sh->batch[i];
+    if (m->err) {
+      on_error(sh, m);
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    on_message(sh, m, &d);
+  }
+  if (gb_clock_now_ns() >= sh->next_commit_ns)
+    commit(sh, false);
+  if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0) {
+    bool all = true;
+    for (unsigned p = 0; p < k->P && all; p++)
+      all = atomic_load(&k->finished[p]) != 0;
+    if (all) {
+      commit(sh, true);
+      *finished = true;
+    }
+  }
+  return d.n;
+}
+
+uint64_t kshard_gaps(const kshard *sh, unsigned p) {
+  const kpart *pt = sh->parts ? sh->parts[p] : NULL;
+  uint64_t gaps = 0;
+  for (unsigned x = 0; pt && x < sh->k->n_producers; x++) {
+    const kstream *s = &pt->streams[x];
+    if (s->n > 0)
+      gaps += s->heap[0].seq - s->next;
+  }
+  return gaps;
+}

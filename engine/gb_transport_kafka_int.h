@@ -1,0 +1,200 @@
+/* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: set-up,
+ * topics, statistics; gb_transport_kafka_produce.c: the simulator side; and
+ * gb_transport_kafka_consume.c: the engine side). Not for other modules. */
+#ifndef GB_TRANSPORT_KAFKA_INT_H
+#define GB_TRANSPORT_KAFKA_INT_H
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gb_queue.h"
+#include "gb_transport_impl.h"
+#include "gb_transport_kafka.h"
+
+/* Topic indexes: the event channels first (same numbering as gb_transport_channel), then the
+ * replies. The card topic is the "anchor": the group assigns its partitions, and partition p of
+ * the other event topics follows partition p of the card topic. */
+enum { KT_ANCHOR = GB_CHANNEL_CARD, KT_EVENTS = GB_CHANNEL__COUNT, KT_DECISIONS = KT_EVENTS,
+       KT__COUNT };
+
+/* The header every gamebench message carries: "gb" = kind, producer (u32 big-endian), seq (u64
+ * big-endian). Events and end markers are numbered per (producer, partition) from 1; a reply
+ * carries the number of the event it answers, an acknowledgement that of the end marker. */
+#define KHDR_NAME "gb"
+enum { KHDR_LEN = 13 };
+typedef enum khdr_kind {
+  KHDR_EVENT = 'E',
+  KHDR_END = 'Z',   /* value: u64 big-endian, events the producer sent to this partition */
+  KHDR_REPLY = 'R', /* seq 0: the reply answers no numbered event (no duplicate check) */
+  KHDR_ACK = 'A'    /* value: u64 big-endian, events the engine delivered from the stream */
+} khdr_kind;
+
+typedef struct khdr {
+  khdr_kind kind;
+  uint32_t producer;
+  uint64_t seq;
+} khdr;
+
+void khdr_put(uint8_t out[KHDR_LEN], khdr_kind kind, uint32_t producer, uint64_t seq);
+/* Reads the "gb" header of m; false when absent or malformed (a foreign message). */
+bool khdr_get(const rd_kafka_message_t *m, khdr *out);
+void kput_u64(uint8_t out[8], uint64_t v);
+uint64_t kget_u64(const uint8_t in[8]);
+
+typedef struct gb_transport_kafka gb_transport_kafka;
+
+/* ---- simulator side */
+
+typedef struct kproducer {
+  gb_transport_kafka *k;
+  unsigned index;
+  rd_kafka_t *rk;
+  rd_kafka_topic_t *topics[KT_EVENTS];
+  uint64_t *next_seq; /* [P]: the last sequence number used per partition */
+  uint64_t *sent;     /* [P]: events accepted */
+  uint64_t *produced; /* [P]: delivery reports without error (events only) */
+  uint64_t *failed;   /* [P]: delivery reports with an error (events only) */
+  uint64_t full_waits;
+  bool done;
+  gb_queue *replies; /* filled by the router thread */
+  uint64_t replies_received;
+  /* Router-owned: replies waiting for room in `replies`, oldest first, so that a producer that
+   * does not poll holds up neither the router nor the other producers' replies. */
+  rd_kafka_message_t **overflow;
+  size_t overflow_head, overflow_n, overflow_cap;
+  _Atomic uint64_t *acked; /* [P]: events the engine confirmed; KACK_NONE until it did */
+} kproducer;
+
+#define KACK_NONE UINT64_MAX
+
+/* ---- engine side */
+
+typedef struct kheld { /* a message held back until its predecessors arrive */
+  rd_kafka_message_t *m;
+  uint64_t seq;
+} kheld;
+
+typedef struct kstream { /* one producer's messages to one partition */
+  uint64_t next;         /* the sequence number expected next (from 1) */
+  kheld *heap;           /* min-heap by seq */
+  size_t n, cap;
+  bool ended;
+} kstream;
+
+typedef struct kpart { /* a partition this shard owns */
+  kstream *streams;                /* [n_producers] */
+  int64_t replay_until[KT_EVENTS]; /* offsets below were processed before (committed) */
+  int64_t committed[KT_EVENTS];    /* the last committed offset (or -1) */
+  int64_t next_offset[KT_EVENTS];  /* one past the last offset read (or -1) */
+  unsigned ended;                  /* streams whose end marker was delivered */
+  size_t held;
+} kpart;
+
+typedef struct kshard {
+  gb_transport_kafka *k;
+  unsigned index;
+  rd_kafka_t *rk;
+  rd_kafka_queue_t *queue;
+  rd_kafka_t *reply_rk;
+  rd_kafka_topic_t *decisions;
+  kpart **parts; /* [P]: NULL unless owned */
+  unsigned owned;
+  size_t held;
+  /* The event being handed to the callback: what a reply answers. */
+  bool delivering, cur_sequenced, cur_suppress;
+  unsigned cur_p, cur_producer;
+  uint64_t cur_seq;
+  bool dirty; /* something to commit */
+  int64_t next_commit_ns;
+  uint64_t *consumed, *delivered, *replayed; /* [P] */
+  uint64_t redelivered, replies_sent, replies_suppressed, acks_sent;
+  rd_kafka_message_t **batch;
+} kshard;
+
+/* ---- the transport */
+
+typedef struct ksettings {
+  int commit_interval_ms;
+  int ack_timeout_ms;
+  int ready_timeout_ms;
+  int mock_brokers;
+  int fault_at_ms, fault_for_ms; /* fault_for_ms == 0: no fault */
+} ksettings;
+
+struct gb_transport_kafka {
+  gb_transport base;
+  gb_kafka_role role;
+  unsigned P; /* partitions */
+  ksettings set;
+  char **props; /* the librdkafka properties ("key=value"), gamebench.* excluded */
+  size_t n_props;
+  char run_id[GB_KAFKA_RUN_ID_MAX + 1];
+  char *bootstrap;
+  char *topics[KT__COUNT];
+  char *group;
+  rd_kafka_t *mock_host;
+  rd_kafka_mock_cluster_t *mock;
+  kproducer *producers; /* [n_producers], roles ALL and SIM */
+  kshard *shards;       /* [n_shards], roles ALL and ENGINE */
+  unsigned n_producers, n_shards;
+  _Atomic unsigned char *finished; /* [P]: every producer's end marker delivered (role ALL) */
+  /* router: routes replies from the decisions topic to the producers' rings */
+  rd_kafka_t *router_rk;
+  rd_kafka_queue_t *router_queue;
+  pthread_t router;
+  bool router_started;
+  uint64_t *last_reply_seq; /* [n_producers * P] */
+  _Atomic uint64_t replies_redelivered;
+  _Atomic bool stop;
+  /* fault injection (embedded) */
+  pthread_t fault;
+  bool fault_started;
+  pthread_mutex_t fault_mu;
+  pthread_cond_t fault_cv;
+  /* the first unrecoverable condition */
+  pthread_mutex_t fail_mu;
+  _Atomic bool failed;
+  char failure[GB_ERR_MSG_MAX];
+};
+
+/* Records an unrecoverable condition (the first one wins) and reports it on stderr. */
+void kfail(gb_transport_kafka *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A new client configuration: gamebench's defaults for the role, then the user's properties.
+ * client_id names the client in the broker's logs. NULL with err set on failure. */
+rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
+                           const char *client_id, gb_err *err);
+
+/* The partition of a player: the same in every topic. */
+unsigned kpartition_of(const gb_transport_kafka *k, uint64_t player_id);
+
+/* Decimal text of a player id as the message key; returns its length. */
+size_t kkey(uint64_t player_id, char out[24]);
+
+/* gb_transport_kafka_produce.c */
+int kproducers_new(gb_transport_kafka *k, gb_err *err);
+void kproducers_free(gb_transport_kafka *k);
+int krouter_start(gb_transport_kafka *k, gb_err *err);
+void krouter_stop(gb_transport_kafka *k);
+void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
+                uint64_t player_id, const void *msg, size_t len);
+void kafka_producer_done(gb_transport *t, unsigned producer);
+size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
+
+/* gb_transport_kafka_consume.c */
+int kshards_new(gb_transport_kafka *k, gb_err *err);
+/* Polls every shard's consumer from the calling thread until the group has settled. */
+int kshards_wait_settled(gb_transport_kafka *k, gb_err *err);
+void kshards_free(gb_transport_kafka *k);
+size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                     void *ctx, bool *finished);
+void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                 size_t len);
+/* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
+uint64_t kshard_gaps(const kshard *sh, unsigned p);
+
+#endif

@@ -1,0 +1,395 @@
+/* Kafka transport, simulator side: one idempotent producer per simulator thread, end-of-stream
+ * markers, and the router thread that reads the decisions topic and hands each reply to the
+ * ring of the producer that sent the event it answers (dropping replies sent twice). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_clock.h"
+#include "gb_transport_kafka_int.h"
+
+enum {
+  ROUTER_BATCH = 512,     /* replies the router takes per poll */
+  ROUTER_POLL_MS = 50,    /* the router's wait for replies, so that it notices `stop` */
+  FULL_POLL_MS = 1,       /* a send that finds the producer queue full serves reports this long */
+  ACK_WAIT_NS = 1000000,  /* producer_done's nap between looks at the acknowledgements (1 ms) */
+  ERRSTR_MAX = 512
+};
+
+/* Event producers: batching tuned for throughput (lz4 compresses JSON events ~4x and the
+ * embedded broker's retention is counted in bytes), idempotence for ordered, duplicate-free
+ * retries, and a linger short against the decision latency it adds. */
+static const char *const producer_defaults[] = {
+    "enable.idempotence=true",         "compression.codec=lz4",
+    "linger.ms=2",                     "batch.num.messages=10000",
+    "batch.size=1000000",              "queue.buffering.max.messages=200000",
+    "queue.buffering.max.kbytes=131072",
+};
+
+/* The router reads the decisions topic by explicit assignment: this process is the only reader
+ * of its replies. (librdkafka wants a group.id even so; it never joins that group.) */
+static const char *const router_defaults[] = {"enable.partition.eof=false",
+                                              "auto.offset.reset=error", "fetch.wait.max.ms=20",
+                                              "enable.auto.commit=false"};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  kproducer *pr = opaque;
+  bool end_marker = m->_private != NULL; /* the msg_opaque of end markers is non-NULL */
+  unsigned p = (unsigned)m->partition;
+  if (m->err) {
+    if (!end_marker && p < pr->k->P)
+      pr->failed[p]++;
+    kfail(pr->k, "producer %u: delivery to %s[%d] failed for good: %s", pr->index,
+          rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
+    return;
+  }
+  if (!end_marker && p < pr->k->P)
+    pr->produced[p]++;
+}
+
+static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb_err *err) {
+  pr->k = k;
+  pr->index = index;
+  pr->next_seq = calloc(k->P, sizeof *pr->next_seq);
+  pr->sent = calloc(k->P, sizeof *pr->sent);
+  pr->produced = calloc(k->P, sizeof *pr->produced);
+  pr->failed = calloc(k->P, sizeof *pr->failed);
+  pr->acked = calloc(k->P, sizeof *pr->acked);
+  if (!pr->next_seq || !pr->sent || !pr->produced || !pr->failed || !pr->acked)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (unsigned p = 0; p < k->P; p++)
+    atomic_init(&pr->acked[p], KACK_NONE);
+  if (gb_queue_new(k->base.cfg.queue_bytes, &pr->replies, err) != 0)
+    return -1;
+  char client_id[64];
+  snprintf(client_id, sizeof client_id, "gamebench-sim-%u", index);
+  rd_kafka_conf_t *conf =
+      kconf_new(k, producer_defaults, sizeof producer_defaults / sizeof producer_defaults[0],
+                client_id, err);
+  if (!conf)
+    return -1;
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, pr);
+  char errstr[ERRSTR_MAX];
+  if (!(pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
+  for (int i = 0; i < KT_EVENTS; i++)
+    if (!(pr->topics[i] = rd_kafka_topic_new(pr->rk, k->topics[i], NULL)))
+      return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s", k->topics[i],
+                        rd_kafka_err2str(rd_kafka_last_error()));
+  return 0;
+}
+
+int kproducers_new(gb_transport_kafka *k, gb_err *err) {
+  if (!(k->producers = calloc(k->n_producers, sizeof *k->producers)) ||
+      !(k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq)))
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (unsigned x = 0; x < k->n_producers; x++)
+    if (producer_new(k, &k->producers[x], x, err) != 0)
+      return -1;
+  return 0;
+}
+
+void kproducers_free(gb_transport_kafka *k) {
+  for (unsigned x = 0; k->producers && x < k->n_producers; x++) {
+    kproducer *pr = &k->producers[x];
+    if (pr->rk) {
+      /* Whatever is still queued was either acknowledged already or belongs to a failed run:
+       * a short flush, then the handle goes. */
+      rd_kafka_flush(pr->rk, 1000);
+      for (int i = 0; i < KT_EVENTS; i++)
+        if (pr->topics[i])
+          rd_kafka_topic_destroy(pr->topics[i]);
+      rd_kafka_destroy(pr->rk);
+    }
+    free(pr->overflow); /* emptied by krouter_stop */
+    gb_queue_free(pr->replies);
+    free(pr->next_seq);
+    free(pr->sent);
+    free(pr->produced);
+    free(pr->failed);
+    free((void *)pr->acked);
+  }
+  free(k->producers);
+  k->producers = NULL;
+}
+
+/* Produces one message, waiting while librdkafka's queue is full. false when the transport
+ * failed meanwhile or librdkafka refused the message for good. */
+static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t player_id,
+                    bool with_key, const void *msg, size_t len, const uint8_t hdr[KHDR_LEN],
+                    void *msg_opaque) {
+  char key[24];
+  size_t key_len = with_key ? kkey(player_id, key) : 0;
+  bool waited = false;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        pr->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION((int32_t)p),
+        RD_KAFKA_V_KEY(with_key ? key : NULL, key_len), RD_KAFKA_V_VALUE((void *)msg, len),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADER(KHDR_NAME, hdr, KHDR_LEN),
+        RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return true;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      kfail(pr->k, "producer %u: cannot produce to %s[%u]: %s", pr->index,
+            rd_kafka_topic_name(rkt), p, rd_kafka_err2str(e));
+      return false;
+    }
+    if (!waited)
+      pr->full_waits++;
+    waited = true;
+    /* Backpressure: serving delivery reports is what makes room. */
+    rd_kafka_poll(pr->rk, FULL_POLL_MS);
+    if (atomic_load(&pr->k->failed))
+      return false;
+  }
+}
+
+void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
+                uint64_t player_id, const void *msg, size_t len) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  unsigned p = kpartition_of(k, player_id);
+  uint8_t hdr[KHDR_LEN];
+  khdr_put(hdr, KHDR_EVENT, producer, pr->next_seq[p] + 1);
+  unsigned ch = (unsigned)channel < KT_EVENTS ? (unsigned)channel : GB_CHANNEL_CARD;
+  if (!produce(pr, pr->topics[ch], p, player_id, true, msg, len, hdr, NULL))
+    return;
+  pr->next_seq[p]++;
+  pr->sent[p]++;
+  rd_kafka_poll(pr->rk, 0); /* delivery reports */
+}
+
+static bool all_acked(const kproducer *pr) {
+  for (unsigned p = 0; p < pr->k->P; p++)
+    if (atomic_load(&pr->acked[p]) == KACK_NONE)
+      return false;
+  return true;
+}
+
+void kafka_producer_done(gb_transport *t, unsigned producer) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  /* One end marker per partition, numbered after the producer's last event there: the engine
+   * delivers it only after every event before it, then acknowledges. */
+  for (unsigned p = 0; p < k->P && !atomic_load(&k->failed); p++) {
+    uint8_t hdr[KHDR_LEN], count[8];
+    khdr_put(hdr, KHDR_END, producer, pr->next_seq[p] + 1);
+    kput_u64(count, pr->sent[p]);
+    if (produce(pr, pr->topics[KT_ANCHOR], p, 0, false, count, sizeof count, hdr, pr))
+      pr->next_seq[p]++;
+  }
+  pr->done = true;
+  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ack_timeout_ms * 1000000;
+  while (!atomic_load(&k->failed) && !all_acked(pr)) {
+    rd_kafka_poll(pr->rk, 0);
+    if (gb_clock_now_ns() > deadline) {
+      unsigned missing = 0;
+      for (unsigned p = 0; p < k->P; p++)
+        missing += atomic_load(&pr->acked[p]) == KACK_NONE;
+      kfail(k,
+            "producer %u: %u of %u partitions not acknowledged by the engine within %d ms "
+            "(is `gamebench engine` running with the same run id? see "
+            "gamebench.ack.timeout.ms)",
+            producer, missing, k->P, k->set.ack_timeout_ms);
+      break;
+    }
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
+  }
+  rd_kafka_flush(pr->rk, k->set.ack_timeout_ms);
+}
+
+size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  rd_kafka_poll(pr->rk, 0);
+  size_t n = 0;
+  const void *msg;
+  size_t len;
+  while ((len = gb_queue_peek(pr->replies, &msg)) != 0) {
+    fn(ctx, msg, len);
+    gb_queue_release(pr->replies);
+    n++;
+  }
+  pr->replies_received += n;
+  return n;
+}
+
+/* ---- the router */
+
+/* Moves waiting replies of producer pr into its ring while there is room; true when none is
+ * left waiting. */
+static bool flush_overflow(kproducer *pr) {
+  while (pr->overflow_n > 0) {
+    rd_kafka_message_t *m = pr->overflow[pr->overflow_head];
+    if (!gb_queue_try_push(pr->replies, m->payload, m->len))
+      return false;
+    rd_kafka_message_destroy(m);
+    pr->overflow_head++;
+    pr->overflow_n--;
+  }
+  pr->overflow_head = 0;
+  return true;
+}
+
+/* Hands a reply to producer pr's ring, or queues it behind the replies already waiting. Takes
+ * ownership of m; false when it could not (out of memory: the transport fails). */
+static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t *m) {
+  if (m->len == 0 || m->len > gb_queue_max_message(pr->replies)) {
+    rd_kafka_message_destroy(m); /* not a decision: the simulator's answer count shows it */
+    return;
+  }
+  if (flush_overflow(pr) && gb_queue_try_push(pr->replies, m->payload, m->len)) {
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (pr->overflow_head + pr->overflow_n == pr->overflow_cap) {
+    if (pr->overflow_head > 0) { /* slide the waiting ones to the front */
+      memmove(pr->overflow, pr->overflow + pr->overflow_head,
+              pr->overflow_n * sizeof *pr->overflow);
+      pr->overflow_head = 0;
+    } else {
+      size_t cap = pr->overflow_cap ? pr->overflow_cap * 2 : 1024;
+      rd_kafka_message_t **o = realloc(pr->overflow, cap * sizeof *o);
+      if (!o) {
+        kfail(k, "router: out of memory for replies waiting for producer %u", pr->index);
+        rd_kafka_message_destroy(m);
+        return;
+      }
+      pr->overflow = o;
+      pr->overflow_cap = cap;
+    }
+  }
+  pr->overflow[pr->overflow_head + pr->overflow_n++] = m;
+}
+
+/* Routes one message of the decisions topic; takes ownership of m. */
+static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
+  unsigned p = (unsigned)m->partition;
+  khdr h;
+  if (p >= k->P) {
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  if (!khdr_get(m, &h)) {
+    /* A reply from another engine implementation: route by its key, without duplicate check. */
+    uint64_t player = 0;
+    if (m->key && m->key_len > 0 && m->key_len < 24) {
+      char key[24];
+      memcpy(key, m->key, m->key_len);
+      key[m->key_len] = '\0';
+      player = strtoull(key, NULL, 10);
+    }
+    if (player != 0)
+      route_reply(k, &k->producers[(player - 1) % k->n_producers], m);
+    else
+      rd_kafka_message_destroy(m);
+    return;
+  }
+  if (h.producer >= k->n_producers || (h.kind != KHDR_ACK && h.kind != KHDR_REPLY)) {
+    rd_kafka_message_destroy(m); /* another simulator's (a run id shared by mistake) */
+    return;
+  }
+  kproducer *pr = &k->producers[h.producer];
+  if (h.kind == KHDR_ACK) {
+    if (m->len == 8)
+      atomic_store(&pr->acked[p], kget_u64(m->payload));
+    rd_kafka_message_destroy(m);
+    return;
+  }
+  uint64_t *last = &k->last_reply_seq[(size_t)h.producer * k->P + p];
+  if (h.seq != 0) {
+    /* Replies to one (producer, partition) stream come in the order of the events they answer;
+     * one not above the last is a second copy (an engine restarted before its commit). */
+    if (h.seq <= *last) {
+      atomic_fetch_add(&k->replies_redelivered, 1);
+      rd_kafka_message_destroy(m);
+      return;
+    }
+    *last = h.seq;
+  }
+  route_reply(k, pr, m);
+}
+
+static void *router_main(void *arg) {
+  gb_transport_kafka *k = arg;
+  rd_kafka_message_t *batch[ROUTER_BATCH];
+  while (!atomic_load(&k->stop)) {
+    bool waiting = false;
+    for (unsigned x = 0; x < k->n_producers; x++)
+      waiting |= !flush_overflow(&k->producers[x]);
+    /* While replies wait for room, look again soon rather than after a full poll period. */
+    int timeout_ms = waiting ? 1 : ROUTER_POLL_MS;
+    ssize_t n = rd_kafka_consume_batch_queue(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
+    for (ssize_t i = 0; i < n; i++) {
+      rd_kafka_message_t *m = batch[i];
+      if (!m->err) {
+        route(k, m);
+        continue;
+      }
+      if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+          m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        kfail(k, "decisions %s[%d]: replies were deleted before this simulator read them "
+                 "(%s); the embedded broker keeps about 5 MiB per partition",
+              m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+              rd_kafka_message_errstr(m));
+      else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
+        kfail(k, "decisions consumer: %s", rd_kafka_message_errstr(m));
+      rd_kafka_message_destroy(m);
+    }
+  }
+  return NULL;
+}
+
+int krouter_start(gb_transport_kafka *k, gb_err *err) {
+  char group[300];
+  snprintf(group, sizeof group, "group.id=%s.router", k->group);
+  const char *defaults[sizeof router_defaults / sizeof router_defaults[0] + 1];
+  size_t n_defaults = 0;
+  for (size_t i = 0; i < sizeof router_defaults / sizeof router_defaults[0]; i++)
+    defaults[n_defaults++] = router_defaults[i];
+  defaults[n_defaults++] = group;
+  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, "gamebench-router", err);
+  if (!conf)
+    return -1;
+  char errstr[ERRSTR_MAX];
+  if (!(k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)k->P);
+  for (unsigned p = 0; p < k->P; p++)
+    rd_kafka_topic_partition_list_add(list, k->topics[KT_DECISIONS], (int32_t)p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_resp_err_t e = rd_kafka_assign(k->router_rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (e)
+    return gb_err_set(err, GB_ERR_RUNTIME, "decisions consumer: %s", rd_kafka_err2str(e));
+  k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
+  if (pthread_create(&k->router, NULL, router_main, k) != 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the reply router thread");
+  k->router_started = true;
+  return 0;
+}
+
+void krouter_stop(gb_transport_kafka *k) {
+  atomic_store(&k->stop, true);
+  if (k->router_started)
+    pthread_join(k->router, NULL);
+  k->router_started = false;
+  /* Messages go before the handle that fetched them. */
+  for (unsigned x = 0; k->producers && x < k->n_producers; x++) {
+    kproducer *pr = &k->producers[x];
+    for (size_t i = 0; i < pr->overflow_n; i++)
+      rd_kafka_message_destroy(pr->overflow[pr->overflow_head + i]);
+    pr->overflow_n = 0;
+  }
+  if (k->router_queue)
+    rd_kafka_queue_destroy(k->router_queue);
+  if (k->router_rk) {
+    rd_kafka_consumer_close(k->router_rk);
+    rd_kafka_destroy(k->router_rk);
+  }
+  k->router_queue = NULL;
+  k->router_rk = NULL;
+}
