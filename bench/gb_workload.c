@@ -32,25 +32,26 @@
 
 /* ---- Ranges and defaults (docs/workloads.md lists the same) ---- */
 
+/* The ranges are the workload contract (issue text and docs/workloads.md). */
 enum {
-  WL_NAME_MAX = 64,          /* keeps results/<name>-<UTC time>/ a short, portable folder name */
-  WL_PLAYERS_MAX = 10000000, /* the largest population one machine is expected to simulate */
-  WL_THREADS_MAX = 256,      /* far above the cores of any machine this runs on */
-  WL_QUEUE_MIN = 64,         /* below this the queues thrash on every burst */
-  WL_QUEUE_MAX = 1 << 24,    /* 16 M events per queue: already gigabytes of buffered events */
-  WL_PARTITIONS_MAX = 1024,  /* a sane bound for one topic of one benchmark run */
-  WL_PORT_MAX = 65535,
-  WL_FILE_MAX = 16 << 20, /* a workload is a page of YAML: anything this large is not one */
-  WL_PATH_MAX = 256,      /* key paths such as "arms[3].weight" */
-  WL_TEXT_MAX = 256,      /* keys and values quoted in error messages */
-  WL_FRAMES_MAX = 16,     /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
-  WL_DOUBLE_TEXT = 32     /* "%.17g" of any double */
+  WL_NAME_MAX = 64,          /* the name goes into results/<name>-<UTC time>/: short, portable */
+  WL_PLAYERS_MAX = 10000000, /* the population one process is specified to simulate */
+  WL_THREADS_MAX = 256,      /* sim and engine threads */
+  WL_QUEUE_MIN = 64,         /* events per in-process queue... */
+  WL_QUEUE_MAX = 1 << 24,    /* ...up to 16 M */
+  WL_PARTITIONS_MAX = 1024,  /* Kafka partitions of the run's topics */
+  WL_PORT_MAX = 65535,       /* TCP ports */
+  WL_FILE_MAX = 16 << 20,    /* a workload is a page of YAML: anything this large is not one */
+  WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
+  WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
+  WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
+  WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
 
-#define WL_DEFAULT_NAME_CHALLENGES "challenges/default.yaml"
+#define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
 #define WL_DEFAULT_BROKERS "embedded"
 #define WL_DEFAULT_OUTPUT_DIR "results"
-/* A Monday, 00:00 UTC: sim days and weeks start at the epoch. */
+/* A Monday, 00:00 UTC. */
 #define WL_DEFAULT_START "2026-01-05T00:00:00Z"
 #define WL_TIME_FORMAT "%Y-%m-%dT%H:%M:%SZ"
 static const uint64_t wl_default_seed = 1;
@@ -202,10 +203,11 @@ static bool wl_next_step(const char **p, wl_step *s) {
 static bool wl_path_parent(char *path) {
   if (path[0] == '\0')
     return false;
-  char *dot = strrchr(path, '.');
-  char *bracket = strrchr(path, '[');
-  char *cut = dot > bracket ? dot : bracket;
-  *(cut ? cut : path) = '\0';
+  size_t cut = 0; /* the last '.' or '[', or the start for a one-step path */
+  for (size_t i = 0; path[i]; i++)
+    if (path[i] == '.' || path[i] == '[')
+      cut = i;
+  path[cut] = '\0';
   return true;
 }
 
@@ -842,7 +844,7 @@ static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *
                    WL_QUEUE_MAX);
   w->engine.queue_capacity = (uint32_t)q;
   char *rel = NULL;
-  if (wl_get_string(c, "engine.challenges", e->challenges, WL_DEFAULT_NAME_CHALLENGES, &rel) != 0)
+  if (wl_get_string(c, "engine.challenges", e->challenges, WL_DEFAULT_CHALLENGES, &rel) != 0)
     return -1;
   int rc = wl_resolve(c->src->file, rel, &w->engine.challenges, c->err);
   free(rel);
