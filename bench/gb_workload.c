@@ -576,9 +576,10 @@ static wl_num wl_parse_uint(const char *text, uint64_t *out) {
   return WL_NUM_OK;
 }
 
-/* A finite decimal number ("2", "0.5", "1e3"); no leading spaces, no trailing text. */
+/* A finite decimal number ("2", "0.5", "1e3"); strtod alone would also take leading spaces,
+ * hexadecimal, "inf" and "nan". */
 static wl_num wl_parse_double(const char *text, double *out) {
-  if (text[0] == '\0' || !strchr("0123456789+-.", text[0]))
+  if (text[0] == '\0' || text[strspn(text, "0123456789+-.eE")] != '\0')
     return WL_NUM_BAD;
   char *end = NULL;
   errno = 0;

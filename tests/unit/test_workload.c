@@ -404,6 +404,16 @@ ParameterizedTestParameters(set, errors) {
       {"output.plots=maybe",
        "--set output.plots=maybe: key 'output.plots': 'maybe' is not one of true, false"},
       {"output.dir=", "--set output.dir=: key 'output.dir': must not be empty"},
+      {"sim.time_scale=0x10",
+       "--set sim.time_scale=0x10: key 'sim.time_scale': expected a number or max, got '0x10'"},
+      {"sim.time_scale=inf",
+       "--set sim.time_scale=inf: key 'sim.time_scale': expected a number or max, got 'inf'"},
+      {"sim.time_scale=1e999",
+       "--set sim.time_scale=1e999: key 'sim.time_scale': 1e999 is out of range (> 0, or max)"},
+      {"seed=-1", "--set seed=-1: key 'seed': -1 is out of range (0 .. 18446744073709551615)"},
+      {"seed=18446744073709551616", "--set seed=18446744073709551616: key 'seed': "
+                                    "18446744073709551616 is out of range (0 .. "
+                                    "18446744073709551615)"},
       {"sim.time_scale=0", "--set sim.time_scale=0: key 'sim.time_scale': 0 is out of range (> 0, "
                            "or max)"},
       {"name=\xff", "--set name=\xff: the value is not valid YAML: invalid leading UTF-8 octet"},
