@@ -1162,19 +1162,26 @@ static int wl_apply_override(yaml_document_t *doc, const wl_override *o, gb_err 
     size_t len = strcspn(seg, ".");
     bool leaf = seg[len] == '\0';
     long i = wl_pair_index(doc, map, seg, len);
-    int value = leaf    ? wl_add_scalar(doc, o->value, strlen(o->value))
-                : i < 0 ? yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE)
-                        : 0;
-    if (leaf && !value) /* libyaml checks the text: invalid UTF-8 is refused */
-      return gb_err_set(err, GB_ERR_INPUT, "--set %s: the value is not valid UTF-8", o->arg);
+    int value;
+    if (leaf) {
+      value = wl_add_scalar(doc, o->value, strlen(o->value));
+      if (!value) /* libyaml checks the text: invalid UTF-8 is refused */
+        return gb_err_set(err, GB_ERR_INPUT, "--set %s: the value is not valid UTF-8", o->arg);
+    } else if (i >= 0) {
+      value = yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value;
+      /* the schema check made this step a section, and the file passed validation */
+      if (yaml_document_get_node(doc, value)->type != YAML_MAPPING_NODE)
+        return gb_err_set(err, GB_ERR_INPUT, "--set %s: key '%.*s' is not a section", o->arg,
+                          (int)(seg - o->key + len), o->key);
+    } else {
+      value = yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+    }
     if (i < 0) {
       int key = wl_add_scalar(doc, seg, len);
       if (!value || !key || !yaml_document_append_mapping_pair(doc, map, key, value))
         return wl_oom(err);
     } else if (leaf) {
       yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value = value;
-    } else {
-      value = yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value;
     }
     if (leaf)
       return 0;
