@@ -788,6 +788,30 @@ Test(reports_cli, without_gnuplot_the_report_is_written_with_a_warning) {
   free(dir);
 }
 
+Test(reports_cli, a_failing_gnuplot_is_a_warning_and_keeps_stdout_clean) {
+  char *dir = fixture_copy();
+  /* plots/ is a file: gnuplot cannot open its outputs (and must not fall back to stdout). */
+  write_in(dir, "plots", "not a directory\n");
+  gbt_proc p = gbt_gamebench("report '%s'", dir);
+  cr_assert_eq(p.status, 0, "stderr: %s", p.err);
+  char want[4200];
+  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", dir, dir);
+  cr_assert_str_eq(p.out, want);
+  snprintf(want, sizeof want,
+           "gamebench: warning: %s/plots/latency.png: gnuplot failed with exit status 1", dir);
+  cr_assert(strstr(p.err, want), "%s", p.err);
+  char *md = read_in(dir, "report.md");
+  snprintf(want, sizeof want,
+           "Plot latency not drawn: %s/plots/latency.png: gnuplot failed with exit status 1 (its "
+           "messages are on stderr)",
+           dir);
+  cr_assert(has_line(md, want), "%s", md);
+  free(md);
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
 Test(reports_cli, bad_input_exits_2_naming_the_file) {
   gbt_proc p = gbt_gamebench("report");
   cr_assert_eq(p.status, 2);
