@@ -1,5 +1,6 @@
 /* End-to-end: `gamebench run` and `gamebench sim` through the real executable. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
