@@ -31,7 +31,7 @@ struct gb_pipeline {
   gb_reco *reco;
   gb_idmap *players;
   gb_attrs *attrs;
-  uint64_t *last_event_id; /* per slot: for duplicate detection */
+  uint64_t *last_event_id;      /* per slot: for duplicate detection */
   gb_progress_outcome *pending; /* per slot: outcome not yet told to the player */
   size_t cap;
   uint32_t eligible[MATCH_CAP];

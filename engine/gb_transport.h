@@ -61,6 +61,14 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
 void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                         size_t len);
 
+/* Shard side: sleeps until an event for the shard may be waiting, a producer finishes, or
+ * timeout_ns passes. Returns at once when something is already waiting. */
+void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
+
+/* Producer side: sleeps until a reply for the producer may be waiting or timeout_ns passes.
+ * Returns at once when one is already waiting. */
+void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
+
 /* The producer that owns player_id (the simulator assigns players the same way). */
 unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id);
 

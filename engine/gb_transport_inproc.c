@@ -2,15 +2,18 @@
  * rings, each single-producer single-consumer. */
 #include <stdlib.h>
 
+#include "gb_doorbell.h"
 #include "gb_queue.h"
 #include "gb_rng.h"
 #include "gb_transport.h"
 
 struct gb_transport {
   gb_transport_config cfg;
-  gb_queue **events;     /* [producer * n_shards + shard] */
-  gb_queue **replies;    /* [shard * n_producers + producer] */
-  size_t *next_producer; /* per shard: round-robin start, so no producer starves */
+  gb_queue **events;           /* [producer * n_shards + shard] */
+  gb_queue **replies;          /* [shard * n_producers + producer] */
+  size_t *next_producer;       /* per shard: round-robin start, so no producer starves */
+  gb_doorbell *shard_bells;    /* per shard: events arrived */
+  gb_doorbell *producer_bells; /* per producer: replies arrived */
 };
 
 static gb_queue **event_ring(gb_transport *t, unsigned producer, unsigned shard) {
@@ -30,12 +33,19 @@ int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, 
     t->events = calloc(n, sizeof *t->events);
     t->replies = calloc(n, sizeof *t->replies);
     t->next_producer = calloc(cfg->n_shards, sizeof *t->next_producer);
+    t->shard_bells = calloc(cfg->n_shards, sizeof *t->shard_bells);
+    t->producer_bells = calloc(cfg->n_producers, sizeof *t->producer_bells);
   }
-  if (!t || !t->events || !t->replies || !t->next_producer) {
+  if (!t || !t->events || !t->replies || !t->next_producer || !t->shard_bells ||
+      !t->producer_bells) {
     gb_transport_free(t);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the in-process transport");
   }
   t->cfg = *cfg;
+  for (unsigned i = 0; i < cfg->n_shards; i++)
+    gb_doorbell_init(&t->shard_bells[i]);
+  for (unsigned i = 0; i < cfg->n_producers; i++)
+    gb_doorbell_init(&t->producer_bells[i]);
   for (size_t i = 0; i < n; i++) {
     if (gb_queue_new(cfg->queue_bytes, &t->events[i], err) != 0 ||
         gb_queue_new(cfg->queue_bytes, &t->replies[i], err) != 0) {
@@ -58,6 +68,8 @@ void gb_transport_free(gb_transport *t) {
   free(t->events);
   free(t->replies);
   free(t->next_producer);
+  free(t->shard_bells);
+  free(t->producer_bells);
   free(t);
 }
 
@@ -76,12 +88,16 @@ size_t gb_transport_max_message(const gb_transport *t) {
 
 void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
                        size_t len) {
-  gb_queue_push(*event_ring(t, producer, gb_transport_shard_of(t, player_id)), msg, len);
+  unsigned shard = gb_transport_shard_of(t, player_id);
+  gb_queue_push(*event_ring(t, producer, shard), msg, len);
+  gb_doorbell_ring(&t->shard_bells[shard]);
 }
 
 void gb_transport_producer_done(gb_transport *t, unsigned producer) {
-  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+  for (unsigned s = 0; s < t->cfg.n_shards; s++) {
     gb_queue_close(*event_ring(t, producer, s));
+    gb_doorbell_ring(&t->shard_bells[s]);
+  }
 }
 
 static size_t drain(gb_queue *q, size_t max, gb_transport_msg_fn fn, void *ctx) {
@@ -123,7 +139,43 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
 
 void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                         size_t len) {
-  gb_queue_push(*reply_ring(t, shard, gb_transport_producer_of(t, player_id)), msg, len);
+  unsigned producer = gb_transport_producer_of(t, player_id);
+  gb_queue_push(*reply_ring(t, shard, producer), msg, len);
+  gb_doorbell_ring(&t->producer_bells[producer]);
+}
+
+static bool events_waiting(gb_transport *t, unsigned shard) {
+  for (unsigned p = 0; p < t->cfg.n_producers; p++) {
+    gb_queue *q = *event_ring(t, p, shard);
+    if (gb_queue_used_bytes(q) > 0 || gb_queue_is_finished(q))
+      return true;
+  }
+  return false;
+}
+
+static bool replies_waiting(gb_transport *t, unsigned producer) {
+  for (unsigned s = 0; s < t->cfg.n_shards; s++)
+    if (gb_queue_used_bytes(*reply_ring(t, s, producer)) > 0)
+      return true;
+  return false;
+}
+
+void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
+  gb_doorbell *bell = &t->shard_bells[shard];
+  uint32_t seen = gb_doorbell_prepare(bell);
+  if (events_waiting(t, shard))
+    gb_doorbell_cancel(bell);
+  else
+    gb_doorbell_wait(bell, seen, timeout_ns);
+}
+
+void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
+  gb_doorbell *bell = &t->producer_bells[producer];
+  uint32_t seen = gb_doorbell_prepare(bell);
+  if (replies_waiting(t, producer))
+    gb_doorbell_cancel(bell);
+  else
+    gb_doorbell_wait(bell, seen, timeout_ns);
 }
 
 void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
