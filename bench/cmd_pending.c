@@ -24,8 +24,6 @@ int gb_cmd_compare(int argc, char **argv) {
                  "lands with the regression-gate issue");
 }
 
-
-
 int gb_cmd_match(int argc, char **argv) {
   return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");
 }

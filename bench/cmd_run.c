@@ -23,13 +23,17 @@ int gb_cmd_run(int argc, char **argv) {
   gb_opt_list sets = {0};
   bool quiet = false, no_report = false;
   const gb_opt opts[] = {
-      {"out", 'o', GB_OPT_STRING, &out, "DIR", "results directory (must not exist); default "
-                                               "<output.dir>/<name>-<UTC time>", 0, 0},
+      {"out", 'o', GB_OPT_STRING, &out, "DIR",
+       "results directory (must not exist); default "
+       "<output.dir>/<name>-<UTC time>",
+       0, 0},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE",
        "override a workload key, e.g. --set sim.players=500 (repeatable)", 0, 0},
       {"quiet", 'q', GB_OPT_FLAG, &quiet, NULL, "no progress line and no summary on stderr", 0, 0},
-      {"no-report", 0, GB_OPT_FLAG, &no_report, NULL, "write CSV and manifest only (no plots, no "
-                                                      "report)", 0, 0},
+      {"no-report", 0, GB_OPT_FLAG, &no_report, NULL,
+       "write CSV and manifest only (no plots, no "
+       "report)",
+       0, 0},
       {0},
   };
   const gb_cmd_spec spec = {.name = "run",

@@ -70,8 +70,7 @@ static int run_sim(const gb_workload *w, const char *path, gb_err *err) {
   if (rc != 0)
     remove(tmp);
   else
-    fprintf(stderr, "gamebench sim: %llu events written to %s\n", (unsigned long long)events,
-            path);
+    fprintf(stderr, "gamebench sim: %llu events written to %s\n", (unsigned long long)events, path);
   return rc;
 }
 
@@ -79,8 +78,10 @@ int gb_cmd_sim(int argc, char **argv) {
   const char *out = NULL;
   gb_opt_list sets = {0};
   const gb_opt opts[] = {
-      {"out", 'o', GB_OPT_STRING, &out, "FILE", "where to write the JSON lines ('-' for stdout); "
-                                                "required", 0, 0},
+      {"out", 'o', GB_OPT_STRING, &out, "FILE",
+       "where to write the JSON lines ('-' for stdout); "
+       "required",
+       0, 0},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
       {0},
   };

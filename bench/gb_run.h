@@ -22,7 +22,7 @@ typedef struct gb_run_options {
 } gb_run_options;
 
 typedef struct gb_run_outcome {
-  char dir[4096];       /* the results directory written */
+  char dir[4096]; /* the results directory written */
   uint64_t events_generated, events_processed, events_lost, events_rejected;
   bool rate_sustained;
   bool reconciled; /* every event produced was consumed and accounted for */

@@ -40,8 +40,8 @@ static char *join(const char *dir, const char *name) {
   return p;
 }
 
-static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols,
-                               size_t n, gb_err *err) {
+static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
+                               gb_err *err) {
   char *path = join(dir, name);
   if (!path) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -62,8 +62,7 @@ static void metric_u(gb_csv_writer *w, const char *name, uint64_t v, const char 
   gb_csv_end_row(w, err);
 }
 
-static void metric_d(gb_csv_writer *w, const char *name, double v, const char *unit,
-                     gb_err *err) {
+static void metric_d(gb_csv_writer *w, const char *name, double v, const char *unit, gb_err *err) {
   gb_csv_cell_str(w, name, err);
   gb_csv_cell_f64(w, v, err);
   gb_csv_cell_str(w, unit, err);
@@ -125,8 +124,7 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
 /* ---- latency.csv */
 
 static int write_latency(const char *dir, const gb_run_totals *t, gb_err *err) {
-  static const char *const cols[] = {"stage", "corrected", "percentile", "value_us",
-                                     "total_count"};
+  static const char *const cols[] = {"stage", "corrected", "percentile", "value_us", "total_count"};
   gb_csv_writer *w = open_csv(dir, "latency.csv", cols, 5, err);
   if (!w)
     return -1;
@@ -171,13 +169,13 @@ static double random_use_rate(const gb_workload *wl, const gb_sim_arm_stats *arm
   return NAN;
 }
 
-static void arm_row(gb_csv_writer *w, const char *name, const char *algo,
-                    const gb_sim_arm_stats *a, double random_rate, gb_err *err) {
+static void arm_row(gb_csv_writer *w, const char *name, const char *algo, const gb_sim_arm_stats *a,
+                    double random_rate, gb_err *err) {
   gb_csv_cell_str(w, name, err);
   gb_csv_cell_str(w, algo, err);
-  const uint64_t counts[] = {a->players, a->decisions, a->props_generated, a->props_shown,
-                             a->props_used, a->props_discarded, a->props_expired,
-                             a->props_completed};
+  const uint64_t counts[] = {a->players,       a->decisions,      a->props_generated,
+                             a->props_shown,   a->props_used,     a->props_discarded,
+                             a->props_expired, a->props_completed};
   for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
     gb_csv_cell_i64(w, (int64_t)counts[i], err);
   cells_rate(w, a->props_used, a->props_generated, err);
@@ -186,11 +184,10 @@ static void arm_row(gb_csv_writer *w, const char *name, const char *algo,
   gb_csv_cell_f64(w, random_rate > 0 ? use_rate / random_rate - 1 : NAN, err);
   gb_csv_cell_f64(w, a->scored ? (double)a->expected_e9 / 1e9 / (double)a->scored : NAN, err);
   gb_csv_cell_f64(w, a->scored ? (double)a->oracle_e9 / 1e9 / (double)a->scored : NAN, err);
-  gb_csv_cell_f64(w,
-                  a->scored ? ((double)a->oracle_e9 - (double)a->expected_e9) / 1e9 /
-                                  (double)a->scored
-                            : NAN,
-                  err);
+  gb_csv_cell_f64(
+      w,
+      a->scored ? ((double)a->oracle_e9 - (double)a->expected_e9) / 1e9 / (double)a->scored : NAN,
+      err);
   gb_csv_end_row(w, err);
 }
 
@@ -215,13 +212,27 @@ static void oracle_row(gb_csv_writer *w, const gb_workload *wl, const gb_sim_arm
   gb_csv_end_row(w, err);
 }
 
-static int write_arms(const char *dir, const gb_workload *wl, const gb_run_totals *t,
-                      gb_err *err) {
-  static const char *const cols[] = {
-      "arm", "algorithm", "players", "decisions", "props_generated", "props_shown", "props_used",
-      "props_discarded", "props_expired", "props_completed", "use_rate", "use_rate_ci_low",
-      "use_rate_ci_high", "ctr", "ctr_ci_low", "ctr_ci_high", "lift_vs_random",
-      "expected_use_rate", "oracle_use_rate", "regret_vs_oracle"};
+static int write_arms(const char *dir, const gb_workload *wl, const gb_run_totals *t, gb_err *err) {
+  static const char *const cols[] = {"arm",
+                                     "algorithm",
+                                     "players",
+                                     "decisions",
+                                     "props_generated",
+                                     "props_shown",
+                                     "props_used",
+                                     "props_discarded",
+                                     "props_expired",
+                                     "props_completed",
+                                     "use_rate",
+                                     "use_rate_ci_low",
+                                     "use_rate_ci_high",
+                                     "ctr",
+                                     "ctr_ci_low",
+                                     "ctr_ci_high",
+                                     "lift_vs_random",
+                                     "expected_use_rate",
+                                     "oracle_use_rate",
+                                     "regret_vs_oracle"};
   gb_csv_writer *w = open_csv(dir, "arms.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!w)
     return -1;
@@ -235,8 +246,8 @@ static int write_arms(const char *dir, const gb_workload *wl, const gb_run_total
 /* ---- aggregates.csv */
 
 static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err) {
-  static const char *const cols[] = {"game", "games_started", "games_ended", "wins",
-                                     "bets_total", "coins_delta_total"};
+  static const char *const cols[] = {"game", "games_started", "games_ended",
+                                     "wins", "bets_total",    "coins_delta_total"};
   gb_csv_writer *w = open_csv(dir, "aggregates.csv", cols, 6, err);
   if (!w)
     return -1;
@@ -385,9 +396,9 @@ static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_t
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err) {
   if (write_summary(dir, t, err) != 0 || write_latency(dir, t, err) != 0 ||
-      write_timeline(dir, t, err) != 0 ||
-      write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
-      write_dead_letters(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
+      write_timeline(dir, t, err) != 0 || write_arms(dir, w, t, err) != 0 ||
+      write_aggregates(dir, t, err) != 0 || write_dead_letters(dir, t, err) != 0 ||
+      write_manifest(dir, w, t, err) != 0)
     return -1;
   return 0;
 }

@@ -32,25 +32,26 @@
 
 /* ---- Ranges and defaults (docs/workloads.md lists the same) ---- */
 
+/* The ranges are the workload contract (issue text and docs/workloads.md). */
 enum {
-  WL_NAME_MAX = 64,          /* keeps results/<name>-<UTC time>/ a short, portable folder name */
-  WL_PLAYERS_MAX = 10000000, /* the largest population one machine is expected to simulate */
-  WL_THREADS_MAX = 256,      /* far above the cores of any machine this runs on */
-  WL_QUEUE_MIN = 64,         /* below this the queues thrash on every burst */
-  WL_QUEUE_MAX = 1 << 24,    /* 16 M events per queue: already gigabytes of buffered events */
-  WL_PARTITIONS_MAX = 1024,  /* a sane bound for one topic of one benchmark run */
-  WL_PORT_MAX = 65535,
-  WL_FILE_MAX = 16 << 20, /* a workload is a page of YAML: anything this large is not one */
-  WL_PATH_MAX = 256,      /* key paths such as "arms[3].weight" */
-  WL_TEXT_MAX = 256,      /* keys and values quoted in error messages */
-  WL_FRAMES_MAX = 16,     /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
-  WL_DOUBLE_TEXT = 32     /* "%.17g" of any double */
+  WL_NAME_MAX = 64,          /* the name goes into results/<name>-<UTC time>/: short, portable */
+  WL_PLAYERS_MAX = 10000000, /* the population one process is specified to simulate */
+  WL_THREADS_MAX = 256,      /* sim and engine threads */
+  WL_QUEUE_MIN = 64,         /* events per in-process queue... */
+  WL_QUEUE_MAX = 1 << 24,    /* ...up to 16 M */
+  WL_PARTITIONS_MAX = 1024,  /* Kafka partitions of the run's topics */
+  WL_PORT_MAX = 65535,       /* TCP ports */
+  WL_FILE_MAX = 16 << 20,    /* a workload is a page of YAML: anything this large is not one */
+  WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
+  WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
+  WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
+  WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
 
-#define WL_DEFAULT_NAME_CHALLENGES "challenges/default.yaml"
+#define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
 #define WL_DEFAULT_BROKERS "embedded"
 #define WL_DEFAULT_OUTPUT_DIR "results"
-/* A Monday, 00:00 UTC: sim days and weeks start at the epoch. */
+/* A Monday, 00:00 UTC. */
 #define WL_DEFAULT_START "2026-01-05T00:00:00Z"
 #define WL_TIME_FORMAT "%Y-%m-%dT%H:%M:%SZ"
 static const uint64_t wl_default_seed = 1;
@@ -202,10 +203,11 @@ static bool wl_next_step(const char **p, wl_step *s) {
 static bool wl_path_parent(char *path) {
   if (path[0] == '\0')
     return false;
-  char *dot = strrchr(path, '.');
-  char *bracket = strrchr(path, '[');
-  char *cut = dot > bracket ? dot : bracket;
-  *(cut ? cut : path) = '\0';
+  size_t cut = 0; /* the last '.' or '[', or the start for a one-step path */
+  for (size_t i = 0; path[i]; i++)
+    if (path[i] == '.' || path[i] == '[')
+      cut = i;
+  path[cut] = '\0';
   return true;
 }
 
@@ -574,9 +576,10 @@ static wl_num wl_parse_uint(const char *text, uint64_t *out) {
   return WL_NUM_OK;
 }
 
-/* A finite decimal number ("2", "0.5", "1e3"); no leading spaces, no trailing text. */
+/* A finite decimal number ("2", "0.5", "1e3"); strtod alone would also take leading spaces,
+ * hexadecimal, "inf" and "nan". */
 static wl_num wl_parse_double(const char *text, double *out) {
-  if (text[0] == '\0' || !strchr("0123456789+-.", text[0]))
+  if (text[0] == '\0' || text[strspn(text, "0123456789+-.eE")] != '\0')
     return WL_NUM_BAD;
   char *end = NULL;
   errno = 0;
@@ -842,7 +845,7 @@ static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *
                    WL_QUEUE_MAX);
   w->engine.queue_capacity = (uint32_t)q;
   char *rel = NULL;
-  if (wl_get_string(c, "engine.challenges", e->challenges, WL_DEFAULT_NAME_CHALLENGES, &rel) != 0)
+  if (wl_get_string(c, "engine.challenges", e->challenges, WL_DEFAULT_CHALLENGES, &rel) != 0)
     return -1;
   int rc = wl_resolve(c->src->file, rel, &w->engine.challenges, c->err);
   free(rel);
@@ -1159,19 +1162,26 @@ static int wl_apply_override(yaml_document_t *doc, const wl_override *o, gb_err 
     size_t len = strcspn(seg, ".");
     bool leaf = seg[len] == '\0';
     long i = wl_pair_index(doc, map, seg, len);
-    int value = leaf    ? wl_add_scalar(doc, o->value, strlen(o->value))
-                : i < 0 ? yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE)
-                        : 0;
-    if (leaf && !value) /* libyaml checks the text: invalid UTF-8 is refused */
-      return gb_err_set(err, GB_ERR_INPUT, "--set %s: the value is not valid UTF-8", o->arg);
+    int value;
+    if (leaf) {
+      value = wl_add_scalar(doc, o->value, strlen(o->value));
+      if (!value) /* libyaml checks the text: invalid UTF-8 is refused */
+        return gb_err_set(err, GB_ERR_INPUT, "--set %s: the value is not valid UTF-8", o->arg);
+    } else if (i >= 0) {
+      value = yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value;
+      /* the schema check made this step a section, and the file passed validation */
+      if (yaml_document_get_node(doc, value)->type != YAML_MAPPING_NODE)
+        return gb_err_set(err, GB_ERR_INPUT, "--set %s: key '%.*s' is not a section", o->arg,
+                          (int)(seg - o->key + len), o->key);
+    } else {
+      value = yaml_document_add_mapping(doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+    }
     if (i < 0) {
       int key = wl_add_scalar(doc, seg, len);
       if (!value || !key || !yaml_document_append_mapping_pair(doc, map, key, value))
         return wl_oom(err);
     } else if (leaf) {
       yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value = value;
-    } else {
-      value = yaml_document_get_node(doc, map)->data.mapping.pairs.start[i].value;
     }
     if (leaf)
       return 0;

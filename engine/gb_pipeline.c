@@ -11,6 +11,16 @@
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
 
+/* The player's UTC offset, which places local midnight for daily progress rules. The events carry
+ * a country, not a time zone; every country the simulator produces is on UTC+8. */
+static int32_t utc_offset_min(const char *country) {
+  static const char *const utc8[] = {"CN", "HK", "TW", "MY", "SG", "PH", "MO"};
+  for (size_t i = 0; i < sizeof utc8 / sizeof utc8[0]; i++)
+    if (strcmp(country, utc8[i]) == 0)
+      return 8 * 60;
+  return 0;
+}
+
 struct gb_pipeline {
   gb_pipeline_config cfg;
   gb_catalog *catalog;
@@ -21,10 +31,11 @@ struct gb_pipeline {
   gb_reco *reco;
   gb_idmap *players;
   gb_attrs *attrs;
-  uint64_t *last_event_id; /* per slot: for duplicate detection */
+  uint64_t *last_event_id;      /* per slot: for duplicate detection */
   gb_progress_outcome *pending; /* per slot: outcome not yet told to the player */
   size_t cap;
   uint32_t eligible[MATCH_CAP];
+  size_t n_matched, total_matched; /* of the current event, in eligible[] */
   int64_t ttl_s[MATCH_CAP];
   gb_pipeline_counts counts;
 };
@@ -36,14 +47,14 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
   p->cfg = *cfg;
   if (gb_catalog_load(cfg->catalog_path, &p->catalog, err) != 0 ||
       gb_matcher_new(p->catalog, cfg->matcher, &p->matcher, err) != 0 ||
-      gb_progress_new(p->catalog, &p->progress, err) != 0 ||
       gb_agg_new(&p->agg, err) != 0 ||
       gb_reco_new(cfg->arms, cfg->n_arms, cfg->seed, &p->reco, err) != 0 ||
       gb_idmap_new(cfg->expected_players, &p->players, err) != 0)
     goto fail;
   p->codec = gb_codec_new();
   p->attrs = gb_attrs_new();
-  if (!p->codec || !p->attrs) {
+  p->progress = gb_progress_new(p->catalog);
+  if (!p->codec || !p->attrs || !p->progress) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a pipeline");
     goto fail;
   }
@@ -105,9 +116,9 @@ static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
 /* Progress on the player's started challenge; completions and failures wait in `pending` for
  * the player's next decision point, where the answer carries them. */
 static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
-  gb_progress_outcome outcomes[8];
-  size_t n = gb_progress_update(p->progress, ev->player_id, p->attrs, ev->ts, outcomes,
-                                sizeof outcomes / sizeof outcomes[0]);
+  gb_progress_outcome outcomes[GB_PROGRESS_PLAYER_MAX];
+  size_t n = gb_progress_update(p->progress, ev->player_id, ev->ts, p->attrs, p->eligible,
+                                p->n_matched, outcomes, GB_PROGRESS_PLAYER_MAX);
   for (size_t i = 0; i < n; i++) {
     if (outcomes[i].kind == GB_PROGRESS_ADVANCED)
       continue;
@@ -125,21 +136,30 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   if (ev->type == GB_EV_PROP_USED) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
+    gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
     if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0)
-      gb_progress_start(p->progress, ev->player_id, (uint32_t)ordinal, ev->u.prop.prop_id, ev->ts);
+      gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
+                        utc_offset_min(ev->country), &ignored);
   } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
     gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);
   }
 }
 
+/* The definitions the event (with the player's state) satisfies: the candidates at a decision
+ * point, and what advances the player's started challenges. */
+static void match_event(gb_pipeline *p) {
+  p->total_matched = gb_matcher_match(p->matcher, p->attrs, p->eligible, MATCH_CAP);
+  p->n_matched = p->total_matched < MATCH_CAP ? p->total_matched : MATCH_CAP;
+}
+
 static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decision *reply) {
-  size_t total = gb_matcher_match(p->matcher, p->attrs, p->eligible, MATCH_CAP);
-  size_t n = total < MATCH_CAP ? total : MATCH_CAP;
+  size_t n = p->n_matched;
   for (size_t i = 0; i < n; i++)
     p->ttl_s[i] = gb_catalog_at(p->catalog, p->eligible[i])->ttl_s;
   memset(reply, 0, offsetof(gb_decision, candidates));
   gb_reco_decide(p->reco, slot, ev->event_id, ev->player_id, ev->ts, p->eligible, p->ttl_s, n,
                  reply);
+  reply->n_eligible = (uint32_t)p->total_matched;
   reply->t_intended_ns = ev->t_intended_ns;
   reply->t_sent_ns = ev->t_sent_ns;
   gb_progress_outcome *o = &p->pending[slot];
@@ -210,7 +230,13 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   gb_attrs_add_event(p->attrs, &ev);
   add_player_attrs(p, slot, ev.ts);
   handle_feedback(p, slot, &ev);
-  track_progress(p, slot, &ev);
+  /* Matching costs a lookup: only for decision points and players with started challenges. */
+  p->n_matched = p->total_matched = 0;
+  bool tracked = gb_progress_player_active(p->progress, ev.player_id) > 0;
+  if (ev.type == GB_EV_GAME_END || tracked)
+    match_event(p);
+  if (tracked)
+    track_progress(p, slot, &ev);
   st->matched = gb_clock_now_ns();
   if (ev.type == GB_EV_GAME_END) {
     decide(p, slot, &ev, reply);

@@ -42,12 +42,12 @@ typedef struct gb_pipeline_stamps {
 } gb_pipeline_stamps;
 
 typedef struct gb_pipeline_counts {
-  uint64_t consumed;   /* messages handed to gb_pipeline_process */
-  uint64_t processed;  /* events that went through every stage */
-  uint64_t rejected;   /* malformed messages (dead letters) */
-  uint64_t duplicates; /* events whose event_id was already processed */
-  uint64_t decisions;  /* decision points answered */
-  uint64_t props;      /* decisions that generated a prop */
+  uint64_t consumed;          /* messages handed to gb_pipeline_process */
+  uint64_t processed;         /* events that went through every stage */
+  uint64_t rejected;          /* malformed messages (dead letters) */
+  uint64_t duplicates;        /* events whose event_id was already processed */
+  uint64_t decisions;         /* decision points answered */
+  uint64_t props;             /* decisions that generated a prop */
   uint64_t completed, failed; /* challenge outcomes from progress tracking */
   uint64_t catalog_updates;   /* challenge_upsert/delete applied */
 } gb_pipeline_counts;

@@ -86,6 +86,14 @@ void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, con
   t->ops->reply(t, shard, player_id, msg, len);
 }
 
+void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
+  t->ops->wait_events(t, shard, timeout_ns);
+}
+
+void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
+  t->ops->wait_replies(t, producer, timeout_ns);
+}
+
 void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
   t->ops->get_stats(t, out);
 }

@@ -120,6 +120,14 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
 void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                         size_t len);
 
+/* Shard side: sleeps until an event for the shard may be waiting, a producer finishes, or
+ * timeout_ns passes. Returns at once when something is already waiting. */
+void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
+
+/* Producer side: sleeps until a reply for the producer may be waiting or timeout_ns passes.
+ * Returns at once when one is already waiting. */
+void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
+
 /* Totals so far (exact once all threads have stopped). */
 void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out);
 

@@ -21,6 +21,8 @@ typedef struct gb_transport_ops {
                     void *ctx, bool *finished);
   void (*reply)(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                 size_t len);
+  void (*wait_events)(gb_transport *t, unsigned shard, int64_t timeout_ns);
+  void (*wait_replies)(gb_transport *t, unsigned producer, int64_t timeout_ns);
   void (*get_stats)(const gb_transport *t, gb_transport_stats *out);
   unsigned (*partitions)(const gb_transport *t);
   void (*get_partition_stats)(const gb_transport *t, unsigned p,

@@ -2,6 +2,7 @@
  * rings, each single-producer single-consumer. */
 #include <stdlib.h>
 
+#include "gb_doorbell.h"
 #include "gb_queue.h"
 #include "gb_rng.h"
 #include "gb_transport_impl.h"
@@ -10,7 +11,9 @@ typedef struct inproc {
   gb_transport base; /* first: the handle callers hold (base.cfg is the config) */
   gb_queue **events;     /* [producer * n_shards + shard] */
   gb_queue **replies;    /* [shard * n_producers + producer] */
-  size_t *next_producer; /* per shard: round-robin start, so no producer starves */
+  size_t *next_producer;       /* per shard: round-robin start, so no producer starves */
+  gb_doorbell *shard_bells;    /* per shard: events arrived */
+  gb_doorbell *producer_bells; /* per producer: replies arrived */
 } inproc;
 
 static const gb_transport_ops inproc_ops;
@@ -33,13 +36,20 @@ int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, 
     t->events = calloc(n, sizeof *t->events);
     t->replies = calloc(n, sizeof *t->replies);
     t->next_producer = calloc(cfg->n_shards, sizeof *t->next_producer);
+    t->shard_bells = calloc(cfg->n_shards, sizeof *t->shard_bells);
+    t->producer_bells = calloc(cfg->n_producers, sizeof *t->producer_bells);
   }
-  if (!t || !t->events || !t->replies || !t->next_producer) {
+  if (!t || !t->events || !t->replies || !t->next_producer || !t->shard_bells ||
+      !t->producer_bells) {
     inproc_free(t ? &t->base : NULL);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the in-process transport");
   }
   t->base.ops = &inproc_ops;
   t->base.cfg = *cfg;
+  for (unsigned i = 0; i < cfg->n_shards; i++)
+    gb_doorbell_init(&t->shard_bells[i]);
+  for (unsigned i = 0; i < cfg->n_producers; i++)
+    gb_doorbell_init(&t->producer_bells[i]);
   for (size_t i = 0; i < n; i++) {
     if (gb_queue_new(cfg->queue_bytes, &t->events[i], err) != 0 ||
         gb_queue_new(cfg->queue_bytes, &t->replies[i], err) != 0) {
@@ -63,6 +73,8 @@ static void inproc_free(gb_transport *base) {
   free(t->events);
   free(t->replies);
   free(t->next_producer);
+  free(t->shard_bells);
+  free(t->producer_bells);
   free(t);
 }
 
@@ -81,13 +93,17 @@ static void inproc_send(gb_transport *base, unsigned producer, gb_transport_chan
                         uint64_t player_id, const void *msg, size_t len) {
   (void)channel;
   inproc *t = (inproc *)base;
-  gb_queue_push(*event_ring(t, producer, inproc_shard_of(base, player_id)), msg, len);
+  unsigned shard = inproc_shard_of(base, player_id);
+  gb_queue_push(*event_ring(t, producer, shard), msg, len);
+  gb_doorbell_ring(&t->shard_bells[shard]);
 }
 
 static void inproc_producer_done(gb_transport *base, unsigned producer) {
   inproc *t = (inproc *)base;
-  for (unsigned s = 0; s < t->base.cfg.n_shards; s++)
+  for (unsigned s = 0; s < t->base.cfg.n_shards; s++) {
     gb_queue_close(*event_ring(t, producer, s));
+    gb_doorbell_ring(&t->shard_bells[s]);
+  }
 }
 
 static size_t drain(gb_queue *q, size_t max, gb_transport_msg_fn fn, void *ctx) {
@@ -132,7 +148,45 @@ static size_t inproc_receive(gb_transport *base, unsigned shard, size_t max,
 static void inproc_reply(gb_transport *base, unsigned shard, uint64_t player_id, const void *msg,
                          size_t len) {
   inproc *t = (inproc *)base;
-  gb_queue_push(*reply_ring(t, shard, gb_transport_producer_of(base, player_id)), msg, len);
+  unsigned producer = gb_transport_producer_of(base, player_id);
+  gb_queue_push(*reply_ring(t, shard, producer), msg, len);
+  gb_doorbell_ring(&t->producer_bells[producer]);
+}
+
+static bool events_waiting(inproc *t, unsigned shard) {
+  for (unsigned p = 0; p < t->base.cfg.n_producers; p++) {
+    gb_queue *q = *event_ring(t, p, shard);
+    if (gb_queue_used_bytes(q) > 0 || gb_queue_is_finished(q))
+      return true;
+  }
+  return false;
+}
+
+static bool replies_waiting(inproc *t, unsigned producer) {
+  for (unsigned s = 0; s < t->base.cfg.n_shards; s++)
+    if (gb_queue_used_bytes(*reply_ring(t, s, producer)) > 0)
+      return true;
+  return false;
+}
+
+static void inproc_wait_events(gb_transport *base, unsigned shard, int64_t timeout_ns) {
+  inproc *t = (inproc *)base;
+  gb_doorbell *bell = &t->shard_bells[shard];
+  uint32_t seen = gb_doorbell_prepare(bell);
+  if (events_waiting(t, shard))
+    gb_doorbell_cancel(bell);
+  else
+    gb_doorbell_wait(bell, seen, timeout_ns);
+}
+
+static void inproc_wait_replies(gb_transport *base, unsigned producer, int64_t timeout_ns) {
+  inproc *t = (inproc *)base;
+  gb_doorbell *bell = &t->producer_bells[producer];
+  uint32_t seen = gb_doorbell_prepare(bell);
+  if (replies_waiting(t, producer))
+    gb_doorbell_cancel(bell);
+  else
+    gb_doorbell_wait(bell, seen, timeout_ns);
 }
 
 static void inproc_get_stats(const gb_transport *base, gb_transport_stats *out) {
@@ -181,6 +235,8 @@ static const gb_transport_ops inproc_ops = {
     .poll_replies = inproc_poll_replies,
     .receive = inproc_receive,
     .reply = inproc_reply,
+    .wait_events = inproc_wait_events,
+    .wait_replies = inproc_wait_replies,
     .get_stats = inproc_get_stats,
     .partitions = inproc_partitions,
     .get_partition_stats = inproc_get_partition_stats,

@@ -365,13 +365,19 @@ int kshards_wait_settled(gb_transport_kafka *k, gb_err *err) {
 void kshards_free(gb_transport_kafka *k) {
   for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
     kshard *sh = &k->shards[s];
-    if (sh->rk) {
-      commit(sh, true);
-      /* Leaving the group: the rebalance callback commits and releases every partition. */
-      rd_kafka_consumer_close(sh->rk);
-    }
-    for (unsigned p = 0; sh->parts && p < k->P; p++)
+    if (sh->rk)
+      commit(sh, true); /* before the held messages go: they bound what may be committed */
+    for (size_t i = sh->batch_pos; i < sh->batch_n; i++)
+      rd_kafka_message_destroy(sh->batch[i]);
+    sh->batch_pos = sh->batch_n = 0;
+    for (unsigned p = 0; sh->parts && p < k->P; p++) {
       part_free(sh->parts[p], k->n_producers);
+      sh->parts[p] = NULL;
+    }
+    sh->owned = 0;
+    sh->held = 0;
+    if (sh->rk)
+      rd_kafka_consumer_close(sh->rk); /* leaves the group: the others take the partitions */
     if (sh->queue)
       rd_kafka_queue_destroy(sh->queue);
     if (sh->rk)
@@ -561,6 +567,22 @@ static void on_error(kshard *sh, const rd_kafka_message_t *m) {
   /* Anything else (a broker away, a leader moving) librdkafka retries by itself. */
 }
 
+static bool all_finished(const gb_transport_kafka *k) {
+  for (unsigned p = 0; p < k->P; p++)
+    if (!atomic_load(&k->finished[p]))
+      return false;
+  return true;
+}
+
+/* Fetches the next batch when the previous one is handled; waits up to timeout_ms. */
+static void fetch(kshard *sh, int timeout_ms) {
+  if (sh->batch_pos < sh->batch_n)
+    return;
+  sh->batch_pos = sh->batch_n = 0;
+  ssize_t n = rd_kafka_consume_batch_queue(sh->queue, timeout_ms, sh->batch, BATCH_MAX);
+  sh->batch_n = n > 0 ? (size_t)n : 0;
+}
+
 size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
                      void *ctx, bool *finished) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
@@ -572,10 +594,9 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   kshard *sh = &k->shards[shard];
   kdeliver d = {fn, ctx, 0};
   rd_kafka_poll(sh->reply_rk, 0);
-  size_t want = max < BATCH_MAX ? max : BATCH_MAX;
-  ssize_t n = want ? rd_kafka_consume_batch_queue(sh->queue, 0, sh->batch, want) : 0;
-  for (ssize_t i = 0; i < n; i++) {
-    rd_kafka_message_t *m = sh->batch[i];
+  fetch(sh, 0);
+  while (sh->batch_pos < sh->batch_n && d.n < max) {
+    rd_kafka_message_t *m = sh->batch[sh->batch_pos++];
     if (m->err) {
       on_error(sh, m);
       rd_kafka_message_destroy(m);
@@ -585,16 +606,22 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   }
   if (gb_clock_now_ns() >= sh->next_commit_ns)
     commit(sh, false);
-  if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0) {
-    bool all = true;
-    for (unsigned p = 0; p < k->P && all; p++)
-      all = atomic_load(&k->finished[p]) != 0;
-    if (all) {
-      commit(sh, true);
-      *finished = true;
-    }
+  if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0 &&
+      sh->batch_pos == sh->batch_n && all_finished(k)) {
+    commit(sh, true);
+    *finished = true;
   }
   return d.n;
+}
+
+void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  if (shard >= k->n_shards || atomic_load(&k->failed) ||
+      (k->role == GB_KAFKA_ROLE_ALL && all_finished(k)))
+    return;
+  /* librdkafka's own wait, in whole milliseconds (at least one, so that it does wait). */
+  int64_t ms = (timeout_ns + 999999) / 1000000;
+  fetch(&k->shards[shard], ms < 1 ? 1 : ms > INT32_MAX ? INT32_MAX : (int)ms);
 }
 
 uint64_t kshard_gaps(const kshard *sh, unsigned p) {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gb_doorbell.h"
 #include "gb_queue.h"
 #include "gb_transport_impl.h"
 #include "gb_transport_kafka.h"
@@ -60,7 +61,8 @@ typedef struct kproducer {
   uint64_t *failed;   /* [P]: delivery reports with an error (events only) */
   uint64_t full_waits;
   bool done;
-  gb_queue *replies; /* filled by the router thread */
+  gb_queue *replies;  /* filled by the router thread */
+  gb_doorbell bell;   /* rung by the router after it filled `replies` */
   uint64_t replies_received;
   /* Router-owned: replies waiting for room in `replies`, oldest first, so that a producer that
    * does not poll holds up neither the router nor the other producers' replies. */
@@ -112,7 +114,8 @@ typedef struct kshard {
   int64_t next_commit_ns;
   uint64_t *consumed, *delivered, *replayed; /* [P] */
   uint64_t redelivered, replies_sent, replies_suppressed, acks_sent;
-  rd_kafka_message_t **batch;
+  rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
+  size_t batch_pos, batch_n;
 } kshard;
 
 /* ---- the transport */
@@ -184,6 +187,7 @@ void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel
                 uint64_t player_id, const void *msg, size_t len);
 void kafka_producer_done(gb_transport *t, unsigned producer);
 size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
+void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
 
 /* gb_transport_kafka_consume.c */
 int kshards_new(gb_transport_kafka *k, gb_err *err);
@@ -194,6 +198,7 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
                      void *ctx, bool *finished);
 void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                  size_t len);
+void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
 uint64_t kshard_gaps(const kshard *sh, unsigned p);
 

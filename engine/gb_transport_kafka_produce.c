@@ -61,6 +61,7 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned p = 0; p < k->P; p++)
     atomic_init(&pr->acked[p], KACK_NONE);
+  gb_doorbell_init(&pr->bell);
   if (gb_queue_new(k->base.cfg.queue_bytes, &pr->replies, err) != 0)
     return -1;
   char client_id[64];
@@ -217,6 +218,16 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
   return n;
 }
 
+void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  uint32_t seen = gb_doorbell_prepare(&pr->bell);
+  if (gb_queue_used_bytes(pr->replies) > 0 || atomic_load(&k->failed))
+    gb_doorbell_cancel(&pr->bell);
+  else
+    gb_doorbell_wait(&pr->bell, seen, timeout_ns);
+}
+
 /* ---- the router */
 
 /* Moves waiting replies of producer pr into its ring while there is room; true when none is
@@ -227,6 +238,7 @@ static bool flush_overflow(kproducer *pr) {
     if (!gb_queue_try_push(pr->replies, m->payload, m->len))
       return false;
     rd_kafka_message_destroy(m);
+    gb_doorbell_ring(&pr->bell);
     pr->overflow_head++;
     pr->overflow_n--;
   }
@@ -243,6 +255,7 @@ static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t
   }
   if (flush_overflow(pr) && gb_queue_try_push(pr->replies, m->payload, m->len)) {
     rd_kafka_message_destroy(m);
+    gb_doorbell_ring(&pr->bell);
     return;
   }
   if (pr->overflow_head + pr->overflow_n == pr->overflow_cap) {

@@ -338,7 +338,8 @@ static void on_record(int terminator, void *ctx_) {
       return;
     c->t->n_cols = c->n_fields;
   } else if (c->n_fields != c->t->n_cols) {
-    parse_fail(c, GB_ERR_INPUT, line, "%zu fields, the header has %zu", c->n_fields, c->t->n_cols);
+    parse_fail(c, GB_ERR_INPUT, line, "expected %zu fields (as in the header), found %zu",
+               c->t->n_cols, c->n_fields);
     return;
   }
   append_record(c, line);

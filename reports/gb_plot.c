@@ -116,6 +116,9 @@ static int run_gnuplot(const char *script, size_t len, const char *what, gb_err 
   if (!cmd_out)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
   shell_quote(cmd_out, exe);
+  /* When an output file cannot be opened gnuplot keeps the previous output, stdout: the image
+   * must not land on our stdout (which carries the command's results). */
+  fputs(" >/dev/null", cmd_out);
   if (fclose(cmd_out) != 0) {
     free(cmd);
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
@@ -271,6 +274,16 @@ static char *with_suffix(const char *base, const char *suffix) {
   return p;
 }
 
+/* A zero exit status is not enough: the image must be there and not empty. */
+static int check_output(const char *path, gb_err *err) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot wrote no file: %s", path, strerror(errno));
+  if (st.st_size == 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot wrote an empty file", path);
+  return 0;
+}
+
 int gb_plot_draw(const gb_plot_chart *chart, const gb_plot_series *s, size_t n,
                  const char *out_base, gb_err *err) {
   size_t drawable = 0;
@@ -297,6 +310,11 @@ int gb_plot_draw(const gb_plot_chart *chart, const gb_plot_series *s, size_t n,
     unlink(svg_tmp);
     rc = run_gnuplot(script, script_len, png, err);
   }
+  /* Both images or neither: check both before renaming either. */
+  if (rc == 0)
+    rc = check_output(png_tmp, err);
+  if (rc == 0)
+    rc = check_output(svg_tmp, err);
   if (rc == 0)
     rc = gb_afile_promote(png, err);
   if (rc == 0)

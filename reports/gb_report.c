@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,11 +178,23 @@ typedef struct plot_state {
 
 enum { PLOT_LATENCY, PLOT_THROUGHPUT, PLOT_P99, PLOT_ARMS, N_PLOTS };
 
+/* dir + "/" + rel, on the heap (caller frees); NULL when out of memory. */
+static char *path_in(const char *dir, const char *rel) {
+  size_t n = strlen(dir) + strlen(rel) + 2;
+  char *path = malloc(n);
+  if (path)
+    snprintf(path, n, "%s/%s", dir, rel);
+  return path;
+}
+
 static bool plot_exists(const char *dir, const char *name, const char *ext) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/plots/%s.%s", dir, name, ext);
+  char rel[CELL_MAX];
+  snprintf(rel, sizeof rel, "plots/%s.%s", name, ext);
+  char *path = path_in(dir, rel);
   struct stat st;
-  return stat(path, &st) == 0 && st.st_size > 0;
+  bool ok = path && stat(path, &st) == 0 && st.st_size > 0;
+  free(path);
+  return ok;
 }
 
 static void doc_plot(doc *d, const char *dir, const plot_state *p) {
@@ -216,16 +227,22 @@ static void draw(const gb_results *r, const char *plots_dir, plot_fn fn, plot_st
 }
 
 static int draw_plots(const gb_results *r, plot_state *plots, gb_err *err) {
-  char plots_dir[4096];
-  snprintf(plots_dir, sizeof plots_dir, "%s/plots", gb_results_dir(r));
-  if (mkdir(plots_dir, 0777) != 0 && errno != EEXIST)
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create: %s", plots_dir, strerror(errno));
+  char *plots_dir = path_in(gb_results_dir(r), "plots");
+  if (!plots_dir)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
+  /* 0777 filtered by the umask, as for any directory the user creates. */
+  if (mkdir(plots_dir, 0777) != 0 && errno != EEXIST) {
+    gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create: %s", plots_dir, strerror(errno));
+    free(plots_dir);
+    return -1;
+  }
   if (gb_results_has(r, GB_RESULTS_LATENCY))
     draw(r, plots_dir, gb_plot_latency, &plots[PLOT_LATENCY], 1);
   if (gb_results_has(r, GB_RESULTS_TIMELINE))
     draw(r, plots_dir, gb_plot_timeline, &plots[PLOT_THROUGHPUT], 2);
   if (gb_results_has(r, GB_RESULTS_ARMS))
     draw(r, plots_dir, gb_plot_arms, &plots[PLOT_ARMS], 1);
+  free(plots_dir);
   return 0;
 }
 
@@ -571,22 +588,29 @@ static void write_report(doc *d, const gb_results *r, const plot_state *plots) {
 }
 
 static int write_files(const gb_results *r, const plot_state *plots, gb_err *err) {
-  char md_path[4096], html_path[4096];
-  snprintf(md_path, sizeof md_path, "%s/report.md", gb_results_dir(r));
-  snprintf(html_path, sizeof html_path, "%s/report.html", gb_results_dir(r));
-  gb_afile *md = gb_afile_open(md_path, err);
-  gb_afile *html = md ? gb_afile_open(html_path, err) : NULL;
-  if (!html) {
-    gb_afile_discard(md);
-    return -1;
+  char *md_path = path_in(gb_results_dir(r), "report.md");
+  char *html_path = path_in(gb_results_dir(r), "report.html");
+  gb_afile *md = NULL, *html = NULL;
+  int rc = md_path && html_path
+               ? 0
+               : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
+  if (rc == 0 && (!(md = gb_afile_open(md_path, err)) || !(html = gb_afile_open(html_path, err))))
+    rc = -1;
+  if (rc == 0) {
+    doc d = {gb_afile_stream(md), gb_afile_stream(html)};
+    write_report(&d, r, plots);
+    rc = gb_afile_commit(md, err);
+    md = NULL;
   }
-  doc d = {gb_afile_stream(md), gb_afile_stream(html)};
-  write_report(&d, r, plots);
-  if (gb_afile_commit(md, err) != 0) {
-    gb_afile_discard(html);
-    return -1;
+  if (rc == 0) {
+    rc = gb_afile_commit(html, err);
+    html = NULL;
   }
-  return gb_afile_commit(html, err);
+  gb_afile_discard(md);
+  gb_afile_discard(html);
+  free(md_path);
+  free(html_path);
+  return rc;
 }
 
 int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {

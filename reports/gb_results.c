@@ -50,16 +50,20 @@ struct gb_results {
   size_t n_arms, cap_arms;
 };
 
-/* Makes room for one more element in *items (count n, capacity *cap). */
-static int grow(void *items_, size_t *cap, size_t n, size_t elem) {
-  void **items = items_;
+/* Makes room for one more element in the array whose pointer is at `slot` (any T **), holding n
+ * elements of `elem` bytes with capacity *cap. Returns 0, or -1 when out of memory (the array is
+ * then unchanged). The pointer is read and written with memcpy so that one function serves every
+ * element type without aliasing a T * as a void *. */
+static int grow(void *slot, size_t *cap, size_t n, size_t elem) {
   if (n < *cap)
     return 0;
   size_t new_cap = *cap ? 2 * *cap : 16;
-  void *grown = realloc(*items, new_cap * elem);
+  void *items;
+  memcpy(&items, slot, sizeof items);
+  void *grown = realloc(items, new_cap * elem);
   if (!grown)
     return -1;
-  *items = grown;
+  memcpy(slot, &grown, sizeof grown);
   *cap = new_cap;
   return 0;
 }

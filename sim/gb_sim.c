@@ -9,21 +9,21 @@
 #include "gb_rng.h"
 
 /* Behaviour constants of this first player model; docs/simulator.md explains each. */
-#define SESSION_GAP_MEAN_S (4.0 * 3600) /* mean time between sessions */
-#define SESSION_WEIBULL_SHAPE 0.5        /* heavy-tailed session lengths … */
+#define SESSION_GAP_MEAN_S (4.0 * 3600)     /* mean time between sessions */
+#define SESSION_WEIBULL_SHAPE 0.5           /* heavy-tailed session lengths … */
 #define SESSION_WEIBULL_SCALE_S (20.0 * 60) /* … with scale 20 min (mean 40 min) */
-#define THINK_MEAN_S 20.0               /* mean pause between two games of a session */
-#define LAUNCH_TO_SESSION_S 2           /* app_launched → session_start */
-#define PREFERRED_GAME_SHARE 0.6        /* games played in the preferred game */
-#define CHALLENGE_GAME_SHARE 0.7        /* games played in an active challenge's game */
+#define THINK_MEAN_S 20.0                   /* mean pause between two games of a session */
+#define LAUNCH_TO_SESSION_S 2               /* app_launched → session_start */
+#define PREFERRED_GAME_SHARE 0.6            /* games played in the preferred game */
+#define CHALLENGE_GAME_SHARE 0.7            /* games played in an active challenge's game */
 #define STARTING_BALANCE 5000
-#define RELIEF_COINS 1000   /* bankruptcy relief grant */
+#define RELIEF_COINS 1000 /* bankruptcy relief grant */
 #define XP_PER_GAME 10
 #define FATIGUE_WINDOW_MS (24LL * 3600 * 1000)
-#define FATIGUE_SLOTS 8     /* recent prop times remembered for fatigue */
+#define FATIGUE_SLOTS 8       /* recent prop times remembered for fatigue */
 #define PRIOR_INSTALL_DAYS 30 /* existing players installed up to this long before the start */
-#define SKILL_SPREAD 0.4    /* skill per game: uniform in mean ± spread/2 */
-#define WIN_SKILL_SLOPE 0.3 /* win probability gained per unit of skill above 0.5 */
+#define SKILL_SPREAD 0.4      /* skill per game: uniform in mean ± spread/2 */
+#define WIN_SKILL_SLOPE 0.3   /* win probability gained per unit of skill above 0.5 */
 #define E9 1000000000.0
 
 typedef enum action {
@@ -49,7 +49,7 @@ typedef struct player {
   gb_rng rng;
   uint64_t seq;
   uint64_t session_id;
-  int64_t next_ts;  /* sim ms of the next action */
+  int64_t next_ts; /* sim ms of the next action */
   int64_t session_start_ts, session_end_ts;
   int64_t install_ts;
   int64_t coin_balance;
@@ -177,8 +177,8 @@ static void init_player(gb_sim *s, player *p, uint64_t id) {
   p->spend = (float)fmin(1.0, 0.02 / pow(1.0 - gb_rng_uniform(&p->rng), 0.8));
   p->platform = (uint8_t)pick_weighted(&p->rng, platform_share, 3);
   p->country = (uint8_t)pick_weighted(&p->rng, country_share, 5);
-  p->install_ts = s->cfg.start_ms -
-                  (int64_t)(gb_rng_uniform(&p->rng) * PRIOR_INSTALL_DAYS * 86400.0 * 1000.0);
+  p->install_ts =
+      s->cfg.start_ms - (int64_t)(gb_rng_uniform(&p->rng) * PRIOR_INSTALL_DAYS * 86400.0 * 1000.0);
   p->coin_balance = STARTING_BALANCE;
   p->level = 1;
   p->next_action = ACT_LAUNCH;
@@ -424,8 +424,8 @@ static void settle_game(gb_sim *s, player *p, gb_event *ev) {
   double win_p = 1.0 / gm->table_size + WIN_SKILL_SLOPE * (p->skill[p->game] - 0.5);
   win_p = fmin(0.95, fmax(0.02, win_p));
   bool won = gb_rng_uniform(&p->rng) < win_p;
-  int64_t delta = won ? (int64_t)((double)p->bet * (gm->table_size - 1) * (1 - gb_games_rake()))
-                      : -p->bet;
+  int64_t delta =
+      won ? (int64_t)((double)p->bet * (gm->table_size - 1) * (1 - gb_games_rake())) : -p->bet;
   p->coin_balance += delta;
   int32_t old_level = p->level;
   p->xp += XP_PER_GAME;
@@ -534,8 +534,7 @@ int64_t gb_sim_peek_ts(const gb_sim *s) { return s->heap_n ? s->heap[0].ts : INT
 
 /* ---- answers from the engine */
 
-static void score_decision(gb_sim *s, const player *p, const gb_decision *d,
-                           gb_sim_arm_stats *st) {
+static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_sim_arm_stats *st) {
   if (d->reason != GB_DECIDED || d->n_candidates == 0 || !s->cfg.catalog)
     return;
   double best = 0, chosen = 0;

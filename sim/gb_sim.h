@@ -27,12 +27,12 @@
 
 typedef struct gb_sim_config {
   uint64_t seed;
-  uint32_t players;     /* population size (all producers together) */
-  int64_t start_ms;     /* sim epoch, ms since the Unix epoch */
-  int64_t duration_ms;  /* sim time simulated; no event has ts >= start_ms + duration_ms */
-  unsigned producer;    /* this instance's share of the population … */
-  unsigned n_producers; /* … out of n_producers (>= 1) */
-  bool closed_loop;     /* wait for the engine's answer at decision points */
+  uint32_t players;          /* population size (all producers together) */
+  int64_t start_ms;          /* sim epoch, ms since the Unix epoch */
+  int64_t duration_ms;       /* sim time simulated; no event has ts >= start_ms + duration_ms */
+  unsigned producer;         /* this instance's share of the population … */
+  unsigned n_producers;      /* … out of n_producers (>= 1) */
+  bool closed_loop;          /* wait for the engine's answer at decision points */
   const gb_catalog *catalog; /* challenge features for the response model (closed loop) */
   const gb_reco *arms;       /* the arm split (read-only; gb_reco_arm_of), closed loop */
   size_t n_arms;
@@ -53,10 +53,10 @@ typedef struct gb_sim_arm_stats {
   uint64_t decisions, decided, suppressed, no_candidates;
   uint64_t props_generated, props_shown, props_used, props_discarded, props_expired;
   uint64_t props_completed, props_failed;
-  uint64_t scored;        /* decisions with candidates, scored against the ground truth */
-  uint64_t expected_e9;   /* sum of the chosen candidate's use probability (0 for no prop) */
-  uint64_t oracle_e9;     /* sum of the best candidate's use probability */
-  uint64_t chosen_e9;     /* sum of the chosen candidate's use probability over props only */
+  uint64_t scored;      /* decisions with candidates, scored against the ground truth */
+  uint64_t expected_e9; /* sum of the chosen candidate's use probability (0 for no prop) */
+  uint64_t oracle_e9;   /* sum of the best candidate's use probability */
+  uint64_t chosen_e9;   /* sum of the chosen candidate's use probability over props only */
 } gb_sim_arm_stats;
 
 typedef struct gb_sim gb_sim;

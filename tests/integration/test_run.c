@@ -1,5 +1,6 @@
 /* End-to-end: `gamebench run` and `gamebench sim` through the real executable. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,9 +46,9 @@ static char *read_in(const char *dir, const char *file) {
 
 Test(run, writes_every_result_file_and_reconciles) {
   char *dir = run_into("r1", "");
-  const char *files[] = {"manifest.json", "summary.csv", "latency.csv", "timeline.csv",
-                         "arms.csv", "aggregates.csv", "dead_letter.jsonl", "report.md",
-                         "report.html", "plots/latency.png"};
+  const char *files[] = {"manifest.json", "summary.csv",      "latency.csv",       "timeline.csv",
+                         "arms.csv",      "aggregates.csv",   "dead_letter.jsonl", "report.md",
+                         "report.html",   "plots/latency.png"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char *path = gbt_path(dir, files[i]);
     cr_assert(gbt_exists(path), "%s missing", path);
@@ -63,8 +64,8 @@ Test(run, writes_every_result_file_and_reconciles) {
   cr_assert_gt(metric(summary, "decisions"), 0);
   cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
   cr_assert_gt(metric(summary, "latency_e2e_p99_us"), 0);
-  cr_assert_geq(metric(summary, "latency_decision_p99_us"), metric(summary,
-                                                                   "latency_decision_p50_us"));
+  cr_assert_geq(metric(summary, "latency_decision_p99_us"),
+                metric(summary, "latency_decision_p50_us"));
   char *arms = read_in(dir, "arms.csv");
   cr_assert(strncmp(arms, "arm,algorithm,players,decisions,props_generated", 46) == 0, "%s", arms);
   cr_assert(strstr(arms, "\nrandom,random,"), "%s", arms);
@@ -147,11 +148,13 @@ Test(run, refuses_to_overwrite_an_existing_out_dir) {
 Test(sim, stream_is_byte_identical_and_parses) {
   char *a = gbt_path(tmp, "a.jsonl"), *b = gbt_path(tmp, "b.jsonl");
   gbt_proc p = gbt_gamebench("sim workloads/default.yaml --set sim.players=50 --set "
-                             "sim.duration=3h --out '%s'", a);
+                             "sim.duration=3h --out '%s'",
+                             a);
   cr_assert_eq(p.status, 0, "%s", p.err);
   gbt_proc_free(&p);
   p = gbt_gamebench("sim workloads/default.yaml --set sim.players=50 --set sim.duration=3h "
-                    "--out '%s'", b);
+                    "--out '%s'",
+                    b);
   cr_assert_eq(p.status, 0, "%s", p.err);
   gbt_proc_free(&p);
   size_t la, lb;

@@ -6,7 +6,7 @@
 #include "gb_catalog.h"
 #include "gb_matcher.h"
 
-static const gb_match_algo algos[] = {GB_MATCH_SCAN};
+static const gb_match_algo algos[] = {GB_MATCH_SCAN, GB_MATCH_INDEX};
 enum { N_ALGOS = sizeof algos / sizeof algos[0] };
 
 static gb_catalog *load_text(const char *yaml) {

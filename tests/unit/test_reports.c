@@ -1,0 +1,863 @@
+/* The reports module: CSV writer and reader, results loader, plots, report.md/report.html and
+ * `gamebench report`. The fixture tests/fixtures/results is a small hand-made results
+ * directory; tests that write reports work on a copy of it. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_afile.h"
+#include "gb_csv.h"
+#include "gb_err.h"
+#include "gb_plot.h"
+#include "gb_report.h"
+#include "gb_results.h"
+#include "gb_test_support.h"
+
+static const char FIXTURE[] = GB_TEST_FIXTURES "/results";
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+/* A fresh copy of the fixture results directory (caller frees and removes it). */
+static char *fixture_copy(void) {
+  char *dir = gbt_tmpdir();
+  gbt_proc p = gbt_shell("cp -R '%s'/. '%s'/", FIXTURE, dir);
+  cr_assert_eq(p.status, 0, "cp failed: %s", p.err);
+  gbt_proc_free(&p);
+  return dir;
+}
+
+/* Line n (1-based) of text, as a heap string; "" past the end. */
+static char *line_at(const char *text, int n) {
+  const char *s = text;
+  for (int i = 1; i < n && s; i++) {
+    s = strchr(s, '\n');
+    if (s)
+      s++;
+  }
+  if (!s)
+    return strdup("");
+  size_t len = strcspn(s, "\n");
+  return strndup(s, len);
+}
+
+static bool has_line(const char *text, const char *line) {
+  size_t len = strlen(line);
+  for (const char *s = text; s && *s;) {
+    if (strncmp(s, line, len) == 0 && (s[len] == '\n' || s[len] == '\0'))
+      return true;
+    s = strchr(s, '\n');
+    if (s)
+      s++;
+  }
+  return false;
+}
+
+static char *read_in(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
+  char *text = gbt_read_file(path, NULL);
+  free(path);
+  return text;
+}
+
+static void write_in(const char *dir, const char *name, const char *text) {
+  char *path = gbt_path(dir, name);
+  gbt_write_file(path, text);
+  free(path);
+}
+
+static void remove_in(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
+  cr_assert_eq(remove(path), 0, "cannot remove %s", path);
+  free(path);
+}
+
+static bool exists_in(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
+  bool ok = gbt_exists(path);
+  free(path);
+  return ok;
+}
+
+/* Replaces the line `old` of dir/name by `repl` (the line must be there). */
+static void edit_line(const char *dir, const char *name, const char *old, const char *repl) {
+  char *text = read_in(dir, name);
+  cr_assert(text && has_line(text, old), "%s has no line '%s'", name, old);
+  char *at = strstr(text, old);
+  size_t n = strlen(text) - strlen(old) + strlen(repl) + 1;
+  char *out = malloc(n);
+  snprintf(out, n, "%.*s%s%s", (int)(at - text), text, repl, at + strlen(old));
+  write_in(dir, name, out);
+  free(out);
+  free(text);
+}
+
+/* Whether dir holds any file whose name ends in ".tmp". */
+static bool any_tmp_file(const char *dir) {
+  DIR *d = opendir(dir);
+  cr_assert(d, "cannot list %s", dir);
+  bool found = false;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t n = strlen(e->d_name);
+    if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
+      found = true;
+  }
+  closedir(d);
+  return found;
+}
+
+static size_t file_size(const char *path) {
+  size_t len = 0;
+  char *text = gbt_read_file(path, &len);
+  free(text);
+  return text ? len : 0;
+}
+
+/* ---- number formatting ------------------------------------------------------------------- */
+
+static const char *fmt(double v, char *buf) {
+  gb_csv_format_double(v, buf, GB_CSV_NUM_MAX);
+  return buf;
+}
+
+Test(reports_csv, doubles_have_at_most_six_decimals_without_trailing_zeros) {
+  char b[GB_CSV_NUM_MAX];
+  cr_assert_str_eq(fmt(0.1, b), "0.1");
+  cr_assert_str_eq(fmt(12.0, b), "12");
+  cr_assert_str_eq(fmt(-3.25, b), "-3.25");
+  cr_assert_str_eq(fmt(0.000001, b), "0.000001");
+  cr_assert_str_eq(fmt(0.0000004, b), "0");
+  cr_assert_str_eq(fmt(-0.0, b), "0");
+  cr_assert_str_eq(fmt(-0.0000004, b), "0");
+  cr_assert_str_eq(fmt(1234567.891234567, b), "1234567.891235");
+  cr_assert_str_eq(fmt(2.0 / 3.0, b), "0.666667");
+  cr_assert_str_eq(fmt(1.5e12, b), "1500000000000");
+  cr_assert_str_eq(fmt(NAN, b), "NaN");
+  cr_assert_str_eq(fmt(-INFINITY, b), "-Inf");
+}
+
+/* ---- CSV writer -------------------------------------------------------------------------- */
+
+Test(reports_csv, writer_quotes_only_fields_that_need_it) {
+  char *dir = gbt_tmpdir();
+  char *path = gbt_path(dir, "q.csv");
+  gb_err err = {0};
+  const char *cols[] = {"name", "value"};
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert(w, "%s", err.msg);
+  const char *rows[][2] = {{"plain", "a,b"},
+                           {"say \"hi\"", "line1\nline2"},
+                           {" padded ", ""},
+                           {"cr\rhere", "tab\tinside"}};
+  for (size_t i = 0; i < 4; i++)
+    cr_assert_eq(gb_csv_write_row(w, rows[i], 2, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
+  char *text = gbt_read_file(path, NULL);
+  cr_assert_str_eq(text, "name,value\n"
+                         "plain,\"a,b\"\n"
+                         "\"say \"\"hi\"\"\",\"line1\nline2\"\n"
+                         "\" padded \",\n"
+                         "\"cr\rhere\",tab\tinside\n");
+  free(text);
+  free(path);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_csv, writer_numbers_and_empty_cells) {
+  char *dir = gbt_tmpdir();
+  char *path = gbt_path(dir, "n.csv");
+  gb_err err = {0};
+  const char *cols[] = {"metric", "value", "unit"};
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, 3, &err);
+  cr_assert(w, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_str(w, "events_generated", &err), 0);
+  cr_assert_eq(gb_csv_cell_i64(w, INT64_MIN, &err), 0);
+  cr_assert_eq(gb_csv_cell_str(w, "events", &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert_eq(gb_csv_cell_str(w, "lift_vs_random", &err), 0);
+  cr_assert_eq(gb_csv_cell_f64(w, NAN, &err), 0);
+  cr_assert_eq(gb_csv_cell_empty(w, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert_eq(gb_csv_cell_str(w, "achieved_rate_eps", &err), 0);
+  cr_assert_eq(gb_csv_cell_f64(w, 9999.5, &err), 0);
+  cr_assert_eq(gb_csv_cell_str(w, NULL, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
+  char *text = gbt_read_file(path, NULL);
+  cr_assert_str_eq(text, "metric,value,unit\n"
+                         "events_generated,-9223372036854775808,events\n"
+                         "lift_vs_random,,\n"
+                         "achieved_rate_eps,9999.5,\n");
+  free(text);
+  free(path);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_csv, writer_is_atomic_and_discard_leaves_nothing) {
+  char *dir = gbt_tmpdir();
+  char *path = gbt_path(dir, "a.csv");
+  char *tmp = gbt_path(dir, "a.csv.tmp");
+  gb_err err = {0};
+  const char *cols[] = {"x"};
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, 1, &err);
+  cr_assert(w, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert(!gbt_exists(path), "the final file appeared before close");
+  cr_assert(gbt_exists(tmp));
+  cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
+  cr_assert(gbt_exists(path));
+  cr_assert(!any_tmp_file(dir), "a .tmp file was left behind");
+
+  /* A discarded rewrite leaves the previous complete file untouched. */
+  w = gb_csv_writer_open(path, cols, 1, &err);
+  cr_assert(w, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_i64(w, 2, &err), 0);
+  gb_csv_writer_discard(w);
+  char *text = gbt_read_file(path, NULL);
+  cr_assert_str_eq(text, "x\n1\n");
+  cr_assert(!any_tmp_file(dir));
+  free(text);
+  free(tmp);
+  free(path);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_csv, writer_errors_are_sticky_and_leave_no_file) {
+  char *dir = gbt_tmpdir();
+  char *path = gbt_path(dir, "e.csv");
+  gb_err err = {0};
+  const char *cols[] = {"a", "b"};
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert(w, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), -1);
+  char expected[4200];
+  snprintf(expected, sizeof expected, "%s: row 1 has 1 cells, the header has 2 columns", path);
+  cr_assert_str_eq(err.msg, expected);
+  gb_err later = {0};
+  cr_assert_eq(gb_csv_cell_i64(w, 2, &later), -1);
+  cr_assert_str_eq(later.msg, expected, "errors are sticky");
+  gb_err at_close = {0};
+  cr_assert_eq(gb_csv_writer_close(w, &at_close), -1);
+  cr_assert_str_eq(at_close.msg, expected);
+  cr_assert_eq(at_close.kind, GB_ERR_RUNTIME);
+  cr_assert(!gbt_exists(path));
+  cr_assert(!any_tmp_file(dir));
+
+  w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert_eq(gb_csv_cell_f64(w, INFINITY, &err), -1);
+  cr_assert(strstr(err.msg, "row 1, column 1: infinite value"), "%s", err.msg);
+  gb_csv_writer_discard(w);
+
+  w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
+  cr_assert_eq(gb_csv_writer_close(w, &err), -1, "a row left open is an error");
+  cr_assert(strstr(err.msg, "closed with row 1 unfinished (1 of 2 cells)"), "%s", err.msg);
+  cr_assert(!gbt_exists(path));
+
+  const char *empty_name[] = {"a", ""};
+  cr_assert_null(gb_csv_writer_open(path, empty_name, 2, &err));
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(!any_tmp_file(dir));
+  free(path);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_csv, writer_reports_an_uncreatable_file) {
+  gb_err err = {0};
+  const char *cols[] = {"a"};
+  cr_assert_null(gb_csv_writer_open("/nonexistent-dir/x.csv", cols, 1, &err));
+  cr_assert_eq(err.kind, GB_ERR_RUNTIME);
+  cr_assert_str_eq(err.msg, "/nonexistent-dir/x.csv.tmp: cannot create: No such file or directory");
+}
+
+/* ---- CSV reader -------------------------------------------------------------------------- */
+
+Test(reports_csv, reader_round_trips_what_the_writer_wrote) {
+  char *dir = gbt_tmpdir();
+  char *path = gbt_path(dir, "rt.csv");
+  gb_err err = {0};
+  const char *cols[] = {"text", "number", "note"};
+  const char *texts[] = {"plain", "a,b", "say \"hi\"", "multi\nline\nfield", " padded ", ""};
+  const double numbers[] = {0.5, -12, 1e-6, 123456.75, 0, 7};
+  gb_csv_writer *w = gb_csv_writer_open(path, cols, 3, &err);
+  cr_assert(w, "%s", err.msg);
+  for (size_t i = 0; i < 6; i++) {
+    gb_csv_cell_str(w, texts[i], &err);
+    gb_csv_cell_f64(w, numbers[i], &err);
+    gb_csv_cell_str(w, i % 2 ? "odd" : "", &err);
+    gb_csv_end_row(w, &err);
+  }
+  cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
+
+  gb_csv_table *t = gb_csv_table_read(path, &err);
+  cr_assert(t, "%s", err.msg);
+  cr_assert_eq(gb_csv_table_rows(t), 6);
+  cr_assert_eq(gb_csv_table_cols(t), 3);
+  size_t text_col = 9, num_col = 9, note_col = 9;
+  cr_assert(gb_csv_table_find(t, "text", &text_col));
+  cr_assert(gb_csv_table_find(t, "number", &num_col));
+  cr_assert(gb_csv_table_find(t, "note", &note_col));
+  cr_assert_eq(note_col, 2);
+  for (size_t i = 0; i < 6; i++) {
+    cr_assert_str_eq(gb_csv_table_cell(t, i, text_col), texts[i], "row %zu", i);
+    double v = NAN;
+    cr_assert_eq(gb_csv_table_f64(t, i, num_col, &v, &err), 0, "%s", err.msg);
+    cr_assert_eq(v, numbers[i], "row %zu: %g", i, v);
+    cr_assert_str_eq(gb_csv_table_cell(t, i, note_col), i % 2 ? "odd" : "");
+  }
+  /* Row 3 starts on line 5 (header, 3 rows) and spans lines 5-7, so row 4 is on line 8. */
+  cr_assert_eq(gb_csv_table_line(t, 0), 2);
+  cr_assert_eq(gb_csv_table_line(t, 3), 5);
+  cr_assert_eq(gb_csv_table_line(t, 4), 8);
+  cr_assert_null(gb_csv_table_cell(t, 6, 0));
+  cr_assert_null(gb_csv_table_cell(t, 0, 3));
+  cr_assert(!gb_csv_table_find(t, "Text", &text_col), "lookup is case-sensitive");
+  gb_csv_table_free(t);
+  free(path);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_csv, reader_skips_blank_lines_bom_and_crlf) {
+  static const char text[] = "\xEF\xBB\xBF"
+                             "a, b\r\n"
+                             "\r\n"
+                             "1,  x  \r\n"
+                             "\n"
+                             "2,\"y\"\r\n";
+  gb_err err = {0};
+  gb_csv_table *t = gb_csv_table_parse("mem.csv", text, sizeof text - 1, &err);
+  cr_assert(t, "%s", err.msg);
+  cr_assert_str_eq(gb_csv_table_column_name(t, 0), "a", "the BOM is not part of the name");
+  cr_assert_str_eq(gb_csv_table_column_name(t, 1), "b", "blanks are trimmed");
+  cr_assert_eq(gb_csv_table_rows(t), 2);
+  cr_assert_str_eq(gb_csv_table_cell(t, 0, 1), "x");
+  cr_assert_eq(gb_csv_table_line(t, 0), 3);
+  cr_assert_eq(gb_csv_table_line(t, 1), 5);
+  int64_t v = 0;
+  cr_assert_eq(gb_csv_table_i64(t, 1, 0, &v, &err), 0);
+  cr_assert_eq(v, 2);
+  gb_csv_table_free(t);
+}
+
+/* Parses text and returns the error message (the parse must fail with an input error). */
+static void expect_parse_error(const char *text, const char *expected) {
+  gb_err err = {0};
+  gb_csv_table *t = gb_csv_table_parse("x.csv", text, strlen(text), &err);
+  cr_assert_null(t, "parsed although it should fail: %s", text);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_str_eq(err.msg, expected);
+}
+
+Test(reports_csv, reader_errors_name_the_line) {
+  expect_parse_error("a,b\n1,2\n3\n", "x.csv:3: expected 2 fields (as in the header), found 1");
+  expect_parse_error("a,b\n1,2,3\n", "x.csv:2: expected 2 fields (as in the header), found 3");
+  expect_parse_error("a,b\n1,\"two\nlines\"\n\n3\n",
+                     "x.csv:5: expected 2 fields (as in the header), found 1");
+  expect_parse_error("a,b\n1,x\"y\n", "x.csv:2: malformed quoting (a quote inside an unquoted "
+                                      "field, or text after a closing quote)");
+  expect_parse_error("a,b\n1,\"ab\"c\n", "x.csv:2: malformed quoting (a quote inside an unquoted "
+                                         "field, or text after a closing quote)");
+  expect_parse_error("a,b\n1,2\n3,\"open\n4,5\n",
+                     "x.csv:3: quoted field not closed before the end of the file");
+  expect_parse_error("a,b,a\n", "x.csv:1: header: duplicate column 'a'");
+  expect_parse_error("a,,c\n", "x.csv:1: header: column 2 has an empty name");
+  expect_parse_error("", "x.csv: empty file (no header line)");
+  expect_parse_error("\n\n", "x.csv: empty file (no header line)");
+}
+
+Test(reports_csv, reader_number_and_column_errors) {
+  static const char text[] = "metric,value\nrate,12.5\nbad,1.5x\nempty,\nbig,1e999\nint,7.5\n";
+  gb_err err = {0};
+  gb_csv_table *t = gb_csv_table_parse("s.csv", text, sizeof text - 1, &err);
+  cr_assert(t, "%s", err.msg);
+  double v = 0;
+  cr_assert_eq(gb_csv_table_f64(t, 0, 1, &v, &err), 0);
+  cr_assert_eq(v, 12.5);
+  cr_assert_eq(gb_csv_table_f64(t, 1, 1, &v, &err), -1);
+  cr_assert_str_eq(err.msg, "s.csv:3: column 'value': '1.5x' is not a number");
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_eq(gb_csv_table_f64(t, 2, 1, &v, &err), 0);
+  cr_assert(isnan(v), "an empty cell is undefined (NaN)");
+  cr_assert_eq(gb_csv_table_f64(t, 3, 1, &v, &err), -1);
+  cr_assert_str_eq(err.msg, "s.csv:5: column 'value': '1e999' is not a number");
+  int64_t i = 0;
+  cr_assert_eq(gb_csv_table_i64(t, 4, 1, &i, &err), -1);
+  cr_assert_str_eq(err.msg, "s.csv:6: column 'value': '7.5' is not an integer");
+  cr_assert_eq(gb_csv_table_i64(t, 2, 1, &i, &err), -1, "an empty cell is not an integer");
+  size_t col = 0;
+  cr_assert_eq(gb_csv_table_require(t, "unit", &col, &err), -1);
+  cr_assert_str_eq(err.msg, "s.csv:1: no column 'unit' in the header");
+  gb_csv_table_free(t);
+}
+
+Test(reports_csv, reader_names_a_missing_file) {
+  gb_err err = {0};
+  cr_assert_null(gb_csv_table_read("/nonexistent/summary.csv", &err));
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_str_eq(err.msg, "/nonexistent/summary.csv: cannot open: No such file or directory");
+}
+
+/* ---- results loader ---------------------------------------------------------------------- */
+
+Test(reports_results, loads_the_fixture) {
+  gb_err err = {0};
+  gb_results *r = gb_results_load(FIXTURE, &err);
+  cr_assert(r, "%s", err.msg);
+  for (int f = GB_RESULTS_MANIFEST; f <= GB_RESULTS_ARMS; f++)
+    cr_assert(gb_results_has(r, (gb_results_file)f), "%s", gb_results_file_name(f));
+
+  size_t n = 0;
+  gb_results_metrics(r, &n);
+  cr_assert_eq(n, 18);
+  cr_assert_eq(gb_results_metric_value(r, "achieved_rate_eps"), 9999.5);
+  cr_assert(isnan(gb_results_metric_value(r, "no_such_metric")));
+
+  const char *const *stages = gb_results_stages(r, &n);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(stages[0], "e2e");
+  cr_assert_str_eq(stages[1], "matcher");
+
+  const gb_results_spectrum *sp = gb_results_spectra(r, &n);
+  cr_assert_eq(n, 3);
+  cr_assert_str_eq(sp[1].stage, "e2e");
+  cr_assert(!sp[1].corrected);
+  cr_assert_eq(sp[1].n, 6);
+  cr_assert_eq(sp[1].points[3].percentile, 99);
+  cr_assert_eq(sp[1].points[3].value_us, 700);
+  cr_assert_eq(sp[1].points[3].total_count, 118800);
+
+  /* timeline.csv has its columns in another order and an extra "note" column. */
+  const gb_results_series *ts = gb_results_timeline(r, &n);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(ts[1].stage, "matcher");
+  cr_assert_eq(ts[1].n, 4);
+  cr_assert_eq(ts[1].rows[2].start_s, 2);
+  cr_assert_eq(ts[1].rows[2].throughput_eps, 10100);
+  cr_assert_eq(ts[1].rows[2].p99_us, 1.75);
+
+  const gb_results_arm *arms = gb_results_arms(r, &n);
+  cr_assert_eq(n, 4);
+  cr_assert_str_eq(arms[2].algorithm, "cf (k=20, item-item)");
+  cr_assert_eq(arms[2].props_used, 380);
+  cr_assert_eq(arms[2].use_rate_ci_high, 0.218);
+  cr_assert_str_eq(arms[3].arm, "oracle");
+  cr_assert(isnan(arms[3].ctr), "an empty cell is undefined");
+
+  const gb_results_entry *e = gb_results_manifest_get(r, "machine.cores");
+  cr_assert(e);
+  cr_assert_str_eq(e->text, "2");
+  cr_assert_eq(e->number, 2);
+  cr_assert_str_eq(gb_results_manifest_get(r, "workload.sim.duration")->text, "10m");
+  cr_assert_str_eq(gb_results_manifest_get(r, "workload.arms[1].algorithm")->text, "popularity");
+  cr_assert_str_eq(gb_results_manifest_get(r, "wall_seconds")->text, "12.5");
+  gb_results_free(r);
+}
+
+/* Loads dir, which must fail with an input error whose message contains `part`. */
+static void expect_load_error(const char *dir, const char *part) {
+  gb_err err = {0};
+  gb_results *r = gb_results_load(dir, &err);
+  cr_assert_null(r, "loaded although it should fail (%s)", part);
+  cr_assert_eq(err.kind, GB_ERR_INPUT, "%s", err.msg);
+  cr_assert(strstr(err.msg, part), "'%s' does not contain '%s'", err.msg, part);
+}
+
+Test(reports_results, missing_and_malformed_files_are_named) {
+  char *dir = fixture_copy();
+  char want[4200];
+  edit_line(dir, "latency.csv", "e2e,0,50,110,60000", "e2e,0,150,110,60000");
+  snprintf(want, sizeof want, "%s/latency.csv:10: column 'percentile': 150 is outside [0, 100]",
+           dir);
+  expect_load_error(dir, want);
+  edit_line(dir, "latency.csv", "e2e,0,150,110,60000", "e2e,yes,50,110,60000");
+  snprintf(want, sizeof want, "%s/latency.csv:10: column 'corrected': 'yes' is not 0 or 1", dir);
+  expect_load_error(dir, want);
+  remove_in(dir, "latency.csv");
+
+  edit_line(dir, "summary.csv", "events_lost,0,events", "events_lost,none,events");
+  snprintf(want, sizeof want, "%s/summary.csv:5: column 'value': 'none' is not a number", dir);
+  expect_load_error(dir, want);
+  edit_line(dir, "summary.csv", "events_lost,none,events", "events_generated,1,events");
+  snprintf(want, sizeof want, "%s/summary.csv:5: metric 'events_generated' appears twice", dir);
+  expect_load_error(dir, want);
+
+  write_in(dir, "summary.csv", "metric,value\nx,1\n");
+  snprintf(want, sizeof want, "%s/summary.csv:1: no column 'unit' in the header", dir);
+  expect_load_error(dir, want);
+  remove_in(dir, "summary.csv");
+  snprintf(want, sizeof want, "%s/summary.csv: cannot open: No such file or directory", dir);
+  expect_load_error(dir, want);
+
+  expect_load_error("/nonexistent/results",
+                    "/nonexistent/results: cannot open results directory: No such file");
+  char *file = gbt_path(dir, "arms.csv");
+  snprintf(want, sizeof want, "%s: not a directory", file);
+  expect_load_error(file, want);
+  free(file);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_results, manifest_schema_and_json_errors) {
+  char *dir = fixture_copy();
+  char want[4200];
+  edit_line(dir, "manifest.json", "  \"schema\": 1,", "  \"schema\": 2,");
+  snprintf(want, sizeof want,
+           "%s/manifest.json: \"schema\": 2 is not supported (this gamebench reads schema 1)", dir);
+  expect_load_error(dir, want);
+  write_in(dir, "manifest.json", "{\"name\": \"x\"}");
+  snprintf(want, sizeof want, "%s/manifest.json: no \"schema\" field (expected 1)", dir);
+  expect_load_error(dir, want);
+  write_in(dir, "manifest.json", "{\"schema\": 1, \"name\": ");
+  snprintf(want, sizeof want, "%s/manifest.json: ", dir);
+  expect_load_error(dir, want);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_results, optional_files_may_be_absent) {
+  char *dir = fixture_copy();
+  remove_in(dir, "manifest.json");
+  remove_in(dir, "latency.csv");
+  remove_in(dir, "timeline.csv");
+  remove_in(dir, "arms.csv");
+  gb_err err = {0};
+  gb_results *r = gb_results_load(dir, &err);
+  cr_assert(r, "%s", err.msg);
+  cr_assert(gb_results_has(r, GB_RESULTS_SUMMARY));
+  cr_assert(!gb_results_has(r, GB_RESULTS_MANIFEST));
+  cr_assert(!gb_results_has(r, GB_RESULTS_TIMELINE));
+  size_t n = 9;
+  gb_results_arms(r, &n);
+  cr_assert_eq(n, 0);
+  gb_results_stages(r, &n);
+  cr_assert_eq(n, 2, "stages still come from summary.csv");
+  gb_results_free(r);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+/* ---- report.md / report.html ------------------------------------------------------------- */
+
+Test(reports_report, fixture_report_has_the_expected_lines) {
+  char *dir = fixture_copy();
+  gb_err err = {0};
+  cr_assert_eq(gb_report_generate(dir, false, &err), 0, "%s", err.msg);
+  char *md = read_in(dir, "report.md");
+  cr_assert(md);
+  char *l1 = line_at(md, 1), *l3 = line_at(md, 3), *l5 = line_at(md, 5);
+  cr_assert_str_eq(l1, "# gamebench report: fixture-small");
+  cr_assert_str_eq(l3, "**Target rate sustained**: 10000.0 events/s sustained, no events lost.");
+  cr_assert_str_eq(l5, "started 2025-01-15T10:00:00Z, build v0.1.0-7-gabc1234, seed 42, "
+                       "transport inproc, wall time 12.5 s");
+  const char *lines[] = {
+      "| events generated | 120000 |",
+      "| events lost | 0 |",
+      "| achieved rate | 9999.5 events/s |",
+      "| rate sustained | yes |",
+      "| peak RSS | 50.0 MiB |",
+      "| stage | measured from | p50 (µs) | p99 (µs) | p99.9 (µs) | max (µs) |",
+      "| e2e | intended send (corrected) | 121 | 950 | 2100 | 5300 |",
+      "| e2e | actual send (uncorrected) | – | 700 | – | – |",
+      "| matcher | intended send (corrected) | 0.251 | 1.75 | 4.20 | 37.0 |",
+      "| e2e | 4 | 9000.0 | 9750.0 | 10100.0 | 1200 |",
+      "| C | cf (k=20, item-item) | 500 | 8000 | 1900 | 380 | 20.00 % (18.30 % – 21.80 %) | "
+      "20.00 % (18.30 % – 21.80 %) | +100.0 % | 10.00 pp |",
+      "| oracle | oracle | 1000 | 16000 | 3810 | 1143 | 30.00 % (28.50 % – 31.50 %) | – | – | "
+      "0.00 pp |",
+      "| machine.cpu\\_model | Example CPU @ 3.00GHz |",
+      "| arms\\[2\\].algorithm | cf |",
+      "Plot latency not drawn: not present in plots/",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+    cr_assert(has_line(md, lines[i]), "report.md lacks the line:\n%s\n--- report.md:\n%s", lines[i],
+              md);
+  cr_assert(!has_line(md, "| matcher | actual send (uncorrected) | – | – | – | – |"),
+            "a row with no value is left out");
+  char *html = read_in(dir, "report.html");
+  cr_assert(html);
+  cr_assert(strncmp(html, "<!DOCTYPE html>\n", 16) == 0);
+  cr_assert(strstr(html, "<title>gamebench report: fixture-small</title>"));
+  cr_assert(strstr(html, "<p class=\"verdict good\"><strong>Target rate sustained</strong>"));
+  cr_assert(strstr(html, "<tr><td>C</td><td>cf (k=20, item-item)</td>"));
+  cr_assert(strstr(html, "<td>Example CPU @ 3.00GHz</td>"));
+  cr_assert(!any_tmp_file(dir));
+  free(l1);
+  free(l3);
+  free(l5);
+  free(md);
+  free(html);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_report, unsustained_rate_and_loss_are_verdicts_at_the_top) {
+  char *dir = fixture_copy();
+  edit_line(dir, "summary.csv", "rate_sustained,1,bool", "rate_sustained,0,bool");
+  edit_line(dir, "summary.csv", "achieved_rate_eps,9999.5,events/s",
+            "achieved_rate_eps,8123.45,events/s");
+  edit_line(dir, "summary.csv", "events_lost,0,events", "events_lost,30,events");
+  gb_err err = {0};
+  cr_assert_eq(gb_report_generate(dir, false, &err), 0, "%s", err.msg);
+  char *md = read_in(dir, "report.md");
+  char *l3 = line_at(md, 3), *l5 = line_at(md, 5);
+  cr_assert_str_eq(l3, "**Target rate not sustained**: achieved 8123.5 events/s of the 10000.0 "
+                       "events/s target (81.23 %).");
+  cr_assert_str_eq(l5, "**Events lost**: 30 of 120000 generated events (0.03 %).");
+  cr_assert(!strstr(md, "Target rate sustained"));
+  cr_assert(has_line(md, "| rate sustained | no |"));
+  char *html = read_in(dir, "report.html");
+  cr_assert(strstr(html, "<p class=\"verdict bad\"><strong>Target rate not sustained</strong>"));
+  /* The verdict comes before any table. */
+  cr_assert_lt(strstr(html, "verdict bad"), strstr(html, "<table>"));
+  free(l3);
+  free(l5);
+  free(md);
+  free(html);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_report, absent_optional_files_are_said_so) {
+  char *dir = fixture_copy();
+  remove_in(dir, "timeline.csv");
+  remove_in(dir, "arms.csv");
+  remove_in(dir, "manifest.json");
+  remove_in(dir, "latency.csv");
+  edit_line(dir, "summary.csv", "rate_sustained,1,bool", "other_flag,1,bool");
+  gb_err err = {0};
+  cr_assert_eq(gb_report_generate(dir, true, &err), 0, "%s", err.msg);
+  char *md = read_in(dir, "report.md");
+  char *title = line_at(md, 1), *l3 = line_at(md, 3);
+  char want[4200];
+  const char *base = strrchr(dir, '/') + 1;
+  snprintf(want, sizeof want, "# gamebench report: %s", base);
+  cr_assert_str_eq(title, want, "without a manifest the directory names the run");
+  cr_assert_str_eq(l3, "No rate verdict: summary.csv has no rate\\_sustained value.");
+  cr_assert(has_line(md, "timeline.csv not present: no throughput timeline."));
+  cr_assert(has_line(md, "arms.csv not present: no per-arm quality metrics."));
+  cr_assert(has_line(md, "latency.csv not present: no percentile spectrum."));
+  cr_assert(has_line(md, "manifest.json not present: no workload, build or machine fingerprint."));
+  cr_assert(has_line(md, "| rate sustained | – |"));
+  free(title);
+  free(l3);
+  free(md);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_report, missing_summary_is_an_input_error) {
+  char *dir = fixture_copy();
+  remove_in(dir, "summary.csv");
+  gb_err err = {0};
+  cr_assert_eq(gb_report_generate(dir, false, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, "summary.csv: cannot open: No such file or directory"), "%s", err.msg);
+  cr_assert(!exists_in(dir, "report.md"));
+  cr_assert(!exists_in(dir, "report.html"));
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+/* ---- plots ------------------------------------------------------------------------------- */
+
+static void expect_image(const char *dir, const char *name) {
+  char rel[256];
+  snprintf(rel, sizeof rel, "plots/%s.png", name);
+  char *png = gbt_path(dir, rel);
+  size_t len = 0;
+  char *data = gbt_read_file(png, &len);
+  cr_assert(data, "%s missing", png);
+  cr_assert_gt(len, 1000, "%s is %zu bytes", png, len);
+  cr_assert(memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0, "%s is not a PNG", png);
+  free(data);
+  snprintf(rel, sizeof rel, "plots/%s.svg", name);
+  char *svg = gbt_path(dir, rel);
+  data = gbt_read_file(svg, &len);
+  cr_assert(data, "%s missing", svg);
+  cr_assert(strstr(data, "<svg"), "%s is not an SVG", svg);
+  free(data);
+  free(png);
+  free(svg);
+}
+
+Test(reports_plot, report_draws_every_plot_as_png_and_svg) {
+  char *dir = fixture_copy();
+  gb_err err = {0};
+  cr_assert_eq(gb_report_generate(dir, true, &err), 0, "%s", err.msg);
+  const char *names[] = {GB_PLOT_LATENCY, GB_PLOT_THROUGHPUT, GB_PLOT_TIMELINE_P99, GB_PLOT_ARMS};
+  for (size_t i = 0; i < 4; i++)
+    expect_image(dir, names[i]);
+  char *plots = gbt_path(dir, "plots");
+  cr_assert(!any_tmp_file(plots));
+  free(plots);
+  char *md = read_in(dir, "report.md");
+  cr_assert(has_line(md, "![Latency by percentile](plots/latency.png)"));
+  cr_assert(has_line(md, "![Use rate per arm](plots/arms_use_rate.png)"));
+  char *html = read_in(dir, "report.html");
+  cr_assert(strstr(html, "<img src=\"plots/latency.svg\" alt=\"Latency by percentile\">"));
+  cr_assert(strstr(html, "<img src=\"plots/timeline_p99.svg\""));
+  free(md);
+  free(html);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_plot, draw_quotes_titles_and_skips_undrawable_points) {
+  char *dir = gbt_tmpdir();
+  char *base = gbt_path(dir, "chart");
+  const double x[] = {1, 2, 3, 4}, y[] = {10, NAN, -1, 40};
+  /* A quote, a newline and '%' in titles and tics must not break the gnuplot script. */
+  const gb_plot_series s = {.title = "it's 100%\nfine", .n = 4, .x = x, .y = y};
+  const gb_plot_tic tics[] = {{"1'st %", 1}, {"4th", 4}};
+  const gb_plot_chart chart = {.title = "don't\npanic",
+                               .xlabel = "x",
+                               .ylabel = "y (µs)",
+                               .style = GB_PLOT_LINES,
+                               .logy = true,
+                               .xtics = tics,
+                               .n_xtics = 2};
+  gb_err err = {0};
+  cr_assert_eq(gb_plot_draw(&chart, &s, 1, base, &err), 0, "%s", err.msg);
+  char *png = gbt_path(dir, "chart.png"), *svg = gbt_path(dir, "chart.svg");
+  cr_assert_gt(file_size(png), 1000);
+  cr_assert_gt(file_size(svg), 1000);
+  cr_assert(!any_tmp_file(dir));
+
+  const double bad[] = {NAN, 0};
+  const gb_plot_series none = {.title = "none", .n = 2, .x = x, .y = bad};
+  cr_assert_eq(gb_plot_draw(&chart, &none, 1, base, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  char want[4200];
+  snprintf(want, sizeof want, "%s: nothing to plot (no finite point)", base);
+  cr_assert_str_eq(err.msg, want);
+  free(png);
+  free(svg);
+  free(base);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_plot, a_missing_gnuplot_is_a_runtime_error) {
+  cr_assert_eq(setenv("PATH", "/nonexistent-bin", 1), 0);
+  char buf[256];
+  gb_err err = {0};
+  cr_assert_eq(gb_plot_find_gnuplot(buf, sizeof buf, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_RUNTIME);
+  cr_assert(strncmp(err.msg, "gnuplot not found on PATH", 25) == 0, "%s", err.msg);
+}
+
+/* ---- gamebench report -------------------------------------------------------------------- */
+
+Test(reports_cli, report_prints_the_paths_and_exits_0) {
+  char *dir = fixture_copy();
+  gbt_proc p = gbt_gamebench("report '%s' --no-plots", dir);
+  cr_assert_eq(p.status, 0, "stderr: %s", p.err);
+  char want[4200];
+  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", dir, dir);
+  cr_assert_str_eq(p.out, want);
+  cr_assert_str_eq(p.err, "");
+  cr_assert(exists_in(dir, "report.md"));
+  cr_assert(!exists_in(dir, "plots"), "--no-plots runs no gnuplot");
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_cli, without_gnuplot_the_report_is_written_with_a_warning) {
+  char *dir = fixture_copy();
+  gbt_proc p = gbt_shell("PATH=/nonexistent-bin '%s' report '%s'", GB_GAMEBENCH_EXE, dir);
+  cr_assert_eq(p.status, 0, "stderr: %s", p.err);
+  cr_assert(strstr(p.err, "gamebench: warning: gnuplot not found on PATH"), "%s", p.err);
+  char *md = read_in(dir, "report.md");
+  cr_assert(strstr(md, "Plot latency not drawn: gnuplot not found on PATH"), "%s", md);
+  free(md);
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_cli, a_failing_gnuplot_is_a_warning_and_keeps_stdout_clean) {
+  char *dir = fixture_copy();
+  /* plots/ is a file: gnuplot cannot open its outputs (and must not fall back to stdout). */
+  write_in(dir, "plots", "not a directory\n");
+  gbt_proc p = gbt_gamebench("report '%s'", dir);
+  cr_assert_eq(p.status, 0, "stderr: %s", p.err);
+  char want[4200];
+  snprintf(want, sizeof want, "%s/report.md\n%s/report.html\n", dir, dir);
+  cr_assert_str_eq(p.out, want);
+  snprintf(want, sizeof want,
+           "gamebench: warning: %s/plots/latency.png: gnuplot failed with exit status 1", dir);
+  cr_assert(strstr(p.err, want), "%s", p.err);
+  char *md = read_in(dir, "report.md");
+  snprintf(want, sizeof want,
+           "Plot latency not drawn: %s/plots/latency.png: gnuplot failed with exit status 1 (its "
+           "messages are on stderr)",
+           dir);
+  cr_assert(has_line(md, want), "%s", md);
+  free(md);
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_cli, bad_input_exits_2_naming_the_file) {
+  gbt_proc p = gbt_gamebench("report");
+  cr_assert_eq(p.status, 2);
+  cr_assert(strstr(p.err, "missing argument"), "%s", p.err);
+  gbt_proc_free(&p);
+
+  p = gbt_gamebench("report /nonexistent/run");
+  cr_assert_eq(p.status, 2);
+  cr_assert_str_eq(p.err, "gamebench: /nonexistent/run: cannot open results directory: No such "
+                          "file or directory\n");
+  gbt_proc_free(&p);
+
+  p = gbt_gamebench("report --bogus x");
+  cr_assert_eq(p.status, 2);
+  cr_assert(strstr(p.err, "unknown option '--bogus'"), "%s", p.err);
+  gbt_proc_free(&p);
+
+  char *dir = fixture_copy();
+  edit_line(dir, "arms.csv",
+            "A,random,250,4000,1000,950,95,500,355,60,0.1,0.082,0.12,0.095,0.078,"
+            "0.115,0,0.1,0.3,0.2",
+            "A,random,250");
+  p = gbt_gamebench("report '%s' --no-plots", dir);
+  cr_assert_eq(p.status, 2);
+  char want[4200];
+  snprintf(want, sizeof want,
+           "gamebench: %s/arms.csv:2: expected 20 fields (as in the header), found 3\n", dir);
+  cr_assert_str_eq(p.err, want);
+  cr_assert(!exists_in(dir, "report.md"));
+  gbt_proc_free(&p);
+
+  remove_in(dir, "summary.csv");
+  p = gbt_gamebench("report '%s'", dir);
+  cr_assert_eq(p.status, 2);
+  snprintf(want, sizeof want, "gamebench: %s/summary.csv: cannot open: No such file or directory\n",
+           dir);
+  cr_assert_str_eq(p.err, want);
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+}
+
+Test(reports_cli, help_documents_the_command) {
+  gbt_proc p = gbt_gamebench("report --help");
+  cr_assert_eq(p.status, 0);
+  cr_assert(strstr(p.out, "usage: gamebench report DIR [--no-plots]"), "%s", p.out);
+  cr_assert(strstr(p.out, "--no-plots"));
+  gbt_proc_free(&p);
+}
