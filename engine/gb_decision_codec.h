@@ -1,0 +1,46 @@
+/* gb_decision_codec: the JSON form of gb_decision, the engine's answer to a player, as it
+ * travels over Kafka (the decisions topic; docs/kafka.md). In process the struct travels as raw
+ * bytes instead.
+ *
+ * One JSON object, fields in this fixed order (all present; docs/kafka.md gives their meaning):
+ *   {"decision_id":…,"player_id":…,"ts":…,"t_intended_ns":…,"t_sent_ns":…,"t_decided_ns":…,
+ *    "arm":…,"reason":"decided"|"suppressed"|"no_candidates","n_eligible":…,
+ *    "chosen":ordinal|null,"prop_id":…,"ttl_s":…,"propensity":…,"completed_prop_id":…,
+ *    "failed_prop_id":…,"reward_coins":…,"candidates":[ordinals…]}
+ * Integers are written in full (64-bit ids exactly), the propensity with 17 significant digits so
+ * that decoding gives back the same double. Encoding is deterministic: same decision, same bytes.
+ */
+#ifndef GB_DECISION_CODEC_H
+#define GB_DECISION_CODEC_H
+
+#include <stddef.h>
+
+#include "gb_decision.h"
+#include "gb_err.h"
+
+/* Longest encoding of a decision (every number at its widest, GB_DECISION_CANDIDATES_MAX
+ * candidates). */
+enum { GB_DECISION_JSON_MAX = 1024 };
+
+/* Encodes d into buf (cap bytes). Returns the length the encoding needs without the NUL, like
+ * snprintf: writes at most cap bytes and NUL-terminates when the result is < cap. buf may be
+ * NULL when cap is 0. d->n_candidates above GB_DECISION_CANDIDATES_MAX writes the first
+ * GB_DECISION_CANDIDATES_MAX; a non-finite propensity is written as 0. */
+size_t gb_decision_encode_json(const gb_decision *d, char *buf, size_t cap);
+
+/* A reusable decoder (it owns a JSON parser); not thread-safe: one per thread. */
+typedef struct gb_decision_codec gb_decision_codec;
+
+/* NULL only when out of memory. */
+gb_decision_codec *gb_decision_codec_new(void);
+void gb_decision_codec_free(gb_decision_codec *c);
+
+/* Decodes json[0..len) into *out (zeroed first). decision_id, player_id, arm and reason are
+ * required; absent optional fields are 0 (chosen: GB_NO_PROP); unknown fields are ignored.
+ * Returns 0, or -1 with a GB_ERR_INPUT error naming the field and the reason ("field 'arm':
+ * 70000 is out of range (0 .. 65535)", "missing required field 'player_id'", "invalid JSON:
+ * ..."). */
+int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, gb_decision *out,
+                            gb_err *err);
+
+#endif
