@@ -54,7 +54,7 @@ typedef struct gb_transport_stats {
   uint64_t replies_received;
   uint64_t full_waits; /* sends that had to wait for room (backpressure) */
   /* Kafka only (0 for inproc): */
-  uint64_t lost;       /* events sent that the broker refused or the engine never acknowledged */
+  uint64_t lost;        /* events sent that the broker refused or the engine never acknowledged */
   uint64_t redelivered; /* events and replies delivered again by the broker and dropped */
   uint64_t replayed;    /* events re-read to rebuild state after a partition changed hands */
 } gb_transport_stats;

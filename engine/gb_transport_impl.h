@@ -13,20 +13,18 @@ typedef struct gb_transport_ops {
   void (*free)(gb_transport *t);
   unsigned (*shard_of)(const gb_transport *t, uint64_t player_id);
   size_t (*max_message)(const gb_transport *t);
-  void (*send)(gb_transport *t, unsigned producer, gb_transport_channel channel,
-               uint64_t player_id, const void *msg, size_t len);
+  void (*send)(gb_transport *t, unsigned producer, gb_transport_channel channel, uint64_t player_id,
+               const void *msg, size_t len);
   void (*producer_done)(gb_transport *t, unsigned producer);
   size_t (*poll_replies)(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
-  size_t (*receive)(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
-                    void *ctx, bool *finished);
-  void (*reply)(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
-                size_t len);
+  size_t (*receive)(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
+                    bool *finished);
+  void (*reply)(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
   void (*wait_events)(gb_transport *t, unsigned shard, int64_t timeout_ns);
   void (*wait_replies)(gb_transport *t, unsigned producer, int64_t timeout_ns);
   void (*get_stats)(const gb_transport *t, gb_transport_stats *out);
   unsigned (*partitions)(const gb_transport *t);
-  void (*get_partition_stats)(const gb_transport *t, unsigned p,
-                              gb_transport_partition_stats *out);
+  void (*get_partition_stats)(const gb_transport *t, unsigned p, gb_transport_partition_stats *out);
   bool (*failed)(const gb_transport *t, gb_err *err);
 } gb_transport_ops;
 

@@ -8,9 +8,9 @@
 #include "gb_transport_impl.h"
 
 typedef struct inproc {
-  gb_transport base; /* first: the handle callers hold (base.cfg is the config) */
-  gb_queue **events;     /* [producer * n_shards + shard] */
-  gb_queue **replies;    /* [shard * n_producers + producer] */
+  gb_transport base;           /* first: the handle callers hold (base.cfg is the config) */
+  gb_queue **events;           /* [producer * n_shards + shard] */
+  gb_queue **replies;          /* [shard * n_producers + producer] */
   size_t *next_producer;       /* per shard: round-robin start, so no producer starves */
   gb_doorbell *shard_bells;    /* per shard: events arrived */
   gb_doorbell *producer_bells; /* per producer: replies arrived */
@@ -127,8 +127,8 @@ static size_t inproc_poll_replies(gb_transport *base, unsigned producer, gb_tran
   return n;
 }
 
-static size_t inproc_receive(gb_transport *base, unsigned shard, size_t max,
-                             gb_transport_msg_fn fn, void *ctx, bool *finished) {
+static size_t inproc_receive(gb_transport *base, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                             void *ctx, bool *finished) {
   inproc *t = (inproc *)base;
   size_t n = 0;
   unsigned np = t->base.cfg.n_producers;

@@ -128,8 +128,8 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
       continue;
     long v;
     if (parse_long(value, s->min, s->max, &v) != 0)
-      return gb_err_set(err, GB_ERR_INPUT, "-X %s: expected an integer in %ld .. %ld", prop,
-                        s->min, s->max);
+      return gb_err_set(err, GB_ERR_INPUT, "-X %s: expected an integer in %ld .. %ld", prop, s->min,
+                        s->max);
     *(int *)((char *)set + s->offset) = (int)v;
     return 0;
   }
@@ -219,8 +219,7 @@ rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, s
   char errstr[ERRSTR_MAX];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, errstr, sizeof errstr) !=
           RD_KAFKA_CONF_OK ||
-      rd_kafka_conf_set(conf, "client.id", client_id, errstr, sizeof errstr) !=
-          RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_set(conf, "client.id", client_id, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
     gb_err_set(err, GB_ERR_INPUT, "brokers '%s': %s", k->bootstrap, errstr);
     return NULL;
@@ -331,15 +330,16 @@ static int start_embedded(gb_transport_kafka *k, gb_err *err) {
   if (!(k->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: %s", errstr);
   if (!(k->mock = rd_kafka_mock_cluster_new(k->mock_host, k->set.mock_brokers)))
-    return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot start librdkafka's mock "
-                                           "cluster");
+    return gb_err_set(err, GB_ERR_RUNTIME,
+                      "embedded broker: cannot start librdkafka's mock "
+                      "cluster");
   if (!(k->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(k->mock))))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (int i = 0; i < KT__COUNT; i++) {
     rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(k->mock, k->topics[i], (int)k->P, 1);
     if (e)
-      return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot create %s: %s",
-                        k->topics[i], rd_kafka_err2str(e));
+      return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot create %s: %s", k->topics[i],
+                        rd_kafka_err2str(e));
   }
   return 0;
 }
@@ -568,8 +568,7 @@ static int check_config(const gb_transport_config *cfg, const gb_transport_kafka
 }
 
 static int kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err) {
-  if (copy_props(k, kc, err) != 0 || set_run_id(k, kc->run_id, err) != 0 ||
-      set_names(k, err) != 0)
+  if (copy_props(k, kc, err) != 0 || set_run_id(k, kc->run_id, err) != 0 || set_names(k, err) != 0)
     return -1;
   if (!(k->finished = calloc(k->P, sizeof *k->finished)))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -581,7 +580,8 @@ static int kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc
   }
   if (setup_topics(k, err) != 0)
     return -1;
-  if (k->role != GB_KAFKA_ROLE_ENGINE && (kproducers_new(k, err) != 0 || krouter_start(k, err) != 0))
+  if (k->role != GB_KAFKA_ROLE_ENGINE &&
+      (kproducers_new(k, err) != 0 || krouter_start(k, err) != 0))
     return -1;
   if (k->role != GB_KAFKA_ROLE_SIM && kshards_new(k, err) != 0)
     return -1;

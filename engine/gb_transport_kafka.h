@@ -54,9 +54,9 @@ typedef enum gb_kafka_role {
 
 typedef struct gb_transport_kafka_config {
   gb_kafka_role role;
-  const char *brokers; /* "embedded" (role ALL only) or "host:port[,host:port...]" */
-  const char *run_id;  /* topic namespace, [A-Za-z0-9._-]{1,100}; NULL: a new unique id */
-  unsigned partitions; /* 1 .. 1024 */
+  const char *brokers;      /* "embedded" (role ALL only) or "host:port[,host:port...]" */
+  const char *run_id;       /* topic namespace, [A-Za-z0-9._-]{1,100}; NULL: a new unique id */
+  unsigned partitions;      /* 1 .. 1024 */
   const char *const *props; /* n_props "key=value" strings (copied) */
   size_t n_props;
 } gb_transport_kafka_config;

@@ -10,11 +10,11 @@
 #include "gb_transport_kafka_int.h"
 
 enum {
-  BATCH_MAX = 1024,           /* messages a shard takes from librdkafka per call */
-  HELD_MAX = 1 << 20,         /* messages a shard may hold back waiting for a predecessor */
-  BROKER_CALL_MS = 10000,     /* committed-offset and watermark queries, final flushes */
-  SETTLE_POLL_MS = 50,        /* the set-up's poll of each member while the group forms */
-  COMMIT_OVERDUE_FACTOR = 8   /* after this many periods a commit waits for the replies */
+  BATCH_MAX = 1024,         /* messages a shard takes from librdkafka per call */
+  HELD_MAX = 1 << 20,       /* messages a shard may hold back waiting for a predecessor */
+  BROKER_CALL_MS = 10000,   /* committed-offset and watermark queries, final flushes */
+  SETTLE_POLL_MS = 50,      /* the set-up's poll of each member while the group forms */
+  COMMIT_OVERDUE_FACTOR = 8 /* after this many periods a commit waits for the replies */
 };
 
 /* Engine members: cooperative-sticky so that a joining or leaving member moves only the
@@ -162,10 +162,9 @@ static void commit(kshard *sh, bool sync) {
 }
 
 /* The partitions of every event topic that go with card-topic partitions `anchor`. */
-static rd_kafka_topic_partition_list_t *with_followers(const gb_transport_kafka *k,
-                                                       const rd_kafka_topic_partition_list_t *anchor) {
-  rd_kafka_topic_partition_list_t *all =
-      rd_kafka_topic_partition_list_new(anchor->cnt * KT_EVENTS);
+static rd_kafka_topic_partition_list_t *
+with_followers(const gb_transport_kafka *k, const rd_kafka_topic_partition_list_t *anchor) {
+  rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(anchor->cnt * KT_EVENTS);
   for (int i = 0; i < anchor->cnt; i++)
     for (int ti = 0; ti < KT_EVENTS; ti++)
       rd_kafka_topic_partition_list_add(all, k->topics[ti], anchor->elems[i].partition)->offset =
@@ -228,8 +227,7 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
   rd_kafka_topic_partition_list_destroy(committed);
 }
 
-static void drop_partitions(kshard *sh, const rd_kafka_topic_partition_list_t *anchor,
-                            bool lost) {
+static void drop_partitions(kshard *sh, const rd_kafka_topic_partition_list_t *anchor, bool lost) {
   gb_transport_kafka *k = sh->k;
   if (!lost)
     commit(sh, true); /* the partitions' final offsets, before another member takes them */
@@ -304,8 +302,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
   if (!(sh->decisions = rd_kafka_topic_new(sh->reply_rk, k->topics[KT_DECISIONS], NULL)))
-    return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s",
-                      k->topics[KT_DECISIONS], rd_kafka_err2str(rd_kafka_last_error()));
+    return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s", k->topics[KT_DECISIONS],
+                      rd_kafka_err2str(rd_kafka_last_error()));
   rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(sub, k->topics[KT_ANCHOR], RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t e = rd_kafka_subscribe(sh->rk, sub);
@@ -422,8 +420,7 @@ static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void
   }
 }
 
-void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
-                 size_t len) {
+void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kshard *sh = &k->shards[shard];
   uint8_t hdr[KHDR_LEN];
@@ -513,8 +510,9 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     return;
   }
   if (h.producer >= k->n_producers) {
-    kfail(k, "%s[%u]: a message from simulator thread %u, but the workload has %u "
-             "(sim.threads must match between gamebench sim and gamebench engine)",
+    kfail(k,
+          "%s[%u]: a message from simulator thread %u, but the workload has %u "
+          "(sim.threads must match between gamebench sim and gamebench engine)",
           k->topics[ti], p, h.producer, k->n_producers);
     rd_kafka_message_destroy(m);
     return;
@@ -527,8 +525,9 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   }
   if (h.seq > s->next) { /* a predecessor is still on its way (another topic): hold */
     if (sh->held >= HELD_MAX || !heap_push(s, m, h.seq)) {
-      kfail(k, "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
-               "back behind it)",
+      kfail(k,
+            "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
+            "back behind it)",
             k->topics[ti], p, h.producer, s->next, sh->held);
       rd_kafka_message_destroy(m);
       return;
@@ -583,8 +582,8 @@ static void fetch(kshard *sh, int timeout_ms) {
   sh->batch_n = n > 0 ? (size_t)n : 0;
 }
 
-size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
-                     void *ctx, bool *finished) {
+size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
+                     bool *finished) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   *finished = false;
   if (shard >= k->n_shards) {
@@ -606,8 +605,8 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   }
   if (gb_clock_now_ns() >= sh->next_commit_ns)
     commit(sh, false);
-  if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0 &&
-      sh->batch_pos == sh->batch_n && all_finished(k)) {
+  if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0 && sh->batch_pos == sh->batch_n &&
+      all_finished(k)) {
     commit(sh, true);
     *finished = true;
   }

@@ -19,8 +19,12 @@
 /* Topic indexes: the event channels first (same numbering as gb_transport_channel), then the
  * replies. The card topic is the "anchor": the group assigns its partitions, and partition p of
  * the other event topics follows partition p of the card topic. */
-enum { KT_ANCHOR = GB_CHANNEL_CARD, KT_EVENTS = GB_CHANNEL__COUNT, KT_DECISIONS = KT_EVENTS,
-       KT__COUNT };
+enum {
+  KT_ANCHOR = GB_CHANNEL_CARD,
+  KT_EVENTS = GB_CHANNEL__COUNT,
+  KT_DECISIONS = KT_EVENTS,
+  KT__COUNT
+};
 
 /* The header every gamebench message carries: "gb" = kind, producer (u32 big-endian), seq (u64
  * big-endian). Events and end markers are numbered per (producer, partition) from 1; a reply
@@ -61,8 +65,8 @@ typedef struct kproducer {
   uint64_t *failed;   /* [P]: delivery reports with an error (events only) */
   uint64_t full_waits;
   bool done;
-  gb_queue *replies;  /* filled by the router thread */
-  gb_doorbell bell;   /* rung by the router after it filled `replies` */
+  gb_queue *replies; /* filled by the router thread */
+  gb_doorbell bell;  /* rung by the router after it filled `replies` */
   uint64_t replies_received;
   /* Router-owned: replies waiting for room in `replies`, oldest first, so that a producer that
    * does not poll holds up neither the router nor the other producers' replies. */
@@ -87,7 +91,7 @@ typedef struct kstream { /* one producer's messages to one partition */
   bool ended;
 } kstream;
 
-typedef struct kpart { /* a partition this shard owns */
+typedef struct kpart {             /* a partition this shard owns */
   kstream *streams;                /* [n_producers] */
   int64_t replay_until[KT_EVENTS]; /* offsets below were processed before (committed) */
   int64_t committed[KT_EVENTS];    /* the last committed offset (or -1) */
@@ -194,10 +198,9 @@ int kshards_new(gb_transport_kafka *k, gb_err *err);
 /* Polls every shard's consumer from the calling thread until the group has settled. */
 int kshards_wait_settled(gb_transport_kafka *k, gb_err *err);
 void kshards_free(gb_transport_kafka *k);
-size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
-                     void *ctx, bool *finished);
-void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
-                 size_t len);
+size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
+                     bool *finished);
+void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
 void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
 uint64_t kshard_gaps(const kshard *sh, unsigned p);

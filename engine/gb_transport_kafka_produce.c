@@ -10,10 +10,10 @@
 #include "gb_transport_kafka_int.h"
 
 enum {
-  ROUTER_BATCH = 512,     /* replies the router takes per poll */
-  ROUTER_POLL_MS = 50,    /* the router's wait for replies, so that it notices `stop` */
-  FULL_POLL_MS = 1,       /* a send that finds the producer queue full serves reports this long */
-  ACK_WAIT_NS = 1000000,  /* producer_done's nap between looks at the acknowledgements (1 ms) */
+  ROUTER_BATCH = 512,    /* replies the router takes per poll */
+  ROUTER_POLL_MS = 50,   /* the router's wait for replies, so that it notices `stop` */
+  FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
+  ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
   ERRSTR_MAX = 512
 };
 
@@ -21,9 +21,12 @@ enum {
  * embedded broker's retention is counted in bytes), idempotence for ordered, duplicate-free
  * retries, and a linger short against the decision latency it adds. */
 static const char *const producer_defaults[] = {
-    "enable.idempotence=true",         "compression.codec=lz4",
-    "linger.ms=2",                     "batch.num.messages=10000",
-    "batch.size=1000000",              "queue.buffering.max.messages=200000",
+    "enable.idempotence=true",
+    "compression.codec=lz4",
+    "linger.ms=2",
+    "batch.num.messages=10000",
+    "batch.size=1000000",
+    "queue.buffering.max.messages=200000",
     "queue.buffering.max.kbytes=131072",
 };
 
@@ -66,9 +69,8 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
     return -1;
   char client_id[64];
   snprintf(client_id, sizeof client_id, "gamebench-sim-%u", index);
-  rd_kafka_conf_t *conf =
-      kconf_new(k, producer_defaults, sizeof producer_defaults / sizeof producer_defaults[0],
-                client_id, err);
+  rd_kafka_conf_t *conf = kconf_new(
+      k, producer_defaults, sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -134,8 +136,8 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
       return true;
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      kfail(pr->k, "producer %u: cannot produce to %s[%u]: %s", pr->index,
-            rd_kafka_topic_name(rkt), p, rd_kafka_err2str(e));
+      kfail(pr->k, "producer %u: cannot produce to %s[%u]: %s", pr->index, rd_kafka_topic_name(rkt),
+            p, rd_kafka_err2str(e));
       return false;
     }
     if (!waited)
@@ -344,8 +346,9 @@ static void *router_main(void *arg) {
       }
       if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
           m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
-        kfail(k, "decisions %s[%d]: replies were deleted before this simulator read them "
-                 "(%s); the embedded broker keeps about 5 MiB per partition",
+        kfail(k,
+              "decisions %s[%d]: replies were deleted before this simulator read them "
+              "(%s); the embedded broker keeps about 5 MiB per partition",
               m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
               rd_kafka_message_errstr(m));
       else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
