@@ -519,8 +519,9 @@ static const char *describe(const slot *s, char *buf, size_t cap) {
     snprintf(buf, cap, "%" PRIu64, s->u);
     return buf;
   case GB_JSON_DOUBLE:
-    if (cap > GB_JSON_DOUBLE_MAX)
-      buf[gb_json_format_double(s->d, buf)] = '\0';
+    if (cap <= GB_JSON_DOUBLE_MAX)
+      return "a number";
+    buf[gb_json_format_double(s->d, buf)] = '\0';
     return buf;
   case GB_JSON_ARRAY:
     return "an array";

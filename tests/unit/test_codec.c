@@ -8,6 +8,7 @@
 
 #include "gb_codec.h"
 #include "gb_event.h"
+#include "gb_rng.h"
 #include "gb_test_support.h"
 
 enum { JSON_CAP = 4096 };
@@ -573,6 +574,48 @@ Test(codec, corrupt_binary_is_rejected_precisely) {
   cr_assert_lt(at, n);
   won[at] = 2;
   expect_binary_error(won, n, "binary event: field 'won': boolean byte 2 is neither 0 nor 1");
+}
+
+/* Damaged input of every kind (bytes flipped, replaced, cut) must be decoded or rejected with an
+ * input error, never crash or read out of bounds (the sanitizer build checks the latter). */
+Test(codec, damaged_input_is_decoded_or_rejected) {
+  gb_rng rng;
+  gb_rng_seed(&rng, 77, 1);
+  static const char interesting[] = "{}[]\",:0123456789-.eEtfnu\\ \x00\xff";
+  int rejected = 0, accepted = 0;
+  for (int round = 0; round < 4000; round++) {
+    gb_event ev, out;
+    full_event((gb_event_type)gb_rng_below(&rng, GB_EV__COUNT), &ev);
+    char json[JSON_CAP];
+    uint8_t bin[GB_EVENT_BINARY_MAX + 256];
+    size_t n = encode(&ev, json);
+    size_t bn = gb_event_encode_binary(&ev, bin, sizeof bin);
+    gb_event_dispose(&ev);
+    for (int k = 0, flips = 1 + (int)gb_rng_below(&rng, 3); k < flips; k++) {
+      json[gb_rng_below(&rng, n)] = interesting[gb_rng_below(&rng, sizeof interesting - 1)];
+      bin[gb_rng_below(&rng, bn)] = (uint8_t)gb_rng_below(&rng, 256);
+    }
+    size_t cut = gb_rng_below(&rng, 4) == 0 ? gb_rng_below(&rng, n + 1) : n;
+    gb_err err = {0};
+    int rc = gb_codec_decode_json(codec, json, cut, &out, &err);
+    cr_assert(rc == 0 || (rc == -1 && err.kind == GB_ERR_INPUT && err.msg[0] != '\0'));
+    if (rc == 0) {
+      char again[JSON_CAP];
+      encode(&out, again);
+      accepted++;
+    } else {
+      rejected++;
+    }
+    gb_event_dispose(&out);
+    size_t used;
+    rc = gb_event_decode_binary(bin, bn, &out, &used, &err);
+    cr_assert(rc == 0 || (rc == -1 && err.kind == GB_ERR_INPUT && err.msg[0] != '\0'));
+    cr_assert_leq(used, bn);
+    gb_event_dispose(&out);
+  }
+  /* the damage is not so mild that everything passes, nor so harsh that nothing does */
+  cr_assert_gt(rejected, 100);
+  cr_assert_gt(accepted, 100);
 }
 
 /* docs/events.md: every ```json block is one event in canonical form. */
