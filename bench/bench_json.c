@@ -333,11 +333,12 @@ int gb_bench_json(int argc, char **argv) {
   const gb_cmd_spec spec = {
       .name = "bench json",
       .usage = "[options]",
-      .summary = "Parse one ~270-byte game_end event with simdjson (On-Demand and DOM, through "
-                 "gb_json), cJSON, json-c and jansson; time the codec's decode and encode paths "
+      .summary = "Parse one 267-byte game_end event with simdjson (On-Demand and DOM, through\n"
+                 "gb_json), cJSON, json-c and jansson; time the codec's decode and encode paths\n"
                  "and two ways of writing a double.",
-      .details = "Prints ns per operation (median of the repetitions) and the ratio to the fastest "
-                 "row of each table. Results and the choices they support: docs/benchmarks.md.",
+      .details = "Prints ns per operation (median of the repetitions) and the ratio to the\n"
+                 "fastest row of each table. Recorded results and the choices they support:\n"
+                 "docs/benchmarks.md.",
       .opts = opts,
   };
   gb_opts_result res;

