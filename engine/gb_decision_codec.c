@@ -139,7 +139,7 @@ static int decode_candidates(const gb_json_value *v, gb_decision *d, gb_err *err
     return gb_err_set(err, GB_ERR_INPUT, "field 'candidates': more than %d entries",
                       GB_DECISION_CANDIDATES_MAX);
   for (size_t i = 0; i < v->n_items; i++) {
-    uint64_t c;
+    uint64_t c = 0;
     if (want_uint("candidates", &v->items[i], UINT32_MAX - 1, &c, err) != 0)
       return -1;
     d->candidates[i] = (uint32_t)c;
@@ -204,7 +204,7 @@ static int on_field(void *ctx, const char *key, size_t key_len, const gb_json_va
     if (!key_is(key, key_len, f->name))
       continue;
     uint64_t max = f->size == 8 ? UINT64_MAX : f->size == 4 ? UINT32_MAX : UINT16_MAX;
-    uint64_t u;
+    uint64_t u = 0;
     if (want_uint(f->name, v, max, &u, err) != 0)
       return -1;
     c->seen |= f->flag;
@@ -213,7 +213,7 @@ static int on_field(void *ctx, const char *key, size_t key_len, const gb_json_va
   for (size_t i = 0; i < sizeof ifields / sizeof ifields[0]; i++) {
     if (!key_is(key, key_len, ifields[i].name))
       continue;
-    int64_t x;
+    int64_t x = 0;
     if (want_int(ifields[i].name, v, &x, err) != 0)
       return -1;
     memcpy((char *)d + ifields[i].offset, &x, sizeof x);
@@ -224,7 +224,7 @@ static int on_field(void *ctx, const char *key, size_t key_len, const gb_json_va
     return decode_reason(v, &d->reason, err);
   }
   if (key_is(key, key_len, "chosen")) {
-    uint64_t u;
+    uint64_t u = 0;
     if (v->kind == GB_JSON_NULL) {
       d->chosen = GB_NO_PROP;
       return 0;

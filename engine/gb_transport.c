@@ -1,6 +1,8 @@
 /* The public transport calls, forwarded to the implementation's table (gb_transport_impl.h). */
 #include "gb_transport.h"
 
+#include <inttypes.h>
+
 #include "gb_transport_impl.h"
 
 gb_transport_channel gb_transport_channel_of(gb_event_type type) {
@@ -44,7 +46,7 @@ void gb_transport_free(gb_transport *t) {
     t->ops->free(t);
 }
 
-const char *gb_transport_kind(const gb_transport *t) { return t->ops->kind; }
+const char *gb_transport_kind_name(const gb_transport *t) { return t->ops->kind; }
 
 unsigned gb_transport_shard_of(const gb_transport *t, uint64_t player_id) {
   return t->ops->shard_of(t, player_id);
@@ -106,3 +108,26 @@ void gb_transport_get_partition_stats(const gb_transport *t, unsigned p,
 }
 
 bool gb_transport_failed(const gb_transport *t, gb_err *err) { return t->ops->failed(t, err); }
+
+bool gb_transport_reconcile(const gb_transport *t, FILE *diag) {
+  bool ok = true;
+  for (unsigned p = 0; p < gb_transport_partitions(t); p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(t, p, &ps);
+    /* A side this process does not run shows zeros: an engine-only process checks its gaps. */
+    bool sender = ps.sent > 0 || ps.produced > 0 || ps.acknowledged > 0;
+    bool good = ps.failed == 0 && ps.gaps == 0 &&
+                (!sender || (ps.produced == ps.sent && ps.acknowledged == ps.sent));
+    if (good)
+      continue;
+    ok = false;
+    if (diag)
+      fprintf(diag,
+              "partition %u: sent %" PRIu64 ", produced %" PRIu64 ", failed %" PRIu64
+              ", acknowledged %" PRIu64 ", consumed %" PRIu64 ", delivered %" PRIu64
+              ", gaps %" PRIu64 "\n",
+              p, ps.sent, ps.produced, ps.failed, ps.acknowledged, ps.consumed, ps.delivered,
+              ps.gaps);
+  }
+  return ok;
+}

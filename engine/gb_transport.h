@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gb_err.h"
 #include "gb_event.h"
@@ -54,9 +55,10 @@ typedef struct gb_transport_stats {
   uint64_t replies_received;
   uint64_t full_waits; /* sends that had to wait for room (backpressure) */
   /* Kafka only (0 for inproc): */
-  uint64_t lost;        /* events sent that the broker refused or the engine never acknowledged */
-  uint64_t redelivered; /* events and replies delivered again by the broker and dropped */
-  uint64_t replayed;    /* events re-read to rebuild state after a partition changed hands */
+  uint64_t lost;         /* events sent that the broker refused or the engine never acknowledged */
+  uint64_t redelivered;  /* events and replies delivered again by the broker and dropped */
+  uint64_t replayed;     /* events re-read to rebuild state after a partition changed hands */
+  uint64_t acknowledged; /* producer side: events the engine confirmed (inproc: = received) */
 } gb_transport_stats;
 
 /* One partition's reconciliation. Counts are events (end-of-stream markers excluded); the
@@ -83,7 +85,7 @@ int gb_transport_inproc_new(const gb_transport_config *cfg, gb_transport **out, 
 void gb_transport_free(gb_transport *t);
 
 /* "inproc" or "kafka". */
-const char *gb_transport_kind(const gb_transport *t);
+const char *gb_transport_kind_name(const gb_transport *t);
 
 /* The shard that owns player_id (inproc: stable for the run; kafka: the partition's owner may
  * change on rebalance, this returns the partition index modulo n_shards). */
@@ -135,6 +137,14 @@ void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out);
 unsigned gb_transport_partitions(const gb_transport *t);
 void gb_transport_get_partition_stats(const gb_transport *t, unsigned p,
                                       gb_transport_partition_stats *out);
+
+/* Checks every partition's counts as far as this process can see them: whatever was sent was
+ * acknowledged by the broker and by the engine, nothing failed, no sequence number is missing.
+ * Prints one line per partition that does not add up to diag (when non-NULL), e.g.
+ *   partition 3: sent 1200, produced 1200, failed 0, acknowledged 1100, consumed 1100,
+ *   delivered 1100, gaps 100
+ * and returns whether all did. Exact once all threads have stopped. */
+bool gb_transport_reconcile(const gb_transport *t, FILE *diag);
 
 /* Whether the transport hit a condition it cannot recover from (kafka: messages deleted before
  * they were consumed, a delivery refused for good, no acknowledgement before the deadline).

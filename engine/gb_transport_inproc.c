@@ -200,6 +200,7 @@ static void inproc_get_stats(const gb_transport *base, gb_transport_stats *out) 
     out->replies_sent += gb_queue_pushed(t->replies[i]);
     out->replies_received += gb_queue_popped(t->replies[i]);
   }
+  out->acknowledged = out->received;
 }
 
 static unsigned inproc_partitions(const gb_transport *t) { return t->cfg.n_shards; }

@@ -65,6 +65,17 @@ bool khdr_get(const rd_kafka_message_t *m, khdr *out) {
   return true;
 }
 
+size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap) {
+  if (cap == 0)
+    return 0;
+  rd_kafka_message_t *first = timeout_ms > 0 ? rd_kafka_consume_queue(q, timeout_ms) : NULL;
+  size_t n = 0;
+  if (first)
+    out[n++] = first;
+  ssize_t more = rd_kafka_consume_batch_queue(q, 0, out + n, cap - n);
+  return n + (more > 0 ? (size_t)more : 0);
+}
+
 size_t kkey(uint64_t player_id, char out[24]) {
   return (size_t)snprintf(out, 24, "%" PRIu64, player_id);
 }
@@ -174,8 +185,8 @@ static bool is_own_prop(const char *prop) { return strncmp(prop, "gamebench.", 1
 /* Sets one librdkafka property; user says whether it came from -X (an input error) or from
  * gamebench's defaults (a bug, reported as a runtime error). */
 static int conf_set(rd_kafka_conf_t *conf, const char *prop, bool user, gb_err *err) {
-  size_t key_len;
-  const char *value;
+  size_t key_len = 0;
+  const char *value = NULL;
   if (split_prop(prop, &key_len, &value, err) != 0)
     return -1;
   char key[256];
@@ -195,8 +206,8 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   int rc = 0;
   for (size_t i = 0; i < n_props && rc == 0; i++) {
-    size_t key_len;
-    const char *value;
+    size_t key_len = 0;
+    const char *value = NULL;
     if (split_prop(props[i], &key_len, &value, err) != 0)
       rc = -1;
     else if (is_own_prop(props[i]))
@@ -245,8 +256,8 @@ static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc
   if (!k->props)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (size_t i = 0; i < kc->n_props; i++) {
-    size_t key_len;
-    const char *value;
+    size_t key_len = 0;
+    const char *value = NULL;
     if (split_prop(kc->props[i], &key_len, &value, err) != 0)
       return -1;
     if (is_own_prop(kc->props[i])) {
@@ -678,6 +689,8 @@ static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
     for (unsigned p = 0; p < k->P; p++) {
       out->sent += pr->sent[p];
       uint64_t acked = atomic_load(&pr->acked[p]);
+      if (acked != KACK_NONE)
+        out->acknowledged += acked;
       /* Unconfirmed: refused by the broker, or never acknowledged by the engine once the
        * producer finished (what a lost or stuck partition looks like from this side). */
       uint64_t unconfirmed = pr->failed[p];

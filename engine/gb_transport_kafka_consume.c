@@ -281,11 +281,13 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   char client_id[64], errstr[512], group[300];
   snprintf(client_id, sizeof client_id, "gamebench-engine-%u", index);
   snprintf(group, sizeof group, "group.id=%s", k->group);
-  const char *defaults[sizeof consumer_defaults / sizeof consumer_defaults[0] + 1];
+  const char *defaults[sizeof consumer_defaults / sizeof consumer_defaults[0] + 2];
   size_t n_defaults = 0;
   defaults[n_defaults++] = group;
   for (size_t i = 0; i < sizeof consumer_defaults / sizeof consumer_defaults[0]; i++)
     defaults[n_defaults++] = consumer_defaults[i];
+  if (k->mock)
+    defaults[n_defaults++] = KMOCK_FETCH_WAIT;
   rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
@@ -577,9 +579,8 @@ static bool all_finished(const gb_transport_kafka *k) {
 static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
     return;
-  sh->batch_pos = sh->batch_n = 0;
-  ssize_t n = rd_kafka_consume_batch_queue(sh->queue, timeout_ms, sh->batch, BATCH_MAX);
-  sh->batch_n = n > 0 ? (size_t)n : 0;
+  sh->batch_pos = 0;
+  sh->batch_n = kconsume(sh->queue, timeout_ms, sh->batch, BATCH_MAX);
 }
 
 size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,

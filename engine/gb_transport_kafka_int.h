@@ -176,8 +176,16 @@ void kfail(gb_transport_kafka *k, const char *fmt, ...) __attribute__((format(pr
 rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
                            const char *client_id, gb_err *err);
 
+/* The embedded (mock) broker answers an empty fetch only when fetch.wait.max.ms has passed,
+ * never earlier when data arrives, so its consumers ask again every millisecond. */
+#define KMOCK_FETCH_WAIT "fetch.wait.max.ms=1"
+
 /* The partition of a player: the same in every topic. */
 unsigned kpartition_of(const gb_transport_kafka *k, uint64_t player_id);
+
+/* Takes up to cap messages from q into out, waiting up to timeout_ms for the first one only
+ * (rd_kafka_consume_batch_queue alone would wait the whole timeout to fill the batch). */
+size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap);
 
 /* Decimal text of a player id as the message key; returns its length. */
 size_t kkey(uint64_t player_id, char out[24]);

@@ -23,7 +23,7 @@ enum {
 static const char *const producer_defaults[] = {
     "enable.idempotence=true",
     "compression.codec=lz4",
-    "linger.ms=2",
+    "linger.ms=1",
     "batch.num.messages=10000",
     "batch.size=1000000",
     "queue.buffering.max.messages=200000",
@@ -201,7 +201,8 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
     }
     gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
   }
-  rd_kafka_flush(pr->rk, k->set.ack_timeout_ms);
+  /* After a failure the run is over: a short flush, not a wait for a broker that may be gone. */
+  rd_kafka_flush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
 }
 
 size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
@@ -337,8 +338,8 @@ static void *router_main(void *arg) {
       waiting |= !flush_overflow(&k->producers[x]);
     /* While replies wait for room, look again soon rather than after a full poll period. */
     int timeout_ms = waiting ? 1 : ROUTER_POLL_MS;
-    ssize_t n = rd_kafka_consume_batch_queue(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
-    for (ssize_t i = 0; i < n; i++) {
+    size_t n = kconsume(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
+    for (size_t i = 0; i < n; i++) {
       rd_kafka_message_t *m = batch[i];
       if (!m->err) {
         route(k, m);
@@ -362,11 +363,13 @@ static void *router_main(void *arg) {
 int krouter_start(gb_transport_kafka *k, gb_err *err) {
   char group[300];
   snprintf(group, sizeof group, "group.id=%s.router", k->group);
-  const char *defaults[sizeof router_defaults / sizeof router_defaults[0] + 1];
+  const char *defaults[sizeof router_defaults / sizeof router_defaults[0] + 2];
   size_t n_defaults = 0;
   for (size_t i = 0; i < sizeof router_defaults / sizeof router_defaults[0]; i++)
     defaults[n_defaults++] = router_defaults[i];
   defaults[n_defaults++] = group;
+  if (k->mock)
+    defaults[n_defaults++] = KMOCK_FETCH_WAIT;
   rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, "gamebench-router", err);
   if (!conf)
     return -1;
