@@ -15,6 +15,7 @@
 
 #include "gb_clock.h"
 #include "gb_codec.h"
+#include "gb_decision_codec.h"
 #include "gb_hist.h"
 #include "gb_pipeline.h"
 #include "gb_progress_line.h"
@@ -24,6 +25,7 @@
 #include "gb_sim.h"
 #include "gb_stages.h"
 #include "gb_transport.h"
+#include "gb_transport_kafka.h"
 
 enum {
   HIST_DIGITS = 3,           /* 0.1 % value resolution */
@@ -57,6 +59,7 @@ typedef struct run_ctx {
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
+  bool json_replies; /* decisions travel as JSON (Kafka), not as raw structs (in process) */
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -198,8 +201,15 @@ static void on_event_message(void *ctx, const void *msg, size_t len) {
     return;
   }
   record_stamps(sh, &st);
-  if (r == GB_PIPELINE_DECISION)
+  if (r != GB_PIPELINE_DECISION)
+    return;
+  if (sh->run->json_replies) {
+    char json[GB_DECISION_JSON_MAX];
+    size_t n = gb_decision_encode_json(&reply, json, sizeof json);
+    gb_transport_reply(sh->run->transport, sh->index, reply.player_id, json, n);
+  } else {
     gb_transport_reply(sh->run->transport, sh->index, reply.player_id, &reply, sizeof reply);
+  }
 }
 
 static void *shard_main(void *arg) {
@@ -214,7 +224,7 @@ static void *shard_main(void *arg) {
       idle = 0;
       continue;
     }
-    if (finished)
+    if (finished || gb_transport_failed(sh->run->transport, NULL))
       break;
     if (idle_enough(&idle))
       gb_transport_wait_events(sh->run->transport, sh->index, IDLE_SLEEP_NS);
@@ -236,14 +246,20 @@ typedef struct producer_ctx {
   size_t buf_cap;
   uint64_t sent;
   uint64_t answers;
+  gb_decision_codec *codec; /* JSON replies (Kafka) */
 } producer_ctx;
 
 static void on_reply_message(void *ctx, const void *msg, size_t len) {
   producer_ctx *pr = ctx;
   gb_decision d;
-  if (len != sizeof d)
-    return; /* cannot happen in process; counted through the answer reconciliation */
-  memcpy(&d, msg, sizeof d);
+  if (pr->run->json_replies) {
+    if (gb_decision_decode_json(pr->codec, msg, len, &d, NULL) != 0)
+      return; /* counted through the answer reconciliation */
+  } else {
+    if (len != sizeof d)
+      return; /* cannot happen in process; counted through the answer reconciliation */
+    memcpy(&d, msg, sizeof d);
+  }
   int64_t now = gb_clock_now_ns();
   if (d.t_intended_ns >= pr->run->warmup_end_ns)
     record_from(&pr->hists, GB_STAGE_DECISION, now, d.t_intended_ns, d.t_sent_ns);
@@ -273,7 +289,8 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
   size_t len = gb_event_encode_json(ev, pr->buf, pr->buf_cap);
   if (len >= pr->buf_cap)
     abort(); /* the simulator's events are far below the transport's message limit */
-  gb_transport_send(run->transport, pr->index, ev->player_id, pr->buf, len);
+  gb_transport_send_on(run->transport, pr->index, gb_transport_channel_of(ev->type), ev->player_id,
+                       pr->buf, len);
   pr->sent++;
   atomic_fetch_add_explicit(&run->progress_events, 1, memory_order_relaxed);
   if (pr->index == 0)
@@ -299,6 +316,8 @@ static void *producer_main(void *arg) {
   unsigned idle = 0;
   tighten_timer_slack();
   for (;;) {
+    if (gb_transport_failed(run->transport, NULL))
+      break; /* the run is over: its results show what was lost */
     if (gb_transport_poll_replies(run->transport, pr->index, on_reply_message, pr) > 0)
       idle = 0;
     gb_event ev;
@@ -396,7 +415,8 @@ static int setup_sim(run_state *rs, gb_err *err) {
     pr->index = i;
     pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
     pr->buf = malloc(pr->buf_cap);
-    if (!pr->buf)
+    pr->codec = rs->ctx.json_replies ? gb_decision_codec_new() : NULL;
+    if (!pr->buf || (rs->ctx.json_replies && !pr->codec))
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     if (gb_sim_new(&sc, &pr->sim, err) != 0 || stage_hists_init(&pr->hists, err) != 0)
       return -1;
@@ -404,27 +424,38 @@ static int setup_sim(run_state *rs, gb_err *err) {
   return 0;
 }
 
-static int setup(run_state *rs, const gb_workload *w, gb_err *err) {
-  memset(rs, 0, sizeof *rs);
-  rs->ctx.w = w;
-  rs->n_shards = w->engine.threads;
-  rs->n_producers = w->sim.threads;
-  if (w->transport.kind != GB_TRANSPORT_INPROC)
-    return gb_err_set(err, GB_ERR_INPUT,
-                      "%s: key 'transport.kind': kafka is not available yet (the Kafka issue); "
-                      "use inproc",
-                      w->path);
-  if (make_arms(w, &rs->ctx.arm_cfg, err) != 0)
-    return -1;
+static int make_transport(run_state *rs, const gb_run_options *opt, gb_err *err) {
+  const gb_workload *w = rs->ctx.w;
   /* queue_capacity counts events; a JSON event is a few hundred bytes, so 512 bytes per event */
   gb_transport_config tc = {.n_producers = rs->n_producers,
                             .n_shards = rs->n_shards,
                             .queue_bytes = (size_t)w->engine.queue_capacity * 512};
-  rs->shards = calloc(rs->n_shards, sizeof *rs->shards);
+  if (w->transport.kind == GB_TRANSPORT_INPROC)
+    return gb_transport_inproc_new(&tc, &rs->ctx.transport, err);
+  gb_transport_kafka_config kc = {.role = opt->sim_only ? GB_KAFKA_ROLE_SIM : GB_KAFKA_ROLE_ALL,
+                                  .brokers = w->transport.brokers,
+                                  .run_id = opt->kafka_run_id,
+                                  .partitions = w->transport.partitions,
+                                  .props = opt->kafka_props,
+                                  .n_props = opt->n_kafka_props};
+  rs->ctx.json_replies = true;
+  return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
+}
+
+static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt, gb_err *err) {
+  memset(rs, 0, sizeof *rs);
+  rs->ctx.w = w;
+  rs->n_shards = opt->sim_only ? 0 : w->engine.threads;
+  rs->n_producers = w->sim.threads;
+  if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
+    return gb_err_set(err, GB_ERR_INPUT, "the simulator alone needs transport.kind kafka");
+  if (make_arms(w, &rs->ctx.arm_cfg, err) != 0)
+    return -1;
+  rs->shards = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *rs->shards);
   rs->producers = calloc(rs->n_producers, sizeof *rs->producers);
   if (!rs->shards || !rs->producers)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  if (gb_transport_inproc_new(&tc, &rs->ctx.transport, err) != 0)
+  if (make_transport(rs, opt, err) != 0)
     return -1;
   if (setup_sim(rs, err) != 0 || setup_engine(rs, err) != 0)
     return -1;
@@ -447,6 +478,7 @@ static void teardown(run_state *rs) {
     gb_sim_free(rs->producers[i].sim);
     stage_hists_free(&rs->producers[i].hists);
     free(rs->producers[i].buf);
+    gb_decision_codec_free(rs->producers[i].codec);
   }
   free(rs->shards);
   free(rs->producers);
@@ -534,8 +566,8 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   memset(m, 0, sizeof *m);
   m->arms = calloc(w->n_arms, sizeof *m->arms);
-  m->dead = calloc(rs->n_shards, sizeof *m->dead);
-  m->n_dead = calloc(rs->n_shards, sizeof *m->n_dead);
+  m->dead = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *m->dead);
+  m->n_dead = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *m->n_dead);
   if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (stage_hists_init(&m->hists, err) != 0 || gb_agg_new(&m->agg, err) != 0 ||
@@ -570,8 +602,16 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
         gb_agg_merge(m->agg, gb_pipeline_agg(sh->pipe), err) != 0)
       return -1;
   }
+  if (rs->n_shards == 0) {
+    /* The engines run elsewhere: their side is what they acknowledged, in order and without
+     * gaps, at the end of each stream; each answer stands for one decision. */
+    t->events_consumed = t->events_processed = ts.acknowledged;
+    t->decisions = t->answers_received;
+  }
   t->events_lost =
       t->events_generated > t->events_consumed ? t->events_generated - t->events_consumed : 0;
+  if (ts.lost > t->events_lost) /* Kafka: refused by the broker or never acknowledged */
+    t->events_lost = ts.lost;
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
@@ -711,7 +751,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   int rc = -1;
   run_merge m = {0};
   gb_run_totals t = {0};
-  if (setup(&rs, w, err) != 0)
+  if (setup(&rs, w, opt, err) != 0)
     goto out;
   t.start_wall_ns = gb_clock_wall_ns();
   rs.ctx.start_ns = gb_clock_now_ns();
@@ -729,7 +769,9 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
       gb_fingerprint_collect(&t.fingerprint, err) != 0)
     goto out;
   rates(w, &t);
-  outcome->reconciled = reconciled(&t);
+  /* Per partition too: what one partition lost another cannot make up for. */
+  bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
+  outcome->reconciled = reconciled(&t) && partitions_ok;
   if (write_results(w, opt, &t, outcome, err) != 0)
     goto out;
   outcome->events_generated = t.events_generated;
