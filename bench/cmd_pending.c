@@ -14,11 +14,6 @@ static int pending(int argc, char **argv, const char *what, const char *issue) {
   return 2;
 }
 
-int gb_cmd_engine(int argc, char **argv) {
-  return pending(argc, argv, "Run the engine as a Kafka consumer-group service.",
-                 "lands with the Kafka issue");
-}
-
 int gb_cmd_compare(int argc, char **argv) {
   return pending(argc, argv, "Compare results directories as a regression gate.",
                  "lands with the regression-gate issue");
