@@ -691,12 +691,13 @@ static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
       uint64_t acked = atomic_load(&pr->acked[p]);
       if (acked != KACK_NONE)
         out->acknowledged += acked;
-      /* Unconfirmed: refused by the broker, or never acknowledged by the engine once the
-       * producer finished (what a lost or stuck partition looks like from this side). */
+      /* Refused by the broker; and in role SIM, where what the engines consumed is only known
+       * through their acknowledgements, whatever they never acknowledged once the producer
+       * finished (in role ALL the caller compares what the shards consumed). */
       uint64_t unconfirmed = pr->failed[p];
-      if (pr->done && acked == KACK_NONE)
+      if (k->role == GB_KAFKA_ROLE_SIM && pr->done && acked == KACK_NONE)
         unconfirmed = pr->sent[p];
-      else if (pr->done && acked < pr->sent[p])
+      else if (k->role == GB_KAFKA_ROLE_SIM && pr->done && acked < pr->sent[p])
         unconfirmed += pr->sent[p] - acked;
       out->lost += unconfirmed;
     }
