@@ -374,7 +374,7 @@ static int setup_engine(run_state *rs, gb_err *err) {
       .arms = rs->ctx.arm_cfg,
       .n_arms = w->n_arms,
       .seed = w->seed,
-      .expected_players = w->sim.players / rs->n_shards + 1,
+      .expected_players = w->sim.players / (rs->n_shards ? rs->n_shards : 1) + 1,
   };
   for (unsigned i = 0; i < rs->n_shards; i++) {
     shard_ctx *sh = &rs->shards[i];
