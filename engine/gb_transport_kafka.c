@@ -144,8 +144,19 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
     *(int *)((char *)set + s->offset) = (int)v;
     return 0;
   }
-  static const char fault_key[] = "gamebench.fault.broker.down";
-  if (key_len == sizeof fault_key - 1 && strncmp(key, fault_key, key_len) == 0) {
+  /* The fault windows: "AT_MS:FOR_MS" after set-up. */
+  static const struct {
+    const char *key;
+    size_t at, dur; /* offsets into ksettings */
+  } windows[] = {
+      {"gamebench.fault.broker.down", offsetof(ksettings, fault_at_ms),
+       offsetof(ksettings, fault_for_ms)},
+      {"gamebench.fault.consumer.pause", offsetof(ksettings, pause_at_ms),
+       offsetof(ksettings, pause_for_ms)},
+  };
+  for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++) {
+    if (strlen(windows[i].key) != key_len || strncmp(windows[i].key, key, key_len) != 0)
+      continue;
     char at[32], dur[32];
     const char *colon = strchr(value, ':');
     long a, d;
@@ -159,14 +170,15 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
                         "-X %s: expected AT_MS:FOR_MS with AT_MS in 0 .. 86400000 and FOR_MS in "
                         "1 .. 86400000",
                         prop);
-    set->fault_at_ms = (int)a;
-    set->fault_for_ms = (int)d;
+    *(int *)((char *)set + windows[i].at) = (int)a;
+    *(int *)((char *)set + windows[i].dur) = (int)d;
     return 0;
   }
   return gb_err_set(err, GB_ERR_INPUT,
                     "-X %s: unknown gamebench property (known: gamebench.commit.interval.ms, "
                     "gamebench.ack.timeout.ms, gamebench.ready.timeout.ms, "
-                    "gamebench.mock.brokers, gamebench.fault.broker.down)",
+                    "gamebench.mock.brokers, gamebench.fault.broker.down, "
+                    "gamebench.fault.consumer.pause)",
                     prop);
 }
 
@@ -598,6 +610,7 @@ static int kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc
     return -1;
   if (k->role == GB_KAFKA_ROLE_ALL && kshards_wait_settled(k, err) != 0)
     return -1;
+  k->ready_ns = gb_clock_now_ns();
   return start_fault(k, err);
 }
 

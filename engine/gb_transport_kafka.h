@@ -35,6 +35,8 @@
  *   gamebench.mock.brokers        embedded: number of mock brokers, default 1 (1 .. 16)
  *   gamebench.fault.broker.down   embedded: "AT_MS:FOR_MS" — every mock broker goes down AT_MS
  *                                 after set-up, for FOR_MS (fault tests)
+ *   gamebench.fault.consumer.pause "AT_MS:FOR_MS" — the shards stop fetching AT_MS after set-up
+ *                                 for FOR_MS: a lagging consumer, on purpose (fault tests)
  */
 #ifndef GB_TRANSPORT_KAFKA_H
 #define GB_TRANSPORT_KAFKA_H

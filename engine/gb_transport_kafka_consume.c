@@ -161,14 +161,16 @@ static void commit(kshard *sh, bool sync) {
   sh->next_commit_ns = gb_clock_now_ns() + (int64_t)k->set.commit_interval_ms * 1000000;
 }
 
-/* The partitions of every event topic that go with card-topic partitions `anchor`. */
+/* The partitions of every event topic that go with card-topic partitions `anchor`, from offset
+ * 0 itself: not "the beginning", which librdkafka resolves only when it starts fetching and
+ * which would silently skip whatever the broker deleted before then. Offset 0 gone is an
+ * error the shard reports. */
 static rd_kafka_topic_partition_list_t *
 with_followers(const gb_transport_kafka *k, const rd_kafka_topic_partition_list_t *anchor) {
   rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(anchor->cnt * KT_EVENTS);
   for (int i = 0; i < anchor->cnt; i++)
     for (int ti = 0; ti < KT_EVENTS; ti++)
-      rd_kafka_topic_partition_list_add(all, k->topics[ti], anchor->elems[i].partition)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(all, k->topics[ti], anchor->elems[i].partition)->offset = 0;
   return all;
 }
 
@@ -575,6 +577,29 @@ static bool all_finished(const gb_transport_kafka *k) {
   return true;
 }
 
+/* Fault injection: pauses and resumes fetching of everything the shard owns per the
+ * gamebench.fault.consumer.pause window. */
+static void pause_window(kshard *sh) {
+  const ksettings *set = &sh->k->set;
+  if (set->pause_for_ms == 0 || sh->pause_state == 2)
+    return;
+  int64_t at = sh->k->ready_ns + (int64_t)set->pause_at_ms * 1000000;
+  int64_t until = at + (int64_t)set->pause_for_ms * 1000000;
+  int64_t now = gb_clock_now_ns();
+  int want = now < at ? 0 : now < until ? 1 : 2;
+  if (want == sh->pause_state)
+    return;
+  rd_kafka_topic_partition_list_t *owned = NULL;
+  if (rd_kafka_assignment(sh->rk, &owned) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (want == 1)
+      rd_kafka_pause_partitions(sh->rk, owned);
+    else
+      rd_kafka_resume_partitions(sh->rk, owned);
+    rd_kafka_topic_partition_list_destroy(owned);
+  }
+  sh->pause_state = want;
+}
+
 /* Fetches the next batch when the previous one is handled; waits up to timeout_ms. */
 static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
@@ -594,6 +619,7 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   kshard *sh = &k->shards[shard];
   kdeliver d = {fn, ctx, 0};
   rd_kafka_poll(sh->reply_rk, 0);
+  pause_window(sh);
   fetch(sh, 0);
   while (sh->batch_pos < sh->batch_n && d.n < max) {
     rd_kafka_message_t *m = sh->batch[sh->batch_pos++];

@@ -114,7 +114,8 @@ typedef struct kshard {
   bool delivering, cur_sequenced, cur_suppress;
   unsigned cur_p, cur_producer;
   uint64_t cur_seq;
-  bool dirty; /* something to commit */
+  bool dirty;  /* something to commit */
+  int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
   int64_t next_commit_ns;
   uint64_t *consumed, *delivered, *replayed; /* [P] */
   uint64_t redelivered, replies_sent, replies_suppressed, acks_sent;
@@ -129,7 +130,8 @@ typedef struct ksettings {
   int ack_timeout_ms;
   int ready_timeout_ms;
   int mock_brokers;
-  int fault_at_ms, fault_for_ms; /* fault_for_ms == 0: no fault */
+  int fault_at_ms, fault_for_ms; /* brokers down (embedded); fault_for_ms == 0: never */
+  int pause_at_ms, pause_for_ms; /* shards stop fetching; pause_for_ms == 0: never */
 } ksettings;
 
 struct gb_transport_kafka {
@@ -137,6 +139,7 @@ struct gb_transport_kafka {
   gb_kafka_role role;
   unsigned P; /* partitions */
   ksettings set;
+  int64_t ready_ns; /* gb_clock time the set-up finished: fault windows count from here */
   char **props; /* the librdkafka properties ("key=value"), gamebench.* excluded */
   size_t n_props;
   char run_id[GB_KAFKA_RUN_ID_MAX + 1];

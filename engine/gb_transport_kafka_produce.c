@@ -224,6 +224,7 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
 void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
+  rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
   uint32_t seen = gb_doorbell_prepare(&pr->bell);
   if (gb_queue_used_bytes(pr->replies) > 0 || atomic_load(&k->failed))
     gb_doorbell_cancel(&pr->bell);
@@ -377,9 +378,10 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   if (!(k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)k->P);
+  /* From offset 0 itself, so that replies the broker deleted before they were read show as an
+   * error rather than as a silent jump (see with_followers in gb_transport_kafka_consume.c). */
   for (unsigned p = 0; p < k->P; p++)
-    rd_kafka_topic_partition_list_add(list, k->topics[KT_DECISIONS], (int32_t)p)->offset =
-        RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_topic_partition_list_add(list, k->topics[KT_DECISIONS], (int32_t)p)->offset = 0;
   rd_kafka_resp_err_t e = rd_kafka_assign(k->router_rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (e)
