@@ -1,0 +1,392 @@
+/* The Kafka transport against the embedded broker (librdkafka's mock cluster, in process):
+ * ordering and exactly-once delivery across topics, replies, a broker going down and up,
+ * messages deleted before they were consumed, and `gamebench run` end to end. */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h> /* before rdkafka_mock.h, which needs it */
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_clock.h"
+#include "gb_test_support.h"
+#include "gb_transport_kafka.h"
+
+enum { PLAYERS = 400, PRODUCERS = 2, SHARDS = 2, REPLY_EVERY = 5 };
+#define DEADLINE_NS (60LL * 1000000000LL) /* a bound on every wait; the runs take seconds */
+#define IDLE_WAIT_NS 1000000LL            /* the shards' and producers' wait when idle: 1 ms */
+
+/* ---- a harness: producer and shard threads over one transport */
+
+typedef struct harness {
+  gb_transport *t;
+  long per_producer;       /* messages each producer sends */
+  size_t size;             /* bytes per message (>= 32) */
+  _Atomic long released;   /* producers may send messages [0, released) */
+  _Atomic long sent;       /* all producers together */
+  _Atomic long delivered;  /* all shards together */
+  _Atomic long misordered; /* a player's message out of order, twice, or garbled */
+  _Atomic long replies;
+  _Atomic bool shards_go;
+  uint64_t last[SHARDS][PLAYERS + 1]; /* per shard: a player's last number seen */
+} harness;
+
+typedef struct worker {
+  harness *h;
+  unsigned index;
+  pthread_t thread;
+} worker;
+
+static void on_event(void *ctx, const void *msg, size_t len) {
+  worker *w = ctx;
+  harness *h = w->h;
+  char text[32];
+  uint64_t player, n;
+  memcpy(text, msg, len < sizeof text ? len : sizeof text - 1);
+  text[len < sizeof text ? len : sizeof text - 1] = '\0';
+  if (sscanf(text, "%" SCNu64 " %" SCNu64, &player, &n) != 2 || player == 0 || player > PLAYERS ||
+      n != h->last[w->index][player] + 1) {
+    atomic_fetch_add(&h->misordered, 1);
+    return;
+  }
+  h->last[w->index][player] = n;
+  atomic_fetch_add(&h->delivered, 1);
+  if (n % REPLY_EVERY == 0)
+    gb_transport_reply(h->t, w->index, player, text, strlen(text));
+}
+
+static void *shard_main(void *arg) {
+  worker *w = arg;
+  while (!atomic_load(&w->h->shards_go))
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + IDLE_WAIT_NS); /* held back by the test */
+  bool finished = false;
+  while (!finished && !gb_transport_failed(w->h->t, NULL))
+    if (gb_transport_receive(w->h->t, w->index, 256, on_event, w, &finished) == 0 && !finished)
+      gb_transport_wait_events(w->h->t, w->index, IDLE_WAIT_NS);
+  return NULL;
+}
+
+static void on_reply(void *ctx, const void *msg, size_t len) {
+  (void)msg;
+  (void)len;
+  atomic_fetch_add(&((worker *)ctx)->h->replies, 1);
+}
+
+static void *producer_main(void *arg) {
+  worker *w = arg;
+  harness *h = w->h;
+  uint64_t count[PLAYERS + 1] = {0};
+  char *msg = malloc(h->size);
+  /* Bytes that lz4 cannot shrink much, so that sizes are what the test says. */
+  for (size_t i = 0; i < h->size; i++)
+    msg[i] = (char)('a' + (i * 7919 + w->index) % 26);
+  for (long i = 0; i < h->per_producer && !gb_transport_failed(h->t, NULL); i++) {
+    while (i >= atomic_load(&h->released))
+      gb_transport_wait_replies(h->t, w->index, IDLE_WAIT_NS);
+    /* this producer's players: k + 1 with k % PRODUCERS == index */
+    uint64_t player = (uint64_t)(i % (PLAYERS / PRODUCERS)) * PRODUCERS + w->index + 1;
+    int n = snprintf(msg, 32, "%" PRIu64 " %" PRIu64, player, ++count[player]);
+    msg[n] = ' ';
+    gb_transport_send_on(h->t, w->index, (gb_transport_channel)(count[player] % 3), player, msg,
+                         h->size);
+    atomic_fetch_add(&h->sent, 1);
+    gb_transport_poll_replies(h->t, w->index, on_reply, w);
+  }
+  free(msg);
+  /* The end markers wait for the shards too: a test that holds them back holds these back. */
+  while (!atomic_load(&h->shards_go))
+    gb_transport_wait_replies(h->t, w->index, IDLE_WAIT_NS);
+  gb_transport_producer_done(h->t, w->index);
+  return NULL;
+}
+
+static gb_transport *kafka_new(unsigned partitions, const char *const *props, size_t n_props) {
+  gb_transport_config tc = {.n_producers = PRODUCERS, .n_shards = SHARDS, .queue_bytes = 1 << 20};
+  gb_transport_kafka_config kc = {.role = GB_KAFKA_ROLE_ALL,
+                                  .brokers = "embedded",
+                                  .partitions = partitions,
+                                  .props = props,
+                                  .n_props = n_props};
+  gb_transport *t = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_transport_kafka_new(&tc, &kc, &t, &err), 0, "%s", err.msg);
+  return t;
+}
+
+static void start(harness *h, worker *shards, worker *producers) {
+  for (unsigned s = 0; s < SHARDS; s++) {
+    shards[s] = (worker){.h = h, .index = s};
+    pthread_create(&shards[s].thread, NULL, shard_main, &shards[s]);
+  }
+  for (unsigned x = 0; x < PRODUCERS; x++) {
+    producers[x] = (worker){.h = h, .index = x};
+    pthread_create(&producers[x].thread, NULL, producer_main, &producers[x]);
+  }
+}
+
+static void join(worker *shards, worker *producers) {
+  for (unsigned x = 0; x < PRODUCERS; x++)
+    pthread_join(producers[x].thread, NULL);
+  for (unsigned s = 0; s < SHARDS; s++)
+    pthread_join(shards[s].thread, NULL);
+}
+
+/* Waits until *v >= target or the deadline; returns whether it got there. */
+static bool wait_for(_Atomic long *v, long target, gb_transport *t) {
+  int64_t deadline = gb_clock_now_ns() + DEADLINE_NS;
+  while (atomic_load(v) < target && gb_clock_now_ns() < deadline && !gb_transport_failed(t, NULL))
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + IDLE_WAIT_NS);
+  return atomic_load(v) >= target;
+}
+
+static void assert_complete(harness *h) {
+  long total = h->per_producer * PRODUCERS;
+  gb_err err = {0};
+  cr_assert_not(gb_transport_failed(h->t, &err), "%s", err.msg);
+  cr_assert_eq(atomic_load(&h->misordered), 0, "every player's messages once, in order");
+  cr_assert_eq(atomic_load(&h->delivered), total);
+  gb_transport_stats st;
+  gb_transport_get_stats(h->t, &st);
+  cr_assert_eq(st.sent, (uint64_t)total);
+  cr_assert_eq(st.received, (uint64_t)total);
+  cr_assert_eq(st.acknowledged, (uint64_t)total, "the engine confirmed every stream's end");
+  cr_assert_eq(st.lost, 0);
+  cr_assert_eq(st.replies_sent, (uint64_t)(total / REPLY_EVERY));
+  /* The producers have stopped: this thread takes the replies still on their way. */
+  int64_t deadline = gb_clock_now_ns() + DEADLINE_NS;
+  while (atomic_load(&h->replies) < total / REPLY_EVERY && gb_clock_now_ns() < deadline)
+    for (unsigned x = 0; x < PRODUCERS; x++) {
+      worker w = {.h = h, .index = x};
+      if (gb_transport_poll_replies(h->t, x, on_reply, &w) == 0)
+        gb_transport_wait_replies(h->t, x, IDLE_WAIT_NS);
+    }
+  cr_assert_eq(atomic_load(&h->replies), total / REPLY_EVERY, "every reply arrived, once");
+  cr_assert(gb_transport_reconcile(h->t, stderr));
+}
+
+Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
+  harness *h = calloc(1, sizeof *h);
+  h->t = kafka_new(8, NULL, 0);
+  cr_assert_str_eq(gb_transport_kind_name(h->t), "kafka");
+  cr_assert_eq(gb_transport_partitions(h->t), 8);
+  unsigned owned = 0;
+  for (unsigned s = 0; s < SHARDS; s++) {
+    cr_assert_eq(gb_transport_kafka_owned(h->t, s), 8 / SHARDS, "settled evenly");
+    owned += gb_transport_kafka_owned(h->t, s);
+  }
+  cr_assert_eq(owned, 8);
+  h->per_producer = 20000;
+  h->size = 200;
+  atomic_store(&h->released, h->per_producer);
+  atomic_store(&h->shards_go, true);
+  worker shards[SHARDS], producers[PRODUCERS];
+  start(h, shards, producers);
+  join(shards, producers);
+  assert_complete(h);
+  for (unsigned p = 0; p < 8; p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(h->t, p, &ps);
+    cr_assert_gt(ps.sent, 0, "players spread over every partition");
+    cr_assert_eq(ps.produced, ps.sent);
+    cr_assert_eq(ps.acknowledged, ps.sent);
+    cr_assert_eq(ps.delivered, ps.sent);
+    cr_assert_eq(ps.gaps, 0);
+  }
+  gb_transport_free(h->t);
+  free(h);
+}
+
+Test(kafka_mock, broker_down_and_up_loses_nothing, .timeout = 120) {
+  harness *h = calloc(1, sizeof *h);
+  h->t = kafka_new(4, NULL, 0);
+  h->per_producer = 10000;
+  h->size = 200;
+  long half = h->per_producer / 2;
+  atomic_store(&h->released, half);
+  atomic_store(&h->shards_go, true);
+  worker shards[SHARDS], producers[PRODUCERS];
+  start(h, shards, producers);
+  cr_assert(wait_for(&h->delivered, half * PRODUCERS, h->t), "first half delivered");
+  rd_kafka_mock_cluster_t *mock = gb_transport_kafka_mock(h->t);
+  cr_assert_not_null(mock);
+  /* Down with the second half on its way: connections drop, produce and fetch must retry. */
+  cr_assert_eq(rd_kafka_mock_broker_set_down(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  atomic_store(&h->released, h->per_producer);
+  cr_assert(wait_for(&h->sent, h->per_producer * PRODUCERS, h->t), "second half queued");
+  cr_assert_lt(atomic_load(&h->delivered), h->per_producer * PRODUCERS,
+               "nothing of the second half got through while the broker was down");
+  cr_assert_eq(rd_kafka_mock_broker_set_up(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  join(shards, producers);
+  assert_complete(h);
+  gb_transport_free(h->t);
+  free(h);
+}
+
+Test(kafka_mock, messages_deleted_before_they_were_read_fail_the_transport, .timeout = 120) {
+  /* One partition, no compression, and a consumer that prefetches little and is held back: the
+   * embedded broker keeps about 5 MiB per partition, so 16 MB sent deletes what it has not
+   * read yet. */
+  const char *props[] = {"compression.codec=none", "queued.max.messages.kbytes=256",
+                         "queued.min.messages=10", "gamebench.ack.timeout.ms=20000"};
+  harness *h = calloc(1, sizeof *h);
+  h->t = kafka_new(1, props, sizeof props / sizeof props[0]);
+  h->per_producer = 8000;
+  h->size = 1000;
+  atomic_store(&h->released, h->per_producer);
+  worker shards[SHARDS], producers[PRODUCERS];
+  start(h, shards, producers);
+  cr_assert(wait_for(&h->sent, h->per_producer * PRODUCERS, h->t));
+  /* Everything produced (the broker acknowledged it), then the shards may read. */
+  int64_t deadline = gb_clock_now_ns() + DEADLINE_NS;
+  gb_transport_partition_stats ps = {0};
+  while (gb_clock_now_ns() < deadline) {
+    gb_transport_get_partition_stats(h->t, 0, &ps);
+    if (ps.produced == ps.sent)
+      break;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + IDLE_WAIT_NS);
+  }
+  cr_assert_eq(ps.produced, (uint64_t)(h->per_producer * PRODUCERS));
+  atomic_store(&h->shards_go, true);
+  join(shards, producers);
+  gb_err err = {0};
+  cr_assert(gb_transport_failed(h->t, &err), "the loss is detected");
+  cr_assert(strstr(err.msg, "deleted before they were consumed"), "%s", err.msg);
+  cr_assert(strstr(err.msg, "5 MiB per partition"), "says why: %s", err.msg);
+  cr_assert_lt(atomic_load(&h->delivered), h->per_producer * PRODUCERS);
+  cr_assert_eq(atomic_load(&h->misordered), 0, "what was delivered was in order");
+  cr_assert_not(gb_transport_reconcile(h->t, NULL));
+  gb_transport_free(h->t);
+  free(h);
+}
+
+/* ---- gamebench run end to end */
+
+/* 300 players over 2 sim hours: a few thousand events with a few hundred decisions. */
+#define SMALL "workloads/default.yaml --set sim.players=300 --set warmup=0s --quiet --no-report"
+
+static char *tmp;
+
+static void setup(void) { tmp = gbt_tmpdir(); }
+static void teardown(void) {
+  gbt_rmtree(tmp);
+  free(tmp);
+}
+
+TestSuite(kafka_run, .init = setup, .fini = teardown);
+
+static char *file_in(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
+  char *text = gbt_read_file(path, NULL);
+  cr_assert_not_null(text, "%s missing", path);
+  free(path);
+  return text;
+}
+
+static double metric(const char *summary, const char *name) {
+  char key[128];
+  snprintf(key, sizeof key, "\n%s,", name);
+  const char *at = strstr(summary, key);
+  return at ? atof(at + strlen(key)) : -1;
+}
+
+/* Runs gamebench run SMALL with extra arguments into tmp/name; returns the directory. */
+static char *run(const char *name, const char *extra, int expect_status) {
+  char *dir = gbt_path(tmp, name);
+  gbt_proc p = gbt_gamebench("run " SMALL " %s --out '%s'", extra, dir);
+  cr_assert_eq(p.status, expect_status, "exit %d\nstderr: %s", p.status, p.err);
+  gbt_proc_free(&p);
+  return dir;
+}
+
+static void assert_same_arms(const char *a, const char *b) {
+  char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
+  cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
+  free(x);
+  free(y);
+}
+
+Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  char *kafka = run("kafka", "--set sim.time_scale=max --set transport.kind=kafka", 0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_gt(metric(summary, "events_generated"), 1000);
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
+  char *manifest = file_in(kafka, "manifest.json");
+  cr_assert(strstr(manifest, "\"kind\":\"kafka\""), "the manifest names the transport");
+  free(manifest);
+  free(summary);
+  free(inproc);
+  free(kafka);
+}
+
+Test(kafka_run, threads_and_partitions_do_not_change_results, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  char *kafka = run("kafka",
+                    "--set sim.time_scale=max --set transport.kind=kafka --set sim.threads=2 "
+                    "--set engine.threads=3 --set transport.partitions=5",
+                    0);
+  assert_same_arms(inproc, kafka);
+  free(inproc);
+  free(kafka);
+}
+
+Test(kafka_run, broker_down_and_up_mid_run_gives_the_same_arms, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  /* 2 sim hours at 2400x: 3 s of wall time, the broker away from 1 s to 2.5 s */
+  char *kafka = run("kafka",
+                    "--set sim.time_scale=2400 --set transport.kind=kafka "
+                    "-X gamebench.fault.broker.down=1000:1500",
+                    0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  free(summary);
+  free(inproc);
+  free(kafka);
+}
+
+Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300) {
+  char *dir = gbt_path(tmp, "lossy");
+  /* The engine stops fetching for 2 s while 20000 players send their first events, uncompressed,
+   * into one partition: far more than the 5 MiB the embedded broker keeps, so it deletes what
+   * the engine has not read. */
+  gbt_proc p =
+      gbt_gamebench("run workloads/default.yaml --set sim.players=20000 --set sim.time_scale=max "
+                    "--set transport.kind=kafka --set transport.partitions=1 --quiet --no-report "
+                    "-X compression.codec=none -X gamebench.fault.consumer.pause=0:2000 --out '%s'",
+                    dir);
+  cr_assert_eq(p.status, 1, "a run that lost events fails: exit %d\n%s", p.status, p.err);
+  cr_assert(strstr(p.err, "deleted before they were consumed"), "says so: %s", p.err);
+  cr_assert(strstr(p.err, "partition 0: sent "), "shows the partition's counts: %s", p.err);
+  char *summary = file_in(dir, "summary.csv");
+  cr_assert_gt(metric(summary, "events_lost"), 0);
+  free(summary);
+  gbt_proc_free(&p);
+  free(dir);
+}
+
+static void cli_fails(const char *args, const char *fragment) {
+  gbt_proc p = gbt_gamebench("%s", args);
+  cr_assert_eq(p.status, 2, "%s: exit %d\n%s", args, p.status, p.err);
+  cr_assert(strstr(p.err, fragment), "%s: '%s' should mention '%s'", args, p.err, fragment);
+  gbt_proc_free(&p);
+}
+
+Test(kafka_run, bad_kafka_input_exits_2) {
+  cli_fails("run workloads/default.yaml --set transport.kind=kafka -X no.such.property=1",
+            "-X no.such.property=1");
+  cli_fails("run workloads/default.yaml -X linger.ms=5", "need transport.kind kafka");
+  cli_fails("sim workloads/default.yaml --to kafka --brokers embedded",
+            "the embedded broker lives inside one process");
+  cli_fails("sim workloads/default.yaml --to nowhere", "--to nowhere: expected file or kafka");
+  cli_fails("sim workloads/default.yaml --out - --brokers 127.0.0.1:1", "--brokers needs --to "
+                                                                        "kafka");
+  cli_fails("engine workloads/default.yaml", "need a real broker");
+  cli_fails("engine workloads/default.yaml --brokers 127.0.0.1:1 --run 'a b'", "run id 'a b'");
+}

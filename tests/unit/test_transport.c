@@ -1,0 +1,256 @@
+/* The transport interface through the in-process implementation, event channels, per-partition
+ * reconciliation, and the JSON form of decisions (gb_decision_codec). */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gb_decision_codec.h"
+#include "gb_transport.h"
+
+/* ---- in process, through the interface */
+
+static gb_transport *inproc(unsigned producers, unsigned shards) {
+  gb_transport_config tc = {.n_producers = producers, .n_shards = shards, .queue_bytes = 1 << 16};
+  gb_transport *t = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_transport_inproc_new(&tc, &t, &err), 0, "%s", err.msg);
+  return t;
+}
+
+typedef struct seen {
+  char msgs[64][32];
+  size_t n;
+} seen;
+
+static void keep(void *ctx, const void *msg, size_t len) {
+  seen *s = ctx;
+  cr_assert_lt(s->n, 64);
+  cr_assert_lt(len, 32);
+  memcpy(s->msgs[s->n], msg, len);
+  s->msgs[s->n][len] = '\0';
+  s->n++;
+}
+
+Test(transport, producer_of_follows_the_simulators_split) {
+  /* gb_sim gives player k + 1 to producer k % n_producers */
+  for (unsigned n = 1; n <= 4; n++) {
+    gb_transport *t = inproc(n, 1);
+    for (uint64_t k = 0; k < 20; k++)
+      cr_assert_eq(gb_transport_producer_of(t, k + 1), k % n, "player %" PRIu64 " of %u", k + 1, n);
+    gb_transport_free(t);
+  }
+}
+
+Test(transport, inproc_keeps_a_players_order_across_channels) {
+  gb_transport *t = inproc(1, 2);
+  cr_assert_str_eq(gb_transport_kind_name(t), "inproc");
+  const uint64_t player = 7;
+  const char *msgs[] = {"a", "b", "c", "d"};
+  gb_transport_channel ch[] = {GB_CHANNEL_CARD, GB_CHANNEL_FEEDBACK, GB_CHANNEL_CARD,
+                               GB_CHANNEL_STEAM};
+  for (int i = 0; i < 4; i++)
+    gb_transport_send_on(t, 0, ch[i], player, msgs[i], 1);
+  gb_transport_producer_done(t, 0);
+  unsigned shard = gb_transport_shard_of(t, player);
+  seen s = {0};
+  bool finished = false;
+  cr_assert_eq(gb_transport_receive(t, shard, 64, keep, &s, &finished), 4);
+  for (int i = 0; i < 4; i++)
+    cr_assert_str_eq(s.msgs[i], msgs[i]);
+  cr_assert_eq(gb_transport_receive(t, shard, 64, keep, &s, &finished), 0);
+  cr_assert(finished, "every producer done and the shard drained");
+  gb_transport_free(t);
+}
+
+Test(transport, inproc_partitions_reconcile) {
+  gb_transport *t = inproc(2, 3);
+  cr_assert_eq(gb_transport_partitions(t), 3);
+  for (uint64_t p = 1; p <= 30; p++)
+    gb_transport_send(t, gb_transport_producer_of(t, p), p, "x", 1);
+  cr_assert_not(gb_transport_reconcile(t, NULL), "sent but not yet delivered");
+  seen s;
+  uint64_t delivered = 0;
+  for (unsigned sh = 0; sh < 3; sh++) {
+    bool finished;
+    s.n = 0;
+    delivered += gb_transport_receive(t, sh, 64, keep, &s, &finished);
+  }
+  cr_assert_eq(delivered, 30);
+  uint64_t sent = 0;
+  for (unsigned p = 0; p < 3; p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(t, p, &ps);
+    cr_assert_eq(ps.delivered, ps.sent, "partition %u", p);
+    cr_assert_eq(ps.gaps, 0);
+    sent += ps.sent;
+  }
+  cr_assert_eq(sent, 30);
+  cr_assert(gb_transport_reconcile(t, NULL));
+  cr_assert_not(gb_transport_failed(t, NULL));
+  gb_transport_stats st;
+  gb_transport_get_stats(t, &st);
+  cr_assert_eq(st.sent, 30);
+  cr_assert_eq(st.received, 30);
+  cr_assert_eq(st.lost, 0);
+  gb_transport_free(t);
+}
+
+Test(transport, inproc_replies_reach_the_players_producer) {
+  gb_transport *t = inproc(3, 2);
+  for (uint64_t player = 1; player <= 9; player++)
+    gb_transport_reply(t, gb_transport_shard_of(t, player), player, "r", 1);
+  for (unsigned x = 0; x < 3; x++) {
+    seen s = {0};
+    cr_assert_eq(gb_transport_poll_replies(t, x, keep, &s), 3, "producer %u", x);
+  }
+  gb_transport_free(t);
+}
+
+Test(transport, channels_of_event_types) {
+  cr_assert_eq(gb_transport_channel_of(GB_EV_GAME_END), GB_CHANNEL_CARD);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_SESSION_START), GB_CHANNEL_CARD);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_PURCHASE), GB_CHANNEL_CARD);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_STORE_VISIT), GB_CHANNEL_STEAM);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_OFFER_DISMISSED), GB_CHANNEL_STEAM);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_PROP_USED), GB_CHANNEL_FEEDBACK);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_CHALLENGE_COMPLETED), GB_CHANNEL_FEEDBACK);
+  cr_assert_eq(gb_transport_channel_of(GB_EV_CHALLENGE_UPSERT), GB_CHANNEL_CONTROL);
+  cr_assert_str_eq(gb_transport_channel_name(GB_CHANNEL_FEEDBACK), "feedback");
+  cr_assert_str_eq(gb_transport_channel_name(GB_CHANNEL__COUNT), "unknown");
+}
+
+/* ---- decisions as JSON */
+
+static gb_decision sample(void) {
+  gb_decision d;
+  memset(&d, 0, sizeof d);
+  d.decision_id = (7ULL << 32) | 5;
+  d.player_id = 7;
+  d.ts = 1767571200000;
+  d.t_intended_ns = 123;
+  d.t_sent_ns = 456;
+  d.t_decided_ns = 789;
+  d.arm = 1;
+  d.reason = GB_DECIDED;
+  d.n_candidates = 3;
+  d.n_eligible = 40;
+  d.chosen = 9;
+  d.prop_id = d.decision_id;
+  d.ttl_s = 3600;
+  d.propensity = 1.0 / 3;
+  d.failed_prop_id = 99;
+  d.reward_coins = -5;
+  d.candidates[0] = 1;
+  d.candidates[1] = 2;
+  d.candidates[2] = 9;
+  return d;
+}
+
+Test(decision_codec, encodes_every_field_in_a_fixed_order) {
+  gb_decision d = sample();
+  char buf[GB_DECISION_JSON_MAX];
+  size_t n = gb_decision_encode_json(&d, buf, sizeof buf);
+  const char *expected =
+      "{\"decision_id\":30064771077,\"player_id\":7,\"ts\":1767571200000,\"t_intended_ns\":123,"
+      "\"t_sent_ns\":456,\"t_decided_ns\":789,\"arm\":1,\"reason\":\"decided\",\"n_eligible\":40,"
+      "\"chosen\":9,\"prop_id\":30064771077,\"ttl_s\":3600,\"propensity\":0.33333333333333331,"
+      "\"completed_prop_id\":0,\"failed_prop_id\":99,\"reward_coins\":-5,\"candidates\":[1,2,9]}";
+  cr_assert_str_eq(buf, expected);
+  cr_assert_eq(n, strlen(expected));
+}
+
+Test(decision_codec, round_trips_exactly) {
+  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision cases[3] = {sample(), sample(), sample()};
+  cases[1].chosen = GB_NO_PROP;
+  cases[1].reason = GB_SUPPRESSED;
+  cases[1].n_candidates = 0;
+  cases[2].reason = GB_NO_CANDIDATES;
+  cases[2].decision_id = UINT64_MAX;
+  cases[2].propensity = 0.1 + 0.2; /* not exactly 0.3: needs all 17 digits */
+  cases[2].n_candidates = GB_DECISION_CANDIDATES_MAX;
+  for (int i = 0; i < GB_DECISION_CANDIDATES_MAX; i++)
+    cases[2].candidates[i] = (uint32_t)(i * 1000);
+  for (int i = 0; i < 3; i++) {
+    char buf[GB_DECISION_JSON_MAX];
+    size_t n = gb_decision_encode_json(&cases[i], buf, sizeof buf);
+    cr_assert_lt(n, sizeof buf);
+    gb_decision back;
+    gb_err err = {0};
+    cr_assert_eq(gb_decision_decode_json(c, buf, n, &back, &err), 0, "%s: %s", buf, err.msg);
+    cr_assert_eq(back.decision_id, cases[i].decision_id);
+    cr_assert_eq(back.player_id, cases[i].player_id);
+    cr_assert_eq(back.ts, cases[i].ts);
+    cr_assert_eq(back.t_intended_ns, cases[i].t_intended_ns);
+    cr_assert_eq(back.t_sent_ns, cases[i].t_sent_ns);
+    cr_assert_eq(back.t_decided_ns, cases[i].t_decided_ns);
+    cr_assert_eq(back.arm, cases[i].arm);
+    cr_assert_eq(back.reason, cases[i].reason);
+    cr_assert_eq(back.n_eligible, cases[i].n_eligible);
+    cr_assert_eq(back.chosen, cases[i].chosen);
+    cr_assert_eq(back.prop_id, cases[i].prop_id);
+    cr_assert_eq(back.ttl_s, cases[i].ttl_s);
+    cr_assert(back.propensity == cases[i].propensity, "propensity %.17g", back.propensity);
+    cr_assert_eq(back.failed_prop_id, cases[i].failed_prop_id);
+    cr_assert_eq(back.reward_coins, cases[i].reward_coins);
+    cr_assert_eq(back.n_candidates, cases[i].n_candidates);
+    cr_assert_arr_eq(back.candidates, cases[i].candidates,
+                     cases[i].n_candidates * sizeof back.candidates[0]);
+  }
+  gb_decision_codec_free(c);
+}
+
+Test(decision_codec, reports_the_needed_length_when_short) {
+  gb_decision d = sample();
+  char full[GB_DECISION_JSON_MAX], small[16];
+  size_t n = gb_decision_encode_json(&d, full, sizeof full);
+  cr_assert_eq(gb_decision_encode_json(&d, small, sizeof small), n);
+  cr_assert_eq(strncmp(small, full, sizeof small - 1), 0, "a prefix, NUL-terminated");
+  cr_assert_eq(small[sizeof small - 1], '\0');
+  cr_assert_eq(gb_decision_encode_json(&d, NULL, 0), n);
+}
+
+static void expect_error(const char *json, const char *fragment) {
+  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision d;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_decode_json(c, json, strlen(json), &d, &err), -1, "%s", json);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, fragment), "'%s' should mention '%s'", err.msg, fragment);
+  gb_decision_codec_free(c);
+}
+
+Test(decision_codec, names_what_is_wrong) {
+  expect_error("{\"decision_id\":1,\"arm\":0,\"reason\":\"decided\"}",
+               "missing required field 'player_id'");
+  expect_error("{\"decision_id\":1,\"player_id\":2,\"arm\":70000,\"reason\":\"decided\"}",
+               "field 'arm': out of range (0 .. 65535)");
+  expect_error("{\"decision_id\":1,\"player_id\":2,\"arm\":0,\"reason\":\"maybe\"}",
+               "field 'reason'");
+  expect_error("{\"decision_id\":-1,\"player_id\":2,\"arm\":0,\"reason\":\"decided\"}",
+               "field 'decision_id'");
+  expect_error("{\"decision_id\":1,\"player_id\":2,\"arm\":0,\"reason\":\"decided\","
+               "\"ts\":\"soon\"}",
+               "field 'ts': expected an integer");
+  expect_error("{\"decision_id\":1,\"player_id\":2,\"arm\":0,\"reason\":\"decided\","
+               "\"candidates\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,"
+               "25,26,27,28,29,30,31,32,33]}",
+               "more than 32");
+  expect_error("{\"decision_id\":1,", "invalid JSON");
+}
+
+Test(decision_codec, ignores_unknown_fields_and_defaults_the_optional_ones) {
+  gb_decision_codec *c = gb_decision_codec_new();
+  const char *json =
+      "{\"decision_id\":5,\"player_id\":2,\"arm\":3,\"reason\":\"suppressed\",\"future\":[1]}";
+  gb_decision d;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_decode_json(c, json, strlen(json), &d, &err), 0, "%s", err.msg);
+  cr_assert_eq(d.decision_id, 5);
+  cr_assert_eq(d.arm, 3);
+  cr_assert_eq(d.reason, GB_SUPPRESSED);
+  cr_assert_eq(d.chosen, GB_NO_PROP, "absent chosen is no prop");
+  cr_assert_eq(d.n_candidates, 0);
+  gb_decision_codec_free(c);
+}

@@ -1,0 +1,62 @@
+/* The Kafka transport's checks that need no broker: properties (-X) and configuration. The
+ * transport itself is exercised against the embedded broker in
+ * tests/integration/test_kafka_mock.c and against Apache Kafka in test_kafka_real.c. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "gb_transport_kafka.h"
+
+static void props_fail(const char *prop, const char *fragment) {
+  const char *props[] = {prop};
+  gb_err err = {0};
+  cr_assert_eq(gb_transport_kafka_check_props(props, 1, &err), -1, "%s", prop);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, fragment), "'%s' should mention '%s'", err.msg, fragment);
+}
+
+Test(transport_kafka, accepts_librdkafka_and_own_properties) {
+  const char *props[] = {"linger.ms=5",
+                         "security.protocol=plaintext",
+                         "gamebench.commit.interval.ms=100",
+                         "gamebench.ack.timeout.ms=5000",
+                         "gamebench.fault.broker.down=10:20",
+                         "gamebench.mock.brokers=3"};
+  gb_err err = {0};
+  cr_assert_eq(gb_transport_kafka_check_props(props, sizeof props / sizeof props[0], &err), 0, "%s",
+               err.msg);
+}
+
+Test(transport_kafka, names_the_bad_property) {
+  props_fail("no.such.property=1", "-X no.such.property=1");
+  props_fail("linger.ms", "-X linger.ms: expected key=value");
+  props_fail("=5", "expected key=value");
+  props_fail("linger.ms=soon", "-X linger.ms=soon");
+  props_fail("gamebench.commit.interval.ms=0", "expected an integer in 1 .. 3600000");
+  props_fail("gamebench.mock.brokers=17", "1 .. 16");
+  props_fail("gamebench.fault.broker.down=5", "AT_MS:FOR_MS");
+  props_fail("gamebench.fault.broker.down=5:0", "FOR_MS in 1 ..");
+  props_fail("gamebench.nope=1", "unknown gamebench property");
+}
+
+static void new_fails(gb_kafka_role role, const char *brokers, unsigned partitions,
+                      const char *run_id, const char *fragment) {
+  gb_transport_config tc = {.n_producers = 1, .n_shards = 1, .queue_bytes = 1 << 16};
+  gb_transport_kafka_config kc = {
+      .role = role, .brokers = brokers, .run_id = run_id, .partitions = partitions};
+  gb_transport *t = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_transport_kafka_new(&tc, &kc, &t, &err), -1);
+  cr_assert_null(t);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, fragment), "'%s' should mention '%s'", err.msg, fragment);
+}
+
+Test(transport_kafka, refuses_bad_configurations_before_connecting) {
+  new_fails(GB_KAFKA_ROLE_SIM, "embedded", 8, NULL, "the embedded broker lives inside one");
+  new_fails(GB_KAFKA_ROLE_ENGINE, "embedded", 8, NULL, "need a real broker");
+  new_fails(GB_KAFKA_ROLE_ALL, "embedded", 0, NULL, "transport.partitions: 0 is out of range");
+  new_fails(GB_KAFKA_ROLE_ALL, "embedded", 1025, NULL, "(1 .. 1024)");
+  new_fails(GB_KAFKA_ROLE_ALL, "", 8, NULL, "brokers: expected");
+  new_fails(GB_KAFKA_ROLE_ALL, "embedded", 8, "a b", "run id 'a b': ' ' is not allowed");
+  new_fails(GB_KAFKA_ROLE_ALL, "embedded", 8, "", "run id '': expected 1 .. 100");
+}
