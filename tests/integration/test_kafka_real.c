@@ -1,0 +1,283 @@
+/* Against a real Apache Kafka broker (scripts/kafka-local start, or docker-compose.yml):
+ * `gamebench run` through it, `gamebench sim --to kafka` with separate `gamebench engine`
+ * processes, one of them killed and restarted mid-run, and two engines sharing the partitions.
+ * Every result must equal the in-process run's.
+ *
+ * The broker's address comes from GB_KAFKA_BOOTSTRAP. Without it the suite is skipped, with a
+ * message, except under CI=true, where it fails: CI always runs it (scripts/test starts the
+ * broker). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gb_clock.h"
+#include "gb_test_support.h"
+
+#define SECOND_NS 1000000000LL
+#define POLL_NS 20000000LL /* how often the waits below look again: 20 ms */
+/* 300 players over 2 sim hours (a few thousand events, a few hundred decisions). */
+#define SMALL "workloads/default.yaml --set sim.players=300 --set warmup=0s"
+
+static char *tmp;
+static const char *brokers;
+
+static void setup(void) {
+  brokers = getenv("GB_KAFKA_BOOTSTRAP");
+  if (!brokers || !*brokers) {
+    const char *ci = getenv("CI");
+    if (ci && strcmp(ci, "true") == 0)
+      cr_assert_fail(
+          "CI=true but GB_KAFKA_BOOTSTRAP is not set: the real-broker suite never skips in "
+          "CI (scripts/test starts scripts/kafka-local and exports it)");
+    fprintf(stderr, "kafka_real: skipped: no broker (set GB_KAFKA_BOOTSTRAP=HOST:PORT, e.g. "
+                    "from `scripts/kafka-local start`)\n");
+    cr_skip_test("no broker: set GB_KAFKA_BOOTSTRAP=HOST:PORT (e.g. from `scripts/kafka-local "
+                 "start`) to run the real-broker suite");
+  }
+  tmp = gbt_tmpdir();
+}
+
+static void teardown(void) {
+  if (tmp) {
+    gbt_rmtree(tmp);
+    free(tmp);
+    tmp = NULL;
+  }
+}
+
+TestSuite(kafka_real, .init = setup, .fini = teardown);
+
+/* ---- helpers */
+
+/* A run id no earlier test run used: topics are per run id. */
+static void fresh_run_id(char *out, size_t cap, const char *what) {
+  snprintf(out, cap, "test-%s-%ld-%lld", what, (long)getpid(), (long long)gb_clock_wall_ns());
+}
+
+static char *file_in(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
+  char *text = gbt_read_file(path, NULL);
+  cr_assert_not_null(text, "%s missing", path);
+  free(path);
+  return text;
+}
+
+static double metric(const char *summary, const char *name) {
+  char key[128];
+  snprintf(key, sizeof key, "\n%s,", name);
+  const char *at = strstr(summary, key);
+  return at ? atof(at + strlen(key)) : -1;
+}
+
+/* The in-process reference: same workload, no broker. */
+static char *reference(void) {
+  char *dir = gbt_path(tmp, "inproc");
+  gbt_proc p = gbt_gamebench("run " SMALL " --set sim.time_scale=max --quiet --no-report "
+                             "--out '%s'",
+                             dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  gbt_proc_free(&p);
+  return dir;
+}
+
+static void assert_same_arms(const char *a, const char *b) {
+  char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
+  cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
+  free(x);
+  free(y);
+}
+
+/* Starts `gamebench ARGS` in the background with stderr into log_path; returns its pid. */
+static pid_t spawn(const char *log_path, const char *fmt, ...) {
+  char args[2048], cmd[2400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  /* exec: the pid is gamebench's own, so that signals reach it and not a shell */
+  snprintf(cmd, sizeof cmd, "exec '%s' %s", GB_GAMEBENCH_EXE, args);
+  pid_t pid = fork();
+  cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int null = open("/dev/null", O_RDWR);
+    if (log < 0 || null < 0)
+      _exit(127);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(log, 2);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+/* Waits for pid to exit within timeout_s; returns its exit status (128+signal), -1 on timeout. */
+static int wait_exit(pid_t pid, int timeout_s) {
+  int64_t deadline = gb_clock_now_ns() + timeout_s * SECOND_NS;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid)
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (gb_clock_now_ns() > deadline)
+      return -1;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
+  }
+}
+
+static bool running(pid_t pid) { return waitpid(pid, NULL, WNOHANG) == 0; }
+
+/* Waits until the file at path contains text (within timeout_s). */
+static bool wait_for_text(const char *path, const char *text, int timeout_s) {
+  int64_t deadline = gb_clock_now_ns() + timeout_s * SECOND_NS;
+  for (;;) {
+    char *content = gbt_read_file(path, NULL);
+    bool found = content && strstr(content, text);
+    free(content);
+    if (found)
+      return true;
+    if (gb_clock_now_ns() > deadline)
+      return false;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
+  }
+}
+
+/* Offsets the engine group of run_id has committed on the card topic, summed over partitions
+ * (an OffsetFetch; this client never joins the group). */
+static int64_t committed_offsets(const char *run_id, unsigned partitions) {
+  char group[256], topic[256], errstr[512];
+  snprintf(group, sizeof group, "gamebench.%s.engine", run_id);
+  snprintf(topic, sizeof topic, "gamebench.%s.card", run_id);
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof errstr);
+  rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  cr_assert_not_null(rk, "%s", errstr);
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)partitions);
+  for (unsigned p = 0; p < partitions; p++)
+    rd_kafka_topic_partition_list_add(list, topic, (int32_t)p);
+  int64_t sum = 0;
+  if (rd_kafka_committed(rk, list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    for (int i = 0; i < list->cnt; i++)
+      if (list->elems[i].offset > 0)
+        sum += list->elems[i].offset;
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_destroy(rk);
+  return sum;
+}
+
+/* The number before `label` in an engine's final counts line ("... 123 replayed ..."). */
+static long engine_count(const char *log_path, const char *label) {
+  char *log = gbt_read_file(log_path, NULL);
+  cr_assert_not_null(log, "%s missing", log_path);
+  const char *at = strstr(log, label);
+  cr_assert_not_null(at, "no '%s' in %s:\n%s", label, log_path, log);
+  while (at > log && at[-1] == ' ')
+    at--;
+  while (at > log && at[-1] >= '0' && at[-1] <= '9')
+    at--;
+  long n = atol(at);
+  free(log);
+  return n;
+}
+
+/* ---- the tests */
+
+Test(kafka_real, run_through_the_broker_gives_the_same_arms, .timeout = 300) {
+  char *inproc = reference();
+  char *dir = gbt_path(tmp, "kafka");
+  gbt_proc p = gbt_gamebench("run " SMALL " --set sim.time_scale=max --set transport.kind=kafka "
+                             "--set transport.brokers=%s --quiet --no-report --out '%s'",
+                             brokers, dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  assert_same_arms(inproc, dir);
+  char *summary = file_in(dir, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  free(summary);
+  gbt_proc_free(&p);
+  free(dir);
+  free(inproc);
+}
+
+Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout = 300) {
+  char *inproc = reference();
+  char run_id[128];
+  fresh_run_id(run_id, sizeof run_id, "restart");
+  char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
+  char *sim_log = gbt_path(tmp, "sim.log"), *dir = gbt_path(tmp, "sim");
+  pid_t e1 = spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  cr_assert(wait_for_text(log1, "SIGINT or SIGTERM to stop", 60), "engine 1 did not start");
+  /* 2 sim hours at 1200x: 6 s of wall time, long enough to kill the engine in the middle. */
+  pid_t sim = spawn(sim_log,
+                    "sim " SMALL " --set sim.time_scale=1200 --to kafka --brokers %s "
+                    "--run %s --quiet --out '%s'",
+                    brokers, run_id, dir);
+  int64_t deadline = gb_clock_now_ns() + 60 * SECOND_NS;
+  while (committed_offsets(run_id, 8) == 0 && gb_clock_now_ns() < deadline)
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
+  cr_assert_gt(committed_offsets(run_id, 8), 0, "engine 1 committed some progress");
+  cr_assert(running(sim), "the simulator is still running: the kill is mid-run");
+  kill(e1, SIGKILL);
+  cr_assert_eq(wait_exit(e1, 30), 128 + SIGKILL);
+  pid_t e2 = spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  int sim_status = wait_exit(sim, 240);
+  kill(e2, SIGTERM);
+  int e2_status = wait_exit(e2, 60);
+  char *sim_err = gbt_read_file(sim_log, NULL);
+  cr_assert_eq(sim_status, 0, "simulator exit %d\n%s", sim_status, sim_err ? sim_err : "");
+  cr_assert_eq(e2_status, 0, "engine 2 stops cleanly on SIGTERM");
+  assert_same_arms(inproc, dir);
+  char *summary = file_in(dir, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(metric(summary, "events_consumed"), metric(summary, "events_generated"),
+               "the engines acknowledged every event");
+  cr_assert_gt(engine_count(log2, " replayed to rebuild state"), 0,
+               "engine 2 rebuilt the players' state by replaying");
+  free(summary);
+  free(sim_err);
+  free(log1);
+  free(log2);
+  free(sim_log);
+  free(dir);
+  free(inproc);
+}
+
+Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
+  char *inproc = reference();
+  char run_id[128];
+  fresh_run_id(run_id, sizeof run_id, "scale");
+  char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
+  char *dir = gbt_path(tmp, "sim");
+  pid_t e1 = spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  pid_t e2 = spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  cr_assert(wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
+  gbt_proc p = gbt_gamebench("sim " SMALL " --set sim.time_scale=max --to kafka --brokers %s "
+                             "--run %s --quiet --out '%s'",
+                             brokers, run_id, dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  kill(e1, SIGTERM);
+  kill(e2, SIGTERM);
+  cr_assert_eq(wait_exit(e1, 60), 0);
+  cr_assert_eq(wait_exit(e2, 60), 0);
+  assert_same_arms(inproc, dir);
+  long c1 = engine_count(log1, " events consumed"), c2 = engine_count(log2, " events consumed");
+  cr_assert_gt(c1, 0, "engine 1 took part");
+  cr_assert_gt(c2, 0, "engine 2 took part");
+  gbt_proc_free(&p);
+  free(log1);
+  free(log2);
+  free(dir);
+  free(inproc);
+}
