@@ -64,6 +64,7 @@ typedef struct kproducer {
   uint64_t *produced; /* [P]: delivery reports without error (events only) */
   uint64_t *failed;   /* [P]: delivery reports with an error (events only) */
   uint64_t full_waits;
+  uint64_t sends; /* all partitions together */
   bool done;
   gb_queue *replies; /* filled by the router thread */
   gb_doorbell bell;  /* rung by the router after it filled `replies` */
@@ -114,7 +115,7 @@ typedef struct kshard {
   bool delivering, cur_sequenced, cur_suppress;
   unsigned cur_p, cur_producer;
   uint64_t cur_seq;
-  bool dirty;  /* something to commit */
+  bool dirty;      /* something to commit */
   int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
   int64_t next_commit_ns;
   uint64_t *consumed, *delivered, *replayed; /* [P] */
@@ -140,7 +141,7 @@ struct gb_transport_kafka {
   unsigned P; /* partitions */
   ksettings set;
   int64_t ready_ns; /* gb_clock time the set-up finished: fault windows count from here */
-  char **props; /* the librdkafka properties ("key=value"), gamebench.* excluded */
+  char **props;     /* the librdkafka properties ("key=value"), gamebench.* excluded */
   size_t n_props;
   char run_id[GB_KAFKA_RUN_ID_MAX + 1];
   char *bootstrap;

@@ -13,6 +13,7 @@ enum {
   ROUTER_BATCH = 512,    /* replies the router takes per poll */
   ROUTER_POLL_MS = 50,   /* the router's wait for replies, so that it notices `stop` */
   FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
+  DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
   ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
   ERRSTR_MAX = 512
 };
@@ -162,7 +163,9 @@ void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel
     return;
   pr->next_seq[p]++;
   pr->sent[p]++;
-  rd_kafka_poll(pr->rk, 0); /* delivery reports */
+  /* Delivery reports every so often: serving them per message costs more than the send. */
+  if ((++pr->sends & (DR_POLL_EVERY - 1)) == 0)
+    rd_kafka_poll(pr->rk, 0);
 }
 
 static bool all_acked(const kproducer *pr) {
