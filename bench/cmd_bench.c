@@ -14,6 +14,7 @@ static const benchmark benchmarks[] = {
     {"json", gb_bench_json, "JSON parsers side by side on one game event (ns per parse)"},
     {"histogram", gb_bench_histogram, "latency histogram: ns per recorded sample"},
     {"matcher", gb_bench_matcher, "scan vs index matcher over 1k..1M definitions"},
+    {"kafka", gb_bench_kafka, "bare produce->consume through the broker vs the pipeline"},
 };
 
 static void usage(FILE *out) {

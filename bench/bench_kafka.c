@@ -1,0 +1,514 @@
+/* `gamebench bench kafka`: what the broker alone gives — bare produce→consume through librdkafka
+ * with the workload's own events as messages — and, in the same run, what the whole pipeline
+ * achieves through the same broker (`gamebench run` at time_scale max), as a fraction of it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gb_benches.h"
+#include "gb_cli.h"
+#include "gb_clock.h"
+#include "gb_codec.h"
+#include "gb_opts.h"
+#include "gb_run.h"
+#include "gb_sim.h"
+#include "gb_transport_kafka.h"
+#include "gb_workload.h"
+
+enum {
+  SAMPLE_EVENTS = 10000, /* distinct payloads, cycled: the workload's size mix */
+  EVENT_MAX = 8192,      /* longest sampled event kept (bytes) */
+  CONSUME_BATCH = 1024,
+  OVERRIDES_MAX = GB_OPT_LIST_MAX + 4,
+  REPEATS_MAX = 15,
+  ERRSTR_MAX = 512
+};
+#define TARGET_FRACTION 0.5      /* the target: the pipeline at >= 50 % of the broker */
+#define PIPELINE_PLAYERS "50000" /* enough players for a throughput run of a few seconds */
+#define CONSUME_WAIT_MS 100      /* the consumer's wait for the first message of a batch */
+#define DEADLINE_NS (600LL * 1000000000LL) /* a bare run that takes 10 minutes is broken */
+
+static const char details[] =
+    "1. bare: one producer thread sends --messages messages to a new topic of the workload's\n"
+    "   partition count and one consumer reads them back; the payloads are the workload's own\n"
+    "   events (JSON, as `gamebench run` sends them), keyed by player_id, with the transport's\n"
+    "   producer settings (idempotence, lz4, linger 1 ms). Rate = messages / (last consumed -\n"
+    "   first sent).\n"
+    "2. pipeline: `gamebench run` of the workload at time_scale max through the same brokers\n"
+    "   (sim.players " PIPELINE_PLAYERS " unless --set changes it); its achieved_rate_eps.\n"
+    "Both run --repeats times, alternating; the pipeline's median rate is reported as a\n"
+    "fraction of the bare median rate (target >= 50 %).\n"
+    "\"embedded\" starts librdkafka's mock cluster in this process for each part.\n\n"
+    "examples:\n"
+    "  gamebench bench kafka\n"
+    "  gamebench bench kafka --brokers 127.0.0.1:9092 --messages 2000000\n";
+
+typedef struct sample {
+  char **payload;
+  size_t *len;
+  uint64_t *player;
+  size_t n;
+  double mean_bytes;
+} sample;
+
+static void sample_free(sample *s) {
+  for (size_t i = 0; s->payload && i < s->n; i++)
+    free(s->payload[i]);
+  free(s->payload);
+  free(s->len);
+  free(s->player);
+}
+
+/* The first SAMPLE_EVENTS events of the workload's (open-loop) stream, encoded as JSON. */
+static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
+  gb_sim_config sc = {.seed = w->seed,
+                      .players = w->sim.players,
+                      .start_ms = w->sim.start_ms,
+                      .duration_ms = w->sim.duration_ms,
+                      .n_producers = 1,
+                      .response = gb_response_defaults()};
+  gb_sim *sim = NULL;
+  memset(s, 0, sizeof *s);
+  s->payload = calloc(SAMPLE_EVENTS, sizeof *s->payload);
+  s->len = calloc(SAMPLE_EVENTS, sizeof *s->len);
+  s->player = calloc(SAMPLE_EVENTS, sizeof *s->player);
+  if (!s->payload || !s->len || !s->player)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  if (gb_sim_new(&sc, &sim, err) != 0)
+    return -1;
+  char buf[EVENT_MAX];
+  gb_event ev;
+  size_t total = 0;
+  while (s->n < SAMPLE_EVENTS && gb_sim_next(sim, INT64_MAX, &ev) == GB_SIM_EVENT) {
+    size_t len = gb_event_encode_json(&ev, buf, sizeof buf);
+    uint64_t player = ev.player_id;
+    gb_event_dispose(&ev);
+    if (len >= sizeof buf)
+      continue;
+    if (!(s->payload[s->n] = malloc(len))) {
+      gb_sim_free(sim);
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    }
+    memcpy(s->payload[s->n], buf, len);
+    s->len[s->n] = len;
+    s->player[s->n] = player;
+    total += len;
+    s->n++;
+  }
+  gb_sim_free(sim);
+  if (s->n == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: the workload generates no events", w->path);
+  s->mean_bytes = (double)total / (double)s->n;
+  return 0;
+}
+
+/* ---- bare produce→consume */
+
+typedef struct bare {
+  const char *bootstrap;
+  const char *topic;
+  unsigned partitions;
+  const gb_opt_list *props;
+  bool embedded;
+  const sample *s;
+  long messages;
+  rd_kafka_t *producer, *consumer;
+  int64_t first_sent_ns;
+  _Atomic bool producer_failed;
+  char producer_error[ERRSTR_MAX];
+} bare;
+
+static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, gb_err *err) {
+  char errstr[ERRSTR_MAX];
+  if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+    return gb_err_set(err, GB_ERR_INPUT, "%s=%s: %s", key, value, errstr);
+  return 0;
+}
+
+/* A client configuration: the given defaults, then the user's -X properties (gamebench.* ones
+ * are the transport's and do not apply here). */
+static rd_kafka_conf_t *make_conf(const bare *b, const char *const *defaults, size_t n,
+                                  gb_err *err) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  int rc = conf_set(conf, "bootstrap.servers", b->bootstrap, err);
+  for (size_t i = 0; rc == 0 && i + 1 < n; i += 2)
+    rc = conf_set(conf, defaults[i], defaults[i + 1], err);
+  for (size_t i = 0; rc == 0 && i < b->props->n; i++) {
+    const char *prop = b->props->items[i];
+    const char *eq = strchr(prop, '=');
+    char key[256];
+    if (strncmp(prop, "gamebench.", 10) == 0)
+      continue;
+    if (!eq || (size_t)(eq - prop) >= sizeof key) {
+      rc = gb_err_set(err, GB_ERR_INPUT, "-X %s: expected key=value", prop);
+      break;
+    }
+    memcpy(key, prop, (size_t)(eq - prop));
+    key[eq - prop] = '\0';
+    rc = conf_set(conf, key, eq + 1, err);
+  }
+  if (rc != 0) {
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+  }
+  return conf;
+}
+
+static int create_topic(const bare *b, gb_err *err) {
+  char errstr[ERRSTR_MAX];
+  rd_kafka_NewTopic_t *nt =
+      rd_kafka_NewTopic_new(b->topic, (int)b->partitions, -1, errstr, sizeof errstr);
+  if (!nt)
+    return gb_err_set(err, GB_ERR_INPUT, "topic %s: %s", b->topic, errstr);
+  rd_kafka_queue_t *q = rd_kafka_queue_new(b->producer);
+  rd_kafka_CreateTopics(b->producer, &nt, 1, NULL, q);
+  /* 30 s: a broker that cannot create a topic in that time is not one to benchmark */
+  rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+  int rc = 0;
+  if (!ev) {
+    rc = gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: no answer to CreateTopics", b->bootstrap);
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t **res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    if (rd_kafka_event_error(ev))
+      rc = gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: %s", b->bootstrap,
+                      rd_kafka_event_error_string(ev));
+    else if (n == 1 && rd_kafka_topic_result_error(res[0]))
+      rc = gb_err_set(err, GB_ERR_RUNTIME, "topic %s: %s", b->topic,
+                      rd_kafka_topic_result_error_string(res[0]));
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_NewTopic_destroy(nt);
+  return rc;
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  bare *b = opaque;
+  if (m->err && !atomic_exchange(&b->producer_failed, true))
+    snprintf(b->producer_error, sizeof b->producer_error, "delivery failed: %s",
+             rd_kafka_err2str(m->err));
+}
+
+static void *produce_main(void *arg) {
+  bare *b = arg;
+  const sample *s = b->s;
+  b->first_sent_ns = gb_clock_now_ns();
+  for (long i = 0; i < b->messages && !atomic_load(&b->producer_failed); i++) {
+    size_t k = (size_t)i % s->n;
+    char key[24];
+    int key_len = snprintf(key, sizeof key, "%" PRIu64, s->player[k]);
+    for (;;) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(
+          b->producer, RD_KAFKA_V_TOPIC(b->topic), RD_KAFKA_V_KEY(key, (size_t)key_len),
+          RD_KAFKA_V_VALUE(s->payload[k], s->len[k]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        break;
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (!atomic_exchange(&b->producer_failed, true))
+          snprintf(b->producer_error, sizeof b->producer_error, "produce: %s", rd_kafka_err2str(e));
+        break;
+      }
+      rd_kafka_poll(b->producer, 1); /* room comes with delivery reports */
+    }
+    rd_kafka_poll(b->producer, 0);
+  }
+  rd_kafka_flush(b->producer, 60000);
+  return NULL;
+}
+
+/* Consumes until every message arrived; returns when, or -1 on failure. */
+static int64_t consume_all(bare *b, gb_err *err) {
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)b->partitions);
+  for (unsigned p = 0; p < b->partitions; p++)
+    rd_kafka_topic_partition_list_add(list, b->topic, (int32_t)p)->offset = 0;
+  rd_kafka_resp_err_t e = rd_kafka_assign(b->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (e)
+    return gb_err_set(err, GB_ERR_RUNTIME, "assign: %s", rd_kafka_err2str(e));
+  rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(b->consumer);
+  rd_kafka_message_t *batch[CONSUME_BATCH];
+  long got = 0;
+  int64_t last = -1, deadline = gb_clock_now_ns() + DEADLINE_NS;
+  while (got < b->messages && !atomic_load(&b->producer_failed)) {
+    rd_kafka_message_t *first = rd_kafka_consume_queue(q, CONSUME_WAIT_MS);
+    ssize_t n = 0;
+    if (first) {
+      batch[n++] = first;
+      ssize_t more = rd_kafka_consume_batch_queue(q, 0, batch + 1, CONSUME_BATCH - 1);
+      n += more > 0 ? more : 0;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+      if (!batch[i]->err)
+        got++;
+      else if (batch[i]->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+               batch[i]->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+        gb_err_set(err, GB_ERR_RUNTIME,
+                   "the consumer fell behind and messages were deleted (%s): the embedded "
+                   "broker keeps about 5 MiB per partition",
+                   rd_kafka_message_errstr(batch[i]));
+      rd_kafka_message_destroy(batch[i]);
+    }
+    if (err->kind != GB_ERR_NONE)
+      break;
+    last = gb_clock_now_ns();
+    if (last > deadline) {
+      gb_err_set(err, GB_ERR_RUNTIME, "only %ld of %ld messages consumed within 600 s", got,
+                 b->messages);
+      break;
+    }
+  }
+  rd_kafka_queue_destroy(q);
+  if (atomic_load(&b->producer_failed))
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s", b->producer_error);
+  return err->kind == GB_ERR_NONE ? last : -1;
+}
+
+static int run_bare(bare *b, double *rate, gb_err *err) {
+  static const char *const producer_defaults[] = {
+      "enable.idempotence",           "true",  "compression.codec", "lz4",     "linger.ms", "1",
+      "batch.num.messages",           "10000", "batch.size",        "1000000", "log_level", "4",
+      "queue.buffering.max.messages", "200000"};
+  /* The embedded broker answers an empty fetch only after fetch.wait.max.ms (as for the
+   * transport's consumers); auto.offset.reset=error turns deleted data into an error. */
+  const char *consumer_defaults[] = {
+      "group.id", "gamebench.bench",   "auto.offset.reset",      "error",     "enable.auto.commit",
+      "false",    "fetch.wait.max.ms", b->embedded ? "1" : "20", "log_level", "4"};
+  char errstr[ERRSTR_MAX];
+  rd_kafka_conf_t *pc =
+      make_conf(b, producer_defaults, sizeof producer_defaults / sizeof(char *), err);
+  if (!pc)
+    return -1;
+  rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
+  rd_kafka_conf_set_opaque(pc, b);
+  if (!(b->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
+  rd_kafka_conf_t *cc =
+      make_conf(b, consumer_defaults, sizeof consumer_defaults / sizeof(char *), err);
+  if (!cc)
+    return -1;
+  if (!(b->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof errstr)))
+    return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  if (!b->embedded && create_topic(b, err) != 0)
+    return -1;
+  pthread_t producer;
+  if (pthread_create(&producer, NULL, produce_main, b) != 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the producer thread");
+  int64_t last = consume_all(b, err);
+  atomic_store(&b->producer_failed, true); /* stops a producer still sending after an error */
+  pthread_join(producer, NULL);
+  if (last < 0)
+    return -1;
+  *rate = (double)b->messages / ((double)(last - b->first_sent_ns) / 1e9);
+  return 0;
+}
+
+static void bare_close(bare *b) {
+  if (b->consumer) {
+    rd_kafka_consumer_close(b->consumer);
+    rd_kafka_destroy(b->consumer);
+  }
+  if (b->producer)
+    rd_kafka_destroy(b->producer);
+}
+
+/* The bare measurement against brokers (starting an embedded cluster when asked). */
+static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list *props,
+                        long messages, double *rate, gb_err *err) {
+  char topic[128], errstr[ERRSTR_MAX];
+  snprintf(topic, sizeof topic, "gamebench.bench-%ld-%" PRId64, (long)getpid(), gb_clock_wall_ns());
+  bare b = {.topic = topic,
+            .partitions = w->transport.partitions,
+            .props = props,
+            .s = s,
+            .messages = messages,
+            .bootstrap = w->transport.brokers};
+  rd_kafka_t *host = NULL;
+  rd_kafka_mock_cluster_t *mock = NULL;
+  int rc = -1;
+  if (strcmp(w->transport.brokers, "embedded") == 0) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
+    if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) ||
+        !(mock = rd_kafka_mock_cluster_new(host, 1))) {
+      gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot start the mock cluster");
+      goto out;
+    }
+    b.bootstrap = rd_kafka_mock_cluster_bootstraps(mock);
+    b.embedded = true;
+  }
+  /* The mock cluster has no CreateTopics: its own call makes the topic. */
+  if (mock && rd_kafka_mock_topic_create(mock, topic, (int)b.partitions, 1) != 0) {
+    gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot create %s", topic);
+    goto out;
+  }
+  rc = run_bare(&b, rate, err);
+out:
+  bare_close(&b);
+  if (mock)
+    rd_kafka_mock_cluster_destroy(mock);
+  if (host)
+    rd_kafka_destroy(host);
+  return rc;
+}
+
+/* ---- the pipeline through the same brokers */
+
+static int read_rate(const char *dir, double *rate, gb_err *err) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/summary.csv", dir);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot open: %s", path, strerror(errno));
+  char line[512];
+  int rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: no achieved_rate_eps", path);
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, "achieved_rate_eps,", 18) == 0) {
+      *rate = atof(line + 18);
+      gb_err_clear(err);
+      rc = 0;
+      break;
+    }
+  fclose(f);
+  return rc;
+}
+
+static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, double *rate,
+                            bool *reconciled, gb_err *err) {
+  char dir[] = "/tmp/gamebench-bench-kafka-XXXXXX";
+  if (!mkdtemp(dir))
+    return gb_err_set(err, GB_ERR_RUNTIME, "cannot create a temporary directory: %s",
+                      strerror(errno));
+  char out[sizeof dir + 16];
+  snprintf(out, sizeof out, "%s/run", dir);
+  gb_run_options ro = {.out_dir = out,
+                       .quiet = true,
+                       .no_report = true,
+                       .kafka_props = props->items,
+                       .n_kafka_props = props->n};
+  gb_run_outcome outcome;
+  int rc = gb_run_execute(w, &ro, &outcome, err);
+  if (rc == 0) {
+    *reconciled = outcome.reconciled;
+    rc = read_rate(out, rate, err);
+  }
+  char cmd[sizeof dir + 32];
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* our own mkdtemp name: no quotes in it */
+  if (system(cmd) != 0)
+    fprintf(stderr, "gamebench bench kafka: could not remove %s\n", dir);
+  return rc;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median, min and max of v[0..n) (sorts v). */
+static void spread(double *v, int n, double *median, double *lo, double *hi) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  *median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  *lo = v[0];
+  *hi = v[n - 1];
+}
+
+static void report(const gb_workload *w, const char *workload, const sample *s, double *bare_r,
+                   double *pipe, int n, bool reconciled) {
+  double bm, blo, bhi, pm = 0, plo = 0, phi = 0;
+  spread(bare_r, n, &bm, &blo, &bhi);
+  printf("brokers %s, %u partitions, events of %s (mean %.0f bytes), %d repeat(s)\n\n",
+         w->transport.brokers, w->transport.partitions, workload, s->mean_bytes, n);
+  printf("%-34s %12s %12s %12s %8s %9s\n", "measurement", "median_msg_s", "min_msg_s", "max_msg_s",
+         "MB_s", "fraction");
+  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9s\n", "bare produce->consume (librdkafka)", bm, blo,
+         bhi, bm * s->mean_bytes / 1e6, "1.00");
+  if (!pipe)
+    return;
+  spread(pipe, n, &pm, &plo, &phi);
+  double fraction = bm > 0 ? pm / bm : 0;
+  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9.2f\n", "pipeline (gamebench run, max)", pm, plo, phi,
+         pm * s->mean_bytes / 1e6, fraction);
+  printf("\npipeline >= %.0f %% of the broker alone (medians): %s%s\n", TARGET_FRACTION * 100,
+         fraction >= TARGET_FRACTION ? "met" : "NOT met",
+         reconciled ? "" : " (and a run did not reconcile: see stderr)");
+}
+
+int gb_bench_kafka(int argc, char **argv) {
+  const char *workload = "workloads/default.yaml", *brokers = NULL;
+  int64_t messages = 500000, repeats = 3;
+  bool bare_only = false;
+  gb_opt_list sets = {0}, props = {0};
+  const gb_opt opts[] = {
+      {"workload", 'w', GB_OPT_STRING, &workload, "FILE",
+       "workload whose events and partitions are used (default workloads/default.yaml)", 0, 0},
+      {"brokers", 'b', GB_OPT_STRING, &brokers, "embedded|HOST:PORT",
+       "Kafka brokers (default: the workload's transport.brokers)", 0, 0},
+      {"messages", 'n', GB_OPT_INT, &messages, "N", "bare messages (default 500000)", 1000,
+       100000000},
+      {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
+      {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
+       "librdkafka property for every client (repeatable)", 0, 0},
+      {"repeats", 'r', GB_OPT_INT, &repeats, "N",
+       "bare and pipeline runs, alternating; medians reported (default 3)", 1, REPEATS_MAX},
+      {"bare-only", 0, GB_OPT_FLAG, &bare_only, NULL, "skip the pipeline run", 0, 0},
+      {0},
+  };
+  const gb_cmd_spec spec = {.name = "bench kafka",
+                            .usage = "[options]",
+                            .summary = "Bare produce->consume through the broker, and the "
+                                       "pipeline's throughput as a fraction of it.",
+                            .details = details,
+                            .opts = opts};
+  gb_opts_result res;
+  gb_err err = {0};
+  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
+    return gb_cli_fail(&err);
+  if (res.help) {
+    gb_opts_print_help(&spec, stdout);
+    return 0;
+  }
+  if (gb_transport_kafka_check_props(props.items, props.n, &err) != 0)
+    return gb_cli_fail(&err);
+  const char *overrides[OVERRIDES_MAX];
+  char brokers_set[1024];
+  size_t n = 0;
+  overrides[n++] = "sim.players=" PIPELINE_PLAYERS;
+  overrides[n++] = "sim.time_scale=max";
+  overrides[n++] = "transport.kind=kafka";
+  if (brokers) {
+    snprintf(brokers_set, sizeof brokers_set, "transport.brokers=%s", brokers);
+    overrides[n++] = brokers_set;
+  }
+  for (size_t i = 0; i < sets.n; i++)
+    overrides[n++] = sets.items[i];
+  gb_workload *w = NULL;
+  if (gb_workload_load(workload, overrides, n, &w, &err) != 0)
+    return gb_cli_fail(&err);
+  sample s;
+  double bare_rate[REPEATS_MAX] = {0}, pipe_rate[REPEATS_MAX] = {0};
+  bool reconciled = true;
+  int rc = take_sample(w, &s, &err);
+  /* Bare and pipeline alternate, so that a busy moment of the machine hits both alike. */
+  for (int r = 0; rc == 0 && r < repeats; r++) {
+    rc = measure_bare(w, &s, &props, (long)messages, &bare_rate[r], &err);
+    bool ok = true;
+    if (rc == 0 && !bare_only)
+      rc = measure_pipeline(w, &props, &pipe_rate[r], &ok, &err);
+    reconciled = reconciled && ok;
+  }
+  if (rc == 0)
+    report(w, workload, &s, bare_rate, bare_only ? NULL : pipe_rate, (int)repeats, reconciled);
+  sample_free(&s);
+  gb_workload_free(w);
+  return rc == 0 ? 0 : gb_cli_fail(&err);
+}
