@@ -69,7 +69,8 @@ void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_n
  * Returns at once when one is already waiting. */
 void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
 
-/* The producer that owns player_id (the simulator assigns players the same way). */
+/* The producer that owns player_id: (player_id - 1) % n_producers, as the simulator assigns
+ * them (gb_sim.h). */
 unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id);
 
 /* Totals so far (exact once all threads have stopped). */

@@ -79,7 +79,8 @@ unsigned gb_transport_shard_of(const gb_transport *t, uint64_t player_id) {
 }
 
 unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id) {
-  return (unsigned)(player_id % t->cfg.n_producers);
+  /* The simulator numbers players from 1 and gives player k + 1 to producer k % n_producers. */
+  return (unsigned)((player_id - 1) % t->cfg.n_producers);
 }
 
 size_t gb_transport_max_message(const gb_transport *t) {

@@ -7,7 +7,8 @@
 #include "gb_test_support.h"
 
 /* A short closed-loop run: 300 players, 2 sim hours, as fast as possible. */
-#define SMALL "--set sim.players=300 --set sim.duration=2h --set sim.time_scale=max --quiet"
+#define SMALL                                                                                      \
+  "--set sim.players=300 --set sim.duration=2h --set sim.time_scale=max --set warmup=0s --quiet"
 
 static char *tmp;
 
@@ -18,6 +19,7 @@ static void teardown(void) {
 }
 
 TestSuite(run, .init = setup, .fini = teardown);
+TestSuite(sim, .init = setup, .fini = teardown);
 
 /* Value of a metric in summary.csv ("metric,value,unit"), or -1 when absent. */
 static double metric(const char *summary, const char *name) {
