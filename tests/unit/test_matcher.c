@@ -156,8 +156,10 @@ Test(matcher, default_catalogue_matches_a_game_end) {
   ev.u.game.won = true;
   ev.u.game.coin_balance = 25000;
   ev.u.game.level = 22;
-  gb_player_state ps = {
-      .level = 22, .coin_balance = 25000, .preferred_game = "sichuan_mahjong", .days_since_install = 40};
+  gb_player_state ps = {.level = 22,
+                        .coin_balance = 25000,
+                        .preferred_game = "sichuan_mahjong",
+                        .days_since_install = 40};
   gb_attrs *a = gb_attrs_new();
   gb_attrs_add_event(a, &ev);
   gb_attrs_add_player(a, &ps);
