@@ -105,6 +105,9 @@ static void restore_sigpipe(const sigset_t *old) {
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+static int pipe_script(const char *cmd, const char *script, size_t len, const char *what,
+                       const char *log_path, gb_err *err);
+
 /* Pipes script[0..len) into a gnuplot process and waits for it. */
 static int run_gnuplot(const char *script, size_t len, const char *what, gb_err *err) {
   char exe[PATH_MAX];
@@ -115,18 +118,52 @@ static int run_gnuplot(const char *script, size_t len, const char *what, gb_err 
   FILE *cmd_out = open_memstream(&cmd, &cmd_len);
   if (!cmd_out)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
+  /* gnuplot's messages go to a file: on success they are cosmetic warnings and dropped, on
+   * failure they become the error's reason. */
+  char log_path[] = "/tmp/gamebench-gnuplot-XXXXXX";
+  int log_fd = mkstemp(log_path);
+  if (log_fd < 0) {
+    fclose(cmd_out);
+    free(cmd);
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create a log file: %s", what,
+                      strerror(errno));
+  }
+  close(log_fd);
   shell_quote(cmd_out, exe);
   /* When an output file cannot be opened gnuplot keeps the previous output, stdout: the image
    * must not land on our stdout (which carries the command's results). */
-  fputs(" >/dev/null", cmd_out);
+  fputs(" >/dev/null 2>", cmd_out);
+  shell_quote(cmd_out, log_path);
   if (fclose(cmd_out) != 0) {
     free(cmd);
+    unlink(log_path);
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
   }
+  int rc = pipe_script(cmd, script, len, what, log_path, err);
+  free(cmd);
+  unlink(log_path);
+  return rc;
+}
+
+/* The last line gnuplot wrote to its log (its error), or "" (into buf). */
+static void last_log_line(const char *log_path, char *buf, size_t cap) {
+  buf[0] = '\0';
+  FILE *f = fopen(log_path, "r");
+  if (!f)
+    return;
+  char line[512];
+  while (fgets(line, sizeof line, f))
+    if (line[0] != '\n')
+      snprintf(buf, cap, "%s", line);
+  fclose(f);
+  buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int pipe_script(const char *cmd, const char *script, size_t len, const char *what,
+                       const char *log_path, gb_err *err) {
   sigset_t old;
   block_sigpipe(&old);
   FILE *gp = popen(cmd, "w");
-  free(cmd);
   if (!gp) {
     restore_sigpipe(&old);
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot start gnuplot: %s", what, strerror(errno));
@@ -140,9 +177,10 @@ static int run_gnuplot(const char *script, size_t len, const char *what, gb_err 
     if (WIFSIGNALED(status))
       return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot killed by signal %d", what,
                         WTERMSIG(status));
-    return gb_err_set(err, GB_ERR_RUNTIME,
-                      "%s: gnuplot failed with exit status %d (its messages are on stderr)", what,
-                      WEXITSTATUS(status));
+    char reason[512];
+    last_log_line(log_path, reason, sizeof reason);
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot failed with exit status %d: %s", what,
+                      WEXITSTATUS(status), reason[0] ? reason : "(no message)");
   }
   if (!wrote)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot did not read the whole script", what);
