@@ -245,8 +245,10 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
     return; /* cannot happen in process; counted through the answer reconciliation */
   memcpy(&d, msg, sizeof d);
   int64_t now = gb_clock_now_ns();
-  if (d.t_intended_ns >= pr->run->warmup_end_ns)
+  if (d.t_intended_ns >= pr->run->warmup_end_ns) {
+    record_service(&pr->hists, GB_STAGE_REPLY, d.t_decided_ns, now);
     record_from(&pr->hists, GB_STAGE_DECISION, now, d.t_intended_ns, d.t_sent_ns);
+  }
   pr->answers++;
   gb_sim_on_decision(pr->sim, &d);
 }
@@ -274,6 +276,8 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
   if (len >= pr->buf_cap)
     abort(); /* the simulator's events are far below the transport's message limit */
   gb_transport_send(run->transport, pr->index, ev->player_id, pr->buf, len);
+  if (ev->t_intended_ns >= run->warmup_end_ns)
+    record_from(&pr->hists, GB_STAGE_SEND, gb_clock_now_ns(), ev->t_intended_ns, now);
   pr->sent++;
   atomic_fetch_add_explicit(&run->progress_events, 1, memory_order_relaxed);
   if (pr->index == 0)
