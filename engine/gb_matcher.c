@@ -77,6 +77,7 @@ int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
     out->len = (uint32_t)av.str_len;
     out->num = av.num;
     out->str_hash = av.has_str ? gb_value_hash_str(av.str, av.str_len) : 0;
+    out->cell = -1;
     v->stamp[id] = v->gen;
   }
   return 0;

@@ -130,6 +130,7 @@ typedef struct gb_aval {
   uint32_t len;
   double num;
   uint64_t str_hash; /* gb_value_hash_str(str, len) when has_str */
+  int32_t cell;      /* scratch of the index: the value's range cell, -1 until computed */
 } gb_aval;
 
 /* A reusable map attribute id -> value for one event (generation-stamped: clearing is O(1)). */
@@ -231,8 +232,9 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal);
 
 /* Appends to hits the ordinals of the definitions the view satisfies (unsorted; a definition at
  * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
- * number of definitions verified to *candidates. Returns 0, or -1 when out of memory. */
-int gb_index_match(const gb_index *ix, const gb_catalog *c, const gb_view *v, gb_u32vec *hits,
+ * number of definitions verified to *candidates. Caches range cells in the view's `cell`
+ * fields. Returns 0, or -1 when out of memory. */
+int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates);
 
 #endif

@@ -2,23 +2,28 @@
  *
  * Counting-style pub/sub indexes count satisfied predicates per definition, which costs one
  * counter update per definition sharing a hot value (action=game_end is shared by most). Here a
- * definition is filed once under the conjunction of its equality and membership criteria:
+ * definition is filed once under the conjunction of its equality and membership criteria, then
+ * under the cells of its two most selective ranges:
  *
  *  1. key: its equality attributes form a signature (a sorted set of attribute ids, up to
  *     KEY_ATTRS_MAX); the tuple of values is hashed into one 64-bit bucket key (membership
  *     criteria file the definition under each value, up to IN_PRODUCT_MAX tuples). An event
  *     probes one bucket per signature present in the catalogue (a handful in practice).
- *  2. cell: inside a bucket, the definition is filed under the interval cells its most selective
- *     range covers. Cells are per attribute, with boundaries at quantiles of all range endpoints
- *     seen when the index was built; a definition covering more than CELLS_MAX_PER_DEF cells, or
- *     with no range, goes to the bucket's `rest` list.
- *  3. verify: each candidate is checked against its access interval from the posting itself
- *     (no pointer chase), then against all its predicates.
+ *  2. cells: every attribute that ranges test gets FINE_CELLS cells with boundaries at quantiles
+ *     of the range endpoints seen when the index was built, and a default resolution (the
+ *     median width of its ranges, a power of two of fine cells). Inside a bucket, a definition is
+ *     filed in a group keyed by its two most selective range attributes and resolutions (one for
+ *     a single range), under each 2-D cell its ranges cover (at most 3 x 3: a range wider than 3
+ *     cells is filed at a coarser resolution). Definitions without ranges go to the bucket's
+ *     `rest` list.
+ *  3. verify: the posting carries the two access intervals, so most non-matching candidates are
+ *     rejected without touching the definition; survivors are verified against every predicate.
  *
- * The cost per event is (#signatures probes) + (candidates sharing the key and range cell),
- * independent of the catalogue's size at a constant match count. Hot updates re-file one
- * definition: O(its buckets x covered cells x posting length). A 64-bit key collision only
- * adds candidates (verification rejects them), never loses a match. */
+ * An event probes, per matching bucket, one cell per group: the cost is (#signatures) +
+ * (#groups in its buckets) + (candidates in its cells), independent of the catalogue's size at a
+ * constant match count. Hot updates re-file one definition: O(buckets x cells x posting length);
+ * cell boundaries and resolutions stay those of the build (a rebuild refreshes them). A 64-bit key
+ * collision only adds candidates (verification rejects them), never loses a match. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +31,12 @@
 #include "gb_matcher_defs.h"
 
 enum {
-  KEY_ATTRS_MAX = 4,      /* equality attributes in a key: more only splits buckets further */
-  IN_PRODUCT_MAX = 64,    /* tuples one definition may be filed under (membership expansion) */
-  CELLS_MAX_PER_DEF = 16, /* wider ranges are verified from the rest list instead */
-  BOUNDS_MAX = 255        /* cell boundaries per attribute: 256 cells */
+  KEY_ATTRS_MAX = 4,   /* equality attributes in a key: more only splits buckets further */
+  IN_PRODUCT_MAX = 64, /* tuples one definition may be filed under (membership expansion) */
+  FINE_BITS = 8,       /* 2^8 = 256 fine cells per attribute */
+  FINE_CELLS = 1 << FINE_BITS,
+  SPAN_MAX = 3 /* cells a range may cover at its resolution before going coarser: replication
+                  is at most 3 x 3 per bucket */
 };
 static const uint32_t NONE = UINT32_MAX;
 
@@ -40,12 +47,13 @@ typedef struct sig {
   uint64_t seed;
 } sig;
 
-/* One filed definition: its access interval (whole line for the rest list) and ordinal. */
+/* One filed definition: its two access intervals (whole line when unused) and ordinal. */
 typedef struct post {
-  double lo, hi;
+  double alo, ahi, blo, bhi;
   uint32_t ord;
-  bool lo_incl, hi_incl;
+  uint8_t incl; /* bits: INCL_ALO, INCL_AHI, INCL_BLO, INCL_BHI */
 } post;
+enum { INCL_ALO = 1, INCL_AHI = 2, INCL_BLO = 4, INCL_BHI = 8 };
 
 typedef struct plist {
   post *v;
@@ -53,35 +61,46 @@ typedef struct plist {
 } plist;
 
 typedef struct cell_list {
-  int32_t cell;
+  uint32_t key; /* cell of a << 16 | cell of b */
   plist list;
 } cell_list;
 
-typedef struct grid {
-  uint32_t attr;
+/* Definitions of one bucket accessed by the same attributes at the same resolutions. */
+typedef struct group {
+  uint32_t a, b;  /* attribute ids; b == NONE for a single range */
+  uint8_t sa, sb; /* resolution shifts: cell = fine cell >> shift */
   uint32_t n, cap;
-  cell_list *cells; /* sorted by cell */
-} grid;
+  cell_list *cells; /* sorted by key */
+} group;
 
 typedef struct bucket {
   uint64_t key;
   plist rest;
-  grid *grids;
-  uint32_t n_grids, cap_grids;
+  group *groups;
+  uint32_t n_groups, cap_groups;
 } bucket;
 
 /* Where one ordinal is filed, so that it can be removed without its old definition. */
 typedef struct reg {
   uint32_t n_buckets; /* 0 = not filed */
-  uint32_t grid_attr; /* NONE = rest list */
-  int32_t c_lo, c_hi;
+  uint32_t a, b;      /* a == NONE: rest list */
+  uint8_t sa, sb;
+  int32_t a_lo, a_hi, b_lo, b_hi; /* cells covered */
   uint32_t *buckets;
 } reg;
 
 typedef struct bounds {
-  double *b; /* sorted, distinct */
+  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v */
   uint32_t n;
+  uint8_t shift; /* default resolution: the median range width, rounded up to 2^shift cells */
 } bounds;
+
+/* The access choice for one definition. */
+typedef struct access {
+  const gb_pred *pa, *pb; /* NULL when unused */
+  uint8_t sa, sb;
+  int32_t a_lo, a_hi, b_lo, b_hi;
+} access;
 
 struct gb_index {
   sig *sigs;
@@ -133,7 +152,7 @@ static void plist_remove(plist *l, uint32_t ord) {
 
 /* ---- cells ---- */
 
-/* Cell of v on attr: the number of boundaries <= v (0 .. n). */
+/* Fine cell of v: the number of boundaries <= v (0 .. n). */
 static int32_t cell_of(const bounds *bd, double v) {
   uint32_t lo = 0, hi = bd->n;
   while (lo < hi) {
@@ -150,29 +169,30 @@ static const bounds *bounds_of(const gb_index *ix, uint32_t attr) {
   return attr < ix->n_bounds && ix->bounds[attr].n > 0 ? &ix->bounds[attr] : NULL;
 }
 
-static cell_list *grid_find(const grid *g, int32_t cell) {
+static uint32_t cell_key(int32_t ca, int32_t cb) { return (uint32_t)ca << 16 | (uint32_t)cb; }
+
+/* Index of the first cell whose key is >= key. */
+static uint32_t cells_lower(const group *g, uint32_t key) {
   uint32_t lo = 0, hi = g->n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (g->cells[mid].cell < cell)
+    if (g->cells[mid].key < key)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo < g->n && g->cells[lo].cell == cell ? &g->cells[lo] : NULL;
+  return lo;
 }
 
-static cell_list *grid_get(grid *g, int32_t cell) {
-  uint32_t lo = 0, hi = g->n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (g->cells[mid].cell < cell)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (lo < g->n && g->cells[lo].cell == cell)
-    return &g->cells[lo];
+static cell_list *cell_find(const group *g, uint32_t key) {
+  uint32_t i = cells_lower(g, key);
+  return i < g->n && g->cells[i].key == key ? &g->cells[i] : NULL;
+}
+
+static cell_list *cell_get(group *g, uint32_t key) {
+  uint32_t i = cells_lower(g, key);
+  if (i < g->n && g->cells[i].key == key)
+    return &g->cells[i];
   if (g->n == g->cap) {
     uint32_t cap = g->cap ? g->cap * 2 : 4;
     cell_list *c = realloc(g->cells, cap * sizeof *c);
@@ -181,28 +201,30 @@ static cell_list *grid_get(grid *g, int32_t cell) {
     g->cells = c;
     g->cap = cap;
   }
-  memmove(&g->cells[lo + 1], &g->cells[lo], (g->n - lo) * sizeof *g->cells);
-  g->cells[lo] = (cell_list){.cell = cell};
+  memmove(&g->cells[i + 1], &g->cells[i], (g->n - i) * sizeof *g->cells);
+  g->cells[i] = (cell_list){.key = key};
   g->n++;
-  return &g->cells[lo];
+  return &g->cells[i];
 }
 
-static grid *bucket_grid(bucket *b, uint32_t attr, bool create) {
-  for (uint32_t i = 0; i < b->n_grids; i++)
-    if (b->grids[i].attr == attr)
-      return &b->grids[i];
+static group *bucket_group(bucket *bk, const reg *r, bool create) {
+  for (uint32_t i = 0; i < bk->n_groups; i++) {
+    group *g = &bk->groups[i];
+    if (g->a == r->a && g->b == r->b && g->sa == r->sa && g->sb == r->sb)
+      return g;
+  }
   if (!create)
     return NULL;
-  if (b->n_grids == b->cap_grids) {
-    uint32_t cap = b->cap_grids ? b->cap_grids * 2 : 2;
-    grid *g = realloc(b->grids, cap * sizeof *g);
+  if (bk->n_groups == bk->cap_groups) {
+    uint32_t cap = bk->cap_groups ? bk->cap_groups * 2 : 2;
+    group *g = realloc(bk->groups, cap * sizeof *g);
     if (!g)
       return NULL;
-    b->grids = g;
-    b->cap_grids = cap;
+    bk->groups = g;
+    bk->cap_groups = cap;
   }
-  b->grids[b->n_grids] = (grid){.attr = attr};
-  return &b->grids[b->n_grids++];
+  bk->groups[bk->n_groups] = (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb};
+  return &bk->groups[bk->n_groups++];
 }
 
 /* ---- buckets ---- */
@@ -322,40 +344,60 @@ static uint32_t sig_get(gb_index *ix, const gb_pred *const *kp, uint32_t n) {
   return ix->n_sigs++;
 }
 
-/* The range d is best accessed by: fewest cells covered. NULL when none covers at most
- * CELLS_MAX_PER_DEF cells (then d goes to the rest list). */
-static const gb_pred *access_range(const gb_index *ix, const gb_def *d, int32_t *c_lo,
-                                   int32_t *c_hi) {
-  const gb_pred *best = NULL;
-  int32_t best_span = CELLS_MAX_PER_DEF + 1;
+/* The resolution and cells a range is filed at: its attribute's default resolution, coarser
+ * while it covers more than SPAN_MAX cells. Returns its width in fine cells (selectivity). */
+static int32_t range_cells(const bounds *bd, const gb_pred *p, uint8_t *shift, int32_t *lo,
+                           int32_t *hi) {
+  int32_t flo = cell_of(bd, p->lo), fhi = cell_of(bd, p->hi);
+  uint8_t s = bd->shift;
+  while (s < FINE_BITS && (fhi >> s) - (flo >> s) + 1 > SPAN_MAX)
+    s++;
+  *shift = s;
+  *lo = flo >> s;
+  *hi = fhi >> s;
+  return fhi - flo + 1;
+}
+
+/* The two most selective ranges of d on distinct attributes with cells, ordered by attribute. */
+static void choose_access(const gb_index *ix, const gb_def *d, access *acc) {
+  memset(acc, 0, sizeof *acc);
+  int32_t wa = INT32_MAX, wb = INT32_MAX;
   for (uint32_t i = 0; i < d->n_preds; i++) {
     const gb_pred *p = &d->preds[i];
     const bounds *bd = bounds_of(ix, p->attr);
     if (p->op != GB_OP_RANGE || !bd)
       continue;
-    int32_t lo = cell_of(bd, p->lo), hi = cell_of(bd, p->hi);
-    if (hi - lo + 1 < best_span) {
-      best = p;
-      best_span = hi - lo + 1;
-      *c_lo = lo;
-      *c_hi = hi;
+    uint8_t s;
+    int32_t lo, hi, w = range_cells(bd, p, &s, &lo, &hi);
+    if (w < wa) { /* best so far moves to second */
+      acc->pb = acc->pa, acc->sb = acc->sa, acc->b_lo = acc->a_lo, acc->b_hi = acc->a_hi, wb = wa;
+      acc->pa = p, acc->sa = s, acc->a_lo = lo, acc->a_hi = hi, wa = w;
+    } else if (w < wb && p->attr != acc->pa->attr) {
+      acc->pb = p, acc->sb = s, acc->b_lo = lo, acc->b_hi = hi, wb = w;
     }
   }
-  return best;
+  if (acc->pb && acc->pb->attr == acc->pa->attr)
+    acc->pb = NULL; /* two ranges on one attribute (a range and a between): use one */
+  if (acc->pb && acc->pb->attr < acc->pa->attr) {
+    access t = *acc;
+    acc->pa = t.pb, acc->sa = t.sb, acc->a_lo = t.b_lo, acc->a_hi = t.b_hi;
+    acc->pb = t.pa, acc->sb = t.sa, acc->b_lo = t.a_lo, acc->b_hi = t.a_hi;
+  }
 }
 
 static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p) {
   bucket *bk = &ix->buckets[b];
-  if (r->grid_attr == NONE)
+  if (r->a == NONE)
     return plist_add(&bk->rest, p);
-  grid *g = bucket_grid(bk, r->grid_attr, true);
+  group *g = bucket_group(bk, r, true);
   if (!g)
     return -1;
-  for (int32_t c = r->c_lo; c <= r->c_hi; c++) {
-    cell_list *cl = grid_get(g, c);
-    if (!cl || plist_add(&cl->list, p) != 0)
-      return -1;
-  }
+  for (int32_t ca = r->a_lo; ca <= r->a_hi; ca++)
+    for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
+      cell_list *cl = cell_get(g, cell_key(ca, cb));
+      if (!cl || plist_add(&cl->list, p) != 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -363,16 +405,17 @@ static void unfile(gb_index *ix, uint32_t ord) {
   reg *r = &ix->regs[ord];
   for (uint32_t i = 0; i < r->n_buckets; i++) {
     bucket *bk = &ix->buckets[r->buckets[i]];
-    if (r->grid_attr == NONE) {
+    if (r->a == NONE) {
       plist_remove(&bk->rest, ord);
       continue;
     }
-    grid *g = bucket_grid(bk, r->grid_attr, false);
-    for (int32_t c = r->c_lo; g && c <= r->c_hi; c++) {
-      cell_list *cl = grid_find(g, c);
-      if (cl)
-        plist_remove(&cl->list, ord);
-    }
+    group *g = bucket_group(bk, r, false);
+    for (int32_t ca = r->a_lo; g && ca <= r->a_hi; ca++)
+      for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
+        cell_list *cl = cell_find(g, cell_key(ca, cb));
+        if (cl)
+          plist_remove(&cl->list, ord);
+      }
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
@@ -395,6 +438,30 @@ static uint32_t tuple_keys(const gb_def *d, const sig *g, const gb_pred *const *
   }
 }
 
+/* The posting and registration of d's access choice. */
+static post make_post(const access *acc, uint32_t ord, reg *r) {
+  post p = {.alo = -HUGE_VAL,
+            .ahi = HUGE_VAL,
+            .blo = -HUGE_VAL,
+            .bhi = HUGE_VAL,
+            .ord = ord,
+            .incl = INCL_ALO | INCL_AHI | INCL_BLO | INCL_BHI};
+  r->a = r->b = NONE;
+  if (acc->pa) {
+    r->a = acc->pa->attr, r->sa = acc->sa, r->a_lo = acc->a_lo, r->a_hi = acc->a_hi;
+    p.alo = acc->pa->lo, p.ahi = acc->pa->hi;
+    p.incl = (uint8_t)((acc->pa->lo_incl ? INCL_ALO : 0) | (acc->pa->hi_incl ? INCL_AHI : 0) |
+                       INCL_BLO | INCL_BHI);
+  }
+  if (acc->pb) {
+    r->b = acc->pb->attr, r->sb = acc->sb, r->b_lo = acc->b_lo, r->b_hi = acc->b_hi;
+    p.blo = acc->pb->lo, p.bhi = acc->pb->hi;
+    p.incl = (uint8_t)((p.incl & (INCL_ALO | INCL_AHI)) | (acc->pb->lo_incl ? INCL_BLO : 0) |
+                       (acc->pb->hi_incl ? INCL_BHI : 0));
+  }
+  return p;
+}
+
 static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   const gb_pred *kp[KEY_ATTRS_MAX];
   uint32_t nk = key_preds(d, kp);
@@ -404,14 +471,9 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   uint64_t keys[IN_PRODUCT_MAX];
   uint32_t n_keys = tuple_keys(d, &ix->sigs[s], kp, keys);
   reg *r = &ix->regs[ord];
-  r->grid_attr = NONE;
-  post p = {.lo = -HUGE_VAL, .hi = HUGE_VAL, .ord = ord, .lo_incl = true, .hi_incl = true};
-  const gb_pred *acc = access_range(ix, d, &r->c_lo, &r->c_hi);
-  if (acc) {
-    r->grid_attr = acc->attr;
-    p = (post){
-        .lo = acc->lo, .hi = acc->hi, .ord = ord, .lo_incl = acc->lo_incl, .hi_incl = acc->hi_incl};
-  }
+  access acc;
+  choose_access(ix, d, &acc);
+  post p = make_post(&acc, ord, r);
   r->buckets = malloc(n_keys * sizeof *r->buckets);
   if (!r->buckets)
     return -1;
@@ -445,59 +507,105 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Cell boundaries per attribute: quantiles of the finite range endpoints of active definitions. */
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Visits the range predicates of active definitions: fn(ctx, pred). */
+static void each_range(const gb_catalog *c, void (*fn)(void *, const gb_pred *), void *ctx) {
+  size_t n_defs = gb_catalog_size(c);
+  for (size_t o = 0; o < n_defs; o++) {
+    const gb_def *d = gb_catalog_def(c, o);
+    for (uint32_t i = 0; d->pub.active && i < d->n_preds; i++)
+      if (d->preds[i].op == GB_OP_RANGE)
+        fn(ctx, &d->preds[i]);
+  }
+}
+
+typedef struct collect {
+  gb_index *ix;
+  size_t *count; /* per attribute: endpoints (pass 1) or ranges (pass 3) */
+  int32_t **widths;
+  int pass;
+} collect;
+
+static void collect_range(void *ctx, const gb_pred *p) {
+  collect *k = ctx;
+  bounds *bd = &k->ix->bounds[p->attr];
+  double ends[2] = {p->lo, p->hi};
+  for (int e = 0; e < 2 && k->pass < 2; e++)
+    if (isfinite(ends[e])) {
+      if (k->pass == 0)
+        k->count[p->attr]++;
+      else
+        bd->b[bd->n++] = ends[e];
+    }
+  if (k->pass == 2 && bd->n > 0)
+    k->count[p->attr]++;
+  if (k->pass == 3 && bd->n > 0)
+    k->widths[p->attr][k->count[p->attr]++] = cell_of(bd, p->hi) - cell_of(bd, p->lo) + 1;
+}
+
+/* Boundaries: evenly spaced quantiles of the attribute's distinct finite endpoints. */
+static void settle_bounds(bounds *bd) {
+  if (bd->n == 0)
+    return;
+  qsort(bd->b, bd->n, sizeof *bd->b, cmp_double);
+  uint32_t k = 1;
+  for (uint32_t i = 1; i < bd->n; i++)
+    if (bd->b[i] != bd->b[k - 1])
+      bd->b[k++] = bd->b[i];
+  if (k > FINE_CELLS - 1) {
+    for (uint32_t q = 0; q < FINE_CELLS - 1; q++)
+      bd->b[q] = bd->b[(size_t)(q + 1) * k / FINE_CELLS];
+    k = FINE_CELLS - 1;
+  }
+  bd->n = k;
+}
+
+/* Default resolution: the median width of the attribute's ranges, rounded up to a power of two,
+ * so that a typical range covers one or two cells. */
+static uint8_t median_shift(int32_t *widths, size_t n) {
+  if (n == 0)
+    return 0;
+  qsort(widths, n, sizeof *widths, cmp_i32);
+  int32_t median = widths[n / 2];
+  uint8_t s = 0;
+  while (s < FINE_BITS && (1 << s) < median)
+    s++;
+  return s;
+}
+
 static int build_bounds(gb_index *ix, const gb_catalog *c) {
   uint32_t n_attrs = gb_catalog_n_attrs(c);
-  size_t n_defs = gb_catalog_size(c);
-  ix->bounds = calloc(n_attrs ? n_attrs : 1, sizeof *ix->bounds);
-  if (!ix->bounds)
-    return -1;
-  ix->n_bounds = n_attrs;
-  size_t *count = calloc(n_attrs ? n_attrs : 1, sizeof *count);
-  if (!count)
-    return -1;
-  for (int pass = 0; pass < 2; pass++) { /* pass 0 counts, pass 1 fills */
-    for (size_t o = 0; o < n_defs; o++) {
-      const gb_def *d = gb_catalog_def(c, o);
-      for (uint32_t i = 0; d->pub.active && i < d->n_preds; i++) {
-        const gb_pred *p = &d->preds[i];
-        if (p->op != GB_OP_RANGE)
-          continue;
-        double ends[2] = {p->lo, p->hi};
-        for (int e = 0; e < 2; e++) {
-          if (!isfinite(ends[e]))
-            continue;
-          if (pass == 0)
-            count[p->attr]++;
-          else
-            ix->bounds[p->attr].b[ix->bounds[p->attr].n++] = ends[e];
-        }
-      }
+  size_t alloc = n_attrs ? n_attrs : 1;
+  ix->bounds = calloc(alloc, sizeof *ix->bounds);
+  collect k = {
+      .ix = ix, .count = calloc(alloc, sizeof(size_t)), .widths = calloc(alloc, sizeof(int32_t *))};
+  int rc = ix->bounds && k.count && k.widths ? 0 : -1;
+  if (rc == 0)
+    ix->n_bounds = n_attrs;
+  for (k.pass = 0; rc == 0 && k.pass < 4; k.pass++) {
+    each_range(c, collect_range, &k);
+    for (uint32_t a = 0; a < n_attrs && rc == 0; a++) {
+      if (k.pass == 0 && k.count[a] && !(ix->bounds[a].b = malloc(k.count[a] * sizeof(double))))
+        rc = -1;
+      if (k.pass == 1)
+        settle_bounds(&ix->bounds[a]);
+      if (k.pass == 2 && k.count[a] && !(k.widths[a] = malloc(k.count[a] * sizeof(int32_t))))
+        rc = -1;
+      if (k.pass == 1 || k.pass == 2)
+        k.count[a] = 0;
+      if (k.pass == 3)
+        ix->bounds[a].shift = median_shift(k.widths[a], k.count[a]);
     }
-    for (uint32_t a = 0; pass == 0 && a < n_attrs; a++)
-      if (count[a] && !(ix->bounds[a].b = malloc(count[a] * sizeof(double)))) {
-        free(count);
-        return -1;
-      }
   }
-  free(count);
-  for (uint32_t a = 0; a < n_attrs; a++) {
-    bounds *bd = &ix->bounds[a];
-    if (bd->n == 0)
-      continue;
-    qsort(bd->b, bd->n, sizeof *bd->b, cmp_double);
-    uint32_t k = 1; /* distinct values */
-    for (uint32_t i = 1; i < bd->n; i++)
-      if (bd->b[i] != bd->b[k - 1])
-        bd->b[k++] = bd->b[i];
-    if (k > BOUNDS_MAX) { /* evenly spaced quantiles of the distinct endpoints */
-      for (uint32_t q = 0; q < BOUNDS_MAX; q++)
-        bd->b[q] = bd->b[(size_t)(q + 1) * k / (BOUNDS_MAX + 1)];
-      k = BOUNDS_MAX;
-    }
-    bd->n = k;
-  }
-  return 0;
+  for (uint32_t a = 0; k.widths && a < n_attrs; a++)
+    free(k.widths[a]);
+  free(k.widths);
+  free(k.count);
+  return rc;
 }
 
 gb_index *gb_index_new(const gb_catalog *c) {
@@ -524,16 +632,16 @@ void gb_index_free(gb_index *ix) {
   for (uint32_t b = 0; b < ix->n_buckets; b++) {
     bucket *bk = &ix->buckets[b];
     free(bk->rest.v);
-    for (uint32_t g = 0; g < bk->n_grids; g++) {
-      for (uint32_t i = 0; i < bk->grids[g].n; i++)
-        free(bk->grids[g].cells[i].list.v);
-      free(bk->grids[g].cells);
+    for (uint32_t g = 0; g < bk->n_groups; g++) {
+      for (uint32_t i = 0; i < bk->groups[g].n; i++)
+        free(bk->groups[g].cells[i].list.v);
+      free(bk->groups[g].cells);
     }
-    free(bk->grids);
+    free(bk->groups);
   }
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
-  for (uint32_t a = 0; a < ix->n_bounds; a++)
+  for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++)
     free(ix->bounds[a].b);
   free(ix->bounds);
   free(ix->regs);
@@ -554,15 +662,18 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {
 
 /* ---- matching ---- */
 
-static bool post_admits(const post *p, double v) {
-  return (p->lo_incl ? v >= p->lo : v > p->lo) && (p->hi_incl ? v <= p->hi : v < p->hi);
+static bool admits(const post *p, double a, double b) {
+  return (p->incl & INCL_ALO ? a >= p->alo : a > p->alo) &&
+         (p->incl & INCL_AHI ? a <= p->ahi : a < p->ahi) &&
+         (p->incl & INCL_BLO ? b >= p->blo : b > p->blo) &&
+         (p->incl & INCL_BHI ? b <= p->bhi : b < p->bhi);
 }
 
-static int verify(const gb_catalog *c, const gb_view *v, const plist *l, bool ranged, double x,
+static int verify(const gb_catalog *c, const gb_view *v, const plist *l, double a, double b,
                   gb_u32vec *hits, uint64_t *candidates) {
   for (uint32_t i = 0; i < l->n; i++) {
     const post *p = &l->v[i];
-    if (ranged && !post_admits(p, x))
+    if (!admits(p, a, b))
       continue;
     ++*candidates;
     if (gb_def_matches(gb_catalog_def(c, p->ord), v) && gb_u32vec_push(hits, p->ord) != 0)
@@ -584,27 +695,46 @@ static bool event_key(const sig *g, const gb_view *v, uint64_t *key) {
   return true;
 }
 
-int gb_index_match(const gb_index *ix, const gb_catalog *c, const gb_view *v, gb_u32vec *hits,
+/* The event's numeric value of attr and its fine cell (cached in the view); false if absent. */
+static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x, int32_t *cell) {
+  if (attr >= v->cap || v->stamp[attr] != v->gen || !v->vals[attr].has_num)
+    return false;
+  gb_aval *a = &v->vals[attr];
+  if (a->cell < 0)
+    a->cell = cell_of(&ix->bounds[attr], a->num);
+  *x = a->num;
+  *cell = a->cell;
+  return true;
+}
+
+static int match_bucket(const gb_index *ix, const gb_catalog *c, gb_view *v, const bucket *bk,
+                        gb_u32vec *hits, uint64_t *candidates) {
+  if (verify(c, v, &bk->rest, 0, 0, hits, candidates) != 0)
+    return -1;
+  for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
+    const group *g = &bk->groups[gi];
+    double a, b = 0;
+    int32_t ca, cb = 0;
+    if (!event_cell(ix, v, g->a, &a, &ca))
+      continue;
+    if (g->b != NONE && !event_cell(ix, v, g->b, &b, &cb))
+      continue;
+    const cell_list *cl = cell_find(g, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
+    if (cl && verify(c, v, &cl->list, a, b, hits, candidates) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates) {
   for (uint32_t s = 0; s < ix->n_sigs; s++) {
     uint64_t key;
     if (!event_key(&ix->sigs[s], v, &key))
       continue;
     uint32_t b = bucket_find(ix, key);
-    if (b == NONE)
-      continue;
-    const bucket *bk = &ix->buckets[b];
-    if (verify(c, v, &bk->rest, false, 0, hits, candidates) != 0)
+    if (b != NONE && match_bucket(ix, c, v, &ix->buckets[b], hits, candidates) != 0)
       return -1;
-    for (uint32_t gi = 0; gi < bk->n_grids; gi++) {
-      const grid *g = &bk->grids[gi];
-      const gb_aval *a = gb_view_get(v, g->attr);
-      if (!a || !a->has_num)
-        continue;
-      const cell_list *cl = grid_find(g, cell_of(&ix->bounds[g->attr], a->num));
-      if (cl && verify(c, v, &cl->list, true, a->num, hits, candidates) != 0)
-        return -1;
-    }
   }
   return 0;
 }
