@@ -20,9 +20,3 @@ int gb_bench_histogram(int argc, char **argv) {
   (void)argv;
   return pending("histogram");
 }
-
-int gb_bench_matcher(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  return pending("matcher");
-}

@@ -14,6 +14,7 @@
  * ordinals). Entries are never removed: ids and ordinals are never reused. */
 typedef struct gb_smap {
   char **keys;
+  uint32_t *lens;
   uint64_t *hashes;
   uint32_t *values;
   uint32_t n, cap;
@@ -52,6 +53,7 @@ static void smap_free(gb_smap *m) {
   for (uint32_t i = 0; i < m->n; i++)
     free(m->keys[i]);
   free(m->keys);
+  free(m->lens);
   free(m->hashes);
   free(m->values);
   free(m->slots);
@@ -65,7 +67,7 @@ static uint32_t smap_probe(const gb_smap *m, const char *key, size_t len, uint64
     if (s == 0)
       return UINT32_MAX;
     s--;
-    if (m->hashes[s] == h && strlen(m->keys[s]) == len && memcmp(m->keys[s], key, len) == 0)
+    if (m->hashes[s] == h && m->lens[s] == len && memcmp(m->keys[s], key, len) == 0)
       return s;
   }
 }
@@ -96,6 +98,10 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
     if (!k)
       return -1;
     m->keys = k;
+    uint32_t *ls = realloc(m->lens, cap * sizeof *ls);
+    if (!ls)
+      return -1;
+    m->lens = ls;
     uint64_t *hs = realloc(m->hashes, cap * sizeof *hs);
     if (!hs)
       return -1;
@@ -126,6 +132,7 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
   memcpy(copy, key, len);
   copy[len] = '\0';
   m->keys[m->n] = copy;
+  m->lens[m->n] = (uint32_t)len;
   m->hashes[m->n] = h;
   m->values[m->n] = value;
   smap_place(m, m->n);

@@ -162,7 +162,7 @@ static int cmp_u32(const void *a, const void *b) {
 static void sort_unique(gb_u32vec *h) {
   if (h->n < 2)
     return;
-  if (h->n <= 16) { /* insertion sort: the usual handful of matches */
+  if (h->n <= 64) { /* insertion sort: the usual handful of matches, no allocation */
     for (size_t i = 1; i < h->n; i++)
       for (size_t j = i; j > 0 && h->v[j - 1] > h->v[j]; j--) {
         uint32_t t = h->v[j];

@@ -224,6 +224,10 @@ typedef struct gb_index gb_index;
 
 /* Files every active definition of c. NULL when out of memory. */
 gb_index *gb_index_new(const gb_catalog *c);
+
+/* The same with bucket keys masked by key_mask: tests force 64-bit key collisions with a small
+ * mask to check that collisions never change the matches. */
+gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask);
 void gb_index_free(gb_index *ix);
 
 /* Re-files ordinal after a change: removes what was filed for it, files its current definition

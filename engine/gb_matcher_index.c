@@ -53,28 +53,41 @@ typedef struct post {
   uint32_t ord;
   uint8_t incl; /* bits: INCL_ALO, INCL_AHI, INCL_BLO, INCL_BHI */
 } post;
-enum { INCL_ALO = 1, INCL_AHI = 2, INCL_BLO = 4, INCL_BHI = 8 };
+enum { INCL_ALO = 1, INCL_AHI = 2, INCL_BLO = 4, INCL_BHI = 8, EXACT = 16 };
+/* EXACT: the definition has no predicate beyond its key and access intervals, so an event in a
+ * bucket whose tuple it equals and within the intervals matches it: no need to read the
+ * definition (a cache miss saved per match). */
 
 typedef struct plist {
   post *v;
   uint32_t n, cap;
 } plist;
 
-typedef struct cell_list {
-  uint32_t key; /* cell of a << 16 | cell of b */
-  plist list;
-} cell_list;
-
-/* Definitions of one bucket accessed by the same attributes at the same resolutions. */
+/* Definitions of one bucket accessed by the same attributes at the same resolutions. Its cells
+ * live in the index-wide cell table under (uid, cell key). */
 typedef struct group {
   uint32_t a, b;  /* attribute ids; b == NONE for a single range */
   uint8_t sa, sb; /* resolution shifts: cell = fine cell >> shift */
-  uint32_t n, cap;
-  cell_list *cells; /* sorted by key */
+  uint32_t uid;
 } group;
+
+typedef struct cell_slot {
+  uint64_t key; /* cell_hash(uid, cell key); 0 = empty slot */
+  plist list;
+} cell_slot;
+
+/* One value of a bucket's key tuple (a copy: definitions come and go). */
+typedef struct tval {
+  double num;
+  char *str; /* NULL for a number */
+  uint32_t len;
+} tval;
 
 typedef struct bucket {
   uint64_t key;
+  uint32_t sig;
+  bool mixed;  /* two tuples share the 64-bit key: every candidate is verified in full */
+  tval *tuple; /* the key's values, one per signature attribute */
   plist rest;
   group *groups;
   uint32_t n_groups, cap_groups;
@@ -114,6 +127,13 @@ struct gb_index {
   uint32_t n_bounds;
   reg *regs; /* by ordinal */
   size_t n_regs;
+  /* Cells of all groups: one open-addressing table from mix(group uid, cell key) to the cell's
+   * posting list, whose header sits in the slot (a probe costs one cache miss, the postings
+   * one more). */
+  cell_slot *cells;
+  size_t n_cell_slots, n_cells;
+  uint32_t n_groups; /* uids handed out */
+  uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
 };
 
 static uint64_t mix(uint64_t x) {
@@ -154,15 +174,16 @@ static void plist_remove(plist *l, uint32_t ord) {
 
 /* Fine cell of v: the number of boundaries <= v (0 .. n). */
 static int32_t cell_of(const bounds *bd, double v) {
-  uint32_t lo = 0, hi = bd->n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (bd->b[mid] <= v)
-      lo = mid + 1;
-    else
-      hi = mid;
+  /* Branch-free binary search (the comparison compiles to a conditional move): event values
+   * are unpredictable, so a branchy search mispredicts at every step. */
+  const double *base = bd->b;
+  uint32_t n = bd->n;
+  while (n > 1) {
+    uint32_t half = n / 2;
+    base = base[half - 1] <= v ? base + half : base;
+    n -= half;
   }
-  return (int32_t)lo;
+  return (int32_t)(base - bd->b) + (n == 1 && base[0] <= v);
 }
 
 static const bounds *bounds_of(const gb_index *ix, uint32_t attr) {
@@ -171,43 +192,60 @@ static const bounds *bounds_of(const gb_index *ix, uint32_t attr) {
 
 static uint32_t cell_key(int32_t ca, int32_t cb) { return (uint32_t)ca << 16 | (uint32_t)cb; }
 
-/* Index of the first cell whose key is >= key. */
-static uint32_t cells_lower(const group *g, uint32_t key) {
-  uint32_t lo = 0, hi = g->n;
-  while (lo < hi) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (g->cells[mid].key < key)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
+/* The exact identity of a cell (group uid, cell key), + 1 so that 0 marks an empty slot: cells
+ * never collide; the slot position is mix(identity). */
+static uint64_t cell_hash(uint32_t uid, uint32_t key) { return ((uint64_t)uid << 32 | key) + 1; }
 
-static cell_list *cell_find(const group *g, uint32_t key) {
-  uint32_t i = cells_lower(g, key);
-  return i < g->n && g->cells[i].key == key ? &g->cells[i] : NULL;
-}
-
-static cell_list *cell_get(group *g, uint32_t key) {
-  uint32_t i = cells_lower(g, key);
-  if (i < g->n && g->cells[i].key == key)
-    return &g->cells[i];
-  if (g->n == g->cap) {
-    uint32_t cap = g->cap ? g->cap * 2 : 4;
-    cell_list *c = realloc(g->cells, cap * sizeof *c);
-    if (!c)
+static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
+  if (ix->n_cell_slots == 0)
+    return NULL;
+  uint64_t h = cell_hash(uid, key);
+  size_t mask = ix->n_cell_slots - 1;
+  for (size_t i = mix(h) & mask;; i = (i + 1) & mask) {
+    if (ix->cells[i].key == 0)
       return NULL;
-    g->cells = c;
-    g->cap = cap;
+    if (ix->cells[i].key == h)
+      return &ix->cells[i].list;
   }
-  memmove(&g->cells[i + 1], &g->cells[i], (g->n - i) * sizeof *g->cells);
-  g->cells[i] = (cell_list){.key = key};
-  g->n++;
-  return &g->cells[i];
 }
 
-static group *bucket_group(bucket *bk, const reg *r, bool create) {
+static cell_slot *cell_place(gb_index *ix, uint64_t h) {
+  size_t mask = ix->n_cell_slots - 1;
+  size_t i = mix(h) & mask;
+  while (ix->cells[i].key != 0)
+    i = (i + 1) & mask;
+  ix->cells[i].key = h;
+  return &ix->cells[i];
+}
+
+static int cells_grow(gb_index *ix) {
+  size_t n_slots = ix->n_cell_slots ? ix->n_cell_slots * 2 : 1024;
+  cell_slot *slots = calloc(n_slots, sizeof *slots);
+  if (!slots)
+    return -1;
+  cell_slot *old = ix->cells;
+  size_t old_n = ix->n_cell_slots;
+  ix->cells = slots;
+  ix->n_cell_slots = n_slots;
+  for (size_t i = 0; i < old_n; i++)
+    if (old[i].key)
+      cell_place(ix, old[i].key)->list = old[i].list;
+  free(old);
+  return 0;
+}
+
+/* The posting list of (uid, key), created empty when absent; NULL when out of memory. */
+static plist *cell_get(gb_index *ix, uint32_t uid, uint32_t key) {
+  plist *l = cell_find(ix, uid, key);
+  if (l)
+    return l;
+  if ((ix->n_cells + 1) * 2 > ix->n_cell_slots && cells_grow(ix) != 0) /* load <= 1/2 */
+    return NULL;
+  ix->n_cells++;
+  return &cell_place(ix, cell_hash(uid, key))->list;
+}
+
+static group *bucket_group(gb_index *ix, bucket *bk, const reg *r, bool create) {
   for (uint32_t i = 0; i < bk->n_groups; i++) {
     group *g = &bk->groups[i];
     if (g->a == r->a && g->b == r->b && g->sa == r->sa && g->sb == r->sb)
@@ -223,7 +261,8 @@ static group *bucket_group(bucket *bk, const reg *r, bool create) {
     bk->groups = g;
     bk->cap_groups = cap;
   }
-  bk->groups[bk->n_groups] = (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb};
+  bk->groups[bk->n_groups] =
+      (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb, .uid = ix->n_groups++};
   return &bk->groups[bk->n_groups++];
 }
 
@@ -250,10 +289,43 @@ static void slot_place(gb_index *ix, uint64_t key, uint32_t b) {
   ix->slot_vals[i] = b + 1;
 }
 
-static uint32_t bucket_get(gb_index *ix, uint64_t key) {
+/* Whether the bucket's tuple equals the tuple t of definition d (for the signature's types). */
+static bool tuple_is(const bucket *bk, const sig *g, const gb_def *d, const gb_cval *const *t) {
+  for (uint32_t i = 0; i < g->n; i++) {
+    const tval *v = &bk->tuple[i];
+    if (g->num[i] ? v->num != t[i]->num
+                  : v->len != t[i]->len || memcmp(v->str, d->strs + t[i]->off, v->len) != 0)
+      return false;
+  }
+  return true;
+}
+
+static int tuple_copy(bucket *bk, const sig *g, const gb_def *d, const gb_cval *const *t) {
+  bk->tuple = calloc(g->n ? g->n : 1, sizeof *bk->tuple);
+  if (!bk->tuple)
+    return -1;
+  for (uint32_t i = 0; i < g->n; i++) {
+    tval *v = &bk->tuple[i];
+    v->num = t[i]->num;
+    v->len = t[i]->len;
+    if (!g->num[i] && !(v->str = malloc(t[i]->len + 1)))
+      return -1;
+    if (!g->num[i])
+      memcpy(v->str, d->strs + t[i]->off, t[i]->len + 1);
+  }
+  return 0;
+}
+
+/* The bucket of key for tuple t of d, created when absent; NONE when out of memory. */
+static uint32_t bucket_get(gb_index *ix, uint64_t key, uint32_t s, const gb_def *d,
+                           const gb_cval *const *t) {
   uint32_t b = bucket_find(ix, key);
-  if (b != NONE)
+  if (b != NONE) {
+    bucket *bk = &ix->buckets[b];
+    if (bk->sig != s || !tuple_is(bk, &ix->sigs[s], d, t))
+      bk->mixed = true; /* a 64-bit collision: astronomically rare, handled all the same */
     return b;
+  }
   if (ix->n_buckets >= NONE - 1)
     return NONE;
   if (ix->n_buckets == ix->cap_buckets) {
@@ -282,9 +354,9 @@ static uint32_t bucket_get(gb_index *ix, uint64_t key) {
       slot_place(ix, ix->buckets[i].key, i);
   }
   b = ix->n_buckets++;
-  ix->buckets[b] = (bucket){.key = key};
+  ix->buckets[b] = (bucket){.key = key, .sig = s};
   slot_place(ix, key, b);
-  return b;
+  return tuple_copy(&ix->buckets[b], &ix->sigs[s], d, t) == 0 ? b : NONE;
 }
 
 /* ---- filing one definition ---- */
@@ -345,9 +417,10 @@ static uint32_t sig_get(gb_index *ix, const gb_pred *const *kp, uint32_t n) {
 }
 
 /* The resolution and cells a range is filed at: its attribute's default resolution, coarser
- * while it covers more than SPAN_MAX cells. Returns its width in fine cells (selectivity). */
-static int32_t range_cells(const bounds *bd, const gb_pred *p, uint8_t *shift, int32_t *lo,
-                           int32_t *hi) {
+ * while it covers more than SPAN_MAX cells. Returns its estimated selectivity: the share of its
+ * attribute's fine cells (quantiles of endpoints) it covers. */
+static double range_cells(const bounds *bd, const gb_pred *p, uint8_t *shift, int32_t *lo,
+                          int32_t *hi) {
   int32_t flo = cell_of(bd, p->lo), fhi = cell_of(bd, p->hi);
   uint8_t s = bd->shift;
   while (s < FINE_BITS && (fhi >> s) - (flo >> s) + 1 > SPAN_MAX)
@@ -355,20 +428,21 @@ static int32_t range_cells(const bounds *bd, const gb_pred *p, uint8_t *shift, i
   *shift = s;
   *lo = flo >> s;
   *hi = fhi >> s;
-  return fhi - flo + 1;
+  return (double)(fhi - flo + 1) / (double)(bd->n + 1);
 }
 
 /* The two most selective ranges of d on distinct attributes with cells, ordered by attribute. */
 static void choose_access(const gb_index *ix, const gb_def *d, access *acc) {
   memset(acc, 0, sizeof *acc);
-  int32_t wa = INT32_MAX, wb = INT32_MAX;
+  double wa = HUGE_VAL, wb = HUGE_VAL;
   for (uint32_t i = 0; i < d->n_preds; i++) {
     const gb_pred *p = &d->preds[i];
     const bounds *bd = bounds_of(ix, p->attr);
     if (p->op != GB_OP_RANGE || !bd)
       continue;
     uint8_t s;
-    int32_t lo, hi, w = range_cells(bd, p, &s, &lo, &hi);
+    int32_t lo, hi;
+    double w = range_cells(bd, p, &s, &lo, &hi);
     if (w < wa) { /* best so far moves to second */
       acc->pb = acc->pa, acc->sb = acc->sa, acc->b_lo = acc->a_lo, acc->b_hi = acc->a_hi, wb = wa;
       acc->pa = p, acc->sa = s, acc->a_lo = lo, acc->a_hi = hi, wa = w;
@@ -389,13 +463,14 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p) {
   bucket *bk = &ix->buckets[b];
   if (r->a == NONE)
     return plist_add(&bk->rest, p);
-  group *g = bucket_group(bk, r, true);
+  group *g = bucket_group(ix, bk, r, true);
   if (!g)
     return -1;
+  uint32_t uid = g->uid;
   for (int32_t ca = r->a_lo; ca <= r->a_hi; ca++)
     for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-      cell_list *cl = cell_get(g, cell_key(ca, cb));
-      if (!cl || plist_add(&cl->list, p) != 0)
+      plist *l = cell_get(ix, uid, cell_key(ca, cb));
+      if (!l || plist_add(l, p) != 0)
         return -1;
     }
   return 0;
@@ -409,27 +484,31 @@ static void unfile(gb_index *ix, uint32_t ord) {
       plist_remove(&bk->rest, ord);
       continue;
     }
-    group *g = bucket_group(bk, r, false);
+    group *g = bucket_group(ix, bk, r, false);
     for (int32_t ca = r->a_lo; g && ca <= r->a_hi; ca++)
       for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-        cell_list *cl = cell_find(g, cell_key(ca, cb));
-        if (cl)
-          plist_remove(&cl->list, ord);
+        plist *l = cell_find(ix, g->uid, cell_key(ca, cb));
+        if (l)
+          plist_remove(l, ord);
       }
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
 }
 
-/* Enumerates the value tuples of the key predicates (membership: each value) into keys. */
-static uint32_t tuple_keys(const gb_def *d, const sig *g, const gb_pred *const *kp,
-                           uint64_t *keys) {
+/* Enumerates the value tuples of the key predicates (membership: each value): their keys, and
+ * their constants (tuples[k * KEY_ATTRS_MAX + i]). */
+static uint32_t tuple_keys(const gb_index *ix, const gb_def *d, const sig *g,
+                           const gb_pred *const *kp, uint64_t *keys, const gb_cval **tuples) {
   uint32_t idx[KEY_ATTRS_MAX] = {0}, n = 0;
   for (;;) {
     uint64_t key = g->seed;
-    for (uint32_t i = 0; i < g->n; i++)
-      key = key_add(key, d->vals[kp[i]->val0 + idx[i]].hash);
-    keys[n++] = key;
+    for (uint32_t i = 0; i < g->n; i++) {
+      const gb_cval *v = &d->vals[kp[i]->val0 + idx[i]];
+      key = key_add(key, v->hash);
+      tuples[n * KEY_ATTRS_MAX + i] = v;
+    }
+    keys[n++] = key & ix->key_mask;
     uint32_t i = 0; /* odometer over the membership lists */
     while (i < g->n && ++idx[i] == kp[i]->n_vals)
       idx[i++] = 0;
@@ -469,16 +548,22 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   if (s == NONE)
     return -1;
   uint64_t keys[IN_PRODUCT_MAX];
-  uint32_t n_keys = tuple_keys(d, &ix->sigs[s], kp, keys);
+  const gb_cval *tuples[IN_PRODUCT_MAX * KEY_ATTRS_MAX];
+  uint32_t n_keys = tuple_keys(ix, d, &ix->sigs[s], kp, keys, tuples);
   reg *r = &ix->regs[ord];
   access acc;
   choose_access(ix, d, &acc);
   post p = make_post(&acc, ord, r);
+  uint32_t n_eq = 0;
+  for (uint32_t i = 0; i < d->n_preds; i++)
+    n_eq += d->preds[i].op == GB_OP_EQ || d->preds[i].op == GB_OP_IN;
+  if (n_eq == nk && d->n_preds == nk + (acc.pa != NULL) + (acc.pb != NULL))
+    p.incl |= EXACT;
   r->buckets = malloc(n_keys * sizeof *r->buckets);
   if (!r->buckets)
     return -1;
   for (uint32_t i = 0; i < n_keys; i++) {
-    uint32_t b = bucket_get(ix, keys[i]);
+    uint32_t b = bucket_get(ix, keys[i], s, d, &tuples[i * KEY_ATTRS_MAX]);
     if (b == NONE)
       return -1;
     r->buckets[r->n_buckets++] = b; /* recorded first: a partial filing is still removable */
@@ -547,20 +632,23 @@ static void collect_range(void *ctx, const gb_pred *p) {
     k->widths[p->attr][k->count[p->attr]++] = cell_of(bd, p->hi) - cell_of(bd, p->lo) + 1;
 }
 
-/* Boundaries: evenly spaced quantiles of the attribute's distinct finite endpoints. */
+/* Boundaries: evenly spaced quantiles of the attribute's finite endpoints, counted with their
+ * multiplicity (so that each cell holds about as many endpoints: a value shared by many ranges,
+ * such as a popular threshold, does not stretch its neighbours' cells), then made distinct. */
 static void settle_bounds(bounds *bd) {
   if (bd->n == 0)
     return;
   qsort(bd->b, bd->n, sizeof *bd->b, cmp_double);
+  uint32_t n = bd->n;
+  if (n > FINE_CELLS - 1) {
+    for (uint32_t q = 0; q < FINE_CELLS - 1; q++)
+      bd->b[q] = bd->b[(size_t)(q + 1) * n / FINE_CELLS];
+    n = FINE_CELLS - 1;
+  }
   uint32_t k = 1;
-  for (uint32_t i = 1; i < bd->n; i++)
+  for (uint32_t i = 1; i < n; i++)
     if (bd->b[i] != bd->b[k - 1])
       bd->b[k++] = bd->b[i];
-  if (k > FINE_CELLS - 1) {
-    for (uint32_t q = 0; q < FINE_CELLS - 1; q++)
-      bd->b[q] = bd->b[(size_t)(q + 1) * k / FINE_CELLS];
-    k = FINE_CELLS - 1;
-  }
   bd->n = k;
 }
 
@@ -608,10 +696,13 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
   return rc;
 }
 
-gb_index *gb_index_new(const gb_catalog *c) {
+gb_index *gb_index_new(const gb_catalog *c) { return gb_index_new_masked(c, UINT64_MAX); }
+
+gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
   gb_index *ix = calloc(1, sizeof *ix);
   if (!ix)
     return NULL;
+  ix->key_mask = key_mask;
   size_t n = gb_catalog_size(c);
   if (build_bounds(ix, c) != 0 || regs_reserve(ix, n) != 0)
     goto fail;
@@ -632,13 +723,14 @@ void gb_index_free(gb_index *ix) {
   for (uint32_t b = 0; b < ix->n_buckets; b++) {
     bucket *bk = &ix->buckets[b];
     free(bk->rest.v);
-    for (uint32_t g = 0; g < bk->n_groups; g++) {
-      for (uint32_t i = 0; i < bk->groups[g].n; i++)
-        free(bk->groups[g].cells[i].list.v);
-      free(bk->groups[g].cells);
-    }
     free(bk->groups);
+    for (uint32_t i = 0; bk->tuple && i < ix->sigs[bk->sig].n; i++)
+      free(bk->tuple[i].str);
+    free(bk->tuple);
   }
+  for (size_t i = 0; i < ix->n_cell_slots; i++)
+    free(ix->cells[i].list.v);
+  free(ix->cells);
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
   for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++)
@@ -669,21 +761,24 @@ static bool admits(const post *p, double a, double b) {
          (p->incl & INCL_BHI ? b <= p->bhi : b < p->bhi);
 }
 
+/* Candidates of list l for event values (a, b): exact postings are matches (when the bucket's
+ * tuple is known to equal the event's), the others are verified against their definition. */
 static int verify(const gb_catalog *c, const gb_view *v, const plist *l, double a, double b,
-                  gb_u32vec *hits, uint64_t *candidates) {
+                  bool tuple_equal, gb_u32vec *hits, uint64_t *candidates) {
   for (uint32_t i = 0; i < l->n; i++) {
     const post *p = &l->v[i];
     if (!admits(p, a, b))
       continue;
     ++*candidates;
-    if (gb_def_matches(gb_catalog_def(c, p->ord), v) && gb_u32vec_push(hits, p->ord) != 0)
-      return -1;
+    if (((p->incl & EXACT) && tuple_equal) || gb_def_matches(gb_catalog_def(c, p->ord), v))
+      if (gb_u32vec_push(hits, p->ord) != 0)
+        return -1;
   }
   return 0;
 }
 
 /* The bucket key an event has for signature g, or false when it lacks one of its attributes. */
-static bool event_key(const sig *g, const gb_view *v, uint64_t *key) {
+static bool event_key(const gb_index *ix, const sig *g, const gb_view *v, uint64_t *key) {
   uint64_t k = g->seed;
   for (uint32_t i = 0; i < g->n; i++) {
     const gb_aval *a = gb_view_get(v, g->attr[i]);
@@ -691,7 +786,7 @@ static bool event_key(const sig *g, const gb_view *v, uint64_t *key) {
       return false;
     k = key_add(k, g->num[i] ? gb_value_hash_num(a->num) : a->str_hash);
   }
-  *key = k;
+  *key = k & ix->key_mask;
   return true;
 }
 
@@ -707,9 +802,29 @@ static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x,
   return true;
 }
 
-static int match_bucket(const gb_index *ix, const gb_catalog *c, gb_view *v, const bucket *bk,
-                        gb_u32vec *hits, uint64_t *candidates) {
-  if (verify(c, v, &bk->rest, 0, 0, hits, candidates) != 0)
+/* Whether the event's values equal the bucket's tuple (the key hash matched). */
+static bool event_tuple_is(const bucket *bk, const sig *g, const gb_view *v) {
+  for (uint32_t i = 0; i < g->n; i++) {
+    const gb_aval *a = gb_view_get(v, g->attr[i]);
+    const tval *t = &bk->tuple[i];
+    if (g->num[i] ? a->num != t->num : a->len != t->len || memcmp(a->str, t->str, t->len) != 0)
+      return false;
+  }
+  return true;
+}
+
+/* Matches the event against bucket bk, found under the event's key for signature s. */
+static int match_bucket(const gb_index *ix, const gb_catalog *c, gb_view *v, uint32_t s,
+                        const bucket *bk, gb_u32vec *hits, uint64_t *candidates) {
+  bool equal = false;
+  if (!bk->mixed) {
+    /* A bucket of another signature or tuple, found through a 64-bit key collision: the
+     * event's own tuple has no bucket (filing it here would have made this one mixed). */
+    if (bk->sig != s || !event_tuple_is(bk, &ix->sigs[s], v))
+      return 0;
+    equal = true;
+  }
+  if (verify(c, v, &bk->rest, 0, 0, equal, hits, candidates) != 0)
     return -1;
   for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
     const group *g = &bk->groups[gi];
@@ -719,8 +834,8 @@ static int match_bucket(const gb_index *ix, const gb_catalog *c, gb_view *v, con
       continue;
     if (g->b != NONE && !event_cell(ix, v, g->b, &b, &cb))
       continue;
-    const cell_list *cl = cell_find(g, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
-    if (cl && verify(c, v, &cl->list, a, b, hits, candidates) != 0)
+    const plist *l = cell_find(ix, g->uid, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
+    if (l && verify(c, v, l, a, b, equal, hits, candidates) != 0)
       return -1;
   }
   return 0;
@@ -730,10 +845,10 @@ int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32ve
                    uint64_t *candidates) {
   for (uint32_t s = 0; s < ix->n_sigs; s++) {
     uint64_t key;
-    if (!event_key(&ix->sigs[s], v, &key))
+    if (!event_key(ix, &ix->sigs[s], v, &key))
       continue;
     uint32_t b = bucket_find(ix, key);
-    if (b != NONE && match_bucket(ix, c, v, &ix->buckets[b], hits, candidates) != 0)
+    if (b != NONE && match_bucket(ix, c, v, s, &ix->buckets[b], hits, candidates) != 0)
       return -1;
   }
   return 0;
