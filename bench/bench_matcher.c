@@ -39,8 +39,10 @@ enum {
 
 /* ---- the gaming-shaped mix ---- */
 
-static const char *const games[] = {"dou_dizhu",    "mahjong", "pao_de_kuai", "sichuan_mahjong",
-                                    "texas_holdem", "guandan", "zhajinhua",   "chinese_chess"};
+/* The simulator's games (sim/gb_games.c), most popular first: the Zipf draw follows this order. */
+static const char *const games[] = {"dou_dizhu", "sichuan_mahjong", "pao_de_kuai",
+                                    "guandan",   "zhajinhua",       "guangdong_mahjong",
+                                    "big_two",   "texas_holdem"};
 static const char *const rooms[] = {"novice", "intermediate", "advanced", "vip"};
 static const char *const currencies[] = {"CNY", "USD", "BRL", "EUR"};
 enum { N_GAMES = 8, N_ROOMS = 4, N_CURRENCIES = 4 };

@@ -27,7 +27,7 @@ Test(catalog, default_catalogue_fields) {
   cr_expect_eq(ch->ttl_s, 3 * 3600);
   cr_expect_eq(ch->reward_coins, 800);
   cr_expect_float_eq(ch->difficulty, 0.55, 1e-12);
-  cr_expect_str_eq(ch->game, "mahjong"); /* explicit game: key */
+  cr_expect_str_eq(ch->game, "sichuan_mahjong"); /* explicit game: key */
   cr_expect_eq(ch->progress_target, 5);
   cr_expect_eq(ch->ordinal, 1);
   cr_expect(ch->active);

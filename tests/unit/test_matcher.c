@@ -150,7 +150,7 @@ Test(matcher, default_catalogue_matches_a_game_end) {
   gb_event_init(&ev);
   ev.type = GB_EV_GAME_END;
   ev.ts = 1700000000000;
-  strcpy(ev.u.game.game, "mahjong");
+  strcpy(ev.u.game.game, "sichuan_mahjong");
   strcpy(ev.u.game.room, "advanced");
   ev.u.game.bet = 1000;
   ev.u.game.won = true;
