@@ -9,12 +9,6 @@ static int pending(const char *name) {
   return 2;
 }
 
-int gb_bench_json(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  return pending("json");
-}
-
 int gb_bench_histogram(int argc, char **argv) {
   (void)argc;
   (void)argv;

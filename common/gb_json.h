@@ -23,7 +23,8 @@ typedef enum gb_json_kind {
   GB_JSON_UINT,   /* above INT64_MAX, fits uint64_t: value in .u (and .d) */
   GB_JSON_DOUBLE, /* any other number: value in .d */
   GB_JSON_STRING, /* unescaped UTF-8 bytes in .str/.len (not NUL-terminated) */
-  GB_JSON_ARRAY,  /* elements in .items/.n_items (scalars; nested containers come as raw text) */
+  GB_JSON_ARRAY,  /* elements in .items/.n_items (scalars; nested containers come as raw text:
+                     an element that is itself an array has kind ARRAY, no items, text in .str) */
   GB_JSON_OBJECT  /* raw JSON text of the nested object in .str/.len */
 } gb_json_kind;
 
@@ -55,5 +56,43 @@ void gb_json_parser_free(gb_json_parser *p);
  * JSON object"; or the callback's error. Does not read past len. */
 int gb_json_parse_object(gb_json_parser *p, const char *json, size_t len, gb_json_field_fn on_field,
                          void *ctx, gb_err *err);
+
+/* Which simdjson API a parser runs on. Both give the same callbacks for valid input; On-Demand is
+ * the default (it measured faster on one ~270-byte event, see docs/benchmarks.md). The DOM API
+ * is kept so that the choice stays measurable (`gamebench bench json`); its differences: an
+ * integer beyond uint64 fails the parse instead of coming as GB_JSON_DOUBLE, trailing content is
+ * reported as plain invalid JSON, and nested containers come re-serialized (minified, numbers
+ * normalised) rather than as their raw text. */
+typedef enum gb_json_api { GB_JSON_API_ONDEMAND, GB_JSON_API_DOM } gb_json_api;
+
+/* Creates a parser on the given API; NULL only when out of memory (or api is out of range). */
+gb_json_parser *gb_json_parser_new_api(gb_json_api api);
+
+/* Parses text[0..len) as exactly one JSON number (RFC 8259 grammar: no sign '+', no leading
+ * zeros, no surrounding spaces, no inf/nan) into out (kind INT, UINT or DOUBLE, filled like the
+ * parser's numbers; an integer beyond uint64 becomes DOUBLE). Returns 0, or -1 when the text is
+ * not a JSON number or its magnitude overflows a double. For numbers that arrive as JSON strings
+ * ("123", "1.5"). Locale-independent. */
+int gb_json_number_parse(const char *text, size_t len, gb_json_value *out);
+
+/* Longest text gb_json_format_double writes (sign, 17 digits, point, exponent, ".0"), no NUL. */
+enum { GB_JSON_DOUBLE_MAX = 32 };
+
+/* Writes d as the shortest decimal text that parses back to the same double (std::to_chars),
+ * with ".0" appended when the text would otherwise read as an integer, so that -0.0 keeps its
+ * sign and a double stays a double through JSON. Non-finite values have no JSON form: they are
+ * written as `null`. buf needs GB_JSON_DOUBLE_MAX bytes; returns the length written (no NUL). */
+size_t gb_json_format_double(double d, char *buf);
+
+/* Copies the JSON text json[0..len) to out without the whitespace between tokens (simdjson's
+ * minifier: it does not validate, but it rejects an unterminated string). out needs room for len
+ * bytes and must not overlap json; *out_len receives the minified length. Returns 0, or -1 with a
+ * GB_ERR_INPUT error. */
+int gb_json_minify(const char *json, size_t len, char *out, size_t *out_len, gb_err *err);
+
+/* simdjson's version ("3.0.1") and the kernel it picked for this CPU at run time ("icelake",
+ * "haswell", "westmere", "fallback"...): static strings, for benchmark reports. */
+const char *gb_json_simdjson_version(void);
+const char *gb_json_simdjson_kernel(void);
 
 #endif
