@@ -32,10 +32,6 @@ int gb_cmd_sim(int argc, char **argv) {
   return pending(argc, argv, "Run the simulator alone.", "lands with the foundation issue");
 }
 
-int gb_cmd_match(int argc, char **argv) {
-  return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");
-}
-
 int gb_cmd_report(int argc, char **argv) {
   return pending(argc, argv, "Regenerate reports.", "lands with the foundation issue");
 }
