@@ -67,7 +67,7 @@ static uint32_t smap_probe(const gb_smap *m, const char *key, size_t len, uint64
     if (s == 0)
       return UINT32_MAX;
     s--;
-    if (m->hashes[s] == h && m->lens[s] == len && memcmp(m->keys[s], key, len) == 0)
+    if (m->hashes[s] == h && m->lens[s] == len && gb_bytes_equal(m->keys[s], key, len))
       return s;
   }
 }

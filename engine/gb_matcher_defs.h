@@ -154,12 +154,42 @@ static inline const gb_aval *gb_view_get(const gb_view *v, uint32_t attr) {
 
 /* ---- evaluation ---- */
 
+/* a[0..len) == b[0..len) for the short strings of attribute values, inline (no library call)
+ * and without reading past either string: overlapping 8- or 4-byte loads. */
+static inline bool gb_bytes_equal(const char *a, const char *b, size_t len) {
+  if (len >= 8) {
+    for (size_t i = 0; i + 8 < len; i += 8) {
+      uint64_t x, y;
+      memcpy(&x, a + i, 8);
+      memcpy(&y, b + i, 8);
+      if (x != y)
+        return false;
+    }
+    uint64_t x, y; /* the last 8 bytes (overlapping the loop's last load) */
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+  }
+  if (len >= 4) {
+    uint32_t x0, y0, x1, y1;
+    memcpy(&x0, a, 4);
+    memcpy(&y0, b, 4);
+    memcpy(&x1, a + len - 4, 4);
+    memcpy(&y1, b + len - 4, 4);
+    return x0 == y0 && x1 == y1;
+  }
+  for (size_t i = 0; i < len; i++)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 static inline bool gb_cval_equals(const gb_def *d, const gb_pred *p, const gb_cval *c,
                                   const gb_aval *v) {
   if (p->num)
     return v->has_num && v->num == c->num;
   return v->has_str && v->len == c->len && v->str_hash == c->hash &&
-         memcmp(v->str, d->strs + c->off, c->len) == 0;
+         gb_bytes_equal(v->str, d->strs + c->off, c->len);
 }
 
 static inline bool gb_pred_in(const gb_def *d, const gb_pred *p, const gb_aval *v) {

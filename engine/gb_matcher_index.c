@@ -50,6 +50,7 @@ typedef struct sig {
 /* One filed definition: its two access intervals (whole line when unused) and ordinal. */
 typedef struct post {
   double alo, ahi, blo, bhi;
+  const gb_def *def; /* current: a changed definition is re-filed before the next match */
   uint32_t ord;
   uint8_t incl; /* bits: INCL_ALO, INCL_AHI, INCL_BLO, INCL_BHI */
 } post;
@@ -93,6 +94,11 @@ typedef struct bucket {
   uint32_t n_groups, cap_groups;
 } bucket;
 
+typedef struct bucket_slot {
+  uint64_t key;
+  uint32_t bucket; /* bucket index + 1, 0 = empty */
+} bucket_slot;
+
 /* Where one ordinal is filed, so that it can be removed without its old definition. */
 typedef struct reg {
   uint32_t n_buckets; /* 0 = not filed */
@@ -120,8 +126,7 @@ struct gb_index {
   uint32_t n_sigs, cap_sigs;
   bucket *buckets;
   uint32_t n_buckets, cap_buckets;
-  uint64_t *slot_keys; /* open addressing over bucket keys */
-  uint32_t *slot_vals; /* bucket index + 1, 0 = empty */
+  bucket_slot *slots; /* open addressing over bucket keys */
   size_t n_slots;
   bounds *bounds; /* by attribute id; attributes >= n_bounds have none */
   uint32_t n_bounds;
@@ -196,10 +201,9 @@ static uint32_t cell_key(int32_t ca, int32_t cb) { return (uint32_t)ca << 16 | (
  * never collide; the slot position is mix(identity). */
 static uint64_t cell_hash(uint32_t uid, uint32_t key) { return ((uint64_t)uid << 32 | key) + 1; }
 
-static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
+static plist *cell_lookup(const gb_index *ix, uint64_t h) {
   if (ix->n_cell_slots == 0)
     return NULL;
-  uint64_t h = cell_hash(uid, key);
   size_t mask = ix->n_cell_slots - 1;
   for (size_t i = mix(h) & mask;; i = (i + 1) & mask) {
     if (ix->cells[i].key == 0)
@@ -207,6 +211,10 @@ static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
     if (ix->cells[i].key == h)
       return &ix->cells[i].list;
   }
+}
+
+static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
+  return cell_lookup(ix, cell_hash(uid, key));
 }
 
 static cell_slot *cell_place(gb_index *ix, uint64_t h) {
@@ -273,20 +281,19 @@ static uint32_t bucket_find(const gb_index *ix, uint64_t key) {
     return NONE;
   size_t mask = ix->n_slots - 1;
   for (size_t i = key & mask;; i = (i + 1) & mask) {
-    if (ix->slot_vals[i] == 0)
+    if (ix->slots[i].bucket == 0)
       return NONE;
-    if (ix->slot_keys[i] == key)
-      return ix->slot_vals[i] - 1;
+    if (ix->slots[i].key == key)
+      return ix->slots[i].bucket - 1;
   }
 }
 
 static void slot_place(gb_index *ix, uint64_t key, uint32_t b) {
   size_t mask = ix->n_slots - 1;
   size_t i = key & mask;
-  while (ix->slot_vals[i] != 0)
+  while (ix->slots[i].bucket != 0)
     i = (i + 1) & mask;
-  ix->slot_keys[i] = key;
-  ix->slot_vals[i] = b + 1;
+  ix->slots[i] = (bucket_slot){.key = key, .bucket = b + 1};
 }
 
 /* Whether the bucket's tuple equals the tuple t of definition d (for the signature's types). */
@@ -338,17 +345,11 @@ static uint32_t bucket_get(gb_index *ix, uint64_t key, uint32_t s, const gb_def 
   }
   if ((size_t)(ix->n_buckets + 1) * 2 > ix->n_slots) { /* load factor <= 1/2 */
     size_t n_slots = ix->n_slots ? ix->n_slots * 2 : 128;
-    uint64_t *keys = malloc(n_slots * sizeof *keys);
-    uint32_t *vals = calloc(n_slots, sizeof *vals);
-    if (!keys || !vals) {
-      free(keys);
-      free(vals);
+    bucket_slot *slots = calloc(n_slots, sizeof *slots);
+    if (!slots)
       return NONE;
-    }
-    free(ix->slot_keys);
-    free(ix->slot_vals);
-    ix->slot_keys = keys;
-    ix->slot_vals = vals;
+    free(ix->slots);
+    ix->slots = slots;
     ix->n_slots = n_slots;
     for (uint32_t i = 0; i < ix->n_buckets; i++)
       slot_place(ix, ix->buckets[i].key, i);
@@ -554,6 +555,7 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   access acc;
   choose_access(ix, d, &acc);
   post p = make_post(&acc, ord, r);
+  p.def = d;
   uint32_t n_eq = 0;
   for (uint32_t i = 0; i < d->n_preds; i++)
     n_eq += d->preds[i].op == GB_OP_EQ || d->preds[i].op == GB_OP_IN;
@@ -738,8 +740,7 @@ void gb_index_free(gb_index *ix) {
   free(ix->bounds);
   free(ix->regs);
   free(ix->buckets);
-  free(ix->slot_keys);
-  free(ix->slot_vals);
+  free(ix->slots);
   free(ix->sigs);
   free(ix);
 }
@@ -752,29 +753,24 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {
   return d->pub.active ? file_def(ix, d, ordinal) : 0;
 }
 
-/* ---- matching ---- */
+/* ---- matching ----
+ *
+ * Memory-bound: at 100 k definitions every level (bucket slot, bucket, its groups, cell slot,
+ * postings, definition) is a likely cache miss. The match runs in stages over all the event's
+ * probes at one level, prefetching the next level's addresses, so that the misses of a level
+ * overlap instead of queueing one after another. */
 
+enum { STAGE_MAX = 64 /* probes per stage; an event with more is handled in several rounds */ };
+
+/* Whether (a, b) lies in the posting's intervals. Bitwise rather than short-circuit logic: the
+ * outcome is unpredictable, and four compares cost less than one mispredicted branch. */
 static bool admits(const post *p, double a, double b) {
-  return (p->incl & INCL_ALO ? a >= p->alo : a > p->alo) &&
-         (p->incl & INCL_AHI ? a <= p->ahi : a < p->ahi) &&
-         (p->incl & INCL_BLO ? b >= p->blo : b > p->blo) &&
-         (p->incl & INCL_BHI ? b <= p->bhi : b < p->bhi);
-}
-
-/* Candidates of list l for event values (a, b): exact postings are matches (when the bucket's
- * tuple is known to equal the event's), the others are verified against their definition. */
-static int verify(const gb_catalog *c, const gb_view *v, const plist *l, double a, double b,
-                  bool tuple_equal, gb_u32vec *hits, uint64_t *candidates) {
-  for (uint32_t i = 0; i < l->n; i++) {
-    const post *p = &l->v[i];
-    if (!admits(p, a, b))
-      continue;
-    ++*candidates;
-    if (((p->incl & EXACT) && tuple_equal) || gb_def_matches(gb_catalog_def(c, p->ord), v))
-      if (gb_u32vec_push(hits, p->ord) != 0)
-        return -1;
-  }
-  return 0;
+  unsigned in = p->incl;
+  unsigned lo_a = (unsigned)(a > p->alo) | ((unsigned)(a == p->alo) & (in / INCL_ALO & 1));
+  unsigned hi_a = (unsigned)(a < p->ahi) | ((unsigned)(a == p->ahi) & (in / INCL_AHI & 1));
+  unsigned lo_b = (unsigned)(b > p->blo) | ((unsigned)(b == p->blo) & (in / INCL_BLO & 1));
+  unsigned hi_b = (unsigned)(b < p->bhi) | ((unsigned)(b == p->bhi) & (in / INCL_BHI & 1));
+  return lo_a & hi_a & lo_b & hi_b;
 }
 
 /* The bucket key an event has for signature g, or false when it lacks one of its attributes. */
@@ -807,49 +803,151 @@ static bool event_tuple_is(const bucket *bk, const sig *g, const gb_view *v) {
   for (uint32_t i = 0; i < g->n; i++) {
     const gb_aval *a = gb_view_get(v, g->attr[i]);
     const tval *t = &bk->tuple[i];
-    if (g->num[i] ? a->num != t->num : a->len != t->len || memcmp(a->str, t->str, t->len) != 0)
+    if (g->num[i] ? a->num != t->num : a->len != t->len || !gb_bytes_equal(a->str, t->str, t->len))
       return false;
   }
   return true;
 }
 
-/* Matches the event against bucket bk, found under the event's key for signature s. */
-static int match_bucket(const gb_index *ix, const gb_catalog *c, gb_view *v, uint32_t s,
-                        const bucket *bk, gb_u32vec *hits, uint64_t *candidates) {
-  bool equal = false;
-  if (!bk->mixed) {
-    /* A bucket of another signature or tuple, found through a 64-bit key collision: the
-     * event's own tuple has no bucket (filing it here would have made this one mixed). */
-    if (bk->sig != s || !event_tuple_is(bk, &ix->sigs[s], v))
-      return 0;
-    equal = true;
-  }
-  if (verify(c, v, &bk->rest, 0, 0, equal, hits, candidates) != 0)
-    return -1;
-  for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
-    const group *g = &bk->groups[gi];
-    double a, b = 0;
-    int32_t ca, cb = 0;
-    if (!event_cell(ix, v, g->a, &a, &ca))
-      continue;
-    if (g->b != NONE && !event_cell(ix, v, g->b, &b, &cb))
-      continue;
-    const plist *l = cell_find(ix, g->uid, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
-    if (l && verify(c, v, l, a, b, equal, hits, candidates) != 0)
+/* One posting list to scan with the event's access values. */
+typedef struct probe {
+  const plist *l;
+  double a, b;
+  bool equal; /* the bucket's tuple equals the event's: exact postings are matches */
+} probe;
+
+/* Stage state of one match. */
+typedef struct stage {
+  const gb_index *ix;
+  gb_view *v;
+  gb_u32vec *hits;
+  uint64_t *candidates;
+  probe probes[STAGE_MAX];
+  size_t n_probes;
+  const post *pending[STAGE_MAX]; /* candidates to verify against their definition */
+  size_t n_pending;
+} stage;
+
+static int flush_pending(stage *st) {
+  for (size_t i = 0; i < st->n_pending; i++) {
+    const post *p = st->pending[i];
+    if (gb_def_matches(p->def, st->v) && gb_u32vec_push(st->hits, p->ord) != 0)
       return -1;
   }
+  st->n_pending = 0;
+  return 0;
+}
+
+/* Scans the collected posting lists: exact postings are matches, the others wait (their
+ * definition prefetched) for verification. */
+static int flush_probes(stage *st) {
+  for (size_t k = 0; k < st->n_probes; k++) {
+    const probe *pr = &st->probes[k];
+    for (uint32_t i = 0; i < pr->l->n; i++) {
+      const post *p = &pr->l->v[i];
+      if (!admits(p, pr->a, pr->b))
+        continue;
+      ++*st->candidates;
+      if ((p->incl & EXACT) && pr->equal) {
+        if (gb_u32vec_push(st->hits, p->ord) != 0)
+          return -1;
+        continue;
+      }
+      if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
+        return -1;
+      __builtin_prefetch(p->def);
+      st->pending[st->n_pending++] = p;
+    }
+  }
+  st->n_probes = 0;
+  return flush_pending(st);
+}
+
+static int add_probe(stage *st, const plist *l, double a, double b, bool equal) {
+  if (!l || l->n == 0)
+    return 0;
+  if (st->n_probes == STAGE_MAX && flush_probes(st) != 0)
+    return -1;
+  __builtin_prefetch(l->v);
+  st->probes[st->n_probes++] = (probe){.l = l, .a = a, .b = b, .equal = equal};
+  return 0;
+}
+
+/* A cell to look up: its identity and the event's access values. */
+typedef struct cell_probe {
+  uint64_t h;
+  double a, b;
+  bool equal;
+} cell_probe;
+
+/* Turns buckets into cell probes (prefetching the cell slots), then cells into posting lists. */
+static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *sigs, size_t n) {
+  const gb_index *ix = st->ix;
+  cell_probe cp[STAGE_MAX];
+  size_t n_cp = 0;
+  for (size_t k = 0; k < n; k++) {
+    const bucket *bk = bks[k];
+    bool equal = false;
+    if (!bk->mixed) {
+      /* A bucket of another signature or tuple, found through a 64-bit key collision: the
+       * event's own tuple has no bucket (filing it here would have made this one mixed). */
+      if (bk->sig != sigs[k] || !event_tuple_is(bk, &ix->sigs[sigs[k]], st->v))
+        continue;
+      equal = true;
+    }
+    if (add_probe(st, &bk->rest, 0, 0, equal) != 0)
+      return -1;
+    for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
+      const group *g = &bk->groups[gi];
+      double a, b = 0;
+      int32_t ca, cb = 0;
+      if (!event_cell(ix, st->v, g->a, &a, &ca) ||
+          (g->b != NONE && !event_cell(ix, st->v, g->b, &b, &cb)))
+        continue;
+      if (n_cp == STAGE_MAX) { /* rare: look the collected cells up now */
+        for (size_t i = 0; i < n_cp; i++)
+          if (add_probe(st, cell_lookup(ix, cp[i].h), cp[i].a, cp[i].b, cp[i].equal) != 0)
+            return -1;
+        n_cp = 0;
+      }
+      uint64_t h = cell_hash(g->uid, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
+      __builtin_prefetch(&ix->cells[mix(h) & (ix->n_cell_slots - 1)]);
+      cp[n_cp++] = (cell_probe){.h = h, .a = a, .b = b, .equal = equal};
+    }
+  }
+  for (size_t i = 0; i < n_cp; i++)
+    if (add_probe(st, cell_lookup(ix, cp[i].h), cp[i].a, cp[i].b, cp[i].equal) != 0)
+      return -1;
   return 0;
 }
 
 int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates) {
-  for (uint32_t s = 0; s < ix->n_sigs; s++) {
-    uint64_t key;
-    if (!event_key(ix, &ix->sigs[s], v, &key))
-      continue;
-    uint32_t b = bucket_find(ix, key);
-    if (b != NONE && match_bucket(ix, c, v, s, &ix->buckets[b], hits, candidates) != 0)
+  (void)c; /* postings carry their definitions */
+  if (ix->n_slots == 0)
+    return 0;
+  stage st = {.ix = ix, .v = v, .hits = hits, .candidates = candidates};
+  for (uint32_t s0 = 0; s0 < ix->n_sigs; s0 += STAGE_MAX) {
+    uint64_t keys[STAGE_MAX];
+    uint32_t sigs[STAGE_MAX];
+    size_t n = 0;
+    for (uint32_t s = s0; s < ix->n_sigs && s < s0 + STAGE_MAX; s++)
+      if (event_key(ix, &ix->sigs[s], v, &keys[n])) {
+        __builtin_prefetch(&ix->slots[keys[n] & (ix->n_slots - 1)]);
+        sigs[n++] = s;
+      }
+    const bucket *bks[STAGE_MAX];
+    size_t nb = 0;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t b = bucket_find(ix, keys[i]);
+      if (b == NONE)
+        continue;
+      bks[nb] = &ix->buckets[b];
+      __builtin_prefetch(bks[nb]->groups);
+      sigs[nb++] = sigs[i];
+    }
+    if (match_buckets(&st, bks, sigs, nb) != 0)
       return -1;
   }
-  return 0;
+  return flush_probes(&st);
 }
