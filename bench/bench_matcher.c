@@ -29,13 +29,14 @@
 #include "gb_rng.h"
 
 enum {
-  RING = 8192,         /* distinct events, replayed cyclically */
-  PLAYERS = 100000,    /* simulated population */
-  BROAD_DEFS = 20,     /* definitions independent of the sweep size */
-  SWEEP_MAX = 16,      /* sizes in one sweep */
-  MATCH_CAP = 1 << 16, /* matches one event may return */
-  AGREE_EVENTS = 300,  /* events on which scan and index must agree, per size */
-  DEF_TEXT_MAX = 512   /* bytes of one generated definition */
+  RING = 8192,          /* distinct events, replayed cyclically */
+  PLAYERS = 100000,     /* simulated population */
+  BROAD_DEFS = 20,      /* definitions independent of the sweep size */
+  SWEEP_MAX = 16,       /* sizes in one sweep */
+  MATCH_CAP = 1 << 16,  /* matches one event may return */
+  AGREE_EVENTS = 300,   /* events on which scan and index must agree, per size */
+  REPETITIONS_MAX = 15, /* timed runs per size and algorithm (--repetitions) */
+  DEF_TEXT_MAX = 512    /* bytes of one generated definition */
 };
 
 /* ---- the gaming-shaped mix ---- */
@@ -285,7 +286,7 @@ typedef struct bench {
   uint64_t seed;
   mix mix;
   double width; /* range width at 1000 definitions */
-  int64_t n_events, scan_ms, n_updates;
+  int64_t n_events, scan_ms, n_updates, repetitions;
   sample ring[RING];
   gb_attrs *attrs;
   uint32_t *out, *out2;
@@ -361,6 +362,28 @@ static void run(bench *b, gb_matcher *m, int64_t n_events, int64_t budget_ms, ro
   rw->candidates_per_event = (double)(s1.candidates - s0.candidates) / (double)i;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* `repetitions` runs; ns/event is the median run's (the others are noise on a shared machine). */
+static void run_median(bench *b, gb_matcher *m, int64_t n_events, int64_t budget_ms, row *rw) {
+  double ns[REPETITIONS_MAX], attrs[REPETITIONS_MAX];
+  uint64_t events = 0;
+  for (int64_t k = 0; k < b->repetitions; k++) {
+    run(b, m, n_events, budget_ms, rw);
+    ns[k] = rw->ns_per_event;
+    attrs[k] = rw->attrs_ns;
+    events += rw->events;
+  }
+  qsort(ns, (size_t)b->repetitions, sizeof *ns, cmp_double);
+  qsort(attrs, (size_t)b->repetitions, sizeof *attrs, cmp_double);
+  rw->ns_per_event = ns[b->repetitions / 2];
+  rw->attrs_ns = attrs[b->repetitions / 2];
+  rw->events = events;
+}
+
 /* Scan and index must return the same matches (a benchmark of a wrong answer is worthless). */
 static int agree(bench *b, gb_matcher *scan, gb_matcher *index, int n, gb_err *err) {
   for (int i = 0; i < n; i++) {
@@ -433,8 +456,8 @@ static int measure(bench *b, size_t n, gb_err *err) {
   if (rc == 0)
     rc = agree(b, scan, index, AGREE_EVENTS, err);
   if (rc == 0) {
-    run(b, index, b->n_events, 0, ri);
-    run(b, scan, b->n_events, b->scan_ms, rs);
+    run_median(b, index, b->n_events, 0, ri);
+    run_median(b, scan, b->n_events, b->scan_ms / b->repetitions, rs);
     rc = hot_updates(b, c, n, index, ri, err);
   }
   if (rc == 0)
@@ -529,15 +552,18 @@ int gb_bench_matcher(int argc, char **argv) {
   const char *defs = "1000,10000,100000", *out_dir = NULL, *mix_name = "gaming";
   double width = 0.25;
   bool full = false, no_plot = false;
-  int64_t seed = 1, n_events = 200000, scan_ms = 1000, n_updates = 1000;
+  int64_t seed = 1, n_events = 200000, scan_ms = 1000, n_updates = 1000, repetitions = 3;
   const gb_opt opts[] = {
       {"defs", 0, GB_OPT_STRING, &defs, "N,N,...",
        "definition counts to sweep (default 1000,10000,100000)", 0, 0},
       {"full", 0, GB_OPT_FLAG, &full, NULL, "sweep 1000,10000,100000,1000000 (minutes, ~2 GB)", 0,
        0},
       {"events", 0, GB_OPT_INT, &n_events, "N", "events per index run (default 200000)", 1, 1e9},
+      {"repetitions", 'r', GB_OPT_INT, &repetitions, "R",
+       "timed runs per size and algorithm; the median is reported (default 3)", 1, REPETITIONS_MAX},
       {"scan-ms", 0, GB_OPT_INT, &scan_ms, "MS",
-       "time budget of each scan run, stops early (default 1000)", 1, 1e7},
+       "time budget of the scan runs of one size, shared by the repetitions (default 1000)", 1,
+       1e7},
       {"mix", 0, GB_OPT_STRING, &mix_name, "gaming|spread",
        "definition shape: a stake and a player band (+30 % a third range), or two ranges "
        "drawn among all range attributes (default gaming)",
@@ -607,6 +633,7 @@ int gb_bench_matcher(int argc, char **argv) {
     b->n_events = n_events;
     b->scan_ms = scan_ms;
     b->n_updates = n_updates;
+    b->repetitions = repetitions;
     b->out = malloc(MATCH_CAP * sizeof *b->out);
     b->out2 = malloc(MATCH_CAP * sizeof *b->out2);
     rc = b->out && b->out2 ? 0 : -1;
