@@ -205,18 +205,21 @@ uint32_t gb_catalog_change(const gb_catalog *c, uint64_t g) { return c->log[g]; 
 
 size_t gb_catalog_pending(const gb_catalog *c) { return c->n_pending; }
 
-static int log_change(gb_catalog *c, uint32_t ordinal) {
-  if (c->n_log == c->cap_log) {
-    size_t cap = c->cap_log ? c->cap_log * 2 : 64;
-    uint32_t *p = realloc(c->log, cap * sizeof *p);
-    if (!p)
-      return -1;
-    c->log = p;
-    c->cap_log = cap;
-  }
-  c->log[c->n_log++] = ordinal;
+/* Makes room for one more logged change. Called before the catalogue changes, so that a
+ * change is never applied without being logged (matchers would miss it). */
+static int log_reserve(gb_catalog *c) {
+  if (c->n_log < c->cap_log)
+    return 0;
+  size_t cap = c->cap_log ? c->cap_log * 2 : 64;
+  uint32_t *p = realloc(c->log, cap * sizeof *p);
+  if (!p)
+    return -1;
+  c->log = p;
+  c->cap_log = cap;
   return 0;
 }
+
+static void log_change(gb_catalog *c, uint32_t ordinal) { c->log[c->n_log++] = ordinal; }
 
 int gb_catalog_has_id(const gb_catalog *c, const char *id, uint32_t *ordinal) {
   size_t len = strlen(id);
@@ -225,6 +228,8 @@ int gb_catalog_has_id(const gb_catalog *c, const char *id, uint32_t *ordinal) {
 
 int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
   uint32_t ord;
+  if (log && log_reserve(c) != 0)
+    return -1;
   if (gb_catalog_has_id(c, d->pub.id, &ord) == 0) {
     gb_def *old = c->defs[ord];
     if (!old->pub.active)
@@ -232,7 +237,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
     d->pub.ordinal = ord;
     c->defs[ord] = d;
     free(old);
-    return log ? log_change(c, ord) : 0;
+    if (log)
+      log_change(c, ord);
+    return 0;
   }
   if (c->n_defs >= UINT32_MAX - 1)
     return -1;
@@ -251,7 +258,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
   d->pub.ordinal = ord;
   c->defs[c->n_defs++] = d;
   c->n_active++;
-  return log ? log_change(c, ord) : 0;
+  if (log)
+    log_change(c, ord);
+  return 0;
 }
 
 /* Queues a change keeping the queue sorted by (effective time, arrival). */
@@ -322,6 +331,8 @@ static void apply_delete(gb_catalog *c, const char *id) {
   uint32_t ord;
   if (gb_catalog_has_id(c, id, &ord) != 0 || !c->defs[ord]->pub.active)
     return; /* documented: deleting an inactive id does nothing */
+  if (log_reserve(c) != 0)
+    return; /* out of memory: the change is dropped rather than applied unlogged */
   c->defs[ord]->pub.active = false;
   c->n_active--;
   log_change(c, ord);
