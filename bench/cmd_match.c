@@ -71,7 +71,8 @@ static int control_field(line_info *li, const char *key, size_t len, const gb_js
     if (v->len > GB_CHALLENGE_ID_MAX)
       return gb_err_set(err, GB_ERR_INPUT, "challenge_id longer than %d bytes",
                         GB_CHALLENGE_ID_MAX);
-    memcpy(li->challenge_id, v->str, v->len);
+    if (v->len)
+      memcpy(li->challenge_id, v->str, v->len);
     li->challenge_id[v->len] = '\0';
   } else if (key_is(key, len, "definition") &&
              (v->kind == GB_JSON_OBJECT || v->kind == GB_JSON_STRING)) {

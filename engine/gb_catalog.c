@@ -352,6 +352,8 @@ size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms) {
     }
     n++;
   }
+  if (n == 0)
+    return 0; /* the usual case, every event: nothing due (and maybe no queue allocated) */
   memmove(c->pending, c->pending + n, (c->n_pending - n) * sizeof *c->pending);
   c->n_pending -= n;
   return n;
