@@ -114,6 +114,13 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_d(w, "target_rate_eps", t->target_rate_eps, "events/s", err);
   metric_d(w, "achieved_rate_eps", t->achieved_rate_eps, "events/s", err);
   metric_u(w, "rate_sustained", t->rate_sustained, "bool", err);
+  metric_u(w, "backlog_growing", t->backlog_growing, "bool", err);
+  metric_u(w, "backlog_max_events", t->backlog_max, "events", err);
+  metric_d(w, "backlog_last_quarter_events", t->backlog_last_quarter, "events", err);
+  metric_d(w, "warmup_seconds", t->warmup_seconds, "s", err);
+  metric_d(w, "latency_warmup_e2e_p50_us", us(gb_hist_percentile(t->hists->warmup, 50)), "us", err);
+  metric_d(w, "latency_warmup_e2e_p99_us", us(gb_hist_percentile(t->hists->warmup, 99)), "us", err);
+  metric_d(w, "latency_warmup_e2e_max_us", us(gb_hist_max(t->hists->warmup)), "us", err);
   metric_d(w, "wall_seconds", t->wall_seconds, "s", err);
   metric_d(w, "sim_seconds", t->sim_seconds, "s", err);
   metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, "bytes", err);
