@@ -251,13 +251,10 @@ int gb_cmd_match(int argc, char **argv) {
       .opts = opts,
   };
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   gb_match_algo algo;
   if (!defs || !events) {
     gb_err_set(&err, GB_ERR_INPUT, "gamebench match: --defs and --events are required");

@@ -51,13 +51,10 @@ int gb_cmd_run(int argc, char **argv) {
                             .max_positional = 1,
                             .opts = opts};
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   gb_workload *w = NULL;
   if (gb_workload_load(res.positional[0], sets.items, sets.n, &w, &err) != 0)
     return gb_cli_fail(&err);

@@ -1,4 +1,5 @@
 #include "gb_repeat.h"
+#include "gb_path.h"
 
 #include <errno.h>
 #include <math.h>
@@ -38,14 +39,6 @@ static double combine(const char *metric, double *v, size_t n) {
   return gb_repeat_median(v, n);
 }
 
-static char *path_in(const char *dir, const char *name) {
-  size_t len = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(len);
-  if (p)
-    snprintf(p, len, "%s/%s", dir, name);
-  return p;
-}
-
 typedef struct summaries {
   gb_csv_table **tables; /* per repeat: its summary.csv */
   size_t n;
@@ -59,7 +52,7 @@ static int load_summaries(const char *top, size_t n, summaries *s, gb_err *err) 
   for (size_t i = 0; i < n; i++) {
     char name[64];
     snprintf(name, sizeof name, "repeat-%zu/summary.csv", i + 1);
-    char *path = path_in(top, name);
+    char *path = gb_path_join(top, name);
     s->tables[i] = path ? gb_csv_table_read(path, err) : NULL;
     free(path);
     if (!s->tables[i])
@@ -92,7 +85,7 @@ static int write_tables(const char *top, const summaries *s, gb_err *err) {
   const char **cols = calloc(n_cols, sizeof *cols);
   char(*names)[32] = calloc(n, sizeof *names);
   double *v = calloc(n, sizeof *v);
-  char *rep_path = path_in(top, "repeats.csv"), *sum_path = path_in(top, "summary.csv");
+  char *rep_path = gb_path_join(top, "repeats.csv"), *sum_path = gb_path_join(top, "summary.csv");
   int rc = -1;
   if (!cols || !names || !v || !rep_path || !sum_path) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -141,7 +134,7 @@ out:
 }
 
 static int write_manifest(const char *top, const gb_workload *w, size_t n, gb_err *err) {
-  char *path = path_in(top, "manifest.json");
+  char *path = gb_path_join(top, "manifest.json");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)

@@ -1,4 +1,5 @@
 #include "gb_run_results.h"
+#include "gb_path.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -32,17 +33,9 @@ void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi) {
   *hi = fmin(1, centre + half);
 }
 
-static char *join(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
-
 static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
                                gb_err *err) {
-  char *path = join(dir, name);
+  char *path = gb_path_join(dir, name);
   if (!path) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     return NULL;
@@ -275,7 +268,7 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
 /* ---- dead_letter.jsonl */
 
 static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = join(dir, "dead_letter.jsonl");
+  char *path = gb_path_join(dir, "dead_letter.jsonl");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)
@@ -302,7 +295,7 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
 /* ---- timeline.csv */
 
 static int write_timeline(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = join(dir, "timeline.csv");
+  char *path = gb_path_join(dir, "timeline.csv");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)
@@ -387,7 +380,7 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
 
 static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_totals *t,
                           gb_err *err) {
-  char *path = join(dir, "manifest.json");
+  char *path = gb_path_join(dir, "manifest.json");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)
