@@ -43,13 +43,10 @@ int gb_bench_histogram(int argc, char **argv) {
       .opts = opts,
   };
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
 
   printf("%-16s %6s %10s %10s %10s %10s\n", "operation", "digits", "memory_kib", "median_ns",
          "min_ns", "max_ns");

@@ -470,13 +470,10 @@ int gb_bench_kafka(int argc, char **argv) {
                             .details = details,
                             .opts = opts};
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   if (gb_transport_kafka_check_props(props.items, props.n, &err) != 0)
     return gb_cli_fail(&err);
   const char *overrides[OVERRIDES_MAX];

@@ -242,13 +242,10 @@ int gb_cmd_engine(int argc, char **argv) {
                             .max_positional = 1,
                             .opts = opts};
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   const char *overrides[OVERRIDES_MAX];
   char brokers_set[1024];
   size_t n = 0;

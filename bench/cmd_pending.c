@@ -18,7 +18,3 @@ int gb_cmd_compare(int argc, char **argv) {
   return pending(argc, argv, "Compare results directories as a regression gate.",
                  "lands with the regression-gate issue");
 }
-
-int gb_cmd_match(int argc, char **argv) {
-  return pending(argc, argv, "Match events against definitions.", "lands with the matcher issue");
-}

@@ -31,13 +31,10 @@ int gb_cmd_report(int argc, char **argv) {
       .opts = opts,
   };
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   const char *dir = res.positional[0];
   if (gb_report_generate(dir, !no_plots, &err) != 0)
     return gb_cli_fail(&err);

@@ -2,6 +2,7 @@
 
 #include "gb_cli.h"
 #include "gb_opts.h"
+#include "gb_repeat.h"
 #include "gb_run.h"
 #include "gb_workload.h"
 
@@ -28,6 +29,7 @@ int gb_cmd_run(int argc, char **argv) {
   const char *out = NULL;
   gb_opt_list sets = {0}, props = {0};
   bool quiet = false, no_report = false;
+  int64_t repeat = 1;
   const gb_opt opts[] = {
       {"out", 'o', GB_OPT_STRING, &out, "DIR",
        "results directory (must not exist); default "
@@ -39,6 +41,10 @@ int gb_cmd_run(int argc, char **argv) {
        "Kafka client property (librdkafka, or gamebench.*: docs/kafka.md), e.g. -X "
        "linger.ms=5 (repeatable)",
        0, 0},
+      {"repeat", 'n', GB_OPT_INT, &repeat, "N",
+       "run N times from fresh state: DIR/repeat-<i>/ plus "
+       "repeats.csv and a summary.csv of medians (default 1)",
+       1, 1000},
       {"quiet", 'q', GB_OPT_FLAG, &quiet, NULL, "no progress line and no summary on stderr", 0, 0},
       {"no-report", 0, GB_OPT_FLAG, &no_report, NULL,
        "write CSV and manifest only (no plots, no "
@@ -55,13 +61,10 @@ int gb_cmd_run(int argc, char **argv) {
                             .max_positional = 1,
                             .opts = opts};
   gb_opts_result res;
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
   gb_workload *w = NULL;
   if (gb_workload_load(res.positional[0], sets.items, sets.n, &w, &err) != 0)
     return gb_cli_fail(&err);
@@ -77,10 +80,11 @@ int gb_cmd_run(int argc, char **argv) {
                        .kafka_props = props.items,
                        .n_kafka_props = props.n};
   gb_run_outcome outcome;
-  int rc = gb_run_execute(w, &ro, &outcome, &err);
+  int rc = repeat > 1 ? gb_repeat_execute(w, &ro, (size_t)repeat, &outcome, &err)
+                      : gb_run_execute(w, &ro, &outcome, &err);
   gb_workload_free(w);
   if (rc != 0)
     return gb_cli_fail(&err);
-  printf("%s/%s\n", outcome.dir, no_report ? "summary.csv" : "report.md");
+  printf("%s/%s\n", outcome.dir, no_report || repeat > 1 ? "summary.csv" : "report.md");
   return outcome.reconciled ? 0 : 1;
 }

@@ -14,13 +14,9 @@ static const gb_cmd_spec spec = {
 
 int gb_cmd_version(int argc, char **argv) {
   gb_opts_result res;
-  gb_err err = {0};
-  if (gb_opts_parse(&spec, argc, argv, &res, &err) != 0)
-    return gb_cli_fail(&err);
-  if (res.help) {
-    gb_opts_print_help(&spec, stdout);
-    return 0;
-  }
+  int parsed = gb_cli_parse(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
   printf("gamebench %s (%s)\n", GB_VERSION, GB_GIT_DESCRIBE);
   printf("librdkafka %s\n", rd_kafka_version_str());
   printf("jemalloc %s\n", gb_version_jemalloc());

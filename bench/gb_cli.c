@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gb_err.h"
+#include "gb_opts.h"
 
 typedef struct command {
   const char *name;
@@ -56,4 +57,15 @@ int gb_cli_main(int argc, char **argv) {
       return commands[i].fn(argc - 1, argv + 1);
   fprintf(stderr, "gamebench: unknown command '%s' (see 'gamebench --help')\n", name);
   return 2;
+}
+
+int gb_cli_parse(const gb_cmd_spec *spec, int argc, char **argv, gb_opts_result *res) {
+  gb_err err = {0};
+  if (gb_opts_parse(spec, argc, argv, res, &err) != 0)
+    return gb_cli_fail(&err);
+  if (res->help) {
+    gb_opts_print_help(spec, stdout);
+    return 0;
+  }
+  return -1;
 }

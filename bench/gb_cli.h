@@ -12,6 +12,13 @@ int gb_cli_main(int argc, char **argv);
 struct gb_err;
 int gb_cli_fail(const struct gb_err *err);
 
+/* Parses a command's argv against its option table. Returns -1 when the command should go on;
+ * otherwise the exit status to return at once: 0 after printing --help, 2 (or 1) after printing
+ * the error. */
+struct gb_cmd_spec;
+struct gb_opts_result;
+int gb_cli_parse(const struct gb_cmd_spec *spec, int argc, char **argv, struct gb_opts_result *res);
+
 /* The commands (one file each under bench/). */
 int gb_cmd_run(int argc, char **argv);
 int gb_cmd_sim(int argc, char **argv);

@@ -261,8 +261,10 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
     memcpy(&d, msg, sizeof d);
   }
   int64_t now = gb_clock_now_ns();
-  if (d.t_intended_ns >= pr->run->warmup_end_ns)
+  if (d.t_intended_ns >= pr->run->warmup_end_ns) {
+    record_service(&pr->hists, GB_STAGE_REPLY, d.t_decided_ns, now);
     record_from(&pr->hists, GB_STAGE_DECISION, now, d.t_intended_ns, d.t_sent_ns);
+  }
   pr->answers++;
   gb_sim_on_decision(pr->sim, &d);
 }
@@ -291,6 +293,8 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
     abort(); /* the simulator's events are far below the transport's message limit */
   gb_transport_send_on(run->transport, pr->index, gb_transport_channel_of(ev->type), ev->player_id,
                        pr->buf, len);
+  if (ev->t_intended_ns >= run->warmup_end_ns)
+    record_from(&pr->hists, GB_STAGE_SEND, gb_clock_now_ns(), ev->t_intended_ns, now);
   pr->sent++;
   atomic_fetch_add_explicit(&run->progress_events, 1, memory_order_relaxed);
   if (pr->index == 0)
@@ -346,6 +350,8 @@ typedef struct run_state {
   shard_ctx *shards;
   producer_ctx *producers;
   unsigned n_shards, n_producers;
+  uint64_t *backlog; /* events sent but not yet received, sampled every PROGRESS_POLL_NS */
+  size_t n_backlog, backlog_cap;
 } run_state;
 
 static int make_arms(const gb_workload *w, gb_reco_arm **out, gb_err *err) {
@@ -482,6 +488,7 @@ static void teardown(run_state *rs) {
   }
   free(rs->shards);
   free(rs->producers);
+  free(rs->backlog);
   gb_transport_free(rs->ctx.transport);
   gb_reco_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
@@ -521,13 +528,28 @@ static int start_threads(run_state *rs, gb_err *err) {
   return 0;
 }
 
-/* Shows progress until every thread has finished. */
+static void sample_backlog(run_state *rs) {
+  if (rs->n_backlog == rs->backlog_cap) {
+    size_t cap = rs->backlog_cap ? rs->backlog_cap * 2 : 1024;
+    uint64_t *b = realloc(rs->backlog, cap * sizeof *b);
+    if (!b)
+      return; /* the verdict then rests on fewer samples */
+    rs->backlog = b;
+    rs->backlog_cap = cap;
+  }
+  gb_transport_stats ts;
+  gb_transport_get_stats(rs->ctx.transport, &ts);
+  rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
+}
+
+/* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
 static void watch(run_state *rs, bool quiet) {
   gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
     int64_t now = gb_clock_now_ns();
     gb_clock_sleep_until_ns(now + PROGRESS_POLL_NS);
+    sample_backlog(rs);
     if (!pl)
       continue;
     uint64_t events = atomic_load_explicit(&rs->ctx.progress_events, memory_order_relaxed);
@@ -629,6 +651,31 @@ static void merge_free(run_merge *m) {
   free(m->n_dead);
 }
 
+static double mean_of(const uint64_t *v, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; i++)
+    sum += (double)v[i];
+  return n ? sum / (double)n : 0;
+}
+
+/* The backlog grows through the run when its mean over the last quarter of the samples is more
+ * than twice the first quarter's and more than 0.1 s worth of the target rate (a backlog that
+ * small drains at once) — the pipeline falls further behind the longer it runs. */
+static void backlog_verdict(const run_state *rs, gb_run_totals *t) {
+  size_t q = rs->n_backlog / 4;
+  t->backlog_max = 0;
+  for (size_t i = 0; i < rs->n_backlog; i++)
+    t->backlog_max = rs->backlog[i] > t->backlog_max ? rs->backlog[i] : t->backlog_max;
+  if (q == 0) {
+    t->backlog_growing = false;
+    return;
+  }
+  double first = mean_of(rs->backlog, q);
+  t->backlog_last_quarter = mean_of(rs->backlog + rs->n_backlog - q, q);
+  double floor = fmax(100.0, 0.1 * t->target_rate_eps);
+  t->backlog_growing = t->backlog_last_quarter > 2 * first && t->backlog_last_quarter > floor;
+}
+
 static void rates(const gb_workload *w, gb_run_totals *t) {
   t->sim_seconds = (double)w->sim.duration_ms / 1000.0;
   t->achieved_rate_eps = t->wall_seconds > 0 ? (double)t->events_processed / t->wall_seconds : 0;
@@ -652,7 +699,7 @@ static bool reconciled(const gb_run_totals *t) {
 
 /* ---- the results directory */
 
-static int mkdir_p(const char *path, gb_err *err) {
+int gb_run_mkdir_p(const char *path, gb_err *err) {
   char buf[4096];
   if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
     return gb_err_set(err, GB_ERR_INPUT, "path too long: %s", path);
@@ -702,7 +749,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 /* Removes the partial results directory of a failed run (depth first, links not followed). */
-static void remove_tree(const char *path) {
+void gb_run_remove_tree(const char *path) {
   if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
     fprintf(stderr, "gamebench: could not remove %s: %s\n", path, strerror(errno));
 }
@@ -713,7 +760,7 @@ static int write_results(const gb_workload *w, const gb_run_options *opt, const 
   if (choose_dir(w, opt, t->start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
     return -1;
   snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
-  if (mkdir_p(partial, err) != 0)
+  if (gb_run_mkdir_p(partial, err) != 0)
     return -1;
   int rc = gb_run_results_write(partial, w, t, err);
   if (rc == 0 && !opt->no_report)
@@ -722,14 +769,15 @@ static int write_results(const gb_workload *w, const gb_run_options *opt, const 
     rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot rename to %s: %s", partial, outcome->dir,
                     strerror(errno));
   if (rc != 0)
-    remove_tree(partial);
+    gb_run_remove_tree(partial);
   return rc;
 }
 
 static void print_summary(const gb_run_totals *t, const gb_run_outcome *o) {
   if (!t->rate_sustained)
-    fprintf(stderr, "VERDICT: target rate not sustained (%.0f of %.0f events/s)\n",
-            t->achieved_rate_eps, t->target_rate_eps);
+    fprintf(stderr, "VERDICT: target rate not sustained (%.0f of %.0f events/s%s)\n",
+            t->achieved_rate_eps, t->target_rate_eps,
+            t->backlog_growing ? "; the backlog grew through the run" : "");
   if (!o->reconciled)
     fprintf(stderr,
             "VERDICT: events not reconciled: generated %" PRIu64 ", consumed %" PRIu64
@@ -764,11 +812,14 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   join_threads(&rs);
   int64_t end_ns = gb_clock_now_ns();
   t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;
+  t.warmup_seconds = (double)w->warmup_ns / 1e9;
   t.end_wall_ns = gb_clock_wall_ns();
   if (finish_timelines(&rs, end_ns, err) != 0 || merge(&rs, &m, &t, err) != 0 ||
       gb_fingerprint_collect(&t.fingerprint, err) != 0)
     goto out;
   rates(w, &t);
+  backlog_verdict(&rs, &t);
+  t.rate_sustained = t.rate_sustained && !t.backlog_growing;
   /* Per partition too: what one partition lost another cannot make up for. */
   bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
   outcome->reconciled = reconciled(&t) && partitions_ok;

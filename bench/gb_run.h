@@ -40,4 +40,10 @@ typedef struct gb_run_outcome {
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
                    gb_err *err);
 
+/* mkdir -p: creates path and its missing parents. 0, or -1 with a runtime error. */
+int gb_run_mkdir_p(const char *path, gb_err *err);
+
+/* Removes a (partial) results directory tree, depth first, not following links. */
+void gb_run_remove_tree(const char *path);
+
 #endif

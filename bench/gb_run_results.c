@@ -1,4 +1,5 @@
 #include "gb_run_results.h"
+#include "gb_path.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -32,17 +33,9 @@ void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi) {
   *hi = fmin(1, centre + half);
 }
 
-static char *join(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
-
 static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
                                gb_err *err) {
-  char *path = join(dir, name);
+  char *path = gb_path_join(dir, name);
   if (!path) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     return NULL;
@@ -114,6 +107,13 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_d(w, "target_rate_eps", t->target_rate_eps, "events/s", err);
   metric_d(w, "achieved_rate_eps", t->achieved_rate_eps, "events/s", err);
   metric_u(w, "rate_sustained", t->rate_sustained, "bool", err);
+  metric_u(w, "backlog_growing", t->backlog_growing, "bool", err);
+  metric_u(w, "backlog_max_events", t->backlog_max, "events", err);
+  metric_d(w, "backlog_last_quarter_events", t->backlog_last_quarter, "events", err);
+  metric_d(w, "warmup_seconds", t->warmup_seconds, "s", err);
+  metric_d(w, "latency_warmup_e2e_p50_us", us(gb_hist_percentile(t->hists->warmup, 50)), "us", err);
+  metric_d(w, "latency_warmup_e2e_p99_us", us(gb_hist_percentile(t->hists->warmup, 99)), "us", err);
+  metric_d(w, "latency_warmup_e2e_max_us", us(gb_hist_max(t->hists->warmup)), "us", err);
   metric_d(w, "wall_seconds", t->wall_seconds, "s", err);
   metric_d(w, "sim_seconds", t->sim_seconds, "s", err);
   metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, "bytes", err);
@@ -268,7 +268,7 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
 /* ---- dead_letter.jsonl */
 
 static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = join(dir, "dead_letter.jsonl");
+  char *path = gb_path_join(dir, "dead_letter.jsonl");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)
@@ -295,7 +295,7 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
 /* ---- timeline.csv */
 
 static int write_timeline(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = join(dir, "timeline.csv");
+  char *path = gb_path_join(dir, "timeline.csv");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)
@@ -380,7 +380,7 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
 
 static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_totals *t,
                           gb_err *err) {
-  char *path = join(dir, "manifest.json");
+  char *path = gb_path_join(dir, "manifest.json");
   gb_afile *f = path ? gb_afile_open(path, err) : NULL;
   free(path);
   if (!f)

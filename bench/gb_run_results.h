@@ -40,6 +40,10 @@ typedef struct gb_run_totals {
   uint64_t backpressure_waits, unexpected_answers;
   double target_rate_eps, achieved_rate_eps;
   bool rate_sustained;
+  bool backlog_growing;        /* part of the rate verdict */
+  uint64_t backlog_max;        /* events sent but not yet received, largest sample */
+  double backlog_last_quarter; /* mean over the last quarter of the run */
+  double warmup_seconds;
   double wall_seconds, sim_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;

@@ -1,9 +1,10 @@
 #include "gb_stages.h"
 
 static const char *const names[GB_STAGE__COUNT] = {
-    [GB_STAGE_TRANSPORT] = "transport",     [GB_STAGE_DECODE] = "decode",
-    [GB_STAGE_AGGREGATOR] = "aggregator",   [GB_STAGE_MATCHER] = "matcher",
-    [GB_STAGE_RECOMMENDER] = "recommender", [GB_STAGE_E2E] = "e2e",
+    [GB_STAGE_SEND] = "send",         [GB_STAGE_TRANSPORT] = "transport",
+    [GB_STAGE_DECODE] = "decode",     [GB_STAGE_AGGREGATOR] = "aggregator",
+    [GB_STAGE_MATCHER] = "matcher",   [GB_STAGE_RECOMMENDER] = "recommender",
+    [GB_STAGE_E2E] = "e2e",           [GB_STAGE_REPLY] = "reply",
     [GB_STAGE_DECISION] = "decision",
 };
 

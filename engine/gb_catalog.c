@@ -14,6 +14,7 @@
  * ordinals). Entries are never removed: ids and ordinals are never reused. */
 typedef struct gb_smap {
   char **keys;
+  uint32_t *lens;
   uint64_t *hashes;
   uint32_t *values;
   uint32_t n, cap;
@@ -52,6 +53,7 @@ static void smap_free(gb_smap *m) {
   for (uint32_t i = 0; i < m->n; i++)
     free(m->keys[i]);
   free(m->keys);
+  free(m->lens);
   free(m->hashes);
   free(m->values);
   free(m->slots);
@@ -65,7 +67,7 @@ static uint32_t smap_probe(const gb_smap *m, const char *key, size_t len, uint64
     if (s == 0)
       return UINT32_MAX;
     s--;
-    if (m->hashes[s] == h && strlen(m->keys[s]) == len && memcmp(m->keys[s], key, len) == 0)
+    if (m->hashes[s] == h && m->lens[s] == len && gb_bytes_equal(m->keys[s], key, len))
       return s;
   }
 }
@@ -96,6 +98,10 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
     if (!k)
       return -1;
     m->keys = k;
+    uint32_t *ls = realloc(m->lens, cap * sizeof *ls);
+    if (!ls)
+      return -1;
+    m->lens = ls;
     uint64_t *hs = realloc(m->hashes, cap * sizeof *hs);
     if (!hs)
       return -1;
@@ -126,6 +132,7 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
   memcpy(copy, key, len);
   copy[len] = '\0';
   m->keys[m->n] = copy;
+  m->lens[m->n] = (uint32_t)len;
   m->hashes[m->n] = h;
   m->values[m->n] = value;
   smap_place(m, m->n);
@@ -198,18 +205,21 @@ uint32_t gb_catalog_change(const gb_catalog *c, uint64_t g) { return c->log[g]; 
 
 size_t gb_catalog_pending(const gb_catalog *c) { return c->n_pending; }
 
-static int log_change(gb_catalog *c, uint32_t ordinal) {
-  if (c->n_log == c->cap_log) {
-    size_t cap = c->cap_log ? c->cap_log * 2 : 64;
-    uint32_t *p = realloc(c->log, cap * sizeof *p);
-    if (!p)
-      return -1;
-    c->log = p;
-    c->cap_log = cap;
-  }
-  c->log[c->n_log++] = ordinal;
+/* Makes room for one more logged change. Called before the catalogue changes, so that a
+ * change is never applied without being logged (matchers would miss it). */
+static int log_reserve(gb_catalog *c) {
+  if (c->n_log < c->cap_log)
+    return 0;
+  size_t cap = c->cap_log ? c->cap_log * 2 : 64;
+  uint32_t *p = realloc(c->log, cap * sizeof *p);
+  if (!p)
+    return -1;
+  c->log = p;
+  c->cap_log = cap;
   return 0;
 }
+
+static void log_change(gb_catalog *c, uint32_t ordinal) { c->log[c->n_log++] = ordinal; }
 
 int gb_catalog_has_id(const gb_catalog *c, const char *id, uint32_t *ordinal) {
   size_t len = strlen(id);
@@ -218,6 +228,8 @@ int gb_catalog_has_id(const gb_catalog *c, const char *id, uint32_t *ordinal) {
 
 int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
   uint32_t ord;
+  if (log && log_reserve(c) != 0)
+    return -1;
   if (gb_catalog_has_id(c, d->pub.id, &ord) == 0) {
     gb_def *old = c->defs[ord];
     if (!old->pub.active)
@@ -225,7 +237,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
     d->pub.ordinal = ord;
     c->defs[ord] = d;
     free(old);
-    return log ? log_change(c, ord) : 0;
+    if (log)
+      log_change(c, ord);
+    return 0;
   }
   if (c->n_defs >= UINT32_MAX - 1)
     return -1;
@@ -244,7 +258,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
   d->pub.ordinal = ord;
   c->defs[c->n_defs++] = d;
   c->n_active++;
-  return log ? log_change(c, ord) : 0;
+  if (log)
+    log_change(c, ord);
+  return 0;
 }
 
 /* Queues a change keeping the queue sorted by (effective time, arrival). */
@@ -315,6 +331,8 @@ static void apply_delete(gb_catalog *c, const char *id) {
   uint32_t ord;
   if (gb_catalog_has_id(c, id, &ord) != 0 || !c->defs[ord]->pub.active)
     return; /* documented: deleting an inactive id does nothing */
+  if (log_reserve(c) != 0)
+    return; /* out of memory: the change is dropped rather than applied unlogged */
   c->defs[ord]->pub.active = false;
   c->n_active--;
   log_change(c, ord);
@@ -334,6 +352,8 @@ size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms) {
     }
     n++;
   }
+  if (n == 0)
+    return 0; /* the usual case, every event: nothing due (and maybe no queue allocated) */
   memmove(c->pending, c->pending + n, (c->n_pending - n) * sizeof *c->pending);
   c->n_pending -= n;
   return n;

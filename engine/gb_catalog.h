@@ -90,14 +90,16 @@ int gb_catalog_delete(gb_catalog *c, const char *id, int64_t effective_ms, gb_er
 int gb_catalog_apply_event(gb_catalog *c, const gb_event *ev, gb_err *err);
 
 /* Applies every queued change whose effective time is <= now_ms, in (effective time, arrival)
- * order; returns how many were applied. Cost per change: parsing was done at queue time; applying
- * is O(1) plus freeing the replaced definition. Matchers pay their own per-change cost lazily. */
+ * order; returns how many were dequeued (a delete of an inactive id is dequeued but changes
+ * nothing). Cost per change: parsing was done at queue time; applying is O(1) plus freeing the
+ * replaced definition. Matchers pay their own per-change cost lazily. */
 size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms);
 
 /* Number of queued changes not applied yet. */
 size_t gb_catalog_pending(const gb_catalog *c);
 
-/* Counter of applied changes; starts at 0, +1 per applied change. */
+/* Counter of changes that modified the catalogue (upserts, deletes of active ids); starts at 0.
+ * Matchers compare it with the generation they last saw. */
 uint64_t gb_catalog_generation(const gb_catalog *c);
 
 #endif

@@ -77,6 +77,7 @@ int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
     out->len = (uint32_t)av.str_len;
     out->num = av.num;
     out->str_hash = av.has_str ? gb_value_hash_str(av.str, av.str_len) : 0;
+    out->cell = -1;
     v->stamp[id] = v->gen;
   }
   return 0;
@@ -161,7 +162,7 @@ static int cmp_u32(const void *a, const void *b) {
 static void sort_unique(gb_u32vec *h) {
   if (h->n < 2)
     return;
-  if (h->n <= 16) { /* insertion sort: the usual handful of matches */
+  if (h->n <= 64) { /* insertion sort: the usual handful of matches, no allocation */
     for (size_t i = 1; i < h->n; i++)
       for (size_t j = i; j > 0 && h->v[j - 1] > h->v[j]; j--) {
         uint32_t t = h->v[j];

@@ -3,9 +3,9 @@
  * Two algorithms behind one interface, returning exactly the same matches:
  *  - GB_MATCH_SCAN, the baseline: evaluates every definition's predicates per event;
  *  - GB_MATCH_INDEX: definitions are filed under the values of their equality / membership
- *    criteria (one hash probe per distinct set of equality attributes), then under the cells of
- *    their most selective range (interval cells per attribute, placed at endpoint quantiles), so
- *    that an event only verifies the few definitions that share its key values and range cell.
+ *    criteria (one hash probe per distinct set of equality attributes), then under the 2-D cells
+ *    of their two most selective ranges (cells per attribute at endpoint quantiles), so that an
+ *    event only considers the few definitions that share its key values and range cells.
  * docs/matcher.md describes the index and its costs. The player's state is matched like any
  * attribute: add it with gb_attrs_add_player (the `player.*` attributes) before matching.
  *
@@ -29,7 +29,8 @@ typedef struct gb_matcher gb_matcher;
 /* Counters since gb_matcher_new (for benchmarks and tests). */
 typedef struct gb_matcher_stats {
   uint64_t events;     /* gb_matcher_match calls */
-  uint64_t candidates; /* definitions fully verified (scan: every active one) */
+  uint64_t candidates; /* definitions considered: scan, every active one; index, those whose
+                          posting admits the event (proven exact or verified in full) */
   uint64_t matches;    /* total matches returned */
   uint64_t updates;    /* catalogue changes applied to this matcher's structures */
   int64_t update_ns;   /* wall time spent applying them (gb_clock ns) */

@@ -130,6 +130,7 @@ typedef struct gb_aval {
   uint32_t len;
   double num;
   uint64_t str_hash; /* gb_value_hash_str(str, len) when has_str */
+  int32_t cell;      /* scratch of the index: the value's range cell, -1 until computed */
 } gb_aval;
 
 /* A reusable map attribute id -> value for one event (generation-stamped: clearing is O(1)). */
@@ -153,12 +154,42 @@ static inline const gb_aval *gb_view_get(const gb_view *v, uint32_t attr) {
 
 /* ---- evaluation ---- */
 
+/* a[0..len) == b[0..len) for the short strings of attribute values, inline (no library call)
+ * and without reading past either string: overlapping 8- or 4-byte loads. */
+static inline bool gb_bytes_equal(const char *a, const char *b, size_t len) {
+  if (len >= 8) {
+    for (size_t i = 0; i + 8 < len; i += 8) {
+      uint64_t x, y;
+      memcpy(&x, a + i, 8);
+      memcpy(&y, b + i, 8);
+      if (x != y)
+        return false;
+    }
+    uint64_t x, y; /* the last 8 bytes (overlapping the loop's last load) */
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, b + len - 8, 8);
+    return x == y;
+  }
+  if (len >= 4) {
+    uint32_t x0, y0, x1, y1;
+    memcpy(&x0, a, 4);
+    memcpy(&y0, b, 4);
+    memcpy(&x1, a + len - 4, 4);
+    memcpy(&y1, b + len - 4, 4);
+    return x0 == y0 && x1 == y1;
+  }
+  for (size_t i = 0; i < len; i++)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 static inline bool gb_cval_equals(const gb_def *d, const gb_pred *p, const gb_cval *c,
                                   const gb_aval *v) {
   if (p->num)
     return v->has_num && v->num == c->num;
   return v->has_str && v->len == c->len && v->str_hash == c->hash &&
-         memcmp(v->str, d->strs + c->off, c->len) == 0;
+         gb_bytes_equal(v->str, d->strs + c->off, c->len);
 }
 
 static inline bool gb_pred_in(const gb_def *d, const gb_pred *p, const gb_aval *v) {
@@ -223,6 +254,10 @@ typedef struct gb_index gb_index;
 
 /* Files every active definition of c. NULL when out of memory. */
 gb_index *gb_index_new(const gb_catalog *c);
+
+/* The same with bucket keys masked by key_mask: tests force 64-bit key collisions with a small
+ * mask to check that collisions never change the matches. */
+gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask);
 void gb_index_free(gb_index *ix);
 
 /* Re-files ordinal after a change: removes what was filed for it, files its current definition
@@ -231,8 +266,9 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal);
 
 /* Appends to hits the ordinals of the definitions the view satisfies (unsorted; a definition at
  * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
- * number of definitions verified to *candidates. Returns 0, or -1 when out of memory. */
-int gb_index_match(const gb_index *ix, const gb_catalog *c, const gb_view *v, gb_u32vec *hits,
+ * number of definitions verified to *candidates. Caches range cells in the view's `cell`
+ * fields. Returns 0, or -1 when out of memory. */
+int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates);
 
 #endif

@@ -120,7 +120,7 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   size_t n = gb_progress_update(p->progress, ev->player_id, ev->ts, p->attrs, p->eligible,
                                 p->n_matched, outcomes, GB_PROGRESS_PLAYER_MAX);
   for (size_t i = 0; i < n; i++) {
-    if (outcomes[i].kind == GB_PROGRESS_ADVANCED)
+    if (outcomes[i].kind != GB_PROGRESS_COMPLETED && outcomes[i].kind != GB_PROGRESS_FAILED)
       continue;
     p->pending[slot] = outcomes[i];
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);

@@ -105,6 +105,9 @@ static void restore_sigpipe(const sigset_t *old) {
   pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+static int pipe_script(const char *cmd, const char *script, size_t len, const char *what,
+                       const char *log_path, gb_err *err);
+
 /* Pipes script[0..len) into a gnuplot process and waits for it. */
 static int run_gnuplot(const char *script, size_t len, const char *what, gb_err *err) {
   char exe[PATH_MAX];
@@ -115,18 +118,52 @@ static int run_gnuplot(const char *script, size_t len, const char *what, gb_err 
   FILE *cmd_out = open_memstream(&cmd, &cmd_len);
   if (!cmd_out)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
+  /* gnuplot's messages go to a file: on success they are cosmetic warnings and dropped, on
+   * failure they become the error's reason. */
+  char log_path[] = "/tmp/gamebench-gnuplot-XXXXXX";
+  int log_fd = mkstemp(log_path);
+  if (log_fd < 0) {
+    fclose(cmd_out);
+    free(cmd);
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create a log file: %s", what,
+                      strerror(errno));
+  }
+  close(log_fd);
   shell_quote(cmd_out, exe);
   /* When an output file cannot be opened gnuplot keeps the previous output, stdout: the image
    * must not land on our stdout (which carries the command's results). */
-  fputs(" >/dev/null", cmd_out);
+  fputs(" >/dev/null 2>", cmd_out);
+  shell_quote(cmd_out, log_path);
   if (fclose(cmd_out) != 0) {
     free(cmd);
+    unlink(log_path);
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
   }
+  int rc = pipe_script(cmd, script, len, what, log_path, err);
+  free(cmd);
+  unlink(log_path);
+  return rc;
+}
+
+/* The last line gnuplot wrote to its log (its error), or "" (into buf). */
+static void last_log_line(const char *log_path, char *buf, size_t cap) {
+  buf[0] = '\0';
+  FILE *f = fopen(log_path, "r");
+  if (!f)
+    return;
+  char line[512];
+  while (fgets(line, sizeof line, f))
+    if (line[0] != '\n')
+      snprintf(buf, cap, "%s", line);
+  fclose(f);
+  buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int pipe_script(const char *cmd, const char *script, size_t len, const char *what,
+                       const char *log_path, gb_err *err) {
   sigset_t old;
   block_sigpipe(&old);
   FILE *gp = popen(cmd, "w");
-  free(cmd);
   if (!gp) {
     restore_sigpipe(&old);
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot start gnuplot: %s", what, strerror(errno));
@@ -140,9 +177,10 @@ static int run_gnuplot(const char *script, size_t len, const char *what, gb_err 
     if (WIFSIGNALED(status))
       return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot killed by signal %d", what,
                         WTERMSIG(status));
-    return gb_err_set(err, GB_ERR_RUNTIME,
-                      "%s: gnuplot failed with exit status %d (its messages are on stderr)", what,
-                      WEXITSTATUS(status));
+    char reason[512];
+    last_log_line(log_path, reason, sizeof reason);
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot failed with exit status %d: %s", what,
+                      WEXITSTATUS(status), reason[0] ? reason : "(no message)");
   }
   if (!wrote)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: gnuplot did not read the whole script", what);
@@ -381,36 +419,55 @@ static int alloc_xy(series_arrays *a, size_t n) {
 /* The x position of percentile p (percent) on the 1/(1 - p) scale; infinite at 100 %. */
 static double percentile_x(double p) { return p >= 100 ? INFINITY : 1.0 / (1.0 - p / 100.0); }
 
+/* An uncorrected spectrum equal to its stage's corrected one (a service time, where nothing
+ * queues) would only draw the same line twice. */
+static bool duplicates_corrected(const gb_results_spectrum *sp, size_t n, size_t i) {
+  if (sp[i].corrected)
+    return false;
+  for (size_t j = 0; j < n; j++) {
+    if (!sp[j].corrected || strcmp(sp[j].stage, sp[i].stage) != 0 || sp[j].n != sp[i].n)
+      continue;
+    for (size_t k = 0; k < sp[i].n; k++)
+      if (sp[j].points[k].value_us != sp[i].points[k].value_us)
+        return false;
+    return true;
+  }
+  return false;
+}
+
 int gb_plot_latency(const gb_results *r, const char *plots_dir, gb_err *err) {
-  size_t n = 0;
-  const gb_results_spectrum *sp = gb_results_spectra(r, &n);
-  if (n == 0)
+  size_t n_all = 0;
+  const gb_results_spectrum *all = gb_results_spectra(r, &n_all);
+  if (n_all == 0)
     return gb_err_set(err, GB_ERR_INPUT, "%s: no latency.csv data to plot", gb_results_dir(r));
-  series_arrays *arr = calloc(n, sizeof *arr);
-  gb_plot_series *s = calloc(n, sizeof *s);
-  int rc = arr && s ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
+  const gb_results_spectrum **kept = calloc(n_all, sizeof *kept);
+  size_t n = 0;
+  for (size_t i = 0; kept && i < n_all; i++)
+    if (!duplicates_corrected(all, n_all, i))
+      kept[n++] = &all[i];
+  series_arrays *arr = calloc(n_all, sizeof *arr);
+  gb_plot_series *s = calloc(n_all, sizeof *s);
+  int rc = kept && arr && s ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
   for (size_t i = 0; rc == 0 && i < n; i++) {
-    size_t len = strlen(sp[i].stage) + sizeof " (uncorrected)";
+    const gb_results_spectrum *sp = kept[i];
+    size_t len = strlen(sp->stage) + sizeof " (uncorrected)";
     arr[i].title = malloc(len);
-    if (alloc_xy(&arr[i], sp[i].n) != 0 || !arr[i].title) {
+    if (alloc_xy(&arr[i], sp->n) != 0 || !arr[i].title) {
       rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
       break;
     }
-    snprintf(arr[i].title, len, "%s%s", sp[i].stage, sp[i].corrected ? "" : " (uncorrected)");
-    for (size_t j = 0; j < sp[i].n; j++) {
-      arr[i].x[j] = percentile_x(sp[i].points[j].percentile);
-      arr[i].y[j] = sp[i].points[j].value_us;
+    snprintf(arr[i].title, len, "%s%s", sp->stage, sp->corrected ? "" : " (uncorrected)");
+    for (size_t j = 0; j < sp->n; j++) {
+      arr[i].x[j] = percentile_x(sp->points[j].percentile);
+      arr[i].y[j] = sp->points[j].value_us;
     }
-    s[i] = (gb_plot_series){.title = arr[i].title,
-                            .n = sp[i].n,
-                            .x = arr[i].x,
-                            .y = arr[i].y,
-                            .dashed = !sp[i].corrected};
+    s[i] = (gb_plot_series){
+        .title = arr[i].title, .n = sp->n, .x = arr[i].x, .y = arr[i].y, .dashed = !sp->corrected};
   }
   /* HdrHistogram's percentile axis: each tic one more "nine". */
-  static const gb_plot_tic TICS[] = {{"0%", 1},        {"50%", 2},       {"90%", 10},
-                                     {"99%", 100},     {"99.9%", 1e3},   {"99.99%", 1e4},
-                                     {"99.999%", 1e5}, {"99.9999%", 1e6}};
+  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
+                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
+                                     {"99.9999%", 1e6}};
   const gb_plot_chart chart = {.title = "Latency by percentile",
                                .xlabel = "percentile",
                                .ylabel = "latency (µs)",
@@ -421,8 +478,9 @@ int gb_plot_latency(const gb_results *r, const char *plots_dir, gb_err *err) {
                                .n_xtics = sizeof TICS / sizeof TICS[0]};
   if (rc == 0)
     rc = draw_named(&chart, s, n, plots_dir, GB_PLOT_LATENCY, err);
-  free_arrays(arr, n);
+  free_arrays(arr, n_all);
   free(s);
+  free(kept);
   return rc;
 }
 

@@ -1,4 +1,5 @@
 #include "gb_report.h"
+#include "gb_path.h"
 
 #include <errno.h>
 #include <math.h>
@@ -178,19 +179,10 @@ typedef struct plot_state {
 
 enum { PLOT_LATENCY, PLOT_THROUGHPUT, PLOT_P99, PLOT_ARMS, N_PLOTS };
 
-/* dir + "/" + rel, on the heap (caller frees); NULL when out of memory. */
-static char *path_in(const char *dir, const char *rel) {
-  size_t n = strlen(dir) + strlen(rel) + 2;
-  char *path = malloc(n);
-  if (path)
-    snprintf(path, n, "%s/%s", dir, rel);
-  return path;
-}
-
 static bool plot_exists(const char *dir, const char *name, const char *ext) {
   char rel[CELL_MAX];
   snprintf(rel, sizeof rel, "plots/%s.%s", name, ext);
-  char *path = path_in(dir, rel);
+  char *path = gb_path_join(dir, rel);
   struct stat st;
   bool ok = path && stat(path, &st) == 0 && st.st_size > 0;
   free(path);
@@ -227,7 +219,7 @@ static void draw(const gb_results *r, const char *plots_dir, plot_fn fn, plot_st
 }
 
 static int draw_plots(const gb_results *r, plot_state *plots, gb_err *err) {
-  char *plots_dir = path_in(gb_results_dir(r), "plots");
+  char *plots_dir = gb_path_join(gb_results_dir(r), "plots");
   if (!plots_dir)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
   /* 0777 filtered by the umask, as for any directory the user creates. */
@@ -588,8 +580,8 @@ static void write_report(doc *d, const gb_results *r, const plot_state *plots) {
 }
 
 static int write_files(const gb_results *r, const plot_state *plots, gb_err *err) {
-  char *md_path = path_in(gb_results_dir(r), "report.md");
-  char *html_path = path_in(gb_results_dir(r), "report.html");
+  char *md_path = gb_path_join(gb_results_dir(r), "report.md");
+  char *html_path = gb_path_join(gb_results_dir(r), "report.html");
   gb_afile *md = NULL, *html = NULL;
   int rc = md_path && html_path
                ? 0

@@ -1,4 +1,5 @@
 #include "gb_results.h"
+#include "gb_path.h"
 
 #include <errno.h>
 #include <math.h>
@@ -87,14 +88,6 @@ static const char *keep_n(gb_results *r, const char *s, size_t len) {
 }
 
 static const char *keep(gb_results *r, const char *s) { return keep_n(r, s, strlen(s)); }
-
-static char *join_path(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p)
-    snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
 
 /* ---- manifest.json ----------------------------------------------------------------------- */
 
@@ -621,7 +614,7 @@ static int load_file(gb_results *r, gb_results_file f, gb_err *err) {
       [GB_RESULTS_TIMELINE] = load_timeline,
       [GB_RESULTS_ARMS] = load_arms,
   };
-  char *path = join_path(r->dir, FILE_NAMES[f]);
+  char *path = gb_path_join(r->dir, FILE_NAMES[f]);
   if (!path)
     return oom(err, r->dir);
   struct stat st;

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_repeat.h"
 #include "gb_test_support.h"
 
 /* A short closed-loop run: 300 players, 2 sim hours, as fast as possible. */
-#define SMALL "--set sim.players=300 --set sim.duration=2h --set sim.time_scale=max --quiet"
+#define SMALL                                                                                      \
+  "--set sim.players=300 --set sim.duration=2h --set sim.time_scale=max --set warmup=0s --quiet"
 
 static char *tmp;
 
@@ -18,6 +20,7 @@ static void teardown(void) {
 }
 
 TestSuite(run, .init = setup, .fini = teardown);
+TestSuite(sim, .init = setup, .fini = teardown);
 
 /* Value of a metric in summary.csv ("metric,value,unit"), or -1 when absent. */
 static double metric(const char *summary, const char *name) {
@@ -175,4 +178,63 @@ Test(sim, requires_out) {
   cr_assert_eq(p.status, 2);
   cr_assert(strstr(p.err, "--out"), "%s", p.err);
   gbt_proc_free(&p);
+}
+
+/* Measurement core: an overloaded run says so, and coordinated omission shows. */
+Test(run, overload_is_reported_and_corrected_latency_shows_the_stall) {
+  char *dir = gbt_path(tmp, "overload");
+  /* 100 k events meant for 10 ms of wall time: far beyond any machine. A small queue keeps the
+   * uncorrected latency (from the actual send) short while the simulator falls behind. */
+  gbt_proc p = gbt_gamebench("run workloads/default.yaml --set sim.players=50000 --set "
+                             "sim.duration=1h --set sim.time_scale=360000 --set warmup=0s --set "
+                             "engine.queue_capacity=1024 --no-report --out '%s'",
+                             dir);
+  cr_assert_eq(p.status, 0, "%s", p.err);
+  cr_assert(strstr(p.err, "VERDICT: target rate not sustained"), "%s", p.err);
+  char *summary = read_in(dir, "summary.csv");
+  cr_assert_eq(metric(summary, "rate_sustained"), 0);
+  cr_assert_lt(metric(summary, "achieved_rate_eps"), 0.99 * metric(summary, "target_rate_eps"));
+  double corrected = metric(summary, "latency_e2e_p99_us");
+  double uncorrected = metric(summary, "latency_e2e_uncorrected_p99_us");
+  cr_assert_gt(corrected, 5 * uncorrected, "corrected p99 %.0f us, uncorrected %.0f us", corrected,
+               uncorrected);
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  free(summary);
+  gbt_proc_free(&p);
+  free(dir);
+}
+
+Test(run, repeats_write_each_run_and_the_medians) {
+  char *dir = gbt_path(tmp, "rep");
+  gbt_proc p = gbt_gamebench("run workloads/default.yaml " SMALL " --repeat 3 --no-report --out "
+                             "'%s'",
+                             dir);
+  cr_assert_eq(p.status, 0, "%s", p.err);
+  gbt_proc_free(&p);
+  for (int i = 1; i <= 3; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "repeat-%d/arms.csv", i);
+    char *path = gbt_path(dir, name);
+    cr_assert(gbt_exists(path), "%s", path);
+    free(path);
+  }
+  char *repeats = read_in(dir, "repeats.csv");
+  cr_assert(strncmp(repeats, "metric,unit,repeat_1,repeat_2,repeat_3,combined\n", 48) == 0, "%s",
+            repeats);
+  char *summary = read_in(dir, "summary.csv");
+  char *first = read_in(dir, "repeat-1/summary.csv");
+  /* the event counts are deterministic, so their median is every repeat's value */
+  cr_assert_eq(metric(summary, "events_generated"), metric(first, "events_generated"));
+  cr_assert_eq(metric(summary, "rate_sustained"), 1);
+  free(repeats);
+  free(summary);
+  free(first);
+  free(dir);
+}
+
+Test(repeat, median_of_odd_and_even_counts) {
+  double a[] = {5, 1, 3};
+  cr_assert_float_eq(gb_repeat_median(a, 3), 3, 1e-12);
+  double b[] = {4, 1, 3, 2};
+  cr_assert_float_eq(gb_repeat_median(b, 4), 2.5, 1e-12);
 }

@@ -150,14 +150,16 @@ Test(matcher, default_catalogue_matches_a_game_end) {
   gb_event_init(&ev);
   ev.type = GB_EV_GAME_END;
   ev.ts = 1700000000000;
-  strcpy(ev.u.game.game, "mahjong");
+  strcpy(ev.u.game.game, "sichuan_mahjong");
   strcpy(ev.u.game.room, "advanced");
   ev.u.game.bet = 1000;
   ev.u.game.won = true;
   ev.u.game.coin_balance = 25000;
   ev.u.game.level = 22;
-  gb_player_state ps = {
-      .level = 22, .coin_balance = 25000, .preferred_game = "mahjong", .days_since_install = 40};
+  gb_player_state ps = {.level = 22,
+                        .coin_balance = 25000,
+                        .preferred_game = "sichuan_mahjong",
+                        .days_since_install = 40};
   gb_attrs *a = gb_attrs_new();
   gb_attrs_add_event(a, &ev);
   gb_attrs_add_player(a, &ps);

@@ -802,8 +802,8 @@ Test(reports_cli, a_failing_gnuplot_is_a_warning_and_keeps_stdout_clean) {
   cr_assert(strstr(p.err, want), "%s", p.err);
   char *md = read_in(dir, "report.md");
   snprintf(want, sizeof want,
-           "Plot latency not drawn: %s/plots/latency.png: gnuplot failed with exit status 1 (its "
-           "messages are on stderr)",
+           "Plot latency not drawn: %s/plots/latency.png: gnuplot failed with exit status 1: "
+           "system error: Not a directory",
            dir);
   cr_assert(has_line(md, want), "%s", md);
   free(md);

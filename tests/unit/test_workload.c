@@ -209,7 +209,7 @@ Test(workload, default_workload_is_two_arms_and_about_ten_seconds) {
   /* "about 10 s": the lead tunes the numbers, so allow a band rather than one value. */
   double wall_s = (double)w->sim.duration_ms / 1000.0 / w->sim.time_scale;
   cr_expect(wall_s >= 5 && wall_s <= 20, "default.yaml runs %.1f s of wall time", wall_s);
-  cr_expect(w->sim.players >= 1000 && w->sim.players <= 5000, "players %u", w->sim.players);
+  cr_expect(w->sim.players >= 1000 && w->sim.players <= 100000, "players %u", w->sim.players);
   gb_workload_free(w);
 }
 

@@ -1,0 +1,225 @@
+#include "gb_repeat.h"
+#include "gb_path.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "gb_afile.h"
+#include "gb_clock.h"
+#include "gb_csv.h"
+#include "gb_jsonw.h"
+#include "gb_report.h"
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double gb_repeat_median(double *v, size_t n) {
+  if (n == 0)
+    return NAN;
+  qsort(v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* How a metric's repeats combine into the headline value: verdicts take the worst repeat. */
+static double combine(const char *metric, double *v, size_t n) {
+  double worst = v[0];
+  if (strcmp(metric, "rate_sustained") == 0 || strcmp(metric, "events_lost") == 0 ||
+      strcmp(metric, "backlog_growing") == 0) {
+    for (size_t i = 1; i < n; i++)
+      worst = strcmp(metric, "rate_sustained") == 0 ? fmin(worst, v[i]) : fmax(worst, v[i]);
+    return worst;
+  }
+  return gb_repeat_median(v, n);
+}
+
+typedef struct summaries {
+  gb_csv_table **tables; /* per repeat: its summary.csv */
+  size_t n;
+} summaries;
+
+static int load_summaries(const char *top, size_t n, summaries *s, gb_err *err) {
+  s->tables = calloc(n, sizeof *s->tables);
+  if (!s->tables)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  s->n = n;
+  for (size_t i = 0; i < n; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "repeat-%zu/summary.csv", i + 1);
+    char *path = gb_path_join(top, name);
+    s->tables[i] = path ? gb_csv_table_read(path, err) : NULL;
+    free(path);
+    if (!s->tables[i])
+      return -1;
+  }
+  return 0;
+}
+
+static void free_summaries(summaries *s) {
+  for (size_t i = 0; i < s->n; i++)
+    gb_csv_table_free(s->tables[i]);
+  free(s->tables);
+}
+
+/* The value of metric in a summary table (NaN when absent or empty). */
+static double value_of(const gb_csv_table *t, const char *metric) {
+  for (size_t r = 0; r < gb_csv_table_rows(t); r++) {
+    if (strcmp(gb_csv_table_cell(t, r, 0), metric) != 0)
+      continue;
+    double v;
+    gb_err ignored;
+    return gb_csv_table_f64(t, r, 1, &v, &ignored) == 0 ? v : NAN;
+  }
+  return NAN;
+}
+
+static int write_tables(const char *top, const summaries *s, gb_err *err) {
+  const gb_csv_table *first = s->tables[0];
+  size_t n = s->n, n_cols = n + 3;
+  const char **cols = calloc(n_cols, sizeof *cols);
+  char(*names)[32] = calloc(n, sizeof *names);
+  double *v = calloc(n, sizeof *v);
+  char *rep_path = gb_path_join(top, "repeats.csv"), *sum_path = gb_path_join(top, "summary.csv");
+  int rc = -1;
+  if (!cols || !names || !v || !rep_path || !sum_path) {
+    gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    goto out;
+  }
+  cols[0] = "metric";
+  cols[1] = "unit";
+  for (size_t i = 0; i < n; i++) {
+    snprintf(names[i], sizeof names[i], "repeat_%zu", i + 1);
+    cols[2 + i] = names[i];
+  }
+  cols[n + 2] = "combined";
+  static const char *const sum_cols[] = {"metric", "value", "unit"};
+  gb_csv_writer *rw = gb_csv_writer_open(rep_path, cols, n_cols, err);
+  gb_csv_writer *sw = rw ? gb_csv_writer_open(sum_path, sum_cols, 3, err) : NULL;
+  if (!sw) {
+    gb_csv_writer_discard(rw);
+    goto out;
+  }
+  for (size_t r = 0; r < gb_csv_table_rows(first); r++) {
+    const char *metric = gb_csv_table_cell(first, r, 0), *unit = gb_csv_table_cell(first, r, 2);
+    gb_csv_cell_str(rw, metric, err);
+    gb_csv_cell_str(rw, unit, err);
+    for (size_t i = 0; i < n; i++) {
+      v[i] = value_of(s->tables[i], metric);
+      gb_csv_cell_f64(rw, v[i], err);
+    }
+    double combined = combine(metric, v, n);
+    gb_csv_cell_f64(rw, combined, err);
+    gb_csv_end_row(rw, err);
+    gb_csv_cell_str(sw, metric, err);
+    gb_csv_cell_f64(sw, combined, err);
+    gb_csv_cell_str(sw, unit, err);
+    gb_csv_end_row(sw, err);
+  }
+  rc = gb_csv_writer_close(rw, err);
+  if (gb_csv_writer_close(sw, rc == 0 ? err : NULL) != 0)
+    rc = -1;
+out:
+  free(cols);
+  free(names);
+  free(v);
+  free(rep_path);
+  free(sum_path);
+  return rc;
+}
+
+static int write_manifest(const char *top, const gb_workload *w, size_t n, gb_err *err) {
+  char *path = gb_path_join(top, "manifest.json");
+  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
+  free(path);
+  if (!f)
+    return -1;
+  gb_jsonw jw;
+  gb_jsonw_init(&jw, gb_afile_stream(f), 2);
+  gb_jsonw_object_begin(&jw);
+  gb_jsonw_key(&jw, "schema");
+  gb_jsonw_int(&jw, 1);
+  gb_jsonw_key(&jw, "name");
+  gb_jsonw_string(&jw, w->name);
+  gb_jsonw_key(&jw, "seed");
+  gb_jsonw_uint(&jw, w->seed);
+  gb_jsonw_key(&jw, "repeats");
+  gb_jsonw_uint(&jw, n);
+  gb_jsonw_key(&jw, "workload");
+  gb_jsonw_raw(&jw, w->resolved_json);
+  gb_jsonw_object_end(&jw);
+  return gb_afile_commit(f, err);
+}
+
+static void choose_top(const gb_workload *w, const gb_run_options *opt, size_t n, char *out,
+                       size_t cap) {
+  if (opt->out_dir) {
+    snprintf(out, cap, "%s", opt->out_dir);
+    return;
+  }
+  time_t secs = (time_t)(gb_clock_wall_ns() / 1000000000LL);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  snprintf(out, cap, "%s/%s-%s-x%zu", w->output.dir, w->name, stamp, n);
+}
+
+static int run_repeats(const gb_workload *w, const gb_run_options *opt, const char *partial,
+                       size_t n, bool *all_reconciled, gb_err *err) {
+  *all_reconciled = true;
+  for (size_t i = 0; i < n; i++) {
+    char sub[4400];
+    snprintf(sub, sizeof sub, "%s/repeat-%zu", partial, i + 1);
+    gb_run_options ro = *opt;
+    ro.out_dir = sub;
+    gb_run_outcome o;
+    if (!opt->quiet)
+      fprintf(stderr, "repeat %zu of %zu\n", i + 1, n);
+    if (gb_run_execute(w, &ro, &o, err) != 0)
+      return -1;
+    *all_reconciled = *all_reconciled && o.reconciled;
+  }
+  return 0;
+}
+
+int gb_repeat_execute(const gb_workload *w, const gb_run_options *opt, size_t n,
+                      gb_run_outcome *outcome, gb_err *err) {
+  memset(outcome, 0, sizeof *outcome);
+  choose_top(w, opt, n, outcome->dir, sizeof outcome->dir);
+  struct stat st;
+  if (stat(outcome->dir, &st) == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "--out %s: already exists (results are never overwritten)",
+                      outcome->dir);
+  char partial[4200];
+  snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
+  if (gb_run_mkdir_p(partial, err) != 0)
+    return -1;
+  summaries s = {0};
+  int rc = run_repeats(w, opt, partial, n, &outcome->reconciled, err);
+  if (rc == 0)
+    rc = load_summaries(partial, n, &s, err);
+  if (rc == 0)
+    rc = write_tables(partial, &s, err);
+  if (rc == 0)
+    rc = write_manifest(partial, w, n, err);
+  if (rc == 0 && !opt->no_report)
+    rc = gb_report_generate(partial, false, err);
+  if (rc == 0 && rename(partial, outcome->dir) != 0)
+    rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot rename: %s", partial, strerror(errno));
+  if (rc == 0) {
+    outcome->rate_sustained = value_of(s.tables[0], "rate_sustained") == 1;
+    for (size_t i = 1; i < n; i++)
+      outcome->rate_sustained =
+          outcome->rate_sustained && value_of(s.tables[i], "rate_sustained") == 1;
+  }
+  free_summaries(&s);
+  if (rc != 0)
+    gb_run_remove_tree(partial);
+  return rc;
+}
