@@ -20,10 +20,10 @@ typedef struct gb_run_options {
   bool quiet;          /* no progress line, no summary on stderr */
   bool no_report;      /* CSV and manifest only: no plots, no report.md/html */
   /* transport.kind kafka (gb_transport_kafka.h): */
-  bool sim_only;                 /* only the simulator (`gamebench sim --to kafka`): engines run
-                                    elsewhere (`gamebench engine`); engine-side counts are what
-                                    the engines acknowledged */
-  const char *kafka_run_id;      /* topic namespace; NULL: a new one for this run */
+  bool sim_only;                  /* only the simulator (`gamebench sim --to kafka`): engines run
+                                     elsewhere (`gamebench engine`); engine-side counts are what
+                                     the engines acknowledged */
+  const char *kafka_run_id;       /* topic namespace; NULL: a new one for this run */
   const char *const *kafka_props; /* -X key=value, n_kafka_props of them */
   size_t n_kafka_props;
 } gb_run_options;
