@@ -148,8 +148,9 @@ int gb_cmd_sim(int argc, char **argv) {
       {0},
   };
   const gb_cmd_spec spec = {.name = "sim",
-                            .usage = "WORKLOAD --out FILE [options]",
-                            .summary = "Run the player simulator alone and write its event stream.",
+                            .usage = "WORKLOAD (--out FILE | --to kafka) [options]",
+                            .summary = "Run the player simulator alone: its event stream to a "
+                                       "file, or its closed loop through Kafka.",
                             .details = details,
                             .min_positional = 1,
                             .max_positional = 1,
