@@ -14,6 +14,7 @@ enum {
   HELD_MAX = 1 << 20,       /* messages a shard may hold back waiting for a predecessor */
   BROKER_CALL_MS = 10000,   /* committed-offset and watermark queries, final flushes */
   SETTLE_POLL_MS = 50,      /* the set-up's poll of each member while the group forms */
+  JOIN_GRACE_MS = 15000,    /* a member still joining at shutdown: more than the 6 s session */
   COMMIT_OVERDUE_FACTOR = 8 /* after this many periods a commit waits for the replies */
 };
 
@@ -254,6 +255,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
   if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     take_partitions(sh, all);
     error = rd_kafka_incremental_assign(rk, all);
+    sh->joined = true;
   } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     drop_partitions(sh, parts, rd_kafka_assignment_lost(rk));
     error = rd_kafka_incremental_unassign(rk, all);
@@ -329,12 +331,13 @@ int kshards_new(gb_transport_kafka *k, gb_err *err) {
   return 0;
 }
 
-/* Settled: every partition owned by exactly one member, each member owning its even share. */
+/* Settled: every member has joined, every partition is owned by exactly one member, each member
+ * owning its even share. */
 static bool settled(const gb_transport_kafka *k) {
   unsigned total = 0, lo = k->P / k->n_shards, hi = (k->P + k->n_shards - 1) / k->n_shards;
   for (unsigned s = 0; s < k->n_shards; s++) {
     unsigned n = k->shards[s].owned;
-    if (n < lo || n > hi)
+    if (!k->shards[s].joined || n < lo || n > hi)
       return false;
     total += n;
   }
@@ -365,9 +368,24 @@ int kshards_wait_settled(gb_transport_kafka *k, gb_err *err) {
   return 0;
 }
 
+/* librdkafka 2.0.2 aborts when a cooperative-sticky member is destroyed before its first
+ * assignment (librdkafka issue #4312, fixed in 2.3.0): a member still joining (a `gamebench
+ * engine` stopped during its start, or a shard the group had not reached yet) is given, bounded,
+ * the time to finish joining first. */
+static void finish_joining(kshard *sh) {
+  int64_t deadline = gb_clock_now_ns() + (int64_t)JOIN_GRACE_MS * 1000000;
+  while (!sh->joined && gb_clock_now_ns() < deadline) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(sh->rk, SETTLE_POLL_MS);
+    if (m)
+      rd_kafka_message_destroy(m); /* nothing from a member that owns nothing is processed */
+  }
+}
+
 void kshards_free(gb_transport_kafka *k) {
   for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
     kshard *sh = &k->shards[s];
+    if (sh->rk && !sh->joined)
+      finish_joining(sh);
     if (sh->rk)
       commit(sh, true); /* before the held messages go: they bound what may be committed */
     for (size_t i = sh->batch_pos; i < sh->batch_n; i++)

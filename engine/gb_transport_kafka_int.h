@@ -110,6 +110,7 @@ typedef struct kshard {
   rd_kafka_topic_t *decisions;
   kpart **parts; /* [P]: NULL unless owned */
   unsigned owned;
+  bool joined; /* the group gave this member an assignment (perhaps empty) at least once */
   size_t held;
   /* The event being handed to the callback: what a reply answers. */
   bool delivering, cur_sequenced, cur_suppress;

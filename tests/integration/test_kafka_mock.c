@@ -332,6 +332,13 @@ Test(kafka_run, threads_and_partitions_do_not_change_results, .timeout = 300) {
                     "--set engine.threads=3 --set transport.partitions=5",
                     0);
   assert_same_arms(inproc, kafka);
+  /* More shards than partitions: one member of the group owns nothing. */
+  char *idle = run("idle",
+                   "--set sim.time_scale=max --set transport.kind=kafka "
+                   "--set engine.threads=3 --set transport.partitions=2",
+                   0);
+  assert_same_arms(inproc, idle);
+  free(idle);
   free(inproc);
   free(kafka);
 }
