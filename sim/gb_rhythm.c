@@ -24,7 +24,7 @@ static const double weekend_profile[24] = {
 /* Mainland China dominates; Hong Kong, Taiwan and South-East Asia follow; a few overseas players
  * live in other time zones (which is what makes their rhythm differ). */
 static const gb_country countries[] = {
-    {"CN", 0.780, 480},  {"HK", 0.040, 480}, {"TW", 0.050, 480},  {"MY", 0.040, 480},
+    {"CN", 0.770, 480},  {"HK", 0.040, 480}, {"TW", 0.050, 480},  {"MY", 0.040, 480},
     {"SG", 0.020, 480},  {"TH", 0.020, 420}, {"VN", 0.010, 420},  {"ID", 0.010, 420},
     {"JP", 0.010, 540},  {"AU", 0.010, 600}, {"US", 0.008, -300}, {"US", 0.007, -480},
     {"CA", 0.005, -300},

@@ -109,6 +109,7 @@ typedef struct player {
   bool preset_end; /* session_end_ts already drawn (a session in progress at the start) */
   bool censored;   /* the session in progress began before the start: not a full length */
   bool active;     /* emitted at least one event */
+  bool in_session; /* between session_start and session_end */
   pending_event pending[PENDING_MAX];
 } player;
 
@@ -720,6 +721,7 @@ static void do_session_start(gb_sim *s, player *p, gb_event *ev) {
   int64_t now = p->next_ts;
   begin_event(s, p, ev, GB_EV_SESSION_START, now);
   p->session_start_ts = now;
+  p->in_session = true;
   if (p->coin_balance < s->rooms[0].bet)
     when_broke(s, p, now);
   else if (p->spend > 0 && gb_rng_uniform(&p->rng) < TOPUP_CHANCE * p->spend)
@@ -772,6 +774,7 @@ static void do_session_end(gb_sim *s, player *p, gb_event *ev) {
                                                                          : GB_SIM_GAMES_BINS - 1]++;
   }
   p->censored = false;
+  p->in_session = false;
   plan_next_session(s, p, now);
 }
 
@@ -1003,6 +1006,12 @@ void gb_sim_add_stats(const gb_sim *s, gb_sim_stats *out) {
   gb_sim_stats_add(out, &s->stats);
   for (uint32_t i = 0; i < s->n_players; i++) {
     const player *p = &s->players[i];
+    if (p->in_session && !p->censored) { /* cut by the horizon: censored at its length so far */
+      int64_t bin = (s->horizon_ms - p->session_start_ts) / GB_SIM_SESSION_BIN_MS;
+      out->session_cut[bin < GB_SIM_SESSION_BINS ? bin : GB_SIM_SESSION_BINS - 1]++;
+      out->session_cut_ms_sum += (uint64_t)(s->horizon_ms - p->session_start_ts);
+      out->session_cut_rounds += p->rounds_in_session;
+    }
     if (p->active && p->id <= s->cfg.players) /* arrivals start elsewhere: see the report */
       out->balance[gb_sim_balance_bin(p->coin_balance)]++;
   }

@@ -160,16 +160,50 @@ static double morning_share_target(const gb_rhythm *r, bool weekend) {
 
 static double ratio(double num, double den) { return den > 0 ? num / den : NAN; }
 
-static double session_percentile_min(const gb_sim_stats *st, double p) {
+/* The estimate is complete when the sessions still going at the longest length observed are
+ * below this share: then the mean is known too. */
+#define SURVIVAL_TAIL_MAX 0.005
+
+/* Kaplan-Meier estimate of the session-length survival function over the 10 s bins: sessions
+ * cut by the horizon leave the risk set without counting as ended. survival[b] = P(length >= the
+ * end of bin b). Returns false when no session ended; *complete tells whether the estimate
+ * reaches (nearly) 0 within the lengths observed. */
+static bool session_survival(const gb_sim_stats *st, double *survival, bool *complete) {
+  uint64_t at_risk = st->sessions_completed;
+  for (int b = 0; b < GB_SIM_SESSION_BINS; b++)
+    at_risk += st->session_cut[b];
   if (st->sessions_completed == 0)
-    return NAN;
-  uint64_t want = (uint64_t)ceil(p * (double)st->sessions_completed), seen = 0;
+    return false;
+  double s = 1.0, last_seen = 1.0;
   for (int b = 0; b < GB_SIM_SESSION_BINS; b++) {
-    seen += st->session_len[b];
-    if (seen >= want)
-      return (b + 0.5) * GB_SIM_SESSION_BIN_MS / MS_PER_MIN;
+    if (at_risk > 0)
+      s *= 1.0 - (double)st->session_len[b] / (double)at_risk;
+    survival[b] = s;
+    if (st->session_len[b] + st->session_cut[b] > 0)
+      last_seen = s;
+    at_risk -= st->session_len[b] + st->session_cut[b];
   }
+  *complete = last_seen < SURVIVAL_TAIL_MAX;
+  return true;
+}
+
+/* The length (minutes, a bin's middle) by which a share p of sessions has ended; NaN when the
+ * estimate never reaches p (too few long sessions observed). */
+static double session_percentile_min(const double *survival, double p) {
+  for (int b = 0; b < GB_SIM_SESSION_BINS; b++)
+    if (survival[b] <= 1.0 - p)
+      return (b + 0.5) * GB_SIM_SESSION_BIN_MS / MS_PER_MIN;
   return NAN;
+}
+
+/* The mean length (minutes) under the estimate, up to the last bin (24 h). */
+static double session_mean_min(const double *survival) {
+  double mean = 0, before = 1.0;
+  for (int b = 0; b < GB_SIM_SESSION_BINS; b++) { /* trapezoids over each bin */
+    mean += 0.5 * (before + survival[b]) * GB_SIM_SESSION_BIN_MS;
+    before = survival[b];
+  }
+  return mean / MS_PER_MIN;
 }
 
 static double balance_percentile(const gb_sim_stats *st, double p) {
@@ -261,19 +295,27 @@ static void session_rows(const gb_sim_realism *r, row_list *l) {
   const gb_sim_stats *st = &r->stats;
   const gb_sim_model *m = &r->model;
   const char *none = "no session began and ended inside the run";
+  const char *short_run = "the run is shorter than the longest sessions (about a day)";
   size_t n;
   const gb_game_model *games = gb_games(&n);
-  add(l, "session_length_p50", session_percentile_min(st, 0.5), weibull_quantile(m, 0.5), "min",
-      "workload", none);
-  add(l, "session_length_mean",
-      ratio((double)st->session_ms_sum / MS_PER_MIN, (double)st->sessions_completed),
+  double *survival = malloc(GB_SIM_SESSION_BINS * sizeof *survival);
+  bool complete = false;
+  bool ok = survival && session_survival(st, survival, &complete);
+  add(l, "session_length_p50", ok ? session_percentile_min(survival, 0.5) : NAN,
+      weibull_quantile(m, 0.5), "min", "workload", none);
+  add(l, "session_length_mean", ok && complete ? session_mean_min(survival) : NAN,
       (double)m->session_scale_ms * tgamma(1.0 + 1.0 / m->session_shape) / MS_PER_MIN, "min",
-      "workload", none);
-  add(l, "session_length_p90", session_percentile_min(st, 0.9), weibull_quantile(m, 0.9), "min",
-      "workload", none);
+      "workload", ok ? short_run : none);
+  add(l, "session_length_p90", ok ? session_percentile_min(survival, 0.9) : NAN,
+      weibull_quantile(m, 0.9), "min", "workload", ok ? short_run : none);
+  /* rounds per minute of session (cut sessions included) times the estimated mean length: the
+   * sessions that end inside a short run are the short ones, with few rounds */
+  double rate = ratio((double)(st->rounds_sum + st->session_cut_rounds),
+                      (double)(st->session_ms_sum + st->session_cut_ms_sum) / MS_PER_MIN);
   double rounds = rounds_per_session_target(m, games, n);
-  add(l, "rounds_per_session", ratio((double)st->rounds_sum, (double)st->sessions_completed),
-      rounds, "count", "model", none);
+  add(l, "rounds_per_session", ok && complete ? rate * session_mean_min(survival) : NAN, rounds,
+      "count", "model", ok ? short_run : none);
+  free(survival);
   const char *day = "needs sim.duration >= 1d";
   double sessions = sessions_per_active_day_target(m);
   add(l, "sessions_per_active_day",

@@ -37,7 +37,12 @@ typedef struct gb_sim_stats {
   uint64_t sessions_started;   /* app_launched */
   uint64_t sessions_completed; /* session_end of sessions that began inside the run */
   uint64_t session_ms_sum;
-  uint64_t session_len[GB_SIM_SESSION_BINS];
+  uint64_t session_len[GB_SIM_SESSION_BINS]; /* completed sessions by length */
+  /* Sessions that began inside the run and were still going at the horizon, by the length they
+   * had reached: right-censored observations (the report's Kaplan-Meier estimate uses them, so
+   * that runs shorter than many sessions do not lean to short ones). */
+  uint64_t session_cut[GB_SIM_SESSION_BINS];
+  uint64_t session_cut_ms_sum, session_cut_rounds; /* their time and rounds so far */
   uint64_t rounds_sum;
   uint64_t rounds_per_session[GB_SIM_GAMES_BINS];
   uint64_t rounds[GB_SIM_GAMES_MAX];              /* game_start per game */
