@@ -14,6 +14,7 @@ static const benchmark benchmarks[] = {
     {"json", gb_bench_json, "JSON parsers side by side on one game event (ns per parse)"},
     {"histogram", gb_bench_histogram, "latency histogram: ns per recorded sample"},
     {"matcher", gb_bench_matcher, "scan vs index matcher over 1k..1M definitions"},
+    {"sim", gb_bench_sim, "player simulator: events/s per core, in memory and as JSON lines"},
 };
 
 static void usage(FILE *out) {

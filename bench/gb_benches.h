@@ -6,5 +6,6 @@
 int gb_bench_json(int argc, char **argv);      /* JSON parsers side by side on one event */
 int gb_bench_histogram(int argc, char **argv); /* ns per recorded sample */
 int gb_bench_matcher(int argc, char **argv);   /* scan vs index over 1k..1M definitions */
+int gb_bench_sim(int argc, char **argv);       /* simulator events/s, in memory and as JSON */
 
 #endif

@@ -1,6 +1,7 @@
 #include "gb_sim.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "gb_rhythm.h"
 #include "gb_rng.h"
 #include "gb_sim_stats.h"
+#include "gb_timeq.h"
 
 /* Behaviour constants of the player model; docs/simulator.md explains each. The ones the
  * realism report also needs live in gb_sim_stats.h. */
@@ -63,7 +65,14 @@ typedef enum action {
 
 typedef enum prop_state { PROP_NONE, PROP_UNSEEN, PROP_IGNORED, PROP_USED } prop_state;
 
-enum { PENDING_MAX = 4, FATIGUE_SLOTS = 8, COMPLETION_SLOTS = 4, COUNTRIES_MAX = 32 };
+enum {
+  PENDING_MAX = 3,
+  FATIGUE_SLOTS = 8,
+  COMPLETION_SLOTS = 4,
+  COUNTRIES_MAX = 32,
+  ROOMS_MAX = 8,
+  PLATFORMS = 3
+};
 
 /* An event caused by the previous one, due at the same sim time. */
 typedef struct pending_event {
@@ -71,52 +80,54 @@ typedef struct pending_event {
   uint8_t type;   /* gb_event_type */
 } pending_event;
 
+/* Fields used by almost every event come first, up to `hot_end`: the calendar prefetches them
+ * before the player's window comes (gb_timeq). */
 typedef struct player {
-  gb_rng rng;
+  /* every event */
   int64_t next_ts;    /* sim ms of the next action */
   int64_t pending_ts; /* sim ms of the pending events */
-  int64_t install_ts;
-  int64_t session_start_ts;
+  int64_t prop_expiry;
   int64_t session_end_ts; /* planned end of the session in progress */
-  int64_t alive_ts;       /* when the player was last known not to have churned */
   int64_t coin_balance;
   int64_t bet; /* of the round in progress */
-  int64_t prop_expiry;
-  uint64_t prop_id;
   uint64_t session_id;
-  int64_t recent_props[FATIGUE_SLOTS];   /* receive times, newest first, 0 = none */
-  int64_t completions[COMPLETION_SLOTS]; /* completion times, newest first, 0 = none */
+  gb_rng rng;
   uint32_t id;
   uint32_t seq;
-  uint32_t prop_challenge;
   uint32_t last_active_day; /* 1 + the last complete sim day counted as active, 0 = none */
-  int64_t xp;
   int32_t level;
-  int32_t rhythm_offset_min; /* UTC offset + chronotype: what the rhythm is read at */
-  int32_t relief_day;        /* local day of the relief count */
-  float rate;                /* of the pauses between sessions, per day (gap_rate) */
-  float risk, spend;
-  uint16_t skill[GB_SIM_GAMES_MAX];
-  uint16_t arm;
-  uint16_t rounds_in_session;
-  uint8_t relief_count;
-  uint8_t favourite, second;
-  uint8_t next_action, game, room, prop_state;
-  uint8_t platform, country;
   uint8_t n_pending;
-  uint8_t retention_seen; /* bit i: a session seen in the window of gb_retention_days[i] */
-  bool waiting, in_heap;
+  uint8_t next_action, prop_state, game, room;
+  uint8_t platform, country;
+  uint8_t favourite, second;
+  bool waiting, queued;
   bool preset_end; /* session_end_ts already drawn (a session in progress at the start) */
   bool censored;   /* the session in progress began before the start: not a full length */
   bool active;     /* emitted at least one event */
   bool in_session; /* between session_start and session_end */
   pending_event pending[PENDING_MAX];
+  /* every round */
+  uint16_t skill[GB_SIM_GAMES_MAX];
+  uint16_t rounds_in_session;
+  float risk;
+  char hot_end[1]; /* (marks the end of the hot fields) */
+  /* every session, or rarer */
+  float rate; /* of the pauses between sessions, per day (gap_rate) */
+  float spend;
+  int32_t rhythm_offset_min; /* UTC offset + chronotype: what the rhythm is read at */
+  uint16_t arm;
+  int64_t session_start_ts;
+  int64_t install_ts;
+  int64_t alive_ts; /* when the player was last known not to have churned */
+  int64_t xp;
+  uint64_t prop_id;
+  uint32_t prop_challenge;
+  int32_t relief_day; /* local day of the relief count */
+  uint8_t relief_count;
+  uint8_t retention_seen; /* bit i: a session seen in the window of gb_retention_days[i] */
+  int64_t recent_props[FATIGUE_SLOTS];   /* receive times, newest first, 0 = none */
+  int64_t completions[COMPLETION_SLOTS]; /* completion times, newest first, 0 = none */
 } player;
-
-typedef struct heap_entry {
-  int64_t ts;
-  uint32_t index;
-} heap_entry;
 
 struct gb_sim {
   gb_sim_config cfg;
@@ -127,8 +138,7 @@ struct gb_sim {
   int64_t complete_days; /* whole sim days inside the run */
   player *players;
   uint32_t n_players;
-  heap_entry *heap;
-  uint32_t heap_n;
+  gb_timeq *queue; /* players by (next emission ts, index) */
   uint64_t waiting;
   uint64_t events;
   uint64_t type_counts[GB_EV__COUNT];
@@ -147,53 +157,18 @@ struct gb_sim {
   double popularity[GB_SIM_GAMES_MAX];
   double table_skill[GB_SIM_GAMES_MAX]; /* mean skill of a round's player, per game */
   double country_share[COUNTRIES_MAX];
-  double session_mean_days; /* of the configured session length */
+  /* names padded with NULs to their event field's size: copied with one constant-size memcpy */
+  char game_names[GB_SIM_GAMES_MAX][GB_GAME_MAX + 1];
+  char room_names[ROOMS_MAX][GB_ROOM_MAX + 1];
+  char platform_names[PLATFORMS][GB_PLATFORM_MAX + 1];
+  char country_codes[COUNTRIES_MAX][GB_COUNTRY_MAX + 1];
+  int64_t day_start_ms, day_end_ms; /* the complete sim day of the last event… */
+  int64_t day;                      /* …and its index (-1: none yet) */
+  double session_mean_days;         /* of the configured session length */
 };
 
-static const char *const platforms[] = {"android", "ios", "pc"};
+static const char *const platforms[PLATFORMS] = {"android", "ios", "pc"};
 static const double platform_share[] = {0.6, 0.3, 0.1};
-
-/* ---- heap ordered by (ts, index): index breaks ties so the order is total and deterministic;
- * within an instance the index grows with the player id */
-
-static bool entry_less(heap_entry a, heap_entry b) {
-  return a.ts < b.ts || (a.ts == b.ts && a.index < b.index);
-}
-
-static void heap_push(gb_sim *s, heap_entry e) {
-  uint32_t i = s->heap_n++;
-  while (i > 0) {
-    uint32_t parent = (i - 1) / 2;
-    if (!entry_less(e, s->heap[parent]))
-      break;
-    s->heap[i] = s->heap[parent];
-    i = parent;
-  }
-  s->heap[i] = e;
-}
-
-/* Puts e at the top and sifts it down: replaces the minimum in one pass. */
-static void heap_replace_top(gb_sim *s, heap_entry e) {
-  uint32_t i = 0, n = s->heap_n;
-  for (;;) {
-    uint32_t child = 2 * i + 1;
-    if (child >= n)
-      break;
-    if (child + 1 < n && entry_less(s->heap[child + 1], s->heap[child]))
-      child++;
-    if (!entry_less(s->heap[child], e))
-      break;
-    s->heap[i] = s->heap[child];
-    i = child;
-  }
-  s->heap[i] = e;
-}
-
-static void heap_pop(gb_sim *s) {
-  heap_entry last = s->heap[--s->heap_n];
-  if (s->heap_n > 0)
-    heap_replace_top(s, last);
-}
 
 /* ---- small helpers */
 
@@ -214,7 +189,8 @@ static uint8_t pick_by_popularity(const gb_sim *s, gb_rng *rng) {
 static double skill_of(const player *p, size_t game) { return p->skill[game] / SKILL_SCALE; }
 
 static void set_skill(player *p, size_t game, double v) {
-  p->skill[game] = (uint16_t)lround(fmin(1.0, fmax(0.0, v)) * SKILL_SCALE);
+  v = v < 0 ? 0 : v > 1 ? 1 : v;
+  p->skill[game] = (uint16_t)(v * SKILL_SCALE + 0.5);
 }
 
 static int64_t local_day(const player *p, int64_t ts) {
@@ -350,10 +326,10 @@ static int64_t next_emission_ts(const player *p) {
 static void schedule(gb_sim *s, uint32_t index) {
   player *p = &s->players[index];
   int64_t ts = next_emission_ts(p);
-  if (p->in_heap || ts >= s->horizon_ms)
+  if (p->queued || ts >= s->horizon_ms)
     return;
-  p->in_heap = true;
-  heap_push(s, (heap_entry){ts, index});
+  p->queued = true;
+  gb_timeq_push(s->queue, ts, index);
 }
 
 /* The mean skill of the players of a round of each game: the population's mean (0.5) plus the
@@ -387,8 +363,17 @@ static int setup(gb_sim *s, const gb_sim_config *cfg, gb_err *err) {
   s->countries = gb_countries(&s->n_countries);
   for (size_t g = 0; g < s->n_games; g++)
     s->popularity[g] = s->games[g].popularity;
-  for (size_t i = 0; i < s->n_countries && i < COUNTRIES_MAX; i++)
+  for (size_t i = 0; i < s->n_countries && i < COUNTRIES_MAX; i++) {
     s->country_share[i] = s->countries[i].share;
+    strncpy(s->country_codes[i], s->countries[i].code, GB_COUNTRY_MAX + 1);
+  }
+  for (size_t g = 0; g < s->n_games && g < GB_SIM_GAMES_MAX; g++)
+    strncpy(s->game_names[g], s->games[g].name, GB_GAME_MAX + 1);
+  for (size_t r = 0; r < s->n_rooms && r < ROOMS_MAX; r++)
+    strncpy(s->room_names[r], s->rooms[r].name, GB_ROOM_MAX + 1);
+  for (int i = 0; i < PLATFORMS; i++)
+    strncpy(s->platform_names[i], platforms[i], GB_PLATFORM_MAX + 1);
+  s->day = -1;
   s->session_mean_days = (double)s->model.session_scale_ms *
                          tgamma(1.0 + 1.0 / s->model.session_shape) / (double)MS_PER_DAY;
   table_skills(s);
@@ -420,9 +405,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
       (uint32_t)(population / cfg->n_producers + (cfg->producer < population % cfg->n_producers));
   s->n_players = n;
   s->players = calloc(n ? n : 1, sizeof *s->players);
-  s->heap = calloc(n ? n : 1, sizeof *s->heap);
+  s->queue =
+      gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, offsetof(player, hot_end));
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
-  if (!s->players || !s->heap || !s->arms) {
+  if (!s->players || !s->queue || !s->arms) {
     gb_sim_free(s);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %u players", n);
   }
@@ -441,7 +427,7 @@ void gb_sim_free(gb_sim *s) {
   if (!s)
     return;
   free(s->players);
-  free(s->heap);
+  gb_timeq_free(s->queue);
   free(s->arms);
   free(s);
 }
@@ -450,7 +436,12 @@ void gb_sim_free(gb_sim *s) {
 
 static void count_activity(gb_sim *s, player *p, int64_t ts) {
   p->active = true;
-  int64_t day = (ts - s->cfg.start_ms) / MS_PER_DAY;
+  if (ts < s->day_start_ms || ts >= s->day_end_ms) { /* rare: a new day */
+    s->day = (ts - s->cfg.start_ms) / MS_PER_DAY;
+    s->day_start_ms = s->cfg.start_ms + s->day * MS_PER_DAY;
+    s->day_end_ms = s->day_start_ms + MS_PER_DAY;
+  }
+  int64_t day = s->day;
   if (day >= s->complete_days)
     return;
   s->stats.events_in_days++;
@@ -460,17 +451,42 @@ static void count_activity(gb_sim *s, player *p, int64_t ts) {
   }
 }
 
+/* Size of the union member an event type uses (what must be cleared). */
+static size_t fields_size(gb_event_type type) {
+  switch (type) {
+  case GB_EV_GAME_START:
+  case GB_EV_GAME_END:
+    return sizeof(gb_ev_game);
+  case GB_EV_PURCHASE:
+    return sizeof(gb_ev_purchase);
+  case GB_EV_LEVEL_UP:
+  case GB_EV_BANKRUPT_RELIEF:
+  case GB_EV_SESSION_END:
+    return 2 * sizeof(int64_t); /* level, relief {amount, coin_balance}, duration_ms */
+  case GB_EV_PROP_SHOWN:
+  case GB_EV_PROP_USED:
+  case GB_EV_PROP_DISCARDED:
+  case GB_EV_PROP_EXPIRED:
+    return sizeof(gb_ev_prop);
+  default:
+    return 0;
+  }
+}
+
+/* Starts an event: the common fields, and the type's own fields zeroed. The rest of the union
+ * (other types' fields) is left as it was: clearing all 200 bytes was a visible share of the
+ * cost of an event, and nothing reads another type's fields. */
 static void begin_event(gb_sim *s, player *p, gb_event *ev, gb_event_type type, int64_t ts) {
-  gb_event_init(ev);
+  memset(ev, 0, offsetof(gb_event, u));
+  memset(&ev->u, 0, fields_size(type));
   /* event ids: player id in the high 32 bits, the player's sequence number in the low 32 */
   ev->event_id = ((uint64_t)p->id << 32) | ++p->seq;
   ev->type = type;
   ev->ts = ts;
   ev->player_id = p->id;
   ev->session_id = p->session_id;
-  const char *platform = platforms[p->platform];
-  memcpy(ev->platform, platform, strlen(platform) + 1);
-  memcpy(ev->country, s->countries[p->country].code, 3);
+  memcpy(ev->platform, s->platform_names[p->platform], sizeof ev->platform);
+  memcpy(ev->country, s->country_codes[p->country], sizeof ev->country);
   s->events++;
   s->type_counts[type]++;
   count_activity(s, p, ts);
@@ -478,7 +494,7 @@ static void begin_event(gb_sim *s, player *p, gb_event *ev, gb_event_type type, 
 
 static void push_pending(player *p, int64_t ts, gb_event_type type, int64_t amount) {
   if (p->n_pending == PENDING_MAX)
-    return; /* cannot happen: a step causes at most three follow-ups */
+    return; /* cannot happen: a step causes at most two follow-ups */
   p->pending_ts = ts;
   p->pending[p->n_pending++] = (pending_event){(int32_t)amount, (uint8_t)type};
 }
@@ -660,10 +676,8 @@ static uint8_t choose_room(gb_sim *s, player *p) {
 
 static void fill_game(const gb_sim *s, const player *p, gb_event *ev) {
   gb_ev_game *g = &ev->u.game;
-  const char *name = s->games[p->game].name;
-  memcpy(g->game, name, strlen(name) + 1);
-  const char *room = s->rooms[p->room].name;
-  memcpy(g->room, room, strlen(room) + 1);
+  memcpy(g->game, s->game_names[p->game], sizeof g->game);
+  memcpy(g->room, s->room_names[p->room], sizeof g->room);
   g->bet = p->bet;
   g->coin_balance = p->coin_balance;
   g->level = p->level;
@@ -799,7 +813,8 @@ static void settle_round(gb_sim *s, player *p, gb_event *ev) {
   double skill = skill_of(p, p->game);
   double opponents = s->table_skill[p->game] + ROOM_SKILL_STEP * p->room;
   double win_p = 1.0 / gm->table_size + WIN_SKILL_SLOPE * (skill - opponents);
-  bool won = gb_rng_uniform(&p->rng) < fmin(WIN_P_MAX, fmax(WIN_P_MIN, win_p));
+  win_p = win_p < WIN_P_MIN ? WIN_P_MIN : win_p > WIN_P_MAX ? WIN_P_MAX : win_p;
+  bool won = gb_rng_uniform(&p->rng) < win_p;
   int64_t delta = -p->bet;
   if (won) {
     int64_t gain = p->bet * (gm->table_size - 1);
@@ -877,24 +892,27 @@ static void player_step(gb_sim *s, player *p, gb_event *ev) {
 }
 
 gb_sim_status gb_sim_next(gb_sim *s, int64_t until_ms, gb_event *out) {
-  if (s->heap_n == 0)
+  gb_timeq_entry top;
+  if (!gb_timeq_peek(s->queue, &top))
     return s->waiting ? GB_SIM_BLOCKED : GB_SIM_DONE;
-  if (s->heap[0].ts > until_ms)
+  if (top.ts > until_ms)
     return GB_SIM_NOT_YET;
-  uint32_t index = s->heap[0].index;
-  player *p = &s->players[index];
+  player *p = &s->players[top.index];
   player_step(s, p, out);
   int64_t ts = next_emission_ts(p);
   if (ts < s->horizon_ms) {
-    heap_replace_top(s, (heap_entry){ts, index});
+    gb_timeq_retime_top(s->queue, ts);
   } else {
-    heap_pop(s);
-    p->in_heap = false;
+    gb_timeq_pop(s->queue);
+    p->queued = false;
   }
   return GB_SIM_EVENT;
 }
 
-int64_t gb_sim_peek_ts(const gb_sim *s) { return s->heap_n ? s->heap[0].ts : INT64_MAX; }
+int64_t gb_sim_peek_ts(const gb_sim *s) {
+  gb_timeq_entry top;
+  return gb_timeq_peek(s->queue, &top) ? top.ts : INT64_MAX;
+}
 
 /* ---- answers from the engine */
 
