@@ -25,7 +25,8 @@
 #define JSON_TARGET_EPS 2e6
 
 enum {
-  RING_EVENTS = 4096,       /* events kept in memory (reused): larger than L1, like a batch */
+  RING_EVENTS =
+      256, /* events kept in memory (reused): a batch of 50 KB, as a consumer would take */
   JSON_BUFFER = 1 << 20,    /* JSON lines go to a 1 MiB buffer, restarted when full */
   LINE_ROOM = 4096,         /* room kept free for one line */
   DEFAULT_PLAYERS = 100000, /* a population whose players do not fit in the caches */

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 
 enum {
-  NEAR_ARITY = 4,      /* the window's heap: four children per node */
+  NEAR_ARITY = 4,      /* the window's heap: four children per node… */
+  FAR_ARITY = 4,       /* …and beyond the ring: half the depth of a binary heap, and the
+                          children of a node in one or two cache lines */
   CACHE_LINE = 64,     /* prefetch granularity */
   BUCKET_FIRST_CAP = 4 /* entries a bucket gets when first used */
 };
@@ -16,7 +18,7 @@ typedef struct bucket {
 struct gb_timeq {
   gb_timeq_entry *near; /* 4-ary heap: the entries before window + bucket width */
   size_t near_n;
-  gb_timeq_entry *far; /* binary heap: entries beyond the ring (or that found no bucket room) */
+  gb_timeq_entry *far; /* 4-ary heap: entries beyond the ring (or that found no bucket room) */
   size_t far_n;
   bucket *ring;       /* bucket of window w at (w / width) % GB_TIMEQ_BUCKETS */
   uint64_t *occupied; /* bit b: ring[b] holds entries (to skip empty windows at once) */
@@ -36,7 +38,7 @@ static int64_t floor_div(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* ---- the heaps (arity 4 for the window, 2 beyond the ring) */
+/* ---- the heaps */
 
 static void sift_up(gb_timeq_entry *h, size_t i, gb_timeq_entry e, size_t arity) {
   while (i > 0) {
@@ -137,7 +139,7 @@ static void place(gb_timeq *q, gb_timeq_entry e) {
   if (e.ts < q->window + width())
     heap_push(q->near, &q->near_n, e, NEAR_ARITY);
   else if (e.ts >= ring_end(q) || !bucket_append(q, e))
-    heap_push(q->far, &q->far_n, e, 2);
+    heap_push(q->far, &q->far_n, e, FAR_ARITY);
 }
 
 /* Moves the entries that now fall inside the ring out of the far heap (in order; an entry that
@@ -146,11 +148,11 @@ static void pull_far(gb_timeq *q) {
   while (q->far_n > 0 && q->far[0].ts < ring_end(q)) {
     gb_timeq_entry e = q->far[0];
     if (e.ts < q->window + width()) {
-      heap_pop(q->far, &q->far_n, 2);
+      heap_pop(q->far, &q->far_n, FAR_ARITY);
       prefetch(q, e.index);
       heap_push(q->near, &q->near_n, e, NEAR_ARITY);
     } else if (bucket_append(q, e)) {
-      heap_pop(q->far, &q->far_n, 2);
+      heap_pop(q->far, &q->far_n, FAR_ARITY);
     } else {
       break;
     }
