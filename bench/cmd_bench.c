@@ -15,6 +15,7 @@ static const benchmark benchmarks[] = {
     {"histogram", gb_bench_histogram, "latency histogram: ns per recorded sample"},
     {"matcher", gb_bench_matcher, "scan vs index matcher over 1k..1M definitions"},
     {"kafka", gb_bench_kafka, "bare produce->consume through the broker vs the pipeline"},
+    {"sim", gb_bench_sim, "player simulator: events/s per core, in memory and as JSON lines"},
 };
 
 static void usage(FILE *out) {

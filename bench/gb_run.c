@@ -19,10 +19,12 @@
 #include "gb_hist.h"
 #include "gb_pipeline.h"
 #include "gb_progress_line.h"
+#include "gb_realism_csv.h"
 #include "gb_reco.h"
 #include "gb_report.h"
 #include "gb_run_results.h"
 #include "gb_sim.h"
+#include "gb_sim_realism.h"
 #include "gb_stages.h"
 #include "gb_transport.h"
 #include "gb_transport_kafka.h"
@@ -416,6 +418,7 @@ static int setup_sim(run_state *rs, gb_err *err) {
         .arms = rs->ctx.arms,
         .n_arms = w->n_arms,
         .response = gb_response_defaults(),
+        .model = &w->sim.model,
     };
     pr->run = &rs->ctx;
     pr->index = i;
@@ -582,6 +585,7 @@ typedef struct run_merge {
   gb_agg *agg;
   gb_run_dead_letter **dead;
   size_t *n_dead;
+  gb_sim_realism *realism; /* realism.csv */
 } run_merge;
 
 static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
@@ -596,6 +600,13 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
       stage_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
       gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)
     return -1;
+  gb_sim_config population = {.seed = w->seed,
+                              .players = w->sim.players,
+                              .start_ms = w->sim.start_ms,
+                              .duration_ms = w->sim.duration_ms,
+                              .model = &w->sim.model};
+  if (gb_sim_realism_new(&population, &m->realism, err) != 0)
+    return -1;
   gb_transport_stats ts;
   gb_transport_get_stats(rs->ctx.transport, &ts);
   t->events_sent = ts.sent;
@@ -606,6 +617,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     t->answers_received += pr->answers;
     t->unexpected_answers += gb_sim_unexpected_answers(pr->sim);
     gb_sim_add_arm_stats(pr->sim, m->arms);
+    gb_sim_realism_add(m->realism, pr->sim);
     if (stage_hists_merge(&m->hists, &pr->hists, err) != 0)
       return -1;
   }
@@ -644,6 +656,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
 }
 
 static void merge_free(run_merge *m) {
+  gb_sim_realism_free(m->realism);
   stage_hists_free(&m->hists);
   free(m->arms);
   gb_agg_free(m->agg);
@@ -755,7 +768,7 @@ void gb_run_remove_tree(const char *path) {
 }
 
 static int write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
-                         gb_run_outcome *outcome, gb_err *err) {
+                         const gb_sim_realism *realism, gb_run_outcome *outcome, gb_err *err) {
   char partial[4200];
   if (choose_dir(w, opt, t->start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
     return -1;
@@ -763,6 +776,8 @@ static int write_results(const gb_workload *w, const gb_run_options *opt, const 
   if (gb_run_mkdir_p(partial, err) != 0)
     return -1;
   int rc = gb_run_results_write(partial, w, t, err);
+  if (rc == 0)
+    rc = gb_realism_csv_write(partial, realism, err);
   if (rc == 0 && !opt->no_report)
     rc = gb_report_generate(partial, w->output.plots, err);
   if (rc == 0 && rename(partial, outcome->dir) != 0)
@@ -823,7 +838,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   /* Per partition too: what one partition lost another cannot make up for. */
   bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
   outcome->reconciled = reconciled(&t) && partitions_ok;
-  if (write_results(w, opt, &t, outcome, err) != 0)
+  if (write_results(w, opt, &t, m.realism, outcome, err) != 0)
     goto out;
   outcome->events_generated = t.events_generated;
   outcome->events_processed = t.events_processed;

@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "gb_rng.h"
+#include "gb_sim.h"
 
 /* ---- Ranges and defaults (docs/workloads.md lists the same) ---- */
 
@@ -74,8 +75,14 @@ static const cyaml_strval_t wl_bools[] = {{"true", 1}, {"false", 0}};
 /* ---- The libcyaml schema: every key optional (defaults and "required" are checked in
  * wl_convert, which knows the line to report), scalars as strings except enumerations. ---- */
 
+typedef struct wl_raw_retention {
+  char *d1, *d7, *completion_effect, *spam_effect;
+} wl_raw_retention;
+
 typedef struct wl_raw_sim {
   char *players, *duration, *time_scale, *threads, *start;
+  char *arrivals, *sessions_per_day, *session_length, *session_shape, *peak_hour, *payer_share;
+  wl_raw_retention *retention;
 } wl_raw_sim;
 
 typedef struct wl_raw_engine {
@@ -116,10 +123,28 @@ typedef struct wl_raw {
   CYAML_FIELD_ENUM_PTR(key, WL_OPT | CYAML_FLAG_STRICT | (flags), type, member, list,              \
                        WL_COUNT(list))
 
+static const cyaml_schema_field_t wl_retention_fields[] = {
+    WL_STR("d1", wl_raw_retention, d1),
+    WL_STR("d7", wl_raw_retention, d7),
+    WL_STR("completion_effect", wl_raw_retention, completion_effect),
+    WL_STR("spam_effect", wl_raw_retention, spam_effect),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t wl_sim_fields[] = {
-    WL_STR("players", wl_raw_sim, players),       WL_STR("duration", wl_raw_sim, duration),
-    WL_STR("time_scale", wl_raw_sim, time_scale), WL_STR("threads", wl_raw_sim, threads),
-    WL_STR("start", wl_raw_sim, start),           CYAML_FIELD_END,
+    WL_STR("players", wl_raw_sim, players),
+    WL_STR("duration", wl_raw_sim, duration),
+    WL_STR("time_scale", wl_raw_sim, time_scale),
+    WL_STR("threads", wl_raw_sim, threads),
+    WL_STR("start", wl_raw_sim, start),
+    WL_STR("arrivals", wl_raw_sim, arrivals),
+    WL_STR("sessions_per_day", wl_raw_sim, sessions_per_day),
+    WL_STR("session_length", wl_raw_sim, session_length),
+    WL_STR("session_shape", wl_raw_sim, session_shape),
+    WL_STR("peak_hour", wl_raw_sim, peak_hour),
+    WL_STR("payer_share", wl_raw_sim, payer_share),
+    CYAML_FIELD_MAPPING_PTR("retention", WL_OPT, wl_raw_sim, retention, wl_retention_fields),
+    CYAML_FIELD_END,
 };
 
 static const cyaml_schema_field_t wl_engine_fields[] = {
@@ -722,6 +747,19 @@ static int wl_get_positive(const wl_ctx *c, const char *path, const char *text, 
   return 0;
 }
 
+/* A finite number in [min, max]. */
+static int wl_get_double(const wl_ctx *c, const char *path, const char *text, double def,
+                         double min, double max, double *out) {
+  double v = def;
+  wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return wl_fail(c->src, path, c->err, "expected a number, got '%s'", text);
+  if (r == WL_NUM_RANGE || !(v >= min && v <= max))
+    return wl_fail(c->src, path, c->err, "%s is out of range (%g .. %g)", text, min, max);
+  *out = v;
+  return 0;
+}
+
 /* A duration of at least min_ms (callers pass 0 or 1). */
 static int wl_get_duration(const wl_ctx *c, const char *path, const char *text, int64_t def,
                            int64_t min_ms, int64_t *out) {
@@ -813,6 +851,59 @@ static int wl_conv_top(const wl_ctx *c, const wl_raw *r, gb_workload *w) {
   return 0;
 }
 
+static int wl_conv_retention(const wl_ctx *c, const wl_raw_retention *r, gb_sim_model *m) {
+  static const wl_raw_retention absent = {0};
+  r = r ? r : &absent;
+  bool bad =
+      wl_get_double(c, "sim.retention.d1", r->d1, m->retention_d1, 0, 1, &m->retention_d1) != 0 ||
+      wl_get_double(c, "sim.retention.d7", r->d7, m->retention_d7, 0, 1, &m->retention_d7) != 0 ||
+      wl_get_double(c, "sim.retention.completion_effect", r->completion_effect,
+                    m->completion_effect, 0, GB_SIM_EFFECT_MAX, &m->completion_effect) != 0 ||
+      wl_get_double(c, "sim.retention.spam_effect", r->spam_effect, m->spam_effect, 0,
+                    GB_SIM_EFFECT_MAX, &m->spam_effect) != 0;
+  return bad ? -1 : 0;
+}
+
+/* The population keys (gb_sim_model.h), their cross-checks and the population's size. */
+static int wl_conv_sim_model(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
+  gb_sim_model *m = &w->sim.model;
+  *m = gb_sim_model_defaults();
+  int64_t peak = m->peak_hour;
+  if (wl_get_double(c, "sim.arrivals", s->arrivals, m->arrival_rate, 0, GB_SIM_ARRIVAL_RATE_MAX,
+                    &m->arrival_rate) != 0 ||
+      wl_get_double(c, "sim.sessions_per_day", s->sessions_per_day, m->sessions_per_day,
+                    GB_SIM_SESSIONS_PER_DAY_MIN, GB_SIM_SESSIONS_PER_DAY_MAX,
+                    &m->sessions_per_day) != 0 ||
+      wl_get_duration(c, "sim.session_length", s->session_length, m->session_scale_ms, 1,
+                      &m->session_scale_ms) != 0)
+    return -1;
+  if (m->session_scale_ms < GB_SIM_SESSION_SCALE_MIN_MS ||
+      m->session_scale_ms > GB_SIM_SESSION_SCALE_MAX_MS)
+    return wl_fail(c->src, "sim.session_length", c->err, "%s is out of range (1s .. 1d)",
+                   s->session_length);
+  if (wl_get_double(c, "sim.session_shape", s->session_shape, m->session_shape,
+                    GB_SIM_SESSION_SHAPE_MIN, GB_SIM_SESSION_SHAPE_MAX, &m->session_shape) != 0 ||
+      wl_get_int(c, "sim.peak_hour", s->peak_hour, peak, 0, 23, &peak) != 0 ||
+      wl_get_double(c, "sim.payer_share", s->payer_share, m->payer_share, 0, 1, &m->payer_share) !=
+          0 ||
+      wl_conv_retention(c, s->retention, m) != 0)
+    return -1;
+  m->peak_hour = (int)peak;
+  char key[WL_PATH_MAX], path[WL_PATH_MAX + 8];
+  gb_err merr = {0};
+  if (gb_sim_model_check(m, key, sizeof key, &merr) != 0) {
+    snprintf(path, sizeof path, "sim.%s", key);
+    return wl_fail(c->src, path, c->err, "%s", merr.msg);
+  }
+  uint64_t population = gb_sim_population(w->sim.players, w->sim.duration_ms, m);
+  if (population > GB_SIM_POPULATION_MAX)
+    return wl_fail(c->src, "sim.arrivals", c->err,
+                   "%g x sim.players new players a day over sim.duration make %" PRIu64
+                   " players, above the maximum of %llu",
+                   m->arrival_rate, population, (unsigned long long)GB_SIM_POPULATION_MAX);
+  return 0;
+}
+
 static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
   static const wl_raw_sim absent = {0};
   s = s ? s : &absent;
@@ -823,9 +914,10 @@ static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
     return wl_fail(c->src, "sim.duration", c->err, "required key is missing");
   if (wl_get_duration(c, "sim.duration", s->duration, 0, 1, &w->sim.duration_ms) != 0 ||
       wl_get_time_scale(c, "sim.time_scale", s->time_scale, &w->sim.time_scale) != 0 ||
-      wl_get_u32(c, "sim.threads", s->threads, 1, 1, WL_THREADS_MAX, &w->sim.threads) != 0)
+      wl_get_u32(c, "sim.threads", s->threads, 1, 1, WL_THREADS_MAX, &w->sim.threads) != 0 ||
+      wl_get_time(c, "sim.start", s->start, &w->sim.start_ms) != 0)
     return -1;
-  return wl_get_time(c, "sim.start", s->start, &w->sim.start_ms);
+  return wl_conv_sim_model(c, s, w);
 }
 
 static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *w) {
@@ -1266,7 +1358,19 @@ static json_object *wl_json_duration(int64_t ms) {
   return json_object_new_string(buf);
 }
 
+static json_object *wl_json_retention(const gb_sim_model *m) {
+  json_object *o = json_object_new_object();
+  bool ok = o && wl_json_put(o, "d1", wl_json_double(m->retention_d1)) &&
+            wl_json_put(o, "d7", wl_json_double(m->retention_d7)) &&
+            wl_json_put(o, "completion_effect", wl_json_double(m->completion_effect)) &&
+            wl_json_put(o, "spam_effect", wl_json_double(m->spam_effect));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
 static json_object *wl_json_sim(const gb_workload *w) {
+  const gb_sim_model *m = &w->sim.model;
   json_object *o = json_object_new_object();
   char start[WL_TEXT_MAX];
   wl_format_time(w->sim.start_ms, start, sizeof start);
@@ -1276,7 +1380,14 @@ static json_object *wl_json_sim(const gb_workload *w) {
                         w->sim.time_scale > 0 ? wl_json_double(w->sim.time_scale)
                                               : json_object_new_string("max")) &&
             wl_json_put(o, "threads", json_object_new_int64(w->sim.threads)) &&
-            wl_json_put(o, "start", json_object_new_string(start));
+            wl_json_put(o, "start", json_object_new_string(start)) &&
+            wl_json_put(o, "arrivals", wl_json_double(m->arrival_rate)) &&
+            wl_json_put(o, "sessions_per_day", wl_json_double(m->sessions_per_day)) &&
+            wl_json_put(o, "session_length", wl_json_duration(m->session_scale_ms)) &&
+            wl_json_put(o, "session_shape", wl_json_double(m->session_shape)) &&
+            wl_json_put(o, "peak_hour", json_object_new_int64(m->peak_hour)) &&
+            wl_json_put(o, "payer_share", wl_json_double(m->payer_share)) &&
+            wl_json_put(o, "retention", wl_json_retention(m));
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

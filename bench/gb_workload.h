@@ -21,6 +21,7 @@
 
 #include "gb_duration.h"
 #include "gb_err.h"
+#include "gb_sim_model.h"
 
 typedef enum gb_transport_kind { GB_TRANSPORT_INPROC, GB_TRANSPORT_KAFKA } gb_transport_kind;
 
@@ -45,6 +46,11 @@ typedef struct gb_workload {
     uint32_t threads;    /* simulator threads, 1 .. 256; default 1 */
     int64_t start_ms;    /* sim epoch, ms since 1970-01-01T00:00:00Z, whole seconds; default
                             2026-01-05T00:00:00Z */
+    gb_sim_model model;  /* the population keys (sim.arrivals, sim.sessions_per_day,
+                            sim.session_length, sim.session_shape, sim.peak_hour,
+                            sim.payer_share, sim.retention.*): ranges and defaults in
+                            gb_sim_model.h; checked with gb_sim_model_check, and the population
+                            (gb_sim_population) is at most GB_SIM_POPULATION_MAX */
   } sim;
   struct {
     uint32_t threads;        /* engine threads, 1 .. 256; default 1 */

@@ -3,12 +3,13 @@
  *   p_use = sigmoid(b0 + b_aff * affinity + b_skill * (skill - difficulty)
  *                   + b_reward * ln(1 + reward / (balance + 100)) - b_fatigue * recent_props)
  *
- * affinity is 1 when the challenge's game is the player's preferred game, 0.5 when the challenge
- * names no game, 0.2 otherwise; skill is the player's skill (0..1) in the challenge's game (the
- * mean skill when it names none); recent_props counts the props the player received in the last
- * 24 sim hours. docs/simulator.md gives the coefficients' reasons; tests pin hand-computed cases.
- * Because the simulator can score every candidate of a decision, it knows the best achievable
- * choice (the oracle) and each algorithm's regret. */
+ * affinity is 1 when the challenge's game is the player's favourite game, 0.6 when it is its
+ * second favourite, 0.5 when the challenge names no game, 0.2 otherwise; skill is the player's
+ * skill (0..1) in the challenge's game (the mean of its skills when it names none); recent_props
+ * counts the props the player received in the last 24 sim hours (the simulator remembers 8).
+ * docs/simulator.md gives the coefficients' reasons; tests pin hand-computed cases. Because the
+ * simulator can score every candidate of a decision, it knows the best achievable choice (the
+ * oracle) and each algorithm's regret. */
 #ifndef GB_RESPONSE_H
 #define GB_RESPONSE_H
 

@@ -1,16 +1,28 @@
 /* gb_sim: the player simulator — a population of card/board-game players on a sim clock.
  *
- * Each player has latent traits (preferred game, per-game skill, risk appetite, spend
- * propensity) and its own random stream derived from (seed, player_id), so a player's events
- * depend only on the seed and on the engine's answers to that player, never on threads or timing.
+ * Each player has latent traits (favourite and second-favourite games, per-game skill, risk
+ * appetite, spend propensity, time zone and chronotype, session rate) and its own random stream
+ * derived from (seed, player_id), so a player's events depend only on the seed and on the
+ * engine's answers to that player, never on threads or timing. docs/simulator.md describes the
+ * model. The population is the `players` present at the start plus the players who arrive
+ * during the run (gb_sim_population); players churn following a curve fitted to the retention
+ * targets (gb_retention), and props change their churn hazard.
+ *
  * Players are scheduled on a min-heap by (next sim time, player id). In closed-loop mode a player
- * who emits a decision point (game_end) waits for the engine's answer before its next event,
- * while the others go on; its next event keeps the sim time it was planned for, so a slow engine
- * shows up as lateness against the intended emit time, not as a different stream.
+ * who emits a decision point (game_end) waits for the engine's answer before its next action
+ * (the events that game_end itself causes — level_up, bankrupt_relief, purchase — carry the same
+ * sim time and are emitted before the wait), while the others go on; its next event keeps the
+ * sim time it was planned for, so a slow engine shows up as lateness against the intended emit
+ * time, not as a different stream.
+ *
+ * Order: events come out in (ts, player_id, sequence) order, sequence being the low 32 bits of
+ * event_id (a player's events are numbered 1, 2, ...). Within one instance ts never decreases,
+ * so instances that split a population can be merged into the single-instance stream by that key
+ * (gb_sim_stream does).
  *
  * One gb_sim simulates the players whose index k (0-based; player_id = k + 1) satisfies
  * k % n_producers == producer, so several instances on several threads split a population.
- * Not thread-safe: one thread per instance. */
+ * Not thread-safe: one thread per instance. Memory: about 250 bytes per player plus 100 KiB. */
 #ifndef GB_SIM_H
 #define GB_SIM_H
 
@@ -24,10 +36,15 @@
 #include "gb_event.h"
 #include "gb_reco.h"
 #include "gb_response.h"
+#include "gb_sim_model.h"
+
+/* Largest population (initial players plus arrivals) one simulation may have: player ids fill the
+ * high 32 bits of event ids, and each player costs memory. */
+#define GB_SIM_POPULATION_MAX 100000000ULL
 
 typedef struct gb_sim_config {
   uint64_t seed;
-  uint32_t players;          /* population size (all producers together) */
+  uint32_t players;          /* players present at start_ms (all producers together), >= 1 */
   int64_t start_ms;          /* sim epoch, ms since the Unix epoch */
   int64_t duration_ms;       /* sim time simulated; no event has ts >= start_ms + duration_ms */
   unsigned producer;         /* this instance's share of the population … */
@@ -37,6 +54,7 @@ typedef struct gb_sim_config {
   const gb_reco *arms;       /* the arm split (read-only; gb_reco_arm_of), closed loop */
   size_t n_arms;
   gb_response_params response;
+  const gb_sim_model *model; /* population parameters (copied); NULL = gb_sim_model_defaults() */
 } gb_sim_config;
 
 typedef enum gb_sim_status {
@@ -47,7 +65,9 @@ typedef enum gb_sim_status {
 } gb_sim_status;
 
 /* Per-arm outcomes seen from the players' side. Probabilities are summed in fixed point (units
- * of 1e-9) so that totals are exact and independent of how players are split across threads. */
+ * of 1e-9) so that totals are exact and independent of how players are split across threads.
+ * `players` counts the arm's players who exist during the run (present at the start or arriving
+ * before the horizon), whether or not they churn. */
 typedef struct gb_sim_arm_stats {
   uint64_t players;
   uint64_t decisions, decided, suppressed, no_candidates;
@@ -61,10 +81,17 @@ typedef struct gb_sim_arm_stats {
 
 typedef struct gb_sim gb_sim;
 
+/* The whole population of a run: players present at the start plus the arrivals over
+ * duration_ms (round(arrival_rate x players x duration in days)); model NULL = defaults. */
+uint64_t gb_sim_population(uint32_t players, int64_t duration_ms, const gb_sim_model *model);
+
+/* Creates an instance. Returns 0, or -1 with GB_ERR_INPUT for a bad configuration (producer out
+ * of range, duration <= 0, players = 0, a model that gb_sim_model_check rejects, a population
+ * above GB_SIM_POPULATION_MAX) or GB_ERR_RUNTIME when out of memory. */
 int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err);
 void gb_sim_free(gb_sim *s);
 
-/* The next event in (sim time, player id) order whose sim time is <= until_ms. */
+/* The next event in (sim time, player id, sequence) order whose sim time is <= until_ms. */
 gb_sim_status gb_sim_next(gb_sim *s, int64_t until_ms, gb_event *out);
 
 /* Sim time of the next scheduled event (INT64_MAX when none is scheduled). */

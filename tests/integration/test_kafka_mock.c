@@ -313,7 +313,7 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   char *kafka = run("kafka", "--set sim.time_scale=max --set transport.kind=kafka", 0);
   assert_same_arms(inproc, kafka);
   char *summary = file_in(kafka, "summary.csv");
-  cr_assert_gt(metric(summary, "events_generated"), 1000);
+  cr_assert_gt(metric(summary, "events_generated"), 500); /* 300 players, 2 sim hours: ~1000 */
   cr_assert_eq(metric(summary, "events_lost"), 0);
   cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
   cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));

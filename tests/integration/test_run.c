@@ -59,7 +59,8 @@ Test(run, writes_every_result_file_and_reconciles) {
   }
   char *summary = read_in(dir, "summary.csv");
   double generated = metric(summary, "events_generated");
-  cr_assert_gt(generated, 1000, "a 2-hour run of 300 players generates events");
+  /* ~1000 with the default player model (2 sessions a day, the evening peak) */
+  cr_assert_gt(generated, 500, "a 2-hour run of 300 players generates events");
   cr_assert_eq(metric(summary, "events_processed"), generated);
   cr_assert_eq(metric(summary, "events_lost"), 0);
   cr_assert_eq(metric(summary, "events_rejected"), 0);

@@ -132,6 +132,16 @@ Test(workload, full_file_sets_every_field_exactly) {
   cr_expect_eq(w->sim.time_scale, 0.5);
   cr_expect_eq(w->sim.threads, 4u);
   cr_expect_eq(w->sim.start_ms, full_start_ms);
+  cr_expect_eq(w->sim.model.arrival_rate, 0.5);
+  cr_expect_eq(w->sim.model.sessions_per_day, 3.5);
+  cr_expect_eq(w->sim.model.session_scale_ms, 25LL * 60000);
+  cr_expect_eq(w->sim.model.session_shape, 0.7);
+  cr_expect_eq(w->sim.model.peak_hour, 22);
+  cr_expect_eq(w->sim.model.payer_share, 0.1);
+  cr_expect_eq(w->sim.model.retention_d1, 0.5);
+  cr_expect_eq(w->sim.model.retention_d7, 0.25);
+  cr_expect_eq(w->sim.model.completion_effect, 0.5);
+  cr_expect_eq(w->sim.model.spam_effect, 0.25);
   cr_expect_eq(w->engine.threads, 256u);
   cr_expect_eq(w->engine.queue_capacity, 64u);
   cr_expect_str_eq(w->engine.challenges, FIXTURES "catalogues/cards.yaml");
@@ -162,6 +172,16 @@ Test(workload, minimal_file_gets_every_default) {
   cr_expect_eq(w->sim.time_scale, 0.0, "time_scale defaults to max (0)");
   cr_expect_eq(w->sim.threads, 1u);
   cr_expect_eq(w->sim.start_ms, default_start_ms);
+  cr_expect_eq(w->sim.model.arrival_rate, 0.03);
+  cr_expect_eq(w->sim.model.sessions_per_day, 2.0);
+  cr_expect_eq(w->sim.model.session_scale_ms, 20LL * 60000);
+  cr_expect_eq(w->sim.model.session_shape, 0.5);
+  cr_expect_eq(w->sim.model.peak_hour, 21);
+  cr_expect_eq(w->sim.model.payer_share, 0.05);
+  cr_expect_eq(w->sim.model.retention_d1, 0.45);
+  cr_expect_eq(w->sim.model.retention_d7, 0.19);
+  cr_expect_eq(w->sim.model.completion_effect, 0.3);
+  cr_expect_eq(w->sim.model.spam_effect, 0.15);
   cr_expect_eq(w->engine.threads, 1u);
   cr_expect_eq(w->engine.queue_capacity, 65536u);
   cr_expect_str_eq(w->engine.challenges, FIXTURES "challenges/default.yaml");
@@ -267,6 +287,19 @@ ParameterizedTestParameters(workload, file_errors) {
       {"arms_missing_algorithm.yaml", ":6: key 'arms[1].algorithm': required key is missing"},
       {"arms_unknown_key.yaml", ":5: key 'arms[0].wieght': unknown key"},
       {"arms_not_mapping.yaml", ":5: key 'arms[0]': expected a mapping of keys, got 'random'"},
+      {"sim_bad_shape.yaml", ":5: key 'sim.session_shape': expected a number, got 'round'"},
+      {"sim_peak_hour_out_of_range.yaml", ":5: key 'sim.peak_hour': 24 is out of range (0 .. 23)"},
+      {"sim_retention_d7_above_d1.yaml",
+       ":7: key 'sim.retention.d7': 0.5 is out of range (0 < d7 < d1 = 0.4)"},
+      {"sim_retention_unknown_key.yaml", ":7: key 'sim.retention.d2': unknown key"},
+      {"sim_retention_unreachable.yaml",
+       ":6: key 'sim.retention.d1': 0.95 is above what sessions_per_day 2 allows (0.724: the "
+       "share of players who start a session on a given day when nobody churns)"},
+      {"sim_session_length_too_long.yaml",
+       ":5: key 'sim.session_length': 2d is out of range (1s .. 1d)"},
+      {"sim_too_many_arrivals.yaml",
+       ":6: key 'sim.arrivals': 10 x sim.players new players a day over sim.duration make "
+       "210000000 players, above the maximum of 100000000"},
   };
   return cr_make_param_array(error_case, cases, sizeof cases / sizeof cases[0]);
 }
@@ -417,6 +450,20 @@ ParameterizedTestParameters(set, errors) {
       {"sim.time_scale=0", "--set sim.time_scale=0: key 'sim.time_scale': 0 is out of range (> 0, "
                            "or max)"},
       {"name=\xff", "--set name=\xff: the value is not valid YAML: invalid leading UTF-8 octet"},
+      {"sim.arrivals=-0.1", "--set sim.arrivals=-0.1: key 'sim.arrivals': -0.1 is out of range (0 "
+                            ".. 10)"},
+      {"sim.sessions_per_day=0", "--set sim.sessions_per_day=0: key 'sim.sessions_per_day': 0 is "
+                                 "out of range (0.1 .. 48)"},
+      {"sim.session_length=20", "--set sim.session_length=20: key 'sim.session_length': '20' is "
+                                "not a duration (e.g. 90m, 2h, 1d)"},
+      {"sim.payer_share=1.5", "--set sim.payer_share=1.5: key 'sim.payer_share': 1.5 is out of "
+                              "range (0 .. 1)"},
+      {"sim.retention.d7=0.45", "--set sim.retention.d7=0.45: key 'sim.retention.d7': 0.45 is out "
+                                "of range (0 < d7 < d1 = 0.45)"},
+      {"sim.retention.spam_effect=9", "--set sim.retention.spam_effect=9: key "
+                                      "'sim.retention.spam_effect': 9 is out of range (0 .. 5)"},
+      {"sim.retention=1", "--set sim.retention=1: key 'sim.retention': is a section; set its keys "
+                          "one by one (e.g. sim.retention.d1=...)"},
   };
   return cr_make_param_array(set_case, cases, sizeof cases / sizeof cases[0]);
 }
@@ -440,7 +487,10 @@ Test(resolved, json_has_every_key_in_a_fixed_order) {
   snprintf(want, sizeof want,
            "{\"name\":\"full-set_1.0\",\"seed\":18446744073709551615,\"warmup\":\"1500ms\","
            "\"sim\":{\"players\":10000000,\"duration\":\"90m\",\"time_scale\":0.5,\"threads\":4,"
-           "\"start\":\"2025-12-31T23:59:59Z\"},"
+           "\"start\":\"2025-12-31T23:59:59Z\",\"arrivals\":0.5,\"sessions_per_day\":3.5,"
+           "\"session_length\":\"25m\",\"session_shape\":0.7,\"peak_hour\":22,"
+           "\"payer_share\":0.1,\"retention\":{\"d1\":0.5,\"d7\":0.25,"
+           "\"completion_effect\":0.5,\"spam_effect\":0.25}},"
            "\"engine\":{\"threads\":256,\"queue_capacity\":64,\"challenges\":\"%s\","
            "\"matcher\":\"index\"},"
            "\"transport\":{\"kind\":\"kafka\",\"brokers\":\"broker-1:9092,10.0.0.2:19092\","
@@ -460,7 +510,10 @@ Test(resolved, defaults_appear_in_the_json) {
   snprintf(want, sizeof want,
            "{\"name\":\"minimal\",\"seed\":1,\"warmup\":\"0s\","
            "\"sim\":{\"players\":1000,\"duration\":\"1d\",\"time_scale\":\"max\",\"threads\":1,"
-           "\"start\":\"2026-01-05T00:00:00Z\"},"
+           "\"start\":\"2026-01-05T00:00:00Z\",\"arrivals\":0.03,\"sessions_per_day\":2,"
+           "\"session_length\":\"20m\",\"session_shape\":0.5,\"peak_hour\":21,"
+           "\"payer_share\":0.05,\"retention\":{\"d1\":0.45,\"d7\":0.19,"
+           "\"completion_effect\":0.3,\"spam_effect\":0.15}},"
            "\"engine\":{\"threads\":1,\"queue_capacity\":65536,\"challenges\":\"%s\","
            "\"matcher\":\"scan\"},"
            "\"transport\":{\"kind\":\"inproc\",\"brokers\":\"embedded\",\"partitions\":8},"

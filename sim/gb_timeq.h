@@ -1,0 +1,60 @@
+/* gb_timeq: the simulator's event calendar — a priority queue of (ts, index) entries, popped in
+ * (ts, index) order, built for many entries and a moving "now".
+ *
+ * Three tiers: a small 4-ary heap holds the entries of the current window (one bucket of
+ * GB_TIMEQ_BUCKET_MS); a ring of GB_TIMEQ_BUCKETS buckets holds the following windows as
+ * unsorted arrays (appending is O(1)); a binary heap holds everything beyond the ring (a
+ * player's next session, hours away). When the current window is exhausted the next bucket moves
+ * into the heap, and the items the entries point to are prefetched all at once (the first
+ * hot_bytes at base + index x stride), so that their cache misses overlap instead of stalling
+ * one by one: with a hundred
+ * thousand players the simulator is bound by those misses. Order is exactly that of one heap:
+ * the stream does not depend on this structure.
+ *
+ * Entries may be pushed at any ts, earlier ones included (a closed-loop answer can make a
+ * player due in the past): anything before the current window's end goes into the heap. Not
+ * thread-safe. */
+#ifndef GB_TIMEQ_H
+#define GB_TIMEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+  GB_TIMEQ_BUCKET_MS = 1000, /* a window: one sim second */
+  GB_TIMEQ_BUCKETS = 16384   /* the ring covers 4.5 sim hours: rounds, pauses, short breaks */
+};
+
+typedef struct gb_timeq_entry {
+  int64_t ts;
+  uint32_t index;
+} gb_timeq_entry;
+
+typedef struct gb_timeq gb_timeq;
+
+/* A queue for at most `capacity` entries at once, starting at sim time start_ms. Entries point
+ * at items base + index x stride (bytes) whose first hot_bytes are prefetched when their window
+ * comes; hot_bytes 0 (or base NULL) means no prefetching. NULL when out of memory. */
+gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
+                       size_t hot_bytes);
+void gb_timeq_free(gb_timeq *q);
+
+/* Adds an entry; at most `capacity` may be queued at once. */
+void gb_timeq_push(gb_timeq *q, int64_t ts, uint32_t index);
+
+/* The first entry in (ts, index) order, or false when the queue is empty. Moves the window
+ * forward when the current one is exhausted (hence not const). */
+bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out);
+
+/* Removes the first entry (the queue must not be empty). */
+void gb_timeq_pop(gb_timeq *q);
+
+/* Gives the first entry a new ts (same index): a pop and a push in one, cheap when the new ts
+ * stays in the current window. The queue must not be empty. */
+void gb_timeq_retime_top(gb_timeq *q, int64_t ts);
+
+/* Entries queued. */
+size_t gb_timeq_size(const gb_timeq *q);
+
+#endif

@@ -1,0 +1,138 @@
+/* gb_timeq, the simulator's event calendar: it must pop exactly in (ts, index) order, like one
+ * heap, whatever the mix of near, ring and far entries, entries pushed in the past, retimed
+ * tops, and jumps over empty stretches. Checked against a plain reference queue on seeded random
+ * operation sequences. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "gb_rng.h"
+#include "gb_timeq.h"
+
+enum { CAP = 4096 };
+
+/* The reference: an unsorted array, minimum found by scanning. */
+typedef struct ref {
+  gb_timeq_entry e[CAP];
+  size_t n;
+} ref;
+
+static bool before(gb_timeq_entry a, gb_timeq_entry b) {
+  return a.ts < b.ts || (a.ts == b.ts && a.index < b.index);
+}
+
+static size_t ref_min(const ref *r) {
+  size_t best = 0;
+  for (size_t i = 1; i < r->n; i++)
+    if (before(r->e[i], r->e[best]))
+      best = i;
+  return best;
+}
+
+/* A ts around now: mostly within seconds or minutes, some hours or days ahead (beyond the
+ * ring), a few in the past. */
+static int64_t draw_ts(gb_rng *rng, int64_t now) {
+  double u = gb_rng_uniform(rng);
+  if (u < 0.05)
+    return now - (int64_t)gb_rng_below(rng, 600000);
+  if (u < 0.15)
+    return now; /* same ms: ties broken by index */
+  if (u < 0.75)
+    return now + (int64_t)gb_rng_below(rng, 900000);
+  if (u < 0.95)
+    return now + (int64_t)gb_rng_below(rng, 3LL * 3600000);
+  return now + (int64_t)gb_rng_below(rng, 5LL * 86400000);
+}
+
+static void run_mix(uint64_t seed, size_t population, int steps) {
+  const int64_t start = 1767571200000LL;
+  gb_timeq *q = gb_timeq_new(CAP, start, NULL, 0, 0);
+  cr_assert_not_null(q);
+  ref *r = calloc(1, sizeof *r);
+  gb_rng rng;
+  gb_rng_seed(&rng, seed, population);
+  bool *queued = calloc(population, sizeof *queued);
+  int64_t now = start;
+  for (uint32_t i = 0; i < population; i += 2) { /* half the population starts queued */
+    int64_t ts = draw_ts(&rng, now);
+    gb_timeq_push(q, ts, i);
+    r->e[r->n++] = (gb_timeq_entry){ts, i};
+    queued[i] = true;
+  }
+  for (int step = 0; step < steps; step++) {
+    cr_assert_eq(gb_timeq_size(q), r->n);
+    gb_timeq_entry top;
+    bool has = gb_timeq_peek(q, &top);
+    cr_assert_eq(has, r->n > 0);
+    double u = gb_rng_uniform(&rng);
+    if (has && u < 0.6) { /* the simulator's step: the top gets its next time, or leaves */
+      size_t m = ref_min(r);
+      cr_assert_eq(top.ts, r->e[m].ts, "step %d: ts %lld, want %lld", step, (long long)top.ts,
+                   (long long)r->e[m].ts);
+      cr_assert_eq(top.index, r->e[m].index, "step %d", step);
+      now = top.ts > now ? top.ts : now;
+      if (gb_rng_uniform(&rng) < 0.85) {
+        int64_t ts = draw_ts(&rng, now);
+        gb_timeq_retime_top(q, ts);
+        r->e[m].ts = ts;
+      } else {
+        gb_timeq_pop(q);
+        queued[top.index] = false;
+        r->e[m] = r->e[--r->n];
+      }
+    } else { /* a player comes back (an answer, a new arrival) */
+      uint32_t i = (uint32_t)gb_rng_below(&rng, population);
+      if (queued[i])
+        continue;
+      int64_t ts = draw_ts(&rng, now);
+      gb_timeq_push(q, ts, i);
+      r->e[r->n++] = (gb_timeq_entry){ts, i};
+      queued[i] = true;
+    }
+  }
+  /* drain: everything comes out in order */
+  gb_timeq_entry prev = {INT64_MIN, 0}, top;
+  while (gb_timeq_peek(q, &top)) {
+    size_t m = ref_min(r);
+    cr_assert_eq(top.ts, r->e[m].ts);
+    cr_assert_eq(top.index, r->e[m].index);
+    cr_assert(!before(top, prev), "drained in order");
+    prev = top;
+    gb_timeq_pop(q);
+    r->e[m] = r->e[--r->n];
+  }
+  cr_assert_eq(r->n, 0u);
+  cr_assert_eq(gb_timeq_size(q), 0u);
+  gb_timeq_free(q);
+  free(queued);
+  free(r);
+}
+
+Test(timeq, pops_in_order_like_one_heap) {
+  for (uint64_t seed = 1; seed <= 20; seed++)
+    run_mix(seed, 64 + seed * 150, 20000);
+}
+
+Test(timeq, a_sparse_queue_jumps_over_empty_time) {
+  gb_timeq *q = gb_timeq_new(8, 0, NULL, 0, 0);
+  const int64_t day = 86400000;
+  gb_timeq_push(q, 40 * day, 2); /* far beyond the ring */
+  gb_timeq_push(q, 3 * day, 1);
+  gb_timeq_push(q, 3 * day, 0); /* same ts: the lower index first */
+  gb_timeq_push(q, 5000, 7);
+  gb_timeq_entry e;
+  const gb_timeq_entry want[] = {{5000, 7}, {3 * day, 0}, {3 * day, 1}, {40 * day, 2}};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    cr_assert(gb_timeq_peek(q, &e));
+    cr_expect_eq(e.ts, want[i].ts, "entry %zu", i);
+    cr_expect_eq(e.index, want[i].index, "entry %zu", i);
+    gb_timeq_pop(q);
+  }
+  cr_expect(!gb_timeq_peek(q, &e));
+  /* after a jump, an entry in the past still comes first */
+  gb_timeq_push(q, 50 * day, 1);
+  cr_assert(gb_timeq_peek(q, &e));
+  gb_timeq_push(q, 1000, 3);
+  cr_assert(gb_timeq_peek(q, &e));
+  cr_expect_eq(e.index, 3u);
+  gb_timeq_free(q);
+}
