@@ -8,7 +8,8 @@
  * during the run (gb_sim_population); players churn following a curve fitted to the retention
  * targets (gb_retention), and props change their churn hazard.
  *
- * Players are scheduled on a min-heap by (next sim time, player id). In closed-loop mode a player
+ * Players are scheduled on a calendar queue (gb_timeq) by (next sim time, player id), which pops
+ * in the order of one min-heap. In closed-loop mode a player
  * who emits a decision point (game_end) waits for the engine's answer before its next action
  * (the events that game_end itself causes — level_up, bankrupt_relief, purchase — carry the same
  * sim time and are emitted before the wait), while the others go on; its next event keeps the
@@ -22,7 +23,8 @@
  *
  * One gb_sim simulates the players whose index k (0-based; player_id = k + 1) satisfies
  * k % n_producers == producer, so several instances on several threads split a population.
- * Not thread-safe: one thread per instance. Memory: about 250 bytes per player plus 100 KiB. */
+ * Not thread-safe: one thread per instance. Memory: about 400 bytes per player (record and
+ * queue entries) plus 400 KiB. */
 #ifndef GB_SIM_H
 #define GB_SIM_H
 
