@@ -24,8 +24,7 @@ static const char details[] =
     "examples:\n"
     "  gamebench sim workloads/default.yaml --out events.jsonl\n"
     "  gamebench sim workloads/default.yaml --out - --set sim.players=10 | head\n"
-    "  gamebench sim workloads/default.yaml --realism --set sim.duration=30d "
-    "--set sim.time_scale=max\n";
+    "  gamebench sim workloads/default.yaml --realism --set sim.duration=30d\n";
 
 enum { IO_BUFFER_BYTES = 1 << 20 }; /* large writes: the stream is the hot path */
 
