@@ -40,12 +40,11 @@ static const char details[] =
     "second, and the slowest and fastest. One-core rows are timed with the thread's CPU\n"
     "time (CLOCK_THREAD_CPUTIME_ID), so that other processes on a shared machine do not\n"
     "count against the simulator; the threaded row uses wall time. The population is the\n"
-    "default workload's model\n"
-    "(2 sessions a day, arrivals, churn) starting on a Monday 12:00 UTC (the evening peak in\n"
-    "China). 'memory' keeps each gb_event in a reused array of 4096; 'json' also encodes\n"
-    "each event as a JSON line into a 1 MiB buffer. With --threads > 1 a last row runs the\n"
-    "merged stream (gb_sim_stream, JSON) on that many threads: its rate is for all threads\n"
-    "together.\n";
+    "default workload's model (2 sessions a day, arrivals, churn) starting on a Monday at\n"
+    "12:00 UTC (the evening peak in China). 'memory' keeps each gb_event in a reused batch\n"
+    "of 256; 'json' also encodes each event as a JSON line into a 1 MiB buffer. With\n"
+    "--threads > 1 a last row runs the merged stream (gb_sim_stream, JSON) on that many\n"
+    "threads: its rate is for all threads together.\n";
 
 typedef struct bench_cfg {
   gb_sim_config sim;

@@ -322,7 +322,7 @@ static int64_t next_emission_ts(const player *p) {
   return t;
 }
 
-/* Puts a player that is not in the heap back in it, if it has something to emit in the run. */
+/* Queues a player that is not queued, if it has something to emit before the horizon. */
 static void schedule(gb_sim *s, uint32_t index) {
   player *p = &s->players[index];
   int64_t ts = next_emission_ts(p);

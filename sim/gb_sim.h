@@ -8,21 +8,24 @@
  * during the run (gb_sim_population); players churn following a curve fitted to the retention
  * targets (gb_retention), and props change their churn hazard.
  *
- * Players are scheduled on a min-heap by (next sim time, player id). In closed-loop mode a player
- * who emits a decision point (game_end) waits for the engine's answer before its next action
+ * Players are scheduled on a calendar queue (gb_timeq) by (next sim time, player id), which pops
+ * in the order of one min-heap. In closed-loop mode a player who emits a decision point
+ * (game_end) waits for the engine's answer before its next action
  * (the events that game_end itself causes — level_up, bankrupt_relief, purchase — carry the same
  * sim time and are emitted before the wait), while the others go on; its next event keeps the
  * sim time it was planned for, so a slow engine shows up as lateness against the intended emit
  * time, not as a different stream.
  *
  * Order: events come out in (ts, player_id, sequence) order, sequence being the low 32 bits of
- * event_id (a player's events are numbered 1, 2, ...). Within one instance ts never decreases,
- * so instances that split a population can be merged into the single-instance stream by that key
- * (gb_sim_stream does).
+ * event_id (a player's events are numbered 1, 2, ...). In open loop ts never decreases within an
+ * instance, so instances that split a population can be merged into the single-instance stream
+ * by that key (gb_sim_stream does). In closed loop an answer that comes late can make a player
+ * due before events already emitted by others (its own events still never go back in time).
  *
  * One gb_sim simulates the players whose index k (0-based; player_id = k + 1) satisfies
  * k % n_producers == producer, so several instances on several threads split a population.
- * Not thread-safe: one thread per instance. Memory: about 250 bytes per player plus 100 KiB. */
+ * Not thread-safe: one thread per instance. Memory: about 400 bytes per player (record and
+ * queue entries) plus 400 KiB. */
 #ifndef GB_SIM_H
 #define GB_SIM_H
 
