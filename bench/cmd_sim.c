@@ -30,14 +30,10 @@ static const char details[] =
     "examples:\n"
     "  gamebench sim workloads/default.yaml --out events.jsonl\n"
     "  gamebench sim workloads/default.yaml --out - --set sim.players=10 | head\n"
-    "  gamebench sim workloads/default.yaml --realism --set sim.duration=30d
-    "
-    "  gamebench sim workloads/default.yaml --to kafka --brokers 127.0.0.1:9092 --run r1
-    ";
+    "  gamebench sim workloads/default.yaml --realism --set sim.duration=30d\n"
+    "  gamebench sim workloads/default.yaml --to kafka --brokers 127.0.0.1:9092 --run r1\n";
 
-    enum {
-      IO_BUFFER_BYTES = 1 << 20
-    }; /* large writes: the stream is the hot path */
+enum { IO_BUFFER_BYTES = 1 << 20 }; /* large writes: the stream is the hot path */
 
 /* Where the JSON lines go, through a buffer of our own (one fwrite per MiB). A regular file is
  * written as "<path>.tmp" and renamed into place when complete; anything else that exists (a
