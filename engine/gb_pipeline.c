@@ -11,13 +11,20 @@
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
 
-/* The player's UTC offset, which places local midnight for daily progress rules. The events carry
- * a country, not a time zone; every country the simulator produces is on UTC+8. */
+/* The player's UTC offset, which places local midnight for daily progress rules. Events carry a
+ * country, not a time zone: this is each country's main zone (standard time). Countries spanning
+ * several zones (US, CA, AU) get their most populous one, so some of their players reset at the
+ * wrong hour; an explicit time-zone field in the events would remove that approximation. */
 static int32_t utc_offset_min(const char *country) {
-  static const char *const utc8[] = {"CN", "HK", "TW", "MY", "SG", "PH", "MO"};
-  for (size_t i = 0; i < sizeof utc8 / sizeof utc8[0]; i++)
-    if (strcmp(country, utc8[i]) == 0)
-      return 8 * 60;
+  static const struct {
+    char code[3];
+    int16_t offset_min;
+  } zones[] = {{"CN", 480}, {"HK", 480},  {"TW", 480},  {"MO", 480}, {"MY", 480}, {"SG", 480},
+               {"PH", 480}, {"TH", 420},  {"VN", 420},  {"ID", 420}, {"JP", 540}, {"KR", 540},
+               {"AU", 600}, {"US", -300}, {"CA", -300}, {"GB", 0},   {"BR", -180}};
+  for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+    if (strcmp(country, zones[i].code) == 0)
+      return zones[i].offset_min;
   return 0;
 }
 
