@@ -33,8 +33,6 @@ void gb_view_init(gb_view *v) { memset(v, 0, sizeof *v); }
 
 void gb_view_free(gb_view *v) {
   free(v->vals);
-  free(v->stamp);
-  free(v->present);
   free(v->key_id);
   free(v->key_hash);
   gb_view_init(v);
@@ -57,8 +55,6 @@ static int view_reserve(gb_view *v, uint32_t n) {
   while (cap < n)
     cap *= 2;
   if (grow_array((void **)&v->vals, v->cap, cap, sizeof *v->vals) != 0 ||
-      grow_array((void **)&v->stamp, v->cap, cap, sizeof *v->stamp) != 0 ||
-      grow_array((void **)&v->present, v->cap, cap, sizeof *v->present) != 0 ||
       grow_array((void **)&v->key_id, v->cap, cap, sizeof *v->key_id) != 0 ||
       grow_array((void **)&v->key_hash, v->cap, cap, sizeof *v->key_hash) != 0)
     return -1; /* the arrays that did grow keep their new size: cap stays a lower bound */
@@ -80,7 +76,8 @@ int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
     v->key_hash[v->n_keyed] = gb_attrs_key_hash(name, len);
   }
   if (++v->gen == 0) { /* the stamp wrapped: forget every old stamp once per 2^32 events */
-    memset(v->stamp, 0, v->cap * sizeof *v->stamp);
+    for (uint32_t i = 0; i < v->cap; i++)
+      v->vals[i].stamp = 0;
     v->gen = 1;
   }
   v->a = a;
@@ -97,11 +94,11 @@ const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr) {
     const char *name = gb_catalog_attr_name(v->c, attr);
     av = gb_attrs_value_hashed(v->a, name, strlen(name), v->key_hash[attr]);
   }
-  v->stamp[attr] = v->gen;
-  v->present[attr] = av != NULL;
+  gb_aval *out = &v->vals[attr];
+  out->stamp = v->gen;
+  out->present = av != NULL;
   if (!av)
     return NULL;
-  gb_aval *out = &v->vals[attr];
   out->has_str = av->has_str;
   out->has_num = av->has_num;
   out->hashed = false;

@@ -125,13 +125,16 @@ uint64_t gb_value_hash_str(const char *s, size_t len);
 /* ---- one event's attributes resolved to attribute ids ---- */
 
 typedef struct gb_aval {
+  uint32_t stamp; /* == the view's gen: resolved for the current event */
+  bool present;   /* the event has the attribute (the fields below are valid only then) */
   bool has_str, has_num;
-  bool hashed; /* str_hash is computed (lazily: only bucket keys need it) */
-  const char *str;
-  uint32_t len;
-  double num;
+  bool hashed;       /* str_hash is computed (lazily: only bucket keys need it) */
+  int32_t cell;      /* scratch of the index: the value's fine cell, -1 until computed */
+  uint32_t unit;     /* scratch of the index: the fine cell's unit */
+  uint32_t len;      /* of str */
+  const char *str;   /* when has_str */
+  double num;        /* when has_num */
   uint64_t str_hash; /* gb_value_hash_str(str, len) once hashed; see gb_aval_str_hash */
-  int32_t cell;      /* scratch of the index: the value's range cell, -1 until computed */
 } gb_aval;
 
 /* A reusable map attribute id -> value for one event, resolved lazily: gb_view_resolve only
@@ -140,10 +143,8 @@ typedef struct gb_aval {
  * event costs what its matching reads, not what it carries. */
 typedef struct gb_view {
   gb_aval *vals;
-  uint32_t *stamp; /* stamp[attr] == gen: vals[attr] is resolved for this event... */
-  bool *present;   /* ...and present[attr] tells whether the event has it */
   uint32_t gen;
-  uint32_t cap; /* capacity of vals, stamp, present */
+  uint32_t cap; /* capacity of vals, key_id, key_hash */
   /* How to find each catalogue attribute in a gb_attrs (filled as the dictionary grows). */
   const gb_catalog *c;
   uint32_t *key_id;   /* gb_attrs schema key id, or GB_ATTRS_KEY_OTHER */
@@ -165,8 +166,8 @@ const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr);
 
 /* The event's value of attribute attr, or NULL when it lacks it. */
 static inline const gb_aval *gb_view_get(gb_view *v, uint32_t attr) {
-  if (attr < v->cap && v->stamp[attr] == v->gen)
-    return v->present[attr] ? &v->vals[attr] : NULL;
+  if (attr < v->cap && v->vals[attr].stamp == v->gen)
+    return v->vals[attr].present ? &v->vals[attr] : NULL;
   return gb_view_fetch(v, attr);
 }
 

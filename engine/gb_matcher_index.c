@@ -48,6 +48,8 @@ enum {
   UNITS = FINE_CELLS, /* balanced units per attribute: as fine as fine cells can be */
   CACHE_LINE = 64,    /* records are aligned to it: one miss reads one record */
   OCC_BITS = 512,     /* occupancy filter bits per group (one cache line) */
+  CELL_MIN = 4,       /* smallest posting list allocation */
+  CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
   BLOCK = 16          /* boundaries per block of the two-level search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
@@ -90,22 +92,28 @@ typedef struct plist {
   uint32_t n, cap;
 } plist;
 
+/* One cell of a group: its posting list. The capacity is implicit (the next power of two >= n,
+ * at least CELL_MIN) so that a slot fits 16 bytes. */
+typedef struct cell {
+  uint32_t key; /* cell key + 1; 0 = empty slot */
+  uint32_t n;
+  post *v;
+} cell;
+
 /* Definitions of one bucket accessed by the same attributes at the same resolutions. Its cells
- * live in the index-wide cell table under (uid, cell key). */
+ * are its own open-addressing table: the cells of a popular group stay together in the caches
+ * instead of being scattered among every group's. */
 typedef struct group {
   uint32_t a, b;  /* attribute ids; b == NONE for a single range */
   uint8_t sa, sb; /* resolution shifts: cell = unit >> shift */
-  uint32_t uid;
+  uint8_t bits;   /* the table has 2^bits slots (0: no table yet) */
+  uint32_t n_cells;
+  cell *cells;
   /* Occupancy filter: bit occ_bit(cell key) is set once a posting was filed in that cell (never
    * cleared: a stale bit costs one probe). Groups of a few definitions sit in popular buckets
    * too; the filter saves the cache miss of probing their mostly empty cells. */
   uint64_t occ[OCC_BITS / 64];
 } group;
-
-typedef struct cell_slot {
-  uint64_t key; /* cell_hash(uid, cell key); 0 = empty slot */
-  plist list;
-} cell_slot;
 
 /* One value of a bucket's key tuple (a copy: definitions come and go). */
 typedef struct tval {
@@ -172,15 +180,9 @@ struct gb_index {
   size_t n_slots;
   bounds *bounds; /* by attribute id; attributes >= n_bounds have none */
   uint32_t n_bounds;
-  reg *regs; /* by ordinal */
-  rec *recs; /* by ordinal, cache-line aligned */
-  size_t n_regs;
-  /* Cells of all groups: one open-addressing table from mix(group uid, cell key) to the cell's
-   * posting list, whose header sits in the slot (a probe costs one cache miss, the postings
-   * one more). */
-  cell_slot *cells;
-  size_t n_cell_slots, n_cells;
-  uint32_t n_groups; /* uids handed out */
+  reg *regs;         /* by ordinal */
+  rec *recs;         /* by ordinal, cache-line aligned */
+  size_t n_regs;     /* capacity of regs and recs (>= the catalogue's size) */
   uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
 };
 
@@ -275,63 +277,71 @@ static uint32_t cell_key(int32_t ca, int32_t cb) {
   return (uint32_t)ca << FINE_BITS | (uint32_t)cb;
 }
 
-/* The exact identity of a cell (group uid, cell key), + 1 so that 0 marks an empty slot: cells
- * never collide; the slot position is mix(identity). */
-static uint64_t cell_hash(uint32_t uid, uint32_t key) { return ((uint64_t)uid << 32 | key) + 1; }
+/* The first slot of a cell key in a table of 2^bits slots: multiplicative hashing. */
+static uint32_t cell_home(uint32_t key, uint8_t bits) { return (key * 0x9E3779B1u) >> (32 - bits); }
 
-static plist *cell_lookup(const gb_index *ix, uint64_t h) {
-  if (ix->n_cell_slots == 0)
+static const cell *cell_find(const group *g, uint32_t key) {
+  if (g->bits == 0)
     return NULL;
-  size_t mask = ix->n_cell_slots - 1;
-  for (size_t i = mix(h) & mask;; i = (i + 1) & mask) {
-    if (ix->cells[i].key == 0)
+  uint32_t mask = (1u << g->bits) - 1;
+  for (uint32_t i = cell_home(key, g->bits);; i = (i + 1) & mask) {
+    if (g->cells[i].key == 0)
       return NULL;
-    if (ix->cells[i].key == h)
-      return &ix->cells[i].list;
+    if (g->cells[i].key == key + 1)
+      return &g->cells[i];
   }
 }
 
-static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
-  return cell_lookup(ix, cell_hash(uid, key));
-}
-
-static cell_slot *cell_place(gb_index *ix, uint64_t h) {
-  size_t mask = ix->n_cell_slots - 1;
-  size_t i = mix(h) & mask;
-  while (ix->cells[i].key != 0)
+static cell *cell_place(cell *cells, uint8_t bits, uint32_t key) {
+  uint32_t mask = (1u << bits) - 1, i = cell_home(key, bits);
+  while (cells[i].key != 0)
     i = (i + 1) & mask;
-  ix->cells[i].key = h;
-  return &ix->cells[i];
+  cells[i].key = key + 1;
+  return &cells[i];
 }
 
-static int cells_grow(gb_index *ix) {
-  size_t n_slots = ix->n_cell_slots ? ix->n_cell_slots * 2 : 1024;
-  cell_slot *slots = calloc(n_slots, sizeof *slots);
-  if (!slots)
-    return -1;
-  cell_slot *old = ix->cells;
-  size_t old_n = ix->n_cell_slots;
-  ix->cells = slots;
-  ix->n_cell_slots = n_slots;
-  for (size_t i = 0; i < old_n; i++)
-    if (old[i].key)
-      cell_place(ix, old[i].key)->list = old[i].list;
-  free(old);
+/* The cell of key in g, created empty when absent; NULL when out of memory. */
+static cell *cell_get(group *g, uint32_t key) {
+  cell *c = (cell *)cell_find(g, key);
+  if (c)
+    return c;
+  if ((g->n_cells + 1) * 2 > (g->bits ? 1u << g->bits : 0)) { /* load <= 1/2 */
+    uint8_t bits = g->bits ? g->bits + 1 : CELL_BITS_MIN;
+    cell *cells = calloc((size_t)1 << bits, sizeof *cells);
+    if (!cells)
+      return NULL;
+    for (uint32_t i = 0; g->bits && i < 1u << g->bits; i++)
+      if (g->cells[i].key)
+        *cell_place(cells, bits, g->cells[i].key - 1) = g->cells[i];
+    free(g->cells);
+    g->cells = cells;
+    g->bits = bits;
+  }
+  g->n_cells++;
+  return cell_place(g->cells, g->bits, key);
+}
+
+static int cell_add(cell *c, post p) {
+  uint32_t n = c->n;
+  if (n == 0 || (n >= CELL_MIN && (n & (n - 1)) == 0)) { /* full at its implicit capacity */
+    post *v = realloc(c->v, (n ? 2 * n : CELL_MIN) * sizeof *v);
+    if (!v)
+      return -1;
+    c->v = v;
+  }
+  c->v[c->n++] = p;
   return 0;
 }
 
-/* The posting list of (uid, key), created empty when absent; NULL when out of memory. */
-static plist *cell_get(gb_index *ix, uint32_t uid, uint32_t key) {
-  plist *l = cell_find(ix, uid, key);
-  if (l)
-    return l;
-  if ((ix->n_cells + 1) * 2 > ix->n_cell_slots && cells_grow(ix) != 0) /* load <= 1/2 */
-    return NULL;
-  ix->n_cells++;
-  return &cell_place(ix, cell_hash(uid, key))->list;
+static void cell_remove(cell *c, uint32_t ord) {
+  for (uint32_t i = 0; i < c->n; i++)
+    if (c->v[i].ord == ord) {
+      c->v[i] = c->v[--c->n];
+      return;
+    }
 }
 
-static group *bucket_group(gb_index *ix, bucket *bk, const reg *r, bool create) {
+static group *bucket_group(bucket *bk, const reg *r, bool create) {
   for (uint32_t i = 0; i < bk->n_groups; i++) {
     group *g = &bk->groups[i];
     if (g->a == r->a && g->b == r->b && g->sa == r->sa && g->sb == r->sb)
@@ -347,8 +357,7 @@ static group *bucket_group(gb_index *ix, bucket *bk, const reg *r, bool create) 
     bk->groups = g;
     bk->cap_groups = cap;
   }
-  bk->groups[bk->n_groups] =
-      (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb, .uid = ix->n_groups++, .occ = {0}};
+  bk->groups[bk->n_groups] = (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb};
   return &bk->groups[bk->n_groups++];
 }
 
@@ -570,14 +579,13 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p) {
   bucket *bk = &ix->buckets[b];
   if (r->a == NONE)
     return plist_add(&bk->rest, p);
-  group *g = bucket_group(ix, bk, r, true);
+  group *g = bucket_group(bk, r, true);
   if (!g)
     return -1;
-  uint32_t uid = g->uid;
   for (int32_t ca = r->a_lo; ca <= r->a_hi; ca++)
     for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-      plist *l = cell_get(ix, uid, cell_key(ca, cb));
-      if (!l || plist_add(l, p) != 0)
+      cell *c = cell_get(g, cell_key(ca, cb));
+      if (!c || cell_add(c, p) != 0)
         return -1;
       uint32_t bit = occ_bit(cell_key(ca, cb));
       g->occ[bit / 64] |= 1ULL << (bit % 64);
@@ -593,12 +601,12 @@ static void unfile(gb_index *ix, uint32_t ord) {
       plist_remove(&bk->rest, ord);
       continue;
     }
-    group *g = bucket_group(ix, bk, r, false);
+    group *g = bucket_group(bk, r, false);
     for (int32_t ca = r->a_lo; g && ca <= r->a_hi; ca++)
       for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-        plist *l = cell_find(ix, g->uid, cell_key(ca, cb));
-        if (l)
-          plist_remove(l, ord);
+        cell *c = (cell *)cell_find(g, cell_key(ca, cb));
+        if (c)
+          cell_remove(c, ord);
       }
   }
   free(r->buckets);
@@ -705,23 +713,28 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   return 0;
 }
 
+/* Registrations and records for ordinals < n. Capacity grows geometrically: hot updates append
+ * ordinals one at a time. */
 static int regs_reserve(gb_index *ix, size_t n) {
   if (n <= ix->n_regs)
     return 0;
-  reg *r = realloc(ix->regs, n * sizeof *r);
+  size_t cap = ix->n_regs ? ix->n_regs : 64;
+  while (cap < n)
+    cap *= 2;
+  reg *r = realloc(ix->regs, cap * sizeof *r);
   if (!r)
     return -1;
-  memset(r + ix->n_regs, 0, (n - ix->n_regs) * sizeof *r);
+  memset(r + ix->n_regs, 0, (cap - ix->n_regs) * sizeof *r);
   ix->regs = r;
   /* Records keep their alignment: a fresh aligned block, not realloc. */
-  rec *recs = aligned_alloc(CACHE_LINE, n * sizeof *recs);
+  rec *recs = aligned_alloc(CACHE_LINE, cap * sizeof *recs);
   if (!recs)
     return -1;
   if (ix->n_regs)
     memcpy(recs, ix->recs, ix->n_regs * sizeof *recs);
   free(ix->recs);
   ix->recs = recs;
-  ix->n_regs = n;
+  ix->n_regs = cap;
   return 0;
 }
 
@@ -907,14 +920,17 @@ void gb_index_free(gb_index *ix) {
   for (uint32_t b = 0; b < ix->n_buckets; b++) {
     bucket *bk = &ix->buckets[b];
     free(bk->rest.v);
+    for (uint32_t i = 0; i < bk->n_groups; i++) {
+      group *g = &bk->groups[i];
+      for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+        free(g->cells[j].v);
+      free(g->cells);
+    }
     free(bk->groups);
     for (uint32_t i = 0; bk->tuple && i < ix->sigs[bk->sig].n; i++)
       free(bk->tuple[i].str);
     free(bk->tuple);
   }
-  for (size_t i = 0; i < ix->n_cell_slots; i++)
-    free(ix->cells[i].list.v);
-  free(ix->cells);
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
   for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++) {
@@ -955,7 +971,8 @@ enum {
 /* One posting list to scan with the event's access values: xa, xb exact, ea/eb their fine cells
  * shifted to compare with a posting's fields. */
 typedef struct probe {
-  const plist *l;
+  const post *v;
+  uint32_t n;
   double xa, xb;
   uint32_t fa, fb; /* fine cells */
   bool equal;      /* the bucket's tuple equals the event's: no need to verify the key */
@@ -991,16 +1008,21 @@ static bool event_key(const gb_index *ix, const sig *g, gb_view *v, uint64_t *ke
   return true;
 }
 
-/* The event's numeric value of attr and its fine cell (cached in the view); false if absent. */
-static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x, uint32_t *cell) {
+/* The event's numeric value of attr, its fine cell and unit (cached in the view); false if
+ * absent or not a number. */
+static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x, uint32_t *fine,
+                       uint32_t *unit) {
   const gb_aval *c = gb_view_get(v, attr);
   if (!c || !c->has_num)
     return false;
   gb_aval *a = &v->vals[attr];
-  if (a->cell < 0)
+  if (a->cell < 0) {
     a->cell = cell_of(&ix->bounds[attr], a->num);
+    a->unit = ix->bounds[attr].unit[a->cell];
+  }
   *x = a->num;
-  *cell = (uint32_t)a->cell;
+  *fine = (uint32_t)a->cell;
+  *unit = a->unit;
   return true;
 }
 
@@ -1053,8 +1075,8 @@ static bool ambiguous(uint32_t f, uint16_t lo, uint16_t hi) {
 static int flush_probes(stage *st) {
   for (size_t k = 0; k < st->n_probes; k++) {
     const probe *pr = &st->probes[k];
-    const post *v = pr->l->v;
-    uint32_t n = pr->l->n;
+    const post *v = pr->v;
+    uint32_t n = pr->n;
     /* A posting admits the event when lo <= (f << FLAG_BITS | any flags) and hi >= f <<
      * FLAG_BITS: four compares, combined without branches (the outcome is unpredictable). */
     unsigned a_lo = pr->fa << FLAG_BITS | ALL_FLAGS, a_hi = pr->fa << FLAG_BITS;
@@ -1065,8 +1087,9 @@ static int flush_probes(stage *st) {
            (unsigned)(p->bhi < b_hi)) != 0)
         continue;
       st->candidates++;
-      if (pr->equal && !(p->alo & CHECK) && !ambiguous(pr->fa, p->alo, p->ahi) &&
-          !ambiguous(pr->fb, p->blo, p->bhi)) {
+      if (pr->equal && !(p->alo & CHECK) &&
+          (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
+           (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi)))) {
         if (gb_u32vec_push(st->hits, p->ord) != 0)
           return -1;
         continue;
@@ -1082,32 +1105,34 @@ static int flush_probes(stage *st) {
   return rc;
 }
 
-static int add_probe(stage *st, const plist *l, double xa, double xb, uint32_t fa, uint32_t fb,
-                     bool equal) {
-  if (!l || l->n == 0)
+static int add_probe(stage *st, const post *v, uint32_t n, double xa, double xb, uint32_t fa,
+                     uint32_t fb, bool equal) {
+  if (n == 0)
     return 0;
   if (st->n_probes == STAGE_MAX && flush_probes(st) != 0)
     return -1;
-  for (uint32_t i = 0; i < POST_PREFETCH && i * CACHE_LINE < l->n * sizeof(post); i++)
-    __builtin_prefetch((const char *)l->v + i * CACHE_LINE);
+  for (uint32_t i = 0; i < POST_PREFETCH && i * CACHE_LINE < n * sizeof(post); i++)
+    __builtin_prefetch((const char *)v + i * CACHE_LINE);
   st->probes[st->n_probes++] =
-      (probe){.l = l, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
+      (probe){.v = v, .n = n, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
   return 0;
 }
 
 /* A cell to look up: its identity and the event's access values. */
 typedef struct cell_probe {
-  uint64_t h;
+  const group *g;
+  uint32_t key;
   double xa, xb;
   uint32_t fa, fb;
   bool equal;
 } cell_probe;
 
 static int lookup_cells(stage *st, const cell_probe *cp, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (add_probe(st, cell_lookup(st->ix, cp[i].h), cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb,
-                  cp[i].equal) != 0)
+  for (size_t i = 0; i < n; i++) {
+    const cell *c = cell_find(cp[i].g, cp[i].key);
+    if (c && add_probe(st, c->v, c->n, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal) != 0)
       return -1;
+  }
   return 0;
 }
 
@@ -1126,28 +1151,26 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
         continue;
       equal = true;
     }
-    if (add_probe(st, &bk->rest, 0, 0, 0, 0, equal) != 0)
+    if (add_probe(st, bk->rest.v, bk->rest.n, 0, 0, 0, 0, equal) != 0)
       return -1;
     for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
       const group *g = &bk->groups[gi];
       double xa, xb = 0;
-      uint32_t fa, fb = 0;
-      if (!event_cell(ix, st->v, g->a, &xa, &fa) ||
-          (g->b != NONE && !event_cell(ix, st->v, g->b, &xb, &fb)))
+      uint32_t fa, fb = 0, ua, ub = 0;
+      if (!event_cell(ix, st->v, g->a, &xa, &fa, &ua) ||
+          (g->b != NONE && !event_cell(ix, st->v, g->b, &xb, &fb, &ub)))
         continue;
       if (n_cp == STAGE_MAX) { /* rare: look the collected cells up now */
         if (lookup_cells(st, cp, n_cp) != 0)
           return -1;
         n_cp = 0;
       }
-      uint32_t ua = ix->bounds[g->a].unit[fa] >> g->sa;
-      uint32_t ub = g->b != NONE ? ix->bounds[g->b].unit[fb] >> g->sb : 0;
-      uint32_t key = cell_key((int32_t)ua, (int32_t)ub);
+      uint32_t key = cell_key((int32_t)(ua >> g->sa), (int32_t)(ub >> g->sb));
       if (!occ_test(g, key))
         continue;
-      uint64_t h = cell_hash(g->uid, key);
-      __builtin_prefetch(&ix->cells[mix(h) & (ix->n_cell_slots - 1)]);
-      cp[n_cp++] = (cell_probe){.h = h, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
+      __builtin_prefetch(&g->cells[cell_home(key, g->bits)]);
+      cp[n_cp++] =
+          (cell_probe){.g = g, .key = key, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
     }
   }
   return lookup_cells(st, cp, n_cp);
