@@ -42,9 +42,10 @@ enum {
   FINE_BITS = 12,      /* 4096 fine cells per attribute: the boundaries (32 KiB) stay in L2, and
                           a cell number leaves 4 bits of a posting's 16-bit fields for flags */
   FINE_CELLS = 1 << FINE_BITS,
-  SPAN_MAX = 3,       /* cells a range may cover at its resolution before going coarser: replication
-                         is at most 3 x 3 per bucket */
-  FLAG_BITS = 4,      /* low bits of a posting's bound fields: flags */
+  SPAN_MAX = 3,  /* cells a range may cover at its resolution before going coarser: replication
+                    is at most 3 x 3 per bucket */
+  FLAG_BITS = 3, /* low bits of a posting's bound fields: flags (12 + 3 bits leave the top bit of
+                    each 16-bit field clear, for the SWAR test) */
   UNITS = FINE_CELLS, /* balanced units per attribute: as fine as fine cells can be */
   CACHE_LINE = 64,    /* records are aligned to it: one miss reads one record */
   OCC_BITS = 512,     /* occupancy filter bits per group (one cache line) */
@@ -73,7 +74,7 @@ typedef struct sig {
  * cell. */
 typedef struct post {
   uint32_t ord;
-  uint16_t alo, ahi, blo, bhi;
+  uint16_t alo, ahi, blo, bhi; /* in this order: the scan reads them as one 64-bit word */
 } post;
 
 /* What deciding an ambiguous or CHECK candidate needs, one cache line per ordinal. Intervals are
@@ -1077,14 +1078,20 @@ static int flush_probes(stage *st) {
     const probe *pr = &st->probes[k];
     const post *v = pr->v;
     uint32_t n = pr->n;
-    /* A posting admits the event when lo <= (f << FLAG_BITS | any flags) and hi >= f <<
-     * FLAG_BITS: four compares, combined without branches (the outcome is unpredictable). */
-    unsigned a_lo = pr->fa << FLAG_BITS | ALL_FLAGS, a_hi = pr->fa << FLAG_BITS;
-    unsigned b_lo = pr->fb << FLAG_BITS | ALL_FLAGS, b_hi = pr->fb << FLAG_BITS;
+    /* A posting admits the event when alo <= (fa << FLAG_BITS | any flags), ahi >= fa <<
+     * FLAG_BITS, and the same for b: four 15-bit compares at once in one 64-bit word (SWAR).
+     * Lane by lane, x = [ea_lo, ahi, eb_lo, bhi] and y = [alo, ea_hi, blo, eb_hi]; then
+     * (x | guard) - y keeps a lane's guard bit iff x >= y, and never borrows across lanes. */
+    const uint64_t lanes_hi = 0xFFFF0000FFFF0000ULL, guard = 0x8000800080008000ULL;
+    uint64_t e_lo = (uint64_t)(pr->fa << FLAG_BITS | ALL_FLAGS) |
+                    (uint64_t)(pr->fb << FLAG_BITS | ALL_FLAGS) << 32;
+    uint64_t e_hi = (uint64_t)(pr->fa << FLAG_BITS) << 16 | (uint64_t)(pr->fb << FLAG_BITS) << 48;
     for (uint32_t i = 0; i < n; i++) {
       const post *p = &v[i];
-      if (((unsigned)(p->alo > a_lo) | (unsigned)(p->ahi < a_hi) | (unsigned)(p->blo > b_lo) |
-           (unsigned)(p->bhi < b_hi)) != 0)
+      uint64_t w;
+      memcpy(&w, &p->alo, sizeof w);
+      uint64_t x = (w & lanes_hi) | e_lo, y = (w & ~lanes_hi) | e_hi;
+      if ((((x | guard) - y) & guard) != guard)
         continue;
       st->candidates++;
       if (pr->equal && !(p->alo & CHECK) &&
