@@ -57,9 +57,16 @@ static const uint32_t NONE = UINT32_MAX;
 
 /* Flags in the low FLAG_BITS of a posting's bound fields. AMBIG on a bound: the range's end is
  * not a cell boundary, so an event in exactly that fine cell may lie outside: the record's exact
- * interval decides. CHECK (on alo): the definition has predicates beyond its key and access
- * ranges: the record's residual range, or the whole definition, decides. */
-enum { AMBIG = 1, CHECK = 2 };
+ * interval decides. CHECK (on alo): the definition has predicates beyond its key, access ranges
+ * and continuation: its record, or the whole definition, decides. CONT (on ahi): the next slot is
+ * a continuation holding a third, residual range (a definition with three ranges, common in
+ * segmentation, is then decided from its postings too). */
+enum { AMBIG = 1, CHECK = 2, CONT = 4 };
+
+/* A continuation slot: ord holds the residual range's attribute, blo/bhi its fine cells (as a
+ * posting's); alo = CONT_ALO with ahi = 0 admits no event (no cell is both >= the last and 0), so
+ * scans pass over it. */
+enum { CONT_ALO = 0x7FFF };
 
 typedef struct sig {
   uint32_t n;
@@ -76,6 +83,20 @@ typedef struct post {
   uint32_t ord;
   uint16_t alo, ahi, blo, bhi; /* in this order: the scan reads them as one 64-bit word */
 } post;
+
+static bool is_cont(const post *p) { return p->alo == CONT_ALO && p->ahi == 0; }
+
+/* Removes ord's posting (and its continuation) from v[0..n), keeping the order (a continuation
+ * follows its posting); returns the new length. */
+static uint32_t posts_remove(post *v, uint32_t n, uint32_t ord) {
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord == ord && !is_cont(&v[i])) {
+      uint32_t k = (v[i].ahi & CONT) && i + 1 < n ? 2 : 1;
+      memmove(v + i, v + i + k, (n - i - k) * sizeof *v);
+      return n - k;
+    }
+  return n;
+}
 
 /* What deciding an ambiguous or CHECK candidate needs, one cache line per ordinal. Intervals are
  * inclusive (an open end is moved to the adjacent double), infinite when unused. */
@@ -231,13 +252,7 @@ static int plist_add(plist *l, post p) {
   return 0;
 }
 
-static void plist_remove(plist *l, uint32_t ord) {
-  for (uint32_t i = 0; i < l->n; i++)
-    if (l->v[i].ord == ord) {
-      l->v[i] = l->v[--l->n];
-      return;
-    }
-}
+static void plist_remove(plist *l, uint32_t ord) { l->n = posts_remove(l->v, l->n, ord); }
 
 /* ---- cells ---- */
 
@@ -334,13 +349,7 @@ static int cell_add(cell *c, post p) {
   return 0;
 }
 
-static void cell_remove(cell *c, uint32_t ord) {
-  for (uint32_t i = 0; i < c->n; i++)
-    if (c->v[i].ord == ord) {
-      c->v[i] = c->v[--c->n];
-      return;
-    }
-}
+static void cell_remove(cell *c, uint32_t ord) { c->n = posts_remove(c->v, c->n, ord); }
 
 static group *bucket_group(bucket *bk, const reg *r, bool create) {
   for (uint32_t i = 0; i < bk->n_groups; i++) {
@@ -576,17 +585,19 @@ static void choose_access(const gb_index *ix, const gb_def *d, span *a, span *b)
   }
 }
 
-static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p) {
+/* Files posting p (followed by its continuation when p has CONT) in bucket b. */
+static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post cont) {
   bucket *bk = &ix->buckets[b];
+  bool two = p.ahi & CONT;
   if (r->a == NONE)
-    return plist_add(&bk->rest, p);
+    return plist_add(&bk->rest, p) != 0 || (two && plist_add(&bk->rest, cont) != 0) ? -1 : 0;
   group *g = bucket_group(bk, r, true);
   if (!g)
     return -1;
   for (int32_t ca = r->a_lo; ca <= r->a_hi; ca++)
     for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
       cell *c = cell_get(g, cell_key(ca, cb));
-      if (!c || cell_add(c, p) != 0)
+      if (!c || cell_add(c, p) != 0 || (two && cell_add(c, cont) != 0))
         return -1;
       uint32_t bit = occ_bit(cell_key(ca, cb));
       g->occ[bit / 64] |= 1ULL << (bit % 64);
@@ -635,10 +646,11 @@ static uint32_t tuple_keys(const gb_index *ix, const gb_def *d, const sig *g,
   }
 }
 
-/* Fills the record of d (filed with key predicates kp[0..nk) and access ranges a, b) and returns
- * whether deciding a candidate needs it beyond ambiguous cells (CHECK). */
+/* Fills the record of d (filed with key predicates kp[0..nk) and access ranges a, b); *c is its
+ * residual range (NULL for none). Returns whether d has predicates beyond these (verify). */
 static bool make_rec(const gb_def *d, const gb_pred *const *kp, uint32_t nk, const span *a,
-                     const span *b, rec *r) {
+                     const span *b, rec *r, const gb_pred **c) {
+  *c = NULL;
   *r = (rec){.alo = -HUGE_VAL,
              .ahi = HUGE_VAL,
              .blo = -HUGE_VAL,
@@ -660,11 +672,12 @@ static bool make_rec(const gb_def *d, const gb_pred *const *kp, uint32_t nk, con
       continue;
     if (p->op == GB_OP_RANGE && r->c == NONE) {
       r->c = p->attr, r->clo = incl_lo(p), r->chi = incl_hi(p);
+      *c = p;
       continue;
     }
     r->verify = 1;
   }
-  return r->verify || r->c != NONE;
+  return r->verify;
 }
 
 /* The posting and registration of d's access choice. */
@@ -697,8 +710,22 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   reg *r = &ix->regs[ord];
   span a, b;
   choose_access(ix, d, &a, &b);
-  post p = make_post(&a, &b, ord, r);
-  if (make_rec(d, kp, nk, &a, &b, &ix->recs[ord]))
+  post p = make_post(&a, &b, ord, r), cont = {0};
+  const gb_pred *c;
+  bool verify = make_rec(d, kp, nk, &a, &b, &ix->recs[ord], &c);
+  const bounds *cb = c ? bounds_of(ix, c->attr) : NULL;
+  if (cb) { /* the residual range goes in a continuation */
+    uint32_t lo, hi;
+    bool lo_ambig, hi_ambig;
+    range_fine(cb, c, &lo, &hi, &lo_ambig, &hi_ambig);
+    cont = (post){.ord = c->attr,
+                  .alo = CONT_ALO,
+                  .ahi = 0,
+                  .blo = (uint16_t)(lo << FLAG_BITS | (lo_ambig ? AMBIG : 0)),
+                  .bhi = (uint16_t)(hi << FLAG_BITS | (hi_ambig ? AMBIG : 0))};
+    p.ahi |= CONT;
+  }
+  if (verify || (c && !cb))
     p.alo |= CHECK;
   r->buckets = malloc(n_keys * sizeof *r->buckets);
   if (!r->buckets)
@@ -708,7 +735,7 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
     if (bk == NONE)
       return -1;
     r->buckets[r->n_buckets++] = bk; /* recorded first: a partial filing is still removable */
-    if (file_in_bucket(ix, bk, r, p) != 0)
+    if (file_in_bucket(ix, bk, r, p, cont) != 0)
       return -1;
   }
   return 0;
@@ -1009,22 +1036,22 @@ static bool event_key(const gb_index *ix, const sig *g, gb_view *v, uint64_t *ke
   return true;
 }
 
-/* The event's numeric value of attr, its fine cell and unit (cached in the view); false if
- * absent or not a number. */
-static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x, uint32_t *fine,
-                       uint32_t *unit) {
+/* Computes the fine cell and unit of a's number for attr (once per event and attribute). */
+static void __attribute__((noinline)) locate(const gb_index *ix, gb_aval *a, uint32_t attr) {
+  a->cell = cell_of(&ix->bounds[attr], a->num);
+  a->unit = ix->bounds[attr].unit[a->cell];
+}
+
+/* The event's value of attr with its fine cell and unit (cell, unit) filled in, or NULL when the
+ * event lacks it or it is not a number. */
+static inline const gb_aval *event_num(const gb_index *ix, gb_view *v, uint32_t attr) {
   const gb_aval *c = gb_view_get(v, attr);
   if (!c || !c->has_num)
-    return false;
+    return NULL;
   gb_aval *a = &v->vals[attr];
-  if (a->cell < 0) {
-    a->cell = cell_of(&ix->bounds[attr], a->num);
-    a->unit = ix->bounds[attr].unit[a->cell];
-  }
-  *x = a->num;
-  *fine = (uint32_t)a->cell;
-  *unit = a->unit;
-  return true;
+  if (a->cell < 0)
+    locate(ix, a, attr);
+  return a;
 }
 
 /* Whether the event's values equal the bucket's tuple (the key hash matched). */
@@ -1071,6 +1098,16 @@ static bool ambiguous(uint32_t f, uint16_t lo, uint16_t hi) {
          ((hi & AMBIG) && (uint32_t)(hi >> FLAG_BITS) == f);
 }
 
+/* Whether the event's value of a continuation's attribute may lie in its range (*fc: its fine
+ * cell, for the ambiguity test). */
+static bool cont_admits(stage *st, const post *q, uint32_t *fc) {
+  const gb_aval *c = event_num(st->ix, st->v, q->ord);
+  if (!c)
+    return false;
+  *fc = (uint32_t)c->cell;
+  return (uint32_t)(q->blo >> FLAG_BITS) <= *fc && *fc <= (uint32_t)(q->bhi >> FLAG_BITS);
+}
+
 /* Scans the collected posting lists: postings the event's cells decide are matches (or not);
  * the others wait, their record prefetched, for flush_pending. */
 static int flush_probes(stage *st) {
@@ -1094,7 +1131,11 @@ static int flush_probes(stage *st) {
       if ((((x | guard) - y) & guard) != guard)
         continue;
       st->candidates++;
+      uint32_t fc = 0;
+      if ((p->ahi & CONT) && !cont_admits(st, p + 1, &fc))
+        continue;
       if (pr->equal && !(p->alo & CHECK) &&
+          (!(p->ahi & CONT) || !ambiguous(fc, p[1].blo, p[1].bhi)) &&
           (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
            (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi)))) {
         if (gb_u32vec_push(st->hits, p->ord) != 0)
@@ -1162,11 +1203,12 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
       return -1;
     for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
       const group *g = &bk->groups[gi];
-      double xa, xb = 0;
-      uint32_t fa, fb = 0, ua, ub = 0;
-      if (!event_cell(ix, st->v, g->a, &xa, &fa, &ua) ||
-          (g->b != NONE && !event_cell(ix, st->v, g->b, &xb, &fb, &ub)))
+      const gb_aval *ea = event_num(ix, st->v, g->a), *eb = NULL;
+      if (!ea || (g->b != NONE && !(eb = event_num(ix, st->v, g->b))))
         continue;
+      double xa = ea->num, xb = eb ? eb->num : 0;
+      uint32_t fa = (uint32_t)ea->cell, fb = eb ? (uint32_t)eb->cell : 0;
+      uint32_t ua = ea->unit, ub = eb ? eb->unit : 0;
       if (n_cp == STAGE_MAX) { /* rare: look the collected cells up now */
         if (lookup_cells(st, cp, n_cp) != 0)
           return -1;
