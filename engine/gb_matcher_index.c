@@ -995,7 +995,8 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {
 enum {
   STAGE_MAX = 64,    /* probes per stage; an event with more is handled in several rounds */
   POST_PREFETCH = 3, /* cache lines of a posting list prefetched ahead (~16 postings) */
-  ALL_FLAGS = (1 << FLAG_BITS) - 1
+  ALL_FLAGS = (1 << FLAG_BITS) - 1,
+  SCAN_CHUNK = 64 /* postings tested per branch-free pass (indexes fit a byte) */
 };
 
 /* One posting list to scan with the event's access values: xa, xb exact, ea/eb their fine cells
@@ -1110,6 +1111,23 @@ static bool cont_admits(stage *st, const post *q, uint32_t *fc) {
   return (uint32_t)(q->blo >> FLAG_BITS) <= *fc && *fc <= (uint32_t)(q->bhi >> FLAG_BITS);
 }
 
+/* Decides candidate p (its posting admits the event of probe pr, number k): a match when its
+ * cells prove it, else pending on its record. */
+static int decide(stage *st, const probe *pr, uint32_t k, const post *p) {
+  uint32_t fc = 0;
+  if ((p->ahi & CONT) && !cont_admits(st, p + 1, &fc))
+    return 0;
+  if (pr->equal && !(p->alo & CHECK) && (!(p->ahi & CONT) || !ambiguous(fc, p[1].blo, p[1].bhi)) &&
+      (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
+       (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi))))
+    return gb_u32vec_push(st->hits, p->ord);
+  if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
+    return -1;
+  __builtin_prefetch(&st->ix->recs[p->ord]);
+  st->pending[st->n_pending++] = (pend){.ord = p->ord, .probe = k};
+  return 0;
+}
+
 /* Scans the collected posting lists: postings the event's cells decide are matches (or not);
  * the others wait, their record prefetched, for flush_pending. */
 static int flush_probes(stage *st) {
@@ -1125,29 +1143,23 @@ static int flush_probes(stage *st) {
     uint64_t e_lo = (uint64_t)(pr->fa << FLAG_BITS | ALL_FLAGS) |
                     (uint64_t)(pr->fb << FLAG_BITS | ALL_FLAGS) << 32;
     uint64_t e_hi = (uint64_t)(pr->fa << FLAG_BITS) << 16 | (uint64_t)(pr->fb << FLAG_BITS) << 48;
-    for (uint32_t i = 0; i < n; i++) {
-      const post *p = &v[i];
-      uint64_t w;
-      memcpy(&w, &p->alo, sizeof w);
-      uint64_t x = (w & lanes_hi) | e_lo, y = (w & ~lanes_hi) | e_hi;
-      if ((((x | guard) - y) & guard) != guard)
-        continue;
-      st->candidates++;
-      uint32_t fc = 0;
-      if ((p->ahi & CONT) && !cont_admits(st, p + 1, &fc))
-        continue;
-      if (pr->equal && !(p->alo & CHECK) &&
-          (!(p->ahi & CONT) || !ambiguous(fc, p[1].blo, p[1].bhi)) &&
-          (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
-           (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi)))) {
-        if (gb_u32vec_push(st->hits, p->ord) != 0)
-          return -1;
-        continue;
+    for (uint32_t base = 0; base < n; base += SCAN_CHUNK) {
+      /* First the test alone, without branches: whether a posting admits the event is
+       * unpredictable, and a mispredicted branch costs more than the test. The admitted
+       * postings' indexes are written unconditionally and kept by advancing on success. */
+      uint32_t m = n - base < SCAN_CHUNK ? n - base : SCAN_CHUNK, n_adm = 0;
+      uint8_t adm[SCAN_CHUNK];
+      for (uint32_t i = 0; i < m; i++) {
+        uint64_t w;
+        memcpy(&w, &v[base + i].alo, sizeof w);
+        uint64_t x = (w & lanes_hi) | e_lo, y = (w & ~lanes_hi) | e_hi;
+        adm[n_adm] = (uint8_t)i;
+        n_adm += (((x | guard) - y) & guard) == guard;
       }
-      if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
-        return -1;
-      __builtin_prefetch(&st->ix->recs[p->ord]);
-      st->pending[st->n_pending++] = (pend){.ord = p->ord, .probe = (uint32_t)k};
+      st->candidates += n_adm;
+      for (uint32_t j = 0; j < n_adm; j++)
+        if (decide(st, pr, (uint32_t)k, &v[base + adm[j]]) != 0)
+          return -1;
     }
   }
   int rc = flush_pending(st);
