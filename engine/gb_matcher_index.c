@@ -52,6 +52,8 @@ enum {
   OCC_BITS = 512,     /* occupancy filter bits per group (one cache line) */
   CELL_MIN = 4,       /* smallest posting list allocation */
   CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
+  GRID_PER_POST = 4,  /* a group is compacted when its grid has at most 4 cells per posting... */
+  GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
   BLOCK = 16          /* boundaries per block of the two-level search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
@@ -123,15 +125,27 @@ typedef struct cell {
   post *v;
 } cell;
 
-/* Definitions of one bucket accessed by the same attributes at the same resolutions. Its cells
- * are its own open-addressing table: the cells of a popular group stay together in the caches
- * instead of being scattered among every group's. */
+/* Definitions of one bucket accessed by the same attributes at the same resolutions.
+ *
+ * Compacted, its postings sit in one pool ordered by cell, found through a dense array of
+ * offsets by cell index (ca * nb + cb): an event reads its cell's offsets (4 bytes per cell of
+ * the grid: small enough to stay cached for popular groups) and then its postings, one memory
+ * round trip instead of a hash probe followed by the list. Hot updates do not move the pool:
+ * a removed posting is marked dead in place, and new ones go to a small open-addressing table of
+ * delta cells, probed as well; the group is compacted again once dead and delta postings reach a
+ * quarter of the pool (amortised O(1) per update). Groups whose grid would be large for their
+ * postings (a few wide-spread definitions) stay in the table alone. */
 typedef struct group {
-  uint32_t a, b;  /* attribute ids; b == NONE for a single range */
-  uint8_t sa, sb; /* resolution shifts: cell = unit >> shift */
-  uint8_t bits;   /* the table has 2^bits slots (0: no table yet) */
-  uint32_t n_cells;
+  uint32_t a, b;             /* attribute ids; b == NONE for a single range */
+  uint8_t sa, sb;            /* resolution shifts: cell = unit >> shift */
+  uint8_t bits;              /* the delta table has 2^bits slots (0: no table) */
+  uint32_t n_cells, n_delta; /* delta cells and the postings in them */
   cell *cells;
+  uint32_t nb;   /* grid columns: cells along b (1 for a single range) */
+  uint32_t *off; /* compacted: grid cells + 1 offsets into pool; NULL when not compacted */
+  post *pool;    /* compacted postings by cell (dead ones have ord NONE) */
+  uint32_t n_pool, n_dead;
+  uint32_t compact_at; /* delta postings at which to try compacting a group without a pool */
   /* Occupancy filter: bit occ_bit(cell key) is set once a posting was filed in that cell (never
    * cleared: a stale bit costs one probe). Groups of a few definitions sit in popular buckets
    * too; the filter saves the cache miss of probing their mostly empty cells. */
@@ -207,6 +221,7 @@ struct gb_index {
   rec *recs;         /* by ordinal, cache-line aligned */
   size_t n_regs;     /* capacity of regs and recs (>= the catalogue's size) */
   uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
+  bool building;     /* gb_index_new is filing: groups are compacted at its end */
 };
 
 static uint64_t mix(uint64_t x) {
@@ -352,6 +367,101 @@ static int cell_add(cell *c, post p) {
 
 static void cell_remove(cell *c, uint32_t ord) { c->n = posts_remove(c->v, c->n, ord); }
 
+/* Cells along an attribute at shift s (units are 0 .. UNITS - 1). */
+static uint32_t grid_cols(uint8_t s) { return ((UNITS - 1) >> s) + 1; }
+
+static uint32_t cell_index(const group *g, uint32_t key) {
+  return (key >> FINE_BITS) * g->nb + (key & (FINE_CELLS - 1));
+}
+
+static void delta_free(group *g) {
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+    free(g->cells[j].v);
+  free(g->cells);
+  g->cells = NULL;
+  g->bits = 0;
+  g->n_cells = g->n_delta = 0;
+}
+
+/* Copies the live postings of v[0..n) to out; returns how many. */
+static uint32_t copy_live(post *out, const post *v, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord != NONE)
+      out[k++] = v[i];
+  return k;
+}
+
+static uint32_t count_live(const post *v, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    k += v[i].ord != NONE;
+  return k;
+}
+
+/* Rebuilds g's pool from its live pooled and delta postings (a counting sort by cell). Leaves a
+ * group whose grid is large for its postings in its delta table. Returns 0, or -1 when out of
+ * memory (g is then unchanged). */
+static int compact(group *g) {
+  size_t n_grid = (size_t)grid_cols(g->sa) * g->nb;
+  size_t live = g->n_pool - g->n_dead + g->n_delta;
+  if (n_grid > GRID_PER_POST * live + GRID_MIN) {
+    g->compact_at = 2 * g->n_delta + GRID_MIN; /* try again when it has grown */
+    return 0;
+  }
+  uint32_t *off = calloc(n_grid + 1, sizeof *off);
+  post *pool = malloc((live ? live : 1) * sizeof *pool);
+  if (!off || !pool) {
+    free(off);
+    free(pool);
+    return -1;
+  }
+  for (size_t ci = 0; g->off && ci < n_grid; ci++) /* counts, shifted by one */
+    off[ci + 1] += count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+    if (g->cells[j].key)
+      off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
+  for (size_t ci = 0; ci < n_grid; ci++)
+    off[ci + 1] += off[ci];
+  /* Fill cell by cell in order: pooled postings first, then that cell's delta ones. */
+  for (size_t ci = 0; ci < n_grid; ci++) {
+    uint32_t at = off[ci];
+    if (g->off)
+      at += copy_live(pool + at, g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+    (void)at;
+  }
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
+    const cell *c = &g->cells[j];
+    if (!c->key)
+      continue;
+    size_t ci = cell_index(g, c->key - 1);
+    uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
+    memcpy(pool + off[ci] + pooled, c->v, c->n * sizeof *pool);
+  }
+  free(g->off);
+  free(g->pool);
+  delta_free(g);
+  g->off = off;
+  g->pool = pool;
+  g->n_pool = (uint32_t)live;
+  g->n_dead = 0;
+  return 0;
+}
+
+/* Marks ord's posting (and continuation) in g's pooled cell ci dead; returns the slots marked. */
+static uint32_t pool_kill(group *g, size_t ci, uint32_t ord) {
+  post *v = g->pool + g->off[ci];
+  uint32_t n = g->off[ci + 1] - g->off[ci];
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord == ord && !is_cont(&v[i])) {
+      uint32_t k = (v[i].ahi & CONT) && i + 1 < n ? 2 : 1;
+      for (uint32_t j = i; j < i + k; j++) /* never admits, never found again */
+        v[j] = (post){.ord = NONE, .alo = CONT_ALO, .ahi = 0};
+      return k;
+    }
+  return 0;
+}
+
 static group *bucket_group(bucket *bk, const reg *r, bool create) {
   for (uint32_t i = 0; i < bk->n_groups; i++) {
     group *g = &bk->groups[i];
@@ -368,7 +478,12 @@ static group *bucket_group(bucket *bk, const reg *r, bool create) {
     bk->groups = g;
     bk->cap_groups = cap;
   }
-  bk->groups[bk->n_groups] = (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb};
+  bk->groups[bk->n_groups] = (group){.a = r->a,
+                                     .b = r->b,
+                                     .sa = r->sa,
+                                     .sb = r->sb,
+                                     .nb = r->b == NONE ? 1 : grid_cols(r->sb),
+                                     .compact_at = GRID_MIN};
   return &bk->groups[bk->n_groups++];
 }
 
@@ -600,10 +715,12 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post c
       cell *c = cell_get(g, cell_key(ca, cb));
       if (!c || cell_add(c, p) != 0 || (two && cell_add(c, cont) != 0))
         return -1;
+      g->n_delta += two ? 2 : 1;
       uint32_t bit = occ_bit(cell_key(ca, cb));
       g->occ[bit / 64] |= 1ULL << (bit % 64);
     }
-  return 0;
+  bool due = g->off ? g->n_delta > g->n_pool / 4 : g->n_delta >= g->compact_at;
+  return ix->building || !due ? 0 : compact(g);
 }
 
 static void unfile(gb_index *ix, uint32_t ord) {
@@ -617,10 +734,18 @@ static void unfile(gb_index *ix, uint32_t ord) {
     group *g = bucket_group(bk, r, false);
     for (int32_t ca = r->a_lo; g && ca <= r->a_hi; ca++)
       for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-        cell *c = (cell *)cell_find(g, cell_key(ca, cb));
-        if (c)
+        uint32_t key = cell_key(ca, cb);
+        cell *c = (cell *)cell_find(g, key);
+        if (c) {
+          uint32_t n = c->n;
           cell_remove(c, ord);
+          g->n_delta -= n - c->n;
+        }
+        if (g->off)
+          g->n_dead += pool_kill(g, cell_index(g, key), ord);
       }
+    if (g && g->off && g->n_dead > g->n_pool / 4)
+      compact(g); /* out of memory: stays as it is, still exact */
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
@@ -933,11 +1058,17 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
   size_t n = gb_catalog_size(c);
   if (build_bounds(ix, c) != 0 || regs_reserve(ix, n) != 0)
     goto fail;
+  ix->building = true; /* compact each group once, at the end */
   for (size_t o = 0; o < n; o++) {
     const gb_def *d = gb_catalog_def(c, o);
     if (d->pub.active && file_def(ix, d, (uint32_t)o) != 0)
       goto fail;
   }
+  ix->building = false;
+  for (uint32_t b = 0; b < ix->n_buckets; b++)
+    for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
+      if (compact(&ix->buckets[b].groups[i]) != 0)
+        goto fail;
   return ix;
 fail:
   gb_index_free(ix);
@@ -952,9 +1083,9 @@ void gb_index_free(gb_index *ix) {
     free(bk->rest.v);
     for (uint32_t i = 0; i < bk->n_groups; i++) {
       group *g = &bk->groups[i];
-      for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
-        free(g->cells[j].v);
-      free(g->cells);
+      delta_free(g);
+      free(g->off);
+      free(g->pool);
     }
     free(bk->groups);
     for (uint32_t i = 0; bk->tuple && i < ix->sigs[bk->sig].n; i++)
@@ -1183,7 +1314,7 @@ static int add_probe(stage *st, const post *v, uint32_t n, double xa, double xb,
 /* A cell to look up: its identity and the event's access values. */
 typedef struct cell_probe {
   const group *g;
-  uint32_t key;
+  uint32_t key, ci; /* cell key, and cell index for a compacted group */
   double xa, xb;
   uint32_t fa, fb;
   bool equal;
@@ -1191,7 +1322,14 @@ typedef struct cell_probe {
 
 static int lookup_cells(stage *st, const cell_probe *cp, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    const cell *c = cell_find(cp[i].g, cp[i].key);
+    const group *g = cp[i].g;
+    if (g->off) {
+      uint32_t at = g->off[cp[i].ci], end = g->off[cp[i].ci + 1];
+      if (add_probe(st, g->pool + at, end - at, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb,
+                    cp[i].equal) != 0)
+        return -1;
+    }
+    const cell *c = g->n_cells ? cell_find(g, cp[i].key) : NULL;
     if (c && add_probe(st, c->v, c->n, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal) != 0)
       return -1;
   }
@@ -1231,9 +1369,13 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
       uint32_t key = cell_key((int32_t)(ua >> g->sa), (int32_t)(ub >> g->sb));
       if (!occ_test(g, key))
         continue;
-      __builtin_prefetch(&g->cells[cell_home(key, g->bits)]);
-      cp[n_cp++] =
-          (cell_probe){.g = g, .key = key, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
+      uint32_t ci = g->off ? cell_index(g, key) : 0;
+      if (g->off)
+        __builtin_prefetch(&g->off[ci]);
+      if (g->n_cells)
+        __builtin_prefetch(&g->cells[cell_home(key, g->bits)]);
+      cp[n_cp++] = (cell_probe){
+          .g = g, .key = key, .ci = ci, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
     }
   }
   return lookup_cells(st, cp, n_cp);
