@@ -283,9 +283,14 @@ typedef struct row {
   double load_ns;   /* per definition loaded into the catalogue (both rows) */
 } row;
 
+/* Which algorithms a run measures: both (the default, with the agreement check), or one of them
+ * (profiling one algorithm under valgrind without paying for the other). */
+typedef enum which { RUN_BOTH, RUN_INDEX, RUN_SCAN } which;
+
 typedef struct bench {
   uint64_t seed;
   mix mix;
+  which which;
   double width; /* range width at 1000 definitions */
   int64_t n_events, scan_ms, n_updates, repetitions;
   sample ring[RING];
@@ -440,39 +445,52 @@ static int hot_updates(bench *b, gb_catalog *c, size_t n_defs, gb_matcher *index
   return 0;
 }
 
+static void print_row(const row *r, const row *index) {
+  printf("%10zu  %-5s  %12.0f  %12.0f  %9.2f  %10.1f  %8.0f", r->defs, r->algo, r->ns_per_event,
+         1e9 / r->ns_per_event, r->matches_per_event, r->candidates_per_event, r->attrs_ns);
+  if (r == index)
+    printf("  %9.1f  %10.0f\n", r->build_ms, r->update_ns);
+  else if (index)
+    printf("  %9s  %10s   (index %.0fx faster)\n", "-", "-", r->ns_per_event / index->ns_per_event);
+  else
+    printf("  %9s  %10s\n", "-", "-");
+}
+
 static int measure(bench *b, size_t n, gb_err *err) {
   gb_catalog *c = NULL;
   double load_ns = 0;
   if (build_catalog(b, n, &c, &load_ns, err) != 0)
     return -1;
   gb_matcher *scan = NULL, *index = NULL;
+  bool with_index = b->which != RUN_SCAN, with_scan = b->which != RUN_INDEX;
   double t0 = now_ms();
-  int rc = gb_matcher_new(c, GB_MATCH_INDEX, &index, err);
+  int rc = with_index ? gb_matcher_new(c, GB_MATCH_INDEX, &index, err) : 0;
   double index_ms = now_ms() - t0;
-  if (rc == 0)
+  if (rc == 0 && with_scan)
     rc = gb_matcher_new(c, GB_MATCH_SCAN, &scan, err);
-  row *ri = &b->rows[b->n_rows], *rs = &b->rows[b->n_rows + 1];
-  *ri = (row){.defs = n + BROAD_DEFS, .algo = "index", .build_ms = index_ms, .load_ns = load_ns};
-  *rs = (row){.defs = n + BROAD_DEFS, .algo = "scan", .load_ns = load_ns};
-  if (rc == 0)
+  row ri = {.defs = n + BROAD_DEFS, .algo = "index", .build_ms = index_ms, .load_ns = load_ns};
+  row rs = {.defs = n + BROAD_DEFS, .algo = "scan", .load_ns = load_ns};
+  if (rc == 0 && index && scan)
     rc = agree(b, scan, index, AGREE_EVENTS, err);
-  if (rc == 0) {
-    run_median(b, index, b->n_events, 0, ri);
-    run_median(b, scan, b->n_events, b->scan_ms / b->repetitions, rs);
-    rc = hot_updates(b, c, n, index, ri, err);
-  }
-  if (rc == 0)
+  if (rc == 0 && index)
+    run_median(b, index, b->n_events, 0, &ri);
+  if (rc == 0 && scan)
+    run_median(b, scan, b->n_events, b->scan_ms / b->repetitions, &rs);
+  if (rc == 0 && index)
+    rc = hot_updates(b, c, n, index, &ri, err);
+  if (rc == 0 && index && scan)
     rc = agree(b, scan, index, AGREE_EVENTS, err); /* still exact after the updates */
   if (rc == 0) {
-    rs->update_ns = 0; /* scan keeps no structure: an update costs it nothing */
-    rs->upsert_ns = ri->upsert_ns;
-    b->n_rows += 2;
-    printf("%10zu  %-5s  %12.0f  %12.0f  %9.2f  %10.1f  %8.0f  %9.1f  %10.0f\n", ri->defs, "index",
-           ri->ns_per_event, 1e9 / ri->ns_per_event, ri->matches_per_event,
-           ri->candidates_per_event, ri->attrs_ns, ri->build_ms, ri->update_ns);
-    printf("%10zu  %-5s  %12.0f  %12.0f  %9.2f  %10.1f  %8.0f  %9s  %10s   (index %.0fx faster)\n",
-           rs->defs, "scan", rs->ns_per_event, 1e9 / rs->ns_per_event, rs->matches_per_event,
-           rs->candidates_per_event, rs->attrs_ns, "-", "-", rs->ns_per_event / ri->ns_per_event);
+    rs.update_ns = 0; /* scan keeps no structure: an update costs it nothing */
+    rs.upsert_ns = ri.upsert_ns;
+    if (index) {
+      b->rows[b->n_rows++] = ri;
+      print_row(&ri, &ri);
+    }
+    if (scan) {
+      b->rows[b->n_rows++] = rs;
+      print_row(&rs, index ? &ri : NULL);
+    }
     fflush(stdout);
   }
   gb_matcher_free(scan);
@@ -503,7 +521,7 @@ static int write_csv(const bench *b, const char *path, gb_err *err) {
 }
 
 /* Log-log plot of ns/event vs definitions, through a gnuplot pipe (SVG and PNG). */
-static void plot(const char *dir) {
+static void plot(const char *dir, which w) {
   FILE *g = popen("gnuplot", "w");
   if (!g) {
     fprintf(stderr, "gamebench bench matcher: gnuplot not available: no plot\n");
@@ -514,15 +532,19 @@ static void plot(const char *dir) {
             k == 0 ? "set terminal svg size 800,500\nset output '%s/matcher.svg'\n"
                    : "set terminal pngcairo size 800,500\nset output '%s/matcher.png'\n",
             dir);
-    /* Rows alternate index, scan (one pair per size): `every 2::k` selects one algorithm. */
-    fprintf(g,
-            "set datafile separator ','\nset logscale xy\nset key top left\nset grid\n"
-            "set format x '%%.0s%%c'\nset format y '%%.0s%%c'\n"
-            "set title 'gamebench matcher: ns per event vs definitions'\n"
-            "set xlabel 'definitions'\nset ylabel 'ns per event (matching)'\n"
-            "plot '%s/matcher.csv' every 2::1 skip 1 using 1:4 with linespoints lw 2 title 'scan', "
-            "'' every 2::0 skip 1 using 1:4 with linespoints lw 2 title 'index'\n",
-            dir);
+    fprintf(g, "set datafile separator ','\nset logscale xy\nset key top left\nset grid\n"
+               "set format x '%%.0s%%c'\nset format y '%%.0s%%c'\n"
+               "set title 'gamebench matcher: ns per event vs definitions'\n"
+               "set xlabel 'definitions'\nset ylabel 'ns per event (matching)'\n");
+    /* Rows alternate index, scan (one pair per size) when both ran: `every 2::k` selects one. */
+    if (w == RUN_BOTH)
+      fprintf(g,
+              "plot '%s/matcher.csv' every 2::1 skip 1 using 1:4 with linespoints lw 2 title "
+              "'scan', '' every 2::0 skip 1 using 1:4 with linespoints lw 2 title 'index'\n",
+              dir);
+    else
+      fprintf(g, "plot '%s/matcher.csv' skip 1 using 1:4 with linespoints lw 2 title '%s'\n", dir,
+              w == RUN_INDEX ? "index" : "scan");
   }
   if (pclose(g) != 0)
     fprintf(stderr, "gamebench bench matcher: gnuplot failed: plot may be missing\n");
@@ -552,7 +574,7 @@ static int parse_sizes(const char *list, size_t *sizes, size_t *n, gb_err *err) 
 }
 
 int gb_bench_matcher(int argc, char **argv) {
-  const char *defs = "1000,10000,100000", *out_dir = NULL, *mix_name = "gaming";
+  const char *defs = "1000,10000,100000", *out_dir = NULL, *mix_name = "gaming", *algo = "both";
   double width = 0.25;
   bool full = false, no_plot = false;
   int64_t seed = 1, n_events = 200000, scan_ms = 1000, n_updates = 1000, repetitions = 3;
@@ -570,6 +592,10 @@ int gb_bench_matcher(int argc, char **argv) {
       {"mix", 0, GB_OPT_STRING, &mix_name, "gaming|spread",
        "definition shape: a stake and a player band (+30 % a third range), or two ranges "
        "drawn among all range attributes (default gaming)",
+       0, 0},
+      {"algo", 0, GB_OPT_STRING, &algo, "both|index|scan",
+       "algorithms to measure; one alone skips the scan/index agreement check (for profiling, "
+       "default both)",
        0, 0},
       {"width", 0, GB_OPT_DOUBLE, &width, "W",
        "range width (fraction of the value domain) at 1000 definitions (default 0.25)", 0.001, 1},
@@ -606,6 +632,18 @@ int gb_bench_matcher(int argc, char **argv) {
                "gamebench bench matcher: --mix: '%s' (expected gaming or spread)", mix_name);
     return gb_cli_fail(&err);
   }
+  which w;
+  if (strcmp(algo, "both") == 0)
+    w = RUN_BOTH;
+  else if (strcmp(algo, "index") == 0)
+    w = RUN_INDEX;
+  else if (strcmp(algo, "scan") == 0)
+    w = RUN_SCAN;
+  else {
+    gb_err_set(&err, GB_ERR_INPUT,
+               "gamebench bench matcher: --algo: '%s' (expected both, index or scan)", algo);
+    return gb_cli_fail(&err);
+  }
   size_t sizes[SWEEP_MAX], n_sizes;
   if (parse_sizes(full ? "1000,10000,100000,1000000" : defs, sizes, &n_sizes, &err) != 0)
     return gb_cli_fail(&err);
@@ -629,6 +667,7 @@ int gb_bench_matcher(int argc, char **argv) {
   if (b) {
     b->seed = (uint64_t)seed;
     b->mix = m;
+    b->which = w;
     b->width = width;
     b->n_events = n_events;
     b->scan_ms = scan_ms;
@@ -657,7 +696,7 @@ int gb_bench_matcher(int argc, char **argv) {
   if (rc == 0)
     rc = write_csv(b, csv, &err);
   if (rc == 0 && !no_plot)
-    plot(dir);
+    plot(dir, w);
   if (rc == 0)
     printf("wrote %s%s\n", csv, no_plot ? "" : " and matcher.svg/.png");
   if (b)

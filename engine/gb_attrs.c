@@ -1,6 +1,7 @@
 #include "gb_attrs.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +15,124 @@ enum { KEY_HASH_SEED = 0x6b6579 /* "key" */ };
  * that criteria could meaningfully compare anyway. */
 enum { NUMBER_TEXT_MAX = 63 };
 
+/* The schema keys (what gb_attrs_add_event and gb_attrs_add_player write): id, name. The order
+ * fixes the ids of gb_attrs_schema_key; append only. */
+#define SCHEMA_KEYS(X)                                                                             \
+  X(K_EVENT_ID, "event_id")                                                                        \
+  X(K_TYPE, "type")                                                                                \
+  X(K_TS, "ts")                                                                                    \
+  X(K_PLAYER_ID, "player_id")                                                                      \
+  X(K_SESSION_ID, "session_id")                                                                    \
+  X(K_PLATFORM, "platform")                                                                        \
+  X(K_COUNTRY, "country")                                                                          \
+  X(K_GAME, "game")                                                                                \
+  X(K_ROOM, "room")                                                                                \
+  X(K_BET, "bet")                                                                                  \
+  X(K_COIN_BALANCE, "coin_balance")                                                                \
+  X(K_LEVEL, "level")                                                                              \
+  X(K_WON, "won")                                                                                  \
+  X(K_SCORE, "score")                                                                              \
+  X(K_COINS_DELTA, "coins_delta")                                                                  \
+  X(K_SKU, "sku")                                                                                  \
+  X(K_AMOUNT, "amount")                                                                            \
+  X(K_CURRENCY, "currency")                                                                        \
+  X(K_APP_ID, "app_id")                                                                            \
+  X(K_PRICE, "price")                                                                              \
+  X(K_DISCOUNT, "discount")                                                                        \
+  X(K_PROP_ID, "prop_id")                                                                          \
+  X(K_CHALLENGE_ID, "challenge_id")                                                                \
+  X(K_ARM, "arm")                                                                                  \
+  X(K_TTL_S, "ttl_s")                                                                              \
+  X(K_DECISION_ID, "decision_id")                                                                  \
+  X(K_PROGRESS, "progress")                                                                        \
+  X(K_TARGET, "target")                                                                            \
+  X(K_REWARD_TYPE, "reward_type")                                                                  \
+  X(K_MINUTES, "minutes")                                                                          \
+  X(K_RECOMMENDED, "recommended")                                                                  \
+  X(K_HOURS_AT_REVIEW, "hours_at_review")                                                          \
+  X(K_DURATION_MS, "duration_ms")                                                                  \
+  X(K_OFFER_TYPE, "offer_type")                                                                    \
+  X(K_EFFECTIVE_TS, "effective_ts")                                                                \
+  X(K_PLAYER_LEVEL, "player.level")                                                                \
+  X(K_PLAYER_COIN_BALANCE, "player.coin_balance")                                                  \
+  X(K_PLAYER_PREFERRED_GAME, "player.preferred_game")                                              \
+  X(K_PLAYER_DAYS_SINCE_INSTALL, "player.days_since_install")
+
+enum schema_key {
+#define GB_X_ENUM(k, name) k,
+  SCHEMA_KEYS(GB_X_ENUM)
+#undef GB_X_ENUM
+      N_KEYS
+};
+
+static const char *const key_names[N_KEYS] = {
+#define GB_X_NAME(k, name) [k] = name,
+    SCHEMA_KEYS(GB_X_NAME)
+#undef GB_X_NAME
+};
+
+static const uint8_t key_lens[N_KEYS] = {
+#define GB_X_LEN(k, name) [k] = sizeof(name) - 1,
+    SCHEMA_KEYS(GB_X_LEN)
+#undef GB_X_LEN
+};
+
+/* Open-addressing table from a key's hash to its schema id + 1 (0 = empty): a power of two at
+ * least twice the number of schema keys, so that probes stay short. */
+enum { LOOKUP_SLOTS = 128 };
+
+/* Initial capacities: an event of the schema has at most ~20 attributes and ~100 bytes of
+ * strings, so steady-state use never grows them. */
+enum { ENTRIES_INIT = 32, ARENA_INIT = 512 };
+
 typedef struct entry {
+  gb_attr_val v; /* v.str points into the arena (re-pointed when the arena moves) */
   uint64_t key_hash;
-  uint32_t key_off, key_len;
-  uint32_t str_off, str_len;
-  bool has_str, has_num;
-  double num;
+  uint32_t key_id;           /* schema id, or GB_ATTRS_KEY_OTHER */
+  uint32_t key_off, key_len; /* key_off: arena offset of an OTHER key (schema names are static) */
+  uint32_t str_off;
 } entry;
 
 struct gb_attrs {
   entry *e;
   size_t n, cap;
-  char *arena; /* keys and strings, NUL-terminated, addressed by offset (realloc moves it) */
+  char *arena; /* OTHER keys and strings, NUL-terminated, by offset (realloc moves it) */
   size_t used, arena_cap;
+  /* Schema keys present in this event: stamp[k] == gen, at entry index where[k]. Clearing bumps
+   * gen: O(1). */
+  uint32_t gen;
+  uint32_t stamp[N_KEYS];
+  uint32_t where[N_KEYS];
+  uint64_t key_hash[N_KEYS]; /* gb_attrs_key_hash of each schema key, computed once */
+  uint8_t lookup[LOOKUP_SLOTS];
 };
 
-gb_attrs *gb_attrs_new(void) { return calloc(1, sizeof(gb_attrs)); }
+uint64_t gb_attrs_key_hash(const char *key, size_t len) {
+  return gb_hash_bytes(key, len, KEY_HASH_SEED);
+}
+
+gb_attrs *gb_attrs_new(void) {
+  gb_attrs *a = calloc(1, sizeof *a);
+  if (!a)
+    return NULL;
+  a->e = malloc(ENTRIES_INIT * sizeof *a->e);
+  a->arena = malloc(ARENA_INIT);
+  if (!a->e || !a->arena) {
+    gb_attrs_free(a);
+    return NULL;
+  }
+  a->cap = ENTRIES_INIT;
+  a->arena_cap = ARENA_INIT;
+  a->gen = 1;
+  for (uint32_t k = 0; k < N_KEYS; k++) {
+    a->key_hash[k] = gb_attrs_key_hash(key_names[k], key_lens[k]);
+    size_t i = a->key_hash[k] & (LOOKUP_SLOTS - 1);
+    while (a->lookup[i] != 0)
+      i = (i + 1) & (LOOKUP_SLOTS - 1);
+    a->lookup[i] = (uint8_t)(k + 1);
+  }
+  return a;
+}
 
 void gb_attrs_free(gb_attrs *a) {
   if (!a)
@@ -42,10 +145,31 @@ void gb_attrs_free(gb_attrs *a) {
 void gb_attrs_clear(gb_attrs *a) {
   a->n = 0;
   a->used = 0;
+  if (++a->gen == 0) { /* wrapped: forget every old stamp once per 2^32 events */
+    memset(a->stamp, 0, sizeof a->stamp);
+    a->gen = 1;
+  }
 }
 
-uint64_t gb_attrs_key_hash(const char *key, size_t len) {
-  return gb_hash_bytes(key, len, KEY_HASH_SEED);
+uint32_t gb_attrs_schema_size(void) { return N_KEYS; }
+
+const char *gb_attrs_schema_key(uint32_t id) { return id < N_KEYS ? key_names[id] : NULL; }
+
+uint32_t gb_attrs_schema_id(const char *key, size_t len) {
+  for (uint32_t k = 0; k < N_KEYS; k++)
+    if (key_lens[k] == len && memcmp(key_names[k], key, len) == 0)
+      return k;
+  return GB_ATTRS_KEY_OTHER;
+}
+
+/* The schema id of key[0..len) with hash h, through the instance's hash table. */
+static uint32_t schema_lookup(const gb_attrs *a, const char *key, size_t len, uint64_t h) {
+  for (size_t i = h & (LOOKUP_SLOTS - 1); a->lookup[i] != 0; i = (i + 1) & (LOOKUP_SLOTS - 1)) {
+    uint32_t k = a->lookup[i] - 1u;
+    if (a->key_hash[k] == h && key_lens[k] == len && memcmp(key_names[k], key, len) == 0)
+      return k;
+  }
+  return GB_ATTRS_KEY_OTHER;
 }
 
 bool gb_attrs_parse_number(const char *s, size_t len, double *out) {
@@ -72,10 +196,10 @@ bool gb_attrs_parse_number(const char *s, size_t len, double *out) {
 }
 
 static int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
-  if (len > UINT32_MAX / 2)
+  if (len > UINT32_MAX / 2 || a->used + len + 1 > UINT32_MAX)
     return -1;
   if (a->used + len + 1 > a->arena_cap) {
-    size_t cap = a->arena_cap ? a->arena_cap * 2 : 256;
+    size_t cap = a->arena_cap * 2;
     while (cap < a->used + len + 1)
       cap *= 2;
     char *p = realloc(a->arena, cap);
@@ -83,6 +207,9 @@ static int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
       return -1;
     a->arena = p;
     a->arena_cap = cap;
+    for (size_t i = 0; i < a->n; i++) /* rare: only while an event grows past every earlier one */
+      if (a->e[i].v.has_str)
+        a->e[i].v.str = p + a->e[i].str_off;
   }
   memcpy(a->arena + a->used, s, len);
   a->arena[a->used + len] = '\0';
@@ -91,150 +218,214 @@ static int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
   return 0;
 }
 
-/* The entry for key, created (without a value) when absent; NULL when out of memory. */
-static entry *slot(gb_attrs *a, const char *key) {
-  size_t klen = strlen(key);
-  if (klen == 0)
-    return NULL;
-  uint64_t h = gb_attrs_key_hash(key, klen);
-  for (size_t i = 0; i < a->n; i++) {
-    entry *e = &a->e[i];
-    if (e->key_hash == h && e->key_len == klen && memcmp(a->arena + e->key_off, key, klen) == 0)
-      return e;
-  }
+/* A new entry (no value yet) at the end; NULL when out of memory. */
+static entry *append(gb_attrs *a, uint32_t key_id, uint64_t h) {
   if (a->n == a->cap) {
-    size_t cap = a->cap ? a->cap * 2 : 32;
-    entry *p = realloc(a->e, cap * sizeof *p);
+    entry *p = realloc(a->e, a->cap * 2 * sizeof *p);
     if (!p)
       return NULL;
     a->e = p;
-    a->cap = cap;
+    a->cap *= 2;
   }
-  entry *e = &a->e[a->n];
-  if (arena_put(a, key, klen, &e->key_off) != 0)
-    return NULL;
-  a->n++;
+  entry *e = &a->e[a->n++];
+  e->key_id = key_id;
   e->key_hash = h;
+  e->v.has_str = e->v.has_num = false;
+  e->v.num = 0;
+  return e;
+}
+
+/* The entry of schema key k, created when absent: O(1). */
+static entry *slot_id(gb_attrs *a, uint32_t k) {
+  if (a->stamp[k] == a->gen)
+    return &a->e[a->where[k]];
+  entry *e = append(a, k, a->key_hash[k]);
+  if (!e)
+    return NULL;
+  e->key_len = key_lens[k];
+  a->where[k] = (uint32_t)(a->n - 1);
+  a->stamp[k] = a->gen;
+  return e;
+}
+
+/* The entry for key, created (without a value) when absent; NULL when out of memory or the key
+ * is empty. */
+static entry *slot(gb_attrs *a, const char *key) {
+  size_t klen = strlen(key);
+  if (klen == 0 || klen > UINT32_MAX / 2)
+    return NULL;
+  uint64_t h = gb_attrs_key_hash(key, klen);
+  uint32_t k = schema_lookup(a, key, klen, h);
+  if (k != GB_ATTRS_KEY_OTHER)
+    return slot_id(a, k);
+  for (size_t i = 0; i < a->n; i++) {
+    entry *e = &a->e[i];
+    if (e->key_id == GB_ATTRS_KEY_OTHER && e->key_hash == h && e->key_len == klen &&
+        memcmp(a->arena + e->key_off, key, klen) == 0)
+      return e;
+  }
+  uint32_t off;
+  if (arena_put(a, key, klen, &off) != 0)
+    return NULL;
+  entry *e = append(a, GB_ATTRS_KEY_OTHER, h);
+  if (!e)
+    return NULL;
+  e->key_off = off;
   e->key_len = (uint32_t)klen;
   return e;
 }
 
-int gb_attrs_set_str(gb_attrs *a, const char *key, const char *val, size_t len) {
-  entry *e = slot(a, key);
+static int put_value_str(gb_attrs *a, entry *e, const char *val, size_t len) {
+  uint32_t off;
+  if (!e || arena_put(a, val, len, &off) != 0)
+    return -1;
+  e->str_off = off;
+  e->v.has_str = true;
+  e->v.str = a->arena + off;
+  e->v.str_len = (uint32_t)len;
+  e->v.num = 0; /* a defined value even when it is not a number */
+  e->v.has_num = gb_attrs_parse_number(val, len, &e->v.num);
+  return 0;
+}
+
+static int put_value_num(entry *e, double val) {
   if (!e)
     return -1;
-  uint32_t off;
-  if (arena_put(a, val, len, &off) != 0)
-    return -1;
-  e->has_str = true;
-  e->str_off = off;
-  e->str_len = (uint32_t)len;
-  e->has_num = gb_attrs_parse_number(val, len, &e->num);
+  e->v.has_str = false;
+  e->v.has_num = true;
+  e->v.num = val == 0 ? 0.0 : val; /* -0 and 0 are the same number */
   return 0;
+}
+
+int gb_attrs_set_str(gb_attrs *a, const char *key, const char *val, size_t len) {
+  return put_value_str(a, slot(a, key), val, len);
 }
 
 int gb_attrs_set_num(gb_attrs *a, const char *key, double val) {
   if (!isfinite(val))
     return -1;
-  entry *e = slot(a, key);
-  if (!e)
-    return -1;
-  e->has_str = false;
-  e->has_num = true;
-  e->num = val == 0 ? 0.0 : val;
-  return 0;
+  return put_value_num(slot(a, key), val);
 }
 
 size_t gb_attrs_size(const gb_attrs *a) { return a->n; }
 
 void gb_attrs_get(const gb_attrs *a, size_t i, gb_attr_value *out) {
   const entry *e = &a->e[i];
-  out->key = a->arena + e->key_off;
+  out->key = e->key_id != GB_ATTRS_KEY_OTHER ? key_names[e->key_id] : a->arena + e->key_off;
   out->key_len = e->key_len;
   out->key_hash = e->key_hash;
-  out->has_str = e->has_str;
-  out->has_num = e->has_num;
-  out->str = e->has_str ? a->arena + e->str_off : NULL;
-  out->str_len = e->has_str ? e->str_len : 0;
-  out->num = e->has_num ? e->num : 0;
+  out->key_id = e->key_id;
+  out->has_str = e->v.has_str;
+  out->has_num = e->v.has_num;
+  out->str = e->v.has_str ? e->v.str : NULL;
+  out->str_len = e->v.has_str ? e->v.str_len : 0;
+  out->num = e->v.has_num ? e->v.num : 0;
 }
 
-int gb_attrs_find(const gb_attrs *a, const char *key, gb_attr_value *out) {
-  size_t klen = strlen(key);
-  uint64_t h = gb_attrs_key_hash(key, klen);
+const gb_attr_val *gb_attrs_value_id(const gb_attrs *a, uint32_t key_id) {
+  if (key_id >= N_KEYS || a->stamp[key_id] != a->gen)
+    return NULL;
+  return &a->e[a->where[key_id]].v;
+}
+
+/* The entry index of key[0..len) with hash h, or -1. */
+static ptrdiff_t find_entry(const gb_attrs *a, const char *key, size_t len, uint64_t h) {
+  uint32_t k = schema_lookup(a, key, len, h);
+  if (k != GB_ATTRS_KEY_OTHER)
+    return k < N_KEYS && a->stamp[k] == a->gen ? (ptrdiff_t)a->where[k] : -1;
   for (size_t i = 0; i < a->n; i++) {
     const entry *e = &a->e[i];
-    if (e->key_hash == h && e->key_len == klen && memcmp(a->arena + e->key_off, key, klen) == 0) {
-      gb_attrs_get(a, i, out);
-      return 0;
-    }
+    if (e->key_id == GB_ATTRS_KEY_OTHER && e->key_hash == h && e->key_len == len &&
+        memcmp(a->arena + e->key_off, key, len) == 0)
+      return (ptrdiff_t)i;
   }
   return -1;
 }
 
+const gb_attr_val *gb_attrs_value_hashed(const gb_attrs *a, const char *key, size_t len,
+                                         uint64_t hash) {
+  ptrdiff_t i = find_entry(a, key, len, hash);
+  return i < 0 ? NULL : &a->e[i].v;
+}
+
+int gb_attrs_find(const gb_attrs *a, const char *key, gb_attr_value *out) {
+  size_t len = strlen(key);
+  ptrdiff_t i = find_entry(a, key, len, gb_attrs_key_hash(key, len));
+  if (i < 0)
+    return -1;
+  gb_attrs_get(a, (size_t)i, out);
+  return 0;
+}
+
+/* Setters by schema id for the event's own fields: no key to hash, copy or compare. A NaN or
+ * infinite double leaves the attribute absent, as gb_attrs_set_num does. */
+static void num_k(gb_attrs *a, uint32_t k, double v) {
+  if (isfinite(v))
+    put_value_num(slot_id(a, k), v);
+}
+
 /* Event fields are bounded inline strings: empty means absent. */
-static void put_str(gb_attrs *a, const char *key, const char *s) {
+static void str_k(gb_attrs *a, uint32_t k, const char *s) {
   if (s[0] != '\0')
-    gb_attrs_set_str(a, key, s, strlen(s));
+    put_value_str(a, slot_id(a, k), s, strlen(s));
 }
 
 static void add_game(gb_attrs *a, const gb_event *ev) {
   const gb_ev_game *g = &ev->u.game;
-  put_str(a, "game", g->game);
-  put_str(a, "room", g->room);
-  gb_attrs_set_num(a, "bet", (double)g->bet);
-  gb_attrs_set_num(a, "coin_balance", (double)g->coin_balance);
-  gb_attrs_set_num(a, "level", g->level);
+  str_k(a, K_GAME, g->game);
+  str_k(a, K_ROOM, g->room);
+  num_k(a, K_BET, (double)g->bet);
+  num_k(a, K_COIN_BALANCE, (double)g->coin_balance);
+  num_k(a, K_LEVEL, g->level);
   if (ev->type == GB_EV_GAME_END) {
-    gb_attrs_set_num(a, "won", g->won ? 1 : 0);
-    gb_attrs_set_num(a, "score", (double)g->score);
-    gb_attrs_set_num(a, "coins_delta", (double)g->coins_delta);
+    num_k(a, K_WON, g->won ? 1 : 0);
+    num_k(a, K_SCORE, (double)g->score);
+    num_k(a, K_COINS_DELTA, (double)g->coins_delta);
   }
 }
 
 static void add_purchase(gb_attrs *a, const gb_ev_purchase *p) {
-  put_str(a, "sku", p->sku);
-  gb_attrs_set_num(a, "amount", p->amount);
-  put_str(a, "currency", p->currency);
+  str_k(a, K_SKU, p->sku);
+  num_k(a, K_AMOUNT, p->amount);
+  str_k(a, K_CURRENCY, p->currency);
   if (p->app_id != 0) {
-    gb_attrs_set_num(a, "app_id", p->app_id);
-    gb_attrs_set_num(a, "price", p->price);
-    gb_attrs_set_num(a, "discount", p->discount);
+    num_k(a, K_APP_ID, p->app_id);
+    num_k(a, K_PRICE, p->price);
+    num_k(a, K_DISCOUNT, p->discount);
   }
 }
 
 static void add_prop(gb_attrs *a, const gb_ev_prop *p) {
-  gb_attrs_set_num(a, "prop_id", (double)p->prop_id);
-  put_str(a, "challenge_id", p->challenge_id);
-  put_str(a, "arm", p->arm);
-  gb_attrs_set_num(a, "ttl_s", (double)p->ttl_s);
-  gb_attrs_set_num(a, "decision_id", (double)p->decision_id);
-  gb_attrs_set_num(a, "progress", (double)p->progress);
-  gb_attrs_set_num(a, "target", (double)p->target);
-  put_str(a, "reward_type", p->reward_type);
-  gb_attrs_set_num(a, "amount", (double)p->amount);
+  num_k(a, K_PROP_ID, (double)p->prop_id);
+  str_k(a, K_CHALLENGE_ID, p->challenge_id);
+  str_k(a, K_ARM, p->arm);
+  num_k(a, K_TTL_S, (double)p->ttl_s);
+  num_k(a, K_DECISION_ID, (double)p->decision_id);
+  num_k(a, K_PROGRESS, (double)p->progress);
+  num_k(a, K_TARGET, (double)p->target);
+  str_k(a, K_REWARD_TYPE, p->reward_type);
+  num_k(a, K_AMOUNT, (double)p->amount);
 }
 
 static void add_store(gb_attrs *a, const gb_ev_store *s) {
   if (s->app_id != 0)
-    gb_attrs_set_num(a, "app_id", s->app_id);
-  gb_attrs_set_num(a, "minutes", s->minutes);
-  gb_attrs_set_num(a, "recommended", s->recommended ? 1 : 0);
-  gb_attrs_set_num(a, "hours_at_review", s->hours_at_review);
-  put_str(a, "arm", s->arm);
+    num_k(a, K_APP_ID, s->app_id);
+  num_k(a, K_MINUTES, s->minutes);
+  num_k(a, K_RECOMMENDED, s->recommended ? 1 : 0);
+  num_k(a, K_HOURS_AT_REVIEW, s->hours_at_review);
+  str_k(a, K_ARM, s->arm);
 }
 
 void gb_attrs_add_event(gb_attrs *a, const gb_event *ev) {
   /* 64-bit ids above 2^53 lose precision as doubles; criteria on ids are equality tests on
    * small test ids at most, and the exact ids travel in the event itself. */
-  gb_attrs_set_num(a, "event_id", (double)ev->event_id);
-  const char *type = gb_event_type_name(ev->type);
-  gb_attrs_set_str(a, "type", type, strlen(type));
-  gb_attrs_set_num(a, "ts", (double)ev->ts);
-  gb_attrs_set_num(a, "player_id", (double)ev->player_id);
-  gb_attrs_set_num(a, "session_id", (double)ev->session_id);
-  put_str(a, "platform", ev->platform);
-  put_str(a, "country", ev->country);
+  num_k(a, K_EVENT_ID, (double)ev->event_id);
+  str_k(a, K_TYPE, gb_event_type_name(ev->type));
+  num_k(a, K_TS, (double)ev->ts);
+  num_k(a, K_PLAYER_ID, (double)ev->player_id);
+  num_k(a, K_SESSION_ID, (double)ev->session_id);
+  str_k(a, K_PLATFORM, ev->platform);
+  str_k(a, K_COUNTRY, ev->country);
   switch (ev->type) {
   case GB_EV_GAME_START:
   case GB_EV_GAME_END:
@@ -244,14 +435,14 @@ void gb_attrs_add_event(gb_attrs *a, const gb_event *ev) {
     add_purchase(a, &ev->u.purchase);
     break;
   case GB_EV_LEVEL_UP:
-    gb_attrs_set_num(a, "level", ev->u.level);
+    num_k(a, K_LEVEL, ev->u.level);
     break;
   case GB_EV_BANKRUPT_RELIEF:
-    gb_attrs_set_num(a, "amount", (double)ev->u.relief.amount);
-    gb_attrs_set_num(a, "coin_balance", (double)ev->u.relief.coin_balance);
+    num_k(a, K_AMOUNT, (double)ev->u.relief.amount);
+    num_k(a, K_COIN_BALANCE, (double)ev->u.relief.coin_balance);
     break;
   case GB_EV_SESSION_END:
-    gb_attrs_set_num(a, "duration_ms", (double)ev->u.duration_ms);
+    num_k(a, K_DURATION_MS, (double)ev->u.duration_ms);
     break;
   case GB_EV_PROP_GENERATED:
   case GB_EV_PROP_SHOWN:
@@ -276,13 +467,13 @@ void gb_attrs_add_event(gb_attrs *a, const gb_event *ev) {
   case GB_EV_OFFER_SHOWN:
   case GB_EV_OFFER_PURCHASED:
   case GB_EV_OFFER_DISMISSED:
-    put_str(a, "offer_type", ev->u.offer.offer_type);
-    gb_attrs_set_num(a, "price", ev->u.offer.price);
+    str_k(a, K_OFFER_TYPE, ev->u.offer.offer_type);
+    num_k(a, K_PRICE, ev->u.offer.price);
     break;
   case GB_EV_CHALLENGE_UPSERT:
   case GB_EV_CHALLENGE_DELETE:
-    put_str(a, "challenge_id", ev->u.control.challenge_id);
-    gb_attrs_set_num(a, "effective_ts", (double)ev->u.control.effective_ts);
+    str_k(a, K_CHALLENGE_ID, ev->u.control.challenge_id);
+    num_k(a, K_EFFECTIVE_TS, (double)ev->u.control.effective_ts);
     break;
   case GB_EV_APP_LAUNCHED:
   case GB_EV_SESSION_START:
@@ -292,9 +483,9 @@ void gb_attrs_add_event(gb_attrs *a, const gb_event *ev) {
 }
 
 void gb_attrs_add_player(gb_attrs *a, const gb_player_state *ps) {
-  gb_attrs_set_num(a, "player.level", ps->level);
-  gb_attrs_set_num(a, "player.coin_balance", (double)ps->coin_balance);
+  num_k(a, K_PLAYER_LEVEL, ps->level);
+  num_k(a, K_PLAYER_COIN_BALANCE, (double)ps->coin_balance);
   if (ps->preferred_game && ps->preferred_game[0])
-    gb_attrs_set_str(a, "player.preferred_game", ps->preferred_game, strlen(ps->preferred_game));
-  gb_attrs_set_num(a, "player.days_since_install", ps->days_since_install);
+    str_k(a, K_PLAYER_PREFERRED_GAME, ps->preferred_game);
+  num_k(a, K_PLAYER_DAYS_SINCE_INSTALL, ps->days_since_install);
 }

@@ -6,7 +6,12 @@
  * numbers as JSON strings, "bet": "100") also carries that number, so it compares as a number
  * against a numeric criterion. Booleans are numbers 1 / 0. Setting a key again replaces its
  * value. Keys and strings are copied. One gb_attrs per thread (not thread-safe); memory is kept
- * across gb_attrs_clear so that steady-state use does not allocate. */
+ * across gb_attrs_clear so that steady-state use does not allocate.
+ *
+ * Schema keys: the names gb_attrs_add_event and gb_attrs_add_player write (event_id, type, game,
+ * bet, ..., player.level, ...) have fixed small ids (gb_attrs_schema_key). They are set and found
+ * in O(1) without hashing or copying the key, whichever function sets them; readers such as the
+ * matcher map them once to their own ids and then look values up by id (gb_attrs_get_id). */
 #ifndef GB_ATTRS_H
 #define GB_ATTRS_H
 
@@ -18,12 +23,16 @@
 
 typedef struct gb_attrs gb_attrs;
 
+/* key_id of a key outside the event schema. */
+#define GB_ATTRS_KEY_OTHER UINT32_MAX
+
 /* One attribute as read back: key and string point into the gb_attrs and are valid until the next
  * set/clear. `str` is NUL-terminated; for a number set with gb_attrs_set_num, has_str is false. */
 typedef struct gb_attr_value {
   const char *key;
   size_t key_len;
   uint64_t key_hash; /* gb_attrs_key_hash(key, key_len) */
+  uint32_t key_id;   /* the schema key id (< gb_attrs_schema_size()), or GB_ATTRS_KEY_OTHER */
   bool has_str;
   bool has_num;
   const char *str;
@@ -75,6 +84,33 @@ void gb_attrs_get(const gb_attrs *a, size_t i, gb_attr_value *out);
 
 /* Finds key; returns 0 and fills out, or -1 when absent. */
 int gb_attrs_find(const gb_attrs *a, const char *key, gb_attr_value *out);
+
+/* The value of an attribute as stored, for readers that look values up per event (the
+ * matcher): no copy. Valid until the next set or clear of the gb_attrs. */
+typedef struct gb_attr_val {
+  double num;      /* when has_num */
+  const char *str; /* NUL-terminated, when has_str */
+  uint32_t str_len;
+  bool has_str, has_num;
+} gb_attr_val;
+
+/* The value of schema key key_id (any number: ids outside the schema are absent) in O(1), or
+ * NULL when absent. */
+const gb_attr_val *gb_attrs_value_id(const gb_attrs *a, uint32_t key_id);
+
+/* The value of key[0..len) whose gb_attrs_key_hash is hash, or NULL when absent (callers that
+ * keep the hash of the names they look up save rehashing them per event). */
+const gb_attr_val *gb_attrs_value_hashed(const gb_attrs *a, const char *key, size_t len,
+                                         uint64_t hash);
+
+/* Number of schema keys; their ids are 0 .. size - 1 and never change meaning. */
+uint32_t gb_attrs_schema_size(void);
+
+/* Name of schema key id (< gb_attrs_schema_size()), e.g. "bet" or "player.level". */
+const char *gb_attrs_schema_key(uint32_t id);
+
+/* The schema id of key[0..len), or GB_ATTRS_KEY_OTHER when it is not a schema key. */
+uint32_t gb_attrs_schema_id(const char *key, size_t len);
 
 /* The hash under which keys are stored and looked up (xxh3 of the bytes). */
 uint64_t gb_attrs_key_hash(const char *key, size_t len);

@@ -33,8 +33,19 @@ void gb_view_init(gb_view *v) { memset(v, 0, sizeof *v); }
 
 void gb_view_free(gb_view *v) {
   free(v->vals);
-  free(v->stamp);
+  free(v->key_id);
+  free(v->key_hash);
   gb_view_init(v);
+}
+
+/* Grows a per-attribute array from old_n to n elements (zero-filled). */
+static int grow_array(void **p, size_t old_n, size_t n, size_t elem) {
+  void *q = realloc(*p, n * elem);
+  if (!q)
+    return -1;
+  memset((char *)q + old_n * elem, 0, (n - old_n) * elem);
+  *p = q;
+  return 0;
 }
 
 static int view_reserve(gb_view *v, uint32_t n) {
@@ -43,44 +54,59 @@ static int view_reserve(gb_view *v, uint32_t n) {
   uint32_t cap = v->cap ? v->cap : 64;
   while (cap < n)
     cap *= 2;
-  gb_aval *vals = realloc(v->vals, cap * sizeof *vals);
-  if (!vals)
-    return -1;
-  v->vals = vals;
-  uint32_t *stamp = realloc(v->stamp, cap * sizeof *stamp);
-  if (!stamp)
-    return -1;
-  memset(stamp + v->cap, 0, (cap - v->cap) * sizeof *stamp);
-  v->stamp = stamp;
+  if (grow_array((void **)&v->vals, v->cap, cap, sizeof *v->vals) != 0 ||
+      grow_array((void **)&v->key_id, v->cap, cap, sizeof *v->key_id) != 0 ||
+      grow_array((void **)&v->key_hash, v->cap, cap, sizeof *v->key_hash) != 0)
+    return -1; /* the arrays that did grow keep their new size: cap stays a lower bound */
   v->cap = cap;
   return 0;
 }
 
 int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
-  if (view_reserve(v, gb_catalog_n_attrs(c)) != 0)
+  uint32_t n_attrs = gb_catalog_n_attrs(c);
+  if (v->c != c) /* another catalogue: other attribute ids */
+    v->n_keyed = 0;
+  v->c = c;
+  if (view_reserve(v, n_attrs) != 0)
     return -1;
+  for (; v->n_keyed < n_attrs; v->n_keyed++) { /* attributes new to this view */
+    const char *name = gb_catalog_attr_name(c, v->n_keyed);
+    size_t len = strlen(name);
+    v->key_id[v->n_keyed] = gb_attrs_schema_id(name, len);
+    v->key_hash[v->n_keyed] = gb_attrs_key_hash(name, len);
+  }
   if (++v->gen == 0) { /* the stamp wrapped: forget every old stamp once per 2^32 events */
-    memset(v->stamp, 0, v->cap * sizeof *v->stamp);
+    for (uint32_t i = 0; i < v->cap; i++)
+      v->vals[i].stamp = 0;
     v->gen = 1;
   }
-  size_t n = gb_attrs_size(a);
-  for (size_t i = 0; i < n; i++) {
-    gb_attr_value av;
-    gb_attrs_get(a, i, &av);
-    uint32_t id;
-    if (gb_catalog_attr_id(c, av.key, av.key_len, av.key_hash, &id) != 0)
-      continue; /* no definition mentions it */
-    gb_aval *out = &v->vals[id];
-    out->has_str = av.has_str;
-    out->has_num = av.has_num;
-    out->str = av.str;
-    out->len = (uint32_t)av.str_len;
-    out->num = av.num;
-    out->str_hash = av.has_str ? gb_value_hash_str(av.str, av.str_len) : 0;
-    out->cell = -1;
-    v->stamp[id] = v->gen;
-  }
+  v->a = a;
   return 0;
+}
+
+const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr) {
+  if (attr >= v->n_keyed)
+    return NULL; /* no definition mentioned it when the event was resolved */
+  const gb_attr_val *av;
+  if (v->key_id[attr] != GB_ATTRS_KEY_OTHER) {
+    av = gb_attrs_value_id(v->a, v->key_id[attr]);
+  } else {
+    const char *name = gb_catalog_attr_name(v->c, attr);
+    av = gb_attrs_value_hashed(v->a, name, strlen(name), v->key_hash[attr]);
+  }
+  gb_aval *out = &v->vals[attr];
+  out->stamp = v->gen;
+  out->present = av != NULL;
+  if (!av)
+    return NULL;
+  out->has_str = av->has_str;
+  out->has_num = av->has_num;
+  out->hashed = false;
+  out->str = av->str;
+  out->len = av->str_len;
+  out->num = av->num;
+  out->cell = -1;
+  return out;
 }
 
 /* ---- matcher ---- */

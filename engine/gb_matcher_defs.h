@@ -125,31 +125,59 @@ uint64_t gb_value_hash_str(const char *s, size_t len);
 /* ---- one event's attributes resolved to attribute ids ---- */
 
 typedef struct gb_aval {
+  uint32_t stamp; /* == the view's gen: resolved for the current event */
+  bool present;   /* the event has the attribute (the fields below are valid only then) */
   bool has_str, has_num;
-  const char *str;
-  uint32_t len;
-  double num;
-  uint64_t str_hash; /* gb_value_hash_str(str, len) when has_str */
-  int32_t cell;      /* scratch of the index: the value's range cell, -1 until computed */
+  bool hashed;       /* str_hash is computed (lazily: only bucket keys need it) */
+  int32_t cell;      /* scratch of the index: the value's fine cell, -1 until computed */
+  uint32_t unit;     /* scratch of the index: the fine cell's unit */
+  uint32_t len;      /* of str */
+  const char *str;   /* when has_str */
+  double num;        /* when has_num */
+  uint64_t str_hash; /* gb_value_hash_str(str, len) once hashed; see gb_aval_str_hash */
 } gb_aval;
 
-/* A reusable map attribute id -> value for one event (generation-stamped: clearing is O(1)). */
+/* A reusable map attribute id -> value for one event, resolved lazily: gb_view_resolve only
+ * remembers the gb_attrs; each attribute is looked up on its first gb_view_get (O(1) for schema
+ * keys, gb_attrs.h) and cached for the event (generation stamps: forgetting is O(1)). So an
+ * event costs what its matching reads, not what it carries. */
 typedef struct gb_view {
   gb_aval *vals;
-  uint32_t *stamp;
   uint32_t gen;
-  uint32_t cap;
+  uint32_t cap; /* capacity of vals, key_id, key_hash */
+  /* How to find each catalogue attribute in a gb_attrs (filled as the dictionary grows). */
+  const gb_catalog *c;
+  uint32_t *key_id;   /* gb_attrs schema key id, or GB_ATTRS_KEY_OTHER */
+  uint64_t *key_hash; /* gb_attrs_key_hash of the name (OTHER keys are found by name) */
+  uint32_t n_keyed;   /* attributes 0 .. n_keyed - 1 have key_id / key_hash */
+  const gb_attrs *a;  /* the event being viewed */
 } gb_view;
 
 void gb_view_init(gb_view *v);
 void gb_view_free(gb_view *v);
 
-/* Resolves a's attributes against c's dictionary (attributes no definition mentions are
- * skipped). Returns 0, or -1 when out of memory. */
+/* Starts viewing a (with c's attribute ids): O(1) per event, plus O(new attributes) when c's
+ * dictionary grew. a must stay unchanged while the view is used. Returns 0, or -1 when out of
+ * memory. */
 int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a);
 
-static inline const gb_aval *gb_view_get(const gb_view *v, uint32_t attr) {
-  return attr < v->cap && v->stamp[attr] == v->gen ? &v->vals[attr] : NULL;
+/* Looks attribute attr up in the viewed gb_attrs and caches it (gb_view_get's slow path). */
+const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr);
+
+/* The event's value of attribute attr, or NULL when it lacks it. */
+static inline const gb_aval *gb_view_get(gb_view *v, uint32_t attr) {
+  if (attr < v->cap && v->vals[attr].stamp == v->gen)
+    return v->vals[attr].present ? &v->vals[attr] : NULL;
+  return gb_view_fetch(v, attr);
+}
+
+/* The value hash of a string value (computed on first use). */
+static inline uint64_t gb_aval_str_hash(gb_aval *a) {
+  if (!a->hashed) {
+    a->str_hash = gb_value_hash_str(a->str, a->len);
+    a->hashed = true;
+  }
+  return a->str_hash;
 }
 
 /* ---- evaluation ---- */
@@ -188,8 +216,7 @@ static inline bool gb_cval_equals(const gb_def *d, const gb_pred *p, const gb_cv
                                   const gb_aval *v) {
   if (p->num)
     return v->has_num && v->num == c->num;
-  return v->has_str && v->len == c->len && v->str_hash == c->hash &&
-         gb_bytes_equal(v->str, d->strs + c->off, c->len);
+  return v->has_str && v->len == c->len && gb_bytes_equal(v->str, d->strs + c->off, c->len);
 }
 
 static inline bool gb_pred_in(const gb_def *d, const gb_pred *p, const gb_aval *v) {
@@ -220,7 +247,7 @@ static inline bool gb_pred_eval(const gb_def *d, const gb_pred *p, const gb_aval
 }
 
 /* Whether the view satisfies preds[first .. first + n) of d (all of them). */
-static inline bool gb_preds_match(const gb_def *d, uint32_t first, uint32_t n, const gb_view *v) {
+static inline bool gb_preds_match(const gb_def *d, uint32_t first, uint32_t n, gb_view *v) {
   for (uint32_t i = first; i < first + n; i++)
     if (!gb_pred_eval(d, &d->preds[i], gb_view_get(v, d->preds[i].attr)))
       return false;
@@ -228,7 +255,7 @@ static inline bool gb_preds_match(const gb_def *d, uint32_t first, uint32_t n, c
 }
 
 /* Whether the view satisfies d's criteria and player predicates. */
-static inline bool gb_def_matches(const gb_def *d, const gb_view *v) {
+static inline bool gb_def_matches(const gb_def *d, gb_view *v) {
   return d->pub.active && gb_preds_match(d, 0, d->n_preds, v);
 }
 

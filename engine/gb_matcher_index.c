@@ -9,18 +9,24 @@
  *     KEY_ATTRS_MAX); the tuple of values is hashed into one 64-bit bucket key (membership
  *     criteria file the definition under each value, up to IN_PRODUCT_MAX tuples). An event
  *     probes one bucket per signature present in the catalogue (a handful in practice).
- *  2. cells: every attribute that ranges test gets FINE_CELLS cells with boundaries at quantiles
- *     of the range endpoints seen when the index was built, and a default resolution (the
- *     median width of its ranges, a power of two of fine cells). Inside a bucket, a definition is
- *     filed in a group keyed by its two most selective range attributes and resolutions (one for
- *     a single range), under each 2-D cell its ranges cover (at most 3 x 3: a range wider than 3
- *     cells is filed at a coarser resolution). Definitions without ranges go to the bucket's
- *     `rest` list.
- *  3. verify: the posting carries the two access intervals, so most non-matching candidates are
- *     rejected without touching the definition; survivors are verified against every predicate.
+ *  2. cells: every attribute that ranges test gets up to FINE_CELLS fine cells whose boundaries
+ *     are quantiles of the range endpoints seen when the index was built, and a default
+ *     resolution (the median width of its ranges, a power of two of fine cells). Inside a
+ *     bucket, a definition is filed in a group keyed by its two most selective range attributes
+ *     and resolutions (one for a single range), under each 2-D cell its ranges cover (at most
+ *     3 x 3: a range wider than 3 cells is filed at a coarser resolution). Definitions without
+ *     ranges go to the bucket's `rest` list.
+ *  3. postings are 12 bytes: the ordinal and the fine cells of the two ranges' ends. An event's
+ *     fine cell outside them rejects the posting, inside them accepts it, and only on a cell
+ *     that holds a range end which is not itself a boundary (rare: boundaries are the endpoints
+ *     themselves while there are fewer than FINE_CELLS of them) is the exact value needed.
+ *  4. records: per ordinal, one 64-byte line with the exact access intervals and one more
+ *     residual range, read only for such ambiguous candidates and for definitions with one
+ *     predicate beyond key and access ranges. Definitions with more (negations, more ranges,
+ *     equalities beyond the key) are verified against their compiled predicates.
  *
  * An event probes, per matching bucket, one cell per group: the cost is (#signatures) +
- * (#groups in its buckets) + (candidates in its cells), independent of the catalogue's size at a
+ * (#groups in its buckets) + (postings in its cells), independent of the catalogue's size at a
  * constant match count. Hot updates re-file one definition: O(buckets x cells x posting length);
  * cell boundaries and resolutions stay those of the build (a rebuild refreshes them). A 64-bit key
  * collision only adds candidates (verification rejects them), never loses a match. */
@@ -33,12 +39,37 @@
 enum {
   KEY_ATTRS_MAX = 4,   /* equality attributes in a key: more only splits buckets further */
   IN_PRODUCT_MAX = 64, /* tuples one definition may be filed under (membership expansion) */
-  FINE_BITS = 8,       /* 2^8 = 256 fine cells per attribute */
+  FINE_BITS = 12,      /* 4096 fine cells per attribute: the boundaries (32 KiB) stay in L2, and
+                          a cell number leaves 4 bits of a posting's 16-bit fields for flags */
   FINE_CELLS = 1 << FINE_BITS,
-  SPAN_MAX = 3 /* cells a range may cover at its resolution before going coarser: replication
-                  is at most 3 x 3 per bucket */
+  SPAN_MAX = 4,  /* cells a range may cover at its resolution before going coarser: replication
+                    is at most 4 x 4 per bucket (measured: 3 and 5 to 8 scan more postings or
+                    make more groups) */
+  FLAG_BITS = 3, /* low bits of a posting's bound fields: flags (12 + 3 bits leave the top bit of
+                    each 16-bit field clear, for the SWAR test) */
+  UNITS = FINE_CELLS, /* balanced units per attribute: as fine as fine cells can be */
+  CACHE_LINE = 64,    /* records are aligned to it: one miss reads one record */
+  OCC_BITS = 512,     /* occupancy filter bits per group (one cache line) */
+  CELL_MIN = 4,       /* smallest posting list allocation */
+  CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
+  GRID_PER_POST = 4,  /* a group is compacted when its grid has at most 4 cells per posting... */
+  GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
+  BLOCK = 16          /* boundaries per block of the two-level search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
+
+/* Flags in the low FLAG_BITS of a posting's bound fields. AMBIG on a bound: the range's end is
+ * not a cell boundary, so an event in exactly that fine cell may lie outside: the record's exact
+ * interval decides. CHECK (on alo): the definition has predicates beyond its key, access ranges
+ * and continuation: its record, or the whole definition, decides. CONT (on ahi): the next slot is
+ * a continuation holding a third, residual range (a definition with three ranges, common in
+ * segmentation, is then decided from its postings too). */
+enum { AMBIG = 1, CHECK = 2, CONT = 4 };
+
+/* A continuation slot: ord holds the residual range's attribute, blo/bhi its fine cells (as a
+ * posting's); alo = CONT_ALO with ahi = 0 admits no event (no cell is both >= the last and 0), so
+ * scans pass over it. */
+enum { CONT_ALO = 0x7FFF };
 
 typedef struct sig {
   uint32_t n;
@@ -47,35 +78,79 @@ typedef struct sig {
   uint64_t seed;
 } sig;
 
-/* One filed definition: its two access intervals (whole line when unused) and ordinal. */
+/* One filed definition: its ordinal and the fine cells of its access ranges' ends, each
+ * (cell << FLAG_BITS | flags). An event's cell c is tested as (c << FLAG_BITS | all flag bits)
+ * >= lo and (c << FLAG_BITS) <= hi: plain compares, whatever the flags. Unused ranges span every
+ * cell. */
 typedef struct post {
-  double alo, ahi, blo, bhi;
-  const gb_def *def; /* current: a changed definition is re-filed before the next match */
   uint32_t ord;
-  uint8_t incl; /* bits: INCL_ALO, INCL_AHI, INCL_BLO, INCL_BHI */
+  uint16_t alo, ahi, blo, bhi; /* in this order: the scan reads them as one 64-bit word */
 } post;
-enum { INCL_ALO = 1, INCL_AHI = 2, INCL_BLO = 4, INCL_BHI = 8, EXACT = 16 };
-/* EXACT: the definition has no predicate beyond its key and access intervals, so an event in a
- * bucket whose tuple it equals and within the intervals matches it: no need to read the
- * definition (a cache miss saved per match). */
+
+static bool is_cont(const post *p) { return p->alo == CONT_ALO && p->ahi == 0; }
+
+/* Removes ord's posting (and its continuation) from v[0..n), keeping the order (a continuation
+ * follows its posting); returns the new length. */
+static uint32_t posts_remove(post *v, uint32_t n, uint32_t ord) {
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord == ord && !is_cont(&v[i])) {
+      uint32_t k = (v[i].ahi & CONT) && i + 1 < n ? 2 : 1;
+      memmove(v + i, v + i + k, (n - i - k) * sizeof *v);
+      return n - k;
+    }
+  return n;
+}
+
+/* What deciding an ambiguous or CHECK candidate needs, one cache line per ordinal. Intervals are
+ * inclusive (an open end is moved to the adjacent double), infinite when unused. */
+typedef struct rec {
+  _Alignas(CACHE_LINE) double alo;
+  double ahi, blo, bhi;
+  double clo, chi;   /* the residual range on attribute c */
+  uint32_t c;        /* NONE: no residual range */
+  uint32_t verify;   /* nonzero: other predicates too: verify def in full */
+  const gb_def *def; /* current: a changed definition is re-filed before the next match */
+} rec;
 
 typedef struct plist {
   post *v;
   uint32_t n, cap;
 } plist;
 
-/* Definitions of one bucket accessed by the same attributes at the same resolutions. Its cells
- * live in the index-wide cell table under (uid, cell key). */
-typedef struct group {
-  uint32_t a, b;  /* attribute ids; b == NONE for a single range */
-  uint8_t sa, sb; /* resolution shifts: cell = fine cell >> shift */
-  uint32_t uid;
-} group;
+/* One cell of a group: its posting list. The capacity is implicit (the next power of two >= n,
+ * at least CELL_MIN) so that a slot fits 16 bytes. */
+typedef struct cell {
+  uint32_t key; /* cell key + 1; 0 = empty slot */
+  uint32_t n;
+  post *v;
+} cell;
 
-typedef struct cell_slot {
-  uint64_t key; /* cell_hash(uid, cell key); 0 = empty slot */
-  plist list;
-} cell_slot;
+/* Definitions of one bucket accessed by the same attributes at the same resolutions.
+ *
+ * Compacted, its postings sit in one pool ordered by cell, found through a dense array of
+ * offsets by cell index (ca * nb + cb): an event reads its cell's offsets (4 bytes per cell of
+ * the grid: small enough to stay cached for popular groups) and then its postings, one memory
+ * round trip instead of a hash probe followed by the list. Hot updates do not move the pool:
+ * a removed posting is marked dead in place, and new ones go to a small open-addressing table of
+ * delta cells, probed as well; the group is compacted again once dead and delta postings reach a
+ * quarter of the pool (amortised O(1) per update). Groups whose grid would be large for their
+ * postings (a few wide-spread definitions) stay in the table alone. */
+typedef struct group {
+  uint32_t a, b;             /* attribute ids; b == NONE for a single range */
+  uint8_t sa, sb;            /* resolution shifts: cell = unit >> shift */
+  uint8_t bits;              /* the delta table has 2^bits slots (0: no table) */
+  uint32_t n_cells, n_delta; /* delta cells and the postings in them */
+  cell *cells;
+  uint32_t nb;   /* grid columns: cells along b (1 for a single range) */
+  uint32_t *off; /* compacted: grid cells + 1 offsets into pool; NULL when not compacted */
+  post *pool;    /* compacted postings by cell (dead ones have ord NONE) */
+  uint32_t n_pool, n_dead;
+  uint32_t compact_at; /* delta postings at which to try compacting a group without a pool */
+  /* Occupancy filter: bit occ_bit(cell key) is set once a posting was filed in that cell (never
+   * cleared: a stale bit costs one probe). Groups of a few definitions sit in popular buckets
+   * too; the filter saves the cache miss of probing their mostly empty cells. */
+  uint64_t occ[OCC_BITS / 64];
+} group;
 
 /* One value of a bucket's key tuple (a copy: definitions come and go). */
 typedef struct tval {
@@ -108,18 +183,30 @@ typedef struct reg {
   uint32_t *buckets;
 } reg;
 
+/* The cells of one attribute. Fine cells (what postings test) have the range ends themselves as
+ * boundaries while there are fewer than FINE_CELLS distinct ends, so that postings decide
+ * exactly; filing needs cells that hold about as many ranges each, so fine cells map to
+ * UNITS units balanced by the number of range ends they hold (ends repeat: many ranges share a
+ * popular threshold, and small integers pile up on bets and levels), and a grid cell is
+ * unit >> shift. */
 typedef struct bounds {
-  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v */
+  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v; padded
+                with +inf to whole blocks of BLOCK */
   uint32_t n;
-  uint8_t shift; /* default resolution: the median range width, rounded up to 2^shift cells */
+  double *top; /* the last boundary of each block, padded with +inf to top_cap (a power of two) */
+  uint32_t n_top, top_cap;
+  uint16_t *unit; /* n + 1 entries: fine cell -> unit (0 .. UNITS - 1), non-decreasing */
+  uint8_t shift;  /* default resolution: the median range width, rounded up to 2^shift units */
 } bounds;
 
-/* The access choice for one definition. */
-typedef struct access {
-  const gb_pred *pa, *pb; /* NULL when unused */
-  uint8_t sa, sb;
-  int32_t a_lo, a_hi, b_lo, b_hi;
-} access;
+/* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and
+ * cells [lo >> shift, hi >> shift]. */
+typedef struct span {
+  const gb_pred *p; /* NULL when unused */
+  uint8_t shift;
+  uint16_t lo, hi; /* posting fields: fine cell << FLAG_BITS | AMBIG */
+  int32_t c_lo, c_hi;
+} span;
 
 struct gb_index {
   sig *sigs;
@@ -130,15 +217,11 @@ struct gb_index {
   size_t n_slots;
   bounds *bounds; /* by attribute id; attributes >= n_bounds have none */
   uint32_t n_bounds;
-  reg *regs; /* by ordinal */
-  size_t n_regs;
-  /* Cells of all groups: one open-addressing table from mix(group uid, cell key) to the cell's
-   * posting list, whose header sits in the slot (a probe costs one cache miss, the postings
-   * one more). */
-  cell_slot *cells;
-  size_t n_cell_slots, n_cells;
-  uint32_t n_groups; /* uids handed out */
+  reg *regs;         /* by ordinal */
+  rec *recs;         /* by ordinal, cache-line aligned */
+  size_t n_regs;     /* capacity of regs and recs (>= the catalogue's size) */
   uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
+  bool building;     /* gb_index_new is filing: groups are compacted at its end */
 };
 
 static uint64_t mix(uint64_t x) {
@@ -150,6 +233,24 @@ static uint64_t mix(uint64_t x) {
 /* Folds one value hash into a key: order-sensitive, so (a, b) and (b, a) differ. */
 static uint64_t key_add(uint64_t key, uint64_t value_hash) {
   return mix(key ^ (value_hash + 0x9E3779B97F4A7C15ULL + (key << 6)));
+}
+
+/* ---- ranges in inclusive form ---- */
+
+/* Exclusive ends become inclusive on the adjacent double (x > lo is x >= nextafter(lo, +inf) for
+ * every finite x), so that records test lo <= x <= hi without flags. */
+static double incl_lo(const gb_pred *p) {
+  return p->lo_incl || isinf(p->lo) ? p->lo : nextafter(p->lo, HUGE_VAL);
+}
+
+static double incl_hi(const gb_pred *p) {
+  return p->hi_incl || isinf(p->hi) ? p->hi : nextafter(p->hi, -HUGE_VAL);
+}
+
+/* The smallest value above the range: a boundary there makes the range's upper end exact. */
+static double above_hi(const gb_pred *p) {
+  double h = incl_hi(p);
+  return isinf(h) ? h : nextafter(h, HUGE_VAL);
 }
 
 /* ---- postings ---- */
@@ -167,93 +268,201 @@ static int plist_add(plist *l, post p) {
   return 0;
 }
 
-static void plist_remove(plist *l, uint32_t ord) {
-  for (uint32_t i = 0; i < l->n; i++)
-    if (l->v[i].ord == ord) {
-      l->v[i] = l->v[--l->n];
-      return;
-    }
-}
+static void plist_remove(plist *l, uint32_t ord) { l->n = posts_remove(l->v, l->n, ord); }
 
 /* ---- cells ---- */
 
-/* Fine cell of v: the number of boundaries <= v (0 .. n). */
+/* The number of base[0 .. n) <= v, for base sorted and n a power of two. Branch-free binary
+ * search (the comparison compiles to a conditional move): event values are unpredictable, so a
+ * branchy search would mispredict at every step. */
+static uint32_t count_le(const double *base, uint32_t n, double v) {
+  const double *p = base;
+  for (uint32_t half = n / 2; half > 0; half /= 2)
+    p = p[half - 1] <= v ? p + half : p;
+  return (uint32_t)(p - base) + (p[0] <= v);
+}
+
+/* Fine cell of v (finite or -inf): the number of boundaries <= v (0 .. n). Two levels, so that
+ * a search reads the small top array (in L1) and one block instead of ~12 dependent lines. */
 static int32_t cell_of(const bounds *bd, double v) {
-  /* Branch-free binary search (the comparison compiles to a conditional move): event values
-   * are unpredictable, so a branchy search mispredicts at every step. */
-  const double *base = bd->b;
-  uint32_t n = bd->n;
-  while (n > 1) {
-    uint32_t half = n / 2;
-    base = base[half - 1] <= v ? base + half : base;
-    n -= half;
-  }
-  return (int32_t)(base - bd->b) + (n == 1 && base[0] <= v);
+  uint32_t t = count_le(bd->top, bd->top_cap, v); /* whole blocks <= v */
+  if (t >= bd->n_top)
+    return (int32_t)bd->n;
+  const double *blk = bd->b + (size_t)t * BLOCK;
+  __builtin_prefetch(blk + BLOCK / 2);
+  return (int32_t)(t * BLOCK + count_le(blk, BLOCK, v));
+}
+
+/* The filter bit of a cell key: Fibonacci hashing to log2(OCC_BITS) bits. */
+static uint32_t occ_bit(uint32_t key) { return (key * 0x9E3779B1u) >> (32 - 9); }
+
+static bool occ_test(const group *g, uint32_t key) {
+  uint32_t bit = occ_bit(key);
+  return (g->occ[bit / 64] >> (bit % 64)) & 1;
 }
 
 static const bounds *bounds_of(const gb_index *ix, uint32_t attr) {
   return attr < ix->n_bounds && ix->bounds[attr].n > 0 ? &ix->bounds[attr] : NULL;
 }
 
-static uint32_t cell_key(int32_t ca, int32_t cb) { return (uint32_t)ca << 16 | (uint32_t)cb; }
+static uint32_t cell_key(int32_t ca, int32_t cb) {
+  return (uint32_t)ca << FINE_BITS | (uint32_t)cb;
+}
 
-/* The exact identity of a cell (group uid, cell key), + 1 so that 0 marks an empty slot: cells
- * never collide; the slot position is mix(identity). */
-static uint64_t cell_hash(uint32_t uid, uint32_t key) { return ((uint64_t)uid << 32 | key) + 1; }
+/* The first slot of a cell key in a table of 2^bits slots: multiplicative hashing. */
+static uint32_t cell_home(uint32_t key, uint8_t bits) { return (key * 0x9E3779B1u) >> (32 - bits); }
 
-static plist *cell_lookup(const gb_index *ix, uint64_t h) {
-  if (ix->n_cell_slots == 0)
+static const cell *cell_find(const group *g, uint32_t key) {
+  if (g->bits == 0)
     return NULL;
-  size_t mask = ix->n_cell_slots - 1;
-  for (size_t i = mix(h) & mask;; i = (i + 1) & mask) {
-    if (ix->cells[i].key == 0)
+  uint32_t mask = (1u << g->bits) - 1;
+  for (uint32_t i = cell_home(key, g->bits);; i = (i + 1) & mask) {
+    if (g->cells[i].key == 0)
       return NULL;
-    if (ix->cells[i].key == h)
-      return &ix->cells[i].list;
+    if (g->cells[i].key == key + 1)
+      return &g->cells[i];
   }
 }
 
-static plist *cell_find(const gb_index *ix, uint32_t uid, uint32_t key) {
-  return cell_lookup(ix, cell_hash(uid, key));
-}
-
-static cell_slot *cell_place(gb_index *ix, uint64_t h) {
-  size_t mask = ix->n_cell_slots - 1;
-  size_t i = mix(h) & mask;
-  while (ix->cells[i].key != 0)
+static cell *cell_place(cell *cells, uint8_t bits, uint32_t key) {
+  uint32_t mask = (1u << bits) - 1, i = cell_home(key, bits);
+  while (cells[i].key != 0)
     i = (i + 1) & mask;
-  ix->cells[i].key = h;
-  return &ix->cells[i];
+  cells[i].key = key + 1;
+  return &cells[i];
 }
 
-static int cells_grow(gb_index *ix) {
-  size_t n_slots = ix->n_cell_slots ? ix->n_cell_slots * 2 : 1024;
-  cell_slot *slots = calloc(n_slots, sizeof *slots);
-  if (!slots)
-    return -1;
-  cell_slot *old = ix->cells;
-  size_t old_n = ix->n_cell_slots;
-  ix->cells = slots;
-  ix->n_cell_slots = n_slots;
-  for (size_t i = 0; i < old_n; i++)
-    if (old[i].key)
-      cell_place(ix, old[i].key)->list = old[i].list;
-  free(old);
+/* The cell of key in g, created empty when absent; NULL when out of memory. */
+static cell *cell_get(group *g, uint32_t key) {
+  cell *c = (cell *)cell_find(g, key);
+  if (c)
+    return c;
+  if ((g->n_cells + 1) * 2 > (g->bits ? 1u << g->bits : 0)) { /* load <= 1/2 */
+    uint8_t bits = g->bits ? g->bits + 1 : CELL_BITS_MIN;
+    cell *cells = calloc((size_t)1 << bits, sizeof *cells);
+    if (!cells)
+      return NULL;
+    for (uint32_t i = 0; g->bits && i < 1u << g->bits; i++)
+      if (g->cells[i].key)
+        *cell_place(cells, bits, g->cells[i].key - 1) = g->cells[i];
+    free(g->cells);
+    g->cells = cells;
+    g->bits = bits;
+  }
+  g->n_cells++;
+  return cell_place(g->cells, g->bits, key);
+}
+
+static int cell_add(cell *c, post p) {
+  uint32_t n = c->n;
+  if (n == 0 || (n >= CELL_MIN && (n & (n - 1)) == 0)) { /* full at its implicit capacity */
+    post *v = realloc(c->v, (n ? 2 * n : CELL_MIN) * sizeof *v);
+    if (!v)
+      return -1;
+    c->v = v;
+  }
+  c->v[c->n++] = p;
   return 0;
 }
 
-/* The posting list of (uid, key), created empty when absent; NULL when out of memory. */
-static plist *cell_get(gb_index *ix, uint32_t uid, uint32_t key) {
-  plist *l = cell_find(ix, uid, key);
-  if (l)
-    return l;
-  if ((ix->n_cells + 1) * 2 > ix->n_cell_slots && cells_grow(ix) != 0) /* load <= 1/2 */
-    return NULL;
-  ix->n_cells++;
-  return &cell_place(ix, cell_hash(uid, key))->list;
+static void cell_remove(cell *c, uint32_t ord) { c->n = posts_remove(c->v, c->n, ord); }
+
+/* Cells along an attribute at shift s (units are 0 .. UNITS - 1). */
+static uint32_t grid_cols(uint8_t s) { return ((UNITS - 1) >> s) + 1; }
+
+static uint32_t cell_index(const group *g, uint32_t key) {
+  return (key >> FINE_BITS) * g->nb + (key & (FINE_CELLS - 1));
 }
 
-static group *bucket_group(gb_index *ix, bucket *bk, const reg *r, bool create) {
+static void delta_free(group *g) {
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+    free(g->cells[j].v);
+  free(g->cells);
+  g->cells = NULL;
+  g->bits = 0;
+  g->n_cells = g->n_delta = 0;
+}
+
+/* Copies the live postings of v[0..n) to out; returns how many. */
+static uint32_t copy_live(post *out, const post *v, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord != NONE)
+      out[k++] = v[i];
+  return k;
+}
+
+static uint32_t count_live(const post *v, uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    k += v[i].ord != NONE;
+  return k;
+}
+
+/* Rebuilds g's pool from its live pooled and delta postings (a counting sort by cell). Leaves a
+ * group whose grid is large for its postings in its delta table. Returns 0, or -1 when out of
+ * memory (g is then unchanged). */
+static int compact(group *g) {
+  size_t n_grid = (size_t)grid_cols(g->sa) * g->nb;
+  size_t live = g->n_pool - g->n_dead + g->n_delta;
+  if (n_grid > GRID_PER_POST * live + GRID_MIN) {
+    g->compact_at = 2 * g->n_delta + GRID_MIN; /* try again when it has grown */
+    return 0;
+  }
+  uint32_t *off = calloc(n_grid + 1, sizeof *off);
+  post *pool = malloc((live ? live : 1) * sizeof *pool);
+  if (!off || !pool) {
+    free(off);
+    free(pool);
+    return -1;
+  }
+  for (size_t ci = 0; g->off && ci < n_grid; ci++) /* counts, shifted by one */
+    off[ci + 1] += count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+    if (g->cells[j].key)
+      off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
+  for (size_t ci = 0; ci < n_grid; ci++)
+    off[ci + 1] += off[ci];
+  /* Fill cell by cell in order: pooled postings first, then that cell's delta ones. */
+  for (size_t ci = 0; ci < n_grid; ci++) {
+    uint32_t at = off[ci];
+    if (g->off)
+      at += copy_live(pool + at, g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+    (void)at;
+  }
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
+    const cell *c = &g->cells[j];
+    if (!c->key)
+      continue;
+    size_t ci = cell_index(g, c->key - 1);
+    uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
+    memcpy(pool + off[ci] + pooled, c->v, c->n * sizeof *pool);
+  }
+  free(g->off);
+  free(g->pool);
+  delta_free(g);
+  g->off = off;
+  g->pool = pool;
+  g->n_pool = (uint32_t)live;
+  g->n_dead = 0;
+  return 0;
+}
+
+/* Marks ord's posting (and continuation) in g's pooled cell ci dead; returns the slots marked. */
+static uint32_t pool_kill(group *g, size_t ci, uint32_t ord) {
+  post *v = g->pool + g->off[ci];
+  uint32_t n = g->off[ci + 1] - g->off[ci];
+  for (uint32_t i = 0; i < n; i++)
+    if (v[i].ord == ord && !is_cont(&v[i])) {
+      uint32_t k = (v[i].ahi & CONT) && i + 1 < n ? 2 : 1;
+      for (uint32_t j = i; j < i + k; j++) /* never admits, never found again */
+        v[j] = (post){.ord = NONE, .alo = CONT_ALO, .ahi = 0};
+      return k;
+    }
+  return 0;
+}
+
+static group *bucket_group(bucket *bk, const reg *r, bool create) {
   for (uint32_t i = 0; i < bk->n_groups; i++) {
     group *g = &bk->groups[i];
     if (g->a == r->a && g->b == r->b && g->sa == r->sa && g->sb == r->sb)
@@ -269,8 +478,12 @@ static group *bucket_group(gb_index *ix, bucket *bk, const reg *r, bool create) 
     bk->groups = g;
     bk->cap_groups = cap;
   }
-  bk->groups[bk->n_groups] =
-      (group){.a = r->a, .b = r->b, .sa = r->sa, .sb = r->sb, .uid = ix->n_groups++};
+  bk->groups[bk->n_groups] = (group){.a = r->a,
+                                     .b = r->b,
+                                     .sa = r->sa,
+                                     .sb = r->sb,
+                                     .nb = r->b == NONE ? 1 : grid_cols(r->sb),
+                                     .compact_at = GRID_MIN};
   return &bk->groups[bk->n_groups++];
 }
 
@@ -417,64 +630,97 @@ static uint32_t sig_get(gb_index *ix, const gb_pred *const *kp, uint32_t n) {
   return ix->n_sigs++;
 }
 
+/* The fine cells of range p: first and last cell an event in it can fall in, each flagged AMBIG
+ * when the range's end lies inside that cell (not on a boundary). */
+static void range_fine(const bounds *bd, const gb_pred *p, uint32_t *lo, uint32_t *hi,
+                       bool *lo_ambig, bool *hi_ambig) {
+  double l = incl_lo(p), h = above_hi(p);
+  *lo = (uint32_t)cell_of(bd, l);
+  *lo_ambig = !isinf(l) && !(*lo > 0 && bd->b[*lo - 1] == l);
+  if (isinf(h)) { /* open above: every cell up to the last */
+    *hi = bd->n;
+    *hi_ambig = false;
+    return;
+  }
+  uint32_t c = (uint32_t)cell_of(bd, h); /* values >= h are out: h on a boundary ends cell c-1 */
+  bool exact = c > 0 && bd->b[c - 1] == h;
+  *hi = exact ? c - 1 : c;
+  *hi_ambig = !exact;
+}
+
 /* The resolution and cells a range is filed at: its attribute's default resolution, coarser
  * while it covers more than SPAN_MAX cells. Returns its estimated selectivity: the share of its
- * attribute's fine cells (quantiles of endpoints) it covers. */
-static double range_cells(const bounds *bd, const gb_pred *p, uint8_t *shift, int32_t *lo,
-                          int32_t *hi) {
-  int32_t flo = cell_of(bd, p->lo), fhi = cell_of(bd, p->hi);
+ * attribute's units (balanced by range ends) it covers. */
+static double range_span(const bounds *bd, const gb_pred *p, span *sp) {
+  uint32_t flo, fhi;
+  bool lo_ambig, hi_ambig;
+  range_fine(bd, p, &flo, &fhi, &lo_ambig, &hi_ambig);
+  sp->p = p;
+  sp->lo = (uint16_t)(flo << FLAG_BITS | (lo_ambig ? AMBIG : 0));
+  sp->hi = (uint16_t)(fhi << FLAG_BITS | (hi_ambig ? AMBIG : 0));
+  if (fhi < flo) { /* no double lies in it (e.g. gt: 1, lt: the next double): files nowhere */
+    sp->shift = 0;
+    sp->c_lo = 1;
+    sp->c_hi = 0;
+    return 0;
+  }
+  uint32_t ulo = bd->unit[flo], uhi = bd->unit[fhi];
   uint8_t s = bd->shift;
-  while (s < FINE_BITS && (fhi >> s) - (flo >> s) + 1 > SPAN_MAX)
+  while (s < FINE_BITS && (uhi >> s) - (ulo >> s) + 1 > SPAN_MAX)
     s++;
-  *shift = s;
-  *lo = flo >> s;
-  *hi = fhi >> s;
-  return (double)(fhi - flo + 1) / (double)(bd->n + 1);
+  sp->shift = s;
+  sp->c_lo = (int32_t)(ulo >> s);
+  sp->c_hi = (int32_t)(uhi >> s);
+  return (double)(uhi - ulo + 1) / UNITS;
 }
 
 /* The two most selective ranges of d on distinct attributes with cells, ordered by attribute. */
-static void choose_access(const gb_index *ix, const gb_def *d, access *acc) {
-  memset(acc, 0, sizeof *acc);
+static void choose_access(const gb_index *ix, const gb_def *d, span *a, span *b) {
+  memset(a, 0, sizeof *a);
+  memset(b, 0, sizeof *b);
   double wa = HUGE_VAL, wb = HUGE_VAL;
   for (uint32_t i = 0; i < d->n_preds; i++) {
     const gb_pred *p = &d->preds[i];
     const bounds *bd = bounds_of(ix, p->attr);
     if (p->op != GB_OP_RANGE || !bd)
       continue;
-    uint8_t s;
-    int32_t lo, hi;
-    double w = range_cells(bd, p, &s, &lo, &hi);
-    if (w < wa) { /* best so far moves to second */
-      acc->pb = acc->pa, acc->sb = acc->sa, acc->b_lo = acc->a_lo, acc->b_hi = acc->a_hi, wb = wa;
-      acc->pa = p, acc->sa = s, acc->a_lo = lo, acc->a_hi = hi, wa = w;
-    } else if (w < wb && p->attr != acc->pa->attr) {
-      acc->pb = p, acc->sb = s, acc->b_lo = lo, acc->b_hi = hi, wb = w;
+    span sp;
+    double w = range_span(bd, p, &sp);
+    if (w < wa) { /* best so far moves to second, unless on the same attribute */
+      if (!a->p || a->p->attr != p->attr)
+        *b = *a, wb = wa;
+      *a = sp, wa = w;
+    } else if (w < wb && p->attr != a->p->attr) {
+      *b = sp, wb = w;
     }
   }
-  if (acc->pb && acc->pb->attr == acc->pa->attr)
-    acc->pb = NULL; /* two ranges on one attribute (a range and a between): use one */
-  if (acc->pb && acc->pb->attr < acc->pa->attr) {
-    access t = *acc;
-    acc->pa = t.pb, acc->sa = t.sb, acc->a_lo = t.b_lo, acc->a_hi = t.b_hi;
-    acc->pb = t.pa, acc->sb = t.sa, acc->b_lo = t.a_lo, acc->b_hi = t.a_hi;
+  if (b->p && b->p->attr < a->p->attr) {
+    span t = *a;
+    *a = *b;
+    *b = t;
   }
 }
 
-static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p) {
+/* Files posting p (followed by its continuation when p has CONT) in bucket b. */
+static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post cont) {
   bucket *bk = &ix->buckets[b];
+  bool two = p.ahi & CONT;
   if (r->a == NONE)
-    return plist_add(&bk->rest, p);
-  group *g = bucket_group(ix, bk, r, true);
+    return plist_add(&bk->rest, p) != 0 || (two && plist_add(&bk->rest, cont) != 0) ? -1 : 0;
+  group *g = bucket_group(bk, r, true);
   if (!g)
     return -1;
-  uint32_t uid = g->uid;
   for (int32_t ca = r->a_lo; ca <= r->a_hi; ca++)
     for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-      plist *l = cell_get(ix, uid, cell_key(ca, cb));
-      if (!l || plist_add(l, p) != 0)
+      cell *c = cell_get(g, cell_key(ca, cb));
+      if (!c || cell_add(c, p) != 0 || (two && cell_add(c, cont) != 0))
         return -1;
+      g->n_delta += two ? 2 : 1;
+      uint32_t bit = occ_bit(cell_key(ca, cb));
+      g->occ[bit / 64] |= 1ULL << (bit % 64);
     }
-  return 0;
+  bool due = g->off ? g->n_delta > g->n_pool / 4 : g->n_delta >= g->compact_at;
+  return ix->building || !due ? 0 : compact(g);
 }
 
 static void unfile(gb_index *ix, uint32_t ord) {
@@ -485,13 +731,21 @@ static void unfile(gb_index *ix, uint32_t ord) {
       plist_remove(&bk->rest, ord);
       continue;
     }
-    group *g = bucket_group(ix, bk, r, false);
+    group *g = bucket_group(bk, r, false);
     for (int32_t ca = r->a_lo; g && ca <= r->a_hi; ca++)
       for (int32_t cb = r->b_lo; cb <= r->b_hi; cb++) {
-        plist *l = cell_find(ix, g->uid, cell_key(ca, cb));
-        if (l)
-          plist_remove(l, ord);
+        uint32_t key = cell_key(ca, cb);
+        cell *c = (cell *)cell_find(g, key);
+        if (c) {
+          uint32_t n = c->n;
+          cell_remove(c, ord);
+          g->n_delta -= n - c->n;
+        }
+        if (g->off)
+          g->n_dead += pool_kill(g, cell_index(g, key), ord);
       }
+    if (g && g->off && g->n_dead > g->n_pool / 4)
+      compact(g); /* out of memory: stays as it is, still exact */
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
@@ -518,26 +772,54 @@ static uint32_t tuple_keys(const gb_index *ix, const gb_def *d, const sig *g,
   }
 }
 
-/* The posting and registration of d's access choice. */
-static post make_post(const access *acc, uint32_t ord, reg *r) {
-  post p = {.alo = -HUGE_VAL,
-            .ahi = HUGE_VAL,
-            .blo = -HUGE_VAL,
-            .bhi = HUGE_VAL,
-            .ord = ord,
-            .incl = INCL_ALO | INCL_AHI | INCL_BLO | INCL_BHI};
-  r->a = r->b = NONE;
-  if (acc->pa) {
-    r->a = acc->pa->attr, r->sa = acc->sa, r->a_lo = acc->a_lo, r->a_hi = acc->a_hi;
-    p.alo = acc->pa->lo, p.ahi = acc->pa->hi;
-    p.incl = (uint8_t)((acc->pa->lo_incl ? INCL_ALO : 0) | (acc->pa->hi_incl ? INCL_AHI : 0) |
-                       INCL_BLO | INCL_BHI);
+/* Fills the record of d (filed with key predicates kp[0..nk) and access ranges a, b); *c is its
+ * residual range (NULL for none). Returns whether d has predicates beyond these (verify). */
+static bool make_rec(const gb_def *d, const gb_pred *const *kp, uint32_t nk, const span *a,
+                     const span *b, rec *r, const gb_pred **c) {
+  *c = NULL;
+  *r = (rec){.alo = -HUGE_VAL,
+             .ahi = HUGE_VAL,
+             .blo = -HUGE_VAL,
+             .bhi = HUGE_VAL,
+             .clo = -HUGE_VAL,
+             .chi = HUGE_VAL,
+             .c = NONE,
+             .def = d};
+  if (a->p)
+    r->alo = incl_lo(a->p), r->ahi = incl_hi(a->p);
+  if (b->p)
+    r->blo = incl_lo(b->p), r->bhi = incl_hi(b->p);
+  for (uint32_t i = 0; i < d->n_preds; i++) {
+    const gb_pred *p = &d->preds[i];
+    bool filed = p == a->p || p == b->p;
+    for (uint32_t k = 0; k < nk; k++)
+      filed |= p == kp[k];
+    if (filed)
+      continue;
+    if (p->op == GB_OP_RANGE && r->c == NONE) {
+      r->c = p->attr, r->clo = incl_lo(p), r->chi = incl_hi(p);
+      *c = p;
+      continue;
+    }
+    r->verify = 1;
   }
-  if (acc->pb) {
-    r->b = acc->pb->attr, r->sb = acc->sb, r->b_lo = acc->b_lo, r->b_hi = acc->b_hi;
-    p.blo = acc->pb->lo, p.bhi = acc->pb->hi;
-    p.incl = (uint8_t)((p.incl & (INCL_ALO | INCL_AHI)) | (acc->pb->lo_incl ? INCL_BLO : 0) |
-                       (acc->pb->hi_incl ? INCL_BHI : 0));
+  return r->verify;
+}
+
+/* The posting and registration of d's access choice. */
+static post make_post(const span *a, const span *b, uint32_t ord, reg *r) {
+  const uint16_t all_lo = 0, all_hi = (uint16_t)((FINE_CELLS - 1) << FLAG_BITS);
+  post p = {.ord = ord, .alo = all_lo, .ahi = all_hi, .blo = all_lo, .bhi = all_hi};
+  r->a = r->b = NONE;
+  if (a->p) {
+    r->a = a->p->attr, r->sa = a->shift, r->a_lo = a->c_lo, r->a_hi = a->c_hi;
+    p.alo = a->lo, p.ahi = a->hi;
+  }
+  if (b->p) {
+    r->b = b->p->attr, r->sb = b->shift, r->b_lo = b->c_lo, r->b_hi = b->c_hi;
+    p.blo = b->lo, p.bhi = b->hi;
+  } else {
+    r->b_lo = r->b_hi = 0; /* one cell column: the event's cb is 0 */
   }
   return p;
 }
@@ -552,38 +834,61 @@ static int file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
   const gb_cval *tuples[IN_PRODUCT_MAX * KEY_ATTRS_MAX];
   uint32_t n_keys = tuple_keys(ix, d, &ix->sigs[s], kp, keys, tuples);
   reg *r = &ix->regs[ord];
-  access acc;
-  choose_access(ix, d, &acc);
-  post p = make_post(&acc, ord, r);
-  p.def = d;
-  uint32_t n_eq = 0;
-  for (uint32_t i = 0; i < d->n_preds; i++)
-    n_eq += d->preds[i].op == GB_OP_EQ || d->preds[i].op == GB_OP_IN;
-  if (n_eq == nk && d->n_preds == nk + (acc.pa != NULL) + (acc.pb != NULL))
-    p.incl |= EXACT;
+  span a, b;
+  choose_access(ix, d, &a, &b);
+  post p = make_post(&a, &b, ord, r), cont = {0};
+  const gb_pred *c;
+  bool verify = make_rec(d, kp, nk, &a, &b, &ix->recs[ord], &c);
+  const bounds *cb = c ? bounds_of(ix, c->attr) : NULL;
+  if (cb) { /* the residual range goes in a continuation */
+    uint32_t lo, hi;
+    bool lo_ambig, hi_ambig;
+    range_fine(cb, c, &lo, &hi, &lo_ambig, &hi_ambig);
+    cont = (post){.ord = c->attr,
+                  .alo = CONT_ALO,
+                  .ahi = 0,
+                  .blo = (uint16_t)(lo << FLAG_BITS | (lo_ambig ? AMBIG : 0)),
+                  .bhi = (uint16_t)(hi << FLAG_BITS | (hi_ambig ? AMBIG : 0))};
+    p.ahi |= CONT;
+  }
+  if (verify || (c && !cb))
+    p.alo |= CHECK;
   r->buckets = malloc(n_keys * sizeof *r->buckets);
   if (!r->buckets)
     return -1;
   for (uint32_t i = 0; i < n_keys; i++) {
-    uint32_t b = bucket_get(ix, keys[i], s, d, &tuples[i * KEY_ATTRS_MAX]);
-    if (b == NONE)
+    uint32_t bk = bucket_get(ix, keys[i], s, d, &tuples[i * KEY_ATTRS_MAX]);
+    if (bk == NONE)
       return -1;
-    r->buckets[r->n_buckets++] = b; /* recorded first: a partial filing is still removable */
-    if (file_in_bucket(ix, b, r, p) != 0)
+    r->buckets[r->n_buckets++] = bk; /* recorded first: a partial filing is still removable */
+    if (file_in_bucket(ix, bk, r, p, cont) != 0)
       return -1;
   }
   return 0;
 }
 
+/* Registrations and records for ordinals < n. Capacity grows geometrically: hot updates append
+ * ordinals one at a time. */
 static int regs_reserve(gb_index *ix, size_t n) {
   if (n <= ix->n_regs)
     return 0;
-  reg *r = realloc(ix->regs, n * sizeof *r);
+  size_t cap = ix->n_regs ? ix->n_regs : 64;
+  while (cap < n)
+    cap *= 2;
+  reg *r = realloc(ix->regs, cap * sizeof *r);
   if (!r)
     return -1;
-  memset(r + ix->n_regs, 0, (n - ix->n_regs) * sizeof *r);
+  memset(r + ix->n_regs, 0, (cap - ix->n_regs) * sizeof *r);
   ix->regs = r;
-  ix->n_regs = n;
+  /* Records keep their alignment: a fresh aligned block, not realloc. */
+  rec *recs = aligned_alloc(CACHE_LINE, cap * sizeof *recs);
+  if (!recs)
+    return -1;
+  if (ix->n_regs)
+    memcpy(recs, ix->recs, ix->n_regs * sizeof *recs);
+  free(ix->recs);
+  ix->recs = recs;
+  ix->n_regs = cap;
   return 0;
 }
 
@@ -617,10 +922,12 @@ typedef struct collect {
   int pass;
 } collect;
 
+/* Passes 0-1 count and collect the ends in the form cells test exactly: the lowest value in the
+ * range, and the lowest value above it. Passes 2-3 collect range widths in fine cells. */
 static void collect_range(void *ctx, const gb_pred *p) {
   collect *k = ctx;
   bounds *bd = &k->ix->bounds[p->attr];
-  double ends[2] = {p->lo, p->hi};
+  double ends[2] = {incl_lo(p), above_hi(p)};
   for (int e = 0; e < 2 && k->pass < 2; e++)
     if (isfinite(ends[e])) {
       if (k->pass == 0)
@@ -630,39 +937,82 @@ static void collect_range(void *ctx, const gb_pred *p) {
     }
   if (k->pass == 2 && bd->n > 0)
     k->count[p->attr]++;
-  if (k->pass == 3 && bd->n > 0)
-    k->widths[p->attr][k->count[p->attr]++] = cell_of(bd, p->hi) - cell_of(bd, p->lo) + 1;
-}
-
-/* Boundaries: evenly spaced quantiles of the attribute's finite endpoints, counted with their
- * multiplicity (so that each cell holds about as many endpoints: a value shared by many ranges,
- * such as a popular threshold, does not stretch its neighbours' cells), then made distinct. */
-static void settle_bounds(bounds *bd) {
-  if (bd->n == 0)
-    return;
-  qsort(bd->b, bd->n, sizeof *bd->b, cmp_double);
-  uint32_t n = bd->n;
-  if (n > FINE_CELLS - 1) {
-    for (uint32_t q = 0; q < FINE_CELLS - 1; q++)
-      bd->b[q] = bd->b[(size_t)(q + 1) * n / FINE_CELLS];
-    n = FINE_CELLS - 1;
+  if (k->pass == 3 && bd->n > 0) {
+    uint32_t lo, hi;
+    bool lo_ambig, hi_ambig;
+    range_fine(bd, p, &lo, &hi, &lo_ambig, &hi_ambig);
+    k->widths[p->attr][k->count[p->attr]++] =
+        hi >= lo ? (int32_t)(bd->unit[hi] - bd->unit[lo] + 1) : 1;
   }
-  uint32_t k = 1;
-  for (uint32_t i = 1; i < n; i++)
-    if (bd->b[i] != bd->b[k - 1])
-      bd->b[k++] = bd->b[i];
-  bd->n = k;
 }
 
-/* Default resolution: the median width of the attribute's ranges, rounded up to a power of two,
- * so that a typical range covers one or two cells. */
+/* Boundaries: every distinct end while there are at most FINE_CELLS - 1 of them (postings are
+ * then exact), else evenly spaced quantiles of the ends counted with their multiplicity (so that
+ * the values many ranges share stay boundaries), made distinct. Then the units: each fine cell
+ * gets the unit of the middle of its share of the ends (in sorted order). bd->b holds the ends
+ * (bd->n of them) on entry. Returns 0, or -1 when out of memory. */
+static int settle_bounds(bounds *bd) {
+  if (bd->n == 0)
+    return 0;
+  double *ends = bd->b;
+  uint32_t n_ends = bd->n, distinct = 1;
+  qsort(ends, n_ends, sizeof *ends, cmp_double);
+  for (uint32_t i = 1; i < n_ends; i++)
+    distinct += ends[i] != ends[i - 1];
+  bool all = distinct <= FINE_CELLS - 1;
+  uint32_t n_top = ((all ? distinct : FINE_CELLS - 1) + BLOCK - 1) / BLOCK;
+  double *b = malloc((size_t)n_top * BLOCK * sizeof *b);
+  for (bd->top_cap = 1; bd->top_cap < n_top;)
+    bd->top_cap *= 2;
+  bd->top = malloc(bd->top_cap * sizeof *bd->top);
+  if (!b || !bd->top) {
+    free(b);
+    return -1;
+  }
+  uint32_t k = 0;
+  for (uint32_t i = 0; all && i < n_ends; i++)
+    if (k == 0 || ends[i] != b[k - 1])
+      b[k++] = ends[i];
+  for (uint32_t q = 0; !all && q < FINE_CELLS - 1; q++) {
+    double v = ends[(size_t)(q + 1) * n_ends / FINE_CELLS];
+    if (k == 0 || v != b[k - 1])
+      b[k++] = v;
+  }
+  bd->unit = malloc((k + 1) * sizeof *bd->unit);
+  if (!bd->unit) {
+    free(b);
+    return -1;
+  }
+  bd->n_top = (k + BLOCK - 1) / BLOCK; /* quantiles may have merged: k <= the allocation */
+  for (uint32_t j = k; j < bd->n_top * BLOCK; j++)
+    b[j] = HUGE_VAL;
+  for (uint32_t j = 0; j < bd->top_cap; j++)
+    bd->top[j] = j < bd->n_top ? b[j * BLOCK + BLOCK - 1] : HUGE_VAL;
+  size_t i = 0, before = 0; /* ends in the fine cells so far */
+  for (uint32_t f = 0; f <= k; f++) {
+    while (i < n_ends && (f == k || ends[i] < b[f]))
+      i++;
+    uint64_t mid2 = (uint64_t)before + i; /* twice the cell's middle rank: exact in integers */
+    uint64_t u = mid2 * UNITS / (2 * (uint64_t)n_ends);
+    bd->unit[f] = (uint16_t)(u < UNITS ? u : UNITS - 1);
+    before = i;
+  }
+  free(ends);
+  bd->b = b;
+  bd->n = k;
+  return 0;
+}
+
+/* Default resolution: the median width of the attribute's ranges, rounded down to a power of
+ * two, so that a typical range covers two or three cells: cells narrower than the ranges admit
+ * fewer non-matching postings per probe, for a little more replication. */
 static uint8_t median_shift(int32_t *widths, size_t n) {
   if (n == 0)
     return 0;
   qsort(widths, n, sizeof *widths, cmp_i32);
   int32_t median = widths[n / 2];
   uint8_t s = 0;
-  while (s < FINE_BITS && (1 << s) < median)
+  while (s < FINE_BITS && (2 << s) <= median)
     s++;
   return s;
 }
@@ -681,8 +1031,8 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
     for (uint32_t a = 0; a < n_attrs && rc == 0; a++) {
       if (k.pass == 0 && k.count[a] && !(ix->bounds[a].b = malloc(k.count[a] * sizeof(double))))
         rc = -1;
-      if (k.pass == 1)
-        settle_bounds(&ix->bounds[a]);
+      if (k.pass == 1 && settle_bounds(&ix->bounds[a]) != 0)
+        rc = -1;
       if (k.pass == 2 && k.count[a] && !(k.widths[a] = malloc(k.count[a] * sizeof(int32_t))))
         rc = -1;
       if (k.pass == 1 || k.pass == 2)
@@ -708,11 +1058,17 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
   size_t n = gb_catalog_size(c);
   if (build_bounds(ix, c) != 0 || regs_reserve(ix, n) != 0)
     goto fail;
+  ix->building = true; /* compact each group once, at the end */
   for (size_t o = 0; o < n; o++) {
     const gb_def *d = gb_catalog_def(c, o);
     if (d->pub.active && file_def(ix, d, (uint32_t)o) != 0)
       goto fail;
   }
+  ix->building = false;
+  for (uint32_t b = 0; b < ix->n_buckets; b++)
+    for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
+      if (compact(&ix->buckets[b].groups[i]) != 0)
+        goto fail;
   return ix;
 fail:
   gb_index_free(ix);
@@ -725,20 +1081,27 @@ void gb_index_free(gb_index *ix) {
   for (uint32_t b = 0; b < ix->n_buckets; b++) {
     bucket *bk = &ix->buckets[b];
     free(bk->rest.v);
+    for (uint32_t i = 0; i < bk->n_groups; i++) {
+      group *g = &bk->groups[i];
+      delta_free(g);
+      free(g->off);
+      free(g->pool);
+    }
     free(bk->groups);
     for (uint32_t i = 0; bk->tuple && i < ix->sigs[bk->sig].n; i++)
       free(bk->tuple[i].str);
     free(bk->tuple);
   }
-  for (size_t i = 0; i < ix->n_cell_slots; i++)
-    free(ix->cells[i].list.v);
-  free(ix->cells);
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
-  for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++)
+  for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++) {
     free(ix->bounds[a].b);
+    free(ix->bounds[a].top);
+    free(ix->bounds[a].unit);
+  }
   free(ix->bounds);
   free(ix->regs);
+  free(ix->recs);
   free(ix->buckets);
   free(ix->slots);
   free(ix->sigs);
@@ -755,51 +1118,78 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {
 
 /* ---- matching ----
  *
- * Memory-bound: at 100 k definitions every level (bucket slot, bucket, its groups, cell slot,
- * postings, definition) is a likely cache miss. The match runs in stages over all the event's
- * probes at one level, prefetching the next level's addresses, so that the misses of a level
- * overlap instead of queueing one after another. */
+ * Memory-bound at 100 k definitions and more: the cell slot, the postings and the few records
+ * an event reads are cache misses. The match runs in stages over all the event's probes at one
+ * level, prefetching the next level's addresses, so that the misses of a level overlap instead
+ * of queueing one after another. */
 
-enum { STAGE_MAX = 64 /* probes per stage; an event with more is handled in several rounds */ };
+enum {
+  STAGE_MAX = 64,    /* probes per stage; an event with more is handled in several rounds */
+  POST_PREFETCH = 3, /* cache lines of a posting list prefetched ahead (~16 postings) */
+  ALL_FLAGS = (1 << FLAG_BITS) - 1,
+  SCAN_CHUNK = 64 /* postings tested per branch-free pass (indexes fit a byte) */
+};
 
-/* Whether (a, b) lies in the posting's intervals. Bitwise rather than short-circuit logic: the
- * outcome is unpredictable, and four compares cost less than one mispredicted branch. */
-static bool admits(const post *p, double a, double b) {
-  unsigned in = p->incl;
-  unsigned lo_a = (unsigned)(a > p->alo) | ((unsigned)(a == p->alo) & (in / INCL_ALO & 1));
-  unsigned hi_a = (unsigned)(a < p->ahi) | ((unsigned)(a == p->ahi) & (in / INCL_AHI & 1));
-  unsigned lo_b = (unsigned)(b > p->blo) | ((unsigned)(b == p->blo) & (in / INCL_BLO & 1));
-  unsigned hi_b = (unsigned)(b < p->bhi) | ((unsigned)(b == p->bhi) & (in / INCL_BHI & 1));
-  return lo_a & hi_a & lo_b & hi_b;
-}
+/* One posting list to scan with the event's access values: xa, xb exact, ea/eb their fine cells
+ * shifted to compare with a posting's fields. */
+typedef struct probe {
+  const post *v;
+  uint32_t n;
+  double xa, xb;
+  uint32_t fa, fb; /* fine cells */
+  bool equal;      /* the bucket's tuple equals the event's: no need to verify the key */
+} probe;
+
+/* A candidate whose posting cannot decide: its record (and maybe definition) will. */
+typedef struct pend {
+  uint32_t ord;
+  uint32_t probe; /* index in probes: the event's access values */
+} pend;
+
+/* Stage state of one match (not zero-initialised: only the counts are). */
+typedef struct stage {
+  const gb_index *ix;
+  gb_view *v;
+  gb_u32vec *hits;
+  uint64_t candidates;
+  size_t n_probes, n_pending;
+  probe probes[STAGE_MAX];
+  pend pending[STAGE_MAX];
+} stage;
 
 /* The bucket key an event has for signature g, or false when it lacks one of its attributes. */
-static bool event_key(const gb_index *ix, const sig *g, const gb_view *v, uint64_t *key) {
+static bool event_key(const gb_index *ix, const sig *g, gb_view *v, uint64_t *key) {
   uint64_t k = g->seed;
   for (uint32_t i = 0; i < g->n; i++) {
     const gb_aval *a = gb_view_get(v, g->attr[i]);
     if (!a || !(g->num[i] ? a->has_num : a->has_str))
       return false;
-    k = key_add(k, g->num[i] ? gb_value_hash_num(a->num) : a->str_hash);
+    k = key_add(k, g->num[i] ? gb_value_hash_num(a->num) : gb_aval_str_hash(&v->vals[g->attr[i]]));
   }
   *key = k & ix->key_mask;
   return true;
 }
 
-/* The event's numeric value of attr and its fine cell (cached in the view); false if absent. */
-static bool event_cell(const gb_index *ix, gb_view *v, uint32_t attr, double *x, int32_t *cell) {
-  if (attr >= v->cap || v->stamp[attr] != v->gen || !v->vals[attr].has_num)
-    return false;
+/* Computes the fine cell and unit of a's number for attr (once per event and attribute). */
+static void __attribute__((noinline)) locate(const gb_index *ix, gb_aval *a, uint32_t attr) {
+  a->cell = cell_of(&ix->bounds[attr], a->num);
+  a->unit = ix->bounds[attr].unit[a->cell];
+}
+
+/* The event's value of attr with its fine cell and unit (cell, unit) filled in, or NULL when the
+ * event lacks it or it is not a number. */
+static inline const gb_aval *event_num(const gb_index *ix, gb_view *v, uint32_t attr) {
+  const gb_aval *c = gb_view_get(v, attr);
+  if (!c || !c->has_num)
+    return NULL;
   gb_aval *a = &v->vals[attr];
   if (a->cell < 0)
-    a->cell = cell_of(&ix->bounds[attr], a->num);
-  *x = a->num;
-  *cell = a->cell;
-  return true;
+    locate(ix, a, attr);
+  return a;
 }
 
 /* Whether the event's values equal the bucket's tuple (the key hash matched). */
-static bool event_tuple_is(const bucket *bk, const sig *g, const gb_view *v) {
+static bool event_tuple_is(const bucket *bk, const sig *g, gb_view *v) {
   for (uint32_t i = 0; i < g->n; i++) {
     const gb_aval *a = gb_view_get(v, g->attr[i]);
     const tval *t = &bk->tuple[i];
@@ -809,76 +1199,142 @@ static bool event_tuple_is(const bucket *bk, const sig *g, const gb_view *v) {
   return true;
 }
 
-/* One posting list to scan with the event's access values. */
-typedef struct probe {
-  const plist *l;
-  double a, b;
-  bool equal; /* the bucket's tuple equals the event's: exact postings are matches */
-} probe;
+static bool within(double x, double lo, double hi) { return x >= lo && x <= hi; }
 
-/* Stage state of one match. */
-typedef struct stage {
-  const gb_index *ix;
-  gb_view *v;
-  gb_u32vec *hits;
-  uint64_t *candidates;
-  probe probes[STAGE_MAX];
-  size_t n_probes;
-  const post *pending[STAGE_MAX]; /* candidates to verify against their definition */
-  size_t n_pending;
-} stage;
-
+/* Decides the pending candidates from their records (and definitions when they must be
+ * verified in full). */
 static int flush_pending(stage *st) {
+  const gb_index *ix = st->ix;
   for (size_t i = 0; i < st->n_pending; i++) {
-    const post *p = st->pending[i];
-    if (gb_def_matches(p->def, st->v) && gb_u32vec_push(st->hits, p->ord) != 0)
+    const probe *pr = &st->probes[st->pending[i].probe];
+    uint32_t ord = st->pending[i].ord;
+    const rec *r = &ix->recs[ord];
+    bool ok;
+    if (!pr->equal || r->verify) {
+      ok = gb_def_matches(r->def, st->v);
+    } else {
+      ok = within(pr->xa, r->alo, r->ahi) && within(pr->xb, r->blo, r->bhi);
+      if (ok && r->c != NONE) {
+        const gb_aval *c = gb_view_get(st->v, r->c);
+        ok = c && c->has_num && within(c->num, r->clo, r->chi);
+      }
+    }
+    if (ok && gb_u32vec_push(st->hits, ord) != 0)
       return -1;
   }
   st->n_pending = 0;
   return 0;
 }
 
-/* Scans the collected posting lists: exact postings are matches, the others wait (their
- * definition prefetched) for verification. */
+/* Whether the event's fine cell f sits on an ambiguous end of the bounds lo, hi. */
+static bool ambiguous(uint32_t f, uint16_t lo, uint16_t hi) {
+  return ((lo & AMBIG) && (uint32_t)(lo >> FLAG_BITS) == f) ||
+         ((hi & AMBIG) && (uint32_t)(hi >> FLAG_BITS) == f);
+}
+
+/* Whether the event's value of a continuation's attribute may lie in its range (*fc: its fine
+ * cell, for the ambiguity test). */
+static bool cont_admits(stage *st, const post *q, uint32_t *fc) {
+  const gb_aval *c = event_num(st->ix, st->v, q->ord);
+  if (!c)
+    return false;
+  *fc = (uint32_t)c->cell;
+  return (uint32_t)(q->blo >> FLAG_BITS) <= *fc && *fc <= (uint32_t)(q->bhi >> FLAG_BITS);
+}
+
+/* Decides candidate p (its posting admits the event of probe pr, number k): a match when its
+ * cells prove it, else pending on its record. */
+static int decide(stage *st, const probe *pr, uint32_t k, const post *p) {
+  uint32_t fc = 0;
+  if ((p->ahi & CONT) && !cont_admits(st, p + 1, &fc))
+    return 0;
+  if (pr->equal && !(p->alo & CHECK) && (!(p->ahi & CONT) || !ambiguous(fc, p[1].blo, p[1].bhi)) &&
+      (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
+       (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi))))
+    return gb_u32vec_push(st->hits, p->ord);
+  if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
+    return -1;
+  __builtin_prefetch(&st->ix->recs[p->ord]);
+  st->pending[st->n_pending++] = (pend){.ord = p->ord, .probe = k};
+  return 0;
+}
+
+/* Scans the collected posting lists: postings the event's cells decide are matches (or not);
+ * the others wait, their record prefetched, for flush_pending. */
 static int flush_probes(stage *st) {
   for (size_t k = 0; k < st->n_probes; k++) {
     const probe *pr = &st->probes[k];
-    for (uint32_t i = 0; i < pr->l->n; i++) {
-      const post *p = &pr->l->v[i];
-      if (!admits(p, pr->a, pr->b))
-        continue;
-      ++*st->candidates;
-      if ((p->incl & EXACT) && pr->equal) {
-        if (gb_u32vec_push(st->hits, p->ord) != 0)
-          return -1;
-        continue;
+    const post *v = pr->v;
+    uint32_t n = pr->n;
+    /* A posting admits the event when alo <= (fa << FLAG_BITS | any flags), ahi >= fa <<
+     * FLAG_BITS, and the same for b: four 15-bit compares at once in one 64-bit word (SWAR).
+     * Lane by lane, x = [ea_lo, ahi, eb_lo, bhi] and y = [alo, ea_hi, blo, eb_hi]; then
+     * (x | guard) - y keeps a lane's guard bit iff x >= y, and never borrows across lanes. */
+    const uint64_t lanes_hi = 0xFFFF0000FFFF0000ULL, guard = 0x8000800080008000ULL;
+    uint64_t e_lo = (uint64_t)(pr->fa << FLAG_BITS | ALL_FLAGS) |
+                    (uint64_t)(pr->fb << FLAG_BITS | ALL_FLAGS) << 32;
+    uint64_t e_hi = (uint64_t)(pr->fa << FLAG_BITS) << 16 | (uint64_t)(pr->fb << FLAG_BITS) << 48;
+    for (uint32_t base = 0; base < n; base += SCAN_CHUNK) {
+      /* First the test alone, without branches: whether a posting admits the event is
+       * unpredictable, and a mispredicted branch costs more than the test. The admitted
+       * postings' indexes are written unconditionally and kept by advancing on success. */
+      uint32_t m = n - base < SCAN_CHUNK ? n - base : SCAN_CHUNK, n_adm = 0;
+      uint8_t adm[SCAN_CHUNK];
+      for (uint32_t i = 0; i < m; i++) {
+        uint64_t w;
+        memcpy(&w, &v[base + i].alo, sizeof w);
+        uint64_t x = (w & lanes_hi) | e_lo, y = (w & ~lanes_hi) | e_hi;
+        adm[n_adm] = (uint8_t)i;
+        n_adm += (((x | guard) - y) & guard) == guard;
       }
-      if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
-        return -1;
-      __builtin_prefetch(p->def);
-      st->pending[st->n_pending++] = p;
+      st->candidates += n_adm;
+      for (uint32_t j = 0; j < n_adm; j++)
+        if (decide(st, pr, (uint32_t)k, &v[base + adm[j]]) != 0)
+          return -1;
     }
   }
+  int rc = flush_pending(st);
   st->n_probes = 0;
-  return flush_pending(st);
+  return rc;
 }
 
-static int add_probe(stage *st, const plist *l, double a, double b, bool equal) {
-  if (!l || l->n == 0)
+static int add_probe(stage *st, const post *v, uint32_t n, double xa, double xb, uint32_t fa,
+                     uint32_t fb, bool equal) {
+  if (n == 0)
     return 0;
   if (st->n_probes == STAGE_MAX && flush_probes(st) != 0)
     return -1;
-  __builtin_prefetch(l->v);
-  st->probes[st->n_probes++] = (probe){.l = l, .a = a, .b = b, .equal = equal};
+  for (uint32_t i = 0; i < POST_PREFETCH && i * CACHE_LINE < n * sizeof(post); i++)
+    __builtin_prefetch((const char *)v + i * CACHE_LINE);
+  st->probes[st->n_probes++] =
+      (probe){.v = v, .n = n, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
   return 0;
 }
 
 /* A cell to look up: its identity and the event's access values. */
 typedef struct cell_probe {
-  uint64_t h;
-  double a, b;
+  const group *g;
+  uint32_t key, ci; /* cell key, and cell index for a compacted group */
+  double xa, xb;
+  uint32_t fa, fb;
   bool equal;
 } cell_probe;
+
+static int lookup_cells(stage *st, const cell_probe *cp, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const group *g = cp[i].g;
+    if (g->off) {
+      uint32_t at = g->off[cp[i].ci], end = g->off[cp[i].ci + 1];
+      if (add_probe(st, g->pool + at, end - at, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb,
+                    cp[i].equal) != 0)
+        return -1;
+    }
+    const cell *c = g->n_cells ? cell_find(g, cp[i].key) : NULL;
+    if (c && add_probe(st, c->v, c->n, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal) != 0)
+      return -1;
+  }
+  return 0;
+}
 
 /* Turns buckets into cell probes (prefetching the cell slots), then cells into posting lists. */
 static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *sigs, size_t n) {
@@ -895,39 +1351,49 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
         continue;
       equal = true;
     }
-    if (add_probe(st, &bk->rest, 0, 0, equal) != 0)
+    if (add_probe(st, bk->rest.v, bk->rest.n, 0, 0, 0, 0, equal) != 0)
       return -1;
     for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
       const group *g = &bk->groups[gi];
-      double a, b = 0;
-      int32_t ca, cb = 0;
-      if (!event_cell(ix, st->v, g->a, &a, &ca) ||
-          (g->b != NONE && !event_cell(ix, st->v, g->b, &b, &cb)))
+      const gb_aval *ea = event_num(ix, st->v, g->a), *eb = NULL;
+      if (!ea || (g->b != NONE && !(eb = event_num(ix, st->v, g->b))))
         continue;
+      double xa = ea->num, xb = eb ? eb->num : 0;
+      uint32_t fa = (uint32_t)ea->cell, fb = eb ? (uint32_t)eb->cell : 0;
+      uint32_t ua = ea->unit, ub = eb ? eb->unit : 0;
       if (n_cp == STAGE_MAX) { /* rare: look the collected cells up now */
-        for (size_t i = 0; i < n_cp; i++)
-          if (add_probe(st, cell_lookup(ix, cp[i].h), cp[i].a, cp[i].b, cp[i].equal) != 0)
-            return -1;
+        if (lookup_cells(st, cp, n_cp) != 0)
+          return -1;
         n_cp = 0;
       }
-      uint64_t h = cell_hash(g->uid, cell_key(ca >> g->sa, g->b != NONE ? cb >> g->sb : 0));
-      __builtin_prefetch(&ix->cells[mix(h) & (ix->n_cell_slots - 1)]);
-      cp[n_cp++] = (cell_probe){.h = h, .a = a, .b = b, .equal = equal};
+      uint32_t key = cell_key((int32_t)(ua >> g->sa), (int32_t)(ub >> g->sb));
+      if (!occ_test(g, key))
+        continue;
+      uint32_t ci = g->off ? cell_index(g, key) : 0;
+      if (g->off)
+        __builtin_prefetch(&g->off[ci]);
+      if (g->n_cells)
+        __builtin_prefetch(&g->cells[cell_home(key, g->bits)]);
+      cp[n_cp++] = (cell_probe){
+          .g = g, .key = key, .ci = ci, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
     }
   }
-  for (size_t i = 0; i < n_cp; i++)
-    if (add_probe(st, cell_lookup(ix, cp[i].h), cp[i].a, cp[i].b, cp[i].equal) != 0)
-      return -1;
-  return 0;
+  return lookup_cells(st, cp, n_cp);
 }
 
 int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates) {
-  (void)c; /* postings carry their definitions */
+  (void)c; /* records carry their definitions */
   if (ix->n_slots == 0)
     return 0;
-  stage st = {.ix = ix, .v = v, .hits = hits, .candidates = candidates};
-  for (uint32_t s0 = 0; s0 < ix->n_sigs; s0 += STAGE_MAX) {
+  stage st;
+  st.ix = ix;
+  st.v = v;
+  st.hits = hits;
+  st.candidates = 0;
+  st.n_probes = st.n_pending = 0;
+  int rc = 0;
+  for (uint32_t s0 = 0; rc == 0 && s0 < ix->n_sigs; s0 += STAGE_MAX) {
     uint64_t keys[STAGE_MAX];
     uint32_t sigs[STAGE_MAX];
     size_t n = 0;
@@ -946,8 +1412,10 @@ int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32ve
       __builtin_prefetch(bks[nb]->groups);
       sigs[nb++] = sigs[i];
     }
-    if (match_buckets(&st, bks, sigs, nb) != 0)
-      return -1;
+    rc = match_buckets(&st, bks, sigs, nb);
   }
-  return flush_probes(&st);
+  if (rc == 0)
+    rc = flush_probes(&st);
+  *candidates += st.candidates;
+  return rc;
 }
