@@ -3,6 +3,7 @@
  * them. SIGINT/SIGTERM stop it gracefully: the shards finish the message in hand, commit their
  * offsets and leave the group, so that the others take over their partitions at once. */
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,8 +26,9 @@ enum {
 };
 /* An idle shard re-checks for work and for the stop request at least every 100 ms. */
 #define IDLE_WAIT_NS 100000000LL
-/* The main thread looks at the transport's health once a second while it waits for a signal. */
-#define HEALTH_POLL_S 1
+/* The main thread looks at the transport's health and the group's assignment every 200 ms while
+ * it waits for a signal. */
+#define HEALTH_POLL_NS 200000000L
 
 static const char details[] =
     "Consumes the events of a run from Kafka (topics gamebench.<run>.card, .steam, .feedback,\n"
@@ -106,11 +108,27 @@ static int make_pipelines(const gb_workload *w, engine_shard *shards, unsigned n
   return 0;
 }
 
+static unsigned owned_partitions(const gb_transport *t, unsigned n_shards) {
+  unsigned owned = 0;
+  for (unsigned i = 0; i < n_shards; i++)
+    owned += gb_transport_kafka_owned(t, i);
+  return owned;
+}
+
 /* Waits for SIGINT or SIGTERM (blocked in every thread, so they come here), looking at the
- * transport's health meanwhile. Returns 0 after a signal, -1 when the transport failed. */
-static int wait_for_stop(gb_transport *t, const sigset_t *signals, gb_err *err) {
+ * transport's health meanwhile and saying each time the group changes this instance's share of
+ * the partitions (operators and tests see when a scale-out took effect). Returns 0 after a
+ * signal, -1 when the transport failed. */
+static int wait_for_stop(gb_transport *t, unsigned n_shards, const sigset_t *signals, gb_err *err) {
+  unsigned reported = UINT_MAX;
   for (;;) {
-    struct timespec timeout = {.tv_sec = HEALTH_POLL_S, .tv_nsec = 0};
+    unsigned owned = owned_partitions(t, n_shards);
+    if (owned != reported) {
+      fprintf(stderr, "gamebench engine: owns %u of %u partitions\n", owned,
+              gb_transport_partitions(t));
+      reported = owned;
+    }
+    struct timespec timeout = {.tv_sec = 0, .tv_nsec = HEALTH_POLL_NS};
     int sig = sigtimedwait(signals, NULL, &timeout);
     if (sig == SIGINT || sig == SIGTERM) {
       fprintf(stderr, "gamebench engine: %s: committing and leaving the group\n",
@@ -202,7 +220,7 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
       goto out;
     }
   }
-  rc = wait_for_stop(t, &signals, err);
+  rc = wait_for_stop(t, n, &signals, err);
 out:
   atomic_store(&stop, true);
   for (unsigned i = 0; i < started; i++)

@@ -109,7 +109,9 @@ typedef struct kshard {
   rd_kafka_t *reply_rk;
   rd_kafka_topic_t *decisions;
   kpart **parts; /* [P]: NULL unless owned */
-  unsigned owned;
+  /* Written by the shard's rebalance callback, read by other threads (settling, the engine's
+   * ownership report): atomic. */
+  _Atomic unsigned owned;
   bool joined; /* the group gave this member an assignment (perhaps empty) at least once */
   size_t held;
   /* The event being handed to the callback: what a reply answers. */

@@ -25,7 +25,12 @@
 #define SECOND_NS 1000000000LL
 #define POLL_NS 20000000LL /* how often the waits below look again: 20 ms */
 /* 300 players over 2 sim hours (a few thousand events, a few hundred decisions). */
-#define SMALL "workloads/default.yaml --set sim.players=300 --set warmup=0s"
+#define SMALL_PARTITIONS 8
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define SMALL                                                                                      \
+  "workloads/default.yaml --set sim.players=300 --set warmup=0s --set "                            \
+  "transport.partitions=" STRINGIFY(SMALL_PARTITIONS)
 
 static char *tmp;
 static const char *brokers;
@@ -177,6 +182,30 @@ static int64_t committed_offsets(const char *run_id, unsigned partitions) {
 }
 
 /* The number before `label` in an engine's final counts line ("... 123 replayed ..."). */
+/* The partitions an engine said it owns last ("owns N of P partitions"), -1 before it said so. */
+static long last_owned(const char *log_path) {
+  char *log = gbt_read_file(log_path, NULL);
+  long owned = -1;
+  for (const char *at = log ? strstr(log, " owns ") : NULL; at; at = strstr(at + 1, " owns "))
+    owned = atol(at + strlen(" owns "));
+  free(log);
+  return owned;
+}
+
+/* Waits until the group has spread the partitions over both engines: each one owns some, so the
+ * run that follows really is shared rather than handled by whichever engine joined first. */
+static bool wait_for_split(const char *log1, const char *log2, long partitions, int timeout_s) {
+  int64_t deadline = gb_clock_now_ns() + timeout_s * SECOND_NS;
+  for (;;) {
+    long o1 = last_owned(log1), o2 = last_owned(log2);
+    if (o1 > 0 && o1 < partitions && o2 > 0 && o2 < partitions)
+      return true;
+    if (gb_clock_now_ns() > deadline)
+      return false;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
+  }
+}
+
 static long engine_count(const char *log_path, const char *label) {
   char *log = gbt_read_file(log_path, NULL);
   cr_assert_not_null(log, "%s missing", log_path);
@@ -263,6 +292,9 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   pid_t e2 = spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
   cr_assert(wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
   cr_assert(wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
+            "the group did not spread the partitions over both engines (last: %ld and %ld)",
+            last_owned(log1), last_owned(log2));
   gbt_proc p = gbt_gamebench("sim " SMALL " --set sim.time_scale=max --to kafka --brokers %s "
                              "--run %s --quiet --out '%s'",
                              brokers, run_id, dir);
