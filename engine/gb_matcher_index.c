@@ -54,7 +54,7 @@ enum {
   CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
   GRID_PER_POST = 4,  /* a group is compacted when its grid has at most 4 cells per posting... */
   GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
-  BLOCK = 16          /* boundaries per block of the two-level search (two cache lines) */
+  FANOUT = 16         /* boundaries per block of the cell search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
 
@@ -190,13 +190,15 @@ typedef struct reg {
  * popular threshold, and small integers pile up on bets and levels), and a grid cell is
  * unit >> shift. */
 typedef struct bounds {
-  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v; padded
-                with +inf to whole blocks of BLOCK */
+  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v; the
+                last level of lv */
   uint32_t n;
-  double *top; /* the last boundary of each block, padded with +inf to top_cap (a power of two) */
-  uint32_t n_top, top_cap;
+  /* The search levels, one block: level l has FANOUT^(l+1) entries, each the last boundary of
+   * its share of the next level (the last level is b), padded with +inf. */
+  double *lv;
+  uint8_t levels;
   uint16_t *unit; /* n + 1 entries: fine cell -> unit (0 .. UNITS - 1), non-decreasing */
-  uint8_t shift;  /* default resolution: the median range width, rounded up to 2^shift units */
+  uint8_t shift;  /* default resolution: the median range width, rounded down to 2^shift units */
 } bounds;
 
 /* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and
@@ -272,25 +274,27 @@ static void plist_remove(plist *l, uint32_t ord) { l->n = posts_remove(l->v, l->
 
 /* ---- cells ---- */
 
-/* The number of base[0 .. n) <= v, for base sorted and n a power of two. Branch-free binary
- * search (the comparison compiles to a conditional move): event values are unpredictable, so a
- * branchy search would mispredict at every step. */
-static uint32_t count_le(const double *base, uint32_t n, double v) {
-  const double *p = base;
-  for (uint32_t half = n / 2; half > 0; half /= 2)
-    p = p[half - 1] <= v ? p + half : p;
-  return (uint32_t)(p - base) + (p[0] <= v);
+/* The number of p[0 .. FANOUT) <= v: independent compares, no branch and no dependency chain. */
+static uint32_t count_block(const double *p, double v) {
+  uint32_t c = 0;
+  for (uint32_t i = 0; i < FANOUT; i++)
+    c += p[i] <= v;
+  return c;
 }
 
-/* Fine cell of v (finite or -inf): the number of boundaries <= v (0 .. n). Two levels, so that
- * a search reads the small top array (in L1) and one block instead of ~12 dependent lines. */
+/* Fine cell of v (finite or -inf): the number of boundaries <= v (0 .. n). A FANOUT-ary search
+ * (3 levels for 4095 boundaries): each level counts one block of two cache lines. A binary
+ * search would chain 12 dependent loads; this chains 3, and the event values of every
+ * group are located this way. */
 static int32_t cell_of(const bounds *bd, double v) {
-  uint32_t t = count_le(bd->top, bd->top_cap, v); /* whole blocks <= v */
-  if (t >= bd->n_top)
-    return (int32_t)bd->n;
-  const double *blk = bd->b + (size_t)t * BLOCK;
-  __builtin_prefetch(blk + BLOCK / 2);
-  return (int32_t)(t * BLOCK + count_le(blk, BLOCK, v));
+  const double *lv = bd->lv;
+  uint32_t idx = 0, size = FANOUT;
+  for (uint8_t l = 0; l < bd->levels; l++) {
+    idx = idx * FANOUT + count_block(lv + (size_t)idx * FANOUT, v);
+    lv += size;
+    size *= FANOUT;
+  }
+  return (int32_t)(idx < bd->n ? idx : bd->n);
 }
 
 /* The filter bit of a cell key: Fibonacci hashing to log2(OCC_BITS) bits. */
@@ -960,15 +964,16 @@ static int settle_bounds(bounds *bd) {
   for (uint32_t i = 1; i < n_ends; i++)
     distinct += ends[i] != ends[i - 1];
   bool all = distinct <= FINE_CELLS - 1;
-  uint32_t n_top = ((all ? distinct : FINE_CELLS - 1) + BLOCK - 1) / BLOCK;
-  double *b = malloc((size_t)n_top * BLOCK * sizeof *b);
-  for (bd->top_cap = 1; bd->top_cap < n_top;)
-    bd->top_cap *= 2;
-  bd->top = malloc(bd->top_cap * sizeof *bd->top);
-  if (!b || !bd->top) {
-    free(b);
-    return -1;
+  uint32_t most = all ? distinct : FINE_CELLS - 1;
+  size_t above = 0, last = FANOUT; /* entries of the levels above the last, and of the last */
+  for (bd->levels = 1; last < most; bd->levels++) {
+    above += last;
+    last *= FANOUT;
   }
+  bd->lv = malloc((above + last) * sizeof *bd->lv);
+  if (!bd->lv)
+    return -1;
+  double *b = bd->lv + above;
   uint32_t k = 0;
   for (uint32_t i = 0; all && i < n_ends; i++)
     if (k == 0 || ends[i] != b[k - 1])
@@ -980,14 +985,17 @@ static int settle_bounds(bounds *bd) {
   }
   bd->unit = malloc((k + 1) * sizeof *bd->unit);
   if (!bd->unit) {
-    free(b);
+    free(bd->lv); /* bd->b still holds the ends: gb_index_free frees them */
+    bd->lv = NULL;
     return -1;
   }
-  bd->n_top = (k + BLOCK - 1) / BLOCK; /* quantiles may have merged: k <= the allocation */
-  for (uint32_t j = k; j < bd->n_top * BLOCK; j++)
+  for (size_t j = k; j < last; j++)
     b[j] = HUGE_VAL;
-  for (uint32_t j = 0; j < bd->top_cap; j++)
-    bd->top[j] = j < bd->n_top ? b[j * BLOCK + BLOCK - 1] : HUGE_VAL;
+  double *lv = bd->lv; /* each upper level: the last boundary of each share of the last level */
+  for (size_t size = FANOUT, share = last / FANOUT; share >= 1 && lv < b;
+       lv += size, size *= FANOUT, share /= FANOUT)
+    for (size_t j = 0; j < size; j++)
+      lv[j] = b[(j + 1) * share - 1];
   size_t i = 0, before = 0; /* ends in the fine cells so far */
   for (uint32_t f = 0; f <= k; f++) {
     while (i < n_ends && (f == k || ends[i] < b[f]))
@@ -1095,8 +1103,9 @@ void gb_index_free(gb_index *ix) {
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
   for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++) {
-    free(ix->bounds[a].b);
-    free(ix->bounds[a].top);
+    free(ix->bounds[a].lv);
+    if (!ix->bounds[a].lv) /* not settled (out of memory while building): b holds the ends */
+      free(ix->bounds[a].b);
     free(ix->bounds[a].unit);
   }
   free(ix->bounds);
