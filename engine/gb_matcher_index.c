@@ -219,11 +219,12 @@ struct gb_index {
   size_t n_slots;
   bounds *bounds; /* by attribute id; attributes >= n_bounds have none */
   uint32_t n_bounds;
-  reg *regs;         /* by ordinal */
-  rec *recs;         /* by ordinal, cache-line aligned */
-  size_t n_regs;     /* capacity of regs and recs (>= the catalogue's size) */
-  uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
-  bool building;     /* gb_index_new is filing: groups are compacted at its end */
+  reg *regs;            /* by ordinal */
+  rec *recs;            /* by ordinal, cache-line aligned */
+  size_t n_regs;        /* capacity of regs and recs (>= the catalogue's size) */
+  uint64_t key_mask;    /* bucket keys are masked with it: all ones, except in collision tests */
+  bool building;        /* gb_index_new is filing: groups are compacted at its end */
+  uint64_t compactions; /* after the build (gb_index_stats) */
 };
 
 static uint64_t mix(uint64_t x) {
@@ -404,8 +405,8 @@ static uint32_t count_live(const post *v, uint32_t n) {
 }
 
 /* Rebuilds g's pool from its live pooled and delta postings (a counting sort by cell). Leaves a
- * group whose grid is large for its postings in its delta table. Returns 0, or -1 when out of
- * memory (g is then unchanged). */
+ * group whose grid is large for its postings in its delta table. Returns 1 when compacted, 0 when
+ * left as it is, -1 when out of memory (g is then unchanged). */
 static int compact(group *g) {
   size_t n_grid = (size_t)grid_cols(g->sa) * g->nb;
   size_t live = g->n_pool - g->n_dead + g->n_delta;
@@ -427,20 +428,16 @@ static int compact(group *g) {
       off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
   for (size_t ci = 0; ci < n_grid; ci++)
     off[ci + 1] += off[ci];
-  /* Fill cell by cell in order: pooled postings first, then that cell's delta ones. */
+  /* Fill cell by cell: its live pooled postings, then its delta ones (a posting and its
+   * continuation stay together). */
   for (size_t ci = 0; ci < n_grid; ci++) {
     uint32_t at = off[ci];
     if (g->off)
       at += copy_live(pool + at, g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
-    (void)at;
-  }
-  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
-    const cell *c = &g->cells[j];
-    if (!c->key)
-      continue;
-    size_t ci = cell_index(g, c->key - 1);
-    uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
-    memcpy(pool + off[ci] + pooled, c->v, c->n * sizeof *pool);
+    const cell *c =
+        g->n_cells ? cell_find(g, cell_key((int32_t)(ci / g->nb), (int32_t)(ci % g->nb))) : NULL;
+    if (c && c->n)
+      memcpy(pool + at, c->v, c->n * sizeof *pool);
   }
   free(g->off);
   free(g->pool);
@@ -449,7 +446,7 @@ static int compact(group *g) {
   g->pool = pool;
   g->n_pool = (uint32_t)live;
   g->n_dead = 0;
-  return 0;
+  return 1;
 }
 
 /* Marks ord's posting (and continuation) in g's pooled cell ci dead; returns the slots marked. */
@@ -724,7 +721,9 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post c
       g->occ[bit / 64] |= 1ULL << (bit % 64);
     }
   bool due = g->off ? g->n_delta > g->n_pool / 4 : g->n_delta >= g->compact_at;
-  return ix->building || !due ? 0 : compact(g);
+  if (!ix->building && due && compact(g) > 0) /* out of memory: stays as it is, still exact */
+    ix->compactions++;
+  return 0;
 }
 
 static void unfile(gb_index *ix, uint32_t ord) {
@@ -749,7 +748,7 @@ static void unfile(gb_index *ix, uint32_t ord) {
           g->n_dead += pool_kill(g, cell_index(g, key), ord);
       }
     if (g && g->off && g->n_dead > g->n_pool / 4)
-      compact(g); /* out of memory: stays as it is, still exact */
+      ix->compactions += compact(g) > 0; /* out of memory: stays as it is, still exact */
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
@@ -1075,7 +1074,7 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
   ix->building = false;
   for (uint32_t b = 0; b < ix->n_buckets; b++)
     for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
-      if (compact(&ix->buckets[b].groups[i]) != 0)
+      if (compact(&ix->buckets[b].groups[i]) < 0)
         goto fail;
   return ix;
 fail:
@@ -1115,6 +1114,41 @@ void gb_index_free(gb_index *ix) {
   free(ix->slots);
   free(ix->sigs);
   free(ix);
+}
+
+/* Counts what one posting slot of a list contributes to the stats. */
+static void stat_slots(const post *v, uint32_t n, gb_index_stats *st) {
+  for (uint32_t i = 0; i < n; i++) {
+    if (v[i].ord == NONE || is_cont(&v[i]))
+      continue;
+    st->postings++;
+    st->continuations += (v[i].ahi & CONT) != 0;
+    st->checked += (v[i].alo & CHECK) != 0;
+    st->ambiguous += ((v[i].alo | v[i].ahi | v[i].blo | v[i].bhi) & AMBIG) != 0;
+  }
+}
+
+void gb_index_get_stats(const gb_index *ix, gb_index_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->buckets = ix->n_buckets;
+  out->compactions = ix->compactions;
+  for (uint32_t b = 0; b < ix->n_buckets; b++) {
+    const bucket *bk = &ix->buckets[b];
+    stat_slots(bk->rest.v, bk->rest.n, out);
+    out->groups += bk->n_groups;
+    for (uint32_t i = 0; i < bk->n_groups; i++) {
+      const group *g = &bk->groups[i];
+      out->compacted += g->off != NULL;
+      if (g->off) {
+        stat_slots(g->pool, g->n_pool, out);
+        out->pooled += g->n_pool - g->n_dead;
+        out->dead += g->n_dead;
+      }
+      out->delta += g->n_delta;
+      for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+        stat_slots(g->cells[j].v, g->cells[j].n, out);
+    }
+  }
 }
 
 int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {
