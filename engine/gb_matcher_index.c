@@ -9,38 +9,45 @@
  *     KEY_ATTRS_MAX); the tuple of values is hashed into one 64-bit bucket key (membership
  *     criteria file the definition under each value, up to IN_PRODUCT_MAX tuples). An event
  *     probes one bucket per signature present in the catalogue (a handful in practice).
- *  2. cells: every attribute that ranges test gets up to FINE_CELLS fine cells whose boundaries
- *     are quantiles of the range endpoints seen when the index was built, and a default
- *     resolution (the median width of its ranges, a power of two of fine cells). Inside a
- *     bucket, a definition is filed in a group keyed by its two most selective range attributes
- *     and resolutions (one for a single range), under each 2-D cell its ranges cover (at most
- *     3 x 3: a range wider than 3 cells is filed at a coarser resolution). Definitions without
- *     ranges go to the bucket's `rest` list.
+ *  2. fine cells and units: every attribute that ranges test gets up to FINE_CELLS - 1
+ *     boundaries, the ranges' ends themselves while there are fewer (else quantiles of them),
+ *     and units that group fine cells by the number of range ends they hold. Inside a bucket, a
+ *     definition is filed in a group keyed by its two most selective range attributes and their
+ *     resolutions (grid cell = unit >> shift; the default shift is the median range width), under
+ *     each 2-D cell its ranges cover (at most SPAN_MAX x SPAN_MAX; a wider range is filed at a
+ *     coarser resolution). Definitions without ranges go to the bucket's `rest` list.
  *  3. postings are 12 bytes: the ordinal and the fine cells of the two ranges' ends. An event's
- *     fine cell outside them rejects the posting, inside them accepts it, and only on a cell
- *     that holds a range end which is not itself a boundary (rare: boundaries are the endpoints
- *     themselves while there are fewer than FINE_CELLS of them) is the exact value needed.
- *  4. records: per ordinal, one 64-byte line with the exact access intervals and one more
- *     residual range, read only for such ambiguous candidates and for definitions with one
- *     predicate beyond key and access ranges. Definitions with more (negations, more ranges,
- *     equalities beyond the key) are verified against their compiled predicates.
+ *     fine cells decide a posting exactly (four 15-bit compares in one 64-bit word), except
+ *     where a range ends inside a fine cell (AMBIG: only with more distinct ends than
+ *     boundaries). A third, residual range follows in a continuation slot, decided the same way.
+ *  4. records: per ordinal, one 64-byte line with the exact intervals, read for ambiguous
+ *     candidates only. Definitions with more than that (negations, more ranges, equalities
+ *     beyond the key) are verified against their compiled predicates (CHECK).
  *
- * An event probes, per matching bucket, one cell per group: the cost is (#signatures) +
- * (#groups in its buckets) + (postings in its cells), independent of the catalogue's size at a
- * constant match count. Hot updates re-file one definition: O(buckets x cells x posting length);
- * cell boundaries and resolutions stay those of the build (a rebuild refreshes them). A 64-bit key
- * collision only adds candidates (verification rejects them), never loses a match. */
+ * Groups are compacted (postings pooled by cell behind dense offsets) so that a probe costs one
+ * memory round trip for the postings; see `group`. An event probes, per matching bucket, one cell
+ * per group: the cost is (#signatures) + (#groups in its buckets) + (postings in its cells),
+ * independent of the catalogue's size at a constant match count. Most of it is memory latency, so
+ * every level is laid out to chain as few dependent loads as possible (16-ary cell search,
+ * pooled postings, records only when needed) and the match runs in stages that prefetch the next
+ * level. Hot updates re-file one definition: O(buckets x cells x posting length) plus amortised
+ * compaction; cell boundaries and resolutions stay those of the build (a rebuild refreshes them).
+ * A 64-bit key collision only adds candidates (verification rejects them), never loses a match. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_matcher_defs.h"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the posting scan reads a posting's four 16-bit bounds as one little-endian 64-bit word"
+#endif
+
 enum {
   KEY_ATTRS_MAX = 4,   /* equality attributes in a key: more only splits buckets further */
   IN_PRODUCT_MAX = 64, /* tuples one definition may be filed under (membership expansion) */
   FINE_BITS = 12,      /* 4096 fine cells per attribute: the boundaries (32 KiB) stay in L2, and
-                          a cell number leaves 4 bits of a posting's 16-bit fields for flags */
+                          a cell number leaves room for FLAG_BITS in a posting's 16-bit fields */
   FINE_CELLS = 1 << FINE_BITS,
   SPAN_MAX = 4,  /* cells a range may cover at its resolution before going coarser: replication
                     is at most 4 x 4 per bucket (measured: 3 and 5 to 8 scan more postings or
@@ -201,8 +208,8 @@ typedef struct bounds {
   uint8_t shift;  /* default resolution: the median range width, rounded down to 2^shift units */
 } bounds;
 
-/* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and
- * cells [lo >> shift, hi >> shift]. */
+/* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and grid
+ * cells [unit[lo] >> shift, unit[hi] >> shift]. */
 typedef struct span {
   const gb_pred *p; /* NULL when unused */
   uint8_t shift;
