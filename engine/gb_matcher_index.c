@@ -65,6 +65,8 @@ enum {
   CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
   GRID_PER_POST = 4,  /* a group is compacted when its grid has at most 4 cells per posting... */
   GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
+  SLACK_MIN = 64,     /* dead or delta postings a group tolerates beyond a quarter of its pool, so
+                         that small groups are not compacted at every few updates */
   FANOUT = 16         /* boundaries per block of the cell search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
@@ -143,9 +145,9 @@ typedef struct cell {
  * the grid: small enough to stay cached for popular groups) and then its postings, one memory
  * round trip instead of a hash probe followed by the list. Hot updates do not move the pool:
  * a removed posting is marked dead in place, and new ones go to a small open-addressing table of
- * delta cells, probed as well; the group is compacted again once dead and delta postings reach a
- * quarter of the pool (amortised O(1) per update). Groups whose grid would be large for their
- * postings (a few wide-spread definitions) stay in the table alone. */
+ * delta cells, probed as well; the group is compacted again once dead or delta postings exceed a
+ * quarter of the pool (plus SLACK_MIN; amortised O(1) per update). Groups whose grid would be large
+ * for their postings (a few wide-spread definitions) stay in the table alone. */
 typedef struct group {
   uint32_t a, b;             /* attribute ids; b == NONE for a single range */
   uint8_t sa, sb;            /* resolution shifts: cell = unit >> shift */
@@ -449,16 +451,17 @@ static int compact(group *g) {
       off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
   for (size_t ci = 0; ci < n_grid; ci++)
     off[ci + 1] += off[ci];
-  /* Fill cell by cell: its live pooled postings, then its delta ones (a posting and its
-   * continuation stay together). */
-  for (size_t ci = 0; ci < n_grid; ci++) {
-    uint32_t at = off[ci];
-    if (g->off)
-      at += copy_live(pool + at, g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
-    const cell *c =
-        g->n_cells ? cell_find(g, cell_key((int32_t)(ci / g->nb), (int32_t)(ci % g->nb))) : NULL;
-    if (c && c->n)
-      memcpy(pool + at, c->v, c->n * sizeof *pool);
+  /* Each cell: its live pooled postings, then its delta ones (a posting and its continuation
+   * stay together). */
+  for (size_t ci = 0; g->off && ci < n_grid; ci++)
+    copy_live(pool + off[ci], g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+  for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
+    const cell *c = &g->cells[j];
+    if (!c->key || !c->n)
+      continue;
+    size_t ci = cell_index(g, c->key - 1);
+    uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
+    memcpy(pool + off[ci] + pooled, c->v, c->n * sizeof *pool);
   }
   free(g->off);
   free(g->pool);
@@ -741,7 +744,7 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post c
       uint32_t bit = occ_bit(cell_key(ca, cb));
       g->occ[bit / 64] |= 1ULL << (bit % 64);
     }
-  bool due = g->off ? g->n_delta > g->n_pool / 4 : g->n_delta >= g->compact_at;
+  bool due = g->off ? g->n_delta > g->n_pool / 4 + SLACK_MIN : g->n_delta >= g->compact_at;
   if (!ix->building && due && compact(g) > 0) /* out of memory: stays as it is, still exact */
     ix->compactions++;
   return 0;
@@ -768,7 +771,7 @@ static void unfile(gb_index *ix, uint32_t ord) {
         if (g->off)
           g->n_dead += pool_kill(g, cell_index(g, key), ord);
       }
-    if (g && g->off && g->n_dead > g->n_pool / 4)
+    if (g && g->off && g->n_dead > g->n_pool / 4 + SLACK_MIN)
       ix->compactions += compact(g) > 0; /* out of memory: stays as it is, still exact */
   }
   free(r->buckets);
