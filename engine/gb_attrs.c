@@ -195,22 +195,30 @@ bool gb_attrs_parse_number(const char *s, size_t len, double *out) {
   return true;
 }
 
-static int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
-  if (len > UINT32_MAX / 2 || a->used + len + 1 > UINT32_MAX)
+/* Makes room for need more arena bytes (rare: only while an event grows past every earlier one,
+ * so kept out of the setters' way). */
+static __attribute__((noinline)) int arena_grow(gb_attrs *a, size_t need) {
+  if (need > UINT32_MAX - a->used)
     return -1;
-  if (a->used + len + 1 > a->arena_cap) {
-    size_t cap = a->arena_cap * 2;
-    while (cap < a->used + len + 1)
-      cap *= 2;
-    char *p = realloc(a->arena, cap);
-    if (!p)
-      return -1;
-    a->arena = p;
-    a->arena_cap = cap;
-    for (size_t i = 0; i < a->n; i++) /* rare: only while an event grows past every earlier one */
-      if (a->e[i].v.has_str)
-        a->e[i].v.str = p + a->e[i].str_off;
-  }
+  size_t cap = a->arena_cap * 2;
+  while (cap < a->used + need)
+    cap *= 2;
+  char *p = realloc(a->arena, cap);
+  if (!p)
+    return -1;
+  a->arena = p;
+  a->arena_cap = cap;
+  for (size_t i = 0; i < a->n; i++) /* the values' pointers follow the arena */
+    if (a->e[i].v.has_str)
+      a->e[i].v.str = p + a->e[i].str_off;
+  return 0;
+}
+
+static inline int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
+  if (len > UINT32_MAX / 2)
+    return -1;
+  if (a->used + len + 1 > a->arena_cap && arena_grow(a, len + 1) != 0)
+    return -1;
   memcpy(a->arena + a->used, s, len);
   a->arena[a->used + len] = '\0';
   *off = (uint32_t)a->used;
@@ -218,15 +226,19 @@ static int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *off) {
   return 0;
 }
 
+static __attribute__((noinline)) int entries_grow(gb_attrs *a) {
+  entry *p = realloc(a->e, a->cap * 2 * sizeof *p);
+  if (!p)
+    return -1;
+  a->e = p;
+  a->cap *= 2;
+  return 0;
+}
+
 /* A new entry (no value yet) at the end; NULL when out of memory. */
-static entry *append(gb_attrs *a, uint32_t key_id, uint64_t h) {
-  if (a->n == a->cap) {
-    entry *p = realloc(a->e, a->cap * 2 * sizeof *p);
-    if (!p)
-      return NULL;
-    a->e = p;
-    a->cap *= 2;
-  }
+static inline entry *append(gb_attrs *a, uint32_t key_id, uint64_t h) {
+  if (a->n == a->cap && entries_grow(a) != 0)
+    return NULL;
   entry *e = &a->e[a->n++];
   e->key_id = key_id;
   e->key_hash = h;
@@ -236,7 +248,7 @@ static entry *append(gb_attrs *a, uint32_t key_id, uint64_t h) {
 }
 
 /* The entry of schema key k, created when absent: O(1). */
-static entry *slot_id(gb_attrs *a, uint32_t k) {
+static inline entry *slot_id(gb_attrs *a, uint32_t k) {
   if (a->stamp[k] == a->gen)
     return &a->e[a->where[k]];
   entry *e = append(a, k, a->key_hash[k]);
@@ -275,7 +287,7 @@ static entry *slot(gb_attrs *a, const char *key) {
   return e;
 }
 
-static int put_value_str(gb_attrs *a, entry *e, const char *val, size_t len) {
+static inline int put_value_str(gb_attrs *a, entry *e, const char *val, size_t len) {
   uint32_t off;
   if (!e || arena_put(a, val, len, &off) != 0)
     return -1;
@@ -288,7 +300,7 @@ static int put_value_str(gb_attrs *a, entry *e, const char *val, size_t len) {
   return 0;
 }
 
-static int put_value_num(entry *e, double val) {
+static inline int put_value_num(entry *e, double val) {
   if (!e)
     return -1;
   e->v.has_str = false;
@@ -359,7 +371,7 @@ int gb_attrs_find(const gb_attrs *a, const char *key, gb_attr_value *out) {
 
 /* Setters by schema id for the event's own fields: no key to hash, copy or compare. A NaN or
  * infinite double leaves the attribute absent, as gb_attrs_set_num does. */
-static void num_k(gb_attrs *a, uint32_t k, double v) {
+static inline void num_k(gb_attrs *a, uint32_t k, double v) {
   if (isfinite(v))
     put_value_num(slot_id(a, k), v);
 }

@@ -156,6 +156,8 @@ void gb_matcher_free(gb_matcher *m) {
 
 void gb_matcher_get_stats(const gb_matcher *m, gb_matcher_stats *out) { *out = m->stats; }
 
+const gb_index *gb_matcher_index(const gb_matcher *m) { return m->index; }
+
 /* Brings the index up to the catalogue's generation: re-files each changed ordinal, or rebuilds
  * when the backlog is larger than half the catalogue (then a rebuild is the cheaper path). */
 static void catch_up(gb_matcher *m) {

@@ -16,6 +16,7 @@
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
+#include "gb_matcher.h"
 
 typedef enum gb_pred_op {
   GB_OP_EQ,    /* attribute equals vals[0] */
@@ -295,6 +296,23 @@ int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal);
  * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
  * number of definitions verified to *candidates. Caches range cells in the view's `cell`
  * fields. Returns 0, or -1 when out of memory. */
+/* The shape of an index (tests check that the paths they mean to exercise were taken). */
+typedef struct gb_index_stats {
+  uint32_t buckets, groups;
+  uint32_t compacted;           /* groups whose postings are pooled by cell */
+  uint64_t postings;            /* live postings (continuations not counted) */
+  uint64_t pooled, delta, dead; /* slots: live in pools, in delta cells, dead in pools */
+  uint64_t continuations;       /* postings followed by a residual range */
+  uint64_t ambiguous;           /* postings with an end inside a fine cell */
+  uint64_t checked;             /* postings decided by their record or definition (CHECK) */
+  uint64_t compactions;         /* group compactions after the build (hot updates) */
+} gb_index_stats;
+
+void gb_index_get_stats(const gb_index *ix, gb_index_stats *out);
+
+/* The index of an INDEX matcher (NULL for SCAN, or after an out-of-memory until a rebuild). */
+const gb_index *gb_matcher_index(const gb_matcher *m);
+
 int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
                    uint64_t *candidates);
 

@@ -9,38 +9,49 @@
  *     KEY_ATTRS_MAX); the tuple of values is hashed into one 64-bit bucket key (membership
  *     criteria file the definition under each value, up to IN_PRODUCT_MAX tuples). An event
  *     probes one bucket per signature present in the catalogue (a handful in practice).
- *  2. cells: every attribute that ranges test gets up to FINE_CELLS fine cells whose boundaries
- *     are quantiles of the range endpoints seen when the index was built, and a default
- *     resolution (the median width of its ranges, a power of two of fine cells). Inside a
- *     bucket, a definition is filed in a group keyed by its two most selective range attributes
- *     and resolutions (one for a single range), under each 2-D cell its ranges cover (at most
- *     3 x 3: a range wider than 3 cells is filed at a coarser resolution). Definitions without
- *     ranges go to the bucket's `rest` list.
+ *  2. fine cells and units: every attribute that ranges test gets up to FINE_CELLS - 1
+ *     boundaries, the ranges' ends themselves while there are fewer (else quantiles of them),
+ *     and units that group fine cells by the number of range ends they hold. Inside a bucket, a
+ *     definition is filed in a group keyed by its two most selective range attributes and their
+ *     resolutions (grid cell = unit >> shift; the default shift is the median range width), under
+ *     each 2-D cell its ranges cover (at most SPAN_MAX x SPAN_MAX; a wider range is filed at a
+ *     coarser resolution). Definitions without ranges go to the bucket's `rest` list.
  *  3. postings are 12 bytes: the ordinal and the fine cells of the two ranges' ends. An event's
- *     fine cell outside them rejects the posting, inside them accepts it, and only on a cell
- *     that holds a range end which is not itself a boundary (rare: boundaries are the endpoints
- *     themselves while there are fewer than FINE_CELLS of them) is the exact value needed.
- *  4. records: per ordinal, one 64-byte line with the exact access intervals and one more
- *     residual range, read only for such ambiguous candidates and for definitions with one
- *     predicate beyond key and access ranges. Definitions with more (negations, more ranges,
- *     equalities beyond the key) are verified against their compiled predicates.
+ *     fine cells decide a posting exactly (four 15-bit compares in one 64-bit word), except
+ *     where a range ends inside a fine cell (AMBIG: only with more distinct ends than
+ *     boundaries). A third, residual range follows in a continuation slot, decided the same way.
+ *  4. records: per ordinal, one 64-byte line with the exact intervals, read for ambiguous
+ *     candidates only. Definitions with more than that (negations, more ranges, equalities
+ *     beyond the key) are verified against their compiled predicates (CHECK).
  *
- * An event probes, per matching bucket, one cell per group: the cost is (#signatures) +
- * (#groups in its buckets) + (postings in its cells), independent of the catalogue's size at a
- * constant match count. Hot updates re-file one definition: O(buckets x cells x posting length);
- * cell boundaries and resolutions stay those of the build (a rebuild refreshes them). A 64-bit key
- * collision only adds candidates (verification rejects them), never loses a match. */
+ * Groups are compacted (postings pooled by cell behind dense offsets) so that a probe costs one
+ * memory round trip for the postings; see `group`. An event probes, per matching bucket, one cell
+ * per group: the cost is (#signatures) + (#groups in its buckets) + (postings in its cells),
+ * independent of the catalogue's size at a constant match count. Most of it is memory latency, so
+ * every level is laid out to chain as few dependent loads as possible (16-ary cell search,
+ * pooled postings, records only when needed) and the match runs in stages that prefetch the next
+ * level. Hot updates re-file one definition: O(buckets x cells x posting length) plus amortised
+ * compaction; cell boundaries and resolutions stay those of the build (a rebuild refreshes them).
+ * A 64-bit key collision only adds candidates (verification rejects them), never loses a match. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_matcher_defs.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the posting scan reads a posting's four 16-bit bounds as one little-endian 64-bit word"
+#endif
+
 enum {
   KEY_ATTRS_MAX = 4,   /* equality attributes in a key: more only splits buckets further */
   IN_PRODUCT_MAX = 64, /* tuples one definition may be filed under (membership expansion) */
   FINE_BITS = 12,      /* 4096 fine cells per attribute: the boundaries (32 KiB) stay in L2, and
-                          a cell number leaves 4 bits of a posting's 16-bit fields for flags */
+                          a cell number leaves room for FLAG_BITS in a posting's 16-bit fields */
   FINE_CELLS = 1 << FINE_BITS,
   SPAN_MAX = 4,  /* cells a range may cover at its resolution before going coarser: replication
                     is at most 4 x 4 per bucket (measured: 3 and 5 to 8 scan more postings or
@@ -54,7 +65,9 @@ enum {
   CELL_BITS_MIN = 4,  /* smallest cell table: 16 slots */
   GRID_PER_POST = 4,  /* a group is compacted when its grid has at most 4 cells per posting... */
   GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
-  BLOCK = 16          /* boundaries per block of the two-level search (two cache lines) */
+  SLACK_MIN = 64,     /* dead or delta postings a group tolerates beyond a quarter of its pool, so
+                         that small groups are not compacted at every few updates */
+  FANOUT = 16         /* boundaries per block of the cell search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
 
@@ -132,9 +145,9 @@ typedef struct cell {
  * the grid: small enough to stay cached for popular groups) and then its postings, one memory
  * round trip instead of a hash probe followed by the list. Hot updates do not move the pool:
  * a removed posting is marked dead in place, and new ones go to a small open-addressing table of
- * delta cells, probed as well; the group is compacted again once dead and delta postings reach a
- * quarter of the pool (amortised O(1) per update). Groups whose grid would be large for their
- * postings (a few wide-spread definitions) stay in the table alone. */
+ * delta cells, probed as well; the group is compacted again once dead or delta postings exceed a
+ * quarter of the pool (plus SLACK_MIN; amortised O(1) per update). Groups whose grid would be large
+ * for their postings (a few wide-spread definitions) stay in the table alone. */
 typedef struct group {
   uint32_t a, b;             /* attribute ids; b == NONE for a single range */
   uint8_t sa, sb;            /* resolution shifts: cell = unit >> shift */
@@ -190,17 +203,19 @@ typedef struct reg {
  * popular threshold, and small integers pile up on bets and levels), and a grid cell is
  * unit >> shift. */
 typedef struct bounds {
-  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v; padded
-                with +inf to whole blocks of BLOCK */
+  double *b; /* sorted, distinct, at most FINE_CELLS - 1: fine cell = #boundaries <= v; the
+                last level of lv */
   uint32_t n;
-  double *top; /* the last boundary of each block, padded with +inf to top_cap (a power of two) */
-  uint32_t n_top, top_cap;
+  /* The search levels, one block: level l has FANOUT^(l+1) entries, each the last boundary of
+   * its share of the next level (the last level is b), padded with +inf. */
+  double *lv;
+  uint8_t levels;
   uint16_t *unit; /* n + 1 entries: fine cell -> unit (0 .. UNITS - 1), non-decreasing */
-  uint8_t shift;  /* default resolution: the median range width, rounded up to 2^shift units */
+  uint8_t shift;  /* default resolution: the median range width, rounded down to 2^shift units */
 } bounds;
 
-/* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and
- * cells [lo >> shift, hi >> shift]. */
+/* One access range at its filing resolution: fine cells [lo, hi] (the posting's bounds) and grid
+ * cells [unit[lo] >> shift, unit[hi] >> shift]. */
 typedef struct span {
   const gb_pred *p; /* NULL when unused */
   uint8_t shift;
@@ -217,11 +232,12 @@ struct gb_index {
   size_t n_slots;
   bounds *bounds; /* by attribute id; attributes >= n_bounds have none */
   uint32_t n_bounds;
-  reg *regs;         /* by ordinal */
-  rec *recs;         /* by ordinal, cache-line aligned */
-  size_t n_regs;     /* capacity of regs and recs (>= the catalogue's size) */
-  uint64_t key_mask; /* bucket keys are masked with it: all ones, except in collision tests */
-  bool building;     /* gb_index_new is filing: groups are compacted at its end */
+  reg *regs;            /* by ordinal */
+  rec *recs;            /* by ordinal, cache-line aligned */
+  size_t n_regs;        /* capacity of regs and recs (>= the catalogue's size) */
+  uint64_t key_mask;    /* bucket keys are masked with it: all ones, except in collision tests */
+  bool building;        /* gb_index_new is filing: groups are compacted at its end */
+  uint64_t compactions; /* after the build (gb_index_stats) */
 };
 
 static uint64_t mix(uint64_t x) {
@@ -272,25 +288,37 @@ static void plist_remove(plist *l, uint32_t ord) { l->n = posts_remove(l->v, l->
 
 /* ---- cells ---- */
 
-/* The number of base[0 .. n) <= v, for base sorted and n a power of two. Branch-free binary
- * search (the comparison compiles to a conditional move): event values are unpredictable, so a
- * branchy search would mispredict at every step. */
-static uint32_t count_le(const double *base, uint32_t n, double v) {
-  const double *p = base;
-  for (uint32_t half = n / 2; half > 0; half /= 2)
-    p = p[half - 1] <= v ? p + half : p;
-  return (uint32_t)(p - base) + (p[0] <= v);
+/* The number of p[0 .. FANOUT) <= v: independent compares, no branch and no dependency chain
+ * (SSE2, part of every x86-64: two compares per instruction; GCC does not vectorise the plain
+ * loop at -O2). */
+static uint32_t count_block(const double *p, double v) {
+#if defined(__SSE2__)
+  __m128d x = _mm_set1_pd(v);
+  __m128i n = _mm_setzero_si128();
+  for (uint32_t i = 0; i < FANOUT; i += 2) /* a true compare is all ones: -1 per lane */
+    n = _mm_sub_epi64(n, _mm_castpd_si128(_mm_cmple_pd(_mm_loadu_pd(p + i), x)));
+  return (uint32_t)(_mm_cvtsi128_si64(n) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(n, n)));
+#else
+  uint32_t c = 0;
+  for (uint32_t i = 0; i < FANOUT; i++)
+    c += p[i] <= v;
+  return c;
+#endif
 }
 
-/* Fine cell of v (finite or -inf): the number of boundaries <= v (0 .. n). Two levels, so that
- * a search reads the small top array (in L1) and one block instead of ~12 dependent lines. */
+/* Fine cell of v (finite or -inf): the number of boundaries <= v (0 .. n). A FANOUT-ary search
+ * (3 levels for 4095 boundaries): each level counts one block of two cache lines. A binary
+ * search would chain 12 dependent loads; this chains 3, and the event values of every
+ * group are located this way. */
 static int32_t cell_of(const bounds *bd, double v) {
-  uint32_t t = count_le(bd->top, bd->top_cap, v); /* whole blocks <= v */
-  if (t >= bd->n_top)
-    return (int32_t)bd->n;
-  const double *blk = bd->b + (size_t)t * BLOCK;
-  __builtin_prefetch(blk + BLOCK / 2);
-  return (int32_t)(t * BLOCK + count_le(blk, BLOCK, v));
+  const double *lv = bd->lv;
+  uint32_t idx = 0, size = FANOUT;
+  for (uint8_t l = 0; l < bd->levels; l++) {
+    idx = idx * FANOUT + count_block(lv + (size_t)idx * FANOUT, v);
+    lv += size;
+    size *= FANOUT;
+  }
+  return (int32_t)(idx < bd->n ? idx : bd->n);
 }
 
 /* The filter bit of a cell key: Fibonacci hashing to log2(OCC_BITS) bits. */
@@ -400,8 +428,8 @@ static uint32_t count_live(const post *v, uint32_t n) {
 }
 
 /* Rebuilds g's pool from its live pooled and delta postings (a counting sort by cell). Leaves a
- * group whose grid is large for its postings in its delta table. Returns 0, or -1 when out of
- * memory (g is then unchanged). */
+ * group whose grid is large for its postings in its delta table. Returns 1 when compacted, 0 when
+ * left as it is, -1 when out of memory (g is then unchanged). */
 static int compact(group *g) {
   size_t n_grid = (size_t)grid_cols(g->sa) * g->nb;
   size_t live = g->n_pool - g->n_dead + g->n_delta;
@@ -423,16 +451,13 @@ static int compact(group *g) {
       off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
   for (size_t ci = 0; ci < n_grid; ci++)
     off[ci + 1] += off[ci];
-  /* Fill cell by cell in order: pooled postings first, then that cell's delta ones. */
-  for (size_t ci = 0; ci < n_grid; ci++) {
-    uint32_t at = off[ci];
-    if (g->off)
-      at += copy_live(pool + at, g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
-    (void)at;
-  }
+  /* Each cell: its live pooled postings, then its delta ones (a posting and its continuation
+   * stay together). */
+  for (size_t ci = 0; g->off && ci < n_grid; ci++)
+    copy_live(pool + off[ci], g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
   for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
     const cell *c = &g->cells[j];
-    if (!c->key)
+    if (!c->key || !c->n)
       continue;
     size_t ci = cell_index(g, c->key - 1);
     uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
@@ -445,7 +470,7 @@ static int compact(group *g) {
   g->pool = pool;
   g->n_pool = (uint32_t)live;
   g->n_dead = 0;
-  return 0;
+  return 1;
 }
 
 /* Marks ord's posting (and continuation) in g's pooled cell ci dead; returns the slots marked. */
@@ -719,8 +744,10 @@ static int file_in_bucket(gb_index *ix, uint32_t b, const reg *r, post p, post c
       uint32_t bit = occ_bit(cell_key(ca, cb));
       g->occ[bit / 64] |= 1ULL << (bit % 64);
     }
-  bool due = g->off ? g->n_delta > g->n_pool / 4 : g->n_delta >= g->compact_at;
-  return ix->building || !due ? 0 : compact(g);
+  bool due = g->off ? g->n_delta > g->n_pool / 4 + SLACK_MIN : g->n_delta >= g->compact_at;
+  if (!ix->building && due && compact(g) > 0) /* out of memory: stays as it is, still exact */
+    ix->compactions++;
+  return 0;
 }
 
 static void unfile(gb_index *ix, uint32_t ord) {
@@ -744,8 +771,8 @@ static void unfile(gb_index *ix, uint32_t ord) {
         if (g->off)
           g->n_dead += pool_kill(g, cell_index(g, key), ord);
       }
-    if (g && g->off && g->n_dead > g->n_pool / 4)
-      compact(g); /* out of memory: stays as it is, still exact */
+    if (g && g->off && g->n_dead > g->n_pool / 4 + SLACK_MIN)
+      ix->compactions += compact(g) > 0; /* out of memory: stays as it is, still exact */
   }
   free(r->buckets);
   memset(r, 0, sizeof *r);
@@ -960,15 +987,16 @@ static int settle_bounds(bounds *bd) {
   for (uint32_t i = 1; i < n_ends; i++)
     distinct += ends[i] != ends[i - 1];
   bool all = distinct <= FINE_CELLS - 1;
-  uint32_t n_top = ((all ? distinct : FINE_CELLS - 1) + BLOCK - 1) / BLOCK;
-  double *b = malloc((size_t)n_top * BLOCK * sizeof *b);
-  for (bd->top_cap = 1; bd->top_cap < n_top;)
-    bd->top_cap *= 2;
-  bd->top = malloc(bd->top_cap * sizeof *bd->top);
-  if (!b || !bd->top) {
-    free(b);
-    return -1;
+  uint32_t most = all ? distinct : FINE_CELLS - 1;
+  size_t above = 0, last = FANOUT; /* entries of the levels above the last, and of the last */
+  for (bd->levels = 1; last < most; bd->levels++) {
+    above += last;
+    last *= FANOUT;
   }
+  bd->lv = malloc((above + last) * sizeof *bd->lv);
+  if (!bd->lv)
+    return -1;
+  double *b = bd->lv + above;
   uint32_t k = 0;
   for (uint32_t i = 0; all && i < n_ends; i++)
     if (k == 0 || ends[i] != b[k - 1])
@@ -980,14 +1008,17 @@ static int settle_bounds(bounds *bd) {
   }
   bd->unit = malloc((k + 1) * sizeof *bd->unit);
   if (!bd->unit) {
-    free(b);
+    free(bd->lv); /* bd->b still holds the ends: gb_index_free frees them */
+    bd->lv = NULL;
     return -1;
   }
-  bd->n_top = (k + BLOCK - 1) / BLOCK; /* quantiles may have merged: k <= the allocation */
-  for (uint32_t j = k; j < bd->n_top * BLOCK; j++)
+  for (size_t j = k; j < last; j++)
     b[j] = HUGE_VAL;
-  for (uint32_t j = 0; j < bd->top_cap; j++)
-    bd->top[j] = j < bd->n_top ? b[j * BLOCK + BLOCK - 1] : HUGE_VAL;
+  double *lv = bd->lv; /* each upper level: the last boundary of each share of the last level */
+  for (size_t size = FANOUT, share = last / FANOUT; share >= 1 && lv < b;
+       lv += size, size *= FANOUT, share /= FANOUT)
+    for (size_t j = 0; j < size; j++)
+      lv[j] = b[(j + 1) * share - 1];
   size_t i = 0, before = 0; /* ends in the fine cells so far */
   for (uint32_t f = 0; f <= k; f++) {
     while (i < n_ends && (f == k || ends[i] < b[f]))
@@ -1067,7 +1098,7 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
   ix->building = false;
   for (uint32_t b = 0; b < ix->n_buckets; b++)
     for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
-      if (compact(&ix->buckets[b].groups[i]) != 0)
+      if (compact(&ix->buckets[b].groups[i]) < 0)
         goto fail;
   return ix;
 fail:
@@ -1095,8 +1126,9 @@ void gb_index_free(gb_index *ix) {
   for (size_t o = 0; o < ix->n_regs; o++)
     free(ix->regs[o].buckets);
   for (uint32_t a = 0; ix->bounds && a < ix->n_bounds; a++) {
-    free(ix->bounds[a].b);
-    free(ix->bounds[a].top);
+    free(ix->bounds[a].lv);
+    if (!ix->bounds[a].lv) /* not settled (out of memory while building): b holds the ends */
+      free(ix->bounds[a].b);
     free(ix->bounds[a].unit);
   }
   free(ix->bounds);
@@ -1106,6 +1138,41 @@ void gb_index_free(gb_index *ix) {
   free(ix->slots);
   free(ix->sigs);
   free(ix);
+}
+
+/* Counts what one posting slot of a list contributes to the stats. */
+static void stat_slots(const post *v, uint32_t n, gb_index_stats *st) {
+  for (uint32_t i = 0; i < n; i++) {
+    if (v[i].ord == NONE || is_cont(&v[i]))
+      continue;
+    st->postings++;
+    st->continuations += (v[i].ahi & CONT) != 0;
+    st->checked += (v[i].alo & CHECK) != 0;
+    st->ambiguous += ((v[i].alo | v[i].ahi | v[i].blo | v[i].bhi) & AMBIG) != 0;
+  }
+}
+
+void gb_index_get_stats(const gb_index *ix, gb_index_stats *out) {
+  memset(out, 0, sizeof *out);
+  out->buckets = ix->n_buckets;
+  out->compactions = ix->compactions;
+  for (uint32_t b = 0; b < ix->n_buckets; b++) {
+    const bucket *bk = &ix->buckets[b];
+    stat_slots(bk->rest.v, bk->rest.n, out);
+    out->groups += bk->n_groups;
+    for (uint32_t i = 0; i < bk->n_groups; i++) {
+      const group *g = &bk->groups[i];
+      out->compacted += g->off != NULL;
+      if (g->off) {
+        stat_slots(g->pool, g->n_pool, out);
+        out->pooled += g->n_pool - g->n_dead;
+        out->dead += g->n_dead;
+      }
+      out->delta += g->n_delta;
+      for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
+        stat_slots(g->cells[j].v, g->cells[j].n, out);
+    }
+  }
 }
 
 int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal) {

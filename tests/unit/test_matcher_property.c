@@ -2,6 +2,7 @@
  * from a loaded catalogue, and while hot updates add, change and remove definitions. Seeded
  * (common/gb_rng.h): a failure names the seed and event to replay. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,6 +234,12 @@ Test(matcher_property, scan_and_index_agree_on_random_catalogues) {
     gb_matcher_stats sc;
     gb_matcher_get_stats(ms[0], &sc);
     cr_expect_lt(st.candidates, sc.candidates, "the index verifies fewer definitions than scan");
+    gb_index_stats ist;
+    gb_index_get_stats(gb_matcher_index(ms[1]), &ist);
+    if (seed > 3) /* 3000 definitions: some have three ranges */
+      cr_expect_gt(ist.continuations, 0, "seed %llu: residual ranges ride in continuations",
+                   (unsigned long long)seed);
+    cr_expect_gt(ist.checked, 0, "seed %llu: negations are verified", (unsigned long long)seed);
     gb_matcher_free(ms[0]);
     gb_matcher_free(ms[1]);
     gb_catalog_free(c);
@@ -325,5 +332,270 @@ Test(matcher_property, key_collisions_never_change_matches) {
   gb_view_free(&view);
   gb_index_free(ix);
   gb_matcher_free(scan);
+  gb_catalog_free(c);
+}
+
+/* ---- the event schema, as the pipeline builds it (gb_attrs_add_event / _add_player) ---- */
+
+static const char *const games4[] = {"dou_dizhu", "guandan", "big_two", "zhajinhua"};
+static const char *const rooms4[] = {"novice", "intermediate", "advanced", "vip"};
+
+/* A bound on a small integer domain (hits of exact ends are frequent), a half sometimes. */
+static double small_value(gb_rng *r, int domain) {
+  return pick(r, 5) == 0 ? pick(r, 2 * domain) / 2.0 : pick(r, domain);
+}
+
+/* attr: {op: v} with any range operator, or between. */
+static void put_range(text *t, gb_rng *r, const char *attr, int domain) {
+  double a = small_value(r, domain), b = small_value(r, domain);
+  double lo = a < b ? a : b, hi = a < b ? b : a;
+  static const char *const one[] = {"gt", "gte", "lt", "lte"};
+  switch (pick(r, 4)) {
+  case 0:
+    put(t, "%s: {%s: %g}", attr, one[pick(r, 4)], a);
+    break;
+  case 1:
+    put(t, "%s: {gt: %g, lt: %g}", attr, lo, hi + 1);
+    break;
+  default:
+    put(t, "%s: {between: [%g, %g]}", attr, lo, hi);
+  }
+}
+
+/* A gaming-shaped definition over schema attributes: type (and game, room) as keys, one to three
+ * ranges among bet, score and the player's coin balance, level and days (three ranges make
+ * continuations), sometimes a negation (verified against the definition). */
+static void gen_schema_def(text *t, gb_rng *r, int id) {
+  put(t, "{id: g%d, criteria: {type: %s", id, pick(r, 4) ? "game_end" : "game_start");
+  if (pick(r, 3))
+    put(t, ", game: %s", games4[pick(r, 4)]);
+  if (pick(r, 3) == 0)
+    put(t, ", room: {in: [%s, %s]}", rooms4[pick(r, 4)], rooms4[pick(r, 4)]);
+  else if (pick(r, 8) == 0)
+    put(t, ", room: {ne: %s}", rooms4[pick(r, 4)]);
+  if (pick(r, 4)) {
+    put(t, ", ");
+    put_range(t, r, "bet", 60);
+  }
+  if (pick(r, 4) == 0) {
+    put(t, ", ");
+    put_range(t, r, "score", 30);
+  }
+  put(t, "}, player: {");
+  static const char *const player[] = {"coin_balance", "level", "days_since_install"};
+  static const int domains[] = {80, 40, 20};
+  bool first = true;
+  for (int k = 0; k < 3; k++)
+    if (pick(r, 2)) {
+      put(t, first ? "" : ", ");
+      put_range(t, r, player[k], domains[k]);
+      first = false;
+    }
+  put(t, "}}");
+}
+
+/* A game_start/game_end with its player's state; sometimes the bet arrives as a string, or as
+ * something that is not a number. */
+static void gen_schema_event(gb_attrs *a, gb_rng *r) {
+  gb_event ev;
+  gb_event_init(&ev);
+  ev.type = pick(r, 4) ? GB_EV_GAME_END : GB_EV_GAME_START;
+  ev.event_id = (uint64_t)pick(r, 1000000);
+  snprintf(ev.u.game.game, sizeof ev.u.game.game, "%s", games4[pick(r, 4)]);
+  if (pick(r, 6))
+    snprintf(ev.u.game.room, sizeof ev.u.game.room, "%s", rooms4[pick(r, 4)]);
+  ev.u.game.bet = pick(r, 62);
+  ev.u.game.score = pick(r, 32);
+  gb_player_state ps = {
+      .level = pick(r, 42), .coin_balance = pick(r, 82), .days_since_install = small_value(r, 21)};
+  gb_attrs_clear(a);
+  gb_attrs_add_event(a, &ev);
+  gb_attrs_add_player(a, &ps);
+  char val[32];
+  if (pick(r, 10) == 0) {
+    snprintf(val, sizeof val, "%g", small_value(r, 61));
+    gb_attrs_set_str(a, "bet", val, strlen(val));
+  } else if (pick(r, 30) == 0) {
+    gb_attrs_set_str(a, "bet", "high", 4);
+  }
+}
+
+static gb_catalog *parse_or_fail(const text *t) {
+  gb_catalog *c = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_catalog_parse(t->s, t->n, "gen.yaml", &c, &err), 0, "%s", err.msg);
+  return c;
+}
+
+/* scan and index on events built from the schema: the path the pipeline takes (attributes set
+ * and read by schema id), with exact range ends hit often (small integer domains). */
+Test(matcher_property, schema_events_agree) {
+  for (uint64_t seed = 31; seed <= 33; seed++) {
+    gb_rng r;
+    gb_rng_seed(&r, seed, 0);
+    text t = {0};
+    for (int i = 0; i < 2000; i++) {
+      put(&t, "- ");
+      gen_schema_def(&t, &r, i);
+      put(&t, "\n");
+    }
+    gb_catalog *c = parse_or_fail(&t);
+    free(t.s);
+    gb_matcher *ms[2];
+    cr_assert_eq(gb_matcher_new(c, GB_MATCH_SCAN, &ms[0], NULL), 0);
+    cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &ms[1], NULL), 0);
+    static uint32_t out[2][MATCH_CAP];
+    gb_attrs *a = gb_attrs_new();
+    size_t total = 0;
+    for (int e = 0; e < 4000; e++) {
+      gen_schema_event(a, &r);
+      size_t n0 = gb_matcher_match(ms[0], a, out[0], MATCH_CAP);
+      size_t n1 = gb_matcher_match(ms[1], a, out[1], MATCH_CAP);
+      cr_assert_eq(n1, n0, "seed %llu event %d: index %zu, scan %zu", (unsigned long long)seed, e,
+                   n1, n0);
+      cr_assert_arr_eq(out[1], out[0], n0 * sizeof(uint32_t), "seed %llu event %d",
+                       (unsigned long long)seed, e);
+      total += n0;
+    }
+    cr_expect_gt(total, 4000, "seed %llu: only %zu matches", (unsigned long long)seed, total);
+    gb_index_stats st;
+    gb_index_get_stats(gb_matcher_index(ms[1]), &st);
+    cr_expect_gt(st.continuations, 100, "three-range definitions use continuations");
+    cr_expect_gt(st.checked, 10, "negations are verified against the definition");
+    cr_expect_gt(st.compacted, 0);
+    cr_expect_eq(st.ambiguous, 0, "fewer than 4095 distinct ends: every end is a boundary");
+    gb_attrs_free(a);
+    gb_matcher_free(ms[0]);
+    gb_matcher_free(ms[1]);
+    gb_catalog_free(c);
+  }
+}
+
+/* More distinct range ends than fine cells: ends fall inside cells (ambiguous postings, decided
+ * by their records), on the access ranges (x, y) and on the residual one (z, in a
+ * continuation). Events sit exactly on ends and on the adjacent doubles, where inclusive and
+ * exclusive bounds differ. */
+Test(matcher_property, ambiguous_cells_agree_at_exact_ends) {
+  gb_rng r;
+  gb_rng_seed(&r, 41, 0);
+  enum { N_DEFS = 3000, N_ENDS = 2 * N_DEFS };
+  static double xs[N_ENDS], zs[N_ENDS];
+  text t = {0};
+  static const char *const lo_op[] = {"gt", "gte"}, *const hi_op[] = {"lt", "lte"};
+  for (int i = 0; i < N_DEFS; i++) {
+    double lo = gb_rng_uniform(&r) * 1000, hi = lo + gb_rng_uniform(&r) * 50 + 1e-9;
+    double zlo = gb_rng_uniform(&r) * 500, zhi = zlo + 250 + gb_rng_uniform(&r) * 250;
+    xs[2 * i] = lo, xs[2 * i + 1] = hi;
+    zs[2 * i] = zlo, zs[2 * i + 1] = zhi;
+    double ylo = floor(gb_rng_uniform(&r) * 90), yhi = ylo + 10;
+    put(&t,
+        "- {id: d%d, criteria: {x: {%s: %.17g, %s: %.17g}, y: {between: [%g, %g]}, "
+        "z: {%s: %.17g, %s: %.17g}}}\n",
+        i, lo_op[pick(&r, 2)], lo, hi_op[pick(&r, 2)], hi, ylo, yhi, lo_op[pick(&r, 2)], zlo,
+        hi_op[pick(&r, 2)], zhi);
+  }
+  gb_catalog *c = parse_or_fail(&t);
+  free(t.s);
+  gb_matcher *ms[2];
+  cr_assert_eq(gb_matcher_new(c, GB_MATCH_SCAN, &ms[0], NULL), 0);
+  cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &ms[1], NULL), 0);
+  gb_index_stats st;
+  gb_index_get_stats(gb_matcher_index(ms[1]), &st);
+  cr_expect_gt(st.ambiguous, N_DEFS / 2, "most ends are not boundaries");
+  cr_expect_eq(st.continuations, st.postings, "z, the widest range, is the residual one");
+  static uint32_t out[2][MATCH_CAP];
+  gb_attrs *a = gb_attrs_new();
+  size_t total = 0;
+  for (int e = 0; e < 20000; e++) {
+    double x = xs[pick(&r, N_ENDS)], z = zs[pick(&r, N_ENDS)];
+    int how = pick(&r, 3);
+    x = how == 0 ? x : nextafter(x, how == 1 ? HUGE_VAL : -HUGE_VAL);
+    how = pick(&r, 3);
+    z = how == 0 ? z : nextafter(z, how == 1 ? HUGE_VAL : -HUGE_VAL);
+    gb_attrs_clear(a);
+    gb_attrs_set_num(a, "x", x);
+    gb_attrs_set_num(a, "y", pick(&r, 100));
+    gb_attrs_set_num(a, "z", z);
+    size_t n0 = gb_matcher_match(ms[0], a, out[0], MATCH_CAP);
+    size_t n1 = gb_matcher_match(ms[1], a, out[1], MATCH_CAP);
+    cr_assert_eq(n1, n0, "event %d (x = %.17g, z = %.17g): index %zu, scan %zu", e, x, z, n1, n0);
+    cr_assert_arr_eq(out[1], out[0], n0 * sizeof(uint32_t), "event %d", e);
+    total += n0;
+  }
+  cr_expect_gt(total, 20000);
+  gb_attrs_free(a);
+  gb_matcher_free(ms[0]);
+  gb_matcher_free(ms[1]);
+  gb_catalog_free(c);
+}
+
+/* Hot updates on one big bucket: postings die in place and gather in delta cells until the
+ * groups are compacted again; every round agrees with scan and with a fresh index, and nothing
+ * is rebuilt. */
+Test(matcher_property, hot_updates_through_compactions) {
+  gb_rng r;
+  gb_rng_seed(&r, 51, 0);
+  int n_defs = 3000;
+  text t = {0};
+  for (int i = 0; i < n_defs; i++) {
+    put(&t, "- ");
+    gen_schema_def(&t, &r, i);
+    put(&t, "\n");
+  }
+  gb_catalog *c = parse_or_fail(&t);
+  free(t.s);
+  gb_matcher *ms[3];
+  cr_assert_eq(gb_matcher_new(c, GB_MATCH_SCAN, &ms[0], NULL), 0);
+  cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &ms[1], NULL), 0);
+  static uint32_t out[3][MATCH_CAP];
+  gb_attrs *a = gb_attrs_new();
+  bool saw_dead = false, saw_delta = false;
+  uint64_t gen0 = gb_catalog_generation(c);
+  for (int round = 0; round < 30; round++) {
+    for (int k = 0; k < 100; k++) { /* under half the catalogue: no rebuild */
+      gb_err err = {0};
+      if (pick(&r, 5) == 0) {
+        char id[16];
+        snprintf(id, sizeof id, "g%d", pick(&r, n_defs));
+        cr_assert_eq(gb_catalog_delete(c, id, round + 1, &err), 0, "%s", err.msg);
+      } else {
+        text u = {0};
+        gen_schema_def(&u, &r, pick(&r, 10) == 0 ? n_defs++ : pick(&r, n_defs));
+        cr_assert_eq(gb_catalog_upsert(c, u.s, u.n, round + 1, &err), 0, "%s", err.msg);
+        free(u.s);
+      }
+    }
+    gb_catalog_advance(c, round + 1);
+    cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &ms[2], NULL), 0);
+    for (int e = 0; e < 300; e++) {
+      gen_schema_event(a, &r);
+      size_t n0 = gb_matcher_match(ms[0], a, out[0], MATCH_CAP);
+      for (int k = 1; k < 3; k++) {
+        size_t nk = gb_matcher_match(ms[k], a, out[k], MATCH_CAP);
+        cr_assert_eq(nk, n0, "round %d event %d: matcher %d found %zu, scan %zu", round, e, k, nk,
+                     n0);
+        cr_assert_arr_eq(out[k], out[0], n0 * sizeof(uint32_t), "round %d event %d: matcher %d",
+                         round, e, k);
+      }
+    }
+    gb_matcher_free(ms[2]);
+    gb_index_stats st;
+    gb_index_get_stats(gb_matcher_index(ms[1]), &st);
+    saw_dead |= st.dead > 0;
+    saw_delta |= st.delta > 0;
+  }
+  gb_index_stats st;
+  gb_index_get_stats(gb_matcher_index(ms[1]), &st);
+  cr_expect(saw_dead, "removed postings were marked dead in pools");
+  cr_expect(saw_delta, "new postings went to delta cells");
+  cr_expect_gt(st.compactions, 0, "groups were compacted again");
+  gb_matcher_stats ms_st;
+  gb_matcher_get_stats(ms[1], &ms_st);
+  cr_expect_eq(ms_st.rebuilds, 0);
+  cr_expect_eq(ms_st.updates, gb_catalog_generation(c) - gen0);
+  cr_expect_gt(ms_st.updates, 2000, "most changes applied (deletes of absent ids are not)");
+  gb_attrs_free(a);
+  gb_matcher_free(ms[0]);
+  gb_matcher_free(ms[1]);
   gb_catalog_free(c);
 }
