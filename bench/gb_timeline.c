@@ -51,8 +51,10 @@ static bool valid_name_char(char c) {
 }
 
 static int check_names(size_t n_stages, const char *const *names, gb_err *err) {
-  if (n_stages == 0 || !names)
+  if (n_stages == 0)
     return gb_err_set(err, GB_ERR_INPUT, "timeline: at least one stage is needed");
+  if (!names)
+    return gb_err_set(err, GB_ERR_INPUT, "timeline: no stage names given for %zu stages", n_stages);
   for (size_t s = 0; s < n_stages; s++) {
     const char *name = names[s];
     if (!name || !*name)

@@ -379,6 +379,19 @@ Test(codec, absent_null_and_unknown_fields) {
   cr_assert_eq(ev.u.level, 3);
 }
 
+Test(codec, field_order_does_not_matter) {
+  gb_event in_order, reversed;
+  decode_ok("{\"event_id\":9,\"type\":\"challenge_progress\",\"ts\":5,\"player_id\":4,"
+            "\"challenge_id\":\"c\",\"progress\":1,\"target\":3,\"t_sent_ns\":8}",
+            &in_order);
+  decode_ok("{\"t_sent_ns\":8,\"target\":3,\"progress\":1,\"challenge_id\":\"c\","
+            "\"player_id\":4,\"ts\":5,\"type\":\"challenge_progress\",\"event_id\":9}",
+            &reversed);
+  assert_same_event(&in_order, &reversed);
+  cr_assert_eq(reversed.u.prop.target, 3);
+  cr_assert_eq(reversed.t_sent_ns, 8);
+}
+
 Test(codec, purchase_forms) {
   gb_event ev;
   decode_ok("{\"event_id\":1,\"type\":\"purchase\",\"ts\":1,\"player_id\":1,\"app_id\":730,"
