@@ -19,6 +19,12 @@ int64_t gb_clock_wall_ns(void) {
   return timespec_ns(&ts);
 }
 
+int64_t gb_clock_thread_cpu_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return timespec_ns(&ts);
+}
+
 void gb_clock_sleep_until_ns(int64_t deadline_ns) {
   struct timespec ts = {.tv_sec = deadline_ns / 1000000000LL,
                         .tv_nsec = deadline_ns % 1000000000LL};
