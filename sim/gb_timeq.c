@@ -125,7 +125,10 @@ static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
   return true;
 }
 
-static void prefetch(const gb_timeq *q, uint32_t index) {
+/* always_inline: GCC finds a function whose only effects are prefetches "pure", and drops the
+ * calls to it (their result is unused), so that nothing was prefetched at all. Inlined, the
+ * prefetches stay in callers that have other effects. */
+static inline __attribute__((always_inline)) void prefetch(const gb_timeq *q, uint32_t index) {
   if (!q->base)
     return;
   const char *item = q->base + (size_t)index * q->stride;
