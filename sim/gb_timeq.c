@@ -3,20 +3,30 @@
 #include <stdlib.h>
 
 enum {
-  NEAR_ARITY = 4,      /* the window's heap: four children per node… */
-  FAR_ARITY = 4,       /* …and beyond the ring: half the depth of a binary heap, and the
-                          children of a node in one or two cache lines */
-  CACHE_LINE = 64,     /* prefetch granularity */
-  BUCKET_FIRST_CAP = 4 /* entries a bucket gets when first used */
+  NEAR_ARITY = 4,         /* the window's heap: four children per node… */
+  FAR_ARITY = 4,          /* …and beyond the ring: half the depth of a binary heap, and the
+                             children of a node in one or two cache lines */
+  CACHE_LINE = 64,        /* prefetch granularity */
+  BUCKET_FIRST_CAP = 8,   /* keys a bucket gets when first used (one cache line) */
+  INSERTION_SORT_MAX = 96 /* a window's keys are sorted by insertion up to this many (a busy
+                             second holds ~60 with 100k players), by qsort beyond */
 };
 
+/* A ring bucket holds the entries of one window as keys: (ts - window start) << 32 | index.
+ * Sorting the keys sorts the entries in (ts, index) order; 8 bytes instead of 16 per entry. */
 typedef struct bucket {
-  gb_timeq_entry *items;
+  uint64_t *keys;
   uint32_t n, cap;
 } bucket;
 
+enum { KEY_TS_SHIFT = 32 };
+
 struct gb_timeq {
-  gb_timeq_entry *near; /* 4-ary heap: the entries before window + bucket width */
+  uint64_t *cur; /* the current window's bucket, sorted, consumed from cur_at on */
+  size_t cur_n, cur_at;
+  uint32_t cur_cap;
+  gb_timeq_entry *near; /* 4-ary heap: the entries placed before window + bucket width after the
+                           window's bucket was sorted (retimed, due in the past, from far) */
   size_t near_n;
   gb_timeq_entry *far; /* 4-ary heap: entries beyond the ring (or that found no bucket room) */
   size_t far_n;
@@ -113,13 +123,14 @@ static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
   bucket *b = &q->ring[slot];
   if (b->n == b->cap) {
     uint32_t cap = b->cap ? 2 * b->cap : BUCKET_FIRST_CAP;
-    gb_timeq_entry *items = realloc(b->items, cap * sizeof *items);
-    if (!items)
+    uint64_t *keys = realloc(b->keys, cap * sizeof *keys);
+    if (!keys)
       return false;
-    b->items = items;
+    b->keys = keys;
     b->cap = cap;
   }
-  b->items[b->n++] = e;
+  int64_t offset = e.ts - floor_div(e.ts, width()) * width();
+  b->keys[b->n++] = (uint64_t)offset << KEY_TS_SHIFT | e.index;
   q->occupied[slot / WORD_BITS] |= 1ULL << (slot % WORD_BITS);
   q->ring_n++;
   return true;
@@ -162,11 +173,36 @@ static void pull_far(gb_timeq *q) {
   }
 }
 
-/* Moves the window forward until its heap holds the first entry (or the queue is empty). Done
- * lazily, when the first entry is asked for: pushing entries never moves the window, so
- * filling a queue in any order keeps them in the ring. */
+static int compare_keys(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorts a window's keys: by insertion when there are few (a window holds tens: no call per
+ * comparison, and the keys arrive partly ordered), else by qsort (the first window, which can
+ * hold everyone). */
+static void sort_keys(uint64_t *keys, size_t n) {
+  if (n > INSERTION_SORT_MAX) {
+    qsort(keys, n, sizeof *keys, compare_keys);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    uint64_t k = keys[i];
+    size_t j = i;
+    for (; j > 0 && keys[j - 1] > k; j--)
+      keys[j] = keys[j - 1];
+    keys[j] = k;
+  }
+}
+
+static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q->near_n == 0; }
+
+/* Moves the window forward until it holds the first entry (or the queue is empty). Done lazily,
+ * when the first entry is asked for: pushing entries never moves the window, so filling a queue
+ * in any order keeps them in the ring. The new window's bucket becomes the sorted array `cur`
+ * (the buffers are swapped, not copied); entries placed in the window later go to its heap. */
 static void advance(gb_timeq *q) {
-  while (q->near_n == 0 && q->size > 0) {
+  while (window_empty(q) && q->size > 0) {
     /* the next window that holds anything: the ring's next occupied bucket, or the far heap's
      * first entry's (beyond the ring, unless it found no bucket room) */
     int64_t next = INT64_MAX;
@@ -180,15 +216,51 @@ static void advance(gb_timeq *q) {
     q->window = next;
     size_t slot = slot_of(q->window);
     bucket *b = &q->ring[slot];
-    for (uint32_t i = 0; i < b->n; i++) /* first start every fetch, then order them */
-      prefetch(q, b->items[i].index);
-    for (uint32_t i = 0; i < b->n; i++)
-      heap_push(q->near, &q->near_n, b->items[i], NEAR_ARITY);
+    uint64_t *keys = b->keys;
+    uint32_t cap = b->cap;
+    b->keys = q->cur;
+    b->cap = q->cur_cap;
+    q->cur = keys;
+    q->cur_cap = cap;
+    q->cur_n = b->n;
+    q->cur_at = 0;
     q->ring_n -= b->n;
     b->n = 0;
     q->occupied[slot / WORD_BITS] &= ~(1ULL << (slot % WORD_BITS));
+    for (size_t i = 0; i < q->cur_n; i++) /* first start every fetch, then order them */
+      prefetch(q, (uint32_t)q->cur[i]);
+    sort_keys(q->cur, q->cur_n);
     pull_far(q);
   }
+}
+
+static gb_timeq_entry cur_entry(const gb_timeq *q) {
+  uint64_t k = q->cur[q->cur_at];
+  return (gb_timeq_entry){q->window + (int64_t)(k >> KEY_TS_SHIFT), (uint32_t)k};
+}
+
+/* The first entry (the window must hold one), and whether it is the sorted array's. */
+static gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
+  if (q->cur_at < q->cur_n) {
+    gb_timeq_entry c = cur_entry(q);
+    if (q->near_n == 0 || less(c, q->near[0])) {
+      *in_cur = true;
+      return c;
+    }
+  }
+  *in_cur = false;
+  return q->near[0];
+}
+
+/* Removes the first entry (the window must hold one) and returns it; size is the caller's. */
+static gb_timeq_entry take_first(gb_timeq *q) {
+  bool in_cur;
+  gb_timeq_entry e = first(q, &in_cur);
+  if (in_cur)
+    q->cur_at++;
+  else
+    heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  return e;
 }
 
 /* ---- the API */
@@ -218,9 +290,10 @@ void gb_timeq_free(gb_timeq *q) {
   if (!q)
     return;
   for (size_t i = 0; q->ring && i < GB_TIMEQ_BUCKETS; i++)
-    free(q->ring[i].items);
+    free(q->ring[i].keys);
   free(q->ring);
   free(q->occupied);
+  free(q->cur);
   free(q->near);
   free(q->far);
   free(q);
@@ -233,26 +306,23 @@ void gb_timeq_push(gb_timeq *q, int64_t ts, uint32_t index) {
 
 bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out) {
   advance(q);
-  if (q->near_n == 0)
+  if (window_empty(q))
     return false;
-  *out = q->near[0];
+  bool in_cur;
+  *out = first(q, &in_cur);
   return true;
 }
 
 void gb_timeq_pop(gb_timeq *q) {
   advance(q);
-  heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  take_first(q);
   q->size--;
 }
 
 void gb_timeq_retime_top(gb_timeq *q, int64_t ts) {
   advance(q);
-  gb_timeq_entry e = {ts, q->near[0].index};
-  if (ts < q->window + width()) {
-    sift_down(q->near, q->near_n, e, NEAR_ARITY);
-    return;
-  }
-  heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  gb_timeq_entry e = take_first(q);
+  e.ts = ts;
   place(q, e);
 }
 
