@@ -1,30 +1,43 @@
 #include "gb_timeq.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 enum {
-  NEAR_ARITY = 4,         /* the window's heap: four children per node… */
-  FAR_ARITY = 4,          /* …and beyond the ring: half the depth of a binary heap, and the
-                             children of a node in one or two cache lines */
-  CACHE_LINE = 64,        /* prefetch granularity */
-  BUCKET_FIRST_CAP = 8,   /* keys a bucket gets when first used (one cache line) */
-  INSERTION_SORT_MAX = 96 /* a window's keys are sorted by insertion up to this many (a busy
-                             second holds ~60 with 100k players), by qsort beyond */
+  NEAR_ARITY = 4,          /* the window's heap: four children per node… */
+  FAR_ARITY = 4,           /* …and beyond the ring: half the depth of a binary heap, and the
+                              children of a node in one or two cache lines */
+  CACHE_LINE = 64,         /* prefetch granularity, and a chunk's size */
+  INSERTION_SORT_MAX = 96, /* a window's keys are sorted by insertion up to this many (a busy
+                              second holds ~60 with 100k players), by qsort beyond */
+  KEY_TS_SHIFT = 32,
+  CHUNK_KEYS = 7 /* keys per chunk: with the link, one cache line */
 };
 
+#define NO_CHUNK UINT32_MAX
+
 /* A ring bucket holds the entries of one window as keys: (ts - window start) << 32 | index.
- * Sorting the keys sorts the entries in (ts, index) order; 8 bytes instead of 16 per entry. */
+ * Sorting the keys sorts the entries in (ts, index) order; 8 bytes instead of 16 per entry. The
+ * keys are stored in a list of chunks taken from one pool, all but the last full; a drained
+ * bucket gives its chunks back to the pool's free list, which hands the most recently freed (in
+ * the caches) out first. One allocation for the whole ring, made up front: no allocator call
+ * per bucket, and the memory a queue uses stays small and warm. */
+typedef struct chunk {
+  uint64_t keys[CHUNK_KEYS];
+  uint32_t next; /* the bucket's next chunk, or the free list's; NO_CHUNK ends either */
+  uint32_t unused;
+} chunk;
+
+_Static_assert(sizeof(chunk) == CACHE_LINE, "a chunk is one cache line");
+
 typedef struct bucket {
-  uint64_t *keys;
-  uint32_t n, cap;
+  uint32_t head, tail; /* chunks (valid when n > 0) */
+  uint32_t n;          /* keys */
 } bucket;
 
-enum { KEY_TS_SHIFT = 32 };
-
 struct gb_timeq {
-  uint64_t *cur; /* the current window's bucket, sorted, consumed from cur_at on */
+  uint64_t *cur; /* the current window's keys, sorted, consumed from cur_at on (capacity) */
   size_t cur_n, cur_at;
-  uint32_t cur_cap;
   gb_timeq_entry *near; /* 4-ary heap: the entries placed before window + bucket width after the
                            window's bucket was sorted (retimed, due in the past, from far) */
   size_t near_n;
@@ -33,6 +46,8 @@ struct gb_timeq {
   bucket *ring;       /* bucket of window w at (w / width) % GB_TIMEQ_BUCKETS */
   uint64_t *occupied; /* bit b: ring[b] holds entries (to skip empty windows at once) */
   size_t ring_n;
+  chunk *chunks; /* the buckets' pool */
+  uint32_t free_chunk;
   int64_t window; /* start of the current window, a multiple of the bucket width */
   size_t size;
   const char *base;
@@ -117,20 +132,34 @@ static size_t distance_to_occupied(const gb_timeq *q, size_t from) {
   return GB_TIMEQ_BUCKETS + 1;
 }
 
-/* Appends e to its bucket; false when there is no memory for it. */
+/* Chunks that hold `capacity` entries however they are spread: the full chunks, plus one
+ * partly filled per bucket in use. */
+static size_t pool_chunks(size_t capacity) {
+  size_t buckets = capacity < GB_TIMEQ_BUCKETS ? capacity : GB_TIMEQ_BUCKETS;
+  return capacity / CHUNK_KEYS + buckets + 1;
+}
+
+/* Appends e to its bucket; false when the pool has no chunk left (the pool is sized so that it
+ * cannot happen; the far heap would take the entry). */
 static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
   size_t slot = slot_of(e.ts);
   bucket *b = &q->ring[slot];
-  if (b->n == b->cap) {
-    uint32_t cap = b->cap ? 2 * b->cap : BUCKET_FIRST_CAP;
-    uint64_t *keys = realloc(b->keys, cap * sizeof *keys);
-    if (!keys)
+  uint32_t at = b->n % CHUNK_KEYS;
+  if (at == 0) { /* no chunk yet, or the last one is full */
+    uint32_t c = q->free_chunk;
+    if (c == NO_CHUNK)
       return false;
-    b->keys = keys;
-    b->cap = cap;
+    q->free_chunk = q->chunks[c].next;
+    q->chunks[c].next = NO_CHUNK;
+    if (b->n == 0)
+      b->head = c;
+    else
+      q->chunks[b->tail].next = c;
+    b->tail = c;
   }
   int64_t offset = e.ts - floor_div(e.ts, width()) * width();
-  b->keys[b->n++] = (uint64_t)offset << KEY_TS_SHIFT | e.index;
+  q->chunks[b->tail].keys[at] = (uint64_t)offset << KEY_TS_SHIFT | e.index;
+  b->n++;
   q->occupied[slot / WORD_BITS] |= 1ULL << (slot % WORD_BITS);
   q->ring_n++;
   return true;
@@ -195,6 +224,27 @@ static void sort_keys(uint64_t *keys, size_t n) {
   }
 }
 
+/* Moves a bucket's keys into `cur` (which the caller has consumed), and its chunks to the free
+ * list. */
+static void take_bucket(gb_timeq *q, size_t slot) {
+  bucket *b = &q->ring[slot];
+  q->cur_n = 0;
+  q->cur_at = 0;
+  for (uint32_t c = b->head, left = b->n; left > 0;) {
+    chunk *ch = &q->chunks[c];
+    uint32_t take = left < CHUNK_KEYS ? left : CHUNK_KEYS;
+    memcpy(q->cur + q->cur_n, ch->keys, take * sizeof *ch->keys);
+    q->cur_n += take;
+    left -= take;
+    uint32_t next = ch->next;
+    ch->next = q->free_chunk;
+    q->free_chunk = c;
+    c = next;
+  }
+  q->ring_n -= b->n;
+  b->n = 0;
+}
+
 static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q->near_n == 0; }
 
 /* Moves the window forward until it holds the first entry (or the queue is empty). Done lazily,
@@ -215,17 +265,7 @@ static void advance(gb_timeq *q) {
     }
     q->window = next;
     size_t slot = slot_of(q->window);
-    bucket *b = &q->ring[slot];
-    uint64_t *keys = b->keys;
-    uint32_t cap = b->cap;
-    b->keys = q->cur;
-    b->cap = q->cur_cap;
-    q->cur = keys;
-    q->cur_cap = cap;
-    q->cur_n = b->n;
-    q->cur_at = 0;
-    q->ring_n -= b->n;
-    b->n = 0;
+    take_bucket(q, slot);
     q->occupied[slot / WORD_BITS] &= ~(1ULL << (slot % WORD_BITS));
     for (size_t i = 0; i < q->cur_n; i++) /* first start every fetch, then order them */
       prefetch(q, (uint32_t)q->cur[i]);
@@ -273,12 +313,18 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
   size_t cap = capacity ? capacity : 1;
   q->near = malloc(cap * sizeof *q->near);
   q->far = malloc(cap * sizeof *q->far);
+  q->cur = malloc(cap * sizeof *q->cur);
   q->ring = calloc(GB_TIMEQ_BUCKETS, sizeof *q->ring);
   q->occupied = calloc(OCCUPIED_WORDS, sizeof *q->occupied);
-  if (!q->near || !q->far || !q->ring || !q->occupied) {
+  size_t n_chunks = pool_chunks(cap);
+  q->chunks = n_chunks < NO_CHUNK ? malloc(n_chunks * sizeof *q->chunks) : NULL;
+  if (!q->near || !q->far || !q->cur || !q->ring || !q->occupied || !q->chunks) {
     gb_timeq_free(q);
     return NULL;
   }
+  for (size_t c = 0; c < n_chunks; c++) /* the free list: 0, 1, 2, ... */
+    q->chunks[c].next = c + 1 < n_chunks ? (uint32_t)(c + 1) : NO_CHUNK;
+  q->free_chunk = 0;
   q->window = floor_div(start_ms, width()) * width();
   q->base = hot_bytes ? base : NULL;
   q->stride = stride;
@@ -289,8 +335,7 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
 void gb_timeq_free(gb_timeq *q) {
   if (!q)
     return;
-  for (size_t i = 0; q->ring && i < GB_TIMEQ_BUCKETS; i++)
-    free(q->ring[i].keys);
+  free(q->chunks);
   free(q->ring);
   free(q->occupied);
   free(q->cur);
