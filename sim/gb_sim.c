@@ -770,11 +770,14 @@ static void do_session_start(gb_sim *s, player *p, gb_event *ev) {
   plan_next_round(s, p, now);
 }
 
-/* The proportional-hazard factor of props on churn (gb_sim_model.h). */
+/* The proportional-hazard factor of props on churn (gb_sim_model.h): exactly 1 without recent
+ * props or completions (exp(0); the effects are finite), the common case, which skips the call. */
 static double hazard_factor(const gb_sim *s, const player *p, int64_t now) {
   int props = count_recent(p->recent_props, FATIGUE_SLOTS, now, FATIGUE_WINDOW_MS);
   int spam = props > SPAM_FREE_PROPS ? props - SPAM_FREE_PROPS : 0;
   int done = count_recent(p->completions, COMPLETION_SLOTS, now, COMPLETION_WINDOW_MS);
+  if (spam == 0 && done == 0)
+    return 1.0;
   return exp(s->model.spam_effect * spam - s->model.completion_effect * done);
 }
 
@@ -791,7 +794,9 @@ static void plan_next_session(gb_sim *s, player *p, int64_t now) {
   double age_next = (double)(next - p->install_ts) / (double)MS_PER_DAY;
   double stay = gb_retention_survival(&s->retention, age_next) /
                 gb_retention_survival(&s->retention, age_now);
-  if (gb_rng_uniform(&p->rng) >= pow(stay, hazard_factor(s, p, now))) {
+  double factor = hazard_factor(s, p, now);
+  double keep = factor == 1.0 ? stay : pow(stay, factor); /* pow(x, 1) is x, exactly */
+  if (gb_rng_uniform(&p->rng) >= keep) {
     p->next_action = ACT_DONE;
     s->stats.players_churned++;
     return;
