@@ -11,7 +11,10 @@ enum {
   INSERTION_SORT_MAX = 96, /* a window's keys are sorted by insertion up to this many (a busy
                               second holds ~60 with 100k players), by qsort beyond */
   KEY_TS_SHIFT = 32,
-  CHUNK_KEYS = 7 /* keys per chunk: with the link, one cache line */
+  GROUP_SHIFT = 4, /* take_bucket groups a window's keys by 16 ms… */
+  GROUPS = (GB_TIMEQ_BUCKET_MS - 1) / (1 << GROUP_SHIFT) + 1, /* …in 63 groups… */
+  GROUPING_MIN = 16, /* …when it holds more than this: fewer are sorted faster as they come */
+  CHUNK_KEYS = 7     /* keys per chunk: with the link, one cache line */
 };
 
 #define NO_CHUNK UINT32_MAX
@@ -207,9 +210,9 @@ static int compare_keys(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Sorts a window's keys: by insertion when there are few (a window holds tens: no call per
- * comparison, and the keys arrive partly ordered), else by qsort (the first window, which can
- * hold everyone). */
+/* Sorts a window's keys, already grouped by take_bucket: by insertion when there are few (a
+ * window holds tens: no call per comparison, and a key moves past the few of its group at most),
+ * else by qsort (the first window, which can hold everyone). */
 static void sort_keys(uint64_t *keys, size_t n) {
   if (n > INSERTION_SORT_MAX) {
     qsort(keys, n, sizeof *keys, compare_keys);
@@ -224,23 +227,59 @@ static void sort_keys(uint64_t *keys, size_t n) {
   }
 }
 
-/* Moves a bucket's keys into `cur` (which the caller has consumed), and its chunks to the free
- * list. */
-static void take_bucket(gb_timeq *q, size_t slot) {
-  bucket *b = &q->ring[slot];
-  q->cur_n = 0;
-  q->cur_at = 0;
+/* Gives a bucket's chunks back to the free list. */
+static void free_chunks(gb_timeq *q, const bucket *b) {
   for (uint32_t c = b->head, left = b->n; left > 0;) {
-    chunk *ch = &q->chunks[c];
-    uint32_t take = left < CHUNK_KEYS ? left : CHUNK_KEYS;
-    memcpy(q->cur + q->cur_n, ch->keys, take * sizeof *ch->keys);
-    q->cur_n += take;
-    left -= take;
-    uint32_t next = ch->next;
-    ch->next = q->free_chunk;
+    uint32_t next = q->chunks[c].next;
+    q->chunks[c].next = q->free_chunk;
     q->free_chunk = c;
     c = next;
+    left -= left < CHUNK_KEYS ? left : CHUNK_KEYS;
   }
+}
+
+/* Copies a bucket's keys into cur, in chunk order. */
+static void gather(gb_timeq *q, const bucket *b) {
+  size_t n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next) {
+    size_t take = b->n - n < CHUNK_KEYS ? b->n - n : CHUNK_KEYS;
+    memcpy(q->cur + n, q->chunks[c].keys, take * sizeof *q->cur);
+    n += take;
+  }
+}
+
+static size_t group_of(uint64_t key) { return (size_t)(key >> KEY_TS_SHIFT >> GROUP_SHIFT); }
+
+/* Copies a bucket's keys into cur grouped by their time in the window (a counting sort on
+ * offset / 16 ms): the insertion sort then moves each key past the few of its group at most,
+ * instead of past half the window's. */
+static void gather_grouped(gb_timeq *q, const bucket *b) {
+  uint32_t at[GROUPS + 1] = {0};
+  size_t n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
+    for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++)
+      at[group_of(q->chunks[c].keys[i]) + 1]++;
+  for (size_t g = 1; g <= GROUPS; g++)
+    at[g] += at[g - 1];
+  n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
+    for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++) {
+      uint64_t k = q->chunks[c].keys[i];
+      q->cur[at[group_of(k)]++] = k;
+    }
+}
+
+/* Moves a bucket's keys into `cur` (which the caller has consumed), grouped when there are many,
+ * and its chunks to the free list. */
+static void take_bucket(gb_timeq *q, size_t slot) {
+  bucket *b = &q->ring[slot];
+  if (b->n > GROUPING_MIN)
+    gather_grouped(q, b);
+  else
+    gather(q, b);
+  free_chunks(q, b);
+  q->cur_n = b->n;
+  q->cur_at = 0;
   q->ring_n -= b->n;
   b->n = 0;
 }
