@@ -288,8 +288,8 @@ static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q-
 
 /* Moves the window forward until it holds the first entry (or the queue is empty). Done lazily,
  * when the first entry is asked for: pushing entries never moves the window, so filling a queue
- * in any order keeps them in the ring. The new window's bucket becomes the sorted array `cur`
- * (the buffers are swapped, not copied); entries placed in the window later go to its heap. */
+ * in any order keeps them in the ring. The new window's bucket becomes the sorted array `cur`;
+ * entries placed in the window later go to its heap. */
 static void advance(gb_timeq *q) {
   while (window_empty(q) && q->size > 0) {
     /* the next window that holds anything: the ring's next occupied bucket, or the far heap's
