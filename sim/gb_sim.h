@@ -24,8 +24,9 @@
  *
  * One gb_sim simulates the players whose index k (0-based; player_id = k + 1) satisfies
  * k % n_producers == producer, so several instances on several threads split a population.
- * Not thread-safe: one thread per instance. Memory: about 400 bytes per player (record and
- * queue entries) plus 400 KiB. */
+ * Not thread-safe: one thread per instance. Memory: about 370 bytes per player (a 320-byte
+ * record and its share of the calendar) plus up to 3.5 MiB (the calendar's ring, and the records
+ * rounded up to whole 2 MiB huge pages). */
 #ifndef GB_SIM_H
 #define GB_SIM_H
 

@@ -1,28 +1,56 @@
 #include "gb_timeq.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 enum {
-  NEAR_ARITY = 4,      /* the window's heap: four children per node… */
-  FAR_ARITY = 4,       /* …and beyond the ring: half the depth of a binary heap, and the
-                          children of a node in one or two cache lines */
-  CACHE_LINE = 64,     /* prefetch granularity */
-  BUCKET_FIRST_CAP = 4 /* entries a bucket gets when first used */
+  NEAR_ARITY = 4,          /* the window's heap: four children per node… */
+  FAR_ARITY = 4,           /* …and beyond the ring: half the depth of a binary heap, and the
+                              children of a node in one or two cache lines */
+  CACHE_LINE = 64,         /* prefetch granularity, and a chunk's size */
+  INSERTION_SORT_MAX = 96, /* a window's keys are sorted by insertion up to this many (a busy
+                              second holds ~60 with 100k players), by qsort beyond */
+  KEY_TS_SHIFT = 32,
+  GROUP_SHIFT = 4, /* take_bucket groups a window's keys by 16 ms… */
+  GROUPS = (GB_TIMEQ_BUCKET_MS - 1) / (1 << GROUP_SHIFT) + 1, /* …in 63 groups… */
+  GROUPING_MIN = 16, /* …when it holds more than this: fewer are sorted faster as they come */
+  CHUNK_KEYS = 7     /* keys per chunk: with the link, one cache line */
 };
 
+#define NO_CHUNK UINT32_MAX
+
+/* A ring bucket holds the entries of one window as keys: (ts - window start) << 32 | index.
+ * Sorting the keys sorts the entries in (ts, index) order; 8 bytes instead of 16 per entry. The
+ * keys are stored in a list of chunks taken from one pool, all but the last full; a drained
+ * bucket gives its chunks back to the pool's free list, which hands the most recently freed (in
+ * the caches) out first. One allocation for the whole ring, made up front: no allocator call
+ * per bucket, and the memory a queue uses stays small and warm. */
+typedef struct chunk {
+  uint64_t keys[CHUNK_KEYS];
+  uint32_t next; /* the bucket's next chunk, or the free list's; NO_CHUNK ends either */
+  uint32_t unused;
+} chunk;
+
+_Static_assert(sizeof(chunk) == CACHE_LINE, "a chunk is one cache line");
+
 typedef struct bucket {
-  gb_timeq_entry *items;
-  uint32_t n, cap;
+  uint32_t head, tail; /* chunks (valid when n > 0) */
+  uint32_t n;          /* keys */
 } bucket;
 
 struct gb_timeq {
-  gb_timeq_entry *near; /* 4-ary heap: the entries before window + bucket width */
+  uint64_t *cur; /* the current window's keys, sorted, consumed from cur_at on (capacity) */
+  size_t cur_n, cur_at;
+  gb_timeq_entry *near; /* 4-ary heap: the entries placed before window + bucket width after the
+                           window's bucket was sorted (retimed, due in the past, from far) */
   size_t near_n;
   gb_timeq_entry *far; /* 4-ary heap: entries beyond the ring (or that found no bucket room) */
   size_t far_n;
   bucket *ring;       /* bucket of window w at (w / width) % GB_TIMEQ_BUCKETS */
   uint64_t *occupied; /* bit b: ring[b] holds entries (to skip empty windows at once) */
   size_t ring_n;
+  chunk *chunks; /* the buckets' pool */
+  uint32_t free_chunk;
   int64_t window; /* start of the current window, a multiple of the bucket width */
   size_t size;
   const char *base;
@@ -107,25 +135,43 @@ static size_t distance_to_occupied(const gb_timeq *q, size_t from) {
   return GB_TIMEQ_BUCKETS + 1;
 }
 
-/* Appends e to its bucket; false when there is no memory for it. */
+/* Chunks that hold `capacity` entries however they are spread: the full chunks, plus one
+ * partly filled per bucket in use. */
+static size_t pool_chunks(size_t capacity) {
+  size_t buckets = capacity < GB_TIMEQ_BUCKETS ? capacity : GB_TIMEQ_BUCKETS;
+  return capacity / CHUNK_KEYS + buckets + 1;
+}
+
+/* Appends e to its bucket; false when the pool has no chunk left (the pool is sized so that it
+ * cannot happen; the far heap would take the entry). */
 static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
   size_t slot = slot_of(e.ts);
   bucket *b = &q->ring[slot];
-  if (b->n == b->cap) {
-    uint32_t cap = b->cap ? 2 * b->cap : BUCKET_FIRST_CAP;
-    gb_timeq_entry *items = realloc(b->items, cap * sizeof *items);
-    if (!items)
+  uint32_t at = b->n % CHUNK_KEYS;
+  if (at == 0) { /* no chunk yet, or the last one is full */
+    uint32_t c = q->free_chunk;
+    if (c == NO_CHUNK)
       return false;
-    b->items = items;
-    b->cap = cap;
+    q->free_chunk = q->chunks[c].next;
+    q->chunks[c].next = NO_CHUNK;
+    if (b->n == 0)
+      b->head = c;
+    else
+      q->chunks[b->tail].next = c;
+    b->tail = c;
   }
-  b->items[b->n++] = e;
+  int64_t offset = e.ts - floor_div(e.ts, width()) * width();
+  q->chunks[b->tail].keys[at] = (uint64_t)offset << KEY_TS_SHIFT | e.index;
+  b->n++;
   q->occupied[slot / WORD_BITS] |= 1ULL << (slot % WORD_BITS);
   q->ring_n++;
   return true;
 }
 
-static void prefetch(const gb_timeq *q, uint32_t index) {
+/* always_inline: GCC finds a function whose only effects are prefetches "pure", and drops the
+ * calls to it (their result is unused), so that nothing was prefetched at all. Inlined, the
+ * prefetches stay in callers that have other effects. */
+static inline __attribute__((always_inline)) void prefetch(const gb_timeq *q, uint32_t index) {
   if (!q->base)
     return;
   const char *item = q->base + (size_t)index * q->stride;
@@ -159,11 +205,93 @@ static void pull_far(gb_timeq *q) {
   }
 }
 
-/* Moves the window forward until its heap holds the first entry (or the queue is empty). Done
- * lazily, when the first entry is asked for: pushing entries never moves the window, so
- * filling a queue in any order keeps them in the ring. */
+static int compare_keys(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sorts a window's keys, already grouped by take_bucket: by insertion when there are few (a
+ * window holds tens: no call per comparison, and a key moves past the few of its group at most),
+ * else by qsort (the first window, which can hold everyone). */
+static void sort_keys(uint64_t *keys, size_t n) {
+  if (n > INSERTION_SORT_MAX) {
+    qsort(keys, n, sizeof *keys, compare_keys);
+    return;
+  }
+  for (size_t i = 1; i < n; i++) {
+    uint64_t k = keys[i];
+    size_t j = i;
+    for (; j > 0 && keys[j - 1] > k; j--)
+      keys[j] = keys[j - 1];
+    keys[j] = k;
+  }
+}
+
+/* Gives a bucket's chunks back to the free list. */
+static void free_chunks(gb_timeq *q, const bucket *b) {
+  for (uint32_t c = b->head, left = b->n; left > 0;) {
+    uint32_t next = q->chunks[c].next;
+    q->chunks[c].next = q->free_chunk;
+    q->free_chunk = c;
+    c = next;
+    left -= left < CHUNK_KEYS ? left : CHUNK_KEYS;
+  }
+}
+
+/* Copies a bucket's keys into cur, in chunk order. */
+static void gather(gb_timeq *q, const bucket *b) {
+  size_t n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next) {
+    size_t take = b->n - n < CHUNK_KEYS ? b->n - n : CHUNK_KEYS;
+    memcpy(q->cur + n, q->chunks[c].keys, take * sizeof *q->cur);
+    n += take;
+  }
+}
+
+static size_t group_of(uint64_t key) { return (size_t)(key >> KEY_TS_SHIFT >> GROUP_SHIFT); }
+
+/* Copies a bucket's keys into cur grouped by their time in the window (a counting sort on
+ * offset / 16 ms): the insertion sort then moves each key past the few of its group at most,
+ * instead of past half the window's. */
+static void gather_grouped(gb_timeq *q, const bucket *b) {
+  uint32_t at[GROUPS + 1] = {0};
+  size_t n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
+    for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++)
+      at[group_of(q->chunks[c].keys[i]) + 1]++;
+  for (size_t g = 1; g <= GROUPS; g++)
+    at[g] += at[g - 1];
+  n = 0;
+  for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
+    for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++) {
+      uint64_t k = q->chunks[c].keys[i];
+      q->cur[at[group_of(k)]++] = k;
+    }
+}
+
+/* Moves a bucket's keys into `cur` (which the caller has consumed), grouped when there are many,
+ * and its chunks to the free list. */
+static void take_bucket(gb_timeq *q, size_t slot) {
+  bucket *b = &q->ring[slot];
+  if (b->n > GROUPING_MIN)
+    gather_grouped(q, b);
+  else
+    gather(q, b);
+  free_chunks(q, b);
+  q->cur_n = b->n;
+  q->cur_at = 0;
+  q->ring_n -= b->n;
+  b->n = 0;
+}
+
+static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q->near_n == 0; }
+
+/* Moves the window forward until it holds the first entry (or the queue is empty). Done lazily,
+ * when the first entry is asked for: pushing entries never moves the window, so filling a queue
+ * in any order keeps them in the ring. The new window's bucket becomes the sorted array `cur`;
+ * entries placed in the window later go to its heap. */
 static void advance(gb_timeq *q) {
-  while (q->near_n == 0 && q->size > 0) {
+  while (window_empty(q) && q->size > 0) {
     /* the next window that holds anything: the ring's next occupied bucket, or the far heap's
      * first entry's (beyond the ring, unless it found no bucket room) */
     int64_t next = INT64_MAX;
@@ -176,16 +304,42 @@ static void advance(gb_timeq *q) {
     }
     q->window = next;
     size_t slot = slot_of(q->window);
-    bucket *b = &q->ring[slot];
-    for (uint32_t i = 0; i < b->n; i++) /* first start every fetch, then order them */
-      prefetch(q, b->items[i].index);
-    for (uint32_t i = 0; i < b->n; i++)
-      heap_push(q->near, &q->near_n, b->items[i], NEAR_ARITY);
-    q->ring_n -= b->n;
-    b->n = 0;
+    take_bucket(q, slot);
     q->occupied[slot / WORD_BITS] &= ~(1ULL << (slot % WORD_BITS));
+    for (size_t i = 0; i < q->cur_n; i++) /* first start every fetch, then order them */
+      prefetch(q, (uint32_t)q->cur[i]);
+    sort_keys(q->cur, q->cur_n);
     pull_far(q);
   }
+}
+
+static gb_timeq_entry cur_entry(const gb_timeq *q) {
+  uint64_t k = q->cur[q->cur_at];
+  return (gb_timeq_entry){q->window + (int64_t)(k >> KEY_TS_SHIFT), (uint32_t)k};
+}
+
+/* The first entry (the window must hold one), and whether it is the sorted array's. */
+static gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
+  if (q->cur_at < q->cur_n) {
+    gb_timeq_entry c = cur_entry(q);
+    if (q->near_n == 0 || less(c, q->near[0])) {
+      *in_cur = true;
+      return c;
+    }
+  }
+  *in_cur = false;
+  return q->near[0];
+}
+
+/* Removes the first entry (the window must hold one) and returns it; size is the caller's. */
+static gb_timeq_entry take_first(gb_timeq *q) {
+  bool in_cur;
+  gb_timeq_entry e = first(q, &in_cur);
+  if (in_cur)
+    q->cur_at++;
+  else
+    heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  return e;
 }
 
 /* ---- the API */
@@ -198,12 +352,18 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
   size_t cap = capacity ? capacity : 1;
   q->near = malloc(cap * sizeof *q->near);
   q->far = malloc(cap * sizeof *q->far);
+  q->cur = malloc(cap * sizeof *q->cur);
   q->ring = calloc(GB_TIMEQ_BUCKETS, sizeof *q->ring);
   q->occupied = calloc(OCCUPIED_WORDS, sizeof *q->occupied);
-  if (!q->near || !q->far || !q->ring || !q->occupied) {
+  size_t n_chunks = pool_chunks(cap);
+  q->chunks = n_chunks < NO_CHUNK ? malloc(n_chunks * sizeof *q->chunks) : NULL;
+  if (!q->near || !q->far || !q->cur || !q->ring || !q->occupied || !q->chunks) {
     gb_timeq_free(q);
     return NULL;
   }
+  for (size_t c = 0; c < n_chunks; c++) /* the free list: 0, 1, 2, ... */
+    q->chunks[c].next = c + 1 < n_chunks ? (uint32_t)(c + 1) : NO_CHUNK;
+  q->free_chunk = 0;
   q->window = floor_div(start_ms, width()) * width();
   q->base = hot_bytes ? base : NULL;
   q->stride = stride;
@@ -214,10 +374,10 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
 void gb_timeq_free(gb_timeq *q) {
   if (!q)
     return;
-  for (size_t i = 0; q->ring && i < GB_TIMEQ_BUCKETS; i++)
-    free(q->ring[i].items);
+  free(q->chunks);
   free(q->ring);
   free(q->occupied);
+  free(q->cur);
   free(q->near);
   free(q->far);
   free(q);
@@ -230,26 +390,23 @@ void gb_timeq_push(gb_timeq *q, int64_t ts, uint32_t index) {
 
 bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out) {
   advance(q);
-  if (q->near_n == 0)
+  if (window_empty(q))
     return false;
-  *out = q->near[0];
+  bool in_cur;
+  *out = first(q, &in_cur);
   return true;
 }
 
 void gb_timeq_pop(gb_timeq *q) {
   advance(q);
-  heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  take_first(q);
   q->size--;
 }
 
 void gb_timeq_retime_top(gb_timeq *q, int64_t ts) {
   advance(q);
-  gb_timeq_entry e = {ts, q->near[0].index};
-  if (ts < q->window + width()) {
-    sift_down(q->near, q->near_n, e, NEAR_ARITY);
-    return;
-  }
-  heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  gb_timeq_entry e = take_first(q);
+  e.ts = ts;
   place(q, e);
 }
 

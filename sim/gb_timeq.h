@@ -1,19 +1,21 @@
 /* gb_timeq: the simulator's event calendar — a priority queue of (ts, index) entries, popped in
  * (ts, index) order, built for many entries and a moving "now".
  *
- * Three tiers: a small 4-ary heap holds the entries of the current window (one bucket of
- * GB_TIMEQ_BUCKET_MS); a ring of GB_TIMEQ_BUCKETS buckets holds the following windows as
- * unsorted arrays (appending is O(1)); a binary heap holds everything beyond the ring (a
- * player's next session, hours away). When the current window is exhausted the next bucket moves
- * into the heap, and the items the entries point to are prefetched all at once (the first
- * hot_bytes at base + index x stride), so that their cache misses overlap instead of stalling
- * one by one: with a hundred
- * thousand players the simulator is bound by those misses. Order is exactly that of one heap:
- * the stream does not depend on this structure.
+ * Three tiers: the current window (one bucket of GB_TIMEQ_BUCKET_MS) is a sorted array consumed
+ * in order, plus a small 4-ary heap for the entries placed in the window after it was sorted; a
+ * ring of GB_TIMEQ_BUCKETS buckets holds the following windows as unsorted keys in chunks of one
+ * cache line (appending is O(1); the chunks come from a pool allocated up front); a 4-ary heap
+ * holds everything beyond the ring (a player's next session, hours away). When the current window
+ * is exhausted the next bucket is sorted into the array, and the items its entries point to are
+ * prefetched all at once (the first hot_bytes at base + index x stride), so that their cache
+ * misses overlap instead of stalling one by one: with a hundred thousand players the simulator is
+ * bound by those misses. Order is exactly that of one heap: the stream does not depend on this
+ * structure.
  *
  * Entries may be pushed at any ts, earlier ones included (a closed-loop answer can make a
  * player due in the past): anything before the current window's end goes into the heap. Not
- * thread-safe. */
+ * thread-safe. Memory: about 50 bytes per entry of capacity, plus up to 1.2 MiB (the ring's
+ * buckets and a partly filled chunk for each). */
 #ifndef GB_TIMEQ_H
 #define GB_TIMEQ_H
 

@@ -136,3 +136,60 @@ Test(timeq, a_sparse_queue_jumps_over_empty_time) {
   cr_expect_eq(e.index, 3u);
   gb_timeq_free(q);
 }
+
+/* Drains q, checking each entry against the reference's minimum. */
+static void drain_like(gb_timeq *q, ref *r) {
+  gb_timeq_entry top;
+  while (gb_timeq_peek(q, &top)) {
+    size_t m = ref_min(r);
+    cr_assert_eq(top.ts, r->e[m].ts, "ts %lld, want %lld", (long long)top.ts,
+                 (long long)r->e[m].ts);
+    cr_assert_eq(top.index, r->e[m].index);
+    gb_timeq_pop(q);
+    r->e[m] = r->e[--r->n];
+  }
+  cr_assert_eq(r->n, 0u);
+  cr_assert_eq(gb_timeq_size(q), 0u);
+}
+
+/* Over a thousand entries in one window ahead (more than sorting by insertion takes on, and
+ * spread over many chunks of its bucket), pushed in scrambled order among entries of other
+ * windows, some at the same ms. */
+Test(timeq, a_crowded_window_comes_out_in_order) {
+  enum { N = 3000 };
+  gb_timeq *q = gb_timeq_new(N, 0, NULL, 0, 0);
+  ref *r = calloc(1, sizeof *r);
+  gb_rng rng;
+  gb_rng_seed(&rng, 5, 0);
+  for (uint32_t i = 0; i < N; i++) {
+    uint32_t index = (i * 7919u) % N; /* 7919 is prime: a permutation of 0..N-1 */
+    int64_t ts = 7000 + (int64_t)gb_rng_below(&rng, 1000); /* the crowded window */
+    if (i % 3 == 0)
+      ts += 1000 * (1 + (int64_t)gb_rng_below(&rng, 40)); /* a later one */
+    gb_timeq_push(q, ts, index);
+    r->e[r->n++] = (gb_timeq_entry){ts, index};
+  }
+  drain_like(q, r);
+  gb_timeq_free(q);
+  free(r);
+}
+
+/* At capacity with every entry in a window of its own: each bucket holds one partly filled
+ * chunk, the most the pool must provide. Twice, so that the second round runs on chunks given
+ * back by the first. */
+Test(timeq, every_entry_in_its_own_window_at_capacity) {
+  enum { N = 2500 };
+  gb_timeq *q = gb_timeq_new(N, 0, NULL, 0, 0);
+  ref *r = calloc(1, sizeof *r);
+  for (int round = 0; round < 2; round++) {
+    int64_t base = 5000 + round * 10000000LL;
+    for (uint32_t i = 0; i < N; i++) {
+      int64_t ts = base + 1000 * (int64_t)((i * 7u) % N) + i % 1000;
+      gb_timeq_push(q, ts, i);
+      r->e[r->n++] = (gb_timeq_entry){ts, i};
+    }
+    drain_like(q, r);
+  }
+  gb_timeq_free(q);
+  free(r);
+}
