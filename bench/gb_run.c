@@ -22,6 +22,7 @@
 #include "gb_realism_csv.h"
 #include "gb_reco.h"
 #include "gb_report.h"
+#include "gb_run_control.h"
 #include "gb_run_results.h"
 #include "gb_sim.h"
 #include "gb_sim_realism.h"
@@ -62,6 +63,12 @@ typedef struct run_ctx {
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
   bool json_replies; /* decisions travel as JSON (Kafka), not as raw structs (in process) */
+  /* Operators' changes (--control): each is sent by every simulator thread to every partition
+   * (copies_per_change copies); with the shards in this process, the simulator threads wait at
+   * a change's boundary until the shards have read every copy (gb_run_control.h). */
+  gb_run_control *control;
+  uint64_t copies_per_change;
+  _Atomic uint64_t control_copies_read; /* by all shards together */
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -198,10 +205,14 @@ static void on_event_message(void *ctx, const void *msg, size_t len) {
   gb_err err = {0};
   gb_pipeline_result r =
       gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
+  if (st.control)
+    atomic_fetch_add(&sh->run->control_copies_read, 1);
   if (r == GB_PIPELINE_REJECTED) {
     keep_dead_letter(sh, msg, len, err.msg);
     return;
   }
+  if (st.control)
+    return; /* an operator's change, not a player's event: no latency sample */
   record_stamps(sh, &st);
   if (r != GB_PIPELINE_DECISION)
     return;
@@ -249,6 +260,8 @@ typedef struct producer_ctx {
   uint64_t sent;
   uint64_t answers;
   gb_decision_codec *codec; /* JSON replies (Kafka) */
+  size_t next_control;      /* the next operator change to send */
+  uint64_t control_copies;  /* copies of operator changes sent (one per partition) */
 } producer_ctx;
 
 static void on_reply_message(void *ctx, const void *msg, size_t len) {
@@ -303,10 +316,59 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
     atomic_store_explicit(&run->progress_sim_ms, ev->ts, memory_order_relaxed);
 }
 
+/* ---- operators' changes (--control) */
+
+/* Sim time of the next change's boundary; INT64_MAX when none is left. */
+static int64_t next_boundary(const producer_ctx *pr) {
+  const gb_run_control *c = pr->run->control;
+  return pr->next_control < gb_run_control_count(c) ? gb_run_control_boundary(c, pr->next_control)
+                                                    : INT64_MAX;
+}
+
+/* The next change may go once its time has come and this thread can emit nothing before its
+ * boundary any more: every earlier event was sent (the next one is at or after it) and
+ * answered (a player waiting for an answer may be due again before it). */
+static bool change_due(const producer_ctx *pr, int64_t now_ms) {
+  int64_t b = next_boundary(pr);
+  return b != INT64_MAX && now_ms >= b && gb_sim_peek_ts(pr->sim) >= b &&
+         gb_sim_waiting(pr->sim) == 0;
+}
+
+/* Sends the next change to every partition, then — with the shards in this process — waits
+ * until every shard has read every copy of it from every simulator thread: each stream is in
+ * order, so every event before the boundary has then been processed, and none after it yet. */
+static void send_change(producer_ctx *pr) {
+  run_ctx *run = pr->run;
+  size_t k = pr->next_control++;
+  gb_event ev = *gb_run_control_event(run->control, k); /* shares the definition, read-only */
+  int64_t now = gb_clock_now_ns();
+  ev.t_intended_ns =
+      run->w->sim.time_scale == 0 ? now : intended_ns(run, ev.u.control.effective_ts);
+  ev.t_sent_ns = now;
+  size_t len = gb_event_encode_json(&ev, pr->buf, pr->buf_cap);
+  if (len >= pr->buf_cap)
+    abort(); /* gb_run sized buf for the largest definition (gb_transport_max_message) */
+  gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);
+  unsigned copies = gb_transport_partitions(run->transport);
+  pr->control_copies += copies;
+  atomic_fetch_add_explicit(&run->progress_events, copies, memory_order_relaxed);
+  if (run->copies_per_change == 0)
+    return; /* `gamebench sim`: the engines run elsewhere */
+  uint64_t all_read = (uint64_t)(k + 1) * run->copies_per_change;
+  while (atomic_load(&run->control_copies_read) < all_read &&
+         !gb_transport_failed(run->transport, NULL)) {
+    gb_transport_poll_replies(run->transport, pr->index, on_reply_message, pr);
+    gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+  }
+}
+
 /* Waits until the next event is due or an answer arrives (which may make a player due). The
  * last few microseconds are spun so that events leave on time. */
 static void wait_for_due(producer_ctx *pr) {
   int64_t next = gb_sim_peek_ts(pr->sim);
+  int64_t boundary = next_boundary(pr);
+  if (boundary < next)
+    next = boundary;
   int64_t wait = IDLE_SLEEP_NS;
   if (next != INT64_MAX) {
     wait = intended_ns(pr->run, next) - gb_clock_now_ns() - WAKE_EARLY_NS;
@@ -327,15 +389,26 @@ static void *producer_main(void *arg) {
     if (gb_transport_poll_replies(run->transport, pr->index, on_reply_message, pr) > 0)
       idle = 0;
     gb_event ev;
-    gb_sim_status st = gb_sim_next(pr->sim, sim_now_ms(run, gb_clock_now_ns()), &ev);
+    int64_t now_ms = sim_now_ms(run, gb_clock_now_ns());
+    if (change_due(pr, now_ms)) {
+      send_change(pr);
+      idle = 0;
+      continue;
+    }
+    /* Nothing at or after the next change's boundary before the change itself. */
+    int64_t boundary = next_boundary(pr);
+    gb_sim_status st = gb_sim_next(pr->sim, now_ms < boundary ? now_ms : boundary - 1, &ev);
     if (st == GB_SIM_EVENT) {
       send_event(pr, &ev);
       idle = 0;
-    } else if (st == GB_SIM_NOT_YET) {
+    } else if (st == GB_SIM_NOT_YET && now_ms < boundary) {
       wait_for_due(pr);
-    } else if (st == GB_SIM_BLOCKED) {
+    } else if (st == GB_SIM_NOT_YET || st == GB_SIM_BLOCKED) {
+      /* At a boundary, or every player waiting: only an answer moves things on. */
       if (idle_enough(&idle))
         gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+    } else if (boundary != INT64_MAX) {
+      send_change(pr); /* every player is done: the changes left go now, in order */
     } else {
       break;
     }
@@ -398,10 +471,18 @@ static int setup_engine(run_state *rs, gb_err *err) {
   return 0;
 }
 
-static int setup_sim(run_state *rs, gb_err *err) {
+static int setup_sim(run_state *rs, const gb_run_options *opt, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   if (gb_catalog_load(w->engine.challenges, &rs->ctx.catalog, err) != 0)
     return -1;
+  if (opt->control_path &&
+      gb_run_control_load(opt->control_path, w->sim.start_ms, w->sim.start_ms + w->sim.duration_ms,
+                          rs->ctx.catalog, &rs->ctx.control, err) != 0)
+    return -1;
+  /* Each change: a copy per partition from every simulator thread, all read by local shards. */
+  if (rs->n_shards > 0)
+    rs->ctx.copies_per_change =
+        (uint64_t)rs->n_producers * gb_transport_partitions(rs->ctx.transport);
   if (gb_reco_new(rs->ctx.arm_cfg, w->n_arms, w->seed, &rs->ctx.arms, err) != 0)
     return -1;
   for (unsigned i = 0; i < rs->n_producers; i++) {
@@ -466,7 +547,7 @@ static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt,
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (make_transport(rs, opt, err) != 0)
     return -1;
-  if (setup_sim(rs, err) != 0 || setup_engine(rs, err) != 0)
+  if (setup_sim(rs, opt, err) != 0 || setup_engine(rs, err) != 0)
     return -1;
   return 0;
 }
@@ -495,6 +576,7 @@ static void teardown(run_state *rs) {
   gb_transport_free(rs->ctx.transport);
   gb_reco_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
+  gb_run_control_free(rs->ctx.control);
   free(rs->ctx.arm_cfg);
 }
 
@@ -613,7 +695,8 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   t->backpressure_waits = ts.full_waits;
   for (unsigned i = 0; i < rs->n_producers; i++) {
     producer_ctx *pr = &rs->producers[i];
-    t->events_generated += gb_sim_events(pr->sim);
+    /* A change's copies are counted like events: one per partition, as the transport does. */
+    t->events_generated += gb_sim_events(pr->sim) + pr->control_copies;
     t->answers_received += pr->answers;
     t->unexpected_answers += gb_sim_unexpected_answers(pr->sim);
     gb_sim_add_arm_stats(pr->sim, m->arms);

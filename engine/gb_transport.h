@@ -99,7 +99,10 @@ unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id);
 size_t gb_transport_max_message(const gb_transport *t);
 
 /* Producer side. send waits while the path is full; len is 1 .. gb_transport_max_message.
- * gb_transport_send uses GB_CHANNEL_CARD. */
+ * gb_transport_send uses GB_CHANNEL_CARD. A GB_CHANNEL_CONTROL message is not routed by
+ * player_id: it goes to every partition (a copy each, counted in each partition's stats), so
+ * that every shard applies an operator's change, at the same place in this producer's stream;
+ * receivers recognise the copies by event_id (gb_pipeline does). */
 void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
                        size_t len);
 void gb_transport_send_on(gb_transport *t, unsigned producer, gb_transport_channel channel,

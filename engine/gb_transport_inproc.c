@@ -88,11 +88,19 @@ static size_t inproc_max_message(const gb_transport *base) {
   return gb_queue_max_message(t->events[0]);
 }
 
-/* Every channel shares the player's ring, which keeps a producer's messages in order. */
+/* Every channel shares the player's ring, which keeps a producer's messages in order. Control
+ * messages (operators' catalogue changes) go into every shard's ring: each shard keeps its own
+ * catalogue, and each sees the change at the same place in this producer's stream. */
 static void inproc_send(gb_transport *base, unsigned producer, gb_transport_channel channel,
                         uint64_t player_id, const void *msg, size_t len) {
-  (void)channel;
   inproc *t = (inproc *)base;
+  if (channel == GB_CHANNEL_CONTROL) {
+    for (unsigned s = 0; s < t->base.cfg.n_shards; s++) {
+      gb_queue_push(*event_ring(t, producer, s), msg, len);
+      gb_doorbell_ring(&t->shard_bells[s]);
+    }
+    return;
+  }
   unsigned shard = inproc_shard_of(base, player_id);
   gb_queue_push(*event_ring(t, producer, shard), msg, len);
   gb_doorbell_ring(&t->shard_bells[shard]);

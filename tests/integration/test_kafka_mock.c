@@ -378,6 +378,49 @@ Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300
   free(dir);
 }
 
+/* An operator's upsert (mid-run) and delete reach every shard through the control topic: the
+ * same arms.csv as in process, with 2 simulator threads and 2 shards over 4 partitions. */
+Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300) {
+  char *catalogue = gbt_path(tmp, "c.yaml"), *changes = gbt_path(tmp, "changes.jsonl");
+  gbt_write_file(catalogue,
+                 "definitions:\n"
+                 "  - {id: play_more, criteria: {type: game_end}, progress: {count: 3},\n"
+                 "     ttl: 1h, reward: {coins: 100}, difficulty: 0.3}\n");
+  /* sim.start 2026-01-05T12:00:00Z = 1767614400000: win_big from sim hour 1, play_more gone
+   * from hour 1.5 */
+  gbt_write_file(changes, "{\"event_id\":900001,\"type\":\"challenge_upsert\",\"ts\":1767618000000,"
+                          "\"player_id\":0,\"session_id\":0,\"platform\":\"\",\"country\":\"\","
+                          "\"definition\":{\"id\":\"win_big\",\"criteria\":{\"type\":\"game_end\","
+                          "\"won\":true},\"progress\":{\"count\":2},\"ttl\":\"2h\",\"reward\":{"
+                          "\"coins\":300},\"difficulty\":0.6}}\n"
+                          "{\"event_id\":900002,\"type\":\"challenge_delete\",\"ts\":1767619800000,"
+                          "\"player_id\":0,\"session_id\":0,\"platform\":\"\",\"country\":\"\","
+                          "\"challenge_id\":\"play_more\"}\n");
+  char common[2048];
+  snprintf(common, sizeof common,
+           "--set sim.time_scale=max --set sim.start=2026-01-05T12:00:00Z "
+           "--set engine.challenges='%s' --control '%s'",
+           catalogue, changes);
+  char *inproc = run("inproc", common, 0);
+  char extra[4096];
+  snprintf(extra, sizeof extra,
+           "%s --set transport.kind=kafka --set sim.threads=2 --set engine.threads=2 "
+           "--set transport.partitions=4",
+           common);
+  char *kafka = run("kafka", extra, 0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "catalog_updates"), 4, "2 changes on each of 2 shards");
+  /* each change: a copy per partition from each simulator thread (8), one applied per shard */
+  cr_assert_eq(metric(summary, "events_duplicate"), 2 * 8 - 4);
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  free(summary);
+  free(inproc);
+  free(kafka);
+  free(catalogue);
+  free(changes);
+}
+
 static void cli_fails(const char *args, const char *fragment) {
   gbt_proc p = gbt_gamebench("%s", args);
   cr_assert_eq(p.status, 2, "%s: exit %d\n%s", args, p.status, p.err);
