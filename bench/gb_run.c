@@ -144,6 +144,9 @@ typedef struct shard_ctx {
   gb_run_dead_letter *dead;
   size_t n_dead;
   gb_pipeline_counts counts;
+  /* What replays (gb_transport_replaying) added to the pipeline's counts: state rebuilt after
+   * a partition moved, for events processed and counted before. */
+  gb_pipeline_counts replay;
   gb_hist *live;               /* e2e (corrected) of the current progress window */
   int64_t live_until;          /* end of the current window */
   _Atomic int64_t live_p99_ns; /* p99 of the last window, for the progress line */
@@ -198,8 +201,39 @@ static void record_stamps(shard_ctx *sh, const gb_pipeline_stamps *st) {
   publish_live(sh, done);
 }
 
+/* dst += after - before, field by field. */
+static void add_delta(gb_pipeline_counts *dst, const gb_pipeline_counts *before,
+                      const gb_pipeline_counts *after) {
+  dst->consumed += after->consumed - before->consumed;
+  dst->processed += after->processed - before->processed;
+  dst->rejected += after->rejected - before->rejected;
+  dst->duplicates += after->duplicates - before->duplicates;
+  dst->decisions += after->decisions - before->decisions;
+  dst->props += after->props - before->props;
+  dst->completed += after->completed - before->completed;
+  dst->failed += after->failed - before->failed;
+  dst->catalog_updates += after->catalog_updates - before->catalog_updates;
+}
+
+/* A replayed event rebuilds the shard's state (the pipeline processes it) but was counted,
+ * measured and answered when it was first processed: its counts go to sh->replay. */
+static void replay_message(shard_ctx *sh, const void *msg, size_t len) {
+  gb_pipeline_counts before, after;
+  gb_pipeline_stamps st;
+  gb_decision reply;
+  gb_err err = {0};
+  gb_pipeline_get_counts(sh->pipe, &before);
+  gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
+  gb_pipeline_get_counts(sh->pipe, &after);
+  add_delta(&sh->replay, &before, &after);
+}
+
 static void on_event_message(void *ctx, const void *msg, size_t len) {
   shard_ctx *sh = ctx;
+  if (gb_transport_replaying(sh->run->transport, sh->index)) {
+    replay_message(sh, msg, len);
+    return;
+  }
   gb_pipeline_stamps st;
   gb_decision reply;
   gb_err err = {0};
@@ -242,7 +276,10 @@ static void *shard_main(void *arg) {
     if (idle_enough(&idle))
       gb_transport_wait_events(sh->run->transport, sh->index, IDLE_SLEEP_NS);
   }
-  gb_pipeline_get_counts(sh->pipe, &sh->counts);
+  gb_pipeline_counts total;
+  gb_pipeline_get_counts(sh->pipe, &total);
+  sh->counts = (gb_pipeline_counts){0};
+  add_delta(&sh->counts, &sh->replay, &total); /* what was not a replay */
   atomic_fetch_add(&sh->run->threads_done, 1);
   return NULL;
 }
@@ -667,8 +704,27 @@ typedef struct run_merge {
   gb_agg *agg;
   gb_run_dead_letter **dead;
   size_t *n_dead;
-  gb_sim_realism *realism; /* realism.csv */
+  gb_sim_realism *realism;                  /* realism.csv */
+  gb_transport_partition_stats *partitions; /* partitions.csv */
 } run_merge;
+
+/* Each partition's reconciliation (partitions.csv). events_lost is their sum, plus whatever the
+ * transport never accepted (only when it failed: the simulator stops at once). */
+static int merge_partitions(run_state *rs, run_merge *m, gb_run_totals *t) {
+  unsigned n = gb_transport_partitions(rs->ctx.transport);
+  if (!(m->partitions = calloc(n, sizeof *m->partitions)))
+    return -1;
+  t->events_lost = 0;
+  for (unsigned p = 0; p < n; p++) {
+    gb_transport_get_partition_stats(rs->ctx.transport, p, &m->partitions[p]);
+    t->events_lost += m->partitions[p].lost;
+  }
+  if (t->events_generated > t->events_sent)
+    t->events_lost += t->events_generated - t->events_sent;
+  t->partitions = m->partitions;
+  t->n_partitions = n;
+  return 0;
+}
 
 static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
@@ -713,6 +769,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     t->decisions += sh->counts.decisions;
     t->props_generated += sh->counts.props;
     t->catalog_updates += sh->counts.catalog_updates;
+    t->events_replayed += sh->replay.consumed;
     m->dead[i] = sh->dead;
     m->n_dead[i] = sh->n_dead;
     if (stage_hists_merge(&m->hists, &sh->hists, err) != 0 ||
@@ -725,10 +782,8 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     t->events_consumed = t->events_processed = ts.acknowledged;
     t->decisions = t->answers_received;
   }
-  t->events_lost =
-      t->events_generated > t->events_consumed ? t->events_generated - t->events_consumed : 0;
-  if (ts.lost > t->events_lost) /* Kafka: refused by the broker or never acknowledged */
-    t->events_lost = ts.lost;
+  if (merge_partitions(rs, m, t) != 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
@@ -745,6 +800,7 @@ static void merge_free(run_merge *m) {
   gb_agg_free(m->agg);
   free(m->dead);
   free(m->n_dead);
+  free(m->partitions);
 }
 
 static double mean_of(const uint64_t *v, size_t n) {

@@ -226,6 +226,13 @@ static void inproc_get_partition_stats(const gb_transport *base, unsigned p,
   out->produced = out->sent;
   out->consumed = out->delivered;
   out->acknowledged = out->delivered;
+  out->lost = out->sent - out->delivered; /* what is still in the rings */
+}
+
+static bool inproc_replaying(const gb_transport *t, unsigned shard) {
+  (void)t;
+  (void)shard;
+  return false; /* a shard's rings are read once */
 }
 
 static bool inproc_failed(const gb_transport *t, gb_err *err) {
@@ -244,6 +251,7 @@ static const gb_transport_ops inproc_ops = {
     .poll_replies = inproc_poll_replies,
     .receive = inproc_receive,
     .reply = inproc_reply,
+    .replaying = inproc_replaying,
     .wait_events = inproc_wait_events,
     .wait_replies = inproc_wait_replies,
     .get_stats = inproc_get_stats,

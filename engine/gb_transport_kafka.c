@@ -671,6 +671,29 @@ static size_t kafka_max_message(const gb_transport *t) {
   return ring < KAFKA_MAX_MESSAGE ? ring : KAFKA_MAX_MESSAGE;
 }
 
+/* What never reached the engine: with the shards in this process, what was sent and never
+ * delivered a first time; a simulator alone knows what the engines acknowledged at the end of
+ * each of its streams (nothing before). */
+static uint64_t partition_lost(const gb_transport_kafka *k, unsigned p,
+                               const gb_transport_partition_stats *ps) {
+  if (k->role == GB_KAFKA_ROLE_ENGINE)
+    return 0;
+  if (k->role == GB_KAFKA_ROLE_ALL) {
+    uint64_t first = ps->delivered - ps->replayed;
+    return ps->sent > first ? ps->sent - first : 0;
+  }
+  uint64_t lost = 0;
+  for (unsigned x = 0; x < k->n_producers; x++) {
+    const kproducer *pr = &k->producers[x];
+    uint64_t acked = atomic_load(&pr->acked[p]);
+    if (acked == KACK_NONE)
+      lost += pr->done ? pr->sent[p] : pr->failed[p];
+    else if (acked < pr->sent[p])
+      lost += pr->sent[p] - acked;
+  }
+  return lost;
+}
+
 static void kafka_get_partition_stats(const gb_transport *t, unsigned p,
                                       gb_transport_partition_stats *out) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
@@ -688,8 +711,11 @@ static void kafka_get_partition_stats(const gb_transport *t, unsigned p,
     const kshard *sh = &k->shards[s];
     out->consumed += sh->consumed[p];
     out->delivered += sh->delivered[p];
+    out->replayed += sh->replayed[p];
+    out->redelivered += sh->redelivered[p];
     out->gaps += kshard_gaps(sh, p);
   }
+  out->lost = partition_lost(k, p, out);
 }
 
 static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
@@ -719,8 +745,8 @@ static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
   for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
     const kshard *sh = &k->shards[s];
     out->replies_sent += sh->replies_sent;
-    out->redelivered += sh->redelivered;
     for (unsigned p = 0; p < k->P; p++) {
+      out->redelivered += sh->redelivered[p];
       out->received += sh->delivered[p];
       out->replayed += sh->replayed[p];
     }
@@ -751,6 +777,7 @@ static const gb_transport_ops kafka_ops = {
     .poll_replies = kafka_poll_replies,
     .receive = kafka_receive,
     .reply = kafka_reply,
+    .replaying = kafka_replaying,
     .wait_events = kafka_wait_events,
     .wait_replies = kafka_wait_replies,
     .get_stats = kafka_get_stats,

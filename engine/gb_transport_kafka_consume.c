@@ -280,8 +280,10 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   sh->consumed = calloc(k->P, sizeof *sh->consumed);
   sh->delivered = calloc(k->P, sizeof *sh->delivered);
   sh->replayed = calloc(k->P, sizeof *sh->replayed);
+  sh->redelivered = calloc(k->P, sizeof *sh->redelivered);
   sh->batch = calloc(BATCH_MAX, sizeof *sh->batch);
-  if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->batch)
+  if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->redelivered ||
+      !sh->batch)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   char client_id[64], errstr[512], group[300];
   snprintf(client_id, sizeof client_id, "gamebench-engine-%u", index);
@@ -323,7 +325,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
 }
 
 int kshards_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)))
+  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)) ||
+      !(k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq)))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned s = 0; s < k->n_shards; s++)
     if (shard_new(k, &k->shards[s], s, err) != 0)
@@ -413,10 +416,13 @@ void kshards_free(gb_transport_kafka *k) {
     free(sh->consumed);
     free(sh->delivered);
     free(sh->replayed);
+    free(sh->redelivered);
     free(sh->batch);
   }
   free(k->shards);
   k->shards = NULL;
+  free((void *)k->delivered_seq);
+  k->delivered_seq = NULL;
 }
 
 /* ---- replies */
@@ -484,15 +490,26 @@ static void hand_over(kshard *sh, unsigned p, const rd_kafka_message_t *m, bool 
   d->n++;
 }
 
+/* Records that stream (producer, p) was delivered up to seq by this process; returns whether
+ * seq had been delivered already (by this shard before, or by another one). */
+static bool delivered_before(gb_transport_kafka *k, unsigned p, unsigned producer, uint64_t seq) {
+  _Atomic uint64_t *mark = &k->delivered_seq[(size_t)p * k->n_producers + producer];
+  uint64_t seen = atomic_load(mark);
+  while (seen < seq && !atomic_compare_exchange_weak(mark, &seen, seq))
+    ;
+  return seen >= seq;
+}
+
 /* Delivers one in-order message of stream (producer, p): an event to the callback, an end
- * marker as an acknowledgement to the producer. */
+ * marker as an acknowledgement to the producer. A replay is what was processed before: below
+ * the committed offsets, or delivered already by a shard of this process. */
 static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned producer,
                     uint64_t seq, rd_kafka_message_t *m, int ti, kdeliver *d) {
   gb_transport_kafka *k = sh->k;
   kpart *pt = sh->parts[p];
-  bool replay = m->offset < pt->replay_until[ti];
+  bool replay = delivered_before(k, p, producer, seq) || m->offset < pt->replay_until[ti];
   s->next = seq + 1;
-  if (replay)
+  if (replay && kind != KHDR_END)
     sh->replayed[p]++;
   if (kind == KHDR_END) {
     s->ended = true;
@@ -540,7 +557,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   }
   kstream *s = &pt->streams[h.producer];
   if (h.seq < s->next) {
-    sh->redelivered++;
+    sh->redelivered[p]++;
     rd_kafka_message_destroy(m);
     return;
   }
@@ -567,7 +584,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     if (top.seq == s->next && khdr_get(top.m, &th))
       deliver(sh, p, s, th.kind, h.producer, top.seq, top.m, topic_index(k, top.m), d);
     else
-      sh->redelivered++;
+      sh->redelivered[p]++;
     rd_kafka_message_destroy(top.m);
   }
 }
@@ -656,6 +673,11 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
     *finished = true;
   }
   return d.n;
+}
+
+bool kafka_replaying(const gb_transport *t, unsigned shard) {
+  const gb_transport_kafka *k = (const gb_transport_kafka *)t;
+  return shard < k->n_shards && k->shards[shard].delivering && k->shards[shard].cur_suppress;
 }
 
 void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {

@@ -121,8 +121,8 @@ typedef struct kshard {
   bool dirty;      /* something to commit */
   int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
   int64_t next_commit_ns;
-  uint64_t *consumed, *delivered, *replayed; /* [P] */
-  uint64_t redelivered, replies_sent, replies_suppressed, acks_sent;
+  uint64_t *consumed, *delivered, *replayed, *redelivered; /* [P] */
+  uint64_t replies_sent, replies_suppressed, acks_sent;
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
 } kshard;
@@ -156,6 +156,11 @@ struct gb_transport_kafka {
   kshard *shards;       /* [n_shards], roles ALL and ENGINE */
   unsigned n_producers, n_shards;
   _Atomic unsigned char *finished; /* [P]: every producer's end marker delivered (role ALL) */
+  /* [P * n_producers] (roles ALL and ENGINE): per stream, the highest sequence number a shard
+   * of this process delivered. A partition that moves to another shard of the process (a member
+   * timed out) is replayed up to there, not processed and answered a second time, even the part
+   * its former owner had not committed. */
+  _Atomic uint64_t *delivered_seq;
   /* router: routes replies from the decisions topic to the producers' rings */
   rd_kafka_t *router_rk;
   rd_kafka_queue_t *router_queue;
@@ -216,6 +221,7 @@ void kshards_free(gb_transport_kafka *k);
 size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
                      bool *finished);
 void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
+bool kafka_replaying(const gb_transport *t, unsigned shard);
 void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
 uint64_t kshard_gaps(const kshard *sh, unsigned p);
