@@ -147,6 +147,8 @@ typedef struct shard_ctx {
   /* What replays (gb_transport_replaying) added to the pipeline's counts: state rebuilt after
    * a partition moved, for events processed and counted before. */
   gb_pipeline_counts replay;
+  gb_codec *replay_codec;      /* created at the first replay */
+  gb_agg *replay_agg;          /* the replays' share of the aggregator's per-game counters */
   gb_hist *live;               /* e2e (corrected) of the current progress window */
   int64_t live_until;          /* end of the current window */
   _Atomic int64_t live_p99_ns; /* p99 of the last window, for the progress line */
@@ -215,6 +217,22 @@ static void add_delta(gb_pipeline_counts *dst, const gb_pipeline_counts *before,
   dst->catalog_updates += after->catalog_updates - before->catalog_updates;
 }
 
+/* What a replayed event added to the shard's per-game aggregates (aggregates.csv counts each
+ * event once). The pipeline's aggregator cannot tell replays apart, so they are decoded again
+ * here and subtracted when the results are written; replays are rare. */
+static void count_replayed_aggregates(shard_ctx *sh, const void *msg, size_t len) {
+  gb_err err = {0};
+  if (!sh->replay_codec && !(sh->replay_codec = gb_codec_new()))
+    return;
+  if (!sh->replay_agg && gb_agg_new(&sh->replay_agg, &err) != 0)
+    return;
+  gb_event ev;
+  if (gb_codec_decode_json(sh->replay_codec, msg, len, &ev, &err) != 0)
+    return;
+  gb_agg_update(sh->replay_agg, 0, &ev); /* one slot: only the game counters matter here */
+  gb_event_dispose(&ev);
+}
+
 /* A replayed event rebuilds the shard's state (the pipeline processes it) but was counted,
  * measured and answered when it was first processed: its counts go to sh->replay. */
 static void replay_message(shard_ctx *sh, const void *msg, size_t len) {
@@ -226,6 +244,8 @@ static void replay_message(shard_ctx *sh, const void *msg, size_t len) {
   gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
   gb_pipeline_get_counts(sh->pipe, &after);
   add_delta(&sh->replay, &before, &after);
+  if (after.processed > before.processed && !st.control)
+    count_replayed_aggregates(sh, msg, len); /* the pipeline aggregated it again */
 }
 
 static void on_event_message(void *ctx, const void *msg, size_t len) {
@@ -595,6 +615,8 @@ static void teardown(run_state *rs) {
     gb_pipeline_free(sh->pipe);
     stage_hists_free(&sh->hists);
     gb_hist_free(sh->live);
+    gb_codec_free(sh->replay_codec);
+    gb_agg_free(sh->replay_agg);
     for (size_t d = 0; d < sh->n_dead; d++) {
       free(sh->dead[d].payload);
       free(sh->dead[d].reason);
@@ -702,6 +724,7 @@ typedef struct run_merge {
   gb_run_stage_hists hists;
   gb_sim_arm_stats *arms;
   gb_agg *agg;
+  gb_agg *agg_replayed; /* the replays' share of agg */
   gb_run_dead_letter **dead;
   size_t *n_dead;
   gb_sim_realism *realism;                  /* realism.csv */
@@ -735,6 +758,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (stage_hists_init(&m->hists, err) != 0 || gb_agg_new(&m->agg, err) != 0 ||
+      gb_agg_new(&m->agg_replayed, err) != 0 ||
       stage_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
       gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)
     return -1;
@@ -773,7 +797,8 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     m->dead[i] = sh->dead;
     m->n_dead[i] = sh->n_dead;
     if (stage_hists_merge(&m->hists, &sh->hists, err) != 0 ||
-        gb_agg_merge(m->agg, gb_pipeline_agg(sh->pipe), err) != 0)
+        gb_agg_merge(m->agg, gb_pipeline_agg(sh->pipe), err) != 0 ||
+        (sh->replay_agg && gb_agg_merge(m->agg_replayed, sh->replay_agg, err) != 0))
       return -1;
   }
   if (rs->n_shards == 0) {
@@ -787,6 +812,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
+  t->agg_replayed = m->agg_replayed;
   t->dead = (const gb_run_dead_letter *const *)m->dead;
   t->n_dead = m->n_dead;
   t->n_shards = rs->n_shards;
@@ -798,6 +824,7 @@ static void merge_free(run_merge *m) {
   stage_hists_free(&m->hists);
   free(m->arms);
   gb_agg_free(m->agg);
+  gb_agg_free(m->agg_replayed);
   free(m->dead);
   free(m->n_dead);
   free(m->partitions);

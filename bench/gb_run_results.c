@@ -246,6 +246,16 @@ static int write_arms(const char *dir, const gb_workload *wl, const gb_run_total
 
 /* ---- aggregates.csv */
 
+/* The replays' share of game g (zeros when none). */
+static gb_agg_game replayed_share(const gb_run_totals *t, const char *name) {
+  size_t n = 0;
+  const gb_agg_game *r = t->agg_replayed ? gb_agg_games(t->agg_replayed, &n) : NULL;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(r[i].name, name) == 0)
+      return r[i];
+  return (gb_agg_game){0};
+}
+
 static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err) {
   static const char *const cols[] = {"game", "games_started", "games_ended",
                                      "wins", "bets_total",    "coins_delta_total"};
@@ -255,12 +265,13 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
   size_t n;
   const gb_agg_game *g = gb_agg_games(t->agg, &n);
   for (size_t i = 0; i < n; i++) {
+    gb_agg_game r = replayed_share(t, g[i].name); /* each event once */
     gb_csv_cell_str(w, g[i].name, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].games_started, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].games_ended, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].wins, err);
-    gb_csv_cell_i64(w, g[i].bets_total, err);
-    gb_csv_cell_i64(w, g[i].coins_delta_total, err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].games_started - r.games_started), err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].games_ended - r.games_ended), err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].wins - r.wins), err);
+    gb_csv_cell_i64(w, g[i].bets_total - r.bets_total, err);
+    gb_csv_cell_i64(w, g[i].coins_delta_total - r.coins_delta_total, err);
     gb_csv_end_row(w, err);
   }
   return gb_csv_writer_close(w, err);

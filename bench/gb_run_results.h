@@ -51,8 +51,9 @@ typedef struct gb_run_totals {
   double wall_seconds, sim_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;
-  const gb_sim_arm_stats *arms;          /* [n_arms] */
-  const gb_agg *agg;                     /* merged aggregates */
+  const gb_sim_arm_stats *arms; /* [n_arms] */
+  const gb_agg *agg;            /* merged aggregates */
+  const gb_agg *agg_replayed;   /* the part of agg that replays added (subtracted; NULL: none) */
   const gb_run_dead_letter *const *dead; /* per shard arrays */
   const size_t *n_dead;
   size_t n_shards;

@@ -153,6 +153,8 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
        offsetof(ksettings, fault_for_ms)},
       {"gamebench.fault.consumer.pause", offsetof(ksettings, pause_at_ms),
        offsetof(ksettings, pause_for_ms)},
+      {"gamebench.fault.engine.leave", offsetof(ksettings, leave_at_ms),
+       offsetof(ksettings, leave_for_ms)},
   };
   for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++) {
     if (strlen(windows[i].key) != key_len || strncmp(windows[i].key, key, key_len) != 0)
@@ -178,7 +180,7 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
                     "-X %s: unknown gamebench property (known: gamebench.commit.interval.ms, "
                     "gamebench.ack.timeout.ms, gamebench.ready.timeout.ms, "
                     "gamebench.mock.brokers, gamebench.fault.broker.down, "
-                    "gamebench.fault.consumer.pause)",
+                    "gamebench.fault.consumer.pause, gamebench.fault.engine.leave)",
                     prop);
 }
 

@@ -18,10 +18,11 @@
  * (which also drops redelivered messages and exposes gaps). Offsets are committed after
  * processing, once the replies of the processed events are delivered (at-least-once). When a
  * shard is given a partition it replays it from its first offset to rebuild the players' state
- * (the pipeline drops events it already processed by event_id); replies to events below the
- * committed offsets are not sent again, and replies sent twice around a crash are dropped on the
- * simulator side by sequence number. Messages deleted by the broker before they were read (a
- * lagging consumer, retention) fail the transport with a message that says so.
+ * (the pipeline drops events it already processed by event_id); events below the committed
+ * offsets, or delivered before by a shard of this process, are replays
+ * (gb_transport_replaying): their replies are not sent again, and replies sent twice around a crash
+ * are dropped on the simulator side by sequence number. Messages deleted by the broker before they
+ * were read (a lagging consumer, retention) fail the transport with a message that says so.
  *
  * "embedded" brokers: librdkafka's mock cluster inside this process (the Kafka protocol over
  * loopback; it keeps about 5 MiB per partition, see docs/kafka.md).
@@ -37,6 +38,9 @@
  *                                 after set-up, for FOR_MS (fault tests)
  *   gamebench.fault.consumer.pause "AT_MS:FOR_MS" — the shards stop fetching AT_MS after set-up
  *                                 for FOR_MS: a lagging consumer, on purpose (fault tests)
+ *   gamebench.fault.engine.leave  "AT_MS:FOR_MS" — shard 0 leaves the consumer group AT_MS after
+ *                                 set-up and rejoins FOR_MS later: partitions move mid-run
+ *                                 (fault tests)
  */
 #ifndef GB_TRANSPORT_KAFKA_H
 #define GB_TRANSPORT_KAFKA_H

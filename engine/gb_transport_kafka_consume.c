@@ -635,6 +635,34 @@ static void pause_window(kshard *sh) {
   sh->pause_state = want;
 }
 
+/* Fault injection: shard 0 leaves the consumer group (its partitions move to the other members,
+ * which replay them) and rejoins later (it takes a share back, replayed in turn) per the
+ * gamebench.fault.engine.leave window: the "member left or timed out" of a real group. */
+static void leave_window(kshard *sh) {
+  const ksettings *set = &sh->k->set;
+  if (set->leave_for_ms == 0 || sh->index != 0 || sh->leave_state == 2)
+    return;
+  int64_t at = sh->k->ready_ns + (int64_t)set->leave_at_ms * 1000000;
+  int64_t until = at + (int64_t)set->leave_for_ms * 1000000;
+  int64_t now = gb_clock_now_ns();
+  int want = now < at ? 0 : now < until ? 1 : 2;
+  if (want == sh->leave_state)
+    return;
+  rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (want == 1) {
+    e = rd_kafka_unsubscribe(sh->rk);
+  } else {
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, sh->k->topics[KT_ANCHOR], RD_KAFKA_PARTITION_UA);
+    e = rd_kafka_subscribe(sh->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+  }
+  if (e)
+    kfail(sh->k, "engine %u: fault injection: %s: %s", sh->index,
+          want == 1 ? "unsubscribe" : "subscribe", rd_kafka_err2str(e));
+  sh->leave_state = want;
+}
+
 /* Fetches the next batch when the previous one is handled; waits up to timeout_ms. */
 static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
@@ -655,6 +683,7 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   kdeliver d = {fn, ctx, 0};
   rd_kafka_poll(sh->reply_rk, 0);
   pause_window(sh);
+  leave_window(sh);
   fetch(sh, 0);
   while (sh->batch_pos < sh->batch_n && d.n < max) {
     rd_kafka_message_t *m = sh->batch[sh->batch_pos++];

@@ -120,6 +120,7 @@ typedef struct kshard {
   uint64_t cur_seq;
   bool dirty;      /* something to commit */
   int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
+  int leave_state; /* fault injection (shard 0): 0 before the leave window, 1 in it, 2 after */
   int64_t next_commit_ns;
   uint64_t *consumed, *delivered, *replayed, *redelivered; /* [P] */
   uint64_t replies_sent, replies_suppressed, acks_sent;
@@ -136,6 +137,7 @@ typedef struct ksettings {
   int mock_brokers;
   int fault_at_ms, fault_for_ms; /* brokers down (embedded); fault_for_ms == 0: never */
   int pause_at_ms, pause_for_ms; /* shards stop fetching; pause_for_ms == 0: never */
+  int leave_at_ms, leave_for_ms; /* shard 0 leaves the group, then rejoins; 0: never */
 } ksettings;
 
 struct gb_transport_kafka {

@@ -335,6 +335,27 @@ static size_t read_partitions(const char *dir, unsigned long long rows[][PART_CO
   return n;
 }
 
+/* The same lines in any order (files whose row order follows the shards). */
+static void assert_same_lines(const char *a, const char *b, const char *name) {
+  char *x = file_in(a, name), *y = file_in(b, name);
+  size_t lines = 0;
+  for (char *line = x, *end; (end = strchr(line, '\n')); line = end + 1, lines++) {
+    *end = '\0';
+    char key[512];
+    snprintf(key, sizeof key, "\n%s\n", line);
+    char *in = NULL;
+    cr_assert(asprintf(&in, "\n%s", y) > 0);
+    cr_assert(strstr(in, key), "%s: '%s' of %s missing in %s", name, line, a, b);
+    free(in);
+  }
+  size_t other = 0;
+  for (const char *c = y; *c; c++)
+    other += *c == '\n';
+  cr_assert_eq(lines, other, "%s: %zu lines in %s, %zu in %s", name, lines, a, other, b);
+  free(x);
+  free(y);
+}
+
 static void assert_same_arms(const char *a, const char *b) {
   char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
   cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
@@ -474,6 +495,43 @@ Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300)
   free(kafka);
   free(catalogue);
   free(changes);
+}
+
+/* Shard 0 leaves the group 3 s into the run (and rejoins only after it): its partitions move
+ * to shard 1, which replays them to rebuild those players' state, and the mock broker's
+ * rebalance also takes shard 1's own partitions away and back (replayed too). The replays are
+ * processed without being counted, answered or aggregated a second time: the run reconciles,
+ * loses nothing, and gives the in-process arms.csv and aggregates. */
+Test(kafka_run, an_engine_leaving_and_rejoining_mid_run_reconciles, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  /* 2 sim hours at 1200x: 6 s of wall time, about 20 s with the players waiting out the
+   * mock broker's rebalances */
+  char *kafka = run("kafka",
+                    "--set sim.time_scale=1200 --set transport.kind=kafka --set engine.threads=2 "
+                    "--set transport.partitions=4 -X gamebench.fault.engine.leave=3000:600000",
+                    0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_gt(metric(summary, "events_replayed"), 0, "partitions moved and were replayed");
+  cr_assert_eq(metric(summary, "events_consumed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_duplicate"), 0);
+  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
+  unsigned long long rows[8][PART_COLS], replayed = 0;
+  cr_assert_eq(read_partitions(kafka, rows, 8), 4);
+  for (int p = 0; p < 4; p++) {
+    unsigned long long *r = rows[p];
+    cr_assert_eq(r[P_DELIVERED] - r[P_REPLAYED], r[P_SENT], "partition %d: each event once", p);
+    cr_assert_eq(r[P_ACKED], r[P_SENT]);
+    cr_assert_eq(r[P_LOST] + r[P_GAPS] + r[P_FAILED], 0);
+    replayed += r[P_REPLAYED];
+  }
+  cr_assert_eq((double)replayed, metric(summary, "events_replayed"));
+  assert_same_lines(inproc, kafka, "aggregates.csv"); /* replays counted once */
+  free(summary);
+  free(inproc);
+  free(kafka);
 }
 
 static void cli_fails(const char *args, const char *fragment) {
