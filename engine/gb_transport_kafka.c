@@ -238,8 +238,9 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
 static const char *const common_defaults[] = {"log.connection.close=false",
                                               "socket.nagle.disable=true"};
 
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
-                           const char *client_id, gb_err *err) {
+rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                           size_t n_defaults, const char *client_id, gb_err *err) {
+  kscope other = type == RD_KAFKA_PRODUCER ? KSCOPE_CONSUMER : KSCOPE_PRODUCER;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   char errstr[ERRSTR_MAX];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, errstr, sizeof errstr) !=
@@ -256,7 +257,7 @@ rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, s
     if (conf_set(conf, defaults[i], false, err) != 0)
       goto fail;
   for (size_t i = 0; i < k->n_props; i++)
-    if (conf_set(conf, k->props[i], true, err) != 0)
+    if (k->prop_scope[i] != other && conf_set(conf, k->props[i], true, err) != 0)
       goto fail;
   return conf;
 fail:
@@ -264,10 +265,46 @@ fail:
   return NULL;
 }
 
-static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err) {
-  k->set = ksettings_defaults();
-  k->props = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->props);
-  if (!k->props)
+/* librdkafka's property table (rd_kafka_conf_properties_show: the text of its CONFIGURATION.md),
+ * "name | C/P | range | default | importance | description" rows. NULL when out of memory. */
+static char *property_table(void) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  rd_kafka_conf_properties_show(f);
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The scope of property `key` (key_len bytes) in the table: its row's C/P cell. A property the
+ * table does not list (librdkafka rejects it anyway) goes to every client. */
+static kscope scope_of(const char *table, const char *key, size_t key_len) {
+  for (const char *line = table; line && *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    const char *bar = memchr(line, '|', n);
+    size_t name_len = bar ? (size_t)(bar - line) : 0;
+    while (name_len > 0 && line[name_len - 1] == ' ')
+      name_len--;
+    if (bar && name_len == key_len && strncmp(line, key, key_len) == 0) {
+      const char *cell = bar + 1 + strspn(bar + 1, " ");
+      return *cell == 'P' ? KSCOPE_PRODUCER : *cell == 'C' ? KSCOPE_CONSUMER : KSCOPE_ALL;
+    }
+    line = end ? end + 1 : NULL;
+  }
+  return KSCOPE_ALL;
+}
+
+/* Keeps the librdkafka properties of kc (applying gamebench's own to k->set) with their scope,
+ * read from table (NULL: out of memory). */
+static int copy_scoped_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc,
+                             const char *table, gb_err *err) {
+  if (!k->props || !k->prop_scope || (kc->n_props > 0 && !table))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (size_t i = 0; i < kc->n_props; i++) {
     size_t key_len = 0;
@@ -279,6 +316,7 @@ static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc
         return -1;
       continue;
     }
+    k->prop_scope[k->n_props] = scope_of(table, kc->props[i], key_len);
     if (!(k->props[k->n_props++] = strdup(kc->props[i])))
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
@@ -287,6 +325,25 @@ static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc
   for (size_t i = 0; i < k->n_props && rc == 0; i++)
     rc = conf_set(conf, k->props[i], true, err);
   rd_kafka_conf_destroy(conf);
+  return rc;
+}
+
+bool gb_transport_kafka_prop_for(const char *prop, bool producer) {
+  char *table = property_table();
+  const char *eq = strchr(prop, '=');
+  kscope scope =
+      table ? scope_of(table, prop, eq ? (size_t)(eq - prop) : strlen(prop)) : KSCOPE_ALL;
+  free(table);
+  return scope == KSCOPE_ALL || scope == (producer ? KSCOPE_PRODUCER : KSCOPE_CONSUMER);
+}
+
+static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err) {
+  k->set = ksettings_defaults();
+  k->props = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->props);
+  k->prop_scope = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->prop_scope);
+  char *table = kc->n_props ? property_table() : NULL;
+  int rc = copy_scoped_props(k, kc, table, err);
+  free(table);
   return rc;
 }
 
@@ -479,7 +536,7 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     return 0; /* created with the cluster */
-  rd_kafka_conf_t *conf = kconf_new(k, NULL, 0, "gamebench-admin", err);
+  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];
@@ -563,6 +620,7 @@ static void kafka_free(gb_transport *t) {
   for (size_t i = 0; i < k->n_props; i++)
     free(k->props[i]);
   free(k->props);
+  free(k->prop_scope);
   for (int i = 0; i < KT__COUNT; i++)
     free(k->topics[i]);
   free(k->group);

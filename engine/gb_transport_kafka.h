@@ -27,8 +27,10 @@
  * "embedded" brokers: librdkafka's mock cluster inside this process (the Kafka protocol over
  * loopback; it keeps about 5 MiB per partition, see docs/kafka.md).
  *
- * Properties ("key=value", the -X options): librdkafka properties for every client (producers,
- * consumers, admin), applied after gamebench's defaults, plus gamebench's own:
+ * Properties ("key=value", the -X options): librdkafka properties, applied after gamebench's
+ * defaults to the clients they are meant for (gb_transport_kafka_prop_for: producer properties
+ * to producers and the admin client, consumer properties to consumers, the others to every
+ * client), plus gamebench's own:
  *   gamebench.commit.interval.ms  offsets commit period, default 500 (1 .. 3600000)
  *   gamebench.ack.timeout.ms      producer_done's wait for the engine's acknowledgement, default
  *                                 120000 (1 .. 86400000)
@@ -85,6 +87,14 @@ int gb_transport_kafka_new(const gb_transport_config *cfg, const gb_transport_ka
 /* Checks "key=value" properties without connecting (the CLI's early validation). 0, or -1
  * with GB_ERR_INPUT naming the property. */
 int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_err *err);
+
+/* Whether librdkafka property prop ("key=value" or "key") is meant for producers (producer
+ * true) or consumers (false), per the C/P column of librdkafka's property table
+ * (rd_kafka_conf_properties_show): "*" properties and unknown keys are meant for both. The
+ * transport gives each -X property only to the client types it is meant for, so librdkafka
+ * warns about none ("... is a producer property and will be ignored by this consumer"). Builds
+ * the table on each call: for set-up, not hot paths. */
+bool gb_transport_kafka_prop_for(const char *prop, bool producer);
 
 /* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
 const char *gb_transport_kafka_run_id(const gb_transport *t);

@@ -295,7 +295,7 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
     defaults[n_defaults++] = consumer_defaults[i];
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, client_id, err);
+  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
@@ -305,8 +305,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   rd_kafka_poll_set_consumer(sh->rk);
   sh->queue = rd_kafka_queue_get_consumer(sh->rk);
   snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
-  if (!(conf = kconf_new(k, reply_defaults, sizeof reply_defaults / sizeof reply_defaults[0],
-                         client_id, err)))
+  if (!(conf = kconf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
+                         sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
     return -1;
   if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);

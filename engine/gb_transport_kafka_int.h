@@ -52,6 +52,10 @@ uint64_t kget_u64(const uint8_t in[8]);
 
 typedef struct gb_transport_kafka gb_transport_kafka;
 
+/* The client types a librdkafka property is meant for (the C/P column of its CONFIGURATION.md):
+ * each -X property goes to those only, so that librdkafka warns about none (CONFWARN). */
+typedef enum kscope { KSCOPE_ALL, KSCOPE_PRODUCER, KSCOPE_CONSUMER } kscope;
+
 /* ---- simulator side */
 
 typedef struct kproducer {
@@ -148,6 +152,7 @@ struct gb_transport_kafka {
   int64_t ready_ns; /* gb_clock time the set-up finished: fault windows count from here */
   char **props;     /* the librdkafka properties ("key=value"), gamebench.* excluded */
   size_t n_props;
+  kscope *prop_scope; /* [n_props]: the client types each property is for */
   char run_id[GB_KAFKA_RUN_ID_MAX + 1];
   char *bootstrap;
   char *topics[KT__COUNT];
@@ -185,10 +190,11 @@ struct gb_transport_kafka {
 /* Records an unrecoverable condition (the first one wins) and reports it on stderr. */
 void kfail(gb_transport_kafka *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A new client configuration: gamebench's defaults for the role, then the user's properties.
- * client_id names the client in the broker's logs. NULL with err set on failure. */
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
-                           const char *client_id, gb_err *err);
+/* A new configuration for a client of that type: gamebench's defaults for the role, then the
+ * user's properties meant for the type. client_id names the client in the broker's logs. NULL
+ * with err set on failure. */
+rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                           size_t n_defaults, const char *client_id, gb_err *err);
 
 /* The embedded (mock) broker answers an empty fetch only when fetch.wait.max.ms has passed,
  * never earlier when data arrives, so its consumers ask again every millisecond. */

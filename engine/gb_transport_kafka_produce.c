@@ -70,8 +70,9 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
     return -1;
   char client_id[64];
   snprintf(client_id, sizeof client_id, "gamebench-sim-%u", index);
-  rd_kafka_conf_t *conf = kconf_new(
-      k, producer_defaults, sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
+  rd_kafka_conf_t *conf =
+      kconf_new(k, RD_KAFKA_PRODUCER, producer_defaults,
+                sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -395,7 +396,8 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   defaults[n_defaults++] = group;
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, "gamebench-router", err);
+  rd_kafka_conf_t *conf =
+      kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];

@@ -534,6 +534,32 @@ Test(kafka_run, an_engine_leaving_and_rejoining_mid_run_reconciles, .timeout = 3
   free(kafka);
 }
 
+Test(kafka_run, properties_go_only_to_the_clients_they_are_meant_for, .timeout = 300) {
+  cr_assert(gb_transport_kafka_prop_for("linger.ms=2", true));
+  cr_assert_not(gb_transport_kafka_prop_for("linger.ms=2", false));
+  cr_assert(gb_transport_kafka_prop_for("fetch.wait.max.ms", false));
+  cr_assert_not(gb_transport_kafka_prop_for("fetch.wait.max.ms", true));
+  cr_assert(gb_transport_kafka_prop_for("acks=all", true), "topic-level producer property");
+  cr_assert_not(gb_transport_kafka_prop_for("auto.offset.reset=error", true));
+  cr_assert(gb_transport_kafka_prop_for("security.protocol=plaintext", true));
+  cr_assert(gb_transport_kafka_prop_for("security.protocol=plaintext", false));
+  char *dir = gbt_path(tmp, "props");
+  gbt_proc p = gbt_gamebench("run " SMALL " --set sim.time_scale=max --set transport.kind=kafka "
+                             "-X linger.ms=2 -X fetch.wait.max.ms=5 --out '%s'",
+                             dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  cr_assert_null(strstr(p.err, "CONFWARN"), "no client warns about a property: %s", p.err);
+  cr_assert_null(strstr(p.err, "will be ignored"), "%s", p.err);
+  gbt_proc_free(&p);
+  free(dir);
+  /* still checked up front, by name */
+  p = gbt_gamebench("run " SMALL
+                    " --set transport.kind=kafka -X linger.ms=2 -X fetch.wait.max.mss=5");
+  cr_assert_eq(p.status, 2, "exit %d\n%s", p.status, p.err);
+  cr_assert(strstr(p.err, "-X fetch.wait.max.mss=5"), "%s", p.err);
+  gbt_proc_free(&p);
+}
+
 static void cli_fails(const char *args, const char *fragment) {
   gbt_proc p = gbt_gamebench("%s", args);
   cr_assert_eq(p.status, 2, "%s: exit %d\n%s", args, p.status, p.err);
