@@ -502,7 +502,7 @@ Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300)
  * rebalance also takes shard 1's own partitions away and back (replayed too). The replays are
  * processed without being counted, answered or aggregated a second time: the run reconciles,
  * loses nothing, and gives the in-process arms.csv and aggregates. */
-Test(kafka_run, an_engine_leaving_and_rejoining_mid_run_reconciles, .timeout = 300) {
+Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
   /* 2 sim hours at 1200x: 6 s of wall time, about 20 s with the players waiting out the
    * mock broker's rebalances */
