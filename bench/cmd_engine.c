@@ -165,8 +165,10 @@ static void print_counts(const engine_shard *shards, unsigned n, gb_transport *t
     gb_transport_partition_stats ps;
     gb_transport_get_partition_stats(t, p, &ps);
     if (ps.consumed > 0)
-      fprintf(stderr, "  partition %u: consumed %" PRIu64 ", delivered %" PRIu64 "\n", p,
-              ps.consumed, ps.delivered);
+      fprintf(stderr,
+              "  partition %u: consumed %" PRIu64 ", delivered %" PRIu64 " (replayed %" PRIu64
+              "), redelivered %" PRIu64 "\n",
+              p, ps.consumed, ps.delivered, ps.replayed, ps.redelivered);
   }
   gb_transport_reconcile(t, stderr);
 }

@@ -22,11 +22,12 @@ static const char details[] =
     "  gamebench run workloads/default.yaml\n"
     "  gamebench run workloads/default.yaml --set sim.players=5000 --set sim.time_scale=max\n"
     "  gamebench run workloads/default.yaml --set transport.kind=kafka\n"
+    "  gamebench run workloads/default.yaml --control changes.jsonl\n"
     "  gamebench run workloads/default.yaml --set transport.kind=kafka \\\n"
     "      --set transport.brokers=127.0.0.1:9092 -X compression.codec=zstd\n";
 
 int gb_cmd_run(int argc, char **argv) {
-  const char *out = NULL;
+  const char *out = NULL, *control = NULL;
   gb_opt_list sets = {0}, props = {0};
   bool quiet = false, no_report = false;
   int64_t repeat = 1;
@@ -40,6 +41,11 @@ int gb_cmd_run(int argc, char **argv) {
       {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
        "Kafka client property (librdkafka, or gamebench.*: docs/kafka.md), e.g. -X "
        "linger.ms=5 (repeatable)",
+       0, 0},
+      {"control", 0, GB_OPT_STRING, &control, "FILE",
+       "operators' catalogue changes to send during the run: challenge_upsert / "
+       "challenge_delete events, one JSON object per line, each effective at max(ts, "
+       "effective_ts) on every shard (docs/events.md)",
        0, 0},
       {"repeat", 'n', GB_OPT_INT, &repeat, "N",
        "run N times from fresh state: DIR/repeat-<i>/ plus "
@@ -77,6 +83,7 @@ int gb_cmd_run(int argc, char **argv) {
   gb_run_options ro = {.out_dir = out,
                        .quiet = quiet,
                        .no_report = no_report,
+                       .control_path = control,
                        .kafka_props = props.items,
                        .n_kafka_props = props.n};
   gb_run_outcome outcome;

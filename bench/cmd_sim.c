@@ -160,8 +160,8 @@ enum { OVERRIDES_MAX = GB_OPT_LIST_MAX + 2 /* --set ones, transport.kind and .br
 
 /* The closed loop through Kafka: gb_run with the simulator's side only. */
 static int run_kafka(const char *workload, const gb_opt_list *sets, const char *brokers,
-                     const char *run_id, const gb_opt_list *props, const char *out, bool quiet,
-                     gb_err *err) {
+                     const char *run_id, const gb_opt_list *props, const char *out,
+                     const char *control, bool quiet, gb_err *err) {
   const char *overrides[OVERRIDES_MAX];
   char brokers_set[1024];
   size_t n = 0;
@@ -180,6 +180,7 @@ static int run_kafka(const char *workload, const gb_opt_list *sets, const char *
   gb_run_options ro = {.out_dir = out,
                        .quiet = quiet,
                        .sim_only = true,
+                       .control_path = control,
                        .kafka_run_id = run_id ? run_id : w->name,
                        .kafka_props = props->items,
                        .n_kafka_props = props->n};
@@ -200,7 +201,7 @@ static int run_kafka(const char *workload, const gb_opt_list *sets, const char *
 enum { LINE_MAX_BYTES = 8192 };
 
 int gb_cmd_sim(int argc, char **argv) {
-  const char *out = NULL, *to = "file", *brokers = NULL, *run_id = NULL;
+  const char *out = NULL, *to = "file", *brokers = NULL, *run_id = NULL, *control = NULL;
   bool realism = false, quiet = false;
   gb_opt_list sets = {0}, props = {0};
   const gb_opt opts[] = {
@@ -223,6 +224,10 @@ int gb_cmd_sim(int argc, char **argv) {
        0},
       {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
        "Kafka client property (librdkafka, or gamebench.*: docs/kafka.md), repeatable", 0, 0},
+      {"control", 0, GB_OPT_STRING, &control, "FILE",
+       "--to kafka: operators' catalogue changes to send to every engine during the run "
+       "(challenge_upsert / challenge_delete JSON lines, as for gamebench run)",
+       0, 0},
       {"quiet", 'q', GB_OPT_FLAG, &quiet, NULL, "--to kafka: no progress line and no summary", 0,
        0},
       {0},
@@ -241,18 +246,20 @@ int gb_cmd_sim(int argc, char **argv) {
     return parsed;
   gb_err err = {0};
   if (strcmp(to, "kafka") == 0) {
-    int rc = run_kafka(res.positional[0], &sets, brokers, run_id, &props, out, quiet, &err);
+    int rc =
+        run_kafka(res.positional[0], &sets, brokers, run_id, &props, out, control, quiet, &err);
     return rc < 0 ? gb_cli_fail(&err) : rc;
   }
   if (strcmp(to, "file") != 0) {
     gb_err_set(&err, GB_ERR_INPUT, "gamebench sim: --to %s: expected file or kafka", to);
     return gb_cli_fail(&err);
   }
-  if (brokers || run_id || props.n > 0) {
+  if (brokers || run_id || props.n > 0 || control) {
     gb_err_set(&err, GB_ERR_INPUT, "gamebench sim: %s needs --to kafka",
-               brokers  ? "--brokers"
-               : run_id ? "--run"
-                        : "-X");
+               brokers   ? "--brokers"
+               : run_id  ? "--run"
+               : control ? "--control"
+                         : "-X");
     return gb_cli_fail(&err);
   }
   if (!out && !realism) {

@@ -22,6 +22,7 @@
 #include "gb_realism_csv.h"
 #include "gb_reco.h"
 #include "gb_report.h"
+#include "gb_run_control.h"
 #include "gb_run_results.h"
 #include "gb_sim.h"
 #include "gb_sim_realism.h"
@@ -62,6 +63,12 @@ typedef struct run_ctx {
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
   bool json_replies; /* decisions travel as JSON (Kafka), not as raw structs (in process) */
+  /* Operators' changes (--control): each is sent by every simulator thread to every partition
+   * (copies_per_change copies); with the shards in this process, the simulator threads wait at
+   * a change's boundary until the shards have read every copy (gb_run_control.h). */
+  gb_run_control *control;
+  uint64_t copies_per_change;
+  _Atomic uint64_t control_copies_read; /* by all shards together */
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -137,6 +144,11 @@ typedef struct shard_ctx {
   gb_run_dead_letter *dead;
   size_t n_dead;
   gb_pipeline_counts counts;
+  /* What replays (gb_transport_replaying) added to the pipeline's counts: state rebuilt after
+   * a partition moved, for events processed and counted before. */
+  gb_pipeline_counts replay;
+  gb_codec *replay_codec;      /* created at the first replay */
+  gb_agg *replay_agg;          /* the replays' share of the aggregator's per-game counters */
   gb_hist *live;               /* e2e (corrected) of the current progress window */
   int64_t live_until;          /* end of the current window */
   _Atomic int64_t live_p99_ns; /* p99 of the last window, for the progress line */
@@ -191,17 +203,70 @@ static void record_stamps(shard_ctx *sh, const gb_pipeline_stamps *st) {
   publish_live(sh, done);
 }
 
+/* dst += after - before, field by field. */
+static void add_delta(gb_pipeline_counts *dst, const gb_pipeline_counts *before,
+                      const gb_pipeline_counts *after) {
+  dst->consumed += after->consumed - before->consumed;
+  dst->processed += after->processed - before->processed;
+  dst->rejected += after->rejected - before->rejected;
+  dst->duplicates += after->duplicates - before->duplicates;
+  dst->decisions += after->decisions - before->decisions;
+  dst->props += after->props - before->props;
+  dst->completed += after->completed - before->completed;
+  dst->failed += after->failed - before->failed;
+  dst->catalog_updates += after->catalog_updates - before->catalog_updates;
+}
+
+/* What a replayed event added to the shard's per-game aggregates (aggregates.csv counts each
+ * event once). The pipeline's aggregator cannot tell replays apart, so they are decoded again
+ * here and subtracted when the results are written; replays are rare. */
+static void count_replayed_aggregates(shard_ctx *sh, const void *msg, size_t len) {
+  gb_err err = {0};
+  if (!sh->replay_codec && !(sh->replay_codec = gb_codec_new()))
+    return;
+  if (!sh->replay_agg && gb_agg_new(&sh->replay_agg, &err) != 0)
+    return;
+  gb_event ev;
+  if (gb_codec_decode_json(sh->replay_codec, msg, len, &ev, &err) != 0)
+    return;
+  gb_agg_update(sh->replay_agg, 0, &ev); /* one slot: only the game counters matter here */
+  gb_event_dispose(&ev);
+}
+
+/* A replayed event rebuilds the shard's state (the pipeline processes it) but was counted,
+ * measured and answered when it was first processed: its counts go to sh->replay. */
+static void replay_message(shard_ctx *sh, const void *msg, size_t len) {
+  gb_pipeline_counts before, after;
+  gb_pipeline_stamps st;
+  gb_decision reply;
+  gb_err err = {0};
+  gb_pipeline_get_counts(sh->pipe, &before);
+  gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
+  gb_pipeline_get_counts(sh->pipe, &after);
+  add_delta(&sh->replay, &before, &after);
+  if (after.processed > before.processed && !st.control)
+    count_replayed_aggregates(sh, msg, len); /* the pipeline aggregated it again */
+}
+
 static void on_event_message(void *ctx, const void *msg, size_t len) {
   shard_ctx *sh = ctx;
+  if (gb_transport_replaying(sh->run->transport, sh->index)) {
+    replay_message(sh, msg, len);
+    return;
+  }
   gb_pipeline_stamps st;
   gb_decision reply;
   gb_err err = {0};
   gb_pipeline_result r =
       gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
+  if (st.control)
+    atomic_fetch_add(&sh->run->control_copies_read, 1);
   if (r == GB_PIPELINE_REJECTED) {
     keep_dead_letter(sh, msg, len, err.msg);
     return;
   }
+  if (st.control)
+    return; /* an operator's change, not a player's event: no latency sample */
   record_stamps(sh, &st);
   if (r != GB_PIPELINE_DECISION)
     return;
@@ -231,7 +296,10 @@ static void *shard_main(void *arg) {
     if (idle_enough(&idle))
       gb_transport_wait_events(sh->run->transport, sh->index, IDLE_SLEEP_NS);
   }
-  gb_pipeline_get_counts(sh->pipe, &sh->counts);
+  gb_pipeline_counts total;
+  gb_pipeline_get_counts(sh->pipe, &total);
+  sh->counts = (gb_pipeline_counts){0};
+  add_delta(&sh->counts, &sh->replay, &total); /* what was not a replay */
   atomic_fetch_add(&sh->run->threads_done, 1);
   return NULL;
 }
@@ -249,6 +317,8 @@ typedef struct producer_ctx {
   uint64_t sent;
   uint64_t answers;
   gb_decision_codec *codec; /* JSON replies (Kafka) */
+  size_t next_control;      /* the next operator change to send */
+  uint64_t control_copies;  /* copies of operator changes sent (one per partition) */
 } producer_ctx;
 
 static void on_reply_message(void *ctx, const void *msg, size_t len) {
@@ -303,10 +373,59 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
     atomic_store_explicit(&run->progress_sim_ms, ev->ts, memory_order_relaxed);
 }
 
+/* ---- operators' changes (--control) */
+
+/* Sim time of the next change's boundary; INT64_MAX when none is left. */
+static int64_t next_boundary(const producer_ctx *pr) {
+  const gb_run_control *c = pr->run->control;
+  return pr->next_control < gb_run_control_count(c) ? gb_run_control_boundary(c, pr->next_control)
+                                                    : INT64_MAX;
+}
+
+/* The next change may go once its time has come and this thread can emit nothing before its
+ * boundary any more: every earlier event was sent (the next one is at or after it) and
+ * answered (a player waiting for an answer may be due again before it). */
+static bool change_due(const producer_ctx *pr, int64_t now_ms) {
+  int64_t b = next_boundary(pr);
+  return b != INT64_MAX && now_ms >= b && gb_sim_peek_ts(pr->sim) >= b &&
+         gb_sim_waiting(pr->sim) == 0;
+}
+
+/* Sends the next change to every partition, then — with the shards in this process — waits
+ * until every shard has read every copy of it from every simulator thread: each stream is in
+ * order, so every event before the boundary has then been processed, and none after it yet. */
+static void send_change(producer_ctx *pr) {
+  run_ctx *run = pr->run;
+  size_t k = pr->next_control++;
+  gb_event ev = *gb_run_control_event(run->control, k); /* shares the definition, read-only */
+  int64_t now = gb_clock_now_ns();
+  ev.t_intended_ns =
+      run->w->sim.time_scale == 0 ? now : intended_ns(run, ev.u.control.effective_ts);
+  ev.t_sent_ns = now;
+  size_t len = gb_event_encode_json(&ev, pr->buf, pr->buf_cap);
+  if (len >= pr->buf_cap)
+    abort(); /* gb_run sized buf for the largest definition (gb_transport_max_message) */
+  gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);
+  unsigned copies = gb_transport_partitions(run->transport);
+  pr->control_copies += copies;
+  atomic_fetch_add_explicit(&run->progress_events, copies, memory_order_relaxed);
+  if (run->copies_per_change == 0)
+    return; /* `gamebench sim`: the engines run elsewhere */
+  uint64_t all_read = (uint64_t)(k + 1) * run->copies_per_change;
+  while (atomic_load(&run->control_copies_read) < all_read &&
+         !gb_transport_failed(run->transport, NULL)) {
+    gb_transport_poll_replies(run->transport, pr->index, on_reply_message, pr);
+    gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+  }
+}
+
 /* Waits until the next event is due or an answer arrives (which may make a player due). The
  * last few microseconds are spun so that events leave on time. */
 static void wait_for_due(producer_ctx *pr) {
   int64_t next = gb_sim_peek_ts(pr->sim);
+  int64_t boundary = next_boundary(pr);
+  if (boundary < next)
+    next = boundary;
   int64_t wait = IDLE_SLEEP_NS;
   if (next != INT64_MAX) {
     wait = intended_ns(pr->run, next) - gb_clock_now_ns() - WAKE_EARLY_NS;
@@ -327,15 +446,26 @@ static void *producer_main(void *arg) {
     if (gb_transport_poll_replies(run->transport, pr->index, on_reply_message, pr) > 0)
       idle = 0;
     gb_event ev;
-    gb_sim_status st = gb_sim_next(pr->sim, sim_now_ms(run, gb_clock_now_ns()), &ev);
+    int64_t now_ms = sim_now_ms(run, gb_clock_now_ns());
+    if (change_due(pr, now_ms)) {
+      send_change(pr);
+      idle = 0;
+      continue;
+    }
+    /* Nothing at or after the next change's boundary before the change itself. */
+    int64_t boundary = next_boundary(pr);
+    gb_sim_status st = gb_sim_next(pr->sim, now_ms < boundary ? now_ms : boundary - 1, &ev);
     if (st == GB_SIM_EVENT) {
       send_event(pr, &ev);
       idle = 0;
-    } else if (st == GB_SIM_NOT_YET) {
+    } else if (st == GB_SIM_NOT_YET && now_ms < boundary) {
       wait_for_due(pr);
-    } else if (st == GB_SIM_BLOCKED) {
+    } else if (st == GB_SIM_NOT_YET || st == GB_SIM_BLOCKED) {
+      /* At a boundary, or every player waiting: only an answer moves things on. */
       if (idle_enough(&idle))
         gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+    } else if (boundary != INT64_MAX) {
+      send_change(pr); /* every player is done: the changes left go now, in order */
     } else {
       break;
     }
@@ -398,10 +528,18 @@ static int setup_engine(run_state *rs, gb_err *err) {
   return 0;
 }
 
-static int setup_sim(run_state *rs, gb_err *err) {
+static int setup_sim(run_state *rs, const gb_run_options *opt, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   if (gb_catalog_load(w->engine.challenges, &rs->ctx.catalog, err) != 0)
     return -1;
+  if (opt->control_path &&
+      gb_run_control_load(opt->control_path, w->sim.start_ms, w->sim.start_ms + w->sim.duration_ms,
+                          rs->ctx.catalog, &rs->ctx.control, err) != 0)
+    return -1;
+  /* Each change: a copy per partition from every simulator thread, all read by local shards. */
+  if (rs->n_shards > 0)
+    rs->ctx.copies_per_change =
+        (uint64_t)rs->n_producers * gb_transport_partitions(rs->ctx.transport);
   if (gb_reco_new(rs->ctx.arm_cfg, w->n_arms, w->seed, &rs->ctx.arms, err) != 0)
     return -1;
   for (unsigned i = 0; i < rs->n_producers; i++) {
@@ -466,7 +604,7 @@ static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt,
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (make_transport(rs, opt, err) != 0)
     return -1;
-  if (setup_sim(rs, err) != 0 || setup_engine(rs, err) != 0)
+  if (setup_sim(rs, opt, err) != 0 || setup_engine(rs, err) != 0)
     return -1;
   return 0;
 }
@@ -477,6 +615,8 @@ static void teardown(run_state *rs) {
     gb_pipeline_free(sh->pipe);
     stage_hists_free(&sh->hists);
     gb_hist_free(sh->live);
+    gb_codec_free(sh->replay_codec);
+    gb_agg_free(sh->replay_agg);
     for (size_t d = 0; d < sh->n_dead; d++) {
       free(sh->dead[d].payload);
       free(sh->dead[d].reason);
@@ -495,6 +635,7 @@ static void teardown(run_state *rs) {
   gb_transport_free(rs->ctx.transport);
   gb_reco_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
+  gb_run_control_free(rs->ctx.control);
   free(rs->ctx.arm_cfg);
 }
 
@@ -583,10 +724,30 @@ typedef struct run_merge {
   gb_run_stage_hists hists;
   gb_sim_arm_stats *arms;
   gb_agg *agg;
+  gb_agg *agg_replayed; /* the replays' share of agg */
   gb_run_dead_letter **dead;
   size_t *n_dead;
-  gb_sim_realism *realism; /* realism.csv */
+  gb_sim_realism *realism;                  /* realism.csv */
+  gb_transport_partition_stats *partitions; /* partitions.csv */
 } run_merge;
+
+/* Each partition's reconciliation (partitions.csv). events_lost is their sum, plus whatever the
+ * transport never accepted (only when it failed: the simulator stops at once). */
+static int merge_partitions(run_state *rs, run_merge *m, gb_run_totals *t) {
+  unsigned n = gb_transport_partitions(rs->ctx.transport);
+  if (!(m->partitions = calloc(n, sizeof *m->partitions)))
+    return -1;
+  t->events_lost = 0;
+  for (unsigned p = 0; p < n; p++) {
+    gb_transport_get_partition_stats(rs->ctx.transport, p, &m->partitions[p]);
+    t->events_lost += m->partitions[p].lost;
+  }
+  if (t->events_generated > t->events_sent)
+    t->events_lost += t->events_generated - t->events_sent;
+  t->partitions = m->partitions;
+  t->n_partitions = n;
+  return 0;
+}
 
 static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
@@ -597,6 +758,7 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (stage_hists_init(&m->hists, err) != 0 || gb_agg_new(&m->agg, err) != 0 ||
+      gb_agg_new(&m->agg_replayed, err) != 0 ||
       stage_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
       gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)
     return -1;
@@ -613,7 +775,8 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
   t->backpressure_waits = ts.full_waits;
   for (unsigned i = 0; i < rs->n_producers; i++) {
     producer_ctx *pr = &rs->producers[i];
-    t->events_generated += gb_sim_events(pr->sim);
+    /* A change's copies are counted like events: one per partition, as the transport does. */
+    t->events_generated += gb_sim_events(pr->sim) + pr->control_copies;
     t->answers_received += pr->answers;
     t->unexpected_answers += gb_sim_unexpected_answers(pr->sim);
     gb_sim_add_arm_stats(pr->sim, m->arms);
@@ -630,10 +793,12 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     t->decisions += sh->counts.decisions;
     t->props_generated += sh->counts.props;
     t->catalog_updates += sh->counts.catalog_updates;
+    t->events_replayed += sh->replay.consumed;
     m->dead[i] = sh->dead;
     m->n_dead[i] = sh->n_dead;
     if (stage_hists_merge(&m->hists, &sh->hists, err) != 0 ||
-        gb_agg_merge(m->agg, gb_pipeline_agg(sh->pipe), err) != 0)
+        gb_agg_merge(m->agg, gb_pipeline_agg(sh->pipe), err) != 0 ||
+        (sh->replay_agg && gb_agg_merge(m->agg_replayed, sh->replay_agg, err) != 0))
       return -1;
   }
   if (rs->n_shards == 0) {
@@ -642,13 +807,12 @@ static int merge(run_state *rs, run_merge *m, gb_run_totals *t, gb_err *err) {
     t->events_consumed = t->events_processed = ts.acknowledged;
     t->decisions = t->answers_received;
   }
-  t->events_lost =
-      t->events_generated > t->events_consumed ? t->events_generated - t->events_consumed : 0;
-  if (ts.lost > t->events_lost) /* Kafka: refused by the broker or never acknowledged */
-    t->events_lost = ts.lost;
+  if (merge_partitions(rs, m, t) != 0)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
+  t->agg_replayed = m->agg_replayed;
   t->dead = (const gb_run_dead_letter *const *)m->dead;
   t->n_dead = m->n_dead;
   t->n_shards = rs->n_shards;
@@ -660,8 +824,10 @@ static void merge_free(run_merge *m) {
   stage_hists_free(&m->hists);
   free(m->arms);
   gb_agg_free(m->agg);
+  gb_agg_free(m->agg_replayed);
   free(m->dead);
   free(m->n_dead);
+  free(m->partitions);
 }
 
 static double mean_of(const uint64_t *v, size_t n) {

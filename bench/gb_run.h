@@ -19,6 +19,8 @@ typedef struct gb_run_options {
   const char *out_dir; /* the results directory itself; NULL = <output.dir>/<name>-<UTC time> */
   bool quiet;          /* no progress line, no summary on stderr */
   bool no_report;      /* CSV and manifest only: no plots, no report.md/html */
+  const char *control_path; /* operators' catalogue changes to send during the run (JSON lines,
+                               gb_run_control.h); NULL: none */
   /* transport.kind kafka (gb_transport_kafka.h): */
   bool sim_only;                  /* only the simulator (`gamebench sim --to kafka`): engines run
                                      elsewhere (`gamebench engine`); engine-side counts are what

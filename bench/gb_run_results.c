@@ -97,6 +97,7 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_u(w, "events_processed", t->events_processed, "events", err);
   metric_u(w, "events_rejected", t->events_rejected, "events", err);
   metric_u(w, "events_duplicate", t->events_duplicate, "events", err);
+  metric_u(w, "events_replayed", t->events_replayed, "events", err);
   metric_u(w, "events_lost", t->events_lost, "events", err);
   metric_u(w, "events_warmup", t->hists->warmup_samples, "events", err);
   metric_u(w, "decisions", t->decisions, "decisions", err);
@@ -245,6 +246,16 @@ static int write_arms(const char *dir, const gb_workload *wl, const gb_run_total
 
 /* ---- aggregates.csv */
 
+/* The replays' share of game g (zeros when none). */
+static gb_agg_game replayed_share(const gb_run_totals *t, const char *name) {
+  size_t n = 0;
+  const gb_agg_game *r = t->agg_replayed ? gb_agg_games(t->agg_replayed, &n) : NULL;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(r[i].name, name) == 0)
+      return r[i];
+  return (gb_agg_game){0};
+}
+
 static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err) {
   static const char *const cols[] = {"game", "games_started", "games_ended",
                                      "wins", "bets_total",    "coins_delta_total"};
@@ -254,12 +265,13 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
   size_t n;
   const gb_agg_game *g = gb_agg_games(t->agg, &n);
   for (size_t i = 0; i < n; i++) {
+    gb_agg_game r = replayed_share(t, g[i].name); /* each event once */
     gb_csv_cell_str(w, g[i].name, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].games_started, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].games_ended, err);
-    gb_csv_cell_i64(w, (int64_t)g[i].wins, err);
-    gb_csv_cell_i64(w, g[i].bets_total, err);
-    gb_csv_cell_i64(w, g[i].coins_delta_total, err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].games_started - r.games_started), err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].games_ended - r.games_ended), err);
+    gb_csv_cell_i64(w, (int64_t)(g[i].wins - r.wins), err);
+    gb_csv_cell_i64(w, g[i].bets_total - r.bets_total, err);
+    gb_csv_cell_i64(w, g[i].coins_delta_total - r.coins_delta_total, err);
     gb_csv_end_row(w, err);
   }
   return gb_csv_writer_close(w, err);
@@ -393,12 +405,41 @@ static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_t
   return gb_afile_commit(f, err);
 }
 
+/* ---- partitions.csv */
+
+static int write_partitions(const char *dir, const gb_run_totals *t, gb_err *err) {
+  static const char *const cols[] = {"partition",    "sent",     "produced",  "failed",
+                                     "acknowledged", "consumed", "delivered", "replayed",
+                                     "redelivered",  "gaps",     "lost"};
+  gb_csv_writer *w = open_csv(dir, "partitions.csv", cols, sizeof cols / sizeof cols[0], err);
+  if (!w)
+    return -1;
+  for (size_t p = 0; p < t->n_partitions; p++) {
+    const gb_transport_partition_stats *ps = &t->partitions[p];
+    const uint64_t cells[] = {p,
+                              ps->sent,
+                              ps->produced,
+                              ps->failed,
+                              ps->acknowledged,
+                              ps->consumed,
+                              ps->delivered,
+                              ps->replayed,
+                              ps->redelivered,
+                              ps->gaps,
+                              ps->lost};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+      gb_csv_cell_i64(w, (int64_t)cells[i], err);
+    gb_csv_end_row(w, err);
+  }
+  return gb_csv_writer_close(w, err);
+}
+
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err) {
-  if (write_summary(dir, t, err) != 0 || write_latency(dir, t, err) != 0 ||
-      write_timeline(dir, t, err) != 0 || write_arms(dir, w, t, err) != 0 ||
-      write_aggregates(dir, t, err) != 0 || write_dead_letters(dir, t, err) != 0 ||
-      write_manifest(dir, w, t, err) != 0)
+  if (write_summary(dir, t, err) != 0 || write_partitions(dir, t, err) != 0 ||
+      write_latency(dir, t, err) != 0 || write_timeline(dir, t, err) != 0 ||
+      write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
+      write_dead_letters(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
     return -1;
   return 0;
 }

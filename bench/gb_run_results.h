@@ -1,6 +1,7 @@
 /* gb_run_results: writes a run's results files (docs/results.md) from the run's merged
- * measurements: summary.csv, latency.csv, arms.csv, aggregates.csv, dead_letter.jsonl and
- * manifest.json. Every file is written atomically (see reports/gb_afile.h). */
+ * measurements: summary.csv, partitions.csv, latency.csv, arms.csv, aggregates.csv,
+ * dead_letter.jsonl and manifest.json. Every file is written atomically (see reports/gb_afile.h).
+ */
 #ifndef GB_RUN_RESULTS_H
 #define GB_RUN_RESULTS_H
 
@@ -15,6 +16,7 @@
 #include "gb_sim.h"
 #include "gb_stages.h"
 #include "gb_timeline.h"
+#include "gb_transport.h"
 #include "gb_workload.h"
 
 enum { GB_CORRECTED = 0, GB_UNCORRECTED = 1 };
@@ -36,6 +38,8 @@ typedef struct gb_run_dead_letter {
 typedef struct gb_run_totals {
   uint64_t events_generated, events_sent, events_consumed, events_processed, events_rejected,
       events_duplicate, events_lost;
+  uint64_t events_replayed; /* re-read to rebuild state after a partition moved: not in the
+                               counts above */
   uint64_t decisions, answers_received, props_generated, catalog_updates;
   uint64_t backpressure_waits, unexpected_answers;
   double target_rate_eps, achieved_rate_eps;
@@ -47,11 +51,14 @@ typedef struct gb_run_totals {
   double wall_seconds, sim_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;
-  const gb_sim_arm_stats *arms;          /* [n_arms] */
-  const gb_agg *agg;                     /* merged aggregates */
+  const gb_sim_arm_stats *arms; /* [n_arms] */
+  const gb_agg *agg;            /* merged aggregates */
+  const gb_agg *agg_replayed;   /* the part of agg that replays added (subtracted; NULL: none) */
   const gb_run_dead_letter *const *dead; /* per shard arrays */
   const size_t *n_dead;
   size_t n_shards;
+  const gb_transport_partition_stats *partitions; /* [n_partitions]: partitions.csv */
+  size_t n_partitions;
   gb_fingerprint fingerprint;
 } gb_run_totals;
 

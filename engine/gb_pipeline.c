@@ -44,6 +44,9 @@ struct gb_pipeline {
   uint32_t eligible[MATCH_CAP];
   size_t n_matched, total_matched; /* of the current event, in eligible[] */
   int64_t ttl_s[MATCH_CAP];
+  uint64_t *control_ids; /* event_ids of the control events applied (operators' changes are
+                            few: a linear search is enough) */
+  size_t n_control, control_cap;
   gb_pipeline_counts counts;
 };
 
@@ -85,6 +88,7 @@ void gb_pipeline_free(gb_pipeline *p) {
   gb_attrs_free(p->attrs);
   free(p->last_event_id);
   free(p->pending);
+  free(p->control_ids);
   free(p);
 }
 
@@ -183,9 +187,30 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   p->counts.props += reply->chosen != GB_NO_PROP;
 }
 
+static bool control_seen(const gb_pipeline *p, uint64_t event_id) {
+  for (size_t i = 0; i < p->n_control; i++)
+    if (p->control_ids[i] == event_id)
+      return true;
+  return false;
+}
+
+/* Queues the change unless this shard applied that event_id already (a copy); 1 for a copy. */
 static int apply_control(gb_pipeline *p, const gb_event *ev, gb_err *err) {
+  if (control_seen(p, ev->event_id)) {
+    p->counts.duplicates++;
+    return 1;
+  }
+  if (p->n_control == p->control_cap) {
+    size_t cap = p->control_cap ? p->control_cap * 2 : 16;
+    uint64_t *ids = realloc(p->control_ids, cap * sizeof *ids);
+    if (!ids)
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for control event ids");
+    p->control_ids = ids;
+    p->control_cap = cap;
+  }
   if (gb_catalog_apply_event(p->catalog, ev, err) != 0)
     return -1;
+  p->control_ids[p->n_control++] = ev->event_id;
   p->counts.catalog_updates++;
   return 0;
 }
@@ -208,11 +233,12 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   if (ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE) {
     int rc = apply_control(p, &ev, err);
     gb_event_dispose(&ev);
-    if (rc != 0) {
+    st->control = true;
+    if (rc < 0) {
       p->counts.rejected++;
       return GB_PIPELINE_REJECTED;
     }
-    p->counts.processed++;
+    p->counts.processed += rc == 0;
     return result;
   }
   /* Changes queued by control events take effect once sim time reaches them. */

@@ -7,6 +7,12 @@
  * (game_end) — matched for eligible challenges and answered by the recommender. Duplicate
  * event_ids (at-least-once transports) are detected and skipped.
  *
+ * Control events (challenge_upsert/delete) queue a change of the shard's own catalogue,
+ * effective at the event's effective_ts (or ts): it applies to every event of sim time at or
+ * after it. The transports hand every shard a copy of each control event (one per partition
+ * and producer stream, gb_transport.h), so the pipeline applies a control event_id once and
+ * counts the other copies as duplicates.
+ *
  * The pipeline measures nothing itself: it returns the clock stamps taken between stages, and the
  * harness turns them into latency histograms (engine/ does not depend on bench/). One pipeline per
  * shard thread; not thread-safe. */
@@ -39,13 +45,16 @@ typedef struct gb_pipeline_stamps {
   int64_t received;       /* given by the caller: when the transport handed the event over */
   int64_t decoded, aggregated, matched, decided;
   bool decision; /* the event was a decision point and *reply was filled */
+  bool control;  /* the event was a catalogue change (challenge_upsert/delete), applied now or a
+                    copy of one already applied (counted in duplicates) */
 } gb_pipeline_stamps;
 
 typedef struct gb_pipeline_counts {
   uint64_t consumed;          /* messages handed to gb_pipeline_process */
   uint64_t processed;         /* events that went through every stage */
   uint64_t rejected;          /* malformed messages (dead letters) */
-  uint64_t duplicates;        /* events whose event_id was already processed */
+  uint64_t duplicates;        /* events whose event_id was already processed (control
+                                 copies included) */
   uint64_t decisions;         /* decision points answered */
   uint64_t props;             /* decisions that generated a prop */
   uint64_t completed, failed; /* challenge outcomes from progress tracking */

@@ -83,6 +83,10 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
   return t->ops->receive(t, shard, max, fn, ctx, finished);
 }
 
+bool gb_transport_replaying(const gb_transport *t, unsigned shard) {
+  return t->ops->replaying(t, shard);
+}
+
 void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                         size_t len) {
   t->ops->reply(t, shard, player_id, msg, len);
@@ -116,7 +120,7 @@ bool gb_transport_reconcile(const gb_transport *t, FILE *diag) {
     gb_transport_get_partition_stats(t, p, &ps);
     /* A side this process does not run shows zeros: an engine-only process checks its gaps. */
     bool sender = ps.sent > 0 || ps.produced > 0 || ps.acknowledged > 0;
-    bool good = ps.failed == 0 && ps.gaps == 0 &&
+    bool good = ps.failed == 0 && ps.gaps == 0 && ps.lost == 0 &&
                 (!sender || (ps.produced == ps.sent && ps.acknowledged == ps.sent));
     if (good)
       continue;
@@ -125,9 +129,10 @@ bool gb_transport_reconcile(const gb_transport *t, FILE *diag) {
       fprintf(diag,
               "partition %u: sent %" PRIu64 ", produced %" PRIu64 ", failed %" PRIu64
               ", acknowledged %" PRIu64 ", consumed %" PRIu64 ", delivered %" PRIu64
-              ", gaps %" PRIu64 "\n",
+              ", replayed %" PRIu64 ", redelivered %" PRIu64 ", gaps %" PRIu64 ", lost %" PRIu64
+              "\n",
               p, ps.sent, ps.produced, ps.failed, ps.acknowledged, ps.consumed, ps.delivered,
-              ps.gaps);
+              ps.replayed, ps.redelivered, ps.gaps, ps.lost);
   }
   return ok;
 }

@@ -62,16 +62,27 @@ typedef struct gb_transport_stats {
 } gb_transport_stats;
 
 /* One partition's reconciliation. Counts are events (end-of-stream markers excluded); the
- * fields a role cannot see are 0 (a `gamebench engine` process does not know what was sent). */
+ * fields a role cannot see are 0 (a `gamebench engine` process does not know what was sent).
+ * When this process runs both sides, every event sent reaches the engine once for the first
+ * time: sent = delivered - replayed + lost. */
 typedef struct gb_transport_partition_stats {
   uint64_t sent;         /* producer side: events accepted by send */
   uint64_t produced;     /* producer side: events the broker acknowledged (inproc: = sent) */
   uint64_t failed;       /* producer side: events the broker refused for good */
   uint64_t acknowledged; /* producer side: events the engine confirmed, in order and without
                             gaps, when each producer's stream ended */
-  uint64_t consumed;     /* engine side: messages read, replays and redeliveries included */
-  uint64_t delivered;    /* engine side: events handed to the shard, in order */
+  uint64_t consumed;     /* engine side: messages read, replays, redeliveries, end markers and
+                            messages still held back included */
+  uint64_t delivered;    /* engine side: events handed to the shard, in order, replays included */
+  uint64_t replayed;     /* engine side: events handed over again to rebuild the players' state
+                            after the partition changed hands (kafka; the shard processes them
+                            but they were answered and counted before: gb_transport_replaying) */
+  uint64_t redelivered;  /* engine side: messages the broker delivered twice, dropped */
   uint64_t gaps;         /* engine side: sequence numbers never received (lost messages) */
+  uint64_t lost;         /* events sent that never reached the engine: sent - (delivered -
+                            replayed) when this process runs the engine side; a simulator alone
+                            (kafka role SIM) counts what the engines did not acknowledge once its
+                            streams ended; 0 for an engine alone */
 } gb_transport_partition_stats;
 
 /* Receives one message (msg is valid only during the call). */
@@ -99,7 +110,10 @@ unsigned gb_transport_producer_of(const gb_transport *t, uint64_t player_id);
 size_t gb_transport_max_message(const gb_transport *t);
 
 /* Producer side. send waits while the path is full; len is 1 .. gb_transport_max_message.
- * gb_transport_send uses GB_CHANNEL_CARD. */
+ * gb_transport_send uses GB_CHANNEL_CARD. A GB_CHANNEL_CONTROL message is not routed by
+ * player_id: it goes to every partition (a copy each, counted in each partition's stats), so
+ * that every shard applies an operator's change, at the same place in this producer's stream;
+ * receivers recognise the copies by event_id (gb_pipeline does). */
 void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
                        size_t len);
 void gb_transport_send_on(gb_transport *t, unsigned producer, gb_transport_channel channel,
@@ -116,6 +130,12 @@ size_t gb_transport_poll_replies(gb_transport *t, unsigned producer, gb_transpor
  * once every producer is done and this shard has drained everything. */
 size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
                             void *ctx, bool *finished);
+/* Whether the message being handed to fn (called from fn during gb_transport_receive) is a
+ * replay: an event this process's engine processed and answered before, handed over again to
+ * rebuild state after its partition changed hands (kafka). The shard should process it but not
+ * count it again; its replies are dropped. inproc: always false. */
+bool gb_transport_replaying(const gb_transport *t, unsigned shard);
+
 /* Sends a reply to the producer that owns player_id; waits while that path is full. Called
  * from fn during gb_transport_receive, the reply answers the event being handed over (Kafka
  * uses that to drop replies a restarted engine sends again). */
@@ -139,10 +159,10 @@ void gb_transport_get_partition_stats(const gb_transport *t, unsigned p,
                                       gb_transport_partition_stats *out);
 
 /* Checks every partition's counts as far as this process can see them: whatever was sent was
- * acknowledged by the broker and by the engine, nothing failed, no sequence number is missing.
- * Prints one line per partition that does not add up to diag (when non-NULL), e.g.
+ * acknowledged by the broker and by the engine, nothing failed or was lost, no sequence number
+ * is missing. Prints one line per partition that does not add up to diag (when non-NULL), e.g.
  *   partition 3: sent 1200, produced 1200, failed 0, acknowledged 1100, consumed 1100,
- *   delivered 1100, gaps 100
+ *   delivered 1100, replayed 0, redelivered 0, gaps 100, lost 100
  * and returns whether all did. Exact once all threads have stopped. */
 bool gb_transport_reconcile(const gb_transport *t, FILE *diag);
 

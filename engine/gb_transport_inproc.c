@@ -88,11 +88,19 @@ static size_t inproc_max_message(const gb_transport *base) {
   return gb_queue_max_message(t->events[0]);
 }
 
-/* Every channel shares the player's ring, which keeps a producer's messages in order. */
+/* Every channel shares the player's ring, which keeps a producer's messages in order. Control
+ * messages (operators' catalogue changes) go into every shard's ring: each shard keeps its own
+ * catalogue, and each sees the change at the same place in this producer's stream. */
 static void inproc_send(gb_transport *base, unsigned producer, gb_transport_channel channel,
                         uint64_t player_id, const void *msg, size_t len) {
-  (void)channel;
   inproc *t = (inproc *)base;
+  if (channel == GB_CHANNEL_CONTROL) {
+    for (unsigned s = 0; s < t->base.cfg.n_shards; s++) {
+      gb_queue_push(*event_ring(t, producer, s), msg, len);
+      gb_doorbell_ring(&t->shard_bells[s]);
+    }
+    return;
+  }
   unsigned shard = inproc_shard_of(base, player_id);
   gb_queue_push(*event_ring(t, producer, shard), msg, len);
   gb_doorbell_ring(&t->shard_bells[shard]);
@@ -218,6 +226,13 @@ static void inproc_get_partition_stats(const gb_transport *base, unsigned p,
   out->produced = out->sent;
   out->consumed = out->delivered;
   out->acknowledged = out->delivered;
+  out->lost = out->sent - out->delivered; /* what is still in the rings */
+}
+
+static bool inproc_replaying(const gb_transport *t, unsigned shard) {
+  (void)t;
+  (void)shard;
+  return false; /* a shard's rings are read once */
 }
 
 static bool inproc_failed(const gb_transport *t, gb_err *err) {
@@ -236,6 +251,7 @@ static const gb_transport_ops inproc_ops = {
     .poll_replies = inproc_poll_replies,
     .receive = inproc_receive,
     .reply = inproc_reply,
+    .replaying = inproc_replaying,
     .wait_events = inproc_wait_events,
     .wait_replies = inproc_wait_replies,
     .get_stats = inproc_get_stats,

@@ -153,6 +153,8 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
        offsetof(ksettings, fault_for_ms)},
       {"gamebench.fault.consumer.pause", offsetof(ksettings, pause_at_ms),
        offsetof(ksettings, pause_for_ms)},
+      {"gamebench.fault.engine.leave", offsetof(ksettings, leave_at_ms),
+       offsetof(ksettings, leave_for_ms)},
   };
   for (size_t i = 0; i < sizeof windows / sizeof windows[0]; i++) {
     if (strlen(windows[i].key) != key_len || strncmp(windows[i].key, key, key_len) != 0)
@@ -178,7 +180,7 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
                     "-X %s: unknown gamebench property (known: gamebench.commit.interval.ms, "
                     "gamebench.ack.timeout.ms, gamebench.ready.timeout.ms, "
                     "gamebench.mock.brokers, gamebench.fault.broker.down, "
-                    "gamebench.fault.consumer.pause)",
+                    "gamebench.fault.consumer.pause, gamebench.fault.engine.leave)",
                     prop);
 }
 
@@ -236,8 +238,9 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
 static const char *const common_defaults[] = {"log.connection.close=false",
                                               "socket.nagle.disable=true"};
 
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
-                           const char *client_id, gb_err *err) {
+rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                           size_t n_defaults, const char *client_id, gb_err *err) {
+  kscope other = type == RD_KAFKA_PRODUCER ? KSCOPE_CONSUMER : KSCOPE_PRODUCER;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   char errstr[ERRSTR_MAX];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstrap, errstr, sizeof errstr) !=
@@ -254,7 +257,7 @@ rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, s
     if (conf_set(conf, defaults[i], false, err) != 0)
       goto fail;
   for (size_t i = 0; i < k->n_props; i++)
-    if (conf_set(conf, k->props[i], true, err) != 0)
+    if (k->prop_scope[i] != other && conf_set(conf, k->props[i], true, err) != 0)
       goto fail;
   return conf;
 fail:
@@ -262,10 +265,46 @@ fail:
   return NULL;
 }
 
-static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err) {
-  k->set = ksettings_defaults();
-  k->props = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->props);
-  if (!k->props)
+/* librdkafka's property table (rd_kafka_conf_properties_show: the text of its CONFIGURATION.md),
+ * "name | C/P | range | default | importance | description" rows. NULL when out of memory. */
+static char *property_table(void) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  rd_kafka_conf_properties_show(f);
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The scope of property `key` (key_len bytes) in the table: its row's C/P cell. A property the
+ * table does not list (librdkafka rejects it anyway) goes to every client. */
+static kscope scope_of(const char *table, const char *key, size_t key_len) {
+  for (const char *line = table; line && *line;) {
+    const char *end = strchr(line, '\n');
+    size_t n = end ? (size_t)(end - line) : strlen(line);
+    const char *bar = memchr(line, '|', n);
+    size_t name_len = bar ? (size_t)(bar - line) : 0;
+    while (name_len > 0 && line[name_len - 1] == ' ')
+      name_len--;
+    if (bar && name_len == key_len && strncmp(line, key, key_len) == 0) {
+      const char *cell = bar + 1 + strspn(bar + 1, " ");
+      return *cell == 'P' ? KSCOPE_PRODUCER : *cell == 'C' ? KSCOPE_CONSUMER : KSCOPE_ALL;
+    }
+    line = end ? end + 1 : NULL;
+  }
+  return KSCOPE_ALL;
+}
+
+/* Keeps the librdkafka properties of kc (applying gamebench's own to k->set) with their scope,
+ * read from table (NULL: out of memory). */
+static int copy_scoped_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc,
+                             const char *table, gb_err *err) {
+  if (!k->props || !k->prop_scope || (kc->n_props > 0 && !table))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (size_t i = 0; i < kc->n_props; i++) {
     size_t key_len = 0;
@@ -277,6 +316,7 @@ static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc
         return -1;
       continue;
     }
+    k->prop_scope[k->n_props] = scope_of(table, kc->props[i], key_len);
     if (!(k->props[k->n_props++] = strdup(kc->props[i])))
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
@@ -285,6 +325,25 @@ static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc
   for (size_t i = 0; i < k->n_props && rc == 0; i++)
     rc = conf_set(conf, k->props[i], true, err);
   rd_kafka_conf_destroy(conf);
+  return rc;
+}
+
+bool gb_transport_kafka_prop_for(const char *prop, bool producer) {
+  char *table = property_table();
+  const char *eq = strchr(prop, '=');
+  kscope scope =
+      table ? scope_of(table, prop, eq ? (size_t)(eq - prop) : strlen(prop)) : KSCOPE_ALL;
+  free(table);
+  return scope == KSCOPE_ALL || scope == (producer ? KSCOPE_PRODUCER : KSCOPE_CONSUMER);
+}
+
+static int copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err) {
+  k->set = ksettings_defaults();
+  k->props = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->props);
+  k->prop_scope = calloc(kc->n_props ? kc->n_props : 1, sizeof *k->prop_scope);
+  char *table = kc->n_props ? property_table() : NULL;
+  int rc = copy_scoped_props(k, kc, table, err);
+  free(table);
   return rc;
 }
 
@@ -477,7 +536,7 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     return 0; /* created with the cluster */
-  rd_kafka_conf_t *conf = kconf_new(k, NULL, 0, "gamebench-admin", err);
+  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];
@@ -561,6 +620,7 @@ static void kafka_free(gb_transport *t) {
   for (size_t i = 0; i < k->n_props; i++)
     free(k->props[i]);
   free(k->props);
+  free(k->prop_scope);
   for (int i = 0; i < KT__COUNT; i++)
     free(k->topics[i]);
   free(k->group);
@@ -671,6 +731,29 @@ static size_t kafka_max_message(const gb_transport *t) {
   return ring < KAFKA_MAX_MESSAGE ? ring : KAFKA_MAX_MESSAGE;
 }
 
+/* What never reached the engine: with the shards in this process, what was sent and never
+ * delivered a first time; a simulator alone knows what the engines acknowledged at the end of
+ * each of its streams (nothing before). */
+static uint64_t partition_lost(const gb_transport_kafka *k, unsigned p,
+                               const gb_transport_partition_stats *ps) {
+  if (k->role == GB_KAFKA_ROLE_ENGINE)
+    return 0;
+  if (k->role == GB_KAFKA_ROLE_ALL) {
+    uint64_t first = ps->delivered - ps->replayed;
+    return ps->sent > first ? ps->sent - first : 0;
+  }
+  uint64_t lost = 0;
+  for (unsigned x = 0; x < k->n_producers; x++) {
+    const kproducer *pr = &k->producers[x];
+    uint64_t acked = atomic_load(&pr->acked[p]);
+    if (acked == KACK_NONE)
+      lost += pr->done ? pr->sent[p] : pr->failed[p];
+    else if (acked < pr->sent[p])
+      lost += pr->sent[p] - acked;
+  }
+  return lost;
+}
+
 static void kafka_get_partition_stats(const gb_transport *t, unsigned p,
                                       gb_transport_partition_stats *out) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
@@ -688,8 +771,11 @@ static void kafka_get_partition_stats(const gb_transport *t, unsigned p,
     const kshard *sh = &k->shards[s];
     out->consumed += sh->consumed[p];
     out->delivered += sh->delivered[p];
+    out->replayed += sh->replayed[p];
+    out->redelivered += sh->redelivered[p];
     out->gaps += kshard_gaps(sh, p);
   }
+  out->lost = partition_lost(k, p, out);
 }
 
 static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
@@ -719,8 +805,8 @@ static void kafka_get_stats(const gb_transport *t, gb_transport_stats *out) {
   for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
     const kshard *sh = &k->shards[s];
     out->replies_sent += sh->replies_sent;
-    out->redelivered += sh->redelivered;
     for (unsigned p = 0; p < k->P; p++) {
+      out->redelivered += sh->redelivered[p];
       out->received += sh->delivered[p];
       out->replayed += sh->replayed[p];
     }
@@ -751,6 +837,7 @@ static const gb_transport_ops kafka_ops = {
     .poll_replies = kafka_poll_replies,
     .receive = kafka_receive,
     .reply = kafka_reply,
+    .replaying = kafka_replaying,
     .wait_events = kafka_wait_events,
     .wait_replies = kafka_wait_replies,
     .get_stats = kafka_get_stats,

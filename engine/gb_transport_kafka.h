@@ -18,16 +18,19 @@
  * (which also drops redelivered messages and exposes gaps). Offsets are committed after
  * processing, once the replies of the processed events are delivered (at-least-once). When a
  * shard is given a partition it replays it from its first offset to rebuild the players' state
- * (the pipeline drops events it already processed by event_id); replies to events below the
- * committed offsets are not sent again, and replies sent twice around a crash are dropped on the
- * simulator side by sequence number. Messages deleted by the broker before they were read (a
- * lagging consumer, retention) fail the transport with a message that says so.
+ * (the pipeline drops events it already processed by event_id); events below the committed
+ * offsets, or delivered before by a shard of this process, are replays
+ * (gb_transport_replaying): their replies are not sent again, and replies sent twice around a crash
+ * are dropped on the simulator side by sequence number. Messages deleted by the broker before they
+ * were read (a lagging consumer, retention) fail the transport with a message that says so.
  *
  * "embedded" brokers: librdkafka's mock cluster inside this process (the Kafka protocol over
  * loopback; it keeps about 5 MiB per partition, see docs/kafka.md).
  *
- * Properties ("key=value", the -X options): librdkafka properties for every client (producers,
- * consumers, admin), applied after gamebench's defaults, plus gamebench's own:
+ * Properties ("key=value", the -X options): librdkafka properties, applied after gamebench's
+ * defaults to the clients they are meant for (gb_transport_kafka_prop_for: producer properties
+ * to producers and the admin client, consumer properties to consumers, the others to every
+ * client), plus gamebench's own:
  *   gamebench.commit.interval.ms  offsets commit period, default 500 (1 .. 3600000)
  *   gamebench.ack.timeout.ms      producer_done's wait for the engine's acknowledgement, default
  *                                 120000 (1 .. 86400000)
@@ -37,6 +40,9 @@
  *                                 after set-up, for FOR_MS (fault tests)
  *   gamebench.fault.consumer.pause "AT_MS:FOR_MS" — the shards stop fetching AT_MS after set-up
  *                                 for FOR_MS: a lagging consumer, on purpose (fault tests)
+ *   gamebench.fault.engine.leave  "AT_MS:FOR_MS" — shard 0 leaves the consumer group AT_MS after
+ *                                 set-up and rejoins FOR_MS later: partitions move mid-run
+ *                                 (fault tests)
  */
 #ifndef GB_TRANSPORT_KAFKA_H
 #define GB_TRANSPORT_KAFKA_H
@@ -81,6 +87,14 @@ int gb_transport_kafka_new(const gb_transport_config *cfg, const gb_transport_ka
 /* Checks "key=value" properties without connecting (the CLI's early validation). 0, or -1
  * with GB_ERR_INPUT naming the property. */
 int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_err *err);
+
+/* Whether librdkafka property prop ("key=value" or "key") is meant for producers (producer
+ * true) or consumers (false), per the C/P column of librdkafka's property table
+ * (rd_kafka_conf_properties_show): "*" properties and unknown keys are meant for both. The
+ * transport gives each -X property only to the client types it is meant for, so librdkafka
+ * warns about none ("... is a producer property and will be ignored by this consumer"). Builds
+ * the table on each call: for set-up, not hot paths. */
+bool gb_transport_kafka_prop_for(const char *prop, bool producer);
 
 /* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
 const char *gb_transport_kafka_run_id(const gb_transport *t);

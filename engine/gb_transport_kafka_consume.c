@@ -280,8 +280,10 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   sh->consumed = calloc(k->P, sizeof *sh->consumed);
   sh->delivered = calloc(k->P, sizeof *sh->delivered);
   sh->replayed = calloc(k->P, sizeof *sh->replayed);
+  sh->redelivered = calloc(k->P, sizeof *sh->redelivered);
   sh->batch = calloc(BATCH_MAX, sizeof *sh->batch);
-  if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->batch)
+  if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->redelivered ||
+      !sh->batch)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   char client_id[64], errstr[512], group[300];
   snprintf(client_id, sizeof client_id, "gamebench-engine-%u", index);
@@ -293,7 +295,7 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
     defaults[n_defaults++] = consumer_defaults[i];
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, client_id, err);
+  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
@@ -303,8 +305,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   rd_kafka_poll_set_consumer(sh->rk);
   sh->queue = rd_kafka_queue_get_consumer(sh->rk);
   snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
-  if (!(conf = kconf_new(k, reply_defaults, sizeof reply_defaults / sizeof reply_defaults[0],
-                         client_id, err)))
+  if (!(conf = kconf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
+                         sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
     return -1;
   if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
@@ -323,7 +325,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
 }
 
 int kshards_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)))
+  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)) ||
+      !(k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq)))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned s = 0; s < k->n_shards; s++)
     if (shard_new(k, &k->shards[s], s, err) != 0)
@@ -413,10 +416,13 @@ void kshards_free(gb_transport_kafka *k) {
     free(sh->consumed);
     free(sh->delivered);
     free(sh->replayed);
+    free(sh->redelivered);
     free(sh->batch);
   }
   free(k->shards);
   k->shards = NULL;
+  free((void *)k->delivered_seq);
+  k->delivered_seq = NULL;
 }
 
 /* ---- replies */
@@ -484,15 +490,26 @@ static void hand_over(kshard *sh, unsigned p, const rd_kafka_message_t *m, bool 
   d->n++;
 }
 
+/* Records that stream (producer, p) was delivered up to seq by this process; returns whether
+ * seq had been delivered already (by this shard before, or by another one). */
+static bool delivered_before(gb_transport_kafka *k, unsigned p, unsigned producer, uint64_t seq) {
+  _Atomic uint64_t *mark = &k->delivered_seq[(size_t)p * k->n_producers + producer];
+  uint64_t seen = atomic_load(mark);
+  while (seen < seq && !atomic_compare_exchange_weak(mark, &seen, seq))
+    ;
+  return seen >= seq;
+}
+
 /* Delivers one in-order message of stream (producer, p): an event to the callback, an end
- * marker as an acknowledgement to the producer. */
+ * marker as an acknowledgement to the producer. A replay is what was processed before: below
+ * the committed offsets, or delivered already by a shard of this process. */
 static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned producer,
                     uint64_t seq, rd_kafka_message_t *m, int ti, kdeliver *d) {
   gb_transport_kafka *k = sh->k;
   kpart *pt = sh->parts[p];
-  bool replay = m->offset < pt->replay_until[ti];
+  bool replay = delivered_before(k, p, producer, seq) || m->offset < pt->replay_until[ti];
   s->next = seq + 1;
-  if (replay)
+  if (replay && kind != KHDR_END)
     sh->replayed[p]++;
   if (kind == KHDR_END) {
     s->ended = true;
@@ -540,7 +557,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   }
   kstream *s = &pt->streams[h.producer];
   if (h.seq < s->next) {
-    sh->redelivered++;
+    sh->redelivered[p]++;
     rd_kafka_message_destroy(m);
     return;
   }
@@ -567,7 +584,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     if (top.seq == s->next && khdr_get(top.m, &th))
       deliver(sh, p, s, th.kind, h.producer, top.seq, top.m, topic_index(k, top.m), d);
     else
-      sh->redelivered++;
+      sh->redelivered[p]++;
     rd_kafka_message_destroy(top.m);
   }
 }
@@ -618,6 +635,34 @@ static void pause_window(kshard *sh) {
   sh->pause_state = want;
 }
 
+/* Fault injection: shard 0 leaves the consumer group (its partitions move to the other members,
+ * which replay them) and rejoins later (it takes a share back, replayed in turn) per the
+ * gamebench.fault.engine.leave window: the "member left or timed out" of a real group. */
+static void leave_window(kshard *sh) {
+  const ksettings *set = &sh->k->set;
+  if (set->leave_for_ms == 0 || sh->index != 0 || sh->leave_state == 2)
+    return;
+  int64_t at = sh->k->ready_ns + (int64_t)set->leave_at_ms * 1000000;
+  int64_t until = at + (int64_t)set->leave_for_ms * 1000000;
+  int64_t now = gb_clock_now_ns();
+  int want = now < at ? 0 : now < until ? 1 : 2;
+  if (want == sh->leave_state)
+    return;
+  rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (want == 1) {
+    e = rd_kafka_unsubscribe(sh->rk);
+  } else {
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(sub, sh->k->topics[KT_ANCHOR], RD_KAFKA_PARTITION_UA);
+    e = rd_kafka_subscribe(sh->rk, sub);
+    rd_kafka_topic_partition_list_destroy(sub);
+  }
+  if (e)
+    kfail(sh->k, "engine %u: fault injection: %s: %s", sh->index,
+          want == 1 ? "unsubscribe" : "subscribe", rd_kafka_err2str(e));
+  sh->leave_state = want;
+}
+
 /* Fetches the next batch when the previous one is handled; waits up to timeout_ms. */
 static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
@@ -638,6 +683,7 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   kdeliver d = {fn, ctx, 0};
   rd_kafka_poll(sh->reply_rk, 0);
   pause_window(sh);
+  leave_window(sh);
   fetch(sh, 0);
   while (sh->batch_pos < sh->batch_n && d.n < max) {
     rd_kafka_message_t *m = sh->batch[sh->batch_pos++];
@@ -656,6 +702,11 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
     *finished = true;
   }
   return d.n;
+}
+
+bool kafka_replaying(const gb_transport *t, unsigned shard) {
+  const gb_transport_kafka *k = (const gb_transport_kafka *)t;
+  return shard < k->n_shards && k->shards[shard].delivering && k->shards[shard].cur_suppress;
 }
 
 void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {

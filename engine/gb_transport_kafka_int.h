@@ -52,6 +52,10 @@ uint64_t kget_u64(const uint8_t in[8]);
 
 typedef struct gb_transport_kafka gb_transport_kafka;
 
+/* The client types a librdkafka property is meant for (the C/P column of its CONFIGURATION.md):
+ * each -X property goes to those only, so that librdkafka warns about none (CONFWARN). */
+typedef enum kscope { KSCOPE_ALL, KSCOPE_PRODUCER, KSCOPE_CONSUMER } kscope;
+
 /* ---- simulator side */
 
 typedef struct kproducer {
@@ -120,9 +124,10 @@ typedef struct kshard {
   uint64_t cur_seq;
   bool dirty;      /* something to commit */
   int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
+  int leave_state; /* fault injection (shard 0): 0 before the leave window, 1 in it, 2 after */
   int64_t next_commit_ns;
-  uint64_t *consumed, *delivered, *replayed; /* [P] */
-  uint64_t redelivered, replies_sent, replies_suppressed, acks_sent;
+  uint64_t *consumed, *delivered, *replayed, *redelivered; /* [P] */
+  uint64_t replies_sent, replies_suppressed, acks_sent;
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
 } kshard;
@@ -136,6 +141,7 @@ typedef struct ksettings {
   int mock_brokers;
   int fault_at_ms, fault_for_ms; /* brokers down (embedded); fault_for_ms == 0: never */
   int pause_at_ms, pause_for_ms; /* shards stop fetching; pause_for_ms == 0: never */
+  int leave_at_ms, leave_for_ms; /* shard 0 leaves the group, then rejoins; 0: never */
 } ksettings;
 
 struct gb_transport_kafka {
@@ -146,6 +152,7 @@ struct gb_transport_kafka {
   int64_t ready_ns; /* gb_clock time the set-up finished: fault windows count from here */
   char **props;     /* the librdkafka properties ("key=value"), gamebench.* excluded */
   size_t n_props;
+  kscope *prop_scope; /* [n_props]: the client types each property is for */
   char run_id[GB_KAFKA_RUN_ID_MAX + 1];
   char *bootstrap;
   char *topics[KT__COUNT];
@@ -156,6 +163,11 @@ struct gb_transport_kafka {
   kshard *shards;       /* [n_shards], roles ALL and ENGINE */
   unsigned n_producers, n_shards;
   _Atomic unsigned char *finished; /* [P]: every producer's end marker delivered (role ALL) */
+  /* [P * n_producers] (roles ALL and ENGINE): per stream, the highest sequence number a shard
+   * of this process delivered. A partition that moves to another shard of the process (a member
+   * timed out) is replayed up to there, not processed and answered a second time, even the part
+   * its former owner had not committed. */
+  _Atomic uint64_t *delivered_seq;
   /* router: routes replies from the decisions topic to the producers' rings */
   rd_kafka_t *router_rk;
   rd_kafka_queue_t *router_queue;
@@ -178,10 +190,11 @@ struct gb_transport_kafka {
 /* Records an unrecoverable condition (the first one wins) and reports it on stderr. */
 void kfail(gb_transport_kafka *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A new client configuration: gamebench's defaults for the role, then the user's properties.
- * client_id names the client in the broker's logs. NULL with err set on failure. */
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, const char *const *defaults, size_t n_defaults,
-                           const char *client_id, gb_err *err);
+/* A new configuration for a client of that type: gamebench's defaults for the role, then the
+ * user's properties meant for the type. client_id names the client in the broker's logs. NULL
+ * with err set on failure. */
+rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                           size_t n_defaults, const char *client_id, gb_err *err);
 
 /* The embedded (mock) broker answers an empty fetch only when fetch.wait.max.ms has passed,
  * never earlier when data arrives, so its consumers ask again every millisecond. */
@@ -216,6 +229,7 @@ void kshards_free(gb_transport_kafka *k);
 size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
                      bool *finished);
 void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
+bool kafka_replaying(const gb_transport *t, unsigned shard);
 void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
 uint64_t kshard_gaps(const kshard *sh, unsigned p);

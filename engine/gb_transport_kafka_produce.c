@@ -70,8 +70,9 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
     return -1;
   char client_id[64];
   snprintf(client_id, sizeof client_id, "gamebench-sim-%u", index);
-  rd_kafka_conf_t *conf = kconf_new(
-      k, producer_defaults, sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
+  rd_kafka_conf_t *conf =
+      kconf_new(k, RD_KAFKA_PRODUCER, producer_defaults,
+                sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -151,10 +152,31 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
   }
 }
 
+/* A control message (an operator's catalogue change) goes to every partition of the control
+ * topic, numbered in each partition's stream like an event: whichever shard owns a partition
+ * sees the change at the same place in this producer's stream, and a partition that changes
+ * hands replays it with the rest. */
+static void send_control(gb_transport_kafka *k, kproducer *pr, uint64_t player_id, const void *msg,
+                         size_t len) {
+  for (unsigned p = 0; p < k->P; p++) {
+    uint8_t hdr[KHDR_LEN];
+    khdr_put(hdr, KHDR_EVENT, pr->index, pr->next_seq[p] + 1);
+    if (!produce(pr, pr->topics[GB_CHANNEL_CONTROL], p, player_id, true, msg, len, hdr, NULL))
+      return;
+    pr->next_seq[p]++;
+    pr->sent[p]++;
+  }
+  rd_kafka_poll(pr->rk, 0);
+}
+
 void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
                 uint64_t player_id, const void *msg, size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
+  if (channel == GB_CHANNEL_CONTROL) {
+    send_control(k, pr, player_id, msg, len);
+    return;
+  }
   unsigned p = kpartition_of(k, player_id);
   uint8_t hdr[KHDR_LEN];
   khdr_put(hdr, KHDR_EVENT, producer, pr->next_seq[p] + 1);
@@ -374,7 +396,8 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   defaults[n_defaults++] = group;
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf = kconf_new(k, defaults, n_defaults, "gamebench-router", err);
+  rd_kafka_conf_t *conf =
+      kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];

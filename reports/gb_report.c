@@ -511,6 +511,64 @@ static void write_arms(doc *d, const gb_results *r, const plot_state *plot) {
   doc_plot(d, gb_results_dir(r), plot);
 }
 
+/* ---- partitions ------------------------------------------------------------------------- */
+
+/* Beyond this many partitions the table lists only those that do not balance. */
+enum { PARTITION_ROWS_MAX = 64, PARTITION_COLS = 11 };
+
+static bool partition_balances(const gb_results_partition *p) {
+  return !(p->lost > 0) && !(p->gaps > 0) && !(p->failed > 0);
+}
+
+static void partition_row(doc *d, const gb_results_partition *p) {
+  const double *v[PARTITION_COLS] = {&p->partition,    &p->sent,     &p->produced,  &p->failed,
+                                     &p->acknowledged, &p->consumed, &p->delivered, &p->replayed,
+                                     &p->redelivered,  &p->gaps,     &p->lost};
+  char buf[PARTITION_COLS][NUM_MAX];
+  const char *cells[PARTITION_COLS];
+  for (size_t i = 0; i < PARTITION_COLS; i++) {
+    count(*v[i], buf[i], sizeof buf[i]);
+    cells[i] = buf[i];
+  }
+  doc_row(d, cells, PARTITION_COLS, false);
+}
+
+static void write_partitions(doc *d, const gb_results *r) {
+  doc_heading(d, 2, "Partitions");
+  size_t n = 0;
+  const gb_results_partition *parts = gb_results_partitions(r, &n);
+  if (!gb_results_has(r, GB_RESULTS_PARTITIONS) || n == 0) {
+    doc_para(d, "partitions.csv not present: no per-partition reconciliation.");
+    return;
+  }
+  size_t bad = 0;
+  for (size_t i = 0; i < n; i++)
+    bad += !partition_balances(&parts[i]);
+  char text[CELL_MAX * 2];
+  if (bad == 0)
+    snprintf(text, sizeof text,
+             ": all %zu partitions balance (every event sent reached the engine once; replayed "
+             "events are counted apart).",
+             n);
+  else
+    snprintf(text, sizeof text, ": %zu of %zu partitions lost events, failed or have gaps.", bad,
+             n);
+  doc_verdict(d, bad > 0, bad > 0 ? "Partitions do not balance" : "Partitions balance", text);
+  const char *headers[PARTITION_COLS] = {"partition",    "sent",     "produced",  "failed",
+                                         "acknowledged", "consumed", "delivered", "replayed",
+                                         "redelivered",  "gaps",     "lost"};
+  bool all = n <= PARTITION_ROWS_MAX;
+  if (!all && bad == 0)
+    return;
+  doc_table_begin(d, headers, PARTITION_COLS);
+  for (size_t i = 0; i < n; i++)
+    if (all || !partition_balances(&parts[i]))
+      partition_row(d, &parts[i]);
+  doc_table_end(d);
+  if (!all)
+    doc_para(d, "Only the partitions that do not balance are listed.");
+}
+
 /* Manifest entries under `prefix` (workload) or all others (prefix NULL, exclude = "workload."). */
 static void manifest_table(doc *d, const gb_results *r, bool workload) {
   static const char WORKLOAD[] = "workload.";
@@ -575,6 +633,7 @@ static void write_report(doc *d, const gb_results *r, const plot_state *plots) {
   write_latency(d, r, &plots[PLOT_LATENCY]);
   write_timeline(d, r, plots);
   write_arms(d, r, &plots[PLOT_ARMS]);
+  write_partitions(d, r);
   write_fingerprint(d, r);
   fputs("</body>\n</html>\n", d->html);
 }

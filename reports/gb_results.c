@@ -14,10 +14,10 @@
 #include "gb_csv.h"
 #include "gb_json.h"
 
-enum { N_FILES = GB_RESULTS_ARMS + 1 };
+enum { N_FILES = GB_RESULTS_PARTITIONS + 1 };
 
 static const char *const FILE_NAMES[N_FILES] = {"manifest.json", "summary.csv", "latency.csv",
-                                                "timeline.csv", "arms.csv"};
+                                                "timeline.csv",  "arms.csv",    "partitions.csv"};
 
 /* A growable array: items, count, capacity. */
 typedef struct points_buf {
@@ -49,6 +49,8 @@ struct gb_results {
   size_t n_series, cap_series, cap_series_rows;
   gb_results_arm *arms;
   size_t n_arms, cap_arms;
+  gb_results_partition *partitions;
+  size_t n_partitions, cap_partitions;
 };
 
 /* Makes room for one more element in the array whose pointer is at `slot` (any T **), holding n
@@ -594,6 +596,50 @@ static int load_arms(gb_results *r, const gb_csv_table *t, gb_err *err) {
   return 0;
 }
 
+/* ---- partitions.csv ---------------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  size_t offset;
+  bool required;
+} PARTITION_NUMBERS[] = {
+    {"partition", offsetof(gb_results_partition, partition), true},
+    {"sent", offsetof(gb_results_partition, sent), false},
+    {"produced", offsetof(gb_results_partition, produced), false},
+    {"failed", offsetof(gb_results_partition, failed), false},
+    {"acknowledged", offsetof(gb_results_partition, acknowledged), false},
+    {"consumed", offsetof(gb_results_partition, consumed), false},
+    {"delivered", offsetof(gb_results_partition, delivered), false},
+    {"replayed", offsetof(gb_results_partition, replayed), false},
+    {"redelivered", offsetof(gb_results_partition, redelivered), false},
+    {"gaps", offsetof(gb_results_partition, gaps), false},
+    {"lost", offsetof(gb_results_partition, lost), true},
+};
+enum { N_PARTITION_NUMBERS = sizeof PARTITION_NUMBERS / sizeof PARTITION_NUMBERS[0] };
+
+static int load_partitions(gb_results *r, const gb_csv_table *t, gb_err *err) {
+  column cols[N_PARTITION_NUMBERS];
+  for (size_t i = 0; i < N_PARTITION_NUMBERS; i++)
+    cols[i] =
+        (column){.name = PARTITION_NUMBERS[i].name, .required = PARTITION_NUMBERS[i].required};
+  if (find_columns(t, cols, N_PARTITION_NUMBERS, err) != 0)
+    return -1;
+  for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
+    if (grow(&r->partitions, &r->cap_partitions, r->n_partitions, sizeof *r->partitions) != 0)
+      return oom(err, gb_csv_table_name(t));
+    gb_results_partition *p = &r->partitions[r->n_partitions];
+    for (size_t i = 0; i < N_PARTITION_NUMBERS; i++) {
+      double *v = (double *)((char *)p + PARTITION_NUMBERS[i].offset);
+      int rc = cols[i].required ? need_number(t, row, &cols[i], v, err)
+                                : number(t, row, &cols[i], v, err);
+      if (rc != 0)
+        return -1;
+    }
+    r->n_partitions++;
+  }
+  return 0;
+}
+
 /* ---- loading ----------------------------------------------------------------------------- */
 
 typedef int (*csv_loader)(gb_results *r, const gb_csv_table *t, gb_err *err);
@@ -609,10 +655,9 @@ static int load_csv(gb_results *r, const char *path, csv_loader loader, gb_err *
 
 static int load_file(gb_results *r, gb_results_file f, gb_err *err) {
   static const csv_loader CSV_LOADERS[N_FILES] = {
-      [GB_RESULTS_SUMMARY] = load_summary,
-      [GB_RESULTS_LATENCY] = load_latency,
-      [GB_RESULTS_TIMELINE] = load_timeline,
-      [GB_RESULTS_ARMS] = load_arms,
+      [GB_RESULTS_SUMMARY] = load_summary,       [GB_RESULTS_LATENCY] = load_latency,
+      [GB_RESULTS_TIMELINE] = load_timeline,     [GB_RESULTS_ARMS] = load_arms,
+      [GB_RESULTS_PARTITIONS] = load_partitions,
   };
   char *path = gb_path_join(r->dir, FILE_NAMES[f]);
   if (!path)
@@ -650,7 +695,8 @@ gb_results *gb_results_load(const char *dir, gb_err *err) {
   }
   /* summary.csv first: a directory without it is not a results directory. */
   static const gb_results_file ORDER[] = {GB_RESULTS_SUMMARY, GB_RESULTS_MANIFEST,
-                                          GB_RESULTS_LATENCY, GB_RESULTS_TIMELINE, GB_RESULTS_ARMS};
+                                          GB_RESULTS_LATENCY, GB_RESULTS_TIMELINE,
+                                          GB_RESULTS_ARMS,    GB_RESULTS_PARTITIONS};
   for (size_t i = 0; i < sizeof ORDER / sizeof ORDER[0]; i++) {
     if (load_file(r, ORDER[i], err) != 0) {
       gb_results_free(r);
@@ -678,6 +724,7 @@ void gb_results_free(gb_results *r) {
   free(r->stages);
   free(r->series);
   free(r->arms);
+  free(r->partitions);
   free(r->dir);
   free(r);
 }
@@ -734,4 +781,9 @@ const gb_results_series *gb_results_timeline(const gb_results *r, size_t *n) {
 const gb_results_arm *gb_results_arms(const gb_results *r, size_t *n) {
   *n = r->n_arms;
   return r->arms;
+}
+
+const gb_results_partition *gb_results_partitions(const gb_results *r, size_t *n) {
+  *n = r->n_partitions;
+  return r->partitions;
 }

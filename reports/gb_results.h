@@ -1,7 +1,8 @@
 /* gb_results: a results directory (schema 1, docs/results.md) loaded into memory, from the
  * files alone, so that reports and comparisons can be regenerated for old runs.
  *
- * summary.csv is required; manifest.json, latency.csv, timeline.csv and arms.csv are optional
+ * summary.csv is required; manifest.json, latency.csv, timeline.csv, arms.csv and
+ * partitions.csv are optional
  * (gb_results_has says which were present). A file that is present but malformed is an error.
  * Columns are found by name: extra columns are ignored, so later schema additions do not break
  * older readers. Every string and array returned below is owned by the gb_results and lives
@@ -19,11 +20,12 @@ enum { GB_RESULTS_SCHEMA = 1 /* the manifest "schema" this reader understands */
 typedef struct gb_results gb_results;
 
 typedef enum gb_results_file {
-  GB_RESULTS_MANIFEST, /* manifest.json */
-  GB_RESULTS_SUMMARY,  /* summary.csv (always present once loaded) */
-  GB_RESULTS_LATENCY,  /* latency.csv */
-  GB_RESULTS_TIMELINE, /* timeline.csv */
-  GB_RESULTS_ARMS      /* arms.csv */
+  GB_RESULTS_MANIFEST,  /* manifest.json */
+  GB_RESULTS_SUMMARY,   /* summary.csv (always present once loaded) */
+  GB_RESULTS_LATENCY,   /* latency.csv */
+  GB_RESULTS_TIMELINE,  /* timeline.csv */
+  GB_RESULTS_ARMS,      /* arms.csv */
+  GB_RESULTS_PARTITIONS /* partitions.csv */
 } gb_results_file;
 
 /* Loads the results directory dir. Returns the handle, or NULL with an error: GB_ERR_INPUT when
@@ -136,5 +138,18 @@ typedef struct gb_results_arm {
 
 /* Arms in file order; *n = 0 without arms.csv. */
 const gb_results_arm *gb_results_arms(const gb_results *r, size_t *n);
+
+/* ---- partitions.csv: one row per transport partition (reconciliation, in events) ---------- */
+
+typedef struct gb_results_partition {
+  double partition;
+  double sent, produced, failed, acknowledged;             /* the simulator's side */
+  double consumed, delivered, replayed, redelivered, gaps; /* the engine's side */
+  double lost; /* events sent that never reached the engine */
+} gb_results_partition;
+
+/* Partitions in file order; *n = 0 without partitions.csv. Columns other than partition and
+ * lost may be absent (NaN). */
+const gb_results_partition *gb_results_partitions(const gb_results *r, size_t *n);
 
 #endif

@@ -301,6 +301,61 @@ static char *run(const char *name, const char *extra, int expect_status) {
   return dir;
 }
 
+enum { PART_COLS = 11 };
+enum {
+  P_ID,
+  P_SENT,
+  P_PRODUCED,
+  P_FAILED,
+  P_ACKED,
+  P_CONSUMED,
+  P_DELIVERED,
+  P_REPLAYED,
+  P_REDELIVERED,
+  P_GAPS,
+  P_LOST
+};
+
+/* Reads partitions.csv (docs/results.md) into rows (at most max); returns the row count. */
+static size_t read_partitions(const char *dir, unsigned long long rows[][PART_COLS], size_t max) {
+  char *text = file_in(dir, "partitions.csv");
+  const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"
+                       "redelivered,gaps,lost\n";
+  cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %s", text);
+  size_t n = 0;
+  for (char *line = strchr(text, '\n') + 1; *line && n < max; n++) {
+    char *end;
+    for (int c = 0; c < PART_COLS; c++) {
+      rows[n][c] = strtoull(line, &end, 10);
+      cr_assert(end != line && *end == (c + 1 < PART_COLS ? ',' : '\n'), "row %zu: %s", n, line);
+      line = end + 1;
+    }
+  }
+  free(text);
+  return n;
+}
+
+/* The same lines in any order (files whose row order follows the shards). */
+static void assert_same_lines(const char *a, const char *b, const char *name) {
+  char *x = file_in(a, name), *y = file_in(b, name);
+  size_t lines = 0;
+  for (char *line = x, *end; (end = strchr(line, '\n')); line = end + 1, lines++) {
+    *end = '\0';
+    char key[512];
+    snprintf(key, sizeof key, "\n%s\n", line);
+    char *in = NULL;
+    cr_assert(asprintf(&in, "\n%s", y) > 0);
+    cr_assert(strstr(in, key), "%s: '%s' of %s missing in %s", name, line, a, b);
+    free(in);
+  }
+  size_t other = 0;
+  for (const char *c = y; *c; c++)
+    other += *c == '\n';
+  cr_assert_eq(lines, other, "%s: %zu lines in %s, %zu in %s", name, lines, a, other, b);
+  free(x);
+  free(y);
+}
+
 static void assert_same_arms(const char *a, const char *b) {
   char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
   cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
@@ -373,9 +428,136 @@ Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300
   cr_assert(strstr(p.err, "partition 0: sent "), "shows the partition's counts: %s", p.err);
   char *summary = file_in(dir, "summary.csv");
   cr_assert_gt(metric(summary, "events_lost"), 0);
+  unsigned long long rows[2][PART_COLS];
+  cr_assert_eq(read_partitions(dir, rows, 2), 1);
+  cr_assert_eq((double)rows[0][P_LOST], metric(summary, "events_lost"),
+               "the sum of the partitions");
+  cr_assert_eq(rows[0][P_LOST], rows[0][P_SENT] - (rows[0][P_DELIVERED] - rows[0][P_REPLAYED]));
   free(summary);
   gbt_proc_free(&p);
   free(dir);
+}
+
+/* An operator's upsert (mid-run) and delete reach every shard through the control topic: the
+ * same arms.csv as in process, with 2 simulator threads and 2 shards over 4 partitions. */
+Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300) {
+  char *catalogue = gbt_path(tmp, "c.yaml"), *changes = gbt_path(tmp, "changes.jsonl");
+  gbt_write_file(catalogue,
+                 "definitions:\n"
+                 "  - {id: play_more, criteria: {type: game_end}, progress: {count: 3},\n"
+                 "     ttl: 1h, reward: {coins: 100}, difficulty: 0.3}\n");
+  /* sim.start 2026-01-05T12:00:00Z = 1767614400000: win_big from sim hour 1, play_more gone
+   * from hour 1.5 */
+  gbt_write_file(changes, "{\"event_id\":900001,\"type\":\"challenge_upsert\",\"ts\":1767618000000,"
+                          "\"player_id\":0,\"session_id\":0,\"platform\":\"\",\"country\":\"\","
+                          "\"definition\":{\"id\":\"win_big\",\"criteria\":{\"type\":\"game_end\","
+                          "\"won\":true},\"progress\":{\"count\":2},\"ttl\":\"2h\",\"reward\":{"
+                          "\"coins\":300},\"difficulty\":0.6}}\n"
+                          "{\"event_id\":900002,\"type\":\"challenge_delete\",\"ts\":1767619800000,"
+                          "\"player_id\":0,\"session_id\":0,\"platform\":\"\",\"country\":\"\","
+                          "\"challenge_id\":\"play_more\"}\n");
+  char common[2048];
+  snprintf(common, sizeof common,
+           "--set sim.time_scale=max --set sim.start=2026-01-05T12:00:00Z "
+           "--set engine.challenges='%s' --control '%s'",
+           catalogue, changes);
+  char *inproc = run("inproc", common, 0);
+  char extra[4096];
+  snprintf(extra, sizeof extra,
+           "%s --set transport.kind=kafka --set sim.threads=2 --set engine.threads=2 "
+           "--set transport.partitions=4",
+           common);
+  char *kafka = run("kafka", extra, 0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "catalog_updates"), 4, "2 changes on each of 2 shards");
+  /* each change: a copy per partition from each simulator thread (8), one applied per shard */
+  cr_assert_eq(metric(summary, "events_duplicate"), 2 * 8 - 4);
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  /* partitions.csv: every partition balances; each read one end marker per simulator thread */
+  unsigned long long rows[8][PART_COLS];
+  cr_assert_eq(read_partitions(kafka, rows, 8), 4);
+  unsigned long long sent = 0;
+  for (int p = 0; p < 4; p++) {
+    unsigned long long *r = rows[p];
+    cr_assert_eq(r[P_ID], (unsigned long long)p);
+    cr_assert_geq(r[P_SENT], 4, "2 changes from 2 simulator threads, and players");
+    cr_assert_eq(r[P_PRODUCED], r[P_SENT]);
+    cr_assert_eq(r[P_ACKED], r[P_SENT]);
+    cr_assert_eq(r[P_DELIVERED], r[P_SENT]);
+    cr_assert_eq(r[P_CONSUMED], r[P_DELIVERED] + 2, "partition %d", p);
+    cr_assert_eq(r[P_FAILED] + r[P_REPLAYED] + r[P_REDELIVERED] + r[P_GAPS] + r[P_LOST], 0);
+    sent += r[P_SENT];
+  }
+  cr_assert_eq((double)sent, metric(summary, "events_generated"));
+  free(summary);
+  free(inproc);
+  free(kafka);
+  free(catalogue);
+  free(changes);
+}
+
+/* Shard 0 leaves the group 3 s into the run (and rejoins only after it): its partitions move
+ * to shard 1, which replays them to rebuild those players' state, and the mock broker's
+ * rebalance also takes shard 1's own partitions away and back (replayed too). The replays are
+ * processed without being counted, answered or aggregated a second time: the run reconciles,
+ * loses nothing, and gives the in-process arms.csv and aggregates. */
+Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  /* 2 sim hours at 1200x: 6 s of wall time, about 20 s with the players waiting out the
+   * mock broker's rebalances */
+  char *kafka = run("kafka",
+                    "--set sim.time_scale=1200 --set transport.kind=kafka --set engine.threads=2 "
+                    "--set transport.partitions=4 -X gamebench.fault.engine.leave=3000:600000",
+                    0);
+  assert_same_arms(inproc, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_gt(metric(summary, "events_replayed"), 0, "partitions moved and were replayed");
+  cr_assert_eq(metric(summary, "events_consumed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_duplicate"), 0);
+  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
+  unsigned long long rows[8][PART_COLS], replayed = 0;
+  cr_assert_eq(read_partitions(kafka, rows, 8), 4);
+  for (int p = 0; p < 4; p++) {
+    unsigned long long *r = rows[p];
+    cr_assert_eq(r[P_DELIVERED] - r[P_REPLAYED], r[P_SENT], "partition %d: each event once", p);
+    cr_assert_eq(r[P_ACKED], r[P_SENT]);
+    cr_assert_eq(r[P_LOST] + r[P_GAPS] + r[P_FAILED], 0);
+    replayed += r[P_REPLAYED];
+  }
+  cr_assert_eq((double)replayed, metric(summary, "events_replayed"));
+  assert_same_lines(inproc, kafka, "aggregates.csv"); /* replays counted once */
+  free(summary);
+  free(inproc);
+  free(kafka);
+}
+
+Test(kafka_run, properties_go_only_to_the_clients_they_are_meant_for, .timeout = 300) {
+  cr_assert(gb_transport_kafka_prop_for("linger.ms=2", true));
+  cr_assert_not(gb_transport_kafka_prop_for("linger.ms=2", false));
+  cr_assert(gb_transport_kafka_prop_for("fetch.wait.max.ms", false));
+  cr_assert_not(gb_transport_kafka_prop_for("fetch.wait.max.ms", true));
+  cr_assert(gb_transport_kafka_prop_for("acks=all", true), "topic-level producer property");
+  cr_assert_not(gb_transport_kafka_prop_for("auto.offset.reset=error", true));
+  cr_assert(gb_transport_kafka_prop_for("security.protocol=plaintext", true));
+  cr_assert(gb_transport_kafka_prop_for("security.protocol=plaintext", false));
+  char *dir = gbt_path(tmp, "props");
+  gbt_proc p = gbt_gamebench("run " SMALL " --set sim.time_scale=max --set transport.kind=kafka "
+                             "-X linger.ms=2 -X fetch.wait.max.ms=5 --out '%s'",
+                             dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  cr_assert_null(strstr(p.err, "CONFWARN"), "no client warns about a property: %s", p.err);
+  cr_assert_null(strstr(p.err, "will be ignored"), "%s", p.err);
+  gbt_proc_free(&p);
+  free(dir);
+  /* still checked up front, by name */
+  p = gbt_gamebench("run " SMALL
+                    " --set transport.kind=kafka -X linger.ms=2 -X fetch.wait.max.mss=5");
+  cr_assert_eq(p.status, 2, "exit %d\n%s", p.status, p.err);
+  cr_assert(strstr(p.err, "-X fetch.wait.max.mss=5"), "%s", p.err);
+  gbt_proc_free(&p);
 }
 
 static void cli_fails(const char *args, const char *fragment) {

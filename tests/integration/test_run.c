@@ -239,3 +239,220 @@ Test(repeat, median_of_odd_and_even_counts) {
   double b[] = {4, 1, 3, 2};
   cr_assert_float_eq(gb_repeat_median(b, 4), 2.5, 1e-12);
 }
+
+/* ---- operators' changes (--control) */
+
+/* Two challenges that every game_end can match; "minus" lacks the second one, which the
+ * changes below add. Same ordinals either way: the upsert appends, like the full file's order. */
+#define PLAY_MORE                                                                                  \
+  "  - {id: play_more, criteria: {type: game_end}, progress: {count: 3}, ttl: 1h,\n"               \
+  "     reward: {coins: 100}, difficulty: 0.3}\n"
+#define WIN_BIG_JSON                                                                               \
+  "{\"id\":\"win_big\",\"criteria\":{\"type\":\"game_end\",\"won\":true},\"progress\":{\"count\":" \
+  "2},\"ttl\":\"2h\",\"reward\":{\"coins\":300},\"difficulty\":0.6}"
+/* sim.start below: 2026-01-05T12:00:00Z, in ms since the epoch; the run covers 2 sim hours. */
+#define START_MS "1767614400000"
+#define CONTROL_HEAD "\"player_id\":0,\"session_id\":0,\"platform\":\"\",\"country\":\"\""
+
+/* Writes the catalogues and the change files into tmp. */
+static void write_control_fixtures(void) {
+  char *full = gbt_path(tmp, "full.yaml"), *minus = gbt_path(tmp, "minus.yaml");
+  gbt_write_file(full, "definitions:\n" PLAY_MORE "  - " WIN_BIG_JSON "\n");
+  gbt_write_file(minus, "definitions:\n" PLAY_MORE);
+  char *at_start = gbt_path(tmp, "at_start.jsonl"), *mid = gbt_path(tmp, "mid.jsonl");
+  gbt_write_file(at_start, "{\"event_id\":900001,\"type\":\"challenge_upsert\",\"ts\":" START_MS
+                           "," CONTROL_HEAD ",\"definition\":" WIN_BIG_JSON "}\n");
+  /* win_big from sim hour 1; play_more deleted from hour 1.5, sent at hour 0.5 (effective_ts) */
+  gbt_write_file(
+      mid, "# operators' changes\n"
+           "{\"event_id\":900001,\"type\":\"challenge_upsert\",\"ts\":1767618000000," CONTROL_HEAD
+           ",\"definition\":" WIN_BIG_JSON "}\n"
+           "\n"
+           "{\"event_id\":900002,\"type\":\"challenge_delete\",\"ts\":1767616200000," CONTROL_HEAD
+           ",\"challenge_id\":\"play_more\",\"effective_ts\":1767619800000}\n");
+  free(full);
+  free(minus);
+  free(at_start);
+  free(mid);
+}
+
+static char *control_run(const char *name, const char *catalogue, const char *control,
+                         const char *extra) {
+  char args[2048], control_arg[1024] = "";
+  if (control)
+    snprintf(control_arg, sizeof control_arg, "--control '%s/%s'", tmp, control);
+  snprintf(args, sizeof args,
+           "--no-report --set sim.start=2026-01-05T12:00:00Z --set engine.challenges='%s/%s' %s %s",
+           tmp, catalogue, extra, control_arg);
+  return run_into(name, args);
+}
+
+static void assert_same_file(const char *a, const char *b, const char *file, bool same) {
+  char *x = read_in(a, file), *y = read_in(b, file);
+  if (same)
+    cr_assert_str_eq(x, y, "%s differs between %s and %s", file, a, b);
+  else
+    cr_assert_str_neq(x, y, "%s should differ between %s and %s", file, a, b);
+  free(x);
+  free(y);
+}
+
+Test(run, an_upsert_reaches_every_shard) {
+  write_control_fixtures();
+  char *full = control_run("full", "full.yaml", NULL, "--set engine.threads=2");
+  /* The challenge missing from the file, added at the first instant by an operator: if any
+   * shard missed it, its players would never be offered win_big. */
+  char *late = control_run("late", "minus.yaml", "at_start.jsonl", "--set engine.threads=2");
+  char *minus = control_run("minus", "minus.yaml", NULL, "--set engine.threads=2");
+  assert_same_file(full, late, "arms.csv", true);
+  assert_same_file(full, minus, "arms.csv", false);
+  char *summary = read_in(late, "summary.csv"), *base = read_in(full, "summary.csv");
+  cr_assert_eq(metric(summary, "catalog_updates"), 2, "one change, applied by each of 2 shards");
+  cr_assert_eq(metric(summary, "events_duplicate"), 0, "one copy per shard, none twice");
+  /* the change travels as one copy per partition (in process: per shard) */
+  cr_assert_eq(metric(summary, "events_generated"), metric(base, "events_generated") + 2);
+  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  free(summary);
+  free(base);
+  free(full);
+  free(late);
+  free(minus);
+}
+
+Test(run, changes_take_effect_at_their_sim_time_whatever_the_threads) {
+  write_control_fixtures();
+  char *one = control_run("one", "full.yaml", "mid.jsonl", "");
+  char *many =
+      control_run("many", "full.yaml", "mid.jsonl", "--set sim.threads=2 --set engine.threads=3");
+  char *paced = control_run("paced", "full.yaml", "mid.jsonl",
+                            "--set sim.threads=2 --set engine.threads=2 --set sim.time_scale=7200");
+  char *none = control_run("none", "full.yaml", NULL, "");
+  assert_same_file(one, many, "arms.csv", true);
+  assert_same_file(one, paced, "arms.csv", true);
+  assert_same_file(one, none, "arms.csv", false);
+  char *summary = read_in(many, "summary.csv");
+  cr_assert_eq(metric(summary, "catalog_updates"), 6, "2 changes on each of 3 shards");
+  /* each shard gets a copy from each of the 2 simulator threads: one applied, one dropped */
+  cr_assert_eq(metric(summary, "events_duplicate"), 6);
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  free(summary);
+  free(one);
+  free(many);
+  free(paced);
+  free(none);
+}
+
+Test(run, bad_control_files_exit_2_naming_the_line) {
+  write_control_fixtures();
+  char *bad = gbt_path(tmp, "bad.jsonl");
+  struct {
+    const char *text, *fragment;
+  } cases[] = {
+      {"{\"event_id\":1,\"type\":\"challenge_delete\",\"ts\":1," CONTROL_HEAD
+       ",\"challenge_id\":\"x\"}\n",
+       "bad.jsonl:1: takes effect at sim time 1, outside the run's sim time"},
+      {"\n{\"event_id\":1,\"type\":\"session_start\",\"ts\":" START_MS "," CONTROL_HEAD "}\n",
+       "bad.jsonl:2: type 'session_start': expected challenge_upsert or challenge_delete"},
+      {"{\"event_id\":1,\"type\":\"challenge_upsert\",\"ts\":" START_MS "," CONTROL_HEAD
+       ",\"definition\":{\"id\":\"y\"}}\n",
+       "bad.jsonl:1: challenge_upsert:1: definition 'y': criteria"},
+      {"{\"event_id\":7,\"type\":\"challenge_delete\",\"ts\":" START_MS "," CONTROL_HEAD
+       ",\"challenge_id\":\"x\"}\n"
+       "{\"event_id\":7,\"type\":\"challenge_delete\",\"ts\":" START_MS "," CONTROL_HEAD
+       ",\"challenge_id\":\"z\"}\n",
+       "bad.jsonl:2: event_id 7 already used on line 1"},
+      {"{\"event_id\":1,\"type\":\"challenge_delete\"}\n", "bad.jsonl:1: "},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    gbt_write_file(bad, cases[i].text);
+    char *dir = gbt_path(tmp, "bad");
+    gbt_proc p = gbt_gamebench("run workloads/default.yaml %s --set sim.start=2026-01-05T12:00:00Z "
+                               "--control '%s' --out '%s'",
+                               SMALL, bad, dir);
+    cr_assert_eq(p.status, 2, "case %zu: exit %d\n%s", i, p.status, p.err);
+    cr_assert(strstr(p.err, cases[i].fragment), "case %zu: '%s' should say '%s'", i, p.err,
+              cases[i].fragment);
+    cr_assert_not(gbt_exists(dir), "no results directory for bad input");
+    gbt_proc_free(&p);
+    free(dir);
+  }
+  gbt_proc p = gbt_gamebench("run workloads/default.yaml %s --control '%s/nope.jsonl'", SMALL, tmp);
+  cr_assert_eq(p.status, 2);
+  cr_assert(strstr(p.err, "nope.jsonl: cannot read"), "%s", p.err);
+  gbt_proc_free(&p);
+  free(bad);
+}
+
+/* ---- partitions.csv */
+
+enum { PART_COLS = 11 };
+enum {
+  P_ID,
+  P_SENT,
+  P_PRODUCED,
+  P_FAILED,
+  P_ACKED,
+  P_CONSUMED,
+  P_DELIVERED,
+  P_REPLAYED,
+  P_REDELIVERED,
+  P_GAPS,
+  P_LOST
+};
+
+/* Reads partitions.csv into rows (at most max); returns the row count. */
+static size_t read_partitions(const char *dir, unsigned long long rows[][PART_COLS], size_t max) {
+  char *text = read_in(dir, "partitions.csv");
+  const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"
+                       "redelivered,gaps,lost\n";
+  cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %s", text);
+  size_t n = 0;
+  for (char *line = strchr(text, '\n') + 1; *line && n < max; n++) {
+    char *end;
+    for (int c = 0; c < PART_COLS; c++) {
+      rows[n][c] = strtoull(line, &end, 10);
+      cr_assert(end != line && *end == (c + 1 < PART_COLS ? ',' : '\n'), "row %zu: %s", n, line);
+      line = end + 1;
+    }
+  }
+  free(text);
+  return n;
+}
+
+Test(run, partitions_csv_reconciles_each_shard) {
+  write_control_fixtures();
+  /* 2 shards, 2 simulator threads and an operator's change: a copy per shard and thread */
+  char *dir = control_run("parts", "full.yaml", "at_start.jsonl",
+                          "--set engine.threads=2 --set sim.threads=2");
+  unsigned long long rows[4][PART_COLS];
+  cr_assert_eq(read_partitions(dir, rows, 4), 2, "in process: one row per shard");
+  char *summary = read_in(dir, "summary.csv");
+  unsigned long long total = 0;
+  for (int p = 0; p < 2; p++) {
+    unsigned long long *r = rows[p];
+    cr_assert_eq(r[P_ID], (unsigned long long)p);
+    cr_assert_gt(r[P_SENT], 2, "players on both shards");
+    cr_assert_eq(r[P_PRODUCED], r[P_SENT]);
+    cr_assert_eq(r[P_ACKED], r[P_SENT]);
+    cr_assert_eq(r[P_CONSUMED], r[P_SENT]);
+    cr_assert_eq(r[P_DELIVERED], r[P_SENT]);
+    cr_assert_eq(r[P_FAILED] + r[P_REPLAYED] + r[P_REDELIVERED] + r[P_GAPS] + r[P_LOST], 0);
+    total += r[P_SENT];
+  }
+  cr_assert_eq((double)total, metric(summary, "events_generated"));
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(metric(summary, "events_replayed"), 0);
+  free(summary);
+  char *report = NULL;
+  gbt_proc p = gbt_gamebench("report '%s' --no-plots", dir);
+  cr_assert_eq(p.status, 0, "%s", p.err);
+  gbt_proc_free(&p);
+  report = read_in(dir, "report.md");
+  cr_assert(strstr(report, "## Partitions\n\n**Partitions balance**: all 2 partitions balance"),
+            "%s", report);
+  cr_assert(strstr(report, "| partition | sent | produced | failed | acknowledged | consumed |"),
+            "%s", report);
+  free(report);
+  free(dir);
+}

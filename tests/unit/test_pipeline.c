@@ -171,3 +171,23 @@ Test(pipeline, control_events_update_the_catalogue_at_their_time) {
   gb_pipeline_get_counts(pipe_, &c);
   cr_assert_eq(c.catalog_updates, 1);
 }
+
+Test(pipeline, copies_of_a_control_event_apply_once) {
+  /* The transports hand a shard one copy per partition and simulator thread. */
+  gb_event up = base(GB_EV_CHALLENGE_UPSERT, 1000);
+  const char *def = "{\"id\": \"lose_ok\", \"criteria\": {\"type\": \"game_end\", \"won\": false}}";
+  up.u.control.definition = strdup(def);
+  up.u.control.definition_len = strlen(def);
+  gb_decision d;
+  feed(&up, &d);
+  feed(&up, &d);
+  feed(&up, &d);
+  gb_event_dispose(&up);
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.catalog_updates, 1);
+  cr_assert_eq(c.duplicates, 2);
+  cr_assert_eq(c.processed, 1);
+  cr_assert_eq(c.consumed, 3);
+  cr_assert_eq(gb_catalog_pending(gb_pipeline_catalog(pipe_)), 1, "queued once");
+}

@@ -1,0 +1,144 @@
+#include "gb_run_control.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_codec.h"
+
+typedef struct change {
+  gb_event ev;
+  int64_t boundary;
+  size_t line;
+} change;
+
+struct gb_run_control {
+  change *changes;
+  size_t n, cap;
+};
+
+void gb_run_control_free(gb_run_control *c) {
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->n; i++)
+    gb_event_dispose(&c->changes[i].ev);
+  free(c->changes);
+  free(c);
+}
+
+size_t gb_run_control_count(const gb_run_control *c) { return c ? c->n : 0; }
+
+int64_t gb_run_control_boundary(const gb_run_control *c, size_t i) {
+  return c->changes[i].boundary;
+}
+
+const gb_event *gb_run_control_event(const gb_run_control *c, size_t i) {
+  return &c->changes[i].ev;
+}
+
+static bool blank(const char *s) {
+  s += strspn(s, " \t\r\n");
+  return *s == '\0' || *s == '#';
+}
+
+/* Checks one decoded line and adds it; ev is owned by c afterwards (even on error). */
+static int add_change(gb_run_control *c, gb_event *ev, const char *path, size_t line,
+                      int64_t start_ms, int64_t end_ms, gb_err *err) {
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 8;
+    change *ch = realloc(c->changes, cap * sizeof *ch);
+    if (!ch) {
+      gb_event_dispose(ev);
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    }
+    c->changes = ch;
+    c->cap = cap;
+  }
+  change *ch = &c->changes[c->n++];
+  ch->ev = *ev;
+  ch->line = line;
+  if (ev->type != GB_EV_CHALLENGE_UPSERT && ev->type != GB_EV_CHALLENGE_DELETE)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "%s:%zu: type '%s': expected challenge_upsert or challenge_delete", path,
+                      line, gb_event_type_name(ev->type));
+  int64_t eff = ev->u.control.effective_ts;
+  ch->boundary = eff > ev->ts ? eff : ev->ts;
+  if (ch->boundary < start_ms || ch->boundary >= end_ms)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "%s:%zu: takes effect at sim time %" PRId64 ", outside the run's sim time "
+                      "[%" PRId64 ", %" PRId64 ") (field 'ts' or 'effective_ts', ms since the "
+                      "Unix epoch)",
+                      path, line, ch->boundary, start_ms, end_ms);
+  for (size_t i = 0; i + 1 < c->n; i++)
+    if (c->changes[i].ev.event_id == ev->event_id)
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "%s:%zu: event_id %" PRIu64 " already used on line %zu (the engines "
+                        "recognise the copies of a change by its event_id)",
+                        path, line, ev->event_id, c->changes[i].line);
+  ch->ev.u.control.effective_ts = ch->boundary;
+  return 0;
+}
+
+static int cmp_change(const void *a, const void *b) {
+  const change *x = a, *y = b;
+  if (x->boundary != y->boundary)
+    return x->boundary < y->boundary ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int read_file(gb_run_control *c, FILE *f, const char *path, int64_t start_ms, int64_t end_ms,
+                     gb_err *err) {
+  gb_codec *codec = gb_codec_new();
+  if (!codec)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  char *text = NULL;
+  size_t cap = 0, line = 0;
+  ssize_t got;
+  int rc = 0;
+  while (rc == 0 && (got = getline(&text, &cap, f)) >= 0) {
+    line++;
+    if (blank(text))
+      continue;
+    gb_event ev;
+    if (gb_codec_decode_json(codec, text, (size_t)got, &ev, err) != 0)
+      rc = gb_err_prefix(err, "%s:%zu: ", path, line);
+    else
+      rc = add_change(c, &ev, path, line, start_ms, end_ms, err);
+  }
+  free(text);
+  gb_codec_free(codec);
+  return rc;
+}
+
+/* The simulator's copy of the catalogue receives every change, in boundary order: its
+ * ordinals are then the ones the engines assign. */
+static int apply_to(gb_run_control *c, gb_catalog *catalog, const char *path, gb_err *err) {
+  for (size_t i = 0; i < c->n; i++)
+    if (gb_catalog_apply_event(catalog, &c->changes[i].ev, err) != 0)
+      return gb_err_prefix(err, "%s:%zu: ", path, c->changes[i].line);
+  gb_catalog_advance(catalog, INT64_MAX);
+  return 0;
+}
+
+int gb_run_control_load(const char *path, int64_t start_ms, int64_t end_ms, gb_catalog *catalog,
+                        gb_run_control **out, gb_err *err) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return gb_err_set(err, GB_ERR_INPUT, "--control %s: cannot read: %s", path, strerror(errno));
+  gb_run_control *c = calloc(1, sizeof *c);
+  int rc = c ? read_file(c, f, path, start_ms, end_ms, err)
+             : gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  fclose(f);
+  if (rc == 0) {
+    qsort(c->changes, c->n, sizeof *c->changes, cmp_change);
+    rc = apply_to(c, catalog, path, err);
+  }
+  if (rc != 0) {
+    gb_run_control_free(c);
+    return -1;
+  }
+  *out = c;
+  return 0;
+}
