@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_test_results.h"
 #include "gb_test_support.h"
 #include "gb_transport_kafka.h"
 
@@ -301,40 +302,6 @@ static char *run(const char *name, const char *extra, int expect_status) {
   return dir;
 }
 
-enum { PART_COLS = 11 };
-enum {
-  P_ID,
-  P_SENT,
-  P_PRODUCED,
-  P_FAILED,
-  P_ACKED,
-  P_CONSUMED,
-  P_DELIVERED,
-  P_REPLAYED,
-  P_REDELIVERED,
-  P_GAPS,
-  P_LOST
-};
-
-/* Reads partitions.csv (docs/results.md) into rows (at most max); returns the row count. */
-static size_t read_partitions(const char *dir, unsigned long long rows[][PART_COLS], size_t max) {
-  char *text = file_in(dir, "partitions.csv");
-  const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"
-                       "redelivered,gaps,lost\n";
-  cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %s", text);
-  size_t n = 0;
-  for (char *line = strchr(text, '\n') + 1; *line && n < max; n++) {
-    char *end;
-    for (int c = 0; c < PART_COLS; c++) {
-      rows[n][c] = strtoull(line, &end, 10);
-      cr_assert(end != line && *end == (c + 1 < PART_COLS ? ',' : '\n'), "row %zu: %s", n, line);
-      line = end + 1;
-    }
-  }
-  free(text);
-  return n;
-}
-
 /* The same lines in any order (files whose row order follows the shards). */
 static void assert_same_lines(const char *a, const char *b, const char *name) {
   char *x = file_in(a, name), *y = file_in(b, name);
@@ -428,11 +395,12 @@ Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300
   cr_assert(strstr(p.err, "partition 0: sent "), "shows the partition's counts: %s", p.err);
   char *summary = file_in(dir, "summary.csv");
   cr_assert_gt(metric(summary, "events_lost"), 0);
-  unsigned long long rows[2][PART_COLS];
-  cr_assert_eq(read_partitions(dir, rows, 2), 1);
-  cr_assert_eq((double)rows[0][P_LOST], metric(summary, "events_lost"),
+  unsigned long long rows[2][GBT_PART_COLS];
+  cr_assert_eq(gbt_read_partitions(dir, rows, 2), 1);
+  cr_assert_eq((double)rows[0][GBT_P_LOST], metric(summary, "events_lost"),
                "the sum of the partitions");
-  cr_assert_eq(rows[0][P_LOST], rows[0][P_SENT] - (rows[0][P_DELIVERED] - rows[0][P_REPLAYED]));
+  cr_assert_eq(rows[0][GBT_P_LOST],
+               rows[0][GBT_P_SENT] - (rows[0][GBT_P_DELIVERED] - rows[0][GBT_P_REPLAYED]));
   free(summary);
   gbt_proc_free(&p);
   free(dir);
@@ -475,19 +443,21 @@ Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300)
   cr_assert_eq(metric(summary, "events_duplicate"), 2 * 8 - 4);
   cr_assert_eq(metric(summary, "events_lost"), 0);
   /* partitions.csv: every partition balances; each read one end marker per simulator thread */
-  unsigned long long rows[8][PART_COLS];
-  cr_assert_eq(read_partitions(kafka, rows, 8), 4);
+  unsigned long long rows[8][GBT_PART_COLS];
+  cr_assert_eq(gbt_read_partitions(kafka, rows, 8), 4);
   unsigned long long sent = 0;
   for (int p = 0; p < 4; p++) {
     unsigned long long *r = rows[p];
-    cr_assert_eq(r[P_ID], (unsigned long long)p);
-    cr_assert_geq(r[P_SENT], 4, "2 changes from 2 simulator threads, and players");
-    cr_assert_eq(r[P_PRODUCED], r[P_SENT]);
-    cr_assert_eq(r[P_ACKED], r[P_SENT]);
-    cr_assert_eq(r[P_DELIVERED], r[P_SENT]);
-    cr_assert_eq(r[P_CONSUMED], r[P_DELIVERED] + 2, "partition %d", p);
-    cr_assert_eq(r[P_FAILED] + r[P_REPLAYED] + r[P_REDELIVERED] + r[P_GAPS] + r[P_LOST], 0);
-    sent += r[P_SENT];
+    cr_assert_eq(r[GBT_P_ID], (unsigned long long)p);
+    cr_assert_geq(r[GBT_P_SENT], 4, "2 changes from 2 simulator threads, and players");
+    cr_assert_eq(r[GBT_P_PRODUCED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_ACKED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_DELIVERED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_CONSUMED], r[GBT_P_DELIVERED] + 2, "partition %d", p);
+    cr_assert_eq(r[GBT_P_FAILED] + r[GBT_P_REPLAYED] + r[GBT_P_REDELIVERED] + r[GBT_P_GAPS] +
+                     r[GBT_P_LOST],
+                 0);
+    sent += r[GBT_P_SENT];
   }
   cr_assert_eq((double)sent, metric(summary, "events_generated"));
   free(summary);
@@ -518,14 +488,15 @@ Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
   cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
   cr_assert_eq(metric(summary, "events_duplicate"), 0);
   cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
-  unsigned long long rows[8][PART_COLS], replayed = 0;
-  cr_assert_eq(read_partitions(kafka, rows, 8), 4);
+  unsigned long long rows[8][GBT_PART_COLS], replayed = 0;
+  cr_assert_eq(gbt_read_partitions(kafka, rows, 8), 4);
   for (int p = 0; p < 4; p++) {
     unsigned long long *r = rows[p];
-    cr_assert_eq(r[P_DELIVERED] - r[P_REPLAYED], r[P_SENT], "partition %d: each event once", p);
-    cr_assert_eq(r[P_ACKED], r[P_SENT]);
-    cr_assert_eq(r[P_LOST] + r[P_GAPS] + r[P_FAILED], 0);
-    replayed += r[P_REPLAYED];
+    cr_assert_eq(r[GBT_P_DELIVERED] - r[GBT_P_REPLAYED], r[GBT_P_SENT],
+                 "partition %d: each event once", p);
+    cr_assert_eq(r[GBT_P_ACKED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_LOST] + r[GBT_P_GAPS] + r[GBT_P_FAILED], 0);
+    replayed += r[GBT_P_REPLAYED];
   }
   cr_assert_eq((double)replayed, metric(summary, "events_replayed"));
   assert_same_lines(inproc, kafka, "aggregates.csv"); /* replays counted once */

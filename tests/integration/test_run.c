@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gb_repeat.h"
+#include "gb_test_results.h"
 #include "gb_test_support.h"
 
 /* A short closed-loop run: 300 players, 2 sim hours, as fast as possible. */
@@ -386,59 +387,27 @@ Test(run, bad_control_files_exit_2_naming_the_line) {
 
 /* ---- partitions.csv */
 
-enum { PART_COLS = 11 };
-enum {
-  P_ID,
-  P_SENT,
-  P_PRODUCED,
-  P_FAILED,
-  P_ACKED,
-  P_CONSUMED,
-  P_DELIVERED,
-  P_REPLAYED,
-  P_REDELIVERED,
-  P_GAPS,
-  P_LOST
-};
-
-/* Reads partitions.csv into rows (at most max); returns the row count. */
-static size_t read_partitions(const char *dir, unsigned long long rows[][PART_COLS], size_t max) {
-  char *text = read_in(dir, "partitions.csv");
-  const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"
-                       "redelivered,gaps,lost\n";
-  cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %s", text);
-  size_t n = 0;
-  for (char *line = strchr(text, '\n') + 1; *line && n < max; n++) {
-    char *end;
-    for (int c = 0; c < PART_COLS; c++) {
-      rows[n][c] = strtoull(line, &end, 10);
-      cr_assert(end != line && *end == (c + 1 < PART_COLS ? ',' : '\n'), "row %zu: %s", n, line);
-      line = end + 1;
-    }
-  }
-  free(text);
-  return n;
-}
-
 Test(run, partitions_csv_reconciles_each_shard) {
   write_control_fixtures();
   /* 2 shards, 2 simulator threads and an operator's change: a copy per shard and thread */
   char *dir = control_run("parts", "full.yaml", "at_start.jsonl",
                           "--set engine.threads=2 --set sim.threads=2");
-  unsigned long long rows[4][PART_COLS];
-  cr_assert_eq(read_partitions(dir, rows, 4), 2, "in process: one row per shard");
+  unsigned long long rows[4][GBT_PART_COLS];
+  cr_assert_eq(gbt_read_partitions(dir, rows, 4), 2, "in process: one row per shard");
   char *summary = read_in(dir, "summary.csv");
   unsigned long long total = 0;
   for (int p = 0; p < 2; p++) {
     unsigned long long *r = rows[p];
-    cr_assert_eq(r[P_ID], (unsigned long long)p);
-    cr_assert_gt(r[P_SENT], 2, "players on both shards");
-    cr_assert_eq(r[P_PRODUCED], r[P_SENT]);
-    cr_assert_eq(r[P_ACKED], r[P_SENT]);
-    cr_assert_eq(r[P_CONSUMED], r[P_SENT]);
-    cr_assert_eq(r[P_DELIVERED], r[P_SENT]);
-    cr_assert_eq(r[P_FAILED] + r[P_REPLAYED] + r[P_REDELIVERED] + r[P_GAPS] + r[P_LOST], 0);
-    total += r[P_SENT];
+    cr_assert_eq(r[GBT_P_ID], (unsigned long long)p);
+    cr_assert_gt(r[GBT_P_SENT], 2, "players on both shards");
+    cr_assert_eq(r[GBT_P_PRODUCED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_ACKED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_CONSUMED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_DELIVERED], r[GBT_P_SENT]);
+    cr_assert_eq(r[GBT_P_FAILED] + r[GBT_P_REPLAYED] + r[GBT_P_REDELIVERED] + r[GBT_P_GAPS] +
+                     r[GBT_P_LOST],
+                 0);
+    total += r[GBT_P_SENT];
   }
   cr_assert_eq((double)total, metric(summary, "events_generated"));
   cr_assert_eq(metric(summary, "events_lost"), 0);
