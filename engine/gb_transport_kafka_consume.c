@@ -37,7 +37,7 @@ static const char *const consumer_defaults[] = {
  * 1 ms: a player waits for each, but under load sending them one request each costs the
  * pipeline a quarter of its throughput (measured with `gamebench bench kafka`). */
 static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=1",
-                                             "compression.codec=lz4"};
+                                             "compression.codec=none"};
 
 /* ---- held messages: a min-heap by sequence number per stream */
 
