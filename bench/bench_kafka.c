@@ -30,11 +30,12 @@ enum {
   REPEATS_MAX = 15,
   ERRSTR_MAX = 512
 };
-#define TARGET_FRACTION 0.5       /* the target: the pipeline at >= 50 % of the broker */
-#define PIPELINE_PLAYERS "50000"  /* enough players for a throughput run of a few seconds */
-#define BARE_ONLY_MESSAGES 500000 /* --bare-only: half a second or so through the embedded broker  \
-                                   */
-#define CONSUME_WAIT_MS 100       /* the consumer's wait for the first message of a batch */
+#define TARGET_FRACTION 0.5      /* the target: the pipeline at >= 50 % of the broker */
+#define PIPELINE_PLAYERS "50000" /* enough players for a throughput run of a few seconds */
+#define BARE_ONLY_MESSAGES                                                                         \
+  500000                    /* --bare-only: half a second or so through the embedded broker        \
+                             */
+#define CONSUME_WAIT_MS 100 /* the consumer's wait for the first message of a batch */
 /* The header every gamebench message carries (docs/kafka.md): name "gb", 13 bytes (kind 'E',
  * producer u32, sequence number u64, both big-endian). The bare messages carry it too, so that
  * the broker and the clients move the same records in both parts. */
@@ -76,7 +77,8 @@ static void sample_free(sample *s) {
   free(s->player);
 }
 
-/* The first SAMPLE_EVENTS events of the workload's (open-loop) stream, encoded as JSON. */
+/* The first SAMPLE_EVENTS events of the workload's (open-loop) stream, encoded as the pipeline
+ * sends them (transport.format). */
 static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
   gb_sim_config sc = {.seed = w->seed,
                       .players = w->sim.players,
@@ -97,7 +99,8 @@ static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
   gb_event ev;
   size_t total = 0;
   while (s->n < SAMPLE_EVENTS && gb_sim_next(sim, INT64_MAX, &ev) == GB_SIM_EVENT) {
-    size_t len = gb_event_encode_json(&ev, buf, sizeof buf);
+    size_t len =
+        gb_event_encode_wire(&ev, w->transport.format == GB_FORMAT_BINARY, buf, sizeof buf);
     uint64_t player = ev.player_id;
     gb_event_dispose(&ev);
     if (len >= sizeof buf)
@@ -506,9 +509,10 @@ static void report(const gb_workload *w, const char *workload, const sample *s, 
                    double *bare_r, double *pipe, int n, bool reconciled) {
   double bm, blo, bhi, pm = 0, plo = 0, phi = 0;
   spread(bare_r, n, &bm, &blo, &bhi);
-  printf("brokers %s, %u partitions, events of %s (mean %.0f bytes), %ld bare messages, %d "
+  printf("brokers %s, %u partitions, events of %s (%s, mean %.0f bytes), %ld bare messages, %d "
          "repeat(s)\n\n",
-         w->transport.brokers, w->transport.partitions, workload, s->mean_bytes, bare_n, n);
+         w->transport.brokers, w->transport.partitions, workload,
+         w->transport.format == GB_FORMAT_BINARY ? "binary" : "json", s->mean_bytes, bare_n, n);
   printf("%-34s %12s %12s %12s %8s %9s\n", "measurement", "median_msg_s", "min_msg_s", "max_msg_s",
          "MB_s", "fraction");
   printf("%-34s %12.0f %12.0f %12.0f %8.1f %9s\n", "bare produce->consume (librdkafka)", bm, blo,

@@ -61,7 +61,8 @@ typedef struct run_ctx {
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
-  bool json_replies; /* decisions travel as JSON (Kafka), not as raw structs (in process) */
+  bool json_replies; /* decisions travel encoded (Kafka), not as raw structs (in process) */
+  bool binary;       /* transport.format: binary events and decisions, else JSON */
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -206,8 +207,8 @@ static void on_event_message(void *ctx, const void *msg, size_t len) {
   if (r != GB_PIPELINE_DECISION)
     return;
   if (sh->run->json_replies) {
-    char json[GB_DECISION_JSON_MAX];
-    size_t n = gb_decision_encode_json(&reply, json, sizeof json);
+    char json[GB_DECISION_JSON_MAX]; /* > 1 + GB_DECISION_BINARY_MAX */
+    size_t n = gb_decision_encode_wire(&reply, sh->run->binary, json, sizeof json);
     gb_transport_reply(sh->run->transport, sh->index, reply.player_id, json, n);
   } else {
     gb_transport_reply(sh->run->transport, sh->index, reply.player_id, &reply, sizeof reply);
@@ -255,7 +256,7 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
   producer_ctx *pr = ctx;
   gb_decision d;
   if (pr->run->json_replies) {
-    if (gb_decision_decode_json(pr->codec, msg, len, &d, NULL) != 0)
+    if (gb_decision_decode_wire(pr->codec, msg, len, &d, NULL) != 0)
       return; /* counted through the answer reconciliation */
   } else {
     if (len != sizeof d)
@@ -290,7 +291,7 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
   int64_t now = gb_clock_now_ns();
   ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
   ev->t_sent_ns = now;
-  size_t len = gb_event_encode_json(ev, pr->buf, pr->buf_cap);
+  size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);
   if (len >= pr->buf_cap)
     abort(); /* the simulator's events are far below the transport's message limit */
   gb_transport_send_on(run->transport, pr->index, gb_transport_channel_of(ev->type), ev->player_id,
@@ -454,6 +455,7 @@ static int make_transport(run_state *rs, const gb_run_options *opt, gb_err *err)
 static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt, gb_err *err) {
   memset(rs, 0, sizeof *rs);
   rs->ctx.w = w;
+  rs->ctx.binary = w->transport.format == GB_FORMAT_BINARY;
   rs->n_shards = opt->sim_only ? 0 : w->engine.threads;
   rs->n_producers = w->sim.threads;
   if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
