@@ -419,6 +419,8 @@ static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list
   if (strcmp(w->transport.brokers, "embedded") == 0) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
+    /* as the transport's embedded broker (start_embedded): no Nagle delay on its responses */
+    rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr, sizeof errstr);
     if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) ||
         !(mock = rd_kafka_mock_cluster_new(host, 1))) {
       gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot start the mock cluster");
