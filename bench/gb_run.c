@@ -16,6 +16,7 @@
 #include "gb_clock.h"
 #include "gb_codec.h"
 #include "gb_decision_codec.h"
+#include "gb_doorbell.h"
 #include "gb_hist.h"
 #include "gb_pipeline.h"
 #include "gb_progress_line.h"
@@ -61,8 +62,9 @@ typedef struct run_ctx {
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
-  bool json_replies; /* decisions travel encoded (Kafka), not as raw structs (in process) */
-  bool binary;       /* transport.format: binary events and decisions, else JSON */
+  gb_doorbell done_bell; /* rung by each thread as it finishes: the run's end is taken at once */
+  bool json_replies;     /* decisions travel encoded (Kafka), not as raw structs (in process) */
+  bool binary;           /* transport.format: binary events and decisions, else JSON */
 } run_ctx;
 
 /* ---- per-thread latency recording */
@@ -234,6 +236,7 @@ static void *shard_main(void *arg) {
   }
   gb_pipeline_get_counts(sh->pipe, &sh->counts);
   atomic_fetch_add(&sh->run->threads_done, 1);
+  gb_doorbell_ring(&sh->run->done_bell);
   return NULL;
 }
 
@@ -343,6 +346,7 @@ static void *producer_main(void *arg) {
   }
   gb_transport_producer_done(run->transport, pr->index);
   atomic_fetch_add(&run->threads_done, 1);
+  gb_doorbell_ring(&run->done_bell);
   return NULL;
 }
 
@@ -456,6 +460,7 @@ static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt,
   memset(rs, 0, sizeof *rs);
   rs->ctx.w = w;
   rs->ctx.binary = w->transport.format == GB_FORMAT_BINARY;
+  gb_doorbell_init(&rs->ctx.done_bell);
   rs->n_shards = opt->sim_only ? 0 : w->engine.threads;
   rs->n_producers = w->sim.threads;
   if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
@@ -547,13 +552,28 @@ static void sample_backlog(run_state *rs) {
   rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
 }
 
+/* Waits until deadline (gb_clock ns) or until every thread has finished; false in that case. */
+static bool wait_for_threads(run_state *rs, unsigned total, int64_t deadline) {
+  gb_doorbell *bell = &rs->ctx.done_bell;
+  for (;;) {
+    uint32_t seen = gb_doorbell_prepare(bell);
+    int64_t now = gb_clock_now_ns();
+    if (atomic_load(&rs->ctx.threads_done) >= total || now >= deadline) {
+      gb_doorbell_cancel(bell);
+      return atomic_load(&rs->ctx.threads_done) < total;
+    }
+    gb_doorbell_wait(bell, seen, deadline - now);
+  }
+}
+
 /* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
 static void watch(run_state *rs, bool quiet) {
   gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
     int64_t now = gb_clock_now_ns();
-    gb_clock_sleep_until_ns(now + PROGRESS_POLL_NS);
+    if (!wait_for_threads(rs, total, now + PROGRESS_POLL_NS))
+      break; /* all done: the run ends now, not at the end of the poll period */
     sample_backlog(rs);
     if (!pl)
       continue;
