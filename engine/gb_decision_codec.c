@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb_codec.h"
 #include "gb_json.h"
 
 /* ---- encoding */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_codec.h" /* GB_WIRE_BINARY */
 #include "gb_decision.h"
 #include "gb_err.h"
 
