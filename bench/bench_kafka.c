@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gb_benches.h"
@@ -322,7 +323,15 @@ static int warm_up(bare *b, gb_err *err) {
   return consume_n(b, (long)b->partitions, err) < 0 ? -1 : 0;
 }
 
-static int run_bare(bare *b, double *rate, gb_err *err) {
+/* CPU time of the whole process so far (ns): every client thread and the embedded broker. */
+static int64_t process_cpu_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
   /* The event producers' settings (gb_transport_kafka_produce.c), so that both parts batch and
    * compress alike; -X changes both parts. */
   static const char *const producer_defaults[] = {"enable.idempotence",
@@ -380,9 +389,11 @@ static int run_bare(bare *b, double *rate, gb_err *err) {
   if (assign_all(b, err) != 0 || warm_up(b, err) != 0)
     return -1;
   pthread_t producer;
+  int64_t cpu_start_ns = process_cpu_ns();
   if (pthread_create(&producer, NULL, produce_main, b) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the producer thread");
   int64_t last = consume_n(b, b->messages, err);
+  *cpu_us = (double)(process_cpu_ns() - cpu_start_ns) / 1e3 / (double)b->messages;
   atomic_store(&b->producer_failed, true); /* stops a producer still sending after an error */
   pthread_join(producer, NULL);
   if (last < 0)
@@ -404,7 +415,7 @@ static void bare_close(bare *b) {
 
 /* The bare measurement against brokers (starting an embedded cluster when asked). */
 static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list *props,
-                        long messages, double *rate, gb_err *err) {
+                        long messages, double *rate, double *cpu_us, gb_err *err) {
   char topic[128], errstr[ERRSTR_MAX];
   snprintf(topic, sizeof topic, "gamebench.bench-%ld-%" PRId64, (long)getpid(), gb_clock_wall_ns());
   bare b = {.topic = topic,
@@ -434,7 +445,7 @@ static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list
     gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot create %s", topic);
     goto out;
   }
-  rc = run_bare(&b, rate, err);
+  rc = run_bare(&b, rate, cpu_us, err);
 out:
   bare_close(&b);
   if (mock)
@@ -465,10 +476,10 @@ static int read_rate(const char *dir, double *rate, gb_err *err) {
   return rc;
 }
 
-/* The pipeline through the brokers: its rate, whether it reconciled, and how many events it
- * processed. */
+/* The pipeline through the brokers: its rate, its CPU time per event, whether it reconciled, and
+ * how many events it processed. */
 static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, double *rate,
-                            bool *reconciled, uint64_t *events, gb_err *err) {
+                            double *cpu_us, bool *reconciled, uint64_t *events, gb_err *err) {
   char dir[] = "/tmp/gamebench-bench-kafka-XXXXXX";
   if (!mkdtemp(dir))
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot create a temporary directory: %s",
@@ -485,6 +496,8 @@ static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, doub
   if (rc == 0) {
     *reconciled = outcome.reconciled;
     *events = outcome.events_processed;
+    *cpu_us =
+        outcome.events_processed ? outcome.cpu_seconds * 1e6 / (double)outcome.events_processed : 0;
     rc = read_rate(out, rate, err);
   }
   char cmd[sizeof dir + 32];
@@ -507,24 +520,40 @@ static void spread(double *v, int n, double *median, double *lo, double *hi) {
   *hi = v[n - 1];
 }
 
+/* Median of v[0..n) (sorts v). */
+static double median(double *v, int n) {
+  double m, lo, hi;
+  spread(v, n, &m, &lo, &hi);
+  return m;
+}
+
+/* One part's line: rates, CPU per message and the cores that makes at the median rate. */
+static void report_line(const char *name, double *rate, double *cpu_us, int n, double mean_bytes,
+                        const char *fraction) {
+  double m, lo, hi;
+  spread(rate, n, &m, &lo, &hi);
+  double cpu = median(cpu_us, n);
+  printf("%-34s %12.0f %12.0f %12.0f %8.1f %10.2f %6.2f %9s\n", name, m, lo, hi,
+         m * mean_bytes / 1e6, cpu, m * cpu / 1e6, fraction);
+}
+
 static void report(const gb_workload *w, const char *workload, const sample *s, long bare_n,
-                   double *bare_r, double *pipe, int n, bool reconciled) {
-  double bm, blo, bhi, pm = 0, plo = 0, phi = 0;
-  spread(bare_r, n, &bm, &blo, &bhi);
+                   double *bare_r, double *bare_cpu, double *pipe, double *pipe_cpu, int n,
+                   bool reconciled) {
+  double bm = median(bare_r, n);
   printf("brokers %s, %u partitions, events of %s (%s, mean %.0f bytes), %ld bare messages, %d "
          "repeat(s)\n\n",
          w->transport.brokers, w->transport.partitions, workload,
          w->transport.format == GB_FORMAT_BINARY ? "binary" : "json", s->mean_bytes, bare_n, n);
-  printf("%-34s %12s %12s %12s %8s %9s\n", "measurement", "median_msg_s", "min_msg_s", "max_msg_s",
-         "MB_s", "fraction");
-  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9s\n", "bare produce->consume (librdkafka)", bm, blo,
-         bhi, bm * s->mean_bytes / 1e6, "1.00");
+  printf("%-34s %12s %12s %12s %8s %10s %6s %9s\n", "measurement", "median_msg_s", "min_msg_s",
+         "max_msg_s", "MB_s", "cpu_us_msg", "cores", "fraction");
+  report_line("bare produce->consume (librdkafka)", bare_r, bare_cpu, n, s->mean_bytes, "1.00");
   if (!pipe)
     return;
-  spread(pipe, n, &pm, &plo, &phi);
-  double fraction = bm > 0 ? pm / bm : 0;
-  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9.2f\n", "pipeline (gamebench run, max)", pm, plo, phi,
-         pm * s->mean_bytes / 1e6, fraction);
+  double fraction = bm > 0 ? median(pipe, n) / bm : 0;
+  char text[32];
+  snprintf(text, sizeof text, "%.2f", fraction);
+  report_line("pipeline (gamebench run, max)", pipe, pipe_cpu, n, s->mean_bytes, text);
   printf("\npipeline >= %.0f %% of the broker alone (medians): %s%s\n", TARGET_FRACTION * 100,
          fraction >= TARGET_FRACTION ? "met" : "NOT met",
          reconciled ? "" : " (and a run did not reconcile: see stderr)");
@@ -581,6 +610,7 @@ int gb_bench_kafka(int argc, char **argv) {
     return gb_cli_fail(&err);
   sample s;
   double bare_rate[REPEATS_MAX] = {0}, pipe_rate[REPEATS_MAX] = {0};
+  double bare_cpu[REPEATS_MAX] = {0}, pipe_cpu[REPEATS_MAX] = {0}; /* µs per message */
   bool reconciled = true;
   long bare_n = 0;
   int rc = take_sample(w, &s, &err);
@@ -591,7 +621,7 @@ int gb_bench_kafka(int argc, char **argv) {
     bool ok = true;
     uint64_t events = 0;
     if (!bare_only)
-      rc = measure_pipeline(w, &props, &pipe_rate[r], &ok, &events, &err);
+      rc = measure_pipeline(w, &props, &pipe_rate[r], &pipe_cpu[r], &ok, &events, &err);
     reconciled = reconciled && ok;
     long n_bare = messages > 0 ? (long)messages : bare_only ? BARE_ONLY_MESSAGES : (long)events;
     if (rc == 0 && n_bare < (long)w->transport.partitions)
@@ -600,12 +630,12 @@ int gb_bench_kafka(int argc, char **argv) {
                       "measure (more sim.players or a longer sim.duration)",
                       workload, n_bare);
     if (rc == 0)
-      rc = measure_bare(w, &s, &props, n_bare, &bare_rate[r], &err);
+      rc = measure_bare(w, &s, &props, n_bare, &bare_rate[r], &bare_cpu[r], &err);
     bare_n = n_bare;
   }
   if (rc == 0)
-    report(w, workload, &s, bare_n, bare_rate, bare_only ? NULL : pipe_rate, (int)repeats,
-           reconciled);
+    report(w, workload, &s, bare_n, bare_rate, bare_cpu, bare_only ? NULL : pipe_rate, pipe_cpu,
+           (int)repeats, reconciled);
   sample_free(&s);
   gb_workload_free(w);
   return rc == 0 ? 0 : gb_cli_fail(&err);
