@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gb_benches.h"
@@ -32,23 +33,36 @@ enum {
 };
 #define TARGET_FRACTION 0.5      /* the target: the pipeline at >= 50 % of the broker */
 #define PIPELINE_PLAYERS "50000" /* enough players for a throughput run of a few seconds */
-#define CONSUME_WAIT_MS 100      /* the consumer's wait for the first message of a batch */
+#define BARE_ONLY_MESSAGES                                                                         \
+  500000                    /* --bare-only: half a second or so through the embedded broker        \
+                             */
+#define CONSUME_WAIT_MS 100 /* the consumer's wait for the first message of a batch */
+/* The header every gamebench message carries (docs/kafka.md): name "gb", 13 bytes (kind 'E',
+ * producer u32, sequence number u64, both big-endian). The bare messages carry it too, so that
+ * the broker and the clients move the same records in both parts. */
+#define WIRE_HEADER "gb"
+enum { WIRE_HEADER_LEN = 13, WIRE_KIND_EVENT = 'E' };
 #define DEADLINE_NS (600LL * 1000000000LL) /* a bare run that takes 10 minutes is broken */
 
 static const char details[] =
-    "1. bare: one producer thread sends --messages messages to a new topic of the workload's\n"
-    "   partition count and one consumer reads them back; the payloads are the workload's own\n"
-    "   events (JSON, as `gamebench run` sends them), keyed by player_id, with the transport's\n"
-    "   producer settings (idempotence, lz4, linger 1 ms). Rate = messages / (last consumed -\n"
-    "   first sent).\n"
-    "2. pipeline: `gamebench run` of the workload at time_scale max through the same brokers\n"
+    "1. pipeline: `gamebench run` of the workload at time_scale max through the brokers\n"
     "   (sim.players " PIPELINE_PLAYERS " unless --set changes it); its achieved_rate_eps.\n"
+    "2. bare: one producer thread sends as many messages as the pipeline run processed events\n"
+    "   (or --messages) to a new topic of the workload's partition count, and one consumer reads\n"
+    "   them back. The messages are the pipeline's: the workload's own events in its wire\n"
+    "   format, keyed by player_id, with gamebench's 13-byte header, sent with the event\n"
+    "   producers' settings (idempotence, lz4, linger 1 ms; -X applies to both parts). One\n"
+    "   message per partition goes through first, so that connections and fetch sessions are up\n"
+    "   before the clock starts, as the pipeline's are after its set-up. Rate = messages /\n"
+    "   (last consumed - first sent).\n"
     "Both run --repeats times, alternating; the pipeline's median rate is reported as a\n"
-    "fraction of the bare median rate (target >= 50 %).\n"
+    "fraction of the bare median rate (target >= 50 %). cpu_us_msg: the process's CPU time\n"
+    "(every thread, an embedded broker's included) over the measured window, per message;\n"
+    "cores: what that makes at the median rate.\n"
     "\"embedded\" starts librdkafka's mock cluster in this process for each part.\n\n"
     "examples:\n"
     "  gamebench bench kafka\n"
-    "  gamebench bench kafka --brokers 127.0.0.1:9092 --messages 2000000\n";
+    "  gamebench bench kafka --brokers 127.0.0.1:9092 --repeats 5\n";
 
 typedef struct sample {
   char **payload;
@@ -66,7 +80,8 @@ static void sample_free(sample *s) {
   free(s->player);
 }
 
-/* The first SAMPLE_EVENTS events of the workload's (open-loop) stream, encoded as JSON. */
+/* The first SAMPLE_EVENTS events of the workload's (open-loop) stream, encoded as the pipeline
+ * sends them (transport.format). */
 static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
   gb_sim_config sc = {.seed = w->seed,
                       .players = w->sim.players,
@@ -87,7 +102,8 @@ static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
   gb_event ev;
   size_t total = 0;
   while (s->n < SAMPLE_EVENTS && gb_sim_next(sim, INT64_MAX, &ev) == GB_SIM_EVENT) {
-    size_t len = gb_event_encode_json(&ev, buf, sizeof buf);
+    size_t len =
+        gb_event_encode_wire(&ev, w->transport.format == GB_FORMAT_BINARY, buf, sizeof buf);
     uint64_t player = ev.player_id;
     gb_event_dispose(&ev);
     if (len >= sizeof buf)
@@ -120,6 +136,7 @@ typedef struct bare {
   const sample *s;
   long messages;
   rd_kafka_t *producer, *consumer;
+  rd_kafka_topic_t *rkt; /* the producer's handle of `topic` */
   int64_t first_sent_ns;
   _Atomic bool producer_failed;
   char producer_error[ERRSTR_MAX];
@@ -199,36 +216,53 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
              rd_kafka_err2str(m->err));
 }
 
+/* The gamebench header of message number seq (from 1), as the transport writes it. */
+static void wire_header(uint8_t out[WIRE_HEADER_LEN], uint64_t seq) {
+  memset(out, 0, WIRE_HEADER_LEN);
+  out[0] = WIRE_KIND_EVENT; /* producer 0: bytes 1..4 stay 0 */
+  for (int i = WIRE_HEADER_LEN - 1; i >= 5; i--, seq >>= 8)
+    out[i] = (uint8_t)(seq & 0xFF);
+}
+
+/* Produces sample message k (numbered seq) to partition p (RD_KAFKA_PARTITION_UA: the key's),
+ * waiting while the queue is full. false when the producer failed. */
+static bool produce_one(bare *b, size_t k, uint64_t seq, int32_t p) {
+  const sample *s = b->s;
+  char key[24];
+  int key_len = snprintf(key, sizeof key, "%" PRIu64, s->player[k]);
+  uint8_t hdr[WIRE_HEADER_LEN];
+  wire_header(hdr, seq);
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        b->producer, RD_KAFKA_V_RKT(b->rkt), RD_KAFKA_V_PARTITION(p),
+        RD_KAFKA_V_KEY(key, (size_t)key_len), RD_KAFKA_V_VALUE(s->payload[k], s->len[k]),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADER(WIRE_HEADER, hdr, WIRE_HEADER_LEN), RD_KAFKA_V_END);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return true;
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (!atomic_exchange(&b->producer_failed, true))
+        snprintf(b->producer_error, sizeof b->producer_error, "produce: %s", rd_kafka_err2str(e));
+      return false;
+    }
+    rd_kafka_poll(b->producer, 1); /* room comes with delivery reports */
+  }
+}
+
 static void *produce_main(void *arg) {
   bare *b = arg;
-  const sample *s = b->s;
   b->first_sent_ns = gb_clock_now_ns();
   for (long i = 0; i < b->messages && !atomic_load(&b->producer_failed); i++) {
-    size_t k = (size_t)i % s->n;
-    char key[24];
-    int key_len = snprintf(key, sizeof key, "%" PRIu64, s->player[k]);
-    for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(
-          b->producer, RD_KAFKA_V_TOPIC(b->topic), RD_KAFKA_V_KEY(key, (size_t)key_len),
-          RD_KAFKA_V_VALUE(s->payload[k], s->len[k]), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-        break;
-      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-        if (!atomic_exchange(&b->producer_failed, true))
-          snprintf(b->producer_error, sizeof b->producer_error, "produce: %s", rd_kafka_err2str(e));
-        break;
-      }
-      rd_kafka_poll(b->producer, 1); /* room comes with delivery reports */
-    }
+    if (!produce_one(b, (size_t)i % b->s->n, (uint64_t)i + 1, RD_KAFKA_PARTITION_UA))
+      break;
     rd_kafka_poll(b->producer, 0);
   }
   rd_kafka_flush(b->producer, 60000);
   return NULL;
 }
 
-/* Consumes until every message arrived; returns when, or -1 on failure. */
-static int64_t consume_all(bare *b, gb_err *err) {
+/* Reads every partition from offset 0 (the first message to read). */
+static int assign_all(bare *b, gb_err *err) {
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)b->partitions);
   for (unsigned p = 0; p < b->partitions; p++)
     rd_kafka_topic_partition_list_add(list, b->topic, (int32_t)p)->offset = 0;
@@ -236,11 +270,17 @@ static int64_t consume_all(bare *b, gb_err *err) {
   rd_kafka_topic_partition_list_destroy(list);
   if (e)
     return gb_err_set(err, GB_ERR_RUNTIME, "assign: %s", rd_kafka_err2str(e));
+  return 0;
+}
+
+/* Consumes until `want` more messages arrived; returns when the last one did, or -1 on
+ * failure. */
+static int64_t consume_n(bare *b, long want, gb_err *err) {
   rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(b->consumer);
   rd_kafka_message_t *batch[CONSUME_BATCH];
   long got = 0;
   int64_t last = -1, deadline = gb_clock_now_ns() + DEADLINE_NS;
-  while (got < b->messages && !atomic_load(&b->producer_failed)) {
+  while (got < want && !atomic_load(&b->producer_failed)) {
     rd_kafka_message_t *first = rd_kafka_consume_queue(q, CONSUME_WAIT_MS);
     ssize_t n = 0;
     if (first) {
@@ -263,8 +303,7 @@ static int64_t consume_all(bare *b, gb_err *err) {
       break;
     last = gb_clock_now_ns();
     if (last > deadline) {
-      gb_err_set(err, GB_ERR_RUNTIME, "only %ld of %ld messages consumed within 600 s", got,
-                 b->messages);
+      gb_err_set(err, GB_ERR_RUNTIME, "only %ld of %ld messages consumed within 600 s", got, want);
       break;
     }
   }
@@ -274,16 +313,61 @@ static int64_t consume_all(bare *b, gb_err *err) {
   return err->kind == GB_ERR_NONE ? last : -1;
 }
 
-static int run_bare(bare *b, double *rate, gb_err *err) {
-  static const char *const producer_defaults[] = {
-      "enable.idempotence",           "true",  "compression.codec", "lz4",     "linger.ms", "1",
-      "batch.num.messages",           "10000", "batch.size",        "1000000", "log_level", "4",
-      "queue.buffering.max.messages", "200000"};
+/* One message through every partition before the clock starts: connections, metadata and fetch
+ * sessions are then up, as the pipeline's are once its set-up is over (its clock starts after). */
+static int warm_up(bare *b, gb_err *err) {
+  for (unsigned p = 0; p < b->partitions; p++)
+    if (!produce_one(b, p % b->s->n, 0, (int32_t)p))
+      return gb_err_set(err, GB_ERR_RUNTIME, "%s", b->producer_error);
+  if (rd_kafka_flush(b->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: warm-up messages not delivered in 30 s",
+                      b->bootstrap);
+  return consume_n(b, (long)b->partitions, err) < 0 ? -1 : 0;
+}
+
+/* CPU time of the whole process so far (ns): every client thread and the embedded broker. */
+static int64_t process_cpu_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
+  /* The event producers' settings (gb_transport_kafka_produce.c), so that both parts batch and
+   * compress alike; -X changes both parts. */
+  static const char *const producer_defaults[] = {"enable.idempotence",
+                                                  "true",
+                                                  "compression.codec",
+                                                  "lz4",
+                                                  "linger.ms",
+                                                  "1",
+                                                  "batch.num.messages",
+                                                  "10000",
+                                                  "batch.size",
+                                                  "1000000",
+                                                  "log_level",
+                                                  "4",
+                                                  "queue.buffering.max.messages",
+                                                  "200000",
+                                                  "queue.buffering.max.kbytes",
+                                                  "131072",
+                                                  "socket.nagle.disable",
+                                                  "true"};
   /* The embedded broker answers an empty fetch only after fetch.wait.max.ms (as for the
    * transport's consumers); auto.offset.reset=error turns deleted data into an error. */
-  const char *consumer_defaults[] = {
-      "group.id", "gamebench.bench",   "auto.offset.reset",      "error",     "enable.auto.commit",
-      "false",    "fetch.wait.max.ms", b->embedded ? "1" : "20", "log_level", "4"};
+  const char *consumer_defaults[] = {"group.id",
+                                     "gamebench.bench",
+                                     "auto.offset.reset",
+                                     "error",
+                                     "enable.auto.commit",
+                                     "false",
+                                     "fetch.wait.max.ms",
+                                     b->embedded ? "1" : "20",
+                                     "log_level",
+                                     "4",
+                                     "socket.nagle.disable",
+                                     "true"};
   char errstr[ERRSTR_MAX];
   rd_kafka_conf_t *pc =
       make_conf(b, producer_defaults, sizeof producer_defaults / sizeof(char *), err);
@@ -301,10 +385,17 @@ static int run_bare(bare *b, double *rate, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
   if (!b->embedded && create_topic(b, err) != 0)
     return -1;
+  if (!(b->rkt = rd_kafka_topic_new(b->producer, b->topic, NULL)))
+    return gb_err_set(err, GB_ERR_RUNTIME, "topic %s: %s", b->topic,
+                      rd_kafka_err2str(rd_kafka_last_error()));
+  if (assign_all(b, err) != 0 || warm_up(b, err) != 0)
+    return -1;
   pthread_t producer;
+  int64_t cpu_start_ns = process_cpu_ns();
   if (pthread_create(&producer, NULL, produce_main, b) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the producer thread");
-  int64_t last = consume_all(b, err);
+  int64_t last = consume_n(b, b->messages, err);
+  *cpu_us = (double)(process_cpu_ns() - cpu_start_ns) / 1e3 / (double)b->messages;
   atomic_store(&b->producer_failed, true); /* stops a producer still sending after an error */
   pthread_join(producer, NULL);
   if (last < 0)
@@ -318,13 +409,15 @@ static void bare_close(bare *b) {
     rd_kafka_consumer_close(b->consumer);
     rd_kafka_destroy(b->consumer);
   }
+  if (b->rkt)
+    rd_kafka_topic_destroy(b->rkt);
   if (b->producer)
     rd_kafka_destroy(b->producer);
 }
 
 /* The bare measurement against brokers (starting an embedded cluster when asked). */
 static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list *props,
-                        long messages, double *rate, gb_err *err) {
+                        long messages, double *rate, double *cpu_us, gb_err *err) {
   char topic[128], errstr[ERRSTR_MAX];
   snprintf(topic, sizeof topic, "gamebench.bench-%ld-%" PRId64, (long)getpid(), gb_clock_wall_ns());
   bare b = {.topic = topic,
@@ -339,6 +432,8 @@ static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list
   if (strcmp(w->transport.brokers, "embedded") == 0) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
+    /* as the transport's embedded broker (start_embedded): no Nagle delay on its responses */
+    rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr, sizeof errstr);
     if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) ||
         !(mock = rd_kafka_mock_cluster_new(host, 1))) {
       gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot start the mock cluster");
@@ -352,7 +447,7 @@ static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list
     gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot create %s", topic);
     goto out;
   }
-  rc = run_bare(&b, rate, err);
+  rc = run_bare(&b, rate, cpu_us, err);
 out:
   bare_close(&b);
   if (mock)
@@ -383,8 +478,10 @@ static int read_rate(const char *dir, double *rate, gb_err *err) {
   return rc;
 }
 
+/* The pipeline through the brokers: its rate, its CPU time per event, whether it reconciled, and
+ * how many events it processed. */
 static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, double *rate,
-                            bool *reconciled, gb_err *err) {
+                            double *cpu_us, bool *reconciled, uint64_t *events, gb_err *err) {
   char dir[] = "/tmp/gamebench-bench-kafka-XXXXXX";
   if (!mkdtemp(dir))
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot create a temporary directory: %s",
@@ -400,6 +497,9 @@ static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, doub
   int rc = gb_run_execute(w, &ro, &outcome, err);
   if (rc == 0) {
     *reconciled = outcome.reconciled;
+    *events = outcome.events_processed;
+    *cpu_us =
+        outcome.events_processed ? outcome.cpu_seconds * 1e6 / (double)outcome.events_processed : 0;
     rc = read_rate(out, rate, err);
   }
   char cmd[sizeof dir + 32];
@@ -422,22 +522,40 @@ static void spread(double *v, int n, double *median, double *lo, double *hi) {
   *hi = v[n - 1];
 }
 
-static void report(const gb_workload *w, const char *workload, const sample *s, double *bare_r,
-                   double *pipe, int n, bool reconciled) {
-  double bm, blo, bhi, pm = 0, plo = 0, phi = 0;
-  spread(bare_r, n, &bm, &blo, &bhi);
-  printf("brokers %s, %u partitions, events of %s (mean %.0f bytes), %d repeat(s)\n\n",
-         w->transport.brokers, w->transport.partitions, workload, s->mean_bytes, n);
-  printf("%-34s %12s %12s %12s %8s %9s\n", "measurement", "median_msg_s", "min_msg_s", "max_msg_s",
-         "MB_s", "fraction");
-  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9s\n", "bare produce->consume (librdkafka)", bm, blo,
-         bhi, bm * s->mean_bytes / 1e6, "1.00");
+/* Median of v[0..n) (sorts v). */
+static double median(double *v, int n) {
+  double m, lo, hi;
+  spread(v, n, &m, &lo, &hi);
+  return m;
+}
+
+/* One part's line: rates, CPU per message and the cores that makes at the median rate. */
+static void report_line(const char *name, double *rate, double *cpu_us, int n, double mean_bytes,
+                        const char *fraction) {
+  double m, lo, hi;
+  spread(rate, n, &m, &lo, &hi);
+  double cpu = median(cpu_us, n);
+  printf("%-34s %12.0f %12.0f %12.0f %8.1f %10.2f %6.2f %9s\n", name, m, lo, hi,
+         m * mean_bytes / 1e6, cpu, m * cpu / 1e6, fraction);
+}
+
+static void report(const gb_workload *w, const char *workload, const sample *s, long bare_n,
+                   double *bare_r, double *bare_cpu, double *pipe, double *pipe_cpu, int n,
+                   bool reconciled) {
+  double bm = median(bare_r, n);
+  printf("brokers %s, %u partitions, events of %s (%s, mean %.0f bytes), %ld bare messages, %d "
+         "repeat(s)\n\n",
+         w->transport.brokers, w->transport.partitions, workload,
+         w->transport.format == GB_FORMAT_BINARY ? "binary" : "json", s->mean_bytes, bare_n, n);
+  printf("%-34s %12s %12s %12s %8s %10s %6s %9s\n", "measurement", "median_msg_s", "min_msg_s",
+         "max_msg_s", "MB_s", "cpu_us_msg", "cores", "fraction");
+  report_line("bare produce->consume (librdkafka)", bare_r, bare_cpu, n, s->mean_bytes, "1.00");
   if (!pipe)
     return;
-  spread(pipe, n, &pm, &plo, &phi);
-  double fraction = bm > 0 ? pm / bm : 0;
-  printf("%-34s %12.0f %12.0f %12.0f %8.1f %9.2f\n", "pipeline (gamebench run, max)", pm, plo, phi,
-         pm * s->mean_bytes / 1e6, fraction);
+  double fraction = bm > 0 ? median(pipe, n) / bm : 0;
+  char text[32];
+  snprintf(text, sizeof text, "%.2f", fraction);
+  report_line("pipeline (gamebench run, max)", pipe, pipe_cpu, n, s->mean_bytes, text);
   printf("\npipeline >= %.0f %% of the broker alone (medians): %s%s\n", TARGET_FRACTION * 100,
          fraction >= TARGET_FRACTION ? "met" : "NOT met",
          reconciled ? "" : " (and a run did not reconcile: see stderr)");
@@ -445,7 +563,7 @@ static void report(const gb_workload *w, const char *workload, const sample *s, 
 
 int gb_bench_kafka(int argc, char **argv) {
   const char *workload = "workloads/default.yaml", *brokers = NULL;
-  int64_t messages = 500000, repeats = 3;
+  int64_t messages = 0, repeats = 3;
   bool bare_only = false;
   gb_opt_list sets = {0}, props = {0};
   const gb_opt opts[] = {
@@ -453,7 +571,8 @@ int gb_bench_kafka(int argc, char **argv) {
        "workload whose events and partitions are used (default workloads/default.yaml)", 0, 0},
       {"brokers", 'b', GB_OPT_STRING, &brokers, "embedded|HOST:PORT",
        "Kafka brokers (default: the workload's transport.brokers)", 0, 0},
-      {"messages", 'n', GB_OPT_INT, &messages, "N", "bare messages (default 500000)", 1000,
+      {"messages", 'n', GB_OPT_INT, &messages, "N",
+       "bare messages (default: as many as the pipeline's events; 500000 with --bare-only)", 1000,
        100000000},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
       {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
@@ -493,18 +612,32 @@ int gb_bench_kafka(int argc, char **argv) {
     return gb_cli_fail(&err);
   sample s;
   double bare_rate[REPEATS_MAX] = {0}, pipe_rate[REPEATS_MAX] = {0};
+  double bare_cpu[REPEATS_MAX] = {0}, pipe_cpu[REPEATS_MAX] = {0}; /* µs per message */
   bool reconciled = true;
+  long bare_n = 0;
   int rc = take_sample(w, &s, &err);
-  /* Bare and pipeline alternate, so that a busy moment of the machine hits both alike. */
+  /* Pipeline and bare alternate, so that a busy moment of the machine hits both alike; unless
+   * --messages says otherwise, the bare part sends as many messages as the pipeline run before
+   * it processed events (start-up and draining then weigh alike in both rates). */
   for (int r = 0; rc == 0 && r < repeats; r++) {
-    rc = measure_bare(w, &s, &props, (long)messages, &bare_rate[r], &err);
     bool ok = true;
-    if (rc == 0 && !bare_only)
-      rc = measure_pipeline(w, &props, &pipe_rate[r], &ok, &err);
+    uint64_t events = 0;
+    if (!bare_only)
+      rc = measure_pipeline(w, &props, &pipe_rate[r], &pipe_cpu[r], &ok, &events, &err);
     reconciled = reconciled && ok;
+    long n_bare = messages > 0 ? (long)messages : bare_only ? BARE_ONLY_MESSAGES : (long)events;
+    if (rc == 0 && n_bare < (long)w->transport.partitions)
+      rc = gb_err_set(&err, GB_ERR_INPUT,
+                      "%s: the pipeline processed %ld events: too few to "
+                      "measure (more sim.players or a longer sim.duration)",
+                      workload, n_bare);
+    if (rc == 0)
+      rc = measure_bare(w, &s, &props, n_bare, &bare_rate[r], &bare_cpu[r], &err);
+    bare_n = n_bare;
   }
   if (rc == 0)
-    report(w, workload, &s, bare_rate, bare_only ? NULL : pipe_rate, (int)repeats, reconciled);
+    report(w, workload, &s, bare_n, bare_rate, bare_cpu, bare_only ? NULL : pipe_rate, pipe_cpu,
+           (int)repeats, reconciled);
   sample_free(&s);
   gb_workload_free(w);
   return rc == 0 ? 0 : gb_cli_fail(&err);

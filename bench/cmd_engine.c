@@ -50,6 +50,7 @@ typedef struct engine_shard {
   gb_transport *t;
   gb_pipeline *pipe;
   _Atomic bool *stop;
+  bool binary; /* transport.format: replies in the binary form */
   pthread_t thread;
   uint64_t dead_letters;
 } engine_shard;
@@ -68,8 +69,8 @@ static void on_event(void *ctx, const void *msg, size_t len) {
     return;
   }
   if (r == GB_PIPELINE_DECISION) {
-    char json[GB_DECISION_JSON_MAX];
-    size_t n = gb_decision_encode_json(&reply, json, sizeof json);
+    char json[GB_DECISION_JSON_MAX]; /* > 1 + GB_DECISION_BINARY_MAX */
+    size_t n = gb_decision_encode_wire(&reply, sh->binary, json, sizeof json);
     gb_transport_reply(sh->t, sh->index, reply.player_id, json, n);
   }
 }
@@ -102,9 +103,11 @@ static int make_pipelines(const gb_workload *w, engine_shard *shards, unsigned n
       .seed = w->seed,
       .expected_players = w->sim.players / n + 1,
   };
-  for (unsigned i = 0; i < n; i++)
+  for (unsigned i = 0; i < n; i++) {
+    shards[i].binary = w->transport.format == GB_FORMAT_BINARY;
     if (gb_pipeline_new(&pc, &shards[i].pipe, err) != 0)
       return -1;
+  }
   return 0;
 }
 

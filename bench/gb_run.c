@@ -16,6 +16,7 @@
 #include "gb_clock.h"
 #include "gb_codec.h"
 #include "gb_decision_codec.h"
+#include "gb_doorbell.h"
 #include "gb_hist.h"
 #include "gb_pipeline.h"
 #include "gb_progress_line.h"
@@ -62,7 +63,9 @@ typedef struct run_ctx {
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
-  bool json_replies; /* decisions travel as JSON (Kafka), not as raw structs (in process) */
+  gb_doorbell done_bell; /* rung by each thread as it finishes: the run's end is taken at once */
+  bool json_replies;     /* decisions travel encoded (Kafka), not as raw structs (in process) */
+  bool binary;           /* transport.format: binary events and decisions, else JSON */
   /* Operators' changes (--control): each is sent by every simulator thread to every partition
    * (copies_per_change copies); with the shards in this process, the simulator threads wait at
    * a change's boundary until the shards have read every copy (gb_run_control.h). */
@@ -227,8 +230,8 @@ static void count_replayed_aggregates(shard_ctx *sh, const void *msg, size_t len
   if (!sh->replay_agg && gb_agg_new(&sh->replay_agg, &err) != 0)
     return;
   gb_event ev;
-  if (gb_codec_decode_json(sh->replay_codec, msg, len, &ev, &err) != 0)
-    return;
+  if (gb_event_decode_wire(sh->replay_codec, msg, len, &ev, &err) != 0)
+    return; /* the pipeline rejected it too (dead letter): it added nothing to the aggregates */
   gb_agg_update(sh->replay_agg, 0, &ev); /* one slot: only the game counters matter here */
   gb_event_dispose(&ev);
 }
@@ -271,8 +274,8 @@ static void on_event_message(void *ctx, const void *msg, size_t len) {
   if (r != GB_PIPELINE_DECISION)
     return;
   if (sh->run->json_replies) {
-    char json[GB_DECISION_JSON_MAX];
-    size_t n = gb_decision_encode_json(&reply, json, sizeof json);
+    char json[GB_DECISION_JSON_MAX]; /* > 1 + GB_DECISION_BINARY_MAX */
+    size_t n = gb_decision_encode_wire(&reply, sh->run->binary, json, sizeof json);
     gb_transport_reply(sh->run->transport, sh->index, reply.player_id, json, n);
   } else {
     gb_transport_reply(sh->run->transport, sh->index, reply.player_id, &reply, sizeof reply);
@@ -301,6 +304,7 @@ static void *shard_main(void *arg) {
   sh->counts = (gb_pipeline_counts){0};
   add_delta(&sh->counts, &sh->replay, &total); /* what was not a replay */
   atomic_fetch_add(&sh->run->threads_done, 1);
+  gb_doorbell_ring(&sh->run->done_bell);
   return NULL;
 }
 
@@ -325,7 +329,7 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
   producer_ctx *pr = ctx;
   gb_decision d;
   if (pr->run->json_replies) {
-    if (gb_decision_decode_json(pr->codec, msg, len, &d, NULL) != 0)
+    if (gb_decision_decode_wire(pr->codec, msg, len, &d, NULL) != 0)
       return; /* counted through the answer reconciliation */
   } else {
     if (len != sizeof d)
@@ -360,7 +364,7 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
   int64_t now = gb_clock_now_ns();
   ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
   ev->t_sent_ns = now;
-  size_t len = gb_event_encode_json(ev, pr->buf, pr->buf_cap);
+  size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);
   if (len >= pr->buf_cap)
     abort(); /* the simulator's events are far below the transport's message limit */
   gb_transport_send_on(run->transport, pr->index, gb_transport_channel_of(ev->type), ev->player_id,
@@ -472,6 +476,7 @@ static void *producer_main(void *arg) {
   }
   gb_transport_producer_done(run->transport, pr->index);
   atomic_fetch_add(&run->threads_done, 1);
+  gb_doorbell_ring(&run->done_bell);
   return NULL;
 }
 
@@ -592,6 +597,8 @@ static int make_transport(run_state *rs, const gb_run_options *opt, gb_err *err)
 static int setup(run_state *rs, const gb_workload *w, const gb_run_options *opt, gb_err *err) {
   memset(rs, 0, sizeof *rs);
   rs->ctx.w = w;
+  rs->ctx.binary = w->transport.format == GB_FORMAT_BINARY;
+  gb_doorbell_init(&rs->ctx.done_bell);
   rs->n_shards = opt->sim_only ? 0 : w->engine.threads;
   rs->n_producers = w->sim.threads;
   if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
@@ -686,13 +693,28 @@ static void sample_backlog(run_state *rs) {
   rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
 }
 
+/* Waits until deadline (gb_clock ns) or until every thread has finished; false in that case. */
+static bool wait_for_threads(run_state *rs, unsigned total, int64_t deadline) {
+  gb_doorbell *bell = &rs->ctx.done_bell;
+  for (;;) {
+    uint32_t seen = gb_doorbell_prepare(bell);
+    int64_t now = gb_clock_now_ns();
+    if (atomic_load(&rs->ctx.threads_done) >= total || now >= deadline) {
+      gb_doorbell_cancel(bell);
+      return atomic_load(&rs->ctx.threads_done) < total;
+    }
+    gb_doorbell_wait(bell, seen, deadline - now);
+  }
+}
+
 /* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
 static void watch(run_state *rs, bool quiet) {
   gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
     int64_t now = gb_clock_now_ns();
-    gb_clock_sleep_until_ns(now + PROGRESS_POLL_NS);
+    if (!wait_for_threads(rs, total, now + PROGRESS_POLL_NS))
+      break; /* all done: the run ends now, not at the end of the poll period */
     sample_backlog(rs);
     if (!pl)
       continue;
@@ -876,6 +898,14 @@ static bool reconciled(const gb_run_totals *t) {
          t->decisions == t->answers_received && t->unexpected_answers == 0;
 }
 
+/* CPU time of the whole process so far (ns): what a run costs, whatever else runs meanwhile. */
+static int64_t process_cpu_ns(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 /* ---- the results directory */
 
 int gb_run_mkdir_p(const char *path, gb_err *err) {
@@ -985,6 +1015,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   t.start_wall_ns = gb_clock_wall_ns();
   rs.ctx.start_ns = gb_clock_now_ns();
   rs.ctx.warmup_end_ns = rs.ctx.start_ns + w->warmup_ns;
+  int64_t cpu_start_ns = process_cpu_ns();
   if (start_timelines(&rs, err) != 0)
     goto out;
   if (start_threads(&rs, err) != 0)
@@ -992,6 +1023,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   watch(&rs, opt->quiet);
   join_threads(&rs);
   int64_t end_ns = gb_clock_now_ns();
+  outcome->cpu_seconds = (double)(process_cpu_ns() - cpu_start_ns) / 1e9;
   t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;
   t.warmup_seconds = (double)w->warmup_ns / 1e9;
   t.end_wall_ns = gb_clock_wall_ns();
@@ -1011,6 +1043,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   outcome->events_lost = t.events_lost;
   outcome->events_rejected = t.events_rejected;
   outcome->rate_sustained = t.rate_sustained;
+  outcome->wall_seconds = t.wall_seconds;
   if (!opt->quiet)
     print_summary(&t, outcome);
   rc = 0;

@@ -34,7 +34,9 @@ typedef struct gb_run_outcome {
   char dir[4096]; /* the results directory written */
   uint64_t events_generated, events_processed, events_lost, events_rejected;
   bool rate_sustained;
-  bool reconciled; /* every event produced was consumed and accounted for */
+  bool reconciled;     /* every event produced was consumed and accounted for */
+  double wall_seconds; /* from the start of the simulation to the end of the last thread */
+  double cpu_seconds;  /* CPU time of the whole process (user + system, every thread) meanwhile */
 } gb_run_outcome;
 
 /* Runs the workload. Returns 0 when the results directory was written (check the outcome's

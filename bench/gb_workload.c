@@ -65,6 +65,7 @@ static const int64_t wl_default_partitions = 8;
  * its index, so a loaded value v names wl_algorithms[v].str. */
 static const cyaml_strval_t wl_algorithms[] = {{"random", 0}, {"none", 1}};
 static const cyaml_strval_t wl_matchers[] = {{"scan", 0}, {"index", 1}};
+static const cyaml_strval_t wl_formats[] = {{"json", GB_FORMAT_JSON}, {"binary", GB_FORMAT_BINARY}};
 static const cyaml_strval_t wl_transports[] = {{"inproc", GB_TRANSPORT_INPROC},
                                                {"kafka", GB_TRANSPORT_KAFKA}};
 /* YAML 1.2 booleans; libcyaml's own bool type would read any word as true. */
@@ -93,6 +94,7 @@ typedef struct wl_raw_engine {
 typedef struct wl_raw_transport {
   int *kind;
   char *brokers, *partitions;
+  int *format;
 } wl_raw_transport;
 
 typedef struct wl_raw_arm {
@@ -159,6 +161,7 @@ static const cyaml_schema_field_t wl_transport_fields[] = {
     WL_ENUM("kind", 0, wl_raw_transport, kind, wl_transports),
     WL_STR("brokers", wl_raw_transport, brokers),
     WL_STR("partitions", wl_raw_transport, partitions),
+    WL_ENUM("format", 0, wl_raw_transport, format, wl_formats),
     CYAML_FIELD_END,
 };
 
@@ -951,6 +954,7 @@ static int wl_conv_transport(const wl_ctx *c, const wl_raw_transport *t, gb_work
   static const wl_raw_transport absent = {0};
   t = t ? t : &absent;
   w->transport.kind = t->kind ? (gb_transport_kind)*t->kind : GB_TRANSPORT_INPROC;
+  w->transport.format = t->format ? (gb_wire_format)*t->format : GB_FORMAT_BINARY;
   if (t->brokers && !wl_valid_brokers(t->brokers))
     return wl_fail(c->src, "transport.brokers", c->err,
                    "'%s' is not embedded or host:port[,host:port...]", t->brokers);
@@ -1408,9 +1412,12 @@ static json_object *wl_json_transport(const gb_workload *w) {
   json_object *o = json_object_new_object();
   int kind_value = (int)w->transport.kind;
   const char *kind = wl_enum_name(wl_transports, WL_COUNT(wl_transports), &kind_value, 0);
+  int format_value = (int)w->transport.format;
+  const char *format = wl_enum_name(wl_formats, WL_COUNT(wl_formats), &format_value, 0);
   bool ok = o && wl_json_put(o, "kind", json_object_new_string(kind)) &&
             wl_json_put(o, "brokers", json_object_new_string(w->transport.brokers)) &&
-            wl_json_put(o, "partitions", json_object_new_int64(w->transport.partitions));
+            wl_json_put(o, "partitions", json_object_new_int64(w->transport.partitions)) &&
+            wl_json_put(o, "format", json_object_new_string(format));
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

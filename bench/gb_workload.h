@@ -24,6 +24,8 @@
 #include "gb_sim_model.h"
 
 typedef enum gb_transport_kind { GB_TRANSPORT_INPROC, GB_TRANSPORT_KAFKA } gb_transport_kind;
+/* How events and decisions are encoded on the wire (gb_codec.h: gb_event_encode_wire). */
+typedef enum gb_wire_format { GB_FORMAT_JSON, GB_FORMAT_BINARY } gb_wire_format;
 
 /* One A/B arm: a share of the players served by one recommender algorithm. */
 typedef struct gb_arm_config {
@@ -65,6 +67,7 @@ typedef struct gb_workload {
     gb_transport_kind kind; /* default GB_TRANSPORT_INPROC */
     char *brokers;          /* "embedded" (default) or "host:port[,host:port...]" */
     uint32_t partitions;    /* 1 .. 1024; default 8 */
+    gb_wire_format format;  /* default GB_FORMAT_BINARY */
   } transport;
   gb_arm_config *arms; /* n_arms >= 1 entries, in file order; default one arm
                           {name: random, algorithm: random, weight: 1} */

@@ -18,6 +18,7 @@
 #ifndef GB_CODEC_H
 #define GB_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,5 +81,23 @@ size_t gb_event_encode_binary(const gb_event *ev, uint8_t *buf, size_t cap);
  * is 0. */
 int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t *consumed,
                            gb_err *err);
+
+/* ---- On the wire (one event per Kafka message or queue entry; docs/events.md) */
+
+/* The first byte of a message holding the binary form: no JSON text starts with it, so readers
+ * tell the two forms apart by the first byte (workload key transport.format chooses the form
+ * writers use). */
+enum { GB_WIRE_BINARY = 0x00 };
+
+/* Encodes ev as one message: JSON (gb_event_encode_json) when binary is false, else
+ * GB_WIRE_BINARY followed by gb_event_encode_binary. Returns the message's length; buf receives
+ * its first min(cap, length) bytes (buf may be NULL when cap is 0). */
+size_t gb_event_encode_wire(const gb_event *ev, bool binary, char *buf, size_t cap);
+
+/* Decodes one message msg[0..len) in either form into *out: binary when it starts with
+ * GB_WIRE_BINARY (then the binary event must fill the rest exactly), JSON otherwise. Same
+ * results and errors as gb_codec_decode_json / gb_event_decode_binary, plus "binary event: N
+ * bytes after the event" for a binary message with trailing bytes. */
+int gb_event_decode_wire(gb_codec *c, const void *msg, size_t len, gb_event *out, gb_err *err);
 
 #endif

@@ -264,3 +264,192 @@ int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, 
       return gb_err_set(err, GB_ERR_INPUT, "missing required field '%s'", required[i].name);
   return 0;
 }
+
+/* ---- binary form */
+
+enum { VARINT_MAX = 10 /* bytes of a 64-bit LEB128 varint */ };
+
+typedef struct bwriter {
+  uint8_t *buf;
+  size_t cap, len; /* len counts what the whole encoding needs, even past cap */
+} bwriter;
+
+static void bput(bwriter *w, uint8_t b) {
+  if (w->len < w->cap)
+    w->buf[w->len] = b;
+  w->len++;
+}
+
+static void bput_uvar(bwriter *w, uint64_t v) {
+  while (v >= 0x80) {
+    bput(w, (uint8_t)(v | 0x80));
+    v >>= 7;
+  }
+  bput(w, (uint8_t)v);
+}
+
+static void bput_svar(bwriter *w, int64_t v) {
+  bput_uvar(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); /* zigzag: small magnitudes, few bytes */
+}
+
+size_t gb_decision_encode_binary(const gb_decision *d, uint8_t *buf, size_t cap) {
+  bwriter w = {buf, cap, 0};
+  bput_uvar(&w, d->decision_id);
+  bput_uvar(&w, d->player_id);
+  bput_svar(&w, d->ts);
+  bput_svar(&w, d->t_intended_ns);
+  bput_svar(&w, d->t_sent_ns);
+  bput_svar(&w, d->t_decided_ns);
+  bput_uvar(&w, d->arm);
+  bput(&w, d->reason);
+  bput_uvar(&w, d->n_eligible);
+  bput_uvar(&w, d->chosen == GB_NO_PROP ? 0 : (uint64_t)d->chosen + 1);
+  bput_uvar(&w, d->prop_id);
+  bput_svar(&w, d->ttl_s);
+  uint64_t bits;
+  memcpy(&bits, &d->propensity, sizeof bits);
+  for (int i = 0; i < 8; i++)
+    bput(&w, (uint8_t)(bits >> (8 * i)));
+  bput_uvar(&w, d->completed_prop_id);
+  bput_uvar(&w, d->failed_prop_id);
+  bput_svar(&w, d->reward_coins);
+  unsigned n =
+      d->n_candidates < GB_DECISION_CANDIDATES_MAX ? d->n_candidates : GB_DECISION_CANDIDATES_MAX;
+  bput(&w, (uint8_t)n);
+  for (unsigned i = 0; i < n; i++)
+    bput_uvar(&w, d->candidates[i]);
+  return w.len;
+}
+
+typedef struct breader {
+  const uint8_t *buf;
+  size_t len, pos;
+} breader;
+
+static int bfail(gb_err *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bfail(gb_err *err, const char *field, const char *fmt, ...) {
+  char reason[GB_ERR_MSG_MAX / 2];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  return gb_err_set(err, GB_ERR_INPUT, "binary decision: field '%s': %s", field, reason);
+}
+
+static int bget(breader *r, const char *field, uint8_t *out, gb_err *err) {
+  if (r->pos == r->len)
+    return bfail(err, field, "truncated at byte %zu", r->pos);
+  *out = r->buf[r->pos++];
+  return 0;
+}
+
+/* An unsigned varint no greater than max. */
+static int bget_uvar(breader *r, const char *field, uint64_t max, uint64_t *out, gb_err *err) {
+  uint64_t v = 0;
+  for (int i = 0; i < VARINT_MAX; i++) {
+    uint8_t b = 0;
+    if (bget(r, field, &b, err) != 0)
+      return -1;
+    v |= (uint64_t)(b & 0x7F) << (7 * i);
+    if (!(b & 0x80)) {
+      if (v > max)
+        return bfail(err, field, "%" PRIu64 " is out of range (0 .. %" PRIu64 ")", v, max);
+      *out = v;
+      return 0;
+    }
+  }
+  return bfail(err, field, "varint longer than %d bytes", VARINT_MAX);
+}
+
+static int bget_svar(breader *r, const char *field, int64_t *out, gb_err *err) {
+  uint64_t z;
+  if (bget_uvar(r, field, UINT64_MAX, &z, err) != 0)
+    return -1;
+  *out = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+  return 0;
+}
+
+static int bget_u64(breader *r, const char *field, uint64_t *out, gb_err *err) {
+  return bget_uvar(r, field, UINT64_MAX, out, err);
+}
+
+static int bget_rest(breader *r, gb_decision *d, gb_err *err) {
+  uint64_t u = 0;
+  if (bget_uvar(r, "n_eligible", UINT32_MAX, &u, err) != 0)
+    return -1;
+  d->n_eligible = (uint32_t)u;
+  if (bget_uvar(r, "chosen", UINT32_MAX, &u, err) != 0)
+    return -1;
+  d->chosen = u == 0 ? GB_NO_PROP : (uint32_t)(u - 1);
+  if (bget_u64(r, "prop_id", &d->prop_id, err) != 0 || bget_svar(r, "ttl_s", &d->ttl_s, err) != 0)
+    return -1;
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; i++) {
+    uint8_t b = 0;
+    if (bget(r, "propensity", &b, err) != 0)
+      return -1;
+    bits |= (uint64_t)b << (8 * i);
+  }
+  memcpy(&d->propensity, &bits, sizeof bits);
+  if (bget_u64(r, "completed_prop_id", &d->completed_prop_id, err) != 0 ||
+      bget_u64(r, "failed_prop_id", &d->failed_prop_id, err) != 0 ||
+      bget_svar(r, "reward_coins", &d->reward_coins, err) != 0)
+    return -1;
+  uint8_t n = 0;
+  if (bget(r, "candidates", &n, err) != 0)
+    return -1;
+  if (n > GB_DECISION_CANDIDATES_MAX)
+    return bfail(err, "candidates", "%u entries, more than %d", n, GB_DECISION_CANDIDATES_MAX);
+  for (unsigned i = 0; i < n; i++) {
+    if (bget_uvar(r, "candidates", UINT32_MAX - 1, &u, err) != 0)
+      return -1;
+    d->candidates[i] = (uint32_t)u;
+  }
+  d->n_candidates = n;
+  return 0;
+}
+
+int gb_decision_decode_binary(const uint8_t *buf, size_t len, gb_decision *out, gb_err *err) {
+  memset(out, 0, sizeof *out);
+  out->chosen = GB_NO_PROP;
+  breader r = {buf, len, 0};
+  uint64_t arm = 0;
+  if (bget_u64(&r, "decision_id", &out->decision_id, err) != 0 ||
+      bget_u64(&r, "player_id", &out->player_id, err) != 0 ||
+      bget_svar(&r, "ts", &out->ts, err) != 0 ||
+      bget_svar(&r, "t_intended_ns", &out->t_intended_ns, err) != 0 ||
+      bget_svar(&r, "t_sent_ns", &out->t_sent_ns, err) != 0 ||
+      bget_svar(&r, "t_decided_ns", &out->t_decided_ns, err) != 0 ||
+      bget_uvar(&r, "arm", UINT16_MAX, &arm, err) != 0 ||
+      bget(&r, "reason", &out->reason, err) != 0)
+    return -1;
+  out->arm = (uint16_t)arm;
+  if (out->reason > GB_NO_CANDIDATES)
+    return bfail(err, "reason", "%u is not 0 (decided), 1 (suppressed) or 2 (no_candidates)",
+                 out->reason);
+  if (bget_rest(&r, out, err) != 0)
+    return -1;
+  if (r.pos != len)
+    return gb_err_set(err, GB_ERR_INPUT, "binary decision: %zu bytes after the decision",
+                      len - r.pos);
+  return 0;
+}
+
+size_t gb_decision_encode_wire(const gb_decision *d, bool binary, char *buf, size_t cap) {
+  if (!binary)
+    return gb_decision_encode_json(d, buf, cap);
+  if (cap == 0)
+    return 1 + gb_decision_encode_binary(d, NULL, 0);
+  buf[0] = (char)GB_WIRE_BINARY;
+  return 1 + gb_decision_encode_binary(d, (uint8_t *)buf + 1, cap - 1);
+}
+
+int gb_decision_decode_wire(gb_decision_codec *c, const void *msg, size_t len, gb_decision *out,
+                            gb_err *err) {
+  const uint8_t *b = msg;
+  if (len > 0 && b[0] == GB_WIRE_BINARY)
+    return gb_decision_decode_binary(b + 1, len - 1, out, err);
+  return gb_decision_decode_json(c, msg, len, out, err);
+}

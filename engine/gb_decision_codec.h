@@ -13,8 +13,11 @@
 #ifndef GB_DECISION_CODEC_H
 #define GB_DECISION_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "gb_codec.h" /* GB_WIRE_BINARY */
 #include "gb_decision.h"
 #include "gb_err.h"
 
@@ -41,6 +44,32 @@ void gb_decision_codec_free(gb_decision_codec *c);
  * 70000 is out of range (0 .. 65535)", "missing required field 'player_id'", "invalid JSON:
  * ..."). */
 int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, gb_decision *out,
+                            gb_err *err);
+
+/* ---- Binary form (workload key transport.format: binary) */
+
+/* Longest binary encoding: every varint at its widest, GB_DECISION_CANDIDATES_MAX candidates. */
+enum { GB_DECISION_BINARY_MAX = 512 };
+
+/* Encodes d in the binary form: the fields in the JSON form's order, unsigned integers as LEB128
+ * varints, signed ones as zigzag varints, reason and the candidate count as one byte each,
+ * chosen as a varint of chosen + 1 (0: GB_NO_PROP), the propensity as 8 little-endian bytes
+ * (every bit kept, non-finite values too), then the candidates as varints. Returns the length of
+ * the encoding; buf receives its first min(cap, length) bytes (NULL allowed when cap is 0).
+ * Deterministic: same decision, same bytes. */
+size_t gb_decision_encode_binary(const gb_decision *d, uint8_t *buf, size_t cap);
+
+/* Decodes buf[0..len), which must hold exactly one binary decision, into *out (zeroed first).
+ * Returns 0, or -1 with a GB_ERR_INPUT error naming the field: "binary decision: field 'arm':
+ * truncated", "... 70000 is out of range (0 .. 65535)", "... N bytes after the decision". */
+int gb_decision_decode_binary(const uint8_t *buf, size_t len, gb_decision *out, gb_err *err);
+
+/* On the wire: GB_WIRE_BINARY (gb_codec.h) and the binary form when binary is true, else the
+ * JSON form. Returns the message's length; buf receives its first min(cap, length) bytes. */
+size_t gb_decision_encode_wire(const gb_decision *d, bool binary, char *buf, size_t cap);
+
+/* Decodes one message in either form: binary when it starts with GB_WIRE_BINARY, else JSON. */
+int gb_decision_decode_wire(gb_decision_codec *c, const void *msg, size_t len, gb_decision *out,
                             gb_err *err);
 
 #endif

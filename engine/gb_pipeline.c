@@ -222,7 +222,7 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
-  if (gb_codec_decode_json(p->codec, msg, len, &ev, err) != 0) {
+  if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }

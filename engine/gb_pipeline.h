@@ -72,7 +72,8 @@ typedef enum gb_pipeline_result {
   GB_PIPELINE_DECISION = 1 /* *reply holds the answer to send back to the player */
 } gb_pipeline_result;
 
-/* Processes one encoded (JSON) event. received_ns is the caller's clock stamp. */
+/* Processes one encoded event, JSON or binary (gb_event_decode_wire tells them apart).
+ * received_ns is the caller's clock stamp. */
 gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
                                        int64_t received_ns, gb_pipeline_stamps *stamps,
                                        gb_decision *reply, gb_err *err);

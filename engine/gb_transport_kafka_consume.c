@@ -37,7 +37,7 @@ static const char *const consumer_defaults[] = {
  * 1 ms: a player waits for each, but under load sending them one request each costs the
  * pipeline a quarter of its throughput (measured with `gamebench bench kafka`). */
 static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=1",
-                                             "compression.codec=lz4"};
+                                             "compression.codec=none"};
 
 /* ---- held messages: a min-heap by sequence number per stream */
 
@@ -137,13 +137,13 @@ static void commit(kshard *sh, bool sync) {
     return;
   rd_kafka_poll(sh->reply_rk, 0);
   if (sync) {
-    if (rd_kafka_flush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (kflush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return; /* replies in flight: better no commit (at-least-once) than a lost answer */
   } else if (rd_kafka_outq_len(sh->reply_rk) > 0) {
     int64_t overdue = (int64_t)k->set.commit_interval_ms * COMMIT_OVERDUE_FACTOR * 1000000;
     if (gb_clock_now_ns() < sh->next_commit_ns + overdue)
       return; /* try again on the next call, when the replies may be through */
-    if (rd_kafka_flush(sh->reply_rk, k->set.commit_interval_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (kflush(sh->reply_rk, k->set.commit_interval_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return;
   }
   rd_kafka_topic_partition_list_t *list =

@@ -207,6 +207,12 @@ unsigned kpartition_of(const gb_transport_kafka *k, uint64_t player_id);
  * (rd_kafka_consume_batch_queue alone would wait the whole timeout to fill the batch). */
 size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap);
 
+/* rd_kafka_flush for the end of a stream: librdkafka 2.0.2's flush looks at the queue every 10
+ * ms, so the last replies of a run cost 10 ms there; this looks every KFLUSH_POLL_MS (delivery
+ * reports wake the poll at once). RD_KAFKA_RESP_ERR__TIMED_OUT when messages are left. */
+#define KFLUSH_POLL_MS 1
+rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms);
+
 /* Decimal text of a player id as the message key; returns its length. */
 size_t kkey(uint64_t player_id, char out[24]);
 

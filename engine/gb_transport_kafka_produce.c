@@ -227,13 +227,14 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
     gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
   }
   /* After a failure the run is over: a short flush, not a wait for a broker that may be gone. */
-  rd_kafka_flush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
+  kflush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
 }
 
 size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
-  rd_kafka_poll(pr->rk, 0);
+  /* No rd_kafka_poll here: the simulator calls this once per event, and delivery reports are
+   * served every DR_POLL_EVERY sends and by kafka_wait_replies when it idles. */
   size_t n = 0;
   const void *msg;
   size_t len;

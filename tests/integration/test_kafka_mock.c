@@ -347,6 +347,24 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   free(kafka);
 }
 
+Test(kafka_run, wire_format_does_not_change_results, .timeout = 300) {
+  char *binary = run("inproc", "--set sim.time_scale=max --set transport.format=binary", 0);
+  char *json = run("inproc-json", "--set sim.time_scale=max --set transport.format=json", 0);
+  char *kafka = run("kafka-json",
+                    "--set sim.time_scale=max --set transport.kind=kafka "
+                    "--set transport.format=json",
+                    0);
+  assert_same_arms(binary, json);
+  assert_same_arms(binary, kafka);
+  char *summary = file_in(kafka, "summary.csv");
+  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(metric(summary, "events_rejected"), 0);
+  free(summary);
+  free(binary);
+  free(json);
+  free(kafka);
+}
+
 Test(kafka_run, threads_and_partitions_do_not_change_results, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
   char *kafka = run("kafka",
@@ -382,12 +400,13 @@ Test(kafka_run, broker_down_and_up_mid_run_gives_the_same_arms, .timeout = 300) 
 
 Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300) {
   char *dir = gbt_path(tmp, "lossy");
-  /* The engine stops fetching for 2 s while 20000 players send their first events, uncompressed,
-   * into one partition: far more than the 5 MiB the embedded broker keeps, so it deletes what
-   * the engine has not read. */
+  /* The engine stops fetching for 2 s while 20000 players send their first events, as JSON and
+   * uncompressed, into one partition: far more than the 5 MiB the embedded broker keeps, so it
+   * deletes what the engine has not read. */
   gbt_proc p =
       gbt_gamebench("run workloads/default.yaml --set sim.players=20000 --set sim.time_scale=max "
-                    "--set transport.kind=kafka --set transport.partitions=1 --quiet --no-report "
+                    "--set transport.kind=kafka --set transport.partitions=1 "
+                    "--set transport.format=json --quiet --no-report "
                     "-X compression.codec=none -X gamebench.fault.consumer.pause=0:2000 --out '%s'",
                     dir);
   cr_assert_eq(p.status, 1, "a run that lost events fails: exit %d\n%s", p.status, p.err);
@@ -549,4 +568,31 @@ Test(kafka_run, bad_kafka_input_exits_2) {
                                                                         "kafka");
   cli_fails("engine workloads/default.yaml", "need a real broker");
   cli_fails("engine workloads/default.yaml --brokers 127.0.0.1:1 --run 'a b'", "run id 'a b'");
+}
+
+/* gamebench bench kafka: the bare part moves the pipeline's records, as many as it processed. */
+
+Test(kafka_run, bench_sends_as_many_bare_messages_as_the_pipeline_processed, .timeout = 300) {
+  char *inproc = run("inproc", "--set sim.time_scale=max", 0);
+  char *summary = file_in(inproc, "summary.csv");
+  long events = (long)metric(summary, "events_processed");
+  cr_assert_gt(events, 500);
+  gbt_proc p = gbt_gamebench("bench kafka --set sim.players=300 --repeats 1");
+  cr_assert_eq(p.status, 0, "exit %d\nstderr: %s", p.status, p.err);
+  cr_assert(strstr(p.out, "(binary, mean "), "the wire format is named:\n%s", p.out);
+  char want[160];
+  snprintf(want, sizeof want, " bytes), %ld bare messages, 1 repeat(s)", events);
+  cr_assert(strstr(p.out, want), "'%s' expected in:\n%s", want, p.out);
+  cr_assert(strstr(p.out, "bare produce->consume"), "%s", p.out);
+  cr_assert(strstr(p.out, "pipeline (gamebench run, max)"), "%s", p.out);
+  gbt_proc_free(&p);
+  p = gbt_gamebench("bench kafka --set transport.format=json --bare-only --messages 1000 "
+                    "--repeats 1");
+  cr_assert_eq(p.status, 0, "exit %d\nstderr: %s", p.status, p.err);
+  cr_assert(strstr(p.out, "(json, mean "), "%s", p.out);
+  cr_assert(strstr(p.out, ", 1000 bare messages, "), "%s", p.out);
+  cr_assert_null(strstr(p.out, "pipeline ("), "--bare-only: %s", p.out);
+  gbt_proc_free(&p);
+  free(summary);
+  free(inproc);
 }

@@ -658,3 +658,49 @@ Test(codec, docs_examples_decode_and_reencode_byte_for_byte) {
   cr_assert_geq(examples, GB_EV__COUNT);
   free(doc);
 }
+
+/* ---- on the wire: either form, told apart by the first byte */
+
+Test(codec, wire_forms_round_trip_every_type_through_one_decoder) {
+  for (int t = 0; t < GB_EV__COUNT; t++)
+    for (int binary = 0; binary < 2; binary++) {
+      gb_event ev, back;
+      char buf[JSON_CAP];
+      gb_err err = {0};
+      full_event((gb_event_type)t, &ev);
+      size_t n = gb_event_encode_wire(&ev, binary, buf, sizeof buf);
+      cr_assert_lt(n, sizeof buf);
+      cr_assert_eq(gb_event_encode_wire(&ev, binary, NULL, 0), n, "the length without a buffer");
+      if (binary) {
+        cr_assert_eq(buf[0], GB_WIRE_BINARY);
+        cr_assert_eq(n, 1 + gb_event_encode_binary(&ev, NULL, 0));
+      } else {
+        cr_assert_eq(buf[0], '{');
+      }
+      cr_assert_eq(gb_event_decode_wire(codec, buf, n, &back, &err), 0, "%s (%s): %s",
+                   gb_event_type_name(t), binary ? "binary" : "json", err.msg);
+      if (binary || t != GB_EV_CHALLENGE_UPSERT) /* JSON turns CR/LF of a definition into spaces */
+        assert_same_event(&ev, &back);
+      gb_event_dispose(&ev);
+      gb_event_dispose(&back);
+    }
+}
+
+Test(codec, wire_decoding_keeps_each_forms_rules) {
+  gb_event ev, back;
+  gb_err err = {0};
+  const char *json = " {\"event_id\":1,\"type\":\"app_launched\",\"ts\":2,\"player_id\":3} ";
+  cr_assert_eq(gb_event_decode_wire(codec, json, strlen(json), &back, &err), 0, "%s", err.msg);
+  cr_assert_eq(back.player_id, 3, "JSON with surrounding whitespace is still JSON");
+  full_event(GB_EV_GAME_END, &ev);
+  char buf[JSON_CAP];
+  size_t n = gb_event_encode_wire(&ev, true, buf, sizeof buf);
+  buf[n] = 0;
+  cr_assert_eq(gb_event_decode_wire(codec, buf, n + 1, &back, &err), -1);
+  cr_assert_str_eq(err.msg, "binary event: 1 bytes after the event");
+  cr_assert_eq(gb_event_decode_wire(codec, buf, n - 1, &back, &err), -1);
+  cr_assert(strstr(err.msg, "truncated"), "%s", err.msg);
+  cr_assert_eq(gb_event_decode_wire(codec, buf, 1, &back, &err), -1, "the mark alone");
+  cr_assert_eq(gb_event_decode_wire(codec, "", 0, &back, &err), -1, "nothing at all");
+  cr_assert(strstr(err.msg, "JSON"), "an empty message is taken as JSON: %s", err.msg);
+}

@@ -2,6 +2,7 @@
  * reconciliation, and the JSON form of decisions (gb_decision_codec). */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -253,4 +254,120 @@ Test(decision_codec, ignores_unknown_fields_and_defaults_the_optional_ones) {
   cr_assert_eq(d.chosen, GB_NO_PROP, "absent chosen is no prop");
   cr_assert_eq(d.n_candidates, 0);
   gb_decision_codec_free(c);
+}
+
+/* ---- decisions in the binary form (transport.format: binary) */
+
+Test(decision_codec, binary_has_the_documented_layout) {
+  gb_decision d = sample();
+  /* decision_id, player_id (varints), ts, t_intended_ns, t_sent_ns, t_decided_ns (zigzag), arm,
+   * reason byte, n_eligible, chosen + 1, prop_id, ttl_s (zigzag), propensity (8 bytes LE),
+   * completed_prop_id, failed_prop_id, reward_coins (zigzag), count byte, candidates */
+  static const uint8_t expected[] = {
+      0x85, 0x80, 0x80, 0x80, 0x70, 0x07, 0x80, 0xe0, 0xa0, 0xb7, 0xf1, 0x66, 0xf6, 0x01, 0x90,
+      0x07, 0xaa, 0x0c, 0x01, 0x00, 0x28, 0x0a, 0x85, 0x80, 0x80, 0x80, 0x70, 0xa0, 0x38, 0x55,
+      0x55, 0x55, 0x55, 0x55, 0x55, 0xd5, 0x3f, 0x00, 0x63, 0x09, 0x03, 0x01, 0x02, 0x09};
+  uint8_t buf[GB_DECISION_BINARY_MAX];
+  size_t n = gb_decision_encode_binary(&d, buf, sizeof buf);
+  cr_assert_eq(n, sizeof expected);
+  cr_assert_arr_eq(buf, expected, sizeof expected);
+  cr_assert_eq(gb_decision_encode_binary(&d, NULL, 0), n, "the length without a buffer");
+  char wire[GB_DECISION_JSON_MAX];
+  cr_assert_eq(gb_decision_encode_wire(&d, true, wire, sizeof wire), n + 1);
+  cr_assert_eq(wire[0], GB_WIRE_BINARY);
+  cr_assert_arr_eq(wire + 1, expected, sizeof expected);
+}
+
+/* Every field of b equals a's, the propensity bit for bit. */
+static void assert_same_decision(const gb_decision *a, const gb_decision *b) {
+  cr_assert_eq(b->decision_id, a->decision_id);
+  cr_assert_eq(b->player_id, a->player_id);
+  cr_assert_eq(b->ts, a->ts);
+  cr_assert_eq(b->t_intended_ns, a->t_intended_ns);
+  cr_assert_eq(b->t_sent_ns, a->t_sent_ns);
+  cr_assert_eq(b->t_decided_ns, a->t_decided_ns);
+  cr_assert_eq(b->arm, a->arm);
+  cr_assert_eq(b->reason, a->reason);
+  cr_assert_eq(b->n_eligible, a->n_eligible);
+  cr_assert_eq(b->chosen, a->chosen);
+  cr_assert_eq(b->prop_id, a->prop_id);
+  cr_assert_eq(b->ttl_s, a->ttl_s);
+  cr_assert_eq(memcmp(&b->propensity, &a->propensity, sizeof a->propensity), 0);
+  cr_assert_eq(b->completed_prop_id, a->completed_prop_id);
+  cr_assert_eq(b->failed_prop_id, a->failed_prop_id);
+  cr_assert_eq(b->reward_coins, a->reward_coins);
+  cr_assert_eq(b->n_candidates, a->n_candidates);
+  cr_assert_arr_eq(b->candidates, a->candidates, a->n_candidates * sizeof a->candidates[0]);
+}
+
+Test(decision_codec, both_wire_forms_round_trip_through_one_decoder) {
+  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision cases[3] = {sample(), sample(), sample()};
+  cases[1].chosen = GB_NO_PROP;
+  cases[1].reason = GB_SUPPRESSED;
+  cases[1].n_candidates = 0;
+  cases[1].ts = INT64_MIN;
+  cases[1].reward_coins = INT64_MAX;
+  cases[2].reason = GB_NO_CANDIDATES;
+  cases[2].decision_id = UINT64_MAX;
+  cases[2].chosen = UINT32_MAX - 1; /* the largest ordinal */
+  cases[2].arm = UINT16_MAX;
+  cases[2].propensity = 0.1 + 0.2;
+  cases[2].n_candidates = GB_DECISION_CANDIDATES_MAX;
+  for (int i = 0; i < GB_DECISION_CANDIDATES_MAX; i++)
+    cases[2].candidates[i] = UINT32_MAX - 1 - (uint32_t)i;
+  for (int i = 0; i < 3; i++)
+    for (int binary = 0; binary < 2; binary++) {
+      char buf[GB_DECISION_JSON_MAX];
+      size_t n = gb_decision_encode_wire(&cases[i], binary, buf, sizeof buf);
+      cr_assert_lt(n, sizeof buf);
+      cr_assert_eq(buf[0] == GB_WIRE_BINARY, binary);
+      gb_decision back;
+      gb_err err = {0};
+      cr_assert_eq(gb_decision_decode_wire(c, buf, n, &back, &err), 0, "case %d: %s", i, err.msg);
+      assert_same_decision(&cases[i], &back);
+    }
+  gb_decision_codec_free(c);
+}
+
+Test(decision_codec, binary_keeps_a_nan_propensity) {
+  gb_decision d = sample(), back;
+  d.propensity = -NAN;
+  uint8_t buf[GB_DECISION_BINARY_MAX];
+  gb_err err = {0};
+  size_t n = gb_decision_encode_binary(&d, buf, sizeof buf);
+  cr_assert_eq(gb_decision_decode_binary(buf, n, &back, &err), 0, "%s", err.msg);
+  cr_assert_eq(memcmp(&back.propensity, &d.propensity, sizeof d.propensity), 0);
+}
+
+static void expect_binary_error(const uint8_t *buf, size_t len, const char *fragment) {
+  gb_decision d;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_decode_binary(buf, len, &d, &err), -1, "%zu bytes", len);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, fragment), "'%s' should mention '%s'", err.msg, fragment);
+}
+
+Test(decision_codec, binary_rejections_name_the_field) {
+  gb_decision d = sample();
+  uint8_t buf[GB_DECISION_BINARY_MAX + 1];
+  size_t n = gb_decision_encode_binary(&d, buf, sizeof buf);
+  for (size_t len = 0; len < n; len++) /* every truncation */
+    expect_binary_error(buf, len, "truncated");
+  expect_binary_error(buf, 0, "field 'decision_id': truncated");
+  buf[n] = 0;
+  expect_binary_error(buf, n + 1, "1 bytes after the decision");
+  uint8_t bad_reason[GB_DECISION_BINARY_MAX];
+  memcpy(bad_reason, buf, n);
+  bad_reason[19] = 3; /* the reason byte (see binary_has_the_documented_layout) */
+  expect_binary_error(bad_reason, n, "field 'reason': 3 is not 0");
+  const uint8_t big_arm[] = {1, 2, 0, 0, 0, 0, 0x80, 0x80, 0x04}; /* arm 65536 */
+  expect_binary_error(big_arm, sizeof big_arm, "field 'arm': 65536 is out of range (0 .. 65535)");
+  const uint8_t endless[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  expect_binary_error(endless, sizeof endless, "field 'decision_id': varint longer than 10");
+  gb_decision many = sample();
+  many.n_candidates = 0;
+  n = gb_decision_encode_binary(&many, buf, sizeof buf);
+  buf[n - 1] = GB_DECISION_CANDIDATES_MAX + 1; /* the count byte, nothing after it */
+  expect_binary_error(buf, n, "field 'candidates': 33 entries, more than 32");
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gb_transport_kafka.h"
+#include "gb_transport_kafka_int.h" /* kkey: the message key, written without snprintf */
 
 static void props_fail(const char *prop, const char *fragment) {
   const char *props[] = {prop};
@@ -59,4 +60,22 @@ Test(transport_kafka, refuses_bad_configurations_before_connecting) {
   new_fails(GB_KAFKA_ROLE_ALL, "", 8, NULL, "brokers: expected");
   new_fails(GB_KAFKA_ROLE_ALL, "embedded", 8, "a b", "run id 'a b': ' ' is not allowed");
   new_fails(GB_KAFKA_ROLE_ALL, "embedded", 8, "", "run id '': expected 1 .. 100");
+}
+
+Test(transport_kafka, message_keys_are_the_decimal_player_id) {
+  static const struct {
+    uint64_t id;
+    const char *text;
+  } cases[] = {{0, "0"},
+               {7, "7"},
+               {10, "10"},
+               {1234567890123ULL, "1234567890123"},
+               {UINT64_MAX, "18446744073709551615"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char key[24];
+    memset(key, 'x', sizeof key);
+    size_t n = kkey(cases[i].id, key);
+    cr_assert_eq(n, strlen(cases[i].text));
+    cr_assert_str_eq(key, cases[i].text, "NUL-terminated");
+  }
 }

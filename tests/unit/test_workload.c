@@ -149,6 +149,7 @@ Test(workload, full_file_sets_every_field_exactly) {
   cr_expect_eq(w->transport.kind, GB_TRANSPORT_KAFKA);
   cr_expect_str_eq(w->transport.brokers, "broker-1:9092,10.0.0.2:19092");
   cr_expect_eq(w->transport.partitions, 1024u);
+  cr_expect_eq(w->transport.format, GB_FORMAT_JSON);
   cr_assert_eq(w->n_arms, 2u);
   cr_expect_str_eq(w->arms[0].name, "rand");
   cr_expect_str_eq(w->arms[0].algorithm, "random");
@@ -189,6 +190,7 @@ Test(workload, minimal_file_gets_every_default) {
   cr_expect_eq(w->transport.kind, GB_TRANSPORT_INPROC);
   cr_expect_str_eq(w->transport.brokers, "embedded");
   cr_expect_eq(w->transport.partitions, 8u);
+  cr_expect_eq(w->transport.format, GB_FORMAT_BINARY);
   cr_assert_eq(w->n_arms, 1u);
   cr_expect_str_eq(w->arms[0].name, "random");
   cr_expect_str_eq(w->arms[0].algorithm, "random");
@@ -347,6 +349,7 @@ Test(set, overrides_nested_keys_and_creates_missing_sections) {
                        "engine.threads=8",
                        "transport.kind=kafka",
                        "transport.brokers=k:9092",
+                       "transport.format=json",
                        "output.plots=false",
                        "seed=99",
                        "warmup=2s"};
@@ -355,6 +358,7 @@ Test(set, overrides_nested_keys_and_creates_missing_sections) {
   cr_expect_eq(w->engine.threads, 8u);
   cr_expect_eq(w->transport.kind, GB_TRANSPORT_KAFKA);
   cr_expect_str_eq(w->transport.brokers, "k:9092");
+  cr_expect_eq(w->transport.format, GB_FORMAT_JSON);
   cr_expect_eq(w->output.plots, false);
   cr_expect_eq(w->seed, 99u);
   cr_expect_eq(w->warmup_ns, 2000000000LL);
@@ -434,6 +438,8 @@ ParameterizedTestParameters(set, errors) {
       {"sim.players=2h", "--set sim.players=2h: key 'sim.players': expected an integer, got '2h'"},
       {"transport.kind=udp",
        "--set transport.kind=udp: key 'transport.kind': 'udp' is not one of inproc, kafka"},
+      {"transport.format=xml",
+       "--set transport.format=xml: key 'transport.format': 'xml' is not one of json, binary"},
       {"output.plots=maybe",
        "--set output.plots=maybe: key 'output.plots': 'maybe' is not one of true, false"},
       {"output.dir=", "--set output.dir=: key 'output.dir': must not be empty"},
@@ -494,7 +500,7 @@ Test(resolved, json_has_every_key_in_a_fixed_order) {
            "\"engine\":{\"threads\":256,\"queue_capacity\":64,\"challenges\":\"%s\","
            "\"matcher\":\"index\"},"
            "\"transport\":{\"kind\":\"kafka\",\"brokers\":\"broker-1:9092,10.0.0.2:19092\","
-           "\"partitions\":1024},"
+           "\"partitions\":1024,\"format\":\"json\"},"
            "\"arms\":[{\"name\":\"rand\",\"algorithm\":\"random\",\"weight\":0.25},"
            "{\"name\":\"ctl\",\"algorithm\":\"none\",\"weight\":3}],"
            "\"output\":{\"dir\":\"out/runs\",\"plots\":false}}",
@@ -516,7 +522,8 @@ Test(resolved, defaults_appear_in_the_json) {
            "\"completion_effect\":0.3,\"spam_effect\":0.15}},"
            "\"engine\":{\"threads\":1,\"queue_capacity\":65536,\"challenges\":\"%s\","
            "\"matcher\":\"scan\"},"
-           "\"transport\":{\"kind\":\"inproc\",\"brokers\":\"embedded\",\"partitions\":8},"
+           "\"transport\":{\"kind\":\"inproc\",\"brokers\":\"embedded\",\"partitions\":8,"
+           "\"format\":\"binary\"},"
            "\"arms\":[{\"name\":\"random\",\"algorithm\":\"random\",\"weight\":1}],"
            "\"output\":{\"dir\":\"results\",\"plots\":true}}",
            FIXTURES "challenges/default.yaml");
