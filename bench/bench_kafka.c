@@ -149,10 +149,11 @@ static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, g
   return 0;
 }
 
-/* A client configuration: the given defaults, then the user's -X properties (gamebench.* ones
- * are the transport's and do not apply here). */
-static rd_kafka_conf_t *make_conf(const bare *b, const char *const *defaults, size_t n,
-                                  gb_err *err) {
+/* A client configuration: the given defaults, then the user's -X properties meant for this
+ * client type (as the transport gives them, so that librdkafka warns about none; gamebench.*
+ * ones are the transport's and do not apply here). */
+static rd_kafka_conf_t *make_conf(const bare *b, bool producer, const char *const *defaults,
+                                  size_t n, gb_err *err) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   int rc = conf_set(conf, "bootstrap.servers", b->bootstrap, err);
   for (size_t i = 0; rc == 0 && i + 1 < n; i += 2)
@@ -161,7 +162,7 @@ static rd_kafka_conf_t *make_conf(const bare *b, const char *const *defaults, si
     const char *prop = b->props->items[i];
     const char *eq = strchr(prop, '=');
     char key[256];
-    if (strncmp(prop, "gamebench.", 10) == 0)
+    if (strncmp(prop, "gamebench.", 10) == 0 || !gb_transport_kafka_prop_for(prop, producer))
       continue;
     if (!eq || (size_t)(eq - prop) >= sizeof key) {
       rc = gb_err_set(err, GB_ERR_INPUT, "-X %s: expected key=value", prop);
@@ -370,7 +371,7 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
                                      "true"};
   char errstr[ERRSTR_MAX];
   rd_kafka_conf_t *pc =
-      make_conf(b, producer_defaults, sizeof producer_defaults / sizeof(char *), err);
+      make_conf(b, true, producer_defaults, sizeof producer_defaults / sizeof(char *), err);
   if (!pc)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
@@ -378,7 +379,7 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
   if (!(b->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
   rd_kafka_conf_t *cc =
-      make_conf(b, consumer_defaults, sizeof consumer_defaults / sizeof(char *), err);
+      make_conf(b, false, consumer_defaults, sizeof consumer_defaults / sizeof(char *), err);
   if (!cc)
     return -1;
   if (!(b->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof errstr)))
@@ -576,7 +577,7 @@ int gb_bench_kafka(int argc, char **argv) {
        100000000},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
       {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
-       "librdkafka property for every client (repeatable)", 0, 0},
+       "librdkafka property, given to the clients it is meant for (repeatable)", 0, 0},
       {"repeats", 'r', GB_OPT_INT, &repeats, "N",
        "bare and pipeline runs, alternating; medians reported (default 3)", 1, REPEATS_MAX},
       {"bare-only", 0, GB_OPT_FLAG, &bare_only, NULL, "skip the pipeline run", 0, 0},
