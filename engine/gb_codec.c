@@ -32,6 +32,7 @@
   X(F_SESSION_ID, "session_id")                                                                    \
   X(F_PLATFORM, "platform")                                                                        \
   X(F_COUNTRY, "country")                                                                          \
+  X(F_UTC_OFFSET_MIN, "utc_offset_min")                                                            \
   X(F_T_INTENDED_NS, "t_intended_ns")                                                              \
   X(F_T_SENT_NS, "t_sent_ns")                                                                      \
   X(F_DURATION_MS, "duration_ms")                                                                  \
@@ -111,7 +112,15 @@ typedef enum need {
   REQ_STEAM /* purchase: required in the Steam form (app_id != 0) */
 } need;
 
-typedef enum range { R_ANY, R_NONNEG, R_POS, R_UNIT /* doubles in [0, 1] */ } range;
+typedef enum range {
+  R_ANY,
+  R_NONNEG,
+  R_POS,
+  R_UNIT,      /* doubles in [0, 1] */
+  R_UTC_OFFSET /* minutes east of UTC: [-720, 840] (UTC-12:00 .. UTC+14:00) */
+} range;
+
+enum { UTC_OFFSET_MIN = -720, UTC_OFFSET_MAX = 840 };
 
 typedef struct fspec {
   uint8_t id;       /* field_id */
@@ -144,6 +153,7 @@ static const fspec common_head[] = {
 };
 
 static const fspec common_tail[] = {
+    I32(F_UTC_OFFSET_MIN, utc_offset_min, OPT, R_UTC_OFFSET),
     I64(F_T_INTENDED_NS, t_intended_ns, OPT, R_NONNEG),
     I64(F_T_SENT_NS, t_sent_ns, OPT, R_NONNEG),
 };
@@ -683,7 +693,11 @@ static int to_str(const slot *s, where w, const fspec *spec, bool required, char
   return 0;
 }
 
-static int64_t range_min(range rg) { return rg == R_POS ? 1 : rg == R_NONNEG ? 0 : INT64_MIN; }
+static int64_t range_min(range rg) {
+  return rg == R_POS ? 1 : rg == R_NONNEG ? 0 : rg == R_UTC_OFFSET ? UTC_OFFSET_MIN : INT64_MIN;
+}
+
+static int64_t range_max(range rg) { return rg == R_UTC_OFFSET ? UTC_OFFSET_MAX : INT64_MAX; }
 
 static int to_app_ids(const gb_codec *c, const slot *s, where w, gb_event *ev, gb_err *err) {
   if (s->kind != GB_JSON_ARRAY)
@@ -736,7 +750,8 @@ static int decode_field(const gb_codec *c, const fspec *spec, bool required, gb_
     return 0;
   case K_I32:
     if (to_i64(s, w, range_min(spec->range) > INT32_MIN ? range_min(spec->range) : INT32_MIN,
-               INT32_MAX, &i, err) != 0)
+               range_max(spec->range) < INT32_MAX ? range_max(spec->range) : INT32_MAX, &i,
+               err) != 0)
       return -1;
     *AT(ev, spec, int32_t) = (int32_t)i;
     return 0;
@@ -1296,6 +1311,9 @@ static int get_binary_value(rbuf *r, gb_event *ev, const fspec *spec, gb_err *er
     int64_t v = unzigzag(u);
     if (v < INT32_MIN || v > INT32_MAX)
       return binary_error(err, field, "%" PRId64 " does not fit 32 bits", v);
+    if (spec->range == R_UTC_OFFSET && (v < UTC_OFFSET_MIN || v > UTC_OFFSET_MAX))
+      return binary_error(err, field, "%" PRId64 " is out of range [%d, %d]", v, UTC_OFFSET_MIN,
+                          UTC_OFFSET_MAX);
     *AT(ev, spec, int32_t) = (int32_t)v;
     return 0;
   }

@@ -136,6 +136,9 @@ typedef struct gb_event {
   uint64_t session_id;
   char platform[GB_PLATFORM_MAX + 1];
   char country[GB_COUNTRY_MAX + 1];
+  /* The player's time zone as minutes east of UTC (standard time), -720 .. 840; 0 when unknown:
+   * readers then take the country's main zone (gb_pipeline), so 0 and absent mean the same. */
+  int32_t utc_offset_min;
   int64_t t_intended_ns; /* harness: intended emit time (gb_clock), 0 if unknown */
   int64_t t_sent_ns;     /* harness: actual send time (gb_clock), 0 if unknown */
   union {

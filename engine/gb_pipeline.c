@@ -11,11 +11,11 @@
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
 
-/* The player's UTC offset, which places local midnight for daily progress rules. Events carry a
- * country, not a time zone: this is each country's main zone (standard time). Countries spanning
- * several zones (US, CA, AU) get their most populous one, so some of their players reset at the
- * wrong hour; an explicit time-zone field in the events would remove that approximation. */
-static int32_t utc_offset_min(const char *country) {
+/* The player's UTC offset, which places local midnight for daily progress rules: the event's
+ * utc_offset_min when it has one (the simulator's events do), else its country's main zone
+ * (standard time) — countries spanning several zones (US, CA, AU) then get their most populous
+ * one, so some of their players reset at the wrong hour. */
+static int32_t country_offset_min(const char *country) {
   static const struct {
     char code[3];
     int16_t offset_min;
@@ -26,6 +26,10 @@ static int32_t utc_offset_min(const char *country) {
     if (strcmp(country, zones[i].code) == 0)
       return zones[i].offset_min;
   return 0;
+}
+
+static int32_t player_offset_min(const gb_event *ev) {
+  return ev->utc_offset_min != 0 ? ev->utc_offset_min : country_offset_min(ev->country);
 }
 
 struct gb_pipeline {
@@ -150,7 +154,7 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
     if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0)
       gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
-                        utc_offset_min(ev->country), &ignored);
+                        player_offset_min(ev), &ignored);
   } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
     gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);
   }

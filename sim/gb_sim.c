@@ -510,6 +510,8 @@ static void begin_event(gb_sim *s, player *p, gb_event *ev, gb_event_type type, 
   ev->session_id = p->session_id;
   memcpy(ev->platform, s->platform_names[p->platform], sizeof ev->platform);
   memcpy(ev->country, s->country_codes[p->country], sizeof ev->country);
+  /* The zone the engine's daily rules need (a country may span several: US east and west). */
+  ev->utc_offset_min = s->countries[p->country].utc_offset_min;
   s->events++;
   s->type_counts[type]++;
   count_activity(s, p, ts);

@@ -50,6 +50,7 @@ static void full_event(gb_event_type type, gb_event *ev) {
   ev->session_id = 424242;
   SET(ev->platform, "an\"d\\ro\nid\x01");
   SET(ev->country, "BR");
+  ev->utc_offset_min = -180;
   ev->t_intended_ns = 123456789012345678;
   ev->t_sent_ns = INT64_MAX;
   switch (type) {
@@ -475,6 +476,10 @@ Test(codec, rejections_name_the_field_and_the_reason) {
                     "field 'app_id': 0 is out of range [1, 4294967295]");
   expect_json_error(HEAD "\"type\":\"challenge_upsert\",\"definition\":\"{}\"}",
                     "field 'definition': expected a JSON object, got string \"{}\"");
+  expect_json_error(HEAD "\"type\":\"app_launched\",\"utc_offset_min\":841}",
+                    "field 'utc_offset_min': 841 is out of range [-720, 840]");
+  expect_json_error(HEAD "\"type\":\"app_launched\",\"utc_offset_min\":\"-721\"}",
+                    "field 'utc_offset_min': string \"-721\" is out of range [-720, 840]");
   /* an error after the definition has been allocated must free it (ASan checks) */
   expect_json_error(HEAD "\"type\":\"challenge_upsert\",\"definition\":{},\"t_sent_ns\":-1}",
                     "field 't_sent_ns': -1 is out of range [0, 9223372036854775807]");
@@ -570,6 +575,10 @@ Test(codec, corrupt_binary_is_rejected_precisely) {
   uint8_t big_level[] = {GB_EV_LEVEL_UP, 1, 2, 3, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x10};
   expect_binary_error(big_level, sizeof big_level,
                       "binary event: field 'level': 2147483648 does not fit 32 bits");
+  /* app_launched, common fields empty, then utc_offset_min = zigzag(841) = 1682 */
+  uint8_t far_east[] = {GB_EV_APP_LAUNCHED, 1, 2, 3, 0, 0, 0, 0x92, 0x0d, 0, 0};
+  expect_binary_error(far_east, sizeof far_east,
+                      "binary event: field 'utc_offset_min': 841 is out of range [-720, 840]");
   /* a platform string longer than 15 bytes */
   uint8_t long_str[] = {GB_EV_APP_LAUNCHED, 1, 2, 3, 0, 16};
   expect_binary_error(long_str, sizeof long_str,

@@ -18,10 +18,10 @@ static char *dir, *cat_path;
 static gb_pipeline *pipe_;
 static uint64_t seq;
 
-static void setup(void) {
+static void open_pipeline(const char *catalogue_text) {
   dir = gbt_tmpdir();
   cat_path = gbt_path(dir, "defs.yaml");
-  gbt_write_file(cat_path, catalogue);
+  gbt_write_file(cat_path, catalogue_text);
   gb_reco_arm arm = {"random", GB_RECO_RANDOM, 1};
   gb_pipeline_config cfg = {.catalog_path = cat_path,
                             .matcher = GB_MATCH_INDEX,
@@ -33,6 +33,8 @@ static void setup(void) {
   cr_assert_eq(gb_pipeline_new(&cfg, &pipe_, &err), 0, "%s", err.msg);
   seq = 0;
 }
+
+static void setup(void) { open_pipeline(catalogue); }
 
 static void teardown(void) {
   gb_pipeline_free(pipe_);
@@ -190,4 +192,55 @@ Test(pipeline, copies_of_a_control_event_apply_once) {
   cr_assert_eq(c.processed, 1);
   cr_assert_eq(c.consumed, 3);
   cr_assert_eq(gb_catalog_pending(gb_pipeline_catalog(pipe_)), 1, "queued once");
+}
+
+/* ---- local midnight: the event's time zone, else its country's main zone */
+
+static const char daily_catalogue[] = "definitions:\n"
+                                      "  - id: win2_today\n"
+                                      "    criteria: {type: game_end, won: true}\n"
+                                      "    progress: {count: 2, daily: true}\n"
+                                      "    ttl: 1d\n";
+
+static void setup_daily(void) { open_pipeline(daily_catalogue); }
+
+TestSuite(pipeline_zone, .init = setup_daily, .fini = teardown);
+
+#define HOUR_MS 3600000LL
+/* 2026-01-05T00:00:00Z */
+#define DAY0_MS 1767571200000LL
+
+/* A US player (whose country's main zone is UTC-5) takes the prop at 05:30Z and wins at 07:00Z
+ * and 09:00Z: both on one local day at UTC-5 (02:00, 04:00), on two at UTC-8 (23:00, 01:00).
+ * Returns whether the second win completed the challenge. */
+static bool two_wins_complete(int32_t utc_offset_min) {
+  gb_decision d;
+  gb_event first = game_end(DAY0_MS + 5 * HOUR_MS, true);
+  strcpy(first.country, "US");
+  first.utc_offset_min = utc_offset_min;
+  cr_assert_eq(feed(&first, &d), GB_PIPELINE_DECISION);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  gb_event used = base(GB_EV_PROP_USED, DAY0_MS + 5 * HOUR_MS + HOUR_MS / 2);
+  strcpy(used.country, "US");
+  used.utc_offset_min = utc_offset_min;
+  used.u.prop.prop_id = first.event_id;
+  strcpy(used.u.prop.challenge_id, "win2_today");
+  cr_assert_eq(feed(&used, &d), GB_PIPELINE_PROCESSED);
+  uint64_t completed = 0;
+  for (int64_t hour = 7; hour <= 9; hour += 2) {
+    gb_event win = game_end(DAY0_MS + hour * HOUR_MS, true);
+    strcpy(win.country, "US");
+    win.utc_offset_min = utc_offset_min;
+    feed(&win, &d);
+    completed = d.completed_prop_id;
+  }
+  return completed == first.event_id;
+}
+
+Test(pipeline_zone, without_a_zone_the_country_main_zone_places_midnight) {
+  cr_assert(two_wins_complete(0), "02:00 and 04:00 at UTC-5: one day");
+}
+
+Test(pipeline_zone, the_event_zone_places_midnight) {
+  cr_assert_not(two_wins_complete(-480), "23:00 and 01:00 at UTC-8: the count restarts");
 }

@@ -274,6 +274,17 @@ static void check_coins(player_view *v, const gb_event *ev) {
   }
 }
 
+/* Whether the event's utc_offset_min is one of its country's zones (gb_countries). */
+static bool zone_of_country(const gb_event *ev) {
+  size_t n;
+  const gb_country *countries = gb_countries(&n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(countries[i].code, ev->country) == 0 &&
+        countries[i].utc_offset_min == ev->utc_offset_min)
+      return true;
+  return false;
+}
+
 Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
   gb_sim_model m = gb_sim_model_defaults();
   m.arrival_rate = 1;
@@ -288,7 +299,7 @@ Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
   gb_event ev, back;
   char json[4096], again[4096];
   int64_t last_ts = INT64_MIN;
-  uint64_t last_id = 0, n = 0, at_start = 0, arrivals_seen = 0;
+  uint64_t last_id = 0, n = 0, at_start = 0, arrivals_seen = 0, us_west = 0;
   gb_err err = {0};
   while (gb_sim_next(s, INT64_MAX, &ev) == GB_SIM_EVENT) {
     n++;
@@ -308,6 +319,9 @@ Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
       arrivals_seen += ev.player_id > c.players;
     }
     v->last_seq = seq;
+    cr_assert(zone_of_country(&ev), "%s at UTC%+d min is not one of its zones", ev.country,
+              ev.utc_offset_min);
+    us_west += strcmp(ev.country, "US") == 0 && ev.utc_offset_min == -480;
     check_session_grammar(v, &ev);
     check_coins(v, &ev);
     size_t len = gb_event_encode_json(&ev, json, sizeof json);
@@ -319,6 +333,7 @@ Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
   cr_expect_eq(n, gb_sim_events(s));
   cr_expect_gt(at_start, 0u, "sessions in progress at the start show from the start");
   cr_expect_gt(arrivals_seen, 700u, "arrivals join during the run");
+  cr_expect_gt(us_west, 0u, "a country spanning zones: each event says which");
   cr_expect_gt(gb_sim_events_of_type(s, GB_EV_LEVEL_UP), 0u);
   cr_expect_gt(gb_sim_events_of_type(s, GB_EV_BANKRUPT_RELIEF) +
                    gb_sim_events_of_type(s, GB_EV_PURCHASE),
