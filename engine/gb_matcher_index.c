@@ -24,8 +24,9 @@
  *     candidates only. Definitions with more than that (negations, more ranges, equalities
  *     beyond the key) are verified against their compiled predicates (CHECK).
  *
- * Groups are compacted (postings pooled by cell behind dense offsets) so that a probe costs one
- * memory round trip for the postings; see `group`. An event probes, per matching bucket, one cell
+ * Groups are compacted (postings pooled by cell behind dense offsets, each cell's list placed to
+ * touch as few cache lines as its size allows) so that a probe costs one memory round trip for
+ * the postings; see `group`. An event probes, per matching bucket, one cell
  * per group: the cost is (#signatures) + (#groups in its buckets) + (postings in its cells),
  * independent of the catalogue's size at a constant match count. Most of it is memory latency, so
  * every level is laid out to chain as few dependent loads as possible (16-ary cell search,
