@@ -302,6 +302,7 @@ typedef struct gb_index_stats {
   uint32_t compacted;           /* groups whose postings are pooled by cell */
   uint64_t postings;            /* live postings (continuations not counted) */
   uint64_t pooled, delta, dead; /* slots: live in pools, in delta cells, dead in pools */
+  uint64_t padding;             /* pool slots that align cells to cache lines */
   uint64_t continuations;       /* postings followed by a residual range */
   uint64_t ambiguous;           /* postings with an end inside a fine cell */
   uint64_t checked;             /* postings decided by their record or definition (CHECK) */

@@ -24,8 +24,9 @@
  *     candidates only. Definitions with more than that (negations, more ranges, equalities
  *     beyond the key) are verified against their compiled predicates (CHECK).
  *
- * Groups are compacted (postings pooled by cell behind dense offsets) so that a probe costs one
- * memory round trip for the postings; see `group`. An event probes, per matching bucket, one cell
+ * Groups are compacted (postings pooled by cell behind dense offsets, each cell's list placed to
+ * touch as few cache lines as its size allows) so that a probe costs one memory round trip for
+ * the postings; see `group`. An event probes, per matching bucket, one cell
  * per group: the cost is (#signatures) + (#groups in its buckets) + (postings in its cells),
  * independent of the catalogue's size at a constant match count. Most of it is memory latency, so
  * every level is laid out to chain as few dependent loads as possible (16-ary cell search,
@@ -67,6 +68,7 @@ enum {
   GRID_MIN = 1024,    /* ...plus this many (offsets are 4 bytes a cell) */
   SLACK_MIN = 64,     /* dead or delta postings a group tolerates beyond a quarter of its pool, so
                          that small groups are not compacted at every few updates */
+  PAD_BITS = 4,       /* low bits of a pooled cell's offset: padding slots before it (< 16) */
   FANOUT = 16         /* boundaries per block of the cell search (two cache lines) */
 };
 static const uint32_t NONE = UINT32_MAX;
@@ -155,10 +157,11 @@ typedef struct group {
   uint32_t n_cells, n_delta; /* delta cells and the postings in them */
   cell *cells;
   uint32_t nb;   /* grid columns: cells along b (1 for a single range) */
-  uint32_t *off; /* compacted: grid cells + 1 offsets into pool; NULL when not compacted */
-  post *pool;    /* compacted postings by cell (dead ones have ord NONE) */
-  uint32_t n_pool, n_dead;
-  uint32_t compact_at; /* delta postings at which to try compacting a group without a pool */
+  uint32_t *off; /* compacted: grid cells + 1 entries (cell_begin, cell_end); NULL when not */
+  post *pool;    /* compacted postings by cell, cache-line aligned (dead ones have ord NONE) */
+  uint32_t n_pool, n_dead; /* live postings at the last compaction; dead since */
+  uint32_t n_slots;        /* slots in pool: postings and padding */
+  uint32_t compact_at;     /* delta postings at which to try compacting a group without a pool */
   /* Occupancy filter: bit occ_bit(cell key) is set once a posting was filed in that cell (never
    * cleared: a stale bit costs one probe). Groups of a few definitions sit in popular buckets
    * too; the filter saves the cache miss of probing their mostly empty cells. */
@@ -402,6 +405,25 @@ static uint32_t cell_index(const group *g, uint32_t key) {
   return (key >> FINE_BITS) * g->nb + (key & (FINE_CELLS - 1));
 }
 
+/* A compacted cell ci's postings are pool[cell_begin, cell_end). off[ci] holds the cell's first
+ * slot << PAD_BITS | the padding slots just before it (see compact). */
+static uint32_t cell_begin(const group *g, size_t ci) { return g->off[ci] >> PAD_BITS; }
+
+static uint32_t cell_end(const group *g, size_t ci) {
+  return (g->off[ci + 1] >> PAD_BITS) - (g->off[ci + 1] & ((1u << PAD_BITS) - 1));
+}
+
+/* Padding slots that make a list of n postings starting at slot s touch as few cache lines as
+ * its size allows (the pool is line-aligned; 12-byte slots start at every multiple of 4 bytes
+ * within a line, so one of any 16 consecutive slots starts a line and 15 pads always suffice). */
+static uint32_t pad_for(size_t s, uint32_t n) {
+  size_t bytes = (size_t)n * sizeof(post), lines = (bytes + CACHE_LINE - 1) / CACHE_LINE;
+  uint32_t pad = 0;
+  while ((s + pad) * sizeof(post) % CACHE_LINE + bytes > lines * CACHE_LINE)
+    pad++;
+  return pad;
+}
+
 static void delta_free(group *g) {
   for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
     free(g->cells[j].v);
@@ -438,45 +460,68 @@ static int compact(group *g) {
     return 0;
   }
   uint32_t *off = calloc(n_grid + 1, sizeof *off);
-  post *pool = malloc((live ? live : 1) * sizeof *pool);
-  if (!off || !pool) {
-    free(off);
-    free(pool);
+  if (!off)
     return -1;
-  }
   for (size_t ci = 0; g->off && ci < n_grid; ci++) /* counts, shifted by one */
-    off[ci + 1] += count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+    off[ci + 1] += count_live(g->pool + cell_begin(g, ci), cell_end(g, ci) - cell_begin(g, ci));
   for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
     if (g->cells[j].key)
       off[cell_index(g, g->cells[j].key - 1) + 1] += g->cells[j].n;
-  for (size_t ci = 0; ci < n_grid; ci++)
-    off[ci + 1] += off[ci];
+  /* Offsets: each cell starts where its postings touch the fewest cache lines. A probe reads
+   * one cell, and at 100 k definitions each of its lines is an L2 miss: unaligned, a typical
+   * list of 8 postings (96 bytes) often spans 3 lines, aligned 2 (measured at 100 k: 5.8 -> 5.3
+   * L2 misses per event, for 21 % more pool). */
+  size_t slots = 0;
+  for (size_t ci = 0; ci < n_grid; ci++) {
+    uint32_t n = off[ci + 1], pad = n ? pad_for(slots, n) : 0;
+    slots += pad;
+    off[ci] = (uint32_t)(slots << PAD_BITS) | pad; /* held the count of ci - 1 */
+    slots += n;
+  }
+  if (slots >= (size_t)1 << (32 - PAD_BITS)) { /* offsets would overflow: stays in its table */
+    free(off);
+    return 0;
+  }
+  off[n_grid] = (uint32_t)(slots << PAD_BITS);
+  size_t bytes = (slots ? slots : 1) * sizeof(post);
+  post *pool = aligned_alloc(CACHE_LINE, (bytes + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE);
+  if (!pool) {
+    free(off);
+    return -1;
+  }
+  for (size_t i = 0; i < slots; i++) /* padding: never admits, never found */
+    pool[i] = (post){.ord = NONE, .alo = CONT_ALO, .ahi = 0};
   /* Each cell: its live pooled postings, then its delta ones (a posting and its continuation
    * stay together). */
-  for (size_t ci = 0; g->off && ci < n_grid; ci++)
-    copy_live(pool + off[ci], g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]);
+  group old = *g;
+  g->off = off;
+  for (size_t ci = 0; old.off && ci < n_grid; ci++)
+    copy_live(pool + cell_begin(g, ci), old.pool + cell_begin(&old, ci),
+              cell_end(&old, ci) - cell_begin(&old, ci));
   for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++) {
     const cell *c = &g->cells[j];
     if (!c->key || !c->n)
       continue;
     size_t ci = cell_index(g, c->key - 1);
-    uint32_t pooled = g->off ? count_live(g->pool + g->off[ci], g->off[ci + 1] - g->off[ci]) : 0;
-    memcpy(pool + off[ci] + pooled, c->v, c->n * sizeof *pool);
+    uint32_t pooled = old.off ? count_live(old.pool + cell_begin(&old, ci),
+                                           cell_end(&old, ci) - cell_begin(&old, ci))
+                              : 0;
+    memcpy(pool + cell_begin(g, ci) + pooled, c->v, c->n * sizeof *pool);
   }
-  free(g->off);
-  free(g->pool);
+  free(old.off);
+  free(old.pool);
   delta_free(g);
-  g->off = off;
   g->pool = pool;
   g->n_pool = (uint32_t)live;
+  g->n_slots = (uint32_t)slots;
   g->n_dead = 0;
   return 1;
 }
 
 /* Marks ord's posting (and continuation) in g's pooled cell ci dead; returns the slots marked. */
 static uint32_t pool_kill(group *g, size_t ci, uint32_t ord) {
-  post *v = g->pool + g->off[ci];
-  uint32_t n = g->off[ci + 1] - g->off[ci];
+  post *v = g->pool + cell_begin(g, ci);
+  uint32_t n = cell_end(g, ci) - cell_begin(g, ci);
   for (uint32_t i = 0; i < n; i++)
     if (v[i].ord == ord && !is_cont(&v[i])) {
       uint32_t k = (v[i].ahi & CONT) && i + 1 < n ? 2 : 1;
@@ -1164,9 +1209,10 @@ void gb_index_get_stats(const gb_index *ix, gb_index_stats *out) {
       const group *g = &bk->groups[i];
       out->compacted += g->off != NULL;
       if (g->off) {
-        stat_slots(g->pool, g->n_pool, out);
+        stat_slots(g->pool, g->n_slots, out);
         out->pooled += g->n_pool - g->n_dead;
         out->dead += g->n_dead;
+        out->padding += g->n_slots - g->n_pool; /* n_pool counts the dead too */
       }
       out->delta += g->n_delta;
       for (uint32_t j = 0; g->bits && j < 1u << g->bits; j++)
@@ -1391,7 +1437,7 @@ static int lookup_cells(stage *st, const cell_probe *cp, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const group *g = cp[i].g;
     if (g->off) {
-      uint32_t at = g->off[cp[i].ci], end = g->off[cp[i].ci + 1];
+      uint32_t at = cell_begin(g, cp[i].ci), end = cell_end(g, cp[i].ci);
       if (add_probe(st, g->pool + at, end - at, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb,
                     cp[i].equal) != 0)
         return -1;

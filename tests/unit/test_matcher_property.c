@@ -463,6 +463,7 @@ Test(matcher_property, schema_events_agree) {
     cr_expect_gt(st.continuations, 100, "three-range definitions use continuations");
     cr_expect_gt(st.checked, 10, "negations are verified against the definition");
     cr_expect_gt(st.compacted, 0);
+    cr_expect_gt(st.padding, 0, "cells are aligned to cache lines in the pools");
     cr_expect_eq(st.ambiguous, 0, "fewer than 4095 distinct ends: every end is a boundary");
     gb_attrs_free(a);
     gb_matcher_free(ms[0]);
@@ -549,7 +550,7 @@ Test(matcher_property, hot_updates_through_compactions) {
   cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &ms[1], NULL), 0);
   static uint32_t out[3][MATCH_CAP];
   gb_attrs *a = gb_attrs_new();
-  bool saw_dead = false, saw_delta = false;
+  bool saw_dead = false, saw_delta = false, saw_padding = false;
   uint64_t gen0 = gb_catalog_generation(c);
   for (int round = 0; round < 30; round++) {
     for (int k = 0; k < 100; k++) { /* under half the catalogue: no rebuild */
@@ -583,11 +584,13 @@ Test(matcher_property, hot_updates_through_compactions) {
     gb_index_get_stats(gb_matcher_index(ms[1]), &st);
     saw_dead |= st.dead > 0;
     saw_delta |= st.delta > 0;
+    saw_padding |= st.compactions > 0 && st.padding > 0;
   }
   gb_index_stats st;
   gb_index_get_stats(gb_matcher_index(ms[1]), &st);
   cr_expect(saw_dead, "removed postings were marked dead in pools");
   cr_expect(saw_delta, "new postings went to delta cells");
+  cr_expect(saw_padding, "compactions after updates lay out padded pools");
   cr_expect_gt(st.compactions, 0, "groups were compacted again");
   gb_matcher_stats ms_st;
   gb_matcher_get_stats(ms[1], &ms_st);
