@@ -27,7 +27,6 @@ enum {
   SAMPLE_EVENTS = 10000, /* distinct payloads, cycled: the workload's size mix */
   EVENT_MAX = 8192,      /* longest sampled event kept (bytes) */
   CONSUME_BATCH = 1024,
-  OVERRIDES_MAX = GB_OPT_LIST_MAX + 4,
   REPEATS_MAX = 15,
   ERRSTR_MAX = 512
 };
@@ -596,20 +595,11 @@ int gb_bench_kafka(int argc, char **argv) {
   gb_err err = {0};
   if (gb_transport_kafka_check_props(props.items, props.n, &err) != 0)
     return gb_cli_fail(&err);
-  const char *overrides[OVERRIDES_MAX];
-  char brokers_set[1024];
-  size_t n = 0;
-  overrides[n++] = "sim.players=" PIPELINE_PLAYERS;
-  overrides[n++] = "sim.time_scale=max";
-  overrides[n++] = "transport.kind=kafka";
-  if (brokers) {
-    snprintf(brokers_set, sizeof brokers_set, "transport.brokers=%s", brokers);
-    overrides[n++] = brokers_set;
-  }
-  for (size_t i = 0; i < sets.n; i++)
-    overrides[n++] = sets.items[i];
+  /* The pipeline part's defaults; --set may change them. */
+  const char *defaults[] = {"sim.players=" PIPELINE_PLAYERS, "sim.time_scale=max"};
   gb_workload *w = NULL;
-  if (gb_workload_load(workload, overrides, n, &w, &err) != 0)
+  if (gb_cli_load_kafka_workload(workload, defaults, sizeof defaults / sizeof defaults[0], &sets,
+                                 brokers, &w, &err) != 0)
     return gb_cli_fail(&err);
   sample s;
   double bare_rate[REPEATS_MAX] = {0}, pipe_rate[REPEATS_MAX] = {0};

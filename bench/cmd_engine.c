@@ -20,10 +20,7 @@
 #include "gb_transport_kafka.h"
 #include "gb_workload.h"
 
-enum {
-  RECEIVE_BATCH = 256, /* events a shard takes per transport call */
-  OVERRIDES_MAX = GB_OPT_LIST_MAX + 2
-};
+enum { RECEIVE_BATCH = 256 /* events a shard takes per transport call */ };
 /* An idle shard re-checks for work and for the stop request at least every 100 ms. */
 #define IDLE_WAIT_NS 100000000LL
 /* The main thread looks at the transport's health and the group's assignment every 200 ms while
@@ -269,22 +266,8 @@ int gb_cmd_engine(int argc, char **argv) {
   if (parsed >= 0)
     return parsed;
   gb_err err = {0};
-  const char *overrides[OVERRIDES_MAX];
-  char brokers_set[1024];
-  size_t n = 0;
-  for (size_t i = 0; i < sets.n; i++)
-    overrides[n++] = sets.items[i];
-  overrides[n++] = "transport.kind=kafka";
-  if (brokers) {
-    if (snprintf(brokers_set, sizeof brokers_set, "transport.brokers=%s", brokers) >=
-        (int)sizeof brokers_set) {
-      gb_err_set(&err, GB_ERR_INPUT, "gamebench engine: --brokers: too long");
-      return gb_cli_fail(&err);
-    }
-    overrides[n++] = brokers_set;
-  }
   gb_workload *w = NULL;
-  if (gb_workload_load(res.positional[0], overrides, n, &w, &err) != 0)
+  if (gb_cli_load_kafka_workload(res.positional[0], NULL, 0, &sets, brokers, &w, &err) != 0)
     return gb_cli_fail(&err);
   int rc = serve(w, run_id, &props, &err);
   gb_workload_free(w);

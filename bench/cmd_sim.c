@@ -156,26 +156,12 @@ out:
   return rc;
 }
 
-enum { OVERRIDES_MAX = GB_OPT_LIST_MAX + 2 /* --set ones, transport.kind and .brokers */ };
-
 /* The closed loop through Kafka: gb_run with the simulator's side only. */
 static int run_kafka(const char *workload, const gb_opt_list *sets, const char *brokers,
                      const char *run_id, const gb_opt_list *props, const char *out,
                      const char *control, bool quiet, gb_err *err) {
-  const char *overrides[OVERRIDES_MAX];
-  char brokers_set[1024];
-  size_t n = 0;
-  for (size_t i = 0; i < sets->n; i++)
-    overrides[n++] = sets->items[i];
-  overrides[n++] = "transport.kind=kafka";
-  if (brokers) {
-    if (snprintf(brokers_set, sizeof brokers_set, "transport.brokers=%s", brokers) >=
-        (int)sizeof brokers_set)
-      return gb_err_set(err, GB_ERR_INPUT, "--brokers: too long");
-    overrides[n++] = brokers_set;
-  }
   gb_workload *w = NULL;
-  if (gb_workload_load(workload, overrides, n, &w, err) != 0)
+  if (gb_cli_load_kafka_workload(workload, NULL, 0, sets, brokers, &w, err) != 0)
     return -1;
   gb_run_options ro = {.out_dir = out,
                        .quiet = quiet,

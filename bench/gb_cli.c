@@ -5,6 +5,7 @@
 
 #include "gb_err.h"
 #include "gb_opts.h"
+#include "gb_workload.h"
 
 typedef struct command {
   const char *name;
@@ -68,4 +69,25 @@ int gb_cli_parse(const gb_cmd_spec *spec, int argc, char **argv, gb_opts_result 
     return 0;
   }
   return -1;
+}
+
+int gb_cli_load_kafka_workload(const char *path, const char *const *defaults, size_t n_defaults,
+                               const gb_opt_list *sets, const char *brokers, gb_workload **out,
+                               gb_err *err) {
+  /* defaults, --set ones, transport.kind and transport.brokers */
+  const char *overrides[GB_CLI_KAFKA_DEFAULTS_MAX + GB_OPT_LIST_MAX + 2];
+  char brokers_set[1024];
+  size_t n = 0;
+  for (size_t i = 0; i < n_defaults && i < GB_CLI_KAFKA_DEFAULTS_MAX; i++)
+    overrides[n++] = defaults[i];
+  for (size_t i = 0; i < sets->n; i++)
+    overrides[n++] = sets->items[i];
+  overrides[n++] = "transport.kind=kafka";
+  if (brokers) {
+    if (snprintf(brokers_set, sizeof brokers_set, "transport.brokers=%s", brokers) >=
+        (int)sizeof brokers_set)
+      return gb_err_set(err, GB_ERR_INPUT, "--brokers: too long");
+    overrides[n++] = brokers_set;
+  }
+  return gb_workload_load(path, overrides, n, out, err);
 }

@@ -4,6 +4,8 @@
 #ifndef GB_CLI_H
 #define GB_CLI_H
 
+#include <stddef.h>
+
 /* Entry point: dispatches `gamebench COMMAND ...`. */
 int gb_cli_main(int argc, char **argv);
 
@@ -18,6 +20,19 @@ int gb_cli_fail(const struct gb_err *err);
 struct gb_cmd_spec;
 struct gb_opts_result;
 int gb_cli_parse(const struct gb_cmd_spec *spec, int argc, char **argv, struct gb_opts_result *res);
+
+/* Loads the workload of a Kafka command (`sim --to kafka`, `engine`, `bench kafka`): the
+ * command's defaults (at most GB_CLI_KAFKA_DEFAULTS_MAX; --set may override them), the user's
+ * --set overrides, then transport.kind=kafka and, when brokers is not NULL,
+ * transport.brokers=BROKERS (--brokers wins over the file and --set). Returns 0 with *out (free
+ * it with gb_workload_free), or -1 with err: the workload's errors (file, line, key), or
+ * GB_ERR_INPUT "--brokers: too long". */
+enum { GB_CLI_KAFKA_DEFAULTS_MAX = 4 };
+struct gb_opt_list;
+struct gb_workload;
+int gb_cli_load_kafka_workload(const char *path, const char *const *defaults, size_t n_defaults,
+                               const struct gb_opt_list *sets, const char *brokers,
+                               struct gb_workload **out, struct gb_err *err);
 
 /* The commands (one file each under bench/). */
 int gb_cmd_run(int argc, char **argv);

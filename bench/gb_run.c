@@ -406,7 +406,7 @@ static void send_change(producer_ctx *pr) {
   ev.t_intended_ns =
       run->w->sim.time_scale == 0 ? now : intended_ns(run, ev.u.control.effective_ts);
   ev.t_sent_ns = now;
-  size_t len = gb_event_encode_json(&ev, pr->buf, pr->buf_cap);
+  size_t len = gb_event_encode_wire(&ev, run->binary, pr->buf, pr->buf_cap);
   if (len >= pr->buf_cap)
     abort(); /* gb_run sized buf for the largest definition (gb_transport_max_message) */
   gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);

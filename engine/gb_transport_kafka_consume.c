@@ -612,16 +612,22 @@ static bool all_finished(const gb_transport_kafka *k) {
   return true;
 }
 
+/* Where now stands in a fault-injection window of AT_MS:FOR_MS after set-up: 0 before it, 1 in
+ * it, 2 after it. */
+static int window_state(const gb_transport_kafka *k, int at_ms, int for_ms) {
+  int64_t at = k->ready_ns + (int64_t)at_ms * 1000000;
+  int64_t until = at + (int64_t)for_ms * 1000000;
+  int64_t now = gb_clock_now_ns();
+  return now < at ? 0 : now < until ? 1 : 2;
+}
+
 /* Fault injection: pauses and resumes fetching of everything the shard owns per the
  * gamebench.fault.consumer.pause window. */
 static void pause_window(kshard *sh) {
   const ksettings *set = &sh->k->set;
   if (set->pause_for_ms == 0 || sh->pause_state == 2)
     return;
-  int64_t at = sh->k->ready_ns + (int64_t)set->pause_at_ms * 1000000;
-  int64_t until = at + (int64_t)set->pause_for_ms * 1000000;
-  int64_t now = gb_clock_now_ns();
-  int want = now < at ? 0 : now < until ? 1 : 2;
+  int want = window_state(sh->k, set->pause_at_ms, set->pause_for_ms);
   if (want == sh->pause_state)
     return;
   rd_kafka_topic_partition_list_t *owned = NULL;
@@ -642,10 +648,7 @@ static void leave_window(kshard *sh) {
   const ksettings *set = &sh->k->set;
   if (set->leave_for_ms == 0 || sh->index != 0 || sh->leave_state == 2)
     return;
-  int64_t at = sh->k->ready_ns + (int64_t)set->leave_at_ms * 1000000;
-  int64_t until = at + (int64_t)set->leave_for_ms * 1000000;
-  int64_t now = gb_clock_now_ns();
-  int want = now < at ? 0 : now < until ? 1 : 2;
+  int want = window_state(sh->k, set->leave_at_ms, set->leave_for_ms);
   if (want == sh->leave_state)
     return;
   rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -278,21 +278,6 @@ static void teardown(void) {
 
 TestSuite(kafka_run, .init = setup, .fini = teardown);
 
-static char *file_in(const char *dir, const char *name) {
-  char *path = gbt_path(dir, name);
-  char *text = gbt_read_file(path, NULL);
-  cr_assert_not_null(text, "%s missing", path);
-  free(path);
-  return text;
-}
-
-static double metric(const char *summary, const char *name) {
-  char key[128];
-  snprintf(key, sizeof key, "\n%s,", name);
-  const char *at = strstr(summary, key);
-  return at ? atof(at + strlen(key)) : -1;
-}
-
 /* Runs gamebench run SMALL with extra arguments into tmp/name; returns the directory. */
 static char *run(const char *name, const char *extra, int expect_status) {
   char *dir = gbt_path(tmp, name);
@@ -304,7 +289,7 @@ static char *run(const char *name, const char *extra, int expect_status) {
 
 /* The same lines in any order (files whose row order follows the shards). */
 static void assert_same_lines(const char *a, const char *b, const char *name) {
-  char *x = file_in(a, name), *y = file_in(b, name);
+  char *x = gbt_result_text(a, name), *y = gbt_result_text(b, name);
   size_t lines = 0;
   for (char *line = x, *end; (end = strchr(line, '\n')); line = end + 1, lines++) {
     *end = '\0';
@@ -323,23 +308,16 @@ static void assert_same_lines(const char *a, const char *b, const char *name) {
   free(y);
 }
 
-static void assert_same_arms(const char *a, const char *b) {
-  char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
-  cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
-  free(x);
-  free(y);
-}
-
 Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
   char *kafka = run("kafka", "--set sim.time_scale=max --set transport.kind=kafka", 0);
-  assert_same_arms(inproc, kafka);
-  char *summary = file_in(kafka, "summary.csv");
-  cr_assert_gt(metric(summary, "events_generated"), 500); /* 300 players, 2 sim hours: ~1000 */
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
-  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
-  char *manifest = file_in(kafka, "manifest.json");
+  gbt_assert_same_result(inproc, kafka, "arms.csv");
+  char *summary = gbt_result_text(kafka, "summary.csv");
+  cr_assert_gt(gbt_metric(summary, "events_generated"), 500); /* 300 players, 2 sim hours: ~1000 */
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
+  char *manifest = gbt_result_text(kafka, "manifest.json");
   cr_assert(strstr(manifest, "\"kind\":\"kafka\""), "the manifest names the transport");
   free(manifest);
   free(summary);
@@ -354,11 +332,11 @@ Test(kafka_run, wire_format_does_not_change_results, .timeout = 300) {
                     "--set sim.time_scale=max --set transport.kind=kafka "
                     "--set transport.format=json",
                     0);
-  assert_same_arms(binary, json);
-  assert_same_arms(binary, kafka);
-  char *summary = file_in(kafka, "summary.csv");
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_rejected"), 0);
+  gbt_assert_same_result(binary, json, "arms.csv");
+  gbt_assert_same_result(binary, kafka, "arms.csv");
+  char *summary = gbt_result_text(kafka, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_rejected"), 0);
   free(summary);
   free(binary);
   free(json);
@@ -371,13 +349,13 @@ Test(kafka_run, threads_and_partitions_do_not_change_results, .timeout = 300) {
                     "--set sim.time_scale=max --set transport.kind=kafka --set sim.threads=2 "
                     "--set engine.threads=3 --set transport.partitions=5",
                     0);
-  assert_same_arms(inproc, kafka);
+  gbt_assert_same_result(inproc, kafka, "arms.csv");
   /* More shards than partitions: one member of the group owns nothing. */
   char *idle = run("idle",
                    "--set sim.time_scale=max --set transport.kind=kafka "
                    "--set engine.threads=3 --set transport.partitions=2",
                    0);
-  assert_same_arms(inproc, idle);
+  gbt_assert_same_result(inproc, idle, "arms.csv");
   free(idle);
   free(inproc);
   free(kafka);
@@ -390,9 +368,9 @@ Test(kafka_run, broker_down_and_up_mid_run_gives_the_same_arms, .timeout = 300) 
                     "--set sim.time_scale=2400 --set transport.kind=kafka "
                     "-X gamebench.fault.broker.down=1000:1500",
                     0);
-  assert_same_arms(inproc, kafka);
-  char *summary = file_in(kafka, "summary.csv");
-  cr_assert_eq(metric(summary, "events_lost"), 0);
+  gbt_assert_same_result(inproc, kafka, "arms.csv");
+  char *summary = gbt_result_text(kafka, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   free(summary);
   free(inproc);
   free(kafka);
@@ -412,11 +390,11 @@ Test(kafka_run, a_lagging_consumer_is_detected_and_fails_the_run, .timeout = 300
   cr_assert_eq(p.status, 1, "a run that lost events fails: exit %d\n%s", p.status, p.err);
   cr_assert(strstr(p.err, "deleted before they were consumed"), "says so: %s", p.err);
   cr_assert(strstr(p.err, "partition 0: sent "), "shows the partition's counts: %s", p.err);
-  char *summary = file_in(dir, "summary.csv");
-  cr_assert_gt(metric(summary, "events_lost"), 0);
+  char *summary = gbt_result_text(dir, "summary.csv");
+  cr_assert_gt(gbt_metric(summary, "events_lost"), 0);
   unsigned long long rows[2][GBT_PART_COLS];
   cr_assert_eq(gbt_read_partitions(dir, rows, 2), 1);
-  cr_assert_eq((double)rows[0][GBT_P_LOST], metric(summary, "events_lost"),
+  cr_assert_eq((double)rows[0][GBT_P_LOST], gbt_metric(summary, "events_lost"),
                "the sum of the partitions");
   cr_assert_eq(rows[0][GBT_P_LOST],
                rows[0][GBT_P_SENT] - (rows[0][GBT_P_DELIVERED] - rows[0][GBT_P_REPLAYED]));
@@ -455,12 +433,12 @@ Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300)
            "--set transport.partitions=4",
            common);
   char *kafka = run("kafka", extra, 0);
-  assert_same_arms(inproc, kafka);
-  char *summary = file_in(kafka, "summary.csv");
-  cr_assert_eq(metric(summary, "catalog_updates"), 4, "2 changes on each of 2 shards");
+  gbt_assert_same_result(inproc, kafka, "arms.csv");
+  char *summary = gbt_result_text(kafka, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "catalog_updates"), 4, "2 changes on each of 2 shards");
   /* each change: a copy per partition from each simulator thread (8), one applied per shard */
-  cr_assert_eq(metric(summary, "events_duplicate"), 2 * 8 - 4);
-  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_duplicate"), 2 * 8 - 4);
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   /* partitions.csv: every partition balances; each read one end marker per simulator thread */
   unsigned long long rows[8][GBT_PART_COLS];
   cr_assert_eq(gbt_read_partitions(kafka, rows, 8), 4);
@@ -478,7 +456,7 @@ Test(kafka_run, control_changes_reach_every_shard_as_in_process, .timeout = 300)
                  0);
     sent += r[GBT_P_SENT];
   }
-  cr_assert_eq((double)sent, metric(summary, "events_generated"));
+  cr_assert_eq((double)sent, gbt_metric(summary, "events_generated"));
   free(summary);
   free(inproc);
   free(kafka);
@@ -499,14 +477,14 @@ Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
                     "--set sim.time_scale=1200 --set transport.kind=kafka --set engine.threads=2 "
                     "--set transport.partitions=4 -X gamebench.fault.engine.leave=3000:600000",
                     0);
-  assert_same_arms(inproc, kafka);
-  char *summary = file_in(kafka, "summary.csv");
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_gt(metric(summary, "events_replayed"), 0, "partitions moved and were replayed");
-  cr_assert_eq(metric(summary, "events_consumed"), metric(summary, "events_generated"));
-  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
-  cr_assert_eq(metric(summary, "events_duplicate"), 0);
-  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
+  gbt_assert_same_result(inproc, kafka, "arms.csv");
+  char *summary = gbt_result_text(kafka, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_gt(gbt_metric(summary, "events_replayed"), 0, "partitions moved and were replayed");
+  cr_assert_eq(gbt_metric(summary, "events_consumed"), gbt_metric(summary, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "events_duplicate"), 0);
+  cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
   unsigned long long rows[8][GBT_PART_COLS], replayed = 0;
   cr_assert_eq(gbt_read_partitions(kafka, rows, 8), 4);
   for (int p = 0; p < 4; p++) {
@@ -517,7 +495,7 @@ Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
     cr_assert_eq(r[GBT_P_LOST] + r[GBT_P_GAPS] + r[GBT_P_FAILED], 0);
     replayed += r[GBT_P_REPLAYED];
   }
-  cr_assert_eq((double)replayed, metric(summary, "events_replayed"));
+  cr_assert_eq((double)replayed, gbt_metric(summary, "events_replayed"));
   assert_same_lines(inproc, kafka, "aggregates.csv"); /* replays counted once */
   free(summary);
   free(inproc);
@@ -574,8 +552,8 @@ Test(kafka_run, bad_kafka_input_exits_2) {
 
 Test(kafka_run, bench_sends_as_many_bare_messages_as_the_pipeline_processed, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
-  char *summary = file_in(inproc, "summary.csv");
-  long events = (long)metric(summary, "events_processed");
+  char *summary = gbt_result_text(inproc, "summary.csv");
+  long events = (long)gbt_metric(summary, "events_processed");
   cr_assert_gt(events, 500);
   gbt_proc p = gbt_gamebench("bench kafka --set sim.players=300 --repeats 1");
   cr_assert_eq(p.status, 0, "exit %d\nstderr: %s", p.status, p.err);

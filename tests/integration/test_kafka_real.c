@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gb_clock.h"
+#include "gb_test_results.h"
 #include "gb_test_support.h"
 
 #define SECOND_NS 1000000000LL
@@ -68,21 +69,6 @@ static void fresh_run_id(char *out, size_t cap, const char *what) {
   snprintf(out, cap, "test-%s-%ld-%lld", what, (long)getpid(), (long long)gb_clock_wall_ns());
 }
 
-static char *file_in(const char *dir, const char *name) {
-  char *path = gbt_path(dir, name);
-  char *text = gbt_read_file(path, NULL);
-  cr_assert_not_null(text, "%s missing", path);
-  free(path);
-  return text;
-}
-
-static double metric(const char *summary, const char *name) {
-  char key[128];
-  snprintf(key, sizeof key, "\n%s,", name);
-  const char *at = strstr(summary, key);
-  return at ? atof(at + strlen(key)) : -1;
-}
-
 /* The in-process reference: same workload, no broker. */
 static char *reference(void) {
   char *dir = gbt_path(tmp, "inproc");
@@ -92,13 +78,6 @@ static char *reference(void) {
   cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
   gbt_proc_free(&p);
   return dir;
-}
-
-static void assert_same_arms(const char *a, const char *b) {
-  char *x = file_in(a, "arms.csv"), *y = file_in(b, "arms.csv");
-  cr_assert_str_eq(x, y, "arms.csv differs between %s and %s", a, b);
-  free(x);
-  free(y);
 }
 
 /* Starts `gamebench ARGS` in the background with stderr into log_path; returns its pid. */
@@ -229,10 +208,10 @@ Test(kafka_real, run_through_the_broker_gives_the_same_arms, .timeout = 300) {
                              "--set transport.brokers=%s --quiet --no-report --out '%s'",
                              brokers, dir);
   cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
-  assert_same_arms(inproc, dir);
-  char *summary = file_in(dir, "summary.csv");
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
+  gbt_assert_same_result(inproc, dir, "arms.csv");
+  char *summary = gbt_result_text(dir, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
   free(summary);
   gbt_proc_free(&p);
   free(dir);
@@ -266,10 +245,10 @@ Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout =
   char *sim_err = gbt_read_file(sim_log, NULL);
   cr_assert_eq(sim_status, 0, "simulator exit %d\n%s", sim_status, sim_err ? sim_err : "");
   cr_assert_eq(e2_status, 0, "engine 2 stops cleanly on SIGTERM");
-  assert_same_arms(inproc, dir);
-  char *summary = file_in(dir, "summary.csv");
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_consumed"), metric(summary, "events_generated"),
+  gbt_assert_same_result(inproc, dir, "arms.csv");
+  char *summary = gbt_result_text(dir, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_consumed"), gbt_metric(summary, "events_generated"),
                "the engines acknowledged every event");
   cr_assert_gt(engine_count(log2, " replayed to rebuild state"), 0,
                "engine 2 rebuilt the players' state by replaying");
@@ -303,7 +282,7 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   kill(e2, SIGTERM);
   cr_assert_eq(wait_exit(e1, 60), 0);
   cr_assert_eq(wait_exit(e2, 60), 0);
-  assert_same_arms(inproc, dir);
+  gbt_assert_same_result(inproc, dir, "arms.csv");
   long c1 = engine_count(log1, " events consumed"), c2 = engine_count(log2, " events consumed");
   cr_assert_gt(c1, 0, "engine 1 took part");
   cr_assert_gt(c2, 0, "engine 2 took part");

@@ -23,14 +23,6 @@ static void teardown(void) {
 TestSuite(run, .init = setup, .fini = teardown);
 TestSuite(sim, .init = setup, .fini = teardown);
 
-/* Value of a metric in summary.csv ("metric,value,unit"), or -1 when absent. */
-static double metric(const char *summary, const char *name) {
-  char key[128];
-  snprintf(key, sizeof key, "\n%s,", name);
-  const char *at = strstr(summary, key);
-  return at ? atof(at + strlen(key)) : -1;
-}
-
 static char *run_into(const char *name, const char *extra) {
   char *dir = gbt_path(tmp, name);
   gbt_proc p = gbt_gamebench("run workloads/default.yaml %s %s --out '%s'", SMALL, extra, dir);
@@ -38,14 +30,6 @@ static char *run_into(const char *name, const char *extra) {
   cr_assert(strstr(p.out, dir), "prints the report path: %s", p.out);
   gbt_proc_free(&p);
   return dir;
-}
-
-static char *read_in(const char *dir, const char *file) {
-  char *path = gbt_path(dir, file);
-  char *text = gbt_read_file(path, NULL);
-  cr_assert_not_null(text, "%s missing", path);
-  free(path);
-  return text;
 }
 
 Test(run, writes_every_result_file_and_reconciles) {
@@ -58,20 +42,20 @@ Test(run, writes_every_result_file_and_reconciles) {
     cr_assert(gbt_exists(path), "%s missing", path);
     free(path);
   }
-  char *summary = read_in(dir, "summary.csv");
-  double generated = metric(summary, "events_generated");
+  char *summary = gbt_result_text(dir, "summary.csv");
+  double generated = gbt_metric(summary, "events_generated");
   /* ~1000 with the default player model (2 sessions a day, the evening peak) */
   cr_assert_gt(generated, 500, "a 2-hour run of 300 players generates events");
-  cr_assert_eq(metric(summary, "events_processed"), generated);
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_rejected"), 0);
-  cr_assert_eq(metric(summary, "rate_sustained"), 1);
-  cr_assert_gt(metric(summary, "decisions"), 0);
-  cr_assert_eq(metric(summary, "answers_received"), metric(summary, "decisions"));
-  cr_assert_gt(metric(summary, "latency_e2e_p99_us"), 0);
-  cr_assert_geq(metric(summary, "latency_decision_p99_us"),
-                metric(summary, "latency_decision_p50_us"));
-  char *arms = read_in(dir, "arms.csv");
+  cr_assert_eq(gbt_metric(summary, "events_processed"), generated);
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_rejected"), 0);
+  cr_assert_eq(gbt_metric(summary, "rate_sustained"), 1);
+  cr_assert_gt(gbt_metric(summary, "decisions"), 0);
+  cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
+  cr_assert_gt(gbt_metric(summary, "latency_e2e_p99_us"), 0);
+  cr_assert_geq(gbt_metric(summary, "latency_decision_p99_us"),
+                gbt_metric(summary, "latency_decision_p50_us"));
+  char *arms = gbt_result_text(dir, "arms.csv");
   cr_assert(strncmp(arms, "arm,algorithm,players,decisions,props_generated", 46) == 0, "%s", arms);
   cr_assert(strstr(arms, "\nrandom,random,"), "%s", arms);
   cr_assert(strstr(arms, "\noracle,oracle,"), "%s", arms);
@@ -84,12 +68,12 @@ Test(run, same_seed_gives_identical_arms_whatever_the_threads) {
   char *a = run_into("a", "");
   char *b = run_into("b", "");
   char *c = run_into("c", "--set engine.threads=2 --set sim.threads=2");
-  char *arms_a = read_in(a, "arms.csv"), *arms_b = read_in(b, "arms.csv");
-  char *arms_c = read_in(c, "arms.csv");
+  char *arms_a = gbt_result_text(a, "arms.csv"), *arms_b = gbt_result_text(b, "arms.csv");
+  char *arms_c = gbt_result_text(c, "arms.csv");
   cr_assert_str_eq(arms_a, arms_b);
   cr_assert_str_eq(arms_a, arms_c);
   char *other = run_into("d", "--set seed=7");
-  char *arms_d = read_in(other, "arms.csv");
+  char *arms_d = gbt_result_text(other, "arms.csv");
   cr_assert_str_neq(arms_a, arms_d, "another seed gives another run");
   free(arms_a);
   free(arms_b);
@@ -130,6 +114,21 @@ Test(run, missing_workload_file_exits_2) {
   cr_assert_eq(p.status, 2);
   cr_assert(strstr(p.err, "nope.yaml"), "%s", p.err);
   gbt_proc_free(&p);
+}
+
+/* The Kafka commands refuse a --brokers list they cannot pass on whole, before connecting. */
+Test(run, overlong_brokers_exit_2_naming_the_option) {
+  char brokers[1100];
+  memset(brokers, 'b', sizeof brokers - 1);
+  brokers[sizeof brokers - 1] = '\0';
+  const char *commands[] = {"engine workloads/default.yaml",
+                            "sim workloads/default.yaml --to kafka", "bench kafka"};
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    gbt_proc p = gbt_gamebench("%s --brokers %s", commands[i], brokers);
+    cr_assert_eq(p.status, 2, "%s: exit %d\n%s", commands[i], p.status, p.err);
+    cr_assert(strstr(p.err, "--brokers: too long"), "%s: %s", commands[i], p.err);
+    gbt_proc_free(&p);
+  }
 }
 
 Test(run, bad_flags_exit_2_and_help_documents_options) {
@@ -193,14 +192,15 @@ Test(run, overload_is_reported_and_corrected_latency_shows_the_stall) {
                              dir);
   cr_assert_eq(p.status, 0, "%s", p.err);
   cr_assert(strstr(p.err, "VERDICT: target rate not sustained"), "%s", p.err);
-  char *summary = read_in(dir, "summary.csv");
-  cr_assert_eq(metric(summary, "rate_sustained"), 0);
-  cr_assert_lt(metric(summary, "achieved_rate_eps"), 0.99 * metric(summary, "target_rate_eps"));
-  double corrected = metric(summary, "latency_e2e_p99_us");
-  double uncorrected = metric(summary, "latency_e2e_uncorrected_p99_us");
+  char *summary = gbt_result_text(dir, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "rate_sustained"), 0);
+  cr_assert_lt(gbt_metric(summary, "achieved_rate_eps"),
+               0.99 * gbt_metric(summary, "target_rate_eps"));
+  double corrected = gbt_metric(summary, "latency_e2e_p99_us");
+  double uncorrected = gbt_metric(summary, "latency_e2e_uncorrected_p99_us");
   cr_assert_gt(corrected, 5 * uncorrected, "corrected p99 %.0f us, uncorrected %.0f us", corrected,
                uncorrected);
-  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   free(summary);
   gbt_proc_free(&p);
   free(dir);
@@ -220,14 +220,14 @@ Test(run, repeats_write_each_run_and_the_medians) {
     cr_assert(gbt_exists(path), "%s", path);
     free(path);
   }
-  char *repeats = read_in(dir, "repeats.csv");
+  char *repeats = gbt_result_text(dir, "repeats.csv");
   cr_assert(strncmp(repeats, "metric,unit,repeat_1,repeat_2,repeat_3,combined\n", 48) == 0, "%s",
             repeats);
-  char *summary = read_in(dir, "summary.csv");
-  char *first = read_in(dir, "repeat-1/summary.csv");
+  char *summary = gbt_result_text(dir, "summary.csv");
+  char *first = gbt_result_text(dir, "repeat-1/summary.csv");
   /* the event counts are deterministic, so their median is every repeat's value */
-  cr_assert_eq(metric(summary, "events_generated"), metric(first, "events_generated"));
-  cr_assert_eq(metric(summary, "rate_sustained"), 1);
+  cr_assert_eq(gbt_metric(summary, "events_generated"), gbt_metric(first, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "rate_sustained"), 1);
   free(repeats);
   free(summary);
   free(first);
@@ -289,7 +289,7 @@ static char *control_run(const char *name, const char *catalogue, const char *co
 }
 
 static void assert_same_file(const char *a, const char *b, const char *file, bool same) {
-  char *x = read_in(a, file), *y = read_in(b, file);
+  char *x = gbt_result_text(a, file), *y = gbt_result_text(b, file);
   if (same)
     cr_assert_str_eq(x, y, "%s differs between %s and %s", file, a, b);
   else
@@ -307,13 +307,15 @@ Test(run, an_upsert_reaches_every_shard) {
   char *minus = control_run("minus", "minus.yaml", NULL, "--set engine.threads=2");
   assert_same_file(full, late, "arms.csv", true);
   assert_same_file(full, minus, "arms.csv", false);
-  char *summary = read_in(late, "summary.csv"), *base = read_in(full, "summary.csv");
-  cr_assert_eq(metric(summary, "catalog_updates"), 2, "one change, applied by each of 2 shards");
-  cr_assert_eq(metric(summary, "events_duplicate"), 0, "one copy per shard, none twice");
+  char *summary = gbt_result_text(late, "summary.csv"),
+       *base = gbt_result_text(full, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "catalog_updates"), 2,
+               "one change, applied by each of 2 shards");
+  cr_assert_eq(gbt_metric(summary, "events_duplicate"), 0, "one copy per shard, none twice");
   /* the change travels as one copy per partition (in process: per shard) */
-  cr_assert_eq(metric(summary, "events_generated"), metric(base, "events_generated") + 2);
-  cr_assert_eq(metric(summary, "events_processed"), metric(summary, "events_generated"));
-  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_generated"), gbt_metric(base, "events_generated") + 2);
+  cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   free(summary);
   free(base);
   free(full);
@@ -332,11 +334,11 @@ Test(run, changes_take_effect_at_their_sim_time_whatever_the_threads) {
   assert_same_file(one, many, "arms.csv", true);
   assert_same_file(one, paced, "arms.csv", true);
   assert_same_file(one, none, "arms.csv", false);
-  char *summary = read_in(many, "summary.csv");
-  cr_assert_eq(metric(summary, "catalog_updates"), 6, "2 changes on each of 3 shards");
+  char *summary = gbt_result_text(many, "summary.csv");
+  cr_assert_eq(gbt_metric(summary, "catalog_updates"), 6, "2 changes on each of 3 shards");
   /* each shard gets a copy from each of the 2 simulator threads: one applied, one dropped */
-  cr_assert_eq(metric(summary, "events_duplicate"), 6);
-  cr_assert_eq(metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_duplicate"), 6);
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   free(summary);
   free(one);
   free(many);
@@ -394,7 +396,7 @@ Test(run, partitions_csv_reconciles_each_shard) {
                           "--set engine.threads=2 --set sim.threads=2");
   unsigned long long rows[4][GBT_PART_COLS];
   cr_assert_eq(gbt_read_partitions(dir, rows, 4), 2, "in process: one row per shard");
-  char *summary = read_in(dir, "summary.csv");
+  char *summary = gbt_result_text(dir, "summary.csv");
   unsigned long long total = 0;
   for (int p = 0; p < 2; p++) {
     unsigned long long *r = rows[p];
@@ -409,15 +411,15 @@ Test(run, partitions_csv_reconciles_each_shard) {
                  0);
     total += r[GBT_P_SENT];
   }
-  cr_assert_eq((double)total, metric(summary, "events_generated"));
-  cr_assert_eq(metric(summary, "events_lost"), 0);
-  cr_assert_eq(metric(summary, "events_replayed"), 0);
+  cr_assert_eq((double)total, gbt_metric(summary, "events_generated"));
+  cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(summary, "events_replayed"), 0);
   free(summary);
   char *report = NULL;
   gbt_proc p = gbt_gamebench("report '%s' --no-plots", dir);
   cr_assert_eq(p.status, 0, "%s", p.err);
   gbt_proc_free(&p);
-  report = read_in(dir, "report.md");
+  report = gbt_result_text(dir, "report.md");
   cr_assert(strstr(report, "## Partitions\n\n**Partitions balance**: all 2 partitions balance"),
             "%s", report);
   cr_assert(strstr(report, "| partition | sent | produced | failed | acknowledged | consumed |"),

@@ -1,15 +1,36 @@
 #include "gb_test_results.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_test_support.h"
 
-size_t gbt_read_partitions(const char *dir, unsigned long long rows[][GBT_PART_COLS], size_t max) {
-  char *path = gbt_path(dir, "partitions.csv");
+char *gbt_result_text(const char *dir, const char *name) {
+  char *path = gbt_path(dir, name);
   char *text = gbt_read_file(path, NULL);
   cr_assert_not_null(text, "%s missing", path);
+  free(path);
+  return text;
+}
+
+double gbt_metric(const char *summary, const char *name) {
+  char key[128];
+  snprintf(key, sizeof key, "\n%s,", name);
+  const char *at = strstr(summary, key);
+  return at ? atof(at + strlen(key)) : -1;
+}
+
+void gbt_assert_same_result(const char *dir_a, const char *dir_b, const char *name) {
+  char *x = gbt_result_text(dir_a, name), *y = gbt_result_text(dir_b, name);
+  cr_assert_str_eq(x, y, "%s differs between %s and %s", name, dir_a, dir_b);
+  free(x);
+  free(y);
+}
+
+size_t gbt_read_partitions(const char *dir, unsigned long long rows[][GBT_PART_COLS], size_t max) {
+  char *text = gbt_result_text(dir, "partitions.csv");
   const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"
                        "redelivered,gaps,lost\n";
   cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %s", text);
@@ -24,6 +45,5 @@ size_t gbt_read_partitions(const char *dir, unsigned long long rows[][GBT_PART_C
     }
   }
   free(text);
-  free(path);
   return n;
 }

@@ -5,6 +5,15 @@
 
 #include <stddef.h>
 
+/* The text of DIR/name (a results file), heap-owned; asserts that it exists. */
+char *gbt_result_text(const char *dir, const char *name);
+
+/* The value of a metric in summary.csv text ("metric,value,unit" rows), or -1 when absent. */
+double gbt_metric(const char *summary, const char *name);
+
+/* Asserts that DIR_A/name and DIR_B/name have the same bytes (e.g. arms.csv of two runs). */
+void gbt_assert_same_result(const char *dir_a, const char *dir_b, const char *name);
+
 /* Columns of partitions.csv, in file order. */
 enum {
   GBT_P_ID,
