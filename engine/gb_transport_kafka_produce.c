@@ -152,20 +152,28 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
   }
 }
 
+/* Sends one message of this producer's stream to partition p of rkt, numbered in the
+ * partition's sequence. False when produce failed (the transport is failed then). */
+static bool send_numbered(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t player_id,
+                          const void *msg, size_t len) {
+  uint8_t hdr[KHDR_LEN];
+  khdr_put(hdr, KHDR_EVENT, pr->index, pr->next_seq[p] + 1);
+  if (!produce(pr, rkt, p, player_id, true, msg, len, hdr, NULL))
+    return false;
+  pr->next_seq[p]++;
+  pr->sent[p]++;
+  return true;
+}
+
 /* A control message (an operator's catalogue change) goes to every partition of the control
  * topic, numbered in each partition's stream like an event: whichever shard owns a partition
  * sees the change at the same place in this producer's stream, and a partition that changes
  * hands replays it with the rest. */
 static void send_control(gb_transport_kafka *k, kproducer *pr, uint64_t player_id, const void *msg,
                          size_t len) {
-  for (unsigned p = 0; p < k->P; p++) {
-    uint8_t hdr[KHDR_LEN];
-    khdr_put(hdr, KHDR_EVENT, pr->index, pr->next_seq[p] + 1);
-    if (!produce(pr, pr->topics[GB_CHANNEL_CONTROL], p, player_id, true, msg, len, hdr, NULL))
+  for (unsigned p = 0; p < k->P; p++)
+    if (!send_numbered(pr, pr->topics[GB_CHANNEL_CONTROL], p, player_id, msg, len))
       return;
-    pr->next_seq[p]++;
-    pr->sent[p]++;
-  }
   rd_kafka_poll(pr->rk, 0);
 }
 
@@ -177,14 +185,9 @@ void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel
     send_control(k, pr, player_id, msg, len);
     return;
   }
-  unsigned p = kpartition_of(k, player_id);
-  uint8_t hdr[KHDR_LEN];
-  khdr_put(hdr, KHDR_EVENT, producer, pr->next_seq[p] + 1);
   unsigned ch = (unsigned)channel < KT_EVENTS ? (unsigned)channel : GB_CHANNEL_CARD;
-  if (!produce(pr, pr->topics[ch], p, player_id, true, msg, len, hdr, NULL))
+  if (!send_numbered(pr, pr->topics[ch], kpartition_of(k, player_id), player_id, msg, len))
     return;
-  pr->next_seq[p]++;
-  pr->sent[p]++;
   /* Delivery reports every so often: serving them per message costs more than the send. */
   if ((++pr->sends & (DR_POLL_EVERY - 1)) == 0)
     rd_kafka_poll(pr->rk, 0);
