@@ -221,8 +221,9 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
       gb_err_set(err, GB_ERR_RUNTIME, "cannot start engine thread %u", started);
       goto out;
     }
-    char name[16]; /* for top -H and perf (Linux keeps 15 characters); cosmetic */
+    char name[32]; /* for top -H and perf (Linux keeps 15 characters); cosmetic */
     snprintf(name, sizeof name, "gb-shard%u", started);
+    name[15] = '\0';
     pthread_setname_np(shards[started].thread, name);
   }
   rc = wait_for_stop(t, n, &signals, err);

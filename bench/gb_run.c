@@ -671,8 +671,9 @@ static int finish_timelines(run_state *rs, int64_t end_ns, gb_err *err) {
 
 /* Names a thread for top -H, perf and debuggers (Linux keeps 15 characters). */
 static void name_thread(pthread_t t, const char *role, unsigned index) {
-  char name[16];
+  char name[32];
   snprintf(name, sizeof name, "gb-%s%u", role, index);
+  name[15] = '\0';
   pthread_setname_np(t, name); /* cosmetic: a failure changes nothing */
 }
 
