@@ -70,12 +70,13 @@ typedef struct kproducer {
   uint64_t full_waits;
   uint64_t sends; /* all partitions together */
   bool done;
-  gb_queue *replies; /* filled by the router (thread, or kproducer_done when inline) */
+  gb_queue *replies; /* filled by the router thread (inline: by kafka_producer_done) */
   gb_doorbell bell;  /* rung by the router after it filled `replies`; inline: by librdkafka when
                         the decisions queue stops being empty */
   uint64_t replies_received;
-  /* Router-owned: replies waiting for room in `replies`, oldest first, so that a producer that
-   * does not poll holds up neither the router nor the other producers' replies. */
+  /* Router-owned (inline: the producer's): replies waiting for room in `replies`, oldest first,
+   * so that a producer that does not poll holds up neither the router nor the other producers'
+   * replies. */
   rd_kafka_message_t **overflow;
   size_t overflow_head, overflow_n, overflow_cap;
   _Atomic uint64_t *acked; /* [P]: events the engine confirmed; KACK_NONE until it did */
