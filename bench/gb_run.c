@@ -352,8 +352,9 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
       return; /* cannot happen in process; counted through the answer reconciliation */
     memcpy(d, msg, sizeof *d);
   }
-  /* The replies of one poll arrived together: they are stamped with one clock read. */
-  if (pr->batch_now_ns == 0)
+  /* The replies of one poll arrived together: they share one clock read, unless this one was
+   * decided after it (in process, a shard may answer while the poll goes on). */
+  if (pr->batch_now_ns == 0 || d->t_decided_ns > pr->batch_now_ns)
     pr->batch_now_ns = gb_clock_now_ns();
   int64_t now = pr->batch_now_ns;
   if (d->t_intended_ns >= pr->run->warmup_end_ns) {
@@ -408,8 +409,8 @@ static void send_event(producer_ctx *pr, gb_event *ev) {
                        pr->buf, len);
   if (ev->t_intended_ns >= run->warmup_end_ns)
     record_from(&pr->hists, GB_STAGE_SEND, gb_clock_now_ns(), ev->t_intended_ns, now);
-  /* The progress line's counters every so often, not per event: an atomic add per event was 1 %
-   * of this thread's time, and those counters share cache lines with what the shards read for
+  /* The progress line's counters every so often, not per event: an atomic add per event was about
+   * 1 % of this thread's time, and those counters share cache lines with what the shards read for
    * every event. */
   pr->last_ts = ev->ts;
   if ((++pr->sent & (PROGRESS_EVERY - 1)) == 0)
