@@ -356,6 +356,8 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
   cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
+  cr_assert_eq(gbt_metric(summary, "latency_reply_count"), gbt_metric(summary, "answers_received"),
+               "one reply latency per answer");
   char *manifest = gbt_result_text(kafka, "manifest.json");
   cr_assert(strstr(manifest, "\"kind\":\"kafka\""), "the manifest names the transport");
   free(manifest);
