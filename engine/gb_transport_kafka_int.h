@@ -70,11 +70,13 @@ typedef struct kproducer {
   uint64_t full_waits;
   uint64_t sends; /* all partitions together */
   bool done;
-  gb_queue *replies; /* filled by the router thread */
-  gb_doorbell bell;  /* rung by the router after it filled `replies` */
+  gb_queue *replies; /* filled by the router thread (inline: by kafka_producer_done) */
+  gb_doorbell bell;  /* rung by the router after it filled `replies`; inline: by librdkafka when
+                        the decisions queue stops being empty */
   uint64_t replies_received;
-  /* Router-owned: replies waiting for room in `replies`, oldest first, so that a producer that
-   * does not poll holds up neither the router nor the other producers' replies. */
+  /* Router-owned (inline: the producer's): replies waiting for room in `replies`, oldest first,
+   * so that a producer that does not poll holds up neither the router nor the other producers'
+   * replies. */
   rd_kafka_message_t **overflow;
   size_t overflow_head, overflow_n, overflow_cap;
   _Atomic uint64_t *acked; /* [P]: events the engine confirmed; KACK_NONE until it did */
@@ -168,11 +170,18 @@ struct gb_transport_kafka {
    * timed out) is replayed up to there, not processed and answered a second time, even the part
    * its former owner had not committed. */
   _Atomic uint64_t *delivered_seq;
-  /* router: routes replies from the decisions topic to the producers' rings */
+  /* router: routes replies from the decisions topic to the producers' rings. With one producer
+   * there is nothing to route between threads: that producer's thread reads the queue itself
+   * (router_inline: no router thread, no copy through the ring). */
   rd_kafka_t *router_rk;
   rd_kafka_queue_t *router_queue;
   pthread_t router;
   bool router_started;
+  bool router_inline;
+  /* router_inline: set by librdkafka's thread when router_queue stops being empty, cleared by
+   * the producer before it empties the queue, so that a poll with nothing waiting costs one
+   * load rather than librdkafka's locks and clock read. */
+  _Atomic bool replies_pending;
   uint64_t *last_reply_seq; /* [n_producers * P] */
   _Atomic uint64_t replies_redelivered;
   _Atomic bool stop;

@@ -1,6 +1,8 @@
 /* Kafka transport, simulator side: one idempotent producer per simulator thread, end-of-stream
- * markers, and the router thread that reads the decisions topic and hands each reply to the
- * ring of the producer that sent the event it answers (dropping replies sent twice). */
+ * markers, and the router that reads the decisions topic and hands each reply to the producer
+ * that sent the event it answers (dropping replies sent twice): a thread that fills each
+ * producer's ring when there are several producers, the producer's own thread when there is
+ * one (the default: no thread hop, no copy). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,68 +202,7 @@ static bool all_acked(const kproducer *pr) {
   return true;
 }
 
-void kafka_producer_done(gb_transport *t, unsigned producer) {
-  gb_transport_kafka *k = (gb_transport_kafka *)t;
-  kproducer *pr = &k->producers[producer];
-  /* One end marker per partition, numbered after the producer's last event there: the engine
-   * delivers it only after every event before it, then acknowledges. */
-  for (unsigned p = 0; p < k->P && !atomic_load(&k->failed); p++) {
-    uint8_t hdr[KHDR_LEN], count[8];
-    khdr_put(hdr, KHDR_END, producer, pr->next_seq[p] + 1);
-    kput_u64(count, pr->sent[p]);
-    if (produce(pr, pr->topics[KT_ANCHOR], p, 0, false, count, sizeof count, hdr, pr))
-      pr->next_seq[p]++;
-  }
-  pr->done = true;
-  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ack_timeout_ms * 1000000;
-  while (!atomic_load(&k->failed) && !all_acked(pr)) {
-    rd_kafka_poll(pr->rk, 0);
-    if (gb_clock_now_ns() > deadline) {
-      unsigned missing = 0;
-      for (unsigned p = 0; p < k->P; p++)
-        missing += atomic_load(&pr->acked[p]) == KACK_NONE;
-      kfail(k,
-            "producer %u: %u of %u partitions not acknowledged by the engine within %d ms "
-            "(is `gamebench engine` running with the same run id? see "
-            "gamebench.ack.timeout.ms)",
-            producer, missing, k->P, k->set.ack_timeout_ms);
-      break;
-    }
-    gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
-  }
-  /* After a failure the run is over: a short flush, not a wait for a broker that may be gone. */
-  kflush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
-}
-
-size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
-  gb_transport_kafka *k = (gb_transport_kafka *)t;
-  kproducer *pr = &k->producers[producer];
-  /* No rd_kafka_poll here: the simulator calls this once per event, and delivery reports are
-   * served every DR_POLL_EVERY sends and by kafka_wait_replies when it idles. */
-  size_t n = 0;
-  const void *msg;
-  size_t len;
-  while ((len = gb_queue_peek(pr->replies, &msg)) != 0) {
-    fn(ctx, msg, len);
-    gb_queue_release(pr->replies);
-    n++;
-  }
-  pr->replies_received += n;
-  return n;
-}
-
-void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
-  gb_transport_kafka *k = (gb_transport_kafka *)t;
-  kproducer *pr = &k->producers[producer];
-  rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
-  uint32_t seen = gb_doorbell_prepare(&pr->bell);
-  if (gb_queue_used_bytes(pr->replies) > 0 || atomic_load(&k->failed))
-    gb_doorbell_cancel(&pr->bell);
-  else
-    gb_doorbell_wait(&pr->bell, seen, timeout_ns);
-}
-
-/* ---- the router */
+/* ---- the router: replies from the decisions topic to the producers */
 
 /* Moves waiting replies of producer pr into its ring while there is room; true when none is
  * left waiting. */
@@ -279,11 +220,17 @@ static bool flush_overflow(kproducer *pr) {
   return true;
 }
 
+/* Whether a reply's payload can be handed over: what the ring cannot hold is not a decision
+ * (the simulator's answer count shows it). */
+static bool reply_fits(const kproducer *pr, const rd_kafka_message_t *m) {
+  return m->len > 0 && m->len <= gb_queue_max_message(pr->replies);
+}
+
 /* Hands a reply to producer pr's ring, or queues it behind the replies already waiting. Takes
- * ownership of m; false when it could not (out of memory: the transport fails). */
+ * ownership of m (out of memory fails the transport). */
 static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t *m) {
-  if (m->len == 0 || m->len > gb_queue_max_message(pr->replies)) {
-    rd_kafka_message_destroy(m); /* not a decision: the simulator's answer count shows it */
+  if (!reply_fits(pr, m)) {
+    rd_kafka_message_destroy(m);
     return;
   }
   if (flush_overflow(pr) && gb_queue_try_push(pr->replies, m->payload, m->len)) {
@@ -311,39 +258,44 @@ static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t
   pr->overflow[pr->overflow_head + pr->overflow_n++] = m;
 }
 
-/* Routes one message of the decisions topic; takes ownership of m. */
-static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
+/* The player a message without gamebench's header is keyed by (0: none). */
+static uint64_t key_player(const rd_kafka_message_t *m) {
+  if (!m->key || m->key_len == 0 || m->key_len >= 24)
+    return 0;
+  char key[24];
+  memcpy(key, m->key, m->key_len);
+  key[m->key_len] = '\0';
+  return strtoull(key, NULL, 10);
+}
+
+/* The producer a message of the decisions topic goes to. NULL when it goes to none, m then
+ * destroyed: an acknowledgement (recorded here), a second copy of a reply (counted), another
+ * simulator's message, a partition out of range. */
+static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m) {
   unsigned p = (unsigned)m->partition;
   khdr h;
   if (p >= k->P) {
     rd_kafka_message_destroy(m);
-    return;
+    return NULL;
   }
   if (!khdr_get(m, &h)) {
-    /* A reply from another engine implementation: route by its key, without duplicate check. */
-    uint64_t player = 0;
-    if (m->key && m->key_len > 0 && m->key_len < 24) {
-      char key[24];
-      memcpy(key, m->key, m->key_len);
-      key[m->key_len] = '\0';
-      player = strtoull(key, NULL, 10);
-    }
+    /* A reply from another engine implementation: routed by its key, without duplicate check. */
+    uint64_t player = key_player(m);
     if (player != 0)
-      route_reply(k, &k->producers[(player - 1) % k->n_producers], m);
-    else
-      rd_kafka_message_destroy(m);
-    return;
+      return &k->producers[(player - 1) % k->n_producers];
+    rd_kafka_message_destroy(m);
+    return NULL;
   }
   if (h.producer >= k->n_producers || (h.kind != KHDR_ACK && h.kind != KHDR_REPLY)) {
     rd_kafka_message_destroy(m); /* another simulator's (a run id shared by mistake) */
-    return;
+    return NULL;
   }
   kproducer *pr = &k->producers[h.producer];
   if (h.kind == KHDR_ACK) {
     if (m->len == 8)
       atomic_store(&pr->acked[p], kget_u64(m->payload));
     rd_kafka_message_destroy(m);
-    return;
+    return NULL;
   }
   uint64_t *last = &k->last_reply_seq[(size_t)h.producer * k->P + p];
   if (h.seq != 0) {
@@ -352,12 +304,188 @@ static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
     if (h.seq <= *last) {
       atomic_fetch_add(&k->replies_redelivered, 1);
       rd_kafka_message_destroy(m);
-      return;
+      return NULL;
     }
     *last = h.seq;
   }
-  route_reply(k, pr, m);
+  return pr;
 }
+
+/* A consumer error on the decisions queue: those that lose replies fail the transport.
+ * Destroys m. */
+static void router_error(gb_transport_kafka *k, rd_kafka_message_t *m) {
+  if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+      m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
+    kfail(k,
+          "decisions %s[%d]: replies were deleted before this simulator read them "
+          "(%s); the embedded broker keeps about 5 MiB per partition",
+          m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+          rd_kafka_message_errstr(m));
+  else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
+    kfail(k, "decisions consumer: %s", rd_kafka_message_errstr(m));
+  rd_kafka_message_destroy(m);
+}
+
+/* Routes one message of the decisions topic to its producer's ring; takes ownership of m. */
+static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
+  if (m->err) {
+    router_error(k, m);
+    return;
+  }
+  kproducer *pr = reply_target(k, m);
+  if (pr)
+    route_reply(k, pr, m);
+}
+
+/* ---- inline routing: the only producer reads the decisions queue itself */
+
+/* Called by a librdkafka thread, under the queue's lock (so no librdkafka call here), when the
+ * decisions queue stops being empty. */
+static void on_replies_queued(rd_kafka_t *rk, void *opaque) {
+  (void)rk;
+  gb_transport_kafka *k = opaque;
+  atomic_store(&k->replies_pending, true);
+  gb_doorbell_ring(&k->producers[0].bell);
+}
+
+/* Hands the replies in pr's ring to fn. With the router thread, the overflow is the router's;
+ * inline, it is this thread's own (replies kafka_producer_done set aside), and is emptied too. */
+static size_t take_ring(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
+  size_t n = 0;
+  const void *msg;
+  size_t len;
+  for (;;) {
+    while ((len = gb_queue_peek(pr->replies, &msg)) != 0) {
+      fn(ctx, msg, len);
+      gb_queue_release(pr->replies);
+      n++;
+    }
+    if (!k->router_inline || pr->overflow_n == 0)
+      return n;
+    flush_overflow(pr);
+  }
+}
+
+/* Empties the decisions queue: each reply goes to fn, or with fn NULL to the ring (for a later
+ * poll); acknowledgements, second copies and errors are handled as the router thread does.
+ * Returns the replies handed to fn. */
+static size_t take_queued(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
+  if (!atomic_load_explicit(&k->replies_pending, memory_order_relaxed))
+    return 0;
+  /* Cleared before the queue is emptied: whatever comes after that sets it again. */
+  atomic_store(&k->replies_pending, false);
+  rd_kafka_message_t *batch[ROUTER_BATCH];
+  size_t n = 0, got;
+  do {
+    got = kconsume(k->router_queue, 0, batch, ROUTER_BATCH);
+    for (size_t i = 0; i < got; i++) {
+      rd_kafka_message_t *m = batch[i];
+      if (!fn || m->err) {
+        route(k, m);
+        continue;
+      }
+      if (!reply_target(k, m))
+        continue; /* else the reply is pr's: it is the only producer */
+      if (reply_fits(pr, m)) {
+        fn(ctx, m->payload, m->len);
+        n++;
+      }
+      rd_kafka_message_destroy(m);
+    }
+  } while (got == ROUTER_BATCH);
+  return n;
+}
+
+/* Whether the decisions queue may hold something. The flag says so at once; the queue's length
+ * covers a take_queued that stopped early (librdkafka may end a batch before the queue is
+ * empty). */
+static bool replies_queued(gb_transport_kafka *k) {
+  if (atomic_load(&k->replies_pending))
+    return true;
+  if (rd_kafka_queue_length(k->router_queue) == 0)
+    return false;
+  atomic_store(&k->replies_pending, true);
+  return true;
+}
+
+/* Sleeps until the decisions queue stops being empty, the transport fails, or timeout_ns. */
+static void wait_queued(gb_transport_kafka *k, kproducer *pr, int64_t timeout_ns) {
+  uint32_t seen = gb_doorbell_prepare(&pr->bell);
+  if (replies_queued(k) || atomic_load(&k->failed))
+    gb_doorbell_cancel(&pr->bell);
+  else
+    gb_doorbell_wait(&pr->bell, seen, timeout_ns);
+}
+
+/* ---- the producer's end, replies */
+
+void kafka_producer_done(gb_transport *t, unsigned producer) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  /* One end marker per partition, numbered after the producer's last event there: the engine
+   * delivers it only after every event before it, then acknowledges. */
+  for (unsigned p = 0; p < k->P && !atomic_load(&k->failed); p++) {
+    uint8_t hdr[KHDR_LEN], count[8];
+    khdr_put(hdr, KHDR_END, producer, pr->next_seq[p] + 1);
+    kput_u64(count, pr->sent[p]);
+    if (produce(pr, pr->topics[KT_ANCHOR], p, 0, false, count, sizeof count, hdr, pr))
+      pr->next_seq[p]++;
+  }
+  pr->done = true;
+  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ack_timeout_ms * 1000000;
+  while (!atomic_load(&k->failed)) {
+    /* Inline, the acknowledgements come through this thread too; the replies met on the way
+     * wait in the ring for the caller's next poll. */
+    if (k->router_inline)
+      take_queued(k, pr, NULL, NULL);
+    if (all_acked(pr))
+      break;
+    rd_kafka_poll(pr->rk, 0);
+    if (gb_clock_now_ns() > deadline) {
+      unsigned missing = 0;
+      for (unsigned p = 0; p < k->P; p++)
+        missing += atomic_load(&pr->acked[p]) == KACK_NONE;
+      kfail(k,
+            "producer %u: %u of %u partitions not acknowledged by the engine within %d ms "
+            "(is `gamebench engine` running with the same run id? see "
+            "gamebench.ack.timeout.ms)",
+            producer, missing, k->P, k->set.ack_timeout_ms);
+      break;
+    }
+    if (k->router_inline)
+      wait_queued(k, pr, ACK_WAIT_NS); /* woken by the acknowledgement itself */
+    else
+      gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
+  }
+  /* After a failure the run is over: a short flush, not a wait for a broker that may be gone. */
+  kflush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
+}
+
+size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  /* No rd_kafka_poll here: the simulator calls this once per event, and delivery reports are
+   * served every DR_POLL_EVERY sends and by kafka_wait_replies when it idles. */
+  size_t n = take_ring(k, pr, fn, ctx);
+  if (k->router_inline)
+    n += take_queued(k, pr, fn, ctx);
+  pr->replies_received += n;
+  return n;
+}
+
+void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
+  gb_transport_kafka *k = (gb_transport_kafka *)t;
+  kproducer *pr = &k->producers[producer];
+  rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
+  uint32_t seen = gb_doorbell_prepare(&pr->bell);
+  if (gb_queue_used_bytes(pr->replies) > 0 || atomic_load(&k->failed) ||
+      (k->router_inline && (pr->overflow_n > 0 || replies_queued(k))))
+    gb_doorbell_cancel(&pr->bell);
+  else
+    gb_doorbell_wait(&pr->bell, seen, timeout_ns);
+}
+
+/* ---- the router thread (more than one producer) */
 
 static void *router_main(void *arg) {
   gb_transport_kafka *k = arg;
@@ -369,23 +497,8 @@ static void *router_main(void *arg) {
     /* While replies wait for room, look again soon rather than after a full poll period. */
     int timeout_ms = waiting ? 1 : ROUTER_POLL_MS;
     size_t n = kconsume(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
-    for (size_t i = 0; i < n; i++) {
-      rd_kafka_message_t *m = batch[i];
-      if (!m->err) {
-        route(k, m);
-        continue;
-      }
-      if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
-          m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
-        kfail(k,
-              "decisions %s[%d]: replies were deleted before this simulator read them "
-              "(%s); the embedded broker keeps about 5 MiB per partition",
-              m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
-              rd_kafka_message_errstr(m));
-      else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
-        kfail(k, "decisions consumer: %s", rd_kafka_message_errstr(m));
-      rd_kafka_message_destroy(m);
-    }
+    for (size_t i = 0; i < n; i++)
+      route(k, batch[i]);
   }
   return NULL;
 }
@@ -407,6 +520,14 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   char errstr[ERRSTR_MAX];
   if (!(k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
+  if (k->n_producers == 1) {
+    /* One producer: nothing to route between threads, so its thread reads the queue (no thread
+     * hop, no copy through the ring), woken by librdkafka when replies come. */
+    k->router_inline = true;
+    atomic_store(&k->replies_pending, true); /* a first look in any case */
+    rd_kafka_queue_cb_event_enable(k->router_queue, on_replies_queued, k);
+  }
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)k->P);
   /* From offset 0 itself, so that replies the broker deleted before they were read show as an
    * error rather than as a silent jump (see with_followers in gb_transport_kafka_consume.c). */
@@ -416,7 +537,8 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   rd_kafka_topic_partition_list_destroy(list);
   if (e)
     return gb_err_set(err, GB_ERR_RUNTIME, "decisions consumer: %s", rd_kafka_err2str(e));
-  k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
+  if (k->router_inline)
+    return 0;
   if (pthread_create(&k->router, NULL, router_main, k) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the reply router thread");
   pthread_setname_np(k->router, "gb-router"); /* for top -H and perf; cosmetic */
@@ -429,6 +551,8 @@ void krouter_stop(gb_transport_kafka *k) {
   if (k->router_started)
     pthread_join(k->router, NULL);
   k->router_started = false;
+  if (k->router_inline && k->router_queue)
+    rd_kafka_queue_cb_event_enable(k->router_queue, NULL, NULL); /* the producers go next */
   /* Messages go before the handle that fetched them. */
   for (unsigned x = 0; k->producers && x < k->n_producers; x++) {
     kproducer *pr = &k->producers[x];

@@ -590,26 +590,45 @@ static void remember(int64_t *times, int n, int64_t t) {
   times[0] = t;
 }
 
-static double use_probability(const gb_sim *s, const player *p, const gb_challenge *c,
-                              int64_t now) {
-  int g = c->game ? gb_games_find(c->game) : -1;
+/* What the response model reads of a player at a time, whatever the challenge. */
+typedef struct player_view {
+  double mean_skill; /* over the platform's games: for challenges of any game */
+  int recent_props;  /* props received in the last FATIGUE_WINDOW_MS */
+} player_view;
+
+static player_view view_of(const gb_sim *s, const player *p, int64_t now) {
   double mean_skill = 0;
   for (size_t i = 0; i < s->n_games; i++)
     mean_skill += skill_of(p, i);
   mean_skill /= (double)s->n_games;
+  return (player_view){
+      .mean_skill = mean_skill,
+      .recent_props = count_recent(p->recent_props, FATIGUE_SLOTS, now, FATIGUE_WINDOW_MS),
+  };
+}
+
+static double use_probability_seen(const gb_sim *s, const player *p, const player_view *v,
+                                   const gb_challenge *c) {
+  int g = c->game ? gb_games_find(c->game) : -1;
   double affinity = !c->game                 ? AFFINITY_ANY_GAME
                     : g == (int)p->favourite ? AFFINITY_FAVOURITE
                     : g == (int)p->second    ? AFFINITY_SECOND
                                              : AFFINITY_OTHER;
   gb_response_input in = {
       .affinity = affinity,
-      .skill = g < 0 ? mean_skill : skill_of(p, (size_t)g),
+      .skill = g < 0 ? v->mean_skill : skill_of(p, (size_t)g),
       .difficulty = c->difficulty,
       .reward_coins = c->reward_coins,
       .balance = p->coin_balance,
-      .recent_props = count_recent(p->recent_props, FATIGUE_SLOTS, now, FATIGUE_WINDOW_MS),
+      .recent_props = v->recent_props,
   };
   return gb_response_use_probability(&s->cfg.response, &in);
+}
+
+static double use_probability(const gb_sim *s, const player *p, const gb_challenge *c,
+                              int64_t now) {
+  player_view v = view_of(s, p, now);
+  return use_probability_seen(s, p, &v, c);
 }
 
 /* The player looks at the prop bar: a new prop is shown, then used, discarded or ignored. */
@@ -955,10 +974,11 @@ static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_
     return;
   double best = 0, chosen = 0;
   size_t n_cat = gb_catalog_size(s->cfg.catalog);
+  player_view v = view_of(s, p, d->ts); /* the same for every candidate */
   for (unsigned i = 0; i < d->n_candidates; i++) {
     if (d->candidates[i] >= n_cat)
       continue;
-    double pu = use_probability(s, p, gb_catalog_at(s->cfg.catalog, d->candidates[i]), d->ts);
+    double pu = use_probability_seen(s, p, &v, gb_catalog_at(s->cfg.catalog, d->candidates[i]));
     best = fmax(best, pu);
     if (d->candidates[i] == d->chosen)
       chosen = pu;
@@ -992,14 +1012,22 @@ static void receive_prop(player *p, const gb_decision *d) {
   remember(p->recent_props, FATIGUE_SLOTS, d->ts);
 }
 
+/* The record index of this instance's player player_id; false when it is not one of them. */
+static bool index_of(const gb_sim *s, uint64_t player_id, uint32_t *index) {
+  uint64_t k = player_id - 1;
+  if (player_id == 0 || k % s->cfg.n_producers != s->cfg.producer ||
+      k / s->cfg.n_producers >= s->n_players)
+    return false;
+  *index = (uint32_t)(k / s->cfg.n_producers);
+  return true;
+}
+
 void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
-  uint64_t k = d->player_id - 1;
-  if (d->player_id == 0 || k % s->cfg.n_producers != s->cfg.producer ||
-      k / s->cfg.n_producers >= s->n_players) {
+  uint32_t index;
+  if (!index_of(s, d->player_id, &index)) {
     s->unexpected_answers++;
     return;
   }
-  uint32_t index = (uint32_t)(k / s->cfg.n_producers);
   player *p = &s->players[index];
   if (!p->waiting) {
     s->unexpected_answers++;
@@ -1019,6 +1047,25 @@ void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
   p->waiting = false;
   s->waiting--;
   schedule(s, index);
+}
+
+/* always_inline: a helper whose only effects are prefetches is "pure" to GCC, which drops the
+ * calls (see gb_timeq.c). */
+static inline __attribute__((always_inline)) void prefetch_player(const gb_sim *s,
+                                                                  uint64_t player_id) {
+  uint32_t index;
+  if (!index_of(s, player_id, &index))
+    return;
+  const char *rec = (const char *)&s->players[index];
+  for (size_t at = 0; at < sizeof(player); at += CACHE_LINE)
+    __builtin_prefetch(rec + at, 1); /* for writing: the answer updates the record */
+}
+
+void gb_sim_on_decisions(gb_sim *s, const gb_decision *d, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    prefetch_player(s, d[i].player_id);
+  for (size_t i = 0; i < n; i++)
+    gb_sim_on_decision(s, &d[i]);
 }
 
 uint64_t gb_sim_waiting(const gb_sim *s) { return s->waiting; }

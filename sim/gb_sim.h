@@ -105,6 +105,11 @@ int64_t gb_sim_peek_ts(const gb_sim *s);
  * answers no outstanding decision point). */
 void gb_sim_on_decision(gb_sim *s, const gb_decision *d);
 
+/* Delivers d[0..n) in that order: the same as gb_sim_on_decision on each, but the players'
+ * records are fetched all at once first. By the time an answer comes, its player's record has
+ * usually left the caches; fetched together, the misses of a batch of answers overlap. */
+void gb_sim_on_decisions(gb_sim *s, const gb_decision *d, size_t n);
+
 /* Players currently waiting for an answer. */
 uint64_t gb_sim_waiting(const gb_sim *s);
 

@@ -16,7 +16,7 @@
 #include "gb_test_support.h"
 #include "gb_transport_kafka.h"
 
-enum { PLAYERS = 400, PRODUCERS = 2, SHARDS = 2, REPLY_EVERY = 5 };
+enum { PLAYERS = 400, PRODUCERS = 2, SHARDS = 2, REPLY_EVERY = 5 }; /* PRODUCERS: at most */
 #define DEADLINE_NS (60LL * 1000000000LL) /* a bound on every wait; the runs take seconds */
 #define IDLE_WAIT_NS 1000000LL            /* the shards' and producers' wait when idle: 1 ms */
 
@@ -24,6 +24,9 @@ enum { PLAYERS = 400, PRODUCERS = 2, SHARDS = 2, REPLY_EVERY = 5 };
 
 typedef struct harness {
   gb_transport *t;
+  unsigned producers;      /* 1 .. PRODUCERS */
+  bool reply_twice;        /* the shards send each reply twice (as a restarted engine would) */
+  bool hold_replies;       /* the producers poll no reply before they are done */
   long per_producer;       /* messages each producer sends */
   size_t size;             /* bytes per message (>= 32) */
   _Atomic long released;   /* producers may send messages [0, released) */
@@ -55,7 +58,7 @@ static void on_event(void *ctx, const void *msg, size_t len) {
   }
   h->last[w->index][player] = n;
   atomic_fetch_add(&h->delivered, 1);
-  if (n % REPLY_EVERY == 0)
+  for (int copy = 0; n % REPLY_EVERY == 0 && copy < (h->reply_twice ? 2 : 1); copy++)
     gb_transport_reply(h->t, w->index, player, text, strlen(text));
 }
 
@@ -87,14 +90,15 @@ static void *producer_main(void *arg) {
   for (long i = 0; i < h->per_producer && !gb_transport_failed(h->t, NULL); i++) {
     while (i >= atomic_load(&h->released))
       gb_transport_wait_replies(h->t, w->index, IDLE_WAIT_NS);
-    /* this producer's players: k + 1 with k % PRODUCERS == index */
-    uint64_t player = (uint64_t)(i % (PLAYERS / PRODUCERS)) * PRODUCERS + w->index + 1;
+    /* this producer's players: k + 1 with k % producers == index */
+    uint64_t player = (uint64_t)(i % (PLAYERS / h->producers)) * h->producers + w->index + 1;
     int n = snprintf(msg, 32, "%" PRIu64 " %" PRIu64, player, ++count[player]);
     msg[n] = ' ';
     gb_transport_send_on(h->t, w->index, (gb_transport_channel)(count[player] % 3), player, msg,
                          h->size);
     atomic_fetch_add(&h->sent, 1);
-    gb_transport_poll_replies(h->t, w->index, on_reply, w);
+    if (!h->hold_replies)
+      gb_transport_poll_replies(h->t, w->index, on_reply, w);
   }
   free(msg);
   /* The end markers wait for the shards too: a test that holds them back holds these back. */
@@ -104,8 +108,11 @@ static void *producer_main(void *arg) {
   return NULL;
 }
 
-static gb_transport *kafka_new(unsigned partitions, const char *const *props, size_t n_props) {
-  gb_transport_config tc = {.n_producers = PRODUCERS, .n_shards = SHARDS, .queue_bytes = 1 << 20};
+/* A transport for h->producers producers with reply rings of queue_bytes. */
+static gb_transport *kafka_new_for(const harness *h, size_t queue_bytes, unsigned partitions,
+                                   const char *const *props, size_t n_props) {
+  gb_transport_config tc = {
+      .n_producers = h->producers, .n_shards = SHARDS, .queue_bytes = queue_bytes};
   gb_transport_kafka_config kc = {.role = GB_KAFKA_ROLE_ALL,
                                   .brokers = "embedded",
                                   .partitions = partitions,
@@ -117,19 +124,27 @@ static gb_transport *kafka_new(unsigned partitions, const char *const *props, si
   return t;
 }
 
+/* A harness of PRODUCERS producers over a new transport (rings of 1 MiB). */
+static harness *harness_new(unsigned partitions, const char *const *props, size_t n_props) {
+  harness *h = calloc(1, sizeof *h);
+  h->producers = PRODUCERS;
+  h->t = kafka_new_for(h, 1 << 20, partitions, props, n_props);
+  return h;
+}
+
 static void start(harness *h, worker *shards, worker *producers) {
   for (unsigned s = 0; s < SHARDS; s++) {
     shards[s] = (worker){.h = h, .index = s};
     pthread_create(&shards[s].thread, NULL, shard_main, &shards[s]);
   }
-  for (unsigned x = 0; x < PRODUCERS; x++) {
+  for (unsigned x = 0; x < h->producers; x++) {
     producers[x] = (worker){.h = h, .index = x};
     pthread_create(&producers[x].thread, NULL, producer_main, &producers[x]);
   }
 }
 
-static void join(worker *shards, worker *producers) {
-  for (unsigned x = 0; x < PRODUCERS; x++)
+static void join(const harness *h, worker *shards, worker *producers) {
+  for (unsigned x = 0; x < h->producers; x++)
     pthread_join(producers[x].thread, NULL);
   for (unsigned s = 0; s < SHARDS; s++)
     pthread_join(shards[s].thread, NULL);
@@ -144,7 +159,7 @@ static bool wait_for(_Atomic long *v, long target, gb_transport *t) {
 }
 
 static void assert_complete(harness *h) {
-  long total = h->per_producer * PRODUCERS;
+  long total = h->per_producer * h->producers;
   gb_err err = {0};
   cr_assert_not(gb_transport_failed(h->t, &err), "%s", err.msg);
   cr_assert_eq(atomic_load(&h->misordered), 0, "every player's messages once, in order");
@@ -155,11 +170,11 @@ static void assert_complete(harness *h) {
   cr_assert_eq(st.received, (uint64_t)total);
   cr_assert_eq(st.acknowledged, (uint64_t)total, "the engine confirmed every stream's end");
   cr_assert_eq(st.lost, 0);
-  cr_assert_eq(st.replies_sent, (uint64_t)(total / REPLY_EVERY));
+  cr_assert_eq(st.replies_sent, (uint64_t)(total / REPLY_EVERY * (h->reply_twice ? 2 : 1)));
   /* The producers have stopped: this thread takes the replies still on their way. */
   int64_t deadline = gb_clock_now_ns() + DEADLINE_NS;
   while (atomic_load(&h->replies) < total / REPLY_EVERY && gb_clock_now_ns() < deadline)
-    for (unsigned x = 0; x < PRODUCERS; x++) {
+    for (unsigned x = 0; x < h->producers; x++) {
       worker w = {.h = h, .index = x};
       if (gb_transport_poll_replies(h->t, x, on_reply, &w) == 0)
         gb_transport_wait_replies(h->t, x, IDLE_WAIT_NS);
@@ -169,8 +184,7 @@ static void assert_complete(harness *h) {
 }
 
 Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
-  harness *h = calloc(1, sizeof *h);
-  h->t = kafka_new(8, NULL, 0);
+  harness *h = harness_new(8, NULL, 0);
   cr_assert_str_eq(gb_transport_kind_name(h->t), "kafka");
   cr_assert_eq(gb_transport_partitions(h->t), 8);
   unsigned owned = 0;
@@ -185,7 +199,7 @@ Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
   atomic_store(&h->shards_go, true);
   worker shards[SHARDS], producers[PRODUCERS];
   start(h, shards, producers);
-  join(shards, producers);
+  join(h, shards, producers);
   assert_complete(h);
   for (unsigned p = 0; p < 8; p++) {
     gb_transport_partition_stats ps;
@@ -200,9 +214,35 @@ Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
   free(h);
 }
 
-Test(kafka_mock, broker_down_and_up_loses_nothing, .timeout = 120) {
+/* One producer reads the decisions topic in its own thread (no router thread). It polls no reply
+ * while it sends, and its ring holds few: the replies come while kafka_producer_done waits for
+ * the acknowledgements (set aside, past the ring's room) and after it returned; every one still
+ * arrives once, the second copies the shards send are dropped, the acknowledgements count. */
+Test(kafka_mock, one_producer_reads_its_replies_itself, .timeout = 120) {
   harness *h = calloc(1, sizeof *h);
-  h->t = kafka_new(4, NULL, 0);
+  h->producers = 1;
+  h->reply_twice = true;
+  h->hold_replies = true;
+  h->t = kafka_new_for(h, 4096, 4, NULL, 0); /* rings of 4 KiB: about 100 replies */
+  h->per_producer = 20000;
+  h->size = 200;
+  atomic_store(&h->released, h->per_producer);
+  atomic_store(&h->shards_go, true);
+  worker shards[SHARDS], producers[PRODUCERS];
+  start(h, shards, producers);
+  join(h, shards, producers);
+  cr_assert_eq(atomic_load(&h->replies), 0, "no reply polled before the producer was done");
+  assert_complete(h);
+  gb_transport_stats st;
+  gb_transport_get_stats(h->t, &st);
+  cr_assert_eq(st.replies_received, (uint64_t)(h->per_producer / REPLY_EVERY));
+  cr_assert_eq(st.redelivered, (uint64_t)(h->per_producer / REPLY_EVERY), "each second copy");
+  gb_transport_free(h->t);
+  free(h);
+}
+
+Test(kafka_mock, broker_down_and_up_loses_nothing, .timeout = 120) {
+  harness *h = harness_new(4, NULL, 0);
   h->per_producer = 10000;
   h->size = 200;
   long half = h->per_producer / 2;
@@ -220,7 +260,7 @@ Test(kafka_mock, broker_down_and_up_loses_nothing, .timeout = 120) {
   cr_assert_lt(atomic_load(&h->delivered), h->per_producer * PRODUCERS,
                "nothing of the second half got through while the broker was down");
   cr_assert_eq(rd_kafka_mock_broker_set_up(mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-  join(shards, producers);
+  join(h, shards, producers);
   assert_complete(h);
   gb_transport_free(h->t);
   free(h);
@@ -232,8 +272,7 @@ Test(kafka_mock, messages_deleted_before_they_were_read_fail_the_transport, .tim
    * read yet. */
   const char *props[] = {"compression.codec=none", "queued.max.messages.kbytes=256",
                          "queued.min.messages=10", "gamebench.ack.timeout.ms=20000"};
-  harness *h = calloc(1, sizeof *h);
-  h->t = kafka_new(1, props, sizeof props / sizeof props[0]);
+  harness *h = harness_new(1, props, sizeof props / sizeof props[0]);
   h->per_producer = 8000;
   h->size = 1000;
   atomic_store(&h->released, h->per_producer);
@@ -251,7 +290,7 @@ Test(kafka_mock, messages_deleted_before_they_were_read_fail_the_transport, .tim
   }
   cr_assert_eq(ps.produced, (uint64_t)(h->per_producer * PRODUCERS));
   atomic_store(&h->shards_go, true);
-  join(shards, producers);
+  join(h, shards, producers);
   gb_err err = {0};
   cr_assert(gb_transport_failed(h->t, &err), "the loss is detected");
   cr_assert(strstr(err.msg, "deleted before they were consumed"), "%s", err.msg);
@@ -317,6 +356,8 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
   cr_assert_eq(gbt_metric(summary, "events_processed"), gbt_metric(summary, "events_generated"));
   cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
+  cr_assert_eq(gbt_metric(summary, "latency_reply_count"), gbt_metric(summary, "answers_received"),
+               "one reply latency per answer");
   char *manifest = gbt_result_text(kafka, "manifest.json");
   cr_assert(strstr(manifest, "\"kind\":\"kafka\""), "the manifest names the transport");
   free(manifest);

@@ -52,6 +52,11 @@ Test(run, writes_every_result_file_and_reconciles) {
   cr_assert_eq(gbt_metric(summary, "rate_sustained"), 1);
   cr_assert_gt(gbt_metric(summary, "decisions"), 0);
   cr_assert_eq(gbt_metric(summary, "answers_received"), gbt_metric(summary, "decisions"));
+  /* warmup 0: every answer is measured on arrival, none below 0 (out of range) */
+  cr_assert_eq(gbt_metric(summary, "latency_reply_count"), gbt_metric(summary, "answers_received"));
+  cr_assert_eq(gbt_metric(summary, "latency_decision_count"),
+               gbt_metric(summary, "answers_received"));
+  cr_assert_eq(gbt_metric(summary, "latency_reply_out_of_range"), 0);
   cr_assert_gt(gbt_metric(summary, "latency_e2e_p99_us"), 0);
   cr_assert_geq(gbt_metric(summary, "latency_decision_p99_us"),
                 gbt_metric(summary, "latency_decision_p50_us"));

@@ -581,6 +581,84 @@ Test(closed_loop, a_player_waits_for_the_answer_after_its_round) {
   free_loop(&l);
 }
 
+enum { ANSWERS_MAX = 8 }; /* answers an "engine" collects before it delivers them */
+
+typedef struct answers {
+  gb_decision d[ANSWERS_MAX + 1]; /* + a stray one */
+  size_t n;
+} answers;
+
+/* The answer to a round, varied by its event id: a prop or not, several candidates (one out of
+ * the catalogue), the completion of the player's prop. */
+static gb_decision varied_answer(const gb_event *game_end, uint64_t *last_prop) {
+  bool prop = game_end->event_id % 3 == 0;
+  gb_decision d = answer_to(game_end, prop);
+  d.n_candidates = 3;
+  d.candidates[1] = 0;
+  d.candidates[2] = 7; /* not in the catalogue: skipped when scoring */
+  if (!prop && last_prop[game_end->player_id] && game_end->event_id % 2 == 0) {
+    d.completed_prop_id = last_prop[game_end->player_id];
+    d.reward_coins = 300;
+  }
+  if (prop)
+    last_prop[game_end->player_id] = d.prop_id;
+  return d;
+}
+
+/* One simulator receives its answers one by one (gb_sim_on_decision), the other in batches
+ * (gb_sim_on_decisions), at the same points of their streams: everything must stay the same. */
+Test(closed_loop, answers_in_a_batch_are_answers_one_by_one) {
+  loop l = make_loop();
+  gb_sim_model m = gb_sim_model_defaults();
+  gb_sim_config c = closed(&l, 300, DAY_MS, &m);
+  gb_sim *one = make_sim(&c), *batch = make_sim(&c);
+  uint64_t population = gb_sim_population(c.players, c.duration_ms, &m);
+  uint64_t *last_prop = calloc(population + 1, sizeof *last_prop);
+  answers a = {0};
+  uint64_t events = 0, decisions = 0;
+  for (;;) {
+    gb_event e1, e2;
+    gb_sim_status s1 = gb_sim_next(one, INT64_MAX, &e1), s2 = gb_sim_next(batch, INT64_MAX, &e2);
+    cr_assert_eq(s1, s2);
+    if (s1 == GB_SIM_DONE)
+      break;
+    if (s1 == GB_SIM_EVENT) {
+      events++;
+      char b1[1024], b2[1024]; /* the whole event, in its binary encoding */
+      size_t n1 = gb_event_encode_wire(&e1, true, b1, sizeof b1);
+      size_t n2 = gb_event_encode_wire(&e2, true, b2, sizeof b2);
+      cr_assert(n1 == n2 && memcmp(b1, b2, n1) == 0, "event %llu differs",
+                (unsigned long long)events);
+      if (e1.type == GB_EV_GAME_END)
+        a.d[a.n++] = varied_answer(&e1, last_prop);
+    }
+    if (a.n < ANSWERS_MAX && s1 == GB_SIM_EVENT)
+      continue;
+    if (a.n > 1)
+      a.d[a.n++] = a.d[0]; /* a second copy: nobody waits for it any more */
+    for (size_t i = 0; i < a.n; i++)
+      gb_sim_on_decision(one, &a.d[i]);
+    gb_sim_on_decisions(batch, a.d, a.n);
+    decisions += a.n;
+    a.n = 0;
+  }
+  cr_assert_gt(events, 10000u);
+  cr_assert_gt(decisions, 1000u);
+  cr_assert_eq(gb_sim_events(one), gb_sim_events(batch));
+  cr_assert_gt(gb_sim_unexpected_answers(one), 0u);
+  cr_assert_eq(gb_sim_unexpected_answers(one), gb_sim_unexpected_answers(batch));
+  gb_sim_arm_stats s1[1] = {0}, s2[1] = {0};
+  gb_sim_add_arm_stats(one, s1);
+  gb_sim_add_arm_stats(batch, s2);
+  cr_assert_gt(s1[0].props_completed, 0u);
+  cr_assert_gt(s1[0].scored, 0u);
+  cr_assert_eq(memcmp(s1, s2, sizeof s1), 0, "the same arm statistics");
+  gb_sim_free(one);
+  gb_sim_free(batch);
+  free(last_prop);
+  free_loop(&l);
+}
+
 typedef enum engine_kind { ENGINE_NO_PROPS, ENGINE_COMPLETES, ENGINE_SPAMS } engine_kind;
 
 /* Runs a closed loop whose "engine" answers every round at once: never a prop; a prop at most
