@@ -4,11 +4,18 @@
 
 #include "gb_rng.h"
 
+/* A bucket holds the id and its slot together: a lookup touches one cache line, not one in a
+ * key array and another in a slot array (the engine looks a player up on every event, and with
+ * 10^5 players the table is far larger than the caches). */
+typedef struct cell {
+  uint64_t key;  /* valid where slot != EMPTY */
+  uint32_t slot; /* slot of key, or EMPTY */
+} cell;
+
 struct gb_idmap {
-  uint64_t *keys;  /* table: ids (valid where slots[i] != EMPTY) */
-  uint32_t *slots; /* table: slot of keys[i] */
-  size_t mask;     /* table size - 1 */
-  uint64_t *ids;   /* dense: id of each slot */
+  cell *table;
+  size_t mask;   /* table size - 1 */
+  uint64_t *ids; /* dense: id of each slot */
   size_t count, ids_cap;
 };
 
@@ -19,12 +26,11 @@ static size_t bucket(const gb_idmap *m, uint64_t id) {
 }
 
 static int alloc_table(gb_idmap *m, size_t size) {
-  m->keys = malloc(size * sizeof *m->keys);
-  m->slots = malloc(size * sizeof *m->slots);
-  if (!m->keys || !m->slots)
+  m->table = malloc(size * sizeof *m->table);
+  if (!m->table)
     return -1;
   for (size_t i = 0; i < size; i++)
-    m->slots[i] = EMPTY;
+    m->table[i] = (cell){.key = 0, .slot = EMPTY};
   m->mask = size - 1;
   return 0;
 }
@@ -45,54 +51,51 @@ int gb_idmap_new(size_t expected, gb_idmap **out, gb_err *err) {
 void gb_idmap_free(gb_idmap *m) {
   if (!m)
     return;
-  free(m->keys);
-  free(m->slots);
+  free(m->table);
   free(m->ids);
   free(m);
 }
 
 static int grow(gb_idmap *m) {
-  uint64_t *old_keys = m->keys;
-  uint32_t *old_slots = m->slots;
+  cell *old = m->table;
   size_t old_size = m->mask + 1;
   if (alloc_table(m, old_size * 2) != 0) {
-    free(m->keys);
-    free(m->slots);
-    m->keys = old_keys;
-    m->slots = old_slots;
+    m->table = old;
     m->mask = old_size - 1;
     return -1;
   }
   for (size_t i = 0; i < old_size; i++) {
-    if (old_slots[i] == EMPTY)
+    if (old[i].slot == EMPTY)
       continue;
-    size_t b = bucket(m, old_keys[i]);
-    while (m->slots[b] != EMPTY)
+    size_t b = bucket(m, old[i].key);
+    while (m->table[b].slot != EMPTY)
       b = (b + 1) & m->mask;
-    m->keys[b] = old_keys[i];
-    m->slots[b] = old_slots[i];
+    m->table[b] = old[i];
   }
-  free(old_keys);
-  free(old_slots);
+  free(old);
   return 0;
+}
+
+void gb_idmap_prefetch(const gb_idmap *m, uint64_t id) {
+  __builtin_prefetch(&m->table[bucket(m, id)]);
 }
 
 uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id) {
   for (size_t b = bucket(m, id);; b = (b + 1) & m->mask) {
-    if (m->slots[b] == EMPTY)
+    if (m->table[b].slot == EMPTY)
       return UINT32_MAX;
-    if (m->keys[b] == id)
-      return m->slots[b];
+    if (m->table[b].key == id)
+      return m->table[b].slot;
   }
 }
 
 uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
   size_t b = bucket(m, id);
-  for (; m->slots[b] != EMPTY; b = (b + 1) & m->mask) {
-    if (m->keys[b] == id) {
+  for (; m->table[b].slot != EMPTY; b = (b + 1) & m->mask) {
+    if (m->table[b].key == id) {
       if (is_new)
         *is_new = 0;
-      return m->slots[b];
+      return m->table[b].slot;
     }
   }
   if ((m->count + 1) * 2 > m->mask + 1) {
@@ -110,8 +113,7 @@ uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
   }
   uint32_t slot = (uint32_t)m->count++;
   m->ids[slot] = id;
-  m->keys[b] = id;
-  m->slots[b] = slot;
+  m->table[b] = (cell){.key = id, .slot = slot};
   if (is_new)
     *is_new = 1;
   return slot;

@@ -18,6 +18,11 @@ void gb_idmap_free(gb_idmap *m);
  * Returns UINT32_MAX only when out of memory. */
 uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new);
 
+/* Starts loading the cache line a lookup of id reads first, so that the memory access overlaps
+ * the caller's other work before it calls gb_idmap_slot or gb_idmap_find (the table of a shard
+ * with 10^5 players does not stay in cache). A hint only: no effect on results. */
+void gb_idmap_prefetch(const gb_idmap *m, uint64_t id);
+
 /* Slot of id, or UINT32_MAX when id has none. */
 uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id);
 

@@ -32,6 +32,16 @@ static int32_t player_offset_min(const gb_event *ev) {
   return ev->utc_offset_min != 0 ? ev->utc_offset_min : country_offset_min(ev->country);
 }
 
+/* What the pipeline itself keeps per player, in one record (one cache line or two), not one
+ * array per field: the duplicate check reads it on every event and a decision reads it again. */
+typedef struct slot_state {
+  uint64_t last_event_id; /* for duplicate detection; 0 = none processed yet */
+  /* The last challenge outcome not yet told to the player (prop_id 0 = none). */
+  uint64_t pending_prop_id;
+  uint32_t pending_ordinal;
+  gb_progress_kind pending_kind; /* GB_PROGRESS_COMPLETED or GB_PROGRESS_FAILED */
+} slot_state;
+
 struct gb_pipeline {
   gb_pipeline_config cfg;
   gb_catalog *catalog;
@@ -42,8 +52,7 @@ struct gb_pipeline {
   gb_reco *reco;
   gb_idmap *players;
   gb_attrs *attrs;
-  uint64_t *last_event_id;      /* per slot: for duplicate detection */
-  gb_progress_outcome *pending; /* per slot: outcome not yet told to the player */
+  slot_state *slots; /* [cap] */
   size_t cap;
   uint32_t eligible[MATCH_CAP];
   size_t n_matched, total_matched; /* of the current event, in eligible[] */
@@ -90,8 +99,7 @@ void gb_pipeline_free(gb_pipeline *p) {
   gb_reco_free(p->reco);
   gb_idmap_free(p->players);
   gb_attrs_free(p->attrs);
-  free(p->last_event_id);
-  free(p->pending);
+  free(p->slots);
   free(p->control_ids);
   free(p);
 }
@@ -102,18 +110,26 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
   size_t cap = p->cap ? p->cap * 2 : 1024;
   while (cap <= slot)
     cap *= 2;
-  uint64_t *ids = realloc(p->last_event_id, cap * sizeof *ids);
-  if (ids)
-    p->last_event_id = ids;
-  gb_progress_outcome *pending = realloc(p->pending, cap * sizeof *pending);
-  if (pending)
-    p->pending = pending;
-  if (!ids || !pending)
+  slot_state *slots = realloc(p->slots, cap * sizeof *slots);
+  if (!slots)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %zu players", cap);
-  memset(p->last_event_id + p->cap, 0, (cap - p->cap) * sizeof *ids);
-  memset(p->pending + p->cap, 0, (cap - p->cap) * sizeof *pending);
+  memset(slots + p->cap, 0, (cap - p->cap) * sizeof *slots);
+  p->slots = slots;
   p->cap = cap;
   return 0;
+}
+
+/* Starts loading the per-player state every stage reads for the player at slot, all at once:
+ * the misses overlap instead of costing one full memory latency each, one stage after the
+ * other (the clock stamps between stages wait for outstanding loads). */
+static void prefetch_player(const gb_pipeline *p, uint32_t slot) {
+  if (slot < p->cap) {
+    const slot_state *s = &p->slots[slot];
+    __builtin_prefetch(s, 1);
+    __builtin_prefetch((const char *)(s + 1) - 1, 1); /* its last byte, when it spans two lines */
+  }
+  gb_agg_prefetch(p->agg, slot);
+  gb_reco_prefetch(p->reco, slot);
 }
 
 /* The player's state as the matcher's `player.` attributes see it. */
@@ -128,7 +144,7 @@ static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
   gb_attrs_add_player(p->attrs, &ps);
 }
 
-/* Progress on the player's started challenge; completions and failures wait in `pending` for
+/* Progress on the player's started challenge; completions and failures wait in the slot_state for
  * the player's next decision point, where the answer carries them. */
 static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   gb_progress_outcome outcomes[GB_PROGRESS_PLAYER_MAX];
@@ -137,7 +153,10 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   for (size_t i = 0; i < n; i++) {
     if (outcomes[i].kind != GB_PROGRESS_COMPLETED && outcomes[i].kind != GB_PROGRESS_FAILED)
       continue;
-    p->pending[slot] = outcomes[i];
+    slot_state *s = &p->slots[slot];
+    s->pending_prop_id = outcomes[i].prop_id;
+    s->pending_ordinal = outcomes[i].ordinal;
+    s->pending_kind = outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
     if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
       p->counts.completed++;
@@ -177,15 +196,15 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   reply->n_eligible = (uint32_t)p->total_matched;
   reply->t_intended_ns = ev->t_intended_ns;
   reply->t_sent_ns = ev->t_sent_ns;
-  gb_progress_outcome *o = &p->pending[slot];
-  if (o->prop_id) {
-    if (o->kind == GB_PROGRESS_COMPLETED) {
-      reply->completed_prop_id = o->prop_id;
-      reply->reward_coins = gb_catalog_at(p->catalog, o->ordinal)->reward_coins;
+  slot_state *s = &p->slots[slot];
+  if (s->pending_prop_id) {
+    if (s->pending_kind == GB_PROGRESS_COMPLETED) {
+      reply->completed_prop_id = s->pending_prop_id;
+      reply->reward_coins = gb_catalog_at(p->catalog, s->pending_ordinal)->reward_coins;
     } else {
-      reply->failed_prop_id = o->prop_id;
+      reply->failed_prop_id = s->pending_prop_id;
     }
-    memset(o, 0, sizeof *o);
+    s->pending_prop_id = 0;
   }
   p->counts.decisions++;
   p->counts.props += reply->chosen != GB_NO_PROP;
@@ -230,6 +249,10 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
+  /* The player's buckets in the id map and the progress tracker: their loads overlap the clock
+   * read and each other. */
+  gb_idmap_prefetch(p->players, ev.player_id);
+  gb_progress_prefetch(p->progress, ev.player_id);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
@@ -249,6 +272,8 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   if (gb_catalog_pending(p->catalog))
     gb_catalog_advance(p->catalog, ev.ts);
   uint32_t slot = gb_idmap_slot(p->players, ev.player_id, NULL);
+  if (slot != UINT32_MAX)
+    prefetch_player(p, slot);
   if (slot == UINT32_MAX || ensure_slot(p, slot, err) != 0) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory for player state");
     p->counts.rejected++;
@@ -256,11 +281,12 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   }
   /* A player's event ids increase (the simulator numbers them); an id not above the last one
    * processed is a redelivery. */
-  if (p->last_event_id[slot] != 0 && ev.event_id <= p->last_event_id[slot]) {
+  slot_state *s = &p->slots[slot];
+  if (s->last_event_id != 0 && ev.event_id <= s->last_event_id) {
     p->counts.duplicates++;
     return GB_PIPELINE_PROCESSED;
   }
-  p->last_event_id[slot] = ev.event_id;
+  s->last_event_id = ev.event_id;
   gb_agg_update(p->agg, slot, &ev);
   st->aggregated = gb_clock_now_ns();
   gb_attrs_clear(p->attrs);
