@@ -1261,24 +1261,23 @@ static inline uint64_t pack_groups(uint64_t x) {
   return ((x >> 4) & 0x00fffffff0000000ULL) | (x & 0x000000000fffffffULL);
 }
 
-/* Every event the engine takes is a dozen varints or more, so the common cases go without a
- * branch per byte: with 8 bytes left, a value that ends within them (up to 56 bits: ids, sim
- * ms, clock stamps) is read as one word; near the end of the message, a value of up to 9 bytes
- * (63 bits, where the overflow check of the tenth byte cannot apply) byte by byte. Anything
- * else, errors included, takes get_varint_checked from the start. */
-static int get_varint(rbuf *r, const char *field, uint64_t *out, gb_err *err) {
+/* A varint that get_varint's one-word case does not cover: 9 or 10 bytes, or near the end of
+ * the message. */
+static __attribute__((noinline)) int get_varint_long(rbuf *r, const char *field, uint64_t *out,
+                                                     gb_err *err) {
   const uint8_t *p = r->buf + r->pos;
   size_t avail = r->len - r->pos;
-  if (avail >= 8) {
-    uint64_t w = load_le64(p);
-    uint64_t stops = ~w & 0x8080808080808080ULL; /* bytes without the continuation bit */
-    if (stops != 0) {
-      /* up to and including the first stop byte: stops ^ (stops - 1) masks through its bit 7 */
-      r->pos += (size_t)__builtin_ctzll(stops) / 8 + 1;
-      *out = pack_groups(w & (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7fULL);
-      return 0;
-    }
+  /* 9 or 10 bytes (hashes such as session ids): the tenth may hold bit 63 only */
+  if (avail >= VARINT_MAX && (p[8] < 0x80 || p[9] <= 1)) {
+    uint64_t v = pack_groups(load_le64(p) & 0x7f7f7f7f7f7f7f7fULL) | (uint64_t)(p[8] & 0x7f) << 56;
+    if (p[8] >= 0x80)
+      v |= (uint64_t)p[9] << 63;
+    r->pos += p[8] < 0x80 ? VARINT_MAX - 1 : VARINT_MAX;
+    *out = v;
+    return 0;
   }
+  /* near the end: up to 9 bytes (63 bits, where the overflow check of the tenth byte cannot
+   * apply) without the per-byte checks */
   size_t n = avail < VARINT_MAX - 1 ? avail : VARINT_MAX - 1;
   uint64_t v = 0;
   for (size_t i = 0; i < n; i++) {
@@ -1290,6 +1289,25 @@ static int get_varint(rbuf *r, const char *field, uint64_t *out, gb_err *err) {
     }
   }
   return get_varint_checked(r, field, out, err);
+}
+
+/* Every event the engine takes is a dozen varints or more, so the common case goes without a
+ * call or a branch per byte: with 8 bytes left, a value that ends within them (up to 56 bits:
+ * ids, sim ms, clock stamps) is read as one word. get_varint_long covers longer values and the
+ * end of the message; anything else, errors included, takes get_varint_checked from the start. */
+static inline __attribute__((always_inline)) int get_varint(rbuf *r, const char *field,
+                                                            uint64_t *out, gb_err *err) {
+  if (r->len - r->pos >= 8) {
+    uint64_t w = load_le64(r->buf + r->pos);
+    uint64_t stops = ~w & 0x8080808080808080ULL; /* bytes without the continuation bit */
+    if (stops != 0) {
+      /* up to and including the first stop byte: stops ^ (stops - 1) masks through its bit 7 */
+      r->pos += (size_t)__builtin_ctzll(stops) / 8 + 1;
+      *out = pack_groups(w & (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7fULL);
+      return 0;
+    }
+  }
+  return get_varint_long(r, field, out, err);
 }
 
 static int get_bytes(rbuf *r, const char *field, size_t n, const uint8_t **out, gb_err *err) {
