@@ -39,7 +39,10 @@ typedef struct slot_state {
   /* The last challenge outcome not yet told to the player (prop_id 0 = none). */
   uint64_t pending_prop_id;
   uint32_t pending_ordinal;
-  gb_progress_kind pending_kind; /* GB_PROGRESS_COMPLETED or GB_PROGRESS_FAILED */
+  uint8_t pending_kind; /* gb_progress_kind: GB_PROGRESS_COMPLETED or GB_PROGRESS_FAILED */
+  /* The progress tracker knows the player (a challenge was started once): only then can it
+   * track anything for them, so only then is it asked (most players never use a prop). */
+  bool progress_known;
 } slot_state;
 
 struct gb_pipeline {
@@ -156,7 +159,7 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     slot_state *s = &p->slots[slot];
     s->pending_prop_id = outcomes[i].prop_id;
     s->pending_ordinal = outcomes[i].ordinal;
-    s->pending_kind = outcomes[i].kind;
+    s->pending_kind = (uint8_t)outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
     if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
       p->counts.completed++;
@@ -171,9 +174,10 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
     gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
-    if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0)
-      gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
-                        player_offset_min(ev), &ignored);
+    if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0 &&
+        gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
+                          player_offset_min(ev), &ignored) == 0)
+      p->slots[slot].progress_known = true;
   } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
     gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);
   }
@@ -249,10 +253,8 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
-  /* The player's buckets in the id map and the progress tracker: their loads overlap the clock
-   * read and each other. */
+  /* The player's entry in the id map: its load overlaps the clock read. */
   gb_idmap_prefetch(p->players, ev.player_id);
-  gb_progress_prefetch(p->progress, ev.player_id);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
@@ -287,6 +289,8 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     return GB_PIPELINE_PROCESSED;
   }
   s->last_event_id = ev.event_id;
+  if (s->progress_known) /* its load overlaps the aggregation */
+    gb_progress_prefetch(p->progress, ev.player_id);
   gb_agg_update(p->agg, slot, &ev);
   st->aggregated = gb_clock_now_ns();
   gb_attrs_clear(p->attrs);
@@ -295,7 +299,7 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   handle_feedback(p, slot, &ev);
   /* Matching costs a lookup: only for decision points and players with started challenges. */
   p->n_matched = p->total_matched = 0;
-  bool tracked = gb_progress_player_active(p->progress, ev.player_id) > 0;
+  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev.player_id) > 0;
   if (ev.type == GB_EV_GAME_END || tracked)
     match_event(p);
   if (tracked)
