@@ -1462,6 +1462,26 @@ int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t
   return 0;
 }
 
+int gb_event_peek_player_id(const void *msg, size_t len, uint64_t *player_id) {
+  const uint8_t *b = msg;
+  if (len < 2 || b[0] != GB_WIRE_BINARY || b[1] >= GB_EV__COUNT)
+    return -1;
+  rbuf r = {b + 2, len - 2, 0};
+  gb_err ignored; /* the decoder reports errors */
+  for (size_t k = 0; k < sizeof common_head / sizeof common_head[0]; k++) {
+    const fspec *spec = &common_head[k];
+    uint64_t v;
+    if ((spec->kind != K_U64 && spec->kind != K_I64) ||
+        get_varint(&r, field_names[spec->id].name, &v, &ignored) != 0)
+      return -1;
+    if (spec->id == F_PLAYER_ID) {
+      *player_id = v;
+      return 0;
+    }
+  }
+  return -1;
+}
+
 /* ---- On the wire ---------------------------------------------------------------------------- */
 
 size_t gb_event_encode_wire(const gb_event *ev, bool binary, char *buf, size_t cap) {

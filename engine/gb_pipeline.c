@@ -249,17 +249,26 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
+  /* A binary message names its player up front: the player's entry in the id map loads while
+   * the rest of the event decodes. */
+  uint64_t peeked;
+  if (gb_event_peek_player_id(msg, len, &peeked) == 0)
+    gb_idmap_prefetch(p->players, peeked);
   if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
-  /* The player's entry in the id map: its load overlaps the clock read. */
-  gb_idmap_prefetch(p->players, ev.player_id);
+  bool control = ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE;
+  /* The player's slot, then every stage's state of the player loading at once, overlapping the
+   * clock read. */
+  uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
+  if (slot != UINT32_MAX)
+    prefetch_player(p, slot);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
   gb_pipeline_result result = GB_PIPELINE_PROCESSED;
-  if (ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE) {
+  if (control) {
     int rc = apply_control(p, &ev, err);
     gb_event_dispose(&ev);
     st->control = true;
@@ -273,9 +282,6 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   /* Changes queued by control events take effect once sim time reaches them. */
   if (gb_catalog_pending(p->catalog))
     gb_catalog_advance(p->catalog, ev.ts);
-  uint32_t slot = gb_idmap_slot(p->players, ev.player_id, NULL);
-  if (slot != UINT32_MAX)
-    prefetch_player(p, slot);
   if (slot == UINT32_MAX || ensure_slot(p, slot, err) != 0) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory for player state");
     p->counts.rejected++;

@@ -259,6 +259,30 @@ Test(codec, binary_varints_of_every_length_round_trip_anywhere_in_the_event) {
   }
 }
 
+Test(codec, player_id_is_peeked_from_binary_messages_only) {
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    gb_event ev;
+    full_event((gb_event_type)t, &ev);
+    char msg[GB_EVENT_BINARY_MAX + 1 + 256];
+    size_t n = gb_event_encode_wire(&ev, true, msg, sizeof msg);
+    uint64_t id = 0;
+    cr_assert_eq(gb_event_peek_player_id(msg, n, &id), 0, "%s", gb_event_type_name(t));
+    cr_assert_eq(id, ev.player_id);
+    /* cut inside player_id (the last of its 10 bytes): not readable */
+    size_t head = 2 + 10 + 6; /* wire byte, type, event_id (10 bytes), ts (6 bytes) */
+    cr_assert_eq(gb_event_peek_player_id(msg, head + 9, &id), -1);
+    cr_assert_eq(gb_event_peek_player_id(msg, head + 10, &id), 0);
+    char json[JSON_CAP];
+    size_t jn = gb_event_encode_wire(&ev, false, json, sizeof json);
+    cr_assert_eq(gb_event_peek_player_id(json, jn, &id), -1);
+    gb_event_dispose(&ev);
+  }
+  const uint8_t bad_tag[] = {GB_WIRE_BINARY, GB_EV__COUNT, 1, 2, 3};
+  uint64_t id = 0;
+  cr_assert_eq(gb_event_peek_player_id(bad_tag, sizeof bad_tag, &id), -1);
+  cr_assert_eq(gb_event_peek_player_id(bad_tag, 0, &id), -1);
+}
+
 Test(codec, binary_keeps_double_bits_and_fields_json_cannot) {
   gb_event ev, back;
   full_event(GB_EV_PLAY_SESSION, &ev);
