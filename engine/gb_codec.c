@@ -1359,7 +1359,9 @@ static int get_definition(rbuf *r, const char *field, gb_ev_control *ctl, gb_err
   return 0;
 }
 
-static int get_binary_value(rbuf *r, gb_event *ev, const fspec *spec, gb_err *err) {
+/* Inlined into get_binary_fields' loop: one call per group of fields, not per field. */
+static inline __attribute__((always_inline)) int get_binary_value(rbuf *r, gb_event *ev,
+                                                                  const fspec *spec, gb_err *err) {
   const char *field = field_names[spec->id].name;
   uint64_t u;
   const uint8_t *bytes = NULL;
