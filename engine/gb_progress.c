@@ -473,7 +473,14 @@ void gb_progress_prefetch(const gb_progress *p, uint64_t player_id) {
 
 size_t gb_progress_player_active(const gb_progress *p, uint64_t player_id) {
   const player *pl = find_player(p, player_id);
-  return pl ? pl->n : 0;
+  if (!pl)
+    return 0;
+  if (pl->head != NONE) { /* what gb_progress_update reads next (the caller matches meanwhile) */
+    const entry *e = &p->entries[pl->head];
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)(e + 1) - 1);
+  }
+  return pl->n;
 }
 
 size_t gb_progress_active(const gb_progress *p) { return p->active; }

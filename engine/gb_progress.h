@@ -101,7 +101,9 @@ int gb_progress_peek(const gb_progress *p, uint64_t player_id, uint64_t prop_id,
  * event). A hint only: no effect on results. */
 void gb_progress_prefetch(const gb_progress *p, uint64_t player_id);
 
-/* Challenges tracked for one player / in total. */
+/* Challenges tracked for one player / in total. gb_progress_player_active also starts loading
+ * the player's most recently started challenge, which a gb_progress_update for the player reads
+ * first (a hint only: no effect on results). */
 size_t gb_progress_player_active(const gb_progress *p, uint64_t player_id);
 size_t gb_progress_active(const gb_progress *p);
 
