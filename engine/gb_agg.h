@@ -24,10 +24,10 @@ typedef struct gb_agg_game {
   int64_t coins_delta_total; /* net coins won by players (negative: the house's rake and luck) */
 } gb_agg_game;
 
-typedef struct gb_agg_player {
-  int32_t level;
+typedef struct gb_agg_player { /* widest fields first: 24 bytes, no holes */
   int64_t coin_balance;
-  int64_t first_seen_ts;  /* sim ms of the first event seen */
+  int64_t first_seen_ts; /* sim ms of the first event seen */
+  int32_t level;
   int16_t preferred_game; /* index into the game table, -1 when none yet */
 } gb_agg_player;
 
@@ -37,6 +37,10 @@ void gb_agg_free(gb_agg *a);
 /* Folds ev into the counters and into the state of the player at slot. Allocation happens only
  * when a new slot or game appears. Returns -1 only when out of memory. */
 int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev);
+
+/* Starts loading the state of the player at slot (any slot), so that the memory access overlaps
+ * the caller's other work before gb_agg_update reads it. A hint only: no effect on results. */
+void gb_agg_prefetch(const gb_agg *a, uint32_t slot);
 
 /* The player's features (slot must have been updated at least once). */
 const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot);

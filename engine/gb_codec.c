@@ -1223,7 +1223,9 @@ static int truncated(gb_err *err, const rbuf *r, const char *field) {
   return binary_error(err, field, "truncated at byte %zu of %zu", r->pos, r->len);
 }
 
-static int get_varint(rbuf *r, const char *field, uint64_t *out, gb_err *err) {
+/* Rare (values of 10 bytes, truncated or corrupt input): kept out of the fast path's way. */
+static __attribute__((noinline, cold)) int get_varint_checked(rbuf *r, const char *field,
+                                                              uint64_t *out, gb_err *err) {
   uint64_t v = 0;
   for (int shift = 0; shift < 7 * VARINT_MAX; shift += 7) {
     if (r->pos == r->len)
@@ -1239,6 +1241,73 @@ static int get_varint(rbuf *r, const char *field, uint64_t *out, gb_err *err) {
     }
   }
   return binary_error(err, field, "varint longer than %d bytes", VARINT_MAX);
+}
+
+/* The 8 bytes at p as a little-endian number: one load. */
+static inline uint64_t load_le64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+/* The 7-bit groups of the bytes of x (continuation bits clear), packed: byte k's group lands at
+ * bit 7k. Pairs of bytes, then pairs of pairs, then the two halves, without a branch. */
+static inline uint64_t pack_groups(uint64_t x) {
+  x = ((x >> 1) & 0x3f803f803f803f80ULL) | (x & 0x007f007f007f007fULL);
+  x = ((x >> 2) & 0x0fffc0000fffc000ULL) | (x & 0x00003fff00003fffULL);
+  return ((x >> 4) & 0x00fffffff0000000ULL) | (x & 0x000000000fffffffULL);
+}
+
+/* A varint that get_varint's one-word case does not cover: 9 or 10 bytes, or near the end of
+ * the message. */
+static __attribute__((noinline)) int get_varint_long(rbuf *r, const char *field, uint64_t *out,
+                                                     gb_err *err) {
+  const uint8_t *p = r->buf + r->pos;
+  size_t avail = r->len - r->pos;
+  /* 9 or 10 bytes (hashes such as session ids): the tenth may hold bit 63 only */
+  if (avail >= VARINT_MAX && (p[8] < 0x80 || p[9] <= 1)) {
+    uint64_t v = pack_groups(load_le64(p) & 0x7f7f7f7f7f7f7f7fULL) | (uint64_t)(p[8] & 0x7f) << 56;
+    if (p[8] >= 0x80)
+      v |= (uint64_t)p[9] << 63;
+    r->pos += p[8] < 0x80 ? VARINT_MAX - 1 : VARINT_MAX;
+    *out = v;
+    return 0;
+  }
+  /* near the end: up to 9 bytes (63 bits, where the overflow check of the tenth byte cannot
+   * apply) without the per-byte checks */
+  size_t n = avail < VARINT_MAX - 1 ? avail : VARINT_MAX - 1;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+    if (p[i] < 0x80) {
+      r->pos += i + 1;
+      *out = v;
+      return 0;
+    }
+  }
+  return get_varint_checked(r, field, out, err);
+}
+
+/* Every event the engine takes is a dozen varints or more, so the common case goes without a
+ * call or a branch per byte: with 8 bytes left, a value that ends within them (up to 56 bits:
+ * ids, sim ms, clock stamps) is read as one word. get_varint_long covers longer values and the
+ * end of the message; anything else, errors included, takes get_varint_checked from the start. */
+static inline __attribute__((always_inline)) int get_varint(rbuf *r, const char *field,
+                                                            uint64_t *out, gb_err *err) {
+  if (r->len - r->pos >= 8) {
+    uint64_t w = load_le64(r->buf + r->pos);
+    uint64_t stops = ~w & 0x8080808080808080ULL; /* bytes without the continuation bit */
+    if (stops != 0) {
+      /* up to and including the first stop byte: stops ^ (stops - 1) masks through its bit 7 */
+      r->pos += (size_t)__builtin_ctzll(stops) / 8 + 1;
+      *out = pack_groups(w & (stops ^ (stops - 1)) & 0x7f7f7f7f7f7f7f7fULL);
+      return 0;
+    }
+  }
+  return get_varint_long(r, field, out, err);
 }
 
 static int get_bytes(rbuf *r, const char *field, size_t n, const uint8_t **out, gb_err *err) {
@@ -1258,9 +1327,13 @@ static int get_string(rbuf *r, const char *field, size_t max_len, char *out, gb_
     return binary_error(err, field, "longer than %zu bytes", max_len);
   if (get_bytes(r, field, (size_t)n, &bytes, err) != 0)
     return -1;
-  if (memchr(bytes, '\0', (size_t)n) != NULL)
-    return binary_error(err, field, "contains a NUL byte");
-  memcpy(out, bytes, (size_t)n);
+  /* One pass that checks and copies: the strings are a few bytes (names, codes), where calls
+   * to memchr and memcpy cost more than the bytes. */
+  for (size_t i = 0; i < (size_t)n; i++) {
+    if (bytes[i] == '\0')
+      return binary_error(err, field, "contains a NUL byte");
+    out[i] = (char)bytes[i];
+  }
   out[n] = '\0';
   return 0;
 }
@@ -1286,7 +1359,9 @@ static int get_definition(rbuf *r, const char *field, gb_ev_control *ctl, gb_err
   return 0;
 }
 
-static int get_binary_value(rbuf *r, gb_event *ev, const fspec *spec, gb_err *err) {
+/* Inlined into get_binary_fields' loop: one call per group of fields, not per field. */
+static inline __attribute__((always_inline)) int get_binary_value(rbuf *r, gb_event *ev,
+                                                                  const fspec *spec, gb_err *err) {
   const char *field = field_names[spec->id].name;
   uint64_t u;
   const uint8_t *bytes = NULL;
@@ -1387,6 +1462,26 @@ int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t
   }
   *consumed = r.pos;
   return 0;
+}
+
+int gb_event_peek_player_id(const void *msg, size_t len, uint64_t *player_id) {
+  const uint8_t *b = msg;
+  if (len < 2 || b[0] != GB_WIRE_BINARY || b[1] >= GB_EV__COUNT)
+    return -1;
+  rbuf r = {b + 2, len - 2, 0};
+  gb_err ignored; /* the decoder reports errors */
+  for (size_t k = 0; k < sizeof common_head / sizeof common_head[0]; k++) {
+    const fspec *spec = &common_head[k];
+    uint64_t v;
+    if ((spec->kind != K_U64 && spec->kind != K_I64) ||
+        get_varint(&r, field_names[spec->id].name, &v, &ignored) != 0)
+      return -1;
+    if (spec->id == F_PLAYER_ID) {
+      *player_id = v;
+      return 0;
+    }
+  }
+  return -1;
 }
 
 /* ---- On the wire ---------------------------------------------------------------------------- */

@@ -100,4 +100,10 @@ size_t gb_event_encode_wire(const gb_event *ev, bool binary, char *buf, size_t c
  * bytes after the event" for a binary message with trailing bytes. */
 int gb_event_decode_wire(gb_codec *c, const void *msg, size_t len, gb_event *out, gb_err *err);
 
+/* The player_id of a binary message (GB_WIRE_BINARY) without decoding the rest: three varints
+ * in, so that a reader can start loading the player's state while it decodes the event.
+ * Returns 0, or -1 for a JSON message or a binary one too short or corrupt up to player_id
+ * (gb_event_decode_wire then says what is wrong). */
+int gb_event_peek_player_id(const void *msg, size_t len, uint64_t *player_id);
+
 #endif

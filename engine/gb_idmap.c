@@ -4,40 +4,58 @@
 
 #include "gb_rng.h"
 
+/* Two ways to find an id's slot, chosen per id:
+ * - direct: ids below direct_cap index an array of slots. Platforms number their users densely
+ *   (database sequences; the simulator numbers players 1..N), and then a lookup is one load in
+ *   an array of 4 bytes per id: a tenth of the hash table's size, so it mostly stays in cache.
+ * - hashed: every other id, in an open-addressing table.
+ * The direct range grows (by doubling, moving the hashed ids it comes to cover) only while it
+ * stays dense enough: at most DIRECT_PER_ID array entries per id seen, plus DIRECT_MIN. Sparse
+ * ids (hashes, UUID halves) never grow it and cost what the table costs. */
+enum {
+  DIRECT_MIN = 1024, /* entries (4 KiB) the direct range may always have */
+  DIRECT_PER_ID = 8, /* 8 entries x 4 bytes = the 32 bytes per id of the table at load 1/2 */
+  TABLE_MIN = 64     /* buckets of the smallest table */
+};
+/* No slot (a direct entry or a table bucket); also what lookups return for "none". */
+static const uint32_t EMPTY = UINT32_MAX;
+/* Ids from here on are always hashed: the direct range never needs more than 2^31 entries. */
+static const uint64_t DIRECT_ID_LIMIT = (uint64_t)1 << 31;
+
+/* A bucket holds the id and its slot together: a lookup touches one cache line, not one in a
+ * key array and another in a slot array. */
+typedef struct cell {
+  uint64_t key;  /* valid where slot != EMPTY */
+  uint32_t slot; /* slot of key, or EMPTY */
+} cell;
+
 struct gb_idmap {
-  uint64_t *keys;  /* table: ids (valid where slots[i] != EMPTY) */
-  uint32_t *slots; /* table: slot of keys[i] */
-  size_t mask;     /* table size - 1 */
-  uint64_t *ids;   /* dense: id of each slot */
+  uint32_t *direct;  /* [direct_cap]: slot of id, or EMPTY; ids below direct_cap are never hashed */
+  size_t direct_cap; /* 0 or a power of two */
+  cell *table;       /* NULL until the first hashed id */
+  size_t mask;       /* table size - 1 */
+  size_t n_hashed;   /* ids in the table */
+  size_t expected;   /* sizing hint for the table */
+  uint64_t *ids;     /* dense: id of each slot */
   size_t count, ids_cap;
 };
-
-enum { EMPTY = UINT32_MAX };
 
 static size_t bucket(const gb_idmap *m, uint64_t id) {
   return (size_t)gb_hash3(0, id, 0) & m->mask;
 }
 
-static int alloc_table(gb_idmap *m, size_t size) {
-  m->keys = malloc(size * sizeof *m->keys);
-  m->slots = malloc(size * sizeof *m->slots);
-  if (!m->keys || !m->slots)
-    return -1;
-  for (size_t i = 0; i < size; i++)
-    m->slots[i] = EMPTY;
-  m->mask = size - 1;
-  return 0;
+static cell *alloc_cells(size_t size) {
+  cell *t = malloc(size * sizeof *t);
+  for (size_t i = 0; t && i < size; i++)
+    t[i] = (cell){.key = 0, .slot = EMPTY};
+  return t;
 }
 
 int gb_idmap_new(size_t expected, gb_idmap **out, gb_err *err) {
   gb_idmap *m = calloc(1, sizeof *m);
-  size_t size = 64;
-  while (size < expected * 2) /* keep the load factor at or below 1/2 */
-    size *= 2;
-  if (!m || alloc_table(m, size) != 0) {
-    gb_idmap_free(m);
+  if (!m)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an id map of %zu", expected);
-  }
+  m->expected = expected;
   *out = m;
   return 0;
 }
@@ -45,75 +63,134 @@ int gb_idmap_new(size_t expected, gb_idmap **out, gb_err *err) {
 void gb_idmap_free(gb_idmap *m) {
   if (!m)
     return;
-  free(m->keys);
-  free(m->slots);
+  free(m->direct);
+  free(m->table);
   free(m->ids);
   free(m);
 }
 
-static int grow(gb_idmap *m) {
-  uint64_t *old_keys = m->keys;
-  uint32_t *old_slots = m->slots;
-  size_t old_size = m->mask + 1;
-  if (alloc_table(m, old_size * 2) != 0) {
-    free(m->keys);
-    free(m->slots);
-    m->keys = old_keys;
-    m->slots = old_slots;
-    m->mask = old_size - 1;
+/* Puts (id, slot) in a table of mask + 1 buckets that has room. */
+static void place(cell *t, size_t mask, uint64_t id, uint32_t slot) {
+  size_t b = (size_t)gb_hash3(0, id, 0) & mask;
+  while (t[b].slot != EMPTY)
+    b = (b + 1) & mask;
+  t[b] = (cell){.key = id, .slot = slot};
+}
+
+/* Rebuilds the table with size buckets, leaving out the ids the direct range covers. */
+static int rebuild_table(gb_idmap *m, size_t size) {
+  cell *t = alloc_cells(size);
+  if (!t)
     return -1;
-  }
-  for (size_t i = 0; i < old_size; i++) {
-    if (old_slots[i] == EMPTY)
+  size_t n = 0;
+  for (size_t i = 0; m->table && i <= m->mask; i++) {
+    const cell *c = &m->table[i];
+    if (c->slot == EMPTY || c->key < m->direct_cap)
       continue;
-    size_t b = bucket(m, old_keys[i]);
-    while (m->slots[b] != EMPTY)
-      b = (b + 1) & m->mask;
-    m->keys[b] = old_keys[i];
-    m->slots[b] = old_slots[i];
+    place(t, size - 1, c->key, c->slot);
+    n++;
   }
-  free(old_keys);
-  free(old_slots);
+  free(m->table);
+  m->table = t;
+  m->mask = size - 1;
+  m->n_hashed = n;
   return 0;
 }
 
-uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id) {
-  for (size_t b = bucket(m, id);; b = (b + 1) & m->mask) {
-    if (m->slots[b] == EMPTY)
-      return UINT32_MAX;
-    if (m->keys[b] == id)
-      return m->slots[b];
-  }
+/* Grows the direct range to cover id when it stays dense enough; 1 when it now does, 0 when id
+ * is to be hashed, -1 when out of memory. */
+static int grow_direct(gb_idmap *m, uint64_t id) {
+  if (id >= DIRECT_ID_LIMIT)
+    return 0;
+  size_t cap = m->direct_cap ? m->direct_cap : DIRECT_MIN;
+  while (cap <= id)
+    cap *= 2;
+  if (cap > DIRECT_MIN + DIRECT_PER_ID * (m->count + 1))
+    return 0;
+  uint32_t *direct = realloc(m->direct, cap * sizeof *direct);
+  if (!direct)
+    return -1;
+  for (size_t i = m->direct_cap; i < cap; i++)
+    direct[i] = EMPTY;
+  m->direct = direct;
+  m->direct_cap = cap;
+  if (m->n_hashed == 0)
+    return 1;
+  /* hashed ids the range now covers move to it */
+  for (size_t i = 0; i <= m->mask; i++)
+    if (m->table[i].slot != EMPTY && m->table[i].key < cap)
+      direct[m->table[i].key] = m->table[i].slot;
+  return rebuild_table(m, m->mask + 1) == 0 ? 1 : -1;
 }
 
-uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
+void gb_idmap_prefetch(const gb_idmap *m, uint64_t id) {
+  if (id < m->direct_cap)
+    __builtin_prefetch(&m->direct[id]);
+  else if (m->table)
+    __builtin_prefetch(&m->table[bucket(m, id)]);
+}
+
+/* The bucket of id in the table, or the empty one that ends its probe sequence. */
+static cell *find_cell(const gb_idmap *m, uint64_t id) {
   size_t b = bucket(m, id);
-  for (; m->slots[b] != EMPTY; b = (b + 1) & m->mask) {
-    if (m->keys[b] == id) {
-      if (is_new)
-        *is_new = 0;
-      return m->slots[b];
-    }
-  }
-  if ((m->count + 1) * 2 > m->mask + 1) {
-    if (grow(m) != 0)
-      return UINT32_MAX;
-    return gb_idmap_slot(m, id, is_new);
-  }
+  while (m->table[b].slot != EMPTY && m->table[b].key != id)
+    b = (b + 1) & m->mask;
+  return &m->table[b];
+}
+
+uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id) {
+  if (id < m->direct_cap)
+    return m->direct[id]; /* EMPTY: none */
+  return m->table ? find_cell(m, id)->slot : UINT32_MAX;
+}
+
+/* Records id as the owner of the next slot. */
+static int add_id(gb_idmap *m, uint64_t id) {
+  if (m->count >= EMPTY)
+    return -1; /* slots are 32-bit, EMPTY excluded */
   if (m->count == m->ids_cap) {
     size_t cap = m->ids_cap ? m->ids_cap * 2 : 64;
     uint64_t *ids = realloc(m->ids, cap * sizeof *ids);
     if (!ids)
-      return UINT32_MAX;
+      return -1;
     m->ids = ids;
     m->ids_cap = cap;
   }
-  uint32_t slot = (uint32_t)m->count++;
-  m->ids[slot] = id;
-  m->keys[b] = id;
-  m->slots[b] = slot;
+  m->ids[m->count++] = id;
+  return 0;
+}
+
+/* Hashes the new id id as the owner of slot; -1 when out of memory. */
+static int add_hashed(gb_idmap *m, uint64_t id, uint32_t slot) {
+  if (!m->table || (m->n_hashed + 1) * 2 > m->mask + 1) { /* keep the load factor <= 1/2 */
+    size_t size = m->table ? (m->mask + 1) * 2 : TABLE_MIN;
+    /* The very first id hashed: the ids are sparse, size the table for all those expected. */
+    while (m->count == 1 && size < m->expected * 2)
+      size *= 2;
+    if (rebuild_table(m, size) != 0)
+      return -1;
+  }
+  place(m->table, m->mask, id, slot);
+  m->n_hashed++;
+  return 0;
+}
+
+uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
+  uint32_t slot = gb_idmap_find(m, id);
   if (is_new)
-    *is_new = 1;
+    *is_new = slot == UINT32_MAX;
+  if (slot != UINT32_MAX)
+    return slot;
+  slot = (uint32_t)m->count;
+  int direct = id < m->direct_cap ? 1 : grow_direct(m, id);
+  if (direct < 0 || add_id(m, id) != 0)
+    return UINT32_MAX;
+  if (direct) {
+    m->direct[id] = slot;
+  } else if (add_hashed(m, id, slot) != 0) {
+    m->count--;
+    return UINT32_MAX;
+  }
   return slot;
 }
 

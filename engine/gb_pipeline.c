@@ -32,6 +32,19 @@ static int32_t player_offset_min(const gb_event *ev) {
   return ev->utc_offset_min != 0 ? ev->utc_offset_min : country_offset_min(ev->country);
 }
 
+/* What the pipeline itself keeps per player, in one record (one cache line or two), not one
+ * array per field: the duplicate check reads it on every event and a decision reads it again. */
+typedef struct slot_state {
+  uint64_t last_event_id; /* for duplicate detection; 0 = none processed yet */
+  /* The last challenge outcome not yet told to the player (prop_id 0 = none). */
+  uint64_t pending_prop_id;
+  uint32_t pending_ordinal;
+  uint8_t pending_kind; /* gb_progress_kind: GB_PROGRESS_COMPLETED or GB_PROGRESS_FAILED */
+  /* The progress tracker knows the player (a challenge was started once): only then can it
+   * track anything for them, so only then is it asked (most players never use a prop). */
+  bool progress_known;
+} slot_state;
+
 struct gb_pipeline {
   gb_pipeline_config cfg;
   gb_catalog *catalog;
@@ -42,8 +55,7 @@ struct gb_pipeline {
   gb_reco *reco;
   gb_idmap *players;
   gb_attrs *attrs;
-  uint64_t *last_event_id;      /* per slot: for duplicate detection */
-  gb_progress_outcome *pending; /* per slot: outcome not yet told to the player */
+  slot_state *slots; /* [cap] */
   size_t cap;
   uint32_t eligible[MATCH_CAP];
   size_t n_matched, total_matched; /* of the current event, in eligible[] */
@@ -90,8 +102,7 @@ void gb_pipeline_free(gb_pipeline *p) {
   gb_reco_free(p->reco);
   gb_idmap_free(p->players);
   gb_attrs_free(p->attrs);
-  free(p->last_event_id);
-  free(p->pending);
+  free(p->slots);
   free(p->control_ids);
   free(p);
 }
@@ -102,18 +113,26 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
   size_t cap = p->cap ? p->cap * 2 : 1024;
   while (cap <= slot)
     cap *= 2;
-  uint64_t *ids = realloc(p->last_event_id, cap * sizeof *ids);
-  if (ids)
-    p->last_event_id = ids;
-  gb_progress_outcome *pending = realloc(p->pending, cap * sizeof *pending);
-  if (pending)
-    p->pending = pending;
-  if (!ids || !pending)
+  slot_state *slots = realloc(p->slots, cap * sizeof *slots);
+  if (!slots)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %zu players", cap);
-  memset(p->last_event_id + p->cap, 0, (cap - p->cap) * sizeof *ids);
-  memset(p->pending + p->cap, 0, (cap - p->cap) * sizeof *pending);
+  memset(slots + p->cap, 0, (cap - p->cap) * sizeof *slots);
+  p->slots = slots;
   p->cap = cap;
   return 0;
+}
+
+/* Starts loading the per-player state every stage reads for the player at slot, all at once:
+ * the misses overlap instead of costing one full memory latency each, one stage after the
+ * other (the clock stamps between stages wait for outstanding loads). */
+static void prefetch_player(const gb_pipeline *p, uint32_t slot) {
+  if (slot < p->cap) {
+    const slot_state *s = &p->slots[slot];
+    __builtin_prefetch(s, 1);
+    __builtin_prefetch((const char *)(s + 1) - 1, 1); /* its last byte, when it spans two lines */
+  }
+  gb_agg_prefetch(p->agg, slot);
+  gb_reco_prefetch(p->reco, slot);
 }
 
 /* The player's state as the matcher's `player.` attributes see it. */
@@ -128,7 +147,7 @@ static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
   gb_attrs_add_player(p->attrs, &ps);
 }
 
-/* Progress on the player's started challenge; completions and failures wait in `pending` for
+/* Progress on the player's started challenge; completions and failures wait in the slot_state for
  * the player's next decision point, where the answer carries them. */
 static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   gb_progress_outcome outcomes[GB_PROGRESS_PLAYER_MAX];
@@ -137,7 +156,10 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   for (size_t i = 0; i < n; i++) {
     if (outcomes[i].kind != GB_PROGRESS_COMPLETED && outcomes[i].kind != GB_PROGRESS_FAILED)
       continue;
-    p->pending[slot] = outcomes[i];
+    slot_state *s = &p->slots[slot];
+    s->pending_prop_id = outcomes[i].prop_id;
+    s->pending_ordinal = outcomes[i].ordinal;
+    s->pending_kind = (uint8_t)outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
     if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
       p->counts.completed++;
@@ -152,9 +174,10 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
     gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
-    if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0)
-      gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
-                        player_offset_min(ev), &ignored);
+    if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0 &&
+        gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
+                          player_offset_min(ev), &ignored) == 0)
+      p->slots[slot].progress_known = true;
   } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
     gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);
   }
@@ -177,15 +200,15 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   reply->n_eligible = (uint32_t)p->total_matched;
   reply->t_intended_ns = ev->t_intended_ns;
   reply->t_sent_ns = ev->t_sent_ns;
-  gb_progress_outcome *o = &p->pending[slot];
-  if (o->prop_id) {
-    if (o->kind == GB_PROGRESS_COMPLETED) {
-      reply->completed_prop_id = o->prop_id;
-      reply->reward_coins = gb_catalog_at(p->catalog, o->ordinal)->reward_coins;
+  slot_state *s = &p->slots[slot];
+  if (s->pending_prop_id) {
+    if (s->pending_kind == GB_PROGRESS_COMPLETED) {
+      reply->completed_prop_id = s->pending_prop_id;
+      reply->reward_coins = gb_catalog_at(p->catalog, s->pending_ordinal)->reward_coins;
     } else {
-      reply->failed_prop_id = o->prop_id;
+      reply->failed_prop_id = s->pending_prop_id;
     }
-    memset(o, 0, sizeof *o);
+    s->pending_prop_id = 0;
   }
   p->counts.decisions++;
   p->counts.props += reply->chosen != GB_NO_PROP;
@@ -226,15 +249,26 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
+  /* A binary message names its player up front: the player's entry in the id map loads while
+   * the rest of the event decodes. */
+  uint64_t peeked;
+  if (gb_event_peek_player_id(msg, len, &peeked) == 0)
+    gb_idmap_prefetch(p->players, peeked);
   if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
+  bool control = ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE;
+  /* The player's slot, then every stage's state of the player loading at once, overlapping the
+   * clock read. */
+  uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
+  if (slot != UINT32_MAX)
+    prefetch_player(p, slot);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
   gb_pipeline_result result = GB_PIPELINE_PROCESSED;
-  if (ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE) {
+  if (control) {
     int rc = apply_control(p, &ev, err);
     gb_event_dispose(&ev);
     st->control = true;
@@ -248,7 +282,6 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   /* Changes queued by control events take effect once sim time reaches them. */
   if (gb_catalog_pending(p->catalog))
     gb_catalog_advance(p->catalog, ev.ts);
-  uint32_t slot = gb_idmap_slot(p->players, ev.player_id, NULL);
   if (slot == UINT32_MAX || ensure_slot(p, slot, err) != 0) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory for player state");
     p->counts.rejected++;
@@ -256,11 +289,14 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   }
   /* A player's event ids increase (the simulator numbers them); an id not above the last one
    * processed is a redelivery. */
-  if (p->last_event_id[slot] != 0 && ev.event_id <= p->last_event_id[slot]) {
+  slot_state *s = &p->slots[slot];
+  if (s->last_event_id != 0 && ev.event_id <= s->last_event_id) {
     p->counts.duplicates++;
     return GB_PIPELINE_PROCESSED;
   }
-  p->last_event_id[slot] = ev.event_id;
+  s->last_event_id = ev.event_id;
+  if (s->progress_known) /* its load overlaps the aggregation */
+    gb_progress_prefetch(p->progress, ev.player_id);
   gb_agg_update(p->agg, slot, &ev);
   st->aggregated = gb_clock_now_ns();
   gb_attrs_clear(p->attrs);
@@ -269,7 +305,7 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   handle_feedback(p, slot, &ev);
   /* Matching costs a lookup: only for decision points and players with started challenges. */
   p->n_matched = p->total_matched = 0;
-  bool tracked = gb_progress_player_active(p->progress, ev.player_id) > 0;
+  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev.player_id) > 0;
   if (ev.type == GB_EV_GAME_END || tracked)
     match_event(p);
   if (tracked)

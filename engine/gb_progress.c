@@ -29,11 +29,17 @@ typedef struct entry {
   bool day_met;
 } entry;
 
+/* A bucket of the players' open-addressing table holds the player itself (not an index into
+ * another array): the pipeline asks about the player of every event, and one cache line per
+ * question is what keeps that cheap when the table outgrows the caches. */
 typedef struct player {
   uint64_t id;
   uint32_t head; /* first entry, NONE when none */
-  uint32_t n;
+  uint32_t n;    /* entries; UNUSED marks an empty bucket */
 } player;
+
+/* n of an empty bucket: far above GB_PROGRESS_PLAYER_MAX. */
+static const uint32_t UNUSED = UINT32_MAX;
 
 typedef struct deadline {
   int64_t ms;
@@ -46,10 +52,9 @@ struct gb_progress {
   size_t n_entries, cap_entries;
   uint32_t free_head;
   size_t active;
-  player *players;
-  size_t n_players, cap_players;
-  uint32_t *slots; /* open addressing: player index + 1, 0 = empty */
-  size_t n_slots;
+  player *players;  /* open addressing, linear probing; players are never removed */
+  size_t n_players; /* buckets in use */
+  size_t n_slots;   /* buckets: 0 or a power of two */
   deadline *heap;
   size_t n_heap, cap_heap;
   gb_view view;
@@ -70,7 +75,6 @@ void gb_progress_free(gb_progress *p) {
     return;
   free(p->entries);
   free(p->players);
-  free(p->slots);
   free(p->heap);
   gb_view_free(&p->view);
   free(p);
@@ -93,54 +97,52 @@ static uint64_t mix(uint64_t x) { /* splitmix64 finaliser: spreads sequential pl
 
 /* ---- players ---- */
 
+static size_t home(const gb_progress *p, uint64_t id) { return mix(id) & (p->n_slots - 1); }
+
 static player *find_player(const gb_progress *p, uint64_t id) {
   if (p->n_slots == 0)
     return NULL;
   size_t mask = p->n_slots - 1;
-  for (size_t i = mix(id) & mask;; i = (i + 1) & mask) {
-    uint32_t s = p->slots[i];
-    if (s == 0)
+  for (size_t i = home(p, id);; i = (i + 1) & mask) {
+    player *pl = &p->players[i];
+    if (pl->n == UNUSED)
       return NULL;
-    if (p->players[s - 1].id == id)
-      return &p->players[s - 1];
+    if (pl->id == id)
+      return pl;
   }
 }
 
-static void place_player(gb_progress *p, size_t index) {
-  size_t mask = p->n_slots - 1;
-  size_t i = mix(p->players[index].id) & mask;
-  while (p->slots[i] != 0)
+/* The bucket for id: where it is, else the empty one that ends its probe sequence. */
+static player *bucket_for(player *table, size_t mask, uint64_t id) {
+  size_t i = mix(id) & mask;
+  while (table[i].n != UNUSED && table[i].id != id)
     i = (i + 1) & mask;
-  p->slots[i] = (uint32_t)index + 1;
+  return &table[i];
 }
 
+static int grow_players(gb_progress *p) {
+  size_t n_slots = p->n_slots ? p->n_slots * 2 : 512;
+  player *table = malloc(n_slots * sizeof *table);
+  if (!table)
+    return -1;
+  for (size_t i = 0; i < n_slots; i++)
+    table[i] = (player){.id = 0, .head = NONE, .n = UNUSED};
+  for (size_t i = 0; i < p->n_slots; i++)
+    if (p->players[i].n != UNUSED)
+      *bucket_for(table, n_slots - 1, p->players[i].id) = p->players[i];
+  free(p->players);
+  p->players = table;
+  p->n_slots = n_slots;
+  return 0;
+}
+
+/* Adds player id (not present); the pointer is valid until the next add. */
 static player *add_player(gb_progress *p, uint64_t id) {
-  if (p->n_players >= UINT32_MAX - 1)
+  if ((p->n_players + 1) * 2 > p->n_slots && grow_players(p) != 0) /* load factor <= 1/2 */
     return NULL;
-  if (p->n_players == p->cap_players) {
-    size_t cap = p->cap_players ? p->cap_players * 2 : 256;
-    player *q = realloc(p->players, cap * sizeof *q);
-    if (!q)
-      return NULL;
-    p->players = q;
-    p->cap_players = cap;
-  }
-  if ((p->n_players + 1) * 2 > p->n_slots) { /* load factor <= 1/2 */
-    size_t n_slots = p->n_slots ? p->n_slots * 2 : 512;
-    uint32_t *slots = calloc(n_slots, sizeof *slots);
-    if (!slots)
-      return NULL;
-    free(p->slots);
-    p->slots = slots;
-    p->n_slots = n_slots;
-    for (size_t i = 0; i < p->n_players; i++)
-      place_player(p, i);
-  }
-  player *pl = &p->players[p->n_players];
-  pl->id = id;
-  pl->head = NONE;
-  pl->n = 0;
-  place_player(p, p->n_players++);
+  player *pl = bucket_for(p->players, p->n_slots - 1, id);
+  *pl = (player){.id = id, .head = NONE, .n = 0};
+  p->n_players++;
   return pl;
 }
 
@@ -240,8 +242,7 @@ int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint
   } else if (!(pl = add_player(p, player_id))) {
     return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
   }
-  size_t pl_index = (size_t)(pl - p->players); /* alloc_entry does not move players */
-  uint32_t i = alloc_entry(p);
+  uint32_t i = alloc_entry(p); /* moves entries, never players */
   if (i == NONE)
     return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
   const gb_rule *r = &gb_catalog_def(p->c, ordinal)->rule;
@@ -268,7 +269,6 @@ int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint
     p->free_head = i;
     return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
   }
-  pl = &p->players[pl_index];
   e->next = pl->head;
   pl->head = i;
   pl->n++;
@@ -466,9 +466,21 @@ int gb_progress_peek(const gb_progress *p, uint64_t player_id, uint64_t prop_id,
   return -1;
 }
 
+void gb_progress_prefetch(const gb_progress *p, uint64_t player_id) {
+  if (p->n_slots > 0)
+    __builtin_prefetch(&p->players[home(p, player_id)]);
+}
+
 size_t gb_progress_player_active(const gb_progress *p, uint64_t player_id) {
   const player *pl = find_player(p, player_id);
-  return pl ? pl->n : 0;
+  if (!pl)
+    return 0;
+  if (pl->head != NONE) { /* what gb_progress_update reads next (the caller matches meanwhile) */
+    const entry *e = &p->entries[pl->head];
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)(e + 1) - 1);
+  }
+  return pl->n;
 }
 
 size_t gb_progress_active(const gb_progress *p) { return p->active; }

@@ -96,7 +96,14 @@ size_t gb_progress_expire(gb_progress *p, int64_t now_ms, gb_progress_outcome *o
 int gb_progress_peek(const gb_progress *p, uint64_t player_id, uint64_t prop_id,
                      gb_progress_outcome *out);
 
-/* Challenges tracked for one player / in total. */
+/* Starts loading the cache line where the tracker keeps player_id, so that the memory access
+ * overlaps the caller's other work before it asks about the player (the pipeline does for every
+ * event). A hint only: no effect on results. */
+void gb_progress_prefetch(const gb_progress *p, uint64_t player_id);
+
+/* Challenges tracked for one player / in total. gb_progress_player_active also starts loading
+ * the player's most recently started challenge, which a gb_progress_update for the player reads
+ * first (a hint only: no effect on results). */
 size_t gb_progress_player_active(const gb_progress *p, uint64_t player_id);
 size_t gb_progress_active(const gb_progress *p);
 

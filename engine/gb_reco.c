@@ -105,6 +105,14 @@ static ongoing *slot_state(gb_reco *r, uint32_t slot) {
   return &r->players[slot];
 }
 
+void gb_reco_prefetch(const gb_reco *r, uint32_t slot) {
+  if (slot >= r->cap)
+    return; /* a new player: slot_state will allocate and zero it */
+  const ongoing *o = &r->players[slot];
+  __builtin_prefetch(o);
+  __builtin_prefetch((const char *)(o + 1) - 1); /* its last byte, when it spans two lines */
+}
+
 int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts) {
   if (slot >= r->cap)
     return 0;

@@ -56,6 +56,11 @@ void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev);
 /* The engine's progress tracking completed or failed prop_id: it is no longer ongoing. */
 void gb_reco_prop_ended(gb_reco *r, uint32_t slot, uint64_t prop_id);
 
+/* Starts loading the state of the player at slot (any slot), so that the memory access overlaps
+ * the caller's other work before gb_reco_feedback or gb_reco_decide read it. A hint only: no
+ * effect on results. */
+void gb_reco_prefetch(const gb_reco *r, uint32_t slot);
+
 /* Whether the player at slot has an ongoing prop at sim time ts. */
 int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts);
 

@@ -81,12 +81,23 @@ static kheld heap_pop(kstream *s) {
 
 /* ---- partitions a shard owns */
 
-static int topic_index(const gb_transport_kafka *k, const rd_kafka_message_t *m) {
-  const char *name = rd_kafka_topic_name(m->rkt);
+/* The event topic (KT_*) named name, or -1. */
+static int topic_named(const gb_transport_kafka *k, const char *name) {
   for (int i = 0; i < KT_EVENTS; i++)
     if (strcmp(name, k->topics[i]) == 0)
       return i;
   return -1;
+}
+
+/* The event topic of m, or -1. Every message asks: by the handle's address, not by name (the
+ * names differ only at their end, after the run id: comparing them cost more than the rest of
+ * the transport's own per-message work). By name only if librdkafka ever hands out a handle
+ * other than the one it gave the shard. */
+static int topic_index(const kshard *sh, const rd_kafka_message_t *m) {
+  for (int i = 0; i < KT_EVENTS; i++)
+    if (m->rkt == sh->event_topics[i])
+      return i;
+  return topic_named(sh->k, rd_kafka_topic_name(m->rkt));
 }
 
 static void part_free(kpart *pt, unsigned n_producers) {
@@ -113,7 +124,7 @@ static int add_commits(kshard *sh, unsigned p, rd_kafka_topic_partition_list_t *
     const kstream *s = &pt->streams[x];
     for (size_t i = 0; i < s->n; i++) {
       const rd_kafka_message_t *m = s->heap[i].m;
-      int ti = topic_index(k, m);
+      int ti = topic_index(sh, m);
       if (ti >= 0 && m->offset < off[ti])
         off[ti] = m->offset;
     }
@@ -208,10 +219,7 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
       sh->parts[p] = pt;
       sh->owned++;
     }
-    int ti = -1;
-    for (int j = 0; j < KT_EVENTS; j++)
-      if (strcmp(tp->topic, k->topics[j]) == 0)
-        ti = j;
+    int ti = topic_named(k, tp->topic);
     if (ti < 0)
       continue;
     int64_t off = tp->err ? -1 : tp->offset;
@@ -304,6 +312,10 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
   rd_kafka_poll_set_consumer(sh->rk);
   sh->queue = rd_kafka_queue_get_consumer(sh->rk);
+  for (int ti = 0; ti < KT_EVENTS; ti++)
+    if (!(sh->event_topics[ti] = rd_kafka_topic_new(sh->rk, k->topics[ti], NULL)))
+      return gb_err_set(err, GB_ERR_RUNTIME, "kafka consumer: topic %s: %s", k->topics[ti],
+                        rd_kafka_err2str(rd_kafka_last_error()));
   snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
   if (!(conf = kconf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
                          sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
@@ -404,6 +416,9 @@ void kshards_free(gb_transport_kafka *k) {
       rd_kafka_consumer_close(sh->rk); /* leaves the group: the others take the partitions */
     if (sh->queue)
       rd_kafka_queue_destroy(sh->queue);
+    for (int ti = 0; ti < KT_EVENTS; ti++)
+      if (sh->event_topics[ti])
+        rd_kafka_topic_destroy(sh->event_topics[ti]);
     if (sh->rk)
       rd_kafka_destroy(sh->rk);
     if (sh->reply_rk) {
@@ -529,7 +544,7 @@ static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned
 
 static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   gb_transport_kafka *k = sh->k;
-  int ti = topic_index(k, m);
+  int ti = topic_index(sh, m);
   unsigned p = (unsigned)m->partition;
   if (ti < 0 || p >= k->P || !sh->parts[p]) {
     rd_kafka_message_destroy(m); /* a partition released meanwhile */
@@ -582,7 +597,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     sh->held--;
     khdr th;
     if (top.seq == s->next && khdr_get(top.m, &th))
-      deliver(sh, p, s, th.kind, h.producer, top.seq, top.m, topic_index(k, top.m), d);
+      deliver(sh, p, s, th.kind, h.producer, top.seq, top.m, topic_index(sh, top.m), d);
     else
       sh->redelivered[p]++;
     rd_kafka_message_destroy(top.m);
@@ -666,6 +681,21 @@ static void leave_window(kshard *sh) {
   sh->leave_state = want;
 }
 
+/* Lines of a fetched message's librdkafka record read per message (the message fields, then
+ * its headers' state right behind them). */
+enum { MESSAGE_LINES = 3, CACHE_LINE = 64 };
+
+/* librdkafka's threads wrote the fetched messages: they are cold in the shard's caches, and
+ * reading each one cost a full memory latency. While one message is handled, the record of the
+ * one after next and the payload of the next one (whose record came in meanwhile) load. */
+static void prefetch_ahead(const kshard *sh) {
+  if (sh->batch_pos + 1 < sh->batch_n)
+    for (int i = 0; i < MESSAGE_LINES; i++)
+      __builtin_prefetch((const char *)sh->batch[sh->batch_pos + 1] + i * CACHE_LINE);
+  if (sh->batch_pos < sh->batch_n && sh->batch[sh->batch_pos]->payload)
+    __builtin_prefetch(sh->batch[sh->batch_pos]->payload);
+}
+
 /* Fetches the next batch when the previous one is handled; waits up to timeout_ms. */
 static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
@@ -690,6 +720,7 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   fetch(sh, 0);
   while (sh->batch_pos < sh->batch_n && d.n < max) {
     rd_kafka_message_t *m = sh->batch[sh->batch_pos++];
+    prefetch_ahead(sh);
     if (m->err) {
       on_error(sh, m);
       rd_kafka_message_destroy(m);

@@ -112,6 +112,9 @@ typedef struct kshard {
   unsigned index;
   rd_kafka_t *rk;
   rd_kafka_queue_t *queue;
+  /* Handles of the event topics on rk, held for the shard's life: librdkafka keeps one topic
+   * object per name, so a message's rkt is one of these and its topic is found by pointer. */
+  rd_kafka_topic_t *event_topics[KT_EVENTS];
   rd_kafka_t *reply_rk;
   rd_kafka_topic_t *decisions;
   kpart **parts; /* [P]: NULL unless owned */

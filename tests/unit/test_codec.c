@@ -229,6 +229,60 @@ Test(codec, binary_round_trips_every_type_back_to_back) {
   cr_assert_eq(pos, total);
 }
 
+/* Varints of every length from 1 to 10 bytes, at both ends of an event: event_id and player_id
+ * near the start (many bytes follow: read a word at a time), t_sent_ns last (few bytes follow:
+ * read byte by byte). */
+Test(codec, binary_varints_of_every_length_round_trip_anywhere_in_the_event) {
+  for (int bits = 0; bits <= 64; bits++) {
+    uint64_t below = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1; /* bits ones */
+    uint64_t values[] = {below, below + 1, below ^ 0x5555555555555555ULL};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+      uint64_t v = values[i];
+      gb_event ev, back;
+      gb_event_init(&ev);
+      ev.type = GB_EV_APP_LAUNCHED;
+      ev.event_id = v;
+      ev.player_id = ~v;
+      ev.ts = (int64_t)(v >> 1);
+      ev.t_sent_ns = (int64_t)(v >> 1);
+      uint8_t buf[GB_EVENT_BINARY_MAX];
+      size_t n = gb_event_encode_binary(&ev, buf, sizeof buf), used = 0;
+      gb_err err = {0};
+      cr_assert_eq(gb_event_decode_binary(buf, n, &back, &used, &err), 0, "%d bits: %s", bits,
+                   err.msg);
+      cr_assert_eq(used, n);
+      cr_assert_eq(back.event_id, v, "%d bits: %llx", bits, (unsigned long long)v);
+      cr_assert_eq(back.player_id, ~v);
+      cr_assert_eq(back.ts, (int64_t)(v >> 1));
+      cr_assert_eq(back.t_sent_ns, (int64_t)(v >> 1));
+    }
+  }
+}
+
+Test(codec, player_id_is_peeked_from_binary_messages_only) {
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    gb_event ev;
+    full_event((gb_event_type)t, &ev);
+    char msg[GB_EVENT_BINARY_MAX + 1 + 256];
+    size_t n = gb_event_encode_wire(&ev, true, msg, sizeof msg);
+    uint64_t id = 0;
+    cr_assert_eq(gb_event_peek_player_id(msg, n, &id), 0, "%s", gb_event_type_name(t));
+    cr_assert_eq(id, ev.player_id);
+    /* cut inside player_id (the last of its 10 bytes): not readable */
+    size_t head = 2 + 10 + 6; /* wire byte, type, event_id (10 bytes), ts (6 bytes) */
+    cr_assert_eq(gb_event_peek_player_id(msg, head + 9, &id), -1);
+    cr_assert_eq(gb_event_peek_player_id(msg, head + 10, &id), 0);
+    char json[JSON_CAP];
+    size_t jn = gb_event_encode_wire(&ev, false, json, sizeof json);
+    cr_assert_eq(gb_event_peek_player_id(json, jn, &id), -1);
+    gb_event_dispose(&ev);
+  }
+  const uint8_t bad_tag[] = {GB_WIRE_BINARY, GB_EV__COUNT, 1, 2, 3};
+  uint64_t id = 0;
+  cr_assert_eq(gb_event_peek_player_id(bad_tag, sizeof bad_tag, &id), -1);
+  cr_assert_eq(gb_event_peek_player_id(bad_tag, 0, &id), -1);
+}
+
 Test(codec, binary_keeps_double_bits_and_fields_json_cannot) {
   gb_event ev, back;
   full_event(GB_EV_PLAY_SESSION, &ev);
