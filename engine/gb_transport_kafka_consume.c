@@ -90,9 +90,9 @@ static int topic_named(const gb_transport_kafka *k, const char *name) {
 }
 
 /* The event topic of m, or -1. Every message asks: by the handle's address, not by name (the
- * names differ only at their end, after the run id: comparing them cost more than the rest of
- * the transport's own per-message work). By name only if librdkafka ever hands out a handle
- * other than the one it gave the shard. */
+ * names differ only at their end, after the run id, and comparing them showed in the shard
+ * thread's profile). By name only if librdkafka ever hands out a handle other than the one it
+ * gave the shard. */
 static int topic_index(const kshard *sh, const rd_kafka_message_t *m) {
   for (int i = 0; i < KT_EVENTS; i++)
     if (m->rkt == sh->event_topics[i])
