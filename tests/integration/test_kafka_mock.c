@@ -150,6 +150,18 @@ static void join(const harness *h, worker *shards, worker *producers) {
     pthread_join(shards[s].thread, NULL);
 }
 
+/* Every producer sends per_producer messages of size bytes, the shards read from the start, and
+ * the call returns when every thread has finished. */
+static void run_to_end(harness *h, long per_producer, size_t size) {
+  h->per_producer = per_producer;
+  h->size = size;
+  atomic_store(&h->released, h->per_producer);
+  atomic_store(&h->shards_go, true);
+  worker shards[SHARDS], producers[PRODUCERS];
+  start(h, shards, producers);
+  join(h, shards, producers);
+}
+
 /* Waits until *v >= target or the deadline; returns whether it got there. */
 static bool wait_for(_Atomic long *v, long target, gb_transport *t) {
   int64_t deadline = gb_clock_now_ns() + DEADLINE_NS;
@@ -193,13 +205,7 @@ Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
     owned += gb_transport_kafka_owned(h->t, s);
   }
   cr_assert_eq(owned, 8);
-  h->per_producer = 20000;
-  h->size = 200;
-  atomic_store(&h->released, h->per_producer);
-  atomic_store(&h->shards_go, true);
-  worker shards[SHARDS], producers[PRODUCERS];
-  start(h, shards, producers);
-  join(h, shards, producers);
+  run_to_end(h, 20000, 200);
   assert_complete(h);
   for (unsigned p = 0; p < 8; p++) {
     gb_transport_partition_stats ps;
@@ -224,13 +230,7 @@ Test(kafka_mock, one_producer_reads_its_replies_itself, .timeout = 120) {
   h->reply_twice = true;
   h->hold_replies = true;
   h->t = kafka_new_for(h, 4096, 4, NULL, 0); /* rings of 4 KiB: about 100 replies */
-  h->per_producer = 20000;
-  h->size = 200;
-  atomic_store(&h->released, h->per_producer);
-  atomic_store(&h->shards_go, true);
-  worker shards[SHARDS], producers[PRODUCERS];
-  start(h, shards, producers);
-  join(h, shards, producers);
+  run_to_end(h, 20000, 200);
   cr_assert_eq(atomic_load(&h->replies), 0, "no reply polled before the producer was done");
   assert_complete(h);
   gb_transport_stats st;
