@@ -17,6 +17,7 @@
 #include "gb_decision_codec.h"
 #include "gb_opts.h"
 #include "gb_pipeline.h"
+#include "gb_thread.h"
 #include "gb_transport_kafka.h"
 #include "gb_workload.h"
 
@@ -221,10 +222,7 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
       gb_err_set(err, GB_ERR_RUNTIME, "cannot start engine thread %u", started);
       goto out;
     }
-    char name[32]; /* for top -H and perf (Linux keeps 15 characters); cosmetic */
-    snprintf(name, sizeof name, "gb-shard%u", started);
-    name[15] = '\0';
-    pthread_setname_np(shards[started].thread, name);
+    gb_thread_name(shards[started].thread, "shard", (int)started);
   }
   rc = wait_for_stop(t, n, &signals, err);
 out:

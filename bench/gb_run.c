@@ -28,6 +28,7 @@
 #include "gb_sim.h"
 #include "gb_sim_realism.h"
 #include "gb_stages.h"
+#include "gb_thread.h"
 #include "gb_transport.h"
 #include "gb_transport_kafka.h"
 
@@ -712,24 +713,16 @@ static int finish_timelines(run_state *rs, int64_t end_ns, gb_err *err) {
   return 0;
 }
 
-/* Names a thread for top -H, perf and debuggers (Linux keeps 15 characters). */
-static void name_thread(pthread_t t, const char *role, unsigned index) {
-  char name[32];
-  snprintf(name, sizeof name, "gb-%s%u", role, index);
-  name[15] = '\0';
-  pthread_setname_np(t, name); /* cosmetic: a failure changes nothing */
-}
-
 static int start_threads(run_state *rs, gb_err *err) {
   for (unsigned i = 0; i < rs->n_shards; i++) {
     if (pthread_create(&rs->shards[i].thread, NULL, shard_main, &rs->shards[i]) != 0)
       return gb_err_set(err, GB_ERR_RUNTIME, "cannot start engine thread %u", i);
-    name_thread(rs->shards[i].thread, "shard", i);
+    gb_thread_name(rs->shards[i].thread, "shard", (int)i);
   }
   for (unsigned i = 0; i < rs->n_producers; i++) {
     if (pthread_create(&rs->producers[i].thread, NULL, producer_main, &rs->producers[i]) != 0)
       return gb_err_set(err, GB_ERR_RUNTIME, "cannot start simulator thread %u", i);
-    name_thread(rs->producers[i].thread, "sim", i);
+    gb_thread_name(rs->producers[i].thread, "sim", (int)i);
   }
   return 0;
 }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_prefetch.h"
+
 /* The preferred game is the most played one. Exact counts for every game would cost 64 counters
  * per player; a Misra-Gries summary of 4 entries finds any game played in more than 1/5 of a
  * player's games (and a preference is far stronger than that) in 12 bytes. */
@@ -156,9 +158,7 @@ int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev) {
 void gb_agg_prefetch(const gb_agg *a, uint32_t slot) {
   if (slot >= a->cap)
     return; /* a new player: gb_agg_update will allocate and initialise it */
-  const player_rec *rec = &a->players[slot];
-  __builtin_prefetch(rec, 1);
-  __builtin_prefetch((const char *)(rec + 1) - 1, 1); /* its last byte, when it spans two lines */
+  gb_prefetch_span_for_write(&a->players[slot], sizeof a->players[slot]);
 }
 
 const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot) {

@@ -7,6 +7,7 @@
 #include "gb_clock.h"
 #include "gb_codec.h"
 #include "gb_idmap.h"
+#include "gb_prefetch.h"
 #include "gb_progress.h"
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
@@ -127,9 +128,7 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
  * other (the clock stamps between stages wait for outstanding loads). */
 static void prefetch_player(const gb_pipeline *p, uint32_t slot) {
   if (slot < p->cap) {
-    const slot_state *s = &p->slots[slot];
-    __builtin_prefetch(s, 1);
-    __builtin_prefetch((const char *)(s + 1) - 1, 1); /* its last byte, when it spans two lines */
+    gb_prefetch_span_for_write(&p->slots[slot], sizeof p->slots[slot]);
   }
   gb_agg_prefetch(p->agg, slot);
   gb_reco_prefetch(p->reco, slot);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb_matcher_defs.h"
+#include "gb_prefetch.h"
 
 enum { MS_PER_DAY = 86400000, MS_PER_MIN = 60000 };
 /* UTC offsets in use span -12:00 .. +14:00; 840 minutes bounds both sides. */
@@ -99,25 +100,19 @@ static uint64_t mix(uint64_t x) { /* splitmix64 finaliser: spreads sequential pl
 
 static size_t home(const gb_progress *p, uint64_t id) { return mix(id) & (p->n_slots - 1); }
 
-static player *find_player(const gb_progress *p, uint64_t id) {
-  if (p->n_slots == 0)
-    return NULL;
-  size_t mask = p->n_slots - 1;
-  for (size_t i = home(p, id);; i = (i + 1) & mask) {
-    player *pl = &p->players[i];
-    if (pl->n == UNUSED)
-      return NULL;
-    if (pl->id == id)
-      return pl;
-  }
-}
-
 /* The bucket for id: where it is, else the empty one that ends its probe sequence. */
 static player *bucket_for(player *table, size_t mask, uint64_t id) {
   size_t i = mix(id) & mask;
   while (table[i].n != UNUSED && table[i].id != id)
     i = (i + 1) & mask;
   return &table[i];
+}
+
+static player *find_player(const gb_progress *p, uint64_t id) {
+  if (p->n_slots == 0)
+    return NULL;
+  player *pl = bucket_for(p->players, p->n_slots - 1, id);
+  return pl->n == UNUSED ? NULL : pl;
 }
 
 static int grow_players(gb_progress *p) {
@@ -476,9 +471,7 @@ size_t gb_progress_player_active(const gb_progress *p, uint64_t player_id) {
   if (!pl)
     return 0;
   if (pl->head != NONE) { /* what gb_progress_update reads next (the caller matches meanwhile) */
-    const entry *e = &p->entries[pl->head];
-    __builtin_prefetch(e);
-    __builtin_prefetch((const char *)(e + 1) - 1);
+    gb_prefetch_span(&p->entries[pl->head], sizeof p->entries[pl->head]);
   }
   return pl->n;
 }

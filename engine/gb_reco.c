@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_prefetch.h"
+
 #include "gb_rng.h"
 
 /* Salts keep the hash draws for different purposes independent. */
@@ -108,9 +110,7 @@ static ongoing *slot_state(gb_reco *r, uint32_t slot) {
 void gb_reco_prefetch(const gb_reco *r, uint32_t slot) {
   if (slot >= r->cap)
     return; /* a new player: slot_state will allocate and zero it */
-  const ongoing *o = &r->players[slot];
-  __builtin_prefetch(o);
-  __builtin_prefetch((const char *)(o + 1) - 1); /* its last byte, when it spans two lines */
+  gb_prefetch_span(&r->players[slot], sizeof r->players[slot]);
 }
 
 int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_prefetch.h"
 #include "gb_transport_kafka_int.h"
 
 enum {
@@ -681,17 +682,16 @@ static void leave_window(kshard *sh) {
   sh->leave_state = want;
 }
 
-/* Lines of a fetched message's librdkafka record read per message (the message fields, then
- * its headers' state right behind them). */
-enum { MESSAGE_LINES = 3, CACHE_LINE = 64 };
+/* Bytes of a fetched message's librdkafka record read per message (the message fields, then
+ * its headers' state right behind them): three cache lines. */
+enum { MESSAGE_BYTES = 3 * GB_CACHE_LINE };
 
 /* librdkafka's threads wrote the fetched messages: they are cold in the shard's caches, and
  * reading each one cost a full memory latency. While one message is handled, the record of the
  * one after next and the payload of the next one (whose record came in meanwhile) load. */
 static void prefetch_ahead(const kshard *sh) {
   if (sh->batch_pos + 1 < sh->batch_n)
-    for (int i = 0; i < MESSAGE_LINES; i++)
-      __builtin_prefetch((const char *)sh->batch[sh->batch_pos + 1] + i * CACHE_LINE);
+    gb_prefetch_span(sh->batch[sh->batch_pos + 1], MESSAGE_BYTES);
   if (sh->batch_pos < sh->batch_n && sh->batch[sh->batch_pos]->payload)
     __builtin_prefetch(sh->batch[sh->batch_pos]->payload);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_thread.h"
 #include "gb_transport_kafka_int.h"
 
 enum {
@@ -408,10 +409,15 @@ static bool replies_queued(gb_transport_kafka *k) {
   return true;
 }
 
-/* Sleeps until the decisions queue stops being empty, the transport fails, or timeout_ns. */
-static void wait_queued(gb_transport_kafka *k, kproducer *pr, int64_t timeout_ns) {
+/* Sleeps until a reply may be there for pr, the transport fails, or timeout_ns. Replies already
+ * in pr's ring (and, inline, its overflow) count only when `taken` says the caller takes them
+ * next; kafka_producer_done leaves them for the simulator's next poll. */
+static void sleep_for_replies(gb_transport_kafka *k, kproducer *pr, bool taken,
+                              int64_t timeout_ns) {
   uint32_t seen = gb_doorbell_prepare(&pr->bell);
-  if (replies_queued(k) || atomic_load(&k->failed))
+  bool in_ring =
+      taken && (gb_queue_used_bytes(pr->replies) > 0 || (k->router_inline && pr->overflow_n > 0));
+  if (in_ring || atomic_load(&k->failed) || (k->router_inline && replies_queued(k)))
     gb_doorbell_cancel(&pr->bell);
   else
     gb_doorbell_wait(&pr->bell, seen, timeout_ns);
@@ -453,7 +459,7 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
       break;
     }
     if (k->router_inline)
-      wait_queued(k, pr, ACK_WAIT_NS); /* woken by the acknowledgement itself */
+      sleep_for_replies(k, pr, false, ACK_WAIT_NS); /* woken by the acknowledgement itself */
     else
       gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
   }
@@ -477,12 +483,7 @@ void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) 
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
-  uint32_t seen = gb_doorbell_prepare(&pr->bell);
-  if (gb_queue_used_bytes(pr->replies) > 0 || atomic_load(&k->failed) ||
-      (k->router_inline && (pr->overflow_n > 0 || replies_queued(k))))
-    gb_doorbell_cancel(&pr->bell);
-  else
-    gb_doorbell_wait(&pr->bell, seen, timeout_ns);
+  sleep_for_replies(k, pr, true, timeout_ns);
 }
 
 /* ---- the router thread (more than one producer) */
@@ -541,7 +542,7 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
     return 0;
   if (pthread_create(&k->router, NULL, router_main, k) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "cannot start the reply router thread");
-  pthread_setname_np(k->router, "gb-router"); /* for top -H and perf; cosmetic */
+  gb_thread_name(k->router, "router", -1);
   k->router_started = true;
   return 0;
 }

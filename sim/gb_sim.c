@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "gb_games.h"
+#include "gb_prefetch.h"
 #include "gb_retention.h"
 #include "gb_rhythm.h"
 #include "gb_rng.h"
@@ -1056,9 +1057,7 @@ static inline __attribute__((always_inline)) void prefetch_player(const gb_sim *
   uint32_t index;
   if (!index_of(s, player_id, &index))
     return;
-  const char *rec = (const char *)&s->players[index];
-  for (size_t at = 0; at < sizeof(player); at += CACHE_LINE)
-    __builtin_prefetch(rec + at, 1); /* for writing: the answer updates the record */
+  gb_prefetch_span_for_write(&s->players[index], sizeof(player)); /* the answer updates it */
 }
 
 void gb_sim_on_decisions(gb_sim *s, const gb_decision *d, size_t n) {

@@ -3,13 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_prefetch.h"
+
 enum {
-  NEAR_ARITY = 4,          /* the window's heap: four children per node… */
-  FAR_ARITY = 4,           /* …and beyond the ring: half the depth of a binary heap, and the
-                              children of a node in one or two cache lines */
-  CACHE_LINE = 64,         /* prefetch granularity, and a chunk's size */
-  INSERTION_SORT_MAX = 96, /* a window's keys are sorted by insertion up to this many (a busy
-                              second holds ~60 with 100k players), by qsort beyond */
+  NEAR_ARITY = 4,             /* the window's heap: four children per node… */
+  FAR_ARITY = 4,              /* …and beyond the ring: half the depth of a binary heap, and the
+                                 children of a node in one or two cache lines */
+  CACHE_LINE = GB_CACHE_LINE, /* a chunk's size */
+  INSERTION_SORT_MAX = 96,    /* a window's keys are sorted by insertion up to this many (a busy
+                                 second holds ~60 with 100k players), by qsort beyond */
   KEY_TS_SHIFT = 32,
   GROUP_SHIFT = 4, /* take_bucket groups a window's keys by 16 ms… */
   GROUPS = (GB_TIMEQ_BUCKET_MS - 1) / (1 << GROUP_SHIFT) + 1, /* …in 63 groups… */
@@ -168,16 +170,10 @@ static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
   return true;
 }
 
-/* always_inline: GCC finds a function whose only effects are prefetches "pure", and drops the
- * calls to it (their result is unused), so that nothing was prefetched at all. Inlined, the
- * prefetches stay in callers that have other effects. */
+/* always_inline, like gb_prefetch_span itself: see gb_prefetch.h. */
 static inline __attribute__((always_inline)) void prefetch(const gb_timeq *q, uint32_t index) {
-  if (!q->base)
-    return;
-  const char *item = q->base + (size_t)index * q->stride;
-  for (size_t at = 0; at < q->hot_bytes; at += CACHE_LINE)
-    __builtin_prefetch(item + at);
-  __builtin_prefetch(item + q->hot_bytes - 1); /* the last line, when item is not line-aligned */
+  if (q->base)
+    gb_prefetch_span(q->base + (size_t)index * q->stride, q->hot_bytes);
 }
 
 /* Places e: in the window's heap, in a bucket of the ring, or beyond. */
