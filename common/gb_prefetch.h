@@ -13,26 +13,29 @@
 /* The cache line size the layouts and prefetches assume, in bytes (x86-64 and most ARM64). */
 #define GB_CACHE_LINE 64
 
+/* The loop of both functions below: __builtin_prefetch wants its read/write argument as a
+ * constant in the call itself, so the body is shared as a macro, not a parameter. */
+#define GB_PREFETCH_LINES_(start, bytes, rw)                                                       \
+  do {                                                                                             \
+    const char *gb_p_ = (const char *)(start);                                                     \
+    for (size_t gb_at_ = 0; gb_at_ < (bytes); gb_at_ += GB_CACHE_LINE)                             \
+      __builtin_prefetch(gb_p_ + gb_at_, rw);                                                      \
+    if ((bytes) > 0)                                                                               \
+      __builtin_prefetch(gb_p_ + (bytes)-1, rw);                                                   \
+  } while (0)
+
 /* Every cache line of [start, start + bytes), to read. bytes 0: nothing. The last byte is
  * prefetched too, so that a record not aligned to a line has both of its lines loading. */
 static inline __attribute__((always_inline)) void gb_prefetch_span(const void *start,
                                                                    size_t bytes) {
-  const char *p = start;
-  for (size_t at = 0; at < bytes; at += GB_CACHE_LINE)
-    __builtin_prefetch(p + at, 0);
-  if (bytes > 0)
-    __builtin_prefetch(p + bytes - 1, 0);
+  GB_PREFETCH_LINES_(start, bytes, 0);
 }
 
 /* The same, for a record the caller will write (the line is fetched for ownership where the
  * processor can). */
 static inline __attribute__((always_inline)) void gb_prefetch_span_for_write(const void *start,
                                                                              size_t bytes) {
-  const char *p = start;
-  for (size_t at = 0; at < bytes; at += GB_CACHE_LINE)
-    __builtin_prefetch(p + at, 1);
-  if (bytes > 0)
-    __builtin_prefetch(p + bytes - 1, 1);
+  GB_PREFETCH_LINES_(start, bytes, 1);
 }
 
 #endif
