@@ -57,11 +57,55 @@ bool khdr_get(const rd_kafka_message_t *m, khdr *out) {
       len != KHDR_LEN || !v)
     return false;
   const uint8_t *b = v;
-  if (b[0] != KHDR_EVENT && b[0] != KHDR_END && b[0] != KHDR_REPLY && b[0] != KHDR_ACK)
+  if (b[0] != KHDR_EVENT && b[0] != KHDR_END && b[0] != KHDR_REPLY && b[0] != KHDR_REPLIES &&
+      b[0] != KHDR_ACK)
     return false;
   out->kind = (khdr_kind)b[0];
   out->producer = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
   out->seq = kget_u64(b + 5);
+  return true;
+}
+
+static size_t put_uvarint(uint8_t *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (uint8_t)v;
+  return n;
+}
+
+/* false when the varint runs past end or past 64 bits. */
+static bool get_uvarint(const uint8_t **at, const uint8_t *end, uint64_t *v) {
+  uint64_t x = 0;
+  for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
+    uint8_t b = *(*at)++;
+    x |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *v = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len) {
+  size_t n = put_uvarint(out, seq);
+  n += put_uvarint(out + n, len);
+  memcpy(out + n, reply, len);
+  return n + len;
+}
+
+bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const void **reply,
+                   size_t *len) {
+  const uint8_t *p = *at;
+  uint64_t n;
+  if (!get_uvarint(&p, end, seq) || !get_uvarint(&p, end, &n) || n > (uint64_t)(end - p))
+    return false;
+  *reply = p;
+  *len = (size_t)n;
+  *at = p + n;
   return true;
 }
 

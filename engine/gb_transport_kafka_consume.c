@@ -40,6 +40,8 @@ static const char *const consumer_defaults[] = {
 static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=1",
                                              "compression.codec=none"};
 
+static void send_all_pending(kshard *sh);
+
 /* ---- held messages: a min-heap by sequence number per stream */
 
 static bool heap_push(kstream *s, rd_kafka_message_t *m, uint64_t seq) {
@@ -147,6 +149,7 @@ static void commit(kshard *sh, bool sync) {
   gb_transport_kafka *k = sh->k;
   if (!sh->dirty)
     return;
+  send_all_pending(sh);
   rd_kafka_poll(sh->reply_rk, 0);
   if (sync) {
     if (kflush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -291,8 +294,10 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   sh->replayed = calloc(k->P, sizeof *sh->replayed);
   sh->redelivered = calloc(k->P, sizeof *sh->redelivered);
   sh->batch = calloc(BATCH_MAX, sizeof *sh->batch);
+  sh->pending = calloc((size_t)k->P * k->n_producers, sizeof *sh->pending);
+  sh->pending_streams = calloc((size_t)k->P * k->n_producers, sizeof *sh->pending_streams);
   if (!sh->parts || !sh->consumed || !sh->delivered || !sh->replayed || !sh->redelivered ||
-      !sh->batch)
+      !sh->batch || !sh->pending || !sh->pending_streams)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   char client_id[64], errstr[512], group[300];
   snprintf(client_id, sizeof client_id, "gamebench-engine-%u", index);
@@ -423,6 +428,7 @@ void kshards_free(gb_transport_kafka *k) {
     if (sh->rk)
       rd_kafka_destroy(sh->rk);
     if (sh->reply_rk) {
+      send_all_pending(sh);
       rd_kafka_flush(sh->reply_rk, BROKER_CALL_MS);
       if (sh->decisions)
         rd_kafka_topic_destroy(sh->decisions);
@@ -434,6 +440,10 @@ void kshards_free(gb_transport_kafka *k) {
     free(sh->replayed);
     free(sh->redelivered);
     free(sh->batch);
+    for (size_t i = 0; sh->pending && i < (size_t)k->P * k->n_producers; i++)
+      free(sh->pending[i].buf);
+    free(sh->pending);
+    free(sh->pending_streams);
   }
   free(k->shards);
   k->shards = NULL;
@@ -443,14 +453,16 @@ void kshards_free(gb_transport_kafka *k) {
 
 /* ---- replies */
 
+/* Produces one record to partition p of the decisions topic, keyed by player_id (0: no key),
+ * waiting while librdkafka's queue is full. */
 static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void *msg, size_t len,
                           const uint8_t hdr[KHDR_LEN]) {
   char key[24];
-  size_t key_len = kkey(player_id, key);
+  size_t key_len = player_id ? kkey(player_id, key) : 0;
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(
         sh->reply_rk, RD_KAFKA_V_RKT(sh->decisions), RD_KAFKA_V_PARTITION((int32_t)p),
-        RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)msg, len),
+        RD_KAFKA_V_KEY(key_len ? key : NULL, key_len), RD_KAFKA_V_VALUE((void *)msg, len),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADER(KHDR_NAME, hdr, KHDR_LEN),
         RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -465,6 +477,54 @@ static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void
   }
 }
 
+/* Sends the replies waiting for stream i as one record. */
+static void send_pending(kshard *sh, unsigned i) {
+  kpending *q = &sh->pending[i];
+  if (q->len == 0)
+    return;
+  uint8_t hdr[KHDR_LEN];
+  khdr_put(hdr, KHDR_REPLIES, i % sh->k->n_producers, q->last_seq);
+  produce_reply(sh, i / sh->k->n_producers, 0, q->buf, q->len, hdr);
+  q->len = 0;
+}
+
+/* Sends every reply waiting. */
+static void send_all_pending(kshard *sh) {
+  for (unsigned j = 0; j < sh->n_pending; j++) {
+    send_pending(sh, sh->pending_streams[j]);
+    sh->pending[sh->pending_streams[j]].listed = false;
+  }
+  sh->n_pending = 0;
+}
+
+/* Adds a reply to the record of its stream; sends the record once it is full. */
+static void add_pending(kshard *sh, unsigned p, unsigned producer, uint64_t seq, const void *msg,
+                        size_t len) {
+  unsigned i = p * sh->k->n_producers + producer;
+  kpending *q = &sh->pending[i];
+  size_t need = q->len + KREPLY_ENTRY_MAX + len;
+  if (need > q->cap) {
+    size_t cap = q->cap ? q->cap : KREPLIES_BYTES + KREPLY_ENTRY_MAX;
+    while (cap < need)
+      cap *= 2;
+    uint8_t *buf = realloc(q->buf, cap);
+    if (!buf) {
+      kfail(sh->k, "engine %u: out of memory for replies", sh->index);
+      return;
+    }
+    q->buf = buf;
+    q->cap = cap;
+  }
+  if (!q->listed) {
+    sh->pending_streams[sh->n_pending++] = i;
+    q->listed = true;
+  }
+  q->len += kreplies_put(q->buf + q->len, seq, msg, len);
+  q->last_seq = seq;
+  if (q->len >= KREPLIES_BYTES)
+    send_pending(sh, i); /* stays in pending_streams, empty: sending it again is a no-op */
+}
+
 void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kshard *sh = &k->shards[shard];
@@ -474,8 +534,7 @@ void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void
     return;
   }
   if (sh->delivering && sh->cur_sequenced) {
-    khdr_put(hdr, KHDR_REPLY, sh->cur_producer, sh->cur_seq);
-    produce_reply(sh, sh->cur_p, player_id, msg, len, hdr);
+    add_pending(sh, sh->cur_p, sh->cur_producer, sh->cur_seq, msg, len);
   } else {
     khdr_put(hdr, KHDR_REPLY, gb_transport_producer_of(t, player_id), 0);
     produce_reply(sh, kpartition_of(k, player_id), player_id, msg, len, hdr);
@@ -532,6 +591,7 @@ static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned
     if (++pt->ended == k->n_producers)
       atomic_store(&k->finished[p], 1);
     if (!replay) {
+      send_pending(sh, p * k->n_producers + producer); /* the replies go before the count */
       uint8_t hdr[KHDR_LEN], count[8];
       khdr_put(hdr, KHDR_ACK, producer, seq);
       kput_u64(count, seq - 1); /* every event before the marker was delivered, in order */
@@ -728,6 +788,10 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
     }
     on_message(sh, m, &d);
   }
+  /* The next call goes on with the rest of the batch at once; once it is all handled, the
+   * replies go (the shard may wait for events next). */
+  if (sh->batch_pos == sh->batch_n)
+    send_all_pending(sh);
   if (gb_clock_now_ns() >= sh->next_commit_ns)
     commit(sh, false);
   if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0 && sh->batch_pos == sh->batch_n &&

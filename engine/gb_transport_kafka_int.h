@@ -33,10 +33,27 @@ enum {
 enum { KHDR_LEN = 13 };
 typedef enum khdr_kind {
   KHDR_EVENT = 'E',
-  KHDR_END = 'Z',   /* value: u64 big-endian, events the producer sent to this partition */
-  KHDR_REPLY = 'R', /* seq 0: the reply answers no numbered event (no duplicate check) */
-  KHDR_ACK = 'A'    /* value: u64 big-endian, events the engine delivered from the stream */
+  KHDR_END = 'Z',     /* value: u64 big-endian, events the producer sent to this partition */
+  KHDR_REPLY = 'R',   /* seq 0: the reply answers no numbered event (no duplicate check) */
+  KHDR_REPLIES = 'B', /* value: replies to events of stream (producer, partition), in order, as
+                         kreplies_next reads them; seq: that of the last one */
+  KHDR_ACK = 'A'      /* value: u64 big-endian, events the engine delivered from the stream */
 } khdr_kind;
+
+/* A KHDR_REPLIES record: one entry per reply, each the varint (LEB128) number of the event it
+ * answers, the varint length of the reply, then the reply itself. A shard sends the replies of
+ * one stream together because each Kafka record costs the clients and the broker far more
+ * than its few dozen bytes (a third of the events are answered). */
+enum {
+  KREPLIES_BYTES = 16384, /* a record is sent once it holds this much (bounds the latency too) */
+  KREPLY_ENTRY_MAX = 20   /* bytes of an entry's two varints at most */
+};
+/* Appends one entry to out (room for KREPLY_ENTRY_MAX + len bytes); returns the bytes written. */
+size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len);
+/* Reads the entry at *at (before end): its number, reply and length; advances *at. false at the
+ * end or on a malformed entry (*at unchanged then; *at < end tells a malformed one). */
+bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const void **reply,
+                   size_t *len);
 
 typedef struct khdr {
   khdr_kind kind;
@@ -74,10 +91,10 @@ typedef struct kproducer {
   gb_doorbell bell;  /* rung by the router after it filled `replies`; inline: by librdkafka when
                         the decisions queue stops being empty */
   uint64_t replies_received;
-  /* Router-owned (inline: the producer's): replies waiting for room in `replies`, oldest first,
-   * so that a producer that does not poll holds up neither the router nor the other producers'
-   * replies. */
-  rd_kafka_message_t **overflow;
+  /* Router-owned (inline: the producer's): copies of replies waiting for room in `replies`,
+   * oldest first, so that a producer that does not poll holds up neither the router nor the
+   * other producers' replies. */
+  struct kblob **overflow;
   size_t overflow_head, overflow_n, overflow_cap;
   _Atomic uint64_t *acked; /* [P]: events the engine confirmed; KACK_NONE until it did */
 } kproducer;
@@ -107,6 +124,13 @@ typedef struct kpart {             /* a partition this shard owns */
   size_t held;
 } kpart;
 
+typedef struct kpending { /* the replies to one stream waiting to go as one record */
+  uint8_t *buf;           /* KHDR_REPLIES entries */
+  size_t len, cap;
+  uint64_t last_seq;
+  bool listed; /* in the shard's pending_streams */
+} kpending;
+
 typedef struct kshard {
   gb_transport_kafka *k;
   unsigned index;
@@ -135,6 +159,11 @@ typedef struct kshard {
   uint64_t replies_sent, replies_suppressed, acks_sent;
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
+  /* Replies not sent yet, per stream (index p * n_producers + producer); sent when the fetched
+   * batch is handled, before an acknowledgement of the stream, and before a commit. */
+  kpending *pending;
+  unsigned *pending_streams; /* indexes of the non-empty ones, n_pending of them */
+  unsigned n_pending;
 } kshard;
 
 /* ---- the transport */

@@ -205,14 +205,19 @@ static bool all_acked(const kproducer *pr) {
 
 /* ---- the router: replies from the decisions topic to the producers */
 
+typedef struct kblob { /* a copy of a reply waiting for room in a ring */
+  size_t len;
+  uint8_t bytes[];
+} kblob;
+
 /* Moves waiting replies of producer pr into its ring while there is room; true when none is
  * left waiting. */
 static bool flush_overflow(kproducer *pr) {
   while (pr->overflow_n > 0) {
-    rd_kafka_message_t *m = pr->overflow[pr->overflow_head];
-    if (!gb_queue_try_push(pr->replies, m->payload, m->len))
+    kblob *b = pr->overflow[pr->overflow_head];
+    if (!gb_queue_try_push(pr->replies, b->bytes, b->len))
       return false;
-    rd_kafka_message_destroy(m);
+    free(b);
     gb_doorbell_ring(&pr->bell);
     pr->overflow_head++;
     pr->overflow_n--;
@@ -221,24 +226,15 @@ static bool flush_overflow(kproducer *pr) {
   return true;
 }
 
-/* Whether a reply's payload can be handed over: what the ring cannot hold is not a decision
+/* Whether a reply of len bytes can be handed over: what the ring cannot hold is not a decision
  * (the simulator's answer count shows it). */
-static bool reply_fits(const kproducer *pr, const rd_kafka_message_t *m) {
-  return m->len > 0 && m->len <= gb_queue_max_message(pr->replies);
+static bool reply_fits(const kproducer *pr, size_t len) {
+  return len > 0 && len <= gb_queue_max_message(pr->replies);
 }
 
-/* Hands a reply to producer pr's ring, or queues it behind the replies already waiting. Takes
- * ownership of m (out of memory fails the transport). */
-static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t *m) {
-  if (!reply_fits(pr, m)) {
-    rd_kafka_message_destroy(m);
-    return;
-  }
-  if (flush_overflow(pr) && gb_queue_try_push(pr->replies, m->payload, m->len)) {
-    rd_kafka_message_destroy(m);
-    gb_doorbell_ring(&pr->bell);
-    return;
-  }
+/* Queues a copy of a reply behind those waiting for room in pr's ring (out of memory fails the
+ * transport). */
+static void add_overflow(gb_transport_kafka *k, kproducer *pr, const void *reply, size_t len) {
   if (pr->overflow_head + pr->overflow_n == pr->overflow_cap) {
     if (pr->overflow_head > 0) { /* slide the waiting ones to the front */
       memmove(pr->overflow, pr->overflow + pr->overflow_head,
@@ -246,17 +242,82 @@ static void route_reply(gb_transport_kafka *k, kproducer *pr, rd_kafka_message_t
       pr->overflow_head = 0;
     } else {
       size_t cap = pr->overflow_cap ? pr->overflow_cap * 2 : 1024;
-      rd_kafka_message_t **o = realloc(pr->overflow, cap * sizeof *o);
+      kblob **o = realloc(pr->overflow, cap * sizeof *o);
       if (!o) {
         kfail(k, "router: out of memory for replies waiting for producer %u", pr->index);
-        rd_kafka_message_destroy(m);
         return;
       }
       pr->overflow = o;
       pr->overflow_cap = cap;
     }
   }
-  pr->overflow[pr->overflow_head + pr->overflow_n++] = m;
+  kblob *b = malloc(sizeof *b + len);
+  if (!b) {
+    kfail(k, "router: out of memory for replies waiting for producer %u", pr->index);
+    return;
+  }
+  b->len = len;
+  memcpy(b->bytes, reply, len);
+  pr->overflow[pr->overflow_head + pr->overflow_n++] = b;
+}
+
+typedef struct kroute { /* where route_one puts replies */
+  gb_transport_kafka *k;
+  kproducer *pr;
+} kroute;
+
+/* Hands a reply to the ring of the producer in ctx (a kroute), or queues a copy behind the
+ * replies already waiting. */
+static void route_one(void *ctx, const void *reply, size_t len) {
+  kroute *r = ctx;
+  if (flush_overflow(r->pr) && gb_queue_try_push(r->pr->replies, reply, len)) {
+    gb_doorbell_ring(&r->pr->bell);
+    return;
+  }
+  add_overflow(r->k, r->pr, reply, len);
+}
+
+/* Whether reply number seq of stream (producer, p) is new. Replies to one stream come in the
+ * order of the events they answer; one not above the last is a second copy (an engine
+ * restarted before its commit), counted. seq 0: the reply answers no numbered event. */
+static bool fresh_reply(gb_transport_kafka *k, unsigned producer, unsigned p, uint64_t seq) {
+  if (seq == 0)
+    return true;
+  uint64_t *last = &k->last_reply_seq[(size_t)producer * k->P + p];
+  if (seq <= *last) {
+    atomic_fetch_add(&k->replies_redelivered, 1);
+    return false;
+  }
+  *last = seq;
+  return true;
+}
+
+/* Hands each new reply m carries for pr to fn: its payload, or with `batched` (a KHDR_REPLIES
+ * record) each entry not handed before. Returns the number handed. A malformed record fails
+ * the transport (its replies cannot be told apart). */
+static size_t each_reply(gb_transport_kafka *k, kproducer *pr, const rd_kafka_message_t *m,
+                         bool batched, gb_transport_msg_fn fn, void *ctx) {
+  if (!batched) {
+    if (!reply_fits(pr, m->len))
+      return 0;
+    fn(ctx, m->payload, m->len);
+    return 1;
+  }
+  const uint8_t *at = m->payload, *end = at + m->len;
+  size_t n = 0, len;
+  uint64_t seq;
+  const void *reply;
+  while (kreplies_next(&at, end, &seq, &reply, &len)) {
+    if (fresh_reply(k, pr->index, (unsigned)m->partition, seq) && reply_fits(pr, len)) {
+      fn(ctx, reply, len);
+      n++;
+    }
+  }
+  if (at < end)
+    kfail(k, "%s[%d] offset %" PRId64 ": a malformed replies record (entry at byte %zu of %zu)",
+          rd_kafka_topic_name(m->rkt), (int)m->partition, m->offset,
+          (size_t)(at - (const uint8_t *)m->payload), m->len);
+  return n;
 }
 
 /* The player a message without gamebench's header is keyed by (0: none). */
@@ -269,12 +330,14 @@ static uint64_t key_player(const rd_kafka_message_t *m) {
   return strtoull(key, NULL, 10);
 }
 
-/* The producer a message of the decisions topic goes to. NULL when it goes to none, m then
+/* The producer a message of the decisions topic goes to; *batched tells a KHDR_REPLIES record
+ * (whose entries each_reply checks for second copies). NULL when it goes to none, m then
  * destroyed: an acknowledgement (recorded here), a second copy of a reply (counted), another
  * simulator's message, a partition out of range. */
-static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m) {
+static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m, bool *batched) {
   unsigned p = (unsigned)m->partition;
   khdr h;
+  *batched = false;
   if (p >= k->P) {
     rd_kafka_message_destroy(m);
     return NULL;
@@ -287,7 +350,8 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m) {
     rd_kafka_message_destroy(m);
     return NULL;
   }
-  if (h.producer >= k->n_producers || (h.kind != KHDR_ACK && h.kind != KHDR_REPLY)) {
+  if (h.producer >= k->n_producers ||
+      (h.kind != KHDR_ACK && h.kind != KHDR_REPLY && h.kind != KHDR_REPLIES)) {
     rd_kafka_message_destroy(m); /* another simulator's (a run id shared by mistake) */
     return NULL;
   }
@@ -298,16 +362,10 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m) {
     rd_kafka_message_destroy(m);
     return NULL;
   }
-  uint64_t *last = &k->last_reply_seq[(size_t)h.producer * k->P + p];
-  if (h.seq != 0) {
-    /* Replies to one (producer, partition) stream come in the order of the events they answer;
-     * one not above the last is a second copy (an engine restarted before its commit). */
-    if (h.seq <= *last) {
-      atomic_fetch_add(&k->replies_redelivered, 1);
-      rd_kafka_message_destroy(m);
-      return NULL;
-    }
-    *last = h.seq;
+  *batched = h.kind == KHDR_REPLIES;
+  if (!*batched && !fresh_reply(k, h.producer, p, h.seq)) {
+    rd_kafka_message_destroy(m);
+    return NULL;
   }
   return pr;
 }
@@ -333,9 +391,13 @@ static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
     router_error(k, m);
     return;
   }
-  kproducer *pr = reply_target(k, m);
-  if (pr)
-    route_reply(k, pr, m);
+  bool batched;
+  kproducer *pr = reply_target(k, m, &batched);
+  if (!pr)
+    return;
+  kroute r = {k, pr};
+  each_reply(k, pr, m, batched, route_one, &r);
+  rd_kafka_message_destroy(m);
 }
 
 /* ---- inline routing: the only producer reads the decisions queue itself */
@@ -385,12 +447,10 @@ static size_t take_queued(gb_transport_kafka *k, kproducer *pr, gb_transport_msg
         route(k, m);
         continue;
       }
-      if (!reply_target(k, m))
+      bool batched;
+      if (!reply_target(k, m, &batched))
         continue; /* else the reply is pr's: it is the only producer */
-      if (reply_fits(pr, m)) {
-        fn(ctx, m->payload, m->len);
-        n++;
-      }
+      n += each_reply(k, pr, m, batched, fn, ctx);
       rd_kafka_message_destroy(m);
     }
   } while (got == ROUTER_BATCH);
@@ -554,11 +614,10 @@ void krouter_stop(gb_transport_kafka *k) {
   k->router_started = false;
   if (k->router_inline && k->router_queue)
     rd_kafka_queue_cb_event_enable(k->router_queue, NULL, NULL); /* the producers go next */
-  /* Messages go before the handle that fetched them. */
   for (unsigned x = 0; k->producers && x < k->n_producers; x++) {
     kproducer *pr = &k->producers[x];
     for (size_t i = 0; i < pr->overflow_n; i++)
-      rd_kafka_message_destroy(pr->overflow[pr->overflow_head + i]);
+      free(pr->overflow[pr->overflow_head + i]);
     pr->overflow_n = 0;
   }
   if (k->router_queue)

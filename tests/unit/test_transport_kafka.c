@@ -79,3 +79,56 @@ Test(transport_kafka, message_keys_are_the_decimal_player_id) {
     cr_assert_str_eq(key, cases[i].text, "NUL-terminated");
   }
 }
+
+/* A replies record: entries read back as written (varints of 1, 2 and 6 bytes), then its end. */
+Test(transport_kafka, replies_records_read_back_entry_by_entry) {
+  static const struct {
+    uint64_t seq;
+    const char *reply;
+  } in[] = {{1, "a"}, {300, ""}, {1ULL << 40, "\x00\x01\x02 decision"}};
+  size_t lens[] = {1, 0, 13};
+  uint8_t buf[3 * KREPLY_ENTRY_MAX + 32];
+  size_t n = 0;
+  for (size_t i = 0; i < 3; i++)
+    n += kreplies_put(buf + n, in[i].seq, in[i].reply, lens[i]);
+  cr_assert_eq(n, (1 + 1 + 1) + (2 + 1 + 0) + (6 + 1 + 13), "varint seq, varint length, bytes");
+  const uint8_t *at = buf, *end = buf + n;
+  for (size_t i = 0; i < 3; i++) {
+    uint64_t seq = 0;
+    const void *reply = NULL;
+    size_t len = 99;
+    cr_assert(kreplies_next(&at, end, &seq, &reply, &len), "entry %zu", i);
+    cr_assert_eq(seq, in[i].seq);
+    cr_assert_eq(len, lens[i]);
+    cr_assert_eq(memcmp(reply, in[i].reply, len), 0);
+  }
+  uint64_t seq;
+  const void *reply;
+  size_t len;
+  cr_assert_not(kreplies_next(&at, end, &seq, &reply, &len));
+  cr_assert_eq(at, end, "the end, not a malformed entry");
+}
+
+/* A truncated reply, a length past the record and a varint that never ends are malformed: the
+ * reader stops before them (at < end). */
+Test(transport_kafka, malformed_replies_records_are_told_from_their_end) {
+  uint8_t buf[64];
+  size_t n = kreplies_put(buf, 7, "decision", 8);
+  const uint8_t *tails[] = {buf + n - 1, buf + 2};
+  for (size_t i = 0; i < 2; i++) {
+    const uint8_t *at = buf;
+    uint64_t seq;
+    const void *reply;
+    size_t len;
+    cr_assert_not(kreplies_next(&at, tails[i], &seq, &reply, &len));
+    cr_assert_eq(at, buf, "not consumed");
+  }
+  uint8_t endless[11];
+  memset(endless, 0xff, sizeof endless); /* continuation bits all the way: over 64 bits */
+  const uint8_t *at = endless;
+  uint64_t seq;
+  const void *reply;
+  size_t len;
+  cr_assert_not(kreplies_next(&at, endless + sizeof endless, &seq, &reply, &len));
+  cr_assert_eq(at, endless);
+}
