@@ -54,7 +54,7 @@ static const char details[] =
     "   (or --messages) to a new topic of the workload's partition count, and one consumer reads\n"
     "   them back. The messages are the pipeline's: the workload's own events in its wire\n"
     "   format, keyed by player_id, with gamebench's 13-byte header, sent with the event\n"
-    "   producers' settings (idempotence, lz4, linger 1 ms; -X applies to both parts). One\n"
+    "   producers' settings (idempotence, lz4, linger 5 ms; -X applies to both parts). One\n"
     "   message per partition goes through first, so that connections and fetch sessions are up\n"
     "   before the clock starts, as the pipeline's are after its set-up. Rate = messages /\n"
     "   (last consumed - first sent).\n"
@@ -155,10 +155,21 @@ static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, g
 /* A client configuration: the given defaults, then the user's -X properties meant for this
  * client type (as the transport gives them, so that librdkafka warns about none; gamebench.*
  * ones are the transport's and do not apply here). */
-static rd_kafka_conf_t *make_conf(const bare *b, bool producer, const char *const *defaults,
-                                  size_t n, gb_err *err) {
+/* A client configuration: the brokers, the "key=value" settings of `base` (n_base), the
+ * key/value pairs of `defaults` (n strings), then the -X properties meant for the client type. */
+static rd_kafka_conf_t *make_conf(const bare *b, bool producer, const char *const *base,
+                                  size_t n_base, const char *const *defaults, size_t n,
+                                  gb_err *err) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   int rc = conf_set(conf, "bootstrap.servers", b->bootstrap, err);
+  for (size_t i = 0; rc == 0 && i < n_base; i++) {
+    const char *eq = strchr(base[i], '=');
+    char key[256];
+    size_t klen = (size_t)(eq - base[i]);
+    memcpy(key, base[i], klen); /* gamebench's own settings: always key=value, short keys */
+    key[klen] = '\0';
+    rc = conf_set(conf, key, eq + 1, err);
+  }
   for (size_t i = 0; rc == 0 && i + 1 < n; i += 2)
     rc = conf_set(conf, defaults[i], defaults[i + 1], err);
   for (size_t i = 0; rc == 0 && i < b->props->n; i++) {
@@ -338,26 +349,9 @@ static int64_t process_cpu_ns(void) {
 }
 
 static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
-  /* The event producers' settings (gb_transport_kafka_produce.c), so that both parts batch and
-   * compress alike; -X changes both parts. */
-  static const char *const producer_defaults[] = {"enable.idempotence",
-                                                  "true",
-                                                  "compression.codec",
-                                                  "lz4",
-                                                  "linger.ms",
-                                                  "1",
-                                                  "batch.num.messages",
-                                                  "10000",
-                                                  "batch.size",
-                                                  "1000000",
-                                                  "log_level",
-                                                  "4",
-                                                  "queue.buffering.max.messages",
-                                                  "200000",
-                                                  "queue.buffering.max.kbytes",
-                                                  "131072",
-                                                  "socket.nagle.disable",
-                                                  "true"};
+  /* On top of the event producers' settings (gb_transport_kafka_event_producer_defaults), so
+   * that both parts batch and compress alike; -X changes both parts. */
+  static const char *const producer_defaults[] = {"log_level", "4", "socket.nagle.disable", "true"};
   /* The embedded broker answers an empty fetch only after fetch.wait.max.ms (as for the
    * transport's consumers); auto.offset.reset=error turns deleted data into an error. */
   const char *consumer_defaults[] = {"group.id",
@@ -372,17 +366,19 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
                                      "4",
                                      "socket.nagle.disable",
                                      "true"};
+  size_t n_event_producer;
+  const char *const *event_producer = gb_transport_kafka_event_producer_defaults(&n_event_producer);
   char errstr[ERRSTR_MAX];
-  rd_kafka_conf_t *pc =
-      make_conf(b, true, producer_defaults, sizeof producer_defaults / sizeof(char *), err);
+  rd_kafka_conf_t *pc = make_conf(b, true, event_producer, n_event_producer, producer_defaults,
+                                  sizeof producer_defaults / sizeof(char *), err);
   if (!pc)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
   rd_kafka_conf_set_opaque(pc, b);
   if (!(b->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
-  rd_kafka_conf_t *cc =
-      make_conf(b, false, consumer_defaults, sizeof consumer_defaults / sizeof(char *), err);
+  rd_kafka_conf_t *cc = make_conf(b, false, NULL, 0, consumer_defaults,
+                                  sizeof consumer_defaults / sizeof(char *), err);
   if (!cc)
     return -1;
   if (!(b->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof errstr)))

@@ -96,6 +96,10 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
  * the table on each call: for set-up, not hot paths. */
 bool gb_transport_kafka_prop_for(const char *prop, bool producer);
 
+/* The librdkafka settings ("key=value", *n of them, static) the simulator's event producers
+ * start from, before -X: `gamebench bench kafka` gives its bare producer the same. */
+const char *const *gb_transport_kafka_event_producer_defaults(size_t *n);
+
 /* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
 const char *gb_transport_kafka_run_id(const gb_transport *t);
 
