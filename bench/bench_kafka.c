@@ -54,10 +54,10 @@ static const char details[] =
     "   (or --messages) to a new topic of the workload's partition count, and one consumer reads\n"
     "   them back. The messages are the pipeline's: the workload's own events in its wire\n"
     "   format, keyed by player_id, with gamebench's 13-byte header, sent with the event\n"
-    "   producers' settings (idempotence, lz4, linger 5 ms; -X applies to both parts). One\n"
-    "   message per partition goes through first, so that connections and fetch sessions are up\n"
-    "   before the clock starts, as the pipeline's are after its set-up. Rate = messages /\n"
-    "   (last consumed - first sent).\n"
+    "   producers' settings at time_scale max (idempotence, lz4, linger 5 ms; -X applies to\n"
+    "   both parts). One message per partition goes through first, so that connections and\n"
+    "   fetch sessions are up before the clock starts, as the pipeline's are after its\n"
+    "   set-up. Rate = messages / (last consumed - first sent).\n"
     "Both run --repeats times, alternating; the pipeline's median rate is reported as a\n"
     "fraction of the bare median rate (target >= 50 %). cpu_us_msg: the process's CPU time\n"
     "(every thread, an embedded broker's included) over the measured window, per message;\n"
@@ -349,8 +349,9 @@ static int64_t process_cpu_ns(void) {
 }
 
 static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
-  /* On top of the event producers' settings (gb_transport_kafka_event_producer_defaults), so
-   * that both parts batch and compress alike; -X changes both parts. */
+  /* On top of the event producers' settings at time_scale max, as the pipeline part runs
+   * (gb_transport_kafka_event_producer_defaults), so that both parts batch and compress alike;
+   * -X changes both parts. */
   static const char *const producer_defaults[] = {"log_level", "4", "socket.nagle.disable", "true"};
   /* The embedded broker answers an empty fetch only after fetch.wait.max.ms (as for the
    * transport's consumers); auto.offset.reset=error turns deleted data into an error. */
@@ -367,7 +368,8 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
                                      "socket.nagle.disable",
                                      "true"};
   size_t n_event_producer;
-  const char *const *event_producer = gb_transport_kafka_event_producer_defaults(&n_event_producer);
+  const char *const *event_producer =
+      gb_transport_kafka_event_producer_defaults(true, &n_event_producer);
   char errstr[ERRSTR_MAX];
   rd_kafka_conf_t *pc = make_conf(b, true, event_producer, n_event_producer, producer_defaults,
                                   sizeof producer_defaults / sizeof(char *), err);

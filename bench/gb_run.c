@@ -632,7 +632,8 @@ static int make_transport(run_state *rs, const gb_run_options *opt, gb_err *err)
                                   .run_id = opt->kafka_run_id,
                                   .partitions = w->transport.partitions,
                                   .props = opt->kafka_props,
-                                  .n_props = opt->n_kafka_props};
+                                  .n_props = opt->n_kafka_props,
+                                  .throughput = w->sim.time_scale == 0};
   rs->ctx.json_replies = true;
   return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
 }

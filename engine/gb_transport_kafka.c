@@ -754,6 +754,7 @@ int gb_transport_kafka_new(const gb_transport_config *cfg, const gb_transport_ka
   k->base.ops = &kafka_ops;
   k->base.cfg = *cfg;
   k->role = kc->role;
+  k->throughput = kc->throughput;
   k->P = kc->partitions;
   k->n_producers = cfg->n_producers;
   k->n_shards = kc->role == GB_KAFKA_ROLE_SIM ? 0 : cfg->n_shards;

@@ -67,6 +67,9 @@ typedef struct gb_transport_kafka_config {
   unsigned partitions;      /* 1 .. 1024 */
   const char *const *props; /* n_props "key=value" strings (copied) */
   size_t n_props;
+  /* The simulator runs as fast as it can (time_scale max): its event producers batch for
+   * throughput (linger.ms 5) instead of latency (1); -X linger.ms overrides either. */
+  bool throughput;
 } gb_transport_kafka_config;
 
 enum { GB_KAFKA_PARTITIONS_MAX = 1024, GB_KAFKA_RUN_ID_MAX = 100 };
@@ -97,8 +100,9 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
 bool gb_transport_kafka_prop_for(const char *prop, bool producer);
 
 /* The librdkafka settings ("key=value", *n of them, static) the simulator's event producers
- * start from, before -X: `gamebench bench kafka` gives its bare producer the same. */
-const char *const *gb_transport_kafka_event_producer_defaults(size_t *n);
+ * start from, before -X, for a run with `throughput` as in gb_transport_kafka_config:
+ * `gamebench bench kafka` gives its bare producer the same. */
+const char *const *gb_transport_kafka_event_producer_defaults(bool throughput, size_t *n);
 
 /* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
 const char *gb_transport_kafka_run_id(const gb_transport *t);

@@ -181,7 +181,8 @@ typedef struct ksettings {
 struct gb_transport_kafka {
   gb_transport base;
   gb_kafka_role role;
-  unsigned P; /* partitions */
+  bool throughput; /* gb_transport_kafka_config.throughput */
+  unsigned P;      /* partitions */
   ksettings set;
   int64_t ready_ns; /* gb_clock time the set-up finished: fault windows count from here */
   char **props;     /* the librdkafka properties ("key=value"), gamebench.* excluded */

@@ -18,28 +18,27 @@ enum {
   FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
   DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
   ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
+  IDLE_FLUSH_MIN_NS = 1000000, /* a wait for replies this long sends the held events first */
+  IDLE_FLUSH_MS = 1,           /* ... waiting at most this long for their acknowledgement */
   ERRSTR_MAX = 512
 };
 
 /* Event producers: batching tuned for throughput (lz4 compresses JSON events ~4x and the
  * embedded broker's retention is counted in bytes), idempotence for ordered, duplicate-free
- * retries. linger.ms 5 (librdkafka's and Kafka's own default): each record costs the clients and
- * the broker far more than its bytes, and at time_scale max 5 ms batches cost the pipeline 17 %
- * less CPU per event than 1 ms ones; paced runs pay about 1 ms more transport latency at the
- * median (docs/benchmarks.md). -X linger.ms=1 trades back. */
-static const char *const producer_defaults[] = {
-    "enable.idempotence=true",
-    "compression.codec=lz4",
-    "linger.ms=5",
-    "batch.num.messages=10000",
-    "batch.size=1000000",
-    "queue.buffering.max.messages=200000",
-    "queue.buffering.max.kbytes=131072",
-};
+ * retries. Each record costs the clients and the broker far more than its bytes: at time_scale
+ * max the producers linger 5 ms (librdkafka's and Kafka's own default), which costs the
+ * pipeline 17 % less CPU per event than 1 ms; a paced run lingers 1 ms, for its latency (a
+ * transport median of 2 ms instead of 5 at the default workload). docs/benchmarks.md. */
+#define EVENT_PRODUCER_DEFAULTS(linger)                                                            \
+  "enable.idempotence=true", "compression.codec=lz4", "linger.ms=" linger,                         \
+      "batch.num.messages=10000", "batch.size=1000000", "queue.buffering.max.messages=200000",     \
+      "queue.buffering.max.kbytes=131072"
+static const char *const latency_producer_defaults[] = {EVENT_PRODUCER_DEFAULTS("1")};
+static const char *const throughput_producer_defaults[] = {EVENT_PRODUCER_DEFAULTS("5")};
 
-const char *const *gb_transport_kafka_event_producer_defaults(size_t *n) {
-  *n = sizeof producer_defaults / sizeof producer_defaults[0];
-  return producer_defaults;
+const char *const *gb_transport_kafka_event_producer_defaults(bool throughput, size_t *n) {
+  *n = sizeof latency_producer_defaults / sizeof latency_producer_defaults[0];
+  return throughput ? throughput_producer_defaults : latency_producer_defaults;
 }
 
 /* The router reads the decisions topic by explicit assignment: this process is the only reader
@@ -81,9 +80,10 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
     return -1;
   char client_id[64];
   snprintf(client_id, sizeof client_id, "gamebench-sim-%u", index);
-  rd_kafka_conf_t *conf =
-      kconf_new(k, RD_KAFKA_PRODUCER, producer_defaults,
-                sizeof producer_defaults / sizeof producer_defaults[0], client_id, err);
+  size_t n_defaults;
+  const char *const *defaults =
+      gb_transport_kafka_event_producer_defaults(k->throughput, &n_defaults);
+  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -550,6 +550,13 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
 void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
+  /* A producer that is going to idle sends what it holds now rather than after linger.ms:
+   * nothing would join the batch meanwhile, and the events it holds are, at time_scale max,
+   * the ones whose answers everything now waits for. librdkafka ignores the linger only while
+   * a flush runs, so the flush waits for the broker's acknowledgement (well under a
+   * millisecond), time this thread was to sleep anyway. */
+  if (timeout_ns >= IDLE_FLUSH_MIN_NS && rd_kafka_outq_len(pr->rk) > 0)
+    rd_kafka_flush(pr->rk, IDLE_FLUSH_MS);
   rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
   sleep_for_replies(k, pr, true, timeout_ns);
 }
