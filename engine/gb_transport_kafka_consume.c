@@ -812,9 +812,15 @@ void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
   if (shard >= k->n_shards || atomic_load(&k->failed) ||
       (k->role == GB_KAFKA_ROLE_ALL && all_finished(k)))
     return;
+  kshard *sh = &k->shards[shard];
+  /* At time_scale max an idle shard sends its replies now rather than after linger.ms: the
+   * simulator's players wait for them (as in kafka_wait_replies). A paced run keeps its shards
+   * free for the next event instead. */
+  if (k->throughput && rd_kafka_outq_len(sh->reply_rk) > 0)
+    rd_kafka_flush(sh->reply_rk, KFLUSH_IDLE_MS);
   /* librdkafka's own wait, in whole milliseconds (at least one, so that it does wait). */
   int64_t ms = (timeout_ns + 999999) / 1000000;
-  fetch(&k->shards[shard], ms < 1 ? 1 : ms > INT32_MAX ? INT32_MAX : (int)ms);
+  fetch(sh, ms < 1 ? 1 : ms > INT32_MAX ? INT32_MAX : (int)ms);
 }
 
 uint64_t kshard_gaps(const kshard *sh, unsigned p) {

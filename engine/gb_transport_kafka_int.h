@@ -255,6 +255,10 @@ size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, s
 #define KFLUSH_POLL_MS 1
 rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms);
 
+/* How long an idle producer's flush waits for the broker's acknowledgement at most (librdkafka
+ * ignores linger.ms only while a flush runs). */
+#define KFLUSH_IDLE_MS 1
+
 /* Decimal text of a player id as the message key; returns its length. */
 size_t kkey(uint64_t player_id, char out[24]);
 

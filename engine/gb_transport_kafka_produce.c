@@ -19,7 +19,6 @@ enum {
   DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
   ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
   IDLE_FLUSH_MIN_NS = 1000000, /* a wait for replies this long sends the held events first */
-  IDLE_FLUSH_MS = 1,           /* ... waiting at most this long for their acknowledgement */
   ERRSTR_MAX = 512
 };
 
@@ -556,7 +555,7 @@ void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) 
    * a flush runs, so the flush waits for the broker's acknowledgement (well under a
    * millisecond), time this thread was to sleep anyway. */
   if (timeout_ns >= IDLE_FLUSH_MIN_NS && rd_kafka_outq_len(pr->rk) > 0)
-    rd_kafka_flush(pr->rk, IDLE_FLUSH_MS);
+    rd_kafka_flush(pr->rk, KFLUSH_IDLE_MS);
   rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
   sleep_for_replies(k, pr, true, timeout_ns);
 }
