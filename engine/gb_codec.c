@@ -867,7 +867,6 @@ typedef struct wbuf {
   uint8_t *buf;
   size_t cap;
   size_t pos;
-  bool scratch; /* buf is the encoder's own: bytes past pos may be written ahead of time */
 } wbuf;
 
 static inline void put(wbuf *w, const void *src, size_t n) {
@@ -1095,7 +1094,7 @@ size_t gb_event_encode_json(const gb_event *ev, char *buf, size_t cap) {
       buf[0] = '\0';
     return 0;
   }
-  wbuf w = {(uint8_t *)buf, cap, 0, false};
+  wbuf w = {(uint8_t *)buf, cap, 0};
   const type_spec *ts = &type_specs[ev->type];
   /* event_id opens the object: its key without the leading comma */
   put_byte(&w, '{');
@@ -1117,56 +1116,8 @@ size_t gb_event_encode_json(const gb_event *ev, char *buf, size_t cap) {
 
 enum { VARINT_MAX = 10 /* bytes of a LEB128 uint64 */ };
 
-/* The 7-bit groups of v (< 2^56) spread to one per byte: group k lands in byte k, bit 7 clear.
- * The inverse of pack_groups below: halves, then pairs of pairs, then pairs of bytes. */
-static inline uint64_t spread_groups(uint64_t v) {
-  uint64_t x = (v & 0x000000000fffffffULL) | ((v & 0x00fffffff0000000ULL) << 4);
-  x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
-  return (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
-}
-
-/* v's 8 bytes at p, least significant first: one store. */
-static inline void store_le64(uint8_t *p, uint64_t v) {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  memcpy(p, &v, sizeof v);
-}
-
-/* Bytes of v's LEB128 form: one per started 7 bits, at least one (for 0). */
-static inline size_t varint_len(uint64_t v) {
-  size_t bits = 64 - (size_t)__builtin_clzll(v | 1);
-  return (bits + 6) / 7;
-}
-
-enum { VARINT_WORD_BITS = 56 /* the value bits of an 8-byte varint: 8 groups of 7 */ };
-
-/* The encoder writes a dozen varints or more per event: with room for the longest one left,
- * each goes out as one 8-byte store of its spread groups (continuation bits set on all but the
- * last byte), without a branch per byte or a copy through a temporary (whose byte stores the
- * copy's wider loads could not forward from). The bytes stored past the varint are the next
- * piece's or beyond the encoding: only in a scratch buffer, never in the caller's. */
 static void put_varint(wbuf *w, uint64_t v) {
-  const uint64_t continuations = 0x8080808080808080ULL; /* bit 7 of each byte */
-  if (w->scratch && w->pos <= w->cap && w->cap - w->pos >= VARINT_MAX) {
-    uint8_t *p = w->buf + w->pos;
-    if (v < (UINT64_C(1) << VARINT_WORD_BITS)) {
-      size_t n = varint_len(v);
-      uint64_t through_last = (UINT64_C(1) << (8 * (n - 1))) - 1; /* the bytes before the last */
-      store_le64(p, spread_groups(v) | (continuations & through_last));
-      w->pos += n;
-      return;
-    }
-    /* 9 or 10 bytes (hashes such as session ids): the first 8 all continue */
-    store_le64(p, spread_groups(v & ((UINT64_C(1) << VARINT_WORD_BITS) - 1)) | continuations);
-    size_t n = 8;
-    for (v >>= VARINT_WORD_BITS; v >= 0x80; v >>= 7)
-      p[n++] = (uint8_t)(v | 0x80);
-    p[n++] = (uint8_t)v;
-    w->pos += n;
-    return;
-  }
-  uint8_t tmp[VARINT_MAX]; /* the caller's buffer, or near cap: counted, written while it fits */
+  uint8_t tmp[VARINT_MAX];
   size_t n = 0;
   while (v >= 0x80) {
     tmp[n++] = (uint8_t)(v | 0x80);
@@ -1244,23 +1195,135 @@ static void put_binary_event(wbuf *w, const gb_event *ev) {
   put_binary_fields(w, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
 }
 
-/* Every event but a challenge_upsert (whose definition has no bound here) fits
- * GB_EVENT_BINARY_MAX: it is encoded in a scratch buffer, where put_varint may store whole
- * words, and copied out; the caller's bytes past the encoding stay as they were. */
+/* -- The fast path: the simulator encodes every event it sends, a dozen varints or more each.
+ * It writes into a scratch buffer through a cursor kept in a register, each varint as one
+ * 8-byte store (no branch per byte, no copy through a temporary whose byte stores the copy's
+ * wider loads cannot forward from); the bytes stored past a piece are the next piece's or
+ * beyond the encoding. The same bytes as put_binary_event. */
+
+/* The 7-bit groups of v (< 2^56) spread to one per byte: group k lands in byte k, bit 7 clear.
+ * The inverse of pack_groups (below): halves, then pairs of pairs, then pairs of bytes. */
+static inline uint64_t spread_groups(uint64_t v) {
+  uint64_t x = (v & 0x000000000fffffffULL) | ((v & 0x00fffffff0000000ULL) << 4);
+  x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
+  return (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
+}
+
+/* v's 8 bytes at p, least significant first: one store. */
+static inline void store_le64(uint8_t *p, uint64_t v) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  memcpy(p, &v, sizeof v);
+}
+
+enum {
+  VARINT_WORD_BITS = 56, /* the value bits of an 8-byte varint: 8 groups of 7 */
+  FAST_ROOM = VARINT_MAX /* room a fixed-size piece needs: its 8-byte stores stay inside */
+};
+
+/* v's LEB128 form at p, which has VARINT_MAX bytes of room; returns the end of it. */
+static inline __attribute__((always_inline)) uint8_t *fast_varint(uint8_t *p, uint64_t v) {
+  const uint64_t continuations = 0x8080808080808080ULL; /* bit 7 of each byte */
+  if (v < (UINT64_C(1) << VARINT_WORD_BITS)) {
+    size_t n = (64 - (size_t)__builtin_clzll(v | 1) + 6) / 7; /* a byte per started 7 bits */
+    uint64_t before_last = (UINT64_C(1) << (8 * (n - 1))) - 1;
+    store_le64(p, spread_groups(v) | (continuations & before_last));
+    return p + n;
+  }
+  /* 9 or 10 bytes (hashes such as session ids): the first 8 all continue */
+  store_le64(p, spread_groups(v & ((UINT64_C(1) << VARINT_WORD_BITS) - 1)) | continuations);
+  p += 8;
+  for (v >>= VARINT_WORD_BITS; v >= 0x80; v >>= 7)
+    *p++ = (uint8_t)(v | 0x80);
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+/* The fields of specs at p; NULL when a piece might not fit before end (or for a definition,
+ * which is not bounded): the caller then takes the counting writer. */
+static uint8_t *fast_fields(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *specs,
+                            size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const fspec *spec = &specs[k];
+    if (end - p < FAST_ROOM)
+      return NULL;
+    switch ((value_kind)spec->kind) {
+    case K_U64:
+      p = fast_varint(p, *AT_C(ev, spec, uint64_t));
+      break;
+    case K_I64:
+      p = fast_varint(p, zigzag(*AT_C(ev, spec, int64_t)));
+      break;
+    case K_U32:
+      p = fast_varint(p, *AT_C(ev, spec, uint32_t));
+      break;
+    case K_I32:
+      p = fast_varint(p, zigzag(*AT_C(ev, spec, int32_t)));
+      break;
+    case K_F64: {
+      uint64_t bits;
+      memcpy(&bits, AT_C(ev, spec, double), sizeof bits);
+      store_le64(p, bits);
+      p += sizeof bits;
+      break;
+    }
+    case K_BOOL:
+      *p++ = *AT_C(ev, spec, bool) ? 1 : 0;
+      break;
+    case K_STR: {
+      const char *str = AT_C(ev, spec, char);
+      size_t len = str_len(str, spec->max_len);
+      if ((size_t)(end - p) < VARINT_MAX + len)
+        return NULL;
+      p = fast_varint(p, len);
+      memcpy(p, str, len);
+      p += len;
+      break;
+    }
+    case K_APP_IDS: {
+      size_t count = n_app_ids(ev);
+      if ((size_t)(end - p) < VARINT_MAX * (count + 1))
+        return NULL;
+      p = fast_varint(p, count);
+      for (size_t i = 0; i < count; i++)
+        p = fast_varint(p, ev->u.store.app_ids[i]);
+      break;
+    }
+    case K_DEFINITION:
+      return NULL;
+    }
+  }
+  return p;
+}
+
+/* ev (not a challenge_upsert) into scratch[0..cap); its length, or 0 when it might not fit. */
+static size_t fast_binary_event(const gb_event *ev, uint8_t *scratch, size_t cap) {
+  const type_spec *ts = &type_specs[ev->type];
+  const uint8_t *end = scratch + cap;
+  uint8_t *p = scratch;
+  *p++ = (uint8_t)ev->type;
+  p = fast_fields(p, end, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  if (p)
+    p = fast_fields(p, end, ev, ts->fields, ts->n);
+  if (p)
+    p = fast_fields(p, end, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+  return p ? (size_t)(p - scratch) : 0;
+}
+
 size_t gb_event_encode_binary(const gb_event *ev, uint8_t *buf, size_t cap) {
   if ((unsigned)ev->type >= GB_EV__COUNT)
     return 0;
   if (ev->type != GB_EV_CHALLENGE_UPSERT) {
-    uint8_t scratch[GB_EVENT_BINARY_MAX];
-    wbuf s = {scratch, sizeof scratch, 0, true};
-    put_binary_event(&s, ev);
-    if (s.pos <= sizeof scratch) {
+    uint8_t scratch[GB_EVENT_BINARY_MAX + FAST_ROOM]; /* + the stores past the last piece */
+    size_t n = fast_binary_event(ev, scratch, sizeof scratch);
+    if (n > 0) {
       if (cap > 0)
-        memcpy(buf, scratch, s.pos < cap ? s.pos : cap);
-      return s.pos;
+        memcpy(buf, scratch, n < cap ? n : cap);
+      return n;
     }
   }
-  wbuf w = {buf, cap, 0, false};
+  wbuf w = {buf, cap, 0};
   put_binary_event(&w, ev);
   return w.pos;
 }
