@@ -123,15 +123,18 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
   return 0;
 }
 
-/* Starts loading the per-player state every stage reads for the player at slot, all at once:
- * the misses overlap instead of costing one full memory latency each, one stage after the
- * other (the clock stamps between stages wait for outstanding loads). */
-static void prefetch_player(const gb_pipeline *p, uint32_t slot) {
+/* Starts loading the per-player state the stages will read for this event of the player at
+ * slot, all at once: the misses overlap instead of costing one full memory latency each, one
+ * stage after the other (the clock stamps between stages wait for outstanding loads). The
+ * recommender's state only for a decision point or feedback on a prop: other events do not read
+ * it, and a clock read would wait for it all the same. */
+static void prefetch_player(const gb_pipeline *p, uint32_t slot, gb_event_type type) {
   if (slot < p->cap) {
     gb_prefetch_span_for_write(&p->slots[slot], sizeof p->slots[slot]);
   }
   gb_agg_prefetch(p->agg, slot);
-  gb_reco_prefetch(p->reco, slot);
+  if (type == GB_EV_GAME_END || gb_reco_takes_feedback(type))
+    gb_reco_prefetch(p->reco, slot);
 }
 
 /* The player's state as the matcher's `player.` attributes see it. */
@@ -262,7 +265,7 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
    * clock read. */
   uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
   if (slot != UINT32_MAX)
-    prefetch_player(p, slot);
+    prefetch_player(p, slot, ev.type);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
