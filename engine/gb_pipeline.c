@@ -137,6 +137,19 @@ static void prefetch_player(const gb_pipeline *p, uint32_t slot, gb_event_type t
     gb_reco_prefetch(p->reco, slot);
 }
 
+static bool is_control(gb_event_type type) {
+  return type == GB_EV_CHALLENGE_UPSERT || type == GB_EV_CHALLENGE_DELETE;
+}
+
+/* The type of a message gb_event_peek_player_id accepted (binary: the wire tag, then the type
+ * tag, which the peek checked). */
+static gb_event_type peeked_type(const void *msg) {
+  return (gb_event_type)((const uint8_t *)msg)[1];
+}
+
+/* Whether that message is a player's event (an operator's change has no player state). */
+static bool peeked_is_player_event(const void *msg) { return !is_control(peeked_type(msg)); }
+
 /* The player's state as the matcher's `player.` attributes see it. */
 static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
   const gb_agg_player *ap = gb_agg_player_at(p->agg, slot);
@@ -251,21 +264,22 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
-  /* A binary message names its player up front: the player's entry in the id map loads while
-   * the rest of the event decodes. */
+  /* A binary message names its player up front: a known player's state (in the arrays every
+   * stage reads) starts loading before the event decodes, so that its misses overlap the
+   * decoding. The id map's entry is read at once for that: it is small enough to stay in the
+   * caches mostly, where the player's state is not. A new player has nothing to load yet. */
   uint64_t peeked;
-  if (gb_event_peek_player_id(msg, len, &peeked) == 0)
-    gb_idmap_prefetch(p->players, peeked);
+  if (gb_event_peek_player_id(msg, len, &peeked) == 0 && peeked_is_player_event(msg)) {
+    uint32_t known = gb_idmap_find(p->players, peeked);
+    if (known != UINT32_MAX)
+      prefetch_player(p, known, peeked_type(msg));
+  }
   if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
-  bool control = ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE;
-  /* The player's slot, then every stage's state of the player loading at once, overlapping the
-   * clock read. */
+  bool control = is_control(ev.type);
   uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
-  if (slot != UINT32_MAX)
-    prefetch_player(p, slot, ev.type);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();
