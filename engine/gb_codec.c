@@ -282,6 +282,7 @@ typedef struct type_spec {
   size_t n;
 } type_spec;
 
+#define ARRAY_LEN(arr) (sizeof(arr) / sizeof((arr)[0]))
 #define SPEC(arr)                                                                                  \
   { arr, sizeof(arr) / sizeof((arr)[0]) }
 static const type_spec type_specs[GB_EV__COUNT] = {
@@ -1240,60 +1241,76 @@ static inline __attribute__((always_inline)) uint8_t *fast_varint(uint8_t *p, ui
   return p;
 }
 
-/* The fields of specs at p; NULL when a piece might not fit before end (or for a definition,
- * which is not bounded): the caller then takes the counting writer. */
+/* The field of spec at p; NULL when it might not fit before end (or for a definition, which is
+ * not bounded): the caller then takes the counting writer. */
+static inline __attribute__((always_inline)) uint8_t *
+fast_field(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *spec) {
+  if (end - p < FAST_ROOM)
+    return NULL;
+  switch ((value_kind)spec->kind) {
+  case K_U64:
+    p = fast_varint(p, *AT_C(ev, spec, uint64_t));
+    break;
+  case K_I64:
+    p = fast_varint(p, zigzag(*AT_C(ev, spec, int64_t)));
+    break;
+  case K_U32:
+    p = fast_varint(p, *AT_C(ev, spec, uint32_t));
+    break;
+  case K_I32:
+    p = fast_varint(p, zigzag(*AT_C(ev, spec, int32_t)));
+    break;
+  case K_F64: {
+    uint64_t bits;
+    memcpy(&bits, AT_C(ev, spec, double), sizeof bits);
+    store_le64(p, bits);
+    p += sizeof bits;
+    break;
+  }
+  case K_BOOL:
+    *p++ = *AT_C(ev, spec, bool) ? 1 : 0;
+    break;
+  case K_STR: {
+    const char *str = AT_C(ev, spec, char);
+    size_t len = str_len(str, spec->max_len);
+    if ((size_t)(end - p) < VARINT_MAX + len)
+      return NULL;
+    p = fast_varint(p, len);
+    memcpy(p, str, len);
+    p += len;
+    break;
+  }
+  case K_APP_IDS: {
+    size_t count = n_app_ids(ev);
+    if ((size_t)(end - p) < VARINT_MAX * (count + 1))
+      return NULL;
+    p = fast_varint(p, count);
+    for (size_t i = 0; i < count; i++)
+      p = fast_varint(p, ev->u.store.app_ids[i]);
+    break;
+  }
+  case K_DEFINITION:
+    return NULL;
+  }
+  return p;
+}
+
+/* The fields of specs at p (NULL as fast_field). */
 static uint8_t *fast_fields(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *specs,
                             size_t n) {
-  for (size_t k = 0; k < n; k++) {
-    const fspec *spec = &specs[k];
-    if (end - p < FAST_ROOM)
-      return NULL;
-    switch ((value_kind)spec->kind) {
-    case K_U64:
-      p = fast_varint(p, *AT_C(ev, spec, uint64_t));
-      break;
-    case K_I64:
-      p = fast_varint(p, zigzag(*AT_C(ev, spec, int64_t)));
-      break;
-    case K_U32:
-      p = fast_varint(p, *AT_C(ev, spec, uint32_t));
-      break;
-    case K_I32:
-      p = fast_varint(p, zigzag(*AT_C(ev, spec, int32_t)));
-      break;
-    case K_F64: {
-      uint64_t bits;
-      memcpy(&bits, AT_C(ev, spec, double), sizeof bits);
-      store_le64(p, bits);
-      p += sizeof bits;
-      break;
-    }
-    case K_BOOL:
-      *p++ = *AT_C(ev, spec, bool) ? 1 : 0;
-      break;
-    case K_STR: {
-      const char *str = AT_C(ev, spec, char);
-      size_t len = str_len(str, spec->max_len);
-      if ((size_t)(end - p) < VARINT_MAX + len)
-        return NULL;
-      p = fast_varint(p, len);
-      memcpy(p, str, len);
-      p += len;
-      break;
-    }
-    case K_APP_IDS: {
-      size_t count = n_app_ids(ev);
-      if ((size_t)(end - p) < VARINT_MAX * (count + 1))
-        return NULL;
-      p = fast_varint(p, count);
-      for (size_t i = 0; i < count; i++)
-        p = fast_varint(p, ev->u.store.app_ids[i]);
-      break;
-    }
-    case K_DEFINITION:
-      return NULL;
-    }
-  }
+  for (size_t k = 0; k < n && p; k++)
+    p = fast_field(p, end, ev, &specs[k]);
+  return p;
+}
+
+/* The fields every event has, unrolled with their specs as constants (as get_fixed_fields). */
+static inline __attribute__((always_inline)) uint8_t *
+fast_fixed_fields(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *specs,
+                  size_t n) {
+#pragma GCC unroll 8
+  for (size_t k = 0; k < n; k++)
+    if (p)
+      p = fast_field(p, end, ev, &specs[k]);
   return p;
 }
 
@@ -1303,11 +1320,16 @@ static size_t fast_binary_event(const gb_event *ev, uint8_t *scratch, size_t cap
   const uint8_t *end = scratch + cap;
   uint8_t *p = scratch;
   *p++ = (uint8_t)ev->type;
-  p = fast_fields(p, end, ev, common_head, sizeof common_head / sizeof common_head[0]);
-  if (p)
+  p = fast_fixed_fields(p, end, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  /* a game's rounds are most of the events: their fields unrolled too */
+  if (p && ev->type == GB_EV_GAME_END)
+    p = fast_fixed_fields(p, end, ev, game_end_fields, ARRAY_LEN(game_end_fields));
+  else if (p && ev->type == GB_EV_GAME_START)
+    p = fast_fixed_fields(p, end, ev, game_start_fields, ARRAY_LEN(game_start_fields));
+  else if (p)
     p = fast_fields(p, end, ev, ts->fields, ts->n);
   if (p)
-    p = fast_fields(p, end, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+    p = fast_fixed_fields(p, end, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
   return p ? (size_t)(p - scratch) : 0;
 }
 
@@ -1580,6 +1602,15 @@ get_fixed_fields(rbuf *r, gb_event *ev, const fspec *specs, size_t n, gb_err *er
   return 0;
 }
 
+/* The fields of the event's type: a game's rounds (most of the events) unrolled. */
+static int get_type_fields(rbuf *r, gb_event *ev, const type_spec *ts, gb_err *err) {
+  if (ev->type == GB_EV_GAME_END)
+    return get_fixed_fields(r, ev, game_end_fields, ARRAY_LEN(game_end_fields), err);
+  if (ev->type == GB_EV_GAME_START)
+    return get_fixed_fields(r, ev, game_start_fields, ARRAY_LEN(game_start_fields), err);
+  return get_binary_fields(r, ev, ts->fields, ts->n, err);
+}
+
 int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t *consumed,
                            gb_err *err) {
   rbuf r = {buf, len, 0};
@@ -1595,7 +1626,7 @@ int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t
   const type_spec *ts = &type_specs[out->type];
   if (get_fixed_fields(&r, out, common_head, sizeof common_head / sizeof common_head[0], err) !=
           0 ||
-      get_binary_fields(&r, out, ts->fields, ts->n, err) != 0 ||
+      get_type_fields(&r, out, ts, err) != 0 ||
       get_fixed_fields(&r, out, common_tail, sizeof common_tail / sizeof common_tail[0], err) !=
           0) {
     gb_event_dispose(out);
