@@ -406,6 +406,9 @@ static void publish_progress(producer_ctx *pr, uint64_t events, int64_t ts) {
 static void send_event(producer_ctx *pr, gb_event *ev) {
   run_ctx *run = pr->run;
   int64_t now = gb_clock_now_ns();
+  /* The next player's state loads while this event is encoded and sent: after the clock read,
+   * which would wait for it. */
+  gb_sim_prefetch_next(pr->sim);
   ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
   ev->t_sent_ns = now;
   size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);

@@ -963,6 +963,14 @@ gb_sim_status gb_sim_next(gb_sim *s, int64_t until_ms, gb_event *out) {
   return GB_SIM_EVENT;
 }
 
+/* noipa: a function whose only effects are prefetches is "pure" to GCC, which would drop calls
+ * to it from other units under LTO (see gb_prefetch.h). */
+__attribute__((noipa)) void gb_sim_prefetch_next(const gb_sim *s) {
+  gb_timeq_entry top;
+  if (gb_timeq_peek_window(s->queue, &top))
+    gb_prefetch_span(&s->players[top.index], sizeof(player));
+}
+
 int64_t gb_sim_peek_ts(const gb_sim *s) {
   gb_timeq_entry top;
   return gb_timeq_peek(s->queue, &top) ? top.ts : INT64_MAX;
