@@ -125,9 +125,9 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
 
 /* Starts loading the per-player state the stages will read for this event of the player at
  * slot, all at once: the misses overlap instead of costing one full memory latency each, one
- * stage after the other (the clock stamps between stages wait for outstanding loads). The
- * recommender's state only for a decision point or feedback on a prop: other events do not read
- * it, and a clock read would wait for it all the same. */
+ * stage after the other (the clock stamps between stages wait for outstanding loads and
+ * prefetches alike). The recommender's state only for a decision point or feedback on a prop:
+ * other events do not read it, and a clock read would wait for it all the same. */
 static void prefetch_player(const gb_pipeline *p, uint32_t slot, gb_event_type type) {
   if (slot < p->cap) {
     gb_prefetch_span_for_write(&p->slots[slot], sizeof p->slots[slot]);
@@ -264,10 +264,11 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
-  /* A binary message names its player up front: a known player's state (in the arrays every
-   * stage reads) starts loading before the event decodes, so that its misses overlap the
-   * decoding. The id map's entry is read at once for that: it is small enough to stay in the
-   * caches mostly, where the player's state is not. A new player has nothing to load yet. */
+  /* A binary message names its player up front: the id map is read at once, and a known
+   * player's state (several lines in several arrays) starts loading before the event decodes,
+   * so that those misses overlap the decoding instead of stalling the clock read that ends it
+   * (a clock read waits for outstanding prefetches too). The id map's own miss, one line, is
+   * the one left in the open. A new player has nothing to load yet. */
   uint64_t peeked;
   if (gb_event_peek_player_id(msg, len, &peeked) == 0 && peeked_is_player_event(msg)) {
     uint32_t known = gb_idmap_find(p->players, peeked);
