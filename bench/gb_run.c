@@ -106,11 +106,15 @@ static void stage_hists_free(gb_run_stage_hists *h) {
   gb_hist_free(h->warmup);
 }
 
+/* A thread's histograms into the run's. A thread records a service time once, in the corrected
+ * view (record_service): the run's uncorrected view of that stage is the same samples. */
 static int stage_hists_merge(gb_run_stage_hists *dst, const gb_run_stage_hists *src, gb_err *err) {
   for (int s = 0; s < GB_STAGE__COUNT; s++)
-    for (int c = 0; c < 2; c++)
-      if (gb_hist_merge(dst->h[s][c], src->h[s][c], err) != 0)
+    for (int c = 0; c < 2; c++) {
+      int from = gb_stage_is_service(s) ? GB_CORRECTED : c;
+      if (gb_hist_merge(dst->h[s][c], src->h[s][from], err) != 0)
         return -1;
+    }
   dst->warmup_samples += src->warmup_samples;
   if (gb_timeline_merge(dst->timeline, src->timeline, err) != 0)
     return -1;
@@ -125,11 +129,12 @@ static void record_from(gb_run_stage_hists *h, gb_stage s, int64_t end, int64_t 
   gb_hist_record(h->h[s][GB_UNCORRECTED], end - sent);
 }
 
-/* A service time: the same in both views (nothing queues inside a stage). */
+/* A service time: the same in both views (nothing queues inside a stage), so it is recorded
+ * once, in the corrected view; stage_hists_merge gives the run's uncorrected view the same
+ * samples (a histogram record per stage and event less on the busiest threads). */
 static void record_service(gb_run_stage_hists *h, gb_stage s, int64_t begin, int64_t end) {
   gb_timeline_record(h->timeline, s, end, end - begin);
   gb_hist_record(h->h[s][GB_CORRECTED], end - begin);
-  gb_hist_record(h->h[s][GB_UNCORRECTED], end - begin);
 }
 
 /* True once a thread has polled in vain long enough to sleep instead. */
@@ -401,6 +406,9 @@ static void publish_progress(producer_ctx *pr, uint64_t events, int64_t ts) {
 static void send_event(producer_ctx *pr, gb_event *ev) {
   run_ctx *run = pr->run;
   int64_t now = gb_clock_now_ns();
+  /* The next player's state loads while this event is encoded and sent: after the clock read,
+   * which would wait for it. */
+  gb_sim_prefetch_next(pr->sim);
   ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
   ev->t_sent_ns = now;
   size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);

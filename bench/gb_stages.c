@@ -11,3 +11,8 @@ static const char *const names[GB_STAGE__COUNT] = {
 const char *gb_stage_name(gb_stage s) {
   return (unsigned)s < GB_STAGE__COUNT ? names[s] : "unknown";
 }
+
+bool gb_stage_is_service(gb_stage s) {
+  return s == GB_STAGE_DECODE || s == GB_STAGE_AGGREGATOR || s == GB_STAGE_MATCHER ||
+         s == GB_STAGE_RECOMMENDER || s == GB_STAGE_REPLY;
+}

@@ -3,6 +3,8 @@
 #ifndef GB_STAGES_H
 #define GB_STAGES_H
 
+#include <stdbool.h>
+
 typedef enum gb_stage {
   GB_STAGE_SEND,        /* simulator → transport: until the event is in the transport (waits on
                            backpressure); uncorrected from the start of the send */
@@ -19,5 +21,10 @@ typedef enum gb_stage {
 
 /* "transport", "decode", … */
 const char *gb_stage_name(gb_stage s);
+
+/* Whether s is a service time (decode, aggregator, matcher, recommender, reply): measured from
+ * the stage's own start, so that its corrected and uncorrected views hold the same samples.
+ * False for the stages measured from the intended emit time, and for values out of range. */
+bool gb_stage_is_service(gb_stage s);
 
 #endif

@@ -282,6 +282,7 @@ typedef struct type_spec {
   size_t n;
 } type_spec;
 
+#define ARRAY_LEN(arr) (sizeof(arr) / sizeof((arr)[0]))
 #define SPEC(arr)                                                                                  \
   { arr, sizeof(arr) / sizeof((arr)[0]) }
 static const type_spec type_specs[GB_EV__COUNT] = {
@@ -1187,15 +1188,165 @@ static void put_binary_fields(wbuf *w, const gb_event *ev, const fspec *specs, s
     put_binary_value(w, ev, &specs[k]);
 }
 
+static void put_binary_event(wbuf *w, const gb_event *ev) {
+  const type_spec *ts = &type_specs[ev->type];
+  put_byte(w, (uint8_t)ev->type);
+  put_binary_fields(w, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  put_binary_fields(w, ev, ts->fields, ts->n);
+  put_binary_fields(w, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+}
+
+/* -- The fast path: the simulator encodes every event it sends, a dozen varints or more each.
+ * It writes into a scratch buffer through a cursor kept in a register, each varint as one
+ * 8-byte store (no branch per byte, no copy through a temporary whose byte stores the copy's
+ * wider loads cannot forward from); the bytes stored past a piece are the next piece's or
+ * beyond the encoding. The same bytes as put_binary_event. */
+
+/* The 7-bit groups of v (< 2^56) spread to one per byte: group k lands in byte k, bit 7 clear.
+ * The inverse of pack_groups (below): halves, then pairs of pairs, then pairs of bytes. */
+static inline uint64_t spread_groups(uint64_t v) {
+  uint64_t x = (v & 0x000000000fffffffULL) | ((v & 0x00fffffff0000000ULL) << 4);
+  x = (x & 0x00003fff00003fffULL) | ((x & 0x0fffc0000fffc000ULL) << 2);
+  return (x & 0x007f007f007f007fULL) | ((x & 0x3f803f803f803f80ULL) << 1);
+}
+
+/* v's 8 bytes at p, least significant first: one store. */
+static inline void store_le64(uint8_t *p, uint64_t v) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  memcpy(p, &v, sizeof v);
+}
+
+enum {
+  VARINT_WORD_BITS = 56, /* the value bits of an 8-byte varint: 8 groups of 7 */
+  FAST_ROOM = VARINT_MAX /* room a fixed-size piece needs: its 8-byte stores stay inside */
+};
+
+/* v's LEB128 form at p, which has VARINT_MAX bytes of room; returns the end of it. */
+static inline __attribute__((always_inline)) uint8_t *fast_varint(uint8_t *p, uint64_t v) {
+  const uint64_t continuations = 0x8080808080808080ULL; /* bit 7 of each byte */
+  if (v < (UINT64_C(1) << VARINT_WORD_BITS)) {
+    size_t n = (64 - (size_t)__builtin_clzll(v | 1) + 6) / 7; /* a byte per started 7 bits */
+    uint64_t before_last = (UINT64_C(1) << (8 * (n - 1))) - 1;
+    store_le64(p, spread_groups(v) | (continuations & before_last));
+    return p + n;
+  }
+  /* 9 or 10 bytes (hashes such as session ids): the first 8 all continue */
+  store_le64(p, spread_groups(v & ((UINT64_C(1) << VARINT_WORD_BITS) - 1)) | continuations);
+  p += 8;
+  for (v >>= VARINT_WORD_BITS; v >= 0x80; v >>= 7)
+    *p++ = (uint8_t)(v | 0x80);
+  *p++ = (uint8_t)v;
+  return p;
+}
+
+/* The field of spec at p; NULL when it might not fit before end (or for a definition, which is
+ * not bounded): the caller then takes the counting writer. */
+static inline __attribute__((always_inline)) uint8_t *
+fast_field(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *spec) {
+  if (end - p < FAST_ROOM)
+    return NULL;
+  switch ((value_kind)spec->kind) {
+  case K_U64:
+    p = fast_varint(p, *AT_C(ev, spec, uint64_t));
+    break;
+  case K_I64:
+    p = fast_varint(p, zigzag(*AT_C(ev, spec, int64_t)));
+    break;
+  case K_U32:
+    p = fast_varint(p, *AT_C(ev, spec, uint32_t));
+    break;
+  case K_I32:
+    p = fast_varint(p, zigzag(*AT_C(ev, spec, int32_t)));
+    break;
+  case K_F64: {
+    uint64_t bits;
+    memcpy(&bits, AT_C(ev, spec, double), sizeof bits);
+    store_le64(p, bits);
+    p += sizeof bits;
+    break;
+  }
+  case K_BOOL:
+    *p++ = *AT_C(ev, spec, bool) ? 1 : 0;
+    break;
+  case K_STR: {
+    const char *str = AT_C(ev, spec, char);
+    size_t len = str_len(str, spec->max_len);
+    if ((size_t)(end - p) < VARINT_MAX + len)
+      return NULL;
+    p = fast_varint(p, len);
+    memcpy(p, str, len);
+    p += len;
+    break;
+  }
+  case K_APP_IDS: {
+    size_t count = n_app_ids(ev);
+    if ((size_t)(end - p) < VARINT_MAX * (count + 1))
+      return NULL;
+    p = fast_varint(p, count);
+    for (size_t i = 0; i < count; i++)
+      p = fast_varint(p, ev->u.store.app_ids[i]);
+    break;
+  }
+  case K_DEFINITION:
+    return NULL;
+  }
+  return p;
+}
+
+/* The fields of specs at p (NULL as fast_field). */
+static uint8_t *fast_fields(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *specs,
+                            size_t n) {
+  for (size_t k = 0; k < n && p; k++)
+    p = fast_field(p, end, ev, &specs[k]);
+  return p;
+}
+
+/* The fields every event has, unrolled with their specs as constants (as get_fixed_fields). */
+static inline __attribute__((always_inline)) uint8_t *
+fast_fixed_fields(uint8_t *p, const uint8_t *end, const gb_event *ev, const fspec *specs,
+                  size_t n) {
+#pragma GCC unroll 8
+  for (size_t k = 0; k < n; k++)
+    if (p)
+      p = fast_field(p, end, ev, &specs[k]);
+  return p;
+}
+
+/* ev (not a challenge_upsert) into scratch[0..cap); its length, or 0 when it might not fit. */
+static size_t fast_binary_event(const gb_event *ev, uint8_t *scratch, size_t cap) {
+  const type_spec *ts = &type_specs[ev->type];
+  const uint8_t *end = scratch + cap;
+  uint8_t *p = scratch;
+  *p++ = (uint8_t)ev->type;
+  p = fast_fixed_fields(p, end, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  /* a game's rounds are most of the events: their fields unrolled too */
+  if (p && ev->type == GB_EV_GAME_END)
+    p = fast_fixed_fields(p, end, ev, game_end_fields, ARRAY_LEN(game_end_fields));
+  else if (p && ev->type == GB_EV_GAME_START)
+    p = fast_fixed_fields(p, end, ev, game_start_fields, ARRAY_LEN(game_start_fields));
+  else if (p)
+    p = fast_fields(p, end, ev, ts->fields, ts->n);
+  if (p)
+    p = fast_fixed_fields(p, end, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+  return p ? (size_t)(p - scratch) : 0;
+}
+
 size_t gb_event_encode_binary(const gb_event *ev, uint8_t *buf, size_t cap) {
   if ((unsigned)ev->type >= GB_EV__COUNT)
     return 0;
+  if (ev->type != GB_EV_CHALLENGE_UPSERT) {
+    uint8_t scratch[GB_EVENT_BINARY_MAX + FAST_ROOM]; /* + the stores past the last piece */
+    size_t n = fast_binary_event(ev, scratch, sizeof scratch);
+    if (n > 0) {
+      if (cap > 0)
+        memcpy(buf, scratch, n < cap ? n : cap);
+      return n;
+    }
+  }
   wbuf w = {buf, cap, 0};
-  const type_spec *ts = &type_specs[ev->type];
-  put_byte(&w, (uint8_t)ev->type);
-  put_binary_fields(&w, ev, common_head, sizeof common_head / sizeof common_head[0]);
-  put_binary_fields(&w, ev, ts->fields, ts->n);
-  put_binary_fields(&w, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+  put_binary_event(&w, ev);
   return w.pos;
 }
 
@@ -1439,6 +1590,27 @@ static int get_binary_fields(rbuf *r, gb_event *ev, const fspec *specs, size_t n
   return 0;
 }
 
+/* The fields every event has (common_head, common_tail), unrolled where the specs are
+ * constants: each field's kind, range and offset are then known at compile time, so that it
+ * decodes without the loop's per-field load of its spec and jump on its kind. */
+static inline __attribute__((always_inline)) int
+get_fixed_fields(rbuf *r, gb_event *ev, const fspec *specs, size_t n, gb_err *err) {
+#pragma GCC unroll 8
+  for (size_t k = 0; k < n; k++)
+    if (get_binary_value(r, ev, &specs[k], err) != 0)
+      return -1;
+  return 0;
+}
+
+/* The fields of the event's type: a game's rounds (most of the events) unrolled. */
+static int get_type_fields(rbuf *r, gb_event *ev, const type_spec *ts, gb_err *err) {
+  if (ev->type == GB_EV_GAME_END)
+    return get_fixed_fields(r, ev, game_end_fields, ARRAY_LEN(game_end_fields), err);
+  if (ev->type == GB_EV_GAME_START)
+    return get_fixed_fields(r, ev, game_start_fields, ARRAY_LEN(game_start_fields), err);
+  return get_binary_fields(r, ev, ts->fields, ts->n, err);
+}
+
 int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t *consumed,
                            gb_err *err) {
   rbuf r = {buf, len, 0};
@@ -1452,10 +1624,10 @@ int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t
   out->type = (gb_event_type)buf[0];
   r.pos = 1;
   const type_spec *ts = &type_specs[out->type];
-  if (get_binary_fields(&r, out, common_head, sizeof common_head / sizeof common_head[0], err) !=
+  if (get_fixed_fields(&r, out, common_head, sizeof common_head / sizeof common_head[0], err) !=
           0 ||
-      get_binary_fields(&r, out, ts->fields, ts->n, err) != 0 ||
-      get_binary_fields(&r, out, common_tail, sizeof common_tail / sizeof common_tail[0], err) !=
+      get_type_fields(&r, out, ts, err) != 0 ||
+      get_fixed_fields(&r, out, common_tail, sizeof common_tail / sizeof common_tail[0], err) !=
           0) {
     gb_event_dispose(out);
     return -1;

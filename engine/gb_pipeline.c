@@ -123,16 +123,32 @@ static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
   return 0;
 }
 
-/* Starts loading the per-player state every stage reads for the player at slot, all at once:
- * the misses overlap instead of costing one full memory latency each, one stage after the
- * other (the clock stamps between stages wait for outstanding loads). */
-static void prefetch_player(const gb_pipeline *p, uint32_t slot) {
+/* Starts loading the per-player state the stages will read for this event of the player at
+ * slot, all at once: the misses overlap instead of costing one full memory latency each, one
+ * stage after the other (the clock stamps between stages wait for outstanding loads and
+ * prefetches alike). The recommender's state only for a decision point or feedback on a prop:
+ * other events do not read it, and a clock read would wait for it all the same. */
+static void prefetch_player(const gb_pipeline *p, uint32_t slot, gb_event_type type) {
   if (slot < p->cap) {
     gb_prefetch_span_for_write(&p->slots[slot], sizeof p->slots[slot]);
   }
   gb_agg_prefetch(p->agg, slot);
-  gb_reco_prefetch(p->reco, slot);
+  if (type == GB_EV_GAME_END || gb_reco_takes_feedback(type))
+    gb_reco_prefetch(p->reco, slot);
 }
+
+static bool is_control(gb_event_type type) {
+  return type == GB_EV_CHALLENGE_UPSERT || type == GB_EV_CHALLENGE_DELETE;
+}
+
+/* The type of a message gb_event_peek_player_id accepted (binary: the wire tag, then the type
+ * tag, which the peek checked). */
+static gb_event_type peeked_type(const void *msg) {
+  return (gb_event_type)((const uint8_t *)msg)[1];
+}
+
+/* Whether that message is a player's event (an operator's change has no player state). */
+static bool peeked_is_player_event(const void *msg) { return !is_control(peeked_type(msg)); }
 
 /* The player's state as the matcher's `player.` attributes see it. */
 static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
@@ -248,21 +264,23 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   memset(st, 0, sizeof *st);
   st->received = received_ns;
   p->counts.consumed++;
-  /* A binary message names its player up front: the player's entry in the id map loads while
-   * the rest of the event decodes. */
+  /* A binary message names its player up front: the id map is read at once, and a known
+   * player's state (several lines in several arrays) starts loading before the event decodes,
+   * so that those misses overlap the decoding instead of stalling the clock read that ends it
+   * (a clock read waits for outstanding prefetches too). The id map's own miss, one line, is
+   * the one left in the open. A new player has nothing to load yet. */
   uint64_t peeked;
-  if (gb_event_peek_player_id(msg, len, &peeked) == 0)
-    gb_idmap_prefetch(p->players, peeked);
+  if (gb_event_peek_player_id(msg, len, &peeked) == 0 && peeked_is_player_event(msg)) {
+    uint32_t known = gb_idmap_find(p->players, peeked);
+    if (known != UINT32_MAX)
+      prefetch_player(p, known, peeked_type(msg));
+  }
   if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
     p->counts.rejected++;
     return GB_PIPELINE_REJECTED;
   }
-  bool control = ev.type == GB_EV_CHALLENGE_UPSERT || ev.type == GB_EV_CHALLENGE_DELETE;
-  /* The player's slot, then every stage's state of the player loading at once, overlapping the
-   * clock read. */
+  bool control = is_control(ev.type);
   uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
-  if (slot != UINT32_MAX)
-    prefetch_player(p, slot);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();

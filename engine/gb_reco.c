@@ -169,7 +169,14 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
       .prop_id = decision_id, .ttl_ms = ttl_s[index] * 1000, .deadline = ts + ttl_s[index] * 1000};
 }
 
+bool gb_reco_takes_feedback(gb_event_type type) {
+  return type == GB_EV_PROP_USED || type == GB_EV_PROP_DISCARDED || type == GB_EV_PROP_EXPIRED ||
+         type == GB_EV_CHALLENGE_COMPLETED || type == GB_EV_CHALLENGE_FAILED;
+}
+
 void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
+  if (!gb_reco_takes_feedback(ev->type))
+    return; /* most events: the player's state is not even read */
   ongoing *o = slot_state(r, slot);
   if (o->prop_id == 0 || ev->u.prop.prop_id != o->prop_id)
     return;

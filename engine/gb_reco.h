@@ -49,8 +49,15 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
                     const uint32_t *eligible, const int64_t *ttl_s, size_t n_eligible,
                     gb_decision *out);
 
+/* Whether events of this type are feedback on a prop (prop_used, prop_discarded, prop_expired,
+ * challenge_completed, challenge_failed): only those make gb_reco_feedback read (and change)
+ * the player's state. */
+bool gb_reco_takes_feedback(gb_event_type type);
+
 /* Feedback from the player: prop_used restarts the deadline (the challenge must be completed
- * within its TTL of use); prop_discarded and prop_expired end the ongoing prop. */
+ * within its TTL of use); prop_discarded, prop_expired, challenge_completed and challenge_failed
+ * end the ongoing prop. Events of other types, and feedback on another prop than the ongoing
+ * one, change nothing. */
 void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev);
 
 /* The engine's progress tracking completed or failed prop_id: it is no longer ongoing. */

@@ -101,6 +101,15 @@ gb_sim_status gb_sim_next(gb_sim *s, int64_t until_ms, gb_event *out);
 /* Sim time of the next scheduled event (INT64_MAX when none is scheduled). */
 int64_t gb_sim_peek_ts(const gb_sim *s);
 
+/* Starts loading the state of the player whose event gb_sim_next will step next, when the
+ * calendar's current window already holds it (otherwise the window's move prefetches the next
+ * ones anyway). Call it while other work goes on, e.g. while the previous event is encoded and
+ * sent: the player's cache misses then overlap that work instead of stalling gb_sim_next (with
+ * Kafka's threads sharing the caches, the window's own prefetches are often evicted by then).
+ * A hint only: no effect on the stream. Note that a clock read (gb_clock_now_ns) waits for
+ * outstanding prefetches on some processors: call it after one, not just before. */
+void gb_sim_prefetch_next(const gb_sim *s);
+
 /* Delivers the engine's answer to one of this instance's players (ignored with a count when it
  * answers no outstanding decision point). */
 void gb_sim_on_decision(gb_sim *s, const gb_decision *d);

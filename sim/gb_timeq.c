@@ -393,6 +393,14 @@ bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out) {
   return true;
 }
 
+bool gb_timeq_peek_window(const gb_timeq *q, gb_timeq_entry *out) {
+  if (window_empty(q))
+    return false;
+  bool in_cur;
+  *out = first(q, &in_cur);
+  return true;
+}
+
 void gb_timeq_pop(gb_timeq *q) {
   advance(q);
   take_first(q);

@@ -49,6 +49,12 @@ void gb_timeq_push(gb_timeq *q, int64_t ts, uint32_t index);
  * forward when the current one is exhausted (hence not const). */
 bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out);
 
+/* The first entry, when the current window holds it, without moving the window: false when
+ * the window is exhausted (or the queue empty), where the next gb_timeq_peek moves it on and
+ * prefetches the new window's items itself. For starting to load the next item while other
+ * work goes on; const, O(1). */
+bool gb_timeq_peek_window(const gb_timeq *q, gb_timeq_entry *out);
+
 /* Removes the first entry (the queue must not be empty). */
 void gb_timeq_pop(gb_timeq *q);
 

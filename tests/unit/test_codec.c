@@ -259,6 +259,44 @@ Test(codec, binary_varints_of_every_length_round_trip_anywhere_in_the_event) {
   }
 }
 
+/* The reference LEB128 form, a byte at a time. */
+static size_t leb128(uint64_t v, uint8_t *out) {
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7)
+    out[n++] = (uint8_t)(v | 0x80);
+  out[n++] = (uint8_t)v;
+  return n;
+}
+
+/* The word-at-a-time varint writer gives the byte-at-a-time bytes for every length, and leaves
+ * the caller's bytes after the encoding alone, whatever room is left. */
+Test(codec, binary_varints_are_exact_leb128_and_nothing_is_written_past_the_encoding) {
+  for (int bits = 0; bits <= 64; bits++) {
+    uint64_t below = bits == 64 ? UINT64_MAX : (1ULL << bits) - 1;
+    uint64_t values[] = {below, below + 1, below ^ 0x5555555555555555ULL};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+      gb_event ev;
+      gb_event_init(&ev);
+      ev.type = GB_EV_APP_LAUNCHED;
+      ev.event_id = values[i];
+      uint8_t want[16];
+      size_t want_n = leb128(values[i], want);
+      uint8_t buf[GB_EVENT_BINARY_MAX + 16];
+      memset(buf, '#', sizeof buf);
+      size_t n = gb_event_encode_binary(&ev, buf, sizeof buf);
+      cr_assert_eq(buf[0], GB_EV_APP_LAUNCHED);
+      cr_assert_arr_eq(buf + 1, want, want_n, "%d bits", bits);
+      for (size_t k = n; k < sizeof buf; k++)
+        cr_assert_eq(buf[k], '#', "%d bits: byte %zu of %zu written", bits, k, n);
+      uint8_t exact[GB_EVENT_BINARY_MAX + 16];
+      memset(exact, '#', sizeof exact);
+      cr_assert_eq(gb_event_encode_binary(&ev, exact, n - 1), n); /* one byte short: a prefix */
+      cr_assert_arr_eq(exact, buf, n - 1);
+      cr_assert_eq(exact[n - 1], '#');
+    }
+  }
+}
+
 Test(codec, player_id_is_peeked_from_binary_messages_only) {
   for (int t = 0; t < GB_EV__COUNT; t++) {
     gb_event ev;

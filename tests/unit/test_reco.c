@@ -99,3 +99,31 @@ Test(reco, control_arm_never_sends_and_empty_candidates_are_reported) {
   cr_assert_eq(d.reason, GB_NO_CANDIDATES);
   gb_reco_free(r);
 }
+
+Test(reco, only_feedback_on_a_prop_reads_or_changes_the_players_state) {
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    bool want = t == GB_EV_PROP_USED || t == GB_EV_PROP_DISCARDED || t == GB_EV_PROP_EXPIRED ||
+                t == GB_EV_CHALLENGE_COMPLETED || t == GB_EV_CHALLENGE_FAILED;
+    cr_assert_eq(gb_reco_takes_feedback((gb_event_type)t), want, "%s",
+                 gb_event_type_name((gb_event_type)t));
+  }
+  gb_reco *r = make(GB_RECO_RANDOM, 1, GB_RECO_RANDOM, 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_neq(d.chosen, GB_NO_PROP);
+  gb_event ev;
+  gb_event_init(&ev);
+  ev.u.prop.prop_id = 100; /* the ongoing prop's id, whatever the type makes of these bytes */
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    if (gb_reco_takes_feedback((gb_event_type)t))
+      continue;
+    ev.type = (gb_event_type)t;
+    gb_reco_feedback(r, 3, &ev);
+    cr_assert(gb_reco_has_ongoing(r, 3, 0), "%s ended the prop",
+              gb_event_type_name((gb_event_type)t));
+  }
+  ev.type = GB_EV_CHALLENGE_FAILED;
+  gb_reco_feedback(r, 3, &ev);
+  cr_assert(!gb_reco_has_ongoing(r, 3, 0), "challenge_failed ends it");
+  gb_reco_free(r);
+}

@@ -197,6 +197,32 @@ Test(sim, same_seed_same_stream_and_another_seed_another) {
   cr_expect_neq(a.hash, other.hash);
 }
 
+/* Prefetching the next player between steps (as gamebench run does while an event is sent)
+ * changes nothing in the stream. */
+Test(sim, prefetching_the_next_player_does_not_change_a_byte) {
+  gb_sim_config c = config(300, 6 * HOUR_MS, NULL);
+  gb_sim *plain = make_sim(&c), *hinted = make_sim(&c);
+  uint64_t events = 0;
+  for (;;) {
+    gb_event e1, e2;
+    gb_sim_prefetch_next(hinted);
+    gb_sim_status s1 = gb_sim_next(plain, INT64_MAX, &e1);
+    gb_sim_status s2 = gb_sim_next(hinted, INT64_MAX, &e2);
+    cr_assert_eq(s1, s2);
+    if (s1 != GB_SIM_EVENT)
+      break;
+    events++;
+    char b1[1024], b2[1024];
+    size_t n1 = gb_event_encode_wire(&e1, true, b1, sizeof b1);
+    size_t n2 = gb_event_encode_wire(&e2, true, b2, sizeof b2);
+    cr_assert(n1 == n2 && memcmp(b1, b2, n1) == 0, "event %llu differs",
+              (unsigned long long)events);
+  }
+  cr_assert_gt(events, 1000u);
+  gb_sim_free(plain);
+  gb_sim_free(hinted);
+}
+
 Test(sim, threads_do_not_change_a_byte) {
   gb_sim_model m = gb_sim_model_defaults();
   m.arrival_rate = 0.5; /* arrivals in the mix too */

@@ -60,9 +60,20 @@ static void run_mix(uint64_t seed, size_t population, int steps) {
   }
   for (int step = 0; step < steps; step++) {
     cr_assert_eq(gb_timeq_size(q), r->n);
-    gb_timeq_entry top;
+    gb_timeq_entry top, in_window;
+    /* without moving the window: the first entry whenever the window holds one */
+    if (gb_timeq_peek_window(q, &in_window)) {
+      size_t m = ref_min(r);
+      cr_assert_eq(in_window.ts, r->e[m].ts, "step %d", step);
+      cr_assert_eq(in_window.index, r->e[m].index, "step %d", step);
+    }
     bool has = gb_timeq_peek(q, &top);
     cr_assert_eq(has, r->n > 0);
+    if (has) { /* the window holds the first entry after a peek */
+      cr_assert(gb_timeq_peek_window(q, &in_window), "step %d", step);
+      cr_assert_eq(in_window.ts, top.ts);
+      cr_assert_eq(in_window.index, top.index);
+    }
     double u = gb_rng_uniform(&rng);
     if (has && u < 0.6) { /* the simulator's step: the top gets its next time, or leaves */
       size_t m = ref_min(r);
@@ -134,6 +145,27 @@ Test(timeq, a_sparse_queue_jumps_over_empty_time) {
   gb_timeq_push(q, 1000, 3);
   cr_assert(gb_timeq_peek(q, &e));
   cr_expect_eq(e.index, 3u);
+  gb_timeq_free(q);
+}
+
+Test(timeq, peeking_into_the_window_does_not_move_it) {
+  gb_timeq *q = gb_timeq_new(8, 0, NULL, 0, 0);
+  gb_timeq_entry e;
+  cr_assert(!gb_timeq_peek_window(q, &e), "empty");
+  gb_timeq_push(q, 3 * GB_TIMEQ_BUCKET_MS + 5, 4); /* a later window */
+  cr_assert(!gb_timeq_peek_window(q, &e), "the window has not moved to it yet");
+  cr_assert(!gb_timeq_peek_window(q, &e), "and still has not");
+  cr_assert(gb_timeq_peek(q, &e)); /* moves it */
+  cr_assert(gb_timeq_peek_window(q, &e));
+  cr_assert_eq(e.ts, 3 * GB_TIMEQ_BUCKET_MS + 5);
+  cr_assert_eq(e.index, 4u);
+  gb_timeq_push(q, 3 * GB_TIMEQ_BUCKET_MS, 9); /* earlier, same window: the heap's */
+  cr_assert(gb_timeq_peek_window(q, &e));
+  cr_assert_eq(e.index, 9u);
+  gb_timeq_pop(q);
+  gb_timeq_pop(q);
+  cr_assert(!gb_timeq_peek_window(q, &e), "exhausted");
+  cr_assert_eq(gb_timeq_size(q), 0u);
   gb_timeq_free(q);
 }
 
