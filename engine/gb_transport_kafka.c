@@ -81,6 +81,8 @@ static bool get_uvarint(const uint8_t **at, const uint8_t *end, uint64_t *v) {
   uint64_t x = 0;
   for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
     uint8_t b = *(*at)++;
+    if (shift == 63 && b > 1)
+      return false; /* bits past 64 */
     x |= (uint64_t)(b & 0x7f) << shift;
     if (!(b & 0x80)) {
       *v = x;

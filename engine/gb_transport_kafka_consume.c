@@ -34,9 +34,10 @@ static const char *const consumer_defaults[] = {
     "fetch.wait.max.ms=20",
 };
 
-/* Replies: idempotent (a retry cannot duplicate or reorder a decision), batched over at most
- * 1 ms: a player waits for each, but under load sending them one request each costs the
- * pipeline a quarter of its throughput (measured with `gamebench bench kafka`). */
+/* Replies: idempotent (a retry cannot duplicate or reorder a decision), several to a record
+ * (KHDR_REPLIES) and those records batched over at most 1 ms, uncompressed: a player waits for
+ * each reply, and the records are few and small (lz4's per-batch set-up would cost more than it
+ * saves). */
 static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=1",
                                              "compression.codec=none"};
 
@@ -788,10 +789,12 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
     }
     on_message(sh, m, &d);
   }
-  /* The next call goes on with the rest of the batch at once; once it is all handled, the
-   * replies go (the shard may wait for events next). */
-  if (sh->batch_pos == sh->batch_n)
-    send_all_pending(sh);
+  /* The replies go before the call returns, not after the whole fetched batch: a partition this
+   * shard loses while its thread is held up elsewhere is taken over by another shard of the
+   * process, which answers only what this one has not delivered; replies this one kept back
+   * would then reach the simulator after later ones and be dropped as second copies. So
+   * nothing is pending outside this function (rebalance callbacks run inside fetch()). */
+  send_all_pending(sh);
   if (gb_clock_now_ns() >= sh->next_commit_ns)
     commit(sh, false);
   if (d.n == 0 && k->role == GB_KAFKA_ROLE_ALL && sh->held == 0 && sh->batch_pos == sh->batch_n &&

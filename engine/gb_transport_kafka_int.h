@@ -159,10 +159,12 @@ typedef struct kshard {
   uint64_t replies_sent, replies_suppressed, acks_sent;
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
-  /* Replies not sent yet, per stream (index p * n_producers + producer); sent when the fetched
-   * batch is handled, before an acknowledgement of the stream, and before a commit. */
+  /* Replies not sent yet, per stream (index p * n_producers + producer); sent before
+   * kafka_receive returns, when a record is full, before an acknowledgement of the stream, and
+   * before a commit. */
   kpending *pending;
-  unsigned *pending_streams; /* indexes of the non-empty ones, n_pending of them */
+  unsigned *pending_streams; /* the streams added to since the last send_all_pending (some may
+                                be empty again: sent full or before an acknowledgement) */
   unsigned n_pending;
 } kshard;
 

@@ -18,7 +18,6 @@ enum {
   FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
   DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
   ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
-  IDLE_FLUSH_MIN_NS = 1000000, /* a wait for replies this long sends the held events first */
   ERRSTR_MAX = 512
 };
 
@@ -310,6 +309,8 @@ static size_t each_reply(gb_transport_kafka *k, kproducer *pr, const rd_kafka_me
     fn(ctx, m->payload, m->len);
     return 1;
   }
+  if (!m->payload)
+    return 0; /* an empty record: no entry */
   const uint8_t *at = m->payload, *end = at + m->len;
   size_t n = 0, len;
   uint64_t seq;
@@ -549,15 +550,18 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
 void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
-  /* A producer that is going to idle sends what it holds now rather than after linger.ms:
-   * nothing would join the batch meanwhile, and the events it holds are, at time_scale max,
-   * the ones whose answers everything now waits for. librdkafka ignores the linger only while
-   * a flush runs, so the flush waits for the broker's acknowledgement (well under a
-   * millisecond), time this thread was to sleep anyway. */
-  if (timeout_ns >= IDLE_FLUSH_MIN_NS && rd_kafka_outq_len(pr->rk) > 0)
+  int64_t deadline = gb_clock_now_ns() + timeout_ns;
+  /* At time_scale max a producer that is going to idle (every player waits for an answer) sends
+   * what it holds now rather than after linger.ms: nothing would join the batch meanwhile, and
+   * the events it holds are the ones whose answers everything waits for. librdkafka ignores the
+   * linger only while a flush runs, so the flush waits for the broker's acknowledgement (well
+   * under a millisecond). A paced run does not: its wait ends when the next event is due. */
+  if (k->throughput && rd_kafka_outq_len(pr->rk) > 0)
     rd_kafka_flush(pr->rk, KFLUSH_IDLE_MS);
   rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
-  sleep_for_replies(k, pr, true, timeout_ns);
+  int64_t left = deadline - gb_clock_now_ns();
+  if (left > 0)
+    sleep_for_replies(k, pr, true, left);
 }
 
 /* ---- the router thread (more than one producer) */

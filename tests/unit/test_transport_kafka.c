@@ -131,4 +131,15 @@ Test(transport_kafka, malformed_replies_records_are_told_from_their_end) {
   size_t len;
   cr_assert_not(kreplies_next(&at, endless + sizeof endless, &seq, &reply, &len));
   cr_assert_eq(at, endless);
+  /* Ten bytes whose last one carries more than the 64th bit. */
+  uint8_t wide[12];
+  memset(wide, 0xff, 9);
+  wide[9] = 0x02;
+  wide[10] = 0x00; /* length 0 */
+  at = wide;
+  cr_assert_not(kreplies_next(&at, wide + 11, &seq, &reply, &len));
+  wide[9] = 0x01; /* exactly UINT64_MAX */
+  cr_assert(kreplies_next(&at, wide + 11, &seq, &reply, &len));
+  cr_assert_eq(seq, UINT64_MAX);
+  cr_assert_eq(len, 0);
 }
