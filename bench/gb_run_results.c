@@ -256,24 +256,40 @@ static gb_agg_game replayed_share(const gb_run_totals *t, const char *name) {
   return (gb_agg_game){0};
 }
 
+static int by_game_name(const void *a, const void *b) {
+  return strcmp((*(const gb_agg_game *const *)a)->name, (*(const gb_agg_game *const *)b)->name);
+}
+
+/* Rows in game-name order: the aggregator lists games as it first meets them, which through
+ * Kafka depends on which partition's events arrive first; sorted, the file is the same whatever
+ * the transport, shards or arrival order. */
 static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err) {
   static const char *const cols[] = {"game", "games_started", "games_ended",
                                      "wins", "bets_total",    "coins_delta_total"};
-  gb_csv_writer *w = open_csv(dir, "aggregates.csv", cols, 6, err);
-  if (!w)
-    return -1;
   size_t n;
   const gb_agg_game *g = gb_agg_games(t->agg, &n);
+  const gb_agg_game **rows = malloc((n ? n : 1) * sizeof *rows);
+  if (!rows)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (size_t i = 0; i < n; i++)
+    rows[i] = &g[i];
+  qsort(rows, n, sizeof *rows, by_game_name);
+  gb_csv_writer *w = open_csv(dir, "aggregates.csv", cols, 6, err);
+  if (!w) {
+    free(rows);
+    return -1;
+  }
   for (size_t i = 0; i < n; i++) {
-    gb_agg_game r = replayed_share(t, g[i].name); /* each event once */
-    gb_csv_cell_str(w, g[i].name, err);
-    gb_csv_cell_i64(w, (int64_t)(g[i].games_started - r.games_started), err);
-    gb_csv_cell_i64(w, (int64_t)(g[i].games_ended - r.games_ended), err);
-    gb_csv_cell_i64(w, (int64_t)(g[i].wins - r.wins), err);
-    gb_csv_cell_i64(w, g[i].bets_total - r.bets_total, err);
-    gb_csv_cell_i64(w, g[i].coins_delta_total - r.coins_delta_total, err);
+    gb_agg_game r = replayed_share(t, rows[i]->name); /* each event once */
+    gb_csv_cell_str(w, rows[i]->name, err);
+    gb_csv_cell_i64(w, (int64_t)(rows[i]->games_started - r.games_started), err);
+    gb_csv_cell_i64(w, (int64_t)(rows[i]->games_ended - r.games_ended), err);
+    gb_csv_cell_i64(w, (int64_t)(rows[i]->wins - r.wins), err);
+    gb_csv_cell_i64(w, rows[i]->bets_total - r.bets_total, err);
+    gb_csv_cell_i64(w, rows[i]->coins_delta_total - r.coins_delta_total, err);
     gb_csv_end_row(w, err);
   }
+  free(rows);
   return gb_csv_writer_close(w, err);
 }
 

@@ -326,31 +326,32 @@ static char *run(const char *name, const char *extra, int expect_status) {
   return dir;
 }
 
-/* The same lines in any order (files whose row order follows the shards). */
-static void assert_same_lines(const char *a, const char *b, const char *name) {
-  char *x = gbt_result_text(a, name), *y = gbt_result_text(b, name);
-  size_t lines = 0;
-  for (char *line = x, *end; (end = strchr(line, '\n')); line = end + 1, lines++) {
-    *end = '\0';
-    char key[512];
-    snprintf(key, sizeof key, "\n%s\n", line);
-    char *in = NULL;
-    cr_assert(asprintf(&in, "\n%s", y) > 0);
-    cr_assert(strstr(in, key), "%s: '%s' of %s missing in %s", name, line, a, b);
-    free(in);
+/* The data rows of a results CSV come in byte order of their first column, which is unique. */
+static void assert_rows_by_name(const char *dir, const char *name) {
+  char *text = gbt_result_text(dir, name);
+  char prev[256] = "";
+  size_t rows = 0;
+  char *line = strchr(text, '\n'); /* past the header */
+  for (char *end; line && (end = strchr(line + 1, '\n')); line = end) {
+    char *comma = strchr(line + 1, ',');
+    cr_assert(comma && comma < end && (size_t)(comma - line - 1) < sizeof prev);
+    char cur[256];
+    memcpy(cur, line + 1, (size_t)(comma - line - 1));
+    cur[comma - line - 1] = '\0';
+    cr_assert_lt(strcmp(prev, cur), 0, "%s: '%s' after '%s'", name, cur, prev);
+    strcpy(prev, cur);
+    rows++;
   }
-  size_t other = 0;
-  for (const char *c = y; *c; c++)
-    other += *c == '\n';
-  cr_assert_eq(lines, other, "%s: %zu lines in %s, %zu in %s", name, lines, a, other, b);
-  free(x);
-  free(y);
+  cr_assert_gt(rows, 1, "%s: several games", name);
+  free(text);
 }
 
 Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
   char *kafka = run("kafka", "--set sim.time_scale=max --set transport.kind=kafka", 0);
   gbt_assert_same_result(inproc, kafka, "arms.csv");
+  gbt_assert_same_result(inproc, kafka, "aggregates.csv"); /* rows in game order either way */
+  assert_rows_by_name(kafka, "aggregates.csv");
   char *summary = gbt_result_text(kafka, "summary.csv");
   cr_assert_gt(gbt_metric(summary, "events_generated"), 500); /* 300 players, 2 sim hours: ~1000 */
   cr_assert_eq(gbt_metric(summary, "events_lost"), 0);
@@ -537,7 +538,7 @@ Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
     replayed += r[GBT_P_REPLAYED];
   }
   cr_assert_eq((double)replayed, gbt_metric(summary, "events_replayed"));
-  assert_same_lines(inproc, kafka, "aggregates.csv"); /* replays counted once */
+  gbt_assert_same_result(inproc, kafka, "aggregates.csv"); /* replays counted once */
   free(summary);
   free(inproc);
   free(kafka);
