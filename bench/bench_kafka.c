@@ -152,39 +152,34 @@ static int conf_set(rd_kafka_conf_t *conf, const char *key, const char *value, g
   return 0;
 }
 
-/* A client configuration: the given defaults, then the user's -X properties meant for this
- * client type (as the transport gives them, so that librdkafka warns about none; gamebench.*
- * ones are the transport's and do not apply here). */
-/* A client configuration: the brokers, the "key=value" settings of `base` (n_base), the
- * key/value pairs of `defaults` (n strings), then the -X properties meant for the client type. */
+/* Sets one "key=value" property; named as -X when it is the user's. */
+static int conf_set_prop(rd_kafka_conf_t *conf, const char *prop, bool user, gb_err *err) {
+  const char *eq = strchr(prop, '=');
+  char key[256];
+  if (!eq || (size_t)(eq - prop) >= sizeof key)
+    return gb_err_set(err, GB_ERR_INPUT, "%s%s: expected key=value", user ? "-X " : "", prop);
+  memcpy(key, prop, (size_t)(eq - prop));
+  key[eq - prop] = '\0';
+  return conf_set(conf, key, eq + 1, err);
+}
+
+/* A client configuration: the brokers, the "key=value" settings of `base` (n_base) and of
+ * `more` (n_more), then the user's -X properties meant for this client type (as the transport
+ * gives them, so that librdkafka warns about none; gamebench.* ones are the transport's and do
+ * not apply here). */
 static rd_kafka_conf_t *make_conf(const bare *b, bool producer, const char *const *base,
-                                  size_t n_base, const char *const *defaults, size_t n,
+                                  size_t n_base, const char *const *more, size_t n_more,
                                   gb_err *err) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   int rc = conf_set(conf, "bootstrap.servers", b->bootstrap, err);
-  for (size_t i = 0; rc == 0 && i < n_base; i++) {
-    const char *eq = strchr(base[i], '=');
-    char key[256];
-    size_t klen = (size_t)(eq - base[i]);
-    memcpy(key, base[i], klen); /* gamebench's own settings: always key=value, short keys */
-    key[klen] = '\0';
-    rc = conf_set(conf, key, eq + 1, err);
-  }
-  for (size_t i = 0; rc == 0 && i + 1 < n; i += 2)
-    rc = conf_set(conf, defaults[i], defaults[i + 1], err);
+  for (size_t i = 0; rc == 0 && i < n_base; i++)
+    rc = conf_set_prop(conf, base[i], false, err);
+  for (size_t i = 0; rc == 0 && i < n_more; i++)
+    rc = conf_set_prop(conf, more[i], false, err);
   for (size_t i = 0; rc == 0 && i < b->props->n; i++) {
     const char *prop = b->props->items[i];
-    const char *eq = strchr(prop, '=');
-    char key[256];
-    if (strncmp(prop, "gamebench.", 10) == 0 || !gb_transport_kafka_prop_for(prop, producer))
-      continue;
-    if (!eq || (size_t)(eq - prop) >= sizeof key) {
-      rc = gb_err_set(err, GB_ERR_INPUT, "-X %s: expected key=value", prop);
-      break;
-    }
-    memcpy(key, prop, (size_t)(eq - prop));
-    key[eq - prop] = '\0';
-    rc = conf_set(conf, key, eq + 1, err);
+    if (strncmp(prop, "gamebench.", 10) != 0 && gb_transport_kafka_prop_for(prop, producer))
+      rc = conf_set_prop(conf, prop, true, err);
   }
   if (rc != 0) {
     rd_kafka_conf_destroy(conf);
@@ -352,21 +347,15 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
   /* On top of the event producers' settings at time_scale max, as the pipeline part runs
    * (gb_transport_kafka_event_producer_defaults), so that both parts batch and compress alike;
    * -X changes both parts. */
-  static const char *const producer_defaults[] = {"log_level", "4", "socket.nagle.disable", "true"};
+  static const char *const producer_defaults[] = {"log_level=4", "socket.nagle.disable=true"};
   /* The embedded broker answers an empty fetch only after fetch.wait.max.ms (as for the
    * transport's consumers); auto.offset.reset=error turns deleted data into an error. */
-  const char *consumer_defaults[] = {"group.id",
-                                     "gamebench.bench",
-                                     "auto.offset.reset",
-                                     "error",
-                                     "enable.auto.commit",
-                                     "false",
-                                     "fetch.wait.max.ms",
-                                     b->embedded ? "1" : "20",
-                                     "log_level",
-                                     "4",
-                                     "socket.nagle.disable",
-                                     "true"};
+  const char *consumer_defaults[] = {"group.id=gamebench.bench",
+                                     "auto.offset.reset=error",
+                                     "enable.auto.commit=false",
+                                     b->embedded ? "fetch.wait.max.ms=1" : "fetch.wait.max.ms=20",
+                                     "log_level=4",
+                                     "socket.nagle.disable=true"};
   size_t n_event_producer;
   const char *const *event_producer =
       gb_transport_kafka_event_producer_defaults(true, &n_event_producer);

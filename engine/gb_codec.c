@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gb_json.h"
+#include "gb_varint.h"
 
 /* ---- Field catalogue ------------------------------------------------------------------------ */
 
@@ -284,7 +285,7 @@ typedef struct type_spec {
 
 #define ARRAY_LEN(arr) (sizeof(arr) / sizeof((arr)[0]))
 #define SPEC(arr)                                                                                  \
-  { arr, sizeof(arr) / sizeof((arr)[0]) }
+  { arr, ARRAY_LEN(arr) }
 static const type_spec type_specs[GB_EV__COUNT] = {
     [GB_EV_SESSION_END] = SPEC(session_end_fields),
     [GB_EV_GAME_START] = SPEC(game_start_fields),
@@ -837,14 +838,14 @@ static int decode_type(const gb_codec *c, gb_event *ev, gb_err *err) {
 static int finish(const gb_codec *c, gb_event *ev, gb_err *err) {
   if (decode_type(c, ev, err) != 0)
     return -1;
-  if (decode_fields(c, common_head, sizeof common_head / sizeof common_head[0], ev, NULL, err) != 0)
+  if (decode_fields(c, common_head, ARRAY_LEN(common_head), ev, NULL, err) != 0)
     return -1;
   const type_spec *ts = &type_specs[ev->type];
   if (decode_fields(c, ts->fields, ts->n, ev, ev, err) != 0)
     return -1;
   if (ev->type == GB_EV_PURCHASE && check_form(c, ts, ev, err) != 0)
     return -1;
-  return decode_fields(c, common_tail, sizeof common_tail / sizeof common_tail[0], ev, NULL, err);
+  return decode_fields(c, common_tail, ARRAY_LEN(common_tail), ev, NULL, err);
 }
 
 int gb_codec_decode_json(gb_codec *c, const char *json, size_t len, gb_event *out, gb_err *err) {
@@ -1104,9 +1105,9 @@ size_t gb_event_encode_json(const gb_event *ev, char *buf, size_t cap) {
   put(&w, field_keys[F_TYPE].name, field_keys[F_TYPE].len);
   const char *type_name = gb_event_type_name(ev->type);
   put_json_string(&w, type_name, strlen(type_name));
-  put_json_fields(&w, ev, common_head + 1, sizeof common_head / sizeof common_head[0] - 1, true);
+  put_json_fields(&w, ev, common_head + 1, ARRAY_LEN(common_head) - 1, true);
   put_json_fields(&w, ev, ts->fields, ts->n, false);
-  put_json_fields(&w, ev, common_tail, sizeof common_tail / sizeof common_tail[0], false);
+  put_json_fields(&w, ev, common_tail, ARRAY_LEN(common_tail), false);
   put_byte(&w, '}');
   if (w.pos < cap)
     buf[w.pos] = '\0';
@@ -1115,17 +1116,11 @@ size_t gb_event_encode_json(const gb_event *ev, char *buf, size_t cap) {
 
 /* ---- Binary encoding ------------------------------------------------------------------------ */
 
-enum { VARINT_MAX = 10 /* bytes of a LEB128 uint64 */ };
+enum { VARINT_MAX = GB_VARINT_MAX /* bytes of a LEB128 uint64 */ };
 
 static void put_varint(wbuf *w, uint64_t v) {
-  uint8_t tmp[VARINT_MAX];
-  size_t n = 0;
-  while (v >= 0x80) {
-    tmp[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  tmp[n++] = (uint8_t)v;
-  put(w, tmp, n);
+  uint8_t tmp[GB_VARINT_MAX];
+  put(w, tmp, gb_varint_put(tmp, v));
 }
 
 /* Zigzag maps small negative numbers to small unsigned ones (0, -1, 1, -2 -> 0, 1, 2, 3). */
@@ -1191,9 +1186,9 @@ static void put_binary_fields(wbuf *w, const gb_event *ev, const fspec *specs, s
 static void put_binary_event(wbuf *w, const gb_event *ev) {
   const type_spec *ts = &type_specs[ev->type];
   put_byte(w, (uint8_t)ev->type);
-  put_binary_fields(w, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  put_binary_fields(w, ev, common_head, ARRAY_LEN(common_head));
   put_binary_fields(w, ev, ts->fields, ts->n);
-  put_binary_fields(w, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+  put_binary_fields(w, ev, common_tail, ARRAY_LEN(common_tail));
 }
 
 /* -- The fast path: the simulator encodes every event it sends, a dozen varints or more each.
@@ -1320,7 +1315,7 @@ static size_t fast_binary_event(const gb_event *ev, uint8_t *scratch, size_t cap
   const uint8_t *end = scratch + cap;
   uint8_t *p = scratch;
   *p++ = (uint8_t)ev->type;
-  p = fast_fixed_fields(p, end, ev, common_head, sizeof common_head / sizeof common_head[0]);
+  p = fast_fixed_fields(p, end, ev, common_head, ARRAY_LEN(common_head));
   /* a game's rounds are most of the events: their fields unrolled too */
   if (p && ev->type == GB_EV_GAME_END)
     p = fast_fixed_fields(p, end, ev, game_end_fields, ARRAY_LEN(game_end_fields));
@@ -1329,7 +1324,7 @@ static size_t fast_binary_event(const gb_event *ev, uint8_t *scratch, size_t cap
   else if (p)
     p = fast_fields(p, end, ev, ts->fields, ts->n);
   if (p)
-    p = fast_fixed_fields(p, end, ev, common_tail, sizeof common_tail / sizeof common_tail[0]);
+    p = fast_fixed_fields(p, end, ev, common_tail, ARRAY_LEN(common_tail));
   return p ? (size_t)(p - scratch) : 0;
 }
 
@@ -1624,11 +1619,9 @@ int gb_event_decode_binary(const uint8_t *buf, size_t len, gb_event *out, size_t
   out->type = (gb_event_type)buf[0];
   r.pos = 1;
   const type_spec *ts = &type_specs[out->type];
-  if (get_fixed_fields(&r, out, common_head, sizeof common_head / sizeof common_head[0], err) !=
-          0 ||
+  if (get_fixed_fields(&r, out, common_head, ARRAY_LEN(common_head), err) != 0 ||
       get_type_fields(&r, out, ts, err) != 0 ||
-      get_fixed_fields(&r, out, common_tail, sizeof common_tail / sizeof common_tail[0], err) !=
-          0) {
+      get_fixed_fields(&r, out, common_tail, ARRAY_LEN(common_tail), err) != 0) {
     gb_event_dispose(out);
     return -1;
   }
@@ -1642,7 +1635,7 @@ int gb_event_peek_player_id(const void *msg, size_t len, uint64_t *player_id) {
     return -1;
   rbuf r = {b + 2, len - 2, 0};
   gb_err ignored; /* the decoder reports errors */
-  for (size_t k = 0; k < sizeof common_head / sizeof common_head[0]; k++) {
+  for (size_t k = 0; k < ARRAY_LEN(common_head); k++) {
     const fspec *spec = &common_head[k];
     uint64_t v;
     if ((spec->kind != K_U64 && spec->kind != K_I64) ||

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gb_json.h"
+#include "gb_varint.h"
 
 /* ---- encoding */
 
@@ -267,7 +268,7 @@ int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, 
 
 /* ---- binary form */
 
-enum { VARINT_MAX = 10 /* bytes of a 64-bit LEB128 varint */ };
+enum { VARINT_MAX = GB_VARINT_MAX /* bytes of a 64-bit LEB128 varint */ };
 
 typedef struct bwriter {
   uint8_t *buf;
@@ -281,11 +282,10 @@ static void bput(bwriter *w, uint8_t b) {
 }
 
 static void bput_uvar(bwriter *w, uint64_t v) {
-  while (v >= 0x80) {
-    bput(w, (uint8_t)(v | 0x80));
-    v >>= 7;
-  }
-  bput(w, (uint8_t)v);
+  uint8_t tmp[GB_VARINT_MAX];
+  size_t n = gb_varint_put(tmp, v);
+  for (size_t i = 0; i < n; i++)
+    bput(w, tmp[i]);
 }
 
 static void bput_svar(bwriter *w, int64_t v) {

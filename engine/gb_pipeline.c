@@ -269,9 +269,10 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
    * so that those misses overlap the decoding instead of stalling the clock read that ends it
    * (a clock read waits for outstanding prefetches too). The id map's own miss, one line, is
    * the one left in the open. A new player has nothing to load yet. */
-  uint64_t peeked;
+  uint64_t peeked = 0;
+  uint32_t known = UINT32_MAX; /* the peeked player's slot, when they have one */
   if (gb_event_peek_player_id(msg, len, &peeked) == 0 && peeked_is_player_event(msg)) {
-    uint32_t known = gb_idmap_find(p->players, peeked);
+    known = gb_idmap_find(p->players, peeked);
     if (known != UINT32_MAX)
       prefetch_player(p, known, peeked_type(msg));
   }
@@ -280,7 +281,11 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     return GB_PIPELINE_REJECTED;
   }
   bool control = is_control(ev.type);
-  uint32_t slot = control ? UINT32_MAX : gb_idmap_slot(p->players, ev.player_id, NULL);
+  uint32_t slot = UINT32_MAX; /* an operator's change has none */
+  if (!control)               /* the peek's lookup, unless it found nothing to reuse */
+    slot = known != UINT32_MAX && peeked == ev.player_id
+               ? known
+               : gb_idmap_slot(p->players, ev.player_id, NULL);
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
   st->decoded = gb_clock_now_ns();

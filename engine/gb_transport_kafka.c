@@ -13,13 +13,15 @@
 #include "gb_clock.h"
 #include "gb_rng.h"
 #include "gb_transport_kafka_int.h"
+#include "gb_varint.h"
 
 enum {
   ERRSTR_MAX = 512,
   /* gb_run sizes its encode buffers by the largest message: room for a challenge_upsert with a
    * full definition (GB_DEFINITION_MAX) and its envelope, well under Kafka's 1 MB default. */
   KAFKA_MAX_MESSAGE = 256 * 1024,
-  METADATA_POLL_MS = 100 /* between metadata attempts while topics appear */
+  METADATA_POLL_MS = 100, /* between metadata attempts while topics appear */
+  SEND_HELD_MS = 1        /* ksend_held's wait for the broker's acknowledgement, at most */
 };
 
 /* ---- header and small helpers */
@@ -66,35 +68,9 @@ bool khdr_get(const rd_kafka_message_t *m, khdr *out) {
   return true;
 }
 
-static size_t put_uvarint(uint8_t *out, uint64_t v) {
-  size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = (uint8_t)(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = (uint8_t)v;
-  return n;
-}
-
-/* false when the varint runs past end or past 64 bits. */
-static bool get_uvarint(const uint8_t **at, const uint8_t *end, uint64_t *v) {
-  uint64_t x = 0;
-  for (unsigned shift = 0; *at < end && shift < 64; shift += 7) {
-    uint8_t b = *(*at)++;
-    if (shift == 63 && b > 1)
-      return false; /* bits past 64 */
-    x |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *v = x;
-      return true;
-    }
-  }
-  return false;
-}
-
 size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len) {
-  size_t n = put_uvarint(out, seq);
-  n += put_uvarint(out + n, len);
+  size_t n = gb_varint_put(out, seq);
+  n += gb_varint_put(out + n, len);
   memcpy(out + n, reply, len);
   return n + len;
 }
@@ -103,7 +79,7 @@ bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const 
                    size_t *len) {
   const uint8_t *p = *at;
   uint64_t n;
-  if (!get_uvarint(&p, end, seq) || !get_uvarint(&p, end, &n) || n > (uint64_t)(end - p))
+  if (!gb_varint_get(&p, end, seq) || !gb_varint_get(&p, end, &n) || n > (uint64_t)(end - p))
     return false;
   *reply = p;
   *len = (size_t)n;
@@ -120,6 +96,11 @@ size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, s
     out[n++] = first;
   ssize_t more = rd_kafka_consume_batch_queue(q, 0, out + n, cap - n);
   return n + (more > 0 ? (size_t)more : 0);
+}
+
+void ksend_held(const gb_transport_kafka *k, rd_kafka_t *rk) {
+  if (k->throughput && rd_kafka_outq_len(rk) > 0)
+    rd_kafka_flush(rk, SEND_HELD_MS);
 }
 
 rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms) {

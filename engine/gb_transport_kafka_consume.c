@@ -41,8 +41,6 @@ static const char *const consumer_defaults[] = {
 static const char *const reply_defaults[] = {"enable.idempotence=true", "linger.ms=1",
                                              "compression.codec=none"};
 
-static void send_all_pending(kshard *sh);
-
 /* ---- held messages: a min-heap by sequence number per stream */
 
 static bool heap_push(kstream *s, rd_kafka_message_t *m, uint64_t seq) {
@@ -150,7 +148,6 @@ static void commit(kshard *sh, bool sync) {
   gb_transport_kafka *k = sh->k;
   if (!sh->dirty)
     return;
-  send_all_pending(sh);
   rd_kafka_poll(sh->reply_rk, 0);
   if (sync) {
     if (kflush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -429,7 +426,6 @@ void kshards_free(gb_transport_kafka *k) {
     if (sh->rk)
       rd_kafka_destroy(sh->rk);
     if (sh->reply_rk) {
-      send_all_pending(sh);
       rd_kafka_flush(sh->reply_rk, BROKER_CALL_MS);
       if (sh->decisions)
         rd_kafka_topic_destroy(sh->decisions);
@@ -816,11 +812,7 @@ void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
       (k->role == GB_KAFKA_ROLE_ALL && all_finished(k)))
     return;
   kshard *sh = &k->shards[shard];
-  /* At time_scale max an idle shard sends its replies now rather than after linger.ms: the
-   * simulator's players wait for them (as in kafka_wait_replies). A paced run keeps its shards
-   * free for the next event instead. */
-  if (k->throughput && rd_kafka_outq_len(sh->reply_rk) > 0)
-    rd_kafka_flush(sh->reply_rk, KFLUSH_IDLE_MS);
+  ksend_held(k, sh->reply_rk); /* the simulator's players wait for these replies */
   /* librdkafka's own wait, in whole milliseconds (at least one, so that it does wait). */
   int64_t ms = (timeout_ns + 999999) / 1000000;
   fetch(sh, ms < 1 ? 1 : ms > INT32_MAX ? INT32_MAX : (int)ms);

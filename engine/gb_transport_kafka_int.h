@@ -46,7 +46,7 @@ typedef enum khdr_kind {
  * than its few dozen bytes (a third of the events are answered). */
 enum {
   KREPLIES_BYTES = 16384, /* a record is sent once it holds this much (bounds the latency too) */
-  KREPLY_ENTRY_MAX = 20   /* bytes of an entry's two varints at most */
+  KREPLY_ENTRY_MAX = 20   /* bytes of an entry's two varints at most (2 * GB_VARINT_MAX) */
 };
 /* Appends one entry to out (room for KREPLY_ENTRY_MAX + len bytes); returns the bytes written. */
 size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len);
@@ -159,9 +159,9 @@ typedef struct kshard {
   uint64_t replies_sent, replies_suppressed, acks_sent;
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
-  /* Replies not sent yet, per stream (index p * n_producers + producer); sent before
-   * kafka_receive returns, when a record is full, before an acknowledgement of the stream, and
-   * before a commit. */
+  /* Replies not sent yet, per stream (index p * n_producers + producer); sent when a record is
+   * full, before an acknowledgement of the stream, and before kafka_receive returns: outside it
+   * (commits, rebalances, shutdown) nothing is pending. */
   kpending *pending;
   unsigned *pending_streams; /* the streams added to since the last send_all_pending (some may
                                 be empty again: sent full or before an acknowledgement) */
@@ -257,9 +257,12 @@ size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, s
 #define KFLUSH_POLL_MS 1
 rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms);
 
-/* How long an idle producer's flush waits for the broker's acknowledgement at most (librdkafka
- * ignores linger.ms only while a flush runs). */
-#define KFLUSH_IDLE_MS 1
+/* At time_scale max (k->throughput), a thread about to idle sends what producer rk holds now
+ * rather than after linger.ms: nothing would join the batch meanwhile, and in the closed loop
+ * those are the messages everything waits for. librdkafka ignores the linger only while a flush
+ * runs, so this waits for the broker's acknowledgement, 1 ms at most. A paced run does
+ * nothing here: its waits end when the next event is due. */
+void ksend_held(const gb_transport_kafka *k, rd_kafka_t *rk);
 
 /* Decimal text of a player id as the message key; returns its length. */
 size_t kkey(uint64_t player_id, char out[24]);

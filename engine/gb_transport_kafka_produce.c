@@ -393,19 +393,23 @@ static void router_error(gb_transport_kafka *k, rd_kafka_message_t *m) {
   rd_kafka_message_destroy(m);
 }
 
-/* Routes one message of the decisions topic to its producer's ring; takes ownership of m. */
-static void route(gb_transport_kafka *k, rd_kafka_message_t *m) {
+/* Takes one message of the decisions topic (and ownership of it): errors and acknowledgements
+ * are handled here; each new reply goes to fn, or with fn NULL to its producer's ring. Returns
+ * the replies handed to fn. */
+static size_t take_message(gb_transport_kafka *k, rd_kafka_message_t *m, gb_transport_msg_fn fn,
+                           void *ctx) {
   if (m->err) {
     router_error(k, m);
-    return;
+    return 0;
   }
   bool batched;
   kproducer *pr = reply_target(k, m, &batched);
   if (!pr)
-    return;
+    return 0;
   kroute r = {k, pr};
-  each_reply(k, pr, m, batched, route_one, &r);
+  size_t n = each_reply(k, pr, m, batched, fn ? fn : route_one, fn ? ctx : &r);
   rd_kafka_message_destroy(m);
+  return fn ? n : 0;
 }
 
 /* ---- inline routing: the only producer reads the decisions queue itself */
@@ -440,7 +444,7 @@ static size_t take_ring(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_f
 /* Empties the decisions queue: each reply goes to fn, or with fn NULL to the ring (for a later
  * poll); acknowledgements, second copies and errors are handled as the router thread does.
  * Returns the replies handed to fn. */
-static size_t take_queued(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
+static size_t take_queued(gb_transport_kafka *k, gb_transport_msg_fn fn, void *ctx) {
   if (!atomic_load_explicit(&k->replies_pending, memory_order_relaxed))
     return 0;
   /* Cleared before the queue is emptied: whatever comes after that sets it again. */
@@ -449,18 +453,8 @@ static size_t take_queued(gb_transport_kafka *k, kproducer *pr, gb_transport_msg
   size_t n = 0, got;
   do {
     got = kconsume(k->router_queue, 0, batch, ROUTER_BATCH);
-    for (size_t i = 0; i < got; i++) {
-      rd_kafka_message_t *m = batch[i];
-      if (!fn || m->err) {
-        route(k, m);
-        continue;
-      }
-      bool batched;
-      if (!reply_target(k, m, &batched))
-        continue; /* else the reply is pr's: it is the only producer */
-      n += each_reply(k, pr, m, batched, fn, ctx);
-      rd_kafka_message_destroy(m);
-    }
+    for (size_t i = 0; i < got; i++)
+      n += take_message(k, batch[i], fn, ctx); /* every reply is the only producer's */
   } while (got == ROUTER_BATCH);
   return n;
 }
@@ -511,7 +505,7 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
     /* Inline, the acknowledgements come through this thread too; the replies met on the way
      * wait in the ring for the caller's next poll. */
     if (k->router_inline)
-      take_queued(k, pr, NULL, NULL);
+      take_queued(k, NULL, NULL);
     if (all_acked(pr))
       break;
     rd_kafka_poll(pr->rk, 0);
@@ -542,7 +536,7 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
    * served every DR_POLL_EVERY sends and by kafka_wait_replies when it idles. */
   size_t n = take_ring(k, pr, fn, ctx);
   if (k->router_inline)
-    n += take_queued(k, pr, fn, ctx);
+    n += take_queued(k, fn, ctx);
   pr->replies_received += n;
   return n;
 }
@@ -551,13 +545,7 @@ void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) 
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   int64_t deadline = gb_clock_now_ns() + timeout_ns;
-  /* At time_scale max a producer that is going to idle (every player waits for an answer) sends
-   * what it holds now rather than after linger.ms: nothing would join the batch meanwhile, and
-   * the events it holds are the ones whose answers everything waits for. librdkafka ignores the
-   * linger only while a flush runs, so the flush waits for the broker's acknowledgement (well
-   * under a millisecond). A paced run does not: its wait ends when the next event is due. */
-  if (k->throughput && rd_kafka_outq_len(pr->rk) > 0)
-    rd_kafka_flush(pr->rk, KFLUSH_IDLE_MS);
+  ksend_held(k, pr->rk);    /* every player waits for the answers to these events */
   rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
   int64_t left = deadline - gb_clock_now_ns();
   if (left > 0)
@@ -577,7 +565,7 @@ static void *router_main(void *arg) {
     int timeout_ms = waiting ? 1 : ROUTER_POLL_MS;
     size_t n = kconsume(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
     for (size_t i = 0; i < n; i++)
-      route(k, batch[i]);
+      take_message(k, batch[i], NULL, NULL);
   }
   return NULL;
 }
