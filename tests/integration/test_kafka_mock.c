@@ -588,6 +588,8 @@ Test(kafka_run, bad_kafka_input_exits_2) {
                                                                         "kafka");
   cli_fails("engine workloads/default.yaml", "need a real broker");
   cli_fails("engine workloads/default.yaml --brokers 127.0.0.1:1 --run 'a b'", "run id 'a b'");
+  cli_fails("bench kafka -X nokey", "-X nokey: expected key=value");
+  cli_fails("bench kafka -X no.such.property=1", "-X no.such.property=1");
 }
 
 /* gamebench bench kafka: the bare part moves the pipeline's records, as many as it processed. */
