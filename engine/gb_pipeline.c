@@ -74,8 +74,7 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
   p->cfg = *cfg;
   if (gb_catalog_load(cfg->catalog_path, &p->catalog, err) != 0 ||
       gb_matcher_new(p->catalog, cfg->matcher, &p->matcher, err) != 0 ||
-      gb_agg_new(&p->agg, err) != 0 ||
-      gb_reco_new(cfg->arms, cfg->n_arms, cfg->seed, &p->reco, err) != 0 ||
+      gb_agg_new(&p->agg, err) != 0 || gb_reco_new(cfg->arms, cfg->seed, &p->reco, err) != 0 ||
       gb_idmap_new(cfg->expected_players, &p->players, err) != 0)
     goto fail;
   p->codec = gb_codec_new();

@@ -33,8 +33,7 @@
 typedef struct gb_pipeline_config {
   const char *catalog_path; /* each shard loads its own copy (hot updates are per shard) */
   gb_match_algo matcher;
-  const gb_reco_arm *arms;
-  size_t n_arms;
+  const gb_arms *arms; /* the arm split (borrowed: outlives the pipeline) */
   uint64_t seed;
   size_t expected_players; /* sizing hint */
 } gb_pipeline_config;

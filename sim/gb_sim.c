@@ -308,7 +308,7 @@ static void init_player(gb_sim *s, player *p, uint32_t id) {
   p->next_action = ACT_LAUNCH;
   p->prop_challenge = GB_NO_PROP;
   p->relief_day = INT32_MIN;
-  p->arm = s->cfg.arms ? gb_reco_arm_of(s->cfg.arms, id) : 0;
+  p->arm = s->cfg.arms ? gb_arms_of(s->cfg.arms, id) : 0;
 }
 
 /* ---- scheduling */

@@ -34,11 +34,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_arms.h"
 #include "gb_catalog.h"
 #include "gb_decision.h"
 #include "gb_err.h"
 #include "gb_event.h"
-#include "gb_reco.h"
 #include "gb_response.h"
 #include "gb_sim_model.h"
 
@@ -55,7 +55,7 @@ typedef struct gb_sim_config {
   unsigned n_producers;      /* … out of n_producers (>= 1) */
   bool closed_loop;          /* wait for the engine's answer at decision points */
   const gb_catalog *catalog; /* challenge features for the response model (closed loop) */
-  const gb_reco *arms;       /* the arm split (read-only; gb_reco_arm_of), closed loop */
+  const gb_arms *arms;       /* the arm split (read-only), closed loop */
   size_t n_arms;
   gb_response_params response;
   const gb_sim_model *model; /* population parameters (copied); NULL = gb_sim_model_defaults() */

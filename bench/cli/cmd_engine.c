@@ -1,0 +1,268 @@
+/* `gamebench engine`: the engine as a long-running Kafka consumer-group service. Several of them
+ * (on one machine or many) share the partitions of one run; `gamebench sim --to kafka` drives
+ * them. SIGINT/SIGTERM stop it gracefully: the shards finish the message in hand, commit their
+ * offsets and leave the group, so that the others take over their partitions at once. */
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gb_cli.h"
+#include "gb_clock.h"
+#include "gb_decision_codec.h"
+#include "gb_opts.h"
+#include "gb_pipeline.h"
+#include "gb_thread.h"
+#include "gb_transport_kafka.h"
+#include "gb_workload.h"
+
+enum { RECEIVE_BATCH = 256 /* events a shard takes per transport call */ };
+/* An idle shard re-checks for work and for the stop request at least every 100 ms. */
+#define IDLE_WAIT_NS 100000000LL
+/* The main thread looks at the transport's health and the group's assignment every 200 ms while
+ * it waits for a signal. */
+#define HEALTH_POLL_NS 200000000L
+
+static const char details[] =
+    "Consumes the events of a run from Kafka (topics gamebench.<run>.card, .steam, .feedback,\n"
+    "and .control) as members of the consumer group gamebench.<run>.engine, runs them through\n"
+    "the pipeline (engine.threads shards, each a group member) and sends every decision back\n"
+    "on gamebench.<run>.decisions. Start as many instances as you like: the group spreads the\n"
+    "partitions over them (cooperative-sticky). A partition that changes hands is replayed\n"
+    "from its start to rebuild its players' state, so results do not depend on how many\n"
+    "instances ran or restarted. The workload must be the one the simulator runs (sim.threads\n"
+    "and transport.partitions in particular).\n\n"
+    "Runs until SIGINT or SIGTERM, then commits its offsets, leaves the group and prints its\n"
+    "counts on stderr. Exit status: 0 after a signal, 1 when the transport failed (e.g. data\n"
+    "deleted before it was consumed), 2 for bad input.\n\n"
+    "example:\n"
+    "  gamebench engine workloads/default.yaml --brokers 127.0.0.1:9092 --run r1\n";
+
+typedef struct engine_shard {
+  unsigned index;
+  gb_transport *t;
+  gb_pipeline *pipe;
+  _Atomic bool *stop;
+  bool binary; /* transport.format: replies in the binary form */
+  pthread_t thread;
+  uint64_t dead_letters;
+} engine_shard;
+
+static void on_event(void *ctx, const void *msg, size_t len) {
+  engine_shard *sh = ctx;
+  gb_pipeline_stamps st;
+  gb_decision reply;
+  gb_err err = {0};
+  gb_pipeline_result r =
+      gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
+  if (r == GB_PIPELINE_REJECTED) {
+    /* A long-running service keeps no dead-letter file: the first ones are shown, all counted. */
+    if (sh->dead_letters++ < 10)
+      fprintf(stderr, "gamebench engine: shard %u: rejected event: %s\n", sh->index, err.msg);
+    return;
+  }
+  if (r == GB_PIPELINE_DECISION) {
+    char json[GB_DECISION_JSON_MAX]; /* > 1 + GB_DECISION_BINARY_MAX */
+    size_t n = gb_decision_encode_wire(&reply, sh->binary, json, sizeof json);
+    gb_transport_reply(sh->t, sh->index, reply.player_id, json, n);
+  }
+}
+
+static void *shard_main(void *arg) {
+  engine_shard *sh = arg;
+  while (!atomic_load(sh->stop) && !gb_transport_failed(sh->t, NULL)) {
+    bool finished = false;
+    if (gb_transport_receive(sh->t, sh->index, RECEIVE_BATCH, on_event, sh, &finished) == 0)
+      gb_transport_wait_events(sh->t, sh->index, IDLE_WAIT_NS);
+  }
+  return NULL;
+}
+
+static int make_pipelines(const gb_workload *w, engine_shard *shards, unsigned n,
+                          const gb_arms *arms, gb_err *err) {
+  gb_pipeline_config pc = {
+      .catalog_path = w->engine.challenges,
+      .matcher = strcmp(w->engine.matcher, "index") == 0 ? GB_MATCH_INDEX : GB_MATCH_SCAN,
+      .arms = arms,
+      .seed = w->seed,
+      .expected_players = w->sim.players / n + 1,
+  };
+  for (unsigned i = 0; i < n; i++) {
+    shards[i].binary = w->transport.format == GB_FORMAT_BINARY;
+    if (gb_pipeline_new(&pc, &shards[i].pipe, err) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+static unsigned owned_partitions(const gb_transport *t, unsigned n_shards) {
+  unsigned owned = 0;
+  for (unsigned i = 0; i < n_shards; i++)
+    owned += gb_transport_kafka_owned(t, i);
+  return owned;
+}
+
+/* Waits for SIGINT or SIGTERM (blocked in every thread, so they come here), looking at the
+ * transport's health meanwhile and saying each time the group changes this instance's share of
+ * the partitions (operators and tests see when a scale-out took effect). Returns 0 after a
+ * signal, -1 when the transport failed. */
+static int wait_for_stop(gb_transport *t, unsigned n_shards, const sigset_t *signals, gb_err *err) {
+  unsigned reported = UINT_MAX;
+  for (;;) {
+    unsigned owned = owned_partitions(t, n_shards);
+    if (owned != reported) {
+      fprintf(stderr, "gamebench engine: owns %u of %u partitions\n", owned,
+              gb_transport_partitions(t));
+      reported = owned;
+    }
+    struct timespec timeout = {.tv_sec = 0, .tv_nsec = HEALTH_POLL_NS};
+    int sig = sigtimedwait(signals, NULL, &timeout);
+    if (sig == SIGINT || sig == SIGTERM) {
+      fprintf(stderr, "gamebench engine: %s: committing and leaving the group\n",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+      return 0;
+    }
+    if (gb_transport_failed(t, err))
+      return -1;
+  }
+}
+
+static void print_counts(const engine_shard *shards, unsigned n, gb_transport *t) {
+  gb_pipeline_counts total = {0};
+  uint64_t dead = 0;
+  for (unsigned i = 0; i < n; i++) {
+    gb_pipeline_counts c;
+    gb_pipeline_get_counts(shards[i].pipe, &c);
+    total.consumed += c.consumed;
+    total.processed += c.processed;
+    total.rejected += c.rejected;
+    total.duplicates += c.duplicates;
+    total.decisions += c.decisions;
+    dead += shards[i].dead_letters;
+  }
+  gb_transport_stats ts;
+  gb_transport_get_stats(t, &ts);
+  fprintf(stderr,
+          "gamebench engine: %" PRIu64 " events consumed, %" PRIu64 " processed, %" PRIu64
+          " rejected, %" PRIu64 " duplicates, %" PRIu64 " decisions; %" PRIu64
+          " replayed to rebuild state, %" PRIu64 " redelivered messages dropped\n",
+          total.consumed, total.processed, total.rejected, total.duplicates, total.decisions,
+          ts.replayed, ts.redelivered);
+  for (unsigned p = 0; p < gb_transport_partitions(t); p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(t, p, &ps);
+    if (ps.consumed > 0)
+      fprintf(stderr,
+              "  partition %u: consumed %" PRIu64 ", delivered %" PRIu64 " (replayed %" PRIu64
+              "), redelivered %" PRIu64 "\n",
+              p, ps.consumed, ps.delivered, ps.replayed, ps.redelivered);
+  }
+  gb_transport_reconcile(t, stderr);
+}
+
+static int engine_transport(const gb_workload *w, const char *run_id, const gb_opt_list *props,
+                            gb_transport **out, gb_err *err) {
+  /* The producers are the simulator's threads: the engine tracks each one's streams. */
+  gb_transport_config tc = {.n_producers = w->sim.threads,
+                            .n_shards = w->engine.threads,
+                            .queue_bytes = (size_t)w->engine.queue_capacity * 512};
+  gb_transport_kafka_config kc = {.role = GB_KAFKA_ROLE_ENGINE,
+                                  .brokers = w->transport.brokers,
+                                  .run_id = run_id ? run_id : w->name,
+                                  .partitions = w->transport.partitions,
+                                  .props = props->items,
+                                  .n_props = props->n};
+  return gb_transport_kafka_new(&tc, &kc, out, err);
+}
+
+static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *props, gb_err *err) {
+  unsigned n = w->engine.threads;
+  engine_shard *shards = calloc(n, sizeof *shards);
+  gb_arms *arms = NULL;
+  gb_transport *t = NULL;
+  _Atomic bool stop = false;
+  unsigned started = 0;
+  int rc = -1;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  /* Blocked before any thread starts (librdkafka's included): only sigtimedwait takes them. */
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  if (!shards) {
+    gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    goto out;
+  }
+  if (gb_workload_arms(w, &arms, err) != 0 || make_pipelines(w, shards, n, arms, err) != 0 ||
+      engine_transport(w, run_id, props, &t, err) != 0)
+    goto out;
+  fprintf(stderr,
+          "gamebench engine: %u shard(s) in group gamebench.%s.engine on %s (%u partitions); "
+          "SIGINT or SIGTERM to stop\n",
+          n, gb_transport_kafka_run_id(t), w->transport.brokers, w->transport.partitions);
+  for (; started < n; started++) {
+    shards[started].index = started;
+    shards[started].t = t;
+    shards[started].stop = &stop;
+    if (pthread_create(&shards[started].thread, NULL, shard_main, &shards[started]) != 0) {
+      gb_err_set(err, GB_ERR_RUNTIME, "cannot start engine thread %u", started);
+      goto out;
+    }
+    gb_thread_name(shards[started].thread, "shard", (int)started);
+  }
+  rc = wait_for_stop(t, n, &signals, err);
+out:
+  atomic_store(&stop, true);
+  for (unsigned i = 0; i < started; i++)
+    pthread_join(shards[i].thread, NULL);
+  if (t) {
+    print_counts(shards, n, t);
+    gb_transport_free(t); /* final commits, leaves the group */
+  }
+  for (unsigned i = 0; shards && i < n; i++)
+    gb_pipeline_free(shards[i].pipe);
+  free(shards);
+  gb_arms_free(arms);
+  pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
+  return rc;
+}
+
+int gb_cmd_engine(int argc, char **argv) {
+  const char *brokers = NULL, *run_id = NULL;
+  gb_opt_list sets = {0}, props = {0};
+  const gb_opt opts[] = {
+      {"brokers", 'b', GB_OPT_STRING, &brokers, "HOST:PORT[,...]",
+       "Kafka bootstrap servers (default: the workload's transport.brokers; not embedded)", 0, 0},
+      {"run", 0, GB_OPT_STRING, &run_id, "ID",
+       "topic namespace gamebench.ID.*, as given to gamebench sim (default: the workload's "
+       "name)",
+       0, 0},
+      {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
+      {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
+       "Kafka client property (librdkafka, or gamebench.*: docs/kafka.md), repeatable", 0, 0},
+      {0},
+  };
+  const gb_cmd_spec spec = {.name = "engine",
+                            .usage = "WORKLOAD --brokers HOST:PORT [options]",
+                            .summary = "Run the engine as a Kafka consumer-group service.",
+                            .details = details,
+                            .min_positional = 1,
+                            .max_positional = 1,
+                            .opts = opts};
+  gb_opts_result res;
+  int parsed = gb_opts_command(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
+  gb_err err = {0};
+  gb_workload *w = NULL;
+  if (gb_workload_load_kafka(res.positional[0], NULL, 0, &sets, brokers, &w, &err) != 0)
+    return gb_opts_fail(&err);
+  int rc = serve(w, run_id, &props, &err);
+  gb_workload_free(w);
+  return rc == 0 ? 0 : gb_opts_fail(&err);
+}

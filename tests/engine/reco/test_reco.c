@@ -1,0 +1,150 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "gb_reco.h"
+
+/* The arms of the recommenders made by make(), freed by free_all(). */
+static gb_arms *made[8];
+static size_t n_made;
+
+static gb_reco *make(const char *a1, double w1, const char *a2, double w2) {
+  gb_arm_spec specs[2] = {{"first", a1, w1}, {"second", a2, w2}};
+  gb_reco *r = NULL;
+  gb_err err = {0};
+  cr_assert(n_made < sizeof made / sizeof made[0]);
+  cr_assert_eq(gb_arms_new(specs, 2, 42, &made[n_made], &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_reco_new(made[n_made++], 42, &r, &err), 0, "%s", err.msg);
+  return r;
+}
+
+static void free_all(void) {
+  for (size_t i = 0; i < n_made; i++)
+    gb_arms_free(made[i]);
+  n_made = 0;
+}
+
+TestSuite(reco, .fini = free_all);
+
+static const uint32_t eligible[3] = {2, 5, 7};
+static const int64_t ttls[3] = {600, 1200, 1800};
+
+Test(reco, rejects_bad_arms) {
+  gb_arm_spec specs[1] = {{"x", "random", 0}};
+  gb_arms *arms = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_arms_new(specs, 1, 1, &arms, &err), -1);
+  cr_assert(strstr(err.msg, "arm 'x' has weight 0"), "%s", err.msg);
+  specs[0] = (gb_arm_spec){"x", "bandit9", 1};
+  cr_assert_eq(gb_arms_new(specs, 1, 1, &arms, &err), 0, "%s", err.msg);
+  gb_reco *r = NULL;
+  cr_assert_eq(gb_reco_new(arms, 1, &r, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, "'arms[0].algorithm': unknown algorithm 'bandit9'"), "%s", err.msg);
+  gb_arms_free(arms);
+  gb_reco_algo a;
+  cr_assert_eq(gb_reco_algo_parse("bandit9", &a), -1);
+  cr_assert_eq(gb_reco_algo_parse("random", &a), 0);
+  cr_assert_eq(a, GB_RECO_RANDOM);
+}
+
+Test(reco, arms_split_players_by_weight_and_stably) {
+  gb_reco *r = make("random", 3, "none", 1);
+  int first = 0;
+  for (uint64_t p = 0; p < 40000; p++)
+    first += gb_arms_of(made[0], p) == 0;
+  cr_assert(first > 29400 && first < 30600, "3:1 split gave %d of 40000", first);
+  cr_assert_eq(gb_arms_of(made[0], 77), gb_arms_of(made[0], 77));
+  gb_reco_free(r);
+}
+
+Test(reco, random_choice_is_deterministic_with_propensity) {
+  gb_reco *a = make("random", 1, "random", 1);
+  gb_reco *b = make("random", 1, "random", 1);
+  int seen[3] = {0};
+  for (uint64_t d = 1; d <= 3000; d++) {
+    gb_decision da = {0}, db = {0};
+    gb_reco_decide(a, 0, d, 9, 1000, eligible, ttls, 3, &da);
+    gb_reco_decide(b, 0, d, 9, 1000, eligible, ttls, 3, &db);
+    cr_assert_eq(da.chosen, db.chosen);
+    cr_assert_eq(da.reason, GB_DECIDED);
+    cr_assert_float_eq(da.propensity, 1.0 / 3, 1e-12);
+    cr_assert_eq(da.n_candidates, 3);
+    cr_assert_eq(da.prop_id, d);
+    seen[da.chosen == 2 ? 0 : da.chosen == 5 ? 1 : 2]++;
+    /* end the ongoing prop so that the next decision chooses again */
+    gb_reco_prop_ended(a, 0, d);
+    gb_reco_prop_ended(b, 0, d);
+  }
+  for (int i = 0; i < 3; i++)
+    cr_assert(seen[i] > 850, "candidate %d chosen %d of 3000", i, seen[i]);
+  gb_reco_free(a);
+  gb_reco_free(b);
+}
+
+Test(reco, no_new_prop_while_one_is_ongoing) {
+  gb_reco *r = make("random", 1, "random", 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_neq(d.chosen, GB_NO_PROP);
+  int64_t deadline = d.ttl_s * 1000;
+  gb_reco_decide(r, 3, 101, 9, deadline, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_SUPPRESSED);
+  cr_assert_eq(d.chosen, GB_NO_PROP);
+  /* using the prop restarts the deadline from the use */
+  gb_event used;
+  gb_event_init(&used);
+  used.type = GB_EV_PROP_USED;
+  used.ts = deadline;
+  used.u.prop.prop_id = 100;
+  gb_reco_feedback(r, 3, &used);
+  cr_assert(gb_reco_has_ongoing(r, 3, 2 * deadline));
+  cr_assert(!gb_reco_has_ongoing(r, 3, 2 * deadline + 1));
+  /* discarding ends it */
+  used.type = GB_EV_PROP_DISCARDED;
+  gb_reco_feedback(r, 3, &used);
+  cr_assert(!gb_reco_has_ongoing(r, 3, deadline));
+  gb_reco_decide(r, 3, 102, 9, deadline, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  gb_reco_free(r);
+}
+
+Test(reco, control_arm_never_sends_and_empty_candidates_are_reported) {
+  gb_reco *r = make("none", 1, "none", 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 0, 1, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  cr_assert_eq(d.chosen, GB_NO_PROP);
+  cr_assert_float_eq(d.propensity, 1.0, 1e-12);
+  cr_assert_eq(d.n_candidates, 3);
+  gb_reco_decide(r, 0, 2, 9, 0, eligible, ttls, 0, &d);
+  cr_assert_eq(d.reason, GB_NO_CANDIDATES);
+  gb_reco_free(r);
+}
+
+Test(reco, only_feedback_on_a_prop_reads_or_changes_the_players_state) {
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    bool want = t == GB_EV_PROP_USED || t == GB_EV_PROP_DISCARDED || t == GB_EV_PROP_EXPIRED ||
+                t == GB_EV_CHALLENGE_COMPLETED || t == GB_EV_CHALLENGE_FAILED;
+    cr_assert_eq(gb_reco_takes_feedback((gb_event_type)t), want, "%s",
+                 gb_event_type_name((gb_event_type)t));
+  }
+  gb_reco *r = make("random", 1, "random", 1);
+  gb_decision d = {0};
+  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  cr_assert_neq(d.chosen, GB_NO_PROP);
+  gb_event ev;
+  gb_event_init(&ev);
+  ev.u.prop.prop_id = 100; /* the ongoing prop's id, whatever the type makes of these bytes */
+  for (int t = 0; t < GB_EV__COUNT; t++) {
+    if (gb_reco_takes_feedback((gb_event_type)t))
+      continue;
+    ev.type = (gb_event_type)t;
+    gb_reco_feedback(r, 3, &ev);
+    cr_assert(gb_reco_has_ongoing(r, 3, 0), "%s ended the prop",
+              gb_event_type_name((gb_event_type)t));
+  }
+  ev.type = GB_EV_CHALLENGE_FAILED;
+  gb_reco_feedback(r, 3, &ev);
+  cr_assert(!gb_reco_has_ongoing(r, 3, 0), "challenge_failed ends it");
+  gb_reco_free(r);
+}

@@ -1,0 +1,248 @@
+/* One engine shard: decode → aggregator → matcher/progress → recommender, on hand-made events. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_codec.h"
+#include "gb_pipeline.h"
+#include "gb_test_support.h"
+
+static const char catalogue[] = "definitions:\n"
+                                "  - id: win2_doudizhu\n"
+                                "    criteria: {type: game_end, game: dou_dizhu, won: true}\n"
+                                "    progress: {count: 2}\n"
+                                "    ttl: 1h\n"
+                                "    reward: {coins: 100}\n";
+
+static char *dir, *cat_path;
+static gb_pipeline *pipe_;
+static gb_arms *arms_;
+static uint64_t seq;
+
+static void open_pipeline(const char *catalogue_text) {
+  dir = gbt_tmpdir();
+  cat_path = gbt_path(dir, "defs.yaml");
+  gbt_write_file(cat_path, catalogue_text);
+  gb_arm_spec arm = {"random", "random", 1};
+  gb_err err = {0};
+  cr_assert_eq(gb_arms_new(&arm, 1, 42, &arms_, &err), 0, "%s", err.msg);
+  gb_pipeline_config cfg = {.catalog_path = cat_path,
+                            .matcher = GB_MATCH_INDEX,
+                            .arms = arms_,
+                            .seed = 42,
+                            .expected_players = 16};
+  cr_assert_eq(gb_pipeline_new(&cfg, &pipe_, &err), 0, "%s", err.msg);
+  seq = 0;
+}
+
+static void setup(void) { open_pipeline(catalogue); }
+
+static void teardown(void) {
+  gb_pipeline_free(pipe_);
+  gb_arms_free(arms_);
+  gbt_rmtree(dir);
+  free(dir);
+  free(cat_path);
+}
+
+TestSuite(pipeline, .init = setup, .fini = teardown);
+
+static gb_event base(gb_event_type type, int64_t ts) {
+  gb_event ev;
+  gb_event_init(&ev);
+  ev.event_id = (7ULL << 32) | ++seq;
+  ev.type = type;
+  ev.ts = ts;
+  ev.player_id = 7;
+  strcpy(ev.country, "CN");
+  return ev;
+}
+
+static gb_event game_end(int64_t ts, bool won) {
+  gb_event ev = base(GB_EV_GAME_END, ts);
+  strcpy(ev.u.game.game, "dou_dizhu");
+  strcpy(ev.u.game.room, "novice");
+  ev.u.game.bet = 10;
+  ev.u.game.won = won;
+  ev.u.game.coins_delta = won ? 19 : -10;
+  ev.u.game.coin_balance = 5000;
+  ev.u.game.level = 3;
+  return ev;
+}
+
+static gb_pipeline_result feed(const gb_event *ev, gb_decision *d) {
+  char buf[2048];
+  size_t len = gb_event_encode_json(ev, buf, sizeof buf);
+  cr_assert_lt(len, sizeof buf);
+  gb_pipeline_stamps st;
+  gb_err err = {0};
+  gb_pipeline_result r = gb_pipeline_process(pipe_, buf, len, 1, &st, d, &err);
+  cr_assert_neq(r, GB_PIPELINE_REJECTED, "%s", err.msg);
+  return r;
+}
+
+Test(pipeline, decision_then_no_spam_then_progress_to_completion) {
+  gb_decision d;
+  gb_event e1 = game_end(1000, true);
+  cr_assert_eq(feed(&e1, &d), GB_PIPELINE_DECISION);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  cr_assert_eq(d.n_candidates, 1);
+  cr_assert_eq(d.chosen, 0);
+  cr_assert_eq(d.prop_id, e1.event_id);
+  cr_assert_eq(d.ttl_s, 3600);
+  cr_assert_float_eq(d.propensity, 1.0, 1e-12);
+
+  gb_event e2 = game_end(2000, true);
+  cr_assert_eq(feed(&e2, &d), GB_PIPELINE_DECISION);
+  cr_assert_eq(d.reason, GB_SUPPRESSED, "no new prop while one is ongoing");
+
+  gb_event used = base(GB_EV_PROP_USED, 3000);
+  used.u.prop.prop_id = e1.event_id;
+  strcpy(used.u.prop.challenge_id, "win2_doudizhu");
+  cr_assert_eq(feed(&used, &d), GB_PIPELINE_PROCESSED);
+
+  gb_event lost = game_end(4000, false); /* does not match: no progress */
+  feed(&lost, &d);
+  cr_assert_eq(d.completed_prop_id, 0);
+  gb_event w1 = game_end(5000, true);
+  feed(&w1, &d);
+  cr_assert_eq(d.completed_prop_id, 0);
+  cr_assert_eq(d.reason, GB_SUPPRESSED);
+  gb_event w2 = game_end(6000, true);
+  feed(&w2, &d);
+  cr_assert_eq(d.completed_prop_id, e1.event_id, "the second win completes the challenge");
+  cr_assert_eq(d.reward_coins, 100);
+  cr_assert_eq(d.reason, GB_DECIDED, "once completed, a new prop may come");
+
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.processed, 6);
+  cr_assert_eq(c.decisions, 5);
+  cr_assert_eq(c.props, 2);
+  cr_assert_eq(c.completed, 1);
+}
+
+Test(pipeline, malformed_events_are_rejected_with_a_reason) {
+  const char *bad[] = {"{\"event_id\": 1, \"type\": \"game_end\"",
+                       "{\"event_id\": 1, \"type\": \"warp_drive\", \"ts\": 1, \"player_id\": 1}",
+                       "{\"event_id\": 1, \"type\": \"game_end\", \"ts\": 1, \"player_id\": 1}"};
+  const char *reason[] = {"invalid JSON", "warp_drive", "missing required field"};
+  for (size_t i = 0; i < 3; i++) {
+    gb_pipeline_stamps st;
+    gb_decision d;
+    gb_err err = {0};
+    cr_assert_eq(gb_pipeline_process(pipe_, bad[i], strlen(bad[i]), 1, &st, &d, &err),
+                 GB_PIPELINE_REJECTED);
+    cr_assert(strstr(err.msg, reason[i]), "case %zu: %s", i, err.msg);
+  }
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.consumed, 3);
+  cr_assert_eq(c.rejected, 3);
+  cr_assert_eq(c.processed, 0);
+}
+
+Test(pipeline, redeliveries_are_skipped_by_event_id) {
+  gb_decision d;
+  gb_event e1 = game_end(1000, true);
+  feed(&e1, &d);
+  feed(&e1, &d);
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.duplicates, 1);
+  cr_assert_eq(c.processed, 1);
+  cr_assert_eq(c.decisions, 1);
+}
+
+Test(pipeline, control_events_update_the_catalogue_at_their_time) {
+  gb_event up = base(GB_EV_CHALLENGE_UPSERT, 1000);
+  const char *def = "{\"id\": \"lose_ok\", \"criteria\": {\"type\": \"game_end\", \"won\": false}}";
+  up.u.control.definition = strdup(def);
+  up.u.control.definition_len = strlen(def);
+  up.u.control.effective_ts = 5000;
+  gb_decision d;
+  feed(&up, &d);
+  gb_event_dispose(&up);
+  gb_event early = game_end(2000, false);
+  feed(&early, &d);
+  cr_assert_eq(d.reason, GB_NO_CANDIDATES, "not effective before 5000");
+  gb_event late = game_end(6000, false);
+  feed(&late, &d);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  cr_assert_eq(d.n_candidates, 1);
+  cr_assert_str_eq(gb_catalog_at(gb_pipeline_catalog(pipe_), d.chosen)->id, "lose_ok");
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.catalog_updates, 1);
+}
+
+Test(pipeline, copies_of_a_control_event_apply_once) {
+  /* The transports hand a shard one copy per partition and simulator thread. */
+  gb_event up = base(GB_EV_CHALLENGE_UPSERT, 1000);
+  const char *def = "{\"id\": \"lose_ok\", \"criteria\": {\"type\": \"game_end\", \"won\": false}}";
+  up.u.control.definition = strdup(def);
+  up.u.control.definition_len = strlen(def);
+  gb_decision d;
+  feed(&up, &d);
+  feed(&up, &d);
+  feed(&up, &d);
+  gb_event_dispose(&up);
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.catalog_updates, 1);
+  cr_assert_eq(c.duplicates, 2);
+  cr_assert_eq(c.processed, 1);
+  cr_assert_eq(c.consumed, 3);
+  cr_assert_eq(gb_catalog_pending(gb_pipeline_catalog(pipe_)), 1, "queued once");
+}
+
+/* ---- local midnight: the event's time zone, else its country's main zone */
+
+static const char daily_catalogue[] = "definitions:\n"
+                                      "  - id: win2_today\n"
+                                      "    criteria: {type: game_end, won: true}\n"
+                                      "    progress: {count: 2, daily: true}\n"
+                                      "    ttl: 1d\n";
+
+static void setup_daily(void) { open_pipeline(daily_catalogue); }
+
+TestSuite(pipeline_zone, .init = setup_daily, .fini = teardown);
+
+#define HOUR_MS 3600000LL
+/* 2026-01-05T00:00:00Z */
+#define DAY0_MS 1767571200000LL
+
+/* A US player (whose country's main zone is UTC-5) takes the prop at 05:30Z and wins at 07:00Z
+ * and 09:00Z: both on one local day at UTC-5 (02:00, 04:00), on two at UTC-8 (23:00, 01:00).
+ * Returns whether the second win completed the challenge. */
+static bool two_wins_complete(int32_t utc_offset_min) {
+  gb_decision d;
+  gb_event first = game_end(DAY0_MS + 5 * HOUR_MS, true);
+  strcpy(first.country, "US");
+  first.utc_offset_min = utc_offset_min;
+  cr_assert_eq(feed(&first, &d), GB_PIPELINE_DECISION);
+  cr_assert_eq(d.reason, GB_DECIDED);
+  gb_event used = base(GB_EV_PROP_USED, DAY0_MS + 5 * HOUR_MS + HOUR_MS / 2);
+  strcpy(used.country, "US");
+  used.utc_offset_min = utc_offset_min;
+  used.u.prop.prop_id = first.event_id;
+  strcpy(used.u.prop.challenge_id, "win2_today");
+  cr_assert_eq(feed(&used, &d), GB_PIPELINE_PROCESSED);
+  uint64_t completed = 0;
+  for (int64_t hour = 7; hour <= 9; hour += 2) {
+    gb_event win = game_end(DAY0_MS + hour * HOUR_MS, true);
+    strcpy(win.country, "US");
+    win.utc_offset_min = utc_offset_min;
+    feed(&win, &d);
+    completed = d.completed_prop_id;
+  }
+  return completed == first.event_id;
+}
+
+Test(pipeline_zone, without_a_zone_the_country_main_zone_places_midnight) {
+  cr_assert(two_wins_complete(0), "02:00 and 04:00 at UTC-5: one day");
+}
+
+Test(pipeline_zone, the_event_zone_places_midnight) {
+  cr_assert_not(two_wins_complete(-480), "23:00 and 01:00 at UTC-8: the count restarts");
+}
