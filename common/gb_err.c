@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int gb_err_set(gb_err *err, gb_err_kind kind, const char *fmt, ...) {
@@ -41,4 +42,16 @@ void gb_err_clear(gb_err *err) {
     return;
   err->kind = GB_ERR_NONE;
   err->msg[0] = '\0';
+}
+
+void gb_fatal_at(const char *file, int line, const char *fmt, ...) {
+  char reason[GB_ERR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof reason, fmt, ap);
+  va_end(ap);
+  /* One write, so that the line is not interleaved with other threads' output. */
+  fprintf(stderr, "gamebench: fatal: %s:%d: %s\n", file, line, reason);
+  fflush(stderr);
+  abort(); /* the one place that aborts: after saying where and why */
 }

@@ -4,7 +4,13 @@
  * gb_err with a human-readable message that names the input (file, line, key or field) and the
  * reason. `kind` tells the CLI which exit status to use: GB_ERR_INPUT (bad user input: exit 2)
  * or GB_ERR_RUNTIME (I/O, resources: exit 1). A NULL gb_err pointer is allowed: the message is
- * then dropped. */
+ * then dropped.
+ *
+ * What cannot happen unless the program itself is wrong (a broken invariant) or cannot go on (a
+ * failed growth of state the hot path pre-sized from the workload) is not an error to return:
+ * GB_ASSERT and GB_FATAL print the source file, the line and the reason on stderr, as
+ *   gamebench: fatal: engine/agg/gb_agg.c:52: out of memory for 2048 aggregator players
+ * and abort (a core dump, a stack in the debugger), never a bare abort() nor a silent skip. */
 #ifndef GB_ERR_H
 #define GB_ERR_H
 
@@ -29,5 +35,18 @@ int gb_err_prefix(gb_err *err, const char *fmt, ...) __attribute__((format(print
 
 /* Clears err to "no error". */
 void gb_err_clear(gb_err *err);
+
+/* Prints "gamebench: fatal: FILE:LINE: " and the formatted reason on stderr, then aborts. Use
+ * through GB_FATAL and GB_ASSERT, which pass the call's place. */
+void gb_fatal_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+/* Stops the program with the reason (printf-formatted) and the call's file and line. */
+#define GB_FATAL(...) gb_fatal_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Stops the program when cond is false, naming the condition and the call's file and line.
+ * Always checked (not compiled out under NDEBUG): keep it off the innermost loops. */
+#define GB_ASSERT(cond)                                                                            \
+  ((cond) ? (void)0 : gb_fatal_at(__FILE__, __LINE__, "assertion failed: %s", #cond))
 
 #endif

@@ -128,3 +128,30 @@ void gbt_proc_free(gbt_proc *p) {
   free(p->err);
   p->out = p->err = NULL;
 }
+
+gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx) {
+  gbt_proc p = {0};
+  char errpath[] = "/tmp/gbtest-stderr-XXXXXX";
+  int errfd = mkstemp(errpath);
+  if (errfd < 0)
+    abort();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0)
+    abort();
+  if (pid == 0) {
+    dup2(errfd, STDERR_FILENO);
+    fn(ctx);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  p.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  p.out = strdup("");
+  FILE *ef = fdopen(errfd, "r");
+  rewind(ef);
+  p.err = slurp_fd(ef);
+  fclose(ef);
+  unlink(errpath);
+  return p;
+}

@@ -37,6 +37,11 @@ gbt_proc gbt_gamebench(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Runs an arbitrary shell command line the same way. */
 gbt_proc gbt_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Runs fn(ctx) in a forked child of the test (its stderr captured, stdout empty) and waits for
+ * it: for what must stop the program (GB_FATAL, GB_ASSERT), which a test cannot survive in its
+ * own process. The child exits 0 when fn returns. */
+gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx);
+
 void gbt_proc_free(gbt_proc *p);
 
 #endif
