@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "gb_grow.h"
 #include "gb_rng.h"
 
 /* Two ways to find an id's slot, chosen per id:
@@ -146,16 +147,8 @@ uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id) {
 
 /* Records id as the owner of the next slot. */
 static int add_id(gb_idmap *m, uint64_t id) {
-  if (m->count >= EMPTY)
-    return -1; /* slots are 32-bit, EMPTY excluded */
-  if (m->count == m->ids_cap) {
-    size_t cap = m->ids_cap ? m->ids_cap * 2 : 64;
-    uint64_t *ids = realloc(m->ids, cap * sizeof *ids);
-    if (!ids)
-      return -1;
-    m->ids = ids;
-    m->ids_cap = cap;
-  }
+  if (GB_GROW(m->ids, m->ids_cap, m->count + 1, 64, "ids", NULL) != 0)
+    return -1;
   m->ids[m->count++] = id;
   return 0;
 }
@@ -181,16 +174,15 @@ uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
     *is_new = slot == UINT32_MAX;
   if (slot != UINT32_MAX)
     return slot;
+  if (m->count >= EMPTY)
+    GB_FATAL("id map: more than %u ids in one shard", EMPTY - 1); /* slots are 32-bit */
   slot = (uint32_t)m->count;
+  /* Hot path: a failed growth is not recoverable (gb_grow.h's rule). */
   int direct = id < m->direct_cap ? 1 : grow_direct(m, id);
-  if (direct < 0 || add_id(m, id) != 0)
-    return UINT32_MAX;
-  if (direct) {
+  if (direct < 0 || add_id(m, id) != 0 || (!direct && add_hashed(m, id, slot) != 0))
+    GB_FATAL("id map: out of memory for %zu ids", m->count + 1);
+  if (direct)
     m->direct[id] = slot;
-  } else if (add_hashed(m, id, slot) != 0) {
-    m->count--;
-    return UINT32_MAX;
-  }
   return slot;
 }
 

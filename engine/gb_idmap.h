@@ -17,8 +17,9 @@ typedef struct gb_idmap gb_idmap;
 int gb_idmap_new(size_t expected, gb_idmap **out, gb_err *err);
 void gb_idmap_free(gb_idmap *m);
 
-/* Slot of id, assigning the next free slot when id is new (*is_new set accordingly).
- * Returns UINT32_MAX only when out of memory (or out of 32-bit slots). */
+/* Slot of id, assigning the next free slot when id is new (*is_new set accordingly). Never
+ * fails: running out of memory or of 32-bit slots stops the program (GB_FATAL: the per-event
+ * hot path has no way to go on without the player's state). */
 uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new);
 
 /* Starts loading the cache line a lookup of id reads first, so that the memory access overlaps

@@ -6,6 +6,7 @@
 #include "gb_attrs.h"
 #include "gb_clock.h"
 #include "gb_codec.h"
+#include "gb_grow.h"
 #include "gb_idmap.h"
 #include "gb_prefetch.h"
 #include "gb_progress.h"
@@ -64,7 +65,9 @@ struct gb_pipeline {
   uint64_t *control_ids; /* event_ids of the control events applied (operators' changes are
                             few: a linear search is enough) */
   size_t n_control, control_cap;
-  gb_pipeline_counts counts;
+  gb_pipeline_counts counts;    /* live events */
+  gb_pipeline_counts *counted;  /* where the event in hand is counted: &counts, or &discarded */
+  gb_pipeline_counts discarded; /* what replays would have counted: nothing reads it */
 };
 
 int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *err) {
@@ -74,9 +77,12 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
   p->cfg = *cfg;
   if (gb_catalog_load(cfg->catalog_path, &p->catalog, err) != 0 ||
       gb_matcher_new(p->catalog, cfg->matcher, &p->matcher, err) != 0 ||
-      gb_agg_new(&p->agg, err) != 0 || gb_reco_new(cfg->arms, cfg->seed, &p->reco, err) != 0 ||
-      gb_idmap_new(cfg->expected_players, &p->players, err) != 0)
+      gb_agg_new(cfg->expected_players, &p->agg, err) != 0 ||
+      gb_reco_new(cfg->arms, cfg->seed, cfg->expected_players, &p->reco, err) != 0 ||
+      gb_idmap_new(cfg->expected_players, &p->players, err) != 0 ||
+      GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
     goto fail;
+  p->counted = &p->counts;
   p->codec = gb_codec_new();
   p->attrs = gb_attrs_new();
   p->progress = gb_progress_new(p->catalog);
@@ -107,19 +113,10 @@ void gb_pipeline_free(gb_pipeline *p) {
   free(p);
 }
 
-static int ensure_slot(gb_pipeline *p, uint32_t slot, gb_err *err) {
-  if (slot < p->cap)
-    return 0;
-  size_t cap = p->cap ? p->cap * 2 : 1024;
-  while (cap <= slot)
-    cap *= 2;
-  slot_state *slots = realloc(p->slots, cap * sizeof *slots);
-  if (!slots)
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %zu players", cap);
-  memset(slots + p->cap, 0, (cap - p->cap) * sizeof *slots);
-  p->slots = slots;
-  p->cap = cap;
-  return 0;
+/* Per-player state is pre-sized from the workload; the players beyond it grow it (hot path:
+ * a failure is fatal, gb_grow.h). */
+static void ensure_slot(gb_pipeline *p, uint32_t slot) {
+  GB_GROW_OR_DIE(p->slots, p->cap, (size_t)slot + 1, 1024, "players' pipeline state");
 }
 
 /* Starts loading the per-player state the stages will read for this event of the player at
@@ -132,12 +129,8 @@ static void prefetch_player(const gb_pipeline *p, uint32_t slot, gb_event_type t
     gb_prefetch_span_for_write(&p->slots[slot], sizeof p->slots[slot]);
   }
   gb_agg_prefetch(p->agg, slot);
-  if (type == GB_EV_GAME_END || gb_reco_takes_feedback(type))
+  if (gb_event_is_decision_point(type) || gb_reco_takes_feedback(type))
     gb_reco_prefetch(p->reco, slot);
-}
-
-static bool is_control(gb_event_type type) {
-  return type == GB_EV_CHALLENGE_UPSERT || type == GB_EV_CHALLENGE_DELETE;
 }
 
 /* The type of a message gb_event_peek_player_id accepted (binary: the wire tag, then the type
@@ -147,7 +140,9 @@ static gb_event_type peeked_type(const void *msg) {
 }
 
 /* Whether that message is a player's event (an operator's change has no player state). */
-static bool peeked_is_player_event(const void *msg) { return !is_control(peeked_type(msg)); }
+static bool peeked_is_player_event(const void *msg) {
+  return !gb_event_is_control(peeked_type(msg));
+}
 
 /* The player's state as the matcher's `player.` attributes see it. */
 static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
@@ -176,9 +171,9 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     s->pending_kind = (uint8_t)outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
     if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
-      p->counts.completed++;
+      p->counted->completed++;
     else
-      p->counts.failed++;
+      p->counted->failed++;
   }
 }
 
@@ -224,8 +219,8 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
     }
     s->pending_prop_id = 0;
   }
-  p->counts.decisions++;
-  p->counts.props += reply->chosen != GB_NO_PROP;
+  p->counted->decisions++;
+  p->counted->props += reply->chosen != GB_NO_PROP;
 }
 
 static bool control_seen(const gb_pipeline *p, uint64_t event_id) {
@@ -238,109 +233,123 @@ static bool control_seen(const gb_pipeline *p, uint64_t event_id) {
 /* Queues the change unless this shard applied that event_id already (a copy); 1 for a copy. */
 static int apply_control(gb_pipeline *p, const gb_event *ev, gb_err *err) {
   if (control_seen(p, ev->event_id)) {
-    p->counts.duplicates++;
+    p->counted->duplicates++;
     return 1;
   }
-  if (p->n_control == p->control_cap) {
-    size_t cap = p->control_cap ? p->control_cap * 2 : 16;
-    uint64_t *ids = realloc(p->control_ids, cap * sizeof *ids);
-    if (!ids)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for control event ids");
-    p->control_ids = ids;
-    p->control_cap = cap;
-  }
-  if (gb_catalog_apply_event(p->catalog, ev, err) != 0)
+  if (GB_GROW(p->control_ids, p->control_cap, p->n_control + 1, 16, "control event ids", err) !=
+          0 ||
+      gb_catalog_apply_event(p->catalog, ev, err) != 0)
     return -1;
   p->control_ids[p->n_control++] = ev->event_id;
-  p->counts.catalog_updates++;
+  p->counted->catalog_updates++;
   return 0;
 }
 
-gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
-                                       int64_t received_ns, gb_pipeline_stamps *st,
-                                       gb_decision *reply, gb_err *err) {
-  gb_event ev;
-  memset(st, 0, sizeof *st);
-  st->received = received_ns;
-  p->counts.consumed++;
-  /* A binary message names its player up front: the id map is read at once, and a known
-   * player's state (several lines in several arrays) starts loading before the event decodes,
-   * so that those misses overlap the decoding instead of stalling the clock read that ends it
-   * (a clock read waits for outstanding prefetches too). The id map's own miss, one line, is
-   * the one left in the open. A new player has nothing to load yet. */
-  uint64_t peeked = 0;
-  uint32_t known = UINT32_MAX; /* the peeked player's slot, when they have one */
-  if (gb_event_peek_player_id(msg, len, &peeked) == 0 && peeked_is_player_event(msg)) {
-    known = gb_idmap_find(p->players, peeked);
-    if (known != UINT32_MAX)
-      prefetch_player(p, known, peeked_type(msg));
-  }
-  if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
-    p->counts.rejected++;
+/* A binary message names its player up front: the id map is read at once, and a known
+ * player's state (several lines in several arrays) starts loading before the event decodes, so
+ * that those misses overlap the decoding instead of stalling the clock read that ends it (a
+ * clock read waits for outstanding prefetches too). The id map's own miss, one line, is the one
+ * left in the open. A new player has nothing to load yet. Returns the peeked player's slot, or
+ * UINT32_MAX (none, or not a player's event); *peeked is the id it read. */
+static uint32_t peek_and_prefetch(gb_pipeline *p, const void *msg, size_t len, uint64_t *peeked) {
+  *peeked = 0;
+  if (gb_event_peek_player_id(msg, len, peeked) != 0 || !peeked_is_player_event(msg))
+    return UINT32_MAX;
+  uint32_t known = gb_idmap_find(p->players, *peeked);
+  if (known != UINT32_MAX)
+    prefetch_player(p, known, peeked_type(msg));
+  return known;
+}
+
+/* An operator's change: applied once per event_id, its copies counted as duplicates. */
+static gb_pipeline_result process_control(gb_pipeline *p, gb_event *ev, gb_pipeline_stamps *st,
+                                          gb_err *err) {
+  int rc = apply_control(p, ev, err);
+  gb_event_dispose(ev);
+  st->control = true;
+  if (rc < 0) {
+    p->counted->rejected++;
     return GB_PIPELINE_REJECTED;
   }
-  bool control = is_control(ev.type);
-  uint32_t slot = UINT32_MAX; /* an operator's change has none */
-  if (!control)               /* the peek's lookup, unless it found nothing to reuse */
-    slot = known != UINT32_MAX && peeked == ev.player_id
-               ? known
-               : gb_idmap_slot(p->players, ev.player_id, NULL);
-  st->intended = ev.t_intended_ns;
-  st->sent = ev.t_sent_ns;
-  st->decoded = gb_clock_now_ns();
-  gb_pipeline_result result = GB_PIPELINE_PROCESSED;
-  if (control) {
-    int rc = apply_control(p, &ev, err);
-    gb_event_dispose(&ev);
-    st->control = true;
-    if (rc < 0) {
-      p->counts.rejected++;
-      return GB_PIPELINE_REJECTED;
-    }
-    p->counts.processed += rc == 0;
-    return result;
-  }
-  /* Changes queued by control events take effect once sim time reaches them. */
-  if (gb_catalog_pending(p->catalog))
-    gb_catalog_advance(p->catalog, ev.ts);
-  if (slot == UINT32_MAX || ensure_slot(p, slot, err) != 0) {
-    gb_err_set(err, GB_ERR_RUNTIME, "out of memory for player state");
-    p->counts.rejected++;
-    return GB_PIPELINE_REJECTED;
-  }
+  p->counted->processed += rc == 0;
+  return GB_PIPELINE_PROCESSED;
+}
+
+/* A player's event through the aggregator, the matcher and, at a decision point, the
+ * recommender. */
+static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, const gb_event *ev,
+                                               bool live, gb_pipeline_stamps *st,
+                                               gb_decision *reply) {
   /* A player's event ids increase (the simulator numbers them); an id not above the last one
    * processed is a redelivery. */
   slot_state *s = &p->slots[slot];
-  if (s->last_event_id != 0 && ev.event_id <= s->last_event_id) {
-    p->counts.duplicates++;
+  if (s->last_event_id != 0 && ev->event_id <= s->last_event_id) {
+    p->counted->duplicates++;
     return GB_PIPELINE_PROCESSED;
   }
-  s->last_event_id = ev.event_id;
+  s->last_event_id = ev->event_id;
   if (s->progress_known) /* its load overlaps the aggregation */
-    gb_progress_prefetch(p->progress, ev.player_id);
-  gb_agg_update(p->agg, slot, &ev);
+    gb_progress_prefetch(p->progress, ev->player_id);
+  gb_agg_update(p->agg, slot, ev, live ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
   st->aggregated = gb_clock_now_ns();
   gb_attrs_clear(p->attrs);
-  gb_attrs_add_event(p->attrs, &ev);
-  add_player_attrs(p, slot, ev.ts);
-  handle_feedback(p, slot, &ev);
+  gb_attrs_add_event(p->attrs, ev);
+  add_player_attrs(p, slot, ev->ts);
+  handle_feedback(p, slot, ev);
   /* Matching costs a lookup: only for decision points and players with started challenges. */
   p->n_matched = p->total_matched = 0;
-  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev.player_id) > 0;
-  if (ev.type == GB_EV_GAME_END || tracked)
+  bool decision_point = gb_event_is_decision_point(ev->type);
+  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev->player_id) > 0;
+  if (decision_point || tracked)
     match_event(p);
   if (tracked)
-    track_progress(p, slot, &ev);
+    track_progress(p, slot, ev);
   st->matched = gb_clock_now_ns();
-  if (ev.type == GB_EV_GAME_END) {
-    decide(p, slot, &ev, reply);
-    st->decided = gb_clock_now_ns();
-    reply->t_decided_ns = st->decided;
-    st->decision = true;
-    result = GB_PIPELINE_DECISION;
+  p->counted->processed++;
+  if (!decision_point)
+    return GB_PIPELINE_PROCESSED;
+  decide(p, slot, ev, reply);
+  st->decided = gb_clock_now_ns();
+  reply->t_decided_ns = st->decided;
+  st->decision = true;
+  return GB_PIPELINE_DECISION;
+}
+
+gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
+                                       gb_pipeline_mode mode, int64_t received_ns,
+                                       gb_pipeline_stamps *st, gb_decision *reply, gb_err *err) {
+  bool live = mode == GB_PIPELINE_LIVE;
+  memset(st, 0, sizeof *st);
+  st->received = received_ns;
+  /* A replay changes state like a live event but counts only as replayed. */
+  p->counted = live ? &p->counts : &p->discarded;
+  if (live)
+    p->counts.consumed++;
+  else
+    p->counts.replayed++;
+  uint64_t peeked;
+  uint32_t known = peek_and_prefetch(p, msg, len, &peeked);
+  gb_event ev;
+  if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
+    p->counted->rejected++;
+    return GB_PIPELINE_REJECTED;
   }
-  p->counts.processed++;
-  return result;
+  st->intended = ev.t_intended_ns;
+  st->sent = ev.t_sent_ns;
+  if (gb_event_is_control(ev.type)) {
+    st->decoded = gb_clock_now_ns();
+    return process_control(p, &ev, st, err);
+  }
+  /* The peek's lookup, unless it found nothing to reuse. */
+  uint32_t slot = known != UINT32_MAX && peeked == ev.player_id
+                      ? known
+                      : gb_idmap_slot(p->players, ev.player_id, NULL);
+  st->decoded = gb_clock_now_ns();
+  /* Changes queued by control events take effect once sim time reaches them. */
+  if (gb_catalog_pending(p->catalog))
+    gb_catalog_advance(p->catalog, ev.ts);
+  ensure_slot(p, slot);
+  return process_player_event(p, slot, &ev, live, st, reply);
 }
 
 void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out) { *out = p->counts; }

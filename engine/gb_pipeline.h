@@ -13,6 +13,17 @@
  * and producer stream, gb_transport.h), so the pipeline applies a control event_id once and
  * counts the other copies as duplicates.
  *
+ * Replays: after a Kafka partition changes hands, its new owner is handed the partition's
+ * events again from the start, to rebuild its players' state (gb_transport_replaying). Those
+ * events were processed, counted and answered before, by this process's shards or another
+ * engine's: in GB_PIPELINE_REPLAY mode they change the players' state exactly as the first time
+ * (aggregator features, the recommender's ongoing props, progress, the catalogue's changes) but
+ * no run-level figure (the counts below but `replayed`, the aggregator's counters), and their
+ * decisions are not to be sent.
+ *
+ * Growth: per-player state is pre-sized from expected_players and grows by doubling as players
+ * arrive; a failed growth stops the program (GB_FATAL) rather than leave a half-applied event.
+ *
  * The pipeline measures nothing itself: it returns the clock stamps taken between stages, and the
  * harness turns them into latency histograms (engine/ does not depend on bench/). One pipeline per
  * shard thread; not thread-safe. */
@@ -58,6 +69,8 @@ typedef struct gb_pipeline_counts {
   uint64_t props;             /* decisions that generated a prop */
   uint64_t completed, failed; /* challenge outcomes from progress tracking */
   uint64_t catalog_updates;   /* challenge_upsert/delete applied */
+  uint64_t replayed;          /* messages handed over in GB_PIPELINE_REPLAY mode (counted in
+                                 none of the fields above) */
 } gb_pipeline_counts;
 
 typedef struct gb_pipeline gb_pipeline;
@@ -65,17 +78,23 @@ typedef struct gb_pipeline gb_pipeline;
 int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *err);
 void gb_pipeline_free(gb_pipeline *p);
 
+typedef enum gb_pipeline_mode {
+  GB_PIPELINE_LIVE,  /* an event seen for the first time: counted, measured, answered */
+  GB_PIPELINE_REPLAY /* an event handed over again to rebuild state: counted in `replayed` only;
+                        the caller sends no reply */
+} gb_pipeline_mode;
+
 typedef enum gb_pipeline_result {
   GB_PIPELINE_REJECTED = -1, /* malformed: err holds the reason; nothing else changed */
   GB_PIPELINE_PROCESSED = 0,
   GB_PIPELINE_DECISION = 1 /* *reply holds the answer to send back to the player */
 } gb_pipeline_result;
 
-/* Processes one encoded event, JSON or binary (gb_event_decode_wire tells them apart).
- * received_ns is the caller's clock stamp. */
+/* Processes one encoded event, JSON or binary (gb_event_decode_wire tells them apart), decoding
+ * it once. received_ns is the caller's clock stamp. */
 gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
-                                       int64_t received_ns, gb_pipeline_stamps *stamps,
-                                       gb_decision *reply, gb_err *err);
+                                       gb_pipeline_mode mode, int64_t received_ns,
+                                       gb_pipeline_stamps *stamps, gb_decision *reply, gb_err *err);
 
 /* Counters so far. */
 void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out);

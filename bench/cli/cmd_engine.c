@@ -14,9 +14,9 @@
 
 #include "gb_cli.h"
 #include "gb_clock.h"
-#include "gb_decision_codec.h"
 #include "gb_opts.h"
-#include "gb_pipeline.h"
+#include "gb_run.h"
+#include "gb_shard.h"
 #include "gb_thread.h"
 #include "gb_transport_kafka.h"
 #include "gb_workload.h"
@@ -43,58 +43,49 @@ static const char details[] =
     "example:\n"
     "  gamebench engine workloads/default.yaml --brokers 127.0.0.1:9092 --run r1\n";
 
+/* A long-running service keeps no dead-letter file: the first rejects are shown, all counted. */
+enum { REJECTS_SHOWN = 10 };
+
 typedef struct engine_shard {
   unsigned index;
-  gb_transport *t;
-  gb_pipeline *pipe;
-  _Atomic bool *stop;
-  bool binary; /* transport.format: replies in the binary form */
+  gb_shard *shard;
   pthread_t thread;
-  uint64_t dead_letters;
+  _Atomic uint64_t rejected; /* shown while below REJECTS_SHOWN */
 } engine_shard;
 
-static void on_event(void *ctx, const void *msg, size_t len) {
+static void on_rejected(void *ctx, unsigned shard, const void *msg, size_t len,
+                        const char *reason) {
+  (void)msg;
+  (void)len;
   engine_shard *sh = ctx;
-  gb_pipeline_stamps st;
-  gb_decision reply;
-  gb_err err = {0};
-  gb_pipeline_result r =
-      gb_pipeline_process(sh->pipe, msg, len, gb_clock_now_ns(), &st, &reply, &err);
-  if (r == GB_PIPELINE_REJECTED) {
-    /* A long-running service keeps no dead-letter file: the first ones are shown, all counted. */
-    if (sh->dead_letters++ < 10)
-      fprintf(stderr, "gamebench engine: shard %u: rejected event: %s\n", sh->index, err.msg);
-    return;
-  }
-  if (r == GB_PIPELINE_DECISION) {
-    char json[GB_DECISION_JSON_MAX]; /* > 1 + GB_DECISION_BINARY_MAX */
-    size_t n = gb_decision_encode_wire(&reply, sh->binary, json, sizeof json);
-    gb_transport_reply(sh->t, sh->index, reply.player_id, json, n);
-  }
+  if (atomic_fetch_add(&sh->rejected, 1) < REJECTS_SHOWN)
+    fprintf(stderr, "gamebench engine: shard %u: rejected event: %s\n", shard, reason);
 }
 
 static void *shard_main(void *arg) {
   engine_shard *sh = arg;
-  while (!atomic_load(sh->stop) && !gb_transport_failed(sh->t, NULL)) {
-    bool finished = false;
-    if (gb_transport_receive(sh->t, sh->index, RECEIVE_BATCH, on_event, sh, &finished) == 0)
-      gb_transport_wait_events(sh->t, sh->index, IDLE_WAIT_NS);
-  }
+  gb_shard_run(sh->shard);
   return NULL;
 }
 
-static int make_pipelines(const gb_workload *w, engine_shard *shards, unsigned n,
-                          const gb_arms *arms, gb_err *err) {
-  gb_pipeline_config pc = {
-      .catalog_path = w->engine.challenges,
-      .matcher = strcmp(w->engine.matcher, "index") == 0 ? GB_MATCH_INDEX : GB_MATCH_SCAN,
-      .arms = arms,
-      .seed = w->seed,
-      .expected_players = w->sim.players / n + 1,
-  };
+/* The engine's shards: the same loop as `gamebench run`'s, run until a signal (a service),
+ * sleeping up to IDLE_WAIT_NS when idle. */
+static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arms,
+                       const _Atomic bool *stop, engine_shard *shards, unsigned n, gb_err *err) {
+  gb_pipeline_config pc;
+  gb_run_pipeline_config(w, arms, n, &pc);
   for (unsigned i = 0; i < n; i++) {
-    shards[i].binary = w->transport.format == GB_FORMAT_BINARY;
-    if (gb_pipeline_new(&pc, &shards[i].pipe, err) != 0)
+    shards[i].index = i;
+    gb_shard_config sc = {.index = i,
+                          .transport = t,
+                          .pipeline = &pc,
+                          .encoded_replies = true,
+                          .binary = w->transport.format == GB_FORMAT_BINARY,
+                          .receive_batch = RECEIVE_BATCH,
+                          .idle_wait_ns = IDLE_WAIT_NS,
+                          .stop = stop,
+                          .hooks = {.ctx = &shards[i], .on_rejected = on_rejected}};
+    if (gb_shard_new(&sc, &shards[i].shard, err) != 0)
       return -1;
   }
   return 0;
@@ -134,16 +125,14 @@ static int wait_for_stop(gb_transport *t, unsigned n_shards, const sigset_t *sig
 
 static void print_counts(const engine_shard *shards, unsigned n, gb_transport *t) {
   gb_pipeline_counts total = {0};
-  uint64_t dead = 0;
-  for (unsigned i = 0; i < n; i++) {
+  for (unsigned i = 0; i < n && shards[i].shard; i++) {
     gb_pipeline_counts c;
-    gb_pipeline_get_counts(shards[i].pipe, &c);
+    gb_shard_get_counts(shards[i].shard, &c);
     total.consumed += c.consumed;
     total.processed += c.processed;
     total.rejected += c.rejected;
     total.duplicates += c.duplicates;
     total.decisions += c.decisions;
-    dead += shards[i].dead_letters;
   }
   gb_transport_stats ts;
   gb_transport_get_stats(t, &ts);
@@ -198,17 +187,14 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     goto out;
   }
-  if (gb_workload_arms(w, &arms, err) != 0 || make_pipelines(w, shards, n, arms, err) != 0 ||
-      engine_transport(w, run_id, props, &t, err) != 0)
+  if (gb_workload_arms(w, &arms, err) != 0 || engine_transport(w, run_id, props, &t, err) != 0 ||
+      make_shards(w, t, arms, &stop, shards, n, err) != 0)
     goto out;
   fprintf(stderr,
           "gamebench engine: %u shard(s) in group gamebench.%s.engine on %s (%u partitions); "
           "SIGINT or SIGTERM to stop\n",
           n, gb_transport_kafka_run_id(t), w->transport.brokers, w->transport.partitions);
   for (; started < n; started++) {
-    shards[started].index = started;
-    shards[started].t = t;
-    shards[started].stop = &stop;
     if (pthread_create(&shards[started].thread, NULL, shard_main, &shards[started]) != 0) {
       gb_err_set(err, GB_ERR_RUNTIME, "cannot start engine thread %u", started);
       goto out;
@@ -225,7 +211,7 @@ out:
     gb_transport_free(t); /* final commits, leaves the group */
   }
   for (unsigned i = 0; shards && i < n; i++)
-    gb_pipeline_free(shards[i].pipe);
+    gb_shard_free(shards[i].shard);
   free(shards);
   gb_arms_free(arms);
   pthread_sigmask(SIG_UNBLOCK, &signals, NULL);

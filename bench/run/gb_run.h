@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "gb_err.h"
+#include "gb_pipeline.h"
 #include "gb_workload.h"
 
 typedef struct gb_run_options {
@@ -43,6 +44,12 @@ typedef struct gb_run_outcome {
  * verdicts), or -1 with an error (GB_ERR_INPUT: e.g. a bad catalogue; nothing left behind). */
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
                    gb_err *err);
+
+/* The engine shards' pipeline configuration for workload w: its catalogue, matcher, seed and
+ * the arms (borrowed: they must outlive the pipelines), sized for w's players over n_shards
+ * shards. The same for `gamebench run` and `gamebench engine`. */
+void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned n_shards,
+                            gb_pipeline_config *out);
 
 /* mkdir -p: creates path and its missing parents. 0, or -1 with a runtime error. */
 int gb_run_mkdir_p(const char *path, gb_err *err);

@@ -59,7 +59,7 @@ static int add_change(gb_run_control *c, gb_event *ev, const char *path, size_t 
   change *ch = &c->changes[c->n++];
   ch->ev = *ev;
   ch->line = line;
-  if (ev->type != GB_EV_CHALLENGE_UPSERT && ev->type != GB_EV_CHALLENGE_DELETE)
+  if (!gb_event_is_control(ev->type))
     return gb_err_set(err, GB_ERR_INPUT,
                       "%s:%zu: type '%s': expected challenge_upsert or challenge_delete", path,
                       line, gb_event_type_name(ev->type));

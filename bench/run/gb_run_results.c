@@ -247,15 +247,6 @@ static int write_arms(const char *dir, const gb_workload *wl, const gb_run_total
 /* ---- aggregates.csv */
 
 /* The replays' share of game g (zeros when none). */
-static gb_agg_game replayed_share(const gb_run_totals *t, const char *name) {
-  size_t n = 0;
-  const gb_agg_game *r = t->agg_replayed ? gb_agg_games(t->agg_replayed, &n) : NULL;
-  for (size_t i = 0; i < n; i++)
-    if (strcmp(r[i].name, name) == 0)
-      return r[i];
-  return (gb_agg_game){0};
-}
-
 static int by_game_name(const void *a, const void *b) {
   return strcmp((*(const gb_agg_game *const *)a)->name, (*(const gb_agg_game *const *)b)->name);
 }
@@ -280,13 +271,12 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
     return -1;
   }
   for (size_t i = 0; i < n; i++) {
-    gb_agg_game r = replayed_share(t, rows[i]->name); /* each event once */
     gb_csv_cell_str(w, rows[i]->name, err);
-    gb_csv_cell_i64(w, (int64_t)(rows[i]->games_started - r.games_started), err);
-    gb_csv_cell_i64(w, (int64_t)(rows[i]->games_ended - r.games_ended), err);
-    gb_csv_cell_i64(w, (int64_t)(rows[i]->wins - r.wins), err);
-    gb_csv_cell_i64(w, rows[i]->bets_total - r.bets_total, err);
-    gb_csv_cell_i64(w, rows[i]->coins_delta_total - r.coins_delta_total, err);
+    gb_csv_cell_i64(w, (int64_t)rows[i]->games_started, err);
+    gb_csv_cell_i64(w, (int64_t)rows[i]->games_ended, err);
+    gb_csv_cell_i64(w, (int64_t)rows[i]->wins, err);
+    gb_csv_cell_i64(w, rows[i]->bets_total, err);
+    gb_csv_cell_i64(w, rows[i]->coins_delta_total, err);
     gb_csv_end_row(w, err);
   }
   free(rows);
@@ -304,7 +294,7 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
   gb_jsonw jw;
   for (size_t s = 0; s < t->n_shards; s++) {
     for (size_t i = 0; i < t->n_dead[s]; i++) {
-      const gb_run_dead_letter *d = &t->dead[s][i];
+      const gb_dead_letter *d = &t->dead[s][i];
       gb_jsonw_init(&jw, gb_afile_stream(f), 0);
       gb_jsonw_object_begin(&jw);
       gb_jsonw_key(&jw, "shard");

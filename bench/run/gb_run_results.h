@@ -13,6 +13,7 @@
 #include "gb_err.h"
 #include "gb_fingerprint.h"
 #include "gb_hist.h"
+#include "gb_shard.h"
 #include "gb_sim.h"
 #include "gb_stages.h"
 #include "gb_timeline.h"
@@ -27,12 +28,6 @@ typedef struct gb_run_stage_hists {
   uint64_t warmup_samples;
   gb_timeline *timeline; /* corrected latencies per interval, warm-up included */
 } gb_run_stage_hists;
-
-typedef struct gb_run_dead_letter {
-  char *payload; /* the message as received (NUL-terminated copy) */
-  size_t len;
-  char *reason;
-} gb_run_dead_letter;
 
 /* Everything the result files are made of. */
 typedef struct gb_run_totals {
@@ -51,10 +46,9 @@ typedef struct gb_run_totals {
   double wall_seconds, sim_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;
-  const gb_sim_arm_stats *arms; /* [n_arms] */
-  const gb_agg *agg;            /* merged aggregates */
-  const gb_agg *agg_replayed;   /* the part of agg that replays added (subtracted; NULL: none) */
-  const gb_run_dead_letter *const *dead; /* per shard arrays */
+  const gb_sim_arm_stats *arms;      /* [n_arms] */
+  const gb_agg *agg;                 /* merged aggregates (each event counted once) */
+  const gb_dead_letter *const *dead; /* per shard arrays */
   const size_t *n_dead;
   size_t n_shards;
   const gb_transport_partition_stats *partitions; /* [n_partitions]: partitions.csv */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_prefetch.h"
 
 /* The preferred game is the most played one. Exact counts for every game would cost 64 counters
@@ -31,10 +32,31 @@ struct gb_agg {
   size_t cap;
 };
 
-int gb_agg_new(gb_agg **out, gb_err *err) {
+/* New players' records: no first event, no preferred game yet. */
+static void init_players(player_rec *recs, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    recs[i] = (player_rec){.features = {.first_seen_ts = -1, .preferred_game = -1}};
+}
+
+/* Room for slot (hot path: pre-sized at creation, a failed growth is fatal). */
+static void ensure_slot(gb_agg *a, uint32_t slot) {
+  size_t old = a->cap;
+  if (slot < old)
+    return;
+  GB_GROW_OR_DIE(a->players, a->cap, (size_t)slot + 1, 1024, "aggregator players");
+  init_players(a->players + old, a->cap - old);
+}
+
+int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err) {
   gb_agg *a = calloc(1, sizeof *a);
   if (!a)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the aggregator");
+  if (expected_players > 0 &&
+      GB_GROW(a->players, a->cap, expected_players, 1024, "aggregator players", err) != 0) {
+    gb_agg_free(a);
+    return -1;
+  }
+  init_players(a->players, a->cap);
   *out = a;
   return 0;
 }
@@ -44,22 +66,6 @@ void gb_agg_free(gb_agg *a) {
     return;
   free(a->players);
   free(a);
-}
-
-static int ensure_slot(gb_agg *a, uint32_t slot) {
-  if (slot < a->cap)
-    return 0;
-  size_t cap = a->cap ? a->cap : 1024;
-  while (cap <= slot)
-    cap *= 2;
-  player_rec *players = realloc(a->players, cap * sizeof *players);
-  if (!players)
-    return -1;
-  a->players = players;
-  for (size_t i = a->cap; i < cap; i++)
-    a->players[i] = (player_rec){.features = {.first_seen_ts = -1, .preferred_game = -1}};
-  a->cap = cap;
-  return 0;
 }
 
 /* Index of the game named name, adding it when new; -1 when the table is full. */
@@ -107,12 +113,9 @@ static void note_game_played(player_rec *rec, int game) {
   rec->features.preferred_game = best < 0 ? -1 : (int16_t)c->game[best];
 }
 
-static void fold_game(gb_agg *a, player_rec *rec, const gb_event *ev) {
+/* The game's counters (a live event only). */
+static void count_game_event(gb_agg *a, int gi, const gb_event *ev) {
   const gb_ev_game *g = &ev->u.game;
-  gb_agg_player *p = &rec->features;
-  p->level = g->level;
-  p->coin_balance = g->coin_balance;
-  int gi = game_index(a, g->game);
   if (gi < 0) {
     a->other_games += ev->type == GB_EV_GAME_END;
     return;
@@ -126,13 +129,25 @@ static void fold_game(gb_agg *a, player_rec *rec, const gb_event *ev) {
   game->wins += g->won;
   game->bets_total += g->bet;
   game->coins_delta_total += g->coins_delta;
-  note_game_played(rec, gi);
 }
 
-int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev) {
-  if (ensure_slot(a, slot) != 0)
-    return -1;
-  if ((unsigned)ev->type < GB_EV__COUNT)
+/* A game event: the player's level, balance and preferred game, and (counting) the game's
+ * counters. The game gets its index either way: the preferred game is an index. */
+static void fold_game(gb_agg *a, player_rec *rec, const gb_event *ev, gb_agg_mode mode) {
+  const gb_ev_game *g = &ev->u.game;
+  gb_agg_player *p = &rec->features;
+  p->level = g->level;
+  p->coin_balance = g->coin_balance;
+  int gi = game_index(a, g->game);
+  if (mode == GB_AGG_COUNT)
+    count_game_event(a, gi, ev);
+  if (gi >= 0 && ev->type == GB_EV_GAME_END)
+    note_game_played(rec, gi);
+}
+
+void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mode) {
+  ensure_slot(a, slot);
+  if (mode == GB_AGG_COUNT && (unsigned)ev->type < GB_EV__COUNT)
     a->type_counts[ev->type]++;
   player_rec *rec = &a->players[slot];
   gb_agg_player *p = &rec->features;
@@ -141,7 +156,7 @@ int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev) {
   switch (ev->type) {
   case GB_EV_GAME_START:
   case GB_EV_GAME_END:
-    fold_game(a, rec, ev);
+    fold_game(a, rec, ev, mode);
     break;
   case GB_EV_LEVEL_UP:
     p->level = ev->u.level;
@@ -152,7 +167,6 @@ int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev) {
   default:
     break;
   }
-  return 0;
 }
 
 void gb_agg_prefetch(const gb_agg *a, uint32_t slot) {

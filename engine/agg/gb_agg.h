@@ -31,12 +31,21 @@ typedef struct gb_agg_player { /* widest fields first: 24 bytes, no holes */
   int16_t preferred_game; /* index into the game table, -1 when none yet */
 } gb_agg_player;
 
-int gb_agg_new(gb_agg **out, gb_err *err);
+/* A new aggregator with room for expected_players players (a sizing hint: more may come).
+ * Returns 0, or -1 with GB_ERR_RUNTIME when out of memory. */
+int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err);
 void gb_agg_free(gb_agg *a);
 
-/* Folds ev into the counters and into the state of the player at slot. Allocation happens only
- * when a new slot or game appears. Returns -1 only when out of memory. */
-int gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev);
+typedef enum gb_agg_mode {
+  GB_AGG_COUNT,     /* a live event: the player's state and the run's counters */
+  GB_AGG_STATE_ONLY /* a replayed event (counted when it was first processed): the player's
+                       state only, as it was rebuilt then */
+} gb_agg_mode;
+
+/* Folds ev into the state of the player at slot and, with GB_AGG_COUNT, into the counters.
+ * Allocation happens only when a slot beyond the room so far appears; it cannot fail: a failed
+ * growth stops the program (hot path, gb_grow.h). */
+void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mode);
 
 /* Starts loading the state of the player at slot (any slot), so that the memory access overlaps
  * the caller's other work before gb_agg_update reads it. A hint only: no effect on results. */

@@ -4,10 +4,28 @@
 #include <string.h>
 
 static const char *const type_names[GB_EV__COUNT] = {
-#define GB_X_NAME(c, n) [c] = n,
+#define GB_X_NAME(c, n, channel, platform, role) [c] = n,
     GB_EVENT_TYPES(GB_X_NAME)
 #undef GB_X_NAME
 };
+
+const gb_event_info gb_event_infos[GB_EV__COUNT] = {
+#define GB_X_INFO(c, n, channel, platform, role)                                                   \
+  [c] = {GB_CHANNEL_##channel, GB_PLATFORM_##platform, GB_ROLE_##role},
+    GB_EVENT_TYPES(GB_X_INFO)
+#undef GB_X_INFO
+};
+
+const char *gb_event_channel_name(gb_event_channel channel) {
+  static const char *const names[GB_CHANNEL__COUNT] = {"card", "steam", "feedback", "control"};
+  return (unsigned)channel < GB_CHANNEL__COUNT ? names[channel] : "unknown";
+}
+
+const char *gb_event_role_name(gb_event_role role) {
+  static const char *const names[] = {"activity", "decision_point", "feedback", "notice",
+                                      "control"};
+  return (unsigned)role < sizeof names / sizeof names[0] ? names[role] : "unknown";
+}
 
 const char *gb_event_type_name(gb_event_type type) {
   if ((unsigned)type >= GB_EV__COUNT)
@@ -29,6 +47,6 @@ void gb_event_init(gb_event *ev) { memset(ev, 0, sizeof *ev); }
 
 void gb_event_dispose(gb_event *ev) {
   if (ev->type == GB_EV_CHALLENGE_UPSERT)
-    free(ev->u.control.definition);
+    free(ev->u.control.definition); /* the one type that owns memory */
   gb_event_init(ev);
 }

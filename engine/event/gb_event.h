@@ -29,40 +29,80 @@ enum {
   GB_DEFINITION_MAX = 65536 /* bytes of a challenge_upsert definition (JSON text) */
 };
 
-/* X-macro: enum constant, wire name. The order is part of the binary codec: append only. */
+/* What each event type is, besides its name: one table, read by every module that must tell
+ * kinds of events apart (the transport's topics, the pipeline's decision points, the
+ * recommender's feedback, the control path), so that a new type is described once.
+ *
+ * channel: the stream it travels on (Kafka: one topic each, gb_transport.h). Every channel of
+ *   a player reaches the same shard, in the order the player's events were sent.
+ * platform: the simulated platform whose players emit it (not the event's `platform` field,
+ *   which is the player's device): the card/board-game platform, the Steam-style store, or any.
+ * role: what the engine does with it —
+ *   ACTIVITY        the player's own activity: aggregated, matched for challenge progress;
+ *   DECISION_POINT  the engine answers it with a decision (the player waits for the answer);
+ *   FEEDBACK        the player's reaction to something the engine decided (shown, used,
+ *                   discarded, expired, clicked, completed, failed): the recommender learns
+ *                   from it;
+ *   NOTICE          a record of a decision's consequences (prop generated, progress, reward);
+ *   CONTROL         an operator's change to the engine (the challenge catalogue), applied at
+ *                   its sim time on every shard. */
+typedef enum gb_event_channel {
+  GB_CHANNEL_CARD = 0, /* card/board-game platform events; the default */
+  GB_CHANNEL_STEAM,    /* Steam-style store events */
+  GB_CHANNEL_FEEDBACK, /* players' reactions to props and challenge outcomes */
+  GB_CHANNEL_CONTROL,  /* operators' challenge_upsert / challenge_delete */
+  GB_CHANNEL__COUNT
+} gb_event_channel;
+
+typedef enum gb_event_platform {
+  GB_PLATFORM_ANY = 0, /* both platforms emit it (sessions, purchases) or neither (control) */
+  GB_PLATFORM_CARD,
+  GB_PLATFORM_STEAM
+} gb_event_platform;
+
+typedef enum gb_event_role {
+  GB_ROLE_ACTIVITY = 0,
+  GB_ROLE_DECISION_POINT,
+  GB_ROLE_FEEDBACK,
+  GB_ROLE_NOTICE,
+  GB_ROLE_CONTROL
+} gb_event_role;
+
+/* X-macro: enum constant, wire name, channel, platform, role (GB_CHANNEL_, GB_PLATFORM_ and
+ * GB_ROLE_ suffixes). The order is part of the binary codec: append only. */
 #define GB_EVENT_TYPES(X)                                                                          \
-  X(GB_EV_APP_LAUNCHED, "app_launched")                                                            \
-  X(GB_EV_SESSION_START, "session_start")                                                          \
-  X(GB_EV_SESSION_END, "session_end")                                                              \
-  X(GB_EV_GAME_START, "game_start")                                                                \
-  X(GB_EV_GAME_END, "game_end")                                                                    \
-  X(GB_EV_PURCHASE, "purchase")                                                                    \
-  X(GB_EV_LEVEL_UP, "level_up")                                                                    \
-  X(GB_EV_BANKRUPT_RELIEF, "bankrupt_relief")                                                      \
-  X(GB_EV_PROP_GENERATED, "prop_generated")                                                        \
-  X(GB_EV_PROP_SHOWN, "prop_shown")                                                                \
-  X(GB_EV_PROP_USED, "prop_used")                                                                  \
-  X(GB_EV_PROP_DISCARDED, "prop_discarded")                                                        \
-  X(GB_EV_PROP_EXPIRED, "prop_expired")                                                            \
-  X(GB_EV_CHALLENGE_PROGRESS, "challenge_progress")                                                \
-  X(GB_EV_CHALLENGE_COMPLETED, "challenge_completed")                                              \
-  X(GB_EV_CHALLENGE_FAILED, "challenge_failed")                                                    \
-  X(GB_EV_REWARD_GRANTED, "reward_granted")                                                        \
-  X(GB_EV_STORE_VISIT, "store_visit")                                                              \
-  X(GB_EV_IMPRESSION, "impression")                                                                \
-  X(GB_EV_CLICK, "click")                                                                          \
-  X(GB_EV_WISHLIST, "wishlist")                                                                    \
-  X(GB_EV_PLAY_SESSION, "play_session")                                                            \
-  X(GB_EV_REVIEW, "review")                                                                        \
-  X(GB_EV_REFUND, "refund")                                                                        \
-  X(GB_EV_OFFER_SHOWN, "offer_shown")                                                              \
-  X(GB_EV_OFFER_PURCHASED, "offer_purchased")                                                      \
-  X(GB_EV_OFFER_DISMISSED, "offer_dismissed")                                                      \
-  X(GB_EV_CHALLENGE_UPSERT, "challenge_upsert")                                                    \
-  X(GB_EV_CHALLENGE_DELETE, "challenge_delete")
+  X(GB_EV_APP_LAUNCHED, "app_launched", CARD, ANY, ACTIVITY)                                       \
+  X(GB_EV_SESSION_START, "session_start", CARD, ANY, ACTIVITY)                                     \
+  X(GB_EV_SESSION_END, "session_end", CARD, ANY, ACTIVITY)                                         \
+  X(GB_EV_GAME_START, "game_start", CARD, CARD, ACTIVITY)                                          \
+  X(GB_EV_GAME_END, "game_end", CARD, CARD, DECISION_POINT)                                        \
+  X(GB_EV_PURCHASE, "purchase", CARD, ANY, ACTIVITY)                                               \
+  X(GB_EV_LEVEL_UP, "level_up", CARD, CARD, ACTIVITY)                                              \
+  X(GB_EV_BANKRUPT_RELIEF, "bankrupt_relief", CARD, CARD, ACTIVITY)                                \
+  X(GB_EV_PROP_GENERATED, "prop_generated", FEEDBACK, CARD, NOTICE)                                \
+  X(GB_EV_PROP_SHOWN, "prop_shown", FEEDBACK, CARD, FEEDBACK)                                      \
+  X(GB_EV_PROP_USED, "prop_used", FEEDBACK, CARD, FEEDBACK)                                        \
+  X(GB_EV_PROP_DISCARDED, "prop_discarded", FEEDBACK, CARD, FEEDBACK)                              \
+  X(GB_EV_PROP_EXPIRED, "prop_expired", FEEDBACK, CARD, FEEDBACK)                                  \
+  X(GB_EV_CHALLENGE_PROGRESS, "challenge_progress", FEEDBACK, CARD, NOTICE)                        \
+  X(GB_EV_CHALLENGE_COMPLETED, "challenge_completed", FEEDBACK, CARD, FEEDBACK)                    \
+  X(GB_EV_CHALLENGE_FAILED, "challenge_failed", FEEDBACK, CARD, FEEDBACK)                          \
+  X(GB_EV_REWARD_GRANTED, "reward_granted", FEEDBACK, CARD, NOTICE)                                \
+  X(GB_EV_STORE_VISIT, "store_visit", STEAM, STEAM, ACTIVITY)                                      \
+  X(GB_EV_IMPRESSION, "impression", STEAM, STEAM, FEEDBACK)                                        \
+  X(GB_EV_CLICK, "click", STEAM, STEAM, FEEDBACK)                                                  \
+  X(GB_EV_WISHLIST, "wishlist", STEAM, STEAM, ACTIVITY)                                            \
+  X(GB_EV_PLAY_SESSION, "play_session", STEAM, STEAM, ACTIVITY)                                    \
+  X(GB_EV_REVIEW, "review", STEAM, STEAM, ACTIVITY)                                                \
+  X(GB_EV_REFUND, "refund", STEAM, STEAM, ACTIVITY)                                                \
+  X(GB_EV_OFFER_SHOWN, "offer_shown", STEAM, STEAM, FEEDBACK)                                      \
+  X(GB_EV_OFFER_PURCHASED, "offer_purchased", STEAM, STEAM, FEEDBACK)                              \
+  X(GB_EV_OFFER_DISMISSED, "offer_dismissed", STEAM, STEAM, FEEDBACK)                              \
+  X(GB_EV_CHALLENGE_UPSERT, "challenge_upsert", CONTROL, ANY, CONTROL)                             \
+  X(GB_EV_CHALLENGE_DELETE, "challenge_delete", CONTROL, ANY, CONTROL)
 
 typedef enum gb_event_type {
-#define GB_X_ENUM(c, n) c,
+#define GB_X_ENUM(c, n, channel, platform, role) c,
   GB_EVENT_TYPES(GB_X_ENUM)
 #undef GB_X_ENUM
       GB_EV__COUNT
@@ -156,6 +196,46 @@ typedef struct gb_event {
     gb_ev_control control;
   } u;
 } gb_event;
+
+/* A type's row of the table (gb_event_channel_of & co. read it). */
+typedef struct gb_event_info {
+  uint8_t channel;  /* gb_event_channel */
+  uint8_t platform; /* gb_event_platform */
+  uint8_t role;     /* gb_event_role */
+} gb_event_info;
+
+/* The table itself, indexed by type (read-only). Out-of-range types must not be looked up:
+ * decoded events always have a valid type. */
+extern const gb_event_info gb_event_infos[GB_EV__COUNT];
+
+static inline gb_event_channel gb_event_channel_of(gb_event_type type) {
+  return (gb_event_channel)gb_event_infos[type].channel;
+}
+
+static inline gb_event_platform gb_event_platform_of(gb_event_type type) {
+  return (gb_event_platform)gb_event_infos[type].platform;
+}
+
+static inline gb_event_role gb_event_role_of(gb_event_type type) {
+  return (gb_event_role)gb_event_infos[type].role;
+}
+
+static inline bool gb_event_is_decision_point(gb_event_type type) {
+  return gb_event_role_of(type) == GB_ROLE_DECISION_POINT;
+}
+
+static inline bool gb_event_is_feedback(gb_event_type type) {
+  return gb_event_role_of(type) == GB_ROLE_FEEDBACK;
+}
+
+static inline bool gb_event_is_control(gb_event_type type) {
+  return gb_event_role_of(type) == GB_ROLE_CONTROL;
+}
+
+/* Lower-case channel name ("card", "steam", "feedback", "control"; Kafka topic suffixes), and
+ * role name ("activity", "decision_point", …); "unknown" for out-of-range values. */
+const char *gb_event_channel_name(gb_event_channel channel);
+const char *gb_event_role_name(gb_event_role role);
 
 /* Wire name of a type ("game_end"); "unknown" for out-of-range values. */
 const char *gb_event_type_name(gb_event_type type);

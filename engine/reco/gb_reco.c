@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_prefetch.h"
-
 #include "gb_rng.h"
 
 /* Salts keep the hash draws for different purposes independent. */
@@ -40,11 +40,13 @@ int gb_reco_algo_parse(const char *name, gb_reco_algo *out) {
 
 const char *gb_reco_algo_names(void) { return "random, none"; }
 
-int gb_reco_new(const gb_arms *arms, uint64_t seed, gb_reco **out, gb_err *err) {
+int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_reco **out,
+                gb_err *err) {
   size_t n = gb_arms_count(arms);
   gb_reco *r = calloc(1, sizeof *r);
-  if (!r || !(r->algos = calloc(n, sizeof *r->algos))) {
-    free(r);
+  if (!r || !(r->algos = calloc(n, sizeof *r->algos)) ||
+      GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0) {
+    gb_reco_free(r);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the recommender");
   }
   for (size_t i = 0; i < n; i++)
@@ -68,18 +70,10 @@ void gb_reco_free(gb_reco *r) {
   free(r);
 }
 
+/* The player's state, made room for when the player is new (hot path: pre-sized at creation,
+ * a failed growth is fatal). */
 static ongoing *slot_state(gb_reco *r, uint32_t slot) {
-  if (slot >= r->cap) {
-    size_t cap = r->cap ? r->cap : 1024;
-    while (cap <= slot)
-      cap *= 2;
-    ongoing *p = realloc(r->players, cap * sizeof *p);
-    if (!p)
-      abort(); /* per-player state is a few bytes; running out here is not recoverable */
-    memset(p + r->cap, 0, (cap - r->cap) * sizeof *p);
-    r->players = p;
-    r->cap = cap;
-  }
+  GB_GROW_OR_DIE(r->players, r->cap, (size_t)slot + 1, 1024, "recommender players");
   return &r->players[slot];
 }
 
@@ -145,10 +139,7 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
       .prop_id = decision_id, .ttl_ms = ttl_s[index] * 1000, .deadline = ts + ttl_s[index] * 1000};
 }
 
-bool gb_reco_takes_feedback(gb_event_type type) {
-  return type == GB_EV_PROP_USED || type == GB_EV_PROP_DISCARDED || type == GB_EV_PROP_EXPIRED ||
-         type == GB_EV_CHALLENGE_COMPLETED || type == GB_EV_CHALLENGE_FAILED;
-}
+bool gb_reco_takes_feedback(gb_event_type type) { return gb_event_is_feedback(type); }
 
 void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
   if (!gb_reco_takes_feedback(ev->type))

@@ -31,9 +31,11 @@ const char *gb_reco_algo_names(void);
 typedef struct gb_reco gb_reco;
 
 /* Creates the recommender of one shard for the arms (borrowed: they must outlive it), resolving
- * each arm's algorithm. Returns 0, or -1 with GB_ERR_INPUT naming the key
- * 'arms[i].algorithm' of an unknown algorithm, or GB_ERR_RUNTIME when out of memory. */
-int gb_reco_new(const gb_arms *arms, uint64_t seed, gb_reco **out, gb_err *err);
+ * each arm's algorithm, with room for expected_players players (a sizing hint). Returns 0, or
+ * -1 with GB_ERR_INPUT naming the key 'arms[i].algorithm' of an unknown algorithm, or
+ * GB_ERR_RUNTIME when out of memory. */
+int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_reco **out,
+                gb_err *err);
 void gb_reco_free(gb_reco *r);
 
 /* Decides for the player at slot at sim time ts (ms), given the eligible challenges (ordinals,
@@ -44,9 +46,9 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
                     const uint32_t *eligible, const int64_t *ttl_s, size_t n_eligible,
                     gb_decision *out);
 
-/* Whether events of this type are feedback on a prop (prop_used, prop_discarded, prop_expired,
- * challenge_completed, challenge_failed): only those make gb_reco_feedback read (and change)
- * the player's state. */
+/* Whether events of this type are feedback (role GB_ROLE_FEEDBACK in the event table: prop
+ * shown, used, discarded or expired, challenge completed or failed, and the store's): only
+ * those make gb_reco_feedback read (and perhaps change) the player's state. */
 bool gb_reco_takes_feedback(gb_event_type type);
 
 /* Feedback from the player: prop_used restarts the deadline (the challenge must be completed

@@ -5,42 +5,6 @@
 
 #include "gb_transport_impl.h"
 
-gb_transport_channel gb_transport_channel_of(gb_event_type type) {
-  switch (type) {
-  case GB_EV_STORE_VISIT:
-  case GB_EV_IMPRESSION:
-  case GB_EV_CLICK:
-  case GB_EV_WISHLIST:
-  case GB_EV_PLAY_SESSION:
-  case GB_EV_REVIEW:
-  case GB_EV_REFUND:
-  case GB_EV_OFFER_SHOWN:
-  case GB_EV_OFFER_PURCHASED:
-  case GB_EV_OFFER_DISMISSED:
-    return GB_CHANNEL_STEAM;
-  case GB_EV_PROP_GENERATED:
-  case GB_EV_PROP_SHOWN:
-  case GB_EV_PROP_USED:
-  case GB_EV_PROP_DISCARDED:
-  case GB_EV_PROP_EXPIRED:
-  case GB_EV_CHALLENGE_PROGRESS:
-  case GB_EV_CHALLENGE_COMPLETED:
-  case GB_EV_CHALLENGE_FAILED:
-  case GB_EV_REWARD_GRANTED:
-    return GB_CHANNEL_FEEDBACK;
-  case GB_EV_CHALLENGE_UPSERT:
-  case GB_EV_CHALLENGE_DELETE:
-    return GB_CHANNEL_CONTROL;
-  default:
-    return GB_CHANNEL_CARD;
-  }
-}
-
-const char *gb_transport_channel_name(gb_transport_channel channel) {
-  static const char *const names[GB_CHANNEL__COUNT] = {"card", "steam", "feedback", "control"};
-  return (unsigned)channel < GB_CHANNEL__COUNT ? names[channel] : "unknown";
-}
-
 void gb_transport_free(gb_transport *t) {
   if (t)
     t->ops->free(t);

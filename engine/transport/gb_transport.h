@@ -31,22 +31,11 @@ typedef struct gb_transport_config {
                            ring on the simulator side (same rule) */
 } gb_transport_config;
 
-/* What an event is, for transports that keep kinds apart (Kafka: one topic each). Every channel
- * of a player reaches the same shard, and the shard sees a producer's messages in the order they
- * were sent, whatever their channels. */
-typedef enum gb_transport_channel {
-  GB_CHANNEL_CARD = 0, /* card/board-game platform events; the default */
-  GB_CHANNEL_STEAM,    /* Steam-style store events */
-  GB_CHANNEL_FEEDBACK, /* players' reactions to props and challenge outcomes */
-  GB_CHANNEL_CONTROL,  /* operators' challenge_upsert / challenge_delete */
-  GB_CHANNEL__COUNT
-} gb_transport_channel;
-
-/* The channel an event type travels on. */
-gb_transport_channel gb_transport_channel_of(gb_event_type type);
-
-/* Lower-case channel name ("card", "steam", "feedback", "control"); Kafka topic suffixes. */
-const char *gb_transport_channel_name(gb_transport_channel channel);
+/* What an event is, for transports that keep kinds apart (Kafka: one topic each): the event
+ * type's channel in the event table (gb_event.h: gb_event_channel_of, gb_event_channel_name).
+ * Every channel of a player reaches the same shard, and the shard sees a producer's messages in
+ * the order they were sent, whatever their channels. */
+typedef gb_event_channel gb_transport_channel;
 
 typedef struct gb_transport_stats {
   uint64_t sent;         /* events accepted by send */

@@ -70,15 +70,20 @@ static gb_event game_end(int64_t ts, bool won) {
   return ev;
 }
 
-static gb_pipeline_result feed(const gb_event *ev, gb_decision *d) {
+static gb_pipeline_result feed_to(gb_pipeline *p, gb_pipeline_mode mode, const gb_event *ev,
+                                  gb_decision *d) {
   char buf[2048];
   size_t len = gb_event_encode_json(ev, buf, sizeof buf);
   cr_assert_lt(len, sizeof buf);
   gb_pipeline_stamps st;
   gb_err err = {0};
-  gb_pipeline_result r = gb_pipeline_process(pipe_, buf, len, 1, &st, d, &err);
+  gb_pipeline_result r = gb_pipeline_process(p, buf, len, mode, 1, &st, d, &err);
   cr_assert_neq(r, GB_PIPELINE_REJECTED, "%s", err.msg);
   return r;
+}
+
+static gb_pipeline_result feed(const gb_event *ev, gb_decision *d) {
+  return feed_to(pipe_, GB_PIPELINE_LIVE, ev, d);
 }
 
 Test(pipeline, decision_then_no_spam_then_progress_to_completion) {
@@ -131,8 +136,9 @@ Test(pipeline, malformed_events_are_rejected_with_a_reason) {
     gb_pipeline_stamps st;
     gb_decision d;
     gb_err err = {0};
-    cr_assert_eq(gb_pipeline_process(pipe_, bad[i], strlen(bad[i]), 1, &st, &d, &err),
-                 GB_PIPELINE_REJECTED);
+    cr_assert_eq(
+        gb_pipeline_process(pipe_, bad[i], strlen(bad[i]), GB_PIPELINE_LIVE, 1, &st, &d, &err),
+        GB_PIPELINE_REJECTED);
     cr_assert(strstr(err.msg, reason[i]), "case %zu: %s", i, err.msg);
   }
   gb_pipeline_counts c;
@@ -194,6 +200,79 @@ Test(pipeline, copies_of_a_control_event_apply_once) {
   cr_assert_eq(c.processed, 1);
   cr_assert_eq(c.consumed, 3);
   cr_assert_eq(gb_catalog_pending(gb_pipeline_catalog(pipe_)), 1, "queued once");
+}
+
+/* A partition that changed hands: its new owner is handed the events again from the start.
+ * Replayed, they rebuild exactly the state the first owner had (the ongoing prop, the started
+ * challenge, the aggregator's player), count only as replayed, and the next live event is
+ * answered as the first owner would have answered it. */
+Test(pipeline, replays_rebuild_state_without_counting_it_again) {
+  gb_pipeline_config cfg = {.catalog_path = cat_path,
+                            .matcher = GB_MATCH_INDEX,
+                            .arms = arms_,
+                            .seed = 42,
+                            .expected_players = 16};
+  gb_pipeline *second = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_pipeline_new(&cfg, &second, &err), 0, "%s", err.msg);
+  gb_event e1 = game_end(1000, true);
+  gb_event used = base(GB_EV_PROP_USED, 3000);
+  used.u.prop.prop_id = e1.event_id;
+  strcpy(used.u.prop.challenge_id, "win2_doudizhu");
+  gb_event w1 = game_end(5000, true);
+  gb_event history[] = {e1, used, w1};
+  gb_decision d1, d2;
+  for (size_t i = 0; i < 3; i++) {
+    feed_to(pipe_, GB_PIPELINE_LIVE, &history[i], &d1);
+    feed_to(second, GB_PIPELINE_REPLAY, &history[i], &d2);
+  }
+  gb_event w2 = game_end(6000, true);
+  cr_assert_eq(feed_to(pipe_, GB_PIPELINE_LIVE, &w2, &d1), GB_PIPELINE_DECISION);
+  cr_assert_eq(feed_to(second, GB_PIPELINE_LIVE, &w2, &d2), GB_PIPELINE_DECISION);
+  cr_assert_eq(d2.completed_prop_id, e1.event_id, "the started challenge was rebuilt");
+  /* the same answer as the first owner's */
+  cr_assert_eq(d2.decision_id, d1.decision_id);
+  cr_assert_eq(d2.reason, d1.reason);
+  cr_assert_eq(d2.chosen, d1.chosen);
+  cr_assert_eq(d2.prop_id, d1.prop_id);
+  cr_assert_eq(d2.arm, d1.arm);
+  cr_assert_eq(d2.n_eligible, d1.n_eligible);
+  cr_assert_float_eq(d2.propensity, d1.propensity, 0);
+  cr_assert_eq(d2.completed_prop_id, d1.completed_prop_id);
+  cr_assert_eq(d2.reward_coins, d1.reward_coins);
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(second, &c);
+  cr_assert_eq(c.replayed, 3);
+  cr_assert_eq(c.consumed, 1);
+  cr_assert_eq(c.processed, 1);
+  cr_assert_eq(c.decisions, 1);
+  cr_assert_eq(c.props, 1);
+  cr_assert_eq(c.completed, 1);
+  cr_assert_eq(c.duplicates, 0);
+  cr_assert_eq(gb_agg_type_count(gb_pipeline_agg(second), GB_EV_GAME_END), 1,
+               "the aggregator counted the live event only");
+  /* A redelivery of a replayed event is a duplicate (the last event id was rebuilt too). */
+  feed_to(second, GB_PIPELINE_LIVE, &w1, &d2);
+  gb_pipeline_get_counts(second, &c);
+  cr_assert_eq(c.duplicates, 1);
+  gb_pipeline_free(second);
+}
+
+/* Players beyond the pre-sized state (expected_players 16) grow it: none is skipped. */
+Test(pipeline, players_beyond_the_expected_are_all_processed) {
+  gb_decision d;
+  for (uint64_t player = 1; player <= 3000; player++) {
+    gb_event ev = game_end(1000, true);
+    ev.player_id = player;
+    ev.event_id = (player << 32) | 1;
+    cr_assert_eq(feed(&ev, &d), GB_PIPELINE_DECISION);
+    cr_assert_eq(d.player_id, player);
+  }
+  gb_pipeline_counts c;
+  gb_pipeline_get_counts(pipe_, &c);
+  cr_assert_eq(c.processed, 3000);
+  cr_assert_eq(c.decisions, 3000);
+  cr_assert_eq(gb_agg_type_count(gb_pipeline_agg(pipe_), GB_EV_GAME_END), 3000);
 }
 
 /* ---- local midnight: the event's time zone, else its country's main zone */

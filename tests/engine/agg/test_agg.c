@@ -20,13 +20,13 @@ static gb_event game_end(const char *game, int64_t bet, bool won, int64_t delta,
 
 Test(agg, counts_games_and_tracks_player_features) {
   gb_agg *a = NULL;
-  cr_assert_eq(gb_agg_new(&a, NULL), 0);
+  cr_assert_eq(gb_agg_new(4, &a, NULL), 0);
   gb_event e1 = game_end("doudizhu", 100, true, 90, 1090, 3);
   gb_event e2 = game_end("mahjong", 50, false, -50, 1040, 3);
   gb_event e3 = game_end("doudizhu", 100, false, -100, 940, 4);
-  cr_assert_eq(gb_agg_update(a, 0, &e1), 0);
-  cr_assert_eq(gb_agg_update(a, 0, &e2), 0);
-  cr_assert_eq(gb_agg_update(a, 0, &e3), 0);
+  gb_agg_update(a, 0, &e1, GB_AGG_COUNT);
+  gb_agg_update(a, 0, &e2, GB_AGG_COUNT);
+  gb_agg_update(a, 0, &e3, GB_AGG_COUNT);
   size_t n;
   const gb_agg_game *g = gb_agg_games(a, &n);
   cr_assert_eq(n, 2);
@@ -46,12 +46,12 @@ Test(agg, counts_games_and_tracks_player_features) {
 
 Test(agg, preferred_game_survives_many_other_games) {
   gb_agg *a = NULL;
-  cr_assert_eq(gb_agg_new(&a, NULL), 0);
+  cr_assert_eq(gb_agg_new(4, &a, NULL), 0);
   const char *others[] = {"g1", "g2", "g3", "g4", "g5", "g6", "g7"};
   for (int i = 0; i < 700; i++) {
     /* every other game is the favourite; the rest rotate through 7 other games */
     gb_event ev = game_end(i % 2 ? "guandan" : others[(i / 2) % 7], 10, false, -10, 100, 1);
-    gb_agg_update(a, 5, &ev);
+    gb_agg_update(a, 5, &ev, GB_AGG_COUNT);
   }
   const gb_agg_player *p = gb_agg_player_at(a, 5);
   cr_assert_str_eq(gb_agg_game_name(a, p->preferred_game), "guandan");
@@ -60,14 +60,14 @@ Test(agg, preferred_game_survives_many_other_games) {
 
 Test(agg, merge_adds_counters_by_game_name) {
   gb_agg *a = NULL, *b = NULL;
-  gb_agg_new(&a, NULL);
-  gb_agg_new(&b, NULL);
+  gb_agg_new(4, &a, NULL);
+  gb_agg_new(4, &b, NULL);
   gb_event e1 = game_end("mahjong", 10, true, 9, 100, 1);
   gb_event e2 = game_end("bigtwo", 20, false, -20, 100, 1);
   gb_event e3 = game_end("mahjong", 30, false, -30, 100, 1);
-  gb_agg_update(a, 0, &e1);
-  gb_agg_update(b, 0, &e2);
-  gb_agg_update(b, 1, &e3);
+  gb_agg_update(a, 0, &e1, GB_AGG_COUNT);
+  gb_agg_update(b, 0, &e2, GB_AGG_COUNT);
+  gb_agg_update(b, 1, &e3, GB_AGG_COUNT);
   cr_assert_eq(gb_agg_merge(a, b, NULL), 0);
   size_t n;
   const gb_agg_game *g = gb_agg_games(a, &n);
@@ -79,4 +79,52 @@ Test(agg, merge_adds_counters_by_game_name) {
   cr_assert_eq(gb_agg_type_count(a, GB_EV_GAME_END), 3);
   gb_agg_free(a);
   gb_agg_free(b);
+}
+
+/* A replayed event rebuilds the player's state as it was, and counts nothing a second time. */
+Test(agg, state_only_rebuilds_the_player_without_counting) {
+  gb_agg *live = NULL, *replayed = NULL;
+  cr_assert_eq(gb_agg_new(4, &live, NULL), 0);
+  cr_assert_eq(gb_agg_new(4, &replayed, NULL), 0);
+  gb_event evs[] = {game_end("mahjong", 10, true, 9, 109, 2),
+                    game_end("bigtwo", 20, false, -20, 89, 2),
+                    game_end("mahjong", 30, false, -30, 59, 3)};
+  for (size_t i = 0; i < 3; i++) {
+    gb_agg_update(live, 1, &evs[i], GB_AGG_COUNT);
+    gb_agg_update(replayed, 1, &evs[i], GB_AGG_STATE_ONLY);
+  }
+  const gb_agg_player *a = gb_agg_player_at(live, 1), *b = gb_agg_player_at(replayed, 1);
+  cr_assert_eq(b->coin_balance, 59);
+  cr_assert_eq(b->level, 3);
+  cr_assert_eq(b->first_seen_ts, 1000);
+  cr_assert_eq(memcmp(a, b, sizeof *a), 0, "the same player state");
+  cr_assert_str_eq(gb_agg_game_name(replayed, b->preferred_game), "mahjong");
+  cr_assert_eq(gb_agg_type_count(replayed, GB_EV_GAME_END), 0);
+  size_t n;
+  const gb_agg_game *g = gb_agg_games(replayed, &n);
+  cr_assert_eq(n, 2, "the games are known (the preferred game is an index)");
+  for (size_t i = 0; i < n; i++)
+    cr_assert(g[i].games_ended == 0 && g[i].wins == 0 && g[i].bets_total == 0 &&
+                  g[i].coins_delta_total == 0,
+              "%s counted", g[i].name);
+  gb_agg_free(live);
+  gb_agg_free(replayed);
+}
+
+/* Players beyond the pre-sized room: the state grows (the hot path's rule: pre-size, grow by
+ * doubling, never skip), and every player's state is its own. */
+Test(agg, players_beyond_the_expected_grow_the_state) {
+  gb_agg *a = NULL;
+  cr_assert_eq(gb_agg_new(1, &a, NULL), 0);
+  for (uint32_t slot = 0; slot < 5000; slot += 7) {
+    gb_event ev = game_end("mahjong", 10, true, 9, 1000 + slot, 1 + (int32_t)(slot % 50));
+    gb_agg_update(a, slot, &ev, GB_AGG_COUNT);
+  }
+  for (uint32_t slot = 0; slot < 5000; slot += 7) {
+    cr_assert_eq(gb_agg_player_at(a, slot)->coin_balance, 1000 + slot);
+    cr_assert_eq(gb_agg_player_at(a, slot)->level, 1 + (int32_t)(slot % 50));
+  }
+  cr_assert_eq(gb_agg_player_at(a, 1)->first_seen_ts, -1, "a slot never updated has no state");
+  cr_assert_eq(gb_agg_type_count(a, GB_EV_GAME_END), 715);
+  gb_agg_free(a);
 }

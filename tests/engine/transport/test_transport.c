@@ -108,19 +108,6 @@ Test(transport, inproc_replies_reach_the_players_producer) {
   gb_transport_free(t);
 }
 
-Test(transport, channels_of_event_types) {
-  cr_assert_eq(gb_transport_channel_of(GB_EV_GAME_END), GB_CHANNEL_CARD);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_SESSION_START), GB_CHANNEL_CARD);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_PURCHASE), GB_CHANNEL_CARD);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_STORE_VISIT), GB_CHANNEL_STEAM);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_OFFER_DISMISSED), GB_CHANNEL_STEAM);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_PROP_USED), GB_CHANNEL_FEEDBACK);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_CHALLENGE_COMPLETED), GB_CHANNEL_FEEDBACK);
-  cr_assert_eq(gb_transport_channel_of(GB_EV_CHALLENGE_UPSERT), GB_CHANNEL_CONTROL);
-  cr_assert_str_eq(gb_transport_channel_name(GB_CHANNEL_FEEDBACK), "feedback");
-  cr_assert_str_eq(gb_transport_channel_name(GB_CHANNEL__COUNT), "unknown");
-}
-
 /* ---- decisions as JSON */
 
 static gb_decision sample(void) {

@@ -1,0 +1,191 @@
+/* gb_run's private parts, shared by its files: the run's state, one record per engine shard
+ * thread and per simulator thread, and the functions each file offers the others.
+ *   gb_run.c           set-up, the threads, watching, tear-down, gb_run_execute
+ *   gb_run_shards.c    the engine shards (gb_shard) and what they measure
+ *   gb_run_producers.c the simulator threads: pacing, sending, answers, operators' changes
+ *   gb_run_hists.c     per-thread latency histograms
+ *   gb_run_merge.c     merging the threads' counts and measurements, the verdicts
+ *   gb_run_dir.c       the results directory */
+#ifndef GB_RUN_INT_H
+#define GB_RUN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+
+#include "gb_catalog.h"
+#include "gb_decision_codec.h"
+#include "gb_doorbell.h"
+#include "gb_hist.h"
+#include "gb_run.h"
+#include "gb_run_control.h"
+#include "gb_run_results.h"
+#include "gb_shard.h"
+#include "gb_sim.h"
+#include "gb_sim_realism.h"
+#include "gb_stages.h"
+#include "gb_timeline.h"
+#include "gb_transport.h"
+
+enum {
+  HIST_DIGITS = 3,           /* 0.1 % value resolution */
+  RECEIVE_BATCH = 256,       /* events a shard takes per transport call */
+  DEAD_LETTERS_KEPT = 10000, /* per shard; beyond that they are counted, not kept */
+  IDLE_SPINS = 200,          /* empty polls before an idle thread sleeps (a poll is ~50 ns) */
+  ANSWER_BATCH = 64,         /* decoded answers a simulator thread hands over at once */
+  PROGRESS_EVERY = 64        /* events between a simulator thread's progress updates (power of 2) */
+};
+/* An idle thread re-checks at least every millisecond. */
+#define IDLE_SLEEP_NS 1000000LL
+/* A pacing wait ends this early and spins to the due time. */
+#define WAKE_EARLY_NS 20000LL
+/* The kernel may delay our timed waits by at most 1 µs (Linux's default slack is 50 µs). */
+#define TIMER_SLACK_NS 1000
+/* timeline.csv rows: one per wall second. */
+#define TIMELINE_INTERVAL_NS 1000000000LL
+/* The progress line's p99 covers the last 0.5 s. */
+#define LIVE_WINDOW_NS 500000000LL
+/* The waiting thread checks on the run every 20 ms. */
+#define PROGRESS_POLL_NS 20000000LL
+
+typedef struct gb_run_ctx {
+  const gb_workload *w;
+  gb_transport *transport;
+  gb_arms *arms;         /* the A/B split, for the simulators and the shards (read-only) */
+  gb_catalog *catalog;   /* the simulators' copy, for the ground truth */
+  int64_t start_ns;      /* wall (gb_clock) time of sim time start_ms */
+  int64_t warmup_end_ns; /* samples intended before this are warm-up */
+  _Atomic uint64_t progress_events; /* events sent, for the progress line */
+  _Atomic int64_t progress_sim_ms;
+  _Atomic unsigned threads_done;
+  gb_doorbell done_bell; /* rung by each thread as it finishes: the run's end is taken at once */
+  bool json_replies;     /* decisions travel encoded (Kafka), not as raw structs (in process) */
+  bool binary;           /* transport.format: binary events and decisions, else JSON */
+  /* Operators' changes (--control): each is sent by every simulator thread to every partition
+   * (copies_per_change copies); with the shards in this process, the simulator threads wait at
+   * a change's boundary until the shards have read every copy (gb_run_control.h). */
+  gb_run_control *control;
+  uint64_t copies_per_change;
+  _Atomic uint64_t control_copies_read; /* by all shards together */
+} gb_run_ctx;
+
+typedef struct gb_run_shard {
+  gb_run_ctx *run;
+  unsigned index;
+  pthread_t thread;
+  gb_shard *shard;
+  gb_run_stage_hists hists;
+  gb_pipeline_counts counts;   /* the shard's, once its thread has stopped */
+  gb_hist *live;               /* e2e (corrected) of the current progress window */
+  int64_t live_until;          /* end of the current window */
+  _Atomic int64_t live_p99_ns; /* p99 of the last window, for the progress line */
+} gb_run_shard;
+
+typedef struct gb_run_producer {
+  gb_run_ctx *run;
+  unsigned index;
+  pthread_t thread;
+  gb_sim *sim;
+  gb_run_stage_hists hists;
+  char *buf;
+  size_t buf_cap;
+  uint64_t sent;
+  int64_t last_ts; /* sim time of the last event sent */
+  uint64_t answers;
+  gb_decision_codec *codec; /* JSON replies (Kafka) */
+  size_t next_control;      /* the next operator change to send */
+  uint64_t control_copies;  /* copies of operator changes sent (one per partition) */
+  /* Answers decoded and measured, not yet handed to the simulator: a poll's replies go over
+   * together (gb_sim_on_decisions), and share one clock read. */
+  gb_decision *batch; /* [ANSWER_BATCH] */
+  size_t n_batch;
+  int64_t batch_now_ns; /* when the batch's first reply was taken; 0: not read yet */
+} gb_run_producer;
+
+typedef struct gb_run_state {
+  gb_run_ctx ctx;
+  gb_run_shard *shards;
+  gb_run_producer *producers;
+  unsigned n_shards, n_producers;
+  uint64_t *backlog; /* events sent but not yet received, sampled every PROGRESS_POLL_NS */
+  size_t n_backlog, backlog_cap;
+} gb_run_state;
+
+typedef struct gb_run_merged {
+  gb_run_stage_hists hists;
+  gb_sim_arm_stats *arms;
+  gb_agg *agg;
+  const gb_dead_letter **dead;
+  size_t *n_dead;
+  gb_sim_realism *realism;                  /* realism.csv */
+  gb_transport_partition_stats *partitions; /* partitions.csv */
+} gb_run_merged;
+
+/* ---- per-thread latency recording (gb_run_hists.c), inline where it is per event */
+
+/* Records a latency measured from the intended emit time (corrected) and from the send. */
+static inline void record_from(gb_run_stage_hists *h, gb_stage s, int64_t end, int64_t intended,
+                               int64_t sent) {
+  gb_timeline_record(h->timeline, s, end, end - intended);
+  gb_hist_record(h->h[s][GB_CORRECTED], end - intended);
+  gb_hist_record(h->h[s][GB_UNCORRECTED], end - sent);
+}
+
+/* A service time: the same in both views (nothing queues inside a stage), so it is recorded
+ * once, in the corrected view; gb_run_hists_merge gives the run's uncorrected view the same
+ * samples (a histogram record per stage and event less on the busiest threads). */
+static inline void record_service(gb_run_stage_hists *h, gb_stage s, int64_t begin, int64_t end) {
+  gb_timeline_record(h->timeline, s, end, end - begin);
+  gb_hist_record(h->h[s][GB_CORRECTED], end - begin);
+}
+
+/* True once a thread has polled in vain long enough to sleep instead. */
+static inline bool idle_enough(unsigned *idle) { return ++*idle > IDLE_SPINS; }
+
+/* Latency-sensitive threads: timed waits wake on time, not up to 50 µs late (Linux's default
+ * timer slack). */
+static inline void tighten_timer_slack(void) { prctl(PR_SET_TIMERSLACK, TIMER_SLACK_NS, 0, 0, 0); }
+
+int gb_run_hists_init(gb_run_stage_hists *h, gb_err *err);
+int gb_run_hists_start_timeline(gb_run_stage_hists *h, int64_t start_ns, gb_err *err);
+void gb_run_hists_free(gb_run_stage_hists *h);
+/* A thread's histograms into the run's (service stages: the corrected view into both). */
+int gb_run_hists_merge(gb_run_stage_hists *dst, const gb_run_stage_hists *src, gb_err *err);
+
+/* ---- the engine shards (gb_run_shards.c) */
+
+/* Creates rs->n_shards shards over rs->ctx.transport. */
+int gb_run_setup_shards(gb_run_state *rs, gb_err *err);
+/* A shard thread: the shard's loop until every producer is done and drained. */
+void *gb_run_shard_main(void *arg);
+
+/* ---- the simulator threads (gb_run_producers.c) */
+
+/* Loads the simulators' catalogue and the --control changes, creates rs->n_producers
+ * simulators. */
+int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *err);
+/* A simulator thread: paces, sends and takes answers until its players are done. */
+void *gb_run_producer_main(void *arg);
+
+/* ---- merging and verdicts (gb_run_merge.c) */
+
+/* Merges every thread's counts and measurements into m and t (threads joined). */
+int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err);
+void gb_run_merge_free(gb_run_merged *m);
+/* Whether the transport's backlog grew through the run (t->backlog_*). */
+void gb_run_backlog_verdict(const gb_run_state *rs, gb_run_totals *t);
+/* Target and achieved rates, and whether the target was sustained. */
+void gb_run_rates(const gb_workload *w, gb_run_totals *t);
+/* The accounting every run must pass (docs/results.md: reconciliation). */
+bool gb_run_reconciled(const gb_run_totals *t);
+
+/* ---- the results directory (gb_run_dir.c) */
+
+/* Writes the results into a .partial directory renamed into place at the end (never
+ * half-written): its path in outcome->dir. */
+int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
+                         const gb_sim_realism *realism, gb_run_outcome *outcome, gb_err *err);
+
+#endif

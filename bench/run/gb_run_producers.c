@@ -1,0 +1,242 @@
+/* The run's simulator threads: pacing events to their intended emit times, sending them, taking
+ * the answers, and operators' changes (--control) at their boundaries. */
+#include "gb_run_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_clock.h"
+#include "gb_codec.h"
+
+/* Hands the answers taken so far to the simulator, in the order they came. */
+static void deliver_answers(gb_run_producer *pr) {
+  if (pr->n_batch > 0)
+    gb_sim_on_decisions(pr->sim, pr->batch, pr->n_batch);
+  pr->n_batch = 0;
+  pr->batch_now_ns = 0;
+}
+
+static void on_reply_message(void *ctx, const void *msg, size_t len) {
+  gb_run_producer *pr = ctx;
+  gb_decision *d = &pr->batch[pr->n_batch];
+  if (pr->run->json_replies) {
+    if (gb_decision_decode_wire(pr->codec, msg, len, d, NULL) != 0)
+      return; /* counted through the answer reconciliation */
+  } else {
+    if (len != sizeof *d)
+      return; /* cannot happen in process; counted through the answer reconciliation */
+    memcpy(d, msg, sizeof *d);
+  }
+  /* The replies of one poll arrived together: they share one clock read, unless this one was
+   * decided after it (in process, a shard may answer while the poll goes on). */
+  if (pr->batch_now_ns == 0 || d->t_decided_ns > pr->batch_now_ns)
+    pr->batch_now_ns = gb_clock_now_ns();
+  int64_t now = pr->batch_now_ns;
+  if (d->t_intended_ns >= pr->run->warmup_end_ns) {
+    record_service(&pr->hists, GB_STAGE_REPLY, d->t_decided_ns, now);
+    record_from(&pr->hists, GB_STAGE_DECISION, now, d->t_intended_ns, d->t_sent_ns);
+  }
+  pr->answers++;
+  if (++pr->n_batch == ANSWER_BATCH)
+    deliver_answers(pr);
+}
+
+/* Takes the replies waiting for this thread and delivers them; returns how many there were. */
+static size_t take_replies(gb_run_producer *pr) {
+  size_t n = gb_transport_poll_replies(pr->run->transport, pr->index, on_reply_message, pr);
+  if (n > 0)
+    deliver_answers(pr);
+  return n;
+}
+
+/* Wall time (gb_clock) at which an event of sim time ts should be emitted. */
+static int64_t intended_ns(const gb_run_ctx *run, int64_t ts) {
+  double scale = run->w->sim.time_scale;
+  return run->start_ns + (int64_t)((double)(ts - run->w->sim.start_ms) * 1e6 / scale);
+}
+
+/* The latest sim time whose events are due now (as fast as possible: all of them, and no clock
+ * read). */
+static int64_t sim_now_ms(const gb_run_ctx *run) {
+  double scale = run->w->sim.time_scale;
+  if (scale == 0)
+    return INT64_MAX;
+  return run->w->sim.start_ms +
+         (int64_t)((double)(gb_clock_now_ns() - run->start_ns) * scale / 1e6);
+}
+
+/* Adds events to the progress line's count; simulator thread 0 also shows its sim time. */
+static void publish_progress(gb_run_producer *pr, uint64_t events, int64_t ts) {
+  atomic_fetch_add_explicit(&pr->run->progress_events, events, memory_order_relaxed);
+  if (pr->index == 0)
+    atomic_store_explicit(&pr->run->progress_sim_ms, ts, memory_order_relaxed);
+}
+
+static void send_event(gb_run_producer *pr, gb_event *ev) {
+  gb_run_ctx *run = pr->run;
+  int64_t now = gb_clock_now_ns();
+  /* The next player's state loads while this event is encoded and sent: after the clock read,
+   * which would wait for it. */
+  gb_sim_prefetch_next(pr->sim);
+  ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
+  ev->t_sent_ns = now;
+  size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);
+  if (len >= pr->buf_cap)
+    abort(); /* the simulator's events are far below the transport's message limit */
+  gb_transport_send_on(run->transport, pr->index, gb_event_channel_of(ev->type), ev->player_id,
+                       pr->buf, len);
+  if (ev->t_intended_ns >= run->warmup_end_ns)
+    record_from(&pr->hists, GB_STAGE_SEND, gb_clock_now_ns(), ev->t_intended_ns, now);
+  /* The progress line's counters every so often, not per event: an atomic add per event was about
+   * 1 % of this thread's time, and those counters share cache lines with what the shards read for
+   * every event. */
+  pr->last_ts = ev->ts;
+  if ((++pr->sent & (PROGRESS_EVERY - 1)) == 0)
+    publish_progress(pr, PROGRESS_EVERY, ev->ts);
+}
+
+/* ---- operators' changes (--control) */
+
+/* Sim time of the next change's boundary; INT64_MAX when none is left. */
+static int64_t next_boundary(const gb_run_producer *pr) {
+  const gb_run_control *c = pr->run->control;
+  return pr->next_control < gb_run_control_count(c) ? gb_run_control_boundary(c, pr->next_control)
+                                                    : INT64_MAX;
+}
+
+/* The next change may go once its time has come and this thread can emit nothing before its
+ * boundary any more: every earlier event was sent (the next one is at or after it) and
+ * answered (a player waiting for an answer may be due again before it). */
+static bool change_due(const gb_run_producer *pr, int64_t now_ms) {
+  int64_t b = next_boundary(pr);
+  return b != INT64_MAX && now_ms >= b && gb_sim_peek_ts(pr->sim) >= b &&
+         gb_sim_waiting(pr->sim) == 0;
+}
+
+/* Sends the next change to every partition, then — with the shards in this process — waits
+ * until every shard has read every copy of it from every simulator thread: each stream is in
+ * order, so every event before the boundary has then been processed, and none after it yet. */
+static void send_change(gb_run_producer *pr) {
+  gb_run_ctx *run = pr->run;
+  size_t k = pr->next_control++;
+  gb_event ev = *gb_run_control_event(run->control, k); /* shares the definition, read-only */
+  int64_t now = gb_clock_now_ns();
+  ev.t_intended_ns =
+      run->w->sim.time_scale == 0 ? now : intended_ns(run, ev.u.control.effective_ts);
+  ev.t_sent_ns = now;
+  size_t len = gb_event_encode_wire(&ev, run->binary, pr->buf, pr->buf_cap);
+  if (len >= pr->buf_cap)
+    abort(); /* gb_run sized buf for the largest definition (gb_transport_max_message) */
+  gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);
+  unsigned copies = gb_transport_partitions(run->transport);
+  pr->control_copies += copies;
+  atomic_fetch_add_explicit(&run->progress_events, copies, memory_order_relaxed);
+  if (run->copies_per_change == 0)
+    return; /* `gamebench sim`: the engines run elsewhere */
+  uint64_t all_read = (uint64_t)(k + 1) * run->copies_per_change;
+  while (atomic_load(&run->control_copies_read) < all_read &&
+         !gb_transport_failed(run->transport, NULL)) {
+    take_replies(pr);
+    gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+  }
+}
+
+/* Waits until the next event is due or an answer arrives (which may make a player due). The
+ * last few microseconds are spun so that events leave on time. */
+static void wait_for_due(gb_run_producer *pr) {
+  int64_t next = gb_sim_peek_ts(pr->sim);
+  int64_t boundary = next_boundary(pr);
+  if (boundary < next)
+    next = boundary;
+  int64_t wait = IDLE_SLEEP_NS;
+  if (next != INT64_MAX) {
+    wait = intended_ns(pr->run, next) - gb_clock_now_ns() - WAKE_EARLY_NS;
+    if (wait <= 0)
+      return;
+  }
+  gb_transport_wait_replies(pr->run->transport, pr->index, wait);
+}
+
+void *gb_run_producer_main(void *arg) {
+  gb_run_producer *pr = arg;
+  gb_run_ctx *run = pr->run;
+  unsigned idle = 0;
+  tighten_timer_slack();
+  for (;;) {
+    if (gb_transport_failed(run->transport, NULL))
+      break; /* the run is over: its results show what was lost */
+    if (take_replies(pr) > 0)
+      idle = 0;
+    gb_event ev;
+    int64_t now_ms = sim_now_ms(run);
+    if (change_due(pr, now_ms)) {
+      send_change(pr);
+      idle = 0;
+      continue;
+    }
+    /* Nothing at or after the next change's boundary before the change itself. */
+    int64_t boundary = next_boundary(pr);
+    gb_sim_status st = gb_sim_next(pr->sim, now_ms < boundary ? now_ms : boundary - 1, &ev);
+    if (st == GB_SIM_EVENT) {
+      send_event(pr, &ev);
+      idle = 0;
+    } else if (st == GB_SIM_NOT_YET && now_ms < boundary) {
+      wait_for_due(pr);
+    } else if (st == GB_SIM_NOT_YET || st == GB_SIM_BLOCKED) {
+      /* At a boundary, or every player waiting: only an answer moves things on. */
+      if (idle_enough(&idle))
+        gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+    } else if (boundary != INT64_MAX) {
+      send_change(pr); /* every player is done: the changes left go now, in order */
+    } else {
+      break;
+    }
+  }
+  publish_progress(pr, pr->sent & (PROGRESS_EVERY - 1), pr->last_ts);
+  gb_transport_producer_done(run->transport, pr->index);
+  atomic_fetch_add(&run->threads_done, 1);
+  gb_doorbell_ring(&run->done_bell);
+  return NULL;
+}
+
+int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
+  const gb_workload *w = rs->ctx.w;
+  if (gb_catalog_load(w->engine.challenges, &rs->ctx.catalog, err) != 0)
+    return -1;
+  if (opt->control_path &&
+      gb_run_control_load(opt->control_path, w->sim.start_ms, w->sim.start_ms + w->sim.duration_ms,
+                          rs->ctx.catalog, &rs->ctx.control, err) != 0)
+    return -1;
+  /* Each change: a copy per partition from every simulator thread, all read by local shards. */
+  if (rs->n_shards > 0)
+    rs->ctx.copies_per_change =
+        (uint64_t)rs->n_producers * gb_transport_partitions(rs->ctx.transport);
+  for (unsigned i = 0; i < rs->n_producers; i++) {
+    gb_run_producer *pr = &rs->producers[i];
+    gb_sim_config sc = {
+        .seed = w->seed,
+        .players = w->sim.players,
+        .start_ms = w->sim.start_ms,
+        .duration_ms = w->sim.duration_ms,
+        .producer = i,
+        .n_producers = rs->n_producers,
+        .closed_loop = true,
+        .catalog = rs->ctx.catalog,
+        .arms = rs->ctx.arms,
+        .n_arms = w->n_arms,
+        .response = gb_response_defaults(),
+        .model = &w->sim.model,
+    };
+    pr->run = &rs->ctx;
+    pr->index = i;
+    pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
+    pr->buf = malloc(pr->buf_cap);
+    pr->codec = rs->ctx.json_replies ? gb_decision_codec_new() : NULL;
+    pr->batch = malloc(ANSWER_BATCH * sizeof *pr->batch);
+    if (!pr->buf || !pr->batch || (rs->ctx.json_replies && !pr->codec))
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    if (gb_sim_new(&sc, &pr->sim, err) != 0 || gb_run_hists_init(&pr->hists, err) != 0)
+      return -1;
+  }
+  return 0;
+}
