@@ -20,6 +20,7 @@ typedef struct rank_sums {
   uint64_t twice_rank_x;
   double tie_term;
   bool ties;
+  bool all_tied; /* one tie group: the variance is 0 exactly, whatever tie_term rounds to */
 } rank_sums;
 
 static int rank_all(const double *x, size_t n_x, const double *y, size_t n_y, rank_sums *rs,
@@ -41,6 +42,7 @@ static int rank_all(const double *x, size_t n_x, const double *y, size_t n_y, ra
     double t = (double)(j - i);
     rs->tie_term += t * t * t - t;
     rs->ties = rs->ties || j - i > 1;
+    rs->all_tied = j - i == n;
   }
   free(all);
   return 0;
@@ -79,14 +81,30 @@ static int exact_cdf(size_t m, size_t n, size_t u_min, double *cdf, gb_err *err)
   return 0;
 }
 
+/* z and p of the tie-corrected normal approximation with continuity correction. */
+static void normal_approximation(double pairs, double n, const rank_sums *rs, double u_max,
+                                 gb_mannwhitney_result *out) {
+  double var = pairs / 12 * ((n + 1) - rs->tie_term / (n * (n - 1)));
+  if (rs->all_tied || !(var > 0)) { /* the ranks say nothing */
+    out->z = 0;
+    out->p_asymptotic = 1;
+    return;
+  }
+  out->z = (u_max - pairs / 2 - 0.5) / sqrt(var);
+  out->p_asymptotic = fmin(1, erfc(out->z / sqrt(2))); /* 2 (1 - Phi(z)) */
+}
+
 int gb_mannwhitney_test(const double *x, size_t n_x, const double *y, size_t n_y,
                         gb_mannwhitney_result *out, gb_err *err) {
   if (n_x == 0 || n_y == 0)
     return gb_err_set(err, GB_ERR_INPUT, "Mann-Whitney: sample %s is empty", n_x ? "y" : "x");
-  for (size_t i = 0; i < n_x + n_y; i++)
-    if (isnan(i < n_x ? x[i] : y[i - n_x]))
-      return gb_err_set(err, GB_ERR_INPUT, "Mann-Whitney: value %zu of %s is NaN",
-                        i < n_x ? i : i - n_x, i < n_x ? "x" : "y");
+  const double *samples[] = {x, y};
+  const size_t sizes[] = {n_x, n_y};
+  for (int s = 0; s < 2; s++)
+    for (size_t i = 0; i < sizes[s]; i++)
+      if (isnan(samples[s][i])) /* NaN has no rank: it compares neither below nor above */
+        return gb_err_set(err, GB_ERR_INPUT, "Mann-Whitney: value %zu of %s is NaN", i,
+                          s ? "y" : "x");
   rank_sums rs;
   if (rank_all(x, n_x, y, n_y, &rs, err) != 0)
     return -1;
@@ -98,15 +116,8 @@ int gb_mannwhitney_test(const double *x, size_t n_x, const double *y, size_t n_y
   out->cles = out->u_x / pairs;
   out->rank_biserial = (out->u_x - out->u_y) / pairs;
 
-  double var = pairs / 12 * ((n + 1) - rs.tie_term / (n * (n - 1)));
   double u_max = fmax(out->u_x, out->u_y);
-  if (var > 0) {
-    out->z = (u_max - pairs / 2 - 0.5) / sqrt(var);
-    out->p_asymptotic = fmin(1, erfc(out->z / sqrt(2)));
-  } else { /* every value tied: the ranks say nothing */
-    out->z = 0;
-    out->p_asymptotic = 1;
-  }
+  normal_approximation(pairs, n, &rs, u_max, out);
   out->p_exact = NAN;
   if (!rs.ties && pairs <= GB_MANNWHITNEY_EXACT_MAX_PAIRS) {
     /* symmetry: P(U >= u_max) = P(U <= n_x n_y - u_max) */
