@@ -18,6 +18,7 @@
 #include "gb_codec.h"
 #include "gb_json.h"
 #include "gb_opts.h"
+#include "gb_quantile.h"
 #include "gb_rng.h"
 
 /* A game_end with every field of its type set, as a platform sends it (no harness stamps): 267
@@ -193,11 +194,6 @@ typedef struct row {
   double checksum;
 } row;
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Medians of per-repetition means: a repetition hit by another process's burst on the shared
  * machine moves the median much less than it would move an overall mean. */
 static void time_row(row *r, bench_input *in, int64_t iterations, int64_t repetitions) {
@@ -214,8 +210,7 @@ static void time_row(row *r, bench_input *in, int64_t iterations, int64_t repeti
     int64_t t1 = gb_clock_now_ns();
     per_rep[rep] = (double)(t1 - t0) / (double)iterations / r->per_op_divisor;
   }
-  qsort(per_rep, (size_t)repetitions, sizeof per_rep[0], cmp_double);
-  r->ns = per_rep[repetitions / 2];
+  r->ns = gb_quantile_median(per_rep, (size_t)repetitions);
   r->checksum = r->fn(in);
   (void)sink;
 }

@@ -17,6 +17,7 @@
 #include "gb_clock.h"
 #include "gb_codec.h"
 #include "gb_opts.h"
+#include "gb_quantile.h"
 #include "gb_run.h"
 #include "gb_sim.h"
 #include "gb_transport_kafka.h"
@@ -499,25 +500,14 @@ static int measure_pipeline(const gb_workload *w, const gb_opt_list *props, doub
   return rc;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Median, min and max of v[0..n) (sorts v). */
 static void spread(double *v, int n, double *median, double *lo, double *hi) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  *median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  *median = gb_quantile_median(v, (size_t)n);
   *lo = v[0];
   *hi = v[n - 1];
 }
 
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, int n) {
-  double m, lo, hi;
-  spread(v, n, &m, &lo, &hi);
-  return m;
-}
+static double median(double *v, int n) { return gb_quantile_median(v, (size_t)n); }
 
 /* One part's line: rates, CPU per message and the cores that makes at the median rate. */
 static void report_line(const char *name, double *rate, double *cpu_us, int n, double mean_bytes,

@@ -25,6 +25,7 @@
 #include "gb_clock.h"
 #include "gb_matcher.h"
 #include "gb_opts.h"
+#include "gb_quantile.h"
 #include "gb_rng.h"
 
 enum {
@@ -370,12 +371,7 @@ static void run(bench *b, gb_matcher *m, int64_t n_events, int64_t budget_ms, ro
   rw->candidates_per_event = (double)(s1.candidates - s0.candidates) / (double)i;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* `repetitions` runs; ns/event is the median run's (the others are noise on a shared machine). */
+/* `repetitions` runs; ns/event is their median (the others are noise on a shared machine). */
 static void run_median(bench *b, gb_matcher *m, int64_t n_events, int64_t budget_ms, row *rw) {
   double ns[REPETITIONS_MAX], attrs[REPETITIONS_MAX];
   uint64_t events = 0;
@@ -385,10 +381,8 @@ static void run_median(bench *b, gb_matcher *m, int64_t n_events, int64_t budget
     attrs[k] = rw->attrs_ns;
     events += rw->events;
   }
-  qsort(ns, (size_t)b->repetitions, sizeof *ns, cmp_double);
-  qsort(attrs, (size_t)b->repetitions, sizeof *attrs, cmp_double);
-  rw->ns_per_event = ns[b->repetitions / 2];
-  rw->attrs_ns = attrs[b->repetitions / 2];
+  rw->ns_per_event = gb_quantile_median(ns, (size_t)b->repetitions);
+  rw->attrs_ns = gb_quantile_median(attrs, (size_t)b->repetitions);
   rw->events = events;
 }
 

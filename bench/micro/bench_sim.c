@@ -16,6 +16,7 @@
 #include "gb_codec.h"
 #include "gb_duration.h"
 #include "gb_opts.h"
+#include "gb_quantile.h"
 #include "gb_sim.h"
 #include "gb_sim_stream.h"
 
@@ -35,7 +36,7 @@ enum {
 
 static const char details[] =
     "Each repetition creates the population (not timed) and generates every event of\n"
-    "--duration of sim time (timed); the table gives the median repetition's events per\n"
+    "--duration of sim time (timed); the table gives the median of the repetitions' events per\n"
     "second, and the slowest and fastest. One-core rows are timed with the thread's CPU\n"
     "time (CLOCK_THREAD_CPUTIME_ID), so that other processes on a shared machine do not\n"
     "count against the simulator; the threaded row uses wall time. The population is the\n"
@@ -65,16 +66,10 @@ static int64_t thread_cpu_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static void summarise(double *eps, int n, rates *r) {
-  qsort(eps, (size_t)n, sizeof *eps, cmp_double);
+  r->median = gb_quantile_median(eps, (size_t)n); /* sorts eps */
   r->min = eps[0];
   r->max = eps[n - 1];
-  r->median = eps[n / 2];
 }
 
 /* One repetition on one core; returns events per second. */

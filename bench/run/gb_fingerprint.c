@@ -16,6 +16,7 @@
 
 #include "gb_clock.h"
 #include "gb_hist.h"
+#include "gb_quantile.h"
 #include "gb_rng.h"
 
 /* The quick measurements in gb_fingerprint_collect: a few ms in total, enough for a stable
@@ -115,15 +116,8 @@ static void read_jemalloc_stats(gb_fingerprint *fp) {
 #endif
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static void summarize(double *per_op, int repeats, gb_fingerprint_timing *t) {
-  qsort(per_op, (size_t)repeats, sizeof per_op[0], cmp_double);
-  int mid = repeats / 2;
-  t->median_ns = repeats % 2 ? per_op[mid] : (per_op[mid - 1] + per_op[mid]) / 2;
+  t->median_ns = gb_quantile_median(per_op, (size_t)repeats); /* sorts per_op */
   t->min_ns = per_op[0];
   t->max_ns = per_op[repeats - 1];
   t->repeats = repeats;

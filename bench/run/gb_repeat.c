@@ -13,21 +13,12 @@
 #include "gb_clock.h"
 #include "gb_csv.h"
 #include "gb_jsonw.h"
+#include "gb_quantile.h"
 #include "gb_report.h"
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-double gb_repeat_median(double *v, size_t n) {
-  if (n == 0)
-    return NAN;
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* How a metric's repeats combine into the headline value: verdicts take the worst repeat. */
+/* How a metric's repeats combine into the headline value: verdicts take the worst repeat, other
+ * metrics the median (gb_quantile's rule: the mean of the two middle repeats for an even count;
+ * a repeat that lacks the metric is left out). */
 static double combine(const char *metric, double *v, size_t n) {
   double worst = v[0];
   if (strcmp(metric, "rate_sustained") == 0 || strcmp(metric, "events_lost") == 0 ||
@@ -36,7 +27,7 @@ static double combine(const char *metric, double *v, size_t n) {
       worst = strcmp(metric, "rate_sustained") == 0 ? fmin(worst, v[i]) : fmax(worst, v[i]);
     return worst;
   }
-  return gb_repeat_median(v, n);
+  return gb_quantile_median(v, n);
 }
 
 typedef struct summaries {

@@ -9,6 +9,7 @@
 
 #include "gb_afile.h"
 #include "gb_csv.h"
+#include "gb_interval.h"
 #include "gb_jsonw.h"
 #include "gb_version.h"
 
@@ -18,20 +19,6 @@ enum { SPECTRUM_TICKS = 5, SPECTRUM_MAX = 512 };
 
 static const double headline_pcts[] = {50, 90, 99, 99.9};
 static const char *const headline_names[] = {"p50", "p90", "p99", "p999"};
-
-void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi) {
-  if (n == 0) {
-    *lo = *hi = NAN;
-    return;
-  }
-  const double z = 1.959963984540054; /* 97.5th percentile of the standard normal */
-  double p = (double)k / (double)n, nn = (double)n;
-  double denom = 1 + z * z / nn;
-  double centre = (p + z * z / (2 * nn)) / denom;
-  double half = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
-  *lo = fmax(0, centre - half);
-  *hi = fmin(1, centre + half);
-}
 
 static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
                                gb_err *err) {
@@ -156,11 +143,10 @@ static int write_latency(const char *dir, const gb_run_totals *t, gb_err *err) {
 static double ratio(uint64_t num, uint64_t den) { return den ? (double)num / (double)den : NAN; }
 
 static void cells_rate(gb_csv_writer *w, uint64_t k, uint64_t n, gb_err *err) {
-  double lo, hi;
-  gb_run_wilson(k, n, &lo, &hi);
+  gb_interval ci = gb_interval_wilson95(k, n); /* NaN (an empty cell) when n = 0 */
   gb_csv_cell_f64(w, ratio(k, n), err);
-  gb_csv_cell_f64(w, lo, err);
-  gb_csv_cell_f64(w, hi, err);
+  gb_csv_cell_f64(w, ci.lo, err);
+  gb_csv_cell_f64(w, ci.hi, err);
 }
 
 static double random_use_rate(const gb_workload *wl, const gb_sim_arm_stats *arms) {

@@ -60,7 +60,4 @@ typedef struct gb_run_totals {
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err);
 
-/* Wilson score interval for k successes out of n at 95 %; [NaN, NaN] when n = 0. */
-void gb_run_wilson(uint64_t k, uint64_t n, double *lo, double *hi);
-
 #endif

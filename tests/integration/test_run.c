@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb_repeat.h"
 #include "gb_test_results.h"
 #include "gb_test_support.h"
 
@@ -237,13 +236,6 @@ Test(run, repeats_write_each_run_and_the_medians) {
   free(summary);
   free(first);
   free(dir);
-}
-
-Test(repeat, median_of_odd_and_even_counts) {
-  double a[] = {5, 1, 3};
-  cr_assert_float_eq(gb_repeat_median(a, 3), 3, 1e-12);
-  double b[] = {4, 1, 3, 2};
-  cr_assert_float_eq(gb_repeat_median(b, 4), 2.5, 1e-12);
 }
 
 /* ---- operators' changes (--control) */
