@@ -21,35 +21,35 @@ enum {
    * full definition (GB_DEFINITION_MAX) and its envelope, well under Kafka's 1 MB default. */
   KAFKA_MAX_MESSAGE = 256 * 1024,
   METADATA_POLL_MS = 100, /* between metadata attempts while topics appear */
-  SEND_HELD_MS = 1        /* ksend_held's wait for the broker's acknowledgement, at most */
+  SEND_HELD_MS = 1        /* gb_kafka_send_held's wait for the broker's acknowledgement, at most */
 };
 
 /* ---- header and small helpers */
 
-void kput_u64(uint8_t out[8], uint64_t v) {
+void gb_kafka_put_u64(uint8_t out[8], uint64_t v) {
   for (int i = 7; i >= 0; i--) {
     out[i] = (uint8_t)(v & 0xFF);
     v >>= 8;
   }
 }
 
-uint64_t kget_u64(const uint8_t in[8]) {
+uint64_t gb_kafka_get_u64(const uint8_t in[8]) {
   uint64_t v = 0;
   for (int i = 0; i < 8; i++)
     v = (v << 8) | in[i];
   return v;
 }
 
-void khdr_put(uint8_t out[KHDR_LEN], khdr_kind kind, uint32_t producer, uint64_t seq) {
+void gb_kafka_header_put(uint8_t out[KHDR_LEN], khdr_kind kind, uint32_t producer, uint64_t seq) {
   out[0] = (uint8_t)kind;
   out[1] = (uint8_t)(producer >> 24);
   out[2] = (uint8_t)(producer >> 16);
   out[3] = (uint8_t)(producer >> 8);
   out[4] = (uint8_t)producer;
-  kput_u64(out + 5, seq);
+  gb_kafka_put_u64(out + 5, seq);
 }
 
-bool khdr_get(const rd_kafka_message_t *m, khdr *out) {
+bool gb_kafka_header_get(const rd_kafka_message_t *m, khdr *out) {
   rd_kafka_headers_t *hdrs = NULL;
   if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
     return false;
@@ -64,19 +64,19 @@ bool khdr_get(const rd_kafka_message_t *m, khdr *out) {
     return false;
   out->kind = (khdr_kind)b[0];
   out->producer = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
-  out->seq = kget_u64(b + 5);
+  out->seq = gb_kafka_get_u64(b + 5);
   return true;
 }
 
-size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len) {
+size_t gb_kafka_replies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len) {
   size_t n = gb_varint_put(out, seq);
   n += gb_varint_put(out + n, len);
   memcpy(out + n, reply, len);
   return n + len;
 }
 
-bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const void **reply,
-                   size_t *len) {
+bool gb_kafka_replies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq,
+                           const void **reply, size_t *len) {
   const uint8_t *p = *at;
   uint64_t n;
   if (!gb_varint_get(&p, end, seq) || !gb_varint_get(&p, end, &n) || n > (uint64_t)(end - p))
@@ -87,7 +87,7 @@ bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const 
   return true;
 }
 
-size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap) {
+size_t gb_kafka_consume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap) {
   if (cap == 0)
     return 0;
   rd_kafka_message_t *first = timeout_ms > 0 ? rd_kafka_consume_queue(q, timeout_ms) : NULL;
@@ -98,12 +98,12 @@ size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, s
   return n + (more > 0 ? (size_t)more : 0);
 }
 
-void ksend_held(const gb_transport_kafka *k, rd_kafka_t *rk) {
+void gb_kafka_send_held(const gb_transport_kafka *k, rd_kafka_t *rk) {
   if (k->throughput && rd_kafka_outq_len(rk) > 0)
     rd_kafka_flush(rk, SEND_HELD_MS);
 }
 
-rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms) {
+rd_kafka_resp_err_t gb_kafka_flush(rd_kafka_t *rk, int timeout_ms) {
   int64_t deadline = gb_clock_now_ns() + (int64_t)timeout_ms * 1000000;
   while (rd_kafka_outq_len(rk) > 0) {
     if (gb_clock_now_ns() >= deadline)
@@ -113,7 +113,7 @@ rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms) {
   return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-size_t kkey(uint64_t player_id, char out[24]) {
+size_t gb_kafka_key(uint64_t player_id, char out[24]) {
   /* By hand: snprintf costs more than the rest of a send (one per event and per reply). */
   char digits[20]; /* UINT64_MAX has 20 */
   size_t n = 0;
@@ -127,12 +127,12 @@ size_t kkey(uint64_t player_id, char out[24]) {
   return n;
 }
 
-unsigned kpartition_of(const gb_transport_kafka *k, uint64_t player_id) {
+unsigned gb_kafka_partition_of(const gb_transport_kafka *k, uint64_t player_id) {
   /* A fixed salt, so that partitions are independent of the arm split and the shard hash. */
   return (unsigned)(gb_hash3(0x506172746974ULL /* "Partit" */, player_id, 0) % k->P);
 }
 
-void kfail(gb_transport_kafka *k, const char *fmt, ...) {
+void gb_kafka_fail(gb_transport_kafka *k, const char *fmt, ...) {
   pthread_mutex_lock(&k->fail_mu);
   if (!atomic_load(&k->failed)) {
     va_list ap;
@@ -285,8 +285,9 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
 static const char *const common_defaults[] = {"log.connection.close=false",
                                               "socket.nagle.disable=true"};
 
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
-                           size_t n_defaults, const char *client_id, gb_err *err) {
+rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
+                                   const char *const *defaults, size_t n_defaults,
+                                   const char *client_id, gb_err *err) {
   kscope other = type == RD_KAFKA_PRODUCER ? KSCOPE_CONSUMER : KSCOPE_PRODUCER;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   char errstr[ERRSTR_MAX];
@@ -588,7 +589,7 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     return 0; /* created with the cluster */
-  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
+  rd_kafka_conf_t *conf = gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];
@@ -662,9 +663,9 @@ static void kafka_free(gb_transport *t) {
     pthread_mutex_unlock(&k->fault_mu);
     pthread_join(k->fault, NULL);
   }
-  kshards_free(k);
-  krouter_stop(k);
-  kproducers_free(k);
+  gb_kafka_shards_free(k);
+  gb_kafka_router_stop(k);
+  gb_kafka_producers_free(k);
   if (k->mock)
     rd_kafka_mock_cluster_destroy(k->mock);
   if (k->mock_host)
@@ -716,11 +717,11 @@ static int kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc
   if (setup_topics(k, err) != 0)
     return -1;
   if (k->role != GB_KAFKA_ROLE_ENGINE &&
-      (kproducers_new(k, err) != 0 || krouter_start(k, err) != 0))
+      (gb_kafka_producers_new(k, err) != 0 || gb_kafka_router_start(k, err) != 0))
     return -1;
-  if (k->role != GB_KAFKA_ROLE_SIM && kshards_new(k, err) != 0)
+  if (k->role != GB_KAFKA_ROLE_SIM && gb_kafka_shards_new(k, err) != 0)
     return -1;
-  if (k->role == GB_KAFKA_ROLE_ALL && kshards_wait_settled(k, err) != 0)
+  if (k->role == GB_KAFKA_ROLE_ALL && gb_kafka_shards_wait_settled(k, err) != 0)
     return -1;
   k->ready_ns = gb_clock_now_ns();
   return start_fault(k, err);
@@ -775,7 +776,7 @@ unsigned gb_transport_kafka_owned(const gb_transport *t, unsigned shard) {
 
 static unsigned kafka_shard_of(const gb_transport *t, uint64_t player_id) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
-  return kpartition_of(k, player_id) % (k->n_shards ? k->n_shards : 1);
+  return gb_kafka_partition_of(k, player_id) % (k->n_shards ? k->n_shards : 1);
 }
 
 static size_t kafka_max_message(const gb_transport *t) {
@@ -826,7 +827,7 @@ static void kafka_get_partition_stats(const gb_transport *t, unsigned p,
     out->delivered += sh->delivered[p];
     out->replayed += sh->replayed[p];
     out->redelivered += sh->redelivered[p];
-    out->gaps += kshard_gaps(sh, p);
+    out->gaps += gb_kafka_shard_gaps(sh, p);
   }
   out->lost = partition_lost(k, p, out);
 }
@@ -885,14 +886,14 @@ static const gb_transport_ops kafka_ops = {
     .free = kafka_free,
     .shard_of = kafka_shard_of,
     .max_message = kafka_max_message,
-    .send = kafka_send,
-    .producer_done = kafka_producer_done,
-    .poll_replies = kafka_poll_replies,
-    .receive = kafka_receive,
-    .reply = kafka_reply,
-    .replaying = kafka_replaying,
-    .wait_events = kafka_wait_events,
-    .wait_replies = kafka_wait_replies,
+    .send = gb_kafka_send,
+    .producer_done = gb_kafka_producer_done,
+    .poll_replies = gb_kafka_poll_replies,
+    .receive = gb_kafka_receive,
+    .reply = gb_kafka_reply,
+    .replaying = gb_kafka_replaying,
+    .wait_events = gb_kafka_wait_events,
+    .wait_replies = gb_kafka_wait_replies,
     .get_stats = kafka_get_stats,
     .partitions = kafka_partitions,
     .get_partition_stats = kafka_get_partition_stats,

@@ -150,13 +150,13 @@ static void commit(kshard *sh, bool sync) {
     return;
   rd_kafka_poll(sh->reply_rk, 0);
   if (sync) {
-    if (kflush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (gb_kafka_flush(sh->reply_rk, BROKER_CALL_MS) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return; /* replies in flight: better no commit (at-least-once) than a lost answer */
   } else if (rd_kafka_outq_len(sh->reply_rk) > 0) {
     int64_t overdue = (int64_t)k->set.commit_interval_ms * COMMIT_OVERDUE_FACTOR * 1000000;
     if (gb_clock_now_ns() < sh->next_commit_ns + overdue)
       return; /* try again on the next call, when the replies may be through */
-    if (kflush(sh->reply_rk, k->set.commit_interval_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (gb_kafka_flush(sh->reply_rk, k->set.commit_interval_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
       return;
   }
   rd_kafka_topic_partition_list_t *list =
@@ -196,12 +196,13 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
   rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(all);
   rd_kafka_resp_err_t e = rd_kafka_committed(sh->rk, committed, BROKER_CALL_MS);
   if (e)
-    kfail(k, "engine %u: cannot read committed offsets: %s", sh->index, rd_kafka_err2str(e));
+    gb_kafka_fail(k, "engine %u: cannot read committed offsets: %s", sh->index,
+                  rd_kafka_err2str(e));
   for (int i = 0; i < committed->cnt; i++) {
     rd_kafka_topic_partition_t *tp = &committed->elems[i];
     unsigned p = (unsigned)tp->partition;
     if (p >= k->P) {
-      kfail(k, "%s has more partitions than transport.partitions (%u)", tp->topic, k->P);
+      gb_kafka_fail(k, "%s has more partitions than transport.partitions (%u)", tp->topic, k->P);
       continue;
     }
     if (!sh->parts[p]) {
@@ -211,7 +212,7 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
         pt = NULL;
       }
       if (!pt) {
-        kfail(k, "engine %u: out of memory for partition %u", sh->index, p);
+        gb_kafka_fail(k, "engine %u: out of memory for partition %u", sh->index, p);
         continue;
       }
       for (unsigned x = 0; x < k->n_producers; x++)
@@ -231,12 +232,12 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
     e = rd_kafka_query_watermark_offsets(sh->rk, tp->topic, tp->partition, &lo, &hi,
                                          BROKER_CALL_MS);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR && lo > 0)
-      kfail(k,
-            "%s[%d] now starts at offset %" PRId64
-            ": the broker deleted messages (retention), so this engine cannot rebuild its "
-            "players' state by replaying the partition (the embedded broker keeps about 5 "
-            "MiB per partition)",
-            tp->topic, tp->partition, lo);
+      gb_kafka_fail(k,
+                    "%s[%d] now starts at offset %" PRId64
+                    ": the broker deleted messages (retention), so this engine cannot rebuild its "
+                    "players' state by replaying the partition (the embedded broker keeps about 5 "
+                    "MiB per partition)",
+                    tp->topic, tp->partition, lo);
   }
   rd_kafka_topic_partition_list_destroy(committed);
 }
@@ -270,12 +271,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     drop_partitions(sh, parts, rd_kafka_assignment_lost(rk));
     error = rd_kafka_incremental_unassign(rk, all);
   } else {
-    kfail(k, "engine %u: rebalance failed: %s", sh->index, rd_kafka_err2str(e));
+    gb_kafka_fail(k, "engine %u: rebalance failed: %s", sh->index, rd_kafka_err2str(e));
   }
   if (error) {
-    kfail(k, "engine %u: %s: %s", sh->index,
-          e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign" : "unassign",
-          rd_kafka_error_string(error));
+    gb_kafka_fail(k, "engine %u: %s: %s", sh->index,
+                  e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign" : "unassign",
+                  rd_kafka_error_string(error));
     rd_kafka_error_destroy(error);
   }
   rd_kafka_topic_partition_list_destroy(all);
@@ -307,7 +308,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
     defaults[n_defaults++] = consumer_defaults[i];
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, err);
+  rd_kafka_conf_t *conf =
+      gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
@@ -321,8 +323,8 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
       return gb_err_set(err, GB_ERR_RUNTIME, "kafka consumer: topic %s: %s", k->topics[ti],
                         rd_kafka_err2str(rd_kafka_last_error()));
   snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
-  if (!(conf = kconf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
-                         sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
+  if (!(conf = gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
+                                 sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
     return -1;
   if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
@@ -340,7 +342,7 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
   return 0;
 }
 
-int kshards_new(gb_transport_kafka *k, gb_err *err) {
+int gb_kafka_shards_new(gb_transport_kafka *k, gb_err *err) {
   if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)) ||
       !(k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq)))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -363,7 +365,7 @@ static bool settled(const gb_transport_kafka *k) {
   return total == k->P;
 }
 
-int kshards_wait_settled(gb_transport_kafka *k, gb_err *err) {
+int gb_kafka_shards_wait_settled(gb_transport_kafka *k, gb_err *err) {
   int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ready_timeout_ms * 1000000;
   while (!settled(k)) {
     for (unsigned s = 0; s < k->n_shards; s++) {
@@ -400,7 +402,7 @@ static void finish_joining(kshard *sh) {
   }
 }
 
-void kshards_free(gb_transport_kafka *k) {
+void gb_kafka_shards_free(gb_transport_kafka *k) {
   for (unsigned s = 0; k->shards && s < k->n_shards; s++) {
     kshard *sh = &k->shards[s];
     if (sh->rk && !sh->joined)
@@ -455,7 +457,7 @@ void kshards_free(gb_transport_kafka *k) {
 static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void *msg, size_t len,
                           const uint8_t hdr[KHDR_LEN]) {
   char key[24];
-  size_t key_len = player_id ? kkey(player_id, key) : 0;
+  size_t key_len = player_id ? gb_kafka_key(player_id, key) : 0;
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(
         sh->reply_rk, RD_KAFKA_V_RKT(sh->decisions), RD_KAFKA_V_PARTITION((int32_t)p),
@@ -465,7 +467,7 @@ static void produce_reply(kshard *sh, unsigned p, uint64_t player_id, const void
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
       return;
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      kfail(sh->k, "engine %u: cannot produce a reply: %s", sh->index, rd_kafka_err2str(e));
+      gb_kafka_fail(sh->k, "engine %u: cannot produce a reply: %s", sh->index, rd_kafka_err2str(e));
       return;
     }
     rd_kafka_poll(sh->reply_rk, 1); /* backpressure: reports make room */
@@ -480,7 +482,7 @@ static void send_pending(kshard *sh, unsigned i) {
   if (q->len == 0)
     return;
   uint8_t hdr[KHDR_LEN];
-  khdr_put(hdr, KHDR_REPLIES, i % sh->k->n_producers, q->last_seq);
+  gb_kafka_header_put(hdr, KHDR_REPLIES, i % sh->k->n_producers, q->last_seq);
   produce_reply(sh, i / sh->k->n_producers, 0, q->buf, q->len, hdr);
   q->len = 0;
 }
@@ -506,7 +508,7 @@ static void add_pending(kshard *sh, unsigned p, unsigned producer, uint64_t seq,
       cap *= 2;
     uint8_t *buf = realloc(q->buf, cap);
     if (!buf) {
-      kfail(sh->k, "engine %u: out of memory for replies", sh->index);
+      gb_kafka_fail(sh->k, "engine %u: out of memory for replies", sh->index);
       return;
     }
     q->buf = buf;
@@ -516,13 +518,14 @@ static void add_pending(kshard *sh, unsigned p, unsigned producer, uint64_t seq,
     sh->pending_streams[sh->n_pending++] = i;
     q->listed = true;
   }
-  q->len += kreplies_put(q->buf + q->len, seq, msg, len);
+  q->len += gb_kafka_replies_put(q->buf + q->len, seq, msg, len);
   q->last_seq = seq;
   if (q->len >= KREPLIES_BYTES)
     send_pending(sh, i); /* stays in pending_streams, empty: sending it again is a no-op */
 }
 
-void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len) {
+void gb_kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                    size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kshard *sh = &k->shards[shard];
   uint8_t hdr[KHDR_LEN];
@@ -533,8 +536,8 @@ void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void
   if (sh->delivering && sh->cur_sequenced) {
     add_pending(sh, sh->cur_p, sh->cur_producer, sh->cur_seq, msg, len);
   } else {
-    khdr_put(hdr, KHDR_REPLY, gb_transport_producer_of(t, player_id), 0);
-    produce_reply(sh, kpartition_of(k, player_id), player_id, msg, len, hdr);
+    gb_kafka_header_put(hdr, KHDR_REPLY, gb_transport_producer_of(t, player_id), 0);
+    produce_reply(sh, gb_kafka_partition_of(k, player_id), player_id, msg, len, hdr);
   }
   sh->replies_sent++;
 }
@@ -590,8 +593,8 @@ static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned
     if (!replay) {
       send_pending(sh, p * k->n_producers + producer); /* the replies go before the count */
       uint8_t hdr[KHDR_LEN], count[8];
-      khdr_put(hdr, KHDR_ACK, producer, seq);
-      kput_u64(count, seq - 1); /* every event before the marker was delivered, in order */
+      gb_kafka_header_put(hdr, KHDR_ACK, producer, seq);
+      gb_kafka_put_u64(count, seq - 1); /* every event before the marker was delivered, in order */
       produce_reply(sh, p, 0, count, sizeof count, hdr);
       sh->acks_sent++;
     }
@@ -614,17 +617,17 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   if (m->offset + 1 > pt->next_offset[ti])
     pt->next_offset[ti] = m->offset + 1;
   khdr h;
-  if (!khdr_get(m, &h) || (h.kind != KHDR_EVENT && h.kind != KHDR_END)) {
+  if (!gb_kafka_header_get(m, &h) || (h.kind != KHDR_EVENT && h.kind != KHDR_END)) {
     /* A foreign message (e.g. written with kcat): delivered as it comes, unordered. */
     hand_over(sh, p, m, false, 0, 0, m->offset < pt->replay_until[ti], d);
     rd_kafka_message_destroy(m);
     return;
   }
   if (h.producer >= k->n_producers) {
-    kfail(k,
-          "%s[%u]: a message from simulator thread %u, but the workload has %u "
-          "(sim.threads must match between gamebench sim and gamebench engine)",
-          k->topics[ti], p, h.producer, k->n_producers);
+    gb_kafka_fail(k,
+                  "%s[%u]: a message from simulator thread %u, but the workload has %u "
+                  "(sim.threads must match between gamebench sim and gamebench engine)",
+                  k->topics[ti], p, h.producer, k->n_producers);
     rd_kafka_message_destroy(m);
     return;
   }
@@ -636,10 +639,10 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
   }
   if (h.seq > s->next) { /* a predecessor is still on its way (another topic): hold */
     if (sh->held >= HELD_MAX || !heap_push(s, m, h.seq)) {
-      kfail(k,
-            "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
-            "back behind it)",
-            k->topics[ti], p, h.producer, s->next, sh->held);
+      gb_kafka_fail(k,
+                    "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
+                    "back behind it)",
+                    k->topics[ti], p, h.producer, s->next, sh->held);
       rd_kafka_message_destroy(m);
       return;
     }
@@ -654,7 +657,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     pt->held--;
     sh->held--;
     khdr th;
-    if (top.seq == s->next && khdr_get(top.m, &th))
+    if (top.seq == s->next && gb_kafka_header_get(top.m, &th))
       deliver(sh, p, s, th.kind, h.producer, top.seq, top.m, topic_index(sh, top.m), d);
     else
       sh->redelivered[p]++;
@@ -666,15 +669,16 @@ static void on_error(kshard *sh, const rd_kafka_message_t *m) {
   gb_transport_kafka *k = sh->k;
   if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
       m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
-    kfail(k,
-          "engine %u: %s[%d]: messages were deleted before they were consumed (%s). The "
-          "embedded broker keeps about 5 MiB per partition: a consumer that lags further "
-          "behind loses data. Use a real broker (scripts/kafka-local), more partitions, or a "
-          "lower rate",
-          sh->index, m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
-          rd_kafka_message_errstr(m));
+    gb_kafka_fail(
+        k,
+        "engine %u: %s[%d]: messages were deleted before they were consumed (%s). The "
+        "embedded broker keeps about 5 MiB per partition: a consumer that lags further "
+        "behind loses data. Use a real broker (scripts/kafka-local), more partitions, or a "
+        "lower rate",
+        sh->index, m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+        rd_kafka_message_errstr(m));
   else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
-    kfail(k, "engine %u: %s", sh->index, rd_kafka_message_errstr(m));
+    gb_kafka_fail(k, "engine %u: %s", sh->index, rd_kafka_message_errstr(m));
   /* Anything else (a broker away, a leader moving) librdkafka retries by itself. */
 }
 
@@ -734,8 +738,8 @@ static void leave_window(kshard *sh) {
     rd_kafka_topic_partition_list_destroy(sub);
   }
   if (e)
-    kfail(sh->k, "engine %u: fault injection: %s: %s", sh->index,
-          want == 1 ? "unsubscribe" : "subscribe", rd_kafka_err2str(e));
+    gb_kafka_fail(sh->k, "engine %u: fault injection: %s: %s", sh->index,
+                  want == 1 ? "unsubscribe" : "subscribe", rd_kafka_err2str(e));
   sh->leave_state = want;
 }
 
@@ -758,11 +762,11 @@ static void fetch(kshard *sh, int timeout_ms) {
   if (sh->batch_pos < sh->batch_n)
     return;
   sh->batch_pos = 0;
-  sh->batch_n = kconsume(sh->queue, timeout_ms, sh->batch, BATCH_MAX);
+  sh->batch_n = gb_kafka_consume(sh->queue, timeout_ms, sh->batch, BATCH_MAX);
 }
 
-size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
-                     bool *finished) {
+size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                        void *ctx, bool *finished) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   *finished = false;
   if (shard >= k->n_shards) {
@@ -801,24 +805,24 @@ size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_m
   return d.n;
 }
 
-bool kafka_replaying(const gb_transport *t, unsigned shard) {
+bool gb_kafka_replaying(const gb_transport *t, unsigned shard) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
   return shard < k->n_shards && k->shards[shard].delivering && k->shards[shard].cur_suppress;
 }
 
-void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
+void gb_kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   if (shard >= k->n_shards || atomic_load(&k->failed) ||
       (k->role == GB_KAFKA_ROLE_ALL && all_finished(k)))
     return;
   kshard *sh = &k->shards[shard];
-  ksend_held(k, sh->reply_rk); /* the simulator's players wait for these replies */
+  gb_kafka_send_held(k, sh->reply_rk); /* the simulator's players wait for these replies */
   /* librdkafka's own wait, in whole milliseconds (at least one, so that it does wait). */
   int64_t ms = (timeout_ns + 999999) / 1000000;
   fetch(sh, ms < 1 ? 1 : ms > INT32_MAX ? INT32_MAX : (int)ms);
 }
 
-uint64_t kshard_gaps(const kshard *sh, unsigned p) {
+uint64_t gb_kafka_shard_gaps(const kshard *sh, unsigned p) {
   const kpart *pt = sh->parts ? sh->parts[p] : NULL;
   uint64_t gaps = 0;
   for (unsigned x = 0; pt && x < sh->k->n_producers; x++) {
