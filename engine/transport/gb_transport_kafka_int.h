@@ -1,6 +1,7 @@
-/* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: set-up,
- * topics, statistics; gb_transport_kafka_produce.c: the simulator side; and
- * gb_transport_kafka_consume.c: the engine side). Not for other modules. */
+/* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: the header,
+ * helpers, statistics; gb_transport_kafka_props.c: configuration; gb_transport_kafka_setup.c:
+ * set-up; gb_transport_kafka_produce.c: the simulator side; gb_transport_kafka_consume.c: the
+ * engine side). Not for other modules. */
 #ifndef GB_TRANSPORT_KAFKA_INT_H
 #define GB_TRANSPORT_KAFKA_INT_H
 
@@ -15,6 +16,9 @@
 #include "gb_queue.h"
 #include "gb_transport_impl.h"
 #include "gb_transport_kafka.h"
+
+/* Room for librdkafka's error strings (its errstr arguments). */
+enum { ERRSTR_MAX = 512 };
 
 /* Topic indexes: the event channels first (same numbering as gb_transport_channel), then the
  * replies. The card topic is the "anchor": the group assigns its partitions, and partition p of
@@ -241,6 +245,17 @@ void gb_kafka_fail(gb_transport_kafka *k, const char *fmt, ...)
 rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
                                    const char *const *defaults, size_t n_defaults,
                                    const char *client_id, gb_err *err);
+
+/* gb_transport_kafka_props.c: resets k->set to the defaults, applies kc's gamebench.* properties
+ * to it and keeps the others (validated) with the client types they are for. 0, or -1 with err
+ * set. */
+int gb_kafka_copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err);
+
+/* gb_transport_kafka_setup.c: sets k up after gb_transport_kafka_new filled its role, counts
+ * and locks: properties, names, the brokers (or the embedded cluster) and topics, the producers,
+ * router and shards its role has, and fault injection. 0, or -1 with err set (k is then freed by
+ * the caller). */
+int gb_kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err);
 
 /* The embedded (mock) broker answers an empty fetch only when fetch.wait.max.ms has passed,
  * never earlier when data arrives, so its consumers ask again every millisecond. */

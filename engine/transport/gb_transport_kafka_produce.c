@@ -13,12 +13,11 @@
 #include "gb_transport_kafka_int.h"
 
 enum {
-  ROUTER_BATCH = 512,    /* replies the router takes per poll */
-  ROUTER_POLL_MS = 50,   /* the router's wait for replies, so that it notices `stop` */
-  FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
-  DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
-  ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
-  ERRSTR_MAX = 512
+  ROUTER_BATCH = 512,   /* replies the router takes per poll */
+  ROUTER_POLL_MS = 50,  /* the router's wait for replies, so that it notices `stop` */
+  FULL_POLL_MS = 1,     /* a send that finds the producer queue full serves reports this long */
+  DR_POLL_EVERY = 64,   /* sends between two services of the delivery reports (a power of 2) */
+  ACK_WAIT_NS = 1000000 /* producer_done's nap between looks at the acknowledgements (1 ms) */
 };
 
 /* Event producers: batching tuned for throughput (lz4 compresses JSON events ~4x and the
