@@ -2,7 +2,8 @@
  * freeing a transport, and its statistics (the ops table). gb_transport_kafka_props.c holds the
  * configuration (-X properties), gb_transport_kafka_setup.c the set-up (names, the embedded
  * cluster, topics, fault injection); the simulator side lives in gb_transport_kafka_produce.c, the
- * engine side in gb_transport_kafka_consume.c; gb_transport_kafka.h describes the whole. */
+ * engine side in gb_transport_kafka_group.c and gb_transport_kafka_consume.c;
+ * gb_transport_kafka.h describes the whole. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>

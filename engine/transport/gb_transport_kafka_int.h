@@ -1,7 +1,7 @@
 /* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: the header,
  * helpers, statistics; gb_transport_kafka_props.c: configuration; gb_transport_kafka_setup.c:
- * set-up; gb_transport_kafka_produce.c: the simulator side; gb_transport_kafka_consume.c: the
- * engine side). Not for other modules. */
+ * set-up; gb_transport_kafka_produce.c: the simulator side; gb_transport_kafka_group.c and
+ * gb_transport_kafka_consume.c: the engine side). Not for other modules. */
 #ifndef GB_TRANSPORT_KAFKA_INT_H
 #define GB_TRANSPORT_KAFKA_INT_H
 
@@ -106,6 +106,16 @@ typedef struct kproducer {
 #define KACK_NONE UINT64_MAX
 
 /* ---- engine side */
+
+/* Engine side (gb_transport_kafka_group.c, gb_transport_kafka_consume.c). */
+enum {
+  BATCH_MAX = 1024,         /* messages a shard takes from librdkafka per call */
+  HELD_MAX = 1 << 20,       /* messages a shard may hold back waiting for a predecessor */
+  BROKER_CALL_MS = 10000,   /* committed-offset and watermark queries, final flushes */
+  SETTLE_POLL_MS = 50,      /* the set-up's poll of each member while the group forms */
+  JOIN_GRACE_MS = 15000,    /* a member still joining at shutdown: more than the 6 s session */
+  COMMIT_OVERDUE_FACTOR = 8 /* after this many periods a commit waits for the replies */
+};
 
 typedef struct kheld { /* a message held back until its predecessors arrive */
   rd_kafka_message_t *m;
@@ -295,11 +305,30 @@ void gb_kafka_producer_done(gb_transport *t, unsigned producer);
 size_t gb_kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
 void gb_kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
 
-/* gb_transport_kafka_consume.c */
+/* gb_transport_kafka_group.c */
 int gb_kafka_shards_new(gb_transport_kafka *k, gb_err *err);
 /* Polls every shard's consumer from the calling thread until the group has settled. */
 int gb_kafka_shards_wait_settled(gb_transport_kafka *k, gb_err *err);
 void gb_kafka_shards_free(gb_transport_kafka *k);
+
+/* The event topic (KT_*) named name, or -1. */
+int gb_kafka_topic_named(const gb_transport_kafka *k, const char *name);
+/* The event topic of m, or -1. Every message asks: by the handle's address, not by name (the
+ * names differ only at their end, after the run id, and comparing them showed in the shard
+ * thread's profile). By name only if librdkafka ever hands out a handle other than the one it
+ * gave the shard. */
+static inline int topic_index(const kshard *sh, const rd_kafka_message_t *m) {
+  for (int i = 0; i < KT_EVENTS; i++)
+    if (m->rkt == sh->event_topics[i])
+      return i;
+  return gb_kafka_topic_named(sh->k, rd_kafka_topic_name(m->rkt));
+}
+
+/* Commits what shard sh processed (its replies first; sync: waits for them and for the commit,
+ * else gives up until the next call while replies are in flight). */
+void gb_kafka_commit(kshard *sh, bool sync);
+
+/* gb_transport_kafka_consume.c */
 size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
                         void *ctx, bool *finished);
 void gb_kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
