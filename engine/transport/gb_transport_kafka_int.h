@@ -1,5 +1,6 @@
-/* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: set-up,
- * topics, statistics; gb_transport_kafka_produce.c: the simulator side; and
+/* gb_transport_kafka_int: what the Kafka transport's files share (gb_transport_kafka.c: the header,
+ * helpers, statistics; gb_transport_kafka_props.c: configuration; gb_transport_kafka_setup.c:
+ * set-up; gb_transport_kafka_produce.c: the simulator side; gb_transport_kafka_group.c and
  * gb_transport_kafka_consume.c: the engine side). Not for other modules. */
 #ifndef GB_TRANSPORT_KAFKA_INT_H
 #define GB_TRANSPORT_KAFKA_INT_H
@@ -15,6 +16,9 @@
 #include "gb_queue.h"
 #include "gb_transport_impl.h"
 #include "gb_transport_kafka.h"
+
+/* Room for librdkafka's error strings (its errstr arguments). */
+enum { ERRSTR_MAX = 512 };
 
 /* Topic indexes: the event channels first (same numbering as gb_transport_channel), then the
  * replies. The card topic is the "anchor": the group assigns its partitions, and partition p of
@@ -36,7 +40,7 @@ typedef enum khdr_kind {
   KHDR_END = 'Z',     /* value: u64 big-endian, events the producer sent to this partition */
   KHDR_REPLY = 'R',   /* seq 0: the reply answers no numbered event (no duplicate check) */
   KHDR_REPLIES = 'B', /* value: replies to events of stream (producer, partition), in order, as
-                         kreplies_next reads them; seq: that of the last one */
+                         gb_kafka_replies_next reads them; seq: that of the last one */
   KHDR_ACK = 'A'      /* value: u64 big-endian, events the engine delivered from the stream */
 } khdr_kind;
 
@@ -49,11 +53,11 @@ enum {
   KREPLY_ENTRY_MAX = 20   /* bytes of an entry's two varints at most (2 * GB_VARINT_MAX) */
 };
 /* Appends one entry to out (room for KREPLY_ENTRY_MAX + len bytes); returns the bytes written. */
-size_t kreplies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len);
+size_t gb_kafka_replies_put(uint8_t *out, uint64_t seq, const void *reply, size_t len);
 /* Reads the entry at *at (before end): its number, reply and length; advances *at. false at the
  * end or on a malformed entry (*at unchanged then; *at < end tells a malformed one). */
-bool kreplies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq, const void **reply,
-                   size_t *len);
+bool gb_kafka_replies_next(const uint8_t **at, const uint8_t *end, uint64_t *seq,
+                           const void **reply, size_t *len);
 
 typedef struct khdr {
   khdr_kind kind;
@@ -61,11 +65,11 @@ typedef struct khdr {
   uint64_t seq;
 } khdr;
 
-void khdr_put(uint8_t out[KHDR_LEN], khdr_kind kind, uint32_t producer, uint64_t seq);
+void gb_kafka_header_put(uint8_t out[KHDR_LEN], khdr_kind kind, uint32_t producer, uint64_t seq);
 /* Reads the "gb" header of m; false when absent or malformed (a foreign message). */
-bool khdr_get(const rd_kafka_message_t *m, khdr *out);
-void kput_u64(uint8_t out[8], uint64_t v);
-uint64_t kget_u64(const uint8_t in[8]);
+bool gb_kafka_header_get(const rd_kafka_message_t *m, khdr *out);
+void gb_kafka_put_u64(uint8_t out[8], uint64_t v);
+uint64_t gb_kafka_get_u64(const uint8_t in[8]);
 
 typedef struct gb_transport_kafka gb_transport_kafka;
 
@@ -87,7 +91,7 @@ typedef struct kproducer {
   uint64_t full_waits;
   uint64_t sends; /* all partitions together */
   bool done;
-  gb_queue *replies; /* filled by the router thread (inline: by kafka_producer_done) */
+  gb_queue *replies; /* filled by the router thread (inline: by gb_kafka_producer_done) */
   gb_doorbell bell;  /* rung by the router after it filled `replies`; inline: by librdkafka when
                         the decisions queue stops being empty */
   uint64_t replies_received;
@@ -102,6 +106,16 @@ typedef struct kproducer {
 #define KACK_NONE UINT64_MAX
 
 /* ---- engine side */
+
+/* Engine side (gb_transport_kafka_group.c, gb_transport_kafka_consume.c). */
+enum {
+  BATCH_MAX = 1024,         /* messages a shard takes from librdkafka per call */
+  HELD_MAX = 1 << 20,       /* messages a shard may hold back waiting for a predecessor */
+  BROKER_CALL_MS = 10000,   /* committed-offset and watermark queries, final flushes */
+  SETTLE_POLL_MS = 50,      /* the set-up's poll of each member while the group forms */
+  JOIN_GRACE_MS = 15000,    /* a member still joining at shutdown: more than the 6 s session */
+  COMMIT_OVERDUE_FACTOR = 8 /* after this many periods a commit waits for the replies */
+};
 
 typedef struct kheld { /* a message held back until its predecessors arrive */
   rd_kafka_message_t *m;
@@ -160,7 +174,7 @@ typedef struct kshard {
   rd_kafka_message_t **batch; /* fetched, not yet handled: [batch_pos, batch_n) */
   size_t batch_pos, batch_n;
   /* Replies not sent yet, per stream (index p * n_producers + producer); sent when a record is
-   * full, before an acknowledgement of the stream, and before kafka_receive returns: outside it
+   * full, before an acknowledgement of the stream, and before gb_kafka_receive returns: outside it
    * (commits, rebalances, shutdown) nothing is pending. */
   kpending *pending;
   unsigned *pending_streams; /* the streams added to since the last send_all_pending (some may
@@ -232,63 +246,96 @@ struct gb_transport_kafka {
 };
 
 /* Records an unrecoverable condition (the first one wins) and reports it on stderr. */
-void kfail(gb_transport_kafka *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gb_kafka_fail(gb_transport_kafka *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A new configuration for a client of that type: gamebench's defaults for the role, then the
  * user's properties meant for the type. client_id names the client in the broker's logs. NULL
  * with err set on failure. */
-rd_kafka_conf_t *kconf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
-                           size_t n_defaults, const char *client_id, gb_err *err);
+rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
+                                   const char *const *defaults, size_t n_defaults,
+                                   const char *client_id, gb_err *err);
+
+/* gb_transport_kafka_props.c: resets k->set to the defaults, applies kc's gamebench.* properties
+ * to it and keeps the others (validated) with the client types they are for. 0, or -1 with err
+ * set. */
+int gb_kafka_copy_props(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err);
+
+/* gb_transport_kafka_setup.c: sets k up after gb_transport_kafka_new filled its role, counts
+ * and locks: properties, names, the brokers (or the embedded cluster) and topics, the producers,
+ * router and shards its role has, and fault injection. 0, or -1 with err set (k is then freed by
+ * the caller). */
+int gb_kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb_err *err);
 
 /* The embedded (mock) broker answers an empty fetch only when fetch.wait.max.ms has passed,
  * never earlier when data arrives, so its consumers ask again every millisecond. */
 #define KMOCK_FETCH_WAIT "fetch.wait.max.ms=1"
 
 /* The partition of a player: the same in every topic. */
-unsigned kpartition_of(const gb_transport_kafka *k, uint64_t player_id);
+unsigned gb_kafka_partition_of(const gb_transport_kafka *k, uint64_t player_id);
 
 /* Takes up to cap messages from q into out, waiting up to timeout_ms for the first one only
  * (rd_kafka_consume_batch_queue alone would wait the whole timeout to fill the batch). */
-size_t kconsume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap);
+size_t gb_kafka_consume(rd_kafka_queue_t *q, int timeout_ms, rd_kafka_message_t **out, size_t cap);
 
 /* rd_kafka_flush for the end of a stream: librdkafka 2.0.2's flush looks at the queue every 10
  * ms, so the last replies of a run cost 10 ms there; this looks every KFLUSH_POLL_MS (delivery
  * reports wake the poll at once). RD_KAFKA_RESP_ERR__TIMED_OUT when messages are left. */
 #define KFLUSH_POLL_MS 1
-rd_kafka_resp_err_t kflush(rd_kafka_t *rk, int timeout_ms);
+rd_kafka_resp_err_t gb_kafka_flush(rd_kafka_t *rk, int timeout_ms);
 
 /* At time_scale max (k->throughput), a thread about to idle sends what producer rk holds now
  * rather than after linger.ms: nothing would join the batch meanwhile, and in the closed loop
  * those are the messages everything waits for. librdkafka ignores the linger only while a flush
  * runs, so this waits for the broker's acknowledgement, 1 ms at most. A paced run does
  * nothing here: its waits end when the next event is due. */
-void ksend_held(const gb_transport_kafka *k, rd_kafka_t *rk);
+void gb_kafka_send_held(const gb_transport_kafka *k, rd_kafka_t *rk);
 
 /* Decimal text of a player id as the message key; returns its length. */
-size_t kkey(uint64_t player_id, char out[24]);
+size_t gb_kafka_key(uint64_t player_id, char out[24]);
 
 /* gb_transport_kafka_produce.c */
-int kproducers_new(gb_transport_kafka *k, gb_err *err);
-void kproducers_free(gb_transport_kafka *k);
-int krouter_start(gb_transport_kafka *k, gb_err *err);
-void krouter_stop(gb_transport_kafka *k);
-void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
-                uint64_t player_id, const void *msg, size_t len);
-void kafka_producer_done(gb_transport *t, unsigned producer);
-size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
-void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
+int gb_kafka_producers_new(gb_transport_kafka *k, gb_err *err);
+void gb_kafka_producers_free(gb_transport_kafka *k);
+int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err);
+void gb_kafka_router_stop(gb_transport_kafka *k);
+void gb_kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
+                   uint64_t player_id, const void *msg, size_t len);
+void gb_kafka_producer_done(gb_transport *t, unsigned producer);
+size_t gb_kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
+void gb_kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
+
+/* gb_transport_kafka_group.c */
+int gb_kafka_shards_new(gb_transport_kafka *k, gb_err *err);
+/* Polls every shard's consumer from the calling thread until the group has settled. */
+int gb_kafka_shards_wait_settled(gb_transport_kafka *k, gb_err *err);
+void gb_kafka_shards_free(gb_transport_kafka *k);
+
+/* The event topic (KT_*) named name, or -1. */
+int gb_kafka_topic_named(const gb_transport_kafka *k, const char *name);
+/* The event topic of m, or -1. Every message asks: by the handle's address, not by name (the
+ * names differ only at their end, after the run id, and comparing them showed in the shard
+ * thread's profile). By name only if librdkafka ever hands out a handle other than the one it
+ * gave the shard. */
+static inline int topic_index(const kshard *sh, const rd_kafka_message_t *m) {
+  for (int i = 0; i < KT_EVENTS; i++)
+    if (m->rkt == sh->event_topics[i])
+      return i;
+  return gb_kafka_topic_named(sh->k, rd_kafka_topic_name(m->rkt));
+}
+
+/* Commits what shard sh processed (its replies first; sync: waits for them and for the commit,
+ * else gives up until the next call while replies are in flight). */
+void gb_kafka_commit(kshard *sh, bool sync);
 
 /* gb_transport_kafka_consume.c */
-int kshards_new(gb_transport_kafka *k, gb_err *err);
-/* Polls every shard's consumer from the calling thread until the group has settled. */
-int kshards_wait_settled(gb_transport_kafka *k, gb_err *err);
-void kshards_free(gb_transport_kafka *k);
-size_t kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn, void *ctx,
-                     bool *finished);
-void kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
-bool kafka_replaying(const gb_transport *t, unsigned shard);
-void kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
+size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,
+                        void *ctx, bool *finished);
+void gb_kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
+                    size_t len);
+bool gb_kafka_replaying(const gb_transport *t, unsigned shard);
+void gb_kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */
-uint64_t kshard_gaps(const kshard *sh, unsigned p);
+uint64_t gb_kafka_shard_gaps(const kshard *sh, unsigned p);
 
 #endif

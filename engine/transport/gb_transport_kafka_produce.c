@@ -13,12 +13,11 @@
 #include "gb_transport_kafka_int.h"
 
 enum {
-  ROUTER_BATCH = 512,    /* replies the router takes per poll */
-  ROUTER_POLL_MS = 50,   /* the router's wait for replies, so that it notices `stop` */
-  FULL_POLL_MS = 1,      /* a send that finds the producer queue full serves reports this long */
-  DR_POLL_EVERY = 64,    /* sends between two services of the delivery reports (a power of 2) */
-  ACK_WAIT_NS = 1000000, /* producer_done's nap between looks at the acknowledgements (1 ms) */
-  ERRSTR_MAX = 512
+  ROUTER_BATCH = 512,   /* replies the router takes per poll */
+  ROUTER_POLL_MS = 50,  /* the router's wait for replies, so that it notices `stop` */
+  FULL_POLL_MS = 1,     /* a send that finds the producer queue full serves reports this long */
+  DR_POLL_EVERY = 64,   /* sends between two services of the delivery reports (a power of 2) */
+  ACK_WAIT_NS = 1000000 /* producer_done's nap between looks at the acknowledgements (1 ms) */
 };
 
 /* Event producers: batching tuned for throughput (lz4 compresses JSON events ~4x and the
@@ -53,8 +52,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   if (m->err) {
     if (!end_marker && p < pr->k->P)
       pr->failed[p]++;
-    kfail(pr->k, "producer %u: delivery to %s[%d] failed for good: %s", pr->index,
-          rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
+    gb_kafka_fail(pr->k, "producer %u: delivery to %s[%d] failed for good: %s", pr->index,
+                  rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_err2str(m->err));
     return;
   }
   if (!end_marker && p < pr->k->P)
@@ -81,7 +80,8 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
   size_t n_defaults;
   const char *const *defaults =
       gb_transport_kafka_event_producer_defaults(k->throughput, &n_defaults);
-  rd_kafka_conf_t *conf = kconf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, err);
+  rd_kafka_conf_t *conf =
+      gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, err);
   if (!conf)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -96,7 +96,7 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
   return 0;
 }
 
-int kproducers_new(gb_transport_kafka *k, gb_err *err) {
+int gb_kafka_producers_new(gb_transport_kafka *k, gb_err *err) {
   if (!(k->producers = calloc(k->n_producers, sizeof *k->producers)) ||
       !(k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq)))
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -106,7 +106,7 @@ int kproducers_new(gb_transport_kafka *k, gb_err *err) {
   return 0;
 }
 
-void kproducers_free(gb_transport_kafka *k) {
+void gb_kafka_producers_free(gb_transport_kafka *k) {
   for (unsigned x = 0; k->producers && x < k->n_producers; x++) {
     kproducer *pr = &k->producers[x];
     if (pr->rk) {
@@ -118,7 +118,7 @@ void kproducers_free(gb_transport_kafka *k) {
           rd_kafka_topic_destroy(pr->topics[i]);
       rd_kafka_destroy(pr->rk);
     }
-    free(pr->overflow); /* emptied by krouter_stop */
+    free(pr->overflow); /* emptied by gb_kafka_router_stop */
     gb_queue_free(pr->replies);
     free(pr->next_seq);
     free(pr->sent);
@@ -136,7 +136,7 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
                     bool with_key, const void *msg, size_t len, const uint8_t hdr[KHDR_LEN],
                     void *msg_opaque) {
   char key[24];
-  size_t key_len = with_key ? kkey(player_id, key) : 0;
+  size_t key_len = with_key ? gb_kafka_key(player_id, key) : 0;
   bool waited = false;
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(
@@ -147,8 +147,8 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
       return true;
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      kfail(pr->k, "producer %u: cannot produce to %s[%u]: %s", pr->index, rd_kafka_topic_name(rkt),
-            p, rd_kafka_err2str(e));
+      gb_kafka_fail(pr->k, "producer %u: cannot produce to %s[%u]: %s", pr->index,
+                    rd_kafka_topic_name(rkt), p, rd_kafka_err2str(e));
       return false;
     }
     if (!waited)
@@ -166,7 +166,7 @@ static bool produce(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t p
 static bool send_numbered(kproducer *pr, rd_kafka_topic_t *rkt, unsigned p, uint64_t player_id,
                           const void *msg, size_t len) {
   uint8_t hdr[KHDR_LEN];
-  khdr_put(hdr, KHDR_EVENT, pr->index, pr->next_seq[p] + 1);
+  gb_kafka_header_put(hdr, KHDR_EVENT, pr->index, pr->next_seq[p] + 1);
   if (!produce(pr, rkt, p, player_id, true, msg, len, hdr, NULL))
     return false;
   pr->next_seq[p]++;
@@ -186,8 +186,8 @@ static void send_control(gb_transport_kafka *k, kproducer *pr, uint64_t player_i
   rd_kafka_poll(pr->rk, 0);
 }
 
-void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
-                uint64_t player_id, const void *msg, size_t len) {
+void gb_kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
+                   uint64_t player_id, const void *msg, size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   if (channel == GB_CHANNEL_CONTROL) {
@@ -195,7 +195,7 @@ void kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel
     return;
   }
   unsigned ch = (unsigned)channel < KT_EVENTS ? (unsigned)channel : GB_CHANNEL_CARD;
-  if (!send_numbered(pr, pr->topics[ch], kpartition_of(k, player_id), player_id, msg, len))
+  if (!send_numbered(pr, pr->topics[ch], gb_kafka_partition_of(k, player_id), player_id, msg, len))
     return;
   /* Delivery reports every so often: serving them per message costs more than the send. */
   if ((++pr->sends & (DR_POLL_EVERY - 1)) == 0)
@@ -250,7 +250,7 @@ static void add_overflow(gb_transport_kafka *k, kproducer *pr, const void *reply
       size_t cap = pr->overflow_cap ? pr->overflow_cap * 2 : 1024;
       kblob **o = realloc(pr->overflow, cap * sizeof *o);
       if (!o) {
-        kfail(k, "router: out of memory for replies waiting for producer %u", pr->index);
+        gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
         return;
       }
       pr->overflow = o;
@@ -259,7 +259,7 @@ static void add_overflow(gb_transport_kafka *k, kproducer *pr, const void *reply
   }
   kblob *b = malloc(sizeof *b + len);
   if (!b) {
-    kfail(k, "router: out of memory for replies waiting for producer %u", pr->index);
+    gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
     return;
   }
   b->len = len;
@@ -315,16 +315,17 @@ static size_t each_reply(gb_transport_kafka *k, kproducer *pr, const rd_kafka_me
   size_t n = 0, len;
   uint64_t seq;
   const void *reply;
-  while (kreplies_next(&at, end, &seq, &reply, &len)) {
+  while (gb_kafka_replies_next(&at, end, &seq, &reply, &len)) {
     if (fresh_reply(k, pr->index, (unsigned)m->partition, seq) && reply_fits(pr, len)) {
       fn(ctx, reply, len);
       n++;
     }
   }
   if (at < end)
-    kfail(k, "%s[%d] offset %" PRId64 ": a malformed replies record (entry at byte %zu of %zu)",
-          rd_kafka_topic_name(m->rkt), (int)m->partition, m->offset,
-          (size_t)(at - (const uint8_t *)m->payload), m->len);
+    gb_kafka_fail(
+        k, "%s[%d] offset %" PRId64 ": a malformed replies record (entry at byte %zu of %zu)",
+        rd_kafka_topic_name(m->rkt), (int)m->partition, m->offset,
+        (size_t)(at - (const uint8_t *)m->payload), m->len);
   return n;
 }
 
@@ -350,7 +351,7 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m, boo
     rd_kafka_message_destroy(m);
     return NULL;
   }
-  if (!khdr_get(m, &h)) {
+  if (!gb_kafka_header_get(m, &h)) {
     /* A reply from another engine implementation: routed by its key, without duplicate check. */
     uint64_t player = key_player(m);
     if (player != 0)
@@ -366,7 +367,7 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m, boo
   kproducer *pr = &k->producers[h.producer];
   if (h.kind == KHDR_ACK) {
     if (m->len == 8)
-      atomic_store(&pr->acked[p], kget_u64(m->payload));
+      atomic_store(&pr->acked[p], gb_kafka_get_u64(m->payload));
     rd_kafka_message_destroy(m);
     return NULL;
   }
@@ -383,13 +384,13 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m, boo
 static void router_error(gb_transport_kafka *k, rd_kafka_message_t *m) {
   if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
       m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET)
-    kfail(k,
-          "decisions %s[%d]: replies were deleted before this simulator read them "
-          "(%s); the embedded broker keeps about 5 MiB per partition",
-          m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
-          rd_kafka_message_errstr(m));
+    gb_kafka_fail(k,
+                  "decisions %s[%d]: replies were deleted before this simulator read them "
+                  "(%s); the embedded broker keeps about 5 MiB per partition",
+                  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
+                  rd_kafka_message_errstr(m));
   else if (m->err == RD_KAFKA_RESP_ERR__FATAL)
-    kfail(k, "decisions consumer: %s", rd_kafka_message_errstr(m));
+    gb_kafka_fail(k, "decisions consumer: %s", rd_kafka_message_errstr(m));
   rd_kafka_message_destroy(m);
 }
 
@@ -424,7 +425,8 @@ static void on_replies_queued(rd_kafka_t *rk, void *opaque) {
 }
 
 /* Hands the replies in pr's ring to fn. With the router thread, the overflow is the router's;
- * inline, it is this thread's own (replies kafka_producer_done set aside), and is emptied too. */
+ * inline, it is this thread's own (replies gb_kafka_producer_done set aside), and is emptied too.
+ */
 static size_t take_ring(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
   size_t n = 0;
   const void *msg;
@@ -452,7 +454,7 @@ static size_t take_queued(gb_transport_kafka *k, gb_transport_msg_fn fn, void *c
   rd_kafka_message_t *batch[ROUTER_BATCH];
   size_t n = 0, got;
   do {
-    got = kconsume(k->router_queue, 0, batch, ROUTER_BATCH);
+    got = gb_kafka_consume(k->router_queue, 0, batch, ROUTER_BATCH);
     for (size_t i = 0; i < got; i++)
       n += take_message(k, batch[i], fn, ctx); /* every reply is the only producer's */
   } while (got == ROUTER_BATCH);
@@ -473,7 +475,7 @@ static bool replies_queued(gb_transport_kafka *k) {
 
 /* Sleeps until a reply may be there for pr, the transport fails, or timeout_ns. Replies already
  * in pr's ring (and, inline, its overflow) count only when `taken` says the caller takes them
- * next; kafka_producer_done leaves them for the simulator's next poll. */
+ * next; gb_kafka_producer_done leaves them for the simulator's next poll. */
 static void sleep_for_replies(gb_transport_kafka *k, kproducer *pr, bool taken,
                               int64_t timeout_ns) {
   uint32_t seen = gb_doorbell_prepare(&pr->bell);
@@ -487,15 +489,15 @@ static void sleep_for_replies(gb_transport_kafka *k, kproducer *pr, bool taken,
 
 /* ---- the producer's end, replies */
 
-void kafka_producer_done(gb_transport *t, unsigned producer) {
+void gb_kafka_producer_done(gb_transport *t, unsigned producer) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   /* One end marker per partition, numbered after the producer's last event there: the engine
    * delivers it only after every event before it, then acknowledges. */
   for (unsigned p = 0; p < k->P && !atomic_load(&k->failed); p++) {
     uint8_t hdr[KHDR_LEN], count[8];
-    khdr_put(hdr, KHDR_END, producer, pr->next_seq[p] + 1);
-    kput_u64(count, pr->sent[p]);
+    gb_kafka_header_put(hdr, KHDR_END, producer, pr->next_seq[p] + 1);
+    gb_kafka_put_u64(count, pr->sent[p]);
     if (produce(pr, pr->topics[KT_ANCHOR], p, 0, false, count, sizeof count, hdr, pr))
       pr->next_seq[p]++;
   }
@@ -513,11 +515,11 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
       unsigned missing = 0;
       for (unsigned p = 0; p < k->P; p++)
         missing += atomic_load(&pr->acked[p]) == KACK_NONE;
-      kfail(k,
-            "producer %u: %u of %u partitions not acknowledged by the engine within %d ms "
-            "(is `gamebench engine` running with the same run id? see "
-            "gamebench.ack.timeout.ms)",
-            producer, missing, k->P, k->set.ack_timeout_ms);
+      gb_kafka_fail(k,
+                    "producer %u: %u of %u partitions not acknowledged by the engine within %d ms "
+                    "(is `gamebench engine` running with the same run id? see "
+                    "gamebench.ack.timeout.ms)",
+                    producer, missing, k->P, k->set.ack_timeout_ms);
       break;
     }
     if (k->router_inline)
@@ -526,14 +528,15 @@ void kafka_producer_done(gb_transport *t, unsigned producer) {
       gb_clock_sleep_until_ns(gb_clock_now_ns() + ACK_WAIT_NS);
   }
   /* After a failure the run is over: a short flush, not a wait for a broker that may be gone. */
-  kflush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
+  gb_kafka_flush(pr->rk, atomic_load(&k->failed) ? 1000 : k->set.ack_timeout_ms);
 }
 
-size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx) {
+size_t gb_kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn,
+                             void *ctx) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   /* No rd_kafka_poll here: the simulator calls this once per event, and delivery reports are
-   * served every DR_POLL_EVERY sends and by kafka_wait_replies when it idles. */
+   * served every DR_POLL_EVERY sends and by gb_kafka_wait_replies when it idles. */
   size_t n = take_ring(k, pr, fn, ctx);
   if (k->router_inline)
     n += take_queued(k, fn, ctx);
@@ -541,12 +544,12 @@ size_t kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_f
   return n;
 }
 
-void kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
+void gb_kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   int64_t deadline = gb_clock_now_ns() + timeout_ns;
-  ksend_held(k, pr->rk);    /* every player waits for the answers to these events */
-  rd_kafka_poll(pr->rk, 0); /* an idle producer still serves its delivery reports */
+  gb_kafka_send_held(k, pr->rk); /* every player waits for the answers to these events */
+  rd_kafka_poll(pr->rk, 0);      /* an idle producer still serves its delivery reports */
   int64_t left = deadline - gb_clock_now_ns();
   if (left > 0)
     sleep_for_replies(k, pr, true, left);
@@ -563,14 +566,14 @@ static void *router_main(void *arg) {
       waiting |= !flush_overflow(&k->producers[x]);
     /* While replies wait for room, look again soon rather than after a full poll period. */
     int timeout_ms = waiting ? 1 : ROUTER_POLL_MS;
-    size_t n = kconsume(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
+    size_t n = gb_kafka_consume(k->router_queue, timeout_ms, batch, ROUTER_BATCH);
     for (size_t i = 0; i < n; i++)
       take_message(k, batch[i], NULL, NULL);
   }
   return NULL;
 }
 
-int krouter_start(gb_transport_kafka *k, gb_err *err) {
+int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err) {
   char group[300];
   snprintf(group, sizeof group, "group.id=%s.router", k->group);
   const char *defaults[sizeof router_defaults / sizeof router_defaults[0] + 2];
@@ -581,7 +584,7 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
   rd_kafka_conf_t *conf =
-      kconf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
+      gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
   if (!conf)
     return -1;
   char errstr[ERRSTR_MAX];
@@ -613,7 +616,7 @@ int krouter_start(gb_transport_kafka *k, gb_err *err) {
   return 0;
 }
 
-void krouter_stop(gb_transport_kafka *k) {
+void gb_kafka_router_stop(gb_transport_kafka *k) {
   atomic_store(&k->stop, true);
   if (k->router_started)
     pthread_join(k->router, NULL);

@@ -221,7 +221,7 @@ Test(kafka_mock, every_message_once_in_order_across_topics, .timeout = 120) {
 }
 
 /* One producer reads the decisions topic in its own thread (no router thread). It polls no reply
- * while it sends, and its ring holds few: the replies come while kafka_producer_done waits for
+ * while it sends, and its ring holds few: the replies come while gb_kafka_producer_done waits for
  * the acknowledgements (set aside, past the ring's room) and after it returned; every one still
  * arrives once, the second copies the shards send are dropped, the acknowledgements count. */
 Test(kafka_mock, one_producer_reads_its_replies_itself, .timeout = 120) {

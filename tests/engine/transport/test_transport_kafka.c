@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "gb_transport_kafka.h"
-#include "gb_transport_kafka_int.h" /* kkey: the message key, written without snprintf */
+#include "gb_transport_kafka_int.h" /* gb_kafka_key: the message key, written without snprintf */
 
 static void props_fail(const char *prop, const char *fragment) {
   const char *props[] = {prop};
@@ -74,7 +74,7 @@ Test(transport_kafka, message_keys_are_the_decimal_player_id) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char key[24];
     memset(key, 'x', sizeof key);
-    size_t n = kkey(cases[i].id, key);
+    size_t n = gb_kafka_key(cases[i].id, key);
     cr_assert_eq(n, strlen(cases[i].text));
     cr_assert_str_eq(key, cases[i].text, "NUL-terminated");
   }
@@ -90,14 +90,14 @@ Test(transport_kafka, replies_records_read_back_entry_by_entry) {
   uint8_t buf[3 * KREPLY_ENTRY_MAX + 32];
   size_t n = 0;
   for (size_t i = 0; i < 3; i++)
-    n += kreplies_put(buf + n, in[i].seq, in[i].reply, lens[i]);
+    n += gb_kafka_replies_put(buf + n, in[i].seq, in[i].reply, lens[i]);
   cr_assert_eq(n, (1 + 1 + 1) + (2 + 1 + 0) + (6 + 1 + 13), "varint seq, varint length, bytes");
   const uint8_t *at = buf, *end = buf + n;
   for (size_t i = 0; i < 3; i++) {
     uint64_t seq = 0;
     const void *reply = NULL;
     size_t len = 99;
-    cr_assert(kreplies_next(&at, end, &seq, &reply, &len), "entry %zu", i);
+    cr_assert(gb_kafka_replies_next(&at, end, &seq, &reply, &len), "entry %zu", i);
     cr_assert_eq(seq, in[i].seq);
     cr_assert_eq(len, lens[i]);
     cr_assert_eq(memcmp(reply, in[i].reply, len), 0);
@@ -105,7 +105,7 @@ Test(transport_kafka, replies_records_read_back_entry_by_entry) {
   uint64_t seq;
   const void *reply;
   size_t len;
-  cr_assert_not(kreplies_next(&at, end, &seq, &reply, &len));
+  cr_assert_not(gb_kafka_replies_next(&at, end, &seq, &reply, &len));
   cr_assert_eq(at, end, "the end, not a malformed entry");
 }
 
@@ -113,14 +113,14 @@ Test(transport_kafka, replies_records_read_back_entry_by_entry) {
  * reader stops before them (at < end). */
 Test(transport_kafka, malformed_replies_records_are_told_from_their_end) {
   uint8_t buf[64];
-  size_t n = kreplies_put(buf, 7, "decision", 8);
+  size_t n = gb_kafka_replies_put(buf, 7, "decision", 8);
   const uint8_t *tails[] = {buf + n - 1, buf + 2};
   for (size_t i = 0; i < 2; i++) {
     const uint8_t *at = buf;
     uint64_t seq;
     const void *reply;
     size_t len;
-    cr_assert_not(kreplies_next(&at, tails[i], &seq, &reply, &len));
+    cr_assert_not(gb_kafka_replies_next(&at, tails[i], &seq, &reply, &len));
     cr_assert_eq(at, buf, "not consumed");
   }
   uint8_t endless[11];
@@ -129,7 +129,7 @@ Test(transport_kafka, malformed_replies_records_are_told_from_their_end) {
   uint64_t seq;
   const void *reply;
   size_t len;
-  cr_assert_not(kreplies_next(&at, endless + sizeof endless, &seq, &reply, &len));
+  cr_assert_not(gb_kafka_replies_next(&at, endless + sizeof endless, &seq, &reply, &len));
   cr_assert_eq(at, endless);
   /* Ten bytes whose last one carries more than the 64th bit. */
   uint8_t wide[12];
@@ -137,9 +137,9 @@ Test(transport_kafka, malformed_replies_records_are_told_from_their_end) {
   wide[9] = 0x02;
   wide[10] = 0x00; /* length 0 */
   at = wide;
-  cr_assert_not(kreplies_next(&at, wide + 11, &seq, &reply, &len));
+  cr_assert_not(gb_kafka_replies_next(&at, wide + 11, &seq, &reply, &len));
   wide[9] = 0x01; /* exactly UINT64_MAX */
-  cr_assert(kreplies_next(&at, wide + 11, &seq, &reply, &len));
+  cr_assert(gb_kafka_replies_next(&at, wide + 11, &seq, &reply, &len));
   cr_assert_eq(seq, UINT64_MAX);
   cr_assert_eq(len, 0);
 }

@@ -1,0 +1,471 @@
+/* gb_workload_convert: layer 3 of gb_workload.c: every scalar parsed strictly, ranges checked,
+ * defaults filled, the gb_workload built. */
+#include "gb_workload_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gb_sim.h"
+
+/* ---- Scalars ---- */
+
+typedef enum wl_num { WL_NUM_OK, WL_NUM_BAD, WL_NUM_RANGE } wl_num;
+
+static bool wl_is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* "-?[0-9]+" exactly (strtoll alone accepts spaces, '+' and trailing text). */
+static wl_num wl_parse_int(const char *text, int64_t *out) {
+  const char *digits = text[0] == '-' ? text + 1 : text;
+  if (!wl_is_digit(digits[0]) || digits[strspn(digits, "0123456789")] != '\0')
+    return WL_NUM_BAD;
+  errno = 0;
+  long long v = strtoll(text, NULL, 10);
+  if (errno == ERANGE)
+    return WL_NUM_RANGE;
+  *out = v;
+  return WL_NUM_OK;
+}
+
+/* "[0-9]+" within uint64_t; a negative integer is out of range, not malformed. */
+static wl_num wl_parse_uint(const char *text, uint64_t *out) {
+  int64_t ignored;
+  if (text[0] == '-')
+    return wl_parse_int(text, &ignored) == WL_NUM_BAD ? WL_NUM_BAD : WL_NUM_RANGE;
+  if (!wl_is_digit(text[0]) || text[strspn(text, "0123456789")] != '\0')
+    return WL_NUM_BAD;
+  errno = 0;
+  unsigned long long v = strtoull(text, NULL, 10);
+  if (errno == ERANGE)
+    return WL_NUM_RANGE;
+  *out = v;
+  return WL_NUM_OK;
+}
+
+/* A finite decimal number ("2", "0.5", "1e3"); strtod alone would also take leading spaces,
+ * hexadecimal, "inf" and "nan". */
+static wl_num wl_parse_double(const char *text, double *out) {
+  if (text[0] == '\0' || text[strspn(text, "0123456789+-.eE")] != '\0')
+    return WL_NUM_BAD;
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || isnan(v))
+    return WL_NUM_BAD;
+  if (errno == ERANGE || !isfinite(v))
+    return WL_NUM_RANGE;
+  *out = v;
+  return WL_NUM_OK;
+}
+
+/* Shortest text that reads back as the same double: 0.1 -> "0.1" (not 0.10000000000000001),
+ * 720 -> "720" (not 7.2e+02: whole numbers below 1e17 print exactly without an exponent). */
+void gb_workload_format_double(double v, char *buf, size_t size) {
+  if (v == floor(v) && fabs(v) < 1e17) {
+    snprintf(buf, size, "%.0f", v);
+    return;
+  }
+  for (int precision = 1; precision <= 17; precision++) {
+    snprintf(buf, size, "%.*g", precision, v);
+    if (strtod(buf, NULL) == v)
+      return;
+  }
+}
+
+static bool wl_valid_name(const char *s) {
+  size_t len = strlen(s);
+  return len >= 1 && len <= WL_NAME_MAX &&
+         s[strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")] == '\0';
+}
+
+/* One "host:port" of a broker list: a non-empty host without spaces, a port 1 .. 65535. */
+static bool wl_valid_broker(const char *s, size_t len) {
+  const char *colon = NULL;
+  for (const char *c = s; c < s + len; c++)
+    if (*c == ':')
+      colon = c;
+  if (!colon || colon == s || memchr(s, ' ', (size_t)(colon - s)))
+    return false;
+  size_t port_len = (size_t)(s + len - colon - 1);
+  if (port_len < 1 || port_len > 5)
+    return false;
+  long port = 0;
+  for (const char *c = colon + 1; c < s + len; c++) {
+    if (!wl_is_digit(*c))
+      return false;
+    port = port * 10 + (*c - '0');
+  }
+  return port >= 1 && port <= WL_PORT_MAX;
+}
+
+static bool wl_valid_brokers(const char *s) {
+  if (strcmp(s, "embedded") == 0)
+    return true;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    if (!wl_valid_broker(s, len))
+      return false;
+    if (s[len] == '\0')
+      return true;
+    s += len + 1;
+  }
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" exactly, a real date and time: formatting the parsed time must give
+ * the text back, which rejects 2026-02-30 and unpadded fields. */
+static bool wl_parse_time(const char *text, int64_t *out_ms) {
+  struct tm tm = {0};
+  const char *rest = strptime(text, WL_TIME_FORMAT, &tm);
+  if (!rest || *rest != '\0')
+    return false;
+  time_t t = timegm(&tm);
+  struct tm check;
+  char again[sizeof "YYYY-MM-DDTHH:MM:SSZ" + 8];
+  if (!gmtime_r(&t, &check) || strftime(again, sizeof again, WL_TIME_FORMAT, &check) == 0 ||
+      strcmp(again, text) != 0)
+    return false;
+  *out_ms = (int64_t)t * 1000;
+  return true;
+}
+
+void gb_workload_format_time(int64_t ms, char *buf, size_t size) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  if (!gmtime_r(&t, &tm) || strftime(buf, size, WL_TIME_FORMAT, &tm) == 0)
+    snprintf(buf, size, "%" PRId64 "ms", ms);
+}
+
+/* ---- Field conversion: each reads one key (NULL text = absent = default) ---- */
+
+typedef struct wl_ctx {
+  const wl_src *src;
+  gb_err *err;
+} wl_ctx;
+
+static int wl_get_int(const wl_ctx *c, const char *path, const char *text, int64_t def, int64_t min,
+                      int64_t max, int64_t *out) {
+  int64_t v = def;
+  wl_num r = text ? wl_parse_int(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected an integer, got '%s'", text);
+  if (r == WL_NUM_RANGE || v < min || v > max)
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (%" PRId64 " .. %" PRId64 ")",
+                            text, min, max);
+  *out = v;
+  return 0;
+}
+
+static int wl_get_u32(const wl_ctx *c, const char *path, const char *text, int64_t def, int64_t min,
+                      int64_t max, uint32_t *out) {
+  int64_t v;
+  if (wl_get_int(c, path, text, def, min, max, &v) != 0)
+    return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
+static int wl_get_seed(const wl_ctx *c, const char *path, const char *text, uint64_t *out) {
+  uint64_t v = wl_default_seed;
+  wl_num r = text ? wl_parse_uint(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected an integer, got '%s'", text);
+  if (r == WL_NUM_RANGE)
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (0 .. %" PRIu64 ")", text,
+                            UINT64_MAX);
+  *out = v;
+  return 0;
+}
+
+/* A finite number > 0. */
+static int wl_get_positive(const wl_ctx *c, const char *path, const char *text, double def,
+                           double *out) {
+  double v = def;
+  wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected a number, got '%s'", text);
+  if (r == WL_NUM_RANGE || !(v > 0))
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (> 0)", text);
+  *out = v;
+  return 0;
+}
+
+/* A finite number in [min, max]. */
+static int wl_get_double(const wl_ctx *c, const char *path, const char *text, double def,
+                         double min, double max, double *out) {
+  double v = def;
+  wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected a number, got '%s'", text);
+  if (r == WL_NUM_RANGE || !(v >= min && v <= max))
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (%g .. %g)", text, min, max);
+  *out = v;
+  return 0;
+}
+
+/* A duration of at least min_ms (callers pass 0 or 1). */
+static int wl_get_duration(const wl_ctx *c, const char *path, const char *text, int64_t def,
+                           int64_t min_ms, int64_t *out) {
+  int64_t v = def;
+  gb_err derr = {0};
+  if (text && gb_duration_parse_ms(text, &v, &derr) != 0)
+    return gb_workload_fail(c->src, path, c->err, "%s", derr.msg);
+  if (v < min_ms)
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (> 0)", text);
+  *out = v;
+  return 0;
+}
+
+/* sim.time_scale: a number > 0, or "max" (stored as 0, the default). */
+static int wl_get_time_scale(const wl_ctx *c, const char *path, const char *text, double *out) {
+  if (!text || strcmp(text, "max") == 0) {
+    *out = 0;
+    return 0;
+  }
+  double v = 0;
+  wl_num r = wl_parse_double(text, &v);
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected a number or max, got '%s'", text);
+  if (r == WL_NUM_RANGE || !(v > 0))
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (> 0, or max)", text);
+  *out = v;
+  return 0;
+}
+
+static int wl_get_time(const wl_ctx *c, const char *path, const char *text, int64_t *out) {
+  const char *t = text ? text : WL_DEFAULT_START;
+  if (!wl_parse_time(t, out))
+    return gb_workload_fail(c->src, path, c->err, "'%s' is not a UTC time like %s", t,
+                            WL_DEFAULT_START);
+  return 0;
+}
+
+/* A copy of text (or of def when absent); empty text is an error. */
+static int wl_get_string(const wl_ctx *c, const char *path, const char *text, const char *def,
+                         char **out) {
+  const char *s = text ? text : def;
+  if (s[0] == '\0')
+    return gb_workload_fail(c->src, path, c->err, "must not be empty");
+  *out = strdup(s);
+  return *out ? 0 : wl_oom(c->err);
+}
+
+static int wl_get_name(const wl_ctx *c, const char *path, const char *text, const char *def,
+                       char **out) {
+  if (!text && !def)
+    return gb_workload_fail(c->src, path, c->err, "required key is missing");
+  const char *s = text ? text : def;
+  if (!wl_valid_name(s))
+    return gb_workload_fail(c->src, path, c->err,
+                            "'%s' is not a valid name (1 .. %d characters from A-Z a-z 0-9 _ . -)",
+                            s, WL_NAME_MAX);
+  return wl_get_string(c, path, s, s, out);
+}
+
+/* The name of enumeration value v (absent: def). */
+const char *gb_workload_enum_name(const cyaml_strval_t *list, size_t n, const int *v, int def) {
+  int want = v ? *v : def;
+  for (size_t i = 0; i < n; i++)
+    if (list[i].val == want)
+      return list[i].str;
+  return list[0].str; /* unreachable: libcyaml only stores listed values */
+}
+
+/* path resolved against the folder of the workload file, unless absolute. */
+static int wl_resolve(const char *file, const char *path, char **out, gb_err *err) {
+  const char *slash = strrchr(file, '/');
+  int dir_len = path[0] == '/' || !slash ? 0 : (int)(slash - file + 1);
+  size_t size = (size_t)dir_len + strlen(path) + 1;
+  *out = malloc(size);
+  if (!*out)
+    return wl_oom(err);
+  snprintf(*out, size, "%.*s%s", dir_len, file, path);
+  return 0;
+}
+
+/* ---- Sections ---- */
+
+static int wl_conv_top(const wl_ctx *c, const wl_raw *r, gb_workload *w) {
+  int64_t warmup_ms = 0;
+  if (wl_get_name(c, "name", r->name, NULL, &w->name) != 0 ||
+      wl_get_seed(c, "seed", r->seed, &w->seed) != 0 ||
+      wl_get_duration(c, "warmup", r->warmup, 0, 0, &warmup_ms) != 0)
+    return -1;
+  w->warmup_ns = warmup_ms * 1000000; /* fits: durations are at most GB_DURATION_MAX_MS */
+  return 0;
+}
+
+static int wl_conv_retention(const wl_ctx *c, const wl_raw_retention *r, gb_sim_model *m) {
+  static const wl_raw_retention absent = {0};
+  r = r ? r : &absent;
+  bool bad =
+      wl_get_double(c, "sim.retention.d1", r->d1, m->retention_d1, 0, 1, &m->retention_d1) != 0 ||
+      wl_get_double(c, "sim.retention.d7", r->d7, m->retention_d7, 0, 1, &m->retention_d7) != 0 ||
+      wl_get_double(c, "sim.retention.completion_effect", r->completion_effect,
+                    m->completion_effect, 0, GB_SIM_EFFECT_MAX, &m->completion_effect) != 0 ||
+      wl_get_double(c, "sim.retention.spam_effect", r->spam_effect, m->spam_effect, 0,
+                    GB_SIM_EFFECT_MAX, &m->spam_effect) != 0;
+  return bad ? -1 : 0;
+}
+
+/* The population keys (gb_sim_model.h), their cross-checks and the population's size. */
+static int wl_conv_sim_model(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
+  gb_sim_model *m = &w->sim.model;
+  *m = gb_sim_model_defaults();
+  int64_t peak = m->peak_hour;
+  if (wl_get_double(c, "sim.arrivals", s->arrivals, m->arrival_rate, 0, GB_SIM_ARRIVAL_RATE_MAX,
+                    &m->arrival_rate) != 0 ||
+      wl_get_double(c, "sim.sessions_per_day", s->sessions_per_day, m->sessions_per_day,
+                    GB_SIM_SESSIONS_PER_DAY_MIN, GB_SIM_SESSIONS_PER_DAY_MAX,
+                    &m->sessions_per_day) != 0 ||
+      wl_get_duration(c, "sim.session_length", s->session_length, m->session_scale_ms, 1,
+                      &m->session_scale_ms) != 0)
+    return -1;
+  if (m->session_scale_ms < GB_SIM_SESSION_SCALE_MIN_MS ||
+      m->session_scale_ms > GB_SIM_SESSION_SCALE_MAX_MS)
+    return gb_workload_fail(c->src, "sim.session_length", c->err, "%s is out of range (1s .. 1d)",
+                            s->session_length);
+  if (wl_get_double(c, "sim.session_shape", s->session_shape, m->session_shape,
+                    GB_SIM_SESSION_SHAPE_MIN, GB_SIM_SESSION_SHAPE_MAX, &m->session_shape) != 0 ||
+      wl_get_int(c, "sim.peak_hour", s->peak_hour, peak, 0, 23, &peak) != 0 ||
+      wl_get_double(c, "sim.payer_share", s->payer_share, m->payer_share, 0, 1, &m->payer_share) !=
+          0 ||
+      wl_conv_retention(c, s->retention, m) != 0)
+    return -1;
+  m->peak_hour = (int)peak;
+  char key[WL_PATH_MAX], path[WL_PATH_MAX + 8];
+  gb_err merr = {0};
+  if (gb_sim_model_check(m, key, sizeof key, &merr) != 0) {
+    snprintf(path, sizeof path, "sim.%s", key);
+    return gb_workload_fail(c->src, path, c->err, "%s", merr.msg);
+  }
+  uint64_t population = gb_sim_population(w->sim.players, w->sim.duration_ms, m);
+  if (population > GB_SIM_POPULATION_MAX)
+    return gb_workload_fail(c->src, "sim.arrivals", c->err,
+                            "%g x sim.players new players a day over sim.duration make %" PRIu64
+                            " players, above the maximum of %llu",
+                            m->arrival_rate, population, (unsigned long long)GB_SIM_POPULATION_MAX);
+  return 0;
+}
+
+static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
+  static const wl_raw_sim absent = {0};
+  s = s ? s : &absent;
+  if (wl_get_u32(c, "sim.players", s->players, wl_default_players, 1, WL_PLAYERS_MAX,
+                 &w->sim.players) != 0)
+    return -1;
+  if (!s->duration)
+    return gb_workload_fail(c->src, "sim.duration", c->err, "required key is missing");
+  if (wl_get_duration(c, "sim.duration", s->duration, 0, 1, &w->sim.duration_ms) != 0 ||
+      wl_get_time_scale(c, "sim.time_scale", s->time_scale, &w->sim.time_scale) != 0 ||
+      wl_get_u32(c, "sim.threads", s->threads, 1, 1, WL_THREADS_MAX, &w->sim.threads) != 0 ||
+      wl_get_time(c, "sim.start", s->start, &w->sim.start_ms) != 0)
+    return -1;
+  return wl_conv_sim_model(c, s, w);
+}
+
+static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *w) {
+  static const wl_raw_engine absent = {0};
+  e = e ? e : &absent;
+  if (wl_get_u32(c, "engine.threads", e->threads, 1, 1, WL_THREADS_MAX, &w->engine.threads) != 0)
+    return -1;
+  /* The queue is a ring indexed with a mask: a power of two, in range. */
+  const char *qtext = e->queue_capacity;
+  int64_t q;
+  if (wl_get_int(c, "engine.queue_capacity", qtext, wl_default_queue, INT64_MIN, INT64_MAX, &q) !=
+      0)
+    return -1;
+  if (q < WL_QUEUE_MIN || q > WL_QUEUE_MAX || (q & (q - 1)) != 0)
+    return gb_workload_fail(c->src, "engine.queue_capacity", c->err,
+                            "%s is out of range (a power of two, %d .. %d)", qtext, WL_QUEUE_MIN,
+                            WL_QUEUE_MAX);
+  w->engine.queue_capacity = (uint32_t)q;
+  char *rel = NULL;
+  if (wl_get_string(c, "engine.challenges", e->challenges, WL_DEFAULT_CHALLENGES, &rel) != 0)
+    return -1;
+  int rc = wl_resolve(c->src->file, rel, &w->engine.challenges, c->err);
+  free(rel);
+  if (rc != 0)
+    return -1;
+  const char *matcher = gb_workload_enum_name(wl_matchers, WL_COUNT(wl_matchers), e->matcher, 0);
+  return wl_get_string(c, "engine.matcher", matcher, matcher, &w->engine.matcher);
+}
+
+static int wl_conv_transport(const wl_ctx *c, const wl_raw_transport *t, gb_workload *w) {
+  static const wl_raw_transport absent = {0};
+  t = t ? t : &absent;
+  w->transport.kind = t->kind ? (gb_transport_kind)*t->kind : GB_TRANSPORT_INPROC;
+  w->transport.format = t->format ? (gb_wire_format)*t->format : GB_FORMAT_BINARY;
+  if (t->brokers && !wl_valid_brokers(t->brokers))
+    return gb_workload_fail(c->src, "transport.brokers", c->err,
+                            "'%s' is not embedded or host:port[,host:port...]", t->brokers);
+  if (wl_get_string(c, "transport.brokers", t->brokers, WL_DEFAULT_BROKERS,
+                    &w->transport.brokers) != 0)
+    return -1;
+  return wl_get_u32(c, "transport.partitions", t->partitions, wl_default_partitions, 1,
+                    WL_PARTITIONS_MAX, &w->transport.partitions);
+}
+
+static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_workload *w) {
+  char path[WL_PATH_MAX];
+  gb_arm_config *arm = &w->arms[i];
+  snprintf(path, sizeof path, "arms[%zu].name", i);
+  if (wl_get_name(c, path, a->name, NULL, &arm->name) != 0)
+    return -1;
+  for (size_t j = 0; j < i; j++)
+    if (strcmp(w->arms[j].name, arm->name) == 0)
+      return gb_workload_fail(c->src, path, c->err, "duplicate arm name '%s' (also arms[%zu].name)",
+                              arm->name, j);
+  snprintf(path, sizeof path, "arms[%zu].algorithm", i);
+  if (!a->algorithm)
+    return gb_workload_fail(c->src, path, c->err, "required key is missing");
+  const char *algo = gb_workload_enum_name(wl_algorithms, WL_COUNT(wl_algorithms), a->algorithm, 0);
+  if (wl_get_string(c, path, algo, algo, &arm->algorithm) != 0)
+    return -1;
+  snprintf(path, sizeof path, "arms[%zu].weight", i);
+  return wl_get_positive(c, path, a->weight, 1.0, &arm->weight);
+}
+
+static int wl_conv_arms(const wl_ctx *c, const wl_raw *r, gb_workload *w) {
+  int random_algorithm = 0; /* wl_algorithms[0] */
+  wl_raw_arm default_arm = {"random", &random_algorithm, NULL};
+  const wl_raw_arm *arms = r->arms ? r->arms : &default_arm;
+  size_t n = r->arms ? r->arms_count : 1;
+  w->arms = calloc(n, sizeof *w->arms);
+  if (!w->arms)
+    return wl_oom(c->err);
+  w->n_arms = n;
+  for (size_t i = 0; i < n; i++)
+    if (wl_conv_arm(c, &arms[i], i, w) != 0)
+      return -1;
+  return 0;
+}
+
+static int wl_conv_output(const wl_ctx *c, const wl_raw_output *o, gb_workload *w) {
+  static const wl_raw_output absent = {0};
+  o = o ? o : &absent;
+  w->output.plots = o->plots ? *o->plots != 0 : true;
+  return wl_get_string(c, "output.dir", o->dir, WL_DEFAULT_OUTPUT_DIR, &w->output.dir);
+}
+
+/* Validates raw and builds the workload (without resolved_json). */
+int gb_workload_convert(const wl_src *src, const wl_raw *raw, gb_workload **out, gb_err *err) {
+  wl_ctx c = {src, err};
+  gb_workload *w = calloc(1, sizeof *w);
+  if (!w)
+    return wl_oom(err);
+  w->path = strdup(src->file);
+  if (!w->path || wl_conv_top(&c, raw, w) != 0 || wl_conv_sim(&c, raw->sim, w) != 0 ||
+      wl_conv_engine(&c, raw->engine, w) != 0 || wl_conv_transport(&c, raw->transport, w) != 0 ||
+      wl_conv_arms(&c, raw, w) != 0 || wl_conv_output(&c, raw->output, w) != 0) {
+    if (!w->path)
+      wl_oom(err);
+    gb_workload_free(w);
+    return -1;
+  }
+  *out = w;
+  return 0;
+}

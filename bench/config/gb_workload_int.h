@@ -1,0 +1,212 @@
+/* gb_workload_int: what the workload loader's files share (gb_workload.c describes the three
+ * layers and which file holds each). Not for other modules. */
+#ifndef GB_WORKLOAD_INT_H
+#define GB_WORKLOAD_INT_H
+
+#include "gb_workload.h"
+
+#include <cyaml/cyaml.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "gb_err.h"
+
+/* ---- Ranges and defaults (docs/workloads.md lists the same) ---- */
+
+/* The ranges are the workload contract (issue text and docs/workloads.md). */
+enum {
+  WL_NAME_MAX = 64,          /* the name goes into results/<name>-<UTC time>/: short, portable */
+  WL_PLAYERS_MAX = 10000000, /* the population one process is specified to simulate */
+  WL_THREADS_MAX = 256,      /* sim and engine threads */
+  WL_QUEUE_MIN = 64,         /* events per in-process queue... */
+  WL_QUEUE_MAX = 1 << 24,    /* ...up to 16 M */
+  WL_PARTITIONS_MAX = 1024,  /* Kafka partitions of the run's topics */
+  WL_PORT_MAX = 65535,       /* TCP ports */
+  WL_FILE_MAX = 16 << 20,    /* a workload is a page of YAML: anything this large is not one */
+  WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
+  WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
+  WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
+  WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
+};
+
+#define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
+#define WL_DEFAULT_BROKERS "embedded"
+#define WL_DEFAULT_OUTPUT_DIR "results"
+/* A Monday, 00:00 UTC. */
+#define WL_DEFAULT_START "2026-01-05T00:00:00Z"
+#define WL_TIME_FORMAT "%Y-%m-%dT%H:%M:%SZ"
+static const uint64_t wl_default_seed = 1;
+static const int64_t wl_default_players = 1000;
+static const int64_t wl_default_queue = 65536;
+static const int64_t wl_default_partitions = 8;
+
+/* The enumerations below are small and used by the schema (gb_workload_schema.c), the
+ * conversion (gb_workload_convert.c) and resolved_json (gb_workload_json.c): each file that
+ * names one has its own copy of these few bytes, all from this one list. */
+
+/* Recommender algorithms the engine knows. More come as their engines land (popularity,
+ * collaborative filtering, bandits): add the name here and to docs/workloads.md. Each value is
+ * its index, so a loaded value v names wl_algorithms[v].str. */
+static const cyaml_strval_t wl_algorithms[] = {{"random", 0}, {"none", 1}};
+static const cyaml_strval_t wl_matchers[] = {{"scan", 0}, {"index", 1}};
+static const cyaml_strval_t wl_formats[] = {{"json", GB_FORMAT_JSON}, {"binary", GB_FORMAT_BINARY}};
+static const cyaml_strval_t wl_transports[] = {{"inproc", GB_TRANSPORT_INPROC},
+                                               {"kafka", GB_TRANSPORT_KAFKA}};
+/* YAML 1.2 booleans; libcyaml's own bool type would read any word as true. */
+static const cyaml_strval_t wl_bools[] = {{"true", 1}, {"false", 0}};
+
+#define WL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- The raw workload libcyaml loads (gb_workload_schema.c has the schema) ---- */
+
+typedef struct wl_raw_retention {
+  char *d1, *d7, *completion_effect, *spam_effect;
+} wl_raw_retention;
+
+typedef struct wl_raw_sim {
+  char *players, *duration, *time_scale, *threads, *start;
+  char *arrivals, *sessions_per_day, *session_length, *session_shape, *peak_hour, *payer_share;
+  wl_raw_retention *retention;
+} wl_raw_sim;
+
+typedef struct wl_raw_engine {
+  char *threads, *queue_capacity, *challenges;
+  int *matcher;
+} wl_raw_engine;
+
+typedef struct wl_raw_transport {
+  int *kind;
+  char *brokers, *partitions;
+  int *format;
+} wl_raw_transport;
+
+typedef struct wl_raw_arm {
+  char *name;
+  int *algorithm;
+  char *weight;
+} wl_raw_arm;
+
+typedef struct wl_raw_output {
+  char *dir;
+  int *plots;
+} wl_raw_output;
+
+typedef struct wl_raw {
+  char *name, *seed, *warmup;
+  wl_raw_sim *sim;
+  wl_raw_engine *engine;
+  wl_raw_transport *transport;
+  wl_raw_arm *arms;
+  unsigned arms_count;
+  wl_raw_output *output;
+} wl_raw;
+
+/* The libcyaml schema of a whole workload file (gb_workload_schema.c). */
+extern const cyaml_schema_value_t gb_workload_schema;
+
+/* The field of mapping schema v named key[0..len), or NULL (also when v is not a mapping). */
+const cyaml_schema_field_t *gb_workload_schema_field(const cyaml_schema_value_t *v, const char *key,
+                                                     size_t len);
+
+/* The schema of the value at key path path ("arms[1].weight"), or NULL if the schema has no
+ * such key. */
+const cyaml_schema_value_t *gb_workload_schema_find(const char *path);
+
+/* ---- Key paths and the libyaml tree (gb_workload_paths.c) ---- */
+
+typedef struct wl_step {
+  const char *key; /* NULL for a list index */
+  size_t key_len;
+  size_t index;
+} wl_step;
+
+/* Reads the step of key path *p ("sim.players", "arms[1].weight") into *s and moves *p past it;
+ * false at the end of the path. */
+bool gb_workload_next_step(const char **p, wl_step *s);
+
+/* Appends ".key" (or "key" to an empty path) to path, a NUL-terminated string in a buffer of
+ * size bytes, truncating at size. */
+void gb_workload_path_append_key(char *path, size_t size, const char *key);
+
+/* Index of the last pair of mapping node id of doc whose key is key[0..len), or -1 (also when
+ * node id is not a mapping). */
+long gb_workload_pair_index(yaml_document_t *doc, int id, const char *key, size_t len);
+
+/* The node of doc at key path path (the root for ""), or NULL; *key_out (when key_out is not
+ * NULL) gets its key node when it is a mapping value, NULL when it is a list item or the root. */
+yaml_node_t *gb_workload_tree_find(yaml_document_t *doc, const char *path, yaml_node_t **key_out);
+
+/* ---- Error reporting (gb_workload_paths.c) ---- */
+
+/* One --set argument, split. */
+typedef struct wl_override {
+  const char *arg; /* as given: "sim.players=500" */
+  char *key;       /* "sim.players" */
+  char *value;     /* the value read as a YAML scalar: "500" */
+} wl_override;
+
+/* The text being validated: the workload file alone, or the file with overrides applied. */
+typedef struct wl_src {
+  const char *file;
+  yaml_document_t *doc;
+  const wl_override *ovr; /* NULL while validating the file alone */
+  size_t n_ovr;
+} wl_src;
+
+static inline int wl_oom(gb_err *err) { return gb_err_set(err, GB_ERR_RUNTIME, "out of memory"); }
+
+/* Fills err (GB_ERR_INPUT) with "WHERE: key 'PATH': REASON" (or "WHERE: REASON" for the path
+ * ""), WHERE being "file:line" of src's file, "--set ARG" of the last override that touched path,
+ * or "file with --set overrides"; returns -1. */
+int gb_workload_fail(const wl_src *src, const char *path, gb_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- Loading (gb_workload_cyaml.c, gb_workload_convert.c) ---- */
+
+/* Loads text[0..len) (whose tree is src->doc) through libcyaml and validates it into *out (free
+ * with gb_workload_free; resolved_json not filled); 0, or -1 with err set. */
+int gb_workload_load_text(const wl_src *src, const char *text, size_t len, gb_workload **out,
+                          gb_err *err);
+
+/* Validates raw (layer 3: strict scalars, ranges, defaults) and builds *out (without
+ * resolved_json); 0, or -1 with err set. */
+int gb_workload_convert(const wl_src *src, const wl_raw *raw, gb_workload **out, gb_err *err);
+
+/* The shortest text of v that reads back as v ("0.1", "720") into buf[0..size). */
+void gb_workload_format_double(double v, char *buf, size_t size);
+
+/* ms since the epoch as "YYYY-MM-DDTHH:MM:SSZ" into buf[0..size). */
+void gb_workload_format_time(int64_t ms, char *buf, size_t size);
+
+/* The name of enumeration value *v (v NULL: of def) in list[0..n). */
+const char *gb_workload_enum_name(const cyaml_strval_t *list, size_t n, const int *v, int def);
+
+/* ---- The file's tree (gb_workload.c) ---- */
+
+/* Parses text[0..len) into *doc, which must then be a single non-empty mapping; on success the
+ * caller deletes *doc. label names the text in errors. 0, or -1 with err set. */
+int gb_workload_parse_tree(const char *label, const char *text, size_t len, yaml_document_t *doc,
+                           gb_err *err);
+
+/* ---- --set overrides (gb_workload_set.c) ---- */
+
+/* Parses the n --set arguments args[] ("key.path=value") into *out (n of them, NULL for none;
+ * free with gb_workload_overrides_free even on failure); 0, or -1 with err set. */
+int gb_workload_parse_overrides(const char *const *args, size_t n, wl_override **out, gb_err *err);
+
+/* Frees the n overrides of ovr (NULL allowed). */
+void gb_workload_overrides_free(wl_override *ovr, size_t n);
+
+/* Applies the n overrides ovr[] to the file's tree doc (consuming it), then loads and validates
+ * the result into *out with errors attributed to the overrides; 0, or -1 with err set. */
+int gb_workload_load_overridden(const char *path, yaml_document_t *doc, const wl_override *ovr,
+                                size_t n, gb_workload **out, gb_err *err);
+
+/* ---- resolved_json (gb_workload_json.c) ---- */
+
+/* Fills w->resolved_json and w->resolved_hash; 0, or -1 (out of memory) with err set. */
+int gb_workload_resolve_json(gb_workload *w, gb_err *err);
+
+#endif

@@ -1,0 +1,138 @@
+/* gb_workload_json: resolved_json, the workload with every default filled in (in the manifest),
+ * and its hash. */
+#include "gb_workload_int.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_rng.h"
+
+/* ---- resolved_json ---- */
+
+/* Adds val under key; false (val freed) when val is NULL (out of memory) or adding fails. */
+static bool wl_json_put(json_object *obj, const char *key, json_object *val) {
+  if (val && json_object_object_add(obj, key, val) == 0)
+    return true;
+  json_object_put(val);
+  return false;
+}
+
+static json_object *wl_json_double(double v) {
+  char buf[WL_DOUBLE_TEXT];
+  gb_workload_format_double(v, buf, sizeof buf);
+  return json_object_new_double_s(v, buf);
+}
+
+static json_object *wl_json_duration(int64_t ms) {
+  char buf[GB_DURATION_TEXT_MAX];
+  gb_duration_format_ms(ms, buf, sizeof buf);
+  return json_object_new_string(buf);
+}
+
+static json_object *wl_json_retention(const gb_sim_model *m) {
+  json_object *o = json_object_new_object();
+  bool ok = o && wl_json_put(o, "d1", wl_json_double(m->retention_d1)) &&
+            wl_json_put(o, "d7", wl_json_double(m->retention_d7)) &&
+            wl_json_put(o, "completion_effect", wl_json_double(m->completion_effect)) &&
+            wl_json_put(o, "spam_effect", wl_json_double(m->spam_effect));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
+static json_object *wl_json_sim(const gb_workload *w) {
+  const gb_sim_model *m = &w->sim.model;
+  json_object *o = json_object_new_object();
+  char start[WL_TEXT_MAX];
+  gb_workload_format_time(w->sim.start_ms, start, sizeof start);
+  bool ok = o && wl_json_put(o, "players", json_object_new_int64(w->sim.players)) &&
+            wl_json_put(o, "duration", wl_json_duration(w->sim.duration_ms)) &&
+            wl_json_put(o, "time_scale",
+                        w->sim.time_scale > 0 ? wl_json_double(w->sim.time_scale)
+                                              : json_object_new_string("max")) &&
+            wl_json_put(o, "threads", json_object_new_int64(w->sim.threads)) &&
+            wl_json_put(o, "start", json_object_new_string(start)) &&
+            wl_json_put(o, "arrivals", wl_json_double(m->arrival_rate)) &&
+            wl_json_put(o, "sessions_per_day", wl_json_double(m->sessions_per_day)) &&
+            wl_json_put(o, "session_length", wl_json_duration(m->session_scale_ms)) &&
+            wl_json_put(o, "session_shape", wl_json_double(m->session_shape)) &&
+            wl_json_put(o, "peak_hour", json_object_new_int64(m->peak_hour)) &&
+            wl_json_put(o, "payer_share", wl_json_double(m->payer_share)) &&
+            wl_json_put(o, "retention", wl_json_retention(m));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
+static json_object *wl_json_engine(const gb_workload *w) {
+  json_object *o = json_object_new_object();
+  bool ok = o && wl_json_put(o, "threads", json_object_new_int64(w->engine.threads)) &&
+            wl_json_put(o, "queue_capacity", json_object_new_int64(w->engine.queue_capacity)) &&
+            wl_json_put(o, "challenges", json_object_new_string(w->engine.challenges)) &&
+            wl_json_put(o, "matcher", json_object_new_string(w->engine.matcher));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
+static json_object *wl_json_transport(const gb_workload *w) {
+  json_object *o = json_object_new_object();
+  int kind_value = (int)w->transport.kind;
+  const char *kind = gb_workload_enum_name(wl_transports, WL_COUNT(wl_transports), &kind_value, 0);
+  int format_value = (int)w->transport.format;
+  const char *format = gb_workload_enum_name(wl_formats, WL_COUNT(wl_formats), &format_value, 0);
+  bool ok = o && wl_json_put(o, "kind", json_object_new_string(kind)) &&
+            wl_json_put(o, "brokers", json_object_new_string(w->transport.brokers)) &&
+            wl_json_put(o, "partitions", json_object_new_int64(w->transport.partitions)) &&
+            wl_json_put(o, "format", json_object_new_string(format));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
+static json_object *wl_json_arms(const gb_workload *w) {
+  json_object *list = json_object_new_array();
+  for (size_t i = 0; list && i < w->n_arms; i++) {
+    json_object *o = json_object_new_object();
+    bool ok = o && wl_json_put(o, "name", json_object_new_string(w->arms[i].name)) &&
+              wl_json_put(o, "algorithm", json_object_new_string(w->arms[i].algorithm)) &&
+              wl_json_put(o, "weight", wl_json_double(w->arms[i].weight));
+    if (!ok || json_object_array_add(list, o) != 0) {
+      json_object_put(o);
+      json_object_put(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+static json_object *wl_json_output(const gb_workload *w) {
+  json_object *o = json_object_new_object();
+  bool ok = o && wl_json_put(o, "dir", json_object_new_string(w->output.dir)) &&
+            wl_json_put(o, "plots", json_object_new_boolean(w->output.plots));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
+/* Fills resolved_json and resolved_hash. json-c keeps keys in insertion order, so the order
+ * below is the order of the bytes. */
+int gb_workload_resolve_json(gb_workload *w, gb_err *err) {
+  json_object *o = json_object_new_object();
+  bool ok = o && wl_json_put(o, "name", json_object_new_string(w->name)) &&
+            wl_json_put(o, "seed", json_object_new_uint64(w->seed)) &&
+            wl_json_put(o, "warmup", wl_json_duration(w->warmup_ns / 1000000)) &&
+            wl_json_put(o, "sim", wl_json_sim(w)) && wl_json_put(o, "engine", wl_json_engine(w)) &&
+            wl_json_put(o, "transport", wl_json_transport(w)) &&
+            wl_json_put(o, "arms", wl_json_arms(w)) && wl_json_put(o, "output", wl_json_output(w));
+  const char *text = ok ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE)
+                        : NULL;
+  w->resolved_json = text ? strdup(text) : NULL;
+  json_object_put(o);
+  if (!w->resolved_json)
+    return wl_oom(err);
+  w->resolved_hash = gb_hash_bytes(w->resolved_json, strlen(w->resolved_json), 0);
+  return 0;
+}
