@@ -398,7 +398,9 @@ static void do_game_end(gb_sim *s, player *p, gb_event *ev) {
   when_broke(s, p, now);
   p->rounds_in_session++;
   plan_next_round(s, p, now);
-  if (s->cfg.closed_loop) {
+  /* In the closed loop a player waits for the engine's answer to a decision point (the event
+   * table's role: the engine answers exactly those). */
+  if (s->cfg.closed_loop && gb_event_is_decision_point(ev->type)) {
     p->waiting = true;
     s->waiting++;
   }
