@@ -439,16 +439,25 @@ long decimal_magnitude(std::string_view t) {
 
 extern "C" {
 
-gb_json_parser *gb_json_parser_new_api(gb_json_api api) {
+int gb_json_parser_new_api(gb_json_api api, gb_json_parser **out, gb_err *err) {
   if (api != GB_JSON_API_ONDEMAND && api != GB_JSON_API_DOM)
-    return nullptr;
-  gb_json_parser *p = new (std::nothrow) gb_json_parser();
-  if (p != nullptr)
-    p->api = api;
-  return p;
+    return gb_err_set(err, GB_ERR_INPUT, "JSON parser: unknown API %d", (int)api);
+  gb_json_parser *p = nullptr;
+  try {
+    p = new (std::nothrow) gb_json_parser();
+  } catch (...) { // a member's constructor: treated as what it can only be, out of memory
+    p = nullptr;
+  }
+  if (p == nullptr)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a JSON parser");
+  p->api = api;
+  *out = p;
+  return 0;
 }
 
-gb_json_parser *gb_json_parser_new(void) { return gb_json_parser_new_api(GB_JSON_API_ONDEMAND); }
+int gb_json_parser_new(gb_json_parser **out, gb_err *err) {
+  return gb_json_parser_new_api(GB_JSON_API_ONDEMAND, out, err);
+}
 
 void gb_json_parser_free(gb_json_parser *p) {
   if (p == nullptr)

@@ -83,13 +83,9 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
       GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
     goto fail;
   p->counted = &p->counts;
-  p->codec = gb_codec_new();
-  p->attrs = gb_attrs_new();
-  p->progress = gb_progress_new(p->catalog);
-  if (!p->codec || !p->attrs || !p->progress) {
-    gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a pipeline");
+  if (gb_codec_new(&p->codec, err) != 0 || gb_attrs_new(&p->attrs, err) != 0 ||
+      gb_progress_new(p->catalog, &p->progress, err) != 0)
     goto fail;
-  }
   *out = p;
   return 0;
 fail:

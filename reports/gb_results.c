@@ -253,9 +253,9 @@ static int load_manifest(gb_results *r, const char *path, gb_err *err) {
   char *json = gb_afile_read_all(path, &len, err);
   if (!json)
     return -1;
-  gb_json_parser *p = gb_json_parser_new();
+  gb_json_parser *p = NULL;
   flatten_ctx c = {.r = r, .path = path};
-  int rc = p ? 0 : oom(err, path);
+  int rc = gb_json_parser_new(&p, err);
   if (rc == 0)
     rc = gb_json_parse_object(p, json, len, on_manifest_field, &c, err);
   /* Nested objects are parsed after their parent (the parser is not re-entrant): breadth first. */

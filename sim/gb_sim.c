@@ -89,9 +89,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
       (uint32_t)(population / cfg->n_producers + (cfg->producer < population % cfg->n_producers));
   s->n_players = n;
   s->players = alloc_records((n ? n : 1) * sizeof *s->players);
-  s->queue = gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players);
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
-  if (!s->players || !s->queue || !s->arms) {
+  if (!s->players || !s->arms ||
+      gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
+                   NULL) != 0) {
     gb_sim_free(s);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %u players", n);
   }

@@ -212,10 +212,12 @@ static bool blank(const char *s, size_t len) {
 static int match_file(run *r, FILE *in, FILE *out, gb_err *err) {
   char *line = NULL;
   size_t cap = 0;
-  ssize_t got;
   uint64_t line_no = 0;
   int rc = 0;
-  while (rc == 0 && (got = getline(&line, &cap, in)) >= 0) {
+  while (rc == 0) {
+    ssize_t got = getline(&line, &cap, in);
+    if (got < 0)
+      break;
     line_no++;
     if (!blank(line, (size_t)got))
       rc = process_line(r, line, (size_t)got, line_no, out, err);
@@ -270,12 +272,11 @@ int gb_cmd_match(int argc, char **argv) {
   if (rc == 0)
     rc = gb_matcher_new(r.catalog, algo, &r.matcher, &err);
   if (rc == 0) {
-    r.json = gb_json_parser_new();
-    r.li.attrs = gb_attrs_new();
     r.cap = 256;
     r.hits = malloc(r.cap * sizeof *r.hits);
     r.ids = malloc(r.cap * sizeof *r.ids);
-    if (!r.json || !r.li.attrs || !r.hits || !r.ids)
+    if (gb_json_parser_new(&r.json, NULL) != 0 || gb_attrs_new(&r.li.attrs, NULL) != 0 || !r.hits ||
+        !r.ids)
       rc = gb_err_set(&err, GB_ERR_RUNTIME, "gamebench match: out of memory");
   }
   if (rc == 0) {

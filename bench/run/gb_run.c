@@ -145,7 +145,9 @@ static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline)
 
 /* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
 static void watch(gb_run_state *rs, bool quiet) {
-  gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
+  gb_progress_line *pl = NULL;
+  /* Out of memory: the run goes on without its progress line (a display, not a result). */
+  (void)gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet), &pl, NULL);
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
     int64_t now = gb_clock_now_ns();

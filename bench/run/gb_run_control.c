@@ -90,14 +90,16 @@ static int cmp_change(const void *a, const void *b) {
 
 static int read_file(gb_run_control *c, FILE *f, const char *path, int64_t start_ms, int64_t end_ms,
                      gb_err *err) {
-  gb_codec *codec = gb_codec_new();
-  if (!codec)
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  gb_codec *codec = NULL;
+  if (gb_codec_new(&codec, err) != 0)
+    return -1;
   char *text = NULL;
   size_t cap = 0, line = 0;
-  ssize_t got;
   int rc = 0;
-  while (rc == 0 && (got = getline(&text, &cap, f)) >= 0) {
+  while (rc == 0) {
+    ssize_t got = getline(&text, &cap, f);
+    if (got < 0)
+      break;
     line++;
     if (blank(text))
       continue;

@@ -231,10 +231,11 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
     pr->index = i;
     pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
     pr->buf = malloc(pr->buf_cap);
-    pr->codec = rs->ctx.json_replies ? gb_decision_codec_new() : NULL;
     pr->batch = malloc(ANSWER_BATCH * sizeof *pr->batch);
-    if (!pr->buf || !pr->batch || (rs->ctx.json_replies && !pr->codec))
+    if (!pr->buf || !pr->batch)
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    if (rs->ctx.json_replies && gb_decision_codec_new(&pr->codec, err) != 0)
+      return -1;
     if (gb_sim_new(&sc, &pr->sim, err) != 0 || gb_run_hists_init(&pr->hists, err) != 0)
       return -1;
   }

@@ -72,16 +72,14 @@ static int check_names(size_t n_stages, const char *const *names, gb_err *err) {
   return 0;
 }
 
-gb_timeline *gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
-                             int64_t start_ns, gb_err *err) {
+int gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
+                    int64_t start_ns, gb_timeline **out, gb_err *err) {
   if (check_names(n_stages, stage_names, err) != 0)
-    return NULL;
-  if (interval_ns <= 0 || interval_ns % GB_TIMELINE_INTERVAL_UNIT_NS != 0) {
-    gb_err_set(err, GB_ERR_INPUT,
-               "timeline: interval %" PRId64 " ns is not a positive whole number of ms",
-               interval_ns);
-    return NULL;
-  }
+    return -1;
+  if (interval_ns <= 0 || interval_ns % GB_TIMELINE_INTERVAL_UNIT_NS != 0)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "timeline: interval %" PRId64 " ns is not a positive whole number of ms",
+                      interval_ns);
   gb_timeline *tl = calloc(1, sizeof *tl);
   if (!tl)
     goto oom;
@@ -95,15 +93,14 @@ gb_timeline *gb_timeline_new(size_t n_stages, const char *const *stage_names, in
     goto oom;
   for (size_t s = 0; s < n_stages; s++) {
     tl->names[s] = strdup(stage_names[s]);
-    tl->open[s] = gb_hist_new(GB_TIMELINE_SIGNIFICANT_DIGITS, NULL);
-    if (!tl->names[s] || !tl->open[s])
+    if (!tl->names[s] || gb_hist_new(GB_TIMELINE_SIGNIFICANT_DIGITS, &tl->open[s], NULL) != 0)
       goto oom;
   }
-  return tl;
+  *out = tl;
+  return 0;
 oom:
   gb_timeline_free(tl);
-  gb_err_set(err, GB_ERR_RUNTIME, "timeline: out of memory for %zu stages", n_stages);
-  return NULL;
+  return gb_err_set(err, GB_ERR_RUNTIME, "timeline: out of memory for %zu stages", n_stages);
 }
 
 void gb_timeline_free(gb_timeline *tl) {

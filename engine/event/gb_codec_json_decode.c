@@ -93,14 +93,13 @@ struct gb_codec {
   name_entry type_names[GB_EV__COUNT];
 };
 
-gb_codec *gb_codec_new(void) {
+int gb_codec_new(gb_codec **out, gb_err *err) {
   gb_codec *c = calloc(1, sizeof *c);
   if (c == NULL)
-    return NULL;
-  c->parser = gb_json_parser_new();
-  if (c->parser == NULL) {
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an event decoder");
+  if (gb_json_parser_new(&c->parser, err) != 0) {
     free(c);
-    return NULL;
+    return -1;
   }
   name_table_build(&c->fields, gb_codec_field_names, F__COUNT);
   for (int t = 0; t < GB_EV__COUNT; t++) {
@@ -108,7 +107,8 @@ gb_codec *gb_codec_new(void) {
     c->type_names[t].len = strlen(c->type_names[t].name);
   }
   name_table_build(&c->types, c->type_names, GB_EV__COUNT);
-  return c;
+  *out = c;
+  return 0;
 }
 
 void gb_codec_free(gb_codec *c) {

@@ -111,15 +111,15 @@ uint64_t gb_attrs_key_hash(const char *key, size_t len) {
   return gb_hash_bytes(key, len, KEY_HASH_SEED);
 }
 
-gb_attrs *gb_attrs_new(void) {
+int gb_attrs_new(gb_attrs **out, gb_err *err) {
   gb_attrs *a = calloc(1, sizeof *a);
   if (!a)
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an attribute builder");
   a->e = malloc(ENTRIES_INIT * sizeof *a->e);
   a->arena = malloc(ARENA_INIT);
   if (!a->e || !a->arena) {
     gb_attrs_free(a);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an attribute builder");
   }
   a->cap = ENTRIES_INIT;
   a->arena_cap = ARENA_INIT;
@@ -131,7 +131,8 @@ gb_attrs *gb_attrs_new(void) {
       i = (i + 1) & (LOOKUP_SLOTS - 1);
     a->lookup[i] = (uint8_t)(k + 1);
   }
-  return a;
+  *out = a;
+  return 0;
 }
 
 void gb_attrs_free(gb_attrs *a) {

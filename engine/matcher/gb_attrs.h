@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_err.h"
 #include "gb_event.h"
 
 typedef struct gb_attrs gb_attrs;
@@ -49,8 +50,12 @@ typedef struct gb_player_state {
   double days_since_install;  /* sim days, fractional */
 } gb_player_state;
 
-/* A new empty builder; NULL only when out of memory. */
-gb_attrs *gb_attrs_new(void);
+/* A new empty builder into *out (the caller frees it with gb_attrs_free), with room for an event
+ * of the schema. Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_attrs_new(gb_attrs **out, gb_err *err);
+
+/* Frees a; NULL is allowed. */
 void gb_attrs_free(gb_attrs *a);
 
 /* Removes every attribute (keeps the memory). */

@@ -142,7 +142,13 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
 
 /* ---- catalogue ---- */
 
-gb_catalog *gb_catalog_new(void) { return calloc(1, sizeof(gb_catalog)); }
+int gb_catalog_new(gb_catalog **out, gb_err *err) {
+  gb_catalog *c = calloc(1, sizeof *c);
+  if (!c)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a catalogue");
+  *out = c;
+  return 0;
+}
 
 void gb_catalog_free(gb_catalog *c) {
   if (!c)
@@ -361,9 +367,9 @@ size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms) {
 
 int gb_catalog_parse(const char *text, size_t len, const char *name, gb_catalog **out,
                      gb_err *err) {
-  gb_catalog *c = gb_catalog_new();
-  if (!c)
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
+  gb_catalog *c = NULL;
+  if (gb_catalog_new(&c, err) != 0)
+    return gb_err_prefix(err, "%s: ", name);
   if (gb_matcher_compile_catalog(c, text, len, name, err) != 0) {
     gb_catalog_free(c);
     return -1;

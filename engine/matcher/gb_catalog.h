@@ -58,9 +58,12 @@ int gb_catalog_load(const char *path, gb_catalog **out, gb_err *err);
 /* Same as gb_catalog_load from text[0..len); `name` stands for the file name in messages. */
 int gb_catalog_parse(const char *text, size_t len, const char *name, gb_catalog **out, gb_err *err);
 
-/* An empty catalogue (definitions then arrive by hot updates). NULL only when out of memory. */
-gb_catalog *gb_catalog_new(void);
+/* An empty catalogue (definitions then arrive by hot updates) into *out (the caller frees it with
+ * gb_catalog_free). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_catalog_new(gb_catalog **out, gb_err *err);
 
+/* Frees c and its definitions; NULL is allowed. */
 void gb_catalog_free(gb_catalog *c);
 
 /* Number of ordinals (active or deleted). */

@@ -134,12 +134,9 @@ int gb_matcher_new(const gb_catalog *c, gb_match_algo algo, gb_matcher **out, gb
   m->algo = algo;
   m->gen = gb_catalog_generation(c);
   gb_view_init(&m->view);
-  if (algo == GB_MATCH_INDEX) {
-    m->index = gb_index_new(c);
-    if (!m->index) {
-      free(m);
-      return gb_err_set(err, GB_ERR_RUNTIME, "matcher: out of memory building the index");
-    }
+  if (algo == GB_MATCH_INDEX && gb_index_new(c, &m->index, err) != 0) {
+    free(m);
+    return gb_err_prefix(err, "matcher: ");
   }
   *out = m;
   return 0;
@@ -172,7 +169,10 @@ static void catch_up(gb_matcher *m) {
       rebuild = gb_index_update(m->index, m->c, gb_catalog_change(m->c, g)) != 0;
     if (rebuild) {
       gb_index_free(m->index);
-      m->index = gb_index_new(m->c); /* NULL (out of memory): scan until it succeeds */
+      m->index = NULL;
+      /* Out of memory: m->index stays NULL, and the matcher scans (same matches, slower) until a
+       * later rebuild succeeds; the hot path has no one to return the error to. */
+      gb_index_new(m->c, &m->index, NULL);
       m->stats.rebuilds++;
     }
   }

@@ -280,12 +280,16 @@ static inline int gb_u32vec_push(gb_u32vec *vec, uint32_t x) {
 
 typedef struct gb_index gb_index;
 
-/* Files every active definition of c. NULL when out of memory. */
-gb_index *gb_index_new(const gb_catalog *c);
+/* Files every active definition of c into a new index *out (the caller frees it with
+ * gb_index_free): O(definitions). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out
+ * is then unchanged). */
+int gb_index_new(const gb_catalog *c, gb_index **out, gb_err *err);
 
 /* The same with bucket keys masked by key_mask: tests force 64-bit key collisions with a small
  * mask to check that collisions never change the matches. */
-gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask);
+int gb_index_new_masked(const gb_catalog *c, uint64_t key_mask, gb_index **out, gb_err *err);
+
+/* Frees ix; NULL is allowed. */
 void gb_index_free(gb_index *ix);
 
 /* Re-files ordinal after a change: removes what was filed for it, files its current definition

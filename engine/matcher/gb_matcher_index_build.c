@@ -166,12 +166,14 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
   return rc;
 }
 
-gb_index *gb_index_new(const gb_catalog *c) { return gb_index_new_masked(c, UINT64_MAX); }
+int gb_index_new(const gb_catalog *c, gb_index **out, gb_err *err) {
+  return gb_index_new_masked(c, UINT64_MAX, out, err);
+}
 
-gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
+int gb_index_new_masked(const gb_catalog *c, uint64_t key_mask, gb_index **out, gb_err *err) {
   gb_index *ix = calloc(1, sizeof *ix);
   if (!ix)
-    return NULL;
+    goto fail;
   ix->key_mask = key_mask;
   size_t n = gb_catalog_size(c);
   if (build_bounds(ix, c) != 0 || gb_index_regs_reserve(ix, n) != 0)
@@ -187,10 +189,12 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
     for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
       if (gb_index_compact(&ix->buckets[b].groups[i]) < 0)
         goto fail;
-  return ix;
+  *out = ix;
+  return 0;
 fail:
   gb_index_free(ix);
-  return NULL;
+  return gb_err_set(err, GB_ERR_RUNTIME, "out of memory building the index of %zu definitions",
+                    gb_catalog_size(c));
 }
 
 void gb_index_free(gb_index *ix) {

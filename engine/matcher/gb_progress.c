@@ -61,14 +61,15 @@ struct gb_progress {
   gb_view view;
 };
 
-gb_progress *gb_progress_new(const gb_catalog *c) {
+int gb_progress_new(const gb_catalog *c, gb_progress **out, gb_err *err) {
   gb_progress *p = calloc(1, sizeof *p);
   if (!p)
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a progress tracker");
   p->c = c;
   p->free_head = NONE;
   gb_view_init(&p->view);
-  return p;
+  *out = p;
+  return 0;
 }
 
 void gb_progress_free(gb_progress *p) {

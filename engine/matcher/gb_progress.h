@@ -62,8 +62,12 @@ typedef struct gb_progress_outcome {
 
 typedef struct gb_progress gb_progress;
 
-/* A tracker over catalogue c (which must outlive it). NULL only when out of memory. */
-gb_progress *gb_progress_new(const gb_catalog *c);
+/* A tracker over catalogue c (which must outlive it) into *out (the caller frees it with
+ * gb_progress_free). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_progress_new(const gb_catalog *c, gb_progress **out, gb_err *err);
+
+/* Frees p; NULL is allowed. */
 void gb_progress_free(gb_progress *p);
 
 /* The player used prop prop_id for the challenge at `ordinal` at sim time ts_ms (ms since the

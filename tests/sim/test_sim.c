@@ -321,7 +321,8 @@ Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
   for (uint64_t i = 0; i <= population; i++)
     views[i].balance = INT64_MIN;
   gb_sim *s = make_sim(&c);
-  gb_codec *codec = gb_codec_new();
+  gb_codec *codec = NULL;
+  cr_assert_eq(gb_codec_new(&codec, NULL), 0);
   gb_event ev, back;
   char json[4096], again[4096];
   int64_t last_ts = INT64_MIN;

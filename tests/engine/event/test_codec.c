@@ -16,8 +16,8 @@ enum { JSON_CAP = 4096 };
 static gb_codec *codec;
 
 static void setup(void) {
-  codec = gb_codec_new();
-  cr_assert_not_null(codec);
+  gb_err err = {0};
+  cr_assert_eq(gb_codec_new(&codec, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void) { gb_codec_free(codec); }

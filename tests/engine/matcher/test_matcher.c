@@ -43,7 +43,8 @@ Test(matcher, seed_example) {
   gb_catalog *c = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_catalog_load(GB_TEST_FIXTURES "/matcher/seed.yaml", &c, &err), 0, "%s", err.msg);
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   char ids[256];
   for (int i = 0; i < N_ALGOS; i++) {
     gb_attrs_clear(a);
@@ -100,7 +101,8 @@ static const char *ops_yaml =
 
 Test(matcher, operators_presence_and_types) {
   gb_catalog *c = load_text(ops_yaml);
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   char ids[512];
   for (int i = 0; i < N_ALGOS; i++) {
     gb_attrs_clear(a);
@@ -160,7 +162,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
                         .coin_balance = 25000,
                         .preferred_game = "sichuan_mahjong",
                         .days_since_install = 40};
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_add_event(a, &ev);
   gb_attrs_add_player(a, &ps);
   char ids[512];
@@ -176,7 +179,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
 Test(matcher, out_array_is_capped_but_total_is_returned) {
   gb_catalog *c = load_text("- {id: a, criteria: {x: 1}}\n- {id: b, criteria: {x: 1}}\n"
                             "- {id: c, criteria: {x: {gte: 0}}}\n");
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_set_num(a, "x", 1);
   for (int i = 0; i < N_ALGOS; i++) {
     gb_matcher *m = NULL;

@@ -51,7 +51,8 @@ Test(matcher_attrs, schema_ids_round_trip_and_are_distinct) {
 }
 
 Test(matcher_attrs, add_event_values_by_id_and_by_name) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   gb_player_state ps = {.level = 18, .coin_balance = 12000, .days_since_install = 2.5};
   gb_attrs_add_event(a, &ev);
@@ -88,7 +89,8 @@ Test(matcher_attrs, add_event_values_by_id_and_by_name) {
 }
 
 Test(matcher_attrs, setting_a_schema_key_by_name_replaces_its_value) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   gb_attrs_add_event(a, &ev);
   size_t n = gb_attrs_size(a);
@@ -114,7 +116,8 @@ Test(matcher_attrs, setting_a_schema_key_by_name_replaces_its_value) {
 }
 
 Test(matcher_attrs, other_keys_set_replace_and_find) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   cr_assert_eq(gb_attrs_set_str(a, "page", "home", 4), 0);
   cr_assert_eq(gb_attrs_set_num(a, "clicks", 3), 0);
   cr_assert_eq(gb_attrs_set_str(a, "page", "shop", 4), 0);
@@ -137,7 +140,8 @@ Test(matcher_attrs, other_keys_set_replace_and_find) {
 }
 
 Test(matcher_attrs, numbers_in_strings) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   static const struct {
     const char *s;
     bool num;
@@ -159,7 +163,8 @@ Test(matcher_attrs, numbers_in_strings) {
 }
 
 Test(matcher_attrs, clear_forgets_every_key) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   for (int round = 0; round < 1000; round++) {
     gb_attrs_clear(a);
@@ -178,7 +183,8 @@ Test(matcher_attrs, clear_forgets_every_key) {
 /* Values read after the gb_attrs grew its string storage many times are still the right bytes:
  * the stored string pointers follow the storage. */
 Test(matcher_attrs, long_strings_survive_growth) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   enum { N = 200, LEN = 1000 };
   static char text[LEN + 1];
   char key[16];

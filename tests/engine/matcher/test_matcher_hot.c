@@ -39,7 +39,8 @@ static const char *ids(gb_matcher *m, const gb_catalog *c, const gb_attrs *a) {
 }
 
 static gb_attrs *game_end(int won, int bet) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_set_str(a, "type", "game_end", 8);
   gb_attrs_set_num(a, "won", won);
   gb_attrs_set_num(a, "bet", bet);
@@ -144,7 +145,8 @@ Test(matcher_hot, bad_upsert_is_rejected_and_nothing_is_queued) {
 }
 
 Test(matcher_hot, control_events_and_an_empty_catalogue) {
-  gb_catalog *c = gb_catalog_new();
+  gb_catalog *c = NULL;
+  cr_assert_eq(gb_catalog_new(&c, NULL), 0);
   gb_matcher *m = NULL;
   cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &m, NULL), 0);
   gb_attrs *a = game_end(1, 10);
@@ -203,7 +205,8 @@ Test(matcher_hot, progress_follows_changes_and_fails_on_delete) {
   gb_catalog_advance(c, 0);
   gb_matcher *m = NULL;
   cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &m, NULL), 0);
-  gb_progress *p = gb_progress_new(c);
+  gb_progress *p = NULL;
+  cr_assert_eq(gb_progress_new(c, &p, NULL), 0);
   size_t ord;
   cr_assert_eq(gb_catalog_find(c, "w3", &ord), 0);
   cr_assert_eq(gb_progress_start(p, 1, 1, (uint32_t)ord, 0, 0, NULL), 0);
