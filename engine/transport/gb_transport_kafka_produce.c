@@ -80,19 +80,23 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
   size_t n_defaults;
   const char *const *defaults =
       gb_transport_kafka_event_producer_defaults(k->throughput, &n_defaults);
-  rd_kafka_conf_t *conf =
-      gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, &conf, err) != 0)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, pr);
   char errstr[ERRSTR_MAX];
-  if (!(pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+  pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!pr->rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
-  for (int i = 0; i < KT_EVENTS; i++)
-    if (!(pr->topics[i] = rd_kafka_topic_new(pr->rk, k->topics[i], NULL)))
+  }
+  for (int i = 0; i < KT_EVENTS; i++) {
+    pr->topics[i] = rd_kafka_topic_new(pr->rk, k->topics[i], NULL);
+    if (!pr->topics[i])
       return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s", k->topics[i],
                         rd_kafka_err2str(rd_kafka_last_error()));
+  }
   return 0;
 }
 
@@ -583,13 +587,16 @@ int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err) {
   defaults[n_defaults++] = group;
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf =
-      gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", &conf,
+                        err) != 0)
     return -1;
   char errstr[ERRSTR_MAX];
-  if (!(k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
+  k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!k->router_rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  }
   k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
   if (k->n_producers == 1) {
     /* One producer: nothing to route between threads, so its thread reads the queue (no thread

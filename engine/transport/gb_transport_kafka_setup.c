@@ -210,13 +210,15 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     return 0; /* created with the cluster */
-  rd_kafka_conf_t *conf = gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", &conf, err) != 0)
     return -1;
   char errstr[ERRSTR_MAX];
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (!rk)
+  if (!rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka client: %s", errstr);
+  }
   int rc = create_topics(k, rk, err);
   if (rc == 0)
     rc = check_topics(k, rk, err);
