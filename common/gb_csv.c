@@ -382,7 +382,9 @@ static const char UTF8_BOM[] = "\xEF\xBB\xBF";
 
 gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len, gb_err *err) {
   gb_csv_table *t = calloc(1, sizeof *t);
-  if (!t || !(t->name = strdup(name))) {
+  if (t)
+    t->name = strdup(name);
+  if (!t || !t->name) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
     free(t);
     return NULL;

@@ -645,8 +645,13 @@ static int write_files(const gb_results *r, const plot_state *plots, gb_err *err
   int rc = md_path && html_path
                ? 0
                : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
-  if (rc == 0 && (!(md = gb_afile_open(md_path, err)) || !(html = gb_afile_open(html_path, err))))
-    rc = -1;
+  if (rc == 0) {
+    md = gb_afile_open(md_path, err);
+    if (md)
+      html = gb_afile_open(html_path, err);
+    if (!md || !html)
+      rc = -1;
+  }
   if (rc == 0) {
     doc d = {gb_afile_stream(md), gb_afile_stream(html)};
     write_report(&d, r, plots);

@@ -688,7 +688,9 @@ gb_results *gb_results_load(const char *dir, gb_err *err) {
     return NULL;
   }
   gb_results *r = calloc(1, sizeof *r);
-  if (!r || !(r->dir = strdup(dir))) {
+  if (r)
+    r->dir = strdup(dir);
+  if (!r || !r->dir) {
     free(r);
     oom(err, dir);
     return NULL;

@@ -147,12 +147,18 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
   for (k.pass = 0; rc == 0 && k.pass < 4; k.pass++) {
     each_range(c, collect_range, &k);
     for (uint32_t a = 0; a < n_attrs && rc == 0; a++) {
-      if (k.pass == 0 && k.count[a] && !(ix->bounds[a].b = malloc(k.count[a] * sizeof(double))))
-        rc = -1;
+      if (k.pass == 0 && k.count[a]) {
+        ix->bounds[a].b = malloc(k.count[a] * sizeof(double));
+        if (!ix->bounds[a].b)
+          rc = -1;
+      }
       if (k.pass == 1 && settle_bounds(&ix->bounds[a]) != 0)
         rc = -1;
-      if (k.pass == 2 && k.count[a] && !(k.widths[a] = malloc(k.count[a] * sizeof(int32_t))))
-        rc = -1;
+      if (k.pass == 2 && k.count[a]) {
+        k.widths[a] = malloc(k.count[a] * sizeof(int32_t));
+        if (!k.widths[a])
+          rc = -1;
+      }
       if (k.pass == 1 || k.pass == 2)
         k.count[a] = 0;
       if (k.pass == 3)

@@ -243,8 +243,11 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
       return -1;
     for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
       const group *g = &bk->groups[gi];
-      const gb_aval *ea = event_num(ix, st->v, g->a), *eb = NULL;
-      if (!ea || (g->b != NONE && !(eb = event_num(ix, st->v, g->b))))
+      const gb_aval *ea = event_num(ix, st->v, g->a);
+      if (!ea)
+        continue;
+      const gb_aval *eb = g->b != NONE ? event_num(ix, st->v, g->b) : NULL;
+      if (g->b != NONE && !eb)
         continue;
       double xa = ea->num, xb = eb ? eb->num : 0;
       uint32_t fa = (uint32_t)ea->cell, fb = eb ? (uint32_t)eb->cell : 0;

@@ -253,10 +253,12 @@ static int tuple_copy(bucket *bk, const sig *g, const gb_def *d, const gb_cval *
     tval *v = &bk->tuple[i];
     v->num = t[i]->num;
     v->len = t[i]->len;
-    if (!g->num[i] && !(v->str = malloc(t[i]->len + 1)))
+    if (g->num[i])
+      continue;
+    v->str = malloc(t[i]->len + 1);
+    if (!v->str)
       return -1;
-    if (!g->num[i])
-      memcpy(v->str, d->strs + t[i]->off, t[i]->len + 1);
+    memcpy(v->str, d->strs + t[i]->off, t[i]->len + 1);
   }
   return 0;
 }

@@ -235,8 +235,10 @@ int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint
       if (p->entries[i].prop_id == prop_id)
         return gb_err_set(err, GB_ERR_INPUT, "progress: player %llu: prop %llu already started",
                           (unsigned long long)player_id, (unsigned long long)prop_id);
-  } else if (!(pl = add_player(p, player_id))) {
-    return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
+  } else {
+    pl = add_player(p, player_id);
+    if (!pl)
+      return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
   }
   uint32_t i = alloc_entry(p); /* moves entries, never players */
   if (i == NONE)

@@ -146,9 +146,12 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
     }
     if (!sh->parts[p]) {
       kpart *pt = calloc(1, sizeof *pt);
-      if (pt && !(pt->streams = calloc(k->n_producers, sizeof *pt->streams))) {
-        free(pt);
-        pt = NULL;
+      if (pt) {
+        pt->streams = calloc(k->n_producers, sizeof *pt->streams);
+        if (!pt->streams) {
+          free(pt);
+          pt = NULL;
+        }
       }
       if (!pt) {
         gb_kafka_fail(k, "engine %u: out of memory for partition %u", sh->index, p);
@@ -291,8 +294,9 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
 }
 
 int gb_kafka_shards_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)) ||
-      !(k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq)))
+  k->shards = calloc(k->n_shards, sizeof *k->shards);
+  k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq);
+  if (!k->shards || !k->delivered_seq)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned s = 0; s < k->n_shards; s++)
     if (shard_new(k, &k->shards[s], s, err) != 0)

@@ -101,8 +101,9 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
 }
 
 int gb_kafka_producers_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->producers = calloc(k->n_producers, sizeof *k->producers)) ||
-      !(k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq)))
+  k->producers = calloc(k->n_producers, sizeof *k->producers);
+  k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq);
+  if (!k->producers || !k->last_reply_seq)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned x = 0; x < k->n_producers; x++)
     if (producer_new(k, &k->producers[x], x, err) != 0)
@@ -434,9 +435,11 @@ static void on_replies_queued(rd_kafka_t *rk, void *opaque) {
 static size_t take_ring(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
   size_t n = 0;
   const void *msg;
-  size_t len;
   for (;;) {
-    while ((len = gb_queue_peek(pr->replies, &msg)) != 0) {
+    for (;;) {
+      size_t len = gb_queue_peek(pr->replies, &msg);
+      if (len == 0)
+        break;
       fn(ctx, msg, len);
       gb_queue_release(pr->replies);
       n++;

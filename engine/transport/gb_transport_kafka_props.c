@@ -76,7 +76,7 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
       return gb_err_set(err, GB_ERR_INPUT, "-X %s: expected AT_MS:FOR_MS", prop);
     memcpy(at, value, (size_t)(colon - value));
     at[colon - value] = '\0';
-    strcpy(dur, colon + 1);
+    memcpy(dur, colon + 1, strlen(colon + 1) + 1); /* checked above: it fits with its NUL */
     if (parse_long(at, 0, 86400000, &a) != 0 || parse_long(dur, 1, 86400000, &d) != 0)
       return gb_err_set(err, GB_ERR_INPUT,
                         "-X %s: expected AT_MS:FOR_MS with AT_MS in 0 .. 86400000 and FOR_MS in "
@@ -228,7 +228,8 @@ static int copy_scoped_props(gb_transport_kafka *k, const gb_transport_kafka_con
       continue;
     }
     k->prop_scope[k->n_props] = scope_of(table, kc->props[i], key_len);
-    if (!(k->props[k->n_props++] = strdup(kc->props[i])))
+    k->props[k->n_props] = strdup(kc->props[i]);
+    if (!k->props[k->n_props++])
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
   rd_kafka_conf_t *conf = rd_kafka_conf_new(); /* validates every property once, up front */
