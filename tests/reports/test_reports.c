@@ -100,8 +100,10 @@ static bool any_tmp_file(const char *dir) {
   DIR *d = opendir(dir);
   cr_assert(d, "cannot list %s", dir);
   bool found = false;
-  struct dirent *e;
-  while ((e = readdir(d))) {
+  for (;;) {
+    const struct dirent *e = readdir(d);
+    if (!e)
+      break;
     size_t n = strlen(e->d_name);
     if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
       found = true;

@@ -1,10 +1,12 @@
 /* The matcher: the seed example of issue 5 and criteria semantics, for every algorithm. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
 #include "gb_matcher.h"
+#include "gb_test_support.h"
 
 static const gb_match_algo algos[] = {GB_MATCH_SCAN, GB_MATCH_INDEX};
 enum { N_ALGOS = sizeof algos / sizeof algos[0] };
@@ -27,10 +29,11 @@ static void match_ids(const gb_catalog *c, gb_match_algo algo, const gb_attrs *a
   size_t n = gb_matcher_match(m, a, out, 64);
   cr_assert_leq(n, 64);
   buf[0] = '\0';
+  size_t used = 0;
   for (size_t i = 0; i < n; i++) {
-    if (i)
-      strncat(buf, ",", size - strlen(buf) - 1);
-    strncat(buf, gb_catalog_at(c, out[i])->id, size - strlen(buf) - 1);
+    int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", gb_catalog_at(c, out[i])->id);
+    cr_assert(w >= 0 && (size_t)w < size - used, "the ids do not fit in %zu bytes", size);
+    used += (size_t)w;
   }
   gb_matcher_free(m);
 }
@@ -152,8 +155,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
   gb_event_init(&ev);
   ev.type = GB_EV_GAME_END;
   ev.ts = 1700000000000;
-  strcpy(ev.u.game.game, "sichuan_mahjong");
-  strcpy(ev.u.game.room, "advanced");
+  GBT_SET(ev.u.game.game, "sichuan_mahjong");
+  GBT_SET(ev.u.game.room, "advanced");
   ev.u.game.bet = 1000;
   ev.u.game.won = true;
   ev.u.game.coin_balance = 25000;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb_attrs.h"
+#include "gb_test_support.h"
 
 static const gb_attr_val *by_name(const gb_attrs *a, const char *key) {
   return gb_attrs_value_hashed(a, key, strlen(key), gb_attrs_key_hash(key, strlen(key)));
@@ -21,10 +22,10 @@ static gb_event game_end(void) {
   ev.ts = 1700000000123;
   ev.player_id = 42;
   ev.session_id = 9;
-  strcpy(ev.platform, "android");
-  strcpy(ev.country, "CN");
-  strcpy(ev.u.game.game, "dou_dizhu");
-  strcpy(ev.u.game.room, "vip");
+  GBT_SET(ev.platform, "android");
+  GBT_SET(ev.country, "CN");
+  GBT_SET(ev.u.game.game, "dou_dizhu");
+  GBT_SET(ev.u.game.room, "vip");
   ev.u.game.bet = 500;
   ev.u.game.coin_balance = 12000;
   ev.u.game.level = 17;

@@ -1,12 +1,14 @@
 /* Hot updates: upserts and deletes queued with an effective sim time, applied by
  * gb_catalog_advance, picked up incrementally by matchers and progress trackers. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
 #include "gb_matcher.h"
 #include "gb_progress.h"
+#include "gb_test_support.h"
 
 static const gb_match_algo algos[] = {GB_MATCH_SCAN, GB_MATCH_INDEX};
 
@@ -30,10 +32,13 @@ static const char *ids(gb_matcher *m, const gb_catalog *c, const gb_attrs *a) {
   uint32_t out[16];
   size_t n = gb_matcher_match(m, a, out, 16);
   buf[0] = '\0';
+  size_t used = 0;
   for (size_t i = 0; i < n && i < 16; i++) {
-    if (i)
-      strcat(buf, ",");
-    strcat(buf, gb_catalog_at(c, out[i])->id);
+    int w =
+        snprintf(buf + used, sizeof buf - used, "%s%s", i ? "," : "", gb_catalog_at(c, out[i])->id);
+    cr_assert(w >= 0 && (size_t)w < sizeof buf - used, "the ids do not fit in %zu bytes",
+              sizeof buf);
+    used += (size_t)w;
   }
   return buf;
 }
@@ -168,7 +173,7 @@ Test(matcher_hot, control_events_and_an_empty_catalogue) {
   ev.type = GB_EV_CHALLENGE_DELETE;
   ev.ts = 600;
   ev.u.control.effective_ts = 700;
-  strcpy(ev.u.control.challenge_id, "w");
+  GBT_SET(ev.u.control.challenge_id, "w");
   cr_assert_eq(gb_catalog_apply_event(c, &ev, &err), 0, "%s", err.msg);
   gb_catalog_advance(c, 699);
   cr_expect_str_eq(ids(m, c, a), "w");
