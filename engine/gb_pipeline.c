@@ -178,7 +178,10 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   if (ev->type == GB_EV_PROP_USED) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
-    gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
+    /* A prop for a deleted challenge (or started twice, or one too many) is simply not tracked:
+     * those input errors are the only ones gb_progress_start returns (out of memory stops the
+     * program inside it). */
+    gb_err ignored;
     if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0 &&
         gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
                           player_offset_min(ev), &ignored) == 0)

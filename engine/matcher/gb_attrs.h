@@ -63,7 +63,9 @@ void gb_attrs_clear(gb_attrs *a);
 
 /* Sets key (NUL-terminated, non-empty) to the string val[0..len) (need not be NUL-terminated).
  * If the string is a finite decimal number ("100", "-2.5", "1e3"), the attribute also carries
- * that number. Returns 0, or -1 when out of memory or the key is empty. */
+ * that number. Returns 0, or -1 when the key is empty or a string is longer than 2 GiB. The
+ * builder's memory grows as events need it; a failed growth stops the program (per-event
+ * state, gb_grow.h). */
 int gb_attrs_set_str(gb_attrs *a, const char *key, const char *val, size_t len);
 
 /* Sets key to the number val (NaN and infinities are rejected: -1). Returns 0 or -1. */

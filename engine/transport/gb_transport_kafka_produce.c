@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_grow.h"
 #include "gb_thread.h"
 #include "gb_transport_kafka_int.h"
 
@@ -243,25 +244,17 @@ static bool reply_fits(const kproducer *pr, size_t len) {
   return len > 0 && len <= gb_queue_max_message(pr->replies);
 }
 
-/* Queues a copy of a reply behind those waiting for room in pr's ring (out of memory fails the
- * transport). */
+/* Queues a copy of a reply behind those waiting for room in pr's ring (the list's growth is
+ * per-message state: its failure stops the program, gb_grow.h; a copy that cannot be made fails
+ * the transport). */
 static void add_overflow(gb_transport_kafka *k, kproducer *pr, const void *reply, size_t len) {
-  if (pr->overflow_head + pr->overflow_n == pr->overflow_cap) {
-    if (pr->overflow_head > 0) { /* slide the waiting ones to the front */
-      memmove(pr->overflow, pr->overflow + pr->overflow_head,
-              pr->overflow_n * sizeof *pr->overflow);
-      pr->overflow_head = 0;
-    } else {
-      size_t cap = pr->overflow_cap ? pr->overflow_cap * 2 : 1024;
-      kblob **o = realloc(pr->overflow, cap * sizeof *o);
-      if (!o) {
-        gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
-        return;
-      }
-      pr->overflow = o;
-      pr->overflow_cap = cap;
-    }
+  if (pr->overflow_head + pr->overflow_n == pr->overflow_cap && pr->overflow_head > 0) {
+    /* slide the waiting ones to the front */
+    memmove(pr->overflow, pr->overflow + pr->overflow_head, pr->overflow_n * sizeof *pr->overflow);
+    pr->overflow_head = 0;
   }
+  GB_GROW_OR_DIE(pr->overflow, pr->overflow_cap, pr->overflow_head + pr->overflow_n + 1, 1024,
+                 "replies waiting for a producer");
   kblob *b = malloc(sizeof *b + len);
   if (!b) {
     gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
