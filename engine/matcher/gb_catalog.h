@@ -95,7 +95,9 @@ int gb_catalog_apply_event(gb_catalog *c, const gb_event *ev, gb_err *err);
 /* Applies every queued change whose effective time is <= now_ms, in (effective time, arrival)
  * order; returns how many were dequeued (a delete of an inactive id is dequeued but changes
  * nothing). Cost per change: parsing was done at queue time; applying is O(1) plus freeing the
- * replaced definition. Matchers pay their own per-change cost lazily. */
+ * replaced definition. Matchers pay their own per-change cost lazily. The pipeline calls it per
+ * event (hot path): a change it has no memory to apply stops the program (GB_FATAL) rather than
+ * be dropped. */
 size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms);
 
 /* Number of queued changes not applied yet. */
