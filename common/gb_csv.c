@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gb_afile.h"
+#include "gb_grow.h"
 
 /* ---- Number formatting ------------------------------------------------------------------- */
 
@@ -228,9 +229,10 @@ struct gb_csv_table {
   char *name;
   size_t n_cols;
   size_t n_records; /* the header included */
-  size_t cap_records;
-  char **cells;  /* n_records * n_cols, row-major; record 0 is the header */
+  char **cells;     /* n_records * n_cols, row-major; record 0 is the header */
+  size_t cap_cells;
   size_t *lines; /* first line of each record */
+  size_t cap_lines;
   locale_t c_locale;
 };
 
@@ -267,15 +269,10 @@ static void on_field(void *data, size_t len, void *ctx_) {
   parse_ctx *c = ctx_;
   if (c->failed)
     return;
-  if (c->n_fields == c->cap_fields) {
-    size_t cap = c->cap_fields ? 2 * c->cap_fields : 16;
-    char **grown = realloc(c->fields, cap * sizeof *grown);
-    if (!grown) {
-      parse_fail(c, GB_ERR_RUNTIME, c->line, "out of memory");
-      return;
-    }
-    c->fields = grown;
-    c->cap_fields = cap;
+  gb_err grow_err;
+  if (GB_GROW(c->fields, c->cap_fields, c->n_fields + 1, 16, "CSV fields", &grow_err) != 0) {
+    parse_fail(c, GB_ERR_RUNTIME, c->line, "%s", grow_err.msg);
+    return;
   }
   char *copy = malloc(len + 1);
   if (!copy) {
@@ -307,18 +304,11 @@ static int check_header(parse_ctx *c, size_t line) {
 
 static int append_record(parse_ctx *c, size_t line) {
   gb_csv_table *t = c->t;
-  if (t->n_records == t->cap_records) {
-    size_t cap = t->cap_records ? 2 * t->cap_records : 64;
-    char **cells = realloc(t->cells, cap * t->n_cols * sizeof *cells);
-    if (!cells)
-      return parse_fail(c, GB_ERR_RUNTIME, line, "out of memory");
-    t->cells = cells;
-    size_t *lines = realloc(t->lines, cap * sizeof *lines);
-    if (!lines)
-      return parse_fail(c, GB_ERR_RUNTIME, line, "out of memory");
-    t->lines = lines;
-    t->cap_records = cap;
-  }
+  gb_err grow_err;
+  if (GB_GROW(t->cells, t->cap_cells, (t->n_records + 1) * t->n_cols, 64 * t->n_cols, "CSV cells",
+              &grow_err) != 0 ||
+      GB_GROW(t->lines, t->cap_lines, t->n_records + 1, 64, "CSV records", &grow_err) != 0)
+    return parse_fail(c, GB_ERR_RUNTIME, line, "%s", grow_err.msg);
   /* The table takes ownership of the field strings. */
   memcpy(t->cells + t->n_records * t->n_cols, c->fields, t->n_cols * sizeof *c->fields);
   t->lines[t->n_records++] = line;

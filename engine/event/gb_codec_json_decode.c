@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_json.h"
 
 /* ---- Name lookup ---------------------------------------------------------------------------- */
@@ -130,16 +131,14 @@ static void slot_store(slot *s, const gb_json_value *v) {
     memcpy(s->str, v->str, v->len < SLOT_STR_CAP ? v->len : SLOT_STR_CAP);
 }
 
+/* The definition buffer's first capacity: a typical definition (a few hundred bytes) fits. */
+enum { DEF_FIRST = 1024 };
+
 /* Keeps the definition's text minified: whitespace between tokens has no meaning, and without
  * newlines the event stays on one JSON line when re-encoded. */
 static int keep_definition(gb_codec *c, const char *text, size_t len, gb_err *err) {
-  if (len > c->def_cap) {
-    char *nd = realloc(c->def, len);
-    if (nd == NULL)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a %zu-byte definition", len);
-    c->def = nd;
-    c->def_cap = len;
-  }
+  if (GB_GROW(c->def, c->def_cap, len, DEF_FIRST, "bytes of a definition", err) != 0)
+    return -1;
   if (gb_json_minify(text, len, c->def, &c->def_len, err) != 0)
     return gb_err_prefix(err, "field 'definition': ");
   return 0;
