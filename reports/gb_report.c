@@ -26,9 +26,14 @@ enum {
 /* Above this magnitude values are shown as plain integers (no decimals worth showing). */
 static const double BIG = 1e12;
 
-/* v rounded (half away from zero) to `decimals` places, always with that many decimals
- * ("12.30"; "121" for 120.5 with no decimals). */
+/* The most decimals a number is shown with (the callers use 0 to 3); it also bounds the
+ * zero-padded width the compiler checks the buffer against. */
+enum { DECIMALS_MAX = 6 };
+
+/* v rounded (half away from zero) to `decimals` places (0 .. DECIMALS_MAX), always with that
+ * many decimals ("12.30"; "121" for 120.5 with no decimals). */
 static void fixed(double v, int decimals, char *buf, size_t cap) {
+  GB_ASSERT(decimals >= 0 && decimals <= DECIMALS_MAX);
   if (isnan(v) || isinf(v)) {
     snprintf(buf, cap, "%s", NONE);
     return;
