@@ -29,25 +29,25 @@ static void afile_free(gb_afile *f) {
   free(f);
 }
 
-gb_afile *gb_afile_open(const char *path, gb_err *err) {
+int gb_afile_open(const char *path, gb_afile **out, gb_err *err) {
   gb_afile *f = calloc(1, sizeof *f);
   if (f) {
     f->path = strdup(path);
     f->tmp_path = tmp_name(path);
   }
   if (!f || !f->path || !f->tmp_path) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
     if (f)
       afile_free(f);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
   }
   f->out = fopen(f->tmp_path, "w");
   if (!f->out) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create: %s", f->tmp_path, strerror(errno));
     afile_free(f);
-    return NULL;
+    return -1;
   }
-  return f;
+  *out = f;
+  return 0;
 }
 
 FILE *gb_afile_stream(gb_afile *f) { return f->out; }

@@ -166,35 +166,28 @@ int gb_csv_write_row(gb_csv_writer *w, const char *const *cells, size_t n, gb_er
   return gb_csv_end_row(w, err);
 }
 
-gb_csv_writer *gb_csv_writer_open(const char *path, const char *const *columns, size_t n,
-                                  gb_err *err) {
-  if (n == 0) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: a CSV file needs at least one column", path);
-    return NULL;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (!columns[i] || !columns[i][0]) {
-      gb_err_set(err, GB_ERR_INPUT, "%s: column %zu has an empty name", path, i + 1);
-      return NULL;
-    }
-  }
+int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, gb_csv_writer **out,
+                       gb_err *err) {
+  if (n == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: a CSV file needs at least one column", path);
+  for (size_t i = 0; i < n; i++)
+    if (!columns[i] || !columns[i][0])
+      return gb_err_set(err, GB_ERR_INPUT, "%s: column %zu has an empty name", path, i + 1);
   gb_csv_writer *w = calloc(1, sizeof *w);
-  if (!w) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
-    return NULL;
-  }
-  w->file = gb_afile_open(path, err);
-  if (!w->file) {
+  if (!w)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
+  if (gb_afile_open(path, &w->file, err) != 0) {
     free(w);
-    return NULL;
+    return -1;
   }
   w->out = gb_afile_stream(w->file);
   w->n_cols = n;
   if (gb_csv_write_row(w, columns, n, err) != 0) {
     gb_csv_writer_discard(w);
-    return NULL;
+    return -1;
   }
-  return w;
+  *out = w;
+  return 0;
 }
 
 int gb_csv_writer_close(gb_csv_writer *w, gb_err *err) {
@@ -370,20 +363,20 @@ static int feed_lines(parse_ctx *c, struct csv_parser *p, const char *text, size
 
 static const char UTF8_BOM[] = "\xEF\xBB\xBF";
 
-gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len, gb_err *err) {
+int gb_csv_table_parse(const char *name, const char *text, size_t len, gb_csv_table **out,
+                       gb_err *err) {
   gb_csv_table *t = calloc(1, sizeof *t);
   if (t)
     t->name = strdup(name);
   if (!t || !t->name) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
     free(t);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
   }
   t->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
   if (t->c_locale == (locale_t)0) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create the C locale: %s", name, strerror(errno));
     gb_csv_table_free(t);
-    return NULL;
+    return -1;
   }
   if (len >= 3 && memcmp(text, UTF8_BOM, 3) == 0) {
     text += 3;
@@ -401,19 +394,20 @@ gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len,
     rc = gb_err_set(err, GB_ERR_INPUT, "%s: empty file (no header line)", name);
   if (rc != 0) {
     gb_csv_table_free(t);
-    return NULL;
+    return -1;
   }
-  return t;
+  *out = t;
+  return 0;
 }
 
-gb_csv_table *gb_csv_table_read(const char *path, gb_err *err) {
+int gb_csv_table_read(const char *path, gb_csv_table **out, gb_err *err) {
   size_t len = 0;
   char *text = gb_afile_read_all(path, &len, err);
   if (!text)
-    return NULL;
-  gb_csv_table *t = gb_csv_table_parse(path, text, len, err);
+    return -1;
+  int rc = gb_csv_table_parse(path, text, len, out, err);
   free(text);
-  return t;
+  return rc;
 }
 
 void gb_csv_table_free(gb_csv_table *t) {

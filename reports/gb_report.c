@@ -650,13 +650,9 @@ static int write_files(const gb_results *r, const plot_state *plots, gb_err *err
   int rc = md_path && html_path
                ? 0
                : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
-  if (rc == 0) {
-    md = gb_afile_open(md_path, err);
-    if (md)
-      html = gb_afile_open(html_path, err);
-    if (!md || !html)
-      rc = -1;
-  }
+  if (rc == 0 &&
+      (gb_afile_open(md_path, &md, err) != 0 || gb_afile_open(html_path, &html, err) != 0))
+    rc = -1;
   if (rc == 0) {
     doc d = {gb_afile_stream(md), gb_afile_stream(html)};
     write_report(&d, r, plots);
@@ -675,8 +671,8 @@ static int write_files(const gb_results *r, const plot_state *plots, gb_err *err
 }
 
 int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {
-  gb_results *r = gb_results_load(results_dir, err);
-  if (!r)
+  gb_results *r = NULL;
+  if (gb_results_load(results_dir, &r, err) != 0)
     return -1;
   plot_state states[N_PLOTS] = {
       [PLOT_LATENCY] = {.name = GB_PLOT_LATENCY, .caption = "Latency by percentile"},

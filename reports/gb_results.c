@@ -628,8 +628,8 @@ static int load_partitions(gb_results *r, const gb_csv_table *t, gb_err *err) {
 typedef int (*csv_loader)(gb_results *r, const gb_csv_table *t, gb_err *err);
 
 static int load_csv(gb_results *r, const char *path, csv_loader loader, gb_err *err) {
-  gb_csv_table *t = gb_csv_table_read(path, err);
-  if (!t)
+  gb_csv_table *t = NULL;
+  if (gb_csv_table_read(path, &t, err) != 0)
     return -1;
   int rc = loader(r, t, err);
   gb_csv_table_free(t);
@@ -660,23 +660,19 @@ static int load_file(gb_results *r, gb_results_file f, gb_err *err) {
   return rc;
 }
 
-gb_results *gb_results_load(const char *dir, gb_err *err) {
+int gb_results_load(const char *dir, gb_results **out, gb_err *err) {
   struct stat st;
-  if (stat(dir, &st) != 0) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: cannot open results directory: %s", dir, strerror(errno));
-    return NULL;
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: not a directory", dir);
-    return NULL;
-  }
+  if (stat(dir, &st) != 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open results directory: %s", dir,
+                      strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return gb_err_set(err, GB_ERR_INPUT, "%s: not a directory", dir);
   gb_results *r = calloc(1, sizeof *r);
   if (r)
     r->dir = strdup(dir);
   if (!r || !r->dir) {
     free(r);
-    oom(err, dir);
-    return NULL;
+    return oom(err, dir);
   }
   /* summary.csv first: a directory without it is not a results directory. */
   static const gb_results_file ORDER[] = {GB_RESULTS_SUMMARY, GB_RESULTS_MANIFEST,
@@ -685,10 +681,11 @@ gb_results *gb_results_load(const char *dir, gb_err *err) {
   for (size_t i = 0; i < sizeof ORDER / sizeof ORDER[0]; i++) {
     if (load_file(r, ORDER[i], err) != 0) {
       gb_results_free(r);
-      return NULL;
+      return -1;
     }
   }
-  return r;
+  *out = r;
+  return 0;
 }
 
 void gb_results_free(gb_results *r) {
