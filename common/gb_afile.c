@@ -29,21 +29,25 @@ static void afile_free(gb_afile *f) {
   free(f);
 }
 
-gb_afile *gb_afile_open(const char *path, gb_err *err) {
+int gb_afile_open(const char *path, gb_afile **out, gb_err *err) {
   gb_afile *f = calloc(1, sizeof *f);
-  if (!f || !(f->path = strdup(path)) || !(f->tmp_path = tmp_name(path))) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
+  if (f) {
+    f->path = strdup(path);
+    f->tmp_path = tmp_name(path);
+  }
+  if (!f || !f->path || !f->tmp_path) {
     if (f)
       afile_free(f);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
   }
   f->out = fopen(f->tmp_path, "w");
   if (!f->out) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create: %s", f->tmp_path, strerror(errno));
     afile_free(f);
-    return NULL;
+    return -1;
   }
-  return f;
+  *out = f;
+  return 0;
 }
 
 FILE *gb_afile_stream(gb_afile *f) { return f->out; }
@@ -107,10 +111,13 @@ char *gb_afile_read_all(const char *path, size_t *len, gb_err *err) {
     return NULL;
   }
   char buf[65536]; /* one read per 64 KiB: result files are read once, in full */
-  size_t got;
   bool copied = true;
-  while (copied && (got = fread(buf, 1, sizeof buf, f)) > 0)
+  while (copied) {
+    size_t got = fread(buf, 1, sizeof buf, f);
+    if (got == 0)
+      break;
     copied = fwrite(buf, 1, got, mem) == got;
+  }
   int read_failed = ferror(f);
   int saved_errno = errno;
   fclose(f);

@@ -13,9 +13,10 @@
 
 typedef struct gb_afile gb_afile;
 
-/* Creates (or truncates) "<path>.tmp" for writing. Returns the handle, or NULL with a
- * GB_ERR_RUNTIME error naming the file and the system's reason. */
-gb_afile *gb_afile_open(const char *path, gb_err *err);
+/* Creates (or truncates) "<path>.tmp" for writing, into *out (the caller ends it with
+ * gb_afile_commit or gb_afile_discard). Returns 0, or -1 with a GB_ERR_RUNTIME error naming the
+ * file and the system's reason (*out is then unchanged). */
+int gb_afile_open(const char *path, gb_afile **out, gb_err *err);
 
 /* The stream to write to; owned by the handle (do not fclose it). */
 FILE *gb_afile_stream(gb_afile *f);

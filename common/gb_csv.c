@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gb_afile.h"
+#include "gb_grow.h"
 
 /* ---- Number formatting ------------------------------------------------------------------- */
 
@@ -165,35 +166,28 @@ int gb_csv_write_row(gb_csv_writer *w, const char *const *cells, size_t n, gb_er
   return gb_csv_end_row(w, err);
 }
 
-gb_csv_writer *gb_csv_writer_open(const char *path, const char *const *columns, size_t n,
-                                  gb_err *err) {
-  if (n == 0) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: a CSV file needs at least one column", path);
-    return NULL;
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (!columns[i] || !columns[i][0]) {
-      gb_err_set(err, GB_ERR_INPUT, "%s: column %zu has an empty name", path, i + 1);
-      return NULL;
-    }
-  }
+int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, gb_csv_writer **out,
+                       gb_err *err) {
+  if (n == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: a CSV file needs at least one column", path);
+  for (size_t i = 0; i < n; i++)
+    if (!columns[i] || !columns[i][0])
+      return gb_err_set(err, GB_ERR_INPUT, "%s: column %zu has an empty name", path, i + 1);
   gb_csv_writer *w = calloc(1, sizeof *w);
-  if (!w) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
-    return NULL;
-  }
-  w->file = gb_afile_open(path, err);
-  if (!w->file) {
+  if (!w)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
+  if (gb_afile_open(path, &w->file, err) != 0) {
     free(w);
-    return NULL;
+    return -1;
   }
   w->out = gb_afile_stream(w->file);
   w->n_cols = n;
   if (gb_csv_write_row(w, columns, n, err) != 0) {
     gb_csv_writer_discard(w);
-    return NULL;
+    return -1;
   }
-  return w;
+  *out = w;
+  return 0;
 }
 
 int gb_csv_writer_close(gb_csv_writer *w, gb_err *err) {
@@ -228,9 +222,10 @@ struct gb_csv_table {
   char *name;
   size_t n_cols;
   size_t n_records; /* the header included */
-  size_t cap_records;
-  char **cells;  /* n_records * n_cols, row-major; record 0 is the header */
+  char **cells;     /* n_records * n_cols, row-major; record 0 is the header */
+  size_t cap_cells;
   size_t *lines; /* first line of each record */
+  size_t cap_lines;
   locale_t c_locale;
 };
 
@@ -267,15 +262,10 @@ static void on_field(void *data, size_t len, void *ctx_) {
   parse_ctx *c = ctx_;
   if (c->failed)
     return;
-  if (c->n_fields == c->cap_fields) {
-    size_t cap = c->cap_fields ? 2 * c->cap_fields : 16;
-    char **grown = realloc(c->fields, cap * sizeof *grown);
-    if (!grown) {
-      parse_fail(c, GB_ERR_RUNTIME, c->line, "out of memory");
-      return;
-    }
-    c->fields = grown;
-    c->cap_fields = cap;
+  gb_err grow_err;
+  if (GB_GROW(c->fields, c->cap_fields, c->n_fields + 1, 16, "CSV fields", &grow_err) != 0) {
+    parse_fail(c, GB_ERR_RUNTIME, c->line, "%s", grow_err.msg);
+    return;
   }
   char *copy = malloc(len + 1);
   if (!copy) {
@@ -307,18 +297,11 @@ static int check_header(parse_ctx *c, size_t line) {
 
 static int append_record(parse_ctx *c, size_t line) {
   gb_csv_table *t = c->t;
-  if (t->n_records == t->cap_records) {
-    size_t cap = t->cap_records ? 2 * t->cap_records : 64;
-    char **cells = realloc(t->cells, cap * t->n_cols * sizeof *cells);
-    if (!cells)
-      return parse_fail(c, GB_ERR_RUNTIME, line, "out of memory");
-    t->cells = cells;
-    size_t *lines = realloc(t->lines, cap * sizeof *lines);
-    if (!lines)
-      return parse_fail(c, GB_ERR_RUNTIME, line, "out of memory");
-    t->lines = lines;
-    t->cap_records = cap;
-  }
+  gb_err grow_err;
+  if (GB_GROW(t->cells, t->cap_cells, (t->n_records + 1) * t->n_cols, 64 * t->n_cols, "CSV cells",
+              &grow_err) != 0 ||
+      GB_GROW(t->lines, t->cap_lines, t->n_records + 1, 64, "CSV records", &grow_err) != 0)
+    return parse_fail(c, GB_ERR_RUNTIME, line, "%s", grow_err.msg);
   /* The table takes ownership of the field strings. */
   memcpy(t->cells + t->n_records * t->n_cols, c->fields, t->n_cols * sizeof *c->fields);
   t->lines[t->n_records++] = line;
@@ -380,18 +363,20 @@ static int feed_lines(parse_ctx *c, struct csv_parser *p, const char *text, size
 
 static const char UTF8_BOM[] = "\xEF\xBB\xBF";
 
-gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len, gb_err *err) {
+int gb_csv_table_parse(const char *name, const char *text, size_t len, gb_csv_table **out,
+                       gb_err *err) {
   gb_csv_table *t = calloc(1, sizeof *t);
-  if (!t || !(t->name = strdup(name))) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
+  if (t)
+    t->name = strdup(name);
+  if (!t || !t->name) {
     free(t);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
   }
   t->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
   if (t->c_locale == (locale_t)0) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot create the C locale: %s", name, strerror(errno));
     gb_csv_table_free(t);
-    return NULL;
+    return -1;
   }
   if (len >= 3 && memcmp(text, UTF8_BOM, 3) == 0) {
     text += 3;
@@ -409,19 +394,20 @@ gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len,
     rc = gb_err_set(err, GB_ERR_INPUT, "%s: empty file (no header line)", name);
   if (rc != 0) {
     gb_csv_table_free(t);
-    return NULL;
+    return -1;
   }
-  return t;
+  *out = t;
+  return 0;
 }
 
-gb_csv_table *gb_csv_table_read(const char *path, gb_err *err) {
+int gb_csv_table_read(const char *path, gb_csv_table **out, gb_err *err) {
   size_t len = 0;
   char *text = gb_afile_read_all(path, &len, err);
   if (!text)
-    return NULL;
-  gb_csv_table *t = gb_csv_table_parse(path, text, len, err);
+    return -1;
+  int rc = gb_csv_table_parse(path, text, len, out, err);
   free(text);
-  return t;
+  return rc;
 }
 
 void gb_csv_table_free(gb_csv_table *t) {

@@ -31,11 +31,12 @@ size_t gb_csv_format_double(double v, char *buf, size_t cap);
 
 typedef struct gb_csv_writer gb_csv_writer;
 
-/* Creates "<path>.tmp" and writes the header row (columns[0..n), n >= 1, non-empty names).
- * Returns the writer, or NULL with an error: GB_ERR_RUNTIME when the file cannot be created,
+/* Creates "<path>.tmp" and writes the header row (columns[0..n), n >= 1, non-empty names), into
+ * *out (the caller ends it with gb_csv_writer_close or gb_csv_writer_discard). Returns 0, or -1
+ * with an error (*out then unchanged): GB_ERR_RUNTIME when the file cannot be created,
  * GB_ERR_INPUT for an empty column list or name. */
-gb_csv_writer *gb_csv_writer_open(const char *path, const char *const *columns, size_t n,
-                                  gb_err *err);
+int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, gb_csv_writer **out,
+                       gb_err *err);
 
 /* Cell writers append one cell to the current row. They return 0, or -1 with an error: writing
  * more cells than columns (GB_ERR_RUNTIME, naming the file and row), or an I/O failure. Errors
@@ -75,15 +76,17 @@ typedef struct gb_csv_table gb_csv_table;
 /* Reads and parses the CSV file at path: the first record is the header (non-empty, unique
  * column names), every later record must have exactly as many fields. Blank lines are skipped,
  * a UTF-8 byte-order mark is ignored, blanks around unquoted fields are trimmed, quoted fields
- * may hold commas, doubled quotes and newlines. Returns the table (free with
- * gb_csv_table_free), or NULL with an error: GB_ERR_INPUT for a missing/unreadable file
- * ("<path>: cannot open: <reason>") or malformed content ("<path>:<line>: <reason>"),
- * GB_ERR_RUNTIME when out of memory. */
-gb_csv_table *gb_csv_table_read(const char *path, gb_err *err);
+ * may hold commas, doubled quotes and newlines. Returns 0 and the table in *out (free it with
+ * gb_csv_table_free), or -1 with an error (*out then unchanged): GB_ERR_INPUT for a
+ * missing/unreadable file ("<path>: cannot open: <reason>") or malformed content
+ * ("<path>:<line>: <reason>"), GB_ERR_RUNTIME when out of memory. */
+int gb_csv_table_read(const char *path, gb_csv_table **out, gb_err *err);
 
 /* Parses text[0..len) the same way; name is used in messages in place of the path. */
-gb_csv_table *gb_csv_table_parse(const char *name, const char *text, size_t len, gb_err *err);
+int gb_csv_table_parse(const char *name, const char *text, size_t len, gb_csv_table **out,
+                       gb_err *err);
 
+/* Frees t; NULL is allowed. */
 void gb_csv_table_free(gb_csv_table *t);
 
 /* The name (path) given when reading, for messages. */

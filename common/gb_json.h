@@ -47,8 +47,12 @@ enum { GB_JSON_ARRAY_MAX = 256 /* elements of a top-level array field; more is a
 typedef int (*gb_json_field_fn)(void *ctx, const char *key, size_t key_len,
                                 const gb_json_value *value, gb_err *err);
 
-/* Creates a parser; NULL only when out of memory. */
-gb_json_parser *gb_json_parser_new(void);
+/* Creates a parser on the default API (On-Demand) into *out, which the caller frees with
+ * gb_json_parser_free. Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_json_parser_new(gb_json_parser **out, gb_err *err);
+
+/* Frees p and its buffers; NULL is allowed. */
 void gb_json_parser_free(gb_json_parser *p);
 
 /* Parses json[0..len) as one JSON object (surrounding whitespace allowed, nothing else after
@@ -65,8 +69,9 @@ int gb_json_parse_object(gb_json_parser *p, const char *json, size_t len, gb_jso
  * normalised) rather than as their raw text. */
 typedef enum gb_json_api { GB_JSON_API_ONDEMAND, GB_JSON_API_DOM } gb_json_api;
 
-/* Creates a parser on the given API; NULL only when out of memory (or api is out of range). */
-gb_json_parser *gb_json_parser_new_api(gb_json_api api);
+/* gb_json_parser_new on the given API. Returns 0, or -1 with GB_ERR_INPUT when api is not one of
+ * gb_json_api's values, GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
+int gb_json_parser_new_api(gb_json_api api, gb_json_parser **out, gb_err *err);
 
 /* Parses text[0..len) as exactly one JSON number (RFC 8259 grammar: no sign '+', no leading
  * zeros, no surrounding spaces, no inf/nan) into out (kind INT, UINT or DOUBLE, filled like the

@@ -8,6 +8,7 @@
 
 // The project's headers are C without extern "C" guards.
 extern "C" {
+#include "gb_grow.h"
 #include "gb_json.h"
 }
 
@@ -58,19 +59,16 @@ int array_too_long(gb_err *err, std::string_view key) {
                     (int)key.size(), key.data(), (int)GB_JSON_ARRAY_MAX);
 }
 
+// A first buffer that holds one event (~300 bytes) and its padding.
+constexpr size_t BUF_FIRST = 1024;
+
 // Grows the padded buffer to hold len bytes plus padding, and copies json into it.
 int load(gb_json_parser *p, const char *json, size_t len, gb_err *err) {
   size_t need = len + simdjson::SIMDJSON_PADDING;
   if (need < len)
     return gb_err_set(err, GB_ERR_INPUT, "JSON text of %zu bytes is too large", len);
-  if (need > p->cap) {
-    size_t cap = p->cap * 2 > need ? p->cap * 2 : need;
-    char *nb = static_cast<char *>(std::realloc(p->buf, cap));
-    if (nb == nullptr)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %zu bytes of JSON", len);
-    p->buf = nb;
-    p->cap = cap;
-  }
+  if (GB_GROW(p->buf, p->cap, need, BUF_FIRST, "bytes of JSON", err) != 0)
+    return -1;
   if (len > 0)
     std::memcpy(p->buf, json, len);
   // simdjson only needs the padding readable; zeroing it keeps stale bytes of a previous,
@@ -439,16 +437,25 @@ long decimal_magnitude(std::string_view t) {
 
 extern "C" {
 
-gb_json_parser *gb_json_parser_new_api(gb_json_api api) {
+int gb_json_parser_new_api(gb_json_api api, gb_json_parser **out, gb_err *err) {
   if (api != GB_JSON_API_ONDEMAND && api != GB_JSON_API_DOM)
-    return nullptr;
-  gb_json_parser *p = new (std::nothrow) gb_json_parser();
-  if (p != nullptr)
-    p->api = api;
-  return p;
+    return gb_err_set(err, GB_ERR_INPUT, "JSON parser: unknown API %d", (int)api);
+  gb_json_parser *p = nullptr;
+  try {
+    p = new (std::nothrow) gb_json_parser();
+  } catch (...) { // a member's constructor: treated as what it can only be, out of memory
+    p = nullptr;
+  }
+  if (p == nullptr)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a JSON parser");
+  p->api = api;
+  *out = p;
+  return 0;
 }
 
-gb_json_parser *gb_json_parser_new(void) { return gb_json_parser_new_api(GB_JSON_API_ONDEMAND); }
+int gb_json_parser_new(gb_json_parser **out, gb_err *err) {
+  return gb_json_parser_new_api(GB_JSON_API_ONDEMAND, out, err);
+}
 
 void gb_json_parser_free(gb_json_parser *p) {
   if (p == nullptr)

@@ -1,5 +1,6 @@
 #include "gb_idmap.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "gb_grow.h"
@@ -78,11 +79,13 @@ static void place(cell *t, size_t mask, uint64_t id, uint32_t slot) {
   t[b] = (cell){.key = id, .slot = slot};
 }
 
-/* Rebuilds the table with size buckets, leaving out the ids the direct range covers. */
-static int rebuild_table(gb_idmap *m, size_t size) {
+/* Rebuilds the table with size buckets, leaving out the ids the direct range covers: a rehash
+ * into a new table, not an array's growth (the old one is read while the new one fills). The hot
+ * path's rule all the same: out of memory stops the program. */
+static void rebuild_table(gb_idmap *m, size_t size) {
   cell *t = alloc_cells(size);
   if (!t)
-    return -1;
+    GB_FATAL("id map: out of memory for a table of %zu ids", size);
   size_t n = 0;
   for (size_t i = 0; m->table && i <= m->mask; i++) {
     const cell *c = &m->table[i];
@@ -95,33 +98,30 @@ static int rebuild_table(gb_idmap *m, size_t size) {
   m->table = t;
   m->mask = size - 1;
   m->n_hashed = n;
-  return 0;
 }
 
-/* Grows the direct range to cover id when it stays dense enough; 1 when it now does, 0 when id
- * is to be hashed, -1 when out of memory. */
-static int grow_direct(gb_idmap *m, uint64_t id) {
+/* Grows the direct range to cover id when it stays dense enough: true when it now does, false
+ * when id is to be hashed. */
+static bool grow_direct(gb_idmap *m, uint64_t id) {
   if (id >= DIRECT_ID_LIMIT)
-    return 0;
+    return false;
   size_t cap = m->direct_cap ? m->direct_cap : DIRECT_MIN;
-  while (cap <= id)
+  while (cap <= id) /* the capacity GB_GROW_OR_DIE will give, for the density check */
     cap *= 2;
   if (cap > DIRECT_MIN + DIRECT_PER_ID * (m->count + 1))
-    return 0;
-  uint32_t *direct = realloc(m->direct, cap * sizeof *direct);
-  if (!direct)
-    return -1;
-  for (size_t i = m->direct_cap; i < cap; i++)
-    direct[i] = EMPTY;
-  m->direct = direct;
-  m->direct_cap = cap;
+    return false;
+  size_t old_cap = m->direct_cap;
+  GB_GROW_OR_DIE(m->direct, m->direct_cap, (size_t)id + 1, DIRECT_MIN, "direct id slots");
+  for (size_t i = old_cap; i < m->direct_cap; i++)
+    m->direct[i] = EMPTY;
   if (m->n_hashed == 0)
-    return 1;
+    return true;
   /* hashed ids the range now covers move to it */
   for (size_t i = 0; i <= m->mask; i++)
-    if (m->table[i].slot != EMPTY && m->table[i].key < cap)
-      direct[m->table[i].key] = m->table[i].slot;
-  return rebuild_table(m, m->mask + 1) == 0 ? 1 : -1;
+    if (m->table[i].slot != EMPTY && m->table[i].key < m->direct_cap)
+      m->direct[m->table[i].key] = m->table[i].slot;
+  rebuild_table(m, m->mask + 1);
+  return true;
 }
 
 void gb_idmap_prefetch(const gb_idmap *m, uint64_t id) {
@@ -146,26 +146,22 @@ uint32_t gb_idmap_find(const gb_idmap *m, uint64_t id) {
 }
 
 /* Records id as the owner of the next slot. */
-static int add_id(gb_idmap *m, uint64_t id) {
-  if (GB_GROW(m->ids, m->ids_cap, m->count + 1, 64, "ids", NULL) != 0)
-    return -1;
+static void add_id(gb_idmap *m, uint64_t id) {
+  GB_GROW_OR_DIE(m->ids, m->ids_cap, m->count + 1, 64, "ids");
   m->ids[m->count++] = id;
-  return 0;
 }
 
-/* Hashes the new id id as the owner of slot; -1 when out of memory. */
-static int add_hashed(gb_idmap *m, uint64_t id, uint32_t slot) {
+/* Hashes the new id id as the owner of slot. */
+static void add_hashed(gb_idmap *m, uint64_t id, uint32_t slot) {
   if (!m->table || (m->n_hashed + 1) * 2 > m->mask + 1) { /* keep the load factor <= 1/2 */
     size_t size = m->table ? (m->mask + 1) * 2 : TABLE_MIN;
     /* The very first id hashed: the ids are sparse, size the table for all those expected. */
     while (m->count == 1 && size < m->expected * 2)
       size *= 2;
-    if (rebuild_table(m, size) != 0)
-      return -1;
+    rebuild_table(m, size);
   }
   place(m->table, m->mask, id, slot);
   m->n_hashed++;
-  return 0;
 }
 
 uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
@@ -177,12 +173,13 @@ uint32_t gb_idmap_slot(gb_idmap *m, uint64_t id, int *is_new) {
   if (m->count >= EMPTY)
     GB_FATAL("id map: more than %u ids in one shard", EMPTY - 1); /* slots are 32-bit */
   slot = (uint32_t)m->count;
-  /* Hot path: a failed growth is not recoverable (gb_grow.h's rule). */
-  int direct = id < m->direct_cap ? 1 : grow_direct(m, id);
-  if (direct < 0 || add_id(m, id) != 0 || (!direct && add_hashed(m, id, slot) != 0))
-    GB_FATAL("id map: out of memory for %zu ids", m->count + 1);
+  /* Hot path: a failed growth stops the program (gb_grow.h's rule), in the helpers. */
+  bool direct = id < m->direct_cap || grow_direct(m, id);
+  add_id(m, id);
   if (direct)
     m->direct[id] = slot;
+  else
+    add_hashed(m, id, slot);
   return slot;
 }
 

@@ -83,13 +83,9 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
       GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
     goto fail;
   p->counted = &p->counts;
-  p->codec = gb_codec_new();
-  p->attrs = gb_attrs_new();
-  p->progress = gb_progress_new(p->catalog);
-  if (!p->codec || !p->attrs || !p->progress) {
-    gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a pipeline");
+  if (gb_codec_new(&p->codec, err) != 0 || gb_attrs_new(&p->attrs, err) != 0 ||
+      gb_progress_new(p->catalog, &p->progress, err) != 0)
     goto fail;
-  }
   *out = p;
   return 0;
 fail:
@@ -182,7 +178,10 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   if (ev->type == GB_EV_PROP_USED) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
-    gb_err ignored; /* a prop for a deleted challenge is simply not tracked */
+    /* A prop for a deleted challenge (or started twice, or one too many) is simply not tracked:
+     * those input errors are the only ones gb_progress_start returns (out of memory stops the
+     * program inside it). */
+    gb_err ignored;
     if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0 &&
         gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
                           player_offset_min(ev), &ignored) == 0)

@@ -42,20 +42,18 @@ void gb_shard_free(gb_shard *s) {
   free(s);
 }
 
-/* Keeps a rejected message with its reason while there is room; past dead_letters_kept (or
- * when memory runs out, which a dead letter is not worth stopping for) it is only counted. */
+/* Keeps a rejected message with its reason while there is room; past dead_letters_kept it is
+ * only counted. Per-event state: out of memory stops the program (gb_grow.h) rather than leave
+ * dead_letter.jsonl silently short of a message it should hold. */
 static void keep_dead_letter(gb_shard *s, const void *msg, size_t len, const char *reason) {
-  if (s->n_dead >= s->cfg.dead_letters_kept ||
-      GB_GROW(s->dead, s->dead_cap, s->n_dead + 1, 16, "dead letters", NULL) != 0)
+  if (s->n_dead >= s->cfg.dead_letters_kept)
     return;
+  GB_GROW_OR_DIE(s->dead, s->dead_cap, s->n_dead + 1, 16, "dead letters");
   gb_dead_letter *d = &s->dead[s->n_dead];
   d->payload = malloc(len + 1);
   d->reason = strdup(reason);
-  if (!d->payload || !d->reason) {
-    free(d->payload);
-    free(d->reason);
-    return;
-  }
+  if (!d->payload || !d->reason)
+    GB_FATAL("out of memory for a dead letter of %zu bytes", len);
   memcpy(d->payload, msg, len);
   d->payload[len] = '\0';
   d->len = len;

@@ -11,7 +11,8 @@
  *
  * Rejected messages (malformed events, bad control events) are counted by the pipeline; the
  * shard keeps the first dead_letters_kept of them, with their reason, for the results
- * (dead_letter.jsonl) and hands each to the on_rejected hook.
+ * (dead_letter.jsonl) and hands each to the on_rejected hook. Keeping one is per-event work: out
+ * of memory there stops the program (gb_grow.h) rather than drop it silently.
  *
  * The shard measures nothing itself: the on_event hook receives every live event's clock
  * stamps (engine/ does not know the harness's histograms). One thread per shard index;

@@ -534,9 +534,10 @@ int gb_plot_arms(const gb_results *r, const char *plots_dir, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "%s: no arms.csv data to plot", gb_results_dir(r));
   series_arrays a = {0};
   gb_plot_tic *tics = calloc(n, sizeof *tics);
+  a.ylow = calloc(n, sizeof *a.ylow);
+  a.yhigh = calloc(n, sizeof *a.yhigh);
   int rc = 0;
-  if (alloc_xy(&a, n) != 0 || !tics || !(a.ylow = calloc(n, sizeof *a.ylow)) ||
-      !(a.yhigh = calloc(n, sizeof *a.yhigh)))
+  if (alloc_xy(&a, n) != 0 || !tics || !a.ylow || !a.yhigh)
     rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
   static const double PERCENT = 100; /* fractions are shown as percentages */
   for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -26,9 +26,14 @@ enum {
 /* Above this magnitude values are shown as plain integers (no decimals worth showing). */
 static const double BIG = 1e12;
 
-/* v rounded (half away from zero) to `decimals` places, always with that many decimals
- * ("12.30"; "121" for 120.5 with no decimals). */
+/* The most decimals a number is shown with (the callers use 0 to 3); it also bounds the
+ * zero-padded width the compiler checks the buffer against. */
+enum { DECIMALS_MAX = 6 };
+
+/* v rounded (half away from zero) to `decimals` places (0 .. DECIMALS_MAX), always with that
+ * many decimals ("12.30"; "121" for 120.5 with no decimals). */
 static void fixed(double v, int decimals, char *buf, size_t cap) {
+  GB_ASSERT(decimals >= 0 && decimals <= DECIMALS_MAX);
   if (isnan(v) || isinf(v)) {
     snprintf(buf, cap, "%s", NONE);
     return;
@@ -645,7 +650,8 @@ static int write_files(const gb_results *r, const plot_state *plots, gb_err *err
   int rc = md_path && html_path
                ? 0
                : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
-  if (rc == 0 && (!(md = gb_afile_open(md_path, err)) || !(html = gb_afile_open(html_path, err))))
+  if (rc == 0 &&
+      (gb_afile_open(md_path, &md, err) != 0 || gb_afile_open(html_path, &html, err) != 0))
     rc = -1;
   if (rc == 0) {
     doc d = {gb_afile_stream(md), gb_afile_stream(html)};
@@ -665,8 +671,8 @@ static int write_files(const gb_results *r, const plot_state *plots, gb_err *err
 }
 
 int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {
-  gb_results *r = gb_results_load(results_dir, err);
-  if (!r)
+  gb_results *r = NULL;
+  if (gb_results_load(results_dir, &r, err) != 0)
     return -1;
   plot_state states[N_PLOTS] = {
       [PLOT_LATENCY] = {.name = GB_PLOT_LATENCY, .caption = "Latency by percentile"},

@@ -12,6 +12,7 @@
 
 #include "gb_afile.h"
 #include "gb_csv.h"
+#include "gb_grow.h"
 #include "gb_json.h"
 
 enum { N_FILES = GB_RESULTS_PARTITIONS + 1 };
@@ -53,31 +54,13 @@ struct gb_results {
   size_t n_partitions, cap_partitions;
 };
 
-/* Makes room for one more element in the array whose pointer is at `slot` (any T **), holding n
- * elements of `elem` bytes with capacity *cap. Returns 0, or -1 when out of memory (the array is
- * then unchanged). The pointer is read and written with memcpy so that one function serves every
- * element type without aliasing a T * as a void *. */
-static int grow(void *slot, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap)
-    return 0;
-  size_t new_cap = *cap ? 2 * *cap : 16;
-  void *items;
-  memcpy(&items, slot, sizeof items);
-  void *grown = realloc(items, new_cap * elem);
-  if (!grown)
-    return -1;
-  memcpy(slot, &grown, sizeof grown);
-  *cap = new_cap;
-  return 0;
-}
-
 static int oom(gb_err *err, const char *what) {
   return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
 }
 
 /* Copies s[0..len) into the results' string pool; NULL when out of memory. */
 static const char *keep_n(gb_results *r, const char *s, size_t len) {
-  if (grow(&r->strings, &r->cap_strings, r->n_strings, sizeof *r->strings) != 0)
+  if (GB_GROW(r->strings, r->cap_strings, r->n_strings + 1, 16, "strings", NULL) != 0)
     return NULL;
   char *copy = malloc(len + 1);
   if (!copy)
@@ -109,7 +92,7 @@ typedef struct flatten_ctx {
 } flatten_ctx;
 
 static int add_entry(gb_results *r, const char *key, const char *text, double number) {
-  if (grow(&r->entries, &r->cap_entries, r->n_entries, sizeof *r->entries) != 0)
+  if (GB_GROW(r->entries, r->cap_entries, r->n_entries + 1, 16, "manifest entries", NULL) != 0)
     return -1;
   gb_results_entry *e = &r->entries[r->n_entries];
   e->key = keep(r, key);
@@ -122,7 +105,7 @@ static int add_entry(gb_results *r, const char *key, const char *text, double nu
 }
 
 static int enqueue(flatten_ctx *c, const char *prefix, const char *json, size_t len) {
-  if (grow(&c->queue, &c->cap_queue, c->n_queue, sizeof *c->queue) != 0)
+  if (GB_GROW(c->queue, c->cap_queue, c->n_queue + 1, 16, "nested objects", NULL) != 0)
     return -1;
   pending_obj *p = &c->queue[c->n_queue];
   p->prefix = strdup(prefix);
@@ -253,9 +236,9 @@ static int load_manifest(gb_results *r, const char *path, gb_err *err) {
   char *json = gb_afile_read_all(path, &len, err);
   if (!json)
     return -1;
-  gb_json_parser *p = gb_json_parser_new();
+  gb_json_parser *p = NULL;
   flatten_ctx c = {.r = r, .path = path};
-  int rc = p ? 0 : oom(err, path);
+  int rc = gb_json_parser_new(&p, err);
   if (rc == 0)
     rc = gb_json_parse_object(p, json, len, on_manifest_field, &c, err);
   /* Nested objects are parsed after their parent (the parser is not re-entrant): breadth first. */
@@ -338,7 +321,7 @@ static int add_stage(gb_results *r, const char *stage, size_t len) {
   for (size_t i = 0; i < r->n_stages; i++)
     if (strlen(r->stages[i]) == len && strncmp(r->stages[i], stage, len) == 0)
       return 0;
-  if (grow(&r->stages, &r->cap_stages, r->n_stages, sizeof *r->stages) != 0)
+  if (GB_GROW(r->stages, r->cap_stages, r->n_stages + 1, 16, "stages", NULL) != 0)
     return -1;
   const char *copy = keep_n(r, stage, len);
   if (!copy)
@@ -403,7 +386,7 @@ static int load_summary(gb_results *r, const gb_csv_table *t, gb_err *err) {
       if (strcmp(r->metrics[i].name, name) == 0)
         return gb_err_set(err, GB_ERR_INPUT, "%s:%zu: metric '%s' appears twice",
                           gb_csv_table_name(t), gb_csv_table_line(t, row), name);
-    if (grow(&r->metrics, &r->cap_metrics, r->n_metrics, sizeof *r->metrics) != 0)
+    if (GB_GROW(r->metrics, r->cap_metrics, r->n_metrics + 1, 16, "metrics", NULL) != 0)
       return oom(err, gb_csv_table_name(t));
     gb_results_metric *m = &r->metrics[r->n_metrics];
     if (number(t, row, &cols[1], &m->value, err) != 0)
@@ -428,9 +411,8 @@ static points_buf *find_spectrum(gb_results *r, const char *stage, bool correcte
   for (size_t i = 0; i < r->n_spectra; i++)
     if (r->spectra[i].corrected == corrected && strcmp(r->spectra[i].stage, stage) == 0)
       return &r->spectra_points[i];
-  if (grow(&r->spectra, &r->cap_spectra, r->n_spectra, sizeof *r->spectra) != 0 ||
-      grow(&r->spectra_points, &r->cap_spectra_points, r->n_spectra, sizeof *r->spectra_points) !=
-          0)
+  if (GB_GROW(r->spectra, r->cap_spectra, r->n_spectra + 1, 16, "spectra", NULL) != 0 ||
+      GB_GROW(r->spectra_points, r->cap_spectra_points, r->n_spectra + 1, 16, "spectra", NULL) != 0)
     return NULL;
   const char *name = keep(r, stage);
   if (!name || add_stage(r, stage, strlen(stage)) != 0)
@@ -472,7 +454,7 @@ static int load_latency(gb_results *r, const gb_csv_table *t, gb_err *err) {
       return gb_err_set(err, GB_ERR_INPUT, "%s:%zu: column 'percentile': %g is outside [0, 100]",
                         gb_csv_table_name(t), gb_csv_table_line(t, row), pt.percentile);
     points_buf *buf = find_spectrum(r, stage, corrected);
-    if (!buf || grow(&buf->items, &buf->cap, buf->n, sizeof *buf->items) != 0)
+    if (!buf || GB_GROW(buf->items, buf->cap, buf->n + 1, 16, "spectrum points", NULL) != 0)
       return oom(err, gb_csv_table_name(t));
     buf->items[buf->n++] = pt;
   }
@@ -496,8 +478,9 @@ static rows_buf *find_series(gb_results *r, const char *stage) {
   for (size_t i = 0; i < r->n_series; i++)
     if (strcmp(r->series[i].stage, stage) == 0)
       return &r->series_rows[i];
-  if (grow(&r->series, &r->cap_series, r->n_series, sizeof *r->series) != 0 ||
-      grow(&r->series_rows, &r->cap_series_rows, r->n_series, sizeof *r->series_rows) != 0)
+  if (GB_GROW(r->series, r->cap_series, r->n_series + 1, 16, "timeline stages", NULL) != 0 ||
+      GB_GROW(r->series_rows, r->cap_series_rows, r->n_series + 1, 16, "timeline stages", NULL) !=
+          0)
     return NULL;
   const char *name = keep(r, stage);
   if (!name)
@@ -527,7 +510,7 @@ static int load_timeline(gb_results *r, const gb_csv_table *t, gb_err *err) {
         number(t, row, &cols[P99], &iv.p99_us, err) != 0)
       return -1;
     rows_buf *buf = find_series(r, stage);
-    if (!buf || grow(&buf->items, &buf->cap, buf->n, sizeof *buf->items) != 0)
+    if (!buf || GB_GROW(buf->items, buf->cap, buf->n + 1, 16, "timeline rows", NULL) != 0)
       return oom(err, gb_csv_table_name(t));
     buf->items[buf->n++] = iv;
   }
@@ -578,7 +561,7 @@ static int load_arms(gb_results *r, const gb_csv_table *t, gb_err *err) {
   if (find_columns(t, names, 2, err) != 0 || find_columns(t, nums, N_ARM_NUMBERS, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    if (grow(&r->arms, &r->cap_arms, r->n_arms, sizeof *r->arms) != 0)
+    if (GB_GROW(r->arms, r->cap_arms, r->n_arms + 1, 16, "arms", NULL) != 0)
       return oom(err, gb_csv_table_name(t));
     gb_results_arm *a = &r->arms[r->n_arms];
     const char *arm = need_text(t, row, &names[0], err);
@@ -625,7 +608,7 @@ static int load_partitions(gb_results *r, const gb_csv_table *t, gb_err *err) {
   if (find_columns(t, cols, N_PARTITION_NUMBERS, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    if (grow(&r->partitions, &r->cap_partitions, r->n_partitions, sizeof *r->partitions) != 0)
+    if (GB_GROW(r->partitions, r->cap_partitions, r->n_partitions + 1, 16, "partitions", NULL) != 0)
       return oom(err, gb_csv_table_name(t));
     gb_results_partition *p = &r->partitions[r->n_partitions];
     for (size_t i = 0; i < N_PARTITION_NUMBERS; i++) {
@@ -645,8 +628,8 @@ static int load_partitions(gb_results *r, const gb_csv_table *t, gb_err *err) {
 typedef int (*csv_loader)(gb_results *r, const gb_csv_table *t, gb_err *err);
 
 static int load_csv(gb_results *r, const char *path, csv_loader loader, gb_err *err) {
-  gb_csv_table *t = gb_csv_table_read(path, err);
-  if (!t)
+  gb_csv_table *t = NULL;
+  if (gb_csv_table_read(path, &t, err) != 0)
     return -1;
   int rc = loader(r, t, err);
   gb_csv_table_free(t);
@@ -677,21 +660,19 @@ static int load_file(gb_results *r, gb_results_file f, gb_err *err) {
   return rc;
 }
 
-gb_results *gb_results_load(const char *dir, gb_err *err) {
+int gb_results_load(const char *dir, gb_results **out, gb_err *err) {
   struct stat st;
-  if (stat(dir, &st) != 0) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: cannot open results directory: %s", dir, strerror(errno));
-    return NULL;
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    gb_err_set(err, GB_ERR_INPUT, "%s: not a directory", dir);
-    return NULL;
-  }
+  if (stat(dir, &st) != 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open results directory: %s", dir,
+                      strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return gb_err_set(err, GB_ERR_INPUT, "%s: not a directory", dir);
   gb_results *r = calloc(1, sizeof *r);
-  if (!r || !(r->dir = strdup(dir))) {
+  if (r)
+    r->dir = strdup(dir);
+  if (!r || !r->dir) {
     free(r);
-    oom(err, dir);
-    return NULL;
+    return oom(err, dir);
   }
   /* summary.csv first: a directory without it is not a results directory. */
   static const gb_results_file ORDER[] = {GB_RESULTS_SUMMARY, GB_RESULTS_MANIFEST,
@@ -700,10 +681,11 @@ gb_results *gb_results_load(const char *dir, gb_err *err) {
   for (size_t i = 0; i < sizeof ORDER / sizeof ORDER[0]; i++) {
     if (load_file(r, ORDER[i], err) != 0) {
       gb_results_free(r);
-      return NULL;
+      return -1;
     }
   }
-  return r;
+  *out = r;
+  return 0;
 }
 
 void gb_results_free(gb_results *r) {

@@ -28,12 +28,13 @@ typedef enum gb_results_file {
   GB_RESULTS_PARTITIONS /* partitions.csv */
 } gb_results_file;
 
-/* Loads the results directory dir. Returns the handle, or NULL with an error: GB_ERR_INPUT when
- * dir is not a directory, summary.csv is missing, or a present file is malformed (the message
- * names the file, and the line and column or field where it applies); GB_ERR_RUNTIME when out
- * of memory. */
-gb_results *gb_results_load(const char *dir, gb_err *err);
+/* Loads the results directory dir into *out (free it with gb_results_free). Returns 0, or -1
+ * with an error (*out then unchanged): GB_ERR_INPUT when dir is not a directory, summary.csv is
+ * missing, or a present file is malformed (the message names the file, and the line and column
+ * or field where it applies); GB_ERR_RUNTIME when out of memory. */
+int gb_results_load(const char *dir, gb_results **out, gb_err *err);
 
+/* Frees r and everything it holds; NULL is allowed. */
 void gb_results_free(gb_results *r);
 
 /* The directory given to gb_results_load. */

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,14 +34,15 @@ static int setup(gb_sim *s, const gb_sim_config *cfg, gb_err *err) {
     s->popularity[g] = s->games[g].popularity;
   for (size_t i = 0; i < s->n_countries && i < COUNTRIES_MAX; i++) {
     s->country_share[i] = s->countries[i].share;
-    strncpy(s->country_codes[i], s->countries[i].code, GB_COUNTRY_MAX + 1);
+    snprintf(s->country_codes[i], sizeof s->country_codes[i], "%s", s->countries[i].code);
   }
+  /* (the names are the static tables' and fit; the rest of each buffer stays zero from calloc) */
   for (size_t g = 0; g < s->n_games && g < GB_SIM_GAMES_MAX; g++)
-    strncpy(s->game_names[g], s->games[g].name, GB_GAME_MAX + 1);
+    snprintf(s->game_names[g], sizeof s->game_names[g], "%s", s->games[g].name);
   for (size_t r = 0; r < s->n_rooms && r < ROOMS_MAX; r++)
-    strncpy(s->room_names[r], s->rooms[r].name, GB_ROOM_MAX + 1);
+    snprintf(s->room_names[r], sizeof s->room_names[r], "%s", s->rooms[r].name);
   for (int i = 0; i < PLATFORMS; i++)
-    strncpy(s->platform_names[i], platforms[i], GB_PLATFORM_MAX + 1);
+    snprintf(s->platform_names[i], sizeof s->platform_names[i], "%s", platforms[i]);
   s->day = -1;
   s->session_mean_days = (double)s->model.session_scale_ms *
                          tgamma(1.0 + 1.0 / s->model.session_shape) / (double)MS_PER_DAY;
@@ -89,9 +91,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
       (uint32_t)(population / cfg->n_producers + (cfg->producer < population % cfg->n_producers));
   s->n_players = n;
   s->players = alloc_records((n ? n : 1) * sizeof *s->players);
-  s->queue = gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players);
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
-  if (!s->players || !s->queue || !s->arms) {
+  if (!s->players || !s->arms ||
+      gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
+                   NULL) != 0) {
     gb_sim_free(s);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %u players", n);
   }

@@ -340,11 +340,11 @@ static gb_timeq_entry take_first(gb_timeq *q) {
 
 /* ---- the API */
 
-gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
-                       size_t hot_bytes) {
+int gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
+                 size_t hot_bytes, gb_timeq **out, gb_err *err) {
   gb_timeq *q = calloc(1, sizeof *q);
   if (!q)
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a time queue of %zu", capacity);
   size_t cap = capacity ? capacity : 1;
   q->near = malloc(cap * sizeof *q->near);
   q->far = malloc(cap * sizeof *q->far);
@@ -355,7 +355,7 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
   q->chunks = n_chunks < NO_CHUNK ? malloc(n_chunks * sizeof *q->chunks) : NULL;
   if (!q->near || !q->far || !q->cur || !q->ring || !q->occupied || !q->chunks) {
     gb_timeq_free(q);
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a time queue of %zu", capacity);
   }
   for (size_t c = 0; c < n_chunks; c++) /* the free list: 0, 1, 2, ... */
     q->chunks[c].next = c + 1 < n_chunks ? (uint32_t)(c + 1) : NO_CHUNK;
@@ -364,7 +364,8 @@ gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size
   q->base = hot_bytes ? base : NULL;
   q->stride = stride;
   q->hot_bytes = hot_bytes;
-  return q;
+  *out = q;
+  return 0;
 }
 
 void gb_timeq_free(gb_timeq *q) {

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_err.h"
+
 enum {
   GB_TIMEQ_BUCKET_MS = 1000, /* a window: one sim second */
   GB_TIMEQ_BUCKETS = 16384   /* the ring covers 4.5 sim hours: rounds, pauses, short breaks */
@@ -35,11 +37,15 @@ typedef struct gb_timeq_entry {
 
 typedef struct gb_timeq gb_timeq;
 
-/* A queue for at most `capacity` entries at once, starting at sim time start_ms. Entries point
- * at items base + index x stride (bytes) whose first hot_bytes are prefetched when their window
- * comes; hot_bytes 0 (or base NULL) means no prefetching. NULL when out of memory. */
-gb_timeq *gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
-                       size_t hot_bytes);
+/* A queue for at most `capacity` entries at once, starting at sim time start_ms, into *out (the
+ * caller frees it with gb_timeq_free). Entries point at items base + index x stride (bytes) whose
+ * first hot_bytes are prefetched when their window comes; hot_bytes 0 (or base NULL) means no
+ * prefetching. All memory is allocated here: pushing never allocates. Returns 0, or -1 with
+ * GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
+int gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
+                 size_t hot_bytes, gb_timeq **out, gb_err *err);
+
+/* Frees q; NULL is allowed. */
 void gb_timeq_free(gb_timeq *q);
 
 /* Adds an entry; at most `capacity` may be queued at once. */

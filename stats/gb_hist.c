@@ -60,12 +60,10 @@ static int64_t clamp_to_range(int64_t v) {
                                   : v;
 }
 
-gb_hist *gb_hist_new(int significant_digits, gb_err *err) {
-  if (significant_digits < GB_HIST_MIN_DIGITS || significant_digits > GB_HIST_MAX_DIGITS) {
-    gb_err_set(err, GB_ERR_INPUT, "histogram: significant digits %d is outside [%d, %d]",
-               significant_digits, GB_HIST_MIN_DIGITS, GB_HIST_MAX_DIGITS);
-    return NULL;
-  }
+int gb_hist_new(int significant_digits, gb_hist **out, gb_err *err) {
+  if (significant_digits < GB_HIST_MIN_DIGITS || significant_digits > GB_HIST_MAX_DIGITS)
+    return gb_err_set(err, GB_ERR_INPUT, "histogram: significant digits %d is outside [%d, %d]",
+                      significant_digits, GB_HIST_MIN_DIGITS, GB_HIST_MAX_DIGITS);
   uint64_t single_unit_limit = 2; /* 2 * 10^d: the values that need 1 ns resolution */
   for (int i = 0; i < significant_digits; i++)
     single_unit_limit *= 10;
@@ -73,16 +71,15 @@ gb_hist *gb_hist_new(int significant_digits, gb_err *err) {
   gb_hist probe = {.half_magnitude = magnitude - 1, .sub_mask = (UINT64_C(1) << magnitude) - 1};
   size_t n_counts = index_of(&probe, GB_HIST_HIGHEST_NS) + 1;
   gb_hist *h = calloc(1, sizeof *h + n_counts * sizeof h->counts[0]);
-  if (!h) {
-    gb_err_set(err, GB_ERR_RUNTIME, "histogram: out of memory for %zu buckets", n_counts);
-    return NULL;
-  }
+  if (!h)
+    return gb_err_set(err, GB_ERR_RUNTIME, "histogram: out of memory for %zu buckets", n_counts);
   h->digits = significant_digits;
   h->half_magnitude = probe.half_magnitude;
   h->sub_mask = probe.sub_mask;
   h->n_counts = n_counts;
   h->min = INT64_MAX;
-  return h;
+  *out = h;
+  return 0;
 }
 
 void gb_hist_free(gb_hist *h) { free(h); }

@@ -31,10 +31,11 @@
 
 typedef struct gb_hist gb_hist;
 
-/* Allocates a zeroed histogram with significant_digits in [1, 5] (3 is the usual choice: 0.1 %).
- * Returns NULL with GB_ERR_INPUT when the digits are out of range, GB_ERR_RUNTIME when out of
- * memory. The caller owns the result (gb_hist_free). */
-gb_hist *gb_hist_new(int significant_digits, gb_err *err);
+/* Allocates a zeroed histogram with significant_digits in [1, 5] (3 is the usual choice: 0.1 %)
+ * into *out; the caller owns it (gb_hist_free). Its memory is fixed here: recording never
+ * allocates. Returns 0, or -1 with GB_ERR_INPUT when the digits are out of range, GB_ERR_RUNTIME
+ * when out of memory (*out is then unchanged). */
+int gb_hist_new(int significant_digits, gb_hist **out, gb_err *err);
 
 /* Frees h; NULL is allowed. */
 void gb_hist_free(gb_hist *h);

@@ -13,6 +13,7 @@
 #include "gb_catalog.h"
 #include "gb_cli.h"
 #include "gb_clock.h"
+#include "gb_grow.h"
 #include "gb_json.h"
 #include "gb_matcher.h"
 #include "gb_opts.h"
@@ -20,6 +21,9 @@
 /* Longest attribute name kept: longer keys cannot be named by any definition (the catalogue
  * caps attribute names at 127 bytes), so they are irrelevant and skipped. */
 enum { KEY_MAX = 127 };
+
+/* Room for this many matches of one event at first (a catalogue's handful, with margin). */
+enum { HITS_FIRST = 256 };
 
 /* What one input line carries besides its attributes. */
 typedef struct line_info {
@@ -39,13 +43,8 @@ static bool key_is(const char *key, size_t len, const char *name) {
 }
 
 static int keep_definition(line_info *li, const char *text, size_t len, gb_err *err) {
-  if (len + 1 > li->def_cap) {
-    char *p = realloc(li->def_buf, len + 1);
-    if (!p)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-    li->def_buf = p;
-    li->def_cap = len + 1;
-  }
+  if (GB_GROW(li->def_buf, li->def_cap, len + 1, 1024, "bytes of a definition", err) != 0)
+    return -1;
   memcpy(li->def_buf, text, len);
   li->def_buf[len] = '\0';
   li->definition = li->def_buf;
@@ -136,9 +135,9 @@ typedef struct run {
   gb_matcher *matcher;
   gb_json_parser *json;
   line_info li;
-  uint32_t *hits;
-  const char **ids;
-  size_t cap;
+  uint32_t *hits;   /* [cap_hits] */
+  const char **ids; /* [cap_ids] */
+  size_t cap_hits, cap_ids;
   int64_t now;      /* sim time: the last `ts` seen */
   int64_t match_ns; /* time inside gb_matcher_match */
   uint64_t events, matches;
@@ -170,20 +169,15 @@ static int process_line(run *r, const char *text, size_t len, uint64_t line_no, 
     r->now = li->ts;
   gb_catalog_advance(r->catalog, r->now);
   int64_t t0 = gb_clock_now_ns();
-  size_t n = gb_matcher_match(r->matcher, li->attrs, r->hits, r->cap);
+  size_t n = gb_matcher_match(r->matcher, li->attrs, r->hits, r->cap_hits);
   r->match_ns += gb_clock_now_ns() - t0;
-  if (n > r->cap) { /* more matches than room: grow and match again */
-    uint32_t *h = realloc(r->hits, n * sizeof *h);
-    const char **ids = realloc(r->ids, n * sizeof *ids);
-    if (h)
-      r->hits = h;
-    if (ids)
-      r->ids = ids;
-    if (!h || !ids)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-    r->cap = n;
-    n = gb_matcher_match(r->matcher, li->attrs, r->hits, r->cap);
+  if (n > r->cap_hits) { /* more matches than room: grow and match again */
+    if (GB_GROW(r->hits, r->cap_hits, n, HITS_FIRST, "matches", err) != 0)
+      return -1;
+    n = gb_matcher_match(r->matcher, li->attrs, r->hits, r->cap_hits);
   }
+  if (GB_GROW(r->ids, r->cap_ids, n, HITS_FIRST, "matched ids", err) != 0)
+    return -1;
   r->events++;
   r->matches += n;
   for (size_t i = 0; i < n; i++)
@@ -212,10 +206,12 @@ static bool blank(const char *s, size_t len) {
 static int match_file(run *r, FILE *in, FILE *out, gb_err *err) {
   char *line = NULL;
   size_t cap = 0;
-  ssize_t got;
   uint64_t line_no = 0;
   int rc = 0;
-  while (rc == 0 && (got = getline(&line, &cap, in)) >= 0) {
+  while (rc == 0) {
+    ssize_t got = getline(&line, &cap, in);
+    if (got < 0)
+      break;
     line_no++;
     if (!blank(line, (size_t)got))
       rc = process_line(r, line, (size_t)got, line_no, out, err);
@@ -270,12 +266,9 @@ int gb_cmd_match(int argc, char **argv) {
   if (rc == 0)
     rc = gb_matcher_new(r.catalog, algo, &r.matcher, &err);
   if (rc == 0) {
-    r.json = gb_json_parser_new();
-    r.li.attrs = gb_attrs_new();
-    r.cap = 256;
-    r.hits = malloc(r.cap * sizeof *r.hits);
-    r.ids = malloc(r.cap * sizeof *r.ids);
-    if (!r.json || !r.li.attrs || !r.hits || !r.ids)
+    if (gb_json_parser_new(&r.json, NULL) != 0 || gb_attrs_new(&r.li.attrs, NULL) != 0 ||
+        GB_GROW(r.hits, r.cap_hits, HITS_FIRST, HITS_FIRST, "matches", NULL) != 0 ||
+        GB_GROW(r.ids, r.cap_ids, HITS_FIRST, HITS_FIRST, "matched ids", NULL) != 0)
       rc = gb_err_set(&err, GB_ERR_RUNTIME, "gamebench match: out of memory");
   }
   if (rc == 0) {

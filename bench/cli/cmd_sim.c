@@ -110,10 +110,12 @@ static int pump(gb_sim_stream *st, sink *k, gb_err *err) {
   const gb_event *ev;
   const char *line = NULL;
   size_t len = 0;
-  int r;
-  while ((r = gb_sim_stream_next(st, &ev, &line, &len, err)) == 1)
+  int r = gb_sim_stream_next(st, &ev, &line, &len, err);
+  while (r == 1) {
     if (k->file && sink_write(k, line, len, err) != 0)
       return -1;
+    r = gb_sim_stream_next(st, &ev, &line, &len, err);
+  }
   return r;
 }
 

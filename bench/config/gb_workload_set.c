@@ -53,13 +53,16 @@ static int wl_override_value(wl_override *o, const char *text, gb_err *err) {
     goto out;
   }
   yaml_node_t *root = yaml_document_get_root_node(&doc);
-  if (root && root->type != YAML_SCALAR_NODE)
+  if (root && root->type != YAML_SCALAR_NODE) {
     gb_err_set(err, GB_ERR_INPUT, "--set %s: key '%s': expected a single value, got %s", o->arg,
                o->key, root->type == YAML_SEQUENCE_NODE ? "a list" : "a mapping");
-  else if (!(o->value = strdup(root ? (const char *)root->data.scalar.value : "")))
-    wl_oom(err);
-  else
-    rc = 0;
+  } else {
+    o->value = strdup(root ? (const char *)root->data.scalar.value : "");
+    if (!o->value)
+      wl_oom(err);
+    else
+      rc = 0;
+  }
   yaml_document_delete(&doc);
 out:
   yaml_parser_delete(&p);

@@ -57,8 +57,8 @@ int gb_bench_histogram(int argc, char **argv) {
     if (gb_fingerprint_time_hist_record(d, (size_t)samples, (int)repeats, (uint64_t)seed, &t,
                                         &err) != 0)
       return gb_opts_fail(&err);
-    gb_hist *h = gb_hist_new(d, &err);
-    if (!h)
+    gb_hist *h = NULL;
+    if (gb_hist_new(d, &h, &err) != 0)
       return gb_opts_fail(&err);
     double kib = (double)gb_hist_memory_bytes(h) / 1024.0;
     gb_hist_free(h);

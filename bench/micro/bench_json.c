@@ -231,11 +231,13 @@ static int setup(bench_input *in, gb_err *err) {
   in->len = gb_event_encode_json(&in->event, in->json_buf, sizeof in->json_buf);
   in->json = in->json_buf;
   in->binary_len = gb_event_encode_binary(&in->event, in->binary, sizeof in->binary);
-  in->ondemand = gb_json_parser_new_api(GB_JSON_API_ONDEMAND);
-  in->dom = gb_json_parser_new_api(GB_JSON_API_DOM);
-  in->codec = gb_codec_new();
+  if (gb_json_parser_new_api(GB_JSON_API_ONDEMAND, &in->ondemand, err) != 0 ||
+      gb_json_parser_new_api(GB_JSON_API_DOM, &in->dom, err) != 0)
+    return gb_err_prefix(err, "bench json: ");
+  if (gb_codec_new(&in->codec, err) != 0)
+    return gb_err_prefix(err, "bench json: ");
   in->tokener = json_tokener_new();
-  if (!in->ondemand || !in->dom || !in->codec || !in->tokener)
+  if (!in->tokener)
     return gb_err_set(err, GB_ERR_RUNTIME, "bench json: out of memory");
   in->jansson_next = gb_bench_json_jansson_iter_next();
   if (in->jansson_next == NULL)

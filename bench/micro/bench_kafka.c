@@ -111,7 +111,8 @@ static int take_sample(const gb_workload *w, sample *s, gb_err *err) {
     gb_event_dispose(&ev);
     if (len >= sizeof buf)
       continue;
-    if (!(s->payload[s->n] = malloc(len))) {
+    s->payload[s->n] = malloc(len);
+    if (!s->payload[s->n]) {
       gb_sim_free(sim);
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     }
@@ -366,17 +367,24 @@ static int run_bare(bare *b, double *rate, double *cpu_us, gb_err *err) {
     return -1;
   rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
   rd_kafka_conf_set_opaque(pc, b);
-  if (!(b->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr)))
+  b->producer = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof errstr);
+  if (!b->producer) {
+    rd_kafka_conf_destroy(pc); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
+  }
   rd_kafka_conf_t *cc = make_conf(b, false, NULL, 0, consumer_defaults,
                                   sizeof consumer_defaults / sizeof(char *), err);
   if (!cc)
     return -1;
-  if (!(b->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof errstr)))
+  b->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, cc, errstr, sizeof errstr);
+  if (!b->consumer) {
+    rd_kafka_conf_destroy(cc);
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  }
   if (!b->embedded && create_topic(b, err) != 0)
     return -1;
-  if (!(b->rkt = rd_kafka_topic_new(b->producer, b->topic, NULL)))
+  b->rkt = rd_kafka_topic_new(b->producer, b->topic, NULL);
+  if (!b->rkt)
     return gb_err_set(err, GB_ERR_RUNTIME, "topic %s: %s", b->topic,
                       rd_kafka_err2str(rd_kafka_last_error()));
   if (assign_all(b, err) != 0 || warm_up(b, err) != 0)
@@ -425,8 +433,12 @@ static int measure_bare(const gb_workload *w, const sample *s, const gb_opt_list
     rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof errstr);
     /* as the transport's embedded broker (start_embedded): no Nagle delay on its responses */
     rd_kafka_conf_set(conf, "socket.nagle.disable", "true", errstr, sizeof errstr);
-    if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) ||
-        !(mock = rd_kafka_mock_cluster_new(host, 1))) {
+    host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (!host)
+      rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
+    else
+      mock = rd_kafka_mock_cluster_new(host, 1);
+    if (!mock) {
       gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: cannot start the mock cluster");
       goto out;
     }
@@ -458,9 +470,18 @@ static int read_rate(const char *dir, double *rate, gb_err *err) {
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot open: %s", path, strerror(errno));
   char line[512];
   int rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: no achieved_rate_eps", path);
+  static const char KEY[] = "achieved_rate_eps,";
   while (fgets(line, sizeof line, f))
-    if (strncmp(line, "achieved_rate_eps,", 18) == 0) {
-      *rate = atof(line + 18);
+    if (strncmp(line, KEY, sizeof KEY - 1) == 0) {
+      const char *text = line + sizeof KEY - 1;
+      char *end = NULL;
+      errno = 0;
+      double v = strtod(text, &end); /* metric,value,unit: the value ends at the next comma */
+      if (end == text || errno == ERANGE || (*end != ',' && *end != '\n' && *end != '\0')) {
+        rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: achieved_rate_eps: not a number", path);
+        break;
+      }
+      *rate = v;
       gb_err_clear(err);
       rc = 0;
       break;

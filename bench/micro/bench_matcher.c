@@ -309,9 +309,9 @@ static double width_for(const bench *b, size_t n) {
 }
 
 static int build_catalog(bench *b, size_t n, gb_catalog **out, double *ns_per_def, gb_err *err) {
-  gb_catalog *c = gb_catalog_new();
-  if (!c)
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  gb_catalog *c = NULL;
+  if (gb_catalog_new(&c, err) != 0)
+    return -1;
   gb_rng r;
   gb_rng_seed(&r, b->seed, n);
   char text[DEF_TEXT_MAX];
@@ -676,8 +676,7 @@ int gb_bench_matcher(int argc, char **argv) {
     rc = b->out && b->out2 ? 0 : -1;
     gb_rng r;
     gb_rng_seed(&r, b->seed, 0x657674 /* "evt" */);
-    b->attrs = gb_attrs_new();
-    if (!b->attrs)
+    if (rc == 0 && gb_attrs_new(&b->attrs, NULL) != 0)
       rc = -1;
     for (int i = 0; rc == 0 && i < RING; i++)
       gen_event(&b->ring[i], &r, b->seed, (uint64_t)i);

@@ -114,10 +114,11 @@ static int threaded(const bench_cfg *b, rates *r, double *eps, gb_err *err) {
   const char *line;
   size_t len;
   uint64_t n = 0, sum = 0;
-  int rc;
-  while ((rc = gb_sim_stream_next(st, &ev, &line, &len, err)) == 1) {
+  int rc = gb_sim_stream_next(st, &ev, &line, &len, err);
+  while (rc == 1) {
     n++;
     sum += len;
+    rc = gb_sim_stream_next(st, &ev, &line, &len, err);
   }
   int64_t t1 = gb_clock_now_ns();
   gb_sim_stream_free(st);

@@ -169,8 +169,8 @@ int gb_fingerprint_time_hist_record(int digits, size_t n, int repeats, uint64_t 
     return -1;
   if (n == 0)
     return gb_err_set(err, GB_ERR_INPUT, "histogram timing: the sample count must be >= 1");
-  gb_hist *h = gb_hist_new(digits, err);
-  if (!h)
+  gb_hist *h = NULL;
+  if (gb_hist_new(digits, &h, err) != 0)
     return gb_err_prefix(err, "histogram timing: ");
   int64_t *values = log_uniform_values(n, seed);
   if (!values) {

@@ -23,13 +23,14 @@ struct gb_progress_line {
 
 bool gb_progress_line_wanted(FILE *out, bool quiet) { return !quiet && isatty(fileno(out)); }
 
-gb_progress_line *gb_progress_line_new(FILE *out, bool enabled) {
+int gb_progress_line_new(FILE *out, bool enabled, gb_progress_line **out_pl, gb_err *err) {
   gb_progress_line *pl = calloc(1, sizeof *pl);
   if (!pl)
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a progress line");
   pl->out = out;
   pl->enabled = enabled;
-  return pl;
+  *out_pl = pl;
+  return 0;
 }
 
 void gb_progress_line_free(gb_progress_line *pl) { free(pl); }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gb_err.h"
+
 /* 250 ms: about 4 redraws a second, as fast as a person reads, and cheap for the run. */
 #define GB_PROGRESS_LINE_PERIOD_NS INT64_C(250000000)
 
@@ -23,9 +25,10 @@ typedef struct gb_progress_line gb_progress_line;
 /* True when out is a terminal (isatty) and quiet is false. */
 bool gb_progress_line_wanted(FILE *out, bool quiet);
 
-/* Creates a progress line writing to out (not owned; must outlive it). enabled = false makes
- * every call a no-op. Returns NULL only when out of memory. */
-gb_progress_line *gb_progress_line_new(FILE *out, bool enabled);
+/* Creates a progress line writing to out (not owned; must outlive it) into *out_pl (the caller
+ * frees it with gb_progress_line_free). enabled = false makes every call a no-op. Returns 0, or
+ * -1 with GB_ERR_RUNTIME when out of memory (*out_pl is then unchanged). */
+int gb_progress_line_new(FILE *out, bool enabled, gb_progress_line **out_pl, gb_err *err);
 
 /* Frees pl (it does not finish the line); NULL is allowed. */
 void gb_progress_line_free(gb_progress_line *pl);

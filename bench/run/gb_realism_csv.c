@@ -9,8 +9,8 @@ int gb_realism_csv_write(const char *dir, const gb_sim_realism *r, gb_err *err) 
   char path[4200];
   if (snprintf(path, sizeof path, "%s/realism.csv", dir) >= (int)sizeof path)
     return gb_err_set(err, GB_ERR_RUNTIME, "%s: path too long", dir);
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, sizeof cols / sizeof cols[0], err);
-  if (!w)
+  gb_csv_writer *w = NULL;
+  if (gb_csv_writer_open(path, cols, sizeof cols / sizeof cols[0], &w, err) != 0)
     return -1;
   gb_sim_realism_row rows[GB_SIM_REALISM_ROWS_MAX];
   size_t n = gb_sim_realism_rows(r, rows, GB_SIM_REALISM_ROWS_MAX);

@@ -44,9 +44,10 @@ static int load_summaries(const char *top, size_t n, summaries *s, gb_err *err) 
     char name[64];
     snprintf(name, sizeof name, "repeat-%zu/summary.csv", i + 1);
     char *path = gb_path_join(top, name);
-    s->tables[i] = path ? gb_csv_table_read(path, err) : NULL;
+    int rc = path ? gb_csv_table_read(path, &s->tables[i], err)
+                  : gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     free(path);
-    if (!s->tables[i])
+    if (rc != 0)
       return -1;
   }
   return 0;
@@ -90,9 +91,10 @@ static int write_tables(const char *top, const summaries *s, gb_err *err) {
   }
   cols[n + 2] = "combined";
   static const char *const sum_cols[] = {"metric", "value", "unit"};
-  gb_csv_writer *rw = gb_csv_writer_open(rep_path, cols, n_cols, err);
-  gb_csv_writer *sw = rw ? gb_csv_writer_open(sum_path, sum_cols, 3, err) : NULL;
-  if (!sw) {
+  gb_csv_writer *rw = NULL, *sw = NULL;
+  if (gb_csv_writer_open(rep_path, cols, n_cols, &rw, err) != 0)
+    goto out;
+  if (gb_csv_writer_open(sum_path, sum_cols, 3, &sw, err) != 0) {
     gb_csv_writer_discard(rw);
     goto out;
   }
@@ -126,9 +128,10 @@ out:
 
 static int write_manifest(const char *top, const gb_workload *w, size_t n, gb_err *err) {
   char *path = gb_path_join(top, "manifest.json");
-  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
+  gb_afile *f = NULL;
+  int rc = path ? gb_afile_open(path, &f, err) : gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   free(path);
-  if (!f)
+  if (rc != 0)
     return -1;
   gb_jsonw jw;
   gb_jsonw_init(&jw, gb_afile_stream(f), 2);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gb_clock.h"
+#include "gb_grow.h"
 #include "gb_progress_line.h"
 #include "gb_thread.h"
 #include "gb_transport_kafka.h"
@@ -115,15 +116,10 @@ static int start_threads(gb_run_state *rs, gb_err *err) {
   return 0;
 }
 
+/* One backlog sample per poll. The verdict reads them all: a sample is never skipped, and a
+ * failed growth stops the program (the run's measurement state, gb_grow.h). */
 static void sample_backlog(gb_run_state *rs) {
-  if (rs->n_backlog == rs->backlog_cap) {
-    size_t cap = rs->backlog_cap ? rs->backlog_cap * 2 : 1024;
-    uint64_t *b = realloc(rs->backlog, cap * sizeof *b);
-    if (!b)
-      return; /* the verdict then rests on fewer samples */
-    rs->backlog = b;
-    rs->backlog_cap = cap;
-  }
+  GB_GROW_OR_DIE(rs->backlog, rs->backlog_cap, rs->n_backlog + 1, 1024, "backlog samples");
   gb_transport_stats ts;
   gb_transport_get_stats(rs->ctx.transport, &ts);
   rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
@@ -145,7 +141,9 @@ static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline)
 
 /* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
 static void watch(gb_run_state *rs, bool quiet) {
-  gb_progress_line *pl = gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet));
+  gb_progress_line *pl = NULL;
+  /* Out of memory: the run goes on without its progress line (a display, not a result). */
+  (void)gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet), &pl, NULL);
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
     int64_t now = gb_clock_now_ns();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gb_codec.h"
+#include "gb_grow.h"
 
 typedef struct change {
   gb_event ev;
@@ -46,15 +47,9 @@ static bool blank(const char *s) {
 /* Checks one decoded line and adds it; ev is owned by c afterwards (even on error). */
 static int add_change(gb_run_control *c, gb_event *ev, const char *path, size_t line,
                       int64_t start_ms, int64_t end_ms, gb_err *err) {
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 8;
-    change *ch = realloc(c->changes, cap * sizeof *ch);
-    if (!ch) {
-      gb_event_dispose(ev);
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-    }
-    c->changes = ch;
-    c->cap = cap;
+  if (GB_GROW(c->changes, c->cap, c->n + 1, 8, "challenge changes", err) != 0) {
+    gb_event_dispose(ev);
+    return gb_err_prefix(err, "%s:%zu: ", path, line);
   }
   change *ch = &c->changes[c->n++];
   ch->ev = *ev;
@@ -90,14 +85,16 @@ static int cmp_change(const void *a, const void *b) {
 
 static int read_file(gb_run_control *c, FILE *f, const char *path, int64_t start_ms, int64_t end_ms,
                      gb_err *err) {
-  gb_codec *codec = gb_codec_new();
-  if (!codec)
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  gb_codec *codec = NULL;
+  if (gb_codec_new(&codec, err) != 0)
+    return -1;
   char *text = NULL;
   size_t cap = 0, line = 0;
-  ssize_t got;
   int rc = 0;
-  while (rc == 0 && (got = getline(&text, &cap, f)) >= 0) {
+  while (rc == 0) {
+    ssize_t got = getline(&text, &cap, f);
+    if (got < 0)
+      break;
     line++;
     if (blank(text))
       continue;

@@ -7,19 +7,16 @@ int gb_run_hists_init(gb_run_stage_hists *h, gb_err *err) {
   memset(h, 0, sizeof *h);
   for (int s = 0; s < GB_STAGE__COUNT; s++)
     for (int c = 0; c < 2; c++)
-      if (!(h->h[s][c] = gb_hist_new(HIST_DIGITS, err)))
+      if (gb_hist_new(HIST_DIGITS, &h->h[s][c], err) != 0)
         return -1;
-  if (!(h->warmup = gb_hist_new(HIST_DIGITS, err)))
-    return -1;
-  return 0;
+  return gb_hist_new(HIST_DIGITS, &h->warmup, err);
 }
 
 int gb_run_hists_start_timeline(gb_run_stage_hists *h, int64_t start_ns, gb_err *err) {
   const char *names[GB_STAGE__COUNT];
   for (int s = 0; s < GB_STAGE__COUNT; s++)
     names[s] = gb_stage_name(s);
-  h->timeline = gb_timeline_new(GB_STAGE__COUNT, names, TIMELINE_INTERVAL_NS, start_ns, err);
-  return h->timeline ? 0 : -1;
+  return gb_timeline_new(GB_STAGE__COUNT, names, TIMELINE_INTERVAL_NS, start_ns, &h->timeline, err);
 }
 
 void gb_run_hists_free(gb_run_stage_hists *h) {

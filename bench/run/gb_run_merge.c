@@ -11,7 +11,8 @@
  * transport never accepted (only when it failed: the simulator stops at once). */
 static int merge_partitions(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t) {
   unsigned n = gb_transport_partitions(rs->ctx.transport);
-  if (!(m->partitions = calloc(n, sizeof *m->partitions)))
+  m->partitions = calloc(n, sizeof *m->partitions);
+  if (!m->partitions)
     return -1;
   t->events_lost = 0;
   for (unsigned p = 0; p < n; p++) {

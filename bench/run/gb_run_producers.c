@@ -81,8 +81,9 @@ static void send_event(gb_run_producer *pr, gb_event *ev) {
   ev->t_intended_ns = run->w->sim.time_scale == 0 ? now : intended_ns(run, ev->ts);
   ev->t_sent_ns = now;
   size_t len = gb_event_encode_wire(ev, run->binary, pr->buf, pr->buf_cap);
-  if (len >= pr->buf_cap)
-    abort(); /* the simulator's events are far below the transport's message limit */
+  if (len >= pr->buf_cap) /* the simulator's events are far below the transport's limit */
+    GB_FATAL("a %s event of %zu bytes does not fit the transport's %zu-byte messages",
+             gb_event_type_name(ev->type), len, pr->buf_cap);
   gb_transport_send_on(run->transport, pr->index, gb_event_channel_of(ev->type), ev->player_id,
                        pr->buf, len);
   if (ev->t_intended_ns >= run->warmup_end_ns)
@@ -125,8 +126,10 @@ static void send_change(gb_run_producer *pr) {
       run->w->sim.time_scale == 0 ? now : intended_ns(run, ev.u.control.effective_ts);
   ev.t_sent_ns = now;
   size_t len = gb_event_encode_wire(&ev, run->binary, pr->buf, pr->buf_cap);
+  /* gb_run sized buf for the largest definition (gb_transport_max_message) */
   if (len >= pr->buf_cap)
-    abort(); /* gb_run sized buf for the largest definition (gb_transport_max_message) */
+    GB_FATAL("challenge change %zu: %zu bytes do not fit the transport's %zu-byte messages", k, len,
+             pr->buf_cap);
   gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);
   unsigned copies = gb_transport_partitions(run->transport);
   pr->control_copies += copies;
@@ -231,10 +234,11 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
     pr->index = i;
     pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
     pr->buf = malloc(pr->buf_cap);
-    pr->codec = rs->ctx.json_replies ? gb_decision_codec_new() : NULL;
     pr->batch = malloc(ANSWER_BATCH * sizeof *pr->batch);
-    if (!pr->buf || !pr->batch || (rs->ctx.json_replies && !pr->codec))
+    if (!pr->buf || !pr->batch)
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+    if (rs->ctx.json_replies && gb_decision_codec_new(&pr->codec, err) != 0)
+      return -1;
     if (gb_sim_new(&sc, &pr->sim, err) != 0 || gb_run_hists_init(&pr->hists, err) != 0)
       return -1;
   }

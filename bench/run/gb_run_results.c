@@ -27,9 +27,20 @@ static gb_csv_writer *open_csv(const char *dir, const char *name, const char *co
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     return NULL;
   }
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, n, err);
+  gb_csv_writer *w = NULL;
+  gb_csv_writer_open(path, cols, n, &w, err); /* w stays NULL on failure */
   free(path);
   return w;
+}
+
+/* Opens dir/name for an atomic write (gb_afile_open). */
+static int open_file(const char *dir, const char *name, gb_afile **out, gb_err *err) {
+  char *path = gb_path_join(dir, name);
+  if (!path)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", dir);
+  int rc = gb_afile_open(path, out, err);
+  free(path);
+  return rc;
 }
 
 /* ---- summary.csv */
@@ -272,10 +283,8 @@ static int write_aggregates(const char *dir, const gb_run_totals *t, gb_err *err
 /* ---- dead_letter.jsonl */
 
 static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = gb_path_join(dir, "dead_letter.jsonl");
-  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
-  free(path);
-  if (!f)
+  gb_afile *f = NULL;
+  if (open_file(dir, "dead_letter.jsonl", &f, err) != 0)
     return -1;
   gb_jsonw jw;
   for (size_t s = 0; s < t->n_shards; s++) {
@@ -299,10 +308,8 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
 /* ---- timeline.csv */
 
 static int write_timeline(const char *dir, const gb_run_totals *t, gb_err *err) {
-  char *path = gb_path_join(dir, "timeline.csv");
-  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
-  free(path);
-  if (!f)
+  gb_afile *f = NULL;
+  if (open_file(dir, "timeline.csv", &f, err) != 0)
     return -1;
   if (gb_timeline_write_csv(t->hists->timeline, gb_afile_stream(f), err) != 0) {
     gb_afile_discard(f);
@@ -384,10 +391,8 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
 
 static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_totals *t,
                           gb_err *err) {
-  char *path = gb_path_join(dir, "manifest.json");
-  gb_afile *f = path ? gb_afile_open(path, err) : NULL;
-  free(path);
-  if (!f)
+  gb_afile *f = NULL;
+  if (open_file(dir, "manifest.json", &f, err) != 0)
     return -1;
   gb_jsonw jw;
   gb_jsonw_init(&jw, gb_afile_stream(f), 2);

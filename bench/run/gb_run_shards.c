@@ -80,7 +80,7 @@ int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
                           .dead_letters_kept = DEAD_LETTERS_KEPT,
                           .hooks = {.ctx = sh, .on_event = on_shard_event}};
     if (gb_shard_new(&sc, &sh->shard, err) != 0 || gb_run_hists_init(&sh->hists, err) != 0 ||
-        !(sh->live = gb_hist_new(HIST_DIGITS, err)))
+        gb_hist_new(HIST_DIGITS, &sh->live, err) != 0)
       return -1;
   }
   return 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_hist.h"
 
 #define NS_PER_S 1e9
@@ -38,7 +39,7 @@ struct gb_timeline {
   int64_t end_ns;
   /* Sealed intervals: cells[interval * n_stages + stage], n_sealed intervals. */
   tl_cell *cells;
-  size_t n_sealed, cells_cap; /* cells_cap in intervals */
+  size_t n_sealed, cells_cap; /* cells_cap in cells */
   tl_bucket *pool;
   size_t pool_len, pool_cap;
   bool failed; /* sealing ran out of memory: the data of that interval is lost */
@@ -72,16 +73,14 @@ static int check_names(size_t n_stages, const char *const *names, gb_err *err) {
   return 0;
 }
 
-gb_timeline *gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
-                             int64_t start_ns, gb_err *err) {
+int gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
+                    int64_t start_ns, gb_timeline **out, gb_err *err) {
   if (check_names(n_stages, stage_names, err) != 0)
-    return NULL;
-  if (interval_ns <= 0 || interval_ns % GB_TIMELINE_INTERVAL_UNIT_NS != 0) {
-    gb_err_set(err, GB_ERR_INPUT,
-               "timeline: interval %" PRId64 " ns is not a positive whole number of ms",
-               interval_ns);
-    return NULL;
-  }
+    return -1;
+  if (interval_ns <= 0 || interval_ns % GB_TIMELINE_INTERVAL_UNIT_NS != 0)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "timeline: interval %" PRId64 " ns is not a positive whole number of ms",
+                      interval_ns);
   gb_timeline *tl = calloc(1, sizeof *tl);
   if (!tl)
     goto oom;
@@ -95,15 +94,14 @@ gb_timeline *gb_timeline_new(size_t n_stages, const char *const *stage_names, in
     goto oom;
   for (size_t s = 0; s < n_stages; s++) {
     tl->names[s] = strdup(stage_names[s]);
-    tl->open[s] = gb_hist_new(GB_TIMELINE_SIGNIFICANT_DIGITS, NULL);
-    if (!tl->names[s] || !tl->open[s])
+    if (!tl->names[s] || gb_hist_new(GB_TIMELINE_SIGNIFICANT_DIGITS, &tl->open[s], NULL) != 0)
       goto oom;
   }
-  return tl;
+  *out = tl;
+  return 0;
 oom:
   gb_timeline_free(tl);
-  gb_err_set(err, GB_ERR_RUNTIME, "timeline: out of memory for %zu stages", n_stages);
-  return NULL;
+  return gb_err_set(err, GB_ERR_RUNTIME, "timeline: out of memory for %zu stages", n_stages);
 }
 
 void gb_timeline_free(gb_timeline *tl) {
@@ -122,20 +120,10 @@ void gb_timeline_free(gb_timeline *tl) {
   free(tl);
 }
 
-/* Grows *array (element size elem) so that it holds at least need elements; doubles. */
-static bool ensure_cap(void **array, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return true;
-  size_t new_cap = *cap ? *cap : 64; /* 64: a minute of 1 s intervals before the first regrowth */
-  while (new_cap < need)
-    new_cap *= 2;
-  void *grown = realloc(*array, new_cap * elem);
-  if (!grown)
-    return false;
-  *array = grown;
-  *cap = new_cap;
-  return true;
-}
+/* First capacities: a minute of 1 s intervals before the first regrowth. Growth is GB_GROW's,
+ * with its failure remembered (tl->failed) and reported by finish / merge / write: sealing
+ * happens once per interval, and the run then fails with that error. */
+enum { INTERVALS_FIRST = 64 };
 
 /* Copies stage s's open histogram into the cell and the pool. */
 static bool seal_stage(gb_timeline *tl, tl_cell *cell, const gb_hist *h) {
@@ -149,7 +137,8 @@ static bool seal_stage(gb_timeline *tl, tl_cell *cell, const gb_hist *h) {
   gb_hist_bucket b;
   gb_hist_iter_init(&it, h);
   while (gb_hist_iter_next(&it, &b)) {
-    if (!ensure_cap((void **)&tl->pool, &tl->pool_cap, tl->pool_len + 1, sizeof *tl->pool))
+    if (GB_GROW(tl->pool, tl->pool_cap, tl->pool_len + 1, INTERVALS_FIRST, "timeline buckets",
+                NULL) != 0)
       return false;
     tl->pool[tl->pool_len++] = (tl_bucket){b.low_ns, b.count};
     cell->n++;
@@ -161,8 +150,8 @@ static bool seal_stage(gb_timeline *tl, tl_cell *cell, const gb_hist *h) {
  * skipped (their data is lost, and the failure is reported by finish / merge / write). */
 static void seal_open(gb_timeline *tl) {
   if (!tl->failed) {
-    bool ok = ensure_cap((void **)&tl->cells, &tl->cells_cap, tl->n_sealed + 1,
-                         tl->n_stages * sizeof *tl->cells);
+    bool ok = GB_GROW(tl->cells, tl->cells_cap, (tl->n_sealed + 1) * tl->n_stages,
+                      INTERVALS_FIRST * tl->n_stages, "timeline cells", NULL) == 0;
     for (size_t s = 0; ok && s < tl->n_stages; s++)
       ok = seal_stage(tl, &tl->cells[tl->n_sealed * tl->n_stages + s], tl->open[s]);
     if (ok)
@@ -310,7 +299,7 @@ int gb_timeline_merge(gb_timeline *dst, const gb_timeline *src, gb_err *err) {
   free(dst->cells);
   free(dst->pool);
   dst->cells = cells;
-  dst->cells_cap = n;
+  dst->cells_cap = n * dst->n_stages;
   dst->n_sealed = n;
   dst->pool = pool;
   dst->pool_len = pool_len;

@@ -54,11 +54,11 @@ typedef struct gb_timeline gb_timeline;
 
 /* Creates a timeline for n_stages (>= 1) stages named stage_names[0..n_stages-1] (copied;
  * non-empty, unique, letters, digits, '_', '-', '.' only, so that they need no CSV quoting),
- * with intervals of interval_ns (a positive multiple of 1 ms) starting at start_ns (gb_clock ns).
- * Returns NULL with GB_ERR_INPUT naming the bad argument, or GB_ERR_RUNTIME when out of memory.
- * The caller owns the result (gb_timeline_free). */
-gb_timeline *gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
-                             int64_t start_ns, gb_err *err);
+ * with intervals of interval_ns (a positive multiple of 1 ms) starting at start_ns (gb_clock ns),
+ * into *out; the caller owns it (gb_timeline_free). Returns 0, or -1 with GB_ERR_INPUT naming the
+ * bad argument, or GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
+int gb_timeline_new(size_t n_stages, const char *const *stage_names, int64_t interval_ns,
+                    int64_t start_ns, gb_timeline **out, gb_err *err);
 
 /* Frees tl; NULL is allowed. */
 void gb_timeline_free(gb_timeline *tl);

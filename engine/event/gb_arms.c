@@ -39,7 +39,9 @@ int gb_arms_new(const gb_arm_spec *specs, size_t n, uint64_t seed, gb_arms **out
   if (check_specs(specs, n, &total, err) != 0)
     return -1;
   gb_arms *a = calloc(1, sizeof *a);
-  if (!a || !(a->arms = calloc(n, sizeof *a->arms))) {
+  if (a)
+    a->arms = calloc(n, sizeof *a->arms);
+  if (!a || !a->arms) {
     free(a);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the arms");
   }

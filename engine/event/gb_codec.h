@@ -30,8 +30,9 @@
  * thread-safe: one per thread. */
 typedef struct gb_codec gb_codec;
 
-/* Creates a decoder; NULL only when out of memory. */
-gb_codec *gb_codec_new(void);
+/* Creates a decoder into *out (the caller frees it with gb_codec_free). Returns 0, or -1 with
+ * GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
+int gb_codec_new(gb_codec **out, gb_err *err);
 
 /* Frees c and what it owns; NULL is allowed. */
 void gb_codec_free(gb_codec *c);

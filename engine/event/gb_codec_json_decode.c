@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_json.h"
 
 /* ---- Name lookup ---------------------------------------------------------------------------- */
@@ -93,14 +94,13 @@ struct gb_codec {
   name_entry type_names[GB_EV__COUNT];
 };
 
-gb_codec *gb_codec_new(void) {
+int gb_codec_new(gb_codec **out, gb_err *err) {
   gb_codec *c = calloc(1, sizeof *c);
   if (c == NULL)
-    return NULL;
-  c->parser = gb_json_parser_new();
-  if (c->parser == NULL) {
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an event decoder");
+  if (gb_json_parser_new(&c->parser, err) != 0) {
     free(c);
-    return NULL;
+    return -1;
   }
   name_table_build(&c->fields, gb_codec_field_names, F__COUNT);
   for (int t = 0; t < GB_EV__COUNT; t++) {
@@ -108,7 +108,8 @@ gb_codec *gb_codec_new(void) {
     c->type_names[t].len = strlen(c->type_names[t].name);
   }
   name_table_build(&c->types, c->type_names, GB_EV__COUNT);
-  return c;
+  *out = c;
+  return 0;
 }
 
 void gb_codec_free(gb_codec *c) {
@@ -130,16 +131,14 @@ static void slot_store(slot *s, const gb_json_value *v) {
     memcpy(s->str, v->str, v->len < SLOT_STR_CAP ? v->len : SLOT_STR_CAP);
 }
 
+/* The definition buffer's first capacity: a typical definition (a few hundred bytes) fits. */
+enum { DEF_FIRST = 1024 };
+
 /* Keeps the definition's text minified: whitespace between tokens has no meaning, and without
  * newlines the event stays on one JSON line when re-encoded. */
 static int keep_definition(gb_codec *c, const char *text, size_t len, gb_err *err) {
-  if (len > c->def_cap) {
-    char *nd = realloc(c->def, len);
-    if (nd == NULL)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a %zu-byte definition", len);
-    c->def = nd;
-    c->def_cap = len;
-  }
+  if (GB_GROW(c->def, c->def_cap, len, DEF_FIRST, "bytes of a definition", err) != 0)
+    return -1;
   if (gb_json_minify(text, len, c->def, &c->def_len, err) != 0)
     return gb_err_prefix(err, "field 'definition': ");
   return 0;

@@ -76,13 +76,16 @@ struct gb_decision_codec {
   gb_json_parser *parser;
 };
 
-gb_decision_codec *gb_decision_codec_new(void) {
+int gb_decision_codec_new(gb_decision_codec **out, gb_err *err) {
   gb_decision_codec *c = calloc(1, sizeof *c);
-  if (c && !(c->parser = gb_json_parser_new())) {
+  if (!c)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a decision decoder");
+  if (gb_json_parser_new(&c->parser, err) != 0) {
     free(c);
-    c = NULL;
+    return -1;
   }
-  return c;
+  *out = c;
+  return 0;
 }
 
 void gb_decision_codec_free(gb_decision_codec *c) {

@@ -34,8 +34,11 @@ size_t gb_decision_encode_json(const gb_decision *d, char *buf, size_t cap);
 /* A reusable decoder (it owns a JSON parser); not thread-safe: one per thread. */
 typedef struct gb_decision_codec gb_decision_codec;
 
-/* NULL only when out of memory. */
-gb_decision_codec *gb_decision_codec_new(void);
+/* Creates a decoder into *out (the caller frees it with gb_decision_codec_free). Returns 0, or -1
+ * with GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
+int gb_decision_codec_new(gb_decision_codec **out, gb_err *err);
+
+/* Frees c and its parser; NULL is allowed. */
 void gb_decision_codec_free(gb_decision_codec *c);
 
 /* Decodes json[0..len) into *out (zeroed first). decision_id, player_id, arm and reason are

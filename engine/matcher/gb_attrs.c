@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_rng.h"
 
 /* Seed of the key hash: any fixed value; it only has to be the same everywhere. */
@@ -111,18 +112,16 @@ uint64_t gb_attrs_key_hash(const char *key, size_t len) {
   return gb_hash_bytes(key, len, KEY_HASH_SEED);
 }
 
-gb_attrs *gb_attrs_new(void) {
+int gb_attrs_new(gb_attrs **out, gb_err *err) {
   gb_attrs *a = calloc(1, sizeof *a);
   if (!a)
-    return NULL;
-  a->e = malloc(ENTRIES_INIT * sizeof *a->e);
-  a->arena = malloc(ARENA_INIT);
-  if (!a->e || !a->arena) {
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for an attribute builder");
+  if (GB_GROW(a->e, a->cap, ENTRIES_INIT, ENTRIES_INIT, "event attributes", err) != 0 ||
+      GB_GROW(a->arena, a->arena_cap, ARENA_INIT, ARENA_INIT, "bytes of event attributes", err) !=
+          0) {
     gb_attrs_free(a);
-    return NULL;
+    return -1;
   }
-  a->cap = ENTRIES_INIT;
-  a->arena_cap = ARENA_INIT;
   a->gen = 1;
   for (uint32_t k = 0; k < N_KEYS; k++) {
     a->key_hash[k] = gb_attrs_key_hash(key_names[k], key_lens[k]);
@@ -131,7 +130,8 @@ gb_attrs *gb_attrs_new(void) {
       i = (i + 1) & (LOOKUP_SLOTS - 1);
     a->lookup[i] = (uint8_t)(k + 1);
   }
-  return a;
+  *out = a;
+  return 0;
 }
 
 void gb_attrs_free(gb_attrs *a) {
@@ -196,21 +196,15 @@ bool gb_attrs_parse_number(const char *s, size_t len, double *out) {
 }
 
 /* Makes room for need more arena bytes (rare: only while an event grows past every earlier one,
- * so kept out of the setters' way). */
+ * so kept out of the setters' way). Per-event state: a failed growth stops the program
+ * (gb_grow.h); -1 only past the 32-bit offsets (4 GiB of one event's strings). */
 static __attribute__((noinline)) int arena_grow(gb_attrs *a, size_t need) {
   if (need > UINT32_MAX - a->used)
     return -1;
-  size_t cap = a->arena_cap * 2;
-  while (cap < a->used + need)
-    cap *= 2;
-  char *p = realloc(a->arena, cap);
-  if (!p)
-    return -1;
-  a->arena = p;
-  a->arena_cap = cap;
+  GB_GROW_OR_DIE(a->arena, a->arena_cap, a->used + need, ARENA_INIT, "bytes of event attributes");
   for (size_t i = 0; i < a->n; i++) /* the values' pointers follow the arena */
     if (a->e[i].v.has_str)
-      a->e[i].v.str = p + a->e[i].str_off;
+      a->e[i].v.str = a->arena + a->e[i].str_off;
   return 0;
 }
 
@@ -226,19 +220,10 @@ static inline int arena_put(gb_attrs *a, const char *s, size_t len, uint32_t *of
   return 0;
 }
 
-static __attribute__((noinline)) int entries_grow(gb_attrs *a) {
-  entry *p = realloc(a->e, a->cap * 2 * sizeof *p);
-  if (!p)
-    return -1;
-  a->e = p;
-  a->cap *= 2;
-  return 0;
-}
-
-/* A new entry (no value yet) at the end; NULL when out of memory. */
+/* A new entry (no value yet) at the end. Per-event state: a failed growth stops the program
+ * (gb_grow.h). */
 static inline entry *append(gb_attrs *a, uint32_t key_id, uint64_t h) {
-  if (a->n == a->cap && entries_grow(a) != 0)
-    return NULL;
+  GB_GROW_OR_DIE(a->e, a->cap, a->n + 1, ENTRIES_INIT, "event attributes");
   entry *e = &a->e[a->n++];
   e->key_id = key_id;
   e->key_hash = h;
@@ -252,16 +237,14 @@ static inline entry *slot_id(gb_attrs *a, uint32_t k) {
   if (a->stamp[k] == a->gen)
     return &a->e[a->where[k]];
   entry *e = append(a, k, a->key_hash[k]);
-  if (!e)
-    return NULL;
   e->key_len = key_lens[k];
   a->where[k] = (uint32_t)(a->n - 1);
   a->stamp[k] = a->gen;
   return e;
 }
 
-/* The entry for key, created (without a value) when absent; NULL when out of memory or the key
- * is empty. */
+/* The entry for key, created (without a value) when absent; NULL when the key is empty or
+ * longer than 2 GiB. */
 static entry *slot(gb_attrs *a, const char *key) {
   size_t klen = strlen(key);
   if (klen == 0 || klen > UINT32_MAX / 2)
@@ -280,8 +263,6 @@ static entry *slot(gb_attrs *a, const char *key) {
   if (arena_put(a, key, klen, &off) != 0)
     return NULL;
   entry *e = append(a, GB_ATTRS_KEY_OTHER, h);
-  if (!e)
-    return NULL;
   e->key_off = off;
   e->key_len = (uint32_t)klen;
   return e;

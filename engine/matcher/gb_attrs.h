@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_err.h"
 #include "gb_event.h"
 
 typedef struct gb_attrs gb_attrs;
@@ -49,8 +50,12 @@ typedef struct gb_player_state {
   double days_since_install;  /* sim days, fractional */
 } gb_player_state;
 
-/* A new empty builder; NULL only when out of memory. */
-gb_attrs *gb_attrs_new(void);
+/* A new empty builder into *out (the caller frees it with gb_attrs_free), with room for an event
+ * of the schema. Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_attrs_new(gb_attrs **out, gb_err *err);
+
+/* Frees a; NULL is allowed. */
 void gb_attrs_free(gb_attrs *a);
 
 /* Removes every attribute (keeps the memory). */
@@ -58,7 +63,9 @@ void gb_attrs_clear(gb_attrs *a);
 
 /* Sets key (NUL-terminated, non-empty) to the string val[0..len) (need not be NUL-terminated).
  * If the string is a finite decimal number ("100", "-2.5", "1e3"), the attribute also carries
- * that number. Returns 0, or -1 when out of memory or the key is empty. */
+ * that number. Returns 0, or -1 when the key is empty or a string is longer than 2 GiB. The
+ * builder's memory grows as events need it; a failed growth stops the program (per-event
+ * state, gb_grow.h). */
 int gb_attrs_set_str(gb_attrs *a, const char *key, const char *val, size_t len);
 
 /* Sets key to the number val (NaN and infinities are rejected: -1). Returns 0 or -1. */

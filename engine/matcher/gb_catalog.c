@@ -7,17 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_matcher_defs.h"
 #include "gb_rng.h"
 
 /* Open-addressing map from strings to uint32 (attribute names -> ids, definition ids ->
  * ordinals). Entries are never removed: ids and ordinals are never reused. */
+typedef struct smap_entry {
+  uint64_t hash; /* of the key (the caller's hash function) */
+  char *key;     /* NUL-terminated copy */
+  uint32_t len;
+  uint32_t value;
+} smap_entry;
+
 typedef struct gb_smap {
-  char **keys;
-  uint32_t *lens;
-  uint64_t *hashes;
-  uint32_t *values;
-  uint32_t n, cap;
+  smap_entry *e; /* [cap], n used, in insertion order */
+  uint32_t n;
+  size_t cap;
   uint32_t *slots; /* entry index + 1; 0 = empty */
   size_t n_slots;
 } gb_smap;
@@ -51,11 +57,8 @@ uint64_t gb_value_hash_str(const char *s, size_t len) {
 
 static void smap_free(gb_smap *m) {
   for (uint32_t i = 0; i < m->n; i++)
-    free(m->keys[i]);
-  free(m->keys);
-  free(m->lens);
-  free(m->hashes);
-  free(m->values);
+    free(m->e[i].key);
+  free(m->e);
   free(m->slots);
   memset(m, 0, sizeof *m);
 }
@@ -67,7 +70,8 @@ static uint32_t smap_probe(const gb_smap *m, const char *key, size_t len, uint64
     if (s == 0)
       return UINT32_MAX;
     s--;
-    if (m->hashes[s] == h && m->lens[s] == len && gb_bytes_equal(m->keys[s], key, len))
+    const smap_entry *e = &m->e[s];
+    if (e->hash == h && e->len == len && gb_bytes_equal(e->key, key, len))
       return s;
   }
 }
@@ -78,13 +82,13 @@ static int smap_find(const gb_smap *m, const char *key, size_t len, uint64_t h, 
   uint32_t s = smap_probe(m, key, len, h);
   if (s == UINT32_MAX)
     return -1;
-  *value = m->values[s];
+  *value = m->e[s].value;
   return 0;
 }
 
 static void smap_place(gb_smap *m, uint32_t entry) {
   size_t mask = m->n_slots - 1;
-  size_t i = m->hashes[entry] & mask;
+  size_t i = m->e[entry].hash & mask;
   while (m->slots[i] != 0)
     i = (i + 1) & mask;
   m->slots[i] = entry + 1;
@@ -92,27 +96,9 @@ static void smap_place(gb_smap *m, uint32_t entry) {
 
 /* Inserts key -> value (key must be absent). Returns 0 or -1 (out of memory). */
 static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_t value) {
-  if (m->n == m->cap) {
-    uint32_t cap = m->cap ? m->cap * 2 : 16;
-    char **k = realloc(m->keys, cap * sizeof *k);
-    if (!k)
-      return -1;
-    m->keys = k;
-    uint32_t *ls = realloc(m->lens, cap * sizeof *ls);
-    if (!ls)
-      return -1;
-    m->lens = ls;
-    uint64_t *hs = realloc(m->hashes, cap * sizeof *hs);
-    if (!hs)
-      return -1;
-    m->hashes = hs;
-    uint32_t *v = realloc(m->values, cap * sizeof *v);
-    if (!v)
-      return -1;
-    m->values = v;
-    m->cap = cap;
-  }
-  /* Keep the load factor at most 1/2 so that probes stay short. */
+  if (GB_GROW(m->e, m->cap, (size_t)m->n + 1, 16, "map entries", NULL) != 0)
+    return -1;
+  /* Keep the load factor at most 1/2 so that probes stay short (a rehash into a new table). */
   if ((size_t)(m->n + 1) * 2 > m->n_slots) {
     size_t n_slots = m->n_slots ? m->n_slots * 2 : 32;
     while ((size_t)(m->n + 1) * 2 > n_slots)
@@ -131,10 +117,7 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
     return -1;
   memcpy(copy, key, len);
   copy[len] = '\0';
-  m->keys[m->n] = copy;
-  m->lens[m->n] = (uint32_t)len;
-  m->hashes[m->n] = h;
-  m->values[m->n] = value;
+  m->e[m->n] = (smap_entry){.hash = h, .key = copy, .len = (uint32_t)len, .value = value};
   smap_place(m, m->n);
   m->n++;
   return 0;
@@ -142,7 +125,13 @@ static int smap_add(gb_smap *m, const char *key, size_t len, uint64_t h, uint32_
 
 /* ---- catalogue ---- */
 
-gb_catalog *gb_catalog_new(void) { return calloc(1, sizeof(gb_catalog)); }
+int gb_catalog_new(gb_catalog **out, gb_err *err) {
+  gb_catalog *c = calloc(1, sizeof *c);
+  if (!c)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a catalogue");
+  *out = c;
+  return 0;
+}
 
 void gb_catalog_free(gb_catalog *c) {
   if (!c)
@@ -189,7 +178,7 @@ int gb_catalog_attr_id(const gb_catalog *c, const char *key, size_t len, uint64_
   return smap_find(&c->attrs, key, len, hash, id);
 }
 
-const char *gb_catalog_attr_name(const gb_catalog *c, uint32_t id) { return c->attrs.keys[id]; }
+const char *gb_catalog_attr_name(const gb_catalog *c, uint32_t id) { return c->attrs.e[id].key; }
 
 int gb_catalog_intern_attr(gb_catalog *c, const char *key, size_t len, uint32_t *id) {
   uint64_t h = gb_attrs_key_hash(key, len);
@@ -208,15 +197,7 @@ size_t gb_catalog_pending(const gb_catalog *c) { return c->n_pending; }
 /* Makes room for one more logged change. Called before the catalogue changes, so that a
  * change is never applied without being logged (matchers would miss it). */
 static int log_reserve(gb_catalog *c) {
-  if (c->n_log < c->cap_log)
-    return 0;
-  size_t cap = c->cap_log ? c->cap_log * 2 : 64;
-  uint32_t *p = realloc(c->log, cap * sizeof *p);
-  if (!p)
-    return -1;
-  c->log = p;
-  c->cap_log = cap;
-  return 0;
+  return GB_GROW(c->log, c->cap_log, c->n_log + 1, 64, "logged changes", NULL);
 }
 
 static void log_change(gb_catalog *c, uint32_t ordinal) { c->log[c->n_log++] = ordinal; }
@@ -241,16 +222,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
       log_change(c, ord);
     return 0;
   }
-  if (c->n_defs >= UINT32_MAX - 1)
+  if (c->n_defs >= UINT32_MAX - 1 ||
+      GB_GROW(c->defs, c->cap_defs, c->n_defs + 1, 64, "definitions", NULL) != 0)
     return -1;
-  if (c->n_defs == c->cap_defs) {
-    size_t cap = c->cap_defs ? c->cap_defs * 2 : 64;
-    gb_def **p = realloc(c->defs, cap * sizeof *p);
-    if (!p)
-      return -1;
-    c->defs = p;
-    c->cap_defs = cap;
-  }
   ord = (uint32_t)c->n_defs;
   size_t len = strlen(d->pub.id);
   if (smap_add(&c->ids, d->pub.id, len, gb_attrs_key_hash(d->pub.id, len), ord) != 0)
@@ -265,14 +239,9 @@ int gb_catalog_put(gb_catalog *c, gb_def *d, bool log) {
 
 /* Queues a change keeping the queue sorted by (effective time, arrival). */
 static int enqueue(gb_catalog *c, gb_change ch, gb_err *err) {
-  if (c->n_pending == c->cap_pending) {
-    size_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
-    gb_change *p = realloc(c->pending, cap * sizeof *p);
-    if (!p)
-      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory queueing a catalogue change");
-    c->pending = p;
-    c->cap_pending = cap;
-  }
+  if (GB_GROW(c->pending, c->cap_pending, c->n_pending + 1, 16, "queued catalogue changes", err) !=
+      0)
+    return -1;
   size_t lo = 0, hi = c->n_pending;
   while (lo < hi) { /* first position whose effective time is later than ch's */
     size_t mid = lo + (hi - lo) / 2;
@@ -330,9 +299,9 @@ int gb_catalog_apply_event(gb_catalog *c, const gb_event *ev, gb_err *err) {
 static void apply_delete(gb_catalog *c, const char *id) {
   uint32_t ord;
   if (gb_catalog_has_id(c, id, &ord) != 0 || !c->defs[ord]->pub.active)
-    return; /* documented: deleting an inactive id does nothing */
-  if (log_reserve(c) != 0)
-    return; /* out of memory: the change is dropped rather than applied unlogged */
+    return;                /* documented: deleting an inactive id does nothing */
+  if (log_reserve(c) != 0) /* applied on the hot path: never dropped, never applied unlogged */
+    GB_FATAL("catalogue: out of memory logging the delete of '%s'", id);
   c->defs[ord]->pub.active = false;
   c->n_active--;
   log_change(c, ord);
@@ -343,9 +312,11 @@ size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms) {
   while (n < c->n_pending && c->pending[n].effective_ms <= now_ms) {
     gb_change *ch = &c->pending[n];
     if (ch->def) {
-      /* On out-of-memory the change is dropped rather than half-applied. */
+      /* Applied on the hot path (the pipeline advances the catalogue with each event's sim
+       * time): a change without room is neither dropped nor half-applied: the program stops. */
       if (gb_catalog_put(c, ch->def, true) != 0)
-        free(ch->def);
+        GB_FATAL("catalogue: no room for the upsert of '%s' (out of memory, or 2^32 definitions)",
+                 ch->def->pub.id);
     } else {
       apply_delete(c, ch->id);
       free(ch->id);
@@ -361,9 +332,9 @@ size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms) {
 
 int gb_catalog_parse(const char *text, size_t len, const char *name, gb_catalog **out,
                      gb_err *err) {
-  gb_catalog *c = gb_catalog_new();
-  if (!c)
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
+  gb_catalog *c = NULL;
+  if (gb_catalog_new(&c, err) != 0)
+    return gb_err_prefix(err, "%s: ", name);
   if (gb_matcher_compile_catalog(c, text, len, name, err) != 0) {
     gb_catalog_free(c);
     return -1;
@@ -378,16 +349,11 @@ int gb_catalog_load(const char *path, gb_catalog **out, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
   char *buf = NULL;
   size_t n = 0, cap = 0;
-  for (;;) {
-    if (cap - n < 4096) {
-      cap = cap ? cap * 2 : 65536;
-      char *p = realloc(buf, cap);
-      if (!p) {
-        free(buf);
-        fclose(f);
-        return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
-      }
-      buf = p;
+  for (;;) { /* a file of unknown size: at least 4 KiB of room for each read */
+    if (GB_GROW(buf, cap, n + 4096, 65536, "bytes of a catalogue file", err) != 0) {
+      free(buf);
+      fclose(f);
+      return gb_err_prefix(err, "%s: ", path);
     }
     size_t got = fread(buf + n, 1, cap - n, f);
     n += got;

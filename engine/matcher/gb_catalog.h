@@ -58,9 +58,12 @@ int gb_catalog_load(const char *path, gb_catalog **out, gb_err *err);
 /* Same as gb_catalog_load from text[0..len); `name` stands for the file name in messages. */
 int gb_catalog_parse(const char *text, size_t len, const char *name, gb_catalog **out, gb_err *err);
 
-/* An empty catalogue (definitions then arrive by hot updates). NULL only when out of memory. */
-gb_catalog *gb_catalog_new(void);
+/* An empty catalogue (definitions then arrive by hot updates) into *out (the caller frees it with
+ * gb_catalog_free). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_catalog_new(gb_catalog **out, gb_err *err);
 
+/* Frees c and its definitions; NULL is allowed. */
 void gb_catalog_free(gb_catalog *c);
 
 /* Number of ordinals (active or deleted). */
@@ -92,7 +95,9 @@ int gb_catalog_apply_event(gb_catalog *c, const gb_event *ev, gb_err *err);
 /* Applies every queued change whose effective time is <= now_ms, in (effective time, arrival)
  * order; returns how many were dequeued (a delete of an inactive id is dequeued but changes
  * nothing). Cost per change: parsing was done at queue time; applying is O(1) plus freeing the
- * replaced definition. Matchers pay their own per-change cost lazily. */
+ * replaced definition. Matchers pay their own per-change cost lazily. The pipeline calls it per
+ * event (hot path): a change it has no memory to apply stops the program (GB_FATAL) rather than
+ * be dropped. */
 size_t gb_catalog_advance(gb_catalog *c, int64_t now_ms);
 
 /* Number of queued changes not applied yet. */

@@ -19,16 +19,6 @@ struct gb_matcher {
 
 /* ---- small shared pieces ---- */
 
-int gb_u32vec_grow(gb_u32vec *vec) {
-  size_t cap = vec->cap ? vec->cap * 2 : 64;
-  uint32_t *p = realloc(vec->v, cap * sizeof *p);
-  if (!p)
-    return -1;
-  vec->v = p;
-  vec->cap = cap;
-  return 0;
-}
-
 void gb_view_init(gb_view *v) { memset(v, 0, sizeof *v); }
 
 void gb_view_free(gb_view *v) {
@@ -38,37 +28,15 @@ void gb_view_free(gb_view *v) {
   gb_view_init(v);
 }
 
-/* Grows a per-attribute array from old_n to n elements (zero-filled). */
-static int grow_array(void **p, size_t old_n, size_t n, size_t elem) {
-  void *q = realloc(*p, n * elem);
-  if (!q)
-    return -1;
-  memset((char *)q + old_n * elem, 0, (n - old_n) * elem);
-  *p = q;
-  return 0;
-}
-
-static int view_reserve(gb_view *v, uint32_t n) {
-  if (n <= v->cap)
-    return 0;
-  uint32_t cap = v->cap ? v->cap : 64;
-  while (cap < n)
-    cap *= 2;
-  if (grow_array((void **)&v->vals, v->cap, cap, sizeof *v->vals) != 0 ||
-      grow_array((void **)&v->key_id, v->cap, cap, sizeof *v->key_id) != 0 ||
-      grow_array((void **)&v->key_hash, v->cap, cap, sizeof *v->key_hash) != 0)
-    return -1; /* the arrays that did grow keep their new size: cap stays a lower bound */
-  v->cap = cap;
-  return 0;
-}
-
-int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
+void gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
   uint32_t n_attrs = gb_catalog_n_attrs(c);
   if (v->c != c) /* another catalogue: other attribute ids */
     v->n_keyed = 0;
   v->c = c;
-  if (view_reserve(v, n_attrs) != 0)
-    return -1;
+  /* room for every attribute of the dictionary (it grows with hot updates; new cells zeroed) */
+  GB_GROW_OR_DIE(v->vals, v->cap, n_attrs, 64, "attribute values");
+  GB_GROW_OR_DIE(v->key_id, v->cap_key_id, n_attrs, 64, "attribute key ids");
+  GB_GROW_OR_DIE(v->key_hash, v->cap_key_hash, n_attrs, 64, "attribute key hashes");
   for (; v->n_keyed < n_attrs; v->n_keyed++) { /* attributes new to this view */
     const char *name = gb_catalog_attr_name(c, v->n_keyed);
     size_t len = strlen(name);
@@ -76,12 +44,11 @@ int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a) {
     v->key_hash[v->n_keyed] = gb_attrs_key_hash(name, len);
   }
   if (++v->gen == 0) { /* the stamp wrapped: forget every old stamp once per 2^32 events */
-    for (uint32_t i = 0; i < v->cap; i++)
+    for (size_t i = 0; i < v->cap; i++)
       v->vals[i].stamp = 0;
     v->gen = 1;
   }
   v->a = a;
-  return 0;
 }
 
 const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr) {
@@ -134,12 +101,9 @@ int gb_matcher_new(const gb_catalog *c, gb_match_algo algo, gb_matcher **out, gb
   m->algo = algo;
   m->gen = gb_catalog_generation(c);
   gb_view_init(&m->view);
-  if (algo == GB_MATCH_INDEX) {
-    m->index = gb_index_new(c);
-    if (!m->index) {
-      free(m);
-      return gb_err_set(err, GB_ERR_RUNTIME, "matcher: out of memory building the index");
-    }
+  if (algo == GB_MATCH_INDEX && gb_index_new(c, &m->index, err) != 0) {
+    free(m);
+    return gb_err_prefix(err, "matcher: ");
   }
   *out = m;
   return 0;
@@ -172,7 +136,10 @@ static void catch_up(gb_matcher *m) {
       rebuild = gb_index_update(m->index, m->c, gb_catalog_change(m->c, g)) != 0;
     if (rebuild) {
       gb_index_free(m->index);
-      m->index = gb_index_new(m->c); /* NULL (out of memory): scan until it succeeds */
+      m->index = NULL;
+      /* Out of memory: m->index stays NULL, and the matcher scans (same matches, slower) until a
+       * later rebuild succeeds; the hot path has no one to return the error to. */
+      gb_index_new(m->c, &m->index, NULL);
       m->stats.rebuilds++;
     }
   }
@@ -208,35 +175,29 @@ static void sort_unique(gb_u32vec *h) {
 }
 
 /* The baseline: every definition, in ordinal order (so hits come out sorted). */
-static int scan(gb_matcher *m) {
+static void scan(gb_matcher *m) {
   size_t n = gb_catalog_size(m->c);
   for (size_t i = 0; i < n; i++) {
     const gb_def *d = gb_catalog_def(m->c, i);
     if (!d->pub.active)
       continue;
     m->stats.candidates++;
-    if (gb_preds_match(d, 0, d->n_preds, &m->view) && gb_u32vec_push(&m->hits, (uint32_t)i) != 0)
-      return -1;
+    if (gb_preds_match(d, 0, d->n_preds, &m->view))
+      gb_u32vec_push(&m->hits, (uint32_t)i);
   }
-  return 0;
 }
 
 size_t gb_matcher_match(gb_matcher *m, const gb_attrs *a, uint32_t *out, size_t cap) {
   catch_up(m);
   m->stats.events++;
   m->hits.n = 0;
-  if (gb_view_resolve(&m->view, m->c, a) != 0)
-    return 0; /* out of memory before any work: no matches can be computed */
-  int rc;
+  gb_view_resolve(&m->view, m->c, a);
   if (m->algo == GB_MATCH_INDEX && m->index) {
-    rc = gb_index_match(m->index, m->c, &m->view, &m->hits, &m->stats.candidates);
-    if (rc == 0)
-      sort_unique(&m->hits);
+    gb_index_match(m->index, m->c, &m->view, &m->hits, &m->stats.candidates);
+    sort_unique(&m->hits);
   } else {
-    rc = scan(m);
+    scan(m);
   }
-  if (rc != 0)
-    m->hits.n = 0; /* out of memory growing the hit list */
   size_t n = m->hits.n;
   if (n && cap)
     memcpy(out, m->hits.v, (n < cap ? n : cap) * sizeof *out);

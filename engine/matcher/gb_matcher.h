@@ -46,8 +46,8 @@ void gb_matcher_free(gb_matcher *m);
  * in ascending order; writes at most cap of them to out and returns the total number of
  * matches (so a return > cap means out was too small). First applies any catalogue changes
  * made since the previous call; when out of memory while re-filing them, the matcher scans until
- * a rebuild succeeds, so results stay exact. When out of memory for its scratch state, it returns
- * 0 matches. */
+ * a rebuild succeeds, so results stay exact. Its per-event scratch state (the view, the hit list)
+ * grows on the hot path's rule: a failed growth stops the program (gb_grow.h). */
 size_t gb_matcher_match(gb_matcher *m, const gb_attrs *a, uint32_t *out, size_t cap);
 
 /* Parses "scan" or "index"; 0 and *out, or -1 with an input error naming the value. */

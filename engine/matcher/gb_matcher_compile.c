@@ -28,25 +28,9 @@ int gb_compile_oom(ctx *x) {
   return gb_err_set(x->err, GB_ERR_RUNTIME, "%s: out of memory", x->file);
 }
 
-/* ---- growable arrays ---- */
-
-int gb_compile_grow(void **p, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return 0;
-  size_t cap2 = *cap ? *cap * 2 : 8;
-  while (cap2 < need)
-    cap2 *= 2;
-  void *q = realloc(*p, cap2 * elem);
-  if (!q)
-    return -1;
-  *p = q;
-  *cap = cap2;
-  return 0;
-}
-
 int gb_compile_put_str(ctx *x, const char *s, size_t len, uint32_t *off) {
   builder *b = &x->b;
-  if (gb_compile_grow((void **)&b->strs, &b->cap_strs, b->n_strs + len + 1, 1) != 0)
+  if (GB_GROW(b->strs, b->cap_strs, b->n_strs + len + 1, 8, "bytes of strings", NULL) != 0)
     return gb_compile_oom(x);
   memcpy(b->strs + b->n_strs, s, len);
   b->strs[b->n_strs + len] = '\0';

@@ -85,7 +85,7 @@ ctype gb_compile_schema_type(const char *attr) {
 
 static int add_val(ctx *x, const yaml_node_t *n, bool num, uint32_t *index) {
   builder *b = &x->b;
-  if (gb_compile_grow((void **)&b->vals, &b->cap_vals, b->n_vals + 1, sizeof *b->vals) != 0)
+  if (GB_GROW(b->vals, b->cap_vals, b->n_vals + 1, 8, "values", NULL) != 0)
     return gb_compile_oom(x);
   gb_cval *v = &b->vals[b->n_vals];
   memset(v, 0, sizeof *v);
@@ -106,11 +106,14 @@ static int add_val(ctx *x, const yaml_node_t *n, bool num, uint32_t *index) {
 
 static int add_pred(ctx *x, bool brk, const gb_pred *p) {
   builder *b = &x->b;
-  gb_pred **arr = brk ? &b->brk : &b->preds;
-  size_t *n = brk ? &b->n_brk : &b->n_preds, *cap = brk ? &b->cap_brk : &b->cap_preds;
-  if (gb_compile_grow((void **)arr, cap, *n + 1, sizeof **arr) != 0)
+  int rc = brk ? GB_GROW(b->brk, b->cap_brk, b->n_brk + 1, 8, "break predicates", NULL)
+               : GB_GROW(b->preds, b->cap_preds, b->n_preds + 1, 8, "predicates", NULL);
+  if (rc != 0)
     return gb_compile_oom(x);
-  (*arr)[(*n)++] = *p;
+  if (brk)
+    b->brk[b->n_brk++] = *p;
+  else
+    b->preds[b->n_preds++] = *p;
   return 0;
 }
 

@@ -51,10 +51,6 @@ int gb_compile_fail(ctx *x, const yaml_node_t *node, const char *field, const ch
 /* Fills x->err with "file: out of memory" (GB_ERR_RUNTIME) and returns -1. */
 int gb_compile_oom(ctx *x);
 
-/* Grows the array *p of *cap elements of elem bytes to hold need (capacity doubles, from 8);
- * -1 when out of memory (*p unchanged). */
-int gb_compile_grow(void **p, size_t *cap, size_t need, size_t elem);
-
 /* Appends s[0..len) and a NUL to the builder's strings; *off gets its offset. -1 (gb_compile_oom)
  * when out of memory. */
 int gb_compile_put_str(ctx *x, const char *s, size_t len, uint32_t *off);

@@ -16,6 +16,7 @@
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
+#include "gb_grow.h"
 #include "gb_matcher.h"
 
 typedef enum gb_pred_op {
@@ -145,22 +146,23 @@ typedef struct gb_aval {
 typedef struct gb_view {
   gb_aval *vals;
   uint32_t gen;
-  uint32_t cap; /* capacity of vals, key_id, key_hash */
+  size_t cap; /* capacity of vals */
   /* How to find each catalogue attribute in a gb_attrs (filled as the dictionary grows). */
   const gb_catalog *c;
   uint32_t *key_id;   /* gb_attrs schema key id, or GB_ATTRS_KEY_OTHER */
   uint64_t *key_hash; /* gb_attrs_key_hash of the name (OTHER keys are found by name) */
-  uint32_t n_keyed;   /* attributes 0 .. n_keyed - 1 have key_id / key_hash */
-  const gb_attrs *a;  /* the event being viewed */
+  size_t cap_key_id, cap_key_hash;
+  uint32_t n_keyed;  /* attributes 0 .. n_keyed - 1 have key_id / key_hash */
+  const gb_attrs *a; /* the event being viewed */
 } gb_view;
 
 void gb_view_init(gb_view *v);
 void gb_view_free(gb_view *v);
 
 /* Starts viewing a (with c's attribute ids): O(1) per event, plus O(new attributes) when c's
- * dictionary grew. a must stay unchanged while the view is used. Returns 0, or -1 when out of
- * memory. */
-int gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a);
+ * dictionary grew. a must stay unchanged while the view is used. Per event: a failed growth of
+ * the view stops the program (gb_grow.h). */
+void gb_view_resolve(gb_view *v, const gb_catalog *c, const gb_attrs *a);
 
 /* Looks attribute attr up in the viewed gb_attrs and caches it (gb_view_get's slow path). */
 const gb_aval *gb_view_fetch(gb_view *v, uint32_t attr);
@@ -267,35 +269,33 @@ typedef struct gb_u32vec {
   size_t n, cap;
 } gb_u32vec;
 
-/* Appends x; -1 when out of memory. */
-int gb_u32vec_grow(gb_u32vec *vec);
-static inline int gb_u32vec_push(gb_u32vec *vec, uint32_t x) {
-  if (vec->n == vec->cap && gb_u32vec_grow(vec) != 0)
-    return -1;
+/* Appends x. Matching fills it per event (hot path): a failed growth stops the program
+ * (gb_grow.h). */
+static inline void gb_u32vec_push(gb_u32vec *vec, uint32_t x) {
+  GB_GROW_OR_DIE(vec->v, vec->cap, vec->n + 1, 64, "matched ordinals");
   vec->v[vec->n++] = x;
-  return 0;
 }
 
 /* ---- the index (gb_matcher_index.c) ---- */
 
 typedef struct gb_index gb_index;
 
-/* Files every active definition of c. NULL when out of memory. */
-gb_index *gb_index_new(const gb_catalog *c);
+/* Files every active definition of c into a new index *out (the caller frees it with
+ * gb_index_free): O(definitions). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out
+ * is then unchanged). */
+int gb_index_new(const gb_catalog *c, gb_index **out, gb_err *err);
 
 /* The same with bucket keys masked by key_mask: tests force 64-bit key collisions with a small
  * mask to check that collisions never change the matches. */
-gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask);
+int gb_index_new_masked(const gb_catalog *c, uint64_t key_mask, gb_index **out, gb_err *err);
+
+/* Frees ix; NULL is allowed. */
 void gb_index_free(gb_index *ix);
 
 /* Re-files ordinal after a change: removes what was filed for it, files its current definition
  * if active. Returns 0, or -1 when out of memory (the index is then incomplete: rebuild it). */
 int gb_index_update(gb_index *ix, const gb_catalog *c, uint32_t ordinal);
 
-/* Appends to hits the ordinals of the definitions the view satisfies (unsorted; a definition at
- * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
- * number of definitions verified to *candidates. Caches range cells in the view's `cell`
- * fields. Returns 0, or -1 when out of memory. */
 /* The shape of an index (tests check that the paths they mean to exercise were taken). */
 typedef struct gb_index_stats {
   uint32_t buckets, groups;
@@ -314,7 +314,11 @@ void gb_index_get_stats(const gb_index *ix, gb_index_stats *out);
 /* The index of an INDEX matcher (NULL for SCAN, or after an out-of-memory until a rebuild). */
 const gb_index *gb_matcher_index(const gb_matcher *m);
 
-int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
-                   uint64_t *candidates);
+/* Appends to hits the ordinals of the definitions the view satisfies (unsorted; a definition at
+ * most once except after a 64-bit key collision: the caller sorts and de-duplicates). Adds the
+ * number of definitions verified to *candidates. Caches range cells in the view's `cell`
+ * fields. Per event: hits grows through gb_u32vec_push (a failed growth stops the program). */
+void gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
+                    uint64_t *candidates);
 
 #endif

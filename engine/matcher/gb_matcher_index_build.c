@@ -147,12 +147,18 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
   for (k.pass = 0; rc == 0 && k.pass < 4; k.pass++) {
     each_range(c, collect_range, &k);
     for (uint32_t a = 0; a < n_attrs && rc == 0; a++) {
-      if (k.pass == 0 && k.count[a] && !(ix->bounds[a].b = malloc(k.count[a] * sizeof(double))))
-        rc = -1;
+      if (k.pass == 0 && k.count[a]) {
+        ix->bounds[a].b = malloc(k.count[a] * sizeof(double));
+        if (!ix->bounds[a].b)
+          rc = -1;
+      }
       if (k.pass == 1 && settle_bounds(&ix->bounds[a]) != 0)
         rc = -1;
-      if (k.pass == 2 && k.count[a] && !(k.widths[a] = malloc(k.count[a] * sizeof(int32_t))))
-        rc = -1;
+      if (k.pass == 2 && k.count[a]) {
+        k.widths[a] = malloc(k.count[a] * sizeof(int32_t));
+        if (!k.widths[a])
+          rc = -1;
+      }
       if (k.pass == 1 || k.pass == 2)
         k.count[a] = 0;
       if (k.pass == 3)
@@ -166,12 +172,14 @@ static int build_bounds(gb_index *ix, const gb_catalog *c) {
   return rc;
 }
 
-gb_index *gb_index_new(const gb_catalog *c) { return gb_index_new_masked(c, UINT64_MAX); }
+int gb_index_new(const gb_catalog *c, gb_index **out, gb_err *err) {
+  return gb_index_new_masked(c, UINT64_MAX, out, err);
+}
 
-gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
+int gb_index_new_masked(const gb_catalog *c, uint64_t key_mask, gb_index **out, gb_err *err) {
   gb_index *ix = calloc(1, sizeof *ix);
   if (!ix)
-    return NULL;
+    goto fail;
   ix->key_mask = key_mask;
   size_t n = gb_catalog_size(c);
   if (build_bounds(ix, c) != 0 || gb_index_regs_reserve(ix, n) != 0)
@@ -187,10 +195,12 @@ gb_index *gb_index_new_masked(const gb_catalog *c, uint64_t key_mask) {
     for (uint32_t i = 0; i < ix->buckets[b].n_groups; i++)
       if (gb_index_compact(&ix->buckets[b].groups[i]) < 0)
         goto fail;
-  return ix;
+  *out = ix;
+  return 0;
 fail:
   gb_index_free(ix);
-  return NULL;
+  return gb_err_set(err, GB_ERR_RUNTIME, "out of memory building the index of %zu definitions",
+                    gb_catalog_size(c));
 }
 
 void gb_index_free(gb_index *ix) {

@@ -45,14 +45,8 @@ static uint32_t sig_get(gb_index *ix, const gb_pred *const *kp, uint32_t n) {
     if (same)
       return s;
   }
-  if (ix->n_sigs == ix->cap_sigs) {
-    uint32_t cap = ix->cap_sigs ? ix->cap_sigs * 2 : 8;
-    sig *p = realloc(ix->sigs, cap * sizeof *p);
-    if (!p)
-      return NONE;
-    ix->sigs = p;
-    ix->cap_sigs = cap;
-  }
+  if (GB_INDEX_GROW(ix->sigs, ix->cap_sigs, (size_t)ix->n_sigs + 1, 8, "signatures") != 0)
+    return NONE;
   sig *g = &ix->sigs[ix->n_sigs];
   memset(g, 0, sizeof *g);
   g->n = n;
@@ -312,17 +306,12 @@ int gb_index_file_def(gb_index *ix, const gb_def *d, uint32_t ord) {
 int gb_index_regs_reserve(gb_index *ix, size_t n) {
   if (n <= ix->n_regs)
     return 0;
-  size_t cap = ix->n_regs ? ix->n_regs : 64;
-  while (cap < n)
-    cap *= 2;
-  reg *r = realloc(ix->regs, cap * sizeof *r);
-  if (!r)
+  size_t cap = ix->n_regs; /* the new registrations are zeroed: not filed */
+  if (GB_GROW(ix->regs, cap, n, 64, "registrations", NULL) != 0)
     return -1;
-  memset(r + ix->n_regs, 0, (cap - ix->n_regs) * sizeof *r);
-  ix->regs = r;
-  /* Records keep their alignment: a fresh aligned block, not realloc. */
+  /* Records keep their alignment: a fresh aligned block of the same capacity, not realloc. */
   rec *recs = aligned_alloc(CACHE_LINE, cap * sizeof *recs);
-  if (!recs)
+  if (!recs) /* the registrations did grow: n_regs stays a lower bound of their capacity */
     return -1;
   if (ix->n_regs)
     memcpy(recs, ix->recs, ix->n_regs * sizeof *recs);

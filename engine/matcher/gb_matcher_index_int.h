@@ -368,6 +368,17 @@ static inline uint32_t bucket_find(const gb_index *ix, uint64_t key) {
 
 /* ---- postings, cells, groups and buckets (gb_matcher_index_store.c) ---- */
 
+/* gb_grow for the index's arrays, whose counts and capacities are 32-bit (a bucket stays 56
+ * bytes): GB_INDEX_GROW(arr, cap, need, first, what) makes arr hold need elements. Building and
+ * re-filing return their errors, so this returns 0, or -1 when out of memory or when need passes
+ * 2^31 (arr and cap then unchanged). */
+int gb_index_grow(void *items, uint32_t *cap, size_t need, size_t elem_size, size_t first_cap,
+                  const char *what);
+#define GB_INDEX_GROW(arr, cap, need, first_cap, what)                                             \
+  ((size_t)(need) <= (cap)                                                                         \
+       ? 0                                                                                         \
+       : gb_index_grow(&(arr), &(cap), (need), sizeof *(arr), (first_cap), (what)))
+
 /* Appends p to l; -1 when out of memory. */
 int gb_index_plist_add(plist *l, post p);
 

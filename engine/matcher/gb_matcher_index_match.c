@@ -91,7 +91,7 @@ static bool within(double x, double lo, double hi) { return x >= lo && x <= hi; 
 
 /* Decides the pending candidates from their records (and definitions when they must be
  * verified in full). */
-static int flush_pending(stage *st) {
+static void flush_pending(stage *st) {
   const gb_index *ix = st->ix;
   for (size_t i = 0; i < st->n_pending; i++) {
     const probe *pr = &st->probes[st->pending[i].probe];
@@ -107,11 +107,10 @@ static int flush_pending(stage *st) {
         ok = c && c->has_num && within(c->num, r->clo, r->chi);
       }
     }
-    if (ok && gb_u32vec_push(st->hits, ord) != 0)
-      return -1;
+    if (ok)
+      gb_u32vec_push(st->hits, ord);
   }
   st->n_pending = 0;
-  return 0;
 }
 
 /* Whether the event's fine cell f sits on an ambiguous end of the bounds lo, hi. */
@@ -132,24 +131,25 @@ static bool cont_admits(stage *st, const post *q, uint32_t *fc) {
 
 /* Decides candidate p (its posting admits the event of probe pr, number k): a match when its
  * cells prove it, else pending on its record. */
-static int decide(stage *st, const probe *pr, uint32_t k, const post *p) {
+static void decide(stage *st, const probe *pr, uint32_t k, const post *p) {
   uint32_t fc = 0;
   if ((p->ahi & CONT) && !cont_admits(st, p + 1, &fc))
-    return 0;
+    return;
   if (pr->equal && !(p->alo & CHECK) && (!(p->ahi & CONT) || !ambiguous(fc, p[1].blo, p[1].bhi)) &&
       (!((p->alo | p->ahi | p->blo | p->bhi) & AMBIG) ||
-       (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi))))
-    return gb_u32vec_push(st->hits, p->ord);
-  if (st->n_pending == STAGE_MAX && flush_pending(st) != 0)
-    return -1;
+       (!ambiguous(pr->fa, p->alo, p->ahi) && !ambiguous(pr->fb, p->blo, p->bhi)))) {
+    gb_u32vec_push(st->hits, p->ord);
+    return;
+  }
+  if (st->n_pending == STAGE_MAX)
+    flush_pending(st);
   __builtin_prefetch(&st->ix->recs[p->ord]);
   st->pending[st->n_pending++] = (pend){.ord = p->ord, .probe = k};
-  return 0;
 }
 
 /* Scans the collected posting lists: postings the event's cells decide are matches (or not);
  * the others wait, their record prefetched, for flush_pending. */
-static int flush_probes(stage *st) {
+static void flush_probes(stage *st) {
   for (size_t k = 0; k < st->n_probes; k++) {
     const probe *pr = &st->probes[k];
     const post *v = pr->v;
@@ -177,26 +177,23 @@ static int flush_probes(stage *st) {
       }
       st->candidates += n_adm;
       for (uint32_t j = 0; j < n_adm; j++)
-        if (decide(st, pr, (uint32_t)k, &v[base + adm[j]]) != 0)
-          return -1;
+        decide(st, pr, (uint32_t)k, &v[base + adm[j]]);
     }
   }
-  int rc = flush_pending(st);
+  flush_pending(st);
   st->n_probes = 0;
-  return rc;
 }
 
-static int add_probe(stage *st, const post *v, uint32_t n, double xa, double xb, uint32_t fa,
-                     uint32_t fb, bool equal) {
+static void add_probe(stage *st, const post *v, uint32_t n, double xa, double xb, uint32_t fa,
+                      uint32_t fb, bool equal) {
   if (n == 0)
-    return 0;
-  if (st->n_probes == STAGE_MAX && flush_probes(st) != 0)
-    return -1;
+    return;
+  if (st->n_probes == STAGE_MAX)
+    flush_probes(st);
   for (uint32_t i = 0; i < POST_PREFETCH && i * CACHE_LINE < n * sizeof(post); i++)
     __builtin_prefetch((const char *)v + i * CACHE_LINE);
   st->probes[st->n_probes++] =
       (probe){.v = v, .n = n, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
-  return 0;
 }
 
 /* A cell to look up: its identity and the event's access values. */
@@ -208,24 +205,21 @@ typedef struct cell_probe {
   bool equal;
 } cell_probe;
 
-static int lookup_cells(stage *st, const cell_probe *cp, size_t n) {
+static void lookup_cells(stage *st, const cell_probe *cp, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const group *g = cp[i].g;
     if (g->off) {
       uint32_t at = cell_begin(g, cp[i].ci), end = cell_end(g, cp[i].ci);
-      if (add_probe(st, g->pool + at, end - at, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb,
-                    cp[i].equal) != 0)
-        return -1;
+      add_probe(st, g->pool + at, end - at, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal);
     }
     const cell *c = g->n_cells ? cell_find(g, cp[i].key) : NULL;
-    if (c && add_probe(st, c->v, c->n, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal) != 0)
-      return -1;
+    if (c)
+      add_probe(st, c->v, c->n, cp[i].xa, cp[i].xb, cp[i].fa, cp[i].fb, cp[i].equal);
   }
-  return 0;
 }
 
 /* Turns buckets into cell probes (prefetching the cell slots), then cells into posting lists. */
-static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *sigs, size_t n) {
+static void match_buckets(stage *st, const bucket *const *bks, const uint32_t *sigs, size_t n) {
   const gb_index *ix = st->ix;
   cell_probe cp[STAGE_MAX];
   size_t n_cp = 0;
@@ -239,19 +233,20 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
         continue;
       equal = true;
     }
-    if (add_probe(st, bk->rest.v, bk->rest.n, 0, 0, 0, 0, equal) != 0)
-      return -1;
+    add_probe(st, bk->rest.v, bk->rest.n, 0, 0, 0, 0, equal);
     for (uint32_t gi = 0; gi < bk->n_groups; gi++) {
       const group *g = &bk->groups[gi];
-      const gb_aval *ea = event_num(ix, st->v, g->a), *eb = NULL;
-      if (!ea || (g->b != NONE && !(eb = event_num(ix, st->v, g->b))))
+      const gb_aval *ea = event_num(ix, st->v, g->a);
+      if (!ea)
+        continue;
+      const gb_aval *eb = g->b != NONE ? event_num(ix, st->v, g->b) : NULL;
+      if (g->b != NONE && !eb)
         continue;
       double xa = ea->num, xb = eb ? eb->num : 0;
       uint32_t fa = (uint32_t)ea->cell, fb = eb ? (uint32_t)eb->cell : 0;
       uint32_t ua = ea->unit, ub = eb ? eb->unit : 0;
       if (n_cp == STAGE_MAX) { /* rare: look the collected cells up now */
-        if (lookup_cells(st, cp, n_cp) != 0)
-          return -1;
+        lookup_cells(st, cp, n_cp);
         n_cp = 0;
       }
       uint32_t key = cell_key((int32_t)(ua >> g->sa), (int32_t)(ub >> g->sb));
@@ -266,22 +261,21 @@ static int match_buckets(stage *st, const bucket *const *bks, const uint32_t *si
           .g = g, .key = key, .ci = ci, .xa = xa, .xb = xb, .fa = fa, .fb = fb, .equal = equal};
     }
   }
-  return lookup_cells(st, cp, n_cp);
+  lookup_cells(st, cp, n_cp);
 }
 
-int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
-                   uint64_t *candidates) {
+void gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32vec *hits,
+                    uint64_t *candidates) {
   (void)c; /* records carry their definitions */
   if (ix->n_slots == 0)
-    return 0;
+    return;
   stage st;
   st.ix = ix;
   st.v = v;
   st.hits = hits;
   st.candidates = 0;
   st.n_probes = st.n_pending = 0;
-  int rc = 0;
-  for (uint32_t s0 = 0; rc == 0 && s0 < ix->n_sigs; s0 += STAGE_MAX) {
+  for (uint32_t s0 = 0; s0 < ix->n_sigs; s0 += STAGE_MAX) {
     uint64_t keys[STAGE_MAX];
     uint32_t sigs[STAGE_MAX];
     size_t n = 0;
@@ -300,10 +294,8 @@ int gb_index_match(const gb_index *ix, const gb_catalog *c, gb_view *v, gb_u32ve
       __builtin_prefetch(bks[nb]->groups);
       sigs[nb++] = sigs[i];
     }
-    rc = match_buckets(&st, bks, sigs, nb);
+    match_buckets(&st, bks, sigs, nb);
   }
-  if (rc == 0)
-    rc = flush_probes(&st);
+  flush_probes(&st);
   *candidates += st.candidates;
-  return rc;
 }

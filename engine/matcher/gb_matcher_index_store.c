@@ -18,17 +18,22 @@ static uint32_t posts_remove(post *v, uint32_t n, uint32_t ord) {
   return n;
 }
 
+int gb_index_grow(void *items, uint32_t *cap, size_t need, size_t elem_size, size_t first_cap,
+                  const char *what) {
+  if (need > (size_t)1 << 31) /* the doubled capacity must fit 32 bits */
+    return -1;
+  size_t c = *cap;
+  if (gb_grow(items, &c, need, elem_size, first_cap, what, NULL) != 0)
+    return -1;
+  *cap = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c; /* a lower bound is safe */
+  return 0;
+}
+
 /* ---- postings ---- */
 
 int gb_index_plist_add(plist *l, post p) {
-  if (l->n == l->cap) {
-    uint32_t cap = l->cap ? l->cap * 2 : 4;
-    post *v = realloc(l->v, cap * sizeof *v);
-    if (!v)
-      return -1;
-    l->v = v;
-    l->cap = cap;
-  }
+  if (GB_INDEX_GROW(l->v, l->cap, (size_t)l->n + 1, 4, "postings") != 0)
+    return -1;
   l->v[l->n++] = p;
   return 0;
 }
@@ -205,16 +210,9 @@ group *gb_index_bucket_group(bucket *bk, const reg *r, bool create) {
     if (g->a == r->a && g->b == r->b && g->sa == r->sa && g->sb == r->sb)
       return g;
   }
-  if (!create)
+  if (!create ||
+      GB_INDEX_GROW(bk->groups, bk->cap_groups, (size_t)bk->n_groups + 1, 2, "groups") != 0)
     return NULL;
-  if (bk->n_groups == bk->cap_groups) {
-    uint32_t cap = bk->cap_groups ? bk->cap_groups * 2 : 2;
-    group *g = realloc(bk->groups, cap * sizeof *g);
-    if (!g)
-      return NULL;
-    bk->groups = g;
-    bk->cap_groups = cap;
-  }
   bk->groups[bk->n_groups] = (group){.a = r->a,
                                      .b = r->b,
                                      .sa = r->sa,
@@ -253,10 +251,12 @@ static int tuple_copy(bucket *bk, const sig *g, const gb_def *d, const gb_cval *
     tval *v = &bk->tuple[i];
     v->num = t[i]->num;
     v->len = t[i]->len;
-    if (!g->num[i] && !(v->str = malloc(t[i]->len + 1)))
+    if (g->num[i])
+      continue;
+    v->str = malloc(t[i]->len + 1);
+    if (!v->str)
       return -1;
-    if (!g->num[i])
-      memcpy(v->str, d->strs + t[i]->off, t[i]->len + 1);
+    memcpy(v->str, d->strs + t[i]->off, t[i]->len + 1);
   }
   return 0;
 }
@@ -271,17 +271,10 @@ uint32_t gb_index_bucket_get(gb_index *ix, uint64_t key, uint32_t s, const gb_de
       bk->mixed = true; /* a 64-bit collision: astronomically rare, handled all the same */
     return b;
   }
-  if (ix->n_buckets >= NONE - 1)
+  if (ix->n_buckets >= NONE - 1 ||
+      GB_INDEX_GROW(ix->buckets, ix->cap_buckets, (size_t)ix->n_buckets + 1, 64, "buckets") != 0)
     return NONE;
-  if (ix->n_buckets == ix->cap_buckets) {
-    uint32_t cap = ix->cap_buckets ? ix->cap_buckets * 2 : 64;
-    bucket *p = realloc(ix->buckets, cap * sizeof *p);
-    if (!p)
-      return NONE;
-    ix->buckets = p;
-    ix->cap_buckets = cap;
-  }
-  if ((size_t)(ix->n_buckets + 1) * 2 > ix->n_slots) { /* load factor <= 1/2 */
+  if ((size_t)(ix->n_buckets + 1) * 2 > ix->n_slots) { /* load factor <= 1/2: a rehash */
     size_t n_slots = ix->n_slots ? ix->n_slots * 2 : 128;
     bucket_slot *slots = calloc(n_slots, sizeof *slots);
     if (!slots)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_grow.h"
 #include "gb_matcher_defs.h"
 #include "gb_prefetch.h"
 
@@ -61,14 +62,15 @@ struct gb_progress {
   gb_view view;
 };
 
-gb_progress *gb_progress_new(const gb_catalog *c) {
+int gb_progress_new(const gb_catalog *c, gb_progress **out, gb_err *err) {
   gb_progress *p = calloc(1, sizeof *p);
   if (!p)
-    return NULL;
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a progress tracker");
   p->c = c;
   p->free_head = NONE;
   gb_view_init(&p->view);
-  return p;
+  *out = p;
+  return 0;
 }
 
 void gb_progress_free(gb_progress *p) {
@@ -115,11 +117,14 @@ static player *find_player(const gb_progress *p, uint64_t id) {
   return pl->n == UNUSED ? NULL : pl;
 }
 
-static int grow_players(gb_progress *p) {
+/* Rehashes the players into a table twice the size: a new table, not an array's growth (the
+ * old one is read while the new one fills). Per-player state all the same: out of memory stops
+ * the program (gb_grow.h's hot-path rule). */
+static void grow_players(gb_progress *p) {
   size_t n_slots = p->n_slots ? p->n_slots * 2 : 512;
   player *table = malloc(n_slots * sizeof *table);
   if (!table)
-    return -1;
+    GB_FATAL("progress: out of memory for a table of %zu players", n_slots);
   for (size_t i = 0; i < n_slots; i++)
     table[i] = (player){.id = 0, .head = NONE, .n = UNUSED};
   for (size_t i = 0; i < p->n_slots; i++)
@@ -128,13 +133,12 @@ static int grow_players(gb_progress *p) {
   free(p->players);
   p->players = table;
   p->n_slots = n_slots;
-  return 0;
 }
 
 /* Adds player id (not present); the pointer is valid until the next add. */
 static player *add_player(gb_progress *p, uint64_t id) {
-  if ((p->n_players + 1) * 2 > p->n_slots && grow_players(p) != 0) /* load factor <= 1/2 */
-    return NULL;
+  if ((p->n_players + 1) * 2 > p->n_slots) /* load factor <= 1/2 */
+    grow_players(p);
   player *pl = bucket_for(p->players, p->n_slots - 1, id);
   *pl = (player){.id = id, .head = NONE, .n = 0};
   p->n_players++;
@@ -143,22 +147,16 @@ static player *add_player(gb_progress *p, uint64_t id) {
 
 /* ---- entries and deadlines ---- */
 
+/* A free entry; growing the entries is per-player state: a failure stops the program. */
 static uint32_t alloc_entry(gb_progress *p) {
   if (p->free_head != NONE) {
     uint32_t i = p->free_head;
     p->free_head = p->entries[i].next;
     return i;
   }
-  if (p->n_entries >= UINT32_MAX - 1)
-    return NONE;
-  if (p->n_entries == p->cap_entries) {
-    size_t cap = p->cap_entries ? p->cap_entries * 2 : 256;
-    entry *q = realloc(p->entries, cap * sizeof *q);
-    if (!q)
-      return NONE;
-    p->entries = q;
-    p->cap_entries = cap;
-  }
+  if (p->n_entries >= NONE - 1) /* entries are numbered in 32 bits */
+    GB_FATAL("progress: more than %u challenges tracked at once", NONE - 1);
+  GB_GROW_OR_DIE(p->entries, p->cap_entries, p->n_entries + 1, 256, "tracked challenges");
   p->entries[p->n_entries].gen = 0;
   return (uint32_t)p->n_entries++;
 }
@@ -179,22 +177,14 @@ static void remove_entry(gb_progress *p, player *pl, uint32_t prev, uint32_t i) 
 
 static bool heap_less(const deadline *a, const deadline *b) { return a->ms < b->ms; }
 
-static int heap_push(gb_progress *p, deadline d) {
-  if (p->n_heap == p->cap_heap) {
-    size_t cap = p->cap_heap ? p->cap_heap * 2 : 256;
-    deadline *q = realloc(p->heap, cap * sizeof *q);
-    if (!q)
-      return -1;
-    p->heap = q;
-    p->cap_heap = cap;
-  }
+static void heap_push(gb_progress *p, deadline d) {
+  GB_GROW_OR_DIE(p->heap, p->cap_heap, p->n_heap + 1, 256, "challenge deadlines");
   size_t i = p->n_heap++;
   while (i > 0 && heap_less(&d, &p->heap[(i - 1) / 2])) {
     p->heap[i] = p->heap[(i - 1) / 2];
     i = (i - 1) / 2;
   }
   p->heap[i] = d;
-  return 0;
 }
 
 static void heap_pop(gb_progress *p) {
@@ -234,12 +224,10 @@ int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint
       if (p->entries[i].prop_id == prop_id)
         return gb_err_set(err, GB_ERR_INPUT, "progress: player %llu: prop %llu already started",
                           (unsigned long long)player_id, (unsigned long long)prop_id);
-  } else if (!(pl = add_player(p, player_id))) {
-    return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
+  } else {
+    pl = add_player(p, player_id);
   }
   uint32_t i = alloc_entry(p); /* moves entries, never players */
-  if (i == NONE)
-    return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
   const gb_rule *r = &gb_catalog_def(p->c, ordinal)->rule;
   entry *e = &p->entries[i];
   uint32_t gen = e->gen;
@@ -259,11 +247,8 @@ int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint
     e->deadline_ms = ts_ms + r->ttl_ms;
     e->deadline_reason = GB_PROGRESS_TTL;
   }
-  if (e->deadline_ms && heap_push(p, (deadline){e->deadline_ms, i, gen}) != 0) {
-    e->next = p->free_head;
-    p->free_head = i;
-    return gb_err_set(err, GB_ERR_RUNTIME, "progress: out of memory");
-  }
+  if (e->deadline_ms)
+    heap_push(p, (deadline){e->deadline_ms, i, gen});
   e->next = pl->head;
   pl->head = i;
   pl->n++;
@@ -321,8 +306,7 @@ static double increment(gb_progress *p, const gb_rule *r, const gb_attrs *a, boo
   if (r->kind != GB_RULE_SUM)
     return 1;
   if (!*resolved) {
-    if (gb_view_resolve(&p->view, p->c, a) != 0)
-      return 0;
+    gb_view_resolve(&p->view, p->c, a);
     *resolved = true;
   }
   const gb_aval *v = gb_view_get(&p->view, r->sum_attr);
@@ -333,8 +317,7 @@ static bool breaks(gb_progress *p, const gb_def *d, const gb_attrs *a, bool *res
   if (d->n_break == 0)
     return false;
   if (!*resolved) {
-    if (gb_view_resolve(&p->view, p->c, a) != 0)
-      return false;
+    gb_view_resolve(&p->view, p->c, a);
     *resolved = true;
   }
   return gb_preds_match(d, d->n_preds, d->n_break, &p->view);

@@ -62,15 +62,21 @@ typedef struct gb_progress_outcome {
 
 typedef struct gb_progress gb_progress;
 
-/* A tracker over catalogue c (which must outlive it). NULL only when out of memory. */
-gb_progress *gb_progress_new(const gb_catalog *c);
+/* A tracker over catalogue c (which must outlive it) into *out (the caller frees it with
+ * gb_progress_free). Returns 0, or -1 with GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_progress_new(const gb_catalog *c, gb_progress **out, gb_err *err);
+
+/* Frees p; NULL is allowed. */
 void gb_progress_free(gb_progress *p);
 
 /* The player used prop prop_id for the challenge at `ordinal` at sim time ts_ms (ms since the
  * epoch). utc_offset_min is the player's time zone (minutes east of UTC, -840..840), which places
  * their local midnight for daily rules. Returns 0, or -1 with GB_ERR_INPUT when the ordinal is
- * out of range or deleted, the prop is already tracked for this player, or the player already has
- * GB_PROGRESS_PLAYER_MAX challenges; GB_ERR_RUNTIME when out of memory. */
+ * out of range or deleted, the offset out of range, the prop is already tracked for this player,
+ * or the player already has GB_PROGRESS_PLAYER_MAX challenges. The tracker's per-player state
+ * grows as players start challenges (hot path): a failed growth stops the program (gb_grow.h),
+ * so every error returned is the input's. */
 int gb_progress_start(gb_progress *p, uint64_t player_id, uint64_t prop_id, uint32_t ordinal,
                       int64_t ts_ms, int32_t utc_offset_min, gb_err *err);
 

@@ -44,7 +44,9 @@ int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_
                 gb_err *err) {
   size_t n = gb_arms_count(arms);
   gb_reco *r = calloc(1, sizeof *r);
-  if (!r || !(r->algos = calloc(n, sizeof *r->algos)) ||
+  if (r)
+    r->algos = calloc(n, sizeof *r->algos);
+  if (!r || !r->algos ||
       GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0) {
     gb_reco_free(r);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the recommender");

@@ -135,8 +135,10 @@ size_t gb_queue_try_pop(gb_queue *q, void *buf, size_t cap) {
   size_t len = gb_queue_peek(q, &msg);
   if (len == 0)
     return 0;
-  if (len > cap)
-    abort(); /* caller bug: cap must be >= gb_queue_max_message */
+  if (len > cap) /* a caller bug: cap must be >= gb_queue_max_message */
+    GB_FATAL("queue: a message of %zu bytes does not fit a buffer of %zu (gb_queue_max_message "
+             "is %zu)",
+             len, cap, gb_queue_max_message(q));
   memcpy(buf, msg, len);
   gb_queue_release(q);
   return len;

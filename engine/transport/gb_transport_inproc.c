@@ -117,8 +117,10 @@ static void inproc_producer_done(gb_transport *base, unsigned producer) {
 static size_t drain(gb_queue *q, size_t max, gb_transport_msg_fn fn, void *ctx) {
   size_t n = 0;
   const void *msg;
-  size_t len;
-  while (n < max && (len = gb_queue_peek(q, &msg)) != 0) {
+  while (n < max) {
+    size_t len = gb_queue_peek(q, &msg);
+    if (len == 0)
+      break;
     fn(ctx, msg, len);
     gb_queue_release(q);
     n++;

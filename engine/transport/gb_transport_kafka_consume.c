@@ -7,27 +7,22 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_grow.h"
 #include "gb_prefetch.h"
 #include "gb_transport_kafka_int.h"
 
 /* ---- held messages: a min-heap by sequence number per stream */
 
-static bool heap_push(kstream *s, rd_kafka_message_t *m, uint64_t seq) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 16;
-    kheld *h = realloc(s->heap, cap * sizeof *h);
-    if (!h)
-      return false;
-    s->heap = h;
-    s->cap = cap;
-  }
+/* Per-message state: a failed growth stops the program (gb_grow.h's hot-path rule); the
+ * heap is bounded by HELD_MAX. */
+static void heap_push(kstream *s, rd_kafka_message_t *m, uint64_t seq) {
+  GB_GROW_OR_DIE(s->heap, s->cap, s->n + 1, 16, "held messages");
   size_t i = s->n++;
   while (i > 0 && s->heap[(i - 1) / 2].seq > seq) {
     s->heap[i] = s->heap[(i - 1) / 2];
     i = (i - 1) / 2;
   }
   s->heap[i] = (kheld){m, seq};
-  return true;
 }
 
 static kheld heap_pop(kstream *s) {
@@ -101,19 +96,9 @@ static void add_pending(kshard *sh, unsigned p, unsigned producer, uint64_t seq,
                         size_t len) {
   unsigned i = p * sh->k->n_producers + producer;
   kpending *q = &sh->pending[i];
-  size_t need = q->len + KREPLY_ENTRY_MAX + len;
-  if (need > q->cap) {
-    size_t cap = q->cap ? q->cap : KREPLIES_BYTES + KREPLY_ENTRY_MAX;
-    while (cap < need)
-      cap *= 2;
-    uint8_t *buf = realloc(q->buf, cap);
-    if (!buf) {
-      gb_kafka_fail(sh->k, "engine %u: out of memory for replies", sh->index);
-      return;
-    }
-    q->buf = buf;
-    q->cap = cap;
-  }
+  /* per-message state: a failed growth stops the program (gb_grow.h) */
+  GB_GROW_OR_DIE(q->buf, q->cap, q->len + KREPLY_ENTRY_MAX + len, KREPLIES_BYTES + KREPLY_ENTRY_MAX,
+                 "bytes of replies");
   if (!q->listed) {
     sh->pending_streams[sh->n_pending++] = i;
     q->listed = true;
@@ -238,7 +223,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
     return;
   }
   if (h.seq > s->next) { /* a predecessor is still on its way (another topic): hold */
-    if (sh->held >= HELD_MAX || !heap_push(s, m, h.seq)) {
+    if (sh->held >= HELD_MAX) {
       gb_kafka_fail(k,
                     "%s[%u]: producer %u's message %" PRIu64 " never arrived (%zu messages held "
                     "back behind it)",
@@ -246,6 +231,7 @@ static void on_message(kshard *sh, rd_kafka_message_t *m, kdeliver *d) {
       rd_kafka_message_destroy(m);
       return;
     }
+    heap_push(s, m, h.seq);
     pt->held++;
     sh->held++;
     return;

@@ -146,9 +146,12 @@ static void take_partitions(kshard *sh, rd_kafka_topic_partition_list_t *all) {
     }
     if (!sh->parts[p]) {
       kpart *pt = calloc(1, sizeof *pt);
-      if (pt && !(pt->streams = calloc(k->n_producers, sizeof *pt->streams))) {
-        free(pt);
-        pt = NULL;
+      if (pt) {
+        pt->streams = calloc(k->n_producers, sizeof *pt->streams);
+        if (!pt->streams) {
+          free(pt);
+          pt = NULL;
+        }
       }
       if (!pt) {
         gb_kafka_fail(k, "engine %u: out of memory for partition %u", sh->index, p);
@@ -247,27 +250,36 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
     defaults[n_defaults++] = consumer_defaults[i];
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf =
-      gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client_id, &conf, err) != 0)
     return -1;
   rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
   rd_kafka_conf_set_opaque(conf, sh);
-  if (!(sh->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
+  sh->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!sh->rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  }
   rd_kafka_poll_set_consumer(sh->rk);
   sh->queue = rd_kafka_queue_get_consumer(sh->rk);
-  for (int ti = 0; ti < KT_EVENTS; ti++)
-    if (!(sh->event_topics[ti] = rd_kafka_topic_new(sh->rk, k->topics[ti], NULL)))
+  for (int ti = 0; ti < KT_EVENTS; ti++) {
+    sh->event_topics[ti] = rd_kafka_topic_new(sh->rk, k->topics[ti], NULL);
+    if (!sh->event_topics[ti])
       return gb_err_set(err, GB_ERR_RUNTIME, "kafka consumer: topic %s: %s", k->topics[ti],
                         rd_kafka_err2str(rd_kafka_last_error()));
+  }
   snprintf(client_id, sizeof client_id, "gamebench-replies-%u", index);
-  if (!(conf = gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
-                                 sizeof reply_defaults / sizeof reply_defaults[0], client_id, err)))
+  if (gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, reply_defaults,
+                        sizeof reply_defaults / sizeof reply_defaults[0], client_id, &conf,
+                        err) != 0)
     return -1;
-  if (!(sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+  sh->reply_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!sh->reply_rk) {
+    rd_kafka_conf_destroy(conf);
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
-  if (!(sh->decisions = rd_kafka_topic_new(sh->reply_rk, k->topics[KT_DECISIONS], NULL)))
+  }
+  sh->decisions = rd_kafka_topic_new(sh->reply_rk, k->topics[KT_DECISIONS], NULL);
+  if (!sh->decisions)
     return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s", k->topics[KT_DECISIONS],
                       rd_kafka_err2str(rd_kafka_last_error()));
   rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
@@ -282,8 +294,9 @@ static int shard_new(gb_transport_kafka *k, kshard *sh, unsigned index, gb_err *
 }
 
 int gb_kafka_shards_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->shards = calloc(k->n_shards, sizeof *k->shards)) ||
-      !(k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq)))
+  k->shards = calloc(k->n_shards, sizeof *k->shards);
+  k->delivered_seq = calloc((size_t)k->P * k->n_producers, sizeof *k->delivered_seq);
+  if (!k->shards || !k->delivered_seq)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned s = 0; s < k->n_shards; s++)
     if (shard_new(k, &k->shards[s], s, err) != 0)

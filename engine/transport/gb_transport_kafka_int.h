@@ -249,12 +249,13 @@ struct gb_transport_kafka {
 void gb_kafka_fail(gb_transport_kafka *k, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* A new configuration for a client of that type: gamebench's defaults for the role, then the
- * user's properties meant for the type. client_id names the client in the broker's logs. NULL
- * with err set on failure. */
-rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
-                                   const char *const *defaults, size_t n_defaults,
-                                   const char *client_id, gb_err *err);
+/* A new configuration for a client of that type into *out: gamebench's defaults for the role,
+ * then the user's properties meant for the type. client_id names the client in the broker's
+ * logs. The caller owns *out: rd_kafka_new takes it when it succeeds, rd_kafka_conf_destroy
+ * otherwise. Returns 0, or -1 with GB_ERR_INPUT naming the brokers or the property librdkafka
+ * rejected (*out is then unchanged). */
+int gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                      size_t n_defaults, const char *client_id, rd_kafka_conf_t **out, gb_err *err);
 
 /* gb_transport_kafka_props.c: resets k->set to the defaults, applies kc's gamebench.* properties
  * to it and keeps the others (validated) with the client types they are for. 0, or -1 with err

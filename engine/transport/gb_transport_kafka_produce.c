@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_grow.h"
 #include "gb_thread.h"
 #include "gb_transport_kafka_int.h"
 
@@ -80,25 +81,30 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
   size_t n_defaults;
   const char *const *defaults =
       gb_transport_kafka_event_producer_defaults(k->throughput, &n_defaults);
-  rd_kafka_conf_t *conf =
-      gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, defaults, n_defaults, client_id, &conf, err) != 0)
     return -1;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, pr);
   char errstr[ERRSTR_MAX];
-  if (!(pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+  pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!pr->rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka producer: %s", errstr);
-  for (int i = 0; i < KT_EVENTS; i++)
-    if (!(pr->topics[i] = rd_kafka_topic_new(pr->rk, k->topics[i], NULL)))
+  }
+  for (int i = 0; i < KT_EVENTS; i++) {
+    pr->topics[i] = rd_kafka_topic_new(pr->rk, k->topics[i], NULL);
+    if (!pr->topics[i])
       return gb_err_set(err, GB_ERR_RUNTIME, "kafka producer: topic %s: %s", k->topics[i],
                         rd_kafka_err2str(rd_kafka_last_error()));
+  }
   return 0;
 }
 
 int gb_kafka_producers_new(gb_transport_kafka *k, gb_err *err) {
-  if (!(k->producers = calloc(k->n_producers, sizeof *k->producers)) ||
-      !(k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq)))
+  k->producers = calloc(k->n_producers, sizeof *k->producers);
+  k->last_reply_seq = calloc((size_t)k->n_producers * k->P, sizeof *k->last_reply_seq);
+  if (!k->producers || !k->last_reply_seq)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (unsigned x = 0; x < k->n_producers; x++)
     if (producer_new(k, &k->producers[x], x, err) != 0)
@@ -238,25 +244,17 @@ static bool reply_fits(const kproducer *pr, size_t len) {
   return len > 0 && len <= gb_queue_max_message(pr->replies);
 }
 
-/* Queues a copy of a reply behind those waiting for room in pr's ring (out of memory fails the
- * transport). */
+/* Queues a copy of a reply behind those waiting for room in pr's ring (the list's growth is
+ * per-message state: its failure stops the program, gb_grow.h; a copy that cannot be made fails
+ * the transport). */
 static void add_overflow(gb_transport_kafka *k, kproducer *pr, const void *reply, size_t len) {
-  if (pr->overflow_head + pr->overflow_n == pr->overflow_cap) {
-    if (pr->overflow_head > 0) { /* slide the waiting ones to the front */
-      memmove(pr->overflow, pr->overflow + pr->overflow_head,
-              pr->overflow_n * sizeof *pr->overflow);
-      pr->overflow_head = 0;
-    } else {
-      size_t cap = pr->overflow_cap ? pr->overflow_cap * 2 : 1024;
-      kblob **o = realloc(pr->overflow, cap * sizeof *o);
-      if (!o) {
-        gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
-        return;
-      }
-      pr->overflow = o;
-      pr->overflow_cap = cap;
-    }
+  if (pr->overflow_head + pr->overflow_n == pr->overflow_cap && pr->overflow_head > 0) {
+    /* slide the waiting ones to the front */
+    memmove(pr->overflow, pr->overflow + pr->overflow_head, pr->overflow_n * sizeof *pr->overflow);
+    pr->overflow_head = 0;
   }
+  GB_GROW_OR_DIE(pr->overflow, pr->overflow_cap, pr->overflow_head + pr->overflow_n + 1, 1024,
+                 "replies waiting for a producer");
   kblob *b = malloc(sizeof *b + len);
   if (!b) {
     gb_kafka_fail(k, "router: out of memory for replies waiting for producer %u", pr->index);
@@ -430,9 +428,11 @@ static void on_replies_queued(rd_kafka_t *rk, void *opaque) {
 static size_t take_ring(gb_transport_kafka *k, kproducer *pr, gb_transport_msg_fn fn, void *ctx) {
   size_t n = 0;
   const void *msg;
-  size_t len;
   for (;;) {
-    while ((len = gb_queue_peek(pr->replies, &msg)) != 0) {
+    for (;;) {
+      size_t len = gb_queue_peek(pr->replies, &msg);
+      if (len == 0)
+        break;
       fn(ctx, msg, len);
       gb_queue_release(pr->replies);
       n++;
@@ -583,13 +583,16 @@ int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err) {
   defaults[n_defaults++] = group;
   if (k->mock)
     defaults[n_defaults++] = KMOCK_FETCH_WAIT;
-  rd_kafka_conf_t *conf =
-      gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, "gamebench-router", &conf,
+                        err) != 0)
     return -1;
   char errstr[ERRSTR_MAX];
-  if (!(k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)))
+  k->router_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!k->router_rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  }
   k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
   if (k->n_producers == 1) {
     /* One producer: nothing to route between threads, so its thread reads the queue (no thread

@@ -76,7 +76,7 @@ static int apply_own_prop(const char *prop, const char *key, size_t key_len, con
       return gb_err_set(err, GB_ERR_INPUT, "-X %s: expected AT_MS:FOR_MS", prop);
     memcpy(at, value, (size_t)(colon - value));
     at[colon - value] = '\0';
-    strcpy(dur, colon + 1);
+    memcpy(dur, colon + 1, strlen(colon + 1) + 1); /* checked above: it fits with its NUL */
     if (parse_long(at, 0, 86400000, &a) != 0 || parse_long(dur, 1, 86400000, &d) != 0)
       return gb_err_set(err, GB_ERR_INPUT,
                         "-X %s: expected AT_MS:FOR_MS with AT_MS in 0 .. 86400000 and FOR_MS in "
@@ -148,9 +148,9 @@ int gb_transport_kafka_check_props(const char *const *props, size_t n_props, gb_
 static const char *const common_defaults[] = {"log.connection.close=false",
                                               "socket.nagle.disable=true"};
 
-rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
-                                   const char *const *defaults, size_t n_defaults,
-                                   const char *client_id, gb_err *err) {
+int gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type, const char *const *defaults,
+                      size_t n_defaults, const char *client_id, rd_kafka_conf_t **out,
+                      gb_err *err) {
   kscope other = type == RD_KAFKA_PRODUCER ? KSCOPE_CONSUMER : KSCOPE_PRODUCER;
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   char errstr[ERRSTR_MAX];
@@ -158,8 +158,7 @@ rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
           RD_KAFKA_CONF_OK ||
       rd_kafka_conf_set(conf, "client.id", client_id, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
-    gb_err_set(err, GB_ERR_INPUT, "brokers '%s': %s", k->bootstrap, errstr);
-    return NULL;
+    return gb_err_set(err, GB_ERR_INPUT, "brokers '%s': %s", k->bootstrap, errstr);
   }
   for (size_t i = 0; i < sizeof common_defaults / sizeof common_defaults[0]; i++)
     if (conf_set(conf, common_defaults[i], false, err) != 0)
@@ -170,10 +169,11 @@ rd_kafka_conf_t *gb_kafka_conf_new(gb_transport_kafka *k, rd_kafka_type_t type,
   for (size_t i = 0; i < k->n_props; i++)
     if (k->prop_scope[i] != other && conf_set(conf, k->props[i], true, err) != 0)
       goto fail;
-  return conf;
+  *out = conf;
+  return 0;
 fail:
   rd_kafka_conf_destroy(conf);
-  return NULL;
+  return -1;
 }
 
 /* librdkafka's property table (rd_kafka_conf_properties_show: the text of its CONFIGURATION.md),
@@ -228,7 +228,8 @@ static int copy_scoped_props(gb_transport_kafka *k, const gb_transport_kafka_con
       continue;
     }
     k->prop_scope[k->n_props] = scope_of(table, kc->props[i], key_len);
-    if (!(k->props[k->n_props++] = strdup(kc->props[i])))
+    k->props[k->n_props] = strdup(kc->props[i]);
+    if (!k->props[k->n_props++])
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
   rd_kafka_conf_t *conf = rd_kafka_conf_new(); /* validates every property once, up front */

@@ -56,11 +56,13 @@ static int set_names(gb_transport_kafka *k, gb_err *err) {
   char buf[256];
   for (int i = 0; i < KT__COUNT; i++) {
     snprintf(buf, sizeof buf, "gamebench.%s.%s", k->run_id, suffix[i]);
-    if (!(k->topics[i] = strdup(buf)))
+    k->topics[i] = strdup(buf);
+    if (!k->topics[i])
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
   snprintf(buf, sizeof buf, "gamebench.%s.engine", k->run_id);
-  if (!(k->group = strdup(buf)))
+  k->group = strdup(buf);
+  if (!k->group)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   return 0;
 }
@@ -83,13 +85,18 @@ static int start_embedded(gb_transport_kafka *k, gb_err *err) {
     rd_kafka_conf_destroy(conf);
     return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: %s", errstr);
   }
-  if (!(k->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)))
+  k->mock_host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (!k->mock_host) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_RUNTIME, "embedded broker: %s", errstr);
-  if (!(k->mock = rd_kafka_mock_cluster_new(k->mock_host, k->set.mock_brokers)))
+  }
+  k->mock = rd_kafka_mock_cluster_new(k->mock_host, k->set.mock_brokers);
+  if (!k->mock)
     return gb_err_set(err, GB_ERR_RUNTIME,
                       "embedded broker: cannot start librdkafka's mock "
                       "cluster");
-  if (!(k->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(k->mock))))
+  k->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(k->mock));
+  if (!k->bootstrap)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   for (int i = 0; i < KT__COUNT; i++) {
     rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(k->mock, k->topics[i], (int)k->P, 1);
@@ -109,14 +116,16 @@ static int create_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
   int rc = -1;
   for (int i = 0; i < KT__COUNT; i++) {
     /* replication factor -1: the broker's default.replication.factor (Kafka >= 2.4) */
-    if (!(nt[i] = rd_kafka_NewTopic_new(k->topics[i], (int)k->P, -1, errstr, sizeof errstr))) {
+    nt[i] = rd_kafka_NewTopic_new(k->topics[i], (int)k->P, -1, errstr, sizeof errstr);
+    if (!nt[i]) {
       gb_err_set(err, GB_ERR_INPUT, "topic %s: %s", k->topics[i], errstr);
       goto out;
     }
   }
   rd_kafka_AdminOptions_set_request_timeout(opt, k->set.ready_timeout_ms, errstr, sizeof errstr);
   rd_kafka_CreateTopics(rk, nt, KT__COUNT, opt, q);
-  if (!(ev = rd_kafka_queue_poll(q, k->set.ready_timeout_ms + 1000))) {
+  ev = rd_kafka_queue_poll(q, k->set.ready_timeout_ms + 1000);
+  if (!ev) {
     gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: no answer to CreateTopics within %d ms",
                k->bootstrap, k->set.ready_timeout_ms);
     goto out;
@@ -170,12 +179,13 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms) {
 static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
   int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ready_timeout_ms * 1000000;
   for (int i = 0; i < KT__COUNT; i++) {
-    int n;
-    while ((n = topic_partitions(rk, k->topics[i], METADATA_POLL_MS * 10)) < 0) {
+    int n = topic_partitions(rk, k->topics[i], METADATA_POLL_MS * 10);
+    while (n < 0) {
       if (gb_clock_now_ns() > deadline)
         return gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: topic %s not visible within %d ms",
                           k->bootstrap, k->topics[i], k->set.ready_timeout_ms);
       gb_clock_sleep_until_ns(gb_clock_now_ns() + (int64_t)METADATA_POLL_MS * 1000000);
+      n = topic_partitions(rk, k->topics[i], METADATA_POLL_MS * 10);
     }
     if ((unsigned)n != k->P)
       return gb_err_set(err, GB_ERR_INPUT,
@@ -188,9 +198,11 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
   for (int i = 0; i < KT__COUNT; i++) {
     for (unsigned p = 0; p < k->P; p++) {
       int64_t lo, hi;
-      rd_kafka_resp_err_t e;
-      while ((e = rd_kafka_query_watermark_offsets(rk, k->topics[i], (int32_t)p, &lo, &hi,
-                                                   METADATA_POLL_MS * 10)) != 0) {
+      for (;;) {
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, k->topics[i], (int32_t)p, &lo,
+                                                                 &hi, METADATA_POLL_MS * 10);
+        if (e == 0)
+          break;
         if (gb_clock_now_ns() > deadline)
           return gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: %s[%u]: %s", k->bootstrap,
                             k->topics[i], p, rd_kafka_err2str(e));
@@ -210,13 +222,15 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
   if (k->mock)
     return 0; /* created with the cluster */
-  rd_kafka_conf_t *conf = gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", err);
-  if (!conf)
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_PRODUCER, NULL, 0, "gamebench-admin", &conf, err) != 0)
     return -1;
   char errstr[ERRSTR_MAX];
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (!rk)
+  if (!rk) {
+    rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka client: %s", errstr);
+  }
   int rc = create_topics(k, rk, err);
   if (rc == 0)
     rc = check_topics(k, rk, err);
@@ -277,13 +291,16 @@ int gb_kafka_init(gb_transport_kafka *k, const gb_transport_kafka_config *kc, gb
   if (gb_kafka_copy_props(k, kc, err) != 0 || set_run_id(k, kc->run_id, err) != 0 ||
       set_names(k, err) != 0)
     return -1;
-  if (!(k->finished = calloc(k->P, sizeof *k->finished)))
+  k->finished = calloc(k->P, sizeof *k->finished);
+  if (!k->finished)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (strcmp(kc->brokers, "embedded") == 0) {
     if (start_embedded(k, err) != 0)
       return -1;
-  } else if (!(k->bootstrap = strdup(kc->brokers))) {
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  } else {
+    k->bootstrap = strdup(kc->brokers);
+    if (!k->bootstrap)
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   }
   if (setup_topics(k, err) != 0)
     return -1;

@@ -73,8 +73,8 @@ static int record(void *ctx, const char *key, size_t key_len, const gb_json_valu
 }
 
 static int parse_api(gb_json_api api, const char *json, seen *s, gb_err *err) {
-  gb_json_parser *p = gb_json_parser_new_api(api);
-  cr_assert_not_null(p);
+  gb_json_parser *p = NULL;
+  cr_assert_eq(gb_json_parser_new_api(api, &p, err), 0, "%s", err->msg);
   memset(s, 0, sizeof *s);
   s->stop_at = -1;
   gb_err_clear(err);
@@ -276,9 +276,10 @@ Test(json, arrays_are_bounded) {
 }
 
 Test(json, callback_error_stops_the_parse) {
-  gb_json_parser *p = gb_json_parser_new();
+  gb_json_parser *p = NULL;
   seen s = {.stop_at = 1};
   gb_err err = {0};
+  cr_assert_eq(gb_json_parser_new(&p, &err), 0, "%s", err.msg);
   const char *json = "{\"a\":1,\"b\":2,\"c\":3}";
   cr_assert_eq(gb_json_parse_object(p, json, strlen(json), record, &s, &err), -1);
   cr_assert_eq(s.n, 1);
@@ -298,9 +299,10 @@ Test(json, never_reads_past_len) {
   char *at = mem + page - len;
   memcpy(at, json, len);
   FOR_EACH_API(a) {
-    gb_json_parser *p = gb_json_parser_new_api(apis[a]);
+    gb_json_parser *p = NULL;
     seen s = {.stop_at = -1};
     gb_err err = {0};
+    cr_assert_eq(gb_json_parser_new_api(apis[a], &p, &err), 0, "%s", err.msg);
     cr_assert_eq(gb_json_parse_object(p, at, len, record, &s, &err), 0, "%s", err.msg);
     cr_assert_eq(s.n, 3);
     gb_json_parser_free(p);
@@ -309,9 +311,10 @@ Test(json, never_reads_past_len) {
 }
 
 Test(json, bytes_after_len_are_ignored_and_the_parser_is_reusable) {
-  gb_json_parser *p = gb_json_parser_new();
+  gb_json_parser *p = NULL;
   seen s = {.stop_at = -1};
   gb_err err = {0};
+  cr_assert_eq(gb_json_parser_new(&p, &err), 0, "%s", err.msg);
   const char *longer = "{\"first\":\"a long value that fills the buffer\",\"n\":123456}";
   cr_assert_eq(gb_json_parse_object(p, longer, strlen(longer), record, &s, &err), 0);
   const char *text = "{\"n\":7}GARBAGE";
@@ -323,7 +326,16 @@ Test(json, bytes_after_len_are_ignored_and_the_parser_is_reusable) {
   gb_json_parser_free(p);
 }
 
-Test(json, new_api_rejects_unknown_api) { cr_assert_null(gb_json_parser_new_api((gb_json_api)7)); }
+Test(json, new_api_rejects_unknown_api) {
+  gb_json_parser *p = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_json_parser_new_api((gb_json_api)7, &p, &err), -1);
+  cr_assert_null(p, "*out is left unchanged");
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_str_eq(err.msg, "JSON parser: unknown API 7");
+}
+
+Test(json, free_null_is_allowed) { gb_json_parser_free(NULL); }
 
 static void expect_number(const char *text, gb_json_kind kind, double d) {
   gb_json_value v;

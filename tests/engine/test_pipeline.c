@@ -54,14 +54,14 @@ static gb_event base(gb_event_type type, int64_t ts) {
   ev.type = type;
   ev.ts = ts;
   ev.player_id = 7;
-  strcpy(ev.country, "CN");
+  GBT_SET(ev.country, "CN");
   return ev;
 }
 
 static gb_event game_end(int64_t ts, bool won) {
   gb_event ev = base(GB_EV_GAME_END, ts);
-  strcpy(ev.u.game.game, "dou_dizhu");
-  strcpy(ev.u.game.room, "novice");
+  GBT_SET(ev.u.game.game, "dou_dizhu");
+  GBT_SET(ev.u.game.room, "novice");
   ev.u.game.bet = 10;
   ev.u.game.won = won;
   ev.u.game.coins_delta = won ? 19 : -10;
@@ -103,7 +103,7 @@ Test(pipeline, decision_then_no_spam_then_progress_to_completion) {
 
   gb_event used = base(GB_EV_PROP_USED, 3000);
   used.u.prop.prop_id = e1.event_id;
-  strcpy(used.u.prop.challenge_id, "win2_doudizhu");
+  GBT_SET(used.u.prop.challenge_id, "win2_doudizhu");
   cr_assert_eq(feed(&used, &d), GB_PIPELINE_PROCESSED);
 
   gb_event lost = game_end(4000, false); /* does not match: no progress */
@@ -218,7 +218,7 @@ Test(pipeline, replays_rebuild_state_without_counting_it_again) {
   gb_event e1 = game_end(1000, true);
   gb_event used = base(GB_EV_PROP_USED, 3000);
   used.u.prop.prop_id = e1.event_id;
-  strcpy(used.u.prop.challenge_id, "win2_doudizhu");
+  GBT_SET(used.u.prop.challenge_id, "win2_doudizhu");
   gb_event w1 = game_end(5000, true);
   gb_event history[] = {e1, used, w1};
   gb_decision d1, d2;
@@ -297,20 +297,20 @@ TestSuite(pipeline_zone, .init = setup_daily, .fini = teardown);
 static bool two_wins_complete(int32_t utc_offset_min) {
   gb_decision d;
   gb_event first = game_end(DAY0_MS + 5 * HOUR_MS, true);
-  strcpy(first.country, "US");
+  GBT_SET(first.country, "US");
   first.utc_offset_min = utc_offset_min;
   cr_assert_eq(feed(&first, &d), GB_PIPELINE_DECISION);
   cr_assert_eq(d.reason, GB_DECIDED);
   gb_event used = base(GB_EV_PROP_USED, DAY0_MS + 5 * HOUR_MS + HOUR_MS / 2);
-  strcpy(used.country, "US");
+  GBT_SET(used.country, "US");
   used.utc_offset_min = utc_offset_min;
   used.u.prop.prop_id = first.event_id;
-  strcpy(used.u.prop.challenge_id, "win2_today");
+  GBT_SET(used.u.prop.challenge_id, "win2_today");
   cr_assert_eq(feed(&used, &d), GB_PIPELINE_PROCESSED);
   uint64_t completed = 0;
   for (int64_t hour = 7; hour <= 9; hour += 2) {
     gb_event win = game_end(DAY0_MS + hour * HOUR_MS, true);
-    strcpy(win.country, "US");
+    GBT_SET(win.country, "US");
     win.utc_offset_min = utc_offset_min;
     feed(&win, &d);
     completed = d.completed_prop_id;

@@ -2,6 +2,7 @@
  * ordering and exactly-once delivery across topics, replies, a broker going down and up,
  * messages deleted before they were consumed, and `gamebench run` end to end. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h> /* before rdkafka_mock.h, which needs it */
 #include <librdkafka/rdkafka_mock.h>
@@ -44,6 +45,23 @@ typedef struct worker {
   pthread_t thread;
 } worker;
 
+/* Reads "PLAYER N" (two decimal numbers, as the producers write them, then a space and their
+ * padding); false when text does not start so. */
+static bool parse_message(const char *text, uint64_t *player, uint64_t *n) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long p = strtoull(text, &end, 10);
+  if (end == text || *end != ' ' || errno == ERANGE)
+    return false;
+  const char *second = end + 1;
+  unsigned long long c = strtoull(second, &end, 10);
+  if (end == second || (*end != ' ' && *end != '\0') || errno == ERANGE)
+    return false;
+  *player = p;
+  *n = c;
+  return true;
+}
+
 static void on_event(void *ctx, const void *msg, size_t len) {
   worker *w = ctx;
   harness *h = w->h;
@@ -51,7 +69,7 @@ static void on_event(void *ctx, const void *msg, size_t len) {
   uint64_t player, n;
   memcpy(text, msg, len < sizeof text ? len : sizeof text - 1);
   text[len < sizeof text ? len : sizeof text - 1] = '\0';
-  if (sscanf(text, "%" SCNu64 " %" SCNu64, &player, &n) != 2 || player == 0 || player > PLAYERS ||
+  if (!parse_message(text, &player, &n) || player == 0 || player > PLAYERS ||
       n != h->last[w->index][player] + 1) {
     atomic_fetch_add(&h->misordered, 1);
     return;
@@ -332,15 +350,19 @@ static void assert_rows_by_name(const char *dir, const char *name) {
   char prev[256] = "";
   size_t rows = 0;
   char *line = strchr(text, '\n'); /* past the header */
-  for (char *end; line && (end = strchr(line + 1, '\n')); line = end) {
+  while (line) {
+    char *end = strchr(line + 1, '\n');
+    if (!end)
+      break;
     char *comma = strchr(line + 1, ',');
     cr_assert(comma && comma < end && (size_t)(comma - line - 1) < sizeof prev);
     char cur[256];
     memcpy(cur, line + 1, (size_t)(comma - line - 1));
     cur[comma - line - 1] = '\0';
     cr_assert_lt(strcmp(prev, cur), 0, "%s: '%s' after '%s'", name, cur, prev);
-    strcpy(prev, cur);
+    memcpy(prev, cur, sizeof prev); /* same size */
     rows++;
+    line = end;
   }
   cr_assert_gt(rows, 1, "%s: several games", name);
   free(text);

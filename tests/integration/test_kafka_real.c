@@ -160,13 +160,27 @@ static int64_t committed_offsets(const char *run_id, unsigned partitions) {
   return sum;
 }
 
-/* The number before `label` in an engine's final counts line ("... 123 replayed ..."). */
-/* The partitions an engine said it owns last ("owns N of P partitions"), -1 before it said so. */
+/* The decimal number at text into *out: 0, or -1 when there is none (or it overflows). */
+static int number_at(const char *text, long *out) {
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || errno == ERANGE)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* The partitions an engine said it owns last ("owns N of P partitions"), -1 before it said so
+ * (a line still being written, without its number yet, does not count). */
 static long last_owned(const char *log_path) {
   char *log = gbt_read_file(log_path, NULL);
   long owned = -1;
-  for (const char *at = log ? strstr(log, " owns ") : NULL; at; at = strstr(at + 1, " owns "))
-    owned = atol(at + strlen(" owns "));
+  for (const char *at = log ? strstr(log, " owns ") : NULL; at; at = strstr(at + 1, " owns ")) {
+    long n;
+    if (number_at(at + strlen(" owns "), &n) == 0)
+      owned = n;
+  }
   free(log);
   return owned;
 }
@@ -185,6 +199,7 @@ static bool wait_for_split(const char *log1, const char *log2, long partitions, 
   }
 }
 
+/* The number before `label` in an engine's final counts line ("... 123 replayed ..."). */
 static long engine_count(const char *log_path, const char *label) {
   char *log = gbt_read_file(log_path, NULL);
   cr_assert_not_null(log, "%s missing", log_path);
@@ -194,7 +209,8 @@ static long engine_count(const char *log_path, const char *label) {
     at--;
   while (at > log && at[-1] >= '0' && at[-1] <= '9')
     at--;
-  long n = atol(at);
+  long n = 0;
+  cr_assert_eq(number_at(at, &n), 0, "no number before '%s' in %s:\n%s", label, log_path, log);
   free(log);
   return n;
 }

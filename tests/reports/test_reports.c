@@ -100,8 +100,10 @@ static bool any_tmp_file(const char *dir) {
   DIR *d = opendir(dir);
   cr_assert(d, "cannot list %s", dir);
   bool found = false;
-  struct dirent *e;
-  while ((e = readdir(d))) {
+  for (;;) {
+    const struct dirent *e = readdir(d);
+    if (!e)
+      break;
     size_t n = strlen(e->d_name);
     if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
       found = true;
@@ -147,8 +149,8 @@ Test(reports_csv, writer_quotes_only_fields_that_need_it) {
   char *path = gbt_path(dir, "q.csv");
   gb_err err = {0};
   const char *cols[] = {"name", "value"};
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, 2, &err);
-  cr_assert(w, "%s", err.msg);
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, cols, 2, &w, &err), 0, "%s", err.msg);
   const char *rows[][2] = {{"plain", "a,b"},
                            {"say \"hi\"", "line1\nline2"},
                            {" padded ", ""},
@@ -173,8 +175,8 @@ Test(reports_csv, writer_numbers_and_empty_cells) {
   char *path = gbt_path(dir, "n.csv");
   gb_err err = {0};
   const char *cols[] = {"metric", "value", "unit"};
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, 3, &err);
-  cr_assert(w, "%s", err.msg);
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, cols, 3, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_str(w, "events_generated", &err), 0);
   cr_assert_eq(gb_csv_cell_i64(w, INT64_MIN, &err), 0);
   cr_assert_eq(gb_csv_cell_str(w, "events", &err), 0);
@@ -205,8 +207,8 @@ Test(reports_csv, writer_is_atomic_and_discard_leaves_nothing) {
   char *tmp = gbt_path(dir, "a.csv.tmp");
   gb_err err = {0};
   const char *cols[] = {"x"};
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, 1, &err);
-  cr_assert(w, "%s", err.msg);
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, cols, 1, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
   cr_assert_eq(gb_csv_end_row(w, &err), 0);
   cr_assert(!gbt_exists(path), "the final file appeared before close");
@@ -216,8 +218,7 @@ Test(reports_csv, writer_is_atomic_and_discard_leaves_nothing) {
   cr_assert(!any_tmp_file(dir), "a .tmp file was left behind");
 
   /* A discarded rewrite leaves the previous complete file untouched. */
-  w = gb_csv_writer_open(path, cols, 1, &err);
-  cr_assert(w, "%s", err.msg);
+  cr_assert_eq(gb_csv_writer_open(path, cols, 1, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_i64(w, 2, &err), 0);
   gb_csv_writer_discard(w);
   char *text = gbt_read_file(path, NULL);
@@ -235,8 +236,8 @@ Test(reports_csv, writer_errors_are_sticky_and_leave_no_file) {
   char *path = gbt_path(dir, "e.csv");
   gb_err err = {0};
   const char *cols[] = {"a", "b"};
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, 2, &err);
-  cr_assert(w, "%s", err.msg);
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, cols, 2, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
   cr_assert_eq(gb_csv_end_row(w, &err), -1);
   char expected[4200];
@@ -252,19 +253,21 @@ Test(reports_csv, writer_errors_are_sticky_and_leave_no_file) {
   cr_assert(!gbt_exists(path));
   cr_assert(!any_tmp_file(dir));
 
-  w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert_eq(gb_csv_writer_open(path, cols, 2, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_f64(w, INFINITY, &err), -1);
   cr_assert(strstr(err.msg, "row 1, column 1: infinite value"), "%s", err.msg);
   gb_csv_writer_discard(w);
 
-  w = gb_csv_writer_open(path, cols, 2, &err);
+  cr_assert_eq(gb_csv_writer_open(path, cols, 2, &w, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
   cr_assert_eq(gb_csv_writer_close(w, &err), -1, "a row left open is an error");
   cr_assert(strstr(err.msg, "closed with row 1 unfinished (1 of 2 cells)"), "%s", err.msg);
   cr_assert(!gbt_exists(path));
 
   const char *empty_name[] = {"a", ""};
-  cr_assert_null(gb_csv_writer_open(path, empty_name, 2, &err));
+  w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, empty_name, 2, &w, &err), -1);
+  cr_assert_null(w, "*out is left unchanged");
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert(!any_tmp_file(dir));
   free(path);
@@ -275,7 +278,9 @@ Test(reports_csv, writer_errors_are_sticky_and_leave_no_file) {
 Test(reports_csv, writer_reports_an_uncreatable_file) {
   gb_err err = {0};
   const char *cols[] = {"a"};
-  cr_assert_null(gb_csv_writer_open("/nonexistent-dir/x.csv", cols, 1, &err));
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open("/nonexistent-dir/x.csv", cols, 1, &w, &err), -1);
+  cr_assert_null(w);
   cr_assert_eq(err.kind, GB_ERR_RUNTIME);
   cr_assert_str_eq(err.msg, "/nonexistent-dir/x.csv.tmp: cannot create: No such file or directory");
 }
@@ -289,8 +294,8 @@ Test(reports_csv, reader_round_trips_what_the_writer_wrote) {
   const char *cols[] = {"text", "number", "note"};
   const char *texts[] = {"plain", "a,b", "say \"hi\"", "multi\nline\nfield", " padded ", ""};
   const double numbers[] = {0.5, -12, 1e-6, 123456.75, 0, 7};
-  gb_csv_writer *w = gb_csv_writer_open(path, cols, 3, &err);
-  cr_assert(w, "%s", err.msg);
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open(path, cols, 3, &w, &err), 0, "%s", err.msg);
   for (size_t i = 0; i < 6; i++) {
     gb_csv_cell_str(w, texts[i], &err);
     gb_csv_cell_f64(w, numbers[i], &err);
@@ -299,8 +304,9 @@ Test(reports_csv, reader_round_trips_what_the_writer_wrote) {
   }
   cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
 
-  gb_csv_table *t = gb_csv_table_read(path, &err);
-  cr_assert(t, "%s", err.msg);
+  gb_csv_table *t = NULL;
+
+  cr_assert_eq(gb_csv_table_read(path, &t, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_csv_table_rows(t), 6);
   cr_assert_eq(gb_csv_table_cols(t), 3);
   size_t text_col = 9, num_col = 9, note_col = 9;
@@ -336,8 +342,8 @@ Test(reports_csv, reader_skips_blank_lines_bom_and_crlf) {
                              "\n"
                              "2,\"y\"\r\n";
   gb_err err = {0};
-  gb_csv_table *t = gb_csv_table_parse("mem.csv", text, sizeof text - 1, &err);
-  cr_assert(t, "%s", err.msg);
+  gb_csv_table *t = NULL;
+  cr_assert_eq(gb_csv_table_parse("mem.csv", text, sizeof text - 1, &t, &err), 0, "%s", err.msg);
   cr_assert_str_eq(gb_csv_table_column_name(t, 0), "a", "the BOM is not part of the name");
   cr_assert_str_eq(gb_csv_table_column_name(t, 1), "b", "blanks are trimmed");
   cr_assert_eq(gb_csv_table_rows(t), 2);
@@ -353,8 +359,10 @@ Test(reports_csv, reader_skips_blank_lines_bom_and_crlf) {
 /* Parses text and returns the error message (the parse must fail with an input error). */
 static void expect_parse_error(const char *text, const char *expected) {
   gb_err err = {0};
-  gb_csv_table *t = gb_csv_table_parse("x.csv", text, strlen(text), &err);
-  cr_assert_null(t, "parsed although it should fail: %s", text);
+  gb_csv_table *t = NULL;
+  cr_assert_eq(gb_csv_table_parse("x.csv", text, strlen(text), &t, &err), -1,
+               "parsed although it should fail: %s", text);
+  cr_assert_null(t);
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert_str_eq(err.msg, expected);
 }
@@ -379,8 +387,8 @@ Test(reports_csv, reader_errors_name_the_line) {
 Test(reports_csv, reader_number_and_column_errors) {
   static const char text[] = "metric,value\nrate,12.5\nbad,1.5x\nempty,\nbig,1e999\nint,7.5\n";
   gb_err err = {0};
-  gb_csv_table *t = gb_csv_table_parse("s.csv", text, sizeof text - 1, &err);
-  cr_assert(t, "%s", err.msg);
+  gb_csv_table *t = NULL;
+  cr_assert_eq(gb_csv_table_parse("s.csv", text, sizeof text - 1, &t, &err), 0, "%s", err.msg);
   double v = 0;
   cr_assert_eq(gb_csv_table_f64(t, 0, 1, &v, &err), 0);
   cr_assert_eq(v, 12.5);
@@ -403,7 +411,9 @@ Test(reports_csv, reader_number_and_column_errors) {
 
 Test(reports_csv, reader_names_a_missing_file) {
   gb_err err = {0};
-  cr_assert_null(gb_csv_table_read("/nonexistent/summary.csv", &err));
+  gb_csv_table *t = NULL;
+  cr_assert_eq(gb_csv_table_read("/nonexistent/summary.csv", &t, &err), -1);
+  cr_assert_null(t);
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert_str_eq(err.msg, "/nonexistent/summary.csv: cannot open: No such file or directory");
 }
@@ -412,8 +422,8 @@ Test(reports_csv, reader_names_a_missing_file) {
 
 Test(reports_results, loads_the_fixture) {
   gb_err err = {0};
-  gb_results *r = gb_results_load(FIXTURE, &err);
-  cr_assert(r, "%s", err.msg);
+  gb_results *r = NULL;
+  cr_assert_eq(gb_results_load(FIXTURE, &r, &err), 0, "%s", err.msg);
   for (int f = GB_RESULTS_MANIFEST; f <= GB_RESULTS_ARMS; f++)
     cr_assert(gb_results_has(r, (gb_results_file)f), "%s", gb_results_file_name(f));
 
@@ -467,8 +477,9 @@ Test(reports_results, loads_the_fixture) {
 /* Loads dir, which must fail with an input error whose message contains `part`. */
 static void expect_load_error(const char *dir, const char *part) {
   gb_err err = {0};
-  gb_results *r = gb_results_load(dir, &err);
-  cr_assert_null(r, "loaded although it should fail (%s)", part);
+  gb_results *r = NULL;
+  cr_assert_eq(gb_results_load(dir, &r, &err), -1, "loaded although it should fail (%s)", part);
+  cr_assert_null(r);
   cr_assert_eq(err.kind, GB_ERR_INPUT, "%s", err.msg);
   cr_assert(strstr(err.msg, part), "'%s' does not contain '%s'", err.msg, part);
 }
@@ -533,8 +544,8 @@ Test(reports_results, optional_files_may_be_absent) {
   remove_in(dir, "timeline.csv");
   remove_in(dir, "arms.csv");
   gb_err err = {0};
-  gb_results *r = gb_results_load(dir, &err);
-  cr_assert(r, "%s", err.msg);
+  gb_results *r = NULL;
+  cr_assert_eq(gb_results_load(dir, &r, &err), 0, "%s", err.msg);
   cr_assert(gb_results_has(r, GB_RESULTS_SUMMARY));
   cr_assert(!gb_results_has(r, GB_RESULTS_MANIFEST));
   cr_assert(!gb_results_has(r, GB_RESULTS_TIMELINE));

@@ -176,10 +176,11 @@ static digest stream_digest(const gb_sim_config *c, unsigned threads) {
   const gb_event *ev;
   const char *line;
   size_t len;
-  int rc;
-  while ((rc = gb_sim_stream_next(st, &ev, &line, &len, &err)) == 1) {
+  int rc = gb_sim_stream_next(st, &ev, &line, &len, &err);
+  while (rc == 1) {
     d.hash = gb_hash_bytes(line, len, d.hash);
     d.events++;
+    rc = gb_sim_stream_next(st, &ev, &line, &len, &err);
   }
   cr_assert_eq(rc, 0, "%s", err.msg);
   gb_sim_stream_free(st);
@@ -321,7 +322,8 @@ Test(sim, stream_is_ordered_well_formed_and_read_back_by_the_codec) {
   for (uint64_t i = 0; i <= population; i++)
     views[i].balance = INT64_MIN;
   gb_sim *s = make_sim(&c);
-  gb_codec *codec = gb_codec_new();
+  gb_codec *codec = NULL;
+  cr_assert_eq(gb_codec_new(&codec, NULL), 0);
   gb_event ev, back;
   char json[4096], again[4096];
   int64_t last_ts = INT64_MIN;
@@ -565,8 +567,10 @@ Test(closed_loop, a_player_waits_for_the_answer_after_its_round) {
   gb_event ev;
   int answered = 0, shown = 0;
   uint64_t prop_id = 0;
-  gb_sim_status st;
-  while ((st = gb_sim_next(s, INT64_MAX, &ev)) != GB_SIM_DONE) {
+  for (;;) {
+    gb_sim_status st = gb_sim_next(s, INT64_MAX, &ev);
+    if (st == GB_SIM_DONE)
+      break;
     cr_assert_eq(st, GB_SIM_EVENT);
     if (ev.type == GB_EV_PROP_SHOWN) {
       cr_expect_eq(ev.u.prop.prop_id, prop_id);
@@ -577,8 +581,11 @@ Test(closed_loop, a_player_waits_for_the_answer_after_its_round) {
       continue;
     /* the round's own consequences carry its time, then the player waits */
     gb_event follow;
-    while ((st = gb_sim_next(s, INT64_MAX, &follow)) == GB_SIM_EVENT)
+    st = gb_sim_next(s, INT64_MAX, &follow);
+    while (st == GB_SIM_EVENT) {
       cr_assert_eq(follow.ts, ev.ts, "only same-time follow-ups before the answer");
+      st = gb_sim_next(s, INT64_MAX, &follow);
+    }
     cr_assert_eq(st, GB_SIM_BLOCKED);
     cr_assert_eq(gb_sim_waiting(s), 1u);
     gb_decision d = answer_to(&ev, answered == 0);
@@ -706,7 +713,10 @@ static double d1_with(engine_kind kind) {
   cr_assert_eq(gb_sim_realism_new(&c, &r, &err), 0, "%s", err.msg);
   gb_event ev;
   gb_sim_status st;
-  while ((st = gb_sim_next(s, INT64_MAX, &ev)) == GB_SIM_EVENT) {
+  for (;;) {
+    st = gb_sim_next(s, INT64_MAX, &ev);
+    if (st != GB_SIM_EVENT)
+      break;
     if (ev.type == GB_EV_PROP_USED)
       used[ev.player_id] = ev.u.prop.prop_id;
     if (ev.type != GB_EV_GAME_END)

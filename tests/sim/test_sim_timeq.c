@@ -16,6 +16,14 @@ typedef struct ref {
   size_t n;
 } ref;
 
+/* A queue for capacity entries from start_ms, or the test fails. */
+static gb_timeq *new_queue(size_t capacity, int64_t start_ms) {
+  gb_timeq *q = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_timeq_new(capacity, start_ms, NULL, 0, 0, &q, &err), 0, "%s", err.msg);
+  return q;
+}
+
 static bool before(gb_timeq_entry a, gb_timeq_entry b) {
   return a.ts < b.ts || (a.ts == b.ts && a.index < b.index);
 }
@@ -45,8 +53,7 @@ static int64_t draw_ts(gb_rng *rng, int64_t now) {
 
 static void run_mix(uint64_t seed, size_t population, int steps) {
   const int64_t start = 1767571200000LL;
-  gb_timeq *q = gb_timeq_new(CAP, start, NULL, 0, 0);
-  cr_assert_not_null(q);
+  gb_timeq *q = new_queue(CAP, start);
   ref *r = calloc(1, sizeof *r);
   gb_rng rng;
   gb_rng_seed(&rng, seed, population);
@@ -124,7 +131,7 @@ Test(timeq, pops_in_order_like_one_heap) {
 }
 
 Test(timeq, a_sparse_queue_jumps_over_empty_time) {
-  gb_timeq *q = gb_timeq_new(8, 0, NULL, 0, 0);
+  gb_timeq *q = new_queue(8, 0);
   const int64_t day = 86400000;
   gb_timeq_push(q, 40 * day, 2); /* far beyond the ring */
   gb_timeq_push(q, 3 * day, 1);
@@ -149,7 +156,7 @@ Test(timeq, a_sparse_queue_jumps_over_empty_time) {
 }
 
 Test(timeq, peeking_into_the_window_does_not_move_it) {
-  gb_timeq *q = gb_timeq_new(8, 0, NULL, 0, 0);
+  gb_timeq *q = new_queue(8, 0);
   gb_timeq_entry e;
   cr_assert(!gb_timeq_peek_window(q, &e), "empty");
   gb_timeq_push(q, 3 * GB_TIMEQ_BUCKET_MS + 5, 4); /* a later window */
@@ -189,7 +196,7 @@ static void drain_like(gb_timeq *q, ref *r) {
  * windows, some at the same ms. */
 Test(timeq, a_crowded_window_comes_out_in_order) {
   enum { N = 3000 };
-  gb_timeq *q = gb_timeq_new(N, 0, NULL, 0, 0);
+  gb_timeq *q = new_queue(N, 0);
   ref *r = calloc(1, sizeof *r);
   gb_rng rng;
   gb_rng_seed(&rng, 5, 0);
@@ -211,7 +218,7 @@ Test(timeq, a_crowded_window_comes_out_in_order) {
  * back by the first. */
 Test(timeq, every_entry_in_its_own_window_at_capacity) {
   enum { N = 2500 };
-  gb_timeq *q = gb_timeq_new(N, 0, NULL, 0, 0);
+  gb_timeq *q = new_queue(N, 0);
   ref *r = calloc(1, sizeof *r);
   for (int round = 0; round < 2; round++) {
     int64_t base = 5000 + round * 10000000LL;

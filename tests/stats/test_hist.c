@@ -9,8 +9,8 @@
 
 static gb_hist *new_hist(int digits) {
   gb_err err = {0};
-  gb_hist *h = gb_hist_new(digits, &err);
-  cr_assert_not_null(h, "gb_hist_new(%d): %s", digits, err.msg);
+  gb_hist *h = NULL;
+  cr_assert_eq(gb_hist_new(digits, &h, &err), 0, "gb_hist_new(%d): %s", digits, err.msg);
   return h;
 }
 
@@ -24,7 +24,9 @@ Test(hist, new_rejects_digits_out_of_range) {
   int bad[] = {0, 6, -1};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     gb_err err = {0};
-    cr_assert_null(gb_hist_new(bad[i], &err));
+    gb_hist *h = NULL;
+    cr_assert_eq(gb_hist_new(bad[i], &h, &err), -1);
+    cr_assert_null(h, "*out is left unchanged");
     cr_assert_eq(err.kind, GB_ERR_INPUT);
     char want[64];
     snprintf(want, sizeof want, "significant digits %d is outside [1, 5]", bad[i]);

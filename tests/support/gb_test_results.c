@@ -19,7 +19,14 @@ double gbt_metric(const char *summary, const char *name) {
   char key[128];
   snprintf(key, sizeof key, "\n%s,", name);
   const char *at = strstr(summary, key);
-  return at ? atof(at + strlen(key)) : -1;
+  if (!at)
+    return -1;
+  const char *text = at + strlen(key);
+  char *end = NULL;
+  double v = strtod(text, &end);
+  cr_assert(end != text && (*end == ',' || *end == '\n' || *end == '\0'),
+            "summary.csv: %s: not a number", name);
+  return v;
 }
 
 void gbt_assert_same_result(const char *dir_a, const char *dir_b, const char *name) {

@@ -1,5 +1,7 @@
 #include "gb_test_support.h"
 
+#include <criterion/criterion.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +10,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gb_err.h"
+#include "gb_grow.h"
+
 char *gbt_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char tmpl[4096];
   snprintf(tmpl, sizeof tmpl, "%s/gbtest-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(tmpl))
-    abort();
-  return strdup(tmpl);
+    GB_FATAL("cannot create a temporary directory %s: %s", tmpl, strerror(errno));
+  char *dir = strdup(tmpl);
+  if (!dir)
+    GB_FATAL("out of memory for a temporary directory's name");
+  return dir;
 }
 
 char *gbt_path(const char *dir, const char *name) {
   size_t n = strlen(dir) + strlen(name) + 2;
   char *p = malloc(n);
+  if (!p)
+    GB_FATAL("out of memory for a path of %zu bytes", n);
   snprintf(p, n, "%s/%s", dir, name);
   return p;
 }
@@ -27,29 +37,35 @@ char *gbt_path(const char *dir, const char *name) {
 void gbt_write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
   if (!f)
-    abort();
+    GB_FATAL("%s: cannot create: %s", path, strerror(errno));
   fputs(text, f);
   fclose(f);
+}
+
+/* Reads f to its end into a NUL-terminated heap buffer; *len (if non-NULL) gets its length. */
+static char *slurp(FILE *f, size_t *len) {
+  char *buf = NULL;
+  size_t cap = 0, n = 0;
+  GB_GROW_OR_DIE(buf, cap, 4096, 4096, "bytes read");
+  for (;;) {
+    size_t got = fread(buf + n, 1, cap - n - 1, f);
+    if (got == 0)
+      break;
+    n += got;
+    GB_GROW_OR_DIE(buf, cap, n + 2, 4096, "bytes read"); /* room to read on, and the NUL */
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
 }
 
 char *gbt_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f)
     return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  size_t got;
-  while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += got;
-    if (cap - n - 1 == 0) {
-      cap *= 2;
-      buf = realloc(buf, cap);
-    }
-  }
+  char *buf = slurp(f, len);
   fclose(f);
-  buf[n] = '\0';
-  if (len)
-    *len = n;
   return buf;
 }
 
@@ -58,19 +74,10 @@ bool gbt_exists(const char *path) {
   return stat(path, &st) == 0;
 }
 
-static char *slurp_fd(FILE *f) {
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  size_t got;
-  while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-    n += got;
-    if (cap - n - 1 == 0) {
-      cap *= 2;
-      buf = realloc(buf, cap);
-    }
-  }
-  buf[n] = '\0';
-  return buf;
+void gbt_set_str(char *dst, size_t size, const char *src) {
+  size_t len = strlen(src);
+  cr_assert_lt(len, size, "'%s' does not fit in %zu bytes", src, size);
+  memcpy(dst, src, len + 1);
 }
 
 static gbt_proc run_shell(const char *cmdline) {
@@ -78,19 +85,21 @@ static gbt_proc run_shell(const char *cmdline) {
   char errpath[] = "/tmp/gbtest-stderr-XXXXXX";
   int errfd = mkstemp(errpath);
   if (errfd < 0)
-    abort();
+    GB_FATAL("cannot create %s: %s", errpath, strerror(errno));
   size_t n = strlen(cmdline) + strlen(errpath) + 32;
   char *full = malloc(n);
+  if (!full)
+    GB_FATAL("out of memory for a command line of %zu bytes", n);
   snprintf(full, n, "(%s) </dev/null 2>%s", cmdline, errpath);
   FILE *pipe = popen(full, "r");
   free(full);
   if (!pipe)
-    abort();
-  p.out = slurp_fd(pipe);
+    GB_FATAL("cannot run a shell: %s", strerror(errno));
+  p.out = slurp(pipe, NULL);
   int st = pclose(pipe);
   p.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   FILE *ef = fdopen(errfd, "r");
-  p.err = slurp_fd(ef);
+  p.err = slurp(ef, NULL);
   fclose(ef);
   unlink(errpath);
   return p;
@@ -134,11 +143,11 @@ gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx) {
   char errpath[] = "/tmp/gbtest-stderr-XXXXXX";
   int errfd = mkstemp(errpath);
   if (errfd < 0)
-    abort();
+    GB_FATAL("cannot create %s: %s", errpath, strerror(errno));
   fflush(NULL);
   pid_t pid = fork();
   if (pid < 0)
-    abort();
+    GB_FATAL("cannot fork: %s", strerror(errno));
   if (pid == 0) {
     dup2(errfd, STDERR_FILENO);
     fn(ctx);
@@ -150,7 +159,7 @@ gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx) {
   p.out = strdup("");
   FILE *ef = fdopen(errfd, "r");
   rewind(ef);
-  p.err = slurp_fd(ef);
+  p.err = slurp(ef, NULL);
   fclose(ef);
   unlink(errpath);
   return p;

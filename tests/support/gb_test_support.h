@@ -1,5 +1,6 @@
 /* Helpers shared by the Criterion suites: temporary directories, files, and running the
- * gamebench executable (GB_GAMEBENCH_EXE) with its exit status and output captured. */
+ * gamebench executable (GB_GAMEBENCH_EXE) with its exit status and output captured. What a
+ * helper cannot do (no temporary file, no fork) stops the suite with GB_FATAL's reason. */
 #ifndef GB_TEST_SUPPORT_H
 #define GB_TEST_SUPPORT_H
 
@@ -22,6 +23,11 @@ void gbt_write_file(const char *path, const char *text);
 char *gbt_read_file(const char *path, size_t *len);
 
 bool gbt_exists(const char *path);
+
+/* Copies the string src into the buffer dst of size bytes (an event's fixed-size field), failing
+ * the test when it does not fit with its NUL. GBT_SET takes the array itself. */
+void gbt_set_str(char *dst, size_t size, const char *src);
+#define GBT_SET(array, src) gbt_set_str((array), sizeof(array), (src))
 
 /* Result of running a command: exit status (or 128+signal) and captured output (heap). */
 typedef struct gbt_proc {

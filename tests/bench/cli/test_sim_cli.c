@@ -41,9 +41,10 @@ Test(sim_cli, same_bytes_twice_and_with_more_threads_and_every_line_decodes) {
   cr_assert_gt(strlen(a), 100000u);
   cr_assert_str_eq(a, b);
   cr_assert_str_eq(a, c, "sim.threads=4 writes the same bytes");
-  gb_codec *codec = gb_codec_new();
+  gb_codec *codec = NULL;
   gb_event ev;
   gb_err err = {0};
+  cr_assert_eq(gb_codec_new(&codec, &err), 0, "%s", err.msg);
   size_t lines = 0;
   for (char *line = a, *end; *line; line = end + 1) {
     end = strchr(line, '\n');

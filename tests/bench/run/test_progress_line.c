@@ -8,6 +8,14 @@
 
 #define MS INT64_C(1000000)
 
+/* A progress line writing to f, or the test fails. */
+static gb_progress_line *new_line(FILE *f, bool enabled) {
+  gb_progress_line *pl = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_progress_line_new(f, enabled, &pl, &err), 0, "%s", err.msg);
+  return pl;
+}
+
 /* Everything written to f so far, as a heap string (caller frees). */
 static char *contents(FILE *f) {
   fflush(f);
@@ -21,8 +29,7 @@ static char *contents(FILE *f) {
 
 Test(progress_line, disabled_writes_nothing) {
   FILE *f = tmpfile();
-  gb_progress_line *pl = gb_progress_line_new(f, false);
-  cr_assert_not_null(pl);
+  gb_progress_line *pl = new_line(f, false);
   gb_progress_line_update(pl, 0, 1000, 10, 100, 5);
   gb_progress_line_update(pl, 10 * GB_PROGRESS_LINE_PERIOD_NS, 2000, 20, 100, 5);
   gb_progress_line_finish(pl);
@@ -34,7 +41,7 @@ Test(progress_line, disabled_writes_nothing) {
 
 Test(progress_line, redraws_in_place_throttled_and_ends_with_newline) {
   FILE *f = tmpfile();
-  gb_progress_line *pl = gb_progress_line_new(f, true);
+  gb_progress_line *pl = new_line(f, true);
   int64_t t0 = 1000 * MS;
   gb_progress_line_update(pl, t0, 3723000, 1234567, 45600, 12.34);         /* drawn: first */
   gb_progress_line_update(pl, t0 + 100 * MS, 3724000, 1300000, 46000, 13); /* throttled */
@@ -60,7 +67,7 @@ Test(progress_line, redraws_in_place_throttled_and_ends_with_newline) {
 
 Test(progress_line, finish_without_updates_writes_nothing) {
   FILE *f = tmpfile();
-  gb_progress_line *pl = gb_progress_line_new(f, true);
+  gb_progress_line *pl = new_line(f, true);
   gb_progress_line_finish(pl);
   fflush(f);
   cr_assert_eq(ftell(f), 0);

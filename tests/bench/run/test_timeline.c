@@ -15,8 +15,9 @@ static const char *const two_stages[] = {"decode", "match"};
 
 static gb_timeline *new_tl(size_t n, const char *const *names) {
   gb_err err = {0};
-  gb_timeline *tl = gb_timeline_new(n, names, GB_TIMELINE_DEFAULT_INTERVAL_NS, START, &err);
-  cr_assert_not_null(tl, "%s", err.msg);
+  gb_timeline *tl = NULL;
+  cr_assert_eq(gb_timeline_new(n, names, GB_TIMELINE_DEFAULT_INTERVAL_NS, START, &tl, &err), 0,
+               "%s", err.msg);
   return tl;
 }
 
@@ -40,7 +41,9 @@ static char *csv_of(const gb_timeline *tl) {
 static void expect_new_error(size_t n, const char *const *names, int64_t interval_ns,
                              const char *want) {
   gb_err err = {0};
-  cr_assert_null(gb_timeline_new(n, names, interval_ns, START, &err));
+  gb_timeline *tl = NULL;
+  cr_assert_eq(gb_timeline_new(n, names, interval_ns, START, &tl, &err), -1);
+  cr_assert_null(tl, "*out is left unchanged");
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert(strstr(err.msg, want), "want '%s' in: %s", want, err.msg);
 }
@@ -203,8 +206,8 @@ Test(timeline, merge_refuses_mismatched_or_unfinished_timelines) {
   const char *const other_names[] = {"decode", "aggregate"};
   gb_err err = {0};
   gb_timeline *a = new_tl(2, two_stages), *b = new_tl(2, other_names);
-  gb_timeline *c = gb_timeline_new(2, two_stages, 2 * S, START, &err);
-  cr_assert_not_null(c);
+  gb_timeline *c = NULL;
+  cr_assert_eq(gb_timeline_new(2, two_stages, 2 * S, START, &c, &err), 0, "%s", err.msg);
   gb_timeline_record(a, 0, START, 10);
   expect_merge_error(a, b, "both timelines must be finished");
   finish(a, START + S);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "gb_agg.h"
+#include "gb_test_support.h"
 
 static gb_event game_end(const char *game, int64_t bet, bool won, int64_t delta, int64_t balance,
                          int32_t level) {
@@ -9,7 +10,7 @@ static gb_event game_end(const char *game, int64_t bet, bool won, int64_t delta,
   gb_event_init(&ev);
   ev.type = GB_EV_GAME_END;
   ev.ts = 1000;
-  strcpy(ev.u.game.game, game);
+  GBT_SET(ev.u.game.game, game);
   ev.u.game.bet = bet;
   ev.u.game.won = won;
   ev.u.game.coins_delta = delta;

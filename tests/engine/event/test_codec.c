@@ -16,24 +16,18 @@ enum { JSON_CAP = 4096 };
 static gb_codec *codec;
 
 static void setup(void) {
-  codec = gb_codec_new();
-  cr_assert_not_null(codec);
+  gb_err err = {0};
+  cr_assert_eq(gb_codec_new(&codec, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void) { gb_codec_free(codec); }
 
 TestSuite(codec, .init = setup, .fini = teardown);
 
-static void set_str(char *dst, size_t size, const char *src) {
-  cr_assert_lt(strlen(src), size, "'%s' does not fit", src);
-  memcpy(dst, src, strlen(src) + 1);
-}
-#define SET(member, text) set_str(member, sizeof(member), text)
-
 /* The fields game_start and game_end share. */
 static void game_fields(gb_event *ev) {
-  SET(ev->u.game.game, "dou_dizhu_with_23_bytes");
-  SET(ev->u.game.room, "caf\xc3\xa9 room");
+  GBT_SET(ev->u.game.game, "dou_dizhu_with_23_bytes");
+  GBT_SET(ev->u.game.room, "caf\xc3\xa9 room");
   ev->u.game.bet = 100;
   ev->u.game.coin_balance = -12345;
   ev->u.game.level = INT32_MAX;
@@ -48,8 +42,8 @@ static void full_event(gb_event_type type, gb_event *ev) {
   ev->ts = 1700000000000 + type;
   ev->player_id = (uint64_t)INT64_MAX + 7;
   ev->session_id = 424242;
-  SET(ev->platform, "an\"d\\ro\nid\x01");
-  SET(ev->country, "BR");
+  GBT_SET(ev->platform, "an\"d\\ro\nid\x01");
+  GBT_SET(ev->country, "BR");
   ev->utc_offset_min = -180;
   ev->t_intended_ns = 123456789012345678;
   ev->t_sent_ns = INT64_MAX;
@@ -71,9 +65,9 @@ static void full_event(gb_event_type type, gb_event *ev) {
     game_fields(ev);
     break;
   case GB_EV_PURCHASE:
-    SET(ev->u.purchase.sku, "gems_pack_with_exactly_31_bytes");
+    GBT_SET(ev->u.purchase.sku, "gems_pack_with_exactly_31_bytes");
     ev->u.purchase.amount = 4.99;
-    SET(ev->u.purchase.currency, "BRL");
+    GBT_SET(ev->u.purchase.currency, "BRL");
     ev->u.purchase.app_id = UINT32_MAX;
     ev->u.purchase.price = 59.99;
     ev->u.purchase.discount = 0.1;
@@ -87,8 +81,8 @@ static void full_event(gb_event_type type, gb_event *ev) {
     break;
   case GB_EV_PROP_GENERATED:
     ev->u.prop.prop_id = 1ULL << 63;
-    SET(ev->u.prop.challenge_id, "win_3_games");
-    SET(ev->u.prop.arm, "collab_filter");
+    GBT_SET(ev->u.prop.challenge_id, "win_3_games");
+    GBT_SET(ev->u.prop.arm, "collab_filter");
     ev->u.prop.ttl_s = 86400;
     ev->u.prop.decision_id = 99;
     break;
@@ -99,29 +93,29 @@ static void full_event(gb_event_type type, gb_event *ev) {
   case GB_EV_CHALLENGE_COMPLETED:
   case GB_EV_CHALLENGE_FAILED:
     ev->u.prop.prop_id = 17;
-    SET(ev->u.prop.challenge_id, "win_3_games");
+    GBT_SET(ev->u.prop.challenge_id, "win_3_games");
     break;
   case GB_EV_CHALLENGE_PROGRESS:
     ev->u.prop.prop_id = 17;
-    SET(ev->u.prop.challenge_id, "win_3_games");
+    GBT_SET(ev->u.prop.challenge_id, "win_3_games");
     ev->u.prop.progress = 2;
     ev->u.prop.target = 3;
     break;
   case GB_EV_REWARD_GRANTED:
     ev->u.prop.prop_id = 17;
-    SET(ev->u.prop.challenge_id, "win_3_games");
-    SET(ev->u.prop.reward_type, "coins");
+    GBT_SET(ev->u.prop.challenge_id, "win_3_games");
+    GBT_SET(ev->u.prop.reward_type, "coins");
     ev->u.prop.amount = -250;
     break;
   case GB_EV_IMPRESSION:
-    SET(ev->u.store.arm, "popularity");
+    GBT_SET(ev->u.store.arm, "popularity");
     ev->u.store.n_app_ids = GB_IMPRESSION_MAX;
     for (uint32_t k = 0; k < GB_IMPRESSION_MAX; k++)
       ev->u.store.app_ids[k] = 570 + k * 1000000;
     break;
   case GB_EV_CLICK:
     ev->u.store.app_id = 570;
-    SET(ev->u.store.arm, "popularity");
+    GBT_SET(ev->u.store.arm, "popularity");
     break;
   case GB_EV_WISHLIST:
   case GB_EV_REFUND:
@@ -139,19 +133,19 @@ static void full_event(gb_event_type type, gb_event *ev) {
   case GB_EV_OFFER_SHOWN:
   case GB_EV_OFFER_PURCHASED:
   case GB_EV_OFFER_DISMISSED:
-    SET(ev->u.offer.offer_type, "starter_bundle");
+    GBT_SET(ev->u.offer.offer_type, "starter_bundle");
     ev->u.offer.price = 1.7976931348623157e308;
     break;
   case GB_EV_CHALLENGE_UPSERT: {
     const char *def = "{\"id\":\"win_3_games\",\"criteria\":{\"game\":\"dou_dizhu\"},\"n\":[1,2]}";
     ev->u.control.definition = strdup(def);
     ev->u.control.definition_len = strlen(def);
-    SET(ev->u.control.challenge_id, "win_3_games");
+    GBT_SET(ev->u.control.challenge_id, "win_3_games");
     ev->u.control.effective_ts = 1700000100000;
     break;
   }
   case GB_EV_CHALLENGE_DELETE:
-    SET(ev->u.control.challenge_id, "win_3_games");
+    GBT_SET(ev->u.control.challenge_id, "win_3_games");
     ev->u.control.effective_ts = 1700000100000;
     break;
   case GB_EV__COUNT:
@@ -341,10 +335,10 @@ Test(codec, exact_json_for_a_game_end) {
   ev.ts = 1700000000123;
   ev.player_id = 4242424242;
   ev.session_id = 98765;
-  SET(ev.platform, "android");
-  SET(ev.country, "BR");
-  SET(ev.u.game.game, "pao_de_kuai");
-  SET(ev.u.game.room, "beginner");
+  GBT_SET(ev.platform, "android");
+  GBT_SET(ev.country, "BR");
+  GBT_SET(ev.u.game.game, "pao_de_kuai");
+  GBT_SET(ev.u.game.room, "beginner");
   ev.u.game.bet = 100;
   ev.u.game.won = false;
   ev.u.game.coins_delta = -100;
@@ -368,9 +362,9 @@ Test(codec, exact_json_for_a_purchase_and_an_upsert) {
   ev.type = GB_EV_PURCHASE;
   ev.ts = 1;
   ev.player_id = 2;
-  SET(ev.u.purchase.sku, "gems_100");
+  GBT_SET(ev.u.purchase.sku, "gems_100");
   ev.u.purchase.amount = 4.99;
-  SET(ev.u.purchase.currency, "USD");
+  GBT_SET(ev.u.purchase.currency, "USD");
   ev.u.purchase.discount = -0.0;
   char json[JSON_CAP];
   encode(&ev, json);

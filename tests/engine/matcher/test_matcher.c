@@ -1,10 +1,12 @@
 /* The matcher: the seed example of issue 5 and criteria semantics, for every algorithm. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
 #include "gb_matcher.h"
+#include "gb_test_support.h"
 
 static const gb_match_algo algos[] = {GB_MATCH_SCAN, GB_MATCH_INDEX};
 enum { N_ALGOS = sizeof algos / sizeof algos[0] };
@@ -27,10 +29,11 @@ static void match_ids(const gb_catalog *c, gb_match_algo algo, const gb_attrs *a
   size_t n = gb_matcher_match(m, a, out, 64);
   cr_assert_leq(n, 64);
   buf[0] = '\0';
+  size_t used = 0;
   for (size_t i = 0; i < n; i++) {
-    if (i)
-      strncat(buf, ",", size - strlen(buf) - 1);
-    strncat(buf, gb_catalog_at(c, out[i])->id, size - strlen(buf) - 1);
+    int w = snprintf(buf + used, size - used, "%s%s", i ? "," : "", gb_catalog_at(c, out[i])->id);
+    cr_assert(w >= 0 && (size_t)w < size - used, "the ids do not fit in %zu bytes", size);
+    used += (size_t)w;
   }
   gb_matcher_free(m);
 }
@@ -43,7 +46,8 @@ Test(matcher, seed_example) {
   gb_catalog *c = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_catalog_load(GB_TEST_FIXTURES "/matcher/seed.yaml", &c, &err), 0, "%s", err.msg);
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   char ids[256];
   for (int i = 0; i < N_ALGOS; i++) {
     gb_attrs_clear(a);
@@ -100,7 +104,8 @@ static const char *ops_yaml =
 
 Test(matcher, operators_presence_and_types) {
   gb_catalog *c = load_text(ops_yaml);
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   char ids[512];
   for (int i = 0; i < N_ALGOS; i++) {
     gb_attrs_clear(a);
@@ -150,8 +155,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
   gb_event_init(&ev);
   ev.type = GB_EV_GAME_END;
   ev.ts = 1700000000000;
-  strcpy(ev.u.game.game, "sichuan_mahjong");
-  strcpy(ev.u.game.room, "advanced");
+  GBT_SET(ev.u.game.game, "sichuan_mahjong");
+  GBT_SET(ev.u.game.room, "advanced");
   ev.u.game.bet = 1000;
   ev.u.game.won = true;
   ev.u.game.coin_balance = 25000;
@@ -160,7 +165,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
                         .coin_balance = 25000,
                         .preferred_game = "sichuan_mahjong",
                         .days_since_install = 40};
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_add_event(a, &ev);
   gb_attrs_add_player(a, &ps);
   char ids[512];
@@ -176,7 +182,8 @@ Test(matcher, default_catalogue_matches_a_game_end) {
 Test(matcher, out_array_is_capped_but_total_is_returned) {
   gb_catalog *c = load_text("- {id: a, criteria: {x: 1}}\n- {id: b, criteria: {x: 1}}\n"
                             "- {id: c, criteria: {x: {gte: 0}}}\n");
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_set_num(a, "x", 1);
   for (int i = 0; i < N_ALGOS; i++) {
     gb_matcher *m = NULL;

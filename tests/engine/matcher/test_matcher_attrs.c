@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb_attrs.h"
+#include "gb_test_support.h"
 
 static const gb_attr_val *by_name(const gb_attrs *a, const char *key) {
   return gb_attrs_value_hashed(a, key, strlen(key), gb_attrs_key_hash(key, strlen(key)));
@@ -21,10 +22,10 @@ static gb_event game_end(void) {
   ev.ts = 1700000000123;
   ev.player_id = 42;
   ev.session_id = 9;
-  strcpy(ev.platform, "android");
-  strcpy(ev.country, "CN");
-  strcpy(ev.u.game.game, "dou_dizhu");
-  strcpy(ev.u.game.room, "vip");
+  GBT_SET(ev.platform, "android");
+  GBT_SET(ev.country, "CN");
+  GBT_SET(ev.u.game.game, "dou_dizhu");
+  GBT_SET(ev.u.game.room, "vip");
   ev.u.game.bet = 500;
   ev.u.game.coin_balance = 12000;
   ev.u.game.level = 17;
@@ -51,7 +52,8 @@ Test(matcher_attrs, schema_ids_round_trip_and_are_distinct) {
 }
 
 Test(matcher_attrs, add_event_values_by_id_and_by_name) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   gb_player_state ps = {.level = 18, .coin_balance = 12000, .days_since_install = 2.5};
   gb_attrs_add_event(a, &ev);
@@ -88,7 +90,8 @@ Test(matcher_attrs, add_event_values_by_id_and_by_name) {
 }
 
 Test(matcher_attrs, setting_a_schema_key_by_name_replaces_its_value) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   gb_attrs_add_event(a, &ev);
   size_t n = gb_attrs_size(a);
@@ -114,7 +117,8 @@ Test(matcher_attrs, setting_a_schema_key_by_name_replaces_its_value) {
 }
 
 Test(matcher_attrs, other_keys_set_replace_and_find) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   cr_assert_eq(gb_attrs_set_str(a, "page", "home", 4), 0);
   cr_assert_eq(gb_attrs_set_num(a, "clicks", 3), 0);
   cr_assert_eq(gb_attrs_set_str(a, "page", "shop", 4), 0);
@@ -137,7 +141,8 @@ Test(matcher_attrs, other_keys_set_replace_and_find) {
 }
 
 Test(matcher_attrs, numbers_in_strings) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   static const struct {
     const char *s;
     bool num;
@@ -159,7 +164,8 @@ Test(matcher_attrs, numbers_in_strings) {
 }
 
 Test(matcher_attrs, clear_forgets_every_key) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_event ev = game_end();
   for (int round = 0; round < 1000; round++) {
     gb_attrs_clear(a);
@@ -178,7 +184,8 @@ Test(matcher_attrs, clear_forgets_every_key) {
 /* Values read after the gb_attrs grew its string storage many times are still the right bytes:
  * the stored string pointers follow the storage. */
 Test(matcher_attrs, long_strings_survive_growth) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   enum { N = 200, LEN = 1000 };
   static char text[LEN + 1];
   char key[16];

@@ -1,12 +1,14 @@
 /* Hot updates: upserts and deletes queued with an effective sim time, applied by
  * gb_catalog_advance, picked up incrementally by matchers and progress trackers. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gb_attrs.h"
 #include "gb_catalog.h"
 #include "gb_matcher.h"
 #include "gb_progress.h"
+#include "gb_test_support.h"
 
 static const gb_match_algo algos[] = {GB_MATCH_SCAN, GB_MATCH_INDEX};
 
@@ -30,16 +32,20 @@ static const char *ids(gb_matcher *m, const gb_catalog *c, const gb_attrs *a) {
   uint32_t out[16];
   size_t n = gb_matcher_match(m, a, out, 16);
   buf[0] = '\0';
+  size_t used = 0;
   for (size_t i = 0; i < n && i < 16; i++) {
-    if (i)
-      strcat(buf, ",");
-    strcat(buf, gb_catalog_at(c, out[i])->id);
+    int w =
+        snprintf(buf + used, sizeof buf - used, "%s%s", i ? "," : "", gb_catalog_at(c, out[i])->id);
+    cr_assert(w >= 0 && (size_t)w < sizeof buf - used, "the ids do not fit in %zu bytes",
+              sizeof buf);
+    used += (size_t)w;
   }
   return buf;
 }
 
 static gb_attrs *game_end(int won, int bet) {
-  gb_attrs *a = gb_attrs_new();
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
   gb_attrs_set_str(a, "type", "game_end", 8);
   gb_attrs_set_num(a, "won", won);
   gb_attrs_set_num(a, "bet", bet);
@@ -144,7 +150,8 @@ Test(matcher_hot, bad_upsert_is_rejected_and_nothing_is_queued) {
 }
 
 Test(matcher_hot, control_events_and_an_empty_catalogue) {
-  gb_catalog *c = gb_catalog_new();
+  gb_catalog *c = NULL;
+  cr_assert_eq(gb_catalog_new(&c, NULL), 0);
   gb_matcher *m = NULL;
   cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &m, NULL), 0);
   gb_attrs *a = game_end(1, 10);
@@ -166,7 +173,7 @@ Test(matcher_hot, control_events_and_an_empty_catalogue) {
   ev.type = GB_EV_CHALLENGE_DELETE;
   ev.ts = 600;
   ev.u.control.effective_ts = 700;
-  strcpy(ev.u.control.challenge_id, "w");
+  GBT_SET(ev.u.control.challenge_id, "w");
   cr_assert_eq(gb_catalog_apply_event(c, &ev, &err), 0, "%s", err.msg);
   gb_catalog_advance(c, 699);
   cr_expect_str_eq(ids(m, c, a), "w");
@@ -203,7 +210,8 @@ Test(matcher_hot, progress_follows_changes_and_fails_on_delete) {
   gb_catalog_advance(c, 0);
   gb_matcher *m = NULL;
   cr_assert_eq(gb_matcher_new(c, GB_MATCH_INDEX, &m, NULL), 0);
-  gb_progress *p = gb_progress_new(c);
+  gb_progress *p = NULL;
+  cr_assert_eq(gb_progress_new(c, &p, NULL), 0);
   size_t ord;
   cr_assert_eq(gb_catalog_find(c, "w3", &ord), 0);
   cr_assert_eq(gb_progress_start(p, 1, 1, (uint32_t)ord, 0, 0, NULL), 0);

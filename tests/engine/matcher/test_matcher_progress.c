@@ -48,9 +48,8 @@ static void setup(void) {
   gb_err err = {0};
   cr_assert_eq(gb_catalog_parse(defs, strlen(defs), "defs.yaml", &fx.c, &err), 0, "%s", err.msg);
   cr_assert_eq(gb_matcher_new(fx.c, GB_MATCH_INDEX, &fx.m, &err), 0, "%s", err.msg);
-  fx.p = gb_progress_new(fx.c);
-  fx.a = gb_attrs_new();
-  cr_assert(fx.p && fx.a);
+  cr_assert_eq(gb_progress_new(fx.c, &fx.p, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_attrs_new(&fx.a, &err), 0, "%s", err.msg);
 }
 
 static void teardown(void) {

@@ -1,8 +1,10 @@
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 #include "gb_queue.h"
+#include "gb_test_support.h"
 
 static gb_queue *make(size_t cap) {
   gb_queue *q = NULL;
@@ -45,6 +47,23 @@ Test(queue, full_queue_refuses_without_writing) {
   cr_assert_eq(gb_queue_try_pop(q, buf, sizeof buf), 56);
   cr_assert_eq(gb_queue_try_push(q, msg, sizeof msg), true);
   gb_queue_free(q);
+}
+
+static void pop_into_a_short_buffer(void *ctx) {
+  (void)ctx;
+  gb_queue *q = make(1024);
+  gb_queue_try_push(q, "a message of 25 bytes ...", 25);
+  char buf[8];
+  gb_queue_try_pop(q, buf, sizeof buf);
+}
+
+/* A caller bug, not an error to return: the program stops, saying where and why. */
+Test(queue, try_pop_into_a_short_buffer_stops_with_the_reason) {
+  gbt_proc p = gbt_fork(pop_into_a_short_buffer, NULL);
+  cr_assert_eq(p.status, 128 + SIGABRT, "%s", p.err);
+  cr_assert(strstr(p.err, "gamebench: fatal: engine/transport/gb_queue.c:"), "%s", p.err);
+  cr_assert(strstr(p.err, "a message of 25 bytes does not fit a buffer of 8"), "%s", p.err);
+  gbt_proc_free(&p);
 }
 
 Test(queue, wraps_around_the_end_many_times) {

@@ -110,6 +110,14 @@ Test(transport, inproc_replies_reach_the_players_producer) {
 
 /* ---- decisions as JSON */
 
+/* A decoder, or the test fails. */
+static gb_decision_codec *new_decision_codec(void) {
+  gb_decision_codec *c = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_codec_new(&c, &err), 0, "%s", err.msg);
+  return c;
+}
+
 static gb_decision sample(void) {
   gb_decision d;
   memset(&d, 0, sizeof d);
@@ -149,7 +157,7 @@ Test(decision_codec, encodes_every_field_in_a_fixed_order) {
 }
 
 Test(decision_codec, round_trips_exactly) {
-  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision_codec *c = new_decision_codec();
   gb_decision cases[3] = {sample(), sample(), sample()};
   cases[1].chosen = GB_NO_PROP;
   cases[1].reason = GB_SUPPRESSED;
@@ -200,7 +208,7 @@ Test(decision_codec, reports_the_needed_length_when_short) {
 }
 
 static void expect_error(const char *json, const char *fragment) {
-  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision_codec *c = new_decision_codec();
   gb_decision d;
   gb_err err = {0};
   cr_assert_eq(gb_decision_decode_json(c, json, strlen(json), &d, &err), -1, "%s", json);
@@ -229,7 +237,7 @@ Test(decision_codec, names_what_is_wrong) {
 }
 
 Test(decision_codec, ignores_unknown_fields_and_defaults_the_optional_ones) {
-  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision_codec *c = new_decision_codec();
   const char *json =
       "{\"decision_id\":5,\"player_id\":2,\"arm\":3,\"reason\":\"suppressed\",\"future\":[1]}";
   gb_decision d;
@@ -288,7 +296,7 @@ static void assert_same_decision(const gb_decision *a, const gb_decision *b) {
 }
 
 Test(decision_codec, both_wire_forms_round_trip_through_one_decoder) {
-  gb_decision_codec *c = gb_decision_codec_new();
+  gb_decision_codec *c = new_decision_codec();
   gb_decision cases[3] = {sample(), sample(), sample()};
   cases[1].chosen = GB_NO_PROP;
   cases[1].reason = GB_SUPPRESSED;
