@@ -31,8 +31,13 @@ static size_t try_grow(void *items, size_t cap, size_t need, size_t elem_size, s
   return c;
 }
 
-/* "N WHAT (B bytes)" for the message. */
+/* "N WHAT (B bytes)" for the message; "N WHAT" alone for an array of bytes, whose WHAT says so
+ * ("bytes of JSON"). */
 static void describe(char *buf, size_t size, size_t need, size_t elem_size, const char *what) {
+  if (elem_size == 1) {
+    snprintf(buf, size, "%zu %s", need, what);
+    return;
+  }
   double bytes = (double)need * (double)elem_size;
   snprintf(buf, size, "%zu %s (%.0f bytes)", need, what, bytes);
 }

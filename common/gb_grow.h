@@ -26,7 +26,8 @@
  * pointer) hold at least need elements. Nothing happens when need <= *cap; otherwise the
  * capacity becomes first_cap (>= 1) doubled as many times as needed, the elements past the old
  * capacity are zeroed, and *items and *cap are updated. Returns 0, or -1 with GB_ERR_RUNTIME
- * naming what ("out of memory for N WHAT (B bytes)") when the allocation fails or its size
+ * naming what ("out of memory for N WHAT (B bytes)", or "N WHAT" when elem_size is 1: name
+ * such arrays "bytes of …") when the allocation fails or its size
  * overflows; then *items and *cap are unchanged (the old array is still valid). */
 int gb_grow(void *items, size_t *cap, size_t need, size_t elem_size, size_t first_cap,
             const char *what, gb_err *err);

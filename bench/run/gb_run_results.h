@@ -1,6 +1,6 @@
 /* gb_run_results: writes a run's results files (docs/results.md) from the run's merged
  * measurements: summary.csv, partitions.csv, latency.csv, arms.csv, aggregates.csv,
- * dead_letter.jsonl and manifest.json. Every file is written atomically (see reports/gb_afile.h).
+ * dead_letter.jsonl and manifest.json. Every file is written atomically (see common/gb_afile.h).
  */
 #ifndef GB_RUN_RESULTS_H
 #define GB_RUN_RESULTS_H

@@ -188,10 +188,13 @@ Test(sim, requires_out) {
 /* Measurement core: an overloaded run says so, and coordinated omission shows. */
 Test(run, overload_is_reported_and_corrected_latency_shows_the_stall) {
   char *dir = gbt_path(tmp, "overload");
-  /* 100 k events meant for 10 ms of wall time: far beyond any machine. A small queue keeps the
-   * uncorrected latency (from the actual send) short while the simulator falls behind. */
+  /* 600 k events meant for 60 ms of wall time: far beyond any machine. A small queue keeps the
+   * uncorrected latency (from the actual send) short while the simulator falls behind, and the
+   * corrected one grows with the run's length: 6 sim hours make it ~60x the uncorrected one on
+   * an idle machine, so that a loaded machine (threads descheduled for milliseconds, which the
+   * uncorrected p99 sees too) still leaves a margin over 5x; 1 hour left ~4x under load. */
   gbt_proc p = gbt_gamebench("run workloads/default.yaml --set sim.players=50000 --set "
-                             "sim.duration=1h --set sim.time_scale=360000 --set warmup=0s --set "
+                             "sim.duration=6h --set sim.time_scale=360000 --set warmup=0s --set "
                              "engine.queue_capacity=1024 --no-report --out '%s'",
                              dir);
   cr_assert_eq(p.status, 0, "%s", p.err);
