@@ -81,3 +81,13 @@ int gb_sim_model_check(const gb_sim_model *m, char *key, size_t key_cap, gb_err 
   gb_retention ret;
   return gb_sim_model_prepare(m, &rhythm, &ret, key, key_cap, err);
 }
+
+uint64_t gb_sim_population(uint32_t players, int64_t duration_ms, const gb_sim_model *model) {
+  gb_sim_model def = gb_sim_model_defaults();
+  const gb_sim_model *m = model ? model : &def;
+  double arrivals =
+      m->arrival_rate * (double)players * (double)duration_ms / 86400000.0 /* ms per day */;
+  if (!(arrivals < 1e18)) /* beyond any limit: saturate rather than overflow */
+    return UINT64_MAX;
+  return players + (uint64_t)llround(arrivals);
+}

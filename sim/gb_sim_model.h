@@ -67,4 +67,12 @@ struct gb_retention;
 int gb_sim_model_prepare(const gb_sim_model *m, struct gb_rhythm *rhythm, struct gb_retention *ret,
                          char *key, size_t key_cap, gb_err *err);
 
+/* Largest population (initial players plus arrivals) one simulation may have: player ids fill the
+ * high 32 bits of event ids, and each player costs memory. */
+#define GB_SIM_POPULATION_MAX 100000000ULL
+
+/* The whole population of a run: players present at the start plus the arrivals over
+ * duration_ms (round(arrival_rate x players x duration in days)); model NULL = defaults. */
+uint64_t gb_sim_population(uint32_t players, int64_t duration_ms, const gb_sim_model *model);
+
 #endif

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gb_sim.h"
+#include "gb_sim_model.h"
 
 /* ---- Scalars ---- */
 

@@ -42,10 +42,6 @@
 #include "gb_response.h"
 #include "gb_sim_model.h"
 
-/* Largest population (initial players plus arrivals) one simulation may have: player ids fill the
- * high 32 bits of event ids, and each player costs memory. */
-#define GB_SIM_POPULATION_MAX 100000000ULL
-
 typedef struct gb_sim_config {
   uint64_t seed;
   uint32_t players;          /* players present at start_ms (all producers together), >= 1 */
@@ -84,10 +80,6 @@ typedef struct gb_sim_arm_stats {
 } gb_sim_arm_stats;
 
 typedef struct gb_sim gb_sim;
-
-/* The whole population of a run: players present at the start plus the arrivals over
- * duration_ms (round(arrival_rate x players x duration in days)); model NULL = defaults. */
-uint64_t gb_sim_population(uint32_t players, int64_t duration_ms, const gb_sim_model *model);
 
 /* Creates an instance. Returns 0, or -1 with GB_ERR_INPUT for a bad configuration (producer out
  * of range, duration <= 0, players = 0, a model that gb_sim_model_check rejects, a population

@@ -1,5 +1,5 @@
-/* gb_sim_population: the population: its size, and each player's traits, past (a player present
- * at the start) or arrival, drawn from the player's own stream. */
+/* The population: each player's traits, past (a player present at the start) or arrival, drawn
+ * from the player's own stream (its size is gb_sim_population, in gb_sim_model.c). */
 #include "gb_sim_int.h"
 
 #include <math.h>
@@ -8,15 +8,6 @@
 static const double platform_share[] = {0.6, 0.3, 0.1};
 
 /* ---- population */
-
-uint64_t gb_sim_population(uint32_t players, int64_t duration_ms, const gb_sim_model *model) {
-  gb_sim_model def = gb_sim_model_defaults();
-  const gb_sim_model *m = model ? model : &def;
-  double arrivals = m->arrival_rate * (double)players * (double)duration_ms / (double)MS_PER_DAY;
-  if (!(arrivals < 1e18)) /* beyond any limit: saturate rather than overflow */
-    return UINT64_MAX;
-  return players + (uint64_t)llround(arrivals);
-}
 
 /* The rate of the pauses between sessions that makes a player start `sessions` sessions per day
  * on average: a cycle is a pause (mean 1 / rate) plus a session (mean S), so rate = sessions /
