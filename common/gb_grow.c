@@ -23,10 +23,18 @@ static size_t try_grow(void *items, size_t cap, size_t need, size_t elem_size, s
     return 0;
   void *old;
   memcpy(&old, items, sizeof old); /* the caller's T *, read as the void * it converts to */
-  char *p = realloc(old, c * elem_size);
+  char *p;
+  if (!old) {
+    /* The first allocation: calloc's fresh zero pages cost no memory until they are written, so
+     * an array pre-sized for the whole population holds only the players who show up. */
+    p = calloc(c, elem_size);
+  } else {
+    p = realloc(old, c * elem_size);
+    if (p)
+      memset(p + cap * elem_size, 0, (c - cap) * elem_size);
+  }
   if (!p)
     return 0;
-  memset(p + cap * elem_size, 0, (c - cap) * elem_size);
   memcpy(items, &p, sizeof p);
   return c;
 }

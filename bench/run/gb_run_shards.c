@@ -86,6 +86,16 @@ int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
   return 0;
 }
 
+/* The players one shard should expect: the whole population (arrivals included) over the
+ * shards, with room for the hash's unevenness (a few standard deviations of a binomial share,
+ * bounded by 5 % + 64). Per-player state is pre-sized to this (gb_pipeline.h): a shard that
+ * outgrew it would double its arrays, and its memory. */
+static size_t expected_players_per_shard(const gb_workload *w, unsigned n_shards) {
+  uint64_t population = gb_sim_population(w->sim.players, w->sim.duration_ms, &w->sim.model);
+  uint64_t share = population / (n_shards ? n_shards : 1) + 1;
+  return (size_t)(share + share / 20 + 64);
+}
+
 void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned n_shards,
                             gb_pipeline_config *out) {
   *out = (gb_pipeline_config){
@@ -93,6 +103,6 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
       .matcher = strcmp(w->engine.matcher, "index") == 0 ? GB_MATCH_INDEX : GB_MATCH_SCAN,
       .arms = arms,
       .seed = w->seed,
-      .expected_players = w->sim.players / (n_shards ? n_shards : 1) + 1,
+      .expected_players = expected_players_per_shard(w, n_shards),
   };
 }

@@ -1,5 +1,6 @@
 #include "gb_agg.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ typedef struct player_counts {
 typedef struct player_rec {
   gb_agg_player features;
   player_counts counts;
+  bool seen; /* updated at least once: the zeroed record of a slot not used yet is no state */
 } player_rec;
 
 struct gb_agg {
@@ -32,19 +34,16 @@ struct gb_agg {
   size_t cap;
 };
 
-/* New players' records: no first event, no preferred game yet. */
-static void init_players(player_rec *recs, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    recs[i] = (player_rec){.features = {.first_seen_ts = -1, .preferred_game = -1}};
+/* Room for slot (hot path: pre-sized at creation, a failed growth is fatal). New records are
+ * zeroes, written only when their player first shows up (first_event), so that a table
+ * pre-sized for the whole population costs memory only for the players who play. */
+static void ensure_slot(gb_agg *a, uint32_t slot) {
+  GB_GROW_OR_DIE(a->players, a->cap, (size_t)slot + 1, 1024, "aggregator players");
 }
 
-/* Room for slot (hot path: pre-sized at creation, a failed growth is fatal). */
-static void ensure_slot(gb_agg *a, uint32_t slot) {
-  size_t old = a->cap;
-  if (slot < old)
-    return;
-  GB_GROW_OR_DIE(a->players, a->cap, (size_t)slot + 1, 1024, "aggregator players");
-  init_players(a->players + old, a->cap - old);
+/* A player's record at its first event: no preferred game yet. */
+static void first_event(player_rec *rec, int64_t ts) {
+  *rec = (player_rec){.features = {.first_seen_ts = ts, .preferred_game = -1}, .seen = true};
 }
 
 int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err) {
@@ -56,7 +55,6 @@ int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err) {
     gb_agg_free(a);
     return -1;
   }
-  init_players(a->players, a->cap);
   *out = a;
   return 0;
 }
@@ -151,8 +149,8 @@ void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mod
     a->type_counts[ev->type]++;
   player_rec *rec = &a->players[slot];
   gb_agg_player *p = &rec->features;
-  if (p->first_seen_ts < 0)
-    p->first_seen_ts = ev->ts;
+  if (!rec->seen)
+    first_event(rec, ev->ts);
   switch (ev->type) {
   case GB_EV_GAME_START:
   case GB_EV_GAME_END:
