@@ -1,6 +1,7 @@
 #include "gb_test_support.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,4 +164,21 @@ gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx) {
   fclose(ef);
   unlink(errpath);
   return p;
+}
+
+bool gbt_has_tmp_file(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    GB_FATAL("cannot list %s: %s", dir, strerror(errno));
+  bool found = false;
+  for (;;) {
+    const struct dirent *e = readdir(d);
+    if (!e)
+      break;
+    size_t n = strlen(e->d_name);
+    if (n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
+      found = true;
+  }
+  closedir(d);
+  return found;
 }

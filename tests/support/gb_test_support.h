@@ -24,6 +24,9 @@ char *gbt_read_file(const char *path, size_t *len);
 
 bool gbt_exists(const char *path);
 
+/* Whether dir holds a file whose name ends in ".tmp" (an atomic write left behind). */
+bool gbt_has_tmp_file(const char *dir);
+
 /* Copies the string src into the buffer dst of size bytes (an event's fixed-size field), failing
  * the test when it does not fit with its NUL. GBT_SET takes the array itself. */
 void gbt_set_str(char *dst, size_t size, const char *src);
