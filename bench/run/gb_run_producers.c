@@ -28,8 +28,10 @@ static void on_reply_message(void *ctx, const void *msg, size_t len) {
     memcpy(d, msg, sizeof *d);
   }
   /* The replies of one poll arrived together: they share one clock read, unless this one was
-   * decided after it (in process, a shard may answer while the poll goes on). */
-  if (pr->batch_now_ns == 0 || d->t_decided_ns > pr->batch_now_ns)
+   * decided at or after it (in process, a shard may answer while the poll goes on; decided in
+   * the very nanosecond of the read, on another core, it would measure 0 ns: below the
+   * histogram's range). */
+  if (pr->batch_now_ns == 0 || d->t_decided_ns >= pr->batch_now_ns)
     pr->batch_now_ns = gb_clock_now_ns();
   int64_t now = pr->batch_now_ns;
   if (d->t_intended_ns >= pr->run->warmup_end_ns) {
