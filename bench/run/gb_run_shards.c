@@ -15,8 +15,9 @@ static void publish_live(gb_run_shard *sh, int64_t now) {
 }
 
 static void record_stamps(gb_run_shard *sh, const gb_pipeline_stamps *st) {
+  /* when the engine was done with the event: its last stage's stamp */
+  int64_t done = st->decided ? st->decided : st->matched ? st->matched : st->decoded;
   if (st->intended < sh->run->warmup_end_ns) {
-    int64_t done = st->decided ? st->decided : st->matched ? st->matched : st->decoded;
     sh->hists.warmup_samples++;
     gb_hist_record(sh->hists.warmup, done - st->intended);
     gb_timeline_record(sh->hists.timeline, GB_STAGE_E2E, done, done - st->intended);
@@ -31,7 +32,6 @@ static void record_stamps(gb_run_shard *sh, const gb_pipeline_stamps *st) {
     record_service(h, GB_STAGE_MATCHER, st->aggregated, st->matched);
   if (st->decided)
     record_service(h, GB_STAGE_RECOMMENDER, st->matched, st->decided);
-  int64_t done = st->decided ? st->decided : st->matched ? st->matched : st->decoded;
   record_from(h, GB_STAGE_E2E, done, st->intended, st->sent);
   gb_hist_record(sh->live, done - st->intended);
   publish_live(sh, done);
@@ -87,9 +87,9 @@ int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
 }
 
 /* The players one shard should expect: the whole population (arrivals included) over the
- * shards, with room for the hash's unevenness (a few standard deviations of a binomial share,
- * bounded by 5 % + 64). Per-player state is pre-sized to this (gb_pipeline.h): a shard that
- * outgrew it would double its arrays, and its memory. */
+ * shards, plus 5 % + 64 for the hash's unevenness (a binomial share strays by a few standard
+ * deviations, sqrt(share), well inside that). Per-player state is pre-sized to this
+ * (gb_pipeline.h): a shard that outgrew it would double its arrays. */
 static size_t expected_players_per_shard(const gb_workload *w, unsigned n_shards) {
   uint64_t population = gb_sim_population(w->sim.players, w->sim.duration_ms, &w->sim.model);
   uint64_t share = population / (n_shards ? n_shards : 1) + 1;

@@ -46,10 +46,13 @@ int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_
   gb_reco *r = calloc(1, sizeof *r);
   if (r)
     r->algos = calloc(n, sizeof *r->algos);
-  if (!r || !r->algos ||
-      GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0) {
+  if (!r || !r->algos) {
     gb_reco_free(r);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the recommender");
+  }
+  if (GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0) {
+    gb_reco_free(r);
+    return -1;
   }
   for (size_t i = 0; i < n; i++)
     if (gb_reco_algo_parse(gb_arms_algorithm(arms, i), &r->algos[i]) != 0) {

@@ -28,7 +28,7 @@ void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, c
   t->ops->send(t, producer, GB_CHANNEL_CARD, player_id, msg, len);
 }
 
-void gb_transport_send_on(gb_transport *t, unsigned producer, gb_transport_channel channel,
+void gb_transport_send_on(gb_transport *t, unsigned producer, gb_event_channel channel,
                           uint64_t player_id, const void *msg, size_t len) {
   t->ops->send(t, producer, channel, player_id, msg, len);
 }

@@ -31,12 +31,6 @@ typedef struct gb_transport_config {
                            ring on the simulator side (same rule) */
 } gb_transport_config;
 
-/* What an event is, for transports that keep kinds apart (Kafka: one topic each): the event
- * type's channel in the event table (gb_event.h: gb_event_channel_of, gb_event_channel_name).
- * Every channel of a player reaches the same shard, and the shard sees a producer's messages in
- * the order they were sent, whatever their channels. */
-typedef gb_event_channel gb_transport_channel;
-
 typedef struct gb_transport_stats {
   uint64_t sent;         /* events accepted by send */
   uint64_t received;     /* events handed to shards */
@@ -105,7 +99,7 @@ size_t gb_transport_max_message(const gb_transport *t);
  * receivers recognise the copies by event_id (gb_pipeline does). */
 void gb_transport_send(gb_transport *t, unsigned producer, uint64_t player_id, const void *msg,
                        size_t len);
-void gb_transport_send_on(gb_transport *t, unsigned producer, gb_transport_channel channel,
+void gb_transport_send_on(gb_transport *t, unsigned producer, gb_event_channel channel,
                           uint64_t player_id, const void *msg, size_t len);
 /* The producer will send no more events (its shards finish once they drained them). Kafka: also
  * waits, bounded, until the engine has confirmed every event of this producer. */

@@ -13,7 +13,7 @@ typedef struct gb_transport_ops {
   void (*free)(gb_transport *t);
   unsigned (*shard_of)(const gb_transport *t, uint64_t player_id);
   size_t (*max_message)(const gb_transport *t);
-  void (*send)(gb_transport *t, unsigned producer, gb_transport_channel channel, uint64_t player_id,
+  void (*send)(gb_transport *t, unsigned producer, gb_event_channel channel, uint64_t player_id,
                const void *msg, size_t len);
   void (*producer_done)(gb_transport *t, unsigned producer);
   size_t (*poll_replies)(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);

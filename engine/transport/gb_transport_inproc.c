@@ -91,7 +91,7 @@ static size_t inproc_max_message(const gb_transport *base) {
 /* Every channel shares the player's ring, which keeps a producer's messages in order. Control
  * messages (operators' catalogue changes) go into every shard's ring: each shard keeps its own
  * catalogue, and each sees the change at the same place in this producer's stream. */
-static void inproc_send(gb_transport *base, unsigned producer, gb_transport_channel channel,
+static void inproc_send(gb_transport *base, unsigned producer, gb_event_channel channel,
                         uint64_t player_id, const void *msg, size_t len) {
   inproc *t = (inproc *)base;
   if (channel == GB_CHANNEL_CONTROL) {

@@ -1,7 +1,7 @@
 /* gb_transport_kafka: the gb_transport interface over Apache Kafka, through librdkafka.
  *
  * Topics (all with the workload's transport.partitions partitions), named after a run id:
- *   gamebench.<run>.card, .steam, .feedback, .control   events, one topic per gb_transport_channel
+ *   gamebench.<run>.card, .steam, .feedback, .control   events, one topic per gb_event_channel
  *   gamebench.<run>.decisions                            replies (decisions/props) to the players
  * and the engine's consumer group gamebench.<run>.engine. docs/kafka.md describes the protocol.
  *

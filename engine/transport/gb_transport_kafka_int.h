@@ -20,7 +20,7 @@
 /* Room for librdkafka's error strings (its errstr arguments). */
 enum { ERRSTR_MAX = 512 };
 
-/* Topic indexes: the event channels first (same numbering as gb_transport_channel), then the
+/* Topic indexes: the event channels first (same numbering as gb_event_channel), then the
  * replies. The card topic is the "anchor": the group assigns its partitions, and partition p of
  * the other event topics follows partition p of the card topic. */
 enum {
@@ -300,8 +300,8 @@ int gb_kafka_producers_new(gb_transport_kafka *k, gb_err *err);
 void gb_kafka_producers_free(gb_transport_kafka *k);
 int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err);
 void gb_kafka_router_stop(gb_transport_kafka *k);
-void gb_kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
-                   uint64_t player_id, const void *msg, size_t len);
+void gb_kafka_send(gb_transport *t, unsigned producer, gb_event_channel channel, uint64_t player_id,
+                   const void *msg, size_t len);
 void gb_kafka_producer_done(gb_transport *t, unsigned producer);
 size_t gb_kafka_poll_replies(gb_transport *t, unsigned producer, gb_transport_msg_fn fn, void *ctx);
 void gb_kafka_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);

@@ -192,8 +192,8 @@ static void send_control(gb_transport_kafka *k, kproducer *pr, uint64_t player_i
   rd_kafka_poll(pr->rk, 0);
 }
 
-void gb_kafka_send(gb_transport *t, unsigned producer, gb_transport_channel channel,
-                   uint64_t player_id, const void *msg, size_t len) {
+void gb_kafka_send(gb_transport *t, unsigned producer, gb_event_channel channel, uint64_t player_id,
+                   const void *msg, size_t len) {
   gb_transport_kafka *k = (gb_transport_kafka *)t;
   kproducer *pr = &k->producers[producer];
   if (channel == GB_CHANNEL_CONTROL) {

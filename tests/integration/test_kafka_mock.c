@@ -112,7 +112,7 @@ static void *producer_main(void *arg) {
     uint64_t player = (uint64_t)(i % (PLAYERS / h->producers)) * h->producers + w->index + 1;
     int n = snprintf(msg, 32, "%" PRIu64 " %" PRIu64, player, ++count[player]);
     msg[n] = ' ';
-    gb_transport_send_on(h->t, w->index, (gb_transport_channel)(count[player] % 3), player, msg,
+    gb_transport_send_on(h->t, w->index, (gb_event_channel)(count[player] % 3), player, msg,
                          h->size);
     atomic_fetch_add(&h->sent, 1);
     if (!h->hold_replies)

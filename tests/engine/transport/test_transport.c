@@ -47,8 +47,7 @@ Test(transport, inproc_keeps_a_players_order_across_channels) {
   cr_assert_str_eq(gb_transport_kind_name(t), "inproc");
   const uint64_t player = 7;
   const char *msgs[] = {"a", "b", "c", "d"};
-  gb_transport_channel ch[] = {GB_CHANNEL_CARD, GB_CHANNEL_FEEDBACK, GB_CHANNEL_CARD,
-                               GB_CHANNEL_STEAM};
+  gb_event_channel ch[] = {GB_CHANNEL_CARD, GB_CHANNEL_FEEDBACK, GB_CHANNEL_CARD, GB_CHANNEL_STEAM};
   for (int i = 0; i < 4; i++)
     gb_transport_send_on(t, 0, ch[i], player, msgs[i], 1);
   gb_transport_producer_done(t, 0);
