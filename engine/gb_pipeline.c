@@ -13,27 +13,6 @@
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
 
-/* The player's UTC offset, which places local midnight for daily progress rules: the event's
- * utc_offset_min when it has one (the simulator's events do), else its country's main zone
- * (standard time) — countries spanning several zones (US, CA, AU) then get their most populous
- * one, so some of their players reset at the wrong hour. */
-static int32_t country_offset_min(const char *country) {
-  static const struct {
-    char code[3];
-    int16_t offset_min;
-  } zones[] = {{"CN", 480}, {"HK", 480},  {"TW", 480},  {"MO", 480}, {"MY", 480}, {"SG", 480},
-               {"PH", 480}, {"TH", 420},  {"VN", 420},  {"ID", 420}, {"JP", 540}, {"KR", 540},
-               {"AU", 600}, {"US", -300}, {"CA", -300}, {"GB", 0},   {"BR", -180}};
-  for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
-    if (strcmp(country, zones[i].code) == 0)
-      return zones[i].offset_min;
-  return 0;
-}
-
-static int32_t player_offset_min(const gb_event *ev) {
-  return ev->utc_offset_min != 0 ? ev->utc_offset_min : country_offset_min(ev->country);
-}
-
 /* What the pipeline itself keeps per player, in one record (one cache line or two), not one
  * array per field: the duplicate check reads it on every event and a decision reads it again. */
 typedef struct slot_state {
@@ -184,7 +163,7 @@ static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     gb_err ignored;
     if (gb_catalog_find(p->catalog, ev->u.prop.challenge_id, &ordinal) == 0 &&
         gb_progress_start(p->progress, ev->player_id, ev->u.prop.prop_id, (uint32_t)ordinal, ev->ts,
-                          player_offset_min(ev), &ignored) == 0)
+                          gb_event_local_offset_min(ev), &ignored) == 0)
       p->slots[slot].progress_known = true;
   } else if (ev->type == GB_EV_PROP_DISCARDED || ev->type == GB_EV_PROP_EXPIRED) {
     gb_progress_cancel(p->progress, ev->player_id, ev->u.prop.prop_id);

@@ -50,3 +50,22 @@ void gb_event_dispose(gb_event *ev) {
     free(ev->u.control.definition); /* the one type that owns memory */
   gb_event_init(ev);
 }
+
+/* Countries spanning several zones (US, CA, AU) get their most populous one, so some of their
+ * players reset at the wrong hour: the simulator's events carry utc_offset_min and avoid that. */
+static int32_t country_offset_min(const char *country) {
+  static const struct {
+    char code[3];
+    int16_t offset_min;
+  } zones[] = {{"CN", 480}, {"HK", 480},  {"TW", 480},  {"MO", 480}, {"MY", 480}, {"SG", 480},
+               {"PH", 480}, {"TH", 420},  {"VN", 420},  {"ID", 420}, {"JP", 540}, {"KR", 540},
+               {"AU", 600}, {"US", -300}, {"CA", -300}, {"GB", 0},   {"BR", -180}};
+  for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+    if (strcmp(country, zones[i].code) == 0)
+      return zones[i].offset_min;
+  return 0;
+}
+
+int32_t gb_event_local_offset_min(const gb_event *ev) {
+  return ev->utc_offset_min != 0 ? ev->utc_offset_min : country_offset_min(ev->country);
+}

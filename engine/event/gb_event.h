@@ -243,6 +243,11 @@ const char *gb_event_type_name(gb_event_type type);
 /* Parses a wire name; returns 0 and sets *out, or -1 when the name is not a v1 type. */
 int gb_event_type_parse(const char *name, size_t len, gb_event_type *out);
 
+/* The player's UTC offset in minutes east of UTC, which places local midnight (daily progress
+ * rules, local days of features and stats): the event's utc_offset_min when it has one (the
+ * simulator's events do), else its country's main zone (standard time; 0 when unknown). */
+int32_t gb_event_local_offset_min(const gb_event *ev);
+
 /* Zeroes ev (all optional fields absent). */
 void gb_event_init(gb_event *ev);
 
