@@ -34,6 +34,26 @@ struct gb_agg {
   size_t cap;
 };
 
+static const char *const dim_names[GB_AGG_DIM__COUNT] = {
+    "type", "game", "room", "platform", "country", "arm", "challenge", "reward_type", "level_band"};
+
+const char *gb_agg_dim_name(gb_agg_dim d) {
+  return (unsigned)d < GB_AGG_DIM__COUNT ? dim_names[d] : "unknown";
+}
+
+int gb_agg_dim_parse(const char *name, gb_agg_dim *out) {
+  for (int d = 0; d < GB_AGG_DIM__COUNT; d++)
+    if (strcmp(name, dim_names[d]) == 0) {
+      *out = (gb_agg_dim)d;
+      return 0;
+    }
+  return -1;
+}
+
+const char *gb_agg_dim_names(void) {
+  return "type, game, room, platform, country, arm, challenge, reward_type, level_band";
+}
+
 /* Room for slot (hot path: pre-sized at creation, a failed growth is fatal). New records are
  * zeroes, written only when their player first shows up (first_event), so that a table
  * pre-sized for the whole population costs memory only for the players who play. */

@@ -15,6 +15,37 @@
 
 enum { GB_AGG_GAMES_MAX = 64 /* distinct game names tracked; more are counted as "other" */ };
 
+/* The stats cube's dimensions (engine.aggregates.dimensions picks which are kept):
+ *   type         the event type's wire name ("game_end");
+ *   game, room   of game_start / game_end;
+ *   platform, country   the event's (the player's device and country);
+ *   arm          the player's A/B arm;
+ *   challenge    of prop_* and challenge_* events and reward_granted;
+ *   reward_type  of reward_granted;
+ *   level_band   the player's level rounded down to a multiple of engine.aggregates.level_band
+ *                ("10" for levels 10 … 19 with bands of 10); empty before the level is known. */
+typedef enum gb_agg_dim {
+  GB_AGG_DIM_TYPE,
+  GB_AGG_DIM_GAME,
+  GB_AGG_DIM_ROOM,
+  GB_AGG_DIM_PLATFORM,
+  GB_AGG_DIM_COUNTRY,
+  GB_AGG_DIM_ARM,
+  GB_AGG_DIM_CHALLENGE,
+  GB_AGG_DIM_REWARD_TYPE,
+  GB_AGG_DIM_LEVEL_BAND,
+  GB_AGG_DIM__COUNT
+} gb_agg_dim;
+
+/* The dimension's name ("reward_type"); "unknown" when out of range. */
+const char *gb_agg_dim_name(gb_agg_dim d);
+
+/* Parses a dimension name: 0 and *out, or -1 when unknown. */
+int gb_agg_dim_parse(const char *name, gb_agg_dim *out);
+
+/* Comma-separated names of every dimension, for error messages and --help. */
+const char *gb_agg_dim_names(void);
+
 typedef struct gb_agg gb_agg;
 
 typedef struct gb_agg_game {
