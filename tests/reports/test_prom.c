@@ -2,6 +2,7 @@
  * own checker (promtool check metrics) accepting the output. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +268,52 @@ Test(prom, promtool_rejects_broken_text) {
   int status = promtool_check(broken, sizeof broken - 1, &report);
   cr_assert_neq(status, 0, "promtool accepted: %s", broken);
   free(report);
+}
+
+/* ---- the deploy files that read this text (docker-compose.yml's Prometheus and Grafana) ------ */
+
+#define DASHBOARD GB_SOURCE_DIR "/deploy/grafana/dashboards/gamebench.json"
+#define PROMETHEUS_YML GB_SOURCE_DIR "/deploy/prometheus/prometheus.yml"
+
+/* Whether text has a sample line of metric name (name then '{' or ' '). */
+static bool has_sample(const char *text, const char *name) {
+  size_t n = strlen(name);
+  for (const char *s = text; *s;) {
+    if (strncmp(s, name, n) == 0 && (s[n] == '{' || s[n] == ' '))
+      return true;
+    s += strcspn(s, "\n");
+    s += *s == '\n';
+  }
+  return false;
+}
+
+Test(prom, the_dashboard_queries_only_metrics_the_text_has) {
+  /* python3 parses the JSON (a syntax error fails here) and lists the metric names of every
+   * panel's queries */
+  gbt_proc p = gbt_shell("python3 -c \"import json, re, sys; d = json.load(open(sys.argv[1])); "
+                         "print('\\n'.join(sorted({m for p in d['panels'] for t in p['targets'] "
+                         "for m in re.findall(r'gamebench_[a-z0-9_]+', t['expr'])})))\" '%s'",
+                         DASHBOARD);
+  cr_assert_eq(p.status, 0, "%s: %s", DASHBOARD, p.err);
+  gb_prom_snapshot s = small_snapshot();
+  size_t len;
+  char *text = render(&s, &len);
+  int names = 0;
+  char *save = NULL;
+  for (char *name = strtok_r(p.out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+    cr_assert(has_sample(text, name), "the dashboard queries %s, which gb_prom does not write",
+              name);
+    names++;
+  }
+  /* run info, uptime, the 9 counters, the latency summary and its max */
+  cr_assert_eq(names, 13, "the dashboard shows %d of the 13 metrics", names);
+  free(text);
+  gbt_proc_free(&p);
+}
+
+Test(prom, the_prometheus_config_is_valid) {
+  require_promtool();
+  gbt_proc p = gbt_shell("promtool check config '%s'", PROMETHEUS_YML);
+  cr_assert_eq(p.status, 0, "%s%s", p.out, p.err);
+  gbt_proc_free(&p);
 }
