@@ -8,6 +8,8 @@ pkg_check_modules(CYAML REQUIRED IMPORTED_TARGET libcyaml)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
+# The live HTTP endpoint of `gamebench run --http` (bench/run/gb_http.c).
+pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
 
 # The JSON parsers measured against simdjson by `gamebench bench json`.
 pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
