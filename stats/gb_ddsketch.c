@@ -113,14 +113,14 @@ __attribute__((noinline, cold)) static void store_cover(dd_store *st, int64_t lo
   st->offset = offset;
 }
 
-static void store_add(dd_store *st, int64_t i, uint64_t n) {
+static void store_add(dd_store *st, int64_t i) {
   /* One unsigned compare for both ends: an index below the offset wraps to a huge number. */
   if ((uint64_t)(i - st->offset) >= st->cap)
     store_cover(st, i, i);
-  st->counts[i - st->offset] += n;
+  st->counts[i - st->offset]++;
   st->lo = i < st->lo ? i : st->lo;
   st->hi = i > st->hi ? i : st->hi;
-  st->total += n;
+  st->total++;
 }
 
 void gb_ddsketch_add(gb_ddsketch *s, double value) {
@@ -132,7 +132,7 @@ void gb_ddsketch_add(gb_ddsketch *s, double value) {
     s->zero++;
     value = 0.0; /* -0 too: the minimum and maximum must not depend on which zero came first */
   } else {
-    store_add(signbit(value) ? &s->neg : &s->pos, index_of(s, fabs(value)), 1);
+    store_add(signbit(value) ? &s->neg : &s->pos, index_of(s, fabs(value)));
   }
   s->count++;
   s->min = value < s->min ? value : s->min;
