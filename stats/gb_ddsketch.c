@@ -1,0 +1,418 @@
+#include "gb_ddsketch.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_grow.h"
+#include "gb_sketch_int.h"
+
+enum { FIRST_BUCKETS = 32 };
+
+/* Counts of the buckets offset .. offset + cap - 1; lo .. hi are the non-empty ones (lo > hi
+ * while empty). Indices are bounded by the accuracy's range (|i| < 4e8), so int64_t never
+ * overflows in their differences. */
+typedef struct dd_store {
+  uint64_t *counts;
+  size_t cap;
+  int64_t offset;
+  int64_t lo, hi;
+  uint64_t total;
+} dd_store;
+
+struct gb_ddsketch {
+  double a;
+  double log_gamma;     /* ln((1 + a) / (1 - a)) */
+  double inv_log_gamma; /* its inverse: a multiplication on the hot path, not a division */
+  double min, max;      /* exact; +Inf and -Inf while empty */
+  uint64_t count, zero, ignored;
+  dd_store pos, neg; /* values > 0, and the magnitudes of values < 0 */
+};
+
+static void store_init(dd_store *st) { *st = (dd_store){.lo = INT64_MAX, .hi = INT64_MIN}; }
+
+static bool accuracy_ok(double a) { return a >= GB_DDSKETCH_MIN_ACCURACY && a < 1.0; }
+
+/* Bucket of a magnitude v > 0 (finite): ceil(log_gamma(v)). The conversion truncates towards
+ * zero, which is the ceiling already for x <= 0 and one short of it for a positive x with a
+ * fraction: inline, rather than a call to ceil() on the hot path. */
+static int64_t index_of(const gb_ddsketch *s, double v) {
+  double x = log(v) * s->inv_log_gamma;
+  int64_t t = (int64_t)x;
+  return t + (x > (double)t);
+}
+
+/* The value that represents bucket i, (1 - a) gamma^i: an overflow to +Inf (the top buckets)
+ * or an underflow is mended by the caller's clamp into [min, max]. */
+static double value_of(const gb_ddsketch *s, int64_t i) {
+  return exp((double)i * s->log_gamma) * (1.0 - s->a);
+}
+
+static gb_ddsketch *alloc_sketch(double a) {
+  gb_ddsketch *s = calloc(1, sizeof *s);
+  if (!s)
+    return NULL;
+  s->a = a;
+  /* log1p(2a / (1 - a)) = ln((1 + a) / (1 - a)) without the rounding of 1 + a for small a */
+  s->log_gamma = log1p(2.0 * a / (1.0 - a));
+  s->inv_log_gamma = 1.0 / s->log_gamma;
+  s->min = INFINITY;
+  s->max = -INFINITY;
+  store_init(&s->pos);
+  store_init(&s->neg);
+  return s;
+}
+
+int gb_ddsketch_new(double relative_accuracy, gb_ddsketch **out, gb_err *err) {
+  if (!accuracy_ok(relative_accuracy))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: relative accuracy %g is outside [%g, 1)",
+                      relative_accuracy, GB_DDSKETCH_MIN_ACCURACY);
+  gb_ddsketch *s = alloc_sketch(relative_accuracy);
+  if (!s)
+    return gb_err_set(err, GB_ERR_RUNTIME, "ddsketch: out of memory for a sketch");
+  *out = s;
+  return 0;
+}
+
+void gb_ddsketch_free(gb_ddsketch *s) {
+  if (!s)
+    return;
+  free(s->pos.counts);
+  free(s->neg.counts);
+  free(s);
+}
+
+/* Makes st's array cover the buckets lo .. hi (lo <= hi) besides those it covers: the array
+ * doubles (gb_grow), and the new room goes on the side that needed it. Kept out of line: the
+ * hot path (store_add) then needs no stack frame for it. */
+__attribute__((noinline, cold)) static void store_cover(dd_store *st, int64_t lo, int64_t hi) {
+  size_t old_cap = st->cap;
+  int64_t have_lo = st->offset, have_hi = st->offset + (int64_t)old_cap - 1;
+  if (old_cap == 0) {
+    have_lo = lo;
+    have_hi = hi;
+  }
+  int64_t new_lo = lo < have_lo ? lo : have_lo, new_hi = hi > have_hi ? hi : have_hi;
+  GB_GROW_OR_DIE(st->counts, st->cap, (size_t)(new_hi - new_lo + 1), FIRST_BUCKETS,
+                 "ddsketch buckets");
+  int64_t offset = st->offset;
+  if (old_cap == 0) /* the first buckets: room on both sides */
+    offset = new_lo - (int64_t)(st->cap - (size_t)(new_hi - new_lo + 1)) / 2;
+  else if (new_lo < have_lo && new_hi > have_hi)
+    offset = new_lo;
+  else if (new_lo < have_lo) /* growing downwards: all the new room below */
+    offset = have_hi + 1 - (int64_t)st->cap;
+  size_t shift = (size_t)(st->offset - offset);
+  if (old_cap > 0 && shift > 0) {
+    memmove(st->counts + shift, st->counts, old_cap * sizeof st->counts[0]);
+    memset(st->counts, 0, shift * sizeof st->counts[0]);
+  }
+  st->offset = offset;
+}
+
+static void store_add(dd_store *st, int64_t i) {
+  /* One unsigned compare for both ends: an index below the offset wraps to a huge number. */
+  if ((uint64_t)(i - st->offset) >= st->cap)
+    store_cover(st, i, i);
+  st->counts[i - st->offset]++;
+  st->lo = i < st->lo ? i : st->lo;
+  st->hi = i > st->hi ? i : st->hi;
+  st->total++;
+}
+
+void gb_ddsketch_add(gb_ddsketch *s, double value) {
+  if (!isfinite(value)) {
+    s->ignored++;
+    return;
+  }
+  if (value == 0) {
+    s->zero++;
+    value = 0.0; /* -0 too: the minimum and maximum must not depend on which zero came first */
+  } else {
+    store_add(signbit(value) ? &s->neg : &s->pos, index_of(s, fabs(value)));
+  }
+  s->count++;
+  s->min = value < s->min ? value : s->min;
+  s->max = value > s->max ? value : s->max;
+}
+
+uint64_t gb_ddsketch_count(const gb_ddsketch *s) { return s->count; }
+
+uint64_t gb_ddsketch_ignored(const gb_ddsketch *s) { return s->ignored; }
+
+double gb_ddsketch_relative_accuracy(const gb_ddsketch *s) { return s->a; }
+
+/* The bucket index of the value of 0-based rank r among st's magnitudes (r < st->total),
+ * counting from the largest magnitude down when from_top. */
+static int64_t store_rank_index(const dd_store *st, uint64_t r, bool from_top) {
+  uint64_t seen = 0;
+  for (int64_t k = 0; k <= st->hi - st->lo; k++) {
+    int64_t i = from_top ? st->hi - k : st->lo + k;
+    seen += st->counts[i - st->offset];
+    if (seen > r)
+      return i;
+  }
+  GB_FATAL("ddsketch: rank %" PRIu64 " is past the store's %" PRIu64 " values", r, st->total);
+}
+
+double gb_ddsketch_quantile(const gb_ddsketch *s, double q) {
+  if (s->count == 0 || isnan(q))
+    return NAN;
+  q = q < 0 ? 0 : q > 1 ? 1 : q;
+  uint64_t r = (uint64_t)floor(q * (double)(s->count - 1));
+  if (r == 0)
+    return s->min;
+  if (r >= s->count - 1)
+    return s->max;
+  double v;
+  if (r < s->neg.total) {
+    /* the smallest values are the negatives of the largest magnitudes */
+    v = -value_of(s, store_rank_index(&s->neg, r, true));
+  } else if (r - s->neg.total < s->zero) {
+    return 0.0;
+  } else {
+    v = value_of(s, store_rank_index(&s->pos, r - s->neg.total - s->zero, false));
+  }
+  return v < s->min ? s->min : v > s->max ? s->max : v;
+}
+
+static void store_merge(dd_store *dst, const dd_store *src) {
+  if (src->total == 0)
+    return;
+  if (dst->cap == 0 || src->lo < dst->offset || src->hi >= dst->offset + (int64_t)dst->cap)
+    store_cover(dst, src->lo, src->hi);
+  for (int64_t i = src->lo; i <= src->hi; i++)
+    dst->counts[i - dst->offset] += src->counts[i - src->offset];
+  dst->lo = src->lo < dst->lo ? src->lo : dst->lo;
+  dst->hi = src->hi > dst->hi ? src->hi : dst->hi;
+  dst->total += src->total;
+}
+
+int gb_ddsketch_merge(gb_ddsketch *dst, const gb_ddsketch *src, gb_err *err) {
+  GB_ASSERT(dst != src);
+  if (memcmp(&dst->a, &src->a, sizeof dst->a) != 0)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: cannot merge a sketch of relative accuracy %.17g into one of "
+                      "%.17g",
+                      src->a, dst->a);
+  store_merge(&dst->pos, &src->pos);
+  store_merge(&dst->neg, &src->neg);
+  dst->count += src->count;
+  dst->zero += src->zero;
+  dst->ignored += src->ignored;
+  dst->min = src->min < dst->min ? src->min : dst->min;
+  dst->max = src->max > dst->max ? src->max : dst->max;
+  return 0;
+}
+
+/* Gives st an array of exactly the buckets lo .. hi (empty), for a copy or a deserialization. */
+static int store_alloc(dd_store *st, int64_t lo, int64_t hi, gb_err *err) {
+  size_t n = (size_t)(hi - lo + 1);
+  if (GB_GROW(st->counts, st->cap, n, n, "ddsketch buckets", err) != 0)
+    return gb_err_prefix(err, "ddsketch: ");
+  st->offset = lo;
+  return 0;
+}
+
+static int store_copy(dd_store *dst, const dd_store *src, gb_err *err) {
+  store_init(dst);
+  if (src->total == 0)
+    return 0;
+  if (store_alloc(dst, src->lo, src->hi, err) != 0)
+    return -1;
+  memcpy(dst->counts, &src->counts[src->lo - src->offset],
+         (size_t)(src->hi - src->lo + 1) * sizeof src->counts[0]);
+  dst->lo = src->lo;
+  dst->hi = src->hi;
+  dst->total = src->total;
+  return 0;
+}
+
+int gb_ddsketch_clone(const gb_ddsketch *s, gb_ddsketch **out, gb_err *err) {
+  gb_ddsketch *c = malloc(sizeof *c);
+  if (!c)
+    return gb_err_set(err, GB_ERR_RUNTIME, "ddsketch: out of memory for a copy");
+  *c = *s;
+  store_init(&c->neg); /* so that a failure below frees nothing of s's */
+  if (store_copy(&c->pos, &s->pos, err) != 0 || store_copy(&c->neg, &s->neg, err) != 0) {
+    gb_ddsketch_free(c);
+    return -1;
+  }
+  *out = c;
+  return 0;
+}
+
+size_t gb_ddsketch_memory_bytes(const gb_ddsketch *s) {
+  return sizeof *s + (s->pos.cap + s->neg.cap) * sizeof s->pos.counts[0];
+}
+
+/* --- serialization ------------------------------------------------------------------------- */
+
+static size_t store_size(const dd_store *st) {
+  if (st->total == 0)
+    return 1;
+  size_t size = gb_sketch_varint_len((uint64_t)(st->hi - st->lo + 1)) +
+                gb_sketch_varint_len(gb_sketch_zigzag(st->lo));
+  for (int64_t i = st->lo; i <= st->hi; i++)
+    size += gb_sketch_varint_len(st->counts[i - st->offset]);
+  return size;
+}
+
+size_t gb_ddsketch_serialized_size(const gb_ddsketch *s) {
+  size_t size = 8 + gb_sketch_varint_len(s->count) + gb_sketch_varint_len(s->ignored) +
+                gb_sketch_varint_len(s->zero);
+  if (s->count > 0)
+    size += 16;
+  return size + store_size(&s->pos) + store_size(&s->neg);
+}
+
+static size_t store_write(const dd_store *st, uint8_t *out) {
+  if (st->total == 0)
+    return gb_varint_put(out, 0);
+  size_t n = gb_varint_put(out, (uint64_t)(st->hi - st->lo + 1));
+  n += gb_varint_put(out + n, gb_sketch_zigzag(st->lo));
+  for (int64_t i = st->lo; i <= st->hi; i++)
+    n += gb_varint_put(out + n, st->counts[i - st->offset]);
+  return n;
+}
+
+size_t gb_ddsketch_serialize(const gb_ddsketch *s, uint8_t *buf) {
+  uint8_t *out = buf;
+  out += gb_sketch_put_f64(out, s->a);
+  out += gb_varint_put(out, s->count);
+  out += gb_varint_put(out, s->ignored);
+  out += gb_varint_put(out, s->zero);
+  if (s->count > 0) {
+    out += gb_sketch_put_f64(out, s->min);
+    out += gb_sketch_put_f64(out, s->max);
+  }
+  out += store_write(&s->pos, out);
+  out += store_write(&s->neg, out);
+  return (size_t)(out - buf);
+}
+
+/* The bucket range a value can have: from the smallest subnormal to the largest double. */
+static void index_range(const gb_ddsketch *s, int64_t *lo, int64_t *hi) {
+  *lo = index_of(s, 0x1p-1074);
+  *hi = index_of(s, DBL_MAX);
+}
+
+static int read_counts(gb_sketch_reader *r, dd_store *st, uint64_t k, const char *which,
+                       gb_err *err) {
+  for (uint64_t j = 0; j < k; j++) {
+    uint64_t c = 0;
+    if (!gb_sketch_get_varint(r, &c))
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "ddsketch: truncated or corrupt: %s store, count %" PRIu64 " of %" PRIu64,
+                        which, j + 1, k);
+    if (c > UINT64_MAX - st->total)
+      return gb_err_set(err, GB_ERR_INPUT, "ddsketch: corrupt: %s store's counts overflow", which);
+    st->counts[j] = c;
+    st->total += c;
+  }
+  if (st->counts[0] == 0 || st->counts[k - 1] == 0)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: %s store's first or last bucket is empty", which);
+  return 0;
+}
+
+static int read_store(gb_sketch_reader *r, const gb_ddsketch *s, dd_store *st, const char *which,
+                      gb_err *err) {
+  uint64_t k = 0, zz = 0;
+  if (!gb_sketch_get_varint(r, &k))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: no %s store", which);
+  if (k == 0)
+    return 0;
+  if (!gb_sketch_get_varint(r, &zz))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: %s store has no first index", which);
+  if (k > gb_sketch_left(r)) /* a count takes a byte at least: no allocation for a lie */
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: truncated: %s store has %" PRIu64 " buckets in %zu bytes", which,
+                      k, gb_sketch_left(r));
+  int64_t lo = gb_sketch_unzigzag(zz), min_i, max_i;
+  index_range(s, &min_i, &max_i);
+  if (lo < min_i || lo > max_i || k - 1 > (uint64_t)(max_i - lo))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: %s store's buckets %" PRId64 " + %" PRIu64
+                      " leave the range [%" PRId64 ", %" PRId64 "] of accuracy %g",
+                      which, lo, k, min_i, max_i, s->a);
+  if (store_alloc(st, lo, lo + (int64_t)k - 1, err) != 0)
+    return -1;
+  if (read_counts(r, st, k, which, err) != 0)
+    return -1;
+  st->lo = lo;
+  st->hi = lo + (int64_t)k - 1;
+  return 0;
+}
+
+/* Whether v can be the sketch's lowest (or highest) value: finite, of the sign of the first
+ * (last) non-empty part, +0 for the zeros, and in (or, across libms, next to) its bucket. */
+static bool extreme_ok(const gb_ddsketch *s, double v, bool lowest) {
+  const dd_store *far = lowest ? &s->neg : &s->pos, *near = lowest ? &s->pos : &s->neg;
+  if (!isfinite(v))
+    return false;
+  if (far->total > 0)
+    return (lowest ? v < 0 : v > 0) && llabs(index_of(s, fabs(v)) - far->hi) <= 1;
+  if (s->zero > 0)
+    return v == 0 && !signbit(v);
+  return (lowest ? v > 0 : v < 0) && llabs(index_of(s, fabs(v)) - near->lo) <= 1;
+}
+
+static int read_extremes(gb_sketch_reader *r, gb_ddsketch *s, gb_err *err) {
+  if (s->count == 0)
+    return 0;
+  if (!gb_sketch_get_f64(r, &s->min) || !gb_sketch_get_f64(r, &s->max))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: no minimum and maximum");
+  return 0;
+}
+
+static int check_totals(const gb_ddsketch *s, gb_err *err) {
+  uint64_t sum = s->pos.total + s->neg.total; /* each below 2^64: overflow shows as sum < one */
+  if (sum < s->pos.total || sum + s->zero < sum || sum + s->zero != s->count)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: %" PRIu64 " positive, %" PRIu64 " negative and %" PRIu64
+                      " zero values do not add up to the count %" PRIu64,
+                      s->pos.total, s->neg.total, s->zero, s->count);
+  if (s->count > 0 && (!extreme_ok(s, s->min, true) || !extreme_ok(s, s->max, false)))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: minimum %.17g or maximum %.17g is not in the first or "
+                      "last bucket",
+                      s->min, s->max);
+  return 0;
+}
+
+static int read_sketch(gb_sketch_reader *r, gb_ddsketch *s, gb_err *err) {
+  if (!gb_sketch_get_varint(r, &s->count) || !gb_sketch_get_varint(r, &s->ignored) ||
+      !gb_sketch_get_varint(r, &s->zero))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: no counts");
+  if (read_extremes(r, s, err) != 0 || read_store(r, s, &s->pos, "positive", err) != 0 ||
+      read_store(r, s, &s->neg, "negative", err) != 0)
+    return -1;
+  return check_totals(s, err);
+}
+
+int gb_ddsketch_deserialize(const uint8_t *buf, size_t len, gb_ddsketch **out, size_t *consumed,
+                            gb_err *err) {
+  gb_sketch_reader r = {buf, buf + len};
+  double a = 0;
+  if (!gb_sketch_get_f64(&r, &a))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: no relative accuracy");
+  if (!accuracy_ok(a))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: relative accuracy %g is outside [%g, 1)", a,
+                      GB_DDSKETCH_MIN_ACCURACY);
+  gb_ddsketch *s = alloc_sketch(a);
+  if (!s)
+    return gb_err_set(err, GB_ERR_RUNTIME, "ddsketch: out of memory for a sketch");
+  if (read_sketch(&r, s, err) != 0) {
+    gb_ddsketch_free(s);
+    return -1;
+  }
+  /* min and max read as +Inf / -Inf for an empty sketch: alloc_sketch set them */
+  *out = s;
+  *consumed = (size_t)(r.at - buf);
+  return 0;
+}
