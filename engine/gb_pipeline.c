@@ -1,5 +1,6 @@
 #include "gb_pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,10 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
   p->cfg = *cfg;
   if (gb_catalog_load(cfg->catalog_path, &p->catalog, err) != 0 ||
       gb_matcher_new(p->catalog, cfg->matcher, &p->matcher, err) != 0 ||
-      gb_agg_new(cfg->expected_players, &p->agg, err) != 0 ||
+      gb_agg_new(&(gb_agg_config){.expected_players = cfg->expected_players,
+                                  .arms = cfg->arms,
+                                  .cube = cfg->cube},
+                 &p->agg, err) != 0 ||
       gb_reco_new(cfg->arms, cfg->seed, cfg->expected_players, &p->reco, err) != 0 ||
       gb_idmap_new(cfg->expected_players, &p->players, err) != 0 ||
       GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
@@ -131,6 +135,28 @@ static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
   gb_attrs_add_player(p->attrs, &ps);
 }
 
+/* A record of what the engine decided or saw happen (a NOTICE, or the outcome of a prop the
+ * engine tracks), folded into the aggregator as an event of the player's at the sim time of the
+ * event that caused it: the stats cube then counts props generated, challenges completed and
+ * rewards granted next to the players' own events, as the platform's stats would. */
+static void note(gb_pipeline *p, uint32_t slot, const gb_event *cause, gb_event_type type,
+                 const gb_challenge *ch, uint64_t prop_id) {
+  gb_event n = {.type = type,
+                .ts = cause->ts,
+                .player_id = cause->player_id,
+                .session_id = cause->session_id,
+                .utc_offset_min = cause->utc_offset_min};
+  memcpy(n.platform, cause->platform, sizeof n.platform);
+  memcpy(n.country, cause->country, sizeof n.country);
+  snprintf(n.u.prop.challenge_id, sizeof n.u.prop.challenge_id, "%s", ch->id);
+  n.u.prop.prop_id = prop_id;
+  if (type == GB_EV_REWARD_GRANTED) {
+    memcpy(n.u.prop.reward_type, "coins", sizeof "coins");
+    n.u.prop.amount = ch->reward_coins;
+  }
+  gb_agg_update(p->agg, slot, &n, p->counted == &p->counts ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
+}
+
 /* Progress on the player's started challenge; completions and failures wait in the slot_state for
  * the player's next decision point, where the answer carries them. */
 static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
@@ -145,10 +171,16 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     s->pending_ordinal = outcomes[i].ordinal;
     s->pending_kind = (uint8_t)outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
-    if (outcomes[i].kind == GB_PROGRESS_COMPLETED)
+    const gb_challenge *ch = gb_catalog_at(p->catalog, outcomes[i].ordinal);
+    if (outcomes[i].kind == GB_PROGRESS_COMPLETED) {
       p->counted->completed++;
-    else
+      note(p, slot, ev, GB_EV_CHALLENGE_COMPLETED, ch, outcomes[i].prop_id);
+      if (ch->reward_coins > 0)
+        note(p, slot, ev, GB_EV_REWARD_GRANTED, ch, outcomes[i].prop_id);
+    } else {
       p->counted->failed++;
+      note(p, slot, ev, GB_EV_CHALLENGE_FAILED, ch, outcomes[i].prop_id);
+    }
   }
 }
 
@@ -199,6 +231,9 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   }
   p->counted->decisions++;
   p->counted->props += reply->chosen != GB_NO_PROP;
+  if (reply->chosen != GB_NO_PROP)
+    note(p, slot, ev, GB_EV_PROP_GENERATED, gb_catalog_at(p->catalog, reply->chosen),
+         reply->prop_id);
 }
 
 static bool control_seen(const gb_pipeline *p, uint64_t event_id) {

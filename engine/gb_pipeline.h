@@ -47,6 +47,7 @@ typedef struct gb_pipeline_config {
   const gb_arms *arms; /* the arm split (borrowed: outlives the pipeline) */
   uint64_t seed;
   size_t expected_players; /* sizing hint */
+  gb_agg_cube_config cube; /* the aggregator's stats cube ({0}: none) */
 } gb_pipeline_config;
 
 /* gb_clock stamps of one event's way through the shard (0 when a stage did not run). */

@@ -1,5 +1,6 @@
 #include "gb_shard.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 struct gb_shard {
   gb_shard_config cfg;
   gb_pipeline *pipe;
+  /* Held while a batch goes through the pipeline, so that another thread (the live HTTP
+   * server) can read the shard's state between batches: uncontended, it costs ~20 ns a batch. */
+  pthread_mutex_t lock;
   gb_dead_letter *dead; /* [n_dead], at most cfg.dead_letters_kept */
   size_t n_dead, dead_cap;
 };
@@ -26,6 +30,7 @@ int gb_shard_new(const gb_shard_config *cfg, gb_shard **out, gb_err *err) {
     free(s);
     return -1;
   }
+  pthread_mutex_init(&s->lock, NULL);
   *out = s;
   return 0;
 }
@@ -34,6 +39,7 @@ void gb_shard_free(gb_shard *s) {
   if (!s)
     return;
   gb_pipeline_free(s->pipe);
+  pthread_mutex_destroy(&s->lock);
   for (size_t i = 0; i < s->n_dead; i++) {
     free(s->dead[i].payload);
     free(s->dead[i].reason);
@@ -97,8 +103,17 @@ static void on_message(void *ctx, const void *msg, size_t len) {
 
 size_t gb_shard_poll(gb_shard *s, bool *finished) {
   *finished = false;
-  return gb_transport_receive(s->cfg.transport, s->cfg.index, s->cfg.receive_batch, on_message, s,
-                              finished);
+  pthread_mutex_lock(&s->lock);
+  size_t n = gb_transport_receive(s->cfg.transport, s->cfg.index, s->cfg.receive_batch, on_message,
+                                  s, finished);
+  pthread_mutex_unlock(&s->lock);
+  return n;
+}
+
+void gb_shard_with_state(gb_shard *s, void (*read)(void *ctx, const gb_pipeline *p), void *ctx) {
+  pthread_mutex_lock(&s->lock);
+  read(ctx, s->pipe);
+  pthread_mutex_unlock(&s->lock);
 }
 
 static bool asked_to_stop(const gb_shard *s) {

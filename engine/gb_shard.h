@@ -82,6 +82,11 @@ void gb_shard_run(gb_shard *s);
  * everything. */
 size_t gb_shard_poll(gb_shard *s, bool *finished);
 
+/* Calls read with the shard's pipeline between two batches (the shard's hooks run inside a
+ * batch, so what they record is consistent too): for another thread (the live HTTP server) to
+ * read the shard's state while it runs. read must be quick: the shard waits meanwhile. */
+void gb_shard_with_state(gb_shard *s, void (*read)(void *ctx, const gb_pipeline *p), void *ctx);
+
 /* The pipeline's counts so far (live events; replays in `replayed` only). Exact once the
  * shard's thread has stopped. */
 void gb_shard_get_counts(const gb_shard *s, gb_pipeline_counts *out);

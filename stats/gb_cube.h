@@ -120,8 +120,8 @@ int gb_cube_canonicalize(gb_cube *c, gb_err *err);
  * (docs/results.md, "cube.gbc"). GB_ERR_RUNTIME naming the path on failure. */
 int gb_cube_save(gb_cube *c, const char *path, gb_err *err);
 
-/* Reads a cube written by gb_cube_save. GB_ERR_RUNTIME (I/O) / GB_ERR_INPUT naming the path and what is
- * wrong (not a cube, version, truncated). */
+/* Reads a cube written by gb_cube_save. GB_ERR_RUNTIME (I/O) / GB_ERR_INPUT naming the path and
+ * what is wrong (not a cube, version, truncated). */
 int gb_cube_load(const char *path, gb_cube **out, gb_err *err);
 
 #endif

@@ -34,7 +34,9 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   m->n_dead = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *m->n_dead);
   if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  if (gb_run_hists_init(&m->hists, err) != 0 || gb_agg_new(0, &m->agg, err) != 0 ||
+  if (gb_run_hists_init(&m->hists, err) != 0 ||
+      gb_agg_new(&(gb_agg_config){.arms = rs->ctx.arms, .cube = gb_run_cube_config(w)}, &m->agg,
+                 err) != 0 ||
       gb_run_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
       gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)
     return -1;
@@ -86,6 +88,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
+  t->cube = gb_agg_cube_mut(m->agg);
   t->dead = m->dead;
   t->n_dead = m->n_dead;
   t->n_shards = rs->n_shards;

@@ -97,6 +97,7 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_u(w, "events_duplicate", t->events_duplicate, "events", err);
   metric_u(w, "events_replayed", t->events_replayed, "events", err);
   metric_u(w, "events_lost", t->events_lost, "events", err);
+  metric_u(w, "events_late", gb_agg_events_late(t->agg), "events", err);
   metric_u(w, "events_warmup", t->hists->warmup_samples, "events", err);
   metric_u(w, "decisions", t->decisions, "decisions", err);
   metric_u(w, "answers_received", t->answers_received, "decisions", err);
@@ -431,12 +432,23 @@ static int write_partitions(const char *dir, const gb_run_totals *t, gb_err *err
   return gb_csv_writer_close(w, err);
 }
 
+/* ---- cube.gbc: the stats cube, for `gamebench query` */
+
+static int write_cube(const char *dir, const gb_run_totals *t, gb_err *err) {
+  if (!t->cube)
+    return 0;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/cube.gbc", dir);
+  return gb_cube_save(t->cube, path, err);
+}
+
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err) {
   if (write_summary(dir, t, err) != 0 || write_partitions(dir, t, err) != 0 ||
       write_latency(dir, t, err) != 0 || write_timeline(dir, t, err) != 0 ||
       write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
-      write_dead_letters(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
+      write_dead_letters(dir, t, err) != 0 || write_cube(dir, t, err) != 0 ||
+      write_manifest(dir, w, t, err) != 0)
     return -1;
   return 0;
 }

@@ -48,6 +48,7 @@ typedef struct gb_run_totals {
   const gb_run_stage_hists *hists;
   const gb_sim_arm_stats *arms;      /* [n_arms] */
   const gb_agg *agg;                 /* merged aggregates (each event counted once) */
+  gb_cube *cube;                     /* the merged stats cube (cube.gbc), NULL when not kept */
   const gb_dead_letter *const *dead; /* per shard arrays */
   const size_t *n_dead;
   size_t n_shards;

@@ -104,5 +104,11 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
       .arms = arms,
       .seed = w->seed,
       .expected_players = expected_players_per_shard(w, n_shards),
+      .cube = gb_run_cube_config(w),
   };
+}
+
+gb_agg_cube_config gb_run_cube_config(const gb_workload *w) {
+  (void)w; /* engine.aggregates: the workload keys land next */
+  return gb_agg_cube_defaults();
 }

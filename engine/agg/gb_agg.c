@@ -1,4 +1,5 @@
 #include "gb_agg.h"
+#include "gb_agg_int.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -6,33 +7,6 @@
 
 #include "gb_grow.h"
 #include "gb_prefetch.h"
-
-/* The preferred game is the most played one. Exact counts for every game would cost 64 counters
- * per player; a Misra-Gries summary of 4 entries finds any game played in more than 1/5 of a
- * player's games (and a preference is far stronger than that) in 12 bytes. */
-enum { HEAVY_HITTERS = 4 };
-
-typedef struct player_counts {
-  uint8_t game[HEAVY_HITTERS];
-  uint16_t count[HEAVY_HITTERS]; /* 0 = free entry */
-} player_counts;
-
-/* Everything the aggregator keeps about one player, together: a game event touches both parts,
- * and with 10^5 players one record costs a cache miss or two, not two arrays' worth. */
-typedef struct player_rec {
-  gb_agg_player features;
-  player_counts counts;
-  bool seen; /* updated at least once: the zeroed record of a slot not used yet is no state */
-} player_rec;
-
-struct gb_agg {
-  gb_agg_game games[GB_AGG_GAMES_MAX];
-  size_t n_games;
-  uint64_t other_games; /* game_end events beyond the table */
-  uint64_t type_counts[GB_EV__COUNT];
-  player_rec *players;
-  size_t cap;
-};
 
 static const char *const dim_names[GB_AGG_DIM__COUNT] = {
     "type", "game", "room", "platform", "country", "arm", "challenge", "reward_type", "level_band"};
@@ -63,15 +37,34 @@ static void ensure_slot(gb_agg *a, uint32_t slot) {
 
 /* A player's record at its first event: no preferred game yet. */
 static void first_event(player_rec *rec, int64_t ts) {
-  *rec = (player_rec){.features = {.first_seen_ts = ts, .preferred_game = -1}, .seen = true};
+  *rec = (player_rec){
+      .features = {.first_seen_ts = ts, .preferred_game = -1}, .watermark_ts = ts, .seen = true};
 }
 
-int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err) {
+gb_agg_cube_config gb_agg_cube_defaults(void) {
+  return (gb_agg_cube_config){.keep = true,
+                              .dims = {GB_AGG_DIM_TYPE, GB_AGG_DIM_GAME, GB_AGG_DIM_ARM,
+                                       GB_AGG_DIM_CHALLENGE, GB_AGG_DIM_REWARD_TYPE},
+                              .n_dims = 5,
+                              .bucket_ms = 60000,
+                              .distinct_players = true,
+                              .quantiles = true,
+                              .distinct_exact_max = 256,
+                              .hll_precision = 12,
+                              .quantile_accuracy = 0.01,
+                              .allowed_lateness_ms = 300000,
+                              .level_band = 10};
+}
+
+int gb_agg_new(const gb_agg_config *cfg, gb_agg **out, gb_err *err) {
   gb_agg *a = calloc(1, sizeof *a);
   if (!a)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the aggregator");
-  if (expected_players > 0 &&
-      GB_GROW(a->players, a->cap, expected_players, 1024, "aggregator players", err) != 0) {
+  a->cfg = *cfg;
+  size_t expected_players = cfg->expected_players;
+  if (gb_agg_cube_init(a, err) != 0 ||
+      (expected_players > 0 &&
+       GB_GROW(a->players, a->cap, expected_players, 1024, "aggregator players", err) != 0)) {
     gb_agg_free(a);
     return -1;
   }
@@ -82,6 +75,7 @@ int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err) {
 void gb_agg_free(gb_agg *a) {
   if (!a)
     return;
+  gb_agg_cube_free(a);
   free(a->players);
   free(a);
 }
@@ -150,8 +144,8 @@ static void count_game_event(gb_agg *a, int gi, const gb_event *ev) {
 }
 
 /* A game event: the player's level, balance and preferred game, and (counting) the game's
- * counters. The game gets its index either way: the preferred game is an index. */
-static void fold_game(gb_agg *a, player_rec *rec, const gb_event *ev, gb_agg_mode mode) {
+ * counters. The game gets its index either way: the preferred game is an index. Returns it. */
+static int fold_game(gb_agg *a, player_rec *rec, const gb_event *ev, gb_agg_mode mode) {
   const gb_ev_game *g = &ev->u.game;
   gb_agg_player *p = &rec->features;
   p->level = g->level;
@@ -161,6 +155,7 @@ static void fold_game(gb_agg *a, player_rec *rec, const gb_event *ev, gb_agg_mod
     count_game_event(a, gi, ev);
   if (gi >= 0 && ev->type == GB_EV_GAME_END)
     note_game_played(rec, gi);
+  return gi;
 }
 
 void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mode) {
@@ -171,10 +166,14 @@ void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mod
   gb_agg_player *p = &rec->features;
   if (!rec->seen)
     first_event(rec, ev->ts);
+  int64_t watermark = rec->watermark_ts;
+  if (ev->ts > watermark)
+    rec->watermark_ts = ev->ts;
+  int gi = -1;
   switch (ev->type) {
   case GB_EV_GAME_START:
   case GB_EV_GAME_END:
-    fold_game(a, rec, ev, mode);
+    gi = fold_game(a, rec, ev, mode);
     break;
   case GB_EV_LEVEL_UP:
     p->level = ev->u.level;
@@ -185,6 +184,8 @@ void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mod
   default:
     break;
   }
+  if (mode == GB_AGG_COUNT && a->cube)
+    gb_agg_cube_add(a, rec, ev, gi, watermark);
 }
 
 void gb_agg_prefetch(const gb_agg *a, uint32_t slot) {
@@ -205,7 +206,16 @@ uint64_t gb_agg_type_count(const gb_agg *a, gb_event_type type) {
   return (unsigned)type < GB_EV__COUNT ? a->type_counts[type] : 0;
 }
 
+uint64_t gb_agg_events_late(const gb_agg *a) { return a->events_late; }
+
+const gb_cube *gb_agg_cube(const gb_agg *a) { return a->cube; }
+
+gb_cube *gb_agg_cube_mut(gb_agg *a) { return a->cube; }
+
 int gb_agg_merge(gb_agg *dst, const gb_agg *src, gb_err *err) {
+  dst->events_late += src->events_late;
+  if (dst->cube && src->cube && gb_cube_merge(dst->cube, src->cube, err) != 0)
+    return -1;
   for (int t = 0; t < GB_EV__COUNT; t++)
     dst->type_counts[t] += src->type_counts[t];
   dst->other_games += src->other_games;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gb_arms.h"
+#include "gb_cube.h"
 #include "gb_err.h"
 #include "gb_event.h"
 
@@ -62,9 +64,39 @@ typedef struct gb_agg_player { /* widest fields first: 24 bytes, no holes */
   int16_t preferred_game; /* index into the game table, -1 when none yet */
 } gb_agg_player;
 
-/* A new aggregator with room for expected_players players (a sizing hint: more may come).
- * Returns 0, or -1 with GB_ERR_RUNTIME when out of memory. */
-int gb_agg_new(size_t expected_players, gb_agg **out, gb_err *err);
+/* The stats cube the aggregator fills (engine.aggregates in the workload, docs/workloads.md). */
+typedef struct gb_agg_cube_config {
+  bool keep; /* false: no cube (and no lateness check) */
+  gb_agg_dim dims[GB_AGG_DIM__COUNT];
+  size_t n_dims;
+  int64_t bucket_ms;      /* 1 s … 1 d, dividing a day */
+  int32_t day_offset_min; /* day buckets start at local midnight at this offset */
+  bool distinct_players, quantiles;
+  uint32_t distinct_exact_max;
+  int hll_precision;
+  double quantile_accuracy;
+  /* Event time, not arrival time: each player's stream has a watermark, the latest event time
+   * seen from that player; an event older than its player's watermark by more than
+   * allowed_lateness_ms is late: counted (gb_agg_events_late), not put in the cube. The
+   * watermark is per player because a player's stream is the one order every transport keeps
+   * (one Kafka key, one shard): lateness then does not depend on partitions, threads or how
+   * producers interleave, and the cube is the same whatever the transport. */
+  int64_t allowed_lateness_ms;
+  uint32_t level_band; /* levels per level_band value, >= 1 */
+} gb_agg_cube_config;
+
+typedef struct gb_agg_config {
+  size_t expected_players; /* a sizing hint: more may come */
+  const gb_arms *arms;     /* the A/B split, for the arm dimension (borrowed; NULL: no arms) */
+  gb_agg_cube_config cube;
+} gb_agg_config;
+
+/* The defaults of engine.aggregates (docs/workloads.md), with keep set. */
+gb_agg_cube_config gb_agg_cube_defaults(void);
+
+/* A new aggregator. Returns 0, or -1 with GB_ERR_INPUT naming a bad cube setting, or
+ * GB_ERR_RUNTIME when out of memory. */
+int gb_agg_new(const gb_agg_config *cfg, gb_agg **out, gb_err *err);
 void gb_agg_free(gb_agg *a);
 
 typedef enum gb_agg_mode {
@@ -91,7 +123,17 @@ const char *gb_agg_game_name(const gb_agg *a, int index);
 /* Events counted per type. */
 uint64_t gb_agg_type_count(const gb_agg *a, gb_event_type type);
 
-/* Adds src's game and type counters into dst (player state is not merged: it is per shard). */
+/* Events later than the allowed lateness (GB_AGG_COUNT only), kept out of the cube. */
+uint64_t gb_agg_events_late(const gb_agg *a);
+
+/* The shard's stats cube; NULL when the configuration keeps none. Read it under the shard's
+ * lock while the shard runs (gb_shard_with_state). */
+const gb_cube *gb_agg_cube(const gb_agg *a);
+/* The same, to change (a merged aggregator's cube is put in canonical order and saved). */
+gb_cube *gb_agg_cube_mut(gb_agg *a);
+
+/* Adds src's game and type counters, late events and cube into dst (player state is not
+ * merged: it is per shard). */
 int gb_agg_merge(gb_agg *dst, const gb_agg *src, gb_err *err);
 
 /* Games in the table, in first-seen order; *n set to the count. */

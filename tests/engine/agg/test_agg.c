@@ -21,7 +21,7 @@ static gb_event game_end(const char *game, int64_t bet, bool won, int64_t delta,
 
 Test(agg, counts_games_and_tracks_player_features) {
   gb_agg *a = NULL;
-  cr_assert_eq(gb_agg_new(4, &a, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &a, NULL), 0);
   gb_event e1 = game_end("doudizhu", 100, true, 90, 1090, 3);
   gb_event e2 = game_end("mahjong", 50, false, -50, 1040, 3);
   gb_event e3 = game_end("doudizhu", 100, false, -100, 940, 4);
@@ -47,7 +47,7 @@ Test(agg, counts_games_and_tracks_player_features) {
 
 Test(agg, preferred_game_survives_many_other_games) {
   gb_agg *a = NULL;
-  cr_assert_eq(gb_agg_new(4, &a, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &a, NULL), 0);
   const char *others[] = {"g1", "g2", "g3", "g4", "g5", "g6", "g7"};
   for (int i = 0; i < 700; i++) {
     /* every other game is the favourite; the rest rotate through 7 other games */
@@ -61,8 +61,8 @@ Test(agg, preferred_game_survives_many_other_games) {
 
 Test(agg, merge_adds_counters_by_game_name) {
   gb_agg *a = NULL, *b = NULL;
-  gb_agg_new(4, &a, NULL);
-  gb_agg_new(4, &b, NULL);
+  gb_agg_new(&(gb_agg_config){.expected_players = 4}, &a, NULL);
+  gb_agg_new(&(gb_agg_config){.expected_players = 4}, &b, NULL);
   gb_event e1 = game_end("mahjong", 10, true, 9, 100, 1);
   gb_event e2 = game_end("bigtwo", 20, false, -20, 100, 1);
   gb_event e3 = game_end("mahjong", 30, false, -30, 100, 1);
@@ -85,8 +85,8 @@ Test(agg, merge_adds_counters_by_game_name) {
 /* A replayed event rebuilds the player's state as it was, and counts nothing a second time. */
 Test(agg, state_only_rebuilds_the_player_without_counting) {
   gb_agg *live = NULL, *replayed = NULL;
-  cr_assert_eq(gb_agg_new(4, &live, NULL), 0);
-  cr_assert_eq(gb_agg_new(4, &replayed, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &live, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &replayed, NULL), 0);
   gb_event evs[] = {game_end("mahjong", 10, true, 9, 109, 2),
                     game_end("bigtwo", 20, false, -20, 89, 2),
                     game_end("mahjong", 30, false, -30, 59, 3)};
@@ -116,7 +116,7 @@ Test(agg, state_only_rebuilds_the_player_without_counting) {
  * doubling, never skip), and every player's state is its own. */
 Test(agg, players_beyond_the_expected_grow_the_state) {
   gb_agg *a = NULL;
-  cr_assert_eq(gb_agg_new(1, &a, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 1}, &a, NULL), 0);
   for (uint32_t slot = 0; slot < 5000; slot += 7) {
     gb_event ev = game_end("mahjong", 10, true, 9, 1000 + slot, 1 + (int32_t)(slot % 50));
     gb_agg_update(a, slot, &ev, GB_AGG_COUNT);
