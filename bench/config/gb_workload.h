@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_agg.h"
 #include "gb_arms.h"
 #include "gb_duration.h"
 #include "gb_err.h"
@@ -63,6 +64,33 @@ typedef struct gb_workload {
                                 folder unless absolute (default challenges/default.yaml there).
                                 Not opened here: the catalogue loader reports a missing file. */
     char *matcher;           /* "scan" (default) or "index" */
+    /* engine.aggregates: the aggregator's stats cube (stats/gb_cube.h); milliseconds of sim
+     * time, minutes east of UTC. */
+    struct {
+      /* engine.aggregates.bucket: a duration, 1 s … 1 d, dividing a day; default 1m */
+      int64_t bucket_ms;
+      /* engine.aggregates.day_offset: "+08:00", "-05:30", "Z"/"+00:00"; -12:00 … +14:00;
+       * default +00:00 */
+      int32_t day_offset_min;
+      /* engine.aggregates.dimensions: a list of names (gb_agg_dim_parse, engine/agg/gb_agg.h),
+       * no repeats; default [type, game, arm, challenge, reward_type] */
+      gb_agg_dim dims[GB_AGG_DIM__COUNT];
+      size_t n_dims;
+      /* engine.aggregates.measures: a list from count, sum, min, max, distinct_players,
+       * quantiles (count..max are always kept; listing them is allowed); default all six */
+      bool distinct_players;
+      bool quantiles;
+      /* engine.aggregates.allowed_lateness: duration 0 … 1 d; default 5m */
+      int64_t allowed_lateness_ms;
+      /* engine.aggregates.distinct_exact: 0 … 65536; default 256 */
+      uint32_t distinct_exact_max;
+      /* engine.aggregates.hll_precision: 4 … 18; default 12 (1.6 % standard error) */
+      int hll_precision;
+      /* engine.aggregates.quantile_accuracy: (0, 0.5]; default 0.01 */
+      double quantile_accuracy;
+      /* engine.aggregates.level_band: levels per band, 1 … 1000; default 10 */
+      uint32_t level_band;
+    } aggregates;
   } engine;
   struct {
     gb_transport_kind kind; /* default GB_TRANSPORT_INPROC */
@@ -87,7 +115,9 @@ typedef struct gb_workload {
 
 /* Loads the workload file at path, applies overrides[0 .. n_overrides) in order (each
  * "key.path=value", e.g. "sim.players=500" or "sim.time_scale=max"; the value is read as a YAML
- * scalar; lists such as arms cannot be set), and validates everything.
+ * scalar, or for a list of single values as a YAML flow sequence that replaces the whole list,
+ * e.g. "engine.aggregates.dimensions=[type,game]"; sections and arms cannot be set), and
+ * validates everything.
  *
  * The file is validated on its own first, so its errors carry its own line numbers; errors
  * caused by an override name that override ("--set sim.players=-5: ..."). overrides may be NULL

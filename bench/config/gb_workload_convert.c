@@ -367,6 +367,147 @@ static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
   return wl_conv_sim_model(c, s, w);
 }
 
+/* ---- engine.aggregates ---- */
+
+/* "+HH:MM", "-HH:MM" or "Z" into minutes east of UTC; false when malformed (not out of range). */
+static bool wl_parse_offset(const char *text, int32_t *out_min) {
+  if (strcmp(text, "Z") == 0) {
+    *out_min = 0;
+    return true;
+  }
+  const char *t = text;
+  if (strlen(t) != 6 || (t[0] != '+' && t[0] != '-') || t[3] != ':' || !wl_is_digit(t[1]) ||
+      !wl_is_digit(t[2]) || !wl_is_digit(t[4]) || !wl_is_digit(t[5]) || t[4] > '5')
+    return false;
+  int32_t min = ((t[1] - '0') * 10 + (t[2] - '0')) * 60 + (t[4] - '0') * 10 + (t[5] - '0');
+  *out_min = t[0] == '-' ? -min : min;
+  return true;
+}
+
+static int wl_get_day_offset(const wl_ctx *c, const char *path, const char *text, int32_t *out) {
+  int32_t v = 0;
+  if (text && !wl_parse_offset(text, &v))
+    return gb_workload_fail(c->src, path, c->err,
+                            "'%s' is not a UTC offset (+HH:MM, -HH:MM or Z, e.g. +08:00)", text);
+  if (v < WL_AGG_OFFSET_MIN || v > WL_AGG_OFFSET_MAX)
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (-12:00 .. +14:00)", text);
+  *out = v;
+  return 0;
+}
+
+/* A bucket of 1 s .. 1 d that divides a day, so that buckets tile every day alike. */
+static int wl_get_bucket(const wl_ctx *c, const char *path, const char *text, int64_t *out) {
+  int64_t v;
+  if (wl_get_duration(c, path, text, wl_default_bucket_ms, 0, &v) != 0)
+    return -1;
+  if (v < WL_AGG_BUCKET_MIN_MS || v > WL_DAY_MS)
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (1s .. 1d)", text);
+  if (WL_DAY_MS % v != 0)
+    return gb_workload_fail(c->src, path, c->err, "%s does not divide a day", text);
+  *out = v;
+  return 0;
+}
+
+/* Whether the list at path is in the file: libcyaml leaves an empty list NULL, as if absent. */
+static bool wl_given(const wl_ctx *c, const char *path) {
+  return gb_workload_tree_find(c->src->doc, path, NULL) != NULL;
+}
+
+static int wl_get_dims(const wl_ctx *c, const wl_raw_aggregates *a, gb_workload *w) {
+  static const char list[] = "engine.aggregates.dimensions";
+  gb_agg_dim *dims = w->engine.aggregates.dims;
+  if (!a->dimensions && !wl_given(c, list)) {
+    memcpy(dims, wl_default_dims, sizeof wl_default_dims);
+    w->engine.aggregates.n_dims = WL_COUNT(wl_default_dims);
+    return 0;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < a->dimensions_count; i++) {
+    char path[WL_PATH_MAX];
+    snprintf(path, sizeof path, "%s[%zu]", list, i);
+    const char *name = a->dimensions[i] ? a->dimensions[i] : "";
+    gb_agg_dim d;
+    if (gb_agg_dim_parse(name, &d) != 0)
+      return gb_workload_fail(c->src, path, c->err, "'%s' is not a dimension (%s)", name,
+                              gb_agg_dim_names());
+    for (size_t j = 0; j < n; j++)
+      if (dims[j] == d)
+        return gb_workload_fail(c->src, path, c->err, "duplicate dimension '%s' (also %s[%zu])",
+                                name, list, j);
+    dims[n++] = d; /* at most GB_AGG_DIM__COUNT: a longer list repeats a name */
+  }
+  w->engine.aggregates.n_dims = n;
+  return 0;
+}
+
+static int wl_get_measures(const wl_ctx *c, const wl_raw_aggregates *a, gb_workload *w) {
+  static const char list[] = "engine.aggregates.measures";
+  size_t seen[WL_MEASURES] = {0}; /* 1 + the index where each measure is listed, 0: not */
+  bool given = a->measures || wl_given(c, list);
+  for (size_t i = 0; i < a->measures_count; i++) {
+    char path[WL_PATH_MAX];
+    snprintf(path, sizeof path, "%s[%zu]", list, i);
+    const char *name = a->measures[i] ? a->measures[i] : "";
+    size_t m = 0;
+    while (m < WL_MEASURES && strcmp(name, wl_measures[m]) != 0)
+      m++;
+    if (m == WL_MEASURES)
+      return gb_workload_fail(c->src, path, c->err,
+                              "'%s' is not a measure (count, sum, min, max, distinct_players, "
+                              "quantiles)",
+                              name);
+    if (seen[m])
+      return gb_workload_fail(c->src, path, c->err, "duplicate measure '%s' (also %s[%zu])", name,
+                              list, seen[m] - 1);
+    seen[m] = i + 1;
+  }
+  w->engine.aggregates.distinct_players = !given || seen[WL_MEASURE_DISTINCT] > 0;
+  w->engine.aggregates.quantiles = !given || seen[WL_MEASURE_QUANTILES] > 0;
+  return 0;
+}
+
+/* A number in (0, 0.5]: the sketch's relative error. */
+static int wl_get_accuracy(const wl_ctx *c, const char *path, const char *text, double *out) {
+  double v = wl_default_quantile_accuracy;
+  wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
+  if (r == WL_NUM_BAD)
+    return gb_workload_fail(c->src, path, c->err, "expected a number, got '%s'", text);
+  if (r == WL_NUM_RANGE || !(v > 0 && v <= wl_max_quantile_accuracy))
+    return gb_workload_fail(c->src, path, c->err,
+                            "%s is out of range (0 < quantile_accuracy <= 0.5)", text);
+  *out = v;
+  return 0;
+}
+
+static int wl_conv_aggregates(const wl_ctx *c, const wl_raw_aggregates *a, gb_workload *w) {
+  static const wl_raw_aggregates absent = {0};
+  a = a ? a : &absent;
+  int64_t hll = 0;
+  if (wl_get_bucket(c, "engine.aggregates.bucket", a->bucket, &w->engine.aggregates.bucket_ms) !=
+          0 ||
+      wl_get_day_offset(c, "engine.aggregates.day_offset", a->day_offset,
+                        &w->engine.aggregates.day_offset_min) != 0 ||
+      wl_get_dims(c, a, w) != 0 || wl_get_measures(c, a, w) != 0 ||
+      wl_get_duration(c, "engine.aggregates.allowed_lateness", a->allowed_lateness,
+                      wl_default_lateness_ms, 0, &w->engine.aggregates.allowed_lateness_ms) != 0)
+    return -1;
+  if (w->engine.aggregates.allowed_lateness_ms > WL_DAY_MS)
+    return gb_workload_fail(c->src, "engine.aggregates.allowed_lateness", c->err,
+                            "%s is out of range (0s .. 1d)", a->allowed_lateness);
+  if (wl_get_u32(c, "engine.aggregates.distinct_exact", a->distinct_exact,
+                 wl_default_distinct_exact, 0, WL_AGG_DISTINCT_EXACT_MAX,
+                 &w->engine.aggregates.distinct_exact_max) != 0 ||
+      wl_get_int(c, "engine.aggregates.hll_precision", a->hll_precision, wl_default_hll_precision,
+                 WL_AGG_HLL_MIN, WL_AGG_HLL_MAX, &hll) != 0 ||
+      wl_get_accuracy(c, "engine.aggregates.quantile_accuracy", a->quantile_accuracy,
+                      &w->engine.aggregates.quantile_accuracy) != 0 ||
+      wl_get_u32(c, "engine.aggregates.level_band", a->level_band, wl_default_level_band, 1,
+                 WL_AGG_LEVEL_BAND_MAX, &w->engine.aggregates.level_band) != 0)
+    return -1;
+  w->engine.aggregates.hll_precision = (int)hll;
+  return 0;
+}
+
 static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *w) {
   static const wl_raw_engine absent = {0};
   e = e ? e : &absent;
@@ -391,7 +532,9 @@ static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *
   if (rc != 0)
     return -1;
   const char *matcher = gb_workload_enum_name(wl_matchers, WL_COUNT(wl_matchers), e->matcher, 0);
-  return wl_get_string(c, "engine.matcher", matcher, matcher, &w->engine.matcher);
+  if (wl_get_string(c, "engine.matcher", matcher, matcher, &w->engine.matcher) != 0)
+    return -1;
+  return wl_conv_aggregates(c, e->aggregates, w);
 }
 
 static int wl_conv_transport(const wl_ctx *c, const wl_raw_transport *t, gb_workload *w) {

@@ -27,7 +27,7 @@ enum {
   WL_FILE_MAX = 16 << 20,    /* a workload is a page of YAML: anything this large is not one */
   WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
   WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
-  WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 3 deep) */
+  WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 4 deep) */
   WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
 
@@ -41,6 +41,33 @@ static const uint64_t wl_default_seed = 1;
 static const int64_t wl_default_players = 1000;
 static const int64_t wl_default_queue = 65536;
 static const int64_t wl_default_partitions = 8;
+
+/* engine.aggregates (the stats cube, stats/gb_cube.h): its ranges are the cube's. */
+enum {
+  WL_DAY_MS = 86400000,
+  WL_AGG_BUCKET_MIN_MS = 1000,
+  WL_AGG_OFFSET_MIN = -12 * 60, /* the zones in use run from -12:00 ... */
+  WL_AGG_OFFSET_MAX = 14 * 60,  /* ...to +14:00 */
+  WL_AGG_DISTINCT_EXACT_MAX = 65536,
+  WL_AGG_HLL_MIN = 4,
+  WL_AGG_HLL_MAX = 18,
+  WL_AGG_LEVEL_BAND_MAX = 1000
+};
+static const int64_t wl_default_bucket_ms = 60000;
+static const int64_t wl_default_lateness_ms = 300000;
+static const int64_t wl_default_distinct_exact = 256;
+static const int64_t wl_default_hll_precision = 12; /* 4096 registers: 1.6 % standard error */
+static const double wl_default_quantile_accuracy = 0.01;
+static const double wl_max_quantile_accuracy = 0.5;
+static const int64_t wl_default_level_band = 10;
+static const gb_agg_dim wl_default_dims[] = {GB_AGG_DIM_TYPE, GB_AGG_DIM_GAME, GB_AGG_DIM_ARM,
+                                             GB_AGG_DIM_CHALLENGE, GB_AGG_DIM_REWARD_TYPE};
+
+/* engine.aggregates.measures, in this order in resolved_json. The first four are always kept;
+ * the last two are the optional ones (gb_cube's GB_CUBE_DISTINCT and GB_CUBE_QUANTILES). */
+enum { WL_MEASURE_DISTINCT = 4, WL_MEASURE_QUANTILES = 5, WL_MEASURES = 6 };
+static const char *const wl_measures[WL_MEASURES] = {
+    "count", "sum", "min", "max", "distinct_players", "quantiles"};
 
 /* The enumerations below are small and used by the schema (gb_workload_schema.c), the
  * conversion (gb_workload_convert.c) and resolved_json (gb_workload_json.c): each file that
@@ -71,9 +98,19 @@ typedef struct wl_raw_sim {
   wl_raw_retention *retention;
 } wl_raw_sim;
 
+typedef struct wl_raw_aggregates {
+  char *bucket, *day_offset;
+  char **dimensions; /* NULL when absent; an empty list is a list */
+  unsigned dimensions_count;
+  char **measures;
+  unsigned measures_count;
+  char *allowed_lateness, *distinct_exact, *hll_precision, *quantile_accuracy, *level_band;
+} wl_raw_aggregates;
+
 typedef struct wl_raw_engine {
   char *threads, *queue_capacity, *challenges;
   int *matcher;
+  wl_raw_aggregates *aggregates;
 } wl_raw_engine;
 
 typedef struct wl_raw_transport {
@@ -144,7 +181,10 @@ yaml_node_t *gb_workload_tree_find(yaml_document_t *doc, const char *path, yaml_
 typedef struct wl_override {
   const char *arg; /* as given: "sim.players=500" */
   char *key;       /* "sim.players" */
-  char *value;     /* the value read as a YAML scalar: "500" */
+  char *value;     /* the value read as a YAML scalar: "500"; NULL for a list */
+  bool is_list;    /* key names a list of single values ("engine.aggregates.dimensions") */
+  char **items;    /* is_list: the value read as a YAML sequence, "[type, game]" -> type, game */
+  size_t n_items;
 } wl_override;
 
 /* The text being validated: the workload file alone, or the file with overrides applied. */

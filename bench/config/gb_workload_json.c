@@ -3,6 +3,7 @@
 #include "gb_workload_int.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,12 +66,72 @@ static json_object *wl_json_sim(const gb_workload *w) {
   return ok ? o : NULL;
 }
 
+/* Minutes east of UTC as "+08:00", "-05:30", "+00:00". */
+static json_object *wl_json_offset(int32_t min) {
+  char buf[16];
+  int32_t a = min < 0 ? -min : min;
+  snprintf(buf, sizeof buf, "%c%02d:%02d", min < 0 ? '-' : '+', (int)(a / 60), (int)(a % 60));
+  return json_object_new_string(buf);
+}
+
+static json_object *wl_json_dims(const gb_workload *w) {
+  json_object *list = json_object_new_array();
+  for (size_t i = 0; list && i < w->engine.aggregates.n_dims; i++) {
+    json_object *name = json_object_new_string(gb_agg_dim_name(w->engine.aggregates.dims[i]));
+    if (!name || json_object_array_add(list, name) != 0) {
+      json_object_put(name);
+      json_object_put(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+/* Every measure kept: the four that always are, then the optional ones. */
+static json_object *wl_json_measures(const gb_workload *w) {
+  bool kept[WL_MEASURES] = {true, true, true, true};
+  kept[WL_MEASURE_DISTINCT] = w->engine.aggregates.distinct_players;
+  kept[WL_MEASURE_QUANTILES] = w->engine.aggregates.quantiles;
+  json_object *list = json_object_new_array();
+  for (size_t i = 0; list && i < WL_MEASURES; i++) {
+    if (!kept[i])
+      continue;
+    json_object *name = json_object_new_string(wl_measures[i]);
+    if (!name || json_object_array_add(list, name) != 0) {
+      json_object_put(name);
+      json_object_put(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+static json_object *wl_json_aggregates(const gb_workload *w) {
+  json_object *o = json_object_new_object();
+  bool ok =
+      o && wl_json_put(o, "bucket", wl_json_duration(w->engine.aggregates.bucket_ms)) &&
+      wl_json_put(o, "day_offset", wl_json_offset(w->engine.aggregates.day_offset_min)) &&
+      wl_json_put(o, "dimensions", wl_json_dims(w)) &&
+      wl_json_put(o, "measures", wl_json_measures(w)) &&
+      wl_json_put(o, "allowed_lateness",
+                  wl_json_duration(w->engine.aggregates.allowed_lateness_ms)) &&
+      wl_json_put(o, "distinct_exact",
+                  json_object_new_int64(w->engine.aggregates.distinct_exact_max)) &&
+      wl_json_put(o, "hll_precision", json_object_new_int64(w->engine.aggregates.hll_precision)) &&
+      wl_json_put(o, "quantile_accuracy", wl_json_double(w->engine.aggregates.quantile_accuracy)) &&
+      wl_json_put(o, "level_band", json_object_new_int64(w->engine.aggregates.level_band));
+  if (!ok)
+    json_object_put(o);
+  return ok ? o : NULL;
+}
+
 static json_object *wl_json_engine(const gb_workload *w) {
   json_object *o = json_object_new_object();
   bool ok = o && wl_json_put(o, "threads", json_object_new_int64(w->engine.threads)) &&
             wl_json_put(o, "queue_capacity", json_object_new_int64(w->engine.queue_capacity)) &&
             wl_json_put(o, "challenges", json_object_new_string(w->engine.challenges)) &&
-            wl_json_put(o, "matcher", json_object_new_string(w->engine.matcher));
+            wl_json_put(o, "matcher", json_object_new_string(w->engine.matcher)) &&
+            wl_json_put(o, "aggregates", wl_json_aggregates(w));
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

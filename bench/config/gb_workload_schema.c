@@ -40,11 +40,32 @@ static const cyaml_schema_field_t wl_sim_fields[] = {
     CYAML_FIELD_END,
 };
 
+/* List entries read as strings, checked in gb_workload_convert (names against gb_agg's). */
+static const cyaml_schema_value_t wl_string_entry = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t wl_aggregates_fields[] = {
+    WL_STR("bucket", wl_raw_aggregates, bucket),
+    WL_STR("day_offset", wl_raw_aggregates, day_offset),
+    CYAML_FIELD_SEQUENCE("dimensions", WL_OPT, wl_raw_aggregates, dimensions, &wl_string_entry, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("measures", WL_OPT, wl_raw_aggregates, measures, &wl_string_entry, 0,
+                         CYAML_UNLIMITED),
+    WL_STR("allowed_lateness", wl_raw_aggregates, allowed_lateness),
+    WL_STR("distinct_exact", wl_raw_aggregates, distinct_exact),
+    WL_STR("hll_precision", wl_raw_aggregates, hll_precision),
+    WL_STR("quantile_accuracy", wl_raw_aggregates, quantile_accuracy),
+    WL_STR("level_band", wl_raw_aggregates, level_band),
+    CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t wl_engine_fields[] = {
     WL_STR("threads", wl_raw_engine, threads),
     WL_STR("queue_capacity", wl_raw_engine, queue_capacity),
     WL_STR("challenges", wl_raw_engine, challenges),
     WL_ENUM("matcher", 0, wl_raw_engine, matcher, wl_matchers),
+    CYAML_FIELD_MAPPING_PTR("aggregates", WL_OPT, wl_raw_engine, aggregates, wl_aggregates_fields),
     CYAML_FIELD_END,
 };
 
