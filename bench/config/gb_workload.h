@@ -66,7 +66,7 @@ typedef struct gb_workload {
     char *matcher;           /* "scan" (default) or "index" */
     /* engine.aggregates: the aggregator's stats cube (stats/gb_cube.h); milliseconds of sim
      * time, minutes east of UTC. */
-    struct {
+    struct gb_aggregates_config {
       /* engine.aggregates.bucket: a duration, 1 s … 1 d, dividing a day; default 1m */
       int64_t bucket_ms;
       /* engine.aggregates.day_offset: "+08:00", "-05:30", "Z"/"+00:00"; -12:00 … +14:00;

@@ -109,6 +109,18 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
 }
 
 gb_agg_cube_config gb_run_cube_config(const gb_workload *w) {
-  (void)w; /* engine.aggregates: the workload keys land next */
-  return gb_agg_cube_defaults();
+  const struct gb_aggregates_config *a = &w->engine.aggregates;
+  gb_agg_cube_config c = {.keep = true,
+                          .n_dims = a->n_dims,
+                          .bucket_ms = a->bucket_ms,
+                          .day_offset_min = a->day_offset_min,
+                          .distinct_players = a->distinct_players,
+                          .quantiles = a->quantiles,
+                          .distinct_exact_max = a->distinct_exact_max,
+                          .hll_precision = a->hll_precision,
+                          .quantile_accuracy = a->quantile_accuracy,
+                          .allowed_lateness_ms = a->allowed_lateness_ms,
+                          .level_band = a->level_band};
+  memcpy(c.dims, a->dims, a->n_dims * sizeof *a->dims);
+  return c;
 }

@@ -45,8 +45,11 @@ int gb_agg_cube_init(gb_agg *a, gb_err *err) {
     c->dim_of[in->dims[i]] = (int)i;
   }
   size_t n_arms = a->cfg.arms ? gb_arms_count(a->cfg.arms) : 0;
-  if (n_arms && !(c->arm = calloc(n_arms, sizeof *c->arm)))
-    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the stats cube");
+  if (n_arms) {
+    c->arm = calloc(n_arms, sizeof *c->arm);
+    if (!c->arm)
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the stats cube");
+  }
   if (gb_cube_new(&cfg, &a->cube, err) != 0) {
     gb_err_prefix(err, "engine.aggregates.");
     return -1;

@@ -19,8 +19,8 @@ static gb_cube_config config(int64_t bucket_ms, int32_t offset_min, unsigned mea
                         .distinct_exact_max = 4,
                         .hll_precision = 12,
                         .quantile_accuracy = 0.01};
-  strcpy(cfg.dims[0], "type");
-  strcpy(cfg.dims[1], "game");
+  snprintf(cfg.dims[0], sizeof cfg.dims[0], "type");
+  snprintf(cfg.dims[1], sizeof cfg.dims[1], "game");
   return cfg;
 }
 
@@ -162,7 +162,7 @@ Test(cube, bad_configurations_name_the_field) {
   cr_assert_eq(gb_cube_new(&cfg, &c, &err), -1);
   cr_assert_str_eq(err.msg, "day_offset: 900 min is outside -12:00 … +14:00");
   cfg = config(M, 0, 0);
-  strcpy(cfg.dims[1], "type");
+  snprintf(cfg.dims[1], sizeof cfg.dims[1], "type");
   cr_assert_eq(gb_cube_new(&cfg, &c, &err), -1);
   cr_assert_str_eq(err.msg, "dimensions[1]: 'type' appears twice");
   cfg = config(M, 0, GB_CUBE_QUANTILES);
