@@ -19,8 +19,9 @@
  * - money drifting with order: its purchase sums are float additions, whose result depends on
  *   the order of the terms. Here amounts are integer minor units (cents, rounded once per
  *   purchase), summed exactly, and converted to currency units only in the vector;
- * - missing windows: its count window raised an error (the row was lost) when a player had no
- *   previous session. Here a missing window gives the documented neutral value.
+ * - missing windows: a window with fewer sessions than asked (a player's first session has no
+ *   previous one) raised an error and the anchor's row was dropped, so first sessions never
+ *   reached the model. Here a missing window gives the documented neutral value.
  *
  * Sessions: a session is the run of a player's events with the same session_id. An event whose
  * session_id is non-zero and differs from the current one closes the current session (it becomes
@@ -29,22 +30,29 @@
  * session_id 0 stays in the current session. The player's first event opens its first session,
  * whatever its id (so a run of id-0 events before the first real session is a session too).
  * Games are game_end events. Local days are days since 1970-01-01 in the player's zone,
- * floor((ts + offset) / 1 d), correct for times before 1970.
+ * floor((ts + offset) / 1 d), correct for times before 1970. Windows at a decision at t read the
+ * events folded before it by their ts: PURCHASE_7D the purchases with ts in [t - 7 d, t) (one
+ * at t itself is out), DAYS_SINCE_LAST_PURCHASE the latest purchase (0 days for one at t),
+ * GAMES_TODAY the game_ends whose local day (in their own event's zone) is t's local day (in
+ * the decision's zone).
  *
  * Order: a player's events are expected in stream order with non-decreasing ts (the transport
  * keeps each player's order); every feature depends only on that player's events and their
  * order, never on how players interleave, except the two shard-wide name tables below once
  * they are full.
  *
- * Limits (each saturates instead of wrapping, and none is reached by realistic players):
- * - session games and wins, and games today, count up to 65535;
+ * Limits (nothing wraps):
+ * - session games and wins, and games today, saturate at 65535 (18 hours of one-second
+ *   games);
  * - per-game counts, for the favourite game share, are kept exactly for the first
  *   GB_FEATURES_GAMES_KEPT distinct games a player plays; the games of any further game, and of
  *   names beyond the shard's table of GB_AGG_GAMES_MAX names (which then depends on which names
  *   the shard saw first), count in the total only, so the share is exact whenever the most
  *   played game is among the player's first GB_FEATURES_GAMES_KEPT, and a lower bound
- *   otherwise. When one game's count would pass 65535, the player's counts and total are
- *   halved (rounded down): the share stays close, no longer exact;
+ *   otherwise (the simulated card platform has 12 games and a favourite played in 60 % of
+ *   rounds: it is almost always among the first 8). When one game's count would pass 65535,
+ *   the player's counts and total are halved (rounded down): the share stays close, no longer
+ *   exact;
  * - platforms: up to GB_FEATURES_PLATFORMS_MAX distinct names per shard; a further one reads
  *   as "" (unknown).
  *
