@@ -53,8 +53,9 @@ size_t gb_csv_format_double(double v, char *buf, size_t cap) {
 /* ---- Writer ------------------------------------------------------------------------------ */
 
 struct gb_csv_writer {
-  gb_afile *file;
+  gb_afile *file; /* NULL for a caller's stream */
   FILE *out;
+  const char *name; /* for messages: the file's path, or the stream's name */
   size_t n_cols;
   size_t col;  /* cells written in the current row */
   size_t row;  /* rows written, the header included */
@@ -65,7 +66,7 @@ struct gb_csv_writer {
 static int fail(gb_csv_writer *w, gb_err *err, gb_err_kind kind, const char *what) {
   if (!w->failed) {
     w->failed = true;
-    gb_err_set(&w->first, kind, "%s: %s", gb_afile_path(w->file), what);
+    gb_err_set(&w->first, kind, "%s: %s", w->name, what);
   }
   if (err)
     *err = w->first;
@@ -181,6 +182,7 @@ int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, g
     return -1;
   }
   w->out = gb_afile_stream(w->file);
+  w->name = gb_afile_path(w->file);
   w->n_cols = n;
   if (gb_csv_write_row(w, columns, n, err) != 0) {
     gb_csv_writer_discard(w);
@@ -188,6 +190,34 @@ int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, g
   }
   *out = w;
   return 0;
+}
+
+int gb_csv_writer_open_stream(FILE *stream, const char *name, const char *const *columns, size_t n,
+                              gb_csv_writer **out, gb_err *err) {
+  if (n == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: a CSV file needs at least one column", name);
+  for (size_t i = 0; i < n; i++)
+    if (!columns[i] || !columns[i][0])
+      return gb_err_set(err, GB_ERR_INPUT, "%s: column %zu has an empty name", name, i + 1);
+  gb_csv_writer *w = calloc(1, sizeof *w);
+  if (!w)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", name);
+  *w = (gb_csv_writer){.out = stream, .name = name, .n_cols = n};
+  if (gb_csv_write_row(w, columns, n, err) != 0) {
+    gb_csv_writer_discard(w);
+    return -1;
+  }
+  *out = w;
+  return 0;
+}
+
+/* A caller's stream is flushed, not closed: its write errors surface here all the same. */
+static int close_stream(gb_csv_writer *w, gb_err *err) {
+  if (fflush(w->out) != 0 || ferror(w->out))
+    io_fail(w, err);
+  int rc = w->failed ? -1 : 0;
+  free(w);
+  return rc;
 }
 
 int gb_csv_writer_close(gb_csv_writer *w, gb_err *err) {
@@ -204,6 +234,8 @@ int gb_csv_writer_close(gb_csv_writer *w, gb_err *err) {
     gb_csv_writer_discard(w);
     return -1;
   }
+  if (!w->file)
+    return close_stream(w, err);
   int rc = gb_afile_commit(w->file, err);
   free(w);
   return rc;
@@ -212,7 +244,8 @@ int gb_csv_writer_close(gb_csv_writer *w, gb_err *err) {
 void gb_csv_writer_discard(gb_csv_writer *w) {
   if (!w)
     return;
-  gb_afile_discard(w->file);
+  if (w->file)
+    gb_afile_discard(w->file);
   free(w);
 }
 

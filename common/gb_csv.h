@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gb_err.h"
 
@@ -37,6 +38,14 @@ typedef struct gb_csv_writer gb_csv_writer;
  * GB_ERR_INPUT for an empty column list or name. */
 int gb_csv_writer_open(const char *path, const char *const *columns, size_t n, gb_csv_writer **out,
                        gb_err *err);
+
+/* Like gb_csv_writer_open, but writes to the caller's open stream (a terminal, a pipe, a memory
+ * stream) instead of a file: nothing is renamed, gb_csv_writer_close flushes stream without
+ * closing it (and fails, GB_ERR_RUNTIME, when the stream has a write error), and
+ * gb_csv_writer_discard leaves what was written. name stands for the stream in messages ("stdout")
+ * and must outlive the writer. */
+int gb_csv_writer_open_stream(FILE *stream, const char *name, const char *const *columns, size_t n,
+                              gb_csv_writer **out, gb_err *err);
 
 /* Cell writers append one cell to the current row. They return 0, or -1 with an error: writing
  * more cells than columns (GB_ERR_RUNTIME, naming the file and row), or an I/O failure. Errors
@@ -66,7 +75,8 @@ int gb_csv_write_row(gb_csv_writer *w, const char *const *cells, size_t n, gb_er
  * with the first error; on failure the temporary file is removed and path is untouched. */
 int gb_csv_writer_close(gb_csv_writer *w, gb_err *err);
 
-/* Abandons the file: removes "<path>.tmp", leaves path untouched, frees w (NULL is a no-op). */
+/* Abandons the file: removes "<path>.tmp", leaves path untouched, frees w (NULL is a no-op). A
+ * stream writer just frees w. */
 void gb_csv_writer_discard(gb_csv_writer *w);
 
 /* ---- Reader ------------------------------------------------------------------------------ */

@@ -178,6 +178,49 @@ Test(csv, writer_reports_an_uncreatable_file) {
   cr_assert_str_eq(err.msg, "/nonexistent-dir/x.csv.tmp: cannot create: No such file or directory");
 }
 
+Test(csv, stream_writer_writes_to_the_callers_stream_and_leaves_it_open) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  cr_assert_not_null(mem);
+  gb_err err = {0};
+  const char *cols[] = {"name", "n"};
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open_stream(mem, "stdout", cols, 2, &w, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_str(w, "a, b", &err), 0);
+  cr_assert_eq(gb_csv_cell_i64(w, -7, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert_eq(gb_csv_writer_close(w, &err), 0, "%s", err.msg);
+  cr_assert_eq(fputs("after\n", mem), 1, "the stream is still open");
+  cr_assert_eq(fclose(mem), 0);
+  cr_assert_str_eq(text, "name,n\n\"a, b\",-7\nafter\n");
+  free(text);
+
+  FILE *sink = fopen("/dev/null", "w");
+  cr_assert_not_null(sink);
+  cr_assert_eq(gb_csv_writer_open_stream(sink, "stdout", cols, 2, &w, &err), 0);
+  cr_assert_eq(gb_csv_cell_i64(w, 1, &err), 0);
+  cr_assert_eq(gb_csv_end_row(w, &err), -1);
+  cr_assert_str_eq(err.msg, "stdout: row 1 has 1 cells, the header has 2 columns");
+  gb_csv_writer_discard(w);
+  fclose(sink);
+}
+
+Test(csv, stream_writer_reports_a_failed_write_at_close) {
+  FILE *full = fopen("/dev/full", "w");
+  cr_assert_not_null(full);
+  gb_err err = {0};
+  const char *cols[] = {"a"};
+  gb_csv_writer *w = NULL;
+  cr_assert_eq(gb_csv_writer_open_stream(full, "/dev/full", cols, 1, &w, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_csv_cell_str(w, "x", &err), 0, "buffered: the failure shows at the flush");
+  cr_assert_eq(gb_csv_end_row(w, &err), 0);
+  cr_assert_eq(gb_csv_writer_close(w, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_RUNTIME);
+  cr_assert_str_eq(err.msg, "/dev/full: write failed: No space left on device");
+  fclose(full);
+}
+
 /* ---- CSV reader -------------------------------------------------------------------------- */
 
 Test(csv, reader_round_trips_what_the_writer_wrote) {
