@@ -1,5 +1,6 @@
-/* gb_query_int.h: the parsed query and what gb_query_parse.c, gb_query_text.c,
- * gb_query_bind.c, gb_query_exec.c and gb_query_out.c share. Not a public header. */
+/* gb_query_int.h: the parsed query and what the gb_query_*.c files share: parsing
+ * (gb_query_parse*.c), text (gb_query_text.c), binding (gb_query_bind.c), running
+ * (gb_query_exec.c) and output (gb_query_out.c). Not a public header. */
 #ifndef GB_QUERY_INT_H
 #define GB_QUERY_INT_H
 

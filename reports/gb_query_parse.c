@@ -5,7 +5,10 @@
  * depends on a cube (dimension names, measures kept, bucket boundaries) to gb_query_bind.
  * JSON is YAML's flow style, with one difference that matters here: JSON allows tabs wherever
  * it allows blanks, while libyaml refuses a tab that indents a line. A JSON document cannot hold
- * a raw tab inside a string, so every tab in it is a blank and is read as one. */
+ * a raw tab inside a string, so every tab in it is a blank and is read as one.
+ *
+ * This file holds the document, the window, filter/events, group_by/granularity, limit and
+ * timezone; gb_query_parse_measures.c measures and order_by (gb_query_parse_int.h between). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -15,27 +18,9 @@
 #include <yaml.h>
 
 #include "gb_afile.h"
-#include "gb_query_int.h"
+#include "gb_query_parse_int.h"
 
-enum { QUERY_FILE_MAX = 1 << 20, PATH_MAX_LEN = 160 };
-
-/* An order_by entry as written, resolved once group_by and measures are known. */
-typedef struct order_ref {
-  const char *by;
-  bool desc;
-  size_t line;
-  char path[PATH_MAX_LEN];
-} order_ref;
-
-typedef struct pctx {
-  gb_query *q;
-  yaml_document_t *doc;
-  gb_err *err;
-  size_t events_line, type_filter_line;
-  order_ref orders[GBQ_ORDER_MAX];
-  size_t n_orders;
-  bool has_order;
-} pctx;
+enum { QUERY_FILE_MAX = 1 << 20 };
 
 /* ---- Errors and nodes -------------------------------------------------------------------- */
 
@@ -63,76 +48,66 @@ void gb_query_filter_path(const gbq_filter *f, char *buf, size_t cap) {
     snprintf(buf, cap, "filter.%s", f->dim);
 }
 
-static int oom(pctx *c) { return gb_err_set(c->err, GB_ERR_RUNTIME, "out of memory for a query"); }
+int gb_query_oom(gbq_pctx *c) {
+  return gb_err_set(c->err, GB_ERR_RUNTIME, "out of memory for a query");
+}
 
-static size_t line_of(const yaml_node_t *n) { return n->start_mark.line + 1; }
-
-static const char *text_of(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
-
-/* A plain ~, null or nothing: YAML's (and JSON's) null. Quoted "null" is text. */
-static bool is_null(const yaml_node_t *n) {
+bool gb_query_node_is_null(const yaml_node_t *n) {
   if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
     return false;
   static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
   for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
-    if (strcmp(text_of(n), nulls[i]) == 0)
+    if (strcmp(gbq_text(n), nulls[i]) == 0)
       return true;
   return false;
 }
 
-static const char *kind_of(const yaml_node_t *n) {
+const char *gb_query_node_kind(const yaml_node_t *n) {
   if (n->type == YAML_SEQUENCE_NODE)
     return "a list";
   if (n->type == YAML_MAPPING_NODE)
     return "a mapping";
-  return is_null(n) ? "nothing (null)" : "a single value";
+  return gb_query_node_is_null(n) ? "nothing (null)" : "a single value";
 }
 
-static int fail(pctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(pctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...) {
+int gb_query_node_fail(gbq_pctx *c, const yaml_node_t *n, const char *path, const char *fmt, ...) {
   char reason[GB_ERR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
-  return gb_query_fail(c->q->source, n ? line_of(n) : 0, path, c->err, "%s", reason);
+  return gb_query_fail(c->q->source, n ? gbq_line(n) : 0, path, c->err, "%s", reason);
 }
 
-/* The text of a scalar that must be there: a non-null single value without NUL bytes. */
-static const char *want_text(pctx *c, const yaml_node_t *n, const char *path, const char *what) {
-  if (n->type != YAML_SCALAR_NODE || is_null(n)) {
-    fail(c, n, path, "expected %s, got %s", what, kind_of(n));
+const char *gb_query_node_text(gbq_pctx *c, const yaml_node_t *n, const char *path,
+                               const char *what) {
+  if (n->type != YAML_SCALAR_NODE || gb_query_node_is_null(n)) {
+    gb_query_node_fail(c, n, path, "expected %s, got %s", what, gb_query_node_kind(n));
     return NULL;
   }
-  if (strlen(text_of(n)) != n->data.scalar.length) {
-    fail(c, n, path, "holds a NUL byte");
+  if (strlen(gbq_text(n)) != n->data.scalar.length) {
+    gb_query_node_fail(c, n, path, "holds a NUL byte");
     return NULL;
   }
-  return text_of(n);
+  return gbq_text(n);
 }
 
-static yaml_node_t *node(pctx *c, int id) { return yaml_document_get_node(c->doc, id); }
-
-static char *dup_text(pctx *c, const char *s) {
+char *gb_query_dup(gbq_pctx *c, const char *s) {
   char *d = strdup(s);
   if (!d)
-    oom(c);
+    gb_query_oom(c);
   return d;
 }
 
-/* Calls one(c, item, index) for each item of a list, or once (index -1) for a single value:
- * `group_by: game` is `group_by: [game]`. */
-typedef int (*item_fn)(pctx *c, const yaml_node_t *item, const char *path);
-static int each_item(pctx *c, const yaml_node_t *n, const char *key, item_fn one) {
+int gb_query_each_item(gbq_pctx *c, const yaml_node_t *n, const char *key, gbq_item_fn one) {
   char path[PATH_MAX_LEN];
   if (n->type != YAML_SEQUENCE_NODE)
     return one(c, n, key);
   if (n->data.sequence.items.start == n->data.sequence.items.top)
-    return fail(c, n, key, "is an empty list");
+    return gb_query_node_fail(c, n, key, "is an empty list");
   for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
     snprintf(path, sizeof path, "%s[%zu]", key, (size_t)(i - n->data.sequence.items.start));
-    if (one(c, node(c, *i), path) != 0)
+    if (one(c, gbq_node(c, *i), path) != 0)
       return -1;
   }
   return 0;
@@ -140,42 +115,43 @@ static int each_item(pctx *c, const yaml_node_t *n, const char *key, item_fn one
 
 /* ---- Window: from, to, last -------------------------------------------------------------- */
 
-static int parse_time(pctx *c, const yaml_node_t *n, const char *key, int64_t *ms, char *text,
+static int parse_time(gbq_pctx *c, const yaml_node_t *n, const char *key, int64_t *ms, char *text,
                       size_t text_cap) {
-  const char *s = want_text(c, n, key, "a time such as 2024-08-20T09:00:00+08:00");
+  const char *s = gb_query_node_text(c, n, key, "a time such as 2024-08-20T09:00:00+08:00");
   if (!s)
     return -1;
   char why[256];
   if (gb_query_time_parse(s, ms, why, sizeof why) != 0)
-    return fail(c, n, key, "%s", why);
+    return gb_query_node_fail(c, n, key, "%s", why);
   snprintf(text, text_cap, "%s", s);
   return 0;
 }
 
-static int key_from(pctx *c, const yaml_node_t *n) {
+static int key_from(gbq_pctx *c, const yaml_node_t *n) {
   c->q->has_from = true;
-  c->q->from_line = line_of(n);
+  c->q->from_line = gbq_line(n);
   return parse_time(c, n, "from", &c->q->from_ms, c->q->from_text, sizeof c->q->from_text);
 }
 
-static int key_to(pctx *c, const yaml_node_t *n) {
+static int key_to(gbq_pctx *c, const yaml_node_t *n) {
   c->q->has_to = true;
-  c->q->to_line = line_of(n);
+  c->q->to_line = gbq_line(n);
   return parse_time(c, n, "to", &c->q->to_ms, c->q->to_text, sizeof c->q->to_text);
 }
 
-static int key_last(pctx *c, const yaml_node_t *n) {
-  const char *s = want_text(c, n, "last", "a duration such as 1h");
+static int key_last(gbq_pctx *c, const yaml_node_t *n) {
+  const char *s = gb_query_node_text(c, n, "last", "a duration such as 1h");
   if (!s)
     return -1;
   if (gb_query_duration_parse(s, &c->q->last_ms) != 0)
-    return fail(c, n, "last", "'%s' is not a duration (e.g. 30s, 15m, 1h, 1d; at most 366d)", s);
+    return gb_query_node_fail(c, n, "last",
+                              "'%s' is not a duration (e.g. 30s, 15m, 1h, 1d; at most 366d)", s);
   c->q->has_last = true;
-  c->q->last_line = line_of(n);
+  c->q->last_line = gbq_line(n);
   return 0;
 }
 
-static int check_window(pctx *c) {
+static int check_window(gbq_pctx *c) {
   gb_query *q = c->q;
   if (q->has_last && (q->has_from || q->has_to))
     return gb_query_fail(q->source, q->last_line, "last", c->err,
@@ -190,40 +166,42 @@ static int check_window(pctx *c) {
 
 /* ---- filter and events ------------------------------------------------------------------- */
 
-static int filter_value(pctx *c, const yaml_node_t *n, const char *path, char **out) {
+static int filter_value(gbq_pctx *c, const yaml_node_t *n, const char *path, char **out) {
   const char *s = "";
-  if (!is_null(n)) {
-    s = want_text(c, n, path, "a value");
+  if (!gb_query_node_is_null(n)) {
+    s = gb_query_node_text(c, n, path, "a value");
     if (!s)
       return -1;
   }
   if (strlen(s) > GB_CUBE_VALUE_MAX)
-    return fail(c, n, path, "'%.20s…' is longer than the %d bytes a cube keeps of a value", s,
-                GB_CUBE_VALUE_MAX);
-  *out = dup_text(c, s);
+    return gb_query_node_fail(c, n, path,
+                              "'%.20s…' is longer than the %d bytes a cube keeps of a value", s,
+                              GB_CUBE_VALUE_MAX);
+  *out = gb_query_dup(c, s);
   return *out ? 0 : -1;
 }
 
-static int filter_set(pctx *c, gbq_filter *f, const yaml_node_t *n, const char *path) {
+static int filter_set(gbq_pctx *c, gbq_filter *f, const yaml_node_t *n, const char *path) {
   f->kind = GBQ_FILTER_SET;
   if (n->type == YAML_SCALAR_NODE) {
     f->values = calloc(1, sizeof *f->values);
     if (!f->values)
-      return oom(c);
+      return gb_query_oom(c);
     f->n_values = 1;
     return filter_value(c, n, path, &f->values[0]);
   }
   size_t n_items = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
   if (n_items == 0)
-    return fail(c, n, path, "an empty set matches nothing");
+    return gb_query_node_fail(c, n, path, "an empty set matches nothing");
   f->values = calloc(n_items, sizeof *f->values);
   if (!f->values)
-    return oom(c);
+    return gb_query_oom(c);
   for (size_t i = 0; i < n_items; i++) {
     char item_path[PATH_MAX_LEN];
     snprintf(item_path, sizeof item_path, "%s[%zu]", path, i);
     f->n_values = i + 1;
-    if (filter_value(c, node(c, n->data.sequence.items.start[i]), item_path, &f->values[i]) != 0)
+    if (filter_value(c, gbq_node(c, n->data.sequence.items.start[i]), item_path, &f->values[i]) !=
+        0)
       return -1;
   }
   return 0;
@@ -238,130 +216,140 @@ static bool range_empty(const char *from, const char *to) {
   return strcmp(from, to) >= 0;
 }
 
-static int filter_range(pctx *c, gbq_filter *f, const yaml_node_t *n, const char *path) {
+static int filter_range(gbq_pctx *c, gbq_filter *f, const yaml_node_t *n, const char *path) {
   f->kind = GBQ_FILTER_RANGE;
   char key_path[PATH_MAX_LEN];
   for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
-    const char *name = k->type == YAML_SCALAR_NODE ? text_of(k) : "";
+    yaml_node_t *k = gbq_node(c, p->key), *v = gbq_node(c, p->value);
+    const char *name = k->type == YAML_SCALAR_NODE ? gbq_text(k) : "";
     char **slot = strcmp(name, "from") == 0 ? &f->from : strcmp(name, "to") == 0 ? &f->to : NULL;
     if (!slot)
-      return fail(c, k, path, "unknown key '%s' in a range (expected from, to)", name);
+      return gb_query_node_fail(c, k, path, "unknown key '%s' in a range (expected from, to)",
+                                name);
     snprintf(key_path, sizeof key_path, "%s.%s", path, name);
     if (*slot)
-      return fail(c, k, key_path, "duplicate key");
-    const char *s = want_text(c, v, key_path, "a value");
+      return gb_query_node_fail(c, k, key_path, "duplicate key");
+    const char *s = gb_query_node_text(c, v, key_path, "a value");
     if (!s)
       return -1;
-    *slot = dup_text(c, s);
+    *slot = gb_query_dup(c, s);
     if (!*slot)
       return -1;
   }
   if (!f->from && !f->to)
-    return fail(c, n, path, "a range needs from, to or both");
+    return gb_query_node_fail(c, n, path, "a range needs from, to or both");
   if (f->from && f->to && range_empty(f->from, f->to))
-    return fail(c, n, path, "the range [%s, %s) is empty", f->from, f->to);
+    return gb_query_node_fail(c, n, path, "the range [%s, %s) is empty", f->from, f->to);
   return 0;
 }
 
-static int add_filter(pctx *c, const char *dim, bool from_events, const yaml_node_t *v,
+static int add_filter(gbq_pctx *c, const char *dim, bool from_events, const yaml_node_t *v,
                       const char *path) {
   gb_query *q = c->q;
   if (q->n_filters == GBQ_FILTER_MAX)
-    return fail(c, v, path, "more than %d filters (a cube keeps at most %d dimensions)",
-                GBQ_FILTER_MAX, GB_CUBE_DIMS_MAX);
+    return gb_query_node_fail(c, v, path,
+                              "more than %d filters (a cube keeps at most %d dimensions)",
+                              GBQ_FILTER_MAX, GB_CUBE_DIMS_MAX);
   gbq_filter *f = &q->filters[q->n_filters++];
   f->from_events = from_events;
-  f->line = line_of(v);
-  f->dim = dup_text(c, dim);
+  f->line = gbq_line(v);
+  f->dim = gb_query_dup(c, dim);
   if (!f->dim)
     return -1;
   if (v->type == YAML_MAPPING_NODE) {
     if (from_events)
-      return fail(c, v, path, "expected an event type or a list of them, got a mapping");
+      return gb_query_node_fail(c, v, path,
+                                "expected an event type or a list of them, got a mapping");
     return filter_range(c, f, v, path);
   }
   return filter_set(c, f, v, path);
 }
 
-static int key_filter(pctx *c, const yaml_node_t *n) {
+static int key_filter(gbq_pctx *c, const yaml_node_t *n) {
   if (n->type != YAML_MAPPING_NODE)
-    return fail(c, n, "filter", "expected a mapping of dimension: value(s), got %s", kind_of(n));
+    return gb_query_node_fail(c, n, "filter", "expected a mapping of dimension: value(s), got %s",
+                              gb_query_node_kind(n));
   char path[PATH_MAX_LEN];
   for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = node(c, p->key);
-    const char *dim = want_text(c, k, "filter", "a dimension name as a key");
+    yaml_node_t *k = gbq_node(c, p->key);
+    const char *dim = gb_query_node_text(c, k, "filter", "a dimension name as a key");
     if (!dim)
       return -1;
     snprintf(path, sizeof path, "filter.%s", dim);
     for (yaml_node_pair_t *e = n->data.mapping.pairs.start; e < p; e++)
-      if (strcmp(text_of(node(c, e->key)), dim) == 0)
-        return fail(c, k, path, "duplicate key (also on line %zu)", line_of(node(c, e->key)));
+      if (strcmp(gbq_text(gbq_node(c, e->key)), dim) == 0)
+        return gb_query_node_fail(c, k, path, "duplicate key (also on line %zu)",
+                                  gbq_line(gbq_node(c, e->key)));
     if (strcmp(dim, "time") == 0)
-      return fail(c, k, path, "time is not a dimension (give the window as from/to or last)");
+      return gb_query_node_fail(c, k, path,
+                                "time is not a dimension (give the window as from/to or last)");
     if (strcmp(dim, "type") == 0)
-      c->type_filter_line = line_of(k);
-    if (add_filter(c, dim, false, node(c, p->value), path) != 0)
+      c->type_filter_line = gbq_line(k);
+    if (add_filter(c, dim, false, gbq_node(c, p->value), path) != 0)
       return -1;
   }
   return 0;
 }
 
-static int key_events(pctx *c, const yaml_node_t *n) {
-  c->events_line = line_of(n);
+static int key_events(gbq_pctx *c, const yaml_node_t *n) {
+  c->events_line = gbq_line(n);
   return add_filter(c, "type", true, n, "events");
 }
 
 /* ---- group_by and granularity ------------------------------------------------------------ */
 
-static int group_item(pctx *c, const yaml_node_t *n, const char *path) {
+static int group_item(gbq_pctx *c, const yaml_node_t *n, const char *path) {
   gb_query *q = c->q;
-  const char *name = want_text(c, n, path, "a dimension name or time");
+  const char *name = gb_query_node_text(c, n, path, "a dimension name or time");
   if (!name)
     return -1;
   for (size_t i = 0; i < q->n_group; i++)
     if (strcmp(q->group[i].name, name) == 0)
-      return fail(c, n, path, "'%s' is already in group_by", name);
+      return gb_query_node_fail(c, n, path, "'%s' is already in group_by", name);
   if (q->n_group == GBQ_GROUP_MAX)
-    return fail(c, n, path, "more than %d keys (a cube keeps at most %d dimensions, and time)",
-                GBQ_GROUP_MAX, GB_CUBE_DIMS_MAX);
+    return gb_query_node_fail(c, n, path,
+                              "more than %d keys (a cube keeps at most %d dimensions, and time)",
+                              GBQ_GROUP_MAX, GB_CUBE_DIMS_MAX);
   gbq_key *k = &q->group[q->n_group++];
   k->is_time = strcmp(name, "time") == 0;
-  k->line = line_of(n);
-  k->name = dup_text(c, name);
+  k->line = gbq_line(n);
+  k->name = gb_query_dup(c, name);
   q->time_grouped |= k->is_time;
   return k->name ? 0 : -1;
 }
 
-static int key_group_by(pctx *c, const yaml_node_t *n) {
+static int key_group_by(gbq_pctx *c, const yaml_node_t *n) {
   if (n->type == YAML_MAPPING_NODE)
-    return fail(c, n, "group_by", "expected a list of dimensions and/or time, got a mapping");
+    return gb_query_node_fail(c, n, "group_by",
+                              "expected a list of dimensions and/or time, got a mapping");
   c->q->group_listed = n->type == YAML_SEQUENCE_NODE;
-  return each_item(c, n, "group_by", group_item);
+  return gb_query_each_item(c, n, "group_by", group_item);
 }
 
-static int key_granularity(pctx *c, const yaml_node_t *n) {
-  const char *s = want_text(c, n, "granularity", "a duration such as 1h, or all");
+static int key_granularity(gbq_pctx *c, const yaml_node_t *n) {
+  const char *s = gb_query_node_text(c, n, "granularity", "a duration such as 1h, or all");
   if (!s)
     return -1;
-  c->q->gran_line = line_of(n);
+  c->q->gran_line = gbq_line(n);
   if (strcmp(s, "all") == 0) {
     c->q->gran_ms = 0;
     return 0;
   }
   int64_t ms = 0;
   if (gb_query_duration_parse(s, &ms) != 0)
-    return fail(c, n, "granularity", "'%s' is not a duration (e.g. 1m, 1h, 1d, or all)", s);
+    return gb_query_node_fail(c, n, "granularity",
+                              "'%s' is not a duration (e.g. 1m, 1h, 1d, or all)", s);
   if (ms > GB_CUBE_DAY_MS)
-    return fail(c, n, "granularity", "'%s' is longer than a day (1s … 1d, or all)", s);
+    return gb_query_node_fail(c, n, "granularity", "'%s' is longer than a day (1s … 1d, or all)",
+                              s);
   if (GB_CUBE_DAY_MS % ms != 0)
-    return fail(c, n, "granularity", "'%s' does not divide a day (e.g. 1m, 5m, 15m, 1h, 6h, 1d)",
-                s);
+    return gb_query_node_fail(c, n, "granularity",
+                              "'%s' does not divide a day (e.g. 1m, 5m, 15m, 1h, 6h, 1d)", s);
   c->q->gran_ms = ms;
   return 0;
 }
 
-static int check_granularity(pctx *c, bool has_gran) {
+static int check_granularity(gbq_pctx *c, bool has_gran) {
   gb_query *q = c->q;
   if (q->time_grouped && !has_gran) {
     size_t line = 0;
@@ -376,227 +364,37 @@ static int check_granularity(pctx *c, bool has_gran) {
   return 0;
 }
 
-/* ---- measures ---------------------------------------------------------------------------- */
-
-static const struct {
-  const char *name;
-  gbq_measure_kind kind;
-} measure_names[] = {
-    {"count", GBQ_COUNT}, {"sum", GBQ_SUM}, {"min", GBQ_MIN},
-    {"max", GBQ_MAX},     {"avg", GBQ_AVG}, {"distinct_players", GBQ_DISTINCT},
-};
-
-/* pNN: p50 = 0.5, p99.9 = 0.999; without a point, three digits or more after "99" are its
- * decimals (p999 = 99.9, p9999 = 99.99, p995 = 99.5), as latency tables write them. */
-static bool parse_quantile(const char *s, double *q) {
-  if (s[0] != 'p' || !isdigit((unsigned char)s[1]))
-    return false;
-  const char *d = s + 1;
-  char buf[GBQ_NAME_MAX + 2];
-  size_t n = strlen(d);
-  if (n > GBQ_NAME_MAX || strspn(d, "0123456789.") != n)
-    return false;
-  if (!strchr(d, '.') && n > 2) {
-    if (strncmp(d, "99", 2) != 0)
-      return false;
-    snprintf(buf, sizeof buf, "99.%s", d + 2);
-    d = buf;
-  }
-  double pct = 0;
-  if (!gb_query_number_parse(d, &pct) || !(pct > 0 && pct < 100))
-    return false;
-  *q = pct / 100;
-  return true;
-}
-
-static int parse_measure(const char *s, gbq_measure *m) {
-  for (size_t i = 0; i < sizeof measure_names / sizeof measure_names[0]; i++)
-    if (strcmp(s, measure_names[i].name) == 0) {
-      m->kind = measure_names[i].kind;
-      return 0;
-    }
-  if (strlen(s) > GBQ_NAME_MAX || !parse_quantile(s, &m->q))
-    return -1;
-  m->kind = GBQ_QUANTILE;
-  return 0;
-}
-
-static bool same_measure(const gbq_measure *a, const gbq_measure *b) {
-  return a->kind == b->kind && (a->kind != GBQ_QUANTILE || a->q == b->q);
-}
-
-static int measure_item(pctx *c, const yaml_node_t *n, const char *path) {
-  gb_query *q = c->q;
-  const char *s = want_text(c, n, path, "a measure name");
-  if (!s)
-    return -1;
-  gbq_measure m = {.line = line_of(n)};
-  if (parse_measure(s, &m) != 0)
-    return fail(c, n, path,
-                "unknown measure '%s' (expected count, sum, min, max, avg, distinct_players, or "
-                "a quantile pNN with 0 < NN < 100: p50, p99, p99.9, p999)",
-                s);
-  snprintf(m.name, sizeof m.name, "%s", s);
-  for (size_t i = 0; i < q->n_measures; i++)
-    if (same_measure(&q->measures[i], &m))
-      return fail(c, n, path, "'%s' is already measured (as '%s')", s, q->measures[i].name);
-  if (q->n_measures == GBQ_MEASURE_MAX)
-    return fail(c, n, path, "more than %d measures", GBQ_MEASURE_MAX);
-  q->measures[q->n_measures++] = m;
-  return 0;
-}
-
-static int key_measures(pctx *c, const yaml_node_t *n) {
-  if (n->type == YAML_MAPPING_NODE)
-    return fail(c, n, "measures", "expected a list of measure names, got a mapping");
-  c->q->measures_listed = n->type == YAML_SEQUENCE_NODE;
-  return each_item(c, n, "measures", measure_item);
-}
-
-/* ---- order_by ---------------------------------------------------------------------------- */
-
-static int parse_bool(pctx *c, const yaml_node_t *n, const char *path, bool *out) {
-  const char *s = want_text(c, n, path, "true or false");
-  if (!s)
-    return -1;
-  if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)
-    *out = true;
-  else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)
-    *out = false;
-  else
-    return fail(c, n, path, "expected true or false, got '%s'", s);
-  return 0;
-}
-
-static int order_mapping(pctx *c, const yaml_node_t *n, const char *path, order_ref *o) {
-  char key_path[PATH_MAX_LEN];
-  bool seen_desc = false;
-  for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
-    const char *name = k->type == YAML_SCALAR_NODE ? text_of(k) : "";
-    snprintf(key_path, sizeof key_path, "%s.%s", path, name);
-    bool is_by = strcmp(name, "by") == 0, is_desc = strcmp(name, "desc") == 0;
-    if (!is_by && !is_desc)
-      return fail(c, k, path, "unknown key '%s' (expected by, desc)", name);
-    if ((is_by && o->by) || (is_desc && seen_desc))
-      return fail(c, k, key_path, "duplicate key");
-    if (is_desc) {
-      seen_desc = true;
-      if (parse_bool(c, v, key_path, &o->desc) != 0)
-        return -1;
-    } else {
-      o->by = want_text(c, v, key_path, "a group key or a measure");
-      if (!o->by)
-        return -1;
-      snprintf(o->path, sizeof o->path, "%s", key_path);
-      o->line = line_of(v);
-    }
-  }
-  if (!o->by)
-    return fail(c, n, path, "needs by (a group key or a measure)");
-  return 0;
-}
-
-static int order_item(pctx *c, const yaml_node_t *n, const char *path) {
-  if (c->n_orders == GBQ_ORDER_MAX)
-    return fail(c, n, path, "more than %d entries", GBQ_ORDER_MAX);
-  order_ref *o = &c->orders[c->n_orders++];
-  if (n->type == YAML_MAPPING_NODE)
-    return order_mapping(c, n, path, o);
-  o->by = want_text(c, n, path, "a group key, a measure, or {by: NAME, desc: true}");
-  snprintf(o->path, sizeof o->path, "%s", path);
-  o->line = line_of(n);
-  return o->by ? 0 : -1;
-}
-
-static int key_order_by(pctx *c, const yaml_node_t *n) {
-  c->has_order = true;
-  return each_item(c, n, "order_by", order_item);
-}
-
-/* Finds what an order_by entry names: a group key by name, else a measure by name or meaning
- * (p999 orders a column written p99.9). */
-static bool resolve_order(const gb_query *q, const char *by, gbq_order *out) {
-  for (size_t i = 0; i < q->n_group; i++)
-    if (strcmp(q->group[i].name, by) == 0) {
-      *out = (gbq_order){.is_measure = false, .index = i};
-      return true;
-    }
-  gbq_measure m = {0};
-  bool parsed = parse_measure(by, &m) == 0;
-  for (size_t i = 0; i < q->n_measures; i++)
-    if (strcmp(q->measures[i].name, by) == 0 || (parsed && same_measure(&q->measures[i], &m))) {
-      *out = (gbq_order){.is_measure = true, .index = i};
-      return true;
-    }
-  return false;
-}
-
-static void list_names(const gb_query *q, bool measures, char *buf, size_t cap) {
-  size_t n = measures ? q->n_measures : q->n_group, used = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && used < cap; i++) {
-    int w = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "",
-                     measures ? q->measures[i].name : q->group[i].name);
-    used += w > 0 ? (size_t)w : 0;
-  }
-  if (n == 0)
-    snprintf(buf, cap, "none");
-}
-
-static int check_order(pctx *c) {
-  gb_query *q = c->q;
-  for (size_t i = 0; i < c->n_orders; i++) {
-    order_ref *o = &c->orders[i];
-    gbq_order r = {0};
-    if (!resolve_order(q, o->by, &r)) {
-      char groups[512], measures[512];
-      list_names(q, false, groups, sizeof groups);
-      list_names(q, true, measures, sizeof measures);
-      return gb_query_fail(q->source, o->line, o->path, c->err,
-                           "'%s' is neither a group_by key nor a measure (group_by: %s; "
-                           "measures: %s)",
-                           o->by, groups, measures);
-    }
-    for (size_t j = 0; j < i; j++)
-      if (q->order[j].is_measure == r.is_measure && q->order[j].index == r.index)
-        return gb_query_fail(q->source, o->line, o->path, c->err, "'%s' is already ordered by",
-                             o->by);
-    r.desc = o->desc;
-    q->order[q->n_order++] = r;
-  }
-  return 0;
-}
-
 /* ---- limit and timezone ------------------------------------------------------------------ */
 
-static int key_limit(pctx *c, const yaml_node_t *n) {
-  const char *s = want_text(c, n, "limit", "a positive integer");
+static int key_limit(gbq_pctx *c, const yaml_node_t *n) {
+  const char *s = gb_query_node_text(c, n, "limit", "a positive integer");
   if (!s)
     return -1;
   char *end = NULL;
   errno = 0;
   unsigned long long v = isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
   if (!end || *end != '\0' || errno == ERANGE || v == 0 || v > UINT32_MAX)
-    return fail(c, n, "limit", "expected a positive integer (1 … %u), got '%s'", UINT32_MAX, s);
+    return gb_query_node_fail(c, n, "limit", "expected a positive integer (1 … %u), got '%s'",
+                              UINT32_MAX, s);
   c->q->limit = v;
   return 0;
 }
 
-static int key_timezone(pctx *c, const yaml_node_t *n) {
-  const char *s = want_text(c, n, "timezone", "a UTC offset such as +08:00");
+static int key_timezone(gbq_pctx *c, const yaml_node_t *n) {
+  const char *s = gb_query_node_text(c, n, "timezone", "a UTC offset such as +08:00");
   if (!s)
     return -1;
   if (gb_query_offset_parse(s, &c->q->tz_min) != 0)
-    return fail(c, n, "timezone",
-                "'%s' is not a UTC offset (expected Z, UTC or ±HH:MM from -12:00 to +14:00)", s);
-  c->q->tz_line = line_of(n);
+    return gb_query_node_fail(
+        c, n, "timezone",
+        "'%s' is not a UTC offset (expected Z, UTC or ±HH:MM from -12:00 to +14:00)", s);
+  c->q->tz_line = gbq_line(n);
   return 0;
 }
 
 /* ---- The document ------------------------------------------------------------------------ */
 
-typedef int (*key_fn)(pctx *c, const yaml_node_t *value);
+typedef int (*key_fn)(gbq_pctx *c, const yaml_node_t *value);
 
 static const struct {
   const char *name;
@@ -609,8 +407,8 @@ static const struct {
     {"filter", key_filter},
     {"group_by", key_group_by},
     {"granularity", key_granularity},
-    {"measures", key_measures},
-    {"order_by", key_order_by},
+    {"measures", gb_query_key_measures},
+    {"order_by", gb_query_key_order_by},
     {"limit", key_limit},
     {"timezone", key_timezone},
 };
@@ -623,30 +421,31 @@ static int top_key_index(const char *name) {
   return -1;
 }
 
-static int walk_top(pctx *c, const yaml_node_t *root, bool *has_gran) {
+static int walk_top(gbq_pctx *c, const yaml_node_t *root, bool *has_gran) {
   size_t seen[N_TOP_KEYS] = {0};
   for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
        p++) {
-    yaml_node_t *k = node(c, p->key);
-    const char *name = want_text(c, k, "", "a key");
+    yaml_node_t *k = gbq_node(c, p->key);
+    const char *name = gb_query_node_text(c, k, "", "a key");
     if (!name)
       return -1;
     int i = top_key_index(name);
     if (i < 0)
-      return fail(c, k, name,
-                  "unknown key (expected events, from, to, last, filter, group_by, granularity, "
-                  "measures, order_by, limit, timezone)");
+      return gb_query_node_fail(
+          c, k, name,
+          "unknown key (expected events, from, to, last, filter, group_by, granularity, "
+          "measures, order_by, limit, timezone)");
     if (seen[i])
-      return fail(c, k, name, "duplicate key (also on line %zu)", seen[i]);
-    seen[i] = line_of(k);
-    if (top_keys[i].parse(c, node(c, p->value)) != 0)
+      return gb_query_node_fail(c, k, name, "duplicate key (also on line %zu)", seen[i]);
+    seen[i] = gbq_line(k);
+    if (top_keys[i].parse(c, gbq_node(c, p->value)) != 0)
       return -1;
   }
   *has_gran = seen[top_key_index("granularity")] != 0;
   return 0;
 }
 
-static int finish(pctx *c, bool has_gran) {
+static int finish(gbq_pctx *c, bool has_gran) {
   gb_query *q = c->q;
   if (c->events_line && c->type_filter_line)
     return gb_query_fail(q->source, c->events_line, "events", c->err,
@@ -654,7 +453,7 @@ static int finish(pctx *c, bool has_gran) {
                          c->type_filter_line);
   if (q->n_measures == 0) /* the default: how many events */
     q->measures[q->n_measures++] = (gbq_measure){.kind = GBQ_COUNT, .name = "count"};
-  if (check_window(c) != 0 || check_granularity(c, has_gran) != 0 || check_order(c) != 0)
+  if (check_window(c) != 0 || check_granularity(c, has_gran) != 0 || gb_query_check_order(c) != 0)
     return -1;
   return 0;
 }
@@ -687,12 +486,12 @@ static int load_doc(const char *source, const char *text, size_t len, yaml_docum
                source);
   } else if (root->type != YAML_MAPPING_NODE) {
     gb_err_set(err, GB_ERR_INPUT, "%s:%zu: expected a mapping of query keys, got %s", source,
-               line_of(root), root->type == YAML_SEQUENCE_NODE ? "a list" : "a single value");
+               gbq_line(root), root->type == YAML_SEQUENCE_NODE ? "a list" : "a single value");
   } else if (!yaml_parser_load(&p, &next)) {
     syntax_error(source, &p, err);
   } else {
     yaml_node_t *second = yaml_document_get_root_node(&next);
-    size_t line = second ? line_of(second) : 0;
+    size_t line = second ? gbq_line(second) : 0;
     yaml_document_delete(&next);
     if (second)
       gb_err_set(err, GB_ERR_INPUT, "%s:%zu: a second YAML document (a query is one mapping)",
@@ -745,7 +544,7 @@ int gb_query_parse(const char *text, size_t len, const char *source, gb_query **
     gb_query_free(q);
     return -1;
   }
-  pctx c = {.q = q, .doc = &doc, .err = err};
+  gbq_pctx c = {.q = q, .doc = &doc, .err = err};
   bool has_gran = false;
   rc = walk_top(&c, yaml_document_get_root_node(&doc), &has_gran);
   if (rc == 0)
