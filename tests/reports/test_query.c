@@ -163,6 +163,25 @@ Test(query, the_example_in_csv_and_as_a_table) {
   gb_cube_free(c);
 }
 
+Test(query, the_committed_example_file_answers_the_same) {
+  gb_cube *c = example_cube();
+  gb_query *q = NULL;
+  gb_query_result *r = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_query_load(GB_SOURCE_DIR "/workloads/queries/rewards_by_type.yaml", &q, &err),
+               0, "%s", err.msg);
+  cr_assert_eq(gb_query_run(q, c, &r, &err), 0, "%s", err.msg);
+  char *csv = written(r, GB_QUERY_CSV);
+  cr_assert_str_eq(csv, "reward_type,time,count,sum\n"
+                        "coins,2024-08-20T09:00:00+08:00,3,150\n"
+                        "gems,2024-08-20T09:00:00+08:00,2,14.99\n"
+                        "props,2024-08-20T09:00:00+08:00,1,1\n");
+  free(csv);
+  gb_query_result_free(r);
+  gb_query_free(q);
+  gb_cube_free(c);
+}
+
 Test(query, a_result_outlives_its_cube) {
   gb_cube *c = example_cube();
   gb_query_result *r = run(example_query, c);
