@@ -168,8 +168,8 @@ Test(query, the_committed_example_file_answers_the_same) {
   gb_query *q = NULL;
   gb_query_result *r = NULL;
   gb_err err = {0};
-  cr_assert_eq(gb_query_load(GB_SOURCE_DIR "/workloads/queries/rewards_by_type.yaml", &q, &err),
-               0, "%s", err.msg);
+  cr_assert_eq(gb_query_load(GB_SOURCE_DIR "/workloads/queries/rewards_by_type.yaml", &q, &err), 0,
+               "%s", err.msg);
   cr_assert_eq(gb_query_run(q, c, &r, &err), 0, "%s", err.msg);
   char *csv = written(r, GB_QUERY_CSV);
   cr_assert_str_eq(csv, "reward_type,time,count,sum\n"
