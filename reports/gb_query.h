@@ -33,6 +33,8 @@
 
 typedef struct gb_query gb_query;
 
+enum { GB_QUERY_CELL_MAX = GB_CUBE_VALUE_MAX + 33 /* bytes that hold any cell's text and NUL */ };
+
 /* Parses and validates the document text[0..len) (no NUL needed) into *out (free it with
  * gb_query_free). source names the text in errors ("query.yaml", "POST /query"; copied).
  * Returns 0, or -1 with GB_ERR_INPUT (GB_ERR_RUNTIME when out of memory); *out is then NULL. */
@@ -79,8 +81,7 @@ bool gb_query_result_is_null(const gb_query_result *r, size_t row, size_t col);
  * returns its full length: a dimension value as is, a time in ISO-8601 with the query's output
  * offset ("2024-08-20T09:00:00+08:00", "…Z" at UTC), counts and distinct players as integers,
  * sums, minima, maxima and averages as exact decimals of milli-units ("150", "9.99", "-0.5"),
- * quantiles with 6 significant digits; "" for null. 96 bytes hold any cell but a long dimension
- * value (at most GB_CUBE_VALUE_MAX bytes). */
+ * quantiles with 6 significant digits; "" for null. GB_QUERY_CELL_MAX bytes hold any cell. */
 size_t gb_query_result_cell(const gb_query_result *r, size_t row, size_t col, char *buf,
                             size_t cap);
 

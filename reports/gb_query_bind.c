@@ -107,7 +107,7 @@ static int bind_granularity(bctx *b) {
   const gb_query *q = b->q;
   if (!q->time_grouped || q->gran_ms == 0)
     return 0;
-  char gran[32], bucket[32], tz[8], cube_tz[8];
+  char gran[32], bucket[32], tz[16], cube_tz[16];
   gb_query_duration_format(q->gran_ms, gran, sizeof gran);
   gb_query_duration_format(b->cfg->bucket_ms, bucket, sizeof bucket);
   if (q->gran_ms < b->cfg->bucket_ms)
@@ -134,7 +134,7 @@ static bool on_bucket(const gb_cube_config *cfg, int64_t ms) {
 
 static int bind_window(bctx *b) {
   const gb_query *q = b->q;
-  char bucket[32], cube_tz[8];
+  char bucket[32], cube_tz[16];
   gb_query_duration_format(b->cfg->bucket_ms, bucket, sizeof bucket);
   gb_query_offset_format(b->cfg->day_offset_min, cube_tz, sizeof cube_tz);
   if (q->has_from && !on_bucket(b->cfg, q->from_ms))

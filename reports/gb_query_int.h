@@ -129,7 +129,8 @@ void gb_query_duration_format(int64_t ms, char *buf, size_t cap);
 size_t gb_query_milli_format(int64_t milli, char *buf, size_t cap);
 
 /* Formats v with 6 significant digits, in fixed notation without trailing zeros ("1234.57",
- * "0.000123457", "1.23457e+20" only past 1e15). Returns the length; buf needs 32 bytes. */
+ * "0.000123457"; with an exponent below 1e-6 and from 1e15 on: "2e+20", "1.5e-07"). Returns the
+ * length; buf needs 32 bytes. */
 size_t gb_query_real_format(double v, char *buf, size_t cap);
 
 /* Parses a whole decimal number (strtod, "C" digits only: no hex, inf or nan). */

@@ -11,7 +11,7 @@
 #include "gb_jsonw.h"
 #include "gb_query_int.h"
 
-enum { CELL_MAX = GB_CUBE_VALUE_MAX + 33 /* any cell, with its NUL */ };
+enum { CELL_MAX = GB_QUERY_CELL_MAX };
 
 void gb_query_result_free(gb_query_result *r) {
   if (!r)

@@ -154,7 +154,7 @@ size_t gb_query_time_format(int64_t ms, int32_t tz_min, char *buf, size_t cap) {
   int64_t y = 0;
   int m = 0, d = 0;
   civil_from_days(days, &y, &m, &d);
-  char off[8];
+  char off[16];
   gb_query_offset_format(tz_min, off, sizeof off);
   int sub = (int)(in_day % 1000);
   char frac[8] = "";
@@ -256,7 +256,7 @@ static size_t trim_zeros(char *buf, size_t n) {
 }
 
 size_t gb_query_real_format(double v, char *buf, size_t cap) {
-  if (!isfinite(v) || v == 0 || fabs(v) >= 1e15) {
+  if (!isfinite(v) || v == 0 || fabs(v) >= 1e15 || fabs(v) < 1e-6) {
     int n = snprintf(buf, cap, "%.6g", v == 0 ? 0.0 : v); /* 0, not -0 */
     return n < 0 ? 0 : (size_t)n;
   }

@@ -46,6 +46,9 @@ Test(query_text, reals_have_six_significant_digits_in_fixed_notation) {
   cr_assert_str_eq(real(-0.0, b), "0");
   cr_assert_str_eq(real(9.999996, b), "10");
   cr_assert_str_eq(real(2e20, b), "2e+20");
+  cr_assert_str_eq(real(-1.5e-7, b), "-1.5e-07");
+  cr_assert_str_eq(real(1e-300, b), "1e-300");
+  cr_assert_str_eq(real(0.000001, b), "0.000001");
 }
 
 Test(query_text, times_show_the_output_offset) {
