@@ -333,9 +333,8 @@ static gbq_cell measure(const acc *a, const gbq_measure *m) {
     c.v.i = players ? llround(gb_distinct_estimate(players)) : 0;
     break;
   case GBQ_QUANTILE:
-    /* the cube's sketches hold milli-units */
-    c.v.d =
-        values && gb_ddsketch_count(values) > 0 ? gb_ddsketch_quantile(values, m->q) / 1000 : NAN;
+    /* the cube's sketches hold units (value_milli / 1000), not milli-units */
+    c.v.d = values && gb_ddsketch_count(values) > 0 ? gb_ddsketch_quantile(values, m->q) : NAN;
     c.null = isnan(c.v.d);
     break;
   }
