@@ -14,6 +14,7 @@
 
 #include "gb_cli.h"
 #include "gb_clock.h"
+#include "gb_live.h"
 #include "gb_opts.h"
 #include "gb_run.h"
 #include "gb_shard.h"
@@ -169,9 +170,35 @@ static int engine_transport(const gb_workload *w, const char *run_id, const gb_o
   return gb_transport_kafka_new(&tc, &kc, out, err);
 }
 
-static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *props, gb_err *err) {
+/* --http: the live server over the shards (gb_live.h); no latency here (the simulator measures). */
+static int start_live(const gb_workload *w, const char *http, engine_shard *shards, unsigned n,
+                      gb_shard ***live_shards, gb_live **live, gb_err *err) {
+  if (!http)
+    return 0;
+  *live_shards = calloc(n, sizeof **live_shards);
+  if (!*live_shards)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (unsigned i = 0; i < n; i++)
+    (*live_shards)[i] = shards[i].shard;
+  gb_live_config lc = {.address = http,
+                       .shards = *live_shards,
+                       .n_shards = n,
+                       .workload = w->name,
+                       .transport = "kafka",
+                       .start_ns = gb_clock_now_ns()};
+  if (gb_live_new(&lc, live, err) != 0)
+    return -1;
+  fprintf(stderr, "gamebench engine: serving http://%s (POST /query, GET /metrics)\n",
+          gb_live_address(*live));
+  return 0;
+}
+
+static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *props,
+                 const char *http, gb_err *err) {
   unsigned n = w->engine.threads;
   engine_shard *shards = calloc(n, sizeof *shards);
+  gb_shard **live_shards = NULL;
+  gb_live *live = NULL;
   gb_arms *arms = NULL;
   gb_transport *t = NULL;
   _Atomic bool stop = false;
@@ -188,7 +215,8 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
     goto out;
   }
   if (gb_workload_arms(w, &arms, err) != 0 || engine_transport(w, run_id, props, &t, err) != 0 ||
-      make_shards(w, t, arms, &stop, shards, n, err) != 0)
+      make_shards(w, t, arms, &stop, shards, n, err) != 0 ||
+      start_live(w, http, shards, n, &live_shards, &live, err) != 0)
     goto out;
   fprintf(stderr,
           "gamebench engine: %u shard(s) in group gamebench.%s.engine on %s (%u partitions); "
@@ -206,6 +234,8 @@ out:
   atomic_store(&stop, true);
   for (unsigned i = 0; i < started; i++)
     pthread_join(shards[i].thread, NULL);
+  gb_live_free(live); /* before the shards it reads */
+  free(live_shards);
   if (t) {
     print_counts(shards, n, t);
     gb_transport_free(t); /* final commits, leaves the group */
@@ -219,7 +249,7 @@ out:
 }
 
 int gb_cmd_engine(int argc, char **argv) {
-  const char *brokers = NULL, *run_id = NULL;
+  const char *brokers = NULL, *run_id = NULL, *http = NULL;
   gb_opt_list sets = {0}, props = {0};
   const gb_opt opts[] = {
       {"brokers", 'b', GB_OPT_STRING, &brokers, "HOST:PORT[,...]",
@@ -229,6 +259,10 @@ int gb_cmd_engine(int argc, char **argv) {
        "name)",
        0, 0},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE", "override a workload key (repeatable)", 0, 0},
+      {"http", 0, GB_OPT_STRING, &http, "[HOST:]PORT",
+       "serve POST /query (this engine's stats cube, docs/queries.md) and GET /metrics "
+       "(Prometheus text); loopback unless HOST is given; port 0 picks a free port",
+       0, 0},
       {"property", 'X', GB_OPT_LIST, &props, "KEY=VALUE",
        "Kafka client property (librdkafka, or gamebench.*: docs/kafka.md), repeatable", 0, 0},
       {0},
@@ -248,7 +282,7 @@ int gb_cmd_engine(int argc, char **argv) {
   gb_workload *w = NULL;
   if (gb_workload_load_kafka(res.positional[0], NULL, 0, &sets, brokers, &w, &err) != 0)
     return gb_opts_fail(&err);
-  int rc = serve(w, run_id, &props, &err);
+  int rc = serve(w, run_id, &props, http, &err);
   gb_workload_free(w);
   return rc == 0 ? 0 : gb_opts_fail(&err);
 }

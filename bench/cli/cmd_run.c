@@ -23,13 +23,14 @@ static const char details[] =
     "  gamebench run workloads/default.yaml --set sim.players=5000 --set sim.time_scale=max\n"
     "  gamebench run workloads/default.yaml --set transport.kind=kafka\n"
     "  gamebench run workloads/default.yaml --control changes.jsonl\n"
+    "  gamebench run workloads/default.yaml --http 9464   # then: curl localhost:9464/metrics\n"
     "  gamebench run workloads/default.yaml --set transport.kind=kafka \\\n"
     "      --set transport.brokers=127.0.0.1:9092 -X compression.codec=zstd\n";
 
 int gb_cmd_run(int argc, char **argv) {
-  const char *out = NULL, *control = NULL;
+  const char *out = NULL, *control = NULL, *http = NULL;
   gb_opt_list sets = {0}, props = {0};
-  bool quiet = false, no_report = false;
+  bool quiet = false, no_report = false, http_hold = false;
   int64_t repeat = 1;
   const gb_opt opts[] = {
       {"out", 'o', GB_OPT_STRING, &out, "DIR",
@@ -51,6 +52,15 @@ int gb_cmd_run(int argc, char **argv) {
        "run N times from fresh state: DIR/repeat-<i>/ plus "
        "repeats.csv and a summary.csv of medians (default 1)",
        1, 1000},
+      {"http", 0, GB_OPT_STRING, &http, "[HOST:]PORT",
+       "serve POST /query (the stats cube, docs/queries.md) and GET /metrics (Prometheus text) "
+       "while the run goes on; loopback unless HOST is given (0.0.0.0 for every interface); "
+       "port 0 picks a free port (printed on stderr)",
+       0, 0},
+      {"http-hold", 0, GB_OPT_FLAG, &http_hold, NULL,
+       "with --http: once the results are written, keep serving the final state until SIGINT or "
+       "SIGTERM",
+       0, 0},
       {"quiet", 'q', GB_OPT_FLAG, &quiet, NULL, "no progress line and no summary on stderr", 0, 0},
       {"no-report", 0, GB_OPT_FLAG, &no_report, NULL,
        "write CSV and manifest only (no plots, no "
@@ -80,7 +90,15 @@ int gb_cmd_run(int argc, char **argv) {
                props.items[0]);
     return gb_opts_fail(&err);
   }
+  if ((http_hold && !http) || (http && repeat > 1)) {
+    gb_workload_free(w);
+    gb_err_set(&err, GB_ERR_INPUT,
+               http_hold && !http ? "--http-hold: needs --http" : "--http: not with --repeat");
+    return gb_opts_fail(&err);
+  }
   gb_run_options ro = {.out_dir = out,
+                       .http = http,
+                       .http_hold = http_hold,
                        .quiet = quiet,
                        .no_report = no_report,
                        .control_path = control,

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"engine", gb_cmd_engine, "run the engine as a long-lived Kafka consumer service"},
     {"match", gb_cmd_match, "match a file of events against challenge definitions"},
     {"report", gb_cmd_report, "regenerate plots and reports from a results directory"},
+    {"query", gb_cmd_query, "answer a stats query from a run's persisted cube"},
     {"compare", gb_cmd_compare, "compare results directories (the CI regression gate)"},
     {"bench", gb_cmd_bench, "micro-benchmarks (json, histogram, matcher, sim, kafka)"},
     {"version", gb_cmd_version, "print the version and the library versions"},

@@ -15,6 +15,7 @@ int gb_cmd_sim(int argc, char **argv);
 int gb_cmd_engine(int argc, char **argv);
 int gb_cmd_match(int argc, char **argv);
 int gb_cmd_report(int argc, char **argv);
+int gb_cmd_query(int argc, char **argv);
 int gb_cmd_compare(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
 int gb_cmd_version(int argc, char **argv);

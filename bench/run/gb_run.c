@@ -1,6 +1,7 @@
 #include "gb_run_int.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,9 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
 }
 
 static void teardown(gb_run_state *rs) {
+  gb_live_free(rs->live); /* first: it reads the shards */
+  free(rs->live_shards);
+  free(rs->live_hists);
   for (unsigned i = 0; rs->shards && i < rs->n_shards; i++) {
     gb_run_shard *sh = &rs->shards[i];
     gb_shard_free(sh->shard);
@@ -76,6 +80,48 @@ static void teardown(gb_run_state *rs) {
   gb_arms_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
   gb_run_control_free(rs->ctx.control);
+}
+
+/* ---- the live HTTP server (--http) */
+
+static int start_live(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
+  if (!opt->http)
+    return 0;
+  if (rs->n_shards == 0)
+    return gb_err_set(err, GB_ERR_INPUT, "--http: this process runs no engine shard");
+  rs->live_shards = calloc(rs->n_shards, sizeof *rs->live_shards);
+  rs->live_hists = calloc(rs->n_shards, sizeof *rs->live_hists);
+  if (!rs->live_shards || !rs->live_hists)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  for (unsigned i = 0; i < rs->n_shards; i++) {
+    rs->live_shards[i] = rs->shards[i].shard;
+    rs->live_hists[i] = &rs->shards[i].hists;
+  }
+  const gb_workload *w = rs->ctx.w;
+  gb_live_config lc = {.address = opt->http,
+                       .shards = rs->live_shards,
+                       .n_shards = rs->n_shards,
+                       .hists = rs->live_hists,
+                       .events_generated = &rs->ctx.progress_events,
+                       .workload = w->name,
+                       .transport = w->transport.kind == GB_TRANSPORT_KAFKA ? "kafka" : "inproc",
+                       .start_ns = gb_clock_now_ns()};
+  if (gb_live_new(&lc, &rs->live, err) != 0)
+    return -1;
+  fprintf(stderr, "gamebench run: serving http://%s (POST /query, GET /metrics)\n",
+          gb_live_address(rs->live));
+  return 0;
+}
+
+/* --http-hold: the results are written; the server answers on the final state until a signal
+ * (blocked in every thread since the start of the run, so it comes here). */
+static void hold_live(const gb_run_state *rs, const gb_run_outcome *o, const sigset_t *signals) {
+  fprintf(stderr, "gamebench run: results in %s; serving http://%s until SIGINT or SIGTERM\n",
+          o->dir, gb_live_address(rs->live));
+  int sig = 0;
+  sigwait(signals, &sig);
+  fprintf(stderr, "gamebench run: %s: stopping the HTTP server\n",
+          sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 /* ---- running */
@@ -209,7 +255,14 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   int rc = -1;
   gb_run_merged m = {0};
   gb_run_totals t = {0};
-  if (setup(&rs, w, opt, err) != 0)
+  sigset_t signals, old_mask;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  bool hold = opt->http && opt->http_hold;
+  if (hold) /* before any thread starts, so that every thread inherits the mask */
+    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+  if (setup(&rs, w, opt, err) != 0 || start_live(&rs, opt, err) != 0)
     goto out;
   t.start_wall_ns = gb_clock_wall_ns();
   rs.ctx.start_ns = gb_clock_now_ns();
@@ -248,9 +301,13 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   outcome->wall_seconds = t.wall_seconds;
   if (!opt->quiet)
     print_summary(&t, outcome);
+  if (hold)
+    hold_live(&rs, outcome, &signals);
   rc = 0;
 out:
   gb_run_merge_free(&m);
   teardown(&rs);
+  if (hold)
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
   return rc;
 }

@@ -29,6 +29,10 @@ typedef struct gb_run_options {
   const char *kafka_run_id;       /* topic namespace; NULL: a new one for this run */
   const char *const *kafka_props; /* -X key=value, n_kafka_props of them */
   size_t n_kafka_props;
+  /* Live HTTP (gb_live.h): POST /query and GET /metrics while the run goes on. */
+  const char *http; /* "PORT" or "HOST:PORT"; NULL: no server */
+  bool http_hold;   /* after the results are written, keep serving until SIGINT or
+                       SIGTERM (queries on the final state) */
 } gb_run_options;
 
 typedef struct gb_run_outcome {

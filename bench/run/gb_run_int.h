@@ -19,6 +19,7 @@
 #include "gb_decision_codec.h"
 #include "gb_doorbell.h"
 #include "gb_hist.h"
+#include "gb_live.h"
 #include "gb_run.h"
 #include "gb_run_control.h"
 #include "gb_run_results.h"
@@ -106,6 +107,9 @@ typedef struct gb_run_producer {
 
 typedef struct gb_run_state {
   gb_run_ctx ctx;
+  gb_live *live;          /* NULL without --http */
+  gb_shard **live_shards; /* [n_shards]: what the live server reads */
+  const gb_run_stage_hists **live_hists;
   gb_run_shard *shards;
   gb_run_producer *producers;
   unsigned n_shards, n_producers;

@@ -80,61 +80,7 @@ static char *reference(void) {
   return dir;
 }
 
-/* Starts `gamebench ARGS` in the background with stderr into log_path; returns its pid. */
-static pid_t spawn(const char *log_path, const char *fmt, ...) {
-  char args[2048], cmd[2400];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(args, sizeof args, fmt, ap);
-  va_end(ap);
-  /* exec: the pid is gamebench's own, so that signals reach it and not a shell */
-  snprintf(cmd, sizeof cmd, "exec '%s' %s", GB_GAMEBENCH_EXE, args);
-  pid_t pid = fork();
-  cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-  if (pid == 0) {
-    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int null = open("/dev/null", O_RDWR);
-    if (log < 0 || null < 0)
-      _exit(127);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(log, 2);
-    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-    _exit(127);
-  }
-  return pid;
-}
-
-/* Waits for pid to exit within timeout_s; returns its exit status (128+signal), -1 on timeout. */
-static int wait_exit(pid_t pid, int timeout_s) {
-  int64_t deadline = gb_clock_now_ns() + timeout_s * SECOND_NS;
-  for (;;) {
-    int st;
-    pid_t r = waitpid(pid, &st, WNOHANG);
-    if (r == pid)
-      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (gb_clock_now_ns() > deadline)
-      return -1;
-    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
-  }
-}
-
 static bool running(pid_t pid) { return waitpid(pid, NULL, WNOHANG) == 0; }
-
-/* Waits until the file at path contains text (within timeout_s). */
-static bool wait_for_text(const char *path, const char *text, int timeout_s) {
-  int64_t deadline = gb_clock_now_ns() + timeout_s * SECOND_NS;
-  for (;;) {
-    char *content = gbt_read_file(path, NULL);
-    bool found = content && strstr(content, text);
-    free(content);
-    if (found)
-      return true;
-    if (gb_clock_now_ns() > deadline)
-      return false;
-    gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
-  }
-}
 
 /* Offsets the engine group of run_id has committed on the card topic, summed over partitions
  * (an OffsetFetch; this client never joins the group). */
@@ -240,24 +186,24 @@ Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout =
   fresh_run_id(run_id, sizeof run_id, "restart");
   char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
   char *sim_log = gbt_path(tmp, "sim.log"), *dir = gbt_path(tmp, "sim");
-  pid_t e1 = spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
-  cr_assert(wait_for_text(log1, "SIGINT or SIGTERM to stop", 60), "engine 1 did not start");
+  pid_t e1 = gbt_spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  cr_assert(gbt_wait_for_text(log1, "SIGINT or SIGTERM to stop", 60), "engine 1 did not start");
   /* 2 sim hours at 1200x: 6 s of wall time, long enough to kill the engine in the middle. */
-  pid_t sim = spawn(sim_log,
-                    "sim " SMALL " --set sim.time_scale=1200 --to kafka --brokers %s "
-                    "--run %s --quiet --out '%s'",
-                    brokers, run_id, dir);
+  pid_t sim = gbt_spawn(sim_log,
+                        "sim " SMALL " --set sim.time_scale=1200 --to kafka --brokers %s "
+                        "--run %s --quiet --out '%s'",
+                        brokers, run_id, dir);
   int64_t deadline = gb_clock_now_ns() + 60 * SECOND_NS;
   while (committed_offsets(run_id, 8) == 0 && gb_clock_now_ns() < deadline)
     gb_clock_sleep_until_ns(gb_clock_now_ns() + POLL_NS);
   cr_assert_gt(committed_offsets(run_id, 8), 0, "engine 1 committed some progress");
   cr_assert(running(sim), "the simulator is still running: the kill is mid-run");
   kill(e1, SIGKILL);
-  cr_assert_eq(wait_exit(e1, 30), 128 + SIGKILL);
-  pid_t e2 = spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
-  int sim_status = wait_exit(sim, 240);
+  cr_assert_eq(gbt_wait_exit(e1, 30), 128 + SIGKILL);
+  pid_t e2 = gbt_spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  int sim_status = gbt_wait_exit(sim, 240);
   kill(e2, SIGTERM);
-  int e2_status = wait_exit(e2, 60);
+  int e2_status = gbt_wait_exit(e2, 60);
   char *sim_err = gbt_read_file(sim_log, NULL);
   cr_assert_eq(sim_status, 0, "simulator exit %d\n%s", sim_status, sim_err ? sim_err : "");
   cr_assert_eq(e2_status, 0, "engine 2 stops cleanly on SIGTERM");
@@ -283,10 +229,10 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   fresh_run_id(run_id, sizeof run_id, "scale");
   char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
   char *dir = gbt_path(tmp, "sim");
-  pid_t e1 = spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
-  pid_t e2 = spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
-  cr_assert(wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
-  cr_assert(wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
+  pid_t e1 = gbt_spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  pid_t e2 = gbt_spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  cr_assert(gbt_wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(gbt_wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
   cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
             "the group did not spread the partitions over both engines (last: %ld and %ld)",
             last_owned(log1), last_owned(log2));
@@ -296,8 +242,8 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
   kill(e1, SIGTERM);
   kill(e2, SIGTERM);
-  cr_assert_eq(wait_exit(e1, 60), 0);
-  cr_assert_eq(wait_exit(e2, 60), 0);
+  cr_assert_eq(gbt_wait_exit(e1, 60), 0);
+  cr_assert_eq(gbt_wait_exit(e2, 60), 0);
   gbt_assert_same_result(inproc, dir, "arms.csv");
   long c1 = engine_count(log1, " events consumed"), c2 = engine_count(log2, " events consumed");
   cr_assert_gt(c1, 0, "engine 1 took part");

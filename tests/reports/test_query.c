@@ -172,10 +172,12 @@ Test(query, the_committed_example_file_answers_the_same) {
   cr_assert_eq(gb_query_load(GB_SOURCE_DIR "/workloads/queries/rewards_by_type.yaml", &q, &err), 0,
                "%s", err.msg);
   cr_assert_eq(gb_query_run(q, c, &r, &err), 0, "%s", err.msg);
+  /* The file is the seeds' example as written there: only the challenge filter, so the
+   * other game's and the other levels' rewards count (largest sum first). */
   char *csv = written(r, GB_QUERY_CSV);
   cr_assert_str_eq(csv, "reward_type,time,count,sum\n"
-                        "coins,2024-08-20T09:00:00+08:00,3,150\n"
-                        "gems,2024-08-20T09:00:00+08:00,2,14.99\n"
+                        "gems,2024-08-20T09:00:00+08:00,4,714.99\n"
+                        "coins,2024-08-20T09:00:00+08:00,4,350\n"
                         "props,2024-08-20T09:00:00+08:00,1,1\n");
   free(csv);
   gb_query_result_free(r);

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gb_clock.h"
 #include "gb_err.h"
 #include "gb_grow.h"
 
@@ -181,4 +183,61 @@ bool gbt_has_tmp_file(const char *dir) {
   }
   closedir(d);
   return found;
+}
+
+enum { GBT_POLL_NS = 20000000 /* how often the waits look again: 20 ms */ };
+#define GBT_SECOND_NS 1000000000LL
+
+/* Starts `gamebench ARGS` in the background with stderr into log_path; returns its pid. */
+pid_t gbt_spawn(const char *log_path, const char *fmt, ...) {
+  char args[2048], cmd[2400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  /* exec: the pid is gamebench's own, so that signals reach it and not a shell */
+  snprintf(cmd, sizeof cmd, "exec '%s' %s", GB_GAMEBENCH_EXE, args);
+  pid_t pid = fork();
+  cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int null = open("/dev/null", O_RDWR);
+    if (log < 0 || null < 0)
+      _exit(127);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(log, 2);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  return pid;
+}
+
+/* Waits for pid to exit within timeout_s; returns its exit status (128+signal), -1 on timeout. */
+int gbt_wait_exit(pid_t pid, int timeout_s) {
+  int64_t deadline = gb_clock_now_ns() + timeout_s * GBT_SECOND_NS;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid)
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (gb_clock_now_ns() > deadline)
+      return -1;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + GBT_POLL_NS);
+  }
+}
+
+/* Waits until the file at path contains text (within timeout_s). */
+bool gbt_wait_for_text(const char *path, const char *text, int timeout_s) {
+  int64_t deadline = gb_clock_now_ns() + timeout_s * GBT_SECOND_NS;
+  for (;;) {
+    char *content = gbt_read_file(path, NULL);
+    bool found = content && strstr(content, text);
+    free(content);
+    if (found)
+      return true;
+    if (gb_clock_now_ns() > deadline)
+      return false;
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + GBT_POLL_NS);
+  }
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Creates a fresh directory under $TMPDIR (or /tmp); returns a heap path (caller frees). */
 char *gbt_tmpdir(void);
@@ -52,5 +53,15 @@ gbt_proc gbt_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 gbt_proc gbt_fork(void (*fn)(void *ctx), void *ctx);
 
 void gbt_proc_free(gbt_proc *p);
+
+/* Starts `gamebench ARGS` (printf-formatted, shell syntax) in the background, stdin and stdout
+ * from/to /dev/null, stderr into log_path; returns its pid (gamebench's own: signals reach it). */
+pid_t gbt_spawn(const char *log_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Waits for pid to exit within timeout_s; its exit status (128+signal), -1 on timeout. */
+int gbt_wait_exit(pid_t pid, int timeout_s);
+
+/* Waits until the file at path contains text (within timeout_s); false on timeout. */
+bool gbt_wait_for_text(const char *path, const char *text, int timeout_s);
 
 #endif
