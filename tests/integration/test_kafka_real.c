@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gb_clock.h"
+#include "gb_test_http.h"
 #include "gb_test_results.h"
 #include "gb_test_support.h"
 
@@ -223,14 +224,41 @@ Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout =
   free(inproc);
 }
 
+/* Every event of the run, counted by a stats cube: `gamebench query` on a results directory,
+ * or POST /query to an engine's --http port. */
+static const char COUNT_ALL[] = "{\"from\": \"2026-01-01T00:00:00Z\", \"to\": "
+                                "\"2026-02-01T00:00:00Z\", \"measures\": [\"count\"]}";
+
+/* The count in a one-row, one-column JSON answer ({"columns":["count"],"rows":[[N]]}). */
+static long answer_count(const char *json) {
+  const char *rows = strstr(json, "\"rows\":[[");
+  cr_assert_not_null(rows, "%s", json);
+  return strtol(rows + strlen("\"rows\":[["), NULL, 10);
+}
+
+static long engine_cube_count(const char *log) {
+  char *text = gbt_read_file(log, NULL);
+  const char *at = text ? strstr(text, "serving http://127.0.0.1:") : NULL;
+  cr_assert_not_null(at, "%s", text ? text : "");
+  unsigned port = (unsigned)strtoul(at + strlen("serving http://127.0.0.1:"), NULL, 10);
+  free(text);
+  int status;
+  char *body;
+  gbt_http_request((uint16_t)port, "POST", "/query", COUNT_ALL, &status, &body);
+  cr_assert_eq(status, 200, "%s", body);
+  long n = answer_count(body);
+  free(body);
+  return n;
+}
+
 Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   char *inproc = reference();
   char run_id[128];
   fresh_run_id(run_id, sizeof run_id, "scale");
   char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
   char *dir = gbt_path(tmp, "sim");
-  pid_t e1 = gbt_spawn(log1, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
-  pid_t e2 = gbt_spawn(log2, "engine " SMALL " --brokers %s --run %s", brokers, run_id);
+  pid_t e1 = gbt_spawn(log1, "engine " SMALL " --brokers %s --run %s --http 0", brokers, run_id);
+  pid_t e2 = gbt_spawn(log2, "engine " SMALL " --brokers %s --run %s --http 0", brokers, run_id);
   cr_assert(gbt_wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
   cr_assert(gbt_wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
   cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
@@ -240,6 +268,15 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
                              "--run %s --quiet --out '%s'",
                              brokers, run_id, dir);
   cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  /* The engines' live cubes together hold every event once, as the in-process run's cube. */
+  char *qpath = gbt_path(tmp, "count_all.json");
+  gbt_write_file(qpath, COUNT_ALL);
+  gbt_proc q = gbt_gamebench("query '%s' '%s' --format json", inproc, qpath);
+  cr_assert_eq(q.status, 0, "%s", q.err);
+  long both = engine_cube_count(log1) + engine_cube_count(log2);
+  cr_assert_eq(both, answer_count(q.out), "engines %ld, in process %ld", both, answer_count(q.out));
+  gbt_proc_free(&q);
+  free(qpath);
   kill(e1, SIGTERM);
   kill(e2, SIGTERM);
   cr_assert_eq(gbt_wait_exit(e1, 60), 0);
