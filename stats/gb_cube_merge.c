@@ -167,7 +167,8 @@ static int permute_cells(gb_cube *c, const uint32_t *order, gb_err *err) {
     if (nd)
       memcpy(&codes[k * nd], &c->codes[order[k] * nd], nd * sizeof *codes);
   }
-  memcpy(c->cells, cells, n * sizeof *cells);
+  if (n > 0) /* an empty cube has no array yet: memcpy's pointers must be valid even for 0 */
+    memcpy(c->cells, cells, n * sizeof *cells);
   if (n * nd > 0)
     memcpy(c->codes, codes, n * nd * sizeof *codes);
   free(cells);
