@@ -174,6 +174,8 @@ static int sorted_outcomes(const gb_decision_log *const *logs, size_t n_logs, ou
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory joining %zu logged outcomes", total);
   size_t k = 0;
   for (size_t i = 0; i < n_logs; i++) {
+    if (logs[i]->n_outcomes == 0)
+      continue; /* its array may not exist yet */
     memcpy(all + k, logs[i]->outcomes, logs[i]->n_outcomes * sizeof *all);
     k += logs[i]->n_outcomes;
   }
