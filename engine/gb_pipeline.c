@@ -7,6 +7,7 @@
 #include "gb_attrs.h"
 #include "gb_clock.h"
 #include "gb_codec.h"
+#include "gb_decision_log.h"
 #include "gb_grow.h"
 #include "gb_idmap.h"
 #include "gb_prefetch.h"
@@ -35,6 +36,8 @@ struct gb_pipeline {
   gb_codec *codec;
   gb_agg *agg;
   gb_reco *reco;
+  gb_decision_log *log;    /* the live decisions and the outcomes heard of */
+  gb_feature_vec features; /* the decision point's in hand, filled before its event is folded */
   gb_idmap *players;
   gb_attrs *attrs;
   slot_state *slots; /* [cap] */
@@ -62,6 +65,7 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
                                   .cube = cfg->cube},
                  &p->agg, err) != 0 ||
       gb_reco_new(cfg->arms, cfg->seed, cfg->expected_players, &p->reco, err) != 0 ||
+      gb_decision_log_new(0, &p->log, err) != 0 ||
       gb_idmap_new(cfg->expected_players, &p->players, err) != 0 ||
       GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
     goto fail;
@@ -85,6 +89,7 @@ void gb_pipeline_free(gb_pipeline *p) {
   gb_codec_free(p->codec);
   gb_agg_free(p->agg);
   gb_reco_free(p->reco);
+  gb_decision_log_free(p->log);
   gb_idmap_free(p->players);
   gb_attrs_free(p->attrs);
   free(p->slots);
@@ -135,6 +140,9 @@ static void add_player_attrs(gb_pipeline *p, uint32_t slot, int64_t ts) {
   gb_attrs_add_player(p->attrs, &ps);
 }
 
+/* Whether the event in hand is live (counted, logged), not replayed. */
+static bool is_live(const gb_pipeline *p) { return p->counted == &p->counts; }
+
 /* A record of what the engine decided or saw happen (a NOTICE, or the outcome of a prop the
  * engine tracks), folded into the aggregator as an event of the player's at the sim time of the
  * event that caused it: the stats cube then counts props generated, challenges completed and
@@ -154,7 +162,7 @@ static void note(gb_pipeline *p, uint32_t slot, const gb_event *cause, gb_event_
     memcpy(n.u.prop.reward_type, "coins", sizeof "coins");
     n.u.prop.amount = ch->reward_coins;
   }
-  gb_agg_update(p->agg, slot, &n, p->counted == &p->counts ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
+  gb_agg_update(p->agg, slot, &n, is_live(p) ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
 }
 
 /* Progress on the player's started challenge; completions and failures wait in the slot_state for
@@ -172,7 +180,11 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     s->pending_kind = (uint8_t)outcomes[i].kind;
     gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
     const gb_challenge *ch = gb_catalog_at(p->catalog, outcomes[i].ordinal);
-    if (outcomes[i].kind == GB_PROGRESS_COMPLETED) {
+    bool completed = outcomes[i].kind == GB_PROGRESS_COMPLETED;
+    if (is_live(p))
+      gb_decision_log_outcome(p->log, outcomes[i].prop_id,
+                              completed ? GB_OUTCOME_COMPLETED : GB_OUTCOME_FAILED);
+    if (completed) {
       p->counted->completed++;
       note(p, slot, ev, GB_EV_CHALLENGE_COMPLETED, ch, outcomes[i].prop_id);
       if (ch->reward_coins > 0)
@@ -186,6 +198,10 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
 
 static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   gb_reco_feedback(p->reco, slot, ev);
+  /* What the player did with a prop, for its decision's record (wherever it was logged). */
+  gb_decision_outcome told = gb_decision_outcome_of(ev->type);
+  if (told != GB_OUTCOME_NONE && is_live(p))
+    gb_decision_log_outcome(p->log, ev->u.prop.prop_id, told);
   if (ev->type == GB_EV_PROP_USED) {
     size_t ordinal;
     /* the prop's challenge: the recommender generated prop_id = decision_id for it */
@@ -214,8 +230,8 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   for (size_t i = 0; i < n; i++)
     p->ttl_s[i] = gb_catalog_at(p->catalog, p->eligible[i])->ttl_s;
   memset(reply, 0, offsetof(gb_decision, candidates));
-  gb_reco_decide(p->reco, slot, ev->event_id, ev->player_id, ev->ts, p->eligible, p->ttl_s, n,
-                 reply);
+  gb_reco_decide(p->reco, slot, ev->event_id, ev->player_id, ev->ts, &p->features, p->eligible,
+                 p->ttl_s, n, reply);
   reply->n_eligible = (uint32_t)p->total_matched;
   reply->t_intended_ns = ev->t_intended_ns;
   reply->t_sent_ns = ev->t_sent_ns;
@@ -234,6 +250,8 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
   if (reply->chosen != GB_NO_PROP)
     note(p, slot, ev, GB_EV_PROP_GENERATED, gb_catalog_at(p->catalog, reply->chosen),
          reply->prop_id);
+  if (is_live(p))
+    gb_decision_log_add(p->log, reply, &p->features);
 }
 
 static bool control_seen(const gb_pipeline *p, uint64_t event_id) {
@@ -303,6 +321,10 @@ static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, co
   s->last_event_id = ev->event_id;
   if (s->progress_known) /* its load overlaps the aggregation */
     gb_progress_prefetch(p->progress, ev->player_id);
+  bool decision_point = gb_event_is_decision_point(ev->type);
+  /* The decision's context holds only what came before it: filled before its event is folded. */
+  if (decision_point)
+    gb_agg_features(p->agg, slot, ev->ts, gb_event_local_offset_min(ev), &p->features);
   gb_agg_update(p->agg, slot, ev, live ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
   st->aggregated = gb_clock_now_ns();
   gb_attrs_clear(p->attrs);
@@ -311,7 +333,6 @@ static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, co
   handle_feedback(p, slot, ev);
   /* Matching costs a lookup: only for decision points and players with started challenges. */
   p->n_matched = p->total_matched = 0;
-  bool decision_point = gb_event_is_decision_point(ev->type);
   bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev->player_id) > 0;
   if (decision_point || tracked)
     match_event(p);
@@ -370,3 +391,5 @@ void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out) { *ou
 const gb_agg *gb_pipeline_agg(const gb_pipeline *p) { return p->agg; }
 
 const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p) { return p->catalog; }
+
+const gb_decision_log *gb_pipeline_decision_log(const gb_pipeline *p) { return p->log; }

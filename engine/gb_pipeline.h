@@ -4,7 +4,9 @@
  * Each encoded event is decoded (rejects go back to the caller with the reason, for the dead-letter
  * file), folded into the aggregator's counters and the player's features, matched against the
  * catalogue for progress on the player's started challenge, and — at a decision point
- * (game_end) — matched for eligible challenges and answered by the recommender. Duplicate
+ * (game_end) — matched for eligible challenges and answered by the recommender, which reads the
+ * player's features as they were before the decision event (gb_agg_features); live decisions
+ * and what became of their props go to the shard's decision log. Duplicate
  * event_ids (at-least-once transports) are detected and skipped.
  *
  * Control events (challenge_upsert/delete) queue a change of the shard's own catalogue,
@@ -37,6 +39,7 @@
 #include "gb_agg.h"
 #include "gb_catalog.h"
 #include "gb_decision.h"
+#include "gb_decision_log.h"
 #include "gb_err.h"
 #include "gb_matcher.h"
 #include "gb_reco.h"
@@ -105,5 +108,11 @@ const gb_agg *gb_pipeline_agg(const gb_pipeline *p);
 
 /* The shard's catalogue (read-only). */
 const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p);
+
+/* The shard's decision log (gb_decision_log.h): every live decision with the player's features
+ * at the decision, and the outcome records of the live feedback events (prop_shown, _used,
+ * _discarded, _expired) and of the completions and failures progress tracking detected live.
+ * Replayed events log nothing. Chosen challenges are ordinals of this pipeline's catalogue. */
+const gb_decision_log *gb_pipeline_decision_log(const gb_pipeline *p);
 
 #endif

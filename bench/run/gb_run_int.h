@@ -125,6 +125,8 @@ typedef struct gb_run_merged {
   size_t *n_dead;
   gb_sim_realism *realism;                  /* realism.csv */
   gb_transport_partition_stats *partitions; /* partitions.csv */
+  gb_decision_row *decisions;               /* decisions.csv */
+  const gb_catalog **catalogs;              /* [n_shards]: each shard's, for its rows */
 } gb_run_merged;
 
 /* ---- per-thread latency recording (gb_run_hists.c), inline where it is per event */

@@ -26,6 +26,29 @@ static int merge_partitions(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t
   return 0;
 }
 
+/* The shards' decision logs joined in shard order (decisions.csv), with the catalogue each
+ * shard's chosen ordinals refer to: catalogues can number the challenges that control events
+ * add differently from shard to shard. */
+static int merge_decisions(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err) {
+  size_t n = rs->n_shards;
+  const gb_decision_log **logs = calloc(n ? n : 1, sizeof *logs);
+  m->catalogs = calloc(n ? n : 1, sizeof *m->catalogs);
+  if (!logs || !m->catalogs) {
+    free(logs);
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    const gb_pipeline *p = gb_shard_pipeline(rs->shards[i].shard);
+    logs[i] = gb_pipeline_decision_log(p);
+    m->catalogs[i] = gb_pipeline_catalog(p);
+  }
+  int rc = gb_decision_log_join(logs, n, &m->decisions, &t->n_decision_rows, err);
+  free(logs);
+  t->decision_rows = m->decisions;
+  t->catalogs = m->catalogs;
+  return rc;
+}
+
 int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   memset(m, 0, sizeof *m);
@@ -85,6 +108,8 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   }
   if (merge_partitions(rs, m, t) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  if (merge_decisions(rs, m, t, err) != 0)
+    return -1;
   t->hists = &m->hists;
   t->arms = m->arms;
   t->agg = m->agg;
@@ -103,6 +128,8 @@ void gb_run_merge_free(gb_run_merged *m) {
   free(m->dead);
   free(m->n_dead);
   free(m->partitions);
+  free(m->decisions);
+  free(m->catalogs);
 }
 
 static double mean_of(const uint64_t *v, size_t n) {

@@ -1,6 +1,7 @@
 /* gb_run_results: writes a run's results files (docs/results.md) from the run's merged
  * measurements: summary.csv, partitions.csv, latency.csv, arms.csv, aggregates.csv,
- * dead_letter.jsonl and manifest.json. Every file is written atomically (see common/gb_afile.h).
+ * decisions.csv, dead_letter.jsonl and manifest.json. Every file is written atomically (see
+ * common/gb_afile.h).
  */
 #ifndef GB_RUN_RESULTS_H
 #define GB_RUN_RESULTS_H
@@ -10,6 +11,8 @@
 #include <stdint.h>
 
 #include "gb_agg.h"
+#include "gb_catalog.h"
+#include "gb_decision_log.h"
 #include "gb_err.h"
 #include "gb_fingerprint.h"
 #include "gb_hist.h"
@@ -53,6 +56,11 @@ typedef struct gb_run_totals {
   const size_t *n_dead;
   size_t n_shards;
   const gb_transport_partition_stats *partitions; /* [n_partitions]: partitions.csv */
+  /* decisions.csv: the shards' decision logs joined (sorted by decision_id); a row's chosen
+   * ordinal is one of catalogs[row.log], the catalogue of the shard that logged it */
+  const gb_decision_row *decision_rows;
+  size_t n_decision_rows;
+  const gb_catalog *const *catalogs; /* [n_shards] */
   size_t n_partitions;
   gb_fingerprint fingerprint;
 } gb_run_totals;

@@ -62,7 +62,7 @@ int gb_agg_new(const gb_agg_config *cfg, gb_agg **out, gb_err *err) {
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the aggregator");
   a->cfg = *cfg;
   size_t expected_players = cfg->expected_players;
-  if (gb_agg_cube_init(a, err) != 0 ||
+  if (gb_agg_cube_init(a, err) != 0 || gb_features_new(expected_players, &a->features, err) != 0 ||
       (expected_players > 0 &&
        GB_GROW(a->players, a->cap, expected_players, 1024, "aggregator players", err) != 0)) {
     gb_agg_free(a);
@@ -76,6 +76,7 @@ void gb_agg_free(gb_agg *a) {
   if (!a)
     return;
   gb_agg_cube_free(a);
+  gb_features_free(a->features);
   free(a->players);
   free(a);
 }
@@ -184,14 +185,21 @@ void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mod
   default:
     break;
   }
+  gb_features_update(a->features, slot, ev);
   if (mode == GB_AGG_COUNT && a->cube)
     gb_agg_cube_add(a, rec, ev, gi, watermark);
+}
+
+void gb_agg_features(const gb_agg *a, uint32_t slot, int64_t decision_ts, int32_t utc_offset_min,
+                     gb_feature_vec *out) {
+  gb_features_fill(a->features, slot, decision_ts, utc_offset_min, out);
 }
 
 void gb_agg_prefetch(const gb_agg *a, uint32_t slot) {
   if (slot >= a->cap)
     return; /* a new player: gb_agg_update will allocate and initialise it */
   gb_prefetch_span_for_write(&a->players[slot], sizeof a->players[slot]);
+  gb_features_prefetch(a->features, slot);
 }
 
 const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot) {

@@ -2,7 +2,8 @@
  *
  * It keeps per-game counters (games, wins, bets, coin flow) and per-event-type counts for the
  * run's aggregates, and the per-player features the matcher's eligibility predicates and the
- * recommender read: level, coin balance, preferred game (most played), first-seen time.
+ * recommender read: level, coin balance, preferred game (most played), first-seen time; and the
+ * sessions and windows of the decision-time feature vector (gb_features.h, gb_agg_features).
  * Player state is indexed by slot (see gb_idmap). Shards are merged at the end in shard order. */
 #ifndef GB_AGG_H
 #define GB_AGG_H
@@ -49,6 +50,7 @@ int gb_agg_dim_parse(const char *name, gb_agg_dim *out);
 const char *gb_agg_dim_names(void);
 
 typedef struct gb_agg gb_agg;
+typedef struct gb_feature_vec gb_feature_vec; /* gb_features.h */
 
 typedef struct gb_agg_game {
   char name[GB_GAME_MAX + 1];
@@ -105,14 +107,24 @@ typedef enum gb_agg_mode {
                        state only, as it was rebuilt then */
 } gb_agg_mode;
 
-/* Folds ev into the state of the player at slot and, with GB_AGG_COUNT, into the counters.
- * Allocation happens only when a slot beyond the room so far appears; it cannot fail: a failed
- * growth stops the program (hot path, gb_grow.h). */
+/* Folds ev into the state of the player at slot (its decision-time features included) and, with
+ * GB_AGG_COUNT, into the counters. Allocation happens only when a slot beyond the room so far
+ * appears (and for the features' payers, gb_features.h); it cannot fail: a failed growth stops
+ * the program (hot path, gb_grow.h). */
 void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mode);
 
 /* Starts loading the state of the player at slot (any slot), so that the memory access overlaps
  * the caller's other work before gb_agg_update reads it. A hint only: no effect on results. */
 void gb_agg_prefetch(const gb_agg *a, uint32_t slot);
+
+/* The features of the player at slot (any slot) for a decision at sim time decision_ts (ms) in
+ * the player's zone utc_offset_min (minutes east of UTC: gb_event_local_offset_min of the
+ * decision event), into *out (gb_features.h: the vector, its columns and its limits). Uses only
+ * the events folded so far: call it BEFORE gb_agg_update folds the decision event, so that
+ * nothing at or after the decision enters its features. Every event, live or replayed, folds
+ * into them (GB_AGG_STATE_ONLY too). Does not modify a. */
+void gb_agg_features(const gb_agg *a, uint32_t slot, int64_t decision_ts, int32_t utc_offset_min,
+                     gb_feature_vec *out);
 
 /* The player's features (slot must have been updated at least once). */
 const gb_agg_player *gb_agg_player_at(const gb_agg *a, uint32_t slot);

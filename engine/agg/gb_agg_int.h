@@ -4,6 +4,7 @@
 #define GB_AGG_INT_H
 
 #include "gb_agg.h"
+#include "gb_features.h"
 
 /* Codes of the cube's values that would otherwise be interned on every event: by event type,
  * by game index, by arm (0: not interned yet; no value of these is the empty one). */
@@ -42,8 +43,9 @@ struct gb_agg {
   size_t cap;
   gb_agg_config cfg;
   uint64_t events_late;
-  gb_cube *cube;        /* NULL when not kept */
-  agg_cube_codes codes; /* the cube's codes of values seen often, to skip the interning */
+  gb_features *features; /* the decision-time features (gb_agg_features) */
+  gb_cube *cube;         /* NULL when not kept */
+  agg_cube_codes codes;  /* the cube's codes of values seen often, to skip the interning */
 };
 
 /* Creates the cube the configuration asks for (a->cfg.cube.keep). */

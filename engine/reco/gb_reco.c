@@ -107,8 +107,9 @@ static void choose(const gb_reco *r, gb_reco_algo algo, uint64_t decision_id, si
 }
 
 void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t player_id, int64_t ts,
-                    const uint32_t *eligible, const int64_t *ttl_s, size_t n_eligible,
-                    gb_decision *out) {
+                    const gb_feature_vec *features, const uint32_t *eligible, const int64_t *ttl_s,
+                    size_t n_eligible, gb_decision *out) {
+  (void)features; /* random and none choose without a context */
   out->decision_id = decision_id;
   out->player_id = player_id;
   out->ts = ts;

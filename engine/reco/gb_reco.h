@@ -16,6 +16,7 @@
 #include "gb_decision.h"
 #include "gb_err.h"
 #include "gb_event.h"
+#include "gb_features.h"
 
 typedef enum gb_reco_algo {
   GB_RECO_NONE,  /* control: never sends a prop */
@@ -38,13 +39,17 @@ int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_
                 gb_err *err);
 void gb_reco_free(gb_reco *r);
 
-/* Decides for the player at slot at sim time ts (ms), given the eligible challenges (ordinals,
- * ascending) and their TTLs (seconds, same order). Fills the decision fields decision_id,
- * player_id, ts, arm, reason, candidates, n_eligible, chosen, prop_id, ttl_s and propensity;
- * when a prop is chosen it becomes the player's ongoing prop. */
+/* Decides for the player at slot at sim time ts (ms), given the player's features at the
+ * decision and the eligible challenges (ordinals, ascending) with their TTLs (seconds, same
+ * order). features is the context the contextual bandits (the recommender issue) read: the
+ * player's feature vector filled before the decision event was folded (gb_agg_features), so it
+ * holds nothing from the decision on; borrowed for the call. random and none ignore it (it may
+ * be NULL for them). Fills the decision fields decision_id, player_id, ts, arm, reason,
+ * candidates, n_eligible, chosen, prop_id, ttl_s and propensity; when a prop is chosen it
+ * becomes the player's ongoing prop. */
 void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t player_id, int64_t ts,
-                    const uint32_t *eligible, const int64_t *ttl_s, size_t n_eligible,
-                    gb_decision *out);
+                    const gb_feature_vec *features, const uint32_t *eligible, const int64_t *ttl_s,
+                    size_t n_eligible, gb_decision *out);
 
 /* Whether events of this type are feedback (role GB_ROLE_FEEDBACK in the event table: prop
  * shown, used, discarded or expired, challenge completed or failed, and the store's): only

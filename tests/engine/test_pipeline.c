@@ -258,6 +258,158 @@ Test(pipeline, replays_rebuild_state_without_counting_it_again) {
   gb_pipeline_free(second);
 }
 
+/* ---- the decision-time features and the decision log */
+
+/* The features of the decision logged last (the vector the recommender was handed: the log
+ * keeps a copy of it). */
+static const gb_feature_vec *last_logged(const gb_pipeline *p) {
+  size_t n;
+  const gb_decision_entry *e = gb_decision_log_entries(gb_pipeline_decision_log(p), &n);
+  cr_assert_gt(n, 0);
+  return &e[n - 1].features;
+}
+
+static gb_event session_game_end(int64_t ts, bool won, uint64_t session_id) {
+  gb_event ev = game_end(ts, won);
+  ev.session_id = session_id;
+  return ev;
+}
+
+/* Each decision's vector holds the games before it, never its own game_end: the first
+ * decision of a new player knows nothing, and each later one counts one game more. */
+Test(pipeline, the_recommender_reads_the_features_from_before_the_decision) {
+  gb_decision d;
+  const bool won[] = {true, false, true};
+  for (int i = 0; i < 3; i++) {
+    gb_event ev = session_game_end(1000 * (i + 1), won[i], 1);
+    cr_assert_eq(feed(&ev, &d), GB_PIPELINE_DECISION);
+    const gb_feature_vec *f = last_logged(pipe_);
+    cr_assert_eq(f->x[GB_FEAT_SESSION_GAMES], i, "decision %d: games before it", i);
+    cr_assert_eq(f->x[GB_FEAT_GAMES_TODAY], i);
+    cr_assert_eq(f->known, i > 0, "the first game_end is the player's first event");
+  }
+  const gb_feature_vec *f = last_logged(pipe_);
+  cr_assert_float_eq(f->x[GB_FEAT_SESSION_WIN_RATIO], 0.5, 1e-12, "one win in the two before");
+  cr_assert_str_eq(f->country, "CN");
+  /* A new session: the three games are the previous session's, the current one has none yet. */
+  gb_event start = base(GB_EV_SESSION_START, 9000);
+  start.session_id = 2;
+  feed(&start, &d);
+  gb_event next = session_game_end(10000, false, 2);
+  feed(&next, &d);
+  f = last_logged(pipe_);
+  cr_assert_eq(f->x[GB_FEAT_LAST_SESSION_GAMES], 3);
+  cr_assert_float_eq(f->x[GB_FEAT_LAST_SESSION_WIN_RATIO], 2.0 / 3, 1e-12);
+  cr_assert_eq(f->x[GB_FEAT_LAST_SESSION_COINS_DELTA], 19 - 10 + 19);
+  cr_assert_eq(f->x[GB_FEAT_SESSION_GAMES], 0);
+  cr_assert_eq(f->x[GB_FEAT_GAMES_TODAY], 3);
+  /* Folded after the decision: the aggregator now counts the fourth game. */
+  gb_feature_vec after;
+  gb_agg_features(gb_pipeline_agg(pipe_), 0, 11000, 0, &after);
+  cr_assert_eq(after.x[GB_FEAT_GAMES_TODAY], 4);
+  cr_assert_eq(after.x[GB_FEAT_SESSION_GAMES], 1);
+}
+
+/* The prop's way, e1 → shown → used → two wins: its decision's outcome is the strongest. */
+static void play_to_completion(gb_pipeline *p, gb_pipeline_mode mode, gb_event *e1) {
+  gb_decision d;
+  *e1 = game_end(1000, true);
+  gb_event shown = base(GB_EV_PROP_SHOWN, 1500);
+  gb_event used = base(GB_EV_PROP_USED, 3000);
+  shown.u.prop.prop_id = used.u.prop.prop_id = e1->event_id;
+  GBT_SET(shown.u.prop.challenge_id, "win2_doudizhu");
+  GBT_SET(used.u.prop.challenge_id, "win2_doudizhu");
+  gb_event w1 = game_end(5000, true), w2 = game_end(6000, true);
+  const gb_event *history[] = {e1, &shown, &used, &w1, &w2};
+  for (size_t i = 0; i < 5; i++)
+    feed_to(p, mode, history[i], &d);
+}
+
+static gb_decision_row *join2(const gb_pipeline *a, const gb_pipeline *b, size_t *n) {
+  const gb_decision_log *logs[2] = {gb_pipeline_decision_log(a),
+                                    b ? gb_pipeline_decision_log(b) : NULL};
+  gb_decision_row *rows = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_log_join(logs, b ? 2 : 1, &rows, n, &err), 0, "%s", err.msg);
+  return rows;
+}
+
+Test(pipeline, live_decisions_and_outcomes_are_logged_and_replays_log_nothing) {
+  gb_event e1;
+  play_to_completion(pipe_, GB_PIPELINE_LIVE, &e1);
+  size_t n;
+  const gb_decision_entry *e = gb_decision_log_entries(gb_pipeline_decision_log(pipe_), &n);
+  cr_assert_eq(n, 3, "e1, w1, w2");
+  cr_assert_eq(e[0].decision_id, e1.event_id);
+  cr_assert_eq(e[0].player_id, 7);
+  cr_assert_eq(e[0].ts, 1000);
+  cr_assert_eq(e[0].arm, 0);
+  cr_assert_eq(e[0].n_eligible, 1);
+  cr_assert_eq(e[0].chosen, 0);
+  cr_assert_eq(e[0].prop_id, e1.event_id);
+  cr_assert_float_eq(e[0].propensity, 1.0, 0);
+  cr_assert_eq(e[1].chosen, GB_NO_PROP, "suppressed: a prop is ongoing");
+  cr_assert_eq(e[1].prop_id, 0);
+  cr_assert_eq(gb_decision_log_outcomes(gb_pipeline_decision_log(pipe_)), 3,
+               "shown, used, completed");
+  gb_decision_row *rows = join2(pipe_, NULL, &n);
+  cr_assert_eq(n, 3);
+  cr_assert_eq(rows[0].entry->decision_id, e1.event_id);
+  cr_assert_eq(rows[0].outcome, GB_OUTCOME_COMPLETED);
+  cr_assert_eq(rows[1].outcome, GB_OUTCOME_NONE);
+  cr_assert_eq(rows[2].outcome, GB_OUTCOME_NONE);
+  free(rows);
+
+  gb_pipeline_config cfg = {
+      .catalog_path = cat_path, .matcher = GB_MATCH_INDEX, .arms = arms_, .seed = 42};
+  gb_pipeline *replayed = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_pipeline_new(&cfg, &replayed, &err), 0, "%s", err.msg);
+  seq = 0;
+  play_to_completion(replayed, GB_PIPELINE_REPLAY, &e1);
+  gb_decision_log_entries(gb_pipeline_decision_log(replayed), &n);
+  cr_assert_eq(n, 0, "replayed decisions were logged by their first owner");
+  cr_assert_eq(gb_decision_log_outcomes(gb_pipeline_decision_log(replayed)), 0);
+  gb_pipeline_free(replayed);
+}
+
+/* A partition that changed hands after the decision: the new owner hears what became of the
+ * prop, and the join puts it on the decision the first owner logged. */
+Test(pipeline, an_outcome_heard_by_another_shard_joins_the_decision) {
+  gb_pipeline_config cfg = {
+      .catalog_path = cat_path, .matcher = GB_MATCH_INDEX, .arms = arms_, .seed = 42};
+  gb_pipeline *second = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_pipeline_new(&cfg, &second, &err), 0, "%s", err.msg);
+  gb_decision d;
+  gb_event e1 = game_end(1000, true);
+  feed_to(pipe_, GB_PIPELINE_LIVE, &e1, &d);
+  cr_assert_eq(d.prop_id, e1.event_id);
+  feed_to(second, GB_PIPELINE_REPLAY, &e1, &d);
+  gb_event used = base(GB_EV_PROP_USED, 3000);
+  used.u.prop.prop_id = e1.event_id;
+  GBT_SET(used.u.prop.challenge_id, "win2_doudizhu");
+  feed_to(second, GB_PIPELINE_LIVE, &used, &d);
+  size_t n;
+  gb_decision_row *rows = join2(pipe_, second, &n);
+  cr_assert_eq(n, 1);
+  cr_assert_eq(rows[0].log, 0);
+  cr_assert_eq(rows[0].outcome, GB_OUTCOME_USED);
+  free(rows);
+  gb_event w1 = game_end(5000, false), w2 = game_end(6000, false);
+  feed_to(second, GB_PIPELINE_LIVE, &w1, &d);
+  feed_to(second, GB_PIPELINE_LIVE, &w2, &d);
+  rows = join2(second, pipe_, &n); /* the other order: the same rows, sorted by decision_id */
+  cr_assert_eq(n, 3);
+  cr_assert_eq(rows[0].entry->decision_id, e1.event_id);
+  cr_assert_eq(rows[0].log, 1);
+  cr_assert_eq(rows[0].outcome, GB_OUTCOME_USED, "two losses: used, not completed yet");
+  cr_assert_eq(rows[1].entry->decision_id, w1.event_id);
+  cr_assert_eq(rows[2].entry->decision_id, w2.event_id);
+  free(rows);
+  gb_pipeline_free(second);
+}
+
 /* Players beyond the pre-sized state (expected_players 16) grow it: none is skipped. */
 Test(pipeline, players_beyond_the_expected_are_all_processed) {
   gb_decision d;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "gb_agg.h"
+#include "gb_features.h"
 #include "gb_test_support.h"
 
 static gb_event game_end(const char *game, int64_t bet, bool won, int64_t delta, int64_t balance,
@@ -127,4 +128,34 @@ Test(agg, players_beyond_the_expected_grow_the_state) {
   }
   cr_assert_eq(gb_agg_type_count(a, GB_EV_GAME_END), 715);
   gb_agg_free(a);
+}
+
+/* The decision-time features fold every event, live or replayed, and are read as of before the
+ * decision: what gb_agg_features gives is what was folded so far. */
+Test(agg, features_fold_live_and_replayed_events_alike) {
+  gb_agg *live = NULL, *replayed = NULL;
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &live, NULL), 0);
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){0}, &replayed, NULL), 0);
+  gb_feature_vec f;
+  gb_agg_features(live, 2, 1000, 0, &f);
+  cr_assert_not(f.known, "nothing folded yet");
+  cr_assert_eq(f.x[GB_FEAT_DAYS_SINCE_LAST_PURCHASE], -1);
+  for (int i = 0; i < 3; i++) {
+    gb_event ev = game_end("doudizhu", 10, i != 1, i != 1 ? 9 : -10, 100, 1);
+    ev.ts = 1000 + i;
+    ev.session_id = 5;
+    gb_agg_update(live, 2, &ev, GB_AGG_COUNT);
+    gb_agg_update(replayed, 2, &ev, GB_AGG_STATE_ONLY);
+  }
+  gb_feature_vec g;
+  gb_agg_features(live, 2, 2000, 0, &f);
+  gb_agg_features(replayed, 2, 2000, 0, &g);
+  cr_assert(f.known);
+  cr_assert_eq(f.x[GB_FEAT_SESSION_GAMES], 3);
+  cr_assert_float_eq(f.x[GB_FEAT_SESSION_WIN_RATIO], 2.0 / 3, 1e-12);
+  cr_assert_eq(f.x[GB_FEAT_FAVOURITE_GAME_SHARE], 1);
+  cr_assert_eq(memcmp(f.x, g.x, sizeof f.x), 0, "replays rebuild the same features");
+  cr_assert_eq(gb_agg_type_count(replayed, GB_EV_GAME_END), 0);
+  gb_agg_free(live);
+  gb_agg_free(replayed);
 }

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "gb_reco.h"
@@ -53,8 +54,8 @@ Test(reco, random_choice_is_deterministic_with_propensity) {
   int seen[3] = {0};
   for (uint64_t d = 1; d <= 3000; d++) {
     gb_decision da = {0}, db = {0};
-    gb_reco_decide(a, 0, d, 9, 1000, eligible, ttls, 3, &da);
-    gb_reco_decide(b, 0, d, 9, 1000, eligible, ttls, 3, &db);
+    gb_reco_decide(a, 0, d, 9, 1000, NULL, eligible, ttls, 3, &da);
+    gb_reco_decide(b, 0, d, 9, 1000, NULL, eligible, ttls, 3, &db);
     cr_assert_eq(da.chosen, db.chosen);
     cr_assert_eq(da.reason, GB_DECIDED);
     cr_assert_float_eq(da.propensity, 1.0 / 3, 1e-12);
@@ -74,10 +75,10 @@ Test(reco, random_choice_is_deterministic_with_propensity) {
 Test(reco, no_new_prop_while_one_is_ongoing) {
   gb_reco *r = make("random", 1, "random", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d);
   cr_assert_neq(d.chosen, GB_NO_PROP);
   int64_t deadline = d.ttl_s * 1000;
-  gb_reco_decide(r, 3, 101, 9, deadline, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 101, 9, deadline, NULL, eligible, ttls, 3, &d);
   cr_assert_eq(d.reason, GB_SUPPRESSED);
   cr_assert_eq(d.chosen, GB_NO_PROP);
   /* using the prop restarts the deadline from the use */
@@ -93,7 +94,7 @@ Test(reco, no_new_prop_while_one_is_ongoing) {
   used.type = GB_EV_PROP_DISCARDED;
   gb_reco_feedback(r, 3, &used);
   cr_assert(!gb_reco_has_ongoing(r, 3, deadline));
-  gb_reco_decide(r, 3, 102, 9, deadline, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 102, 9, deadline, NULL, eligible, ttls, 3, &d);
   cr_assert_eq(d.reason, GB_DECIDED);
   gb_reco_free(r);
 }
@@ -101,12 +102,12 @@ Test(reco, no_new_prop_while_one_is_ongoing) {
 Test(reco, control_arm_never_sends_and_empty_candidates_are_reported) {
   gb_reco *r = make("none", 1, "none", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 0, 1, 9, 0, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 0, 1, 9, 0, NULL, eligible, ttls, 3, &d);
   cr_assert_eq(d.reason, GB_DECIDED);
   cr_assert_eq(d.chosen, GB_NO_PROP);
   cr_assert_float_eq(d.propensity, 1.0, 1e-12);
   cr_assert_eq(d.n_candidates, 3);
-  gb_reco_decide(r, 0, 2, 9, 0, eligible, ttls, 0, &d);
+  gb_reco_decide(r, 0, 2, 9, 0, NULL, eligible, ttls, 0, &d);
   cr_assert_eq(d.reason, GB_NO_CANDIDATES);
   gb_reco_free(r);
 }
@@ -123,7 +124,7 @@ Test(reco, only_feedback_reads_or_changes_the_players_state) {
   }
   gb_reco *r = make("random", 1, "random", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 3, 100, 9, 0, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d);
   cr_assert_neq(d.chosen, GB_NO_PROP);
   gb_event ev;
   gb_event_init(&ev);
@@ -140,4 +141,28 @@ Test(reco, only_feedback_reads_or_changes_the_players_state) {
   gb_reco_feedback(r, 3, &ev);
   cr_assert(!gb_reco_has_ongoing(r, 3, 0), "challenge_failed ends it");
   gb_reco_free(r);
+}
+
+Test(reco, random_and_none_choose_the_same_with_or_without_a_context) {
+  gb_reco *with = make("random", 1, "none", 1);
+  gb_reco *without = make("random", 1, "none", 1);
+  gb_feature_vec ctx = {.known = true, .install_day = 20000};
+  ctx.x[GB_FEAT_SESSION_GAMES] = 4;
+  ctx.x[GB_FEAT_DAYS_SINCE_LAST_PURCHASE] = 2.5;
+  size_t props = 0;
+  for (uint64_t d = 1; d <= 200; d++) {
+    gb_decision a = {0}, b = {0};
+    ctx.x[GB_FEAT_GAMES_TODAY] = (double)d; /* a context that changes every time */
+    gb_reco_decide(with, 0, d, d, 1000, &ctx, eligible, ttls, 3, &a);
+    gb_reco_decide(without, 0, d, d, 1000, NULL, eligible, ttls, 3, &b);
+    cr_assert_eq(a.arm, b.arm);
+    cr_assert_eq(a.chosen, b.chosen, "decision %" PRIu64, d);
+    cr_assert_float_eq(a.propensity, b.propensity, 0);
+    props += a.chosen != GB_NO_PROP;
+    gb_reco_prop_ended(with, 0, d);
+    gb_reco_prop_ended(without, 0, d);
+  }
+  cr_assert(props > 50 && props < 150, "both arms decided: %zu props of 200", props);
+  gb_reco_free(with);
+  gb_reco_free(without);
 }
