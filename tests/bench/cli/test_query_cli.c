@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gb_cube.h"
 #include "gb_test_support.h"
@@ -14,7 +15,7 @@ static char *tmp, *dir;
 static void setup(void) {
   tmp = gbt_tmpdir();
   dir = gbt_path(tmp, "run");
-  gbt_shell("mkdir -p '%s'", dir);
+  cr_assert_eq(mkdir(dir, 0755), 0);
   gb_cube_config cfg = {.bucket_ms = 60000, .n_dims = 2};
   snprintf(cfg.dims[0], sizeof cfg.dims[0], "type");
   snprintf(cfg.dims[1], sizeof cfg.dims[1], "game");
