@@ -96,9 +96,8 @@ static void post_query(void *ctx, const char *body, size_t len, gb_http_response
   gb_cube *cube = NULL;
   gb_query_result *r = NULL;
   int rc = gb_query_parse(body, len, "POST /query", &q, &err);
-  const gb_cube *first = l->cfg.n_shards
-                             ? gb_agg_cube(gb_pipeline_agg(gb_shard_pipeline(l->cfg.shards[0])))
-                             : NULL;
+  const gb_cube *first =
+      l->cfg.n_shards ? gb_agg_cube(gb_pipeline_agg(gb_shard_pipeline(l->cfg.shards[0]))) : NULL;
   if (rc == 0 && first) /* a cube's configuration never changes: checked without the lock */
     rc = gb_query_bind(q, gb_cube_config_of(first), &err);
   if (rc == 0) {
