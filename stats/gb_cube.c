@@ -173,9 +173,19 @@ static uint64_t key_hash(const gb_cube *c, int64_t bucket, const uint32_t *codes
   return h ^ (h >> 31);
 }
 
+/* A loop rather than memcmp: keys are a few codes, not worth a call. */
 static bool key_equal(const gb_cube *c, size_t cell, int64_t bucket, const uint32_t *codes) {
-  return c->cells[cell].bucket_start_ms == bucket &&
-         memcmp(&c->codes[cell * c->cfg.n_dims], codes, c->cfg.n_dims * sizeof *codes) == 0;
+  if (c->cells[cell].bucket_start_ms != bucket)
+    return false;
+  const uint32_t *key = &c->codes[cell * c->cfg.n_dims];
+  for (size_t d = 0; d < c->cfg.n_dims; d++)
+    if (key[d] != codes[d])
+      return false;
+  return true;
+}
+
+static uint64_t index_entry(uint64_t hash, size_t cell) {
+  return (hash >> 32) << 32 | ((uint64_t)cell + 1);
 }
 
 static int fail_or_die(gb_err *err, const char *what) {
@@ -185,15 +195,15 @@ static int fail_or_die(gb_err *err, const char *what) {
 }
 
 static int rebuild_index(gb_cube *c, size_t n_slots, gb_err *err) {
-  uint32_t *index = calloc(n_slots, sizeof *index);
+  uint64_t *index = calloc(n_slots, sizeof *index);
   if (!index)
     return fail_or_die(err, "a stats cube's cell index");
   for (size_t i = 0; i < c->n_cells; i++) {
-    size_t at =
-        key_hash(c, c->cells[i].bucket_start_ms, &c->codes[i * c->cfg.n_dims]) & (n_slots - 1);
+    uint64_t h = key_hash(c, c->cells[i].bucket_start_ms, &c->codes[i * c->cfg.n_dims]);
+    size_t at = h & (n_slots - 1);
     while (index[at])
       at = (at + 1) & (n_slots - 1);
-    index[at] = (uint32_t)i + 1;
+    index[at] = index_entry(h, i);
   }
   free(c->index);
   c->index = index;
@@ -238,11 +248,14 @@ fail:
 }
 
 long gb_cube_cell_for(gb_cube *c, int64_t bucket, const uint32_t *codes, gb_err *err) {
+  uint64_t h = key_hash(c, bucket, codes);
   if (c->index_slots) {
-    size_t mask = c->index_slots - 1, at = key_hash(c, bucket, codes) & mask;
-    for (; c->index[at]; at = (at + 1) & mask)
-      if (key_equal(c, c->index[at] - 1, bucket, codes))
-        return (long)c->index[at] - 1;
+    size_t mask = c->index_slots - 1, at = h & mask;
+    for (; c->index[at]; at = (at + 1) & mask) {
+      uint64_t e = c->index[at];
+      if (e >> 32 == h >> 32 && key_equal(c, (uint32_t)e - 1, bucket, codes))
+        return (long)(uint32_t)e - 1;
+    }
   }
   if (reserve_cell(c, err) != 0)
     return -1;
@@ -253,10 +266,10 @@ long gb_cube_cell_for(gb_cube *c, int64_t bucket, const uint32_t *codes, gb_err 
     return -1;
   if (c->cfg.n_dims)
     memcpy(&c->codes[i * c->cfg.n_dims], codes, c->cfg.n_dims * sizeof *codes);
-  size_t mask = c->index_slots - 1, at = key_hash(c, bucket, codes) & mask;
+  size_t mask = c->index_slots - 1, at = h & mask;
   while (c->index[at])
     at = (at + 1) & mask;
-  c->index[at] = (uint32_t)i + 1;
+  c->index[at] = index_entry(h, i);
   c->n_cells++;
   return (long)i;
 }
@@ -272,9 +285,21 @@ static void add_value(cube_cell *cell, int64_t v) {
     gb_ddsketch_add(cell->values, (double)v / 1000.0);
 }
 
+/* The bucket of ts. Events come nearly in time order, so the one found last is almost always
+ * it: two comparisons instead of a division. (A bucket at the very end of the int64 range is
+ * not kept: [start, start) holds nothing.) */
+static int64_t bucket_of(gb_cube *c, int64_t ts) {
+  if (ts >= c->hot_bucket && ts < c->hot_bucket_end)
+    return c->hot_bucket;
+  int64_t start = gb_cube_bucket_start(c, ts), w = c->cfg.bucket_ms;
+  c->hot_bucket = start;
+  c->hot_bucket_end = start <= INT64_MAX - w ? start + w : start;
+  return start;
+}
+
 void gb_cube_add(gb_cube *c, int64_t ts_ms, const uint32_t *codes, uint64_t player_id,
                  bool has_value, int64_t value_milli) {
-  long at = gb_cube_cell_for(c, gb_cube_bucket_start(c, ts_ms), codes, NULL); /* may move cells */
+  long at = gb_cube_cell_for(c, bucket_of(c, ts_ms), codes, NULL); /* may move cells */
   cube_cell *cell = &c->cells[at];
   cell->count++;
   if (has_value)

@@ -35,10 +35,13 @@ struct gb_cube {
   size_t n_cells, cells_cap;
   uint32_t *codes; /* [n_cells * n_dims] */
   size_t codes_cap;
-  uint32_t *index; /* cell + 1 by key hash; 0 = empty */
+  /* Cells by key hash: the hash's high 32 bits (a tag) << 32 | cell + 1; 0 = empty. A probe
+   * reads a colliding cell (most are old ones, out of the caches) only when the tags agree. */
+  uint64_t *index;
   size_t index_slots;
   int64_t first_ts, last_ts;
   uint64_t events;
+  int64_t hot_bucket, hot_bucket_end; /* the bucket gb_cube_add found last: [start, end) */
 };
 
 /* Validates cfg (GB_ERR_INPUT naming the field). */

@@ -16,6 +16,9 @@ static const benchmark benchmarks[] = {
     {"matcher", gb_bench_matcher, "scan vs index matcher over 1k..1M definitions"},
     {"kafka", gb_bench_kafka, "bare produce->consume through the broker vs the pipeline"},
     {"sim", gb_bench_sim, "player simulator: events/s per core, in memory and as JSON lines"},
+    {"aggregator", gb_bench_aggregator,
+     "stats aggregator: ingest events/s per core, cube query "
+     "latency, DuckDB as the reference"},
 };
 
 static void usage(FILE *out) {
