@@ -37,8 +37,10 @@ static void ensure_slot(gb_agg *a, uint32_t slot) {
 
 /* A player's record at its first event: no preferred game yet. */
 static void first_event(player_rec *rec, int64_t ts) {
-  *rec = (player_rec){
-      .features = {.first_seen_ts = ts, .preferred_game = -1}, .watermark_ts = ts, .seen = true};
+  *rec = (player_rec){.features = {.first_seen_ts = ts, .preferred_game = -1},
+                      .watermark_ts = ts,
+                      .last_game = -1,
+                      .seen = true};
 }
 
 gb_agg_cube_config gb_agg_cube_defaults(void) {
@@ -151,7 +153,11 @@ static int fold_game(gb_agg *a, player_rec *rec, const gb_event *ev, gb_agg_mode
   gb_agg_player *p = &rec->features;
   p->level = g->level;
   p->coin_balance = g->coin_balance;
-  int gi = game_index(a, g->game);
+  int gi = rec->last_game >= 0 && strcmp(a->games[rec->last_game].name, g->game) == 0
+               ? rec->last_game
+               : game_index(a, g->game);
+  if (gi >= 0)
+    rec->last_game = (int8_t)gi;
   if (mode == GB_AGG_COUNT)
     count_game_event(a, gi, ev);
   if (gi >= 0 && ev->type == GB_EV_GAME_END)
@@ -185,7 +191,7 @@ void gb_agg_update(gb_agg *a, uint32_t slot, const gb_event *ev, gb_agg_mode mod
   default:
     break;
   }
-  gb_features_update(a->features, slot, ev);
+  gb_features_update_game(a->features, slot, ev, gi);
   if (mode == GB_AGG_COUNT && a->cube)
     gb_agg_cube_add(a, rec, ev, gi, watermark);
 }

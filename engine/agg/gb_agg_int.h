@@ -31,6 +31,8 @@ typedef struct player_rec {
   gb_agg_player features;
   player_counts counts;
   int64_t watermark_ts; /* the latest event time seen from the player (sim ms) */
+  int8_t last_game;     /* index of the player's latest game, -1 before any: a game_end follows
+                           its game_start, and players favour one game, so most lookups stop here */
   bool seen; /* updated at least once: the zeroed record of a slot not used yet is no state */
 } player_rec;
 

@@ -211,7 +211,9 @@ static void count_game(player_rec *r, int gi) {
   r->total_games++;
 }
 
-static void fold_game_end(gb_features *f, player_rec *r, const gb_event *ev) {
+enum { LOOK_UP = -2 /* fold_game_end: find the game in this store's table */ };
+
+static void fold_game_end(gb_features *f, player_rec *r, const gb_event *ev, int gi) {
   const gb_ev_game *g = &ev->u.game;
   sat_inc16(&r->games[CUR]);
   if (g->won)
@@ -223,7 +225,7 @@ static void fold_game_end(gb_features *f, player_rec *r, const gb_event *ev) {
     r->today_games = 0;
   }
   sat_inc16(&r->today_games);
-  count_game(r, game_index(f, g->game));
+  count_game(r, gi == LOOK_UP ? game_index(f, g->game) : gi);
 }
 
 /* Currency units to cents, rounded half away from zero once per purchase. Values no decoder
@@ -274,7 +276,7 @@ static void fold_purchase(gb_features *f, player_rec *r, const gb_event *ev) {
   remember_buy(p, ev->ts, cents);
 }
 
-void gb_features_update(gb_features *f, uint32_t slot, const gb_event *ev) {
+static void update(gb_features *f, uint32_t slot, const gb_event *ev, int gi) {
   if ((unsigned)ev->type >= GB_EV__COUNT || gb_event_is_control(ev->type))
     return;
   ensure_slot(f, slot);
@@ -290,9 +292,17 @@ void gb_features_update(gb_features *f, uint32_t slot, const gb_event *ev) {
   }
   fold_identity(f, r, ev);
   if (ev->type == GB_EV_GAME_END)
-    fold_game_end(f, r, ev);
+    fold_game_end(f, r, ev, gi);
   else if (ev->type == GB_EV_PURCHASE)
     fold_purchase(f, r, ev);
+}
+
+void gb_features_update(gb_features *f, uint32_t slot, const gb_event *ev) {
+  update(f, slot, ev, LOOK_UP);
+}
+
+void gb_features_update_game(gb_features *f, uint32_t slot, const gb_event *ev, int gi) {
+  update(f, slot, ev, gi < 0 ? -1 : gi);
 }
 
 static double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }

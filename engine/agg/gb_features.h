@@ -127,6 +127,12 @@ void gb_features_free(gb_features *f);
  * allocation stops the program (gb_grow.h). */
 void gb_features_update(gb_features *f, uint32_t slot, const gb_event *ev);
 
+/* gb_features_update for a caller that has already looked the game of a game_end up in a game
+ * table of its own (the aggregator's, which sees the same events in the same order): gi is ev's
+ * game there (-1: none, or the table is full), and this store's own table is not used.
+ * One store is fed by one of the two functions, never both. */
+void gb_features_update_game(gb_features *f, uint32_t slot, const gb_event *ev, int gi);
+
 /* Fills *out with the features of the player at slot (any slot) for a decision at sim time
  * decision_ts (ms) in the player's zone utc_offset_min (minutes east of UTC:
  * gb_event_local_offset_min of the decision event). Uses only what was folded before: the
