@@ -254,6 +254,21 @@ Test(features, favourite_game_share) {
   gb_features_free(f);
 }
 
+/* A caller's own game indexes (the aggregator's) give the same share as the store's lookup; an
+ * unknown game (-1, a full table) counts in the total only. */
+Test(features, favourite_share_from_the_callers_game_index) {
+  gb_features *f = new_features(8);
+  const char *played[] = {"mahjong", "mahjong", "poker", "mahjong", "tractor"};
+  const int index[] = {7, 7, 2, 7, -1};
+  for (int i = 0; i < 5; i++) {
+    gb_event ev = game_at(D0 + i, 1, CST, played[i], i % 2, 0);
+    gb_features_update_game(f, 0, &ev, index[i]);
+  }
+  cr_assert_eq(at(f, 0, D0 + 10, CST).x[GB_FEAT_FAVOURITE_GAME_SHARE], 3 / 5.0);
+  cr_assert_eq(at(f, 0, D0 + 10, CST).x[GB_FEAT_SESSION_GAMES], 5);
+  gb_features_free(f);
+}
+
 /* Beyond GB_FEATURES_GAMES_KEPT distinct games, the further games count in the total only. */
 Test(features, favourite_share_beyond_the_kept_games) {
   cr_assert_eq(GB_FEATURES_GAMES_KEPT, 8);
