@@ -16,7 +16,6 @@
 
 #include "gb_grow.h"
 #include "gb_query_int.h"
-#include "gb_rng.h"
 
 enum { FIRST_GROUPS = 64, FIRST_SLOTS = 128 };
 
@@ -53,6 +52,7 @@ typedef struct xctx {
   size_t n_slots;
   gbq_cell *vals; /* n_groups * n_measures */
   size_t scanned, matched;
+  int64_t hot_lo, hot_hi, hot_time; /* the buckets [lo, hi) of the time group found last */
 } xctx;
 
 static int oom(xctx *x) { return gb_err_set(x->err, GB_ERR_RUNTIME, "out of memory for a query"); }
@@ -173,6 +173,37 @@ static int64_t group_time(const xctx *x, int64_t bucket) {
   return bucket - floor_mod(local, x->q->gran_ms);
 }
 
+/* group_time through the time group found last: cells come mostly in bucket order, so two
+ * comparisons replace the 64-bit division for all but a group's first cell. */
+static int64_t group_time_cached(xctx *x, int64_t bucket) {
+  if (bucket >= x->hot_lo && bucket < x->hot_hi)
+    return x->hot_time;
+  int64_t t = group_time(x, bucket);
+  bool timed = x->q->time_grouped && x->q->gran_ms > 0;
+  x->hot_time = t;
+  x->hot_lo = timed ? t : INT64_MIN; /* no time groups: every bucket maps to t */
+  x->hot_hi = timed && t <= INT64_MAX - x->q->gran_ms ? t + x->q->gran_ms : INT64_MAX;
+  return t;
+}
+
+/* The hash of a group key: a multiply-xor over the fixed-size key (one time, at most
+ * GB_CUBE_DIMS_MAX codes), cheaper than xxh3 of its bytes. The table's slot takes the low bits,
+ * so the last step folds the product's high half, where the inputs are mixed, into them. */
+static uint64_t key_hash(int64_t time, const uint32_t *codes, size_t n) {
+  const uint64_t k = UINT64_C(0x9E3779B97F4A7C15); /* 2^64 / golden ratio, odd */
+  uint64_t h = ((uint64_t)time ^ (uint64_t)time >> 32) * k;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ codes[i]) * k;
+  return h ^ h >> 32;
+}
+
+static bool same_codes(const uint32_t *a, const uint32_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
 static int rehash(xctx *x, size_t n_slots) {
   uint32_t *slots = calloc(n_slots, sizeof *slots);
   if (!slots)
@@ -207,15 +238,14 @@ static acc *find_group(xctx *x, const gb_cube_cell *cell) {
     int64_t time;
     uint32_t codes[GB_CUBE_DIMS_MAX];
   } key;
-  key.time = group_time(x, cell->bucket_start_ms);
+  key.time = group_time_cached(x, cell->bucket_start_ms);
   for (size_t i = 0; i < x->n_gdim; i++)
     key.codes[i] = cell->codes[x->gdim[i]];
-  uint64_t hash = gb_hash_bytes(&key, sizeof key.time + x->n_gdim * sizeof key.codes[0], 0);
+  uint64_t hash = key_hash(key.time, key.codes, x->n_gdim);
   size_t s = hash & (x->n_slots - 1);
   for (; x->slots[s]; s = (s + 1) & (x->n_slots - 1)) {
     acc *a = &x->groups[x->slots[s] - 1];
-    if (a->hash == hash && a->time == key.time &&
-        memcmp(a->codes, key.codes, x->n_gdim * sizeof key.codes[0]) == 0)
+    if (a->hash == hash && a->time == key.time && same_codes(a->codes, key.codes, x->n_gdim))
       return a;
   }
   return add_group(x, s, hash, key.time, key.codes);

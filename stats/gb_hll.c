@@ -95,13 +95,34 @@ int gb_hll_precision(const gb_hll *h) { return h->p; }
 
 double gb_hll_standard_error(int precision) { return 1.04 / sqrt(ldexp(1.0, precision)); }
 
+/* Bytewise max of two words of registers, SWAR: a register is at most 61 (q + 1 <= 61), below
+ * 128, so (a | 0x80) - b borrows from no neighbour and keeps its byte's top bit exactly when
+ * a >= b; that bit spread over the byte selects a, its absence b. */
+static uint64_t max_bytes(uint64_t a, uint64_t b) {
+  const uint64_t high = UINT64_C(0x8080808080808080);
+  uint64_t a_ge_b = (((a | high) - b) & high) >> 7;
+  uint64_t pick_a = a_ge_b * 0xff;
+  return (a & pick_a) | (b & ~pick_a);
+}
+
+/* dst[i] = max(dst[i], src[i]) for m registers (m = 2^p >= 16, a multiple of 8): eight at a
+ * time, rather than a byte loop -O2 leaves scalar. */
+static void max_registers(uint8_t *dst, const uint8_t *src, uint32_t m) {
+  for (uint32_t i = 0; i < m; i += 8) {
+    uint64_t a, b;
+    memcpy(&a, dst + i, sizeof a);
+    memcpy(&b, src + i, sizeof b);
+    a = max_bytes(a, b);
+    memcpy(dst + i, &a, sizeof a);
+  }
+}
+
 int gb_hll_merge(gb_hll *dst, const gb_hll *src, gb_err *err) {
   if (dst->p != src->p)
     return gb_err_set(err, GB_ERR_INPUT,
                       "hll: cannot merge a sketch of precision %d into one of precision %d", src->p,
                       dst->p);
-  for (uint32_t i = 0; i < dst->m; i++)
-    dst->regs[i] = src->regs[i] > dst->regs[i] ? src->regs[i] : dst->regs[i];
+  max_registers(dst->regs, src->regs, dst->m);
   return 0;
 }
 

@@ -184,6 +184,46 @@ Test(hll, merge_is_the_union_byte_for_byte) {
   gb_hll_free(rev);
 }
 
+/* A sketch of precision 6 (64 registers, ranks 0 .. 59) holding regs, through its serialization
+ * (four 6-bit registers in three little-endian bytes). */
+static gb_hll *hll_of_registers(const uint8_t regs[64]) {
+  uint8_t buf[1 + 48] = {6};
+  for (int i = 0; i < 64; i += 4) {
+    uint32_t v = regs[i] | regs[i + 1] << 6 | regs[i + 2] << 12 | (uint32_t)regs[i + 3] << 18;
+    for (int k = 0; k < 3; k++)
+      buf[1 + i / 4 * 3 + k] = (uint8_t)(v >> (8 * k));
+  }
+  gb_hll *h = NULL;
+  size_t used = 0;
+  gb_err err = {0};
+  cr_assert_eq(gb_hll_deserialize(buf, sizeof buf, &h, &used, &err), 0, "%s", err.msg);
+  return h;
+}
+
+/* The merge takes eight registers at a time: every pair of ranks, either way round and in every
+ * byte position, must give the larger one. */
+Test(hll, merge_keeps_the_larger_of_every_pair_of_ranks) {
+  gb_err err = {0};
+  for (int shift = 0; shift < 60; shift++) {
+    uint8_t ra[64], rb[64], rmax[64];
+    for (int i = 0; i < 64; i++) {
+      ra[i] = (uint8_t)(i % 60);
+      rb[i] = (uint8_t)((i * 7 + shift) % 60);
+      rmax[i] = ra[i] > rb[i] ? ra[i] : rb[i];
+    }
+    gb_hll *a = hll_of_registers(ra), *b = hll_of_registers(rb), *want = hll_of_registers(rmax);
+    gb_hll *a2 = hll_of_registers(ra);
+    cr_assert_eq(gb_hll_merge(a, b, &err), 0, "%s", err.msg);
+    cr_assert_eq(gb_hll_merge(b, a2, &err), 0, "%s", err.msg);
+    assert_same_bytes(a, want);
+    assert_same_bytes(b, want);
+    gb_hll_free(a);
+    gb_hll_free(a2);
+    gb_hll_free(b);
+    gb_hll_free(want);
+  }
+}
+
 Test(hll, merging_another_precision_is_an_input_error_and_leaves_dst_alone) {
   gb_hll *a = new_hll(12), *b = new_hll(13), *copy = NULL;
   add_ids(a, 0, 1000);
