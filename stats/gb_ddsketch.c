@@ -10,15 +10,34 @@
 #include "gb_grow.h"
 #include "gb_sketch_int.h"
 
-enum { FIRST_BUCKETS = 32 };
+/* SPARSE_MAX: the most non-empty buckets a store keeps as sorted pairs (8 bytes each) before
+ * it turns dense (8 bytes per bucket of its whole span). Measured on the default workload's
+ * 1-minute cube (docs/benchmarks.md): cells hold a few dozen values spread over ~1 000 buckets,
+ * so pairs take a tenth of the dense arrays' bytes; beyond 64 distinct buckets a store's span
+ * is usually filled enough for the dense array to cost less than twice as much, and its add is
+ * an index instead of a binary search and a shift. */
+enum { FIRST_BUCKETS = 32, FIRST_PAIRS = 4, SPARSE_MAX = 64 };
 
-/* Counts of the buckets offset .. offset + cap - 1; lo .. hi are the non-empty ones (lo > hi
- * while empty). Indices are bounded by the accuracy's range (|i| < 4e8), so int64_t never
- * overflows in their differences. */
+/* One non-empty bucket of a sparse store. Indices fit 32 bits (|i| < 4e8); a count that would
+ * pass UINT32_MAX turns the store dense (uint64_t counts). */
+typedef struct dd_pair {
+  int32_t index;
+  uint32_t count;
+} dd_pair;
+
+/* A store is sparse (counts == NULL: pairs[0 .. n) sorted by index, all counts >= 1) while it
+ * has at most SPARSE_MAX non-empty buckets, each counting at most UINT32_MAX values; dense
+ * otherwise (pairs == NULL): the counts of the buckets offset .. offset + cap - 1. Which one is
+ * a function of the values it counts (both conditions only become false as values come in), so
+ * the representation never depends on the order of adds and merges. lo .. hi are the non-empty
+ * buckets (lo > hi while empty). Indices are bounded by the accuracy's range (|i| < 4e8), so
+ * int64_t never overflows in their differences. */
 typedef struct dd_store {
   uint64_t *counts;
   size_t cap;
   int64_t offset;
+  dd_pair *pairs;
+  size_t n, pcap;
   int64_t lo, hi;
   uint64_t total;
 } dd_store;
@@ -81,7 +100,9 @@ void gb_ddsketch_free(gb_ddsketch *s) {
   if (!s)
     return;
   free(s->pos.counts);
+  free(s->pos.pairs);
   free(s->neg.counts);
+  free(s->neg.pairs);
   free(s);
 }
 
@@ -113,11 +134,58 @@ __attribute__((noinline, cold)) static void store_cover(dd_store *st, int64_t lo
   st->offset = offset;
 }
 
+/* Turns the sparse st dense, its array covering lo .. hi besides its own buckets. Cold: once
+ * per store at most (a store never turns sparse again). */
+__attribute__((noinline, cold)) static void densify(dd_store *st, int64_t lo, int64_t hi) {
+  store_cover(st, lo < st->lo ? lo : st->lo, hi > st->hi ? hi : st->hi);
+  for (size_t k = 0; k < st->n; k++)
+    st->counts[st->pairs[k].index - st->offset] = st->pairs[k].count;
+  free(st->pairs);
+  st->pairs = NULL;
+  st->n = st->pcap = 0;
+}
+
+/* The position of the first pair of index >= i in p[0 .. n). */
+static size_t pair_search(const dd_pair *p, size_t n, int64_t i) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (p[mid].index < i)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* Counts bucket i in the sparse st; false (st unchanged) when st must turn dense first: i is a
+ * new bucket past SPARSE_MAX, or its count would pass 32 bits. */
+static bool sparse_add(dd_store *st, int64_t i) {
+  size_t at = pair_search(st->pairs, st->n, i);
+  if (at < st->n && st->pairs[at].index == i) {
+    if (st->pairs[at].count == UINT32_MAX)
+      return false;
+    st->pairs[at].count++;
+    return true;
+  }
+  if (st->n == SPARSE_MAX)
+    return false;
+  GB_GROW_OR_DIE(st->pairs, st->pcap, st->n + 1, FIRST_PAIRS, "ddsketch buckets");
+  memmove(&st->pairs[at + 1], &st->pairs[at], (st->n - at) * sizeof st->pairs[0]);
+  st->pairs[at] = (dd_pair){(int32_t)i, 1};
+  st->n++;
+  return true;
+}
+
 static void store_add(dd_store *st, int64_t i) {
-  /* One unsigned compare for both ends: an index below the offset wraps to a huge number. */
-  if ((uint64_t)(i - st->offset) >= st->cap)
-    store_cover(st, i, i);
-  st->counts[i - st->offset]++;
+  if (!st->counts && !sparse_add(st, i))
+    densify(st, i, i);
+  if (st->counts) {
+    /* One unsigned compare for both ends: an index below the offset wraps to a huge number. */
+    if ((uint64_t)(i - st->offset) >= st->cap)
+      store_cover(st, i, i);
+    st->counts[i - st->offset]++;
+  }
   st->lo = i < st->lo ? i : st->lo;
   st->hi = i > st->hi ? i : st->hi;
   st->total++;
@@ -149,7 +217,13 @@ double gb_ddsketch_relative_accuracy(const gb_ddsketch *s) { return s->a; }
  * counting from the largest magnitude down when from_top. */
 static int64_t store_rank_index(const dd_store *st, uint64_t r, bool from_top) {
   uint64_t seen = 0;
-  for (int64_t k = 0; k <= st->hi - st->lo; k++) {
+  for (size_t k = 0; k < st->n; k++) {
+    const dd_pair *p = &st->pairs[from_top ? st->n - 1 - k : k];
+    seen += p->count;
+    if (seen > r)
+      return p->index;
+  }
+  for (int64_t k = 0; st->counts && k <= st->hi - st->lo; k++) {
     int64_t i = from_top ? st->hi - k : st->lo + k;
     seen += st->counts[i - st->offset];
     if (seen > r)
@@ -192,13 +266,65 @@ static void add_counts(uint64_t *restrict dst, const uint64_t *restrict src, siz
     dst[i] += src[i];
 }
 
+/* Whether the union of the sparse stores a and b stays sparse; *n its number of buckets. */
+static bool sparse_union_fits(const dd_store *a, const dd_store *b, size_t *n) {
+  size_t i = 0, j = 0, u = 0;
+  while (i < a->n || j < b->n) {
+    if (++u > SPARSE_MAX)
+      return false;
+    if (j == b->n || (i < a->n && a->pairs[i].index < b->pairs[j].index)) {
+      i++;
+    } else if (i == a->n || b->pairs[j].index < a->pairs[i].index) {
+      j++;
+    } else {
+      if (a->pairs[i].count > UINT32_MAX - b->pairs[j].count)
+        return false;
+      i++;
+      j++;
+    }
+  }
+  *n = u;
+  return true;
+}
+
+/* Merges the sparse src into the sparse dst, whose union has n buckets: in place, from the
+ * top down, so that no pair of dst is overwritten before it is moved. */
+static void sparse_merge(dd_store *dst, const dd_store *src, size_t n) {
+  GB_GROW_OR_DIE(dst->pairs, dst->pcap, n, FIRST_PAIRS, "ddsketch buckets");
+  dd_pair *d = dst->pairs;
+  const dd_pair *s = src->pairs;
+  size_t i = dst->n, j = src->n, w = n;
+  while (j > 0) {
+    if (i > 0 && d[i - 1].index > s[j - 1].index) {
+      d[--w] = d[--i];
+    } else if (i > 0 && d[i - 1].index == s[j - 1].index) {
+      d[--w] = (dd_pair){s[j - 1].index, d[i - 1].count + s[j - 1].count};
+      i--;
+      j--;
+    } else {
+      d[--w] = s[--j];
+    }
+  }
+  dst->n = n;
+}
+
 static void store_merge(dd_store *dst, const dd_store *src) {
   if (src->total == 0)
     return;
-  if (dst->cap == 0 || src->lo < dst->offset || src->hi >= dst->offset + (int64_t)dst->cap)
-    store_cover(dst, src->lo, src->hi); /* once, to the union of the two ranges */
-  add_counts(&dst->counts[src->lo - dst->offset], &src->counts[src->lo - src->offset],
-             (size_t)(src->hi - src->lo + 1));
+  size_t n = 0;
+  if (!dst->counts && !src->counts && sparse_union_fits(dst, src, &n)) {
+    sparse_merge(dst, src, n);
+  } else {
+    if (!dst->counts)
+      densify(dst, src->lo, src->hi);
+    else if (src->lo < dst->offset || src->hi >= dst->offset + (int64_t)dst->cap)
+      store_cover(dst, src->lo, src->hi); /* once, to the union of the two ranges */
+    if (src->counts)
+      add_counts(&dst->counts[src->lo - dst->offset], &src->counts[src->lo - src->offset],
+                 (size_t)(src->hi - src->lo + 1));
+    for (size_t k = 0; k < src->n; k++)
+      dst->counts[src->pairs[k].index - dst->offset] += src->pairs[k].count;
+  }
   dst->lo = src->lo < dst->lo ? src->lo : dst->lo;
   dst->hi = src->hi > dst->hi ? src->hi : dst->hi;
   dst->total += src->total;
@@ -234,10 +360,17 @@ static int store_copy(dd_store *dst, const dd_store *src, gb_err *err) {
   store_init(dst);
   if (src->total == 0)
     return 0;
-  if (store_alloc(dst, src->lo, src->hi, err) != 0)
-    return -1;
-  memcpy(dst->counts, &src->counts[src->lo - src->offset],
-         (size_t)(src->hi - src->lo + 1) * sizeof src->counts[0]);
+  if (!src->counts) {
+    if (GB_GROW(dst->pairs, dst->pcap, src->n, src->n, "ddsketch buckets", err) != 0)
+      return gb_err_prefix(err, "ddsketch: ");
+    memcpy(dst->pairs, src->pairs, src->n * sizeof src->pairs[0]);
+    dst->n = src->n;
+  } else {
+    if (store_alloc(dst, src->lo, src->hi, err) != 0)
+      return -1;
+    memcpy(dst->counts, &src->counts[src->lo - src->offset],
+           (size_t)(src->hi - src->lo + 1) * sizeof src->counts[0]);
+  }
   dst->lo = src->lo;
   dst->hi = src->hi;
   dst->total = src->total;
@@ -259,19 +392,73 @@ int gb_ddsketch_clone(const gb_ddsketch *s, gb_ddsketch **out, gb_err *err) {
 }
 
 size_t gb_ddsketch_memory_bytes(const gb_ddsketch *s) {
-  return sizeof *s + (s->pos.cap + s->neg.cap) * sizeof s->pos.counts[0];
+  return sizeof *s + (s->pos.cap + s->neg.cap) * sizeof s->pos.counts[0] +
+         (s->pos.pcap + s->neg.pcap) * sizeof s->pos.pairs[0];
 }
 
 /* --- serialization ------------------------------------------------------------------------- */
 
+/* A walk over a store's non-empty buckets in increasing order of index, whichever its form. */
+typedef struct dd_walk {
+  const dd_store *st;
+  int64_t i; /* dense: the next bucket to look at */
+  size_t k;  /* sparse: the next pair */
+} dd_walk;
+
+static dd_walk walk_start(const dd_store *st) { return (dd_walk){st, st->lo, 0}; }
+
+static bool walk_next(dd_walk *w, int64_t *index, uint64_t *count) {
+  const dd_store *st = w->st;
+  if (!st->counts) {
+    if (w->k == st->n)
+      return false;
+    *index = st->pairs[w->k].index;
+    *count = st->pairs[w->k++].count;
+    return true;
+  }
+  while (w->i <= st->hi && st->counts[w->i - st->offset] == 0)
+    w->i++;
+  if (w->i > st->hi)
+    return false;
+  *index = w->i;
+  *count = st->counts[w->i++ - st->offset];
+  return true;
+}
+
+/* Bytes of the non-empty st in the run form (every bucket from lo to hi, an empty one as a 0). */
+static size_t run_form_size(const dd_store *st) {
+  uint64_t span = (uint64_t)(st->hi - st->lo + 1), nonempty = 0, c = 0;
+  size_t size = gb_sketch_varint_len(2 * span) + gb_sketch_varint_len(gb_sketch_zigzag(st->lo));
+  int64_t i = 0;
+  for (dd_walk w = walk_start(st); walk_next(&w, &i, &c); nonempty++)
+    size += gb_sketch_varint_len(c);
+  return size + (size_t)(span - nonempty);
+}
+
+/* Bytes of the non-empty st in the pair form (the non-empty buckets only); *m their number. */
+static size_t pair_form_size(const dd_store *st, uint64_t *m) {
+  size_t size = 0;
+  int64_t i = 0, prev = 0;
+  uint64_t c = 0, k = 0;
+  for (dd_walk w = walk_start(st); walk_next(&w, &i, &c); k++, prev = i)
+    size += gb_sketch_varint_len(c) + (k == 0 ? gb_sketch_varint_len(gb_sketch_zigzag(i))
+                                              : gb_sketch_varint_len((uint64_t)(i - prev)));
+  *m = k;
+  return size + gb_sketch_varint_len(2 * k + 1);
+}
+
+/* The pair form when it is strictly shorter: a function of the buckets alone. */
+static bool pair_form(const dd_store *st) {
+  uint64_t m = 0;
+  return pair_form_size(st, &m) < run_form_size(st);
+}
+
 static size_t store_size(const dd_store *st) {
   if (st->total == 0)
     return 1;
-  size_t size = gb_sketch_varint_len((uint64_t)(st->hi - st->lo + 1)) +
-                gb_sketch_varint_len(gb_sketch_zigzag(st->lo));
-  for (int64_t i = st->lo; i <= st->hi; i++)
-    size += gb_sketch_varint_len(st->counts[i - st->offset]);
-  return size;
+  uint64_t m = 0;
+  size_t pairs = pair_form_size(st, &m), runs = run_form_size(st);
+  return pairs < runs ? pairs : runs;
 }
 
 size_t gb_ddsketch_serialized_size(const gb_ddsketch *s) {
@@ -285,10 +472,26 @@ size_t gb_ddsketch_serialized_size(const gb_ddsketch *s) {
 static size_t store_write(const dd_store *st, uint8_t *out) {
   if (st->total == 0)
     return gb_varint_put(out, 0);
-  size_t n = gb_varint_put(out, (uint64_t)(st->hi - st->lo + 1));
+  uint64_t m = 0, c = 0;
+  int64_t i = 0, prev = st->lo - 1;
+  size_t n = 0;
+  dd_walk w = walk_start(st);
+  if (pair_form(st)) {
+    pair_form_size(st, &m);
+    n = gb_varint_put(out, 2 * m + 1);
+    for (bool first = true; walk_next(&w, &i, &c); first = false, prev = i) {
+      n += gb_varint_put(out + n, first ? gb_sketch_zigzag(i) : (uint64_t)(i - prev));
+      n += gb_varint_put(out + n, c);
+    }
+    return n;
+  }
+  n = gb_varint_put(out, 2 * (uint64_t)(st->hi - st->lo + 1));
   n += gb_varint_put(out + n, gb_sketch_zigzag(st->lo));
-  for (int64_t i = st->lo; i <= st->hi; i++)
-    n += gb_varint_put(out + n, st->counts[i - st->offset]);
+  for (; walk_next(&w, &i, &c); prev = i) {
+    for (; prev + 1 < i; prev++)
+      out[n++] = 0;
+    n += gb_varint_put(out + n, c);
+  }
   return n;
 }
 
@@ -313,52 +516,143 @@ static void index_range(const gb_ddsketch *s, int64_t *lo, int64_t *hi) {
   *hi = index_of(s, DBL_MAX);
 }
 
-static int read_counts(gb_sketch_reader *r, dd_store *st, uint64_t k, const char *which,
-                       gb_err *err) {
-  for (uint64_t j = 0; j < k; j++) {
-    uint64_t c = 0;
-    if (!gb_sketch_get_varint(r, &c))
-      return gb_err_set(err, GB_ERR_INPUT,
-                        "ddsketch: truncated or corrupt: %s store, count %" PRIu64 " of %" PRIu64,
-                        which, j + 1, k);
-    if (c > UINT64_MAX - st->total)
-      return gb_err_set(err, GB_ERR_INPUT, "ddsketch: corrupt: %s store's counts overflow", which);
-    st->counts[j] = c;
-    st->total += c;
-  }
+/* Turns the dense st sparse when its buckets allow it (see dd_store), as after deserializing:
+ * the form in memory is the one the adds of the same values would have reached. */
+static int sparsify(dd_store *st, gb_err *err) {
+  size_t m = 0;
+  int64_t i = 0;
+  uint64_t c = 0;
+  for (dd_walk w = walk_start(st); walk_next(&w, &i, &c); m++)
+    if (m == SPARSE_MAX || c > UINT32_MAX)
+      return 0;
+  if (GB_GROW(st->pairs, st->pcap, m, m, "ddsketch buckets", err) != 0)
+    return gb_err_prefix(err, "ddsketch: ");
+  for (dd_walk w = walk_start(st); walk_next(&w, &i, &c); st->n++)
+    st->pairs[st->n] = (dd_pair){(int32_t)i, (uint32_t)c};
+  free(st->counts);
+  st->counts = NULL;
+  st->cap = 0;
+  st->offset = 0;
+  return 0;
+}
+
+static int read_count(gb_sketch_reader *r, dd_store *st, uint64_t *c, uint64_t j, uint64_t k,
+                      const char *which, gb_err *err) {
+  if (!gb_sketch_get_varint(r, c))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: truncated or corrupt: %s store, count %" PRIu64 " of %" PRIu64,
+                      which, j + 1, k);
+  if (*c > UINT64_MAX - st->total)
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: corrupt: %s store's counts overflow", which);
+  st->total += *c;
+  return 0;
+}
+
+/* The run form's k counts of the buckets lo .. lo + k - 1 into a dense st. */
+static int read_runs(gb_sketch_reader *r, dd_store *st, int64_t lo, uint64_t k, const char *which,
+                     gb_err *err) {
+  if (store_alloc(st, lo, lo + (int64_t)k - 1, err) != 0)
+    return -1;
+  for (uint64_t j = 0; j < k; j++)
+    if (read_count(r, st, &st->counts[j], j, k, which, err) != 0)
+      return -1;
   if (st->counts[0] == 0 || st->counts[k - 1] == 0)
     return gb_err_set(err, GB_ERR_INPUT,
                       "ddsketch: corrupt: %s store's first or last bucket is empty", which);
+  st->lo = lo;
+  st->hi = lo + (int64_t)k - 1;
   return 0;
+}
+
+/* Puts the m buckets at[] (increasing) of counts c[] (>= 1) into the empty st, in the form the
+ * adds of their values would have reached: sparse when dd_store allows it, else dense (whose
+ * span a few far-apart buckets can make large: the size the adds would have allocated). */
+static int fill_store(dd_store *st, const int64_t *at, const uint64_t *c, uint64_t m, gb_err *err) {
+  bool sparse = m <= SPARSE_MAX;
+  for (uint64_t j = 0; sparse && j < m; j++)
+    sparse = c[j] <= UINT32_MAX;
+  if (sparse) {
+    if (GB_GROW(st->pairs, st->pcap, m, m, "ddsketch buckets", err) != 0)
+      return gb_err_prefix(err, "ddsketch: ");
+    for (uint64_t j = 0; j < m; j++)
+      st->pairs[j] = (dd_pair){(int32_t)at[j], (uint32_t)c[j]};
+    st->n = (size_t)m;
+    return 0;
+  }
+  if (store_alloc(st, at[0], at[m - 1], err) != 0)
+    return -1;
+  for (uint64_t j = 0; j < m; j++)
+    st->counts[at[j] - at[0]] = c[j];
+  return 0;
+}
+
+/* The pair form's m (index, count) pairs, the first at lo, the next ones at increasing
+ * distances up to max_i; read into a heap array first, then into the store's form. */
+static int read_pairs(gb_sketch_reader *r, dd_store *st, int64_t lo, uint64_t m, int64_t max_i,
+                      const char *which, gb_err *err) {
+  int64_t *at = malloc(m * sizeof *at);
+  uint64_t *c = malloc(m * sizeof *c);
+  int rc = at && c ? 0
+                   : gb_err_set(err, GB_ERR_RUNTIME,
+                                "ddsketch: out of memory for %" PRIu64 " buckets", m);
+  for (uint64_t j = 0; rc == 0 && j < m; j++) {
+    uint64_t d = 0;
+    if (j > 0 && !gb_sketch_get_varint(r, &d))
+      rc = gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: %s store, bucket %" PRIu64, which,
+                      j + 1);
+    else if (j > 0 && (d == 0 || d > (uint64_t)(max_i - at[j - 1])))
+      rc = gb_err_set(err, GB_ERR_INPUT,
+                      "ddsketch: corrupt: %s store's bucket %" PRIu64
+                      " is not above the previous one or out of range",
+                      which, j + 1);
+    else if (read_count(r, st, &c[j], j, m, which, err) != 0)
+      rc = -1;
+    else if (c[j] == 0)
+      rc = gb_err_set(err, GB_ERR_INPUT, "ddsketch: corrupt: %s store's pair %" PRIu64 " is empty",
+                      which, j + 1);
+    else
+      at[j] = j == 0 ? lo : at[j - 1] + (int64_t)d;
+  }
+  if (rc == 0)
+    rc = fill_store(st, at, c, m, err);
+  if (rc == 0) {
+    st->lo = lo;
+    st->hi = at[m - 1];
+  }
+  free(at);
+  free(c);
+  return rc;
 }
 
 static int read_store(gb_sketch_reader *r, const gb_ddsketch *s, dd_store *st, const char *which,
                       gb_err *err) {
-  uint64_t k = 0, zz = 0;
-  if (!gb_sketch_get_varint(r, &k))
+  uint64_t h = 0, zz = 0;
+  if (!gb_sketch_get_varint(r, &h))
     return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: no %s store", which);
-  if (k == 0)
+  if (h == 0)
     return 0;
+  uint64_t k = h >> 1; /* buckets (run form) or pairs (pair form, h odd) */
   if (!gb_sketch_get_varint(r, &zz))
     return gb_err_set(err, GB_ERR_INPUT, "ddsketch: truncated: %s store has no first index", which);
-  if (k > gb_sketch_left(r)) /* a count takes a byte at least: no allocation for a lie */
+  if (k == 0 || k > gb_sketch_left(r)) /* a count takes a byte at least: no allocation for a lie */
     return gb_err_set(err, GB_ERR_INPUT,
                       "ddsketch: truncated: %s store has %" PRIu64 " buckets in %zu bytes", which,
                       k, gb_sketch_left(r));
   int64_t lo = gb_sketch_unzigzag(zz), min_i, max_i;
   index_range(s, &min_i, &max_i);
-  if (lo < min_i || lo > max_i || k - 1 > (uint64_t)(max_i - lo))
+  if (lo < min_i || lo > max_i || ((h & 1) == 0 && k - 1 > (uint64_t)(max_i - lo)))
     return gb_err_set(err, GB_ERR_INPUT,
                       "ddsketch: corrupt: %s store's buckets %" PRId64 " + %" PRIu64
                       " leave the range [%" PRId64 ", %" PRId64 "] of accuracy %g",
                       which, lo, k, min_i, max_i, s->a);
-  if (store_alloc(st, lo, lo + (int64_t)k - 1, err) != 0)
+  int rc =
+      h & 1 ? read_pairs(r, st, lo, k, max_i, which, err) : read_runs(r, st, lo, k, which, err);
+  if (rc != 0)
     return -1;
-  if (read_counts(r, st, k, which, err) != 0)
-    return -1;
-  st->lo = lo;
-  st->hi = lo + (int64_t)k - 1;
-  return 0;
+  if (pair_form(st) != (h & 1))
+    return gb_err_set(err, GB_ERR_INPUT, "ddsketch: corrupt: %s store is not in its shorter form",
+                      which);
+  return st->counts ? sparsify(st, err) : 0;
 }
 
 /* Whether v can be the sketch's lowest (or highest) value: finite, of the sign of the first

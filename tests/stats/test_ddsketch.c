@@ -146,20 +146,18 @@ Test(ddsketch, negatives_and_zeros) {
 }
 
 Test(ddsketch, serialization_of_a_small_sketch_by_hand) {
-  /* {1, 1, 2, -1, 0}: count 5, ignored 0, zero 1, min -1, max 2; positive store buckets 0 .. 35
-   * (1 -> 0, 2 -> 35): k = 36, lo 0, counts 2, 34 zeros, 1; negative store: k 1, lo 0, 1. */
+  /* {1, 1, 2, -1, 0}: count 5, ignored 0, zero 1, min -1, max 2. Positive store: buckets 0 and
+   * 35 (1 -> 0, 2 -> ceil(ln 2 / 0.0200007) = 35), counts 2 and 1: the run form would take
+   * 38 bytes (header 72, zigzag(0), 36 counts), the pair form 5 (header 2 * 2 + 1, zigzag(0),
+   * count 2, delta 35, count 1). Negative store: bucket 0, count 1: 3 bytes either way, and a
+   * tie keeps the run form (header 2 * 1, zigzag(0), count 1). */
   const double v[] = {1, 1, 2, -1, 0};
   gb_ddsketch *s = sketch_of(v, 5);
-  uint8_t want[68] = {0x7b, 0x14, 0xae, 0x47, 0xe1, 0x7a, 0x84, 0x3f, 5, 0, 1};
-  const uint8_t min_max[16] = {0, 0, 0, 0, 0, 0, 0xf0, 0xbf, 0, 0, 0, 0, 0, 0, 0, 0x40};
-  memcpy(want + 11, min_max, 16);
-  want[27] = 36; /* k */
-  want[28] = 0;  /* zigzag(0) */
-  want[29] = 2;  /* bucket 0; buckets 1 .. 34 are zeros */
-  want[64] = 1;  /* bucket 35 */
-  want[65] = 1;  /* negative store: k = 1, lo = 0, count 1 */
-  want[66] = 0;
-  want[67] = 1;
+  const uint8_t want[35] = {0x7b, 0x14, 0xae, 0x47, 0xe1, 0x7a, 0x84, 0x3f, 5, 0, 1, /* a, n */
+                            0,    0,    0,    0,    0,    0,    0xf0, 0xbf,          /* -1 */
+                            0,    0,    0,    0,    0,    0,    0,    0x40,          /* 2 */
+                            5,    0,    2,    35,   1,                               /* pos */
+                            2,    0,    1};                                          /* neg */
   size_t len = 0;
   uint8_t *buf = serialized(s, &len);
   cr_assert_eq(len, sizeof want);
@@ -448,8 +446,17 @@ Test(ddsketch, corrupt_buffers_are_input_errors) {
   buf[8] = 6; /* count 6 */
   assert_corrupt(buf, len, "do not add up to the count 6");
   memcpy(buf, good, len);
-  buf[29] = 0; /* first positive bucket empty */
-  assert_corrupt(buf, len, "positive store's first or last bucket is empty");
+  buf[29] = 0; /* the positive store's first pair empty */
+  assert_corrupt(buf, len, "positive store's pair 1 is empty");
+  memcpy(buf, good, len);
+  buf[30] = 0; /* the positive store's second pair at the first one's index */
+  assert_corrupt(buf, len, "positive store's bucket 2 is not above the previous one");
+  memcpy(buf, good, len);
+  buf[34] = 0; /* the negative store's only (run form) bucket empty */
+  assert_corrupt(buf, len, "negative store's first or last bucket is empty");
+  memcpy(buf, good, len);
+  buf[32] = 3; /* the negative store in the pair form: a tie, where the run form is the one */
+  assert_corrupt(buf, len, "negative store is not in its shorter form");
   memcpy(buf, good, len);
   buf[11 + 15] = 0x41; /* max 2 -> 2^17: far from the last bucket */
   assert_corrupt(buf, len, "is not in the first or last bucket");
@@ -457,13 +464,22 @@ Test(ddsketch, corrupt_buffers_are_input_errors) {
   buf[11 + 7] = 0x3f; /* min -1 -> +1: a positive minimum with negatives present */
   assert_corrupt(buf, len, "is not in the first or last bucket");
   memcpy(buf, good, len);
-  buf[66] = 0x7e; /* negative store starting at bucket 63 (zigzag 126): not where min is */
+  buf[33] = 0x7e; /* negative store starting at bucket 63 (zigzag 126): not where min is */
   assert_corrupt(buf, len, "is not in the first or last bucket");
   /* a store far past the largest double's bucket (35 488 at a = 0.01): zigzag(40 000) */
   uint8_t far[] = {0x7b, 0x14, 0xae, 0x47, 0xe1, 0x7a, 0x84, 0x3f, 1,    0, 0,
                    0,    0,    0,    0,    0,    0,    0xf0, 0x3f, 0,    0, 0,
-                   0,    0,    0,    0xf0, 0x3f, 1,    0x80, 0xf1, 0x04, 1, 0};
+                   0,    0,    0,    0xf0, 0x3f, 2,    0x80, 0xf1, 0x04, 1, 0};
   assert_corrupt(far, sizeof far, "positive store's buckets 40000 + 1 leave the range");
+  far[27] = 3; /* the same bucket in the pair form */
+  assert_corrupt(far, sizeof far, "positive store's buckets 40000 + 1 leave the range");
+  /* pair form: bucket 35 000, then one 600 further (35 600 > 35 488): zigzag(35 000) = 70 000
+   * = 0xf0 0xa2 0x04, 600 = 0xd8 0x04 */
+  const uint8_t past[] = {0x7b, 0x14, 0xae, 0x47, 0xe1, 0x7a, 0x84, 0x3f, 2,    0,    0, 0,
+                          0,    0,    0,    0,    0,    0xf0, 0x3f, 0,    0,    0,    0, 0,
+                          0,    0xf0, 0x3f, 5,    0xf0, 0xa2, 0x04, 1,    0xd8, 0x04, 1, 0};
+  assert_corrupt(past, sizeof past,
+                 "positive store's bucket 2 is not above the previous one or out");
   free(good);
   free(buf);
   gb_ddsketch_free(s);
