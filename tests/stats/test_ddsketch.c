@@ -8,6 +8,7 @@
 #include "gb_ddsketch.h"
 #include "gb_quantile.h"
 #include "gb_rng.h"
+#include "gb_varint.h"
 
 #define SEED UINT64_C(4242)
 #define A 0.01
@@ -483,4 +484,112 @@ Test(ddsketch, corrupt_buffers_are_input_errors) {
   free(good);
   free(buf);
   gb_ddsketch_free(s);
+}
+
+/* 1.05^j for j in [from, to): each in a bucket of its own (1.05 > gamma = 1.0202). */
+static gb_ddsketch *powers(int from, int to, bool down) {
+  gb_ddsketch *s = new_sketch(A);
+  for (int j = from; j < to; j++)
+    gb_ddsketch_add(s, pow(1.05, down ? to - 1 - (j - from) : j));
+  return s;
+}
+
+static void merge_into(gb_ddsketch *dst, const gb_ddsketch *src) {
+  gb_err err = {0};
+  cr_assert_eq(gb_ddsketch_merge(dst, src, &err), 0, "%s", err.msg);
+}
+
+Test(ddsketch, the_store_form_and_the_bytes_depend_only_on_the_values) {
+  /* 64 buckets stay sparse (8 bytes a pair); the 65th turns the store dense: its span, about
+   * 65 ln 1.05 / ln gamma = 158 buckets, at 8 bytes each */
+  gb_ddsketch *empty = new_sketch(A), *up64 = powers(0, 64, false), *up65 = powers(0, 65, false);
+  size_t header = gb_ddsketch_memory_bytes(empty);
+  cr_assert_leq(gb_ddsketch_memory_bytes(up64) - header, 64 * 8);
+  cr_assert_geq(gb_ddsketch_memory_bytes(up65) - header, 157 * 8);
+  /* the same values by other histories: reversed; sparse halves merged (into a sparse union
+   * of 64, and into a union of 65 that turns dense); dense into sparse and sparse into dense */
+  gb_ddsketch *down64 = powers(0, 64, true), *low = powers(0, 32, true),
+              *high = powers(32, 64, false);
+  merge_into(low, high);
+  assert_same_bytes(up64, down64, "64 reversed");
+  assert_same_bytes(up64, low, "64 as two sparse halves");
+  gb_ddsketch *one = powers(64, 65, false), *dense = powers(0, 65, true);
+  merge_into(low, one);
+  cr_assert_geq(gb_ddsketch_memory_bytes(low) - header, 157 * 8);
+  assert_same_bytes(up65, low, "65 as a sparse union that turns dense");
+  merge_into(one, up64);
+  assert_same_bytes(up65, one, "65 as 64 merged into 1");
+  gb_ddsketch *sparse_dst = powers(10, 20, false), *both = powers(0, 65, false);
+  merge_into(sparse_dst, dense); /* dense into sparse: ten buckets counted twice */
+  for (int j = 10; j < 20; j++)
+    gb_ddsketch_add(both, pow(1.05, j));
+  assert_same_bytes(sparse_dst, both, "dense into sparse");
+  /* the answers do not depend on the form: ranks 1 .. 62 of the sparse 64 and the dense 65 */
+  for (int r = 1; r <= 62; r++) {
+    double q64 = (r + 0.25) / 63.0, q65 = (r + 0.25) / 64.0;
+    cr_assert_eq(gb_ddsketch_quantile(up64, q64), gb_ddsketch_quantile(up65, q65), "rank %d", r);
+  }
+  gb_ddsketch *all[] = {empty, up64, up65, down64, low, high, one, dense, sparse_dst, both};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    gb_ddsketch_free(all[i]);
+}
+
+/* The bytes of a sketch of n values 1.0 (bucket 0), written by hand: accuracy 0.01, count n,
+ * ignored 0, zero 0, min 1, max 1, positive store in the run form (header 2, zigzag(0), n),
+ * negative store empty. */
+static size_t ones_bytes(uint64_t n, uint8_t *buf) {
+  const uint8_t a[8] = {0x7b, 0x14, 0xae, 0x47, 0xe1, 0x7a, 0x84, 0x3f};
+  const uint8_t one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+  size_t k = 0;
+  memcpy(buf, a, 8);
+  k = 8 + gb_varint_put(buf + 8, n);
+  buf[k++] = 0;
+  buf[k++] = 0;
+  memcpy(buf + k, one, 8);
+  memcpy(buf + k + 8, one, 8);
+  k += 16;
+  buf[k++] = 2;
+  buf[k++] = 0;
+  k += gb_varint_put(buf + k, n);
+  buf[k++] = 0;
+  return k;
+}
+
+static gb_ddsketch *ones(uint64_t n) {
+  uint8_t buf[64];
+  size_t len = ones_bytes(n, buf), used = 0;
+  gb_ddsketch *s = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_ddsketch_deserialize(buf, len, &s, &used, &err), 0, "%s", err.msg);
+  cr_assert_eq(used, len);
+  return s;
+}
+
+static void assert_ones(const gb_ddsketch *s, uint64_t n) {
+  uint8_t want[64];
+  size_t want_len = ones_bytes(n, want), len = 0;
+  uint8_t *buf = serialized(s, &len);
+  cr_assert(len == want_len && memcmp(buf, want, len) == 0, "not the bytes of %llu ones",
+            (unsigned long long)n);
+  free(buf);
+  cr_assert_eq(gb_ddsketch_count(s), n);
+}
+
+Test(ddsketch, a_bucket_count_past_32_bits_stays_exact) {
+  /* sparse stores keep 32-bit counts: the add and the merges that pass 2^32 turn them dense */
+  gb_ddsketch *full = ones(UINT32_MAX), *a = ones(3000000000u), *b = ones(3000000000u);
+  gb_ddsketch_add(full, 1.0);
+  assert_ones(full, UINT64_C(1) << 32);
+  merge_into(a, b);
+  assert_ones(a, UINT64_C(6000000000));
+  gb_ddsketch_add(b, 1.0);
+  assert_ones(b, UINT64_C(3000000001));
+  gb_ddsketch *c = ones(UINT64_C(6000000000)); /* read dense, merged into a sparse one */
+  merge_into(b, c);
+  assert_ones(b, UINT64_C(9000000001));
+  cr_assert_eq(gb_ddsketch_quantile(b, 0.5), 1.0);
+  gb_ddsketch_free(full);
+  gb_ddsketch_free(a);
+  gb_ddsketch_free(b);
+  gb_ddsketch_free(c);
 }
