@@ -145,7 +145,7 @@ static void read_output(FILE *p, gb_bench_agg_duckdb *out, char *check, size_t c
     if (parse_result(line, out, check, check_cap) || parse_header(line, out))
       continue;
     if (strncmp(line, "check q2: ", 10) == 0) {
-      snprintf(out->note, sizeof out->note, "%s", line + 10);
+      snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, line + 10);
       continue;
     }
     if (line[0])
@@ -158,13 +158,15 @@ static bool quotable(const char *s) { return strchr(s, '\'') == NULL; }
 
 static int run_script(const char *dir, const char *script, size_t runs, const gb_cube_config *cube,
                       gb_bench_agg_duckdb *out, gb_err *err) {
-  char cmd[8192];
-  snprintf(cmd, sizeof cmd,
-           "python3 '%s' --events '%s/events.csv' --runs %zu --q1-expect '%s/q1.csv' "
-           "--q2-expect '%s/q2.csv' --distinct-exact-max %" PRIu32
-           " --hll-precision %d --quantile-accuracy %.17g 2>&1",
-           script, dir, runs, dir, dir, cube->distinct_exact_max, cube->hll_precision,
-           cube->quantile_accuracy);
+  char cmd[16384];
+  int len = snprintf(cmd, sizeof cmd,
+                     "python3 '%s' --events '%s/events.csv' --runs %zu --q1-expect '%s/q1.csv' "
+                     "--q2-expect '%s/q2.csv' --distinct-exact-max %" PRIu32
+                     " --hll-precision %d --quantile-accuracy %.17g 2>&1",
+                     script, dir, runs, dir, dir, cube->distinct_exact_max, cube->hll_precision,
+                     cube->quantile_accuracy);
+  if (len < 0 || (size_t)len >= sizeof cmd)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: paths too long for the DuckDB command", script);
   fflush(stdout);
   FILE *p = popen(cmd, "r");
   if (!p)
@@ -198,8 +200,8 @@ static void remove_dir(const char *dir) {
   const char *const files[] = {"events.csv", "q1.csv", "q2.csv"};
   char path[4096];
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    unlink(path);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, files[i]) < sizeof path)
+      unlink(path); /* a temporary folder of ours: its path is short */
   }
   rmdir(dir);
 }
