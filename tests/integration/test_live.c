@@ -21,8 +21,8 @@ static const char QUERY[] = "{\"events\": \"game_end\", \"last\": \"1h\", "
                             "\"group_by\": [\"game\", \"time\"], \"granularity\": \"10m\", "
                             "\"measures\": [\"count\", \"sum\", \"min\", \"max\", \"avg\", "
                             "\"distinct_players\", \"p50\", \"p99\"], \"timezone\": \"+08:00\"}";
-static const char REWARDS[] = "events: reward_granted\nlast: 1h\ngroup_by: [reward_type, time]\n"
-                              "granularity: 1h\nmeasures: [count, sum]\n";
+/* The committed example for any default run (the suites run from the source tree). */
+static const char REWARDS_FILE[] = "workloads/queries/rewards_per_hour.yaml";
 
 /* The port a run printed on its "serving http://HOST:PORT" line in log. */
 static unsigned port_of(const char *log_path) {
@@ -66,15 +66,18 @@ static void run_and_ask(const char *extra, char **games, char **rewards) {
                         extra, dir);
   cr_assert(gbt_wait_for_text(log, "until SIGINT or SIGTERM", 240), "the run did not finish");
   unsigned port = port_of(log);
+  char *rewards_query = gbt_read_file(REWARDS_FILE, NULL);
+  cr_assert_not_null(rewards_query, "%s", REWARDS_FILE);
   *games = post(port, QUERY);
-  *rewards = post(port, REWARDS);
+  *rewards = post(port, rewards_query);
   cr_assert_eq(kill(pid, SIGTERM), 0);
   int status = gbt_wait_exit(pid, 60);
   char *text = gbt_read_file(log, NULL);
   cr_assert_eq(status, 0, "exit %d\n%s", status, text);
   free(text);
   assert_same_as_persisted(dir, QUERY, *games);
-  assert_same_as_persisted(dir, REWARDS, *rewards);
+  assert_same_as_persisted(dir, rewards_query, *rewards);
+  free(rewards_query);
   gbt_rmtree(tmp);
   free(tmp);
   free(dir);
