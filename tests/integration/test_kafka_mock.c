@@ -374,6 +374,7 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   gbt_assert_same_result(inproc, kafka, "arms.csv");
   gbt_assert_same_result(inproc, kafka, "aggregates.csv"); /* rows in game order either way */
   gbt_assert_same_result(inproc, kafka, "decisions.csv");  /* rows in decision_id order */
+  gbt_assert_same_bytes(inproc, kafka, "cube.gbc");        /* canonical: the same bytes */
   assert_rows_by_name(kafka, "aggregates.csv");
   char *summary = gbt_result_text(kafka, "summary.csv");
   cr_assert_gt(gbt_metric(summary, "events_generated"), 500); /* 300 players, 2 sim hours: ~1000 */
@@ -564,6 +565,7 @@ Test(kafka_run, an_engine_leaving_mid_run_reconciles, .timeout = 300) {
   gbt_assert_same_result(inproc, kafka, "aggregates.csv"); /* replays counted once */
   /* replays log nothing; outcomes heard by the partitions' new owner join their decisions */
   gbt_assert_same_result(inproc, kafka, "decisions.csv");
+  gbt_assert_same_bytes(inproc, kafka, "cube.gbc"); /* replays are not counted twice */
   free(summary);
   free(inproc);
   free(kafka);

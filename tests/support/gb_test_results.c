@@ -36,6 +36,20 @@ void gbt_assert_same_result(const char *dir_a, const char *dir_b, const char *na
   free(y);
 }
 
+void gbt_assert_same_bytes(const char *dir_a, const char *dir_b, const char *name) {
+  char *pa = gbt_path(dir_a, name), *pb = gbt_path(dir_b, name);
+  size_t la = 0, lb = 0;
+  char *x = gbt_read_file(pa, &la), *y = gbt_read_file(pb, &lb);
+  cr_assert_not_null(x, "%s: unreadable", pa);
+  cr_assert_not_null(y, "%s: unreadable", pb);
+  cr_assert(la == lb && memcmp(x, y, la) == 0, "%s differs between %s (%zu bytes) and %s (%zu)",
+            name, dir_a, la, dir_b, lb);
+  free(x);
+  free(y);
+  free(pa);
+  free(pb);
+}
+
 size_t gbt_read_partitions(const char *dir, unsigned long long rows[][GBT_PART_COLS], size_t max) {
   char *text = gbt_result_text(dir, "partitions.csv");
   const char *header = "partition,sent,produced,failed,acknowledged,consumed,delivered,replayed,"

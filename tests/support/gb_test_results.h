@@ -14,6 +14,9 @@ double gbt_metric(const char *summary, const char *name);
 /* Asserts that DIR_A/name and DIR_B/name have the same bytes (e.g. arms.csv of two runs). */
 void gbt_assert_same_result(const char *dir_a, const char *dir_b, const char *name);
 
+/* The same for a binary file (cube.gbc): byte for byte. */
+void gbt_assert_same_bytes(const char *dir_a, const char *dir_b, const char *name);
+
 /* Columns of partitions.csv, in file order. */
 enum {
   GBT_P_ID,
