@@ -386,6 +386,19 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   return process_player_event(p, slot, &ev, live, st, reply);
 }
 
+void gb_pipeline_counts_add(gb_pipeline_counts *to, const gb_pipeline_counts *c) {
+  to->consumed += c->consumed;
+  to->processed += c->processed;
+  to->rejected += c->rejected;
+  to->duplicates += c->duplicates;
+  to->decisions += c->decisions;
+  to->props += c->props;
+  to->completed += c->completed;
+  to->failed += c->failed;
+  to->catalog_updates += c->catalog_updates;
+  to->replayed += c->replayed;
+}
+
 void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out) { *out = p->counts; }
 
 const gb_agg *gb_pipeline_agg(const gb_pipeline *p) { return p->agg; }

@@ -103,6 +103,9 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
 /* Counters so far. */
 void gb_pipeline_get_counts(const gb_pipeline *p, gb_pipeline_counts *out);
 
+/* Adds every counter of c into to (shards' counts summed for a process). */
+void gb_pipeline_counts_add(gb_pipeline_counts *to, const gb_pipeline_counts *c);
+
 /* The shard's aggregator (for the run's per-game aggregates). */
 const gb_agg *gb_pipeline_agg(const gb_pipeline *p);
 

@@ -438,26 +438,10 @@ static int cmp_rows(const xctx *x, uint32_t ga, uint32_t gb) {
   return r;
 }
 
-/* A stable bottom-up merge sort of the group indices: qsort takes no context. */
-static void sort_groups(const xctx *x, uint32_t *idx, uint32_t *tmp, size_t n) {
-  uint32_t *src = idx, *dst = tmp;
-  for (size_t width = 1; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        dst[k++] = cmp_rows(x, src[j], src[i]) < 0 ? src[j++] : src[i++];
-      while (i < mid)
-        dst[k++] = src[i++];
-      while (j < hi)
-        dst[k++] = src[j++];
-    }
-    uint32_t *t = src;
-    src = dst;
-    dst = t;
-  }
-  if (src != idx)
-    memcpy(idx, src, n * sizeof *idx);
+/* qsort_r's comparison of two group numbers. Groups differ in their keys, which break every
+ * tie of order_by, so the order is total and any sort gives the same rows. */
+static int compare_groups(const void *a, const void *b, void *ctx) {
+  return cmp_rows(ctx, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
 /* ---- The result -------------------------------------------------------------------------- */
@@ -524,16 +508,16 @@ static int result_rows(xctx *x, gb_query_result *r, const uint32_t *idx, size_t 
 }
 
 static int make_result(xctx *x, gb_query_result **out) {
-  uint32_t *idx = calloc(x->n_groups + 1, sizeof *idx), *tmp = calloc(x->n_groups + 1, sizeof *tmp);
+  uint32_t *idx = calloc(x->n_groups + 1, sizeof *idx);
   gb_query_result *r = calloc(1, sizeof *r);
   int rc = -1;
-  if (!idx || !tmp || !r) {
+  if (!idx || !r) {
     oom(x);
     goto out;
   }
   for (size_t g = 0; g < x->n_groups; g++)
     idx[g] = (uint32_t)g;
-  sort_groups(x, idx, tmp, x->n_groups);
+  qsort_r(idx, x->n_groups, sizeof *idx, compare_groups, x);
   size_t n_rows = x->q->limit && x->q->limit < x->n_groups ? (size_t)x->q->limit : x->n_groups;
   r->tz_min = x->q->tz_min;
   r->scanned = x->scanned;
@@ -546,7 +530,6 @@ static int make_result(xctx *x, gb_query_result **out) {
 out:
   gb_query_result_free(r);
   free(idx);
-  free(tmp);
   return rc;
 }
 

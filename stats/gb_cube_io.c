@@ -1,6 +1,5 @@
 /* The persisted cube, "cube.gbc" in a results directory (docs/results.md documents the layout):
  * little-endian, versioned, written canonicalized so that equal cubes are equal files. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,35 +279,6 @@ static int get_cells(in_buf *in, gb_cube *c, uint64_t n_cells) {
   return in->failed ? -1 : 0;
 }
 
-static int read_whole(const char *path, uint8_t **out, size_t *len, gb_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open the stats cube (%s)", path,
-                      strerror(errno));
-  uint8_t *b = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (GB_GROW(b, cap, n + 65536, 65536, "bytes of a stats cube", err) != 0) {
-      fclose(f);
-      free(b);
-      return -1;
-    }
-    size_t got = fread(b + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(b);
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: read error", path);
-  }
-  *out = b;
-  *len = n;
-  return 0;
-}
-
 static int parse(in_buf *in, gb_cube **out) {
   gb_cube_config cfg;
   if (get_config(in, &cfg) != 0)
@@ -338,9 +308,9 @@ static int parse(in_buf *in, gb_cube **out) {
 }
 
 int gb_cube_load(const char *path, gb_cube **out, gb_err *err) {
-  uint8_t *b;
   size_t len;
-  if (read_whole(path, &b, &len, err) != 0)
+  uint8_t *b = (uint8_t *)gb_afile_read_all(path, &len, err);
+  if (!b)
     return -1;
   in_buf in = {.at = b, .end = b + len, .path = path, .err = err};
   int rc = parse(&in, out);

@@ -122,7 +122,12 @@ static int sort_dict(gb_cube *c, size_t d, uint32_t *renumber, gb_err *err) {
   return 0;
 }
 
-static int compare_cells(const gb_cube *c, uint32_t a, uint32_t b) {
+/* qsort_r's comparison of two cell numbers: bucket, then each dimension's code (after
+ * renumber_dims, code order is byte order). Keys are unique, so the order is total and any
+ * sort gives the same result. */
+static int compare_cells(const void *pa, const void *pb, void *ctx) {
+  const gb_cube *c = ctx;
+  uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
   int64_t ba = c->cells[a].bucket_start_ms, bb = c->cells[b].bucket_start_ms;
   if (ba != bb)
     return ba < bb ? -1 : 1;
@@ -133,23 +138,6 @@ static int compare_cells(const gb_cube *c, uint32_t a, uint32_t b) {
       return ca < cb ? -1 : 1;
   }
   return 0;
-}
-
-/* Bottom-up merge sort of cell numbers (stable; qsort has no context argument). */
-static void sort_cells(const gb_cube *c, uint32_t *order, uint32_t *tmp, size_t n) {
-  for (size_t width = 1; width < n; width *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * width) {
-      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
-        tmp[k++] = compare_cells(c, order[j], order[i]) < 0 ? order[j++] : order[i++];
-      while (i < mid)
-        tmp[k++] = order[i++];
-      while (j < hi)
-        tmp[k++] = order[j++];
-    }
-    memcpy(order, tmp, n * sizeof *order);
-  }
 }
 
 /* Puts cells in the order given (order[k] = the cell that goes to place k). */
@@ -197,18 +185,14 @@ int gb_cube_canonicalize(gb_cube *c, gb_err *err) {
   if (renumber_dims(c, err) != 0)
     return -1;
   size_t n = c->n_cells;
-  uint32_t *order = malloc((n ? n : 1) * sizeof *order), *tmp = malloc((n ? n : 1) * sizeof *tmp);
-  if (!order || !tmp) {
-    free(order);
-    free(tmp);
+  uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+  if (!order)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory sorting a stats cube");
-  }
   for (size_t i = 0; i < n; i++)
     order[i] = (uint32_t)i;
-  sort_cells(c, order, tmp, n);
+  qsort_r(order, n, sizeof *order, compare_cells, c);
   int rc = permute_cells(c, order, err);
   free(order);
-  free(tmp);
   if (rc != 0 || n == 0)
     return rc;
   return gb_cube_rebuild_index(c, err);

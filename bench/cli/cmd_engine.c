@@ -129,11 +129,7 @@ static void print_counts(const engine_shard *shards, unsigned n, gb_transport *t
   for (unsigned i = 0; i < n && shards[i].shard; i++) {
     gb_pipeline_counts c;
     gb_shard_get_counts(shards[i].shard, &c);
-    total.consumed += c.consumed;
-    total.processed += c.processed;
-    total.rejected += c.rejected;
-    total.duplicates += c.duplicates;
-    total.decisions += c.decisions;
+    gb_pipeline_counts_add(&total, &c);
   }
   gb_transport_stats ts;
   gb_transport_get_stats(t, &ts);

@@ -64,33 +64,22 @@ typedef struct gb_workload {
                                 folder unless absolute (default challenges/default.yaml there).
                                 Not opened here: the catalogue loader reports a missing file. */
     char *matcher;           /* "scan" (default) or "index" */
-    /* engine.aggregates: the aggregator's stats cube (stats/gb_cube.h); milliseconds of sim
-     * time, minutes east of UTC. */
-    struct gb_aggregates_config {
-      /* engine.aggregates.bucket: a duration, 1 s … 1 d, dividing a day; default 1m */
-      int64_t bucket_ms;
-      /* engine.aggregates.day_offset: "+08:00", "-05:30", "Z"/"+00:00"; -12:00 … +14:00;
-       * default +00:00 */
-      int32_t day_offset_min;
-      /* engine.aggregates.dimensions: a list of names (gb_agg_dim_parse, engine/agg/gb_agg.h),
-       * no repeats; default [type, game, arm, challenge, reward_type] */
-      gb_agg_dim dims[GB_AGG_DIM__COUNT];
-      size_t n_dims;
-      /* engine.aggregates.measures: a list from count, sum, min, max, distinct_players,
-       * quantiles (count..max are always kept; listing them is allowed); default all six */
-      bool distinct_players;
-      bool quantiles;
-      /* engine.aggregates.allowed_lateness: duration 0 … 1 d; default 5m */
-      int64_t allowed_lateness_ms;
-      /* engine.aggregates.distinct_exact: 0 … 65536; default 256 */
-      uint32_t distinct_exact_max;
-      /* engine.aggregates.hll_precision: 4 … 18; default 12 (1.6 % standard error) */
-      int hll_precision;
-      /* engine.aggregates.quantile_accuracy: (0, 0.5]; default 0.01 */
-      double quantile_accuracy;
-      /* engine.aggregates.level_band: levels per band, 1 … 1000; default 10 */
-      uint32_t level_band;
-    } aggregates;
+    /* engine.aggregates: the aggregator's stats cube, in the aggregator's own configuration
+     * (gb_agg.h; keep is always true here). Milliseconds of sim time, minutes east of UTC:
+     *   bucket -> bucket_ms: a duration, 1 s … 1 d, dividing a day; default 1m
+     *   day_offset -> day_offset_min: "+08:00", "-05:30", "Z"/"+00:00"; -12:00 … +14:00;
+     *     default +00:00
+     *   dimensions -> dims, n_dims: a list of names (gb_agg_dim_parse), no repeats; default
+     *     [type, game, arm, challenge, reward_type]
+     *   measures -> distinct_players, quantiles: a list from count, sum, min, max,
+     *     distinct_players, quantiles (count..max are always kept; listing them is allowed);
+     *     default all six
+     *   allowed_lateness -> allowed_lateness_ms: duration 0 … 1 d; default 5m
+     *   distinct_exact -> distinct_exact_max: 0 … 65536; default 256
+     *   hll_precision: 4 … 18; default 12 (1.6 % standard error)
+     *   quantile_accuracy: (0, 0.5]; default 0.01
+     *   level_band: levels per band, 1 … 1000; default 10 */
+    gb_agg_cube_config aggregates;
   } engine;
   struct {
     gb_transport_kind kind; /* default GB_TRANSPORT_INPROC */

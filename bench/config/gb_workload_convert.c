@@ -505,6 +505,7 @@ static int wl_conv_aggregates(const wl_ctx *c, const wl_raw_aggregates *a, gb_wo
                  WL_AGG_LEVEL_BAND_MAX, &w->engine.aggregates.level_band) != 0)
     return -1;
   w->engine.aggregates.hll_precision = (int)hll;
+  w->engine.aggregates.keep = true;
   return 0;
 }
 

@@ -123,21 +123,11 @@ typedef struct counts_copy {
   int rc;
 } counts_copy;
 
-static void add_counts(gb_pipeline_counts *to, const gb_pipeline_counts *c) {
-  to->consumed += c->consumed;
-  to->processed += c->processed;
-  to->rejected += c->rejected;
-  to->duplicates += c->duplicates;
-  to->decisions += c->decisions;
-  to->props += c->props;
-  to->replayed += c->replayed;
-}
-
 static void copy_counts(void *ctx, const gb_pipeline *p) {
   counts_copy *cc = ctx;
   gb_pipeline_counts c;
   gb_pipeline_get_counts(p, &c);
-  add_counts(&cc->total, &c);
+  gb_pipeline_counts_add(&cc->total, &c);
   cc->late += gb_agg_events_late(gb_pipeline_agg(p));
   if (cc->hists && cc->shard_hists)
     for (int s = 0; s < GB_STAGE__COUNT && cc->rc == 0; s++)

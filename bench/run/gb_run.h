@@ -55,9 +55,6 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
 void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned n_shards,
                             gb_pipeline_config *out);
 
-/* The aggregator's stats cube as the workload's engine.aggregates sets it. */
-gb_agg_cube_config gb_run_cube_config(const gb_workload *w);
-
 /* mkdir -p: creates path and its missing parents. 0, or -1 with a runtime error. */
 int gb_run_mkdir_p(const char *path, gb_err *err);
 

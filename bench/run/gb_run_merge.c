@@ -58,7 +58,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   if (!m->arms || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (gb_run_hists_init(&m->hists, err) != 0 ||
-      gb_agg_new(&(gb_agg_config){.arms = rs->ctx.arms, .cube = gb_run_cube_config(w)}, &m->agg,
+      gb_agg_new(&(gb_agg_config){.arms = rs->ctx.arms, .cube = w->engine.aggregates}, &m->agg,
                  err) != 0 ||
       gb_run_hists_start_timeline(&m->hists, rs->ctx.start_ns, err) != 0 ||
       gb_timeline_finish(m->hists.timeline, rs->ctx.start_ns, err) != 0)

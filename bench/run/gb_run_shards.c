@@ -104,23 +104,6 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
       .arms = arms,
       .seed = w->seed,
       .expected_players = expected_players_per_shard(w, n_shards),
-      .cube = gb_run_cube_config(w),
+      .cube = w->engine.aggregates,
   };
-}
-
-gb_agg_cube_config gb_run_cube_config(const gb_workload *w) {
-  const struct gb_aggregates_config *a = &w->engine.aggregates;
-  gb_agg_cube_config c = {.keep = true,
-                          .n_dims = a->n_dims,
-                          .bucket_ms = a->bucket_ms,
-                          .day_offset_min = a->day_offset_min,
-                          .distinct_players = a->distinct_players,
-                          .quantiles = a->quantiles,
-                          .distinct_exact_max = a->distinct_exact_max,
-                          .hll_precision = a->hll_precision,
-                          .quantile_accuracy = a->quantile_accuracy,
-                          .allowed_lateness_ms = a->allowed_lateness_ms,
-                          .level_band = a->level_band};
-  memcpy(c.dims, a->dims, a->n_dims * sizeof *a->dims);
-  return c;
 }

@@ -127,10 +127,16 @@ static uint32_t cached(gb_agg *a, gb_agg_dim d, uint32_t *slot, const char *s) {
 static uint32_t level_band_code(gb_agg *a, int32_t level) {
   if (level <= 0)
     return 0; /* not known yet */
-  char band[16];
-  uint32_t w = a->cfg.cube.level_band;
-  snprintf(band, sizeof band, "%" PRId32, level / (int32_t)w * (int32_t)w);
-  return code_of(a, GB_AGG_DIM_LEVEL_BAND, band);
+  int32_t band = level / (int32_t)a->cfg.cube.level_band;
+  uint32_t *slot = band < AGG_LEVEL_BANDS_CACHED ? &a->codes.level_band[band] : NULL;
+  if (slot && *slot)
+    return *slot;
+  char text[16];
+  snprintf(text, sizeof text, "%" PRId32, band * (int32_t)a->cfg.cube.level_band);
+  uint32_t code = code_of(a, GB_AGG_DIM_LEVEL_BAND, text);
+  if (slot)
+    *slot = code;
+  return code;
 }
 
 /* The code of dimension d for ev (0 when the event has no such value). */

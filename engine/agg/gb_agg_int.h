@@ -7,12 +7,16 @@
 #include "gb_features.h"
 
 /* Codes of the cube's values that would otherwise be interned on every event: by event type,
- * by game index, by arm (0: not interned yet; no value of these is the empty one). */
+ * by game index, by arm, by level band (0: not interned yet; no value of these is the empty
+ * one). */
+enum { AGG_LEVEL_BANDS_CACHED = 128 /* bands beyond are formatted and interned each time */ };
+
 typedef struct agg_cube_codes {
   int dim_of[GB_AGG_DIM__COUNT]; /* the cube's dimension index of each gb_agg_dim, -1 if not kept */
   uint32_t type[GB_EV__COUNT];
   uint32_t game[GB_AGG_GAMES_MAX];
-  uint32_t *arm; /* [gb_arms_count] */
+  uint32_t *arm;                               /* [gb_arms_count] */
+  uint32_t level_band[AGG_LEVEL_BANDS_CACHED]; /* by level / engine.aggregates.level_band */
 } agg_cube_codes;
 
 /* The preferred game is the most played one. Exact counts for every game would cost 64 counters

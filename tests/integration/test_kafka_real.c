@@ -237,11 +237,7 @@ static long answer_count(const char *json) {
 }
 
 static long engine_cube_count(const char *log) {
-  char *text = gbt_read_file(log, NULL);
-  const char *at = text ? strstr(text, "serving http://127.0.0.1:") : NULL;
-  cr_assert_not_null(at, "%s", text ? text : "");
-  unsigned port = (unsigned)strtoul(at + strlen("serving http://127.0.0.1:"), NULL, 10);
-  free(text);
+  unsigned port = gbt_http_served_port(log);
   int status;
   char *body;
   gbt_http_request((uint16_t)port, "POST", "/query", COUNT_ALL, &status, &body);

@@ -24,20 +24,6 @@ static const char QUERY[] = "{\"events\": \"game_end\", \"last\": \"1h\", "
 /* The committed example for any default run (the suites run from the source tree). */
 static const char REWARDS_FILE[] = "workloads/queries/rewards_per_hour.yaml";
 
-/* The port a run printed on its "serving http://HOST:PORT" line in log. */
-static unsigned port_of(const char *log_path) {
-  char *log = gbt_read_file(log_path, NULL);
-  cr_assert_not_null(log);
-  const char *at = strstr(log, "serving http://");
-  cr_assert_not_null(at, "%s", log);
-  const char *colon = strchr(at + strlen("serving http://"), ':');
-  cr_assert_not_null(colon);
-  unsigned port = (unsigned)strtoul(colon + 1, NULL, 10);
-  free(log);
-  cr_assert_gt(port, 0);
-  return port;
-}
-
 static char *post(unsigned port, const char *body) {
   int status;
   char *answer;
@@ -65,7 +51,7 @@ static void run_and_ask(const char *extra, char **games, char **rewards) {
                         "--http 127.0.0.1:0 --http-hold",
                         extra, dir);
   cr_assert(gbt_wait_for_text(log, "until SIGINT or SIGTERM", 240), "the run did not finish");
-  unsigned port = port_of(log);
+  unsigned port = gbt_http_served_port(log);
   char *rewards_query = gbt_read_file(REWARDS_FILE, NULL);
   cr_assert_not_null(rewards_query, "%s", REWARDS_FILE);
   *games = post(port, QUERY);
@@ -116,7 +102,7 @@ Test(live, metrics_during_a_run_pass_promtool, .timeout = 300) {
   /* 1 h of sim time at 1200 sim s per wall s: 3 s of wall time to look at it */
   pid_t pid = gbt_spawn(log, "run " SMALL " --set sim.time_scale=1200 --out '%s' --http 0", dir);
   cr_assert(gbt_wait_for_text(log, "serving http://", 60));
-  unsigned port = port_of(log);
+  unsigned port = gbt_http_served_port(log);
   int status;
   char *metrics;
   gbt_http_request((uint16_t)port, "GET", "/metrics", NULL, &status, &metrics);
@@ -148,7 +134,7 @@ Test(live, bad_queries_get_400_with_the_reason, .timeout = 300) {
                         "--http-hold",
                         dir);
   cr_assert(gbt_wait_for_text(log, "until SIGINT or SIGTERM", 240));
-  unsigned port = port_of(log);
+  unsigned port = gbt_http_served_port(log);
   int status;
   char *answer;
   gbt_http_request((uint16_t)port, "POST", "/query", "{\"last\": \"1h\", \"measures\": [\"cnt\"]}",

@@ -15,6 +15,7 @@
 
 #include "gb_err.h"
 #include "gb_grow.h"
+#include "gb_test_support.h"
 
 /* A connected TCP socket to host:port with GBT_HTTP_TIMEOUT_S on connect, send and receive, or
  * -1 with errno. */
@@ -149,4 +150,20 @@ void gbt_http_request(uint16_t port, const char *method, const char *path, const
   *status = r.status;
   *response_body = r.body;
   free(r.head);
+}
+
+unsigned gbt_http_served_port(const char *log_path) {
+  char *log = gbt_read_file(log_path, NULL);
+  cr_assert_not_null(log, "%s: unreadable", log_path);
+  const char *at = strstr(log, "serving http://");
+  cr_assert_not_null(at, "no \"serving http://\" line in %s:\n%s", log_path, log);
+  at += strlen("serving http://");
+  const char *end = at + strcspn(at, " \n"), *colon = at;
+  for (const char *c = at; c < end; c++)
+    if (*c == ':')
+      colon = c; /* the last colon before the space: the port's, also after [v6] */
+  unsigned port = (unsigned)strtoul(colon + 1, NULL, 10);
+  free(log);
+  cr_assert_gt(port, 0, "no port in %s", log_path);
+  return port;
 }

@@ -34,4 +34,8 @@ void gbt_http_reply_free(gbt_http_reply *r);
 void gbt_http_request(uint16_t port, const char *method, const char *path, const char *body,
                       int *status, char **response_body);
 
+/* The port a gamebench process serving --http printed on its "serving http://HOST:PORT" line
+ * in the log at log_path (IPv4 or [IPv6] host); fails the test when there is none. */
+unsigned gbt_http_served_port(const char *log_path);
+
 #endif
