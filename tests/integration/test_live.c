@@ -154,3 +154,23 @@ Test(live, bad_queries_get_400_with_the_reason, .timeout = 300) {
   free(dir);
   free(log);
 }
+
+Test(live, bad_http_flags_exit_2_naming_the_flag, .timeout = 120) {
+  char *tmp = gbt_tmpdir(), *dir = gbt_path(tmp, "run");
+  const struct {
+    const char *flags, *says;
+  } cases[] = {{"--http 127.0.0.1:notaport", "--http"},
+               {"--http-hold", "--http-hold: needs --http"},
+               {"--http 0 --repeat 2", "--http: not with --repeat"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    gbt_proc p =
+        gbt_gamebench("run " SMALL " --set sim.time_scale=max --out '%s' %s", dir, cases[i].flags);
+    cr_assert_eq(p.status, 2, "%s: exit %d\n%s", cases[i].flags, p.status, p.err);
+    cr_assert(strstr(p.err, cases[i].says), "%s: %s", cases[i].flags, p.err);
+    cr_assert_not(gbt_exists(dir), "%s: no results directory", cases[i].flags);
+    gbt_proc_free(&p);
+  }
+  gbt_rmtree(tmp);
+  free(tmp);
+  free(dir);
+}
