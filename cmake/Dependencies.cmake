@@ -10,6 +10,10 @@ pkg_check_modules(SIMDJSON REQUIRED IMPORTED_TARGET simdjson)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 # The live HTTP endpoint of `gamebench run --http` (bench/run/gb_http.c).
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+# Dense linear algebra of the batch recommenders (EASE's inverse, ALS's normal equations,
+# the linear bandits' solves): LAPACKE over OpenBLAS.
+pkg_check_modules(LAPACKE REQUIRED IMPORTED_TARGET lapacke)
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 
 # The JSON parsers measured against simdjson by `gamebench bench json`.
 pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
