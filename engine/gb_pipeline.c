@@ -38,6 +38,9 @@ struct gb_pipeline {
   gb_reco *reco;
   gb_decision_log *log;    /* the live decisions and the outcomes heard of */
   gb_feature_vec features; /* the decision point's in hand, filled before its event is folded */
+  gb_reco_targets targets; /* the other arms' choices on a logging arm's decision in hand */
+  gb_ev_watermark mark;    /* the last watermark read, and its ts */
+  int64_t mark_ts;
   gb_idmap *players;
   gb_attrs *attrs;
   slot_state *slots; /* [cap] */
@@ -178,7 +181,8 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
     s->pending_prop_id = outcomes[i].prop_id;
     s->pending_ordinal = outcomes[i].ordinal;
     s->pending_kind = (uint8_t)outcomes[i].kind;
-    gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id);
+    gb_reco_prop_ended(p->reco, slot, outcomes[i].prop_id, ev->ts,
+                       outcomes[i].kind == GB_PROGRESS_COMPLETED);
     const gb_challenge *ch = gb_catalog_at(p->catalog, outcomes[i].ordinal);
     bool completed = outcomes[i].kind == GB_PROGRESS_COMPLETED;
     if (is_live(p))
@@ -231,7 +235,7 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
     p->ttl_s[i] = gb_catalog_at(p->catalog, p->eligible[i])->ttl_s;
   memset(reply, 0, offsetof(gb_decision, candidates));
   gb_reco_decide(p->reco, slot, ev->event_id, ev->player_id, ev->ts, &p->features, p->eligible,
-                 p->ttl_s, n, reply);
+                 p->ttl_s, n, reply, &p->targets);
   reply->n_eligible = (uint32_t)p->total_matched;
   reply->t_intended_ns = ev->t_intended_ns;
   reply->t_sent_ns = ev->t_sent_ns;
@@ -251,7 +255,7 @@ static void decide(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decisio
     note(p, slot, ev, GB_EV_PROP_GENERATED, gb_catalog_at(p->catalog, reply->chosen),
          reply->prop_id);
   if (is_live(p))
-    gb_decision_log_add(p->log, reply, &p->features);
+    gb_decision_log_add(p->log, reply, &p->features, &p->targets);
 }
 
 static bool control_seen(const gb_pipeline *p, uint64_t event_id) {
@@ -370,6 +374,14 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   }
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
+  gb_reco_set_learning(p->reco, live);
+  if (ev.type == GB_EV_WATERMARK) {
+    p->counted->consumed -= live; /* not an event */
+    p->counted->watermarks++;
+    p->mark = ev.u.mark;
+    p->mark_ts = ev.ts;
+    return GB_PIPELINE_WATERMARK;
+  }
   if (gb_event_is_control(ev.type)) {
     st->decoded = gb_clock_now_ns();
     return process_control(p, &ev, st, err);
@@ -396,6 +408,7 @@ void gb_pipeline_counts_add(gb_pipeline_counts *to, const gb_pipeline_counts *c)
   to->completed += c->completed;
   to->failed += c->failed;
   to->catalog_updates += c->catalog_updates;
+  to->watermarks += c->watermarks;
   to->replayed += c->replayed;
 }
 
@@ -406,3 +419,11 @@ const gb_agg *gb_pipeline_agg(const gb_pipeline *p) { return p->agg; }
 const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p) { return p->catalog; }
 
 const gb_decision_log *gb_pipeline_decision_log(const gb_pipeline *p) { return p->log; }
+
+int64_t gb_pipeline_watermark(const gb_pipeline *p, uint32_t *producer, uint32_t *producers) {
+  *producer = p->mark.producer;
+  *producers = p->mark.producers;
+  return p->mark_ts;
+}
+
+gb_reco *gb_pipeline_reco(gb_pipeline *p) { return p->reco; }

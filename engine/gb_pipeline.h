@@ -73,6 +73,8 @@ typedef struct gb_pipeline_counts {
   uint64_t props;             /* decisions that generated a prop */
   uint64_t completed, failed; /* challenge outcomes from progress tracking */
   uint64_t catalog_updates;   /* challenge_upsert/delete applied */
+  uint64_t watermarks;        /* producers' watermarks read (counted in none of the fields
+                                 above: they are not events) */
   uint64_t replayed;          /* messages handed over in GB_PIPELINE_REPLAY mode (counted in
                                  none of the fields above) */
 } gb_pipeline_counts;
@@ -91,7 +93,9 @@ typedef enum gb_pipeline_mode {
 typedef enum gb_pipeline_result {
   GB_PIPELINE_REJECTED = -1, /* malformed: err holds the reason; nothing else changed */
   GB_PIPELINE_PROCESSED = 0,
-  GB_PIPELINE_DECISION = 1 /* *reply holds the answer to send back to the player */
+  GB_PIPELINE_DECISION = 1, /* *reply holds the answer to send back to the player */
+  GB_PIPELINE_WATERMARK = 2 /* a producer's watermark (gb_pipeline_watermark): counted in
+                               `watermarks` only */
 } gb_pipeline_result;
 
 /* Processes one encoded event, JSON or binary (gb_event_decode_wire tells them apart), decoding
@@ -117,5 +121,11 @@ const gb_catalog *gb_pipeline_catalog(const gb_pipeline *p);
  * _discarded, _expired) and of the completions and failures progress tracking detected live.
  * Replayed events log nothing. Chosen challenges are ordinals of this pipeline's catalogue. */
 const gb_decision_log *gb_pipeline_decision_log(const gb_pipeline *p);
+
+/* The last watermark read (GB_PIPELINE_WATERMARK): its ts, and its producer and producer count. */
+int64_t gb_pipeline_watermark(const gb_pipeline *p, uint32_t *producer, uint32_t *producers);
+
+/* The shard's recommender (for the epochs' exchange, gb_epochs.h). */
+gb_reco *gb_pipeline_reco(gb_pipeline *p);
 
 #endif

@@ -15,6 +15,7 @@ struct gb_shard {
    * server) can read the shard's state between batches: uncontended, it costs ~20 ns a batch. */
   pthread_mutex_t lock;
   gb_dead_letter *dead; /* [n_dead], at most cfg.dead_letters_kept */
+  uint64_t epochs_seen; /* gb_epochs_closed at the last sync */
   size_t n_dead, dead_cap;
 };
 
@@ -77,6 +78,12 @@ static void send_reply(gb_shard *s, const gb_decision *reply) {
   gb_transport_reply(s->cfg.transport, s->cfg.index, reply->player_id, buf, n);
 }
 
+/* Hands over the shard's learning increments and applies the closed epochs (gb_epochs.h). */
+static void sync_epochs(gb_shard *s) {
+  s->epochs_seen = gb_epochs_closed(s->cfg.epochs);
+  gb_epochs_sync(s->cfg.epochs, s->cfg.index, gb_pipeline_reco(s->pipe));
+}
+
 /* One message from the transport, valid during the call. */
 static void on_message(void *ctx, const void *msg, size_t len) {
   gb_shard *s = ctx;
@@ -84,9 +91,22 @@ static void on_message(void *ctx, const void *msg, size_t len) {
   gb_pipeline_stamps st;
   gb_decision reply;
   gb_err err = {0};
+  gb_epochs *e = s->cfg.epochs;
+  /* a boundary closed since the last sync: its epoch applies before any event past it */
+  if (e && gb_epochs_closed(e) != s->epochs_seen)
+    sync_epochs(s);
   gb_pipeline_result r =
       gb_pipeline_process(s->pipe, msg, len, replay ? GB_PIPELINE_REPLAY : GB_PIPELINE_LIVE,
                           gb_clock_now_ns(), &st, &reply, &err);
+  if (r == GB_PIPELINE_WATERMARK) {
+    if (e) {
+      uint32_t producer, producers;
+      int64_t ts = gb_pipeline_watermark(s->pipe, &producer, &producers);
+      gb_epochs_watermark(e, gb_transport_current_partition(s->cfg.transport, s->cfg.index),
+                          producer, ts);
+    }
+    return; /* a promise about the stream, not an event: nothing to measure or answer */
+  }
   if (replay)
     return; /* answered and reported when it was first processed */
   const gb_shard_hooks *h = &s->cfg.hooks;
@@ -106,6 +126,8 @@ size_t gb_shard_poll(gb_shard *s, bool *finished) {
   pthread_mutex_lock(&s->lock);
   size_t n = gb_transport_receive(s->cfg.transport, s->cfg.index, s->cfg.receive_batch, on_message,
                                   s, finished);
+  if (s->cfg.epochs)
+    sync_epochs(s); /* between batches, and when idle: the other shards may wait for this one */
   pthread_mutex_unlock(&s->lock);
   return n;
 }

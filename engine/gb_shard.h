@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gb_epochs.h"
 #include "gb_err.h"
 #include "gb_pipeline.h"
 #include "gb_transport.h"
@@ -57,6 +58,8 @@ typedef struct gb_shard_config {
                                          it runs until *stop (a service) */
   const _Atomic bool *stop;           /* NULL: never asked to stop */
   size_t dead_letters_kept;           /* rejected messages kept (the rest are counted only) */
+  gb_epochs *epochs;                  /* the learning arms' epochs across this process's shards
+                                         (borrowed); NULL when no arm learns */
   gb_shard_hooks hooks;
 } gb_shard_config;
 

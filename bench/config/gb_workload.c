@@ -206,9 +206,13 @@ int gb_workload_arms(const gb_workload *w, gb_arms **out, gb_err *err) {
   gb_arm_spec *specs = calloc(w->n_arms, sizeof *specs);
   if (!specs)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the arms");
-  for (size_t i = 0; i < w->n_arms; i++)
-    specs[i] = (gb_arm_spec){
-        .name = w->arms[i].name, .algorithm = w->arms[i].algorithm, .weight = w->arms[i].weight};
+  for (size_t i = 0; i < w->n_arms; i++) {
+    specs[i] = (gb_arm_spec){.name = w->arms[i].name,
+                             .algorithm = w->arms[i].algorithm,
+                             .weight = w->arms[i].weight,
+                             .has_params = true};
+    memcpy(specs[i].params, w->arms[i].params, sizeof specs[i].params);
+  }
   int rc = gb_arms_new(specs, w->n_arms, w->seed, out, err);
   free(specs);
   return rc == 0 ? 0 : gb_err_prefix(err, "%s: ", w->path);

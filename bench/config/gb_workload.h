@@ -32,8 +32,11 @@ typedef enum gb_wire_format { GB_FORMAT_JSON, GB_FORMAT_BINARY } gb_wire_format;
 /* One A/B arm: a share of the players served by one recommender algorithm. */
 typedef struct gb_arm_config {
   char *name;      /* unique among the arms; [A-Za-z0-9_.-]+, 1 .. 64 chars */
-  char *algorithm; /* a known recommender algorithm: "random" or "none" for now */
+  char *algorithm; /* a recommender algorithm of the registry (gb_algo.h) */
   double weight;   /* relative share of players, finite and > 0 (shares are weight / sum) */
+  /* arms[].params: the algorithm's parameters by position in its table, every one filled
+   * (defaults for those not given) and checked against its range */
+  double params[GB_ARM_PARAMS_MAX];
 } gb_arm_config;
 
 /* A loaded, validated workload. Every pointer is owned by the gb_workload and freed by

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "gb_algo.h"
 #include <time.h>
 
 #include "gb_sim_model.h"
@@ -553,6 +555,64 @@ static int wl_conv_transport(const wl_ctx *c, const wl_raw_transport *t, gb_work
                     WL_PARTITIONS_MAX, &w->transport.partitions);
 }
 
+/* One parameter's text as its table says: a number, a whole number, a duration or a choice. */
+static int wl_param_value(const wl_ctx *c, const char *path, const gb_algo_param *p,
+                          const char *text, double *out) {
+  int64_t ms;
+  switch (p->kind) {
+  case GB_ALGO_PARAM_DURATION:
+    if (wl_get_duration(c, path, text, (int64_t)p->def, 0, &ms) != 0)
+      return -1;
+    *out = (double)ms;
+    break;
+  case GB_ALGO_PARAM_CHOICE: {
+    int k = gb_algo_param_choice(p, text);
+    if (k < 0)
+      return gb_workload_fail(c->src, path, c->err, "'%s' is not one of %s", text, p->choices);
+    *out = k;
+    break;
+  }
+  default:
+    if (wl_get_double(c, path, text, p->def, p->min, p->max, out) != 0)
+      return -1;
+  }
+  gb_err range = {0};
+  if (gb_algo_param_check(p, *out, path, &range) != 0)
+    return gb_workload_fail(c->src, path, c->err, "%s", range.msg);
+  return 0;
+}
+
+/* arms[i].params: each given name must be a parameter of the arm's algorithm. */
+static int wl_conv_params(const wl_ctx *c, const wl_raw_params *raw, const gb_algo_ops *ops,
+                          size_t i, gb_arm_config *arm) {
+  gb_algo_params def;
+  gb_algo_params_defaults(ops, &def);
+  memcpy(arm->params, def.v, sizeof arm->params);
+  if (!raw)
+    return 0;
+  const struct {
+    const char *name, *text;
+  } given[] = {
+#define WL_PARAM_GIVEN(n) {#n, raw->n},
+      WL_ALGO_PARAMS(WL_PARAM_GIVEN)
+#undef WL_PARAM_GIVEN
+  };
+  char path[WL_PATH_MAX];
+  for (size_t k = 0; k < sizeof given / sizeof given[0]; k++) {
+    if (!given[k].text)
+      continue;
+    snprintf(path, sizeof path, "arms[%zu].params.%s", i, given[k].name);
+    int index = gb_algo_param_index(ops, given[k].name);
+    if (index < 0)
+      return gb_workload_fail(c->src, path, c->err, "not a parameter of algorithm '%s'%s%s",
+                              ops->name, ops->n_params ? " (see gamebench run --help)" : "",
+                              ops->n_params ? "" : ", which has none");
+    if (wl_param_value(c, path, &ops->params[index], given[k].text, &arm->params[index]) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_workload *w) {
   char path[WL_PATH_MAX];
   gb_arm_config *arm = &w->arms[i];
@@ -566,16 +626,20 @@ static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_worklo
   snprintf(path, sizeof path, "arms[%zu].algorithm", i);
   if (!a->algorithm)
     return gb_workload_fail(c->src, path, c->err, "required key is missing");
-  const char *algo = gb_workload_enum_name(wl_algorithms, WL_COUNT(wl_algorithms), a->algorithm, 0);
-  if (wl_get_string(c, path, algo, algo, &arm->algorithm) != 0)
+  const gb_algo_ops *ops = gb_algo_find(a->algorithm);
+  if (!ops)
+    return gb_workload_fail(c->src, path, c->err, "unknown algorithm '%s' (known: %s)",
+                            a->algorithm, gb_algo_names());
+  if (wl_get_string(c, path, a->algorithm, NULL, &arm->algorithm) != 0)
     return -1;
   snprintf(path, sizeof path, "arms[%zu].weight", i);
-  return wl_get_positive(c, path, a->weight, 1.0, &arm->weight);
+  if (wl_get_positive(c, path, a->weight, 1.0, &arm->weight) != 0)
+    return -1;
+  return wl_conv_params(c, a->params, ops, i, arm);
 }
 
 static int wl_conv_arms(const wl_ctx *c, const wl_raw *r, gb_workload *w) {
-  int random_algorithm = 0; /* wl_algorithms[0] */
-  wl_raw_arm default_arm = {"random", &random_algorithm, NULL};
+  wl_raw_arm default_arm = {"random", "random", NULL, NULL};
   const wl_raw_arm *arms = r->arms ? r->arms : &default_arm;
   size_t n = r->arms ? r->arms_count : 1;
   w->arms = calloc(n, sizeof *w->arms);

@@ -76,7 +76,6 @@ static const char *const wl_measures[WL_MEASURES] = {
 /* Recommender algorithms the engine knows. More come as their engines land (popularity,
  * collaborative filtering, bandits): add the name here and to docs/workloads.md. Each value is
  * its index, so a loaded value v names wl_algorithms[v].str. */
-static const cyaml_strval_t wl_algorithms[] = {{"random", 0}, {"none", 1}};
 static const cyaml_strval_t wl_matchers[] = {{"scan", 0}, {"index", 1}};
 static const cyaml_strval_t wl_formats[] = {{"json", GB_FORMAT_JSON}, {"binary", GB_FORMAT_BINARY}};
 static const cyaml_strval_t wl_transports[] = {{"inproc", GB_TRANSPORT_INPROC},
@@ -119,10 +118,24 @@ typedef struct wl_raw_transport {
   int *format;
 } wl_raw_transport;
 
+/* arms[].params: every parameter name of every algorithm (gb_algo.h's tables); a name the
+ * schema lacks is an unknown key (test_workload checks that the lists agree). */
+#define WL_ALGO_PARAMS(X)                                                                          \
+  X(epoch)                                                                                         \
+  X(window) X(prior_strength) X(prior_mean) X(epsilon) X(prior_a) X(prior_b) X(segment) X(alpha)   \
+      X(lambda) X(v) X(similarity) X(neighbours)
+
+typedef struct wl_raw_params {
+#define WL_PARAM_MEMBER(n) char *n;
+  WL_ALGO_PARAMS(WL_PARAM_MEMBER)
+#undef WL_PARAM_MEMBER
+} wl_raw_params;
+
 typedef struct wl_raw_arm {
   char *name;
-  int *algorithm;
+  char *algorithm;
   char *weight;
+  wl_raw_params *params;
 } wl_raw_arm;
 
 typedef struct wl_raw_output {

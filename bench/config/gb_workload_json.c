@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_algo.h"
 #include "gb_rng.h"
 
 /* ---- resolved_json ---- */
@@ -152,13 +153,44 @@ static json_object *wl_json_transport(const gb_workload *w) {
   return ok ? o : NULL;
 }
 
+/* An arm's parameters, every one (defaults included): numbers, durations in ms, choices by name. */
+static json_object *wl_json_params(const gb_arm_config *arm) {
+  const gb_algo_ops *ops = gb_algo_find(arm->algorithm);
+  json_object *o = json_object_new_object();
+  for (size_t k = 0; o && ops && k < ops->n_params; k++) {
+    const gb_algo_param *p = &ops->params[k];
+    json_object *v;
+    if (p->kind == GB_ALGO_PARAM_CHOICE) {
+      const char *c = p->choices;
+      for (int skip = (int)arm->params[k]; skip > 0 && strchr(c, '|'); skip--)
+        c = strchr(c, '|') + 1;
+      const char *end = strchr(c, '|');
+      v = json_object_new_string_len(c, end ? (int)(end - c) : (int)strlen(c));
+    } else {
+      v = wl_json_double(arm->params[k]);
+    }
+    if (!wl_json_put(o, p->name, v)) {
+      json_object_put(o);
+      return NULL;
+    }
+  }
+  return o;
+}
+
+/* "params" for an algorithm that has any (the manifests of runs without them stay as they were). */
+static bool wl_json_put_params(json_object *o, const gb_arm_config *arm) {
+  const gb_algo_ops *ops = gb_algo_find(arm->algorithm);
+  return !ops || ops->n_params == 0 || wl_json_put(o, "params", wl_json_params(arm));
+}
+
 static json_object *wl_json_arms(const gb_workload *w) {
   json_object *list = json_object_new_array();
   for (size_t i = 0; list && i < w->n_arms; i++) {
     json_object *o = json_object_new_object();
     bool ok = o && wl_json_put(o, "name", json_object_new_string(w->arms[i].name)) &&
               wl_json_put(o, "algorithm", json_object_new_string(w->arms[i].algorithm)) &&
-              wl_json_put(o, "weight", wl_json_double(w->arms[i].weight));
+              wl_json_put(o, "weight", wl_json_double(w->arms[i].weight)) &&
+              wl_json_put_params(o, &w->arms[i]);
     if (!ok || json_object_array_add(list, o) != 0) {
       json_object_put(o);
       json_object_put(list);

@@ -77,10 +77,18 @@ static const cyaml_schema_field_t wl_transport_fields[] = {
     CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t wl_params_fields[] = {
+#define WL_PARAM_FIELD(n) WL_STR(#n, wl_raw_params, n),
+    WL_ALGO_PARAMS(WL_PARAM_FIELD)
+#undef WL_PARAM_FIELD
+        CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t wl_arm_fields[] = {
     WL_STR("name", wl_raw_arm, name),
-    WL_ENUM("algorithm", 0, wl_raw_arm, algorithm, wl_algorithms),
+    WL_STR("algorithm", wl_raw_arm, algorithm),
     WL_STR("weight", wl_raw_arm, weight),
+    CYAML_FIELD_MAPPING_PTR("params", WL_OPT, wl_raw_arm, params, wl_params_fields),
     CYAML_FIELD_END,
 };
 

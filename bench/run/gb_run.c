@@ -34,6 +34,21 @@ static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *e
   return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
 }
 
+/* The learning arms' epochs across this process's shards (none when no arm learns). */
+static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
+  int64_t tick = gb_reco_tick_of(rs->ctx.arms);
+  if (tick == 0)
+    return 0;
+  if (opt->sim_only)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "arms: learning algorithms (an arm's epoch) need the engine shards in this "
+                      "process: run them with `gamebench run` (separate engine processes do not "
+                      "exchange models yet)");
+  return gb_epochs_new(rs->n_shards, gb_transport_partitions(rs->ctx.transport), rs->n_producers,
+                       tick, rs->ctx.w->sim.start_ms, gb_arms_count(rs->ctx.arms), &rs->ctx.epochs,
+                       err);
+}
+
 static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *opt, gb_err *err) {
   memset(rs, 0, sizeof *rs);
   rs->ctx.w = w;
@@ -49,7 +64,7 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
   rs->producers = calloc(rs->n_producers, sizeof *rs->producers);
   if (!rs->shards || !rs->producers)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  if (make_transport(rs, opt, err) != 0)
+  if (make_transport(rs, opt, err) != 0 || make_epochs(rs, opt, err) != 0)
     return -1;
   if (gb_run_setup_producers(rs, opt, err) != 0 || gb_run_setup_shards(rs, err) != 0)
     return -1;
@@ -77,6 +92,7 @@ static void teardown(gb_run_state *rs) {
   free(rs->producers);
   free(rs->backlog);
   gb_transport_free(rs->ctx.transport);
+  gb_epochs_free(rs->ctx.epochs);
   gb_arms_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
   gb_run_control_free(rs->ctx.control);

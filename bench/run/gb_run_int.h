@@ -70,6 +70,10 @@ typedef struct gb_run_ctx {
   gb_run_control *control;
   uint64_t copies_per_change;
   _Atomic uint64_t control_copies_read; /* by all shards together */
+  /* The learning arms' epochs (gb_epochs.h): the simulator threads emit only events below its
+   * gate and send a watermark each time they have emitted everything below it. NULL when no
+   * arm learns. */
+  gb_epochs *epochs;
 } gb_run_ctx;
 
 typedef struct gb_run_shard {
@@ -98,6 +102,8 @@ typedef struct gb_run_producer {
   gb_decision_codec *codec; /* JSON replies (Kafka) */
   size_t next_control;      /* the next operator change to send */
   uint64_t control_copies;  /* copies of operator changes sent (one per partition) */
+  uint64_t watermarks;      /* watermark copies sent (gb_run_ctx.epochs: one per partition) */
+  int64_t marked;           /* the last watermark sent (sim ms) */
   /* Answers decoded and measured, not yet handed to the simulator: a poll's replies go over
    * together (gb_sim_on_decisions), and share one clock read. */
   gb_decision *batch; /* [ANSWER_BATCH] */

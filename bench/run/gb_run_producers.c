@@ -146,6 +146,34 @@ static void send_change(gb_run_producer *pr) {
   }
 }
 
+/* ---- the learning arms' epochs (gb_epochs.h) */
+
+/* The sim time below which this thread may emit (INT64_MAX without learning arms). */
+static int64_t epoch_gate(const gb_run_producer *pr) {
+  return pr->run->epochs ? gb_epochs_gate(pr->run->epochs) : INT64_MAX;
+}
+
+/* A watermark is due once this thread can emit nothing below the gate any more: the next event
+ * is at or after it, and no player waits for an answer (one could be due again before it). */
+static bool watermark_due(const gb_run_producer *pr, int64_t gate) {
+  return pr->run->epochs && gate > pr->marked && gb_sim_peek_ts(pr->sim) >= gate &&
+         gb_sim_waiting(pr->sim) == 0;
+}
+
+/* Tells every partition that this thread's events from now on are at or after ts. */
+static void send_watermark(gb_run_producer *pr, int64_t ts) {
+  gb_run_ctx *run = pr->run;
+  gb_event ev = {.event_id = UINT64_C(1) << 63 | (uint64_t)pr->index << 40 | ++pr->watermarks,
+                 .type = GB_EV_WATERMARK,
+                 .ts = ts,
+                 .u.mark = {.producer = pr->index, .producers = (uint32_t)run->w->sim.threads}};
+  ev.t_intended_ns = ev.t_sent_ns = gb_clock_now_ns();
+  size_t len = gb_event_encode_wire(&ev, run->binary, pr->buf, pr->buf_cap);
+  GB_ASSERT(len < pr->buf_cap);
+  gb_transport_send_on(run->transport, pr->index, GB_CHANNEL_CONTROL, 0, pr->buf, len);
+  pr->marked = ts;
+}
+
 /* Waits until the next event is due or an answer arrives (which may make a player due). The
  * last few microseconds are spun so that events leave on time. */
 static void wait_for_due(gb_run_producer *pr) {
@@ -179,13 +207,21 @@ void *gb_run_producer_main(void *arg) {
       idle = 0;
       continue;
     }
-    /* Nothing at or after the next change's boundary before the change itself. */
+    int64_t gate = epoch_gate(pr);
+    if (watermark_due(pr, gate)) {
+      send_watermark(pr, gate);
+      idle = 0;
+      continue;
+    }
+    /* Nothing at or after the next change's boundary before the change itself, nor at or after
+     * the epochs' gate before the epoch closes. */
     int64_t boundary = next_boundary(pr);
-    gb_sim_status st = gb_sim_next(pr->sim, now_ms < boundary ? now_ms : boundary - 1, &ev);
+    int64_t limit = boundary < gate ? boundary : gate;
+    gb_sim_status st = gb_sim_next(pr->sim, now_ms < limit ? now_ms : limit - 1, &ev);
     if (st == GB_SIM_EVENT) {
       send_event(pr, &ev);
       idle = 0;
-    } else if (st == GB_SIM_NOT_YET && now_ms < boundary) {
+    } else if (st == GB_SIM_NOT_YET && now_ms < limit) {
       wait_for_due(pr);
     } else if (st == GB_SIM_NOT_YET || st == GB_SIM_BLOCKED) {
       /* At a boundary, or every player waiting: only an answer moves things on. */
@@ -194,6 +230,8 @@ void *gb_run_producer_main(void *arg) {
     } else if (boundary != INT64_MAX) {
       send_change(pr); /* every player is done: the changes left go now, in order */
     } else {
+      if (run->epochs) /* nothing more from this thread: the others' epochs must not wait */
+        send_watermark(pr, INT64_MAX);
       break;
     }
   }
@@ -234,6 +272,7 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
     };
     pr->run = &rs->ctx;
     pr->index = i;
+    pr->marked = INT64_MIN;
     pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
     pr->buf = malloc(pr->buf_cap);
     pr->batch = malloc(ANSWER_BATCH * sizeof *pr->batch);

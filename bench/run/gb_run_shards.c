@@ -78,6 +78,7 @@ int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
                           .idle_wait_ns = IDLE_SLEEP_NS,
                           .until_finished = true,
                           .dead_letters_kept = DEAD_LETTERS_KEPT,
+                          .epochs = rs->ctx.epochs,
                           .hooks = {.ctx = sh, .on_event = on_shard_event}};
     if (gb_shard_new(&sc, &sh->shard, err) != 0 || gb_run_hists_init(&sh->hists, err) != 0 ||
         gb_hist_new(HIST_DIGITS, &sh->live, err) != 0)

@@ -12,6 +12,8 @@ typedef struct arm {
   char *name;
   char *algorithm;
   double weight;
+  bool has_params;
+  double params[GB_ARM_PARAMS_MAX];
   double cumulative; /* upper bound of this arm's share of [0, 1) */
 } arm;
 
@@ -53,7 +55,9 @@ int gb_arms_new(const gb_arm_spec *specs, size_t n, uint64_t seed, gb_arms **out
     a->arms[i] = (arm){.name = strdup(specs[i].name),
                        .algorithm = strdup(specs[i].algorithm),
                        .weight = specs[i].weight,
+                       .has_params = specs[i].has_params,
                        .cumulative = acc};
+    memcpy(a->arms[i].params, specs[i].params, sizeof a->arms[i].params);
     if (!a->arms[i].name || !a->arms[i].algorithm) {
       gb_arms_free(a);
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the arms");
@@ -78,6 +82,11 @@ void gb_arms_free(gb_arms *a) {
 size_t gb_arms_count(const gb_arms *a) { return a->n; }
 
 const char *gb_arms_name(const gb_arms *a, size_t i) { return a->arms[i].name; }
+
+bool gb_arms_params(const gb_arms *a, size_t i, double out[GB_ARM_PARAMS_MAX]) {
+  memcpy(out, a->arms[i].params, sizeof a->arms[i].params);
+  return a->arms[i].has_params;
+}
 
 const char *gb_arms_algorithm(const gb_arms *a, size_t i) { return a->arms[i].algorithm; }
 

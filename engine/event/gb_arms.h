@@ -8,18 +8,26 @@
 #ifndef GB_ARMS_H
 #define GB_ARMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "gb_err.h"
 
-enum { GB_ARMS_MAX = 65535 /* a decision's arm index is 16 bits */ };
+enum {
+  GB_ARMS_MAX = 65535,  /* a decision's arm index is 16 bits */
+  GB_ARM_PARAMS_MAX = 8 /* = GB_ALGO_PARAMS_MAX: the recommender checks it */
+};
 
 /* One arm as the workload gives it. */
 typedef struct gb_arm_spec {
   const char *name;      /* copied */
   const char *algorithm; /* copied; the recommender resolves it (gb_reco_new) */
   double weight;         /* > 0 and finite */
+  /* The algorithm's parameters by position in its table (gb_algo.h), already validated by the
+   * workload; has_params false: the algorithm's defaults. */
+  bool has_params;
+  double params[GB_ARM_PARAMS_MAX];
 } gb_arm_spec;
 
 typedef struct gb_arms gb_arms;
@@ -35,6 +43,10 @@ size_t gb_arms_count(const gb_arms *a);
 const char *gb_arms_name(const gb_arms *a, size_t i);
 const char *gb_arms_algorithm(const gb_arms *a, size_t i);
 double gb_arms_weight(const gb_arms *a, size_t i);
+
+/* Arm i's parameters as given (copied into out[0..GB_ARM_PARAMS_MAX)); false when the workload
+ * gave none (the algorithm's defaults apply). */
+bool gb_arms_params(const gb_arms *a, size_t i, double out[GB_ARM_PARAMS_MAX]);
 
 /* The arm of player_id: stable for the run, the same in every process with the same arms and
  * seed. */

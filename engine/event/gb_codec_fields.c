@@ -164,6 +164,11 @@ static const fspec challenge_delete_fields[] = {
     I64(F_EFFECTIVE_TS, u.control.effective_ts, OPT, R_NONNEG),
 };
 
+static const fspec watermark_fields[] = {
+    U32(F_PRODUCER, u.mark.producer, REQ, R_ANY),
+    U32(F_PRODUCERS, u.mark.producers, REQ, R_ANY),
+};
+
 #define SPEC(arr)                                                                                  \
   { arr, ARRAY_LEN(arr) }
 const type_spec gb_codec_type_specs[GB_EV__COUNT] = {
@@ -193,4 +198,5 @@ const type_spec gb_codec_type_specs[GB_EV__COUNT] = {
     [GB_EV_OFFER_DISMISSED] = SPEC(offer_dismissed_fields),
     [GB_EV_CHALLENGE_UPSERT] = SPEC(challenge_upsert_fields),
     [GB_EV_CHALLENGE_DELETE] = SPEC(challenge_delete_fields),
+    [GB_EV_WATERMARK] = SPEC(watermark_fields),
 };

@@ -61,7 +61,9 @@
   X(F_HOURS_AT_REVIEW, "hours_at_review")                                                          \
   X(F_OFFER_TYPE, "offer_type")                                                                    \
   X(F_EFFECTIVE_TS, "effective_ts")                                                                \
-  X(F_DEFINITION, "definition")
+  X(F_DEFINITION, "definition")                                                                    \
+  X(F_PRODUCER, "producer")                                                                        \
+  X(F_PRODUCERS, "producers")
 
 typedef enum field_id {
 #define GB_X_ENUM(id, name) id,

@@ -99,7 +99,8 @@ typedef enum gb_event_role {
   X(GB_EV_OFFER_PURCHASED, "offer_purchased", STEAM, STEAM, FEEDBACK)                              \
   X(GB_EV_OFFER_DISMISSED, "offer_dismissed", STEAM, STEAM, FEEDBACK)                              \
   X(GB_EV_CHALLENGE_UPSERT, "challenge_upsert", CONTROL, ANY, CONTROL)                             \
-  X(GB_EV_CHALLENGE_DELETE, "challenge_delete", CONTROL, ANY, CONTROL)
+  X(GB_EV_CHALLENGE_DELETE, "challenge_delete", CONTROL, ANY, CONTROL)                             \
+  X(GB_EV_WATERMARK, "watermark", CONTROL, ANY, CONTROL)
 
 typedef enum gb_event_type {
 #define GB_X_ENUM(c, n, channel, platform, role) c,
@@ -168,6 +169,15 @@ typedef struct gb_ev_control {
   size_t definition_len;
 } gb_ev_control;
 
+/* watermark: a producer's promise that it will send no event with ts below this event's ts —
+ * what lets the engine's shards agree that a sim-time epoch is over (the recommender's models
+ * change only at epoch boundaries). Sent on the control channel, so each partition gets a copy
+ * at the same place in the producer's stream; every copy counts (none is a duplicate). */
+typedef struct gb_ev_watermark {
+  uint32_t producer;  /* the sending producer's index, < producers */
+  uint32_t producers; /* how many producers feed the engine: it waits for each one's */
+} gb_ev_watermark;
+
 typedef struct gb_event {
   uint64_t event_id; /* unique per run; the key for idempotent processing */
   gb_event_type type;
@@ -194,6 +204,7 @@ typedef struct gb_event {
     gb_ev_store store;
     gb_ev_offer offer;
     gb_ev_control control;
+    gb_ev_watermark mark;
   } u;
 } gb_event;
 

@@ -468,6 +468,7 @@ void gb_attrs_add_event(gb_attrs *a, const gb_event *ev) {
     str_k(a, K_CHALLENGE_ID, ev->u.control.challenge_id);
     num_k(a, K_EFFECTIVE_TS, (double)ev->u.control.effective_ts);
     break;
+  case GB_EV_WATERMARK: /* the engine's own bookkeeping: nothing a definition matches on */
   case GB_EV_APP_LAUNCHED:
   case GB_EV_SESSION_START:
   case GB_EV__COUNT:

@@ -19,6 +19,8 @@ struct gb_decision_log {
   size_t n, cap;
   outcome_rec *outcomes;
   size_t n_outcomes, cap_outcomes;
+  gb_reco_targets *targets; /* of the logging arms' decisions */
+  size_t n_targets, cap_targets;
 };
 
 static const char *const outcome_names[GB_OUTCOME__COUNT] = {
@@ -74,11 +76,20 @@ void gb_decision_log_free(gb_decision_log *l) {
     return;
   free(l->entries);
   free(l->outcomes);
+  free(l->targets);
   free(l);
 }
 
-void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feature_vec *features) {
+void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feature_vec *features,
+                         const gb_reco_targets *targets) {
   GB_GROW_OR_DIE(l->entries, l->cap, l->n + 1, FIRST_DECISIONS, "logged decisions");
+  int32_t t = -1;
+  if (targets && targets->n > 0) {
+    GB_GROW_OR_DIE(l->targets, l->cap_targets, l->n_targets + 1, FIRST_OUTCOMES,
+                   "logged target choices");
+    l->targets[l->n_targets] = *targets;
+    t = (int32_t)l->n_targets++;
+  }
   l->entries[l->n++] = (gb_decision_entry){.decision_id = d->decision_id,
                                            .player_id = d->player_id,
                                            .prop_id = d->prop_id,
@@ -87,7 +98,13 @@ void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feat
                                            .n_eligible = d->n_eligible,
                                            .chosen = d->chosen,
                                            .arm = d->arm,
+                                           .targets = t,
                                            .features = *features};
+}
+
+const gb_reco_targets *gb_decision_log_targets(const gb_decision_log *l,
+                                               const gb_decision_entry *e) {
+  return e->targets >= 0 && (size_t)e->targets < l->n_targets ? &l->targets[e->targets] : NULL;
 }
 
 void gb_decision_log_outcome(gb_decision_log *l, uint64_t decision_id, gb_decision_outcome o) {

@@ -28,6 +28,7 @@
 #include "gb_err.h"
 #include "gb_event.h"
 #include "gb_features.h"
+#include "gb_reco.h"
 
 /* What became of a decision's prop, weakest first. A prop goes none → shown → used, discarded
  * or expired → (used) completed or failed: the strongest outcome seen is the furthest the prop
@@ -68,6 +69,8 @@ typedef struct gb_decision_entry {
   uint32_t n_eligible;
   uint32_t chosen;         /* ordinal in the logging shard's catalogue, or GB_NO_PROP */
   uint16_t arm;            /* index into the workload's arms */
+  int32_t targets;         /* its record of the other arms' choices (a logging arm's decision:
+                              gb_decision_log_targets), or -1 */
   gb_feature_vec features; /* at the decision, before its event was folded */
 } gb_decision_entry;
 
@@ -81,8 +84,14 @@ int gb_decision_log_new(size_t expected_decisions, gb_decision_log **out, gb_err
 void gb_decision_log_free(gb_decision_log *l);
 
 /* Appends the decision d (its decision_id, player_id, ts, arm, n_eligible, chosen, prop_id and
- * propensity) with the features it was made with (copied). */
-void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feature_vec *features);
+ * propensity) with the features it was made with and, for a logging arm's decision, the other
+ * arms' choices (both copied; targets may be NULL or empty). */
+void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feature_vec *features,
+                         const gb_reco_targets *targets);
+
+/* The other arms' choices logged with entry e of log l (NULL when none). */
+const gb_reco_targets *gb_decision_log_targets(const gb_decision_log *l,
+                                               const gb_decision_entry *e);
 
 /* Appends an outcome record of the decision decision_id (a prop_id). GB_OUTCOME_NONE and
  * decision_id 0 (no prop) record nothing. */

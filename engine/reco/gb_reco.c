@@ -1,44 +1,115 @@
 #include "gb_reco.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_grow.h"
 #include "gb_prefetch.h"
-#include "gb_rng.h"
 
-/* Salts keep the hash draws for different purposes independent. */
-#define SALT_CHOICE 0x43484fULL /* "CHO" */
+_Static_assert((int)GB_ARM_PARAMS_MAX == (int)GB_ALGO_PARAMS_MAX,
+               "gb_arms carries gb_algo's parameters");
 
 typedef struct ongoing {
-  uint64_t prop_id; /* 0 = none */
-  int64_t ttl_ms;   /* 0 = no deadline */
-  int64_t deadline; /* sim ms */
+  uint64_t prop_id;   /* 0 = none */
+  int64_t ttl_ms;     /* 0 = no deadline */
+  int64_t deadline;   /* sim ms */
+  uint32_t challenge; /* the prop's catalogue ordinal */
+  uint16_t arm;       /* the arm that gave it */
 } ongoing;
+
+typedef struct arm_algo {
+  const gb_algo_ops *ops;
+  void *state;
+  gb_tally *delta; /* learning arms: increments since the engine last took them */
+  bool logging;    /* exact propensities: its decisions carry the other arms' choices */
+} arm_algo;
 
 struct gb_reco {
   const gb_arms *arms; /* the split (borrowed) */
-  gb_reco_algo *algos; /* [gb_arms_count]: each arm's algorithm */
+  arm_algo *algos;     /* [n_arms] */
+  size_t n_arms;
   uint64_t seed;
+  int64_t tick_ms, boundary;
+  bool learns, learning;
   ongoing *players;
   size_t cap;
+  gb_feature_vec *contexts; /* learning runs: the context of each player's ongoing prop */
+  size_t contexts_cap;
+  double scratch[GB_ALGO_CANDIDATES_MAX * GB_ALGO_SCRATCH_PER_CANDIDATE];
 };
 
-static const struct {
-  const char *name;
-  gb_reco_algo algo;
-} algos[] = {{"random", GB_RECO_RANDOM}, {"none", GB_RECO_NONE}};
-
-int gb_reco_algo_parse(const char *name, gb_reco_algo *out) {
-  for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
-    if (strcmp(algos[i].name, name) == 0) {
-      *out = algos[i].algo;
-      return 0;
-    }
-  return -1;
+static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err) {
+  const char *name = gb_arms_algorithm(r->arms, i);
+  const gb_algo_ops *ops = gb_algo_find(name);
+  if (!ops)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "key 'arms[%zu].algorithm': unknown algorithm '%s' (known: %s)", i, name,
+                      gb_algo_names());
+  gb_algo_params p;
+  gb_algo_params_defaults(ops, &p);
+  double given[GB_ARM_PARAMS_MAX];
+  if (gb_arms_params(r->arms, i, given))
+    memcpy(p.v, given, sizeof p.v);
+  for (size_t k = 0; k < ops->n_params; k++) {
+    char key[96];
+    snprintf(key, sizeof key, "arms[%zu].params.%s", i, ops->params[k].name);
+    if (gb_algo_param_check(&ops->params[k], p.v[k], key, err) != 0)
+      return -1;
+  }
+  gb_algo_env env = {.seed = r->seed, .arm = (uint16_t)i, .expected_players = expected_players};
+  arm_algo *a = &r->algos[i];
+  a->ops = ops;
+  if (ops->init(&env, &p, &a->state, err) != 0) {
+    a->ops = NULL; /* nothing to free */
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    return gb_err_set(err, err->kind, "key 'arms[%zu].params': %s", i, msg);
+  }
+  a->logging = strcmp(ops->name, "random") == 0 || strcmp(ops->name, "egreedy") == 0;
+  if (ops->learns && gb_tally_new(256, &a->delta, err) != 0)
+    return -1;
+  return 0;
 }
 
-const char *gb_reco_algo_names(void) { return "random, none"; }
+/* Arm i's epoch (0: it does not learn, or its algorithm is unknown). */
+static int64_t arm_epoch(const gb_arms *arms, size_t i) {
+  const gb_algo_ops *ops = gb_algo_find(gb_arms_algorithm(arms, i));
+  if (!ops)
+    return 0;
+  double given[GB_ARM_PARAMS_MAX];
+  gb_algo_params p;
+  gb_algo_params_defaults(ops, &p);
+  if (gb_arms_params(arms, i, given))
+    memcpy(p.v, given, sizeof p.v);
+  return gb_algo_epoch_ms(ops, &p);
+}
+
+int64_t gb_reco_tick_of(const gb_arms *arms) {
+  int64_t tick = 0;
+  for (size_t i = 0; i < gb_arms_count(arms); i++) {
+    int64_t e = arm_epoch(arms, i);
+    if (e > 0 && (tick == 0 || e < tick))
+      tick = e;
+  }
+  return tick;
+}
+
+/* The exchange runs at the finest epoch; every other must be a multiple of it, so that each
+ * arm's boundaries are exchange boundaries. */
+static int set_tick(gb_reco *r, gb_err *err) {
+  r->tick_ms = gb_reco_tick_of(r->arms);
+  for (size_t i = 0; i < r->n_arms; i++) {
+    int64_t e = arm_epoch(r->arms, i);
+    if (e > 0 && e % r->tick_ms != 0)
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "key 'arms[%zu].params.epoch': %lld ms is not a multiple of the finest "
+                        "epoch of the arms, %lld ms",
+                        i, (long long)e, (long long)r->tick_ms);
+  }
+  r->learns = r->tick_ms > 0;
+  return 0;
+}
 
 int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_reco **out,
                 gb_err *err) {
@@ -50,29 +121,58 @@ int gb_reco_new(const gb_arms *arms, uint64_t seed, size_t expected_players, gb_
     gb_reco_free(r);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the recommender");
   }
-  if (GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0) {
-    gb_reco_free(r);
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++)
-    if (gb_reco_algo_parse(gb_arms_algorithm(arms, i), &r->algos[i]) != 0) {
-      gb_err_set(err, GB_ERR_INPUT, "key 'arms[%zu].algorithm': unknown algorithm '%s' (known: %s)",
-                 i, gb_arms_algorithm(arms, i), gb_reco_algo_names());
-      gb_reco_free(r);
-      return -1;
-    }
   r->arms = arms;
+  r->n_arms = n;
   r->seed = seed;
+  r->boundary = INT64_MIN;
+  r->learning = true;
+  if (GB_GROW(r->players, r->cap, expected_players, 1024, "recommender players", err) != 0)
+    goto fail;
+  for (size_t i = 0; i < n; i++)
+    if (start_arm(r, i, expected_players, err) != 0)
+      goto fail;
+  if (set_tick(r, err) != 0)
+    goto fail;
+  if (r->learns && GB_GROW(r->contexts, r->contexts_cap, expected_players, 1024,
+                           "recommender contexts", err) != 0)
+    goto fail;
   *out = r;
   return 0;
+fail:
+  gb_reco_free(r);
+  return -1;
 }
 
 void gb_reco_free(gb_reco *r) {
   if (!r)
     return;
+  for (size_t i = 0; r->algos && i < r->n_arms; i++) {
+    if (r->algos[i].ops)
+      r->algos[i].ops->free(r->algos[i].state);
+    gb_tally_free(r->algos[i].delta);
+  }
   free(r->algos);
   free(r->players);
+  free(r->contexts);
   free(r);
+}
+
+int64_t gb_reco_tick_ms(const gb_reco *r) { return r->tick_ms; }
+
+size_t gb_reco_arms(const gb_reco *r) { return r->n_arms; }
+
+void gb_reco_set_learning(gb_reco *r, bool on) { r->learning = on; }
+
+gb_tally *gb_reco_delta(gb_reco *r, size_t arm) { return r->algos[arm].delta; }
+
+int64_t gb_reco_boundary(const gb_reco *r) { return r->boundary; }
+
+void gb_reco_epoch(gb_reco *r, int64_t boundary_ms, const gb_tally *const *merged) {
+  GB_ASSERT(r->learns && boundary_ms > r->boundary && boundary_ms % r->tick_ms == 0);
+  for (size_t i = 0; i < r->n_arms; i++)
+    if (r->algos[i].ops->learns)
+      r->algos[i].ops->epoch(r->algos[i].state, boundary_ms, merged[i]);
+  r->boundary = boundary_ms;
 }
 
 /* The player's state, made room for when the player is new (hot path: pre-sized at creation,
@@ -80,6 +180,11 @@ void gb_reco_free(gb_reco *r) {
 static ongoing *slot_state(gb_reco *r, uint32_t slot) {
   GB_GROW_OR_DIE(r->players, r->cap, (size_t)slot + 1, 1024, "recommender players");
   return &r->players[slot];
+}
+
+static gb_feature_vec *slot_context(gb_reco *r, uint32_t slot) {
+  GB_GROW_OR_DIE(r->contexts, r->contexts_cap, (size_t)slot + 1, 1024, "recommender contexts");
+  return &r->contexts[slot];
 }
 
 void gb_reco_prefetch(const gb_reco *r, uint32_t slot) {
@@ -95,21 +200,43 @@ int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts) {
   return o->prop_id != 0 && (o->ttl_ms == 0 || ts <= o->deadline);
 }
 
-static void choose(const gb_reco *r, gb_reco_algo algo, uint64_t decision_id, size_t n,
-                   gb_decision *out, size_t *index) {
-  *index = SIZE_MAX;
-  out->propensity = 1.0;
-  if (algo == GB_RECO_RANDOM) {
-    double u = gb_unit(gb_hash3(r->seed, decision_id, SALT_CHOICE));
-    *index = (size_t)(u * (double)n);
-    out->propensity = 1.0 / (double)n;
+static void observe(gb_reco *r, uint16_t arm, gb_algo_signal signal, uint64_t player_id,
+                    uint32_t slot, int64_t ts, uint32_t challenge) {
+  const arm_algo *a = &r->algos[arm];
+  if (!a->ops->learns || !r->learning)
+    return;
+  gb_algo_feedback f = {.signal = signal,
+                        .player_id = player_id,
+                        .slot = slot,
+                        .ts = ts,
+                        .challenge = challenge,
+                        .features = slot_context(r, slot)};
+  a->ops->observe(a->state, &f, a->delta);
+}
+
+/* The other arms' choices on a logging arm's decision (off-policy evaluation). */
+static void target_choices(const gb_reco *r, uint16_t logging_arm, const gb_algo_decision *d,
+                           gb_reco_targets *t) {
+  t->n = 0;
+  if (!r->algos[logging_arm].logging)
+    return;
+  for (size_t i = 0; i < r->n_arms && t->n < GB_RECO_TARGETS_MAX; i++) {
+    if (i == logging_arm || strcmp(r->algos[i].ops->name, "none") == 0)
+      continue;
+    gb_algo_choice c = r->algos[i].ops->choose(r->algos[i].state, d);
+    t->arm[t->n] = (uint16_t)i;
+    t->chosen[t->n] = c.index == GB_ALGO_NO_PROP ? GB_NO_PROP : d->candidates[c.index];
+    t->propensity[t->n] = c.propensity;
+    t->n++;
   }
 }
 
 void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t player_id, int64_t ts,
                     const gb_feature_vec *features, const uint32_t *eligible, const int64_t *ttl_s,
-                    size_t n_eligible, gb_decision *out) {
-  (void)features; /* random and none choose without a context */
+                    size_t n_eligible, gb_decision *out, gb_reco_targets *targets) {
+  static const gb_feature_vec unknown = {.x = {[GB_FEAT_DAYS_SINCE_LAST_PURCHASE] = -1}};
+  if (targets)
+    targets->n = 0;
   out->decision_id = decision_id;
   out->player_id = player_id;
   out->ts = ts;
@@ -134,15 +261,34 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
     return;
   }
   out->reason = GB_DECIDED;
-  size_t index;
-  choose(r, r->algos[out->arm], decision_id, n_eligible, out, &index);
-  if (index == SIZE_MAX)
+  GB_ASSERT(n_eligible <= GB_ALGO_CANDIDATES_MAX);
+  gb_algo_decision d = {.decision_id = decision_id,
+                        .player_id = player_id,
+                        .slot = slot,
+                        .ts = ts,
+                        .features = features ? features : &unknown,
+                        .candidates = eligible,
+                        .n_candidates = n_eligible,
+                        .scratch = r->scratch};
+  const arm_algo *a = &r->algos[out->arm];
+  gb_algo_choice c = a->ops->choose(a->state, &d);
+  if (targets)
+    target_choices(r, out->arm, &d, targets);
+  out->propensity = c.propensity;
+  if (c.index == GB_ALGO_NO_PROP)
     return;
-  out->chosen = eligible[index];
+  out->chosen = eligible[c.index];
   out->prop_id = decision_id;
-  out->ttl_s = ttl_s[index];
-  *o = (ongoing){
-      .prop_id = decision_id, .ttl_ms = ttl_s[index] * 1000, .deadline = ts + ttl_s[index] * 1000};
+  out->ttl_s = ttl_s[c.index];
+  *o = (ongoing){.prop_id = decision_id,
+                 .ttl_ms = ttl_s[c.index] * 1000,
+                 .deadline = ts + ttl_s[c.index] * 1000,
+                 .challenge = out->chosen,
+                 .arm = out->arm};
+  if (a->ops->learns) {
+    *slot_context(r, slot) = *d.features;
+    observe(r, out->arm, GB_ALGO_GIVEN, player_id, slot, ts, out->chosen);
+  }
 }
 
 bool gb_reco_takes_feedback(gb_event_type type) { return gb_event_is_feedback(type); }
@@ -153,14 +299,20 @@ void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
   ongoing *o = slot_state(r, slot);
   if (o->prop_id == 0 || ev->u.prop.prop_id != o->prop_id)
     return;
+  uint16_t arm = o->arm;
   switch (ev->type) {
   case GB_EV_PROP_USED:
     o->deadline = ev->ts + o->ttl_ms;
+    observe(r, arm, GB_ALGO_USED, ev->player_id, slot, ev->ts, o->challenge);
+    break;
+  case GB_EV_CHALLENGE_COMPLETED:
+    observe(r, arm, GB_ALGO_COMPLETED, ev->player_id, slot, ev->ts, o->challenge);
+    o->prop_id = 0;
     break;
   case GB_EV_PROP_DISCARDED:
   case GB_EV_PROP_EXPIRED:
-  case GB_EV_CHALLENGE_COMPLETED:
   case GB_EV_CHALLENGE_FAILED:
+    observe(r, arm, GB_ALGO_ENDED, ev->player_id, slot, ev->ts, o->challenge);
     o->prop_id = 0;
     break;
   default:
@@ -168,8 +320,10 @@ void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
   }
 }
 
-void gb_reco_prop_ended(gb_reco *r, uint32_t slot, uint64_t prop_id) {
+void gb_reco_prop_ended(gb_reco *r, uint32_t slot, uint64_t prop_id, int64_t ts, bool completed) {
   ongoing *o = slot_state(r, slot);
-  if (o->prop_id == prop_id)
-    o->prop_id = 0;
+  if (o->prop_id != prop_id || prop_id == 0)
+    return;
+  observe(r, o->arm, completed ? GB_ALGO_COMPLETED : GB_ALGO_ENDED, 0, slot, ts, o->challenge);
+  o->prop_id = 0;
 }

@@ -51,6 +51,10 @@ bool gb_transport_replaying(const gb_transport *t, unsigned shard) {
   return t->ops->replaying(t, shard);
 }
 
+unsigned gb_transport_current_partition(const gb_transport *t, unsigned shard) {
+  return t->ops->current_partition(t, shard);
+}
+
 void gb_transport_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                         size_t len) {
   t->ops->reply(t, shard, player_id, msg, len);

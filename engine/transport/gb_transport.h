@@ -119,6 +119,10 @@ size_t gb_transport_receive(gb_transport *t, unsigned shard, size_t max, gb_tran
  * count it again; its replies are dropped. inproc: always false. */
 bool gb_transport_replaying(const gb_transport *t, unsigned shard);
 
+/* The partition of the message being handed to fn (called from fn during gb_transport_receive):
+ * inproc, the shard itself; kafka, the topic partition it was read from. */
+unsigned gb_transport_current_partition(const gb_transport *t, unsigned shard);
+
 /* Sends a reply to the producer that owns player_id; waits while that path is full. Called
  * from fn during gb_transport_receive, the reply answers the event being handed over (Kafka
  * uses that to drop replies a restarted engine sends again). */

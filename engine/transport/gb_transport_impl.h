@@ -21,6 +21,7 @@ typedef struct gb_transport_ops {
                     bool *finished);
   void (*reply)(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg, size_t len);
   bool (*replaying)(const gb_transport *t, unsigned shard);
+  unsigned (*current_partition)(const gb_transport *t, unsigned shard);
   void (*wait_events)(gb_transport *t, unsigned shard, int64_t timeout_ns);
   void (*wait_replies)(gb_transport *t, unsigned producer, int64_t timeout_ns);
   void (*get_stats)(const gb_transport *t, gb_transport_stats *out);

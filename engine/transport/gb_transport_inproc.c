@@ -231,6 +231,11 @@ static void inproc_get_partition_stats(const gb_transport *base, unsigned p,
   out->lost = out->sent - out->delivered; /* what is still in the rings */
 }
 
+static unsigned inproc_current_partition(const gb_transport *t, unsigned shard) {
+  (void)t;
+  return shard; /* one partition per shard */
+}
+
 static bool inproc_replaying(const gb_transport *t, unsigned shard) {
   (void)t;
   (void)shard;
@@ -254,6 +259,7 @@ static const gb_transport_ops inproc_ops = {
     .receive = inproc_receive,
     .reply = inproc_reply,
     .replaying = inproc_replaying,
+    .current_partition = inproc_current_partition,
     .wait_events = inproc_wait_events,
     .wait_replies = inproc_wait_replies,
     .get_stats = inproc_get_stats,

@@ -362,6 +362,7 @@ static const gb_transport_ops kafka_ops = {
     .receive = gb_kafka_receive,
     .reply = gb_kafka_reply,
     .replaying = gb_kafka_replaying,
+    .current_partition = gb_kafka_current_partition,
     .wait_events = gb_kafka_wait_events,
     .wait_replies = gb_kafka_wait_replies,
     .get_stats = kafka_get_stats,

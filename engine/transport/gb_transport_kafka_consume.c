@@ -391,6 +391,11 @@ size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transpor
   return d.n;
 }
 
+unsigned gb_kafka_current_partition(const gb_transport *t, unsigned shard) {
+  const gb_transport_kafka *k = (const gb_transport_kafka *)t;
+  return k->shards[shard].cur_p;
+}
+
 bool gb_kafka_replaying(const gb_transport *t, unsigned shard) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
   return shard < k->n_shards && k->shards[shard].delivering && k->shards[shard].cur_suppress;

@@ -334,6 +334,7 @@ size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transpor
                         void *ctx, bool *finished);
 void gb_kafka_reply(gb_transport *t, unsigned shard, uint64_t player_id, const void *msg,
                     size_t len);
+unsigned gb_kafka_current_partition(const gb_transport *t, unsigned shard);
 bool gb_kafka_replaying(const gb_transport *t, unsigned shard);
 void gb_kafka_wait_events(gb_transport *t, unsigned shard, int64_t timeout_ns);
 /* Messages this shard holds back for partition p and how many sequence numbers they wait for. */

@@ -23,7 +23,7 @@ static void open_pipeline(const char *catalogue_text) {
   dir = gbt_tmpdir();
   cat_path = gbt_path(dir, "defs.yaml");
   gbt_write_file(cat_path, catalogue_text);
-  gb_arm_spec arm = {"random", "random", 1};
+  gb_arm_spec arm = {.name = "random", .algorithm = "random", .weight = 1};
   gb_err err = {0};
   cr_assert_eq(gb_arms_new(&arm, 1, 42, &arms_, &err), 0, "%s", err.msg);
   gb_pipeline_config cfg = {.catalog_path = cat_path,

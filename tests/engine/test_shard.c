@@ -22,7 +22,7 @@ static void setup(void) {
   dir = gbt_tmpdir();
   cat_path = gbt_path(dir, "defs.yaml");
   gbt_write_file(cat_path, catalogue);
-  gb_arm_spec arm = {"random", "random", 1};
+  gb_arm_spec arm = {.name = "random", .algorithm = "random", .weight = 1};
   cr_assert_eq(gb_arms_new(&arm, 1, 42, &arms, NULL), 0);
   gb_transport_config tc = {.n_producers = 1, .n_shards = 1, .queue_bytes = 1 << 16};
   cr_assert_eq(gb_transport_inproc_new(&tc, &transport, NULL), 0);

@@ -282,7 +282,8 @@ ParameterizedTestParameters(workload, file_errors) {
       {"zero_duration.yaml", ":4: key 'sim.duration': 0s is out of range (> 0)"},
       {"arms_empty.yaml", ":4: key 'arms': needs at least 1 entry, got 0"},
       {"arms_unknown_algorithm.yaml",
-       ":6: key 'arms[1].algorithm': 'linucb' is not one of random, none"},
+       ":6: key 'arms[1].algorithm': unknown algorithm 'linucb9' (known: none, random, "
+       "popularity, egreedy, thompson, linucb, lints, itemknn)"},
       {"arms_duplicate_name.yaml",
        ":7: key 'arms[2].name': duplicate arm name 'a' (also arms[0].name)"},
       {"arms_zero_weight.yaml", ":7: key 'arms[0].weight': 0 is out of range (> 0)"},

@@ -65,7 +65,7 @@ static gb_cube_cell cell_of(const gb_cube *c, int64_t bucket, const char *const 
 
 Test(agg_cube, an_event_brings_its_dimension_values_and_its_value) {
   gb_arms *arms;
-  gb_arm_spec spec[] = {{"only", "random", 1}};
+  gb_arm_spec spec[] = {{.name = "only", .algorithm = "random", .weight = 1}};
   cr_assert_eq(gb_arms_new(spec, 1, 7, &arms, NULL), 0);
   gb_agg_dim dims[] = {GB_AGG_DIM_TYPE,      GB_AGG_DIM_GAME,    GB_AGG_DIM_ROOM,
                        GB_AGG_DIM_PLATFORM,  GB_AGG_DIM_COUNTRY, GB_AGG_DIM_ARM,

@@ -6,7 +6,8 @@
 #include "gb_arms.h"
 
 Test(arms, split_players_by_weight_and_stably) {
-  gb_arm_spec specs[2] = {{"first", "random", 3}, {"second", "none", 1}};
+  gb_arm_spec specs[2] = {{.name = "first", .algorithm = "random", .weight = 3},
+                          {.name = "second", .algorithm = "none", .weight = 1}};
   gb_arms *a = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_arms_new(specs, 2, 42, &a, &err), 0, "%s", err.msg);
@@ -25,7 +26,8 @@ Test(arms, split_players_by_weight_and_stably) {
 /* The split is a pure function of (seed, player, weights): pinned values, so that a change to
  * it (which would move players between arms and change every arms.csv) cannot go unnoticed. */
 Test(arms, assignment_is_pinned_by_seed_and_weights) {
-  gb_arm_spec specs[2] = {{"random", "random", 1}, {"control", "none", 1}};
+  gb_arm_spec specs[2] = {{.name = "random", .algorithm = "random", .weight = 1},
+                          {.name = "control", .algorithm = "none", .weight = 1}};
   gb_arms *a = NULL, *b = NULL;
   cr_assert_eq(gb_arms_new(specs, 2, 42, &a, NULL), 0);
   cr_assert_eq(gb_arms_new(specs, 2, 43, &b, NULL), 0);
@@ -48,10 +50,10 @@ Test(arms, rejects_what_cannot_split) {
   cr_assert_eq(gb_arms_new(NULL, 0, 1, &a, &err), -1);
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert(strstr(err.msg, "need 1 to 65535 arms, got 0"), "%s", err.msg);
-  gb_arm_spec zero[1] = {{"x", "random", 0}};
+  gb_arm_spec zero[1] = {{.name = "x", .algorithm = "random", .weight = 0}};
   cr_assert_eq(gb_arms_new(zero, 1, 1, &a, &err), -1);
   cr_assert(strstr(err.msg, "arm 'x' has weight 0 (must be > 0)"), "%s", err.msg);
-  gb_arm_spec nan_weight[1] = {{"y", "random", NAN}};
+  gb_arm_spec nan_weight[1] = {{.name = "y", .algorithm = "random", .weight = NAN}};
   cr_assert_eq(gb_arms_new(nan_weight, 1, 1, &a, &err), -1);
   cr_assert(strstr(err.msg, "arm 'y' has weight nan"), "%s", err.msg);
 }

@@ -148,6 +148,10 @@ static void full_event(gb_event_type type, gb_event *ev) {
     GBT_SET(ev->u.control.challenge_id, "win_3_games");
     ev->u.control.effective_ts = 1700000100000;
     break;
+  case GB_EV_WATERMARK:
+    ev->u.mark.producer = 3;
+    ev->u.mark.producers = 4;
+    break;
   case GB_EV__COUNT:
     cr_assert_fail("not a type");
   }
@@ -651,7 +655,7 @@ static void expect_binary_error(const uint8_t *buf, size_t len, const char *mess
 
 Test(codec, corrupt_binary_is_rejected_precisely) {
   uint8_t bad_tag[] = {GB_EV__COUNT};
-  expect_binary_error(bad_tag, 1, "binary event: bad type tag 29 (schema v1 has 0..28)");
+  expect_binary_error(bad_tag, 1, "binary event: bad type tag 30 (schema v1 has 0..29)");
   /* app_launched: event_id as an 11-byte varint */
   uint8_t long_varint[] = {
       GB_EV_APP_LAUNCHED, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x00};

@@ -23,12 +23,13 @@ Test(event, game_end_is_the_one_decision_point) {
                  gb_event_type_name((gb_event_type)t));
 }
 
-/* Control events are the operators' changes; they, and only they, travel on the control
- * channel, and no platform's players emit them. */
+/* Control events are the operators' changes and the producers' watermarks; they, and only they,
+ * travel on the control channel, and no platform's players emit them. */
 Test(event, control_role_and_channel_go_together) {
   for (int t = 0; t < GB_EV__COUNT; t++) {
     gb_event_type type = (gb_event_type)t;
-    bool control = t == GB_EV_CHALLENGE_UPSERT || t == GB_EV_CHALLENGE_DELETE;
+    bool control =
+        t == GB_EV_CHALLENGE_UPSERT || t == GB_EV_CHALLENGE_DELETE || t == GB_EV_WATERMARK;
     cr_assert_eq(gb_event_is_control(type), control, "%s", gb_event_type_name(type));
     cr_assert_eq(gb_event_channel_of(type) == GB_CHANNEL_CONTROL, control, "%s",
                  gb_event_type_name(type));
@@ -46,6 +47,8 @@ Test(event, channels_follow_the_platform_and_the_role) {
     gb_event_channel ch = gb_event_channel_of(type);
     if (gb_event_platform_of(type) == GB_PLATFORM_STEAM)
       cr_assert_eq(ch, GB_CHANNEL_STEAM, "%s", name);
+    else if (gb_event_is_control(type))
+      cr_assert_eq(ch, GB_CHANNEL_CONTROL, "%s", name);
     else if (strncmp(name, "prop_", 5) == 0 || strncmp(name, "challenge_", 10) == 0 ||
              strcmp(name, "reward_granted") == 0)
       cr_assert_eq(ch, gb_event_is_control(type) ? GB_CHANNEL_CONTROL : GB_CHANNEL_FEEDBACK, "%s",

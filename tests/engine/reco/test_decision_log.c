@@ -33,7 +33,7 @@ static void decide(gb_decision_log *l, uint64_t id, bool prop) {
                    .propensity = prop ? 0.25 : 1.0};
   gb_feature_vec f = {.known = true, .install_day = 20458};
   f.x[GB_FEAT_SESSION_GAMES] = (double)id;
-  gb_decision_log_add(l, &d, &f);
+  gb_decision_log_add(l, &d, &f, NULL);
 }
 
 static gb_decision_row *join(size_t n_logs, size_t *n) {

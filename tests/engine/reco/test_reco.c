@@ -9,7 +9,8 @@ static gb_arms *made[8];
 static size_t n_made;
 
 static gb_reco *make(const char *a1, double w1, const char *a2, double w2) {
-  gb_arm_spec specs[2] = {{"first", a1, w1}, {"second", a2, w2}};
+  gb_arm_spec specs[2] = {{.name = "first", .algorithm = a1, .weight = w1},
+                          {.name = "second", .algorithm = a2, .weight = w2}};
   gb_reco *r = NULL;
   gb_err err = {0};
   cr_assert(n_made < sizeof made / sizeof made[0]);
@@ -30,22 +31,20 @@ static const uint32_t eligible[3] = {2, 5, 7};
 static const int64_t ttls[3] = {600, 1200, 1800};
 
 Test(reco, rejects_bad_arms) {
-  gb_arm_spec specs[1] = {{"x", "random", 0}};
+  gb_arm_spec specs[1] = {{.name = "x", .algorithm = "random", .weight = 0}};
   gb_arms *arms = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_arms_new(specs, 1, 1, &arms, &err), -1);
   cr_assert(strstr(err.msg, "arm 'x' has weight 0"), "%s", err.msg);
-  specs[0] = (gb_arm_spec){"x", "bandit9", 1};
+  specs[0] = (gb_arm_spec){.name = "x", .algorithm = "bandit9", .weight = 1};
   cr_assert_eq(gb_arms_new(specs, 1, 1, &arms, &err), 0, "%s", err.msg);
   gb_reco *r = NULL;
   cr_assert_eq(gb_reco_new(arms, 1, 16, &r, &err), -1);
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert(strstr(err.msg, "'arms[0].algorithm': unknown algorithm 'bandit9'"), "%s", err.msg);
   gb_arms_free(arms);
-  gb_reco_algo a;
-  cr_assert_eq(gb_reco_algo_parse("bandit9", &a), -1);
-  cr_assert_eq(gb_reco_algo_parse("random", &a), 0);
-  cr_assert_eq(a, GB_RECO_RANDOM);
+  cr_assert_null(gb_algo_find("bandit9"));
+  cr_assert_str_eq(gb_algo_find("random")->name, "random");
 }
 
 Test(reco, random_choice_is_deterministic_with_propensity) {
@@ -54,8 +53,8 @@ Test(reco, random_choice_is_deterministic_with_propensity) {
   int seen[3] = {0};
   for (uint64_t d = 1; d <= 3000; d++) {
     gb_decision da = {0}, db = {0};
-    gb_reco_decide(a, 0, d, 9, 1000, NULL, eligible, ttls, 3, &da);
-    gb_reco_decide(b, 0, d, 9, 1000, NULL, eligible, ttls, 3, &db);
+    gb_reco_decide(a, 0, d, 9, 1000, NULL, eligible, ttls, 3, &da, NULL);
+    gb_reco_decide(b, 0, d, 9, 1000, NULL, eligible, ttls, 3, &db, NULL);
     cr_assert_eq(da.chosen, db.chosen);
     cr_assert_eq(da.reason, GB_DECIDED);
     cr_assert_float_eq(da.propensity, 1.0 / 3, 1e-12);
@@ -63,8 +62,8 @@ Test(reco, random_choice_is_deterministic_with_propensity) {
     cr_assert_eq(da.prop_id, d);
     seen[da.chosen == 2 ? 0 : da.chosen == 5 ? 1 : 2]++;
     /* end the ongoing prop so that the next decision chooses again */
-    gb_reco_prop_ended(a, 0, d);
-    gb_reco_prop_ended(b, 0, d);
+    gb_reco_prop_ended(a, 0, d, 0, false);
+    gb_reco_prop_ended(b, 0, d, 0, false);
   }
   for (int i = 0; i < 3; i++)
     cr_assert(seen[i] > 850, "candidate %d chosen %d of 3000", i, seen[i]);
@@ -75,10 +74,10 @@ Test(reco, random_choice_is_deterministic_with_propensity) {
 Test(reco, no_new_prop_while_one_is_ongoing) {
   gb_reco *r = make("random", 1, "random", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d, NULL);
   cr_assert_neq(d.chosen, GB_NO_PROP);
   int64_t deadline = d.ttl_s * 1000;
-  gb_reco_decide(r, 3, 101, 9, deadline, NULL, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 101, 9, deadline, NULL, eligible, ttls, 3, &d, NULL);
   cr_assert_eq(d.reason, GB_SUPPRESSED);
   cr_assert_eq(d.chosen, GB_NO_PROP);
   /* using the prop restarts the deadline from the use */
@@ -94,7 +93,7 @@ Test(reco, no_new_prop_while_one_is_ongoing) {
   used.type = GB_EV_PROP_DISCARDED;
   gb_reco_feedback(r, 3, &used);
   cr_assert(!gb_reco_has_ongoing(r, 3, deadline));
-  gb_reco_decide(r, 3, 102, 9, deadline, NULL, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 102, 9, deadline, NULL, eligible, ttls, 3, &d, NULL);
   cr_assert_eq(d.reason, GB_DECIDED);
   gb_reco_free(r);
 }
@@ -102,12 +101,12 @@ Test(reco, no_new_prop_while_one_is_ongoing) {
 Test(reco, control_arm_never_sends_and_empty_candidates_are_reported) {
   gb_reco *r = make("none", 1, "none", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 0, 1, 9, 0, NULL, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 0, 1, 9, 0, NULL, eligible, ttls, 3, &d, NULL);
   cr_assert_eq(d.reason, GB_DECIDED);
   cr_assert_eq(d.chosen, GB_NO_PROP);
   cr_assert_float_eq(d.propensity, 1.0, 1e-12);
   cr_assert_eq(d.n_candidates, 3);
-  gb_reco_decide(r, 0, 2, 9, 0, NULL, eligible, ttls, 0, &d);
+  gb_reco_decide(r, 0, 2, 9, 0, NULL, eligible, ttls, 0, &d, NULL);
   cr_assert_eq(d.reason, GB_NO_CANDIDATES);
   gb_reco_free(r);
 }
@@ -124,7 +123,7 @@ Test(reco, only_feedback_reads_or_changes_the_players_state) {
   }
   gb_reco *r = make("random", 1, "random", 1);
   gb_decision d = {0};
-  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d);
+  gb_reco_decide(r, 3, 100, 9, 0, NULL, eligible, ttls, 3, &d, NULL);
   cr_assert_neq(d.chosen, GB_NO_PROP);
   gb_event ev;
   gb_event_init(&ev);
@@ -153,14 +152,14 @@ Test(reco, random_and_none_choose_the_same_with_or_without_a_context) {
   for (uint64_t d = 1; d <= 200; d++) {
     gb_decision a = {0}, b = {0};
     ctx.x[GB_FEAT_GAMES_TODAY] = (double)d; /* a context that changes every time */
-    gb_reco_decide(with, 0, d, d, 1000, &ctx, eligible, ttls, 3, &a);
-    gb_reco_decide(without, 0, d, d, 1000, NULL, eligible, ttls, 3, &b);
+    gb_reco_decide(with, 0, d, d, 1000, &ctx, eligible, ttls, 3, &a, NULL);
+    gb_reco_decide(without, 0, d, d, 1000, NULL, eligible, ttls, 3, &b, NULL);
     cr_assert_eq(a.arm, b.arm);
     cr_assert_eq(a.chosen, b.chosen, "decision %" PRIu64, d);
     cr_assert_float_eq(a.propensity, b.propensity, 0);
     props += a.chosen != GB_NO_PROP;
-    gb_reco_prop_ended(with, 0, d);
-    gb_reco_prop_ended(without, 0, d);
+    gb_reco_prop_ended(with, 0, d, 0, false);
+    gb_reco_prop_ended(without, 0, d, 0, false);
   }
   cr_assert(props > 50 && props < 150, "both arms decided: %zu props of 200", props);
   gb_reco_free(with);

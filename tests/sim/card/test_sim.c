@@ -520,7 +520,7 @@ static loop make_loop(void) {
   gb_err err = {0};
   cr_assert_eq(gb_catalog_parse(catalogue, strlen(catalogue), "test", &l.catalog, &err), 0, "%s",
                err.msg);
-  gb_arm_spec arm = {"a", "random", 1};
+  gb_arm_spec arm = {.name = "a", .algorithm = "random", .weight = 1};
   cr_assert_eq(gb_arms_new(&arm, 1, 42, &l.arms, &err), 0, "%s", err.msg);
   return l;
 }

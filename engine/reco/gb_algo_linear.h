@@ -1,0 +1,46 @@
+/* gb_algo_linear: the disjoint linear model that linucb and lints share (private to engine/reco).
+ *
+ * Each challenge a has its own ridge regression of the use (1/0) on the context x
+ * (gb_algo_context): A_a = λI + Σ x xᵀ over the props given, b_a = Σ x over the props used, θ_a =
+ * A_a⁻¹ b_a. The sums are exchanged as fixed-point integers (exact across shards); A_a⁻¹ and θ_a
+ * are recomputed at the arm's epoch boundaries (LAPACKE's Cholesky) for the challenges whose sums
+ * changed. */
+#ifndef GB_ALGO_LINEAR_H
+#define GB_ALGO_LINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_algo_int.h"
+
+enum { GB_LIN_D = GB_ALGO_CTX_DIM };
+
+typedef struct gb_lin_arm {
+  int64_t a[GB_LIN_D * GB_LIN_D];  /* Σ x xᵀ, fixed point (GB_ALGO_CTX_ONE²), full matrix */
+  int64_t b[GB_LIN_D];             /* Σ x over uses, fixed point (GB_ALGO_CTX_ONE) */
+  double inv[GB_LIN_D * GB_LIN_D]; /* (λI + A)⁻¹ */
+  double theta[GB_LIN_D];
+  bool dirty; /* sums changed since the model was computed */
+} gb_lin_arm;
+
+typedef struct gb_lin {
+  int64_t epoch_ms;
+  double lambda;
+  gb_lin_arm *arms; /* by catalogue ordinal */
+  size_t cap;
+  gb_lin_arm prior; /* a challenge without data: A = λI, θ = 0 */
+} gb_lin;
+
+void gb_lin_init(gb_lin *m, int64_t epoch_ms, double lambda);
+void gb_lin_free(gb_lin *m);
+
+/* GIVEN adds x xᵀ, USED adds x (the context the prop was given in). */
+void gb_lin_observe(const gb_algo_feedback *f, gb_tally *delta);
+
+/* Adds the merged sums; at the arm's own boundaries recomputes the changed challenges' models. */
+void gb_lin_epoch(gb_lin *m, int64_t boundary_ms, const gb_tally *merged);
+
+/* For candidate ordinal and context x: θ·x and sqrt(xᵀ A⁻¹ x). */
+void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, double *mean, double *width);
+
+#endif

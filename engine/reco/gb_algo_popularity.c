@@ -1,0 +1,133 @@
+/* popularity: the challenge with the highest use rate over a sliding window of sim time, with a
+ * prior — (used + strength · mean) / (given + strength) — so that a challenge seldom given is
+ * neither written off nor crowned on a few props. Greedy (propensity 1): untried challenges
+ * score the prior mean, which is what makes it try them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_algo_int.h"
+#include "gb_grow.h"
+
+enum { P_EPOCH, P_WINDOW, P_STRENGTH, P_MEAN };
+
+static const gb_algo_param params[] = {
+    {"epoch", GB_ALGO_PARAM_DURATION, 60000, 1000, 7 * 86400000.0, NULL,
+     "sim time between model updates"},
+    {"window", GB_ALGO_PARAM_DURATION, 86400000, 1000, 30 * 86400000.0, NULL,
+     "sim time the use rate is counted over (a multiple of epoch, at most 10000 epochs)"},
+    {"prior_strength", GB_ALGO_PARAM_NUMBER, 10, 0, 1e6, NULL,
+     "props' worth of prior belief in each challenge"},
+    {"prior_mean", GB_ALGO_PARAM_NUMBER, 0.5, 0, 1, NULL, "prior use rate of a challenge"},
+};
+
+typedef struct popularity {
+  int64_t epoch_ms;
+  double strength, mean;
+  gb_algo_counts pending; /* merged increments since the last own boundary */
+  gb_algo_counts total;   /* over the window */
+  gb_algo_counts *ring;   /* [n_slots]: each epoch's increments, the oldest at head */
+  size_t n_slots, head;
+  double *score; /* [score_cap] by ordinal */
+  size_t score_cap;
+} popularity;
+
+static int popularity_init(const gb_algo_env *env, const gb_algo_params *p, void **state,
+                           gb_err *err) {
+  (void)env;
+  int64_t epoch = (int64_t)p->v[P_EPOCH], window = (int64_t)p->v[P_WINDOW];
+  if (window % epoch != 0 || window / epoch > 10000)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "window %lld ms must be a multiple of epoch %lld ms, at most 10000 of them",
+                      (long long)window, (long long)epoch);
+  popularity *s = calloc(1, sizeof *s);
+  if (s)
+    s->ring = calloc((size_t)(window / epoch), sizeof *s->ring);
+  if (!s || !s->ring) {
+    free(s);
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the popularity algorithm");
+  }
+  s->epoch_ms = epoch;
+  s->n_slots = (size_t)(window / epoch);
+  s->strength = p->v[P_STRENGTH];
+  s->mean = p->v[P_MEAN];
+  *state = s;
+  return 0;
+}
+
+static gb_algo_choice popularity_choose(const void *state, const gb_algo_decision *d) {
+  const popularity *s = state;
+  double *score = d->scratch;
+  for (size_t i = 0; i < d->n_candidates; i++)
+    score[i] = d->candidates[i] < s->score_cap ? s->score[d->candidates[i]] : s->mean;
+  /* no arm salt: ties broken alike in every arm of this algorithm */
+  return (gb_algo_choice){
+      gb_algo_argmax(score, d->n_candidates, gb_hash3(d->decision_id, GB_SALT_TIE, 0)), 1.0};
+}
+
+static void popularity_observe(void *state, const gb_algo_feedback *f, gb_tally *delta) {
+  (void)state;
+  gb_algo_count_feedback(f, 0, delta);
+}
+
+/* Moves the pending increments into the window, dropping the epoch that leaves it. */
+static void slide(popularity *s) {
+  gb_algo_counts *oldest = &s->ring[s->head];
+  size_t n = s->pending.cap > oldest->cap ? s->pending.cap : oldest->cap;
+  gb_algo_counts_reserve(&s->total, n);
+  for (size_t i = 0; i < oldest->cap; i++) {
+    s->total.given[i] -= oldest->given[i];
+    s->total.used[i] -= oldest->used[i];
+  }
+  for (size_t i = 0; i < s->pending.cap; i++) {
+    s->total.given[i] += s->pending.given[i];
+    s->total.used[i] += s->pending.used[i];
+  }
+  gb_algo_counts_free(oldest);
+  *oldest = s->pending; /* the ring keeps the epoch's counts until it leaves the window */
+  memset(&s->pending, 0, sizeof s->pending);
+  s->head = (s->head + 1) % s->n_slots;
+}
+
+static void rescore(popularity *s) {
+  GB_GROW_OR_DIE(s->score, s->score_cap, s->total.cap, 64, "popularity scores");
+  for (size_t i = 0; i < s->total.cap; i++)
+    s->score[i] = ((double)s->total.used[i] + s->strength * s->mean) /
+                  ((double)s->total.given[i] + s->strength);
+  for (size_t i = s->total.cap; i < s->score_cap; i++)
+    s->score[i] = s->mean;
+}
+
+static void popularity_epoch(void *state, int64_t boundary_ms, const gb_tally *merged) {
+  popularity *s = state;
+  gb_algo_counts_add(&s->pending, merged, 0);
+  if (boundary_ms % s->epoch_ms != 0)
+    return;
+  slide(s);
+  rescore(s);
+}
+
+static void popularity_free(void *state) {
+  popularity *s = state;
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->n_slots; i++)
+    gb_algo_counts_free(&s->ring[i]);
+  free(s->ring);
+  gb_algo_counts_free(&s->pending);
+  gb_algo_counts_free(&s->total);
+  free(s->score);
+  free(s);
+}
+
+const gb_algo_ops gb_algo_popularity = {
+    .name = "popularity",
+    .summary = "the highest use rate over a sliding window, with a prior (greedy)",
+    .params = params,
+    .n_params = sizeof params / sizeof params[0],
+    .learns = true,
+    .init = popularity_init,
+    .choose = popularity_choose,
+    .observe = popularity_observe,
+    .epoch = popularity_epoch,
+    .free = popularity_free,
+};

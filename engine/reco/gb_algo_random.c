@@ -1,0 +1,41 @@
+/* random: a uniform choice among the eligible challenges — the baseline every lift is measured
+ * against, and the logging policy of off-policy evaluation (propensity 1/n). */
+#include <stdlib.h>
+
+#include "gb_algo_int.h"
+
+typedef struct random_state {
+  uint64_t seed;
+} random_state;
+
+static int random_init(const gb_algo_env *env, const gb_algo_params *p, void **state, gb_err *err) {
+  (void)p;
+  random_state *s = malloc(sizeof *s);
+  if (!s)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the random algorithm");
+  /* Not salted with the arm: two random arms draw alike, and a run's decisions stay those of
+   * the releases before the algorithm interface (one salt, "CHO"). */
+  *s = (random_state){env->seed};
+  *state = s;
+  return 0;
+}
+
+/* The salt of the releases before the algorithm interface: "CHO". */
+#define SALT_CHOICE 0x43484fULL
+
+static gb_algo_choice random_choose(const void *state, const gb_algo_decision *d) {
+  const random_state *s = state;
+  double u = gb_unit(gb_hash3(s->seed, d->decision_id, SALT_CHOICE));
+  size_t index = (size_t)(u * (double)d->n_candidates);
+  return (gb_algo_choice){index, 1.0 / (double)d->n_candidates};
+}
+
+static void random_free(void *state) { free(state); }
+
+const gb_algo_ops gb_algo_random = {
+    .name = "random",
+    .summary = "uniform among the eligible challenges (the baseline, and OPE's logging policy)",
+    .init = random_init,
+    .choose = random_choose,
+    .free = random_free,
+};
