@@ -72,7 +72,11 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
     return -1;
   gb_transport_stats ts;
   gb_transport_get_stats(rs->ctx.transport, &ts);
-  t->events_sent = ts.sent;
+  /* the producers' watermarks (learning arms' epochs) are promises, not events */
+  uint64_t watermark_copies = 0;
+  for (unsigned i = 0; i < rs->n_producers; i++)
+    watermark_copies += rs->producers[i].watermarks * gb_transport_partitions(rs->ctx.transport);
+  t->events_sent = ts.sent - watermark_copies;
   t->backpressure_waits = ts.full_waits;
   for (unsigned i = 0; i < rs->n_producers; i++) {
     gb_run_producer *pr = &rs->producers[i];
