@@ -275,7 +275,8 @@ static void challenge_row(gb_csv_writer *w, const gb_run_arms *a, size_t arm, si
   gb_csv_cell_i64(w, (int64_t)c->props_used, err);
   gb_csv_cell_i64(w, (int64_t)c->props_completed, err);
   cells_rate(w, c->props_used, c->props_generated, err);
-  gb_csv_cell_f64(w, mean_e9(c->chosen_e9, c->props_generated), err);
+  /* Beyond the simulator's catalogue the ground truth is not known (scored as 0): not a mean. */
+  gb_csv_cell_f64(w, def ? mean_e9(c->chosen_e9, c->props_generated) : NAN, err);
   gb_csv_end_row(w, err);
 }
 
