@@ -110,9 +110,10 @@ int64_t gb_sim_period_ms(int64_t duration_ms);
 /* The number of periods of a run of duration_ms (> 0): ceil(duration_ms / period). */
 size_t gb_sim_periods(int64_t duration_ms);
 
-/* Challenge slots per arm of the by-challenge breakdown: the catalogue's size, plus one last slot
- * for the props of ordinals outside it (challenges an operator added to the engine's catalogues
- * during the run, which the simulator's copy does not have); 1 without a catalogue. */
+/* Challenge slots per arm of the by-challenge breakdown: the catalogue's size (its ordinals,
+ * deleted ones included), plus one last slot for the props of ordinals outside it (an engine
+ * whose catalogue numbers challenges beyond the simulator's copy); 1 without a catalogue. The
+ * catalogue must not change size while simulators built on it run. */
 size_t gb_sim_challenge_slots(const gb_catalog *catalog);
 
 /* Creates an instance. Returns 0, or -1 with GB_ERR_INPUT for a bad configuration (producer out
