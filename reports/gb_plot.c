@@ -249,6 +249,8 @@ static void write_settings(FILE *out, const gb_plot_chart *c) {
     fputs("set logscale y\n", out);
   if (c->y_from_zero)
     fputs("set yrange [0:*]\n", out);
+  if (c->x_from_zero)
+    fputs("set xrange [0:*]\n", out);
   if (c->style == GB_PLOT_BARS_CI)
     fputs("set boxwidth 0.6\nset style fill solid 0.5 border -1\nset offsets 0.5, 0.5, 0, 0\n",
           out);
@@ -697,7 +699,8 @@ int gb_plot_arms_daily(const gb_results *r, const char *plots_dir, gb_err *err) 
                                                                     : "sim days since the start",
                                .ylabel = "use rate (%)",
                                .style = GB_PLOT_BANDS,
-                               .y_from_zero = true};
+                               .y_from_zero = true,
+                               .x_from_zero = true};
   if (rc == 0)
     rc = draw_named(&chart, s, n_series, plots_dir, GB_PLOT_ARMS_DAILY, err);
   free_arrays(arr, n + 1);

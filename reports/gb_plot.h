@@ -48,6 +48,7 @@ typedef struct gb_plot_chart {
   gb_plot_style style;
   bool logx, logy;          /* log axes; points with x <= 0 (logx) or y <= 0 (logy) are left out */
   bool y_from_zero;         /* y axis starts at 0 (bars) instead of gnuplot's choice */
+  bool x_from_zero;         /* x axis starts at 0 (time since a start) */
   const gb_plot_tic *xtics; /* labelled x tics replacing the automatic ones, or NULL */
   size_t n_xtics;
 } gb_plot_chart;
