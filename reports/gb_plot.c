@@ -223,6 +223,12 @@ static void write_datablock(FILE *out, const gb_plot_chart *c, const gb_plot_ser
       put_number(out, s->ylow ? s->ylow[i] : NAN);
       fputc(' ', out);
       put_number(out, s->yhigh ? s->yhigh[i] : NAN);
+    } else if (c->style == GB_PLOT_BANDS && s->ylow && s->yhigh) {
+      /* a band needs both edges at every point: an undefined one closes on the point */
+      fputc(' ', out);
+      put_number(out, isnan(s->ylow[i]) ? s->y[i] : s->ylow[i]);
+      fputc(' ', out);
+      put_number(out, isnan(s->yhigh[i]) ? s->y[i] : s->yhigh[i]);
     }
     fputc('\n', out);
   }
@@ -243,6 +249,8 @@ static void write_settings(FILE *out, const gb_plot_chart *c) {
     fputs("set logscale y\n", out);
   if (c->y_from_zero)
     fputs("set yrange [0:*]\n", out);
+  if (c->x_from_zero)
+    fputs("set xrange [0:*]\n", out);
   if (c->style == GB_PLOT_BARS_CI)
     fputs("set boxwidth 0.6\nset style fill solid 0.5 border -1\nset offsets 0.5, 0.5, 0, 0\n",
           out);
@@ -258,6 +266,19 @@ static void write_settings(FILE *out, const gb_plot_chart *c) {
   }
 }
 
+/* A band (its series' colour, translucent, untitled) under a line with points; the colour is
+ * gnuplot's linetype i + 1, so that band and line match. */
+static void write_band_series(FILE *out, const gb_plot_series *s, size_t i) {
+  if (s->ylow && s->yhigh)
+    fprintf(out,
+            "$d%zu using 1:3:4 with filledcurves lc %zu fs transparent solid 0.2 noborder "
+            "notitle, \\\n     ",
+            i, i + 1);
+  fprintf(out, "$d%zu using 1:2 with linespoints lw 2 lc %zu pt 7 ps 0.6 dt %d title ", i, i + 1,
+          s->dashed ? 2 : 1);
+  gp_quote(out, s->title);
+}
+
 static void write_plot_command(FILE *out, const gb_plot_chart *c, const gb_plot_series *s,
                                size_t n) {
   fputs("plot ", out);
@@ -271,6 +292,8 @@ static void write_plot_command(FILE *out, const gb_plot_chart *c, const gb_plot_
       fprintf(out, "$d%zu using 1:2 with boxes title ", i);
       gp_quote(out, s[i].title);
       fprintf(out, ", $d%zu using 1:2:3:4 with yerrorbars lc rgb 'black' pt 0 title '95%% CI'", i);
+    } else if (c->style == GB_PLOT_BANDS) {
+      write_band_series(out, &s[i], i);
     } else {
       fprintf(out, "$d%zu using 1:2 with lines lw 2 dt %d title ", i, s[i].dashed ? 2 : 1);
       gp_quote(out, s[i].title);
@@ -563,5 +586,125 @@ int gb_plot_arms(const gb_results *r, const char *plots_dir, gb_err *err) {
   free(a.ylow);
   free(a.yhigh);
   free(tics);
+  return rc;
+}
+
+/* ---- arms over sim time ------------------------------------------------------------------ */
+
+static const double SECONDS_PER_DAY = 86400, SECONDS_PER_HOUR = 3600;
+
+/* The arms of arms_daily.csv in order of first appearance (into names, n_names <= n rows). */
+static size_t period_arms(const gb_results_arm_period *rows, size_t n, const char **names) {
+  size_t n_names = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    while (k < n_names && strcmp(names[k], rows[i].arm) != 0)
+      k++;
+    if (k == n_names)
+      names[n_names++] = rows[i].arm;
+  }
+  return n_names;
+}
+
+/* x of a period: its midpoint, in sim hours (periods shorter than a day) or days since the
+ * start. The periods before it have the nominal length, the longest in the file (the last one
+ * may be cut short by the run's end). */
+static double period_mid(const gb_results_arm_period *p, double nominal_s, double unit_s) {
+  double len = isnan(p->period_s) ? nominal_s : p->period_s;
+  return (p->period * nominal_s + len / 2) / unit_s;
+}
+
+/* The oracle's expected use rate of each period, pooled over the arms by their scored decisions:
+ * x and y of the dashed line, one point per period index (rows of period k at oracle[k]). */
+static size_t oracle_line(const gb_results_arm_period *rows, size_t n, double nominal_s,
+                          double unit_s, series_arrays *a) {
+  size_t periods = 0;
+  for (size_t i = 0; i < n; i++)
+    if (rows[i].period >= 0 && rows[i].period + 1 > (double)periods)
+      periods = (size_t)rows[i].period + 1;
+  if (periods == 0 || alloc_xy(a, periods) != 0)
+    return 0;
+  double *scored = calloc(periods, sizeof *scored);
+  if (!scored)
+    return 0;
+  for (size_t k = 0; k < periods; k++)
+    a->y[k] = 0;
+  for (size_t i = 0; i < n; i++) {
+    const gb_results_arm_period *p = &rows[i];
+    if (!(p->period >= 0) || !(p->scored > 0) || isnan(p->oracle_use_rate))
+      continue;
+    size_t k = (size_t)p->period;
+    a->x[k] = period_mid(p, nominal_s, unit_s);
+    a->y[k] += p->oracle_use_rate * p->scored;
+    scored[k] += p->scored;
+  }
+  static const double PERCENT = 100;
+  for (size_t k = 0; k < periods; k++)
+    a->y[k] = scored[k] > 0 ? a->y[k] / scored[k] * PERCENT : NAN;
+  free(scored);
+  return periods;
+}
+
+int gb_plot_arms_daily(const gb_results *r, const char *plots_dir, gb_err *err) {
+  size_t n = 0;
+  const gb_results_arm_period *rows = gb_results_arm_periods(r, &n);
+  size_t rates = 0;
+  for (size_t i = 0; i < n; i++)
+    rates += !isnan(rows[i].use_rate);
+  if (rates == 0) /* the oracle's line alone would compare nothing */
+    return gb_err_set(err, GB_ERR_INPUT, "%s: no use rate in arms_daily.csv to plot",
+                      gb_results_dir(r));
+  double nominal_s = 0;
+  for (size_t i = 0; i < n; i++)
+    nominal_s = fmax(nominal_s, isnan(rows[i].period_s) ? 0 : rows[i].period_s);
+  if (nominal_s <= 0)
+    nominal_s = SECONDS_PER_DAY; /* no lengths: days, the file's name says */
+  double unit_s = nominal_s < SECONDS_PER_DAY ? SECONDS_PER_HOUR : SECONDS_PER_DAY;
+  const char **names = calloc(n, sizeof *names);
+  series_arrays *arr = calloc(n + 1, sizeof *arr); /* the arms, then the oracle */
+  gb_plot_series *s = calloc(n + 1, sizeof *s);
+  int rc = names && arr && s ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
+  size_t n_arms = rc == 0 ? period_arms(rows, n, names) : 0;
+  static const double PERCENT = 100;
+  for (size_t k = 0; rc == 0 && k < n_arms; k++) {
+    series_arrays *a = &arr[k];
+    a->ylow = calloc(n, sizeof *a->ylow);
+    a->yhigh = calloc(n, sizeof *a->yhigh);
+    if (alloc_xy(a, n) != 0 || !a->ylow || !a->yhigh) {
+      rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", plots_dir);
+      break;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (strcmp(rows[i].arm, names[k]) != 0)
+        continue;
+      a->x[m] = period_mid(&rows[i], nominal_s, unit_s);
+      a->y[m] = rows[i].use_rate * PERCENT;
+      a->ylow[m] = rows[i].use_rate_ci_low * PERCENT;
+      a->yhigh[m++] = rows[i].use_rate_ci_high * PERCENT;
+    }
+    s[k] = (gb_plot_series){
+        .title = names[k], .n = m, .x = a->x, .y = a->y, .ylow = a->ylow, .yhigh = a->yhigh};
+  }
+  size_t n_series = n_arms;
+  size_t periods = rc == 0 ? oracle_line(rows, n, nominal_s, unit_s, &arr[n_arms]) : 0;
+  if (periods > 0)
+    s[n_series++] = (gb_plot_series){.title = "oracle (expected use rate)",
+                                     .n = periods,
+                                     .x = arr[n_arms].x,
+                                     .y = arr[n_arms].y,
+                                     .dashed = true};
+  const gb_plot_chart chart = {.title = "Use rate per arm over sim time (95% confidence bands)",
+                               .xlabel = unit_s == SECONDS_PER_HOUR ? "sim hours since the start"
+                                                                    : "sim days since the start",
+                               .ylabel = "use rate (%)",
+                               .style = GB_PLOT_BANDS,
+                               .y_from_zero = true,
+                               .x_from_zero = true};
+  if (rc == 0)
+    rc = draw_named(&chart, s, n_series, plots_dir, GB_PLOT_ARMS_DAILY, err);
+  free_arrays(arr, n + 1);
+  free(s);
+  free(names);
   return rc;
 }

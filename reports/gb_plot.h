@@ -21,15 +21,19 @@
 /* ---- Generic charts ---------------------------------------------------------------------- */
 
 typedef enum gb_plot_style {
-  GB_PLOT_LINES,  /* each series as a line through (x, y) */
-  GB_PLOT_BARS_CI /* each series as bars at x of height y, with error bars from ylow to yhigh */
+  GB_PLOT_LINES,   /* each series as a line through (x, y) */
+  GB_PLOT_BARS_CI, /* each series as bars at x of height y, with error bars from ylow to yhigh */
+  GB_PLOT_BANDS    /* each series as a line with points through (x, y) over a translucent band
+                      from ylow to yhigh in the same colour; a series without ylow/yhigh is a
+                      line only (dashed when asked) */
 } gb_plot_style;
 
 typedef struct gb_plot_series {
   const char *title; /* legend entry */
   size_t n;
   const double *x, *y;
-  const double *ylow, *yhigh; /* GB_PLOT_BARS_CI: interval per point (NaN: no error bar) */
+  const double *ylow, *yhigh; /* GB_PLOT_BARS_CI, GB_PLOT_BANDS: interval per point (bars: NaN
+                                 is no error bar; bands: NaN is the point itself) */
   bool dashed;                /* GB_PLOT_LINES: a dashed line (e.g. a secondary measurement) */
 } gb_plot_series;
 
@@ -44,6 +48,7 @@ typedef struct gb_plot_chart {
   gb_plot_style style;
   bool logx, logy;          /* log axes; points with x <= 0 (logx) or y <= 0 (logy) are left out */
   bool y_from_zero;         /* y axis starts at 0 (bars) instead of gnuplot's choice */
+  bool x_from_zero;         /* x axis starts at 0 (time since a start) */
   const gb_plot_tic *xtics; /* labelled x tics replacing the automatic ones, or NULL */
   size_t n_xtics;
 } gb_plot_chart;
@@ -67,6 +72,7 @@ int gb_plot_find_gnuplot(char *buf, size_t cap, gb_err *err);
 #define GB_PLOT_THROUGHPUT "timeline_throughput"
 #define GB_PLOT_TIMELINE_P99 "timeline_p99"
 #define GB_PLOT_ARMS "arms_use_rate"
+#define GB_PLOT_ARMS_DAILY "arms_use_rate_over_time"
 
 /* Latency percentile spectrum of every stage from latency.csv: x is the percentile on the
  * HdrHistogram log scale 1/(1 - p) (tics labelled 50%, 90%, 99%, ...), y the latency in µs
@@ -82,5 +88,13 @@ int gb_plot_timeline(const gb_results *r, const char *plots_dir, gb_err *err);
 /* From arms.csv: use rate (%) per arm as bars with their 95 % confidence intervals. Needs
  * arms.csv with at least one arm (else GB_ERR_INPUT). */
 int gb_plot_arms(const gb_results *r, const char *plots_dir, gb_err *err);
+
+/* From arms_daily.csv: each arm's use rate (%) per period of sim time, a line through the
+ * periods' midpoints over its 95 % confidence band (arms without props have no line), and the
+ * oracle's expected use rate over every arm's scored decisions of the period as a dashed line
+ * (when the file has scored and oracle_use_rate). x is sim hours since the run's start when the
+ * periods are shorter than a day, else sim days. Needs arms_daily.csv with at least one use rate
+ * (else GB_ERR_INPUT). */
+int gb_plot_arms_daily(const gb_results *r, const char *plots_dir, gb_err *err);
 
 #endif

@@ -14,52 +14,18 @@
 #include "gb_csv.h"
 #include "gb_grow.h"
 #include "gb_json.h"
+#include "gb_results_int.h"
 
-enum { N_FILES = GB_RESULTS_PARTITIONS + 1 };
+static const char *const FILE_NAMES[GB_RESULTS_N_FILES] = {
+    "manifest.json", "summary.csv",    "latency.csv",    "timeline.csv",
+    "arms.csv",      "partitions.csv", "arms_daily.csv", "challenges.csv"};
 
-static const char *const FILE_NAMES[N_FILES] = {"manifest.json", "summary.csv", "latency.csv",
-                                                "timeline.csv",  "arms.csv",    "partitions.csv"};
-
-/* A growable array: items, count, capacity. */
-typedef struct points_buf {
-  gb_results_point *items;
-  size_t n, cap;
-} points_buf;
-
-typedef struct rows_buf {
-  gb_results_interval *items;
-  size_t n, cap;
-} rows_buf;
-
-struct gb_results {
-  char *dir;
-  bool has[N_FILES];
-  char **strings; /* every string handed out, freed together */
-  size_t n_strings, cap_strings;
-  gb_results_entry *entries;
-  size_t n_entries, cap_entries;
-  gb_results_metric *metrics;
-  size_t n_metrics, cap_metrics;
-  gb_results_spectrum *spectra;
-  points_buf *spectra_points; /* parallel to spectra */
-  size_t n_spectra, cap_spectra, cap_spectra_points;
-  const char **stages;
-  size_t n_stages, cap_stages;
-  gb_results_series *series;
-  rows_buf *series_rows; /* parallel to series */
-  size_t n_series, cap_series, cap_series_rows;
-  gb_results_arm *arms;
-  size_t n_arms, cap_arms;
-  gb_results_partition *partitions;
-  size_t n_partitions, cap_partitions;
-};
-
-static int oom(gb_err *err, const char *what) {
+int gb_results_oom(gb_err *err, const char *what) {
   return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", what);
 }
 
 /* Copies s[0..len) into the results' string pool; NULL when out of memory. */
-static const char *keep_n(gb_results *r, const char *s, size_t len) {
+const char *gb_results_keep_n(gb_results *r, const char *s, size_t len) {
   if (GB_GROW(r->strings, r->cap_strings, r->n_strings + 1, 16, "strings", NULL) != 0)
     return NULL;
   char *copy = malloc(len + 1);
@@ -72,7 +38,9 @@ static const char *keep_n(gb_results *r, const char *s, size_t len) {
   return copy;
 }
 
-static const char *keep(gb_results *r, const char *s) { return keep_n(r, s, strlen(s)); }
+const char *gb_results_keep(gb_results *r, const char *s) {
+  return gb_results_keep_n(r, s, strlen(s));
+}
 
 /* ---- manifest.json ----------------------------------------------------------------------- */
 
@@ -95,8 +63,8 @@ static int add_entry(gb_results *r, const char *key, const char *text, double nu
   if (GB_GROW(r->entries, r->cap_entries, r->n_entries + 1, 16, "manifest entries", NULL) != 0)
     return -1;
   gb_results_entry *e = &r->entries[r->n_entries];
-  e->key = keep(r, key);
-  e->text = keep(r, text);
+  e->key = gb_results_keep(r, key);
+  e->text = gb_results_keep(r, text);
   e->number = number;
   if (!e->key || !e->text)
     return -1;
@@ -199,7 +167,7 @@ static int on_manifest_field(void *ctx, const char *key, size_t key_len, const g
   size_t n = key_len + (c->prefix ? strlen(c->prefix) + 1 : 0) + 1;
   char *full = malloc(n);
   if (!full)
-    return oom(err, c->path);
+    return gb_results_oom(err, c->path);
   if (c->prefix)
     snprintf(full, n, "%s.%.*s", c->prefix, (int)key_len, key);
   else
@@ -216,7 +184,7 @@ static int on_manifest_field(void *ctx, const char *key, size_t key_len, const g
     free(text);
   }
   free(full);
-  return rc == 0 ? 0 : oom(err, c->path);
+  return rc == 0 ? 0 : gb_results_oom(err, c->path);
 }
 
 static int check_schema(gb_results *r, const char *path, gb_err *err) {
@@ -264,15 +232,7 @@ static int load_manifest(gb_results *r, const char *path, gb_err *err) {
 
 /* ---- CSV helpers ------------------------------------------------------------------------- */
 
-/* Column indices for one file: required ones must exist; optional ones may be absent. */
-typedef struct column {
-  const char *name;
-  bool required;
-  bool present;
-  size_t index;
-} column;
-
-static int find_columns(const gb_csv_table *t, column *cols, size_t n, gb_err *err) {
+int gb_results_find_columns(const gb_csv_table *t, gb_results_column *cols, size_t n, gb_err *err) {
   for (size_t i = 0; i < n; i++) {
     if (cols[i].required) {
       if (gb_csv_table_require(t, cols[i].name, &cols[i].index, err) != 0)
@@ -285,8 +245,8 @@ static int find_columns(const gb_csv_table *t, column *cols, size_t n, gb_err *e
   return 0;
 }
 
-/* The number in column c of row (NaN when the column is absent or the cell empty). */
-static int number(const gb_csv_table *t, size_t row, const column *c, double *out, gb_err *err) {
+int gb_results_number(const gb_csv_table *t, size_t row, const gb_results_column *c, double *out,
+                      gb_err *err) {
   if (!c->present) {
     *out = NAN;
     return 0;
@@ -294,10 +254,9 @@ static int number(const gb_csv_table *t, size_t row, const column *c, double *ou
   return gb_csv_table_f64(t, row, c->index, out, err);
 }
 
-/* Like number() but an empty cell is an error. */
-static int need_number(const gb_csv_table *t, size_t row, const column *c, double *out,
-                       gb_err *err) {
-  if (number(t, row, c, out, err) != 0)
+int gb_results_need_number(const gb_csv_table *t, size_t row, const gb_results_column *c,
+                           double *out, gb_err *err) {
+  if (gb_results_number(t, row, c, out, err) != 0)
     return -1;
   if (isnan(*out))
     return gb_err_set(err, GB_ERR_INPUT, "%s:%zu: column '%s': empty", gb_csv_table_name(t),
@@ -305,7 +264,8 @@ static int need_number(const gb_csv_table *t, size_t row, const column *c, doubl
   return 0;
 }
 
-static const char *need_text(const gb_csv_table *t, size_t row, const column *c, gb_err *err) {
+const char *gb_results_need_text(const gb_csv_table *t, size_t row, const gb_results_column *c,
+                                 gb_err *err) {
   const char *s = gb_csv_table_cell(t, row, c->index);
   if (!s[0]) {
     gb_err_set(err, GB_ERR_INPUT, "%s:%zu: column '%s': empty", gb_csv_table_name(t),
@@ -323,7 +283,7 @@ static int add_stage(gb_results *r, const char *stage, size_t len) {
       return 0;
   if (GB_GROW(r->stages, r->cap_stages, r->n_stages + 1, 16, "stages", NULL) != 0)
     return -1;
-  const char *copy = keep_n(r, stage, len);
+  const char *copy = gb_results_keep_n(r, stage, len);
   if (!copy)
     return -1;
   r->stages[r->n_stages++] = copy;
@@ -373,13 +333,13 @@ static int note_stage(gb_results *r, const char *metric) {
 }
 
 static int load_summary(gb_results *r, const gb_csv_table *t, gb_err *err) {
-  column cols[] = {{.name = "metric", .required = true},
-                   {.name = "value", .required = true},
-                   {.name = "unit", .required = true}};
-  if (find_columns(t, cols, 3, err) != 0)
+  gb_results_column cols[] = {{.name = "metric", .required = true},
+                              {.name = "value", .required = true},
+                              {.name = "unit", .required = true}};
+  if (gb_results_find_columns(t, cols, 3, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    const char *name = need_text(t, row, &cols[0], err);
+    const char *name = gb_results_need_text(t, row, &cols[0], err);
     if (!name)
       return -1;
     for (size_t i = 0; i < r->n_metrics; i++)
@@ -387,14 +347,14 @@ static int load_summary(gb_results *r, const gb_csv_table *t, gb_err *err) {
         return gb_err_set(err, GB_ERR_INPUT, "%s:%zu: metric '%s' appears twice",
                           gb_csv_table_name(t), gb_csv_table_line(t, row), name);
     if (GB_GROW(r->metrics, r->cap_metrics, r->n_metrics + 1, 16, "metrics", NULL) != 0)
-      return oom(err, gb_csv_table_name(t));
+      return gb_results_oom(err, gb_csv_table_name(t));
     gb_results_metric *m = &r->metrics[r->n_metrics];
-    if (number(t, row, &cols[1], &m->value, err) != 0)
+    if (gb_results_number(t, row, &cols[1], &m->value, err) != 0)
       return -1;
-    m->name = keep(r, name);
-    m->unit = keep(r, gb_csv_table_cell(t, row, cols[2].index));
+    m->name = gb_results_keep(r, name);
+    m->unit = gb_results_keep(r, gb_csv_table_cell(t, row, cols[2].index));
     if (!m->name || !m->unit || note_stage(r, name) != 0)
-      return oom(err, gb_csv_table_name(t));
+      return gb_results_oom(err, gb_csv_table_name(t));
     r->n_metrics++;
   }
   return 0;
@@ -414,7 +374,7 @@ static points_buf *find_spectrum(gb_results *r, const char *stage, bool correcte
   if (GB_GROW(r->spectra, r->cap_spectra, r->n_spectra + 1, 16, "spectra", NULL) != 0 ||
       GB_GROW(r->spectra_points, r->cap_spectra_points, r->n_spectra + 1, 16, "spectra", NULL) != 0)
     return NULL;
-  const char *name = keep(r, stage);
+  const char *name = gb_results_keep(r, stage);
   if (!name || add_stage(r, stage, strlen(stage)) != 0)
     return NULL;
   r->spectra[r->n_spectra] = (gb_results_spectrum){.stage = name, .corrected = corrected};
@@ -422,7 +382,7 @@ static points_buf *find_spectrum(gb_results *r, const char *stage, bool correcte
   return &r->spectra_points[r->n_spectra++];
 }
 
-static int parse_corrected(const gb_csv_table *t, size_t row, const column *c, bool *out,
+static int parse_corrected(const gb_csv_table *t, size_t row, const gb_results_column *c, bool *out,
                            gb_err *err) {
   const char *s = gb_csv_table_cell(t, row, c->index);
   if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
@@ -434,28 +394,28 @@ static int parse_corrected(const gb_csv_table *t, size_t row, const column *c, b
 
 static int load_latency(gb_results *r, const gb_csv_table *t, gb_err *err) {
   enum { STAGE, CORRECTED, PERCENTILE, VALUE, TOTAL, N_COLS };
-  column cols[N_COLS] = {{.name = "stage", .required = true},
-                         {.name = "corrected", .required = true},
-                         {.name = "percentile", .required = true},
-                         {.name = "value_us", .required = true},
-                         {.name = "total_count"}};
-  if (find_columns(t, cols, N_COLS, err) != 0)
+  gb_results_column cols[N_COLS] = {{.name = "stage", .required = true},
+                                    {.name = "corrected", .required = true},
+                                    {.name = "percentile", .required = true},
+                                    {.name = "value_us", .required = true},
+                                    {.name = "total_count"}};
+  if (gb_results_find_columns(t, cols, N_COLS, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    const char *stage = need_text(t, row, &cols[STAGE], err);
+    const char *stage = gb_results_need_text(t, row, &cols[STAGE], err);
     bool corrected = false;
     gb_results_point pt;
     if (!stage || parse_corrected(t, row, &cols[CORRECTED], &corrected, err) != 0 ||
-        need_number(t, row, &cols[PERCENTILE], &pt.percentile, err) != 0 ||
-        need_number(t, row, &cols[VALUE], &pt.value_us, err) != 0 ||
-        number(t, row, &cols[TOTAL], &pt.total_count, err) != 0)
+        gb_results_need_number(t, row, &cols[PERCENTILE], &pt.percentile, err) != 0 ||
+        gb_results_need_number(t, row, &cols[VALUE], &pt.value_us, err) != 0 ||
+        gb_results_number(t, row, &cols[TOTAL], &pt.total_count, err) != 0)
       return -1;
     if (pt.percentile < 0 || pt.percentile > 100) /* percent, not a fraction */
       return gb_err_set(err, GB_ERR_INPUT, "%s:%zu: column 'percentile': %g is outside [0, 100]",
                         gb_csv_table_name(t), gb_csv_table_line(t, row), pt.percentile);
     points_buf *buf = find_spectrum(r, stage, corrected);
     if (!buf || GB_GROW(buf->items, buf->cap, buf->n + 1, 16, "spectrum points", NULL) != 0)
-      return oom(err, gb_csv_table_name(t));
+      return gb_results_oom(err, gb_csv_table_name(t));
     buf->items[buf->n++] = pt;
   }
   for (size_t i = 0; i < r->n_spectra; i++) {
@@ -482,7 +442,7 @@ static rows_buf *find_series(gb_results *r, const char *stage) {
       GB_GROW(r->series_rows, r->cap_series_rows, r->n_series + 1, 16, "timeline stages", NULL) !=
           0)
     return NULL;
-  const char *name = keep(r, stage);
+  const char *name = gb_results_keep(r, stage);
   if (!name)
     return NULL;
   r->series[r->n_series] = (gb_results_series){.stage = name};
@@ -492,26 +452,26 @@ static rows_buf *find_series(gb_results *r, const char *stage) {
 
 static int load_timeline(gb_results *r, const gb_csv_table *t, gb_err *err) {
   enum { START, STAGE, EVENTS, THROUGHPUT, P50, P99, N_COLS };
-  column cols[N_COLS] = {{.name = "interval_start_s", .required = true},
-                         {.name = "stage", .required = true},
-                         {.name = "events"},
-                         {.name = "throughput_eps", .required = true},
-                         {.name = "p50_us"},
-                         {.name = "p99_us"}};
-  if (find_columns(t, cols, N_COLS, err) != 0)
+  gb_results_column cols[N_COLS] = {{.name = "interval_start_s", .required = true},
+                                    {.name = "stage", .required = true},
+                                    {.name = "events"},
+                                    {.name = "throughput_eps", .required = true},
+                                    {.name = "p50_us"},
+                                    {.name = "p99_us"}};
+  if (gb_results_find_columns(t, cols, N_COLS, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    const char *stage = need_text(t, row, &cols[STAGE], err);
+    const char *stage = gb_results_need_text(t, row, &cols[STAGE], err);
     gb_results_interval iv;
-    if (!stage || need_number(t, row, &cols[START], &iv.start_s, err) != 0 ||
-        number(t, row, &cols[EVENTS], &iv.events, err) != 0 ||
-        need_number(t, row, &cols[THROUGHPUT], &iv.throughput_eps, err) != 0 ||
-        number(t, row, &cols[P50], &iv.p50_us, err) != 0 ||
-        number(t, row, &cols[P99], &iv.p99_us, err) != 0)
+    if (!stage || gb_results_need_number(t, row, &cols[START], &iv.start_s, err) != 0 ||
+        gb_results_number(t, row, &cols[EVENTS], &iv.events, err) != 0 ||
+        gb_results_need_number(t, row, &cols[THROUGHPUT], &iv.throughput_eps, err) != 0 ||
+        gb_results_number(t, row, &cols[P50], &iv.p50_us, err) != 0 ||
+        gb_results_number(t, row, &cols[P99], &iv.p99_us, err) != 0)
       return -1;
     rows_buf *buf = find_series(r, stage);
     if (!buf || GB_GROW(buf->items, buf->cap, buf->n + 1, 16, "timeline rows", NULL) != 0)
-      return oom(err, gb_csv_table_name(t));
+      return gb_results_oom(err, gb_csv_table_name(t));
     buf->items[buf->n++] = iv;
   }
   for (size_t i = 0; i < r->n_series; i++) {
@@ -519,62 +479,6 @@ static int load_timeline(gb_results *r, const gb_csv_table *t, gb_err *err) {
     qsort(buf->items, buf->n, sizeof *buf->items, cmp_intervals);
     r->series[i].rows = buf->items;
     r->series[i].n = buf->n;
-  }
-  return 0;
-}
-
-/* ---- arms.csv ---------------------------------------------------------------------------- */
-
-/* The numeric columns of arms.csv and where each lands in gb_results_arm. */
-static const struct {
-  const char *name;
-  size_t offset;
-} ARM_NUMBERS[] = {
-    {"players", offsetof(gb_results_arm, players)},
-    {"decisions", offsetof(gb_results_arm, decisions)},
-    {"props_generated", offsetof(gb_results_arm, props_generated)},
-    {"props_shown", offsetof(gb_results_arm, props_shown)},
-    {"props_used", offsetof(gb_results_arm, props_used)},
-    {"props_discarded", offsetof(gb_results_arm, props_discarded)},
-    {"props_expired", offsetof(gb_results_arm, props_expired)},
-    {"props_completed", offsetof(gb_results_arm, props_completed)},
-    {"use_rate", offsetof(gb_results_arm, use_rate)},
-    {"use_rate_ci_low", offsetof(gb_results_arm, use_rate_ci_low)},
-    {"use_rate_ci_high", offsetof(gb_results_arm, use_rate_ci_high)},
-    {"ctr", offsetof(gb_results_arm, ctr)},
-    {"ctr_ci_low", offsetof(gb_results_arm, ctr_ci_low)},
-    {"ctr_ci_high", offsetof(gb_results_arm, ctr_ci_high)},
-    {"lift_vs_random", offsetof(gb_results_arm, lift_vs_random)},
-    {"expected_use_rate", offsetof(gb_results_arm, expected_use_rate)},
-    {"oracle_use_rate", offsetof(gb_results_arm, oracle_use_rate)},
-    {"regret_vs_oracle", offsetof(gb_results_arm, regret_vs_oracle)},
-};
-enum { N_ARM_NUMBERS = sizeof ARM_NUMBERS / sizeof ARM_NUMBERS[0] };
-
-static int load_arms(gb_results *r, const gb_csv_table *t, gb_err *err) {
-  column names[2] = {{.name = "arm", .required = true}, {.name = "algorithm", .required = true}};
-  column nums[N_ARM_NUMBERS];
-  for (size_t i = 0; i < N_ARM_NUMBERS; i++)
-    nums[i] = (column){.name = ARM_NUMBERS[i].name};
-  /* use_rate is what the arms plot shows: without it the file is not an arms file. */
-  nums[8].required = true;
-  if (find_columns(t, names, 2, err) != 0 || find_columns(t, nums, N_ARM_NUMBERS, err) != 0)
-    return -1;
-  for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
-    if (GB_GROW(r->arms, r->cap_arms, r->n_arms + 1, 16, "arms", NULL) != 0)
-      return oom(err, gb_csv_table_name(t));
-    gb_results_arm *a = &r->arms[r->n_arms];
-    const char *arm = need_text(t, row, &names[0], err);
-    if (!arm)
-      return -1;
-    a->arm = keep(r, arm);
-    a->algorithm = keep(r, gb_csv_table_cell(t, row, names[1].index));
-    if (!a->arm || !a->algorithm)
-      return oom(err, gb_csv_table_name(t));
-    for (size_t i = 0; i < N_ARM_NUMBERS; i++)
-      if (number(t, row, &nums[i], (double *)((char *)a + ARM_NUMBERS[i].offset), err) != 0)
-        return -1;
-    r->n_arms++;
   }
   return 0;
 }
@@ -601,20 +505,20 @@ static const struct {
 enum { N_PARTITION_NUMBERS = sizeof PARTITION_NUMBERS / sizeof PARTITION_NUMBERS[0] };
 
 static int load_partitions(gb_results *r, const gb_csv_table *t, gb_err *err) {
-  column cols[N_PARTITION_NUMBERS];
+  gb_results_column cols[N_PARTITION_NUMBERS];
   for (size_t i = 0; i < N_PARTITION_NUMBERS; i++)
-    cols[i] =
-        (column){.name = PARTITION_NUMBERS[i].name, .required = PARTITION_NUMBERS[i].required};
-  if (find_columns(t, cols, N_PARTITION_NUMBERS, err) != 0)
+    cols[i] = (gb_results_column){.name = PARTITION_NUMBERS[i].name,
+                                  .required = PARTITION_NUMBERS[i].required};
+  if (gb_results_find_columns(t, cols, N_PARTITION_NUMBERS, err) != 0)
     return -1;
   for (size_t row = 0; row < gb_csv_table_rows(t); row++) {
     if (GB_GROW(r->partitions, r->cap_partitions, r->n_partitions + 1, 16, "partitions", NULL) != 0)
-      return oom(err, gb_csv_table_name(t));
+      return gb_results_oom(err, gb_csv_table_name(t));
     gb_results_partition *p = &r->partitions[r->n_partitions];
     for (size_t i = 0; i < N_PARTITION_NUMBERS; i++) {
       double *v = (double *)((char *)p + PARTITION_NUMBERS[i].offset);
-      int rc = cols[i].required ? need_number(t, row, &cols[i], v, err)
-                                : number(t, row, &cols[i], v, err);
+      int rc = cols[i].required ? gb_results_need_number(t, row, &cols[i], v, err)
+                                : gb_results_number(t, row, &cols[i], v, err);
       if (rc != 0)
         return -1;
     }
@@ -637,14 +541,18 @@ static int load_csv(gb_results *r, const char *path, csv_loader loader, gb_err *
 }
 
 static int load_file(gb_results *r, gb_results_file f, gb_err *err) {
-  static const csv_loader CSV_LOADERS[N_FILES] = {
-      [GB_RESULTS_SUMMARY] = load_summary,       [GB_RESULTS_LATENCY] = load_latency,
-      [GB_RESULTS_TIMELINE] = load_timeline,     [GB_RESULTS_ARMS] = load_arms,
+  static const csv_loader CSV_LOADERS[GB_RESULTS_N_FILES] = {
+      [GB_RESULTS_SUMMARY] = load_summary,
+      [GB_RESULTS_LATENCY] = load_latency,
+      [GB_RESULTS_TIMELINE] = load_timeline,
+      [GB_RESULTS_ARMS] = gb_results_load_arms,
       [GB_RESULTS_PARTITIONS] = load_partitions,
+      [GB_RESULTS_ARMS_DAILY] = gb_results_load_arms_daily,
+      [GB_RESULTS_CHALLENGES] = gb_results_load_challenges,
   };
   char *path = gb_path_join(r->dir, FILE_NAMES[f]);
   if (!path)
-    return oom(err, r->dir);
+    return gb_results_oom(err, r->dir);
   struct stat st;
   int rc = 0;
   if (f != GB_RESULTS_SUMMARY && stat(path, &st) != 0 && errno == ENOENT) {
@@ -672,12 +580,12 @@ int gb_results_load(const char *dir, gb_results **out, gb_err *err) {
     r->dir = strdup(dir);
   if (!r || !r->dir) {
     free(r);
-    return oom(err, dir);
+    return gb_results_oom(err, dir);
   }
   /* summary.csv first: a directory without it is not a results directory. */
-  static const gb_results_file ORDER[] = {GB_RESULTS_SUMMARY, GB_RESULTS_MANIFEST,
-                                          GB_RESULTS_LATENCY, GB_RESULTS_TIMELINE,
-                                          GB_RESULTS_ARMS,    GB_RESULTS_PARTITIONS};
+  static const gb_results_file ORDER[] = {
+      GB_RESULTS_SUMMARY, GB_RESULTS_MANIFEST,   GB_RESULTS_LATENCY,    GB_RESULTS_TIMELINE,
+      GB_RESULTS_ARMS,    GB_RESULTS_PARTITIONS, GB_RESULTS_ARMS_DAILY, GB_RESULTS_CHALLENGES};
   for (size_t i = 0; i < sizeof ORDER / sizeof ORDER[0]; i++) {
     if (load_file(r, ORDER[i], err) != 0) {
       gb_results_free(r);
@@ -706,6 +614,8 @@ void gb_results_free(gb_results *r) {
   free(r->stages);
   free(r->series);
   free(r->arms);
+  free(r->arm_periods);
+  free(r->challenges);
   free(r->partitions);
   free(r->dir);
   free(r);
@@ -714,11 +624,11 @@ void gb_results_free(gb_results *r) {
 const char *gb_results_dir(const gb_results *r) { return r->dir; }
 
 const char *gb_results_file_name(gb_results_file f) {
-  return (unsigned)f < N_FILES ? FILE_NAMES[f] : "?";
+  return (unsigned)f < GB_RESULTS_N_FILES ? FILE_NAMES[f] : "?";
 }
 
 bool gb_results_has(const gb_results *r, gb_results_file f) {
-  return (unsigned)f < N_FILES && r->has[f];
+  return (unsigned)f < GB_RESULTS_N_FILES && r->has[f];
 }
 
 const gb_results_entry *gb_results_manifest(const gb_results *r, size_t *n) {
@@ -758,11 +668,6 @@ const char *const *gb_results_stages(const gb_results *r, size_t *n) {
 const gb_results_series *gb_results_timeline(const gb_results *r, size_t *n) {
   *n = r->n_series;
   return r->series;
-}
-
-const gb_results_arm *gb_results_arms(const gb_results *r, size_t *n) {
-  *n = r->n_arms;
-  return r->arms;
 }
 
 const gb_results_partition *gb_results_partitions(const gb_results *r, size_t *n) {

@@ -1,8 +1,8 @@
 /* gb_results: a results directory (schema 1, docs/results.md) loaded into memory, from the
  * files alone, so that reports and comparisons can be regenerated for old runs.
  *
- * summary.csv is required; manifest.json, latency.csv, timeline.csv, arms.csv and
- * partitions.csv are optional
+ * summary.csv is required; manifest.json, latency.csv, timeline.csv, arms.csv, partitions.csv,
+ * arms_daily.csv and challenges.csv are optional
  * (gb_results_has says which were present). A file that is present but malformed is an error.
  * Columns are found by name: extra columns are ignored, so later schema additions do not break
  * older readers. Every string and array returned below is owned by the gb_results and lives
@@ -20,12 +20,14 @@ enum { GB_RESULTS_SCHEMA = 1 /* the manifest "schema" this reader understands */
 typedef struct gb_results gb_results;
 
 typedef enum gb_results_file {
-  GB_RESULTS_MANIFEST,  /* manifest.json */
-  GB_RESULTS_SUMMARY,   /* summary.csv (always present once loaded) */
-  GB_RESULTS_LATENCY,   /* latency.csv */
-  GB_RESULTS_TIMELINE,  /* timeline.csv */
-  GB_RESULTS_ARMS,      /* arms.csv */
-  GB_RESULTS_PARTITIONS /* partitions.csv */
+  GB_RESULTS_MANIFEST,   /* manifest.json */
+  GB_RESULTS_SUMMARY,    /* summary.csv (always present once loaded) */
+  GB_RESULTS_LATENCY,    /* latency.csv */
+  GB_RESULTS_TIMELINE,   /* timeline.csv */
+  GB_RESULTS_ARMS,       /* arms.csv */
+  GB_RESULTS_PARTITIONS, /* partitions.csv */
+  GB_RESULTS_ARMS_DAILY, /* arms_daily.csv */
+  GB_RESULTS_CHALLENGES  /* challenges.csv */
 } gb_results_file;
 
 /* Loads the results directory dir into *out (free it with gb_results_free). Returns 0, or -1
@@ -135,10 +137,44 @@ typedef struct gb_results_arm {
   double lift_vs_random;                              /* relative: 0.25 = +25 % */
   double expected_use_rate, oracle_use_rate;          /* fractions in [0, 1] */
   double regret_vs_oracle;                            /* oracle minus expected use rate */
+  double lift_ci_low, lift_ci_high;                   /* 95 % interval of lift_vs_random */
+  double lift_p_value;            /* two-proportion z-test of use_rate against random's */
+  double expected_lift_vs_random; /* of expected_use_rate, relative */
+  double headroom; /* the random arm's oracle_use_rate over its expected_use_rate, minus 1 */
 } gb_results_arm;
 
 /* Arms in file order; *n = 0 without arms.csv. */
 const gb_results_arm *gb_results_arms(const gb_results *r, size_t *n);
+
+/* ---- arms_daily.csv: one row per arm and period of sim time ------------------------------ */
+
+typedef struct gb_results_arm_period {
+  const char *arm, *algorithm;
+  double period;                /* index from the run's start (required) */
+  double period_s;              /* its length in sim seconds */
+  double day;                   /* sim day from the run's start */
+  const char *date, *start_utc; /* UTC date and time of the period's start ("" when absent) */
+  double decisions, scored, props_generated, props_used, props_completed;
+  double use_rate, use_rate_ci_low, use_rate_ci_high; /* use_rate is required (may be empty) */
+  double expected_use_rate, oracle_use_rate;
+} gb_results_arm_period;
+
+/* Rows in file order; *n = 0 without arms_daily.csv. */
+const gb_results_arm_period *gb_results_arm_periods(const gb_results *r, size_t *n);
+
+/* ---- challenges.csv: one row per arm and challenge --------------------------------------- */
+
+typedef struct gb_results_challenge {
+  const char *arm, *algorithm;
+  const char *challenge, *game; /* "" when empty (a challenge outside the catalogue; any game) */
+  double difficulty, reward_coins;
+  double props_generated, props_share, props_used, props_completed; /* props_generated required */
+  double use_rate, use_rate_ci_low, use_rate_ci_high;
+  double mean_use_probability;
+} gb_results_challenge;
+
+/* Rows in file order; *n = 0 without challenges.csv. */
+const gb_results_challenge *gb_results_challenges(const gb_results *r, size_t *n);
 
 /* ---- partitions.csv: one row per transport partition (reconciliation, in events) ---------- */
 

@@ -126,6 +126,8 @@ typedef struct gb_run_state {
 typedef struct gb_run_merged {
   gb_run_stage_hists hists;
   gb_sim_arm_stats *arms;
+  gb_sim_arm_period *arm_periods;       /* arms_daily.csv */
+  gb_sim_arm_challenge *arm_challenges; /* challenges.csv */
   gb_agg *agg;
   const gb_dead_letter **dead;
   size_t *n_dead;

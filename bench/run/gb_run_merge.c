@@ -53,9 +53,13 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   const gb_workload *w = rs->ctx.w;
   memset(m, 0, sizeof *m);
   m->arms = calloc(w->n_arms, sizeof *m->arms);
+  t->n_arm_periods = gb_sim_periods(w->sim.duration_ms);
+  t->n_challenge_slots = gb_sim_challenge_slots(rs->ctx.catalog);
+  m->arm_periods = calloc(w->n_arms * t->n_arm_periods, sizeof *m->arm_periods);
+  m->arm_challenges = calloc(w->n_arms * t->n_challenge_slots, sizeof *m->arm_challenges);
   m->dead = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *m->dead);
   m->n_dead = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *m->n_dead);
-  if (!m->arms || !m->dead || !m->n_dead)
+  if (!m->arms || !m->arm_periods || !m->arm_challenges || !m->dead || !m->n_dead)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
   if (gb_run_hists_init(&m->hists, err) != 0 ||
       gb_agg_new(&(gb_agg_config){.arms = rs->ctx.arms, .cube = w->engine.aggregates}, &m->agg,
@@ -85,6 +89,8 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
     t->answers_received += pr->answers;
     t->unexpected_answers += gb_sim_unexpected_answers(pr->sim);
     gb_sim_add_arm_stats(pr->sim, m->arms);
+    gb_sim_add_arm_periods(pr->sim, m->arm_periods);
+    gb_sim_add_arm_challenges(pr->sim, m->arm_challenges);
     gb_sim_realism_add(m->realism, pr->sim);
     if (gb_run_hists_merge(&m->hists, &pr->hists, err) != 0)
       return -1;
@@ -116,6 +122,9 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
     return -1;
   t->hists = &m->hists;
   t->arms = m->arms;
+  t->arm_periods = m->arm_periods;
+  t->arm_challenges = m->arm_challenges;
+  t->sim_catalog = rs->ctx.catalog;
   t->agg = m->agg;
   t->cube = gb_agg_cube_mut(m->agg);
   t->dead = m->dead;
@@ -128,6 +137,8 @@ void gb_run_merge_free(gb_run_merged *m) {
   gb_sim_realism_free(m->realism);
   gb_run_hists_free(&m->hists);
   free(m->arms);
+  free(m->arm_periods);
+  free(m->arm_challenges);
   gb_agg_free(m->agg);
   free(m->dead);
   free(m->n_dead);

@@ -11,6 +11,7 @@
 #include "gb_csv.h"
 #include "gb_interval.h"
 #include "gb_jsonw.h"
+#include "gb_run_arms.h"
 #include "gb_version.h"
 
 #include <librdkafka/rdkafka.h>
@@ -150,96 +151,21 @@ static int write_latency(const char *dir, const gb_run_totals *t, gb_err *err) {
   return gb_csv_writer_close(w, err);
 }
 
-/* ---- arms.csv */
-
-static double ratio(uint64_t num, uint64_t den) { return den ? (double)num / (double)den : NAN; }
-
-static void cells_rate(gb_csv_writer *w, uint64_t k, uint64_t n, gb_err *err) {
-  gb_interval ci = gb_interval_wilson95(k, n); /* NaN (an empty cell) when n = 0 */
-  gb_csv_cell_f64(w, ratio(k, n), err);
-  gb_csv_cell_f64(w, ci.lo, err);
-  gb_csv_cell_f64(w, ci.hi, err);
-}
-
-static double random_use_rate(const gb_workload *wl, const gb_sim_arm_stats *arms) {
-  for (size_t a = 0; a < wl->n_arms; a++)
-    if (strcmp(wl->arms[a].algorithm, "random") == 0)
-      return ratio(arms[a].props_used, arms[a].props_generated);
-  return NAN;
-}
-
-static void arm_row(gb_csv_writer *w, const char *name, const char *algo, const gb_sim_arm_stats *a,
-                    double random_rate, gb_err *err) {
-  gb_csv_cell_str(w, name, err);
-  gb_csv_cell_str(w, algo, err);
-  const uint64_t counts[] = {a->players,       a->decisions,      a->props_generated,
-                             a->props_shown,   a->props_used,     a->props_discarded,
-                             a->props_expired, a->props_completed};
-  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-    gb_csv_cell_i64(w, (int64_t)counts[i], err);
-  cells_rate(w, a->props_used, a->props_generated, err);
-  cells_rate(w, a->props_used, a->props_shown, err);
-  double use_rate = ratio(a->props_used, a->props_generated);
-  gb_csv_cell_f64(w, random_rate > 0 ? use_rate / random_rate - 1 : NAN, err);
-  gb_csv_cell_f64(w, a->scored ? (double)a->expected_e9 / 1e9 / (double)a->scored : NAN, err);
-  gb_csv_cell_f64(w, a->scored ? (double)a->oracle_e9 / 1e9 / (double)a->scored : NAN, err);
-  gb_csv_cell_f64(
-      w,
-      a->scored ? ((double)a->oracle_e9 - (double)a->expected_e9) / 1e9 / (double)a->scored : NAN,
-      err);
-  gb_csv_end_row(w, err);
-}
-
-static void oracle_row(gb_csv_writer *w, const gb_workload *wl, const gb_sim_arm_stats *arms,
-                       gb_err *err) {
-  uint64_t players = 0, scored = 0, oracle = 0;
-  for (size_t a = 0; a < wl->n_arms; a++) {
-    players += arms[a].players;
-    scored += arms[a].scored;
-    oracle += arms[a].oracle_e9;
-  }
-  gb_csv_cell_str(w, "oracle", err);
-  gb_csv_cell_str(w, "oracle", err);
-  gb_csv_cell_i64(w, (int64_t)players, err);
-  gb_csv_cell_i64(w, (int64_t)scored, err);
-  for (int i = 0; i < 6 + 3 + 3 + 1; i++) /* counts, use rate + CI, CTR + CI, lift: not observed */
-    gb_csv_cell_empty(w, err);
-  double best = scored ? (double)oracle / 1e9 / (double)scored : NAN;
-  gb_csv_cell_f64(w, best, err);
-  gb_csv_cell_f64(w, best, err);
-  gb_csv_cell_f64(w, scored ? 0.0 : NAN, err);
-  gb_csv_end_row(w, err);
-}
+/* ---- arms.csv, arms_daily.csv, challenges.csv (gb_run_arms.h) */
 
 static int write_arms(const char *dir, const gb_workload *wl, const gb_run_totals *t, gb_err *err) {
-  static const char *const cols[] = {"arm",
-                                     "algorithm",
-                                     "players",
-                                     "decisions",
-                                     "props_generated",
-                                     "props_shown",
-                                     "props_used",
-                                     "props_discarded",
-                                     "props_expired",
-                                     "props_completed",
-                                     "use_rate",
-                                     "use_rate_ci_low",
-                                     "use_rate_ci_high",
-                                     "ctr",
-                                     "ctr_ci_low",
-                                     "ctr_ci_high",
-                                     "lift_vs_random",
-                                     "expected_use_rate",
-                                     "oracle_use_rate",
-                                     "regret_vs_oracle"};
-  gb_csv_writer *w = open_csv(dir, "arms.csv", cols, sizeof cols / sizeof cols[0], err);
-  if (!w)
-    return -1;
-  double random_rate = random_use_rate(wl, t->arms);
-  for (size_t a = 0; a < wl->n_arms; a++)
-    arm_row(w, wl->arms[a].name, wl->arms[a].algorithm, &t->arms[a], random_rate, err);
-  oracle_row(w, wl, t->arms, err);
-  return gb_csv_writer_close(w, err);
+  const gb_run_arms arms = {.n_arms = wl->n_arms,
+                            .arms = wl->arms,
+                            .stats = t->arms,
+                            .start_ms = wl->sim.start_ms,
+                            .duration_ms = wl->sim.duration_ms,
+                            .period_ms = gb_sim_period_ms(wl->sim.duration_ms),
+                            .n_periods = t->n_arm_periods,
+                            .periods = t->arm_periods,
+                            .catalog = t->sim_catalog,
+                            .n_challenge_slots = t->n_challenge_slots,
+                            .challenges = t->arm_challenges};
+  return gb_run_arms_write(dir, &arms, err);
 }
 
 /* ---- aggregates.csv */

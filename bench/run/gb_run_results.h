@@ -1,6 +1,7 @@
 /* gb_run_results: writes a run's results files (docs/results.md) from the run's merged
- * measurements: summary.csv, partitions.csv, latency.csv, arms.csv, aggregates.csv,
- * decisions.csv, dead_letter.jsonl and manifest.json. Every file is written atomically (see
+ * measurements: summary.csv, partitions.csv, latency.csv, arms.csv, arms_daily.csv,
+ * challenges.csv (those three through gb_run_arms.h), aggregates.csv, decisions.csv,
+ * dead_letter.jsonl and manifest.json. Every file is written atomically (see
  * common/gb_afile.h).
  */
 #ifndef GB_RUN_RESULTS_H
@@ -49,7 +50,15 @@ typedef struct gb_run_totals {
   double wall_seconds, sim_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;
-  const gb_sim_arm_stats *arms;      /* [n_arms] */
+  const gb_sim_arm_stats *arms; /* [n_arms] */
+  /* arms_daily.csv: [n_arms * n_arm_periods] (gb_sim_add_arm_periods); challenges.csv:
+   * [n_arms * n_challenge_slots] (gb_sim_add_arm_challenges) over sim_catalog, the simulators'
+   * catalogue (NULL: none) */
+  const gb_sim_arm_period *arm_periods;
+  size_t n_arm_periods;
+  const gb_sim_arm_challenge *arm_challenges;
+  size_t n_challenge_slots;
+  const gb_catalog *sim_catalog;
   const gb_agg *agg;                 /* merged aggregates (each event counted once) */
   gb_cube *cube;                     /* the merged stats cube (cube.gbc), NULL when not kept */
   const gb_dead_letter *const *dead; /* per shard arrays */

@@ -25,6 +25,9 @@ static int setup(gb_sim *s, const gb_sim_config *cfg, gb_err *err) {
     return gb_err_prefix(err, "sim: key 'sim.%s': ", key);
   s->horizon_ms = cfg->start_ms + cfg->duration_ms;
   s->complete_days = cfg->duration_ms / MS_PER_DAY;
+  s->period_ms = gb_sim_period_ms(cfg->duration_ms);
+  s->n_periods = gb_sim_periods(cfg->duration_ms);
+  s->n_challenge_slots = gb_sim_challenge_slots(cfg->catalog);
   s->games = gb_games(&s->n_games);
   s->rooms = gb_rooms(&s->n_rooms);
   s->packs = gb_coin_packs(&s->n_packs);
@@ -92,7 +95,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
   s->n_players = n;
   s->players = alloc_records((n ? n : 1) * sizeof *s->players);
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
-  if (!s->players || !s->arms ||
+  size_t arms = cfg->n_arms ? cfg->n_arms : 1;
+  s->arm_periods = calloc(arms * s->n_periods, sizeof *s->arm_periods);
+  s->arm_challenges = calloc(arms * s->n_challenge_slots, sizeof *s->arm_challenges);
+  if (!s->players || !s->arms || !s->arm_periods || !s->arm_challenges ||
       gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
                    NULL) != 0) {
     gb_sim_free(s);
@@ -115,6 +121,8 @@ void gb_sim_free(gb_sim *s) {
   free(s->players);
   gb_timeq_free(s->queue);
   free(s->arms);
+  free(s->arm_periods);
+  free(s->arm_challenges);
   free(s);
 }
 
@@ -149,6 +157,53 @@ void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out) {
     o->scored += in->scored;
     o->expected_e9 += in->expected_e9;
     o->oracle_e9 += in->oracle_e9;
+    o->chosen_e9 += in->chosen_e9;
+  }
+}
+
+/* Periods of the per-arm series: enough of them to draw a line through (a 2-hour run would have
+ * 2 hourly points, a 1-day run 1 daily one), each long enough to hold a measurable share of an
+ * arm's props. */
+#define MS_PER_HOUR 3600000LL
+#define MINUTES_BELOW_MS (6 * MS_PER_HOUR) /* 10-minute periods below 6 h: at most 36 */
+#define HOURS_BELOW_MS (2 * MS_PER_DAY)    /* hourly below 2 days: at most 48 */
+
+int64_t gb_sim_period_ms(int64_t duration_ms) {
+  return duration_ms < MINUTES_BELOW_MS ? 10 * 60000LL
+         : duration_ms < HOURS_BELOW_MS ? MS_PER_HOUR
+                                        : MS_PER_DAY;
+}
+
+size_t gb_sim_periods(int64_t duration_ms) {
+  int64_t period = gb_sim_period_ms(duration_ms);
+  return duration_ms > 0 ? (size_t)((duration_ms + period - 1) / period) : 1;
+}
+
+size_t gb_sim_challenge_slots(const gb_catalog *catalog) {
+  return (catalog ? gb_catalog_size(catalog) : 0) + 1;
+}
+
+void gb_sim_add_arm_periods(const gb_sim *s, gb_sim_arm_period *out) {
+  for (size_t i = 0; i < s->cfg.n_arms * s->n_periods; i++) {
+    const gb_sim_arm_period *in = &s->arm_periods[i];
+    gb_sim_arm_period *o = &out[i];
+    o->decisions += in->decisions;
+    o->scored += in->scored;
+    o->props_generated += in->props_generated;
+    o->props_used += in->props_used;
+    o->props_completed += in->props_completed;
+    o->expected_e9 += in->expected_e9;
+    o->oracle_e9 += in->oracle_e9;
+  }
+}
+
+void gb_sim_add_arm_challenges(const gb_sim *s, gb_sim_arm_challenge *out) {
+  for (size_t i = 0; i < s->cfg.n_arms * s->n_challenge_slots; i++) {
+    const gb_sim_arm_challenge *in = &s->arm_challenges[i];
+    gb_sim_arm_challenge *o = &out[i];
+    o->props_generated += in->props_generated;
+    o->props_used += in->props_used;
+    o->props_completed += in->props_completed;
     o->chosen_e9 += in->chosen_e9;
   }
 }

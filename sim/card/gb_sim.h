@@ -79,7 +79,42 @@ typedef struct gb_sim_arm_stats {
   uint64_t chosen_e9;   /* sum of the chosen candidate's use probability over props only */
 } gb_sim_arm_stats;
 
+/* The per-arm series over sim time: the run is cut into periods from its start, of 10 minutes
+ * when it is shorter than 6 sim hours, of an hour when it is shorter than 2 sim days (so that a
+ * short run still has several points to plot), else of a day; the last period may be cut short
+ * by the run's end. A decision counts in the
+ * period of its decision point's sim time; a prop's use and completion count with the prop's
+ * decision (whenever they happen), so that a period's props_used / props_generated is a
+ * proportion of the same props. Counts and fixed-point sums as in gb_sim_arm_stats: summed over
+ * the periods they equal the arm's totals exactly. */
+typedef struct gb_sim_arm_period {
+  uint64_t decisions, scored;
+  uint64_t props_generated, props_used, props_completed;
+  uint64_t expected_e9, oracle_e9; /* over the period's scored decisions */
+} gb_sim_arm_period;
+
+/* The per-arm breakdown by challenge (catalogue ordinal of the simulator's catalogue): the props
+ * of that challenge, what became of them, and the sum of the chosen challenge's ground-truth use
+ * probability at each of their decisions (units of 1e-9). */
+typedef struct gb_sim_arm_challenge {
+  uint64_t props_generated, props_used, props_completed;
+  uint64_t chosen_e9;
+} gb_sim_arm_challenge;
+
 typedef struct gb_sim gb_sim;
+
+/* The length of a period of the per-arm series (ms) for a run of duration_ms (> 0): 10 min
+ * below 6 sim hours, 1 h below 2 sim days, else 1 d. */
+int64_t gb_sim_period_ms(int64_t duration_ms);
+
+/* The number of periods of a run of duration_ms (> 0): ceil(duration_ms / period). */
+size_t gb_sim_periods(int64_t duration_ms);
+
+/* Challenge slots per arm of the by-challenge breakdown: the catalogue's size (its ordinals,
+ * deleted ones included), plus one last slot for the props of ordinals outside it (an engine
+ * whose catalogue numbers challenges beyond the simulator's copy); 1 without a catalogue. The
+ * catalogue must not change size while simulators built on it run. */
+size_t gb_sim_challenge_slots(const gb_catalog *catalog);
 
 /* Creates an instance. Returns 0, or -1 with GB_ERR_INPUT for a bad configuration (producer out
  * of range, duration <= 0, players = 0, a model that gb_sim_model_check rejects, a population
@@ -123,5 +158,13 @@ uint64_t gb_sim_unexpected_answers(const gb_sim *s);
 
 /* Adds this instance's per-arm stats into out[0..n_arms). */
 void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out);
+
+/* Adds this instance's per-arm series into out[arm * gb_sim_periods(duration) + period]
+ * (n_arms x periods cells, arm-major). */
+void gb_sim_add_arm_periods(const gb_sim *s, gb_sim_arm_period *out);
+
+/* Adds this instance's per-arm breakdown by challenge into
+ * out[arm * gb_sim_challenge_slots(catalog) + ordinal] (n_arms x slots cells, arm-major). */
+void gb_sim_add_arm_challenges(const gb_sim *s, gb_sim_arm_challenge *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* gb_sim_answers: the engine's answers to the players (gb_sim_on_decision): outcomes, new props,
- * and each decision scored against the ground truth; and the response model that gives a
- * player's probability of using a prop, for the player and for that score. */
+ * and each decision scored against the ground truth, counted per arm, per period of sim time and
+ * per challenge; and the response model that gives a player's probability of using a prop, for
+ * the player and for that score. */
 #include "gb_sim_int.h"
 
 #include <math.h>
@@ -56,12 +57,40 @@ double gb_sim_use_probability(const gb_sim *s, const player *p, const gb_challen
   return use_probability_seen(s, p, &v, c);
 }
 
+/* ---- the per-arm breakdowns */
+
+static gb_sim_arm_period *period_cell(gb_sim *s, unsigned arm, int64_t ts) {
+  int64_t i = (ts - s->cfg.start_ms) / s->period_ms;
+  size_t period = i < 0 ? 0 : (size_t)i < s->n_periods ? (size_t)i : s->n_periods - 1;
+  return &s->arm_periods[arm * s->n_periods + period];
+}
+
+/* Ordinals beyond the simulator's catalogue share its last slot. */
+static gb_sim_arm_challenge *challenge_cell(gb_sim *s, unsigned arm, uint32_t ordinal) {
+  size_t last = s->n_challenge_slots - 1;
+  return &s->arm_challenges[arm * s->n_challenge_slots + (ordinal < last ? ordinal : last)];
+}
+
+void gb_sim_count_prop_used(gb_sim *s, const player *p) {
+  s->arms[p->arm].props_used++;
+  period_cell(s, p->arm, prop_decision_ts(p))->props_used++;
+  challenge_cell(s, p->arm, p->prop_challenge)->props_used++;
+}
+
+static void count_prop_completed(gb_sim *s, const player *p, gb_sim_arm_stats *st) {
+  st->props_completed++;
+  period_cell(s, p->arm, prop_decision_ts(p))->props_completed++;
+  challenge_cell(s, p->arm, p->prop_challenge)->props_completed++;
+}
+
 /* ---- answers from the engine */
 
-static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_sim_arm_stats *st) {
+static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_sim_arm_stats *st,
+                           gb_sim_arm_period *pe) {
   if (d->reason != GB_DECIDED || d->n_candidates == 0 || !s->cfg.catalog)
     return;
   double best = 0, chosen = 0;
+  bool chosen_seen = false;
   size_t n_cat = gb_catalog_size(s->cfg.catalog);
   player_view v = view_of(s, p, d->ts); /* the same for every candidate */
   for (unsigned i = 0; i < d->n_candidates; i++) {
@@ -69,14 +98,28 @@ static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_
       continue;
     double pu = use_probability_seen(s, p, &v, gb_catalog_at(s->cfg.catalog, d->candidates[i]));
     best = fmax(best, pu);
-    if (d->candidates[i] == d->chosen)
+    if (d->candidates[i] == d->chosen) {
       chosen = pu;
+      chosen_seen = true;
+    }
   }
+  /* The answer carries the first GB_DECISION_CANDIDATES_MAX candidates only: a choice among more
+   * may be none of them, and is scored all the same (and bounds the oracle from below). */
+  if (!chosen_seen && d->chosen < n_cat) {
+    chosen = use_probability_seen(s, p, &v, gb_catalog_at(s->cfg.catalog, d->chosen));
+    best = fmax(best, chosen);
+  }
+  uint64_t best_e9 = (uint64_t)llround(best * E9), chosen_e9 = (uint64_t)llround(chosen * E9);
   st->scored++;
-  st->oracle_e9 += (uint64_t)llround(best * E9);
-  st->expected_e9 += (uint64_t)llround(chosen * E9);
-  if (d->chosen != GB_NO_PROP)
-    st->chosen_e9 += (uint64_t)llround(chosen * E9);
+  st->oracle_e9 += best_e9;
+  st->expected_e9 += chosen_e9;
+  pe->scored++;
+  pe->oracle_e9 += best_e9;
+  pe->expected_e9 += chosen_e9;
+  if (d->chosen != GB_NO_PROP) {
+    st->chosen_e9 += chosen_e9;
+    challenge_cell(s, p->arm, d->chosen)->chosen_e9 += chosen_e9;
+  }
 }
 
 static void apply_outcomes(gb_sim *s, player *p, const gb_decision *d, gb_sim_arm_stats *st) {
@@ -85,7 +128,7 @@ static void apply_outcomes(gb_sim *s, player *p, const gb_decision *d, gb_sim_ar
     s->stats.coins_rewarded += d->reward_coins;
     p->prop_state = PROP_NONE;
     remember(p->completions, COMPLETION_SLOTS, d->ts);
-    st->props_completed++;
+    count_prop_completed(s, p, st);
   }
   if (d->failed_prop_id && d->failed_prop_id == p->prop_id && p->prop_state == PROP_USED) {
     p->prop_state = PROP_NONE;
@@ -128,14 +171,18 @@ void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
     return;
   }
   gb_sim_arm_stats *st = &s->arms[p->arm];
+  gb_sim_arm_period *pe = period_cell(s, p->arm, d->ts);
   st->decisions++;
   st->decided += d->reason == GB_DECIDED;
   st->suppressed += d->reason == GB_SUPPRESSED;
   st->no_candidates += d->reason == GB_NO_CANDIDATES;
+  pe->decisions++;
   apply_outcomes(s, p, d, st);
-  score_decision(s, p, d, st);
+  score_decision(s, p, d, st, pe);
   if (d->chosen != GB_NO_PROP) {
     st->props_generated++;
+    pe->props_generated++;
+    challenge_cell(s, p->arm, d->chosen)->props_generated++;
     receive_prop(p, d);
   }
   p->waiting = false;

@@ -154,6 +154,10 @@ struct gb_sim {
   uint64_t type_counts[GB_EV__COUNT];
   uint64_t unexpected_answers;
   gb_sim_arm_stats *arms;
+  gb_sim_arm_period *arm_periods;       /* [n_arms * n_periods] */
+  gb_sim_arm_challenge *arm_challenges; /* [n_arms * n_challenge_slots] */
+  int64_t period_ms;
+  size_t n_periods, n_challenge_slots;
   gb_sim_stats stats;
   const gb_game_model *games;
   size_t n_games;
@@ -256,6 +260,16 @@ void gb_sim_init_player(gb_sim *s, player *p, uint32_t id);
 
 /* Fills s->table_skill from the games' popularity (s->popularity). */
 void gb_sim_table_skills(gb_sim *s);
+
+/* ---- the per-arm breakdowns (gb_sim_answers.c) */
+
+/* The sim time of the decision that gave the player its current prop: receive_prop records it
+ * first in recent_props, and the prop in the bar is always the newest one received. */
+static inline int64_t prop_decision_ts(const player *p) { return p->recent_props[0]; }
+
+/* The player's current prop was used: counted with its arm, its decision's period and its
+ * challenge. */
+void gb_sim_count_prop_used(gb_sim *s, const player *p);
 
 /* ---- the response model (gb_sim_answers.c) */
 

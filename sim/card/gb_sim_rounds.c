@@ -142,7 +142,7 @@ static void look_at_prop_bar(gb_sim *s, player *p, gb_event *ev) {
   if (u < use) {
     p->prop_state = PROP_USED;
     push_pending(p, p->next_ts, GB_EV_PROP_USED, 0);
-    s->arms[p->arm].props_used++;
+    gb_sim_count_prop_used(s, p);
   } else if (u < use + (1 - use) * s->cfg.response.discard_share) {
     p->prop_state = PROP_IGNORED; /* becomes NONE when the discard is emitted */
     push_pending(p, p->next_ts, GB_EV_PROP_DISCARDED, 0);

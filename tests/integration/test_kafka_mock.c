@@ -372,6 +372,8 @@ Test(kafka_run, embedded_gives_the_same_arms_as_in_process, .timeout = 300) {
   char *inproc = run("inproc", "--set sim.time_scale=max", 0);
   char *kafka = run("kafka", "--set sim.time_scale=max --set transport.kind=kafka", 0);
   gbt_assert_same_result(inproc, kafka, "arms.csv");
+  gbt_assert_same_result(inproc, kafka, "arms_daily.csv");
+  gbt_assert_same_result(inproc, kafka, "challenges.csv");
   gbt_assert_same_result(inproc, kafka, "aggregates.csv"); /* rows in game order either way */
   gbt_assert_same_result(inproc, kafka, "decisions.csv");  /* rows in decision_id order */
   gbt_assert_same_bytes(inproc, kafka, "cube.gbc");        /* canonical: the same bytes */

@@ -752,3 +752,173 @@ Test(closed_loop, completions_keep_players_and_spam_drives_them_away, .timeout =
                none);
   cr_expect_lt(spams, none - 0.05, "spam: D1 %.3f vs %.3f without props", spams, none);
 }
+
+/* ---- the per-arm breakdowns: by period of sim time and by challenge */
+
+Test(breakdowns, periods_are_ten_minutes_hours_or_days_by_the_runs_length) {
+  cr_assert_eq(gb_sim_period_ms(2 * HOUR_MS), 600000);
+  cr_assert_eq(gb_sim_periods(2 * HOUR_MS), 12u);
+  cr_assert_eq(gb_sim_periods(2 * HOUR_MS + 1), 13u, "a last period cut short");
+  cr_assert_eq(gb_sim_period_ms(6 * HOUR_MS - 1), 600000);
+  cr_assert_eq(gb_sim_period_ms(6 * HOUR_MS), HOUR_MS);
+  cr_assert_eq(gb_sim_periods(DAY_MS), 24u);
+  cr_assert_eq(gb_sim_period_ms(2 * DAY_MS - 1), HOUR_MS);
+  cr_assert_eq(gb_sim_period_ms(2 * DAY_MS), DAY_MS);
+  cr_assert_eq(gb_sim_periods(7 * DAY_MS + HOUR_MS), 8u);
+  cr_assert_eq(gb_sim_periods(1), 1u);
+  cr_assert_eq(gb_sim_challenge_slots(NULL), 1u);
+}
+
+/* What the test's "engine" knows of each prop it gave: its id, its decision's time and challenge.
+ */
+typedef struct given {
+  uint64_t prop_id;
+  int64_t ts;
+  uint32_t chosen;
+} given;
+
+enum { SLOTS = 2, PERIODS = 24 }; /* the loop's one challenge, then the rest; 1 day in hours */
+
+typedef struct tally {
+  gb_sim_arm_period periods[PERIODS];
+  gb_sim_arm_challenge challenges[SLOTS];
+  uint64_t used_elsewhere; /* uses in another period than their decision's */
+} tally;
+
+static size_t period_of(int64_t ts) { return (size_t)((ts - START_MS) / HOUR_MS); }
+
+static size_t slot_of(uint32_t chosen) { return chosen == 0 ? 0 : SLOTS - 1; }
+
+/* Answers a round: a prop every third one, of the catalogue's challenge or (one in four) of an
+ * ordinal outside it; completes the player's used prop at its next round. given[player] is the
+ * player's latest prop, used[player] the prop it used and has not completed. */
+static gb_decision tallied_answer(const gb_event *e, given *latest, given *used, tally *t) {
+  bool prop = e->event_id % 3 == 0;
+  gb_decision d = answer_to(e, prop);
+  t->periods[period_of(e->ts)].decisions++;
+  given *u = &used[e->player_id];
+  if (u->prop_id) {
+    d.completed_prop_id = u->prop_id;
+    d.reward_coins = 300;
+    t->periods[period_of(u->ts)].props_completed++;
+    t->challenges[slot_of(u->chosen)].props_completed++;
+    u->prop_id = 0;
+  }
+  if (prop) {
+    d.chosen = e->event_id % 4 == 0 ? 7 : 0;
+    latest[e->player_id] = (given){d.prop_id, e->ts, d.chosen};
+    t->periods[period_of(e->ts)].props_generated++;
+    t->challenges[slot_of(d.chosen)].props_generated++;
+  }
+  return d;
+}
+
+/* Every count lands where it belongs — a decision in its period, a use and a completion in the
+ * period and challenge of the prop's decision — and the cells add up to the arm's totals. */
+Test(breakdowns, counts_land_in_the_period_and_challenge_of_the_decision, .timeout = 120) {
+  loop l = make_loop();
+  gb_sim_model m = gb_sim_model_defaults();
+  gb_sim_config c = closed(&l, 300, DAY_MS, &m);
+  gb_sim *s = make_sim(&c);
+  cr_assert_eq(gb_sim_challenge_slots(l.catalog), (size_t)SLOTS);
+  cr_assert_eq(gb_sim_periods(c.duration_ms), (size_t)PERIODS);
+  uint64_t population = gb_sim_population(c.players, c.duration_ms, &m);
+  given *latest = calloc(population + 1, sizeof *latest);
+  given *used = calloc(population + 1, sizeof *used);
+  tally want = {0};
+  gb_event ev;
+  gb_sim_status st;
+  for (st = gb_sim_next(s, INT64_MAX, &ev); st == GB_SIM_EVENT;
+       st = gb_sim_next(s, INT64_MAX, &ev)) {
+    if (ev.type == GB_EV_PROP_USED) {
+      given g = latest[ev.player_id];
+      cr_assert_eq(g.prop_id, ev.u.prop.prop_id, "the prop used is the latest given");
+      want.periods[period_of(g.ts)].props_used++;
+      want.challenges[slot_of(g.chosen)].props_used++;
+      want.used_elsewhere += period_of(ev.ts) != period_of(g.ts);
+      used[ev.player_id] = g;
+    }
+    if (ev.type != GB_EV_GAME_END)
+      continue;
+    gb_decision d = tallied_answer(&ev, latest, used, &want);
+    gb_sim_on_decision(s, &d);
+  }
+  cr_assert_eq(st, GB_SIM_DONE);
+  gb_sim_arm_stats arm[1] = {0};
+  gb_sim_arm_period got[PERIODS] = {0};
+  gb_sim_arm_challenge cells[SLOTS] = {0};
+  gb_sim_add_arm_stats(s, arm);
+  gb_sim_add_arm_periods(s, got);
+  gb_sim_add_arm_challenges(s, cells);
+  cr_assert_gt(want.used_elsewhere, 0u, "some props are used in a later period: the test tells");
+  cr_assert_gt(cells[1].props_generated, 0u);
+  cr_assert_gt(arm[0].props_completed, 0u);
+  gb_sim_arm_period sum = {0};
+  for (size_t p = 0; p < PERIODS; p++) {
+    cr_expect_eq(got[p].decisions, want.periods[p].decisions, "period %zu", p);
+    cr_expect_eq(got[p].props_generated, want.periods[p].props_generated, "period %zu", p);
+    cr_expect_eq(got[p].props_used, want.periods[p].props_used, "period %zu", p);
+    cr_expect_eq(got[p].props_completed, want.periods[p].props_completed, "period %zu", p);
+    cr_expect_eq(got[p].scored, got[p].decisions, "every answer here has a candidate");
+    sum.scored += got[p].scored;
+    sum.expected_e9 += got[p].expected_e9;
+    sum.oracle_e9 += got[p].oracle_e9;
+    sum.props_used += got[p].props_used;
+    sum.props_completed += got[p].props_completed;
+  }
+  cr_assert_eq(sum.scored, arm[0].scored);
+  cr_assert_eq(sum.expected_e9, arm[0].expected_e9);
+  cr_assert_eq(sum.oracle_e9, arm[0].oracle_e9);
+  cr_assert_eq(sum.props_used, arm[0].props_used);
+  cr_assert_eq(sum.props_completed, arm[0].props_completed);
+  for (size_t i = 0; i < SLOTS; i++) {
+    cr_expect_eq(cells[i].props_generated, want.challenges[i].props_generated, "slot %zu", i);
+    cr_expect_eq(cells[i].props_used, want.challenges[i].props_used, "slot %zu", i);
+    cr_expect_eq(cells[i].props_completed, want.challenges[i].props_completed, "slot %zu", i);
+  }
+  cr_assert_eq(cells[1].props_used, 0u, "a challenge the players do not know is never used");
+  cr_assert_eq(cells[1].chosen_e9, 0u, "nor scored");
+  cr_assert_eq(cells[0].chosen_e9, arm[0].chosen_e9);
+  cr_assert_gt(cells[0].chosen_e9, 0u);
+  gb_sim_free(s);
+  free(latest);
+  free(used);
+  free_loop(&l);
+}
+
+/* A choice beyond the candidates an answer carries is scored by its own ground truth. */
+Test(breakdowns, a_choice_outside_the_carried_candidates_is_scored) {
+  static const char two[] = "definitions:\n"
+                            "  - {id: a, criteria: {type: game_end}, difficulty: 0.9}\n"
+                            "  - {id: b, criteria: {type: game_end}, difficulty: 0.1}\n";
+  loop l = make_loop();
+  gb_catalog_free(l.catalog);
+  gb_err err = {0};
+  cr_assert_eq(gb_catalog_parse(two, strlen(two), "two", &l.catalog, &err), 0, "%s", err.msg);
+  gb_sim_model m = gb_sim_model_defaults();
+  m.arrival_rate = 0;
+  m.sessions_per_day = 12;
+  gb_sim_config c = closed(&l, 1, 3 * DAY_MS, &m);
+  gb_sim *s = make_sim(&c);
+  gb_event ev;
+  bool given_one = false;
+  while (gb_sim_next(s, INT64_MAX, &ev) != GB_SIM_DONE) {
+    if (ev.type != GB_EV_GAME_END)
+      continue;
+    gb_decision d = answer_to(&ev, !given_one); /* candidates: {a} */
+    d.chosen = given_one ? GB_NO_PROP : 1;      /* b, which the answer does not carry */
+    given_one = true;
+    gb_sim_on_decision(s, &d);
+  }
+  gb_sim_arm_stats arm[1] = {0};
+  gb_sim_arm_challenge cells[3] = {0};
+  gb_sim_add_arm_stats(s, arm);
+  gb_sim_add_arm_challenges(s, cells);
+  cr_assert(given_one);
+  cr_assert_eq(cells[1].props_generated, 1u);
+  cr_assert_gt(cells[1].chosen_e9, 0u, "b's probability, not 0 for a choice not carried");
+  cr_assert_eq(arm[0].chosen_e9, cells[1].chosen_e9);
+  cr_assert_geq(arm[0].oracle_e9, arm[0].expected_e9, "the oracle is at least the choice");
+  gb_sim_free(s);
+  free_loop(&l);
+}

@@ -1,0 +1,199 @@
+/* gb_report_doc: the report's document, Markdown and HTML side by side, and its numbers
+ * (gb_report_int.h). */
+#include "gb_path.h"
+#include "gb_report_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- number display (locale-independent) ------------------------------------------------- */
+
+/* Above this magnitude values are shown as plain integers (no decimals worth showing). */
+static const double BIG = 1e12;
+
+/* The most decimals a number is shown with (the callers use 0 to 3); it also bounds the
+ * zero-padded width the compiler checks the buffer against. */
+enum { DECIMALS_MAX = 6 };
+
+/* v rounded (half away from zero) to `decimals` places (0 .. DECIMALS_MAX), always with that
+ * many decimals ("12.30"; "121" for 120.5 with no decimals). */
+void gb_doc_fixed(double v, int decimals, char *buf, size_t cap) {
+  GB_ASSERT(decimals >= 0 && decimals <= DECIMALS_MAX);
+  if (isnan(v) || isinf(v)) {
+    snprintf(buf, cap, "%s", GB_DOC_NONE);
+    return;
+  }
+  if (fabs(v) >= BIG) {
+    snprintf(buf, cap, "%.0f", v); /* no decimal point: locale-proof */
+    return;
+  }
+  long long scale = 1;
+  for (int i = 0; i < decimals; i++)
+    scale *= 10;
+  long long scaled = llround(v * (double)scale);
+  unsigned long long mag = scaled < 0 ? (unsigned long long)-scaled : (unsigned long long)scaled;
+  const char *sign = scaled < 0 ? "-" : "";
+  if (decimals <= 0)
+    snprintf(buf, cap, "%s%llu", sign, mag);
+  else
+    snprintf(buf, cap, "%s%llu.%0*llu", sign, mag / (unsigned long long)scale, decimals,
+             mag % (unsigned long long)scale);
+}
+
+/* At least three significant digits, without exponent: 0.251, 2.51, 25.1, 251, 2510. */
+void gb_doc_sig3(double v, char *buf, size_t cap) {
+  double a = fabs(v);
+  gb_doc_fixed(v, a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0, buf, cap);
+}
+
+void gb_doc_count(double v, char *buf, size_t cap) { gb_doc_fixed(v, 0, buf, cap); }
+
+/* Events per second: one decimal, so that 9999.5 does not read as the 10000 target. */
+void gb_doc_rate(double v, char *buf, size_t cap) { gb_doc_fixed(v, 1, buf, cap); }
+
+/* A fraction in [0, 1] as a percentage with two decimals: "12.34 %". */
+void gb_doc_percent(double fraction, char *buf, size_t cap) {
+  static const double PERCENT = 100;
+  if (isnan(fraction)) {
+    snprintf(buf, cap, "%s", GB_DOC_NONE);
+    return;
+  }
+  char num[GB_DOC_NUM_MAX - 8]; /* room for the " %" */
+  gb_doc_fixed(fraction * PERCENT, 2, num, sizeof num);
+  snprintf(buf, cap, "%s %%", num);
+}
+
+/* ---- the document: Markdown and HTML written side by side -------------------------------- */
+
+void gb_doc_md_text(FILE *out, const char *s) {
+  for (; *s; s++) {
+    if (strchr("\\`*_[]<>|#", *s))
+      fputc('\\', out);
+    fputc(*s == '\n' ? ' ' : *s, out);
+  }
+}
+
+void gb_doc_html_text(FILE *out, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '&':
+      fputs("&amp;", out);
+      break;
+    case '<':
+      fputs("&lt;", out);
+      break;
+    case '>':
+      fputs("&gt;", out);
+      break;
+    case '"':
+      fputs("&quot;", out);
+      break;
+    default:
+      fputc(*s, out);
+    }
+  }
+}
+
+void gb_doc_heading(gb_doc *d, int level, const char *text) {
+  fprintf(d->md, "%.*s ", level, "######");
+  gb_doc_md_text(d->md, text);
+  fputs("\n\n", d->md);
+  fprintf(d->html, "<h%d>", level);
+  gb_doc_html_text(d->html, text);
+  fprintf(d->html, "</h%d>\n", level);
+}
+
+void gb_doc_para(gb_doc *d, const char *text) {
+  gb_doc_md_text(d->md, text);
+  fputs("\n\n", d->md);
+  fputs("<p>", d->html);
+  gb_doc_html_text(d->html, text);
+  fputs("</p>\n", d->html);
+}
+
+/* A verdict line: `lead` in bold, then `rest`; `bad` colours it in HTML. */
+void gb_doc_verdict(gb_doc *d, bool bad, const char *lead, const char *rest) {
+  fputs("**", d->md);
+  gb_doc_md_text(d->md, lead);
+  fputs("**", d->md);
+  gb_doc_md_text(d->md, rest);
+  fputs("\n\n", d->md);
+  fprintf(d->html, "<p class=\"verdict %s\"><strong>", bad ? "bad" : "good");
+  gb_doc_html_text(d->html, lead);
+  fputs("</strong>", d->html);
+  gb_doc_html_text(d->html, rest);
+  fputs("</p>\n", d->html);
+}
+
+void gb_doc_row(gb_doc *d, const char *const *cells, size_t n, bool header) {
+  fputs("|", d->md);
+  fputs("<tr>", d->html);
+  for (size_t i = 0; i < n; i++) {
+    fputc(' ', d->md);
+    gb_doc_md_text(d->md, cells[i]);
+    fputs(" |", d->md);
+    fputs(header ? "<th>" : "<td>", d->html);
+    gb_doc_html_text(d->html, cells[i]);
+    fputs(header ? "</th>" : "</td>", d->html);
+  }
+  fputs("\n", d->md);
+  fputs("</tr>\n", d->html);
+}
+
+void gb_doc_table_begin(gb_doc *d, const char *const *headers, size_t n) {
+  fputs("<table>\n", d->html);
+  gb_doc_row(d, headers, n, true);
+  fputs("|", d->md);
+  for (size_t i = 0; i < n; i++)
+    fputs("---|", d->md);
+  fputs("\n", d->md);
+}
+
+void gb_doc_table_end(gb_doc *d) {
+  fputs("\n", d->md);
+  fputs("</table>\n", d->html);
+}
+
+/* "12.34 % (11.90 – 12.80 %)" */
+void gb_doc_rate_with_ci(double v, double lo, double hi, char *buf, size_t cap) {
+  char a[GB_DOC_NUM_MAX], b[GB_DOC_NUM_MAX], c[GB_DOC_NUM_MAX];
+  gb_doc_percent(v, a, sizeof a);
+  if (isnan(lo) || isnan(hi)) {
+    snprintf(buf, cap, "%s", a);
+    return;
+  }
+  gb_doc_percent(lo, b, sizeof b);
+  gb_doc_percent(hi, c, sizeof c);
+  snprintf(buf, cap, "%s (%s – %s)", a, b, c);
+}
+
+/* ---- plots ------------------------------------------------------------------------------- */
+
+static bool plot_exists(const char *dir, const char *name, const char *ext) {
+  char rel[GB_DOC_CELL_MAX];
+  snprintf(rel, sizeof rel, "plots/%s.%s", name, ext);
+  char *path = gb_path_join(dir, rel);
+  struct stat st;
+  bool ok = path && stat(path, &st) == 0 && st.st_size > 0;
+  free(path);
+  return ok;
+}
+
+void gb_doc_plot(gb_doc *d, const char *dir, const gb_doc_plot_state *p) {
+  if (p->why_missing[0] || !plot_exists(dir, p->name, "png") || !plot_exists(dir, p->name, "svg")) {
+    char line[GB_ERR_MSG_MAX + 64];
+    snprintf(line, sizeof line, "Plot %s not drawn: %s", p->name,
+             p->why_missing[0] ? p->why_missing : "not present in plots/");
+    gb_doc_para(d, line);
+    return;
+  }
+  fputs("![", d->md);
+  gb_doc_md_text(d->md, p->caption);
+  fprintf(d->md, "](plots/%s.png)\n\n", p->name);
+  fprintf(d->html, "<figure><img src=\"plots/%s.svg\" alt=\"", p->name);
+  gb_doc_html_text(d->html, p->caption);
+  fputs("\"></figure>\n", d->html);
+}
