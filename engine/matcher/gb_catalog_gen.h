@@ -12,7 +12,7 @@
  *   cycling through the bands within its scope, and a quarter of them span the next band too.
  *   Eligibility at a game_end is thus by game (or family) and level band, which keeps a
  *   decision's candidates to a realistic handful: over the simulator's games, 200 definitions
- *   give 2 to 19 per game_end (10 on average in workloads/algorithms.yaml), and up to 250 never
+ *   give 2 to 19 per game_end (8.5 on average in workloads/algorithms.yaml), and up to 250 never
  *   more than the GB_DECISION_CANDIDATES_MAX = 32 a decision record keeps (from about 300 on,
  *   some game_ends exceed it);
  * - goal kinds the matcher supports: play N games, win N games, N wins in a row (break_on), win
