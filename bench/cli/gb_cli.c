@@ -17,6 +17,7 @@ static const command commands[] = {
     {"sim", gb_cmd_sim, "run the player simulator alone and write its event stream"},
     {"engine", gb_cmd_engine, "run the engine as a long-lived Kafka consumer service"},
     {"match", gb_cmd_match, "match a file of events against challenge definitions"},
+    {"catalog", gb_cmd_catalog, "generate a seeded challenge catalogue (catalog generate)"},
     {"report", gb_cmd_report, "regenerate plots and reports from a results directory"},
     {"query", gb_cmd_query, "answer a stats query from a run's persisted cube"},
     {"compare", gb_cmd_compare, "compare results directories (the CI regression gate)"},

@@ -14,6 +14,7 @@ int gb_cmd_run(int argc, char **argv);
 int gb_cmd_sim(int argc, char **argv);
 int gb_cmd_engine(int argc, char **argv);
 int gb_cmd_match(int argc, char **argv);
+int gb_cmd_catalog(int argc, char **argv);
 int gb_cmd_report(int argc, char **argv);
 int gb_cmd_query(int argc, char **argv);
 int gb_cmd_compare(int argc, char **argv);

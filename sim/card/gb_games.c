@@ -5,14 +5,21 @@
 
 /* Popularity follows the skew of Chinese card/board-game platforms: Dou Dizhu and the Mahjong
  * family lead; round durations are typical hand lengths (a Mahjong hand takes longer than a
- * Zhajinhua round). */
+ * Zhajinhua round). Families are the usual kinds: climbing (shedding) card games, mahjong variants,
+ * poker, board and trick-taking games. */
 static const gb_game_model games[] = {
-    {"dou_dizhu", 3, 300, 0.22},       {"pao_de_kuai", 3, 240, 0.12},
-    {"sichuan_mahjong", 4, 600, 0.13}, {"guangdong_mahjong", 4, 600, 0.07},
-    {"guobiao_mahjong", 4, 900, 0.04}, {"guandan", 4, 900, 0.10},
-    {"big_two", 4, 300, 0.07},         {"zhajinhua", 5, 120, 0.09},
-    {"texas_holdem", 6, 180, 0.07},    {"chinese_chess", 2, 900, 0.05},
-    {"tractor", 4, 900, 0.02},         {"fight_the_landlord_duo", 2, 240, 0.02},
+    {"dou_dizhu", 3, 300, 0.22, "climbing"},
+    {"pao_de_kuai", 3, 240, 0.12, "climbing"},
+    {"sichuan_mahjong", 4, 600, 0.13, "mahjong"},
+    {"guangdong_mahjong", 4, 600, 0.07, "mahjong"},
+    {"guobiao_mahjong", 4, 900, 0.04, "mahjong"},
+    {"guandan", 4, 900, 0.10, "climbing"},
+    {"big_two", 4, 300, 0.07, "climbing"},
+    {"zhajinhua", 5, 120, 0.09, "poker"},
+    {"texas_holdem", 6, 180, 0.07, "poker"},
+    {"chinese_chess", 2, 900, 0.05, "board"},
+    {"tractor", 4, 900, 0.02, "trick_taking"},
+    {"fight_the_landlord_duo", 2, 240, 0.02, "climbing"},
 };
 
 /* Each tier's minimum balance is 20 bets, so a player can lose a streak before dropping a tier.

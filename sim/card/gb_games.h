@@ -15,6 +15,8 @@ typedef struct gb_game_model {
   int table_size;      /* players per table */
   double round_mean_s; /* mean round duration, sim seconds */
   double popularity;   /* share of players whose favourite it is (the shares sum to 1) */
+  const char *family;  /* the kind of game, e.g. "mahjong": operators run challenges across a
+                          family (gamebench catalog generate); a family of one is just its game */
 } gb_game_model;
 
 typedef struct gb_room_model {
