@@ -92,6 +92,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
   s->n_players = n;
   s->players = alloc_records((n ? n : 1) * sizeof *s->players);
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
+  if (cfg->truth_arms && gb_sim_truth_new(0, &s->truth, err) != 0) {
+    gb_sim_free(s);
+    return -1;
+  }
   if (!s->players || !s->arms ||
       gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
                    NULL) != 0) {
@@ -115,6 +119,7 @@ void gb_sim_free(gb_sim *s) {
   free(s->players);
   gb_timeq_free(s->queue);
   free(s->arms);
+  gb_sim_truth_free(s->truth);
   free(s);
 }
 
@@ -129,6 +134,8 @@ uint64_t gb_sim_events_of_type(const gb_sim *s, gb_event_type type) {
 }
 
 uint64_t gb_sim_unexpected_answers(const gb_sim *s) { return s->unexpected_answers; }
+
+const gb_sim_truth *gb_sim_truth_log(const gb_sim *s) { return s->truth; }
 
 void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out) {
   for (size_t a = 0; a < s->cfg.n_arms; a++) {

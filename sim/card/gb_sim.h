@@ -41,6 +41,7 @@
 #include "gb_event.h"
 #include "gb_response.h"
 #include "gb_sim_model.h"
+#include "gb_sim_truth.h"
 
 typedef struct gb_sim_config {
   uint64_t seed;
@@ -55,6 +56,10 @@ typedef struct gb_sim_config {
   size_t n_arms;
   gb_response_params response;
   const gb_sim_model *model; /* population parameters (copied); NULL = gb_sim_model_defaults() */
+  /* NULL (the default): no ground-truth log. Else n_arms flags (borrowed: they must outlive the
+   * instance): the decisions of arm a that are scored are logged with every candidate's use
+   * probability when truth_arms[a] (gb_sim_truth.h; read it with gb_sim_truth_log). */
+  const bool *truth_arms;
 } gb_sim_config;
 
 typedef enum gb_sim_status {
@@ -123,5 +128,10 @@ uint64_t gb_sim_unexpected_answers(const gb_sim *s);
 
 /* Adds this instance's per-arm stats into out[0..n_arms). */
 void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out);
+
+/* The ground truth of the decisions of the arms in cfg.truth_arms, in the order this instance
+ * received them (merge the instances' logs with gb_sim_truth_merge); NULL when cfg.truth_arms
+ * is NULL. Owned by s: valid until gb_sim_free. */
+const gb_sim_truth *gb_sim_truth_log(const gb_sim *s);
 
 #endif

@@ -79,6 +79,22 @@ static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_
     st->chosen_e9 += (uint64_t)llround(chosen * E9);
 }
 
+/* The ground truth of a scored decision of an arm in cfg.truth_arms: every candidate's use
+ * probability, as score_decision sees it (0 for an ordinal beyond the catalogue). */
+static void log_truth(gb_sim *s, const player *p, const gb_decision *d) {
+  if (!s->truth || !s->cfg.truth_arms[p->arm] || d->reason != GB_DECIDED || d->n_candidates == 0 ||
+      !s->cfg.catalog)
+    return;
+  double pu[GB_DECISION_CANDIDATES_MAX];
+  size_t n_cat = gb_catalog_size(s->cfg.catalog);
+  player_view v = view_of(s, p, d->ts);
+  for (unsigned i = 0; i < d->n_candidates; i++)
+    pu[i] = d->candidates[i] < n_cat
+                ? use_probability_seen(s, p, &v, gb_catalog_at(s->cfg.catalog, d->candidates[i]))
+                : 0;
+  gb_sim_truth_add(s->truth, d->decision_id, p->arm, d->candidates, pu, d->n_candidates);
+}
+
 static void apply_outcomes(gb_sim *s, player *p, const gb_decision *d, gb_sim_arm_stats *st) {
   if (d->completed_prop_id && d->completed_prop_id == p->prop_id && p->prop_state == PROP_USED) {
     p->coin_balance += d->reward_coins;
@@ -134,6 +150,7 @@ void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
   st->no_candidates += d->reason == GB_NO_CANDIDATES;
   apply_outcomes(s, p, d, st);
   score_decision(s, p, d, st);
+  log_truth(s, p, d);
   if (d->chosen != GB_NO_PROP) {
     st->props_generated++;
     receive_prop(p, d);

@@ -154,6 +154,7 @@ struct gb_sim {
   uint64_t type_counts[GB_EV__COUNT];
   uint64_t unexpected_answers;
   gb_sim_arm_stats *arms;
+  gb_sim_truth *truth; /* NULL unless cfg.truth_arms */
   gb_sim_stats stats;
   const gb_game_model *games;
   size_t n_games;

@@ -1,0 +1,328 @@
+/* The ground-truth log: appending, fixed point, merging in decision_id order whatever the
+ * spread over logs, look-up; and the simulator's log of the chosen arms' decisions, which agrees
+ * exactly with its scores and does not depend on how many instances split the players. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_catalog.h"
+#include "gb_sim.h"
+#include "gb_sim_truth.h"
+#include "gb_test_support.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static gb_sim_truth *new_log(void) {
+  gb_sim_truth *t = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_sim_truth_new(0, &t, &err), 0, "%s", err.msg);
+  return t;
+}
+
+static gb_sim_truth *merge(const gb_sim_truth *const *logs, size_t n) {
+  gb_sim_truth *m = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_sim_truth_merge(logs, n, &m, &err), 0, "%s", err.msg);
+  return m;
+}
+
+/* Whether two logs hold the same records in the same order. */
+static bool same_log(const gb_sim_truth *a, const gb_sim_truth *b) {
+  if (gb_sim_truth_count(a) != gb_sim_truth_count(b))
+    return false;
+  for (size_t i = 0; i < gb_sim_truth_count(a); i++) {
+    gb_sim_truth_entry x = gb_sim_truth_at(a, i), y = gb_sim_truth_at(b, i);
+    if (x.decision_id != y.decision_id || x.arm != y.arm || x.n != y.n ||
+        (x.n && (memcmp(x.candidates, y.candidates, x.n * sizeof *x.candidates) != 0 ||
+                 memcmp(x.p_e9, y.p_e9, x.n * sizeof *x.p_e9) != 0)))
+      return false;
+  }
+  return true;
+}
+
+/* ---- the log */
+
+Test(sim_truth, records_read_back_in_fixed_point) {
+  gb_sim_truth *t = new_log();
+  static const uint32_t c[] = {4, 9, 2, 7};
+  static const double p[] = {0.1234567894, 1.5, -0.25, 0.5};
+  gb_sim_truth_add(t, 77, 3, c, p, 4);
+  gb_sim_truth_add(t, 12, 0, c, p, 1);
+  cr_assert_eq(gb_sim_truth_count(t), 2);
+  gb_sim_truth_entry e = gb_sim_truth_at(t, 0);
+  cr_assert_eq(e.decision_id, 77);
+  cr_assert_eq(e.arm, 3);
+  cr_assert_eq(e.n, 4);
+  cr_assert_eq(memcmp(e.candidates, c, sizeof c), 0);
+  cr_assert_eq(e.p_e9[0], 123456789u, "rounded to units of 1e-9");
+  cr_assert_eq(e.p_e9[1], 1000000000u, "clamped to 1");
+  cr_assert_eq(e.p_e9[2], 0u, "clamped to 0");
+  cr_assert_eq(e.p_e9[3], 500000000u);
+  cr_assert_eq(gb_sim_truth_p(&e, 3), 0.5);
+  e = gb_sim_truth_at(t, 1);
+  cr_assert_eq(e.decision_id, 12);
+  cr_assert_eq(e.n, 1);
+  cr_assert_eq(e.candidates[0], 4);
+  cr_assert_geq(gb_sim_truth_memory(t), 2 * 16 + 5 * 8);
+  gb_sim_truth_free(t);
+  gb_sim_truth_free(NULL);
+}
+
+Test(sim_truth, merging_sorts_by_decision_id_whatever_the_spread) {
+  /* decisions 1..40, each with (id % 3) + 1 candidates; spread over three logs in a scrambled
+   * order, or all in one log in reverse: the merges are the same log, in id order */
+  gb_sim_truth *three[3] = {new_log(), new_log(), new_log()}, *one = new_log();
+  for (uint64_t k = 0; k < 40; k++) {
+    uint64_t id = (k * 17) % 40 + 1, rev = 40 - k;
+    uint32_t c[3] = {(uint32_t)id, (uint32_t)id + 100, (uint32_t)id + 200};
+    double p[3] = {(double)id / 100, 0.5, 0.25};
+    gb_sim_truth_add(three[id % 3], id, (uint16_t)(id % 2), c, p, id % 3 + 1);
+    uint32_t cr[3] = {(uint32_t)rev, (uint32_t)rev + 100, (uint32_t)rev + 200};
+    double pr[3] = {(double)rev / 100, 0.5, 0.25};
+    gb_sim_truth_add(one, rev, (uint16_t)(rev % 2), cr, pr, rev % 3 + 1);
+  }
+  const gb_sim_truth *logs3[] = {three[0], NULL, three[1], three[2]};
+  const gb_sim_truth *logs1[] = {one};
+  gb_sim_truth *a = merge(logs3, N_OF(logs3)), *b = merge(logs1, 1);
+  cr_assert_eq(gb_sim_truth_count(a), 40);
+  cr_assert(same_log(a, b));
+  for (size_t i = 0; i < 40; i++) {
+    gb_sim_truth_entry e = gb_sim_truth_at(a, i);
+    cr_assert_eq(e.decision_id, i + 1);
+    cr_assert_eq(e.n, (i + 1) % 3 + 1);
+    cr_assert_eq(e.candidates[0], i + 1);
+    cr_assert_eq(e.p_e9[0], (i + 1) * 10000000u);
+    cr_assert_eq(e.arm, (i + 1) % 2);
+  }
+  cr_assert(!same_log(a, three[0]), "the comparison can tell logs apart");
+  for (int i = 0; i < 3; i++)
+    gb_sim_truth_free(three[i]);
+  gb_sim_truth_free(one);
+  gb_sim_truth_free(a);
+  gb_sim_truth_free(b);
+}
+
+Test(sim_truth, a_duplicate_is_kept_once_from_the_lowest_log) {
+  gb_sim_truth *x = new_log(), *y = new_log();
+  static const uint32_t c[] = {1};
+  static const double px[] = {0.25}, py[] = {0.75};
+  gb_sim_truth_add(y, 5, 1, c, py, 1);
+  gb_sim_truth_add(x, 5, 0, c, px, 1);
+  gb_sim_truth_add(x, 3, 0, c, px, 1);
+  const gb_sim_truth *logs[] = {x, y};
+  gb_sim_truth *m = merge(logs, 2);
+  cr_assert_eq(gb_sim_truth_count(m), 2);
+  gb_sim_truth_entry e;
+  cr_assert(gb_sim_truth_find(m, 5, &e));
+  cr_assert_eq(e.arm, 0, "from log 0");
+  cr_assert_eq(e.p_e9[0], 250000000u);
+  cr_assert(gb_sim_truth_find(m, 3, &e));
+  cr_assert(!gb_sim_truth_find(m, 4, &e));
+  cr_assert(!gb_sim_truth_find(m, 6, &e));
+  cr_assert(!gb_sim_truth_find(m, 0, &e));
+  gb_sim_truth_free(x);
+  gb_sim_truth_free(y);
+  gb_sim_truth_free(m);
+}
+
+Test(sim_truth, merging_nothing_gives_an_empty_sorted_log) {
+  gb_sim_truth *empty = new_log();
+  const gb_sim_truth *logs[] = {empty, NULL};
+  gb_sim_truth *m = merge(logs, 2);
+  cr_assert_eq(gb_sim_truth_count(m), 0);
+  gb_sim_truth_entry e;
+  cr_assert(!gb_sim_truth_find(m, 1, &e));
+  gb_sim_truth_free(m);
+  gb_sim_truth_free(empty);
+}
+
+static void find_in_unmerged(void *ctx) {
+  gb_sim_truth_entry e;
+  gb_sim_truth_find(ctx, 1, &e);
+}
+
+Test(sim_truth, find_needs_a_merged_log) {
+  gb_sim_truth *t = new_log();
+  static const uint32_t c[] = {1};
+  static const double p[] = {0.5};
+  gb_sim_truth_add(t, 1, 0, c, p, 1);
+  gbt_proc r = gbt_fork(find_in_unmerged, t);
+  cr_assert_neq(r.status, 0);
+  cr_assert(strstr(r.err, "gb_sim_truth_find on a log that gb_sim_truth_merge did not make"), "%s",
+            r.err);
+  gbt_proc_free(&r);
+  gb_sim_truth_free(t);
+}
+
+/* ---- the simulator's log */
+
+/* 2026-01-05T00:00:00Z. */
+#define START_MS 1767571200000LL
+#define DAY_MS 86400000LL
+
+static const char catalogue[] = "definitions:\n"
+                                "  - id: win3_doudizhu\n"
+                                "    criteria: {type: game_end, game: dou_dizhu, won: true}\n"
+                                "    progress: {count: 3}\n"
+                                "    ttl: 1h\n"
+                                "    reward: {coins: 300}\n"
+                                "    difficulty: 0.3\n"
+                                "  - id: play5_any\n"
+                                "    criteria: {type: game_end}\n"
+                                "    progress: {count: 5}\n"
+                                "    ttl: 1h\n"
+                                "    reward: {coins: 100}\n"
+                                "    difficulty: 0.1\n";
+
+typedef struct world {
+  gb_catalog *catalog;
+  gb_arms *arms;
+} world;
+
+static world make_world(void) {
+  world w = {0};
+  gb_err err = {0};
+  cr_assert_eq(gb_catalog_parse(catalogue, strlen(catalogue), "test", &w.catalog, &err), 0, "%s",
+               err.msg);
+  gb_arm_spec arms[] = {{"logging", "random", 1}, {"other", "random", 1}};
+  cr_assert_eq(gb_arms_new(arms, 2, 42, &w.arms, &err), 0, "%s", err.msg);
+  return w;
+}
+
+static gb_sim_config config(const world *w, const bool *truth_arms, unsigned producer,
+                            unsigned n_producers) {
+  return (gb_sim_config){.seed = 42,
+                         .players = 40,
+                         .start_ms = START_MS,
+                         .duration_ms = DAY_MS,
+                         .producer = producer,
+                         .n_producers = n_producers,
+                         .closed_loop = true,
+                         .catalog = w->catalog,
+                         .arms = w->arms,
+                         .n_arms = 2,
+                         .response = gb_response_defaults(),
+                         .truth_arms = truth_arms};
+}
+
+/* The "engine": every fourth round is suppressed, every seventh has no candidate; the others get
+ * three candidates (0, 1 and 9, which is not in the catalogue) and a prop of candidate 1 every
+ * other time. */
+static gb_decision answer_to(const gb_event *game_end) {
+  gb_decision d;
+  memset(&d, 0, sizeof d);
+  d.decision_id = game_end->event_id;
+  d.player_id = game_end->player_id;
+  d.ts = game_end->ts;
+  uint64_t k = game_end->event_id;
+  d.reason = k % 4 == 0 ? GB_SUPPRESSED : k % 7 == 0 ? GB_NO_CANDIDATES : GB_DECIDED;
+  d.chosen = GB_NO_PROP;
+  if (d.reason != GB_DECIDED)
+    return d;
+  d.n_candidates = 3;
+  d.candidates[0] = 0;
+  d.candidates[1] = 1;
+  d.candidates[2] = 9;
+  if (k % 2 == 0) {
+    d.chosen = 1;
+    d.prop_id = k;
+    d.ttl_s = 3600;
+  }
+  return d;
+}
+
+/* Runs instance `producer` of n_producers to the end, answering every round at once. */
+static gb_sim *run(const gb_sim_config *c) {
+  gb_sim *s = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_sim_new(c, &s, &err), 0, "%s", err.msg);
+  gb_event ev;
+  gb_sim_status st;
+  for (;;) {
+    st = gb_sim_next(s, INT64_MAX, &ev);
+    if (st != GB_SIM_EVENT)
+      break;
+    if (ev.type == GB_EV_GAME_END) {
+      gb_decision d = answer_to(&ev);
+      gb_sim_on_decision(s, &d);
+    }
+  }
+  cr_assert_eq(st, GB_SIM_DONE);
+  return s;
+}
+
+Test(sim_truth, off_by_default) {
+  world w = make_world();
+  gb_sim_config c = config(&w, NULL, 0, 1);
+  gb_sim *s = run(&c);
+  cr_assert_null(gb_sim_truth_log(s));
+  gb_sim_free(s);
+  gb_catalog_free(w.catalog);
+  gb_arms_free(w.arms);
+}
+
+Test(sim_truth, the_chosen_arms_scored_decisions_agree_with_the_scores, .timeout = 60) {
+  world w = make_world();
+  static const bool only_logging[] = {true, false};
+  gb_sim_config c = config(&w, only_logging, 0, 1);
+  gb_sim *s = run(&c);
+  const gb_sim_truth *t = gb_sim_truth_log(s);
+  cr_assert_not_null(t);
+  gb_sim_arm_stats st[2] = {0};
+  gb_sim_add_arm_stats(s, st);
+  cr_assert_gt(st[0].scored, 20, "enough decisions to say something");
+  cr_assert_gt(st[1].scored, 0, "the other arm decided too");
+  cr_assert_eq(gb_sim_truth_count(t), st[0].scored, "every scored decision of arm 0, no other");
+  uint64_t expected = 0, oracle = 0, previous = 0;
+  for (size_t i = 0; i < gb_sim_truth_count(t); i++) {
+    gb_sim_truth_entry e = gb_sim_truth_at(t, i);
+    cr_assert_eq(e.arm, 0);
+    cr_assert_eq(e.n, 3);
+    cr_assert_eq(e.candidates[1], 1);
+    cr_assert_eq(e.p_e9[2], 0u, "an ordinal beyond the catalogue has no probability");
+    cr_assert(e.p_e9[0] > 0 && e.p_e9[0] < 1000000000u && e.p_e9[1] > 0);
+    cr_assert_neq(e.p_e9[0], e.p_e9[1], "two challenges, two probabilities");
+    cr_assert_neq(e.decision_id, previous);
+    previous = e.decision_id;
+    expected += e.decision_id % 2 == 0 ? e.p_e9[1] : 0; /* the chosen candidate's */
+    oracle += e.p_e9[0] > e.p_e9[1] ? e.p_e9[0] : e.p_e9[1];
+  }
+  /* the same rounding (units of 1e-9) as the arm's scores: the sums are exact */
+  cr_assert_eq(expected, st[0].expected_e9);
+  cr_assert_eq(oracle, st[0].oracle_e9);
+  gb_sim_free(s);
+  gb_catalog_free(w.catalog);
+  gb_arms_free(w.arms);
+}
+
+Test(sim_truth, instances_splitting_the_players_merge_into_the_single_instance_log, .timeout = 60) {
+  world w = make_world();
+  static const bool both[] = {true, true};
+  gb_sim_config c1 = config(&w, both, 0, 1);
+  gb_sim *one = run(&c1);
+  gb_sim *parts[3];
+  const gb_sim_truth *logs[3];
+  for (unsigned k = 0; k < 3; k++) {
+    gb_sim_config ck = config(&w, both, k, 3);
+    parts[k] = run(&ck);
+    logs[k] = gb_sim_truth_log(parts[k]);
+    cr_assert_gt(gb_sim_truth_count(logs[k]), 0);
+  }
+  const gb_sim_truth *single[] = {gb_sim_truth_log(one)};
+  gb_sim_truth *a = merge(single, 1), *b = merge(logs, 3);
+  cr_assert_gt(gb_sim_truth_count(a), 40);
+  cr_assert(same_log(a, b), "%zu decisions in one instance, %zu in three", gb_sim_truth_count(a),
+            gb_sim_truth_count(b));
+  bool arms_seen[2] = {false, false};
+  for (size_t i = 0; i < gb_sim_truth_count(a); i++)
+    arms_seen[gb_sim_truth_at(a, i).arm] = true;
+  cr_assert(arms_seen[0] && arms_seen[1]);
+  gb_sim_truth_free(a);
+  gb_sim_truth_free(b);
+  gb_sim_free(one);
+  for (unsigned k = 0; k < 3; k++)
+    gb_sim_free(parts[k]);
+  gb_catalog_free(w.catalog);
+  gb_arms_free(w.arms);
+}
