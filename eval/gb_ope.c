@@ -163,13 +163,14 @@ static void estimates_of(const terms *sum, double n, double *v) {
   v[GB_OPE_DR] = sum->dr / n;
 }
 
-static void add_terms(terms *sum, const terms *t) {
-  sum->matched += t->matched;
-  sum->mreward += t->mreward;
-  sum->w += t->w;
-  sum->wr += t->wr;
-  sum->dm += t->dm;
-  sum->dr += t->dr;
+/* sum += c t: a row drawn c times. */
+static void add_terms(terms *sum, const terms *t, double c) {
+  sum->matched += c * t->matched;
+  sum->mreward += c * t->mreward;
+  sum->w += c * t->w;
+  sum->wr += c * t->wr;
+  sum->dm += c * t->dm;
+  sum->dr += c * t->dr;
 }
 
 /* The key of the draws: the seed hashed once. XXH3 of two words XORs each word with a constant
@@ -184,6 +185,14 @@ static size_t draw(uint64_t key, size_t k, size_t b, size_t n) {
   return (size_t)((h * (unsigned __int128)n) >> 64);
 }
 
+/* Resample b as the number of times each row is drawn: the sums then read the rows in order
+ * (the draws themselves land anywhere in memory, the count array is small). */
+static void draw_counts(uint64_t key, size_t b, size_t n, uint32_t *counts) {
+  memset(counts, 0, n * sizeof *counts);
+  for (size_t k = 0; k < n; k++)
+    counts[draw(key, k, b, n)]++;
+}
+
 /* Resample b's estimates into reps[e * B + b]. */
 static void store(const terms *sum, size_t n, size_t b, size_t nb, double *reps) {
   double v[GB_OPE__COUNT];
@@ -192,44 +201,67 @@ static void store(const terms *sum, size_t n, size_t b, size_t nb, double *reps)
     reps[e * nb + b] = v[e];
 }
 
-/* The replicates with the reward model held fixed: each resample sums its rows' terms. */
-static void replicates_fixed(const terms *t, size_t n, const gb_ope_settings *s, double *reps) {
-  uint64_t key = draw_key(s->seed);
-  for (size_t b = 0; b < s->resamples; b++) {
-    terms sum = {0};
-    for (size_t k = 0; k < n; k++)
-      add_terms(&sum, &t[draw(key, k, b, n)]);
-    store(&sum, n, b, s->resamples, reps);
+/* The model terms of row i under a refit model mb: the row's standardized context and logged
+ * challenge are the refit's; a one-hot target needs one prediction, a distribution one per
+ * candidate. */
+static void refit_terms(const gb_ope_row *r, const gb_ope_refit *f, size_t i, uint32_t target_c,
+                        const gb_ope_model *mb, terms *t) {
+  if (r->target_dist) {
+    model_terms(r, mb, t);
+    return;
   }
+  const double *z = gb_ope_refit_z(f, i);
+  t->dm = r->target == GB_OPE_NO_PROP ? 0 : gb_ope_model_predict_z(mb, target_c, z);
+  double rhat =
+      r->logged == GB_OPE_NO_PROP ? 0 : gb_ope_model_predict_z(mb, gb_ope_refit_logged(f, i), z);
+  t->dr = t->dm + t->w * (r->reward - rhat);
 }
 
 /* The replicates with the reward model refit on each resample, so that DM's and DR's intervals
  * hold the model's own error too. */
 static int replicates_refit(const gb_ope_row *rows, const terms *t, size_t n, const gb_ope_model *m,
-                            const gb_ope_settings *s, double *reps, gb_err *err) {
-  size_t *idx = malloc(n * sizeof *idx);
+                            const gb_ope_settings *s, uint32_t *counts, double *reps, gb_err *err) {
+  uint32_t *target_c = malloc(n * sizeof *target_c);
+  if (!target_c)
+    return gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for %zu rows", n);
+  for (size_t i = 0; i < n; i++)
+    target_c[i] = rows[i].target == GB_OPE_NO_PROP
+                      ? GB_OPE_NO_CHALLENGE
+                      : gb_ope_model_index(m, rows[i].candidates[rows[i].target]);
   gb_ope_refit *f = NULL;
-  if (!idx) {
-    return gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for a resample of %zu rows", n);
-  }
   int rc = gb_ope_refit_new(m, rows, n, s, &f, err);
   uint64_t key = draw_key(s->seed);
   for (size_t b = 0; rc == 0 && b < s->resamples; b++) {
-    for (size_t k = 0; k < n; k++)
-      idx[k] = draw(key, k, b, n);
+    draw_counts(key, b, n, counts);
     const gb_ope_model *mb = NULL;
-    rc = gb_ope_refit_on(f, idx, &mb, err);
+    rc = gb_ope_refit_on(f, counts, &mb, err);
     terms sum = {0};
-    for (size_t k = 0; rc == 0 && k < n; k++) {
-      terms tk = t[idx[k]];
-      model_terms(&rows[idx[k]], mb, &tk);
-      add_terms(&sum, &tk);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+      if (counts[i] == 0)
+        continue;
+      terms ti = t[i];
+      refit_terms(&rows[i], f, i, target_c[i], mb, &ti);
+      add_terms(&sum, &ti, counts[i]);
     }
     store(&sum, n, b, s->resamples, reps);
   }
   gb_ope_refit_free(f);
-  free(idx);
+  free(target_c);
   return rc;
+}
+
+/* The replicates with the reward model held fixed: each resample sums its rows' terms. */
+static void replicates_fixed(const terms *t, size_t n, const gb_ope_settings *s, uint32_t *counts,
+                             double *reps) {
+  uint64_t key = draw_key(s->seed);
+  for (size_t b = 0; b < s->resamples; b++) {
+    draw_counts(key, b, n, counts);
+    terms sum = {0};
+    for (size_t i = 0; i < n; i++)
+      if (counts[i])
+        add_terms(&sum, &t[i], counts[i]);
+    store(&sum, n, b, s->resamples, reps);
+  }
 }
 
 static void intervals(double *reps, const gb_ope_settings *s, gb_ope_result *out) {
@@ -268,16 +300,18 @@ static int estimate_all(const gb_ope_row *rows, size_t n, const gb_ope_model *m,
                         const gb_ope_settings *s, gb_ope_result *out, gb_err *err) {
   terms *t = malloc(n * sizeof *t);
   double *reps = malloc(GB_OPE__COUNT * s->resamples * sizeof *reps);
-  if (!t || !reps) {
+  uint32_t *counts = malloc(n * sizeof *counts);
+  if (!t || !reps || !counts) {
     free(t);
     free(reps);
+    free(counts);
     return gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for %zu rows and %zu resamples", n,
                       s->resamples);
   }
   terms sum = {0};
   for (size_t i = 0; i < n; i++) {
     t[i] = terms_of(&rows[i], m);
-    add_terms(&sum, &t[i]);
+    add_terms(&sum, &t[i], 1);
   }
   double v[GB_OPE__COUNT];
   estimates_of(&sum, (double)n, v);
@@ -289,13 +323,14 @@ static int estimate_all(const gb_ope_row *rows, size_t n, const gb_ope_model *m,
     out->est[e] = (gb_ope_estimate){.value = v[e], .error = v[e] - out->truth};
   int rc = 0;
   if (s->refit)
-    rc = replicates_refit(rows, t, n, m, s, reps, err);
+    rc = replicates_refit(rows, t, n, m, s, counts, reps, err);
   else
-    replicates_fixed(t, n, s, reps);
+    replicates_fixed(t, n, s, counts, reps);
   if (rc == 0)
     intervals(reps, s, out);
   free(t);
   free(reps);
+  free(counts);
   return rc;
 }
 

@@ -44,8 +44,9 @@ int gb_ope_model_fit(const gb_ope_row *rows, size_t n, const gb_ope_settings *s,
 /* The index into m->ordinals of challenge, or GB_OPE_NO_CHALLENGE. */
 uint32_t gb_ope_model_index(const gb_ope_model *m, uint32_t challenge);
 
-/* r̂ of the challenge at index c (GB_OPE_NO_CHALLENGE: the prior) for context x. */
-double gb_ope_model_predict_at(const gb_ope_model *m, uint32_t c, const double *x);
+/* r̂ of the challenge at index c (GB_OPE_NO_CHALLENGE: the prior) for the standardized context
+ * z (what the refits hold). */
+double gb_ope_model_predict_z(const gb_ope_model *m, uint32_t c, const double *z);
 
 /* ---- refitting on resamples */
 
@@ -59,9 +60,15 @@ int gb_ope_refit_new(const gb_ope_model *base, const gb_ope_row *rows, size_t n,
                      const gb_ope_settings *s, gb_ope_refit **out, gb_err *err);
 void gb_ope_refit_free(gb_ope_refit *f);
 
-/* Refits on the rows idx[0..n) (with repeats) and returns the refit model (owned by f, valid
- * until the next refit). A challenge absent from the resample predicts the resample's prior;
- * without any logged prop the prior is NaN. 0, or -1 with GB_ERR_RUNTIME when a solve fails. */
-int gb_ope_refit_on(gb_ope_refit *f, const size_t *idx, const gb_ope_model **out, gb_err *err);
+/* Row i's standardized context (d values) and the model index of its logged challenge
+ * (GB_OPE_NO_CHALLENGE without a logged prop or for a challenge the base never saw). */
+const double *gb_ope_refit_z(const gb_ope_refit *f, size_t i);
+uint32_t gb_ope_refit_logged(const gb_ope_refit *f, size_t i);
+
+/* Refits on a resample given as each row's count counts[0..n) and returns the refit model
+ * (owned by f, valid until the next refit). A challenge absent from the resample predicts the
+ * resample's prior; without any logged prop the prior is NaN. 0, or -1 with GB_ERR_RUNTIME when
+ * a solve fails. */
+int gb_ope_refit_on(gb_ope_refit *f, const uint32_t *counts, const gb_ope_model **out, gb_err *err);
 
 #endif

@@ -71,36 +71,49 @@ uint32_t gb_ope_model_index(const gb_ope_model *m, uint32_t challenge) {
   return hit ? (uint32_t)(hit - m->ordinals) : GB_OPE_NO_CHALLENGE;
 }
 
-/* The challenge index of each row's logged prop (GB_OPE_NO_CHALLENGE without one). */
-static uint32_t *index_rows(const gb_ope_model *m, const gb_ope_row *rows, size_t n) {
-  uint32_t *ci = malloc((n ? n : 1) * sizeof *ci);
-  for (size_t i = 0; ci && i < n; i++)
-    ci[i] = rows[i].logged == GB_OPE_NO_PROP
-                ? GB_OPE_NO_CHALLENGE
-                : gb_ope_model_index(m, rows[i].candidates[rows[i].logged]);
-  return ci;
+/* The design of rows[0..n) for fits: each row's standardized context (z, n × d) and the index of
+ * its logged prop's challenge (lc; GB_OPE_NO_CHALLENGE without one). 0, or -1 when out of
+ * memory (then nothing is allocated). */
+static int design_of(const gb_ope_model *m, const gb_ope_row *rows, size_t n, double **z,
+                     uint32_t **lc) {
+  size_t nd = n * m->d;
+  *z = malloc((nd ? nd : 1) * sizeof **z); /* (never NULL: row offsets stay valid for d = 0) */
+  *lc = malloc((n ? n : 1) * sizeof **lc);
+  if (!*z || !*lc) {
+    free(*z);
+    free(*lc);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    standardize(m, rows[i].x, *z + i * m->d);
+    (*lc)[i] = rows[i].logged == GB_OPE_NO_PROP
+                   ? GB_OPE_NO_CHALLENGE
+                   : gb_ope_model_index(m, rows[i].candidates[rows[i].logged]);
+  }
+  return 0;
 }
 
-/* The statistics of rows idx[0..n) (rows 0..n-1 when idx is NULL). */
-static void accumulate(const gb_ope_model *m, const gb_ope_row *rows, const uint32_t *ci,
-                       const size_t *idx, size_t n, double *stats) {
+/* The statistics of the rows, each counted weight[i] times (once when weight is NULL): a
+ * bootstrap resample is its rows' counts, and a pass in row order reads memory in order. */
+static void accumulate(const gb_ope_model *m, const gb_ope_row *rows, const double *z,
+                       const uint32_t *lc, const uint32_t *weight, size_t n, double *stats) {
   size_t d = m->d, ss = stats_stride(d);
   memset(stats, 0, m->m * ss * sizeof *stats);
-  double z[GB_OPE_FEATURES_MAX];
-  for (size_t k = 0; k < n; k++) {
-    size_t i = idx ? idx[k] : k;
-    if (ci[i] == GB_OPE_NO_CHALLENGE)
+  for (size_t i = 0; i < n; i++) {
+    double w = weight ? weight[i] : 1;
+    if (w == 0 || lc[i] == GB_OPE_NO_CHALLENGE)
       continue;
-    double *st = stats + ci[i] * ss, r = rows[i].reward;
+    const double *zi = z + i * d;
+    double *st = stats + lc[i] * ss, r = rows[i].reward;
     double *zs = st + 2, *zr = st + 2 + d, *zz = st + 2 + 2 * d;
-    standardize(m, rows[i].x, z);
-    st[0] += 1;
-    st[1] += r;
+    st[0] += w;
+    st[1] += w * r;
     for (size_t j = 0; j < d; j++) {
-      zs[j] += z[j];
-      zr[j] += z[j] * r;
+      double wz = w * zi[j];
+      zs[j] += wz;
+      zr[j] += wz * r;
       for (size_t l = j; l < d; l++)
-        zz[j * d + l] += z[j] * z[l];
+        zz[j * d + l] += wz * zi[l];
     }
   }
 }
@@ -174,19 +187,19 @@ int gb_ope_model_fit(const gb_ope_row *rows, size_t n, const gb_ope_settings *s,
     return gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for the reward model");
   m->d = s->d;
   fit_scaling(m, rows, n);
-  uint32_t *ci = NULL;
-  double *stats = NULL, *a = NULL;
+  uint32_t *lc = NULL;
+  double *z = NULL, *stats = NULL, *a = NULL;
   int rc = find_challenges(m, rows, n, err);
+  if (rc == 0)
+    rc = design_of(m, rows, n, &z, &lc) == 0
+             ? alloc_fit(m, &stats, &a, err)
+             : gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for %zu rows", n);
   if (rc == 0) {
-    ci = index_rows(m, rows, n);
-    rc = ci ? alloc_fit(m, &stats, &a, err)
-            : gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for %zu rows", n);
-  }
-  if (rc == 0) {
-    accumulate(m, rows, ci, NULL, n, stats);
+    accumulate(m, rows, z, lc, NULL, n, stats);
     rc = solve(m, stats, s, a, err);
   }
-  free(ci);
+  free(z);
+  free(lc);
   free(stats);
   free(a);
   if (rc != 0) {
@@ -219,19 +232,20 @@ void gb_ope_model_free(gb_ope_model *m) {
 
 double gb_ope_model_prior(const gb_ope_model *m) { return m->prior; }
 
-double gb_ope_model_predict_at(const gb_ope_model *m, uint32_t c, const double *x) {
+double gb_ope_model_predict_z(const gb_ope_model *m, uint32_t c, const double *z) {
   if (c == GB_OPE_NO_CHALLENGE)
     return m->prior;
   const double *coef = m->coef + (size_t)c * coef_stride(m->d);
-  double z[GB_OPE_FEATURES_MAX], v = coef[0];
-  standardize(m, x, z);
+  double v = coef[0];
   for (size_t j = 0; j < m->d; j++)
     v += coef[1 + m->d + j] * (z[j] - coef[1 + j]);
   return v < 0 ? 0 : v > 1 ? 1 : v; /* (NaN, a resample without props, stays NaN) */
 }
 
 double gb_ope_model_predict(const gb_ope_model *m, uint32_t challenge, const double *x) {
-  return gb_ope_model_predict_at(m, gb_ope_model_index(m, challenge), x);
+  double z[GB_OPE_FEATURES_MAX];
+  standardize(m, x, z);
+  return gb_ope_model_predict_z(m, gb_ope_model_index(m, challenge), z);
 }
 
 /* ---- refits on resamples */
@@ -241,7 +255,8 @@ struct gb_ope_refit {
   gb_ope_settings s;
   const gb_ope_row *rows;
   size_t n;
-  uint32_t *ci;
+  double *z;
+  uint32_t *lc;
   double *stats, *a;
 };
 
@@ -256,8 +271,8 @@ int gb_ope_refit_new(const gb_ope_model *base, const gb_ope_row *rows, size_t n,
   f->s = *s;
   f->rows = rows;
   f->n = n;
-  f->ci = index_rows(base, rows, n);
-  if (!f->ci || alloc_fit(&f->model, &f->stats, &f->a, err) != 0) {
+  if (design_of(base, rows, n, &f->z, &f->lc) != 0 ||
+      alloc_fit(&f->model, &f->stats, &f->a, err) != 0) {
     gb_ope_refit_free(f);
     return gb_err_set(err, GB_ERR_RUNTIME, "ope: out of memory for the refits of %zu rows", n);
   }
@@ -269,14 +284,20 @@ void gb_ope_refit_free(gb_ope_refit *f) {
   if (!f)
     return;
   free(f->model.coef);
-  free(f->ci);
+  free(f->z);
+  free(f->lc);
   free(f->stats);
   free(f->a);
   free(f);
 }
 
-int gb_ope_refit_on(gb_ope_refit *f, const size_t *idx, const gb_ope_model **out, gb_err *err) {
-  accumulate(&f->model, f->rows, f->ci, idx, f->n, f->stats);
+const double *gb_ope_refit_z(const gb_ope_refit *f, size_t i) { return f->z + i * f->model.d; }
+
+uint32_t gb_ope_refit_logged(const gb_ope_refit *f, size_t i) { return f->lc[i]; }
+
+int gb_ope_refit_on(gb_ope_refit *f, const uint32_t *counts, const gb_ope_model **out,
+                    gb_err *err) {
+  accumulate(&f->model, f->rows, f->z, f->lc, counts, f->n, f->stats);
   if (solve(&f->model, f->stats, &f->s, f->a, err) != 0)
     return -1;
   *out = &f->model;
