@@ -107,8 +107,6 @@ typedef struct terms {
   double dr;      /* dm + w (reward − r̂(x, logged)) */
 } terms;
 
-enum { N_TERMS = sizeof(terms) / sizeof(double) };
-
 /* π(a|x) of the row's target, a an index or GB_OPE_NO_PROP: its distribution when given, else
  * the one-hot at its choice. */
 static double target_pi(const gb_ope_row *r, uint32_t a) {

@@ -35,9 +35,9 @@
  * n × B × d² / 2, but DM's interval then only reflects the spread of the contexts and is far too
  * narrow (docs/ope.md shows it missing the truth on every data set of the unbiasedness check).
  * Every estimator is computed on the same resamples; resample b draws its n row indices as
- * gb_hash3(key, k, b) for k = 0 .. n−1, key = gb_hash3(seed, 0x6f7065, 0) (the seed hashed: see
- * gb_ope.c), each mapped onto [0, n) by a multiply-shift (bias below n / 2^64): the same inputs
- * and seed give the same intervals on every machine and thread count,
+ * gb_hash3(key, k, b) for k = 0 .. n−1, key = gb_hash3(seed, 0x6f7065, 0) (the seed is hashed
+ * first: docs/ope.md says why), each mapped onto [0, n) by a multiply-shift (bias below
+ * n / 2^64): the same inputs and seed give the same intervals on every machine and thread count,
  * and the first B replicates of a run with more resamples are those of a run with B. Ratio
  * estimators (replay, SNIPS) are recomputed as ratios on each resample; a resample where a ratio
  * has a zero denominator is left out of that estimator's percentiles (so is a resample without a
@@ -54,8 +54,10 @@
 
 #include "gb_err.h"
 
+/* An action index meaning "no prop". */
+#define GB_OPE_NO_PROP UINT32_MAX
+
 enum {
-  GB_OPE_NO_PROP = UINT32_MAX,    /* an action index meaning "no prop" */
   GB_OPE_FEATURES_MAX = 64,       /* features per row */
   GB_OPE_DEFAULT_RESAMPLES = 1000 /* Efron & Tibshirani's floor for percentile intervals: the
                                      cost is n × B, and runs log millions of rows */
@@ -150,8 +152,8 @@ typedef struct gb_ope_result {
  * model, or one fit from the rows when model is NULL (a caller evaluating several targets on the
  * same logged rows fits it once). Returns 0 with *out filled, or -1 with GB_ERR_INPUT for an
  * empty input, a row that breaks the gb_ope_row rules (its index and field named) or a bad
- * option; GB_ERR_RUNTIME when out of memory or a solve fails. Memory: 6 n + 5 B doubles (and with
- * refits n indices, the model's size twice), freed by the call. */
+ * option; GB_ERR_RUNTIME when out of memory or a solve fails. Memory: 6 n + 5 B doubles and n
+ * counts; with refits also n × d doubles, 2 n indices and a second model; freed by the call. */
 int gb_ope_evaluate(const gb_ope_row *rows, size_t n, const gb_ope_model *model,
                     const gb_ope_opts *opt, gb_ope_result *out, gb_err *err);
 

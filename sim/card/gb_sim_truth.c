@@ -13,7 +13,8 @@ typedef struct record {
   uint64_t decision_id;
   uint32_t off; /* of its first candidate in the pools */
   uint16_t arm;
-  uint16_t n;
+  uint8_t n;
+  bool next_round;
 } record;
 
 _Static_assert(sizeof(record) == 16, "record: 16 bytes, as the header says");
@@ -54,14 +55,17 @@ static uint32_t fixed_point(double p) {
   return (uint32_t)llround(c * GB_SIM_TRUTH_SCALE);
 }
 
-void gb_sim_truth_add(gb_sim_truth *t, uint64_t decision_id, uint16_t arm,
+void gb_sim_truth_add(gb_sim_truth *t, uint64_t decision_id, uint16_t arm, bool next_round,
                       const uint32_t *candidates, const double *p, size_t n) {
-  GB_ASSERT(n <= UINT16_MAX && t->n_cand + n <= UINT32_MAX);
+  GB_ASSERT(n <= UINT8_MAX && t->n_cand + n <= UINT32_MAX);
   GB_GROW_OR_DIE(t->recs, t->cap_recs, t->n_recs + 1, FIRST_RECORDS, "ground-truth decisions");
   GB_GROW_OR_DIE(t->cand, t->cap_cand, t->n_cand + n, FIRST_CANDIDATES, "ground-truth candidates");
   GB_GROW_OR_DIE(t->p_e9, t->cap_p, t->n_cand + n, FIRST_CANDIDATES, "ground-truth probabilities");
-  t->recs[t->n_recs++] = (record){
-      .decision_id = decision_id, .off = (uint32_t)t->n_cand, .arm = arm, .n = (uint16_t)n};
+  t->recs[t->n_recs++] = (record){.decision_id = decision_id,
+                                  .off = (uint32_t)t->n_cand,
+                                  .arm = arm,
+                                  .n = (uint8_t)n,
+                                  .next_round = next_round};
   for (size_t i = 0; i < n; i++) {
     t->cand[t->n_cand + i] = candidates[i];
     t->p_e9[t->n_cand + i] = fixed_point(p[i]);
@@ -76,6 +80,7 @@ static gb_sim_truth_entry entry_of(const gb_sim_truth *t, const record *r) {
   /* (the pools are NULL while no candidate was added: no offset on a null pointer) */
   return (gb_sim_truth_entry){.decision_id = r->decision_id,
                               .arm = r->arm,
+                              .next_round = r->next_round,
                               .n = r->n,
                               .candidates = r->n ? t->cand + r->off : NULL,
                               .p_e9 = r->n ? t->p_e9 + r->off : NULL};
@@ -150,8 +155,11 @@ int gb_sim_truth_merge(const gb_sim_truth *const *logs, size_t n_logs, gb_sim_tr
     const gb_sim_truth *src = logs[refs[i].log];
     gb_sim_truth_entry e = entry_of(src, &src->recs[refs[i].rec]);
     record *r = &t->recs[t->n_recs++];
-    *r = (record){
-        .decision_id = e.decision_id, .off = (uint32_t)t->n_cand, .arm = e.arm, .n = (uint16_t)e.n};
+    *r = (record){.decision_id = e.decision_id,
+                  .off = (uint32_t)t->n_cand,
+                  .arm = e.arm,
+                  .n = (uint8_t)e.n,
+                  .next_round = e.next_round};
     if (e.n > 0) {
       memcpy(t->cand + t->n_cand, e.candidates, e.n * sizeof *t->cand);
       memcpy(t->p_e9 + t->n_cand, e.p_e9, e.n * sizeof *t->p_e9);

@@ -1,7 +1,18 @@
 /* gb_sim_truth: the ground truth of decisions — for each decision of the arms a run asks about,
- * every candidate's use probability as the simulator's response model gave it at that decision
- * (gb_response.h). Off-policy evaluation scores its estimates against it (eval/gb_ope.h: the
- * truth of a target policy on the logged contexts is Σ_a π(a|x) p(a|x)).
+ * every candidate's probability of being used if it were the prop sent, by the simulator's
+ * response model (gb_response.h). Off-policy evaluation scores its estimates against it
+ * (eval/gb_ope.h: the truth of a target policy on the logged contexts is Σ_a π(a|x) p(a|x)).
+ *
+ * What "used if sent" means: a prop is used, or not, when the player first looks at its prop bar
+ * (its next round or session start), by the player's state then, which already counts the prop
+ * itself in its fatigue. When the player plays on (its next action, planned before the answer,
+ * is a round inside the run), that look is certain and its time known: p is exactly the
+ * probability the player will use the prop then (0 for a candidate whose TTL would end first),
+ * and the entry is marked next_round. Otherwise the look may come hours later or never (the prop
+ * expires, the player churns, the run ends): p is taken at the answer, with the prop counted, and
+ * overstates the use of props that are never seen. Off-policy evaluation against this truth
+ * should keep the next_round decisions — a property of the context, not of the action, so the
+ * estimators stay unbiased on them (docs/ope.md measures both).
  *
  * The simulator appends one record per decision it scores (an answer with reason GB_DECIDED and
  * candidates) of an arm selected by gb_sim_config.truth_arms (off by default: no log, no memory),
@@ -34,6 +45,7 @@ typedef struct gb_sim_truth gb_sim_truth;
 typedef struct gb_sim_truth_entry {
   uint64_t decision_id;
   uint16_t arm;
+  bool next_round;            /* the player looks at its prop bar at its next round: p exact */
   uint32_t n;                 /* candidates */
   const uint32_t *candidates; /* n catalogue ordinals, in the decision's order */
   const uint32_t *p_e9;       /* n use probabilities in units of 1e-9 (0 .. 1e9) */
@@ -46,9 +58,10 @@ int gb_sim_truth_new(size_t expected_decisions, gb_sim_truth **out, gb_err *err)
 /* Frees t; NULL is a no-op. */
 void gb_sim_truth_free(gb_sim_truth *t);
 
-/* Appends a decision: its id, arm, and its n candidates' ordinals and use probabilities p[0..n)
- * (each clamped into [0, 1], then rounded to units of 1e-9). */
-void gb_sim_truth_add(gb_sim_truth *t, uint64_t decision_id, uint16_t arm,
+/* Appends a decision: its id, arm, whether it is a next_round one, and its n (<= 255) candidates'
+ * ordinals and use probabilities p[0..n) (each clamped into [0, 1], then rounded to units of
+ * 1e-9). */
+void gb_sim_truth_add(gb_sim_truth *t, uint64_t decision_id, uint16_t arm, bool next_round,
                       const uint32_t *candidates, const double *p, size_t n);
 
 /* Decisions held. */

@@ -33,7 +33,8 @@ static bool same_log(const gb_sim_truth *a, const gb_sim_truth *b) {
     return false;
   for (size_t i = 0; i < gb_sim_truth_count(a); i++) {
     gb_sim_truth_entry x = gb_sim_truth_at(a, i), y = gb_sim_truth_at(b, i);
-    if (x.decision_id != y.decision_id || x.arm != y.arm || x.n != y.n ||
+    if (x.decision_id != y.decision_id || x.arm != y.arm || x.next_round != y.next_round ||
+        x.n != y.n ||
         (x.n && (memcmp(x.candidates, y.candidates, x.n * sizeof *x.candidates) != 0 ||
                  memcmp(x.p_e9, y.p_e9, x.n * sizeof *x.p_e9) != 0)))
       return false;
@@ -47,12 +48,13 @@ Test(sim_truth, records_read_back_in_fixed_point) {
   gb_sim_truth *t = new_log();
   static const uint32_t c[] = {4, 9, 2, 7};
   static const double p[] = {0.1234567894, 1.5, -0.25, 0.5};
-  gb_sim_truth_add(t, 77, 3, c, p, 4);
-  gb_sim_truth_add(t, 12, 0, c, p, 1);
+  gb_sim_truth_add(t, 77, 3, true, c, p, 4);
+  gb_sim_truth_add(t, 12, 0, false, c, p, 1);
   cr_assert_eq(gb_sim_truth_count(t), 2);
   gb_sim_truth_entry e = gb_sim_truth_at(t, 0);
   cr_assert_eq(e.decision_id, 77);
   cr_assert_eq(e.arm, 3);
+  cr_assert(e.next_round);
   cr_assert_eq(e.n, 4);
   cr_assert_eq(memcmp(e.candidates, c, sizeof c), 0);
   cr_assert_eq(e.p_e9[0], 123456789u, "rounded to units of 1e-9");
@@ -62,6 +64,7 @@ Test(sim_truth, records_read_back_in_fixed_point) {
   cr_assert_eq(gb_sim_truth_p(&e, 3), 0.5);
   e = gb_sim_truth_at(t, 1);
   cr_assert_eq(e.decision_id, 12);
+  cr_assert(!e.next_round);
   cr_assert_eq(e.n, 1);
   cr_assert_eq(e.candidates[0], 4);
   cr_assert_geq(gb_sim_truth_memory(t), 2 * 16 + 5 * 8);
@@ -77,10 +80,10 @@ Test(sim_truth, merging_sorts_by_decision_id_whatever_the_spread) {
     uint64_t id = (k * 17) % 40 + 1, rev = 40 - k;
     uint32_t c[3] = {(uint32_t)id, (uint32_t)id + 100, (uint32_t)id + 200};
     double p[3] = {(double)id / 100, 0.5, 0.25};
-    gb_sim_truth_add(three[id % 3], id, (uint16_t)(id % 2), c, p, id % 3 + 1);
+    gb_sim_truth_add(three[id % 3], id, (uint16_t)(id % 2), id % 5 == 0, c, p, id % 3 + 1);
     uint32_t cr[3] = {(uint32_t)rev, (uint32_t)rev + 100, (uint32_t)rev + 200};
     double pr[3] = {(double)rev / 100, 0.5, 0.25};
-    gb_sim_truth_add(one, rev, (uint16_t)(rev % 2), cr, pr, rev % 3 + 1);
+    gb_sim_truth_add(one, rev, (uint16_t)(rev % 2), rev % 5 == 0, cr, pr, rev % 3 + 1);
   }
   const gb_sim_truth *logs3[] = {three[0], NULL, three[1], three[2]};
   const gb_sim_truth *logs1[] = {one};
@@ -94,6 +97,7 @@ Test(sim_truth, merging_sorts_by_decision_id_whatever_the_spread) {
     cr_assert_eq(e.candidates[0], i + 1);
     cr_assert_eq(e.p_e9[0], (i + 1) * 10000000u);
     cr_assert_eq(e.arm, (i + 1) % 2);
+    cr_assert_eq(e.next_round, (i + 1) % 5 == 0);
   }
   cr_assert(!same_log(a, three[0]), "the comparison can tell logs apart");
   for (int i = 0; i < 3; i++)
@@ -107,15 +111,16 @@ Test(sim_truth, a_duplicate_is_kept_once_from_the_lowest_log) {
   gb_sim_truth *x = new_log(), *y = new_log();
   static const uint32_t c[] = {1};
   static const double px[] = {0.25}, py[] = {0.75};
-  gb_sim_truth_add(y, 5, 1, c, py, 1);
-  gb_sim_truth_add(x, 5, 0, c, px, 1);
-  gb_sim_truth_add(x, 3, 0, c, px, 1);
+  gb_sim_truth_add(y, 5, 1, false, c, py, 1);
+  gb_sim_truth_add(x, 5, 0, true, c, px, 1);
+  gb_sim_truth_add(x, 3, 0, false, c, px, 1);
   const gb_sim_truth *logs[] = {x, y};
   gb_sim_truth *m = merge(logs, 2);
   cr_assert_eq(gb_sim_truth_count(m), 2);
   gb_sim_truth_entry e;
   cr_assert(gb_sim_truth_find(m, 5, &e));
   cr_assert_eq(e.arm, 0, "from log 0");
+  cr_assert(e.next_round);
   cr_assert_eq(e.p_e9[0], 250000000u);
   cr_assert(gb_sim_truth_find(m, 3, &e));
   cr_assert(!gb_sim_truth_find(m, 4, &e));
@@ -146,7 +151,7 @@ Test(sim_truth, find_needs_a_merged_log) {
   gb_sim_truth *t = new_log();
   static const uint32_t c[] = {1};
   static const double p[] = {0.5};
-  gb_sim_truth_add(t, 1, 0, c, p, 1);
+  gb_sim_truth_add(t, 1, 0, false, c, p, 1);
   gbt_proc r = gbt_fork(find_in_unmerged, t);
   cr_assert_neq(r.status, 0);
   cr_assert(strstr(r.err, "gb_sim_truth_find on a log that gb_sim_truth_merge did not make"), "%s",
@@ -207,8 +212,8 @@ static gb_sim_config config(const world *w, const bool *truth_arms, unsigned pro
 }
 
 /* The "engine": every fourth round is suppressed, every seventh has no candidate; the others get
- * three candidates (0, 1 and 9, which is not in the catalogue) and a prop of candidate 1 every
- * other time. */
+ * three candidates (0, 1 and 9, which is not in the catalogue) and a prop of candidate 0 or 1
+ * (by the round's id). */
 static gb_decision answer_to(const gb_event *game_end) {
   gb_decision d;
   memset(&d, 0, sizeof d);
@@ -224,16 +229,21 @@ static gb_decision answer_to(const gb_event *game_end) {
   d.candidates[0] = 0;
   d.candidates[1] = 1;
   d.candidates[2] = 9;
-  if (k % 2 == 0) {
-    d.chosen = 1;
-    d.prop_id = k;
-    d.ttl_s = 3600;
-  }
+  d.chosen = (uint32_t)(k / 2 % 2);
+  d.prop_id = k;
+  d.ttl_s = 3600;
   return d;
 }
 
-/* Runs instance `producer` of n_producers to the end, answering every round at once. */
-static gb_sim *run(const gb_sim_config *c) {
+/* The props used during a run: their ids, in the order of use. */
+typedef struct uses {
+  uint64_t *ids;
+  size_t n, cap;
+} uses;
+
+/* Runs one instance to the end, answering every round at once; the props used go to u (unless
+ * NULL). */
+static gb_sim *run(const gb_sim_config *c, uses *u) {
   gb_sim *s = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_sim_new(c, &s, &err), 0, "%s", err.msg);
@@ -243,6 +253,14 @@ static gb_sim *run(const gb_sim_config *c) {
     st = gb_sim_next(s, INT64_MAX, &ev);
     if (st != GB_SIM_EVENT)
       break;
+    if (u && ev.type == GB_EV_PROP_USED) {
+      if (u->n == u->cap) {
+        u->cap = u->cap ? 2 * u->cap : 1024;
+        u->ids = realloc(u->ids, u->cap * sizeof *u->ids);
+        cr_assert(u->ids);
+      }
+      u->ids[u->n++] = ev.u.prop.prop_id;
+    }
     if (ev.type == GB_EV_GAME_END) {
       gb_decision d = answer_to(&ev);
       gb_sim_on_decision(s, &d);
@@ -252,21 +270,25 @@ static gb_sim *run(const gb_sim_config *c) {
   return s;
 }
 
+static void free_world(world *w) {
+  gb_catalog_free(w->catalog);
+  gb_arms_free(w->arms);
+}
+
 Test(sim_truth, off_by_default) {
   world w = make_world();
   gb_sim_config c = config(&w, NULL, 0, 1);
-  gb_sim *s = run(&c);
+  gb_sim *s = run(&c, NULL);
   cr_assert_null(gb_sim_truth_log(s));
   gb_sim_free(s);
-  gb_catalog_free(w.catalog);
-  gb_arms_free(w.arms);
+  free_world(&w);
 }
 
-Test(sim_truth, the_chosen_arms_scored_decisions_agree_with_the_scores, .timeout = 60) {
+Test(sim_truth, every_scored_decision_of_the_chosen_arms_is_logged, .timeout = 60) {
   world w = make_world();
   static const bool only_logging[] = {true, false};
   gb_sim_config c = config(&w, only_logging, 0, 1);
-  gb_sim *s = run(&c);
+  gb_sim *s = run(&c, NULL);
   const gb_sim_truth *t = gb_sim_truth_log(s);
   cr_assert_not_null(t);
   gb_sim_arm_stats st[2] = {0};
@@ -274,7 +296,7 @@ Test(sim_truth, the_chosen_arms_scored_decisions_agree_with_the_scores, .timeout
   cr_assert_gt(st[0].scored, 20, "enough decisions to say something");
   cr_assert_gt(st[1].scored, 0, "the other arm decided too");
   cr_assert_eq(gb_sim_truth_count(t), st[0].scored, "every scored decision of arm 0, no other");
-  uint64_t expected = 0, oracle = 0, previous = 0;
+  size_t next_round = 0;
   for (size_t i = 0; i < gb_sim_truth_count(t); i++) {
     gb_sim_truth_entry e = gb_sim_truth_at(t, i);
     cr_assert_eq(e.arm, 0);
@@ -283,29 +305,65 @@ Test(sim_truth, the_chosen_arms_scored_decisions_agree_with_the_scores, .timeout
     cr_assert_eq(e.p_e9[2], 0u, "an ordinal beyond the catalogue has no probability");
     cr_assert(e.p_e9[0] > 0 && e.p_e9[0] < 1000000000u && e.p_e9[1] > 0);
     cr_assert_neq(e.p_e9[0], e.p_e9[1], "two challenges, two probabilities");
-    cr_assert_neq(e.decision_id, previous);
-    previous = e.decision_id;
-    expected += e.decision_id % 2 == 0 ? e.p_e9[1] : 0; /* the chosen candidate's */
-    oracle += e.p_e9[0] > e.p_e9[1] ? e.p_e9[0] : e.p_e9[1];
+    next_round += e.next_round;
   }
-  /* the same rounding (units of 1e-9) as the arm's scores: the sums are exact */
-  cr_assert_eq(expected, st[0].expected_e9);
-  cr_assert_eq(oracle, st[0].oracle_e9);
+  cr_assert(next_round > 0 && next_round < gb_sim_truth_count(t),
+            "players play on after most rounds, not all: %zu of %zu", next_round,
+            gb_sim_truth_count(t));
   gb_sim_free(s);
-  gb_catalog_free(w.catalog);
-  gb_arms_free(w.arms);
+  free_world(&w);
+}
+
+static int by_id(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* What the truth promises: when the player plays on, it looks at the prop at its next round and
+ * uses it with probability p exactly, so the mean p of the props sent is their use rate, up to
+ * sampling error. Otherwise the look may come too late or never: the truth overstates use. */
+Test(sim_truth, next_round_truth_is_the_use_rate_of_the_props_sent, .timeout = 120) {
+  world w = make_world();
+  static const bool both[] = {true, true};
+  gb_sim_config c = config(&w, both, 0, 1);
+  c.players = 2000;
+  uses u = {0};
+  gb_sim *s = run(&c, &u);
+  qsort(u.ids, u.n, sizeof *u.ids, by_id);
+  const gb_sim_truth *logs[] = {gb_sim_truth_log(s)};
+  gb_sim_truth *t = merge(logs, 1);
+  double p[2] = {0}, used[2] = {0}, n[2] = {0};
+  for (size_t i = 0; i < gb_sim_truth_count(t); i++) {
+    gb_sim_truth_entry e = gb_sim_truth_at(t, i);
+    uint32_t chosen = (uint32_t)(e.decision_id / 2 % 2); /* answer_to's choice */
+    int k = e.next_round;
+    p[k] += gb_sim_truth_p(&e, chosen);
+    used[k] += bsearch(&e.decision_id, u.ids, u.n, sizeof *u.ids, by_id) != NULL;
+    n[k]++;
+  }
+  cr_assert_gt(n[1], 3000);
+  cr_assert_gt(n[0], 300);
+  double truth = p[1] / n[1], rate = used[1] / n[1], se = sqrt(rate * (1 - rate) / n[1]);
+  cr_assert_lt(fabs(truth - rate), 4 * se, "next round: truth %.4f, use rate %.4f (se %.4f)", truth,
+               rate, se);
+  cr_assert_lt(used[0] / n[0], p[0] / n[0] - 0.05, "otherwise: use rate %.4f, truth %.4f",
+               used[0] / n[0], p[0] / n[0]);
+  gb_sim_truth_free(t);
+  free(u.ids);
+  gb_sim_free(s);
+  free_world(&w);
 }
 
 Test(sim_truth, instances_splitting_the_players_merge_into_the_single_instance_log, .timeout = 60) {
   world w = make_world();
   static const bool both[] = {true, true};
   gb_sim_config c1 = config(&w, both, 0, 1);
-  gb_sim *one = run(&c1);
+  gb_sim *one = run(&c1, NULL);
   gb_sim *parts[3];
   const gb_sim_truth *logs[3];
   for (unsigned k = 0; k < 3; k++) {
     gb_sim_config ck = config(&w, both, k, 3);
-    parts[k] = run(&ck);
+    parts[k] = run(&ck, NULL);
     logs[k] = gb_sim_truth_log(parts[k]);
     cr_assert_gt(gb_sim_truth_count(logs[k]), 0);
   }
@@ -323,6 +381,5 @@ Test(sim_truth, instances_splitting_the_players_merge_into_the_single_instance_l
   gb_sim_free(one);
   for (unsigned k = 0; k < 3; k++)
     gb_sim_free(parts[k]);
-  gb_catalog_free(w.catalog);
-  gb_arms_free(w.arms);
+  free_world(&w);
 }
