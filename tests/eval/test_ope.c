@@ -408,8 +408,8 @@ static void assert_input_error(const gb_ope_row *rows, size_t n, const gb_ope_op
 Test(ope, bad_rows_and_options_are_input_errors_naming_the_row) {
   gb_ope_row rows[4];
   gb_ope_opts opt = {.resamples = 10};
-  assert_input_error(rows, 0, &opt, "no rows");
   four_rows(rows);
+  assert_input_error(rows, 0, &opt, "no rows");
   rows[2].propensity = 0;
   assert_input_error(rows, 4, &opt, "row 2: propensity 0");
   four_rows(rows);
