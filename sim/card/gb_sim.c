@@ -98,6 +98,10 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
   size_t arms = cfg->n_arms ? cfg->n_arms : 1;
   s->arm_periods = calloc(arms * s->n_periods, sizeof *s->arm_periods);
   s->arm_challenges = calloc(arms * s->n_challenge_slots, sizeof *s->arm_challenges);
+  if (cfg->truth_arms && gb_sim_truth_new(0, &s->truth, err) != 0) {
+    gb_sim_free(s);
+    return -1;
+  }
   if (!s->players || !s->arms || !s->arm_periods || !s->arm_challenges ||
       gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
                    NULL) != 0) {
@@ -123,6 +127,7 @@ void gb_sim_free(gb_sim *s) {
   free(s->arms);
   free(s->arm_periods);
   free(s->arm_challenges);
+  gb_sim_truth_free(s->truth);
   free(s);
 }
 
@@ -137,6 +142,8 @@ uint64_t gb_sim_events_of_type(const gb_sim *s, gb_event_type type) {
 }
 
 uint64_t gb_sim_unexpected_answers(const gb_sim *s) { return s->unexpected_answers; }
+
+const gb_sim_truth *gb_sim_truth_log(const gb_sim *s) { return s->truth; }
 
 void gb_sim_add_arm_stats(const gb_sim *s, gb_sim_arm_stats *out) {
   for (size_t a = 0; a < s->cfg.n_arms; a++) {

@@ -41,6 +41,7 @@
 #include "gb_event.h"
 #include "gb_response.h"
 #include "gb_sim_model.h"
+#include "gb_sim_truth.h"
 
 typedef struct gb_sim_config {
   uint64_t seed;
@@ -55,6 +56,10 @@ typedef struct gb_sim_config {
   size_t n_arms;
   gb_response_params response;
   const gb_sim_model *model; /* population parameters (copied); NULL = gb_sim_model_defaults() */
+  /* NULL (the default): no ground-truth log. Else n_arms flags (borrowed: they must outlive the
+   * instance): the decisions of arm a that are scored are logged with every candidate's use
+   * probability when truth_arms[a] (gb_sim_truth.h; read it with gb_sim_truth_log). */
+  const bool *truth_arms;
 } gb_sim_config;
 
 typedef enum gb_sim_status {
@@ -166,5 +171,10 @@ void gb_sim_add_arm_periods(const gb_sim *s, gb_sim_arm_period *out);
 /* Adds this instance's per-arm breakdown by challenge into
  * out[arm * gb_sim_challenge_slots(catalog) + ordinal] (n_arms x slots cells, arm-major). */
 void gb_sim_add_arm_challenges(const gb_sim *s, gb_sim_arm_challenge *out);
+
+/* The ground truth of the decisions of the arms in cfg.truth_arms, in the order this instance
+ * received them (merge the instances' logs with gb_sim_truth_merge); NULL when cfg.truth_arms
+ * is NULL. Owned by s: valid until gb_sim_free. */
+const gb_sim_truth *gb_sim_truth_log(const gb_sim *s);
 
 #endif

@@ -122,6 +122,34 @@ static void score_decision(gb_sim *s, const player *p, const gb_decision *d, gb_
   }
 }
 
+/* The ground truth of a scored decision of an arm in cfg.truth_arms (gb_sim_truth.h): each
+ * candidate's use probability if it were the prop sent, seen with the prop counted in the
+ * player's fatigue (as receive_prop will), at the player's next round when it plays on inside
+ * the run (the look at the prop bar is then certain: 0 for a candidate that expires first), else
+ * at the answer. 0 for an ordinal beyond the catalogue. */
+static void log_truth(gb_sim *s, const player *p, const gb_decision *d) {
+  if (!s->truth || !s->cfg.truth_arms[p->arm] || d->reason != GB_DECIDED || d->n_candidates == 0 ||
+      !s->cfg.catalog)
+    return;
+  bool next_round = p->next_action == ACT_GAME_START && p->next_ts < s->horizon_ms;
+  int64_t seen = next_round ? p->next_ts : d->ts;
+  int64_t recent[FATIGUE_SLOTS];
+  memcpy(recent, p->recent_props, sizeof recent);
+  remember(recent, FATIGUE_SLOTS, d->ts);
+  player_view v = view_of(s, p, seen);
+  v.recent_props = count_recent(recent, FATIGUE_SLOTS, seen, FATIGUE_WINDOW_MS);
+  double pu[GB_DECISION_CANDIDATES_MAX];
+  size_t n_cat = gb_catalog_size(s->cfg.catalog);
+  for (unsigned i = 0; i < d->n_candidates; i++) {
+    const gb_challenge *c =
+        d->candidates[i] < n_cat ? gb_catalog_at(s->cfg.catalog, d->candidates[i]) : NULL;
+    bool expires = c && next_round && c->ttl_s > 0 && d->ts + c->ttl_s * 1000 <= seen;
+    pu[i] = c && !expires ? use_probability_seen(s, p, &v, c) : 0;
+  }
+  gb_sim_truth_add(s->truth, d->decision_id, p->arm, next_round, d->candidates, pu,
+                   d->n_candidates);
+}
+
 static void apply_outcomes(gb_sim *s, player *p, const gb_decision *d, gb_sim_arm_stats *st) {
   if (d->completed_prop_id && d->completed_prop_id == p->prop_id && p->prop_state == PROP_USED) {
     p->coin_balance += d->reward_coins;
@@ -179,6 +207,7 @@ void gb_sim_on_decision(gb_sim *s, const gb_decision *d) {
   pe->decisions++;
   apply_outcomes(s, p, d, st);
   score_decision(s, p, d, st, pe);
+  log_truth(s, p, d);
   if (d->chosen != GB_NO_PROP) {
     st->props_generated++;
     pe->props_generated++;

@@ -158,6 +158,7 @@ struct gb_sim {
   gb_sim_arm_challenge *arm_challenges; /* [n_arms * n_challenge_slots] */
   int64_t period_ms;
   size_t n_periods, n_challenge_slots;
+  gb_sim_truth *truth; /* NULL unless cfg.truth_arms */
   gb_sim_stats stats;
   const gb_game_model *games;
   size_t n_games;
