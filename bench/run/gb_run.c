@@ -49,6 +49,18 @@ static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err)
                        err);
 }
 
+/* The simulators keep the ground truth of the logging arm's decisions (gb_run_ope_rows.c). */
+static int mark_truth_arms(gb_run_state *rs, gb_err *err) {
+  size_t logging = gb_run_ope_logging_arm(rs->ctx.arms);
+  if (logging == SIZE_MAX || rs->n_shards == 0)
+    return 0;
+  rs->ctx.truth_arms = calloc(gb_arms_count(rs->ctx.arms), sizeof *rs->ctx.truth_arms);
+  if (!rs->ctx.truth_arms)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  rs->ctx.truth_arms[logging] = true;
+  return 0;
+}
+
 static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *opt, gb_err *err) {
   memset(rs, 0, sizeof *rs);
   rs->ctx.w = w;
@@ -64,7 +76,8 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
   rs->producers = calloc(rs->n_producers, sizeof *rs->producers);
   if (!rs->shards || !rs->producers)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  if (make_transport(rs, opt, err) != 0 || make_epochs(rs, opt, err) != 0)
+  if (make_transport(rs, opt, err) != 0 || make_epochs(rs, opt, err) != 0 ||
+      mark_truth_arms(rs, err) != 0)
     return -1;
   if (gb_run_setup_producers(rs, opt, err) != 0 || gb_run_setup_shards(rs, err) != 0)
     return -1;
@@ -93,6 +106,7 @@ static void teardown(gb_run_state *rs) {
   free(rs->backlog);
   gb_transport_free(rs->ctx.transport);
   gb_epochs_free(rs->ctx.epochs);
+  free(rs->ctx.truth_arms);
   gb_arms_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
   gb_run_control_free(rs->ctx.control);

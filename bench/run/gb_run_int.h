@@ -22,10 +22,12 @@
 #include "gb_live.h"
 #include "gb_run.h"
 #include "gb_run_control.h"
+#include "gb_run_ope.h"
 #include "gb_run_results.h"
 #include "gb_shard.h"
 #include "gb_sim.h"
 #include "gb_sim_realism.h"
+#include "gb_sim_truth.h"
 #include "gb_stages.h"
 #include "gb_timeline.h"
 #include "gb_transport.h"
@@ -74,6 +76,9 @@ typedef struct gb_run_ctx {
    * gate and send a watermark each time they have emitted everything below it. NULL when no
    * arm learns. */
   gb_epochs *epochs;
+  /* [n_arms]: the simulators log the ground truth of this arm's decisions (the log of off-policy
+   * evaluation); NULL when no arm logs for another */
+  bool *truth_arms;
 } gb_run_ctx;
 
 typedef struct gb_run_shard {
@@ -135,6 +140,11 @@ typedef struct gb_run_merged {
   gb_transport_partition_stats *partitions; /* partitions.csv */
   gb_decision_row *decisions;               /* decisions.csv */
   const gb_catalog **catalogs;              /* [n_shards]: each shard's, for its rows */
+  /* ope.csv (gb_run_ope_rows.c): the simulators' truth merged, the rows of each target */
+  gb_sim_truth *truth;
+  gb_ope_row *ope_rows;
+  double *ope_truth;
+  gb_run_ope_target *ope_targets;
 } gb_run_merged;
 
 /* ---- per-thread latency recording (gb_run_hists.c), inline where it is per event */
@@ -188,6 +198,11 @@ void *gb_run_producer_main(void *arg);
 /* Merges every thread's counts and measurements into m and t (threads joined). */
 int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err);
 void gb_run_merge_free(gb_run_merged *m);
+
+/* Off-policy evaluation (gb_run_ope_rows.c): the arm whose decisions are the log (SIZE_MAX:
+ * none), and the rows of every target from the merged decisions and the simulators' truth. */
+size_t gb_run_ope_logging_arm(const gb_arms *arms);
+int gb_run_ope_collect(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err);
 /* Whether the transport's backlog grew through the run (t->backlog_*). */
 void gb_run_backlog_verdict(const gb_run_state *rs, gb_run_totals *t);
 /* Target and achieved rates, and whether the target was sustained. */

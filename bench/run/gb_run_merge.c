@@ -118,7 +118,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   }
   if (merge_partitions(rs, m, t) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  if (merge_decisions(rs, m, t, err) != 0)
+  if (merge_decisions(rs, m, t, err) != 0 || gb_run_ope_collect(rs, m, t, err) != 0)
     return -1;
   t->hists = &m->hists;
   t->arms = m->arms;
@@ -145,6 +145,10 @@ void gb_run_merge_free(gb_run_merged *m) {
   free(m->partitions);
   free(m->decisions);
   free(m->catalogs);
+  gb_sim_truth_free(m->truth);
+  free(m->ope_rows);
+  free(m->ope_truth);
+  free(m->ope_targets);
 }
 
 static double mean_of(const uint64_t *v, size_t n) {

@@ -269,6 +269,7 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
         .n_arms = w->n_arms,
         .response = gb_response_defaults(),
         .model = &w->sim.model,
+        .truth_arms = rs->ctx.truth_arms,
     };
     pr->run = &rs->ctx;
     pr->index = i;

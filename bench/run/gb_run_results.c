@@ -436,13 +436,33 @@ static int write_cube(const char *dir, const gb_run_totals *t, gb_err *err) {
   return gb_cube_save(t->cube, path, err);
 }
 
+/* ope.csv, when an arm logs for the others; the estimates and their errors are printed too. The
+ * bootstrap resamples 200 times: the reward model is refit on each (docs/ope.md), and runs log
+ * hundreds of thousands of rows per target. */
+static int write_ope(const char *dir, const gb_workload *w, const gb_run_totals *t, gb_err *err) {
+  if (t->n_ope_targets == 0)
+    return 0;
+  gb_ope_opts opt = {.n_features = GB_FEAT__COUNT, .resamples = 200, .seed = w->seed};
+  gb_ope_result *res = calloc(t->n_ope_targets, sizeof *res);
+  if (!res)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  int rc = gb_run_ope_evaluate(t->ope_targets, t->n_ope_targets, &opt, res, err);
+  if (rc == 0)
+    rc = gb_run_ope_write_results(dir, t->ope_targets, res, t->n_ope_targets, err);
+  if (rc == 0)
+    gb_run_ope_print(stderr, t->ope_targets, res, t->n_ope_targets);
+  free(res);
+  return rc;
+}
+
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err) {
   if (write_summary(dir, t, err) != 0 || write_partitions(dir, t, err) != 0 ||
       write_latency(dir, t, err) != 0 || write_timeline(dir, t, err) != 0 ||
       write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
       write_decisions(dir, w, t, err) != 0 || write_dead_letters(dir, t, err) != 0 ||
-      write_cube(dir, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
+      write_cube(dir, t, err) != 0 || write_ope(dir, w, t, err) != 0 ||
+      write_manifest(dir, w, t, err) != 0)
     return -1;
   return 0;
 }

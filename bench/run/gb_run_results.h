@@ -17,6 +17,7 @@
 #include "gb_err.h"
 #include "gb_fingerprint.h"
 #include "gb_hist.h"
+#include "gb_run_ope.h"
 #include "gb_shard.h"
 #include "gb_sim.h"
 #include "gb_stages.h"
@@ -72,6 +73,9 @@ typedef struct gb_run_totals {
   const gb_catalog *const *catalogs; /* [n_shards] */
   size_t n_partitions;
   gb_fingerprint fingerprint;
+  /* ope.csv: the targets of the off-policy evaluation, with their rows (none: no file) */
+  const gb_run_ope_target *ope_targets;
+  size_t n_ope_targets;
 } gb_run_totals;
 
 /* Writes all the files into dir (which exists). 0, or -1 with a runtime error. */

@@ -113,7 +113,9 @@ typedef struct gb_algo_ops {
   const char *summary; /* one line for --help and docs/algorithms.md */
   const gb_algo_param *params;
   size_t n_params;
-  bool learns; /* false: no epochs (none, random) */
+  bool learns;  /* false: no epochs (none, random) */
+  bool logging; /* its propensities are exact (random, egreedy): its decisions can be the log of
+                   off-policy evaluation, and carry the other arms' choices */
   int (*init)(const gb_algo_env *env, const gb_algo_params *p, void **state, gb_err *err);
   gb_algo_choice (*choose)(const void *state, const gb_algo_decision *d);
   /* May be NULL when the algorithm does not learn. */

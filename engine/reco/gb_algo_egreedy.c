@@ -98,6 +98,7 @@ const gb_algo_ops gb_algo_egreedy = {
     .params = params,
     .n_params = sizeof params / sizeof params[0],
     .learns = true,
+    .logging = true,
     .init = egreedy_init,
     .choose = egreedy_choose,
     .observe = egreedy_observe,

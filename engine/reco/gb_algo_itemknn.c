@@ -7,10 +7,12 @@
  * how many used both of two challenges (a player counts once per challenge). Similarity: cosine
  * co / sqrt(n_i n_j) or Jaccard co / (n_i + n_j − co), the `neighbours` most similar kept per
  * challenge. A player's queue: the challenges most similar to what the player had used before
- * the last boundary (the sum of the similarities to each), served best first, skipping what
- * was already given since the boundary. A player with no queue, or whose queue holds no
- * eligible challenge, gets the most used challenge (popularity with a prior); with probability
- * ε any decision explores uniformly, so that co-usage keeps being learnt. */
+ * the last boundary (the sum of the similarities to each), served best first — weighted by each
+ * challenge's use rate (props used / given, with a prior), so that a similar challenge players
+ * seldom use does not jump the queue — skipping what was already given since the boundary. A
+ * player with no queue, or whose queue holds no eligible challenge, gets the challenge with the
+ * highest use rate (popularity with a prior); with probability ε any decision explores
+ * uniformly, so that co-usage keeps being learnt. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@
 #include "gb_algo_int.h"
 #include "gb_grow.h"
 
-enum { P_EPOCH, P_SIMILARITY, P_NEIGHBOURS, P_EPSILON };
+enum { P_EPOCH, P_SIMILARITY, P_NEIGHBOURS, P_EPSILON, P_STRENGTH, P_MEAN };
 enum { SIM_COSINE, SIM_JACCARD };
 enum { HISTORY = 16, SERVED = 8, NEIGHBOURS_MAX = 100 };
 
@@ -30,6 +32,9 @@ static const gb_algo_param params[] = {
     {"neighbours", GB_ALGO_PARAM_INTEGER, 20, 1, NEIGHBOURS_MAX, NULL,
      "similar challenges kept per challenge"},
     {"epsilon", GB_ALGO_PARAM_NUMBER, 0.1, 0, 1, NULL, "share of uniform (exploring) choices"},
+    {"prior_strength", GB_ALGO_PARAM_NUMBER, 10, 0, 1e6, NULL,
+     "props' worth of prior belief in each challenge's use rate"},
+    {"prior_mean", GB_ALGO_PARAM_NUMBER, 0.5, 0, 1, NULL, "prior use rate of a challenge"},
 };
 
 typedef struct use {
@@ -55,7 +60,10 @@ typedef struct itemknn {
   int64_t epoch_ms, boundary; /* the last own boundary applied */
   int similarity;
   unsigned k;
-  double epsilon;
+  double epsilon, strength, mean;
+  gb_algo_counts pending_counts, counts; /* props given and used per challenge */
+  double *rate;                          /* [rate_cap]: use rate with the prior, by ordinal */
+  size_t rate_cap;
   gb_tally *pending, *total; /* merged increments not yet trained on; all trained on */
   neighbour *nb;             /* [cap * k]: each challenge's most similar, best first */
   uint8_t *n_nb;             /* [cap] */
@@ -82,6 +90,8 @@ static int itemknn_init(const gb_algo_env *env, const gb_algo_params *p, void **
   s->similarity = (int)p->v[P_SIMILARITY];
   s->k = (unsigned)p->v[P_NEIGHBOURS];
   s->epsilon = p->v[P_EPSILON];
+  s->strength = p->v[P_STRENGTH];
+  s->mean = p->v[P_MEAN];
   *state = s;
   return 0;
 }
@@ -111,6 +121,10 @@ static size_t find_candidate(const gb_algo_decision *d, uint32_t ordinal) {
   return lo < d->n_candidates && d->candidates[lo] == ordinal ? lo : SIZE_MAX;
 }
 
+static double rate_of(const itemknn *s, uint32_t ordinal) {
+  return ordinal < s->rate_cap ? s->rate[ordinal] : s->mean;
+}
+
 /* The player's queue scores over the candidates (0: not in the queue); whether any is positive. */
 static bool queue_scores(const itemknn *s, const player_hist *h, const gb_algo_decision *d,
                          double *score) {
@@ -128,6 +142,8 @@ static bool queue_scores(const itemknn *s, const player_hist *h, const gb_algo_d
       }
     }
   }
+  for (size_t c = 0; any && c < d->n_candidates; c++)
+    score[c] *= rate_of(s, d->candidates[c]);
   return any;
 }
 
@@ -143,8 +159,8 @@ static gb_algo_choice itemknn_choose(const void *state, const gb_algo_decision *
   double *score = d->scratch;
   uint64_t tie = gb_hash3(d->decision_id, GB_SALT_TIE, 0);
   if (!queue_scores(s, hist_of(s, d->slot), d, score))
-    for (size_t i = 0; i < n; i++) /* the fallback: the most used, untried ones first */
-      score[i] = d->candidates[i] < s->cap ? s->pop[d->candidates[i]] : 0;
+    for (size_t i = 0; i < n; i++) /* the fallback: the highest use rate */
+      score[i] = rate_of(s, d->candidates[i]);
   /* the exploring share may pick the same one: its propensity adds up */
   return (gb_algo_choice){gb_algo_argmax(score, n, tie), 1.0 - s->epsilon + explore};
 }
@@ -193,6 +209,7 @@ static void note_used(player_hist *h, const gb_algo_feedback *f, gb_tally *delta
 
 static void itemknn_observe(void *state, const gb_algo_feedback *f, gb_tally *delta) {
   itemknn *s = state;
+  gb_algo_count_feedback(f, 0, delta);
   if (f->signal == GB_ALGO_GIVEN)
     note_served(s, hist_at(s, f->slot), f->challenge);
   else if (f->signal == GB_ALGO_USED)
@@ -263,10 +280,22 @@ static void retrain(itemknn *s) {
 static void itemknn_epoch(void *state, int64_t boundary_ms, const gb_tally *merged) {
   itemknn *s = state;
   gb_tally_merge(s->pending, merged);
+  gb_algo_counts_add(&s->pending_counts, merged, 0);
   if (boundary_ms % s->epoch_ms != 0)
     return;
   gb_tally_merge(s->total, s->pending);
   gb_tally_clear(s->pending);
+  gb_algo_counts_reserve(&s->counts, s->pending_counts.cap);
+  for (size_t i = 0; i < s->pending_counts.cap; i++) {
+    s->counts.given[i] += s->pending_counts.given[i];
+    s->counts.used[i] += s->pending_counts.used[i];
+  }
+  gb_algo_counts_free(&s->pending_counts);
+  GB_GROW_OR_DIE(s->rate, s->rate_cap, s->counts.cap, 64, "itemknn use rates");
+  for (size_t i = 0; i < s->rate_cap; i++)
+    s->rate[i] = i < s->counts.cap ? ((double)s->counts.used[i] + s->strength * s->mean) /
+                                         ((double)s->counts.given[i] + s->strength)
+                                   : s->mean;
   s->boundary = boundary_ms;
   retrain(s);
 }
@@ -277,6 +306,9 @@ static void itemknn_free(void *state) {
     return;
   gb_tally_free(s->pending);
   gb_tally_free(s->total);
+  gb_algo_counts_free(&s->pending_counts);
+  gb_algo_counts_free(&s->counts);
+  free(s->rate);
   free(s->nb);
   free(s->n_nb);
   free(s->pop);

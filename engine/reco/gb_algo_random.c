@@ -35,6 +35,7 @@ static void random_free(void *state) { free(state); }
 const gb_algo_ops gb_algo_random = {
     .name = "random",
     .summary = "uniform among the eligible challenges (the baseline, and OPE's logging policy)",
+    .logging = true,
     .init = random_init,
     .choose = random_choose,
     .free = random_free,

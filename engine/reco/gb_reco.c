@@ -66,7 +66,7 @@ static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err)
     snprintf(msg, sizeof msg, "%s", err->msg);
     return gb_err_set(err, err->kind, "key 'arms[%zu].params': %s", i, msg);
   }
-  a->logging = strcmp(ops->name, "random") == 0 || strcmp(ops->name, "egreedy") == 0;
+  a->logging = ops->logging;
   if (ops->learns && gb_tally_new(256, &a->delta, err) != 0)
     return -1;
   return 0;
@@ -214,6 +214,11 @@ static void observe(gb_reco *r, uint16_t arm, gb_algo_signal signal, uint64_t pl
   a->ops->observe(a->state, &f, a->delta);
 }
 
+bool gb_reco_is_target(const gb_arms *arms, size_t logging, size_t arm) {
+  const gb_algo_ops *ops = gb_algo_find(gb_arms_algorithm(arms, arm));
+  return arm != logging && ops && strcmp(ops->name, "none") != 0;
+}
+
 /* The other arms' choices on a logging arm's decision (off-policy evaluation). */
 static void target_choices(const gb_reco *r, uint16_t logging_arm, const gb_algo_decision *d,
                            gb_reco_targets *t) {
@@ -221,7 +226,7 @@ static void target_choices(const gb_reco *r, uint16_t logging_arm, const gb_algo
   if (!r->algos[logging_arm].logging)
     return;
   for (size_t i = 0; i < r->n_arms && t->n < GB_RECO_TARGETS_MAX; i++) {
-    if (i == logging_arm || strcmp(r->algos[i].ops->name, "none") == 0)
+    if (!gb_reco_is_target(r->arms, logging_arm, i))
       continue;
     gb_algo_choice c = r->algos[i].ops->choose(r->algos[i].state, d);
     t->arm[t->n] = (uint16_t)i;

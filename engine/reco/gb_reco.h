@@ -34,6 +34,11 @@ typedef struct gb_reco_targets {
 
 typedef struct gb_reco gb_reco;
 
+/* Whether arm is a target of off-policy evaluation on the decisions of logging (an arm whose
+ * algorithm is a logging one): every other arm that gives props (not `none`). The first
+ * GB_RECO_TARGETS_MAX of them, in arm order, are recorded. */
+bool gb_reco_is_target(const gb_arms *arms, size_t logging, size_t arm);
+
 /* Creates the recommender of one shard for the arms (borrowed: they must outlive it), starting
  * each arm's algorithm (gb_algo.h) with its parameters, with room for expected_players players
  * (a sizing hint). Returns 0, or -1 with GB_ERR_INPUT naming the key 'arms[i].algorithm' of an
