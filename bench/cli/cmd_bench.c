@@ -19,6 +19,8 @@ static const benchmark benchmarks[] = {
     {"aggregator", gb_bench_aggregator,
      "stats aggregator: ingest events/s per core, cube query "
      "latency, DuckDB as the reference"},
+    {"recommender", gb_bench_recommender,
+     "recommender: decision latency per algorithm (500 candidates), epoch merge and apply"},
 };
 
 static void usage(FILE *out) {

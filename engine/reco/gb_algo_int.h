@@ -70,7 +70,11 @@ size_t gb_algo_argmax(const double *score, size_t n, uint64_t tie);
  * lints), for which no closed form exists. Clamped to [1e-6, 1]. */
 double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, size_t chosen);
 
-/* A Beta(a, b) draw (a, b > 0) from rng (two Gamma draws, Marsaglia & Tsang). */
+/* A Beta(a, b) draw (a, b > 0) from rng: two Gamma draws (Marsaglia & Tsang), or, when both a
+ * and b are at least GB_ALGO_BETA_NORMAL, one normal draw with the Beta's mean and variance
+ * (the skewness is then below 0.2 / sqrt(a + b): a decision's cost stays within budget with
+ * hundreds of candidates). */
+#define GB_ALGO_BETA_NORMAL 30.0
 double gb_algo_beta(gb_rng *rng, double a, double b);
 
 /* The contextual bandits' context: a bias and the 11 decision-time features, each squashed to a

@@ -22,7 +22,9 @@ static void solve(gb_lin_arm *arm, double lambda) {
   for (int i = 0; i < GB_LIN_D; i++) /* dpotri fills the lower triangle: mirror it */
     for (int j = 0; j < i; j++)
       m[j * GB_LIN_D + i] = m[i * GB_LIN_D + j];
-  memcpy(arm->inv, m, sizeof m);
+  for (int i = 0, k = 0; i < GB_LIN_D; i++)
+    for (int j = i; j < GB_LIN_D; j++)
+      arm->quad[k++] = (i == j ? 1.0 : 2.0) * m[i * GB_LIN_D + j];
   for (int i = 0; i < GB_LIN_D; i++) {
     double t = 0;
     for (int j = 0; j < GB_LIN_D; j++)
@@ -103,16 +105,20 @@ void gb_lin_epoch(gb_lin *m, int64_t boundary_ms, const gb_tally *merged) {
       solve(&m->arms[i], m->lambda);
 }
 
-void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, double *mean, double *width) {
+void gb_lin_products(const double *x, double xx[GB_LIN_PACKED]) {
+  for (int i = 0, k = 0; i < GB_LIN_D; i++)
+    for (int j = i; j < GB_LIN_D; j++)
+      xx[k++] = x[i] * x[j];
+}
+
+void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const double *xx,
+                  double *mean, double *width) {
   const gb_lin_arm *arm = ordinal < m->cap ? &m->arms[ordinal] : &m->prior;
   double mu = 0, q = 0;
-  for (int i = 0; i < GB_LIN_D; i++) {
+  for (int i = 0; i < GB_LIN_D; i++)
     mu += arm->theta[i] * x[i];
-    double r = 0;
-    for (int j = 0; j < GB_LIN_D; j++)
-      r += arm->inv[i * GB_LIN_D + j] * x[j];
-    q += x[i] * r;
-  }
+  for (int k = 0; k < GB_LIN_PACKED; k++)
+    q += arm->quad[k] * xx[k];
   *mean = mu;
   *width = sqrt(q > 0 ? q : 0);
 }

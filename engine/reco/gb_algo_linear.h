@@ -13,12 +13,17 @@
 
 #include "gb_algo_int.h"
 
-enum { GB_LIN_D = GB_ALGO_CTX_DIM };
+enum {
+  GB_LIN_D = GB_ALGO_CTX_DIM,
+  GB_LIN_PACKED = GB_LIN_D * (GB_LIN_D + 1) / 2 /* the upper triangle, row by row */
+};
 
 typedef struct gb_lin_arm {
   int64_t a[GB_LIN_D * GB_LIN_D];  /* Σ x xᵀ, fixed point (GB_ALGO_CTX_ONE²), full matrix */
   int64_t b[GB_LIN_D];             /* Σ x over uses, fixed point (GB_ALGO_CTX_ONE) */
-  double inv[GB_LIN_D * GB_LIN_D]; /* (λI + A)⁻¹ */
+  /* (λI + A)⁻¹'s upper triangle with the off-diagonal doubled: xᵀA⁻¹x = Σ quad[k]·xx[k] over the
+   * products xx of gb_lin_products, one contiguous dot product per candidate */
+  double quad[GB_LIN_PACKED];
   double theta[GB_LIN_D];
   bool dirty; /* sums changed since the model was computed */
 } gb_lin_arm;
@@ -40,7 +45,11 @@ void gb_lin_observe(const gb_algo_feedback *f, gb_tally *delta);
 /* Adds the merged sums; at the arm's own boundaries recomputes the changed challenges' models. */
 void gb_lin_epoch(gb_lin *m, int64_t boundary_ms, const gb_tally *merged);
 
-/* For candidate ordinal and context x: θ·x and sqrt(xᵀ A⁻¹ x). */
-void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, double *mean, double *width);
+/* The products x_i·x_j (i <= j) of a decision's context, once per decision. */
+void gb_lin_products(const double *x, double xx[GB_LIN_PACKED]);
+
+/* For candidate ordinal, context x and its products xx: θ·x and sqrt(xᵀ A⁻¹ x). */
+void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const double *xx,
+                  double *mean, double *width);
 
 #endif

@@ -37,13 +37,14 @@ static int lints_init(const gb_algo_env *env, const gb_algo_params *p, void **st
 static gb_algo_choice lints_choose(const void *state, const gb_algo_decision *d) {
   const lints *s = state;
   size_t n = d->n_candidates;
-  double x[GB_LIN_D], *draw = d->scratch, *mean = draw + n, *var = mean + n;
+  double x[GB_LIN_D], xx[GB_LIN_PACKED], *draw = d->scratch, *mean = draw + n, *var = mean + n;
   gb_algo_context(d->features, x);
+  gb_lin_products(x, xx);
   gb_rng rng;
   gb_rng_seed(&rng, s->seed, gb_hash3(d->decision_id, gb_algo_salt(GB_SALT_SAMPLE, s->arm), 0));
   for (size_t i = 0; i < n; i++) {
     double width;
-    gb_lin_score(&s->model, d->candidates[i], x, &mean[i], &width);
+    gb_lin_score(&s->model, d->candidates[i], x, xx, &mean[i], &width);
     var[i] = s->v * s->v * width * width;
     draw[i] = mean[i] + s->v * width * gb_rng_normal(&rng);
   }

@@ -32,11 +32,12 @@ static int linucb_init(const gb_algo_env *env, const gb_algo_params *p, void **s
 
 static gb_algo_choice linucb_choose(const void *state, const gb_algo_decision *d) {
   const linucb *s = state;
-  double x[GB_LIN_D], *score = d->scratch;
+  double x[GB_LIN_D], xx[GB_LIN_PACKED], *score = d->scratch;
   gb_algo_context(d->features, x);
+  gb_lin_products(x, xx);
   for (size_t i = 0; i < d->n_candidates; i++) {
     double mean, width;
-    gb_lin_score(&s->model, d->candidates[i], x, &mean, &width);
+    gb_lin_score(&s->model, d->candidates[i], x, xx, &mean, &width);
     score[i] = mean + s->alpha * width;
   }
   return (gb_algo_choice){

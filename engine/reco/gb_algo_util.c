@@ -73,9 +73,11 @@ static double normal_cdf(double z) { return 0.5 * erfc(-z / sqrt(2.0)); }
 double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, size_t chosen) {
   double p = 1.0;
   for (size_t i = 0; i < n && p > 1e-6; i++) {
-    if (i == chosen)
+    double gap = mean[chosen] - mean[i], v = var[chosen] + var[i];
+    /* more than 6 standard deviations ahead: Φ is 1 to 1e-9, no need to compute it */
+    if (i == chosen || (gap > 0 && gap * gap > 36 * v))
       continue;
-    double s = sqrt(var[chosen] + var[i]);
+    double s = sqrt(v);
     p *= s > 0 ? normal_cdf((mean[chosen] - mean[i]) / s) : (mean[chosen] >= mean[i] ? 1.0 : 0.0);
   }
   return p < 1e-6 ? 1e-6 : p;
@@ -99,6 +101,13 @@ static double gamma_draw(gb_rng *rng, double a) {
 }
 
 double gb_algo_beta(gb_rng *rng, double a, double b) {
+  if (a >= GB_ALGO_BETA_NORMAL && b >= GB_ALGO_BETA_NORMAL) {
+    /* both counts large: the normal with the Beta's mean and variance (one draw, not two
+     * Gamma draws), clamped to the Beta's support */
+    double m = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1)));
+    double v = m + sd * gb_rng_normal(rng);
+    return v < 0 ? 0 : (v > 1 ? 1 : v);
+  }
   double x = gamma_draw(rng, a), y = gamma_draw(rng, b);
   return x + y > 0 ? x / (x + y) : 0.5;
 }

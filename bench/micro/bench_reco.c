@@ -1,0 +1,185 @@
+/* `gamebench bench recommender`: what the recommender's algorithms cost — the latency of one
+ * decision among many candidates with the player's feature vector, per algorithm, with a model
+ * trained on synthetic feedback; and the epoch's cost: merging the shards' tallies and applying
+ * them (the model rebuild). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gb_algo.h"
+#include "gb_benches.h"
+#include "gb_clock.h"
+#include "gb_hist.h"
+#include "gb_opts.h"
+#include "gb_rng.h"
+
+/* The budget for one decision, in process. */
+#define DECISION_P99_TARGET_US 20.0
+
+static const char details[] =
+    "Each online algorithm starts with its default parameters and learns from synthetic\n"
+    "feedback: --props props given over the --candidates challenges (random contexts; a prop is\n"
+    "used with a probability that depends on the challenge and the context), counted by the\n"
+    "algorithm's own observe in --shards tallies, merged and applied as one epoch at a boundary\n"
+    "of every algorithm. Then --decisions decisions each choose among all the candidates with a\n"
+    "random feature vector (the 11 decision-time features; the linear bandits add a bias). The\n"
+    "table gives the decision latency (p50, p99, max in us, one clock read pair per decision), the\n"
+    "merge of the shards' tallies and the epoch's apply (ms), and the tally size.";
+
+typedef struct bench_cfg {
+  int64_t candidates, decisions, props, shards, seed;
+} bench_cfg;
+
+static void random_features(gb_rng *rng, gb_feature_vec *f) {
+  memset(f, 0, sizeof *f);
+  f->known = true;
+  for (int i = 0; i < GB_FEAT__COUNT; i++)
+    f->x[i] = gb_rng_uniform(rng) * 10.0;
+  f->x[GB_FEAT_LAST_SESSION_WIN_RATIO] = gb_rng_uniform(rng);
+  f->x[GB_FEAT_SESSION_WIN_RATIO] = gb_rng_uniform(rng);
+  f->x[GB_FEAT_FAVOURITE_GAME_SHARE] = gb_rng_uniform(rng);
+  snprintf(f->platform, sizeof f->platform, "%s", gb_rng_uniform(rng) < 0.6 ? "android" : "ios");
+  snprintf(f->country, sizeof f->country, "%s", gb_rng_uniform(rng) < 0.8 ? "CN" : "TW");
+}
+
+/* Feeds the synthetic feedback through observe into the shards' tallies. */
+static void feed(const gb_algo_ops *ops, void *state, const bench_cfg *c, gb_tally **delta) {
+  gb_rng rng;
+  gb_rng_seed(&rng, (uint64_t)c->seed, 1);
+  for (int64_t i = 0; i < c->props; i++) {
+    gb_feature_vec f;
+    random_features(&rng, &f);
+    uint32_t ch = (uint32_t)gb_rng_below(&rng, (uint64_t)c->candidates);
+    gb_algo_feedback fb = {.signal = GB_ALGO_GIVEN,
+                           .player_id = (uint64_t)i % 5000 + 1,
+                           .slot = (uint32_t)(i % 5000),
+                           .ts = i,
+                           .challenge = ch,
+                           .features = &f};
+    gb_tally *d = delta[i % c->shards];
+    ops->observe(state, &fb, d);
+    double p = 0.1 + 0.6 * (double)(ch % 7) / 7.0 * f.x[GB_FEAT_FAVOURITE_GAME_SHARE];
+    if (gb_rng_uniform(&rng) < p) {
+      fb.signal = GB_ALGO_USED;
+      ops->observe(state, &fb, d);
+    }
+  }
+}
+
+/* One algorithm's row. Returns the decision p99 in us (< 0 on failure). */
+static double bench_one(const gb_algo_ops *ops, const bench_cfg *c, gb_err *err) {
+  gb_algo_params p;
+  gb_algo_params_defaults(ops, &p);
+  gb_algo_env env = {.seed = (uint64_t)c->seed, .arm = 1, .expected_players = 5000};
+  void *state = NULL;
+  gb_hist *h = NULL;
+  gb_tally *delta[64] = {0}, *merged = NULL;
+  double p99 = -1, merge_ms = 0, apply_ms = 0;
+  size_t keys = 0;
+  uint32_t *cand = malloc((size_t)c->candidates * sizeof *cand);
+  double *scratch = malloc((size_t)c->candidates * GB_ALGO_SCRATCH_PER_CANDIDATE * sizeof *scratch);
+  if (!cand || !scratch || ops->init(&env, &p, &state, err) != 0 ||
+      gb_hist_new(3, &h, err) != 0 || gb_tally_new(1024, &merged, err) != 0)
+    goto out;
+  for (int64_t s = 0; s < c->shards; s++)
+    if (gb_tally_new(1024, &delta[s], err) != 0)
+      goto out;
+  if (ops->learns) {
+    feed(ops, state, c, delta);
+    int64_t t0 = gb_clock_now_ns();
+    for (int64_t s = 0; s < c->shards; s++)
+      gb_tally_merge(merged, delta[s]);
+    int64_t t1 = gb_clock_now_ns();
+    /* a boundary of every epoch: a multiple of 30 days */
+    ops->epoch(state, INT64_C(30) * 86400000 * 1000, merged);
+    int64_t t2 = gb_clock_now_ns();
+    merge_ms = (double)(t1 - t0) / 1e6;
+    apply_ms = (double)(t2 - t1) / 1e6;
+    keys = gb_tally_count(merged);
+  }
+  for (int64_t i = 0; i < c->candidates; i++)
+    cand[i] = (uint32_t)i;
+  gb_rng rng;
+  gb_rng_seed(&rng, (uint64_t)c->seed, 2);
+  volatile size_t sink = 0;
+  for (int64_t i = 0; i < c->decisions; i++) {
+    gb_feature_vec f;
+    random_features(&rng, &f);
+    gb_algo_decision d = {.decision_id = (uint64_t)i + 1,
+                          .player_id = (uint64_t)i % 5000 + 1,
+                          .slot = (uint32_t)(i % 5000),
+                          .ts = i,
+                          .features = &f,
+                          .candidates = cand,
+                          .n_candidates = (size_t)c->candidates,
+                          .scratch = scratch};
+    int64_t t0 = gb_clock_now_ns();
+    gb_algo_choice ch = ops->choose(state, &d);
+    int64_t t1 = gb_clock_now_ns();
+    sink += ch.index;
+    gb_hist_record(h, t1 - t0);
+  }
+  (void)sink;
+  p99 = (double)gb_hist_percentile(h, 99) / 1000.0;
+  printf("%-11s %10.2f %10.2f %10.2f %10.3f %10.3f %10zu\n", ops->name,
+         (double)gb_hist_percentile(h, 50) / 1000.0, p99, (double)gb_hist_max(h) / 1000.0,
+         merge_ms, apply_ms, keys);
+out:
+  if (state)
+    ops->free(state);
+  for (int64_t s = 0; s < c->shards; s++)
+    gb_tally_free(delta[s]);
+  gb_tally_free(merged);
+  gb_hist_free(h);
+  free(cand);
+  free(scratch);
+  return p99;
+}
+
+int gb_bench_recommender(int argc, char **argv) {
+  bench_cfg c = {.candidates = 500, .decisions = 20000, .props = 200000, .shards = 2, .seed = 1};
+  const gb_opt opts[] = {
+      {"candidates", 'c', GB_OPT_INT, &c.candidates, "N",
+       "eligible challenges per decision (default 500)", 1, GB_ALGO_CANDIDATES_MAX},
+      {"decisions", 'n', GB_OPT_INT, &c.decisions, "N", "decisions timed per algorithm (default "
+       "20000)", 1, 10000000},
+      {"props", 'p', GB_OPT_INT, &c.props, "N", "synthetic props learnt from (default 200000)", 0,
+       100000000},
+      {"shards", 0, GB_OPT_INT, &c.shards, "N", "shards whose tallies are merged (default 2)", 1,
+       64},
+      {"seed", 0, GB_OPT_INT, &c.seed, "S", "seed of the synthetic data (default 1)", 0, 0},
+      {0},
+  };
+  const gb_cmd_spec spec = {
+      .name = "bench recommender",
+      .usage = "[options]",
+      .summary = "Decision latency of every online algorithm, and its epoch's merge and apply.",
+      .details = details,
+      .opts = opts,
+  };
+  gb_opts_result res;
+  int parsed = gb_opts_command(&spec, argc, argv, &res);
+  if (parsed >= 0)
+    return parsed;
+  gb_err err = {0};
+  printf("%lld candidates, %lld decisions, %lld props over %lld shards\n\n",
+         (long long)c.candidates, (long long)c.decisions, (long long)c.props, (long long)c.shards);
+  printf("%-11s %10s %10s %10s %10s %10s %10s\n", "algorithm", "p50_us", "p99_us", "max_us",
+         "merge_ms", "apply_ms", "keys");
+  size_t n;
+  const gb_algo_ops *const *reg = gb_algo_registry(&n);
+  double worst = 0;
+  const char *worst_name = "";
+  for (size_t i = 0; i < n; i++) {
+    double p99 = bench_one(reg[i], &c, &err);
+    if (p99 < 0)
+      return gb_opts_fail(&err);
+    if (p99 > worst) {
+      worst = p99;
+      worst_name = reg[i]->name;
+    }
+  }
+  printf("\ndecision p99 target <= %.0f us: %s (worst: %s, %.2f us)\n", DECISION_P99_TARGET_US,
+         worst <= DECISION_P99_TARGET_US ? "met" : "NOT met", worst_name, worst);
+  return 0;
+}
