@@ -18,6 +18,8 @@ static int check_params(const gb_model_ease_params *p, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "ease: lambda %g is not a finite number > 0", p->lambda);
   if (p->min_users < 1)
     return gb_err_set(err, GB_ERR_INPUT, "ease: min_users must be >= 1");
+  if (!(p->dropout >= 0 && p->dropout < 1))
+    return gb_err_set(err, GB_ERR_INPUT, "ease: dropout %g is outside [0, 1)", p->dropout);
   return 0;
 }
 

@@ -2,11 +2,14 @@
  * weight matrix B with a zero diagonal, learned in closed form.
  *
  * With X the binary users × items training matrix (a cell's weight is not read) restricted to
- * the items with at least min_users users, G = X^T X + lambda I, P = G^-1:
+ * the items with at least min_users users, G = X^T X + Lambda, P = G^-1:
  *
  *     B(i, j) = -P(i, j) / P(j, j)   for i != j,      B(j, j) = 0,
  *
- * the minimiser of |X - X B|^2 + lambda |B|^2 under diag(B) = 0 (Steck's eq. 8). G is factored
+ * the minimiser of |X - X B|^2 + |Lambda^1/2 B|^2 under diag(B) = 0 (Steck's eq. 8). Lambda is
+ * lambda I for EASE; with dropout p > 0 it is lambda I + p / (1 - p) diag(X^T X), the emphasised
+ * denoising of EDLAE (Steck, NeurIPS 2020: "Autoencoders that don't overfit towards the
+ * identity"), which regularises popular items more. G is factored
  * and inverted by LAPACK (dpotrf, dpotri: Cholesky, G is symmetric positive definite for
  * lambda > 0) on OpenBLAS. The score of item j for a history H is sum over h in H of B(h, j)
  * (the history read as binary); items outside the model (fewer than min_users users) score 0
@@ -33,7 +36,7 @@ typedef struct gb_model_ease_params {
 typedef struct gb_model_ease gb_model_ease;
 
 /* Fits the model of x (users × items) into *out. Returns 0, or -1 with an error: GB_ERR_INPUT
- * for lambda not a finite number > 0 or min_users 0; GB_ERR_RUNTIME when out of memory or when
+ * for lambda not a finite number > 0, min_users 0 or dropout outside [0, 1); GB_ERR_RUNTIME when out of memory or when
  * LAPACK fails (G not positive definite: lambda too small for the rounding). */
 int gb_model_ease_new(const gb_interactions *x, const gb_model_ease_params *p,
                       gb_model_ease **out, gb_err *err);
