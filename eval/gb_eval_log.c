@@ -15,7 +15,8 @@
 #include "gb_grow.h"
 #include "gb_rng.h"
 
-/* ---- names: distinct strings numbered in order of first appearance ---------------------------- */
+/* ---- names: distinct strings numbered in order of first appearance ----------------------------
+ */
 
 typedef struct names {
   char *text; /* the strings, each NUL-terminated */
@@ -173,8 +174,8 @@ static bool header_ok(parse_ctx *c) {
     return (n == 3 || (n == 4 && f[3][0] == '\0')) && strcasecmp(f[0], "user-id") == 0 &&
            strcasecmp(f[1], "game-title") == 0 && strcasecmp(f[2], "value") == 0;
   c->header_fields = n;
-  return (n == 2 || (n == 3 && strcasecmp(f[2], "weight") == 0)) &&
-         strcasecmp(f[0], "user") == 0 && strcasecmp(f[1], "item") == 0;
+  return (n == 2 || (n == 3 && strcasecmp(f[2], "weight") == 0)) && strcasecmp(f[0], "user") == 0 &&
+         strcasecmp(f[1], "item") == 0;
 }
 
 static void check_header(parse_ctx *c, size_t line) {
@@ -205,7 +206,11 @@ static void add_row(parse_ctx *c, size_t line) {
   size_t n = c->n_fields;
   bool steam = c->fmt == GB_EVAL_STEAM200K;
   if (steam ? n != 3 && n != 4 : n != c->header_fields) {
-    bad_row(c, line, "expected %s fields, found %zu", steam ? "3 or 4" : c->header_fields == 2 ? "2" : "3", n);
+    bad_row(c, line, "expected %s fields, found %zu",
+            steam                   ? "3 or 4"
+            : c->header_fields == 2 ? "2"
+                                    : "3",
+            n);
     return;
   }
   double w = 1.0;
@@ -225,7 +230,8 @@ static void add_row(parse_ctx *c, size_t line) {
     fatal(c, GB_ERR_RUNTIME, "out of memory");
     return;
   }
-  c->triples[c->n_triples++] = (gb_interaction){.user = (uint32_t)u, .item = (uint32_t)i, .weight = w};
+  c->triples[c->n_triples++] =
+      (gb_interaction){.user = (uint32_t)u, .item = (uint32_t)i, .weight = w};
   c->log->rows++;
 }
 
@@ -259,8 +265,9 @@ static void quoting_error(parse_ctx *c, struct csv_parser *p, int opts) {
     snprintf(msg, sizeof msg, "%s:%zu: malformed quoting in the header", c->name, line);
     fatal(c, GB_ERR_INPUT, msg);
   } else {
-    bad_row(c, line, "malformed quoting (a quote inside an unquoted field, or text after a "
-                     "closing quote)");
+    bad_row(c, line,
+            "malformed quoting (a quote inside an unquoted field, or text after a "
+            "closing quote)");
   }
   drop_fields(c);
   csv_free(p);
@@ -310,8 +317,9 @@ static int check_usable(parse_ctx *c) {
     return 0;
   if (log->malformed == 0)
     return gb_err_set(c->err, GB_ERR_INPUT, "%s: no rows after the header", c->name);
-  return gb_err_set(c->err, GB_ERR_INPUT, "%s: no usable row (%zu malformed; first at line %zu: %s)",
-                    c->name, log->malformed, log->bad[0].line, log->bad[0].reason);
+  return gb_err_set(c->err, GB_ERR_INPUT,
+                    "%s: no usable row (%zu malformed; first at line %zu: %s)", c->name,
+                    log->malformed, log->bad[0].line, log->bad[0].reason);
 }
 
 static const char UTF8_BOM[] = "\xEF\xBB\xBF";
@@ -334,8 +342,8 @@ int gb_eval_log_parse(const char *name, const char *text, size_t len, gb_eval_fo
   }
   if (feed_lines(&c, text, len) != 0 || check_usable(&c) != 0)
     goto out;
-  rc = gb_interactions_new(c.triples, c.n_triples, log->users.count, log->items.count,
-                           &log->matrix, err);
+  rc = gb_interactions_new(c.triples, c.n_triples, log->users.count, log->items.count, &log->matrix,
+                           err);
 out:
   if (c.c_locale != (locale_t)0)
     freelocale(c.c_locale);

@@ -5,14 +5,13 @@
 #include "gb_csv.h"
 
 static const char *const COLUMNS[] = {
-    "algorithm", "params",   "k",        "users",    "precision", "recall",
-    "ndcg",      "ndcg_lo",  "ndcg_hi",  "map",      "hit_rate",  "coverage",
-    "val_ndcg",  "grid_points", "tune_s", "fit_s",
+    "algorithm", "params", "k",        "users",    "precision", "recall",      "ndcg",   "ndcg_lo",
+    "ndcg_hi",   "map",    "hit_rate", "coverage", "val_ndcg",  "grid_points", "tune_s", "fit_s",
 };
 
 static int write_row(gb_csv_writer *w, const gb_eval_result *r, size_t k, gb_err *err) {
   const gb_eval_metrics *m = &r->test;
-  const double nums[] = {m->precision, m->recall,  m->ndcg,     r->ndcg_lo, r->ndcg_hi,
+  const double nums[] = {m->precision, m->recall,   m->ndcg,     r->ndcg_lo, r->ndcg_hi,
                          m->map,       m->hit_rate, m->coverage, r->val_ndcg};
   if (gb_csv_cell_str(w, r->spec, err) != 0 || gb_csv_cell_str(w, r->chosen, err) != 0 ||
       gb_csv_cell_i64(w, (int64_t)k, err) != 0 || gb_csv_cell_i64(w, (int64_t)m->users, err) != 0)
@@ -59,8 +58,8 @@ void gb_eval_print_table(FILE *out, const gb_eval_counts *c, const gb_eval_resul
           h[2], "(95% interval)", h[3], h[4], "coverage", "fit s", "chosen");
   for (size_t i = 0; i < n; i++) {
     const gb_eval_metrics *m = &r[i].test;
-    fprintf(out, "%-*s %8.4f %8.4f %8.4f  [%6.4f, %6.4f] %8.4f %8.4f %8.4f %8.3f  %s\n",
-            (int)width, r[i].spec, m->precision, m->recall, m->ndcg, r[i].ndcg_lo, r[i].ndcg_hi,
-            m->map, m->hit_rate, m->coverage, r[i].fit_s, r[i].chosen);
+    fprintf(out, "%-*s %8.4f %8.4f %8.4f  [%6.4f, %6.4f] %8.4f %8.4f %8.4f %8.3f  %s\n", (int)width,
+            r[i].spec, m->precision, m->recall, m->ndcg, r[i].ndcg_lo, r[i].ndcg_hi, m->map,
+            m->hit_rate, m->coverage, r[i].fit_s, r[i].chosen);
   }
 }

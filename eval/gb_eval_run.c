@@ -108,8 +108,7 @@ static int score_split(const gb_ranker *r, const gb_eval_split *s, size_t k, gb_
   void *heap = malloc(gb_eval_top_k_scratch(k));
   int rc = 0;
   if (!scores || !ranked || !heap)
-    rc = gb_err_set(err, GB_ERR_RUNTIME, "eval: out of memory for the scores of %u items",
-                    n_items);
+    rc = gb_err_set(err, GB_ERR_RUNTIME, "eval: out of memory for the scores of %u items", n_items);
   for (size_t i = 0; rc == 0 && i < gb_eval_split_count(s); i++) {
     const uint32_t *hist, *test;
     const double *w;
@@ -183,7 +182,8 @@ static int make_grid(const gb_ranker_config *c, grid *g, gb_err *err) {
     g->axis[g->n_axes++] = p;
     g->points *= d->n_grid;
     if (g->points > GB_EVAL_MAX_GRID)
-      return gb_err_set(err, GB_ERR_INPUT, "%s: the validation grid has more than %d points: give "
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "%s: the validation grid has more than %d points: give "
                         "some parameters",
                         c->info->name, GB_EVAL_MAX_GRID);
   }

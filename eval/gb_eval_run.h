@@ -35,12 +35,12 @@
 enum { GB_EVAL_MAX_GRID = 256 /* grid points of one algorithm */ };
 
 typedef struct gb_eval_opts {
-  size_t k;            /* cut-off, >= 1 */
-  uint64_t seed;       /* of the splits and of the models */
-  double holdout;      /* fraction held out, in (0, 1): 0.2 */
-  size_t min_items;    /* users evaluated: those with at least this many items (>= 2): 5 */
-  size_t resamples;    /* bootstrap resamples of the NDCG interval; 0: 1000 */
-  FILE *progress;      /* one line per grid point and per result, or NULL */
+  size_t k;         /* cut-off, >= 1 */
+  uint64_t seed;    /* of the splits and of the models */
+  double holdout;   /* fraction held out, in (0, 1): 0.2 */
+  size_t min_items; /* users evaluated: those with at least this many items (>= 2): 5 */
+  size_t resamples; /* bootstrap resamples of the NDCG interval; 0: 1000 */
+  FILE *progress;   /* one line per grid point and per result, or NULL */
 } gb_eval_opts;
 
 /* The prepared splits, shared by the algorithms. */
@@ -57,11 +57,11 @@ void gb_eval_data_free(gb_eval_data *d);
 
 /* The counts of the protocol, for reports. */
 typedef struct gb_eval_counts {
-  uint32_t users, items;  /* of the whole matrix */
-  size_t interactions;    /* its cells */
-  size_t evaluated;       /* users with held-out items */
-  size_t train, test;     /* cells in the training matrix, held-out items */
-  size_t val_train, val;  /* the same for the validation split */
+  uint32_t users, items; /* of the whole matrix */
+  size_t interactions;   /* its cells */
+  size_t evaluated;      /* users with held-out items */
+  size_t train, test;    /* cells in the training matrix, held-out items */
+  size_t val_train, val; /* the same for the validation split */
 } gb_eval_counts;
 
 void gb_eval_data_counts(const gb_eval_data *d, gb_eval_counts *out);

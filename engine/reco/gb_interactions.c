@@ -62,11 +62,13 @@ static void counting_sort(const gb_interaction *t, const size_t *in, size_t *out
 }
 
 /* Writes the cells of the (user, item)-ordered triples order[0..n) into x, merging repeats. */
-static void fill_merged(gb_interactions *x, const gb_interaction *t, const size_t *order, size_t n) {
+static void fill_merged(gb_interactions *x, const gb_interaction *t, const size_t *order,
+                        size_t n) {
   size_t nnz = 0;
   for (size_t i = 0; i < n; i++) {
     const gb_interaction *c = &t[order[i]];
-    bool repeat = nnz > 0 && i > 0 && t[order[i - 1]].user == c->user && x->cols[nnz - 1] == c->item;
+    bool repeat =
+        nnz > 0 && i > 0 && t[order[i - 1]].user == c->user && x->cols[nnz - 1] == c->item;
     if (repeat) {
       x->vals[nnz - 1] += c->weight;
       continue;

@@ -13,7 +13,9 @@ typedef struct entry {
 
 /* The heap keeps the k best entries with the worst on top: worse = smaller s, or the same s and
  * a larger j (the tie rule of the header). */
-static bool worse(const entry *a, const entry *b) { return a->s < b->s || (a->s == b->s && a->j > b->j); }
+static bool worse(const entry *a, const entry *b) {
+  return a->s < b->s || (a->s == b->s && a->j > b->j);
+}
 
 static void sift_down(entry *h, size_t n, size_t at) {
   for (;;) {
@@ -66,9 +68,9 @@ typedef struct build {
   gb_itemsim_fn fn;
   const void *ctx;
   size_t k;
-  double *acc;    /* dot(i, j) being summed, by j */
-  uint8_t *seen;  /* j has a common user with i */
-  entry *kept;              /* the row's entries */
+  double *acc;               /* dot(i, j) being summed, by j */
+  uint8_t *seen;             /* j has a common user with i */
+  entry *kept;               /* the row's entries */
   size_t cap_cols, cap_vals; /* capacities of out->cols and out->vals */
 } build;
 

@@ -30,7 +30,7 @@ typedef struct work {
   size_t f;
   uint32_t cg_steps;
   double reg;
-  double *gram, *a;  /* f × f */
+  double *gram, *a;   /* f × f */
   double *r, *p, *ap; /* rows × f */
   double *rs;         /* rows */
 } work;
@@ -94,8 +94,8 @@ static void compute_gram(const double *fac, size_t n, size_t f, double reg, doub
  * summed in the same order whatever the thread count. */
 static void times_gram(const double *in, size_t rows, const work *w, double *out) {
   if (rows > 0)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)w->f, (int)w->f, 1.0,
-                in, (int)w->f, w->gram, (int)w->f, 0.0, out, (int)w->f);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)w->f, (int)w->f, 1.0, in,
+                (int)w->f, w->gram, (int)w->f, 0.0, out, (int)w->f);
 }
 
 /* ---- the row solves ------------------------------------------------------------------------ */
@@ -244,8 +244,8 @@ static int fit(gb_model_als *m, const gb_interactions *x, const gb_interactions 
   work w;
   int rc = alloc_work(&w, p, n_users > m->n_items ? n_users : m->n_items);
   if (rc != 0 || !users || !conf_x || !conf_xt) {
-    rc = gb_err_set(err, GB_ERR_RUNTIME, "als: out of memory for %zu x %zu user factors",
-                    n_users, f);
+    rc = gb_err_set(err, GB_ERR_RUNTIME, "als: out of memory for %zu x %zu user factors", n_users,
+                    f);
     goto out;
   }
   init_factors(users, n_users, f, p->seed, SIDE_USERS);
@@ -275,10 +275,8 @@ int gb_model_als_new(const gb_interactions *x, const gb_model_als_params *p, gb_
   gb_interactions *xt = NULL;
   if (!m)
     return gb_err_set(err, GB_ERR_RUNTIME, "als: out of memory");
-  *m = (gb_model_als){.n_items = gb_interactions_cols(x),
-                      .f = p->factors,
-                      .alpha = p->alpha,
-                      .weight = p->weight};
+  *m = (gb_model_als){
+      .n_items = gb_interactions_cols(x), .f = p->factors, .alpha = p->alpha, .weight = p->weight};
   size_t f = p->factors;
   m->y = malloc(((size_t)m->n_items * f + 1) * sizeof *m->y);
   m->gram = malloc(f * f * sizeof *m->gram);
@@ -322,8 +320,8 @@ int gb_model_als_score(const gb_model_als *m, const uint32_t *items, const doubl
     return gb_err_set(err, GB_ERR_RUNTIME, "als: out of memory");
   int rc = gb_model_als_fold_in(m, items, weights, n, x, err);
   if (rc == 0 && m->n_items > 0)
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m->n_items, (int)m->f, 1.0, m->y, (int)m->f, x,
-                1, 0.0, scores, 1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)m->n_items, (int)m->f, 1.0, m->y, (int)m->f, x, 1,
+                0.0, scores, 1);
   free(x);
   return rc;
 }

@@ -98,8 +98,8 @@ static int invert_to_b(double *g, size_t m, double *scale, gb_err *err) {
   return 0;
 }
 
-int gb_model_ease_new(const gb_interactions *x, const gb_model_ease_params *p,
-                      gb_model_ease **out, gb_err *err) {
+int gb_model_ease_new(const gb_interactions *x, const gb_model_ease_params *p, gb_model_ease **out,
+                      gb_err *err) {
   if (check_params(p, err) != 0)
     return -1;
   gb_model_ease *e = calloc(1, sizeof *e);

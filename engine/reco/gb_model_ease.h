@@ -36,10 +36,11 @@ typedef struct gb_model_ease_params {
 typedef struct gb_model_ease gb_model_ease;
 
 /* Fits the model of x (users × items) into *out. Returns 0, or -1 with an error: GB_ERR_INPUT
- * for lambda not a finite number > 0, min_users 0 or dropout outside [0, 1); GB_ERR_RUNTIME when out of memory or when
- * LAPACK fails (G not positive definite: lambda too small for the rounding). */
-int gb_model_ease_new(const gb_interactions *x, const gb_model_ease_params *p,
-                      gb_model_ease **out, gb_err *err);
+ * for lambda not a finite number > 0, min_users 0 or dropout outside [0, 1); GB_ERR_RUNTIME when
+ * out of memory or when LAPACK fails (G not positive definite: lambda too small for the rounding).
+ */
+int gb_model_ease_new(const gb_interactions *x, const gb_model_ease_params *p, gb_model_ease **out,
+                      gb_err *err);
 
 /* Writes every item's score for the history items[0..n) (weights not read) into
  * scores[0..items). */

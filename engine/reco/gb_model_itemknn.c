@@ -109,7 +109,8 @@ static void bm25_weights(const gb_interactions *x, const gb_interactions *xt,
     double norm = 1 - p->b + p->b * len[i] / mean;
     for (size_t c = 0; c < m; c++) {
       const uint32_t *items;
-      double idf = log((double)n_items / (1.0 + (double)gb_interactions_row(x, users[c], &items, NULL)));
+      double idf =
+          log((double)n_items / (1.0 + (double)gb_interactions_row(x, users[c], &items, NULL)));
       ta[off + c] = ta[off + c] * (p->k1 + 1) / (p->k1 * norm + ta[off + c]) * idf;
     }
   }
@@ -123,8 +124,7 @@ static int build(gb_model_itemknn *m, const gb_interactions *x, const gb_interac
   double *stat = calloc((size_t)n_items + 1, sizeof *stat);
   int rc = -1;
   if (!ta || !tb || !stat) {
-    gb_err_set(err, GB_ERR_RUNTIME, "itemknn: out of memory for %zu cells",
-               gb_interactions_nnz(x));
+    gb_err_set(err, GB_ERR_RUNTIME, "itemknn: out of memory for %zu cells", gb_interactions_nnz(x));
     goto out;
   }
   sim_ctx ctx = {.p = p, .norm = stat, .count = stat};
@@ -165,8 +165,8 @@ int gb_model_itemknn_new(const gb_interactions *x, const gb_model_itemknn_params
   return 0;
 }
 
-void gb_model_itemknn_score(const gb_model_itemknn *m, const uint32_t *items,
-                            const double *weights, size_t n, double *scores) {
+void gb_model_itemknn_score(const gb_model_itemknn *m, const uint32_t *items, const double *weights,
+                            size_t n, double *scores) {
   memset(scores, 0, m->sim.n * sizeof *scores);
   for (size_t h = 0; h < n; h++) {
     double t = gb_weighting_apply(m->weight, weights ? weights[h] : 1.0);

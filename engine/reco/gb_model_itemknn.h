@@ -53,8 +53,8 @@ int gb_model_itemknn_new(const gb_interactions *x, const gb_model_itemknn_params
 
 /* Writes every item's score for the history items[0..n) (item indices < items, weights as in
  * the matrix, NULL for all 1) into scores[0..items). */
-void gb_model_itemknn_score(const gb_model_itemknn *m, const uint32_t *items,
-                            const double *weights, size_t n, double *scores);
+void gb_model_itemknn_score(const gb_model_itemknn *m, const uint32_t *items, const double *weights,
+                            size_t n, double *scores);
 
 /* s(i, j) as kept by item i (0 when i does not keep j). */
 double gb_model_itemknn_similarity(const gb_model_itemknn *m, uint32_t i, uint32_t j);

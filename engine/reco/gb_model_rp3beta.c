@@ -22,11 +22,9 @@ static double walk(uint32_t i, uint32_t j, double dot, const void *ctx_) {
 
 static int check_params(const gb_model_rp3beta_params *p, gb_err *err) {
   if (!(p->alpha > 0) || !isfinite(p->alpha))
-    return gb_err_set(err, GB_ERR_INPUT, "rp3beta: alpha %g is not a finite number > 0",
-                      p->alpha);
+    return gb_err_set(err, GB_ERR_INPUT, "rp3beta: alpha %g is not a finite number > 0", p->alpha);
   if (!(p->beta >= 0) || !isfinite(p->beta))
-    return gb_err_set(err, GB_ERR_INPUT, "rp3beta: beta %g is not a finite number >= 0",
-                      p->beta);
+    return gb_err_set(err, GB_ERR_INPUT, "rp3beta: beta %g is not a finite number >= 0", p->beta);
   if (p->weight > GB_WEIGHT_LOG)
     return gb_err_set(err, GB_ERR_INPUT, "rp3beta: unknown weighting %d", (int)p->weight);
   return 0;
@@ -73,8 +71,7 @@ int gb_model_rp3beta_new(const gb_interactions *x, const gb_model_rp3beta_params
   a = transitions(xt, p, item_deg); /* P(i→u)^alpha */
   b = transitions(x, p, user_deg);  /* P(u→j)^alpha */
   if (!a || !b) {
-    gb_err_set(err, GB_ERR_RUNTIME, "rp3beta: out of memory for %zu cells",
-               gb_interactions_nnz(x));
+    gb_err_set(err, GB_ERR_RUNTIME, "rp3beta: out of memory for %zu cells", gb_interactions_nnz(x));
     goto out;
   }
   /* d(j)^beta replaces d(j) (items without users have no pair to divide) */
@@ -96,8 +93,8 @@ out:
   return 0;
 }
 
-void gb_model_rp3beta_score(const gb_model_rp3beta *m, const uint32_t *items,
-                            const double *weights, size_t n, double *scores) {
+void gb_model_rp3beta_score(const gb_model_rp3beta *m, const uint32_t *items, const double *weights,
+                            size_t n, double *scores) {
   (void)weights;
   memset(scores, 0, m->sim.n * sizeof *scores);
   gb_itemsim_score(&m->sim, items, NULL, n, scores);

@@ -40,8 +40,8 @@ int gb_model_rp3beta_new(const gb_interactions *x, const gb_model_rp3beta_params
 
 /* Writes every item's score for the history items[0..n) (weights not read) into
  * scores[0..items). */
-void gb_model_rp3beta_score(const gb_model_rp3beta *m, const uint32_t *items,
-                            const double *weights, size_t n, double *scores);
+void gb_model_rp3beta_score(const gb_model_rp3beta *m, const uint32_t *items, const double *weights,
+                            size_t n, double *scores);
 
 /* s(i, j) as kept by item i (0 when i does not keep j). */
 double gb_model_rp3beta_similarity(const gb_model_rp3beta *m, uint32_t i, uint32_t j);

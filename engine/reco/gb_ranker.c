@@ -17,8 +17,10 @@ static const char *const WEIGHTS[] = {"binary", "raw", "log", NULL};
 static const char *const SIMILARITIES[] = {"cosine", "jaccard", "bm25", NULL};
 
 #define WEIGHT_PARAM(def_, doc_)                                                                   \
-  {.name = "weight", .kind = GB_RANKER_CHOICE, .def = (def_), .max = 2, .choices = WEIGHTS,       \
-   .doc = (doc_)}
+  {                                                                                                \
+    .name = "weight", .kind = GB_RANKER_CHOICE, .def = (def_), .max = 2, .choices = WEIGHTS,       \
+    .doc = (doc_)                                                                                  \
+  }
 
 static const gb_ranker_param POPULARITY[] = {
     WEIGHT_PARAM(0, "how a cell counts (binary: its users)"),
@@ -29,62 +31,144 @@ static const gb_ranker_param POPULARITY[] = {
 enum { COSINE = 1u << 0, JACCARD = 1u << 1, BM25 = 1u << 2 };
 
 static const gb_ranker_param ITEMKNN[] = {
-    {.name = "similarity", .kind = GB_RANKER_CHOICE, .max = 2, .choices = SIMILARITIES,
+    {.name = "similarity",
+     .kind = GB_RANKER_CHOICE,
+     .max = 2,
+     .choices = SIMILARITIES,
      .doc = "co-usage similarity (bm25: implicit's BM25Recommender)"},
-    {.name = "k", .kind = GB_RANKER_INT, .def = 100, .max = 1e9,
-     .doc = "neighbours kept per item (0: all)", .n_grid = 4, .grid = {50, 100, 200, 0}},
-    {.name = "shrink", .kind = GB_RANKER_REAL, .max = 1e9,
-     .doc = "added to the similarity's denominator", .n_grid = 3, .grid = {0, 2, 10},
-     .when = "similarity", .when_mask = COSINE | JACCARD},
-    {.name = "k1", .kind = GB_RANKER_REAL, .def = 1.2, .max = 1e9,
-     .doc = "term-frequency saturation", .n_grid = 2, .grid = {0.5, 1.2}, .when = "similarity",
+    {.name = "k",
+     .kind = GB_RANKER_INT,
+     .def = 100,
+     .max = 1e9,
+     .doc = "neighbours kept per item (0: all)",
+     .n_grid = 4,
+     .grid = {50, 100, 200, 0}},
+    {.name = "shrink",
+     .kind = GB_RANKER_REAL,
+     .max = 1e9,
+     .doc = "added to the similarity's denominator",
+     .n_grid = 3,
+     .grid = {0, 2, 10},
+     .when = "similarity",
+     .when_mask = COSINE | JACCARD},
+    {.name = "k1",
+     .kind = GB_RANKER_REAL,
+     .def = 1.2,
+     .max = 1e9,
+     .doc = "term-frequency saturation",
+     .n_grid = 2,
+     .grid = {0.5, 1.2},
+     .when = "similarity",
      .when_mask = BM25},
-    {.name = "b", .kind = GB_RANKER_REAL, .def = 0.75, .max = 1, .doc = "length normalisation",
-     .n_grid = 3, .grid = {0.25, 0.5, 0.75}, .when = "similarity", .when_mask = BM25},
-    {.name = "weight", .kind = GB_RANKER_CHOICE, .max = 2, .choices = WEIGHTS,
-     .doc = "how cells and histories are read", .n_grid = 3, .grid = {0, 1, 2},
-     .when = "similarity", .when_mask = COSINE | BM25},
+    {.name = "b",
+     .kind = GB_RANKER_REAL,
+     .def = 0.75,
+     .max = 1,
+     .doc = "length normalisation",
+     .n_grid = 3,
+     .grid = {0.25, 0.5, 0.75},
+     .when = "similarity",
+     .when_mask = BM25},
+    {.name = "weight",
+     .kind = GB_RANKER_CHOICE,
+     .max = 2,
+     .choices = WEIGHTS,
+     .doc = "how cells and histories are read",
+     .n_grid = 3,
+     .grid = {0, 1, 2},
+     .when = "similarity",
+     .when_mask = COSINE | BM25},
 };
 
 static const gb_ranker_param RP3BETA[] = {
-    {.name = "alpha", .kind = GB_RANKER_REAL, .def = 0.75, .min = 1e-6, .max = 10,
-     .doc = "exponent of the transition probabilities", .n_grid = 3, .grid = {0.5, 0.75, 1}},
-    {.name = "beta", .kind = GB_RANKER_REAL, .def = 0.3, .max = 5,
-     .doc = "exponent of the destination's popularity divisor", .n_grid = 4,
+    {.name = "alpha",
+     .kind = GB_RANKER_REAL,
+     .def = 0.75,
+     .min = 1e-6,
+     .max = 10,
+     .doc = "exponent of the transition probabilities",
+     .n_grid = 3,
+     .grid = {0.5, 0.75, 1}},
+    {.name = "beta",
+     .kind = GB_RANKER_REAL,
+     .def = 0.3,
+     .max = 5,
+     .doc = "exponent of the destination's popularity divisor",
+     .n_grid = 4,
      .grid = {0, 0.15, 0.3, 0.45}},
-    {.name = "k", .kind = GB_RANKER_INT, .def = 100, .max = 1e9,
-     .doc = "neighbours kept per item (0: all)", .n_grid = 4, .grid = {50, 100, 200, 0}},
+    {.name = "k",
+     .kind = GB_RANKER_INT,
+     .def = 100,
+     .max = 1e9,
+     .doc = "neighbours kept per item (0: all)",
+     .n_grid = 4,
+     .grid = {50, 100, 200, 0}},
     WEIGHT_PARAM(0, "how cells are read"),
 };
 
 static const gb_ranker_param EASE[] = {
-    {.name = "lambda", .kind = GB_RANKER_REAL, .def = 100, .min = 1e-6, .max = 1e9,
-     .doc = "L2 regularisation of B", .n_grid = 4, .grid = {50, 100, 200, 400}},
-    {.name = "min_users", .kind = GB_RANKER_INT, .def = 3, .min = 1, .max = 1e9,
+    {.name = "lambda",
+     .kind = GB_RANKER_REAL,
+     .def = 100,
+     .min = 1e-6,
+     .max = 1e9,
+     .doc = "L2 regularisation of B",
+     .n_grid = 4,
+     .grid = {50, 100, 200, 400}},
+    {.name = "min_users",
+     .kind = GB_RANKER_INT,
+     .def = 3,
+     .min = 1,
+     .max = 1e9,
      .doc = "items with fewer training users stay out of the model (a smaller inverse)"},
-    {.name = "dropout", .kind = GB_RANKER_REAL, .max = 0.95,
+    {.name = "dropout",
+     .kind = GB_RANKER_REAL,
+     .max = 0.95,
      .doc = "EDLAE's emphasis (Steck 2020): item i's regularisation is lambda + dropout / (1 - "
             "dropout) G(i, i); 0: plain EASE",
-     .n_grid = 3, .grid = {0, 0.1, 0.25}},
+     .n_grid = 3,
+     .grid = {0, 0.1, 0.25}},
 };
 
 static const gb_ranker_param ALS[] = {
-    {.name = "factors", .kind = GB_RANKER_INT, .def = 64, .min = 1, .max = 4096,
+    {.name = "factors",
+     .kind = GB_RANKER_INT,
+     .def = 64,
+     .min = 1,
+     .max = 4096,
      .doc = "latent factors per user and item"},
-    {.name = "reg", .kind = GB_RANKER_REAL, .def = 100, .min = 1e-9, .max = 1e9,
-     .doc = "L2 regularisation of the factors", .n_grid = 4, .grid = {30, 100, 300, 1000}},
-    {.name = "alpha", .kind = GB_RANKER_REAL, .def = 10, .max = 1e6,
-     .doc = "confidence slope: c = 1 + alpha t(weight)", .n_grid = 3, .grid = {3, 10, 30}},
-    {.name = "iterations", .kind = GB_RANKER_INT, .def = 10, .min = 1, .max = 1000,
+    {.name = "reg",
+     .kind = GB_RANKER_REAL,
+     .def = 100,
+     .min = 1e-9,
+     .max = 1e9,
+     .doc = "L2 regularisation of the factors",
+     .n_grid = 4,
+     .grid = {30, 100, 300, 1000}},
+    {.name = "alpha",
+     .kind = GB_RANKER_REAL,
+     .def = 10,
+     .max = 1e6,
+     .doc = "confidence slope: c = 1 + alpha t(weight)",
+     .n_grid = 3,
+     .grid = {3, 10, 30}},
+    {.name = "iterations",
+     .kind = GB_RANKER_INT,
+     .def = 10,
+     .min = 1,
+     .max = 1000,
      .doc = "alternations (users, then items)"},
-    {.name = "cg_steps", .kind = GB_RANKER_INT, .def = 3, .max = 100,
+    {.name = "cg_steps",
+     .kind = GB_RANKER_INT,
+     .def = 3,
+     .max = 100,
      .doc = "conjugate-gradient steps per row (0: exact Cholesky solves)"},
     WEIGHT_PARAM(2, "how a cell's weight enters its confidence"),
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define INFO(name_, doc_, table_)                                                                  \
-  {.name = (name_), .doc = (doc_), .n_params = N_OF(table_), .params = (table_)}
+  { .name = (name_), .doc = (doc_), .n_params = N_OF(table_), .params = (table_) }
 
 /* ---- the adapters: a value array into each model's own parameters ------------------------- */
 
@@ -211,8 +295,7 @@ static const ranker_ops RANKERS[] = {
      fit_popularity, score_popularity, items_popularity, free_popularity},
     {INFO("itemknn", "item-based nearest neighbours on co-usage", ITEMKNN), fit_itemknn,
      score_itemknn, items_itemknn, free_itemknn},
-    {INFO("rp3beta", "three-step random walks, popularity re-ranked (Paudel et al. 2017)",
-          RP3BETA),
+    {INFO("rp3beta", "three-step random walks, popularity re-ranked (Paudel et al. 2017)", RP3BETA),
      fit_rp3beta, score_rp3beta, items_rp3beta, free_rp3beta},
     {INFO("ease", "closed-form shallow autoencoder (Steck 2019), LAPACK inverse", EASE), fit_ease,
      score_ease, items_ease, free_ease},
@@ -315,8 +398,7 @@ int gb_ranker_config_set_value(gb_ranker_config *c, size_t p, double v, gb_err *
     return gb_err_set(err, GB_ERR_INPUT, "%s: %s: %g is outside [%g, %g]", c->info->name, d->name,
                       v, d->min, d->max);
   if (d->kind != GB_RANKER_REAL && v != floor(v))
-    return gb_err_set(err, GB_ERR_INPUT, "%s: %s: %g is not an integer", c->info->name, d->name,
-                      v);
+    return gb_err_set(err, GB_ERR_INPUT, "%s: %s: %g is not an integer", c->info->name, d->name, v);
   c->v[p] = v;
   c->given |= UINT32_C(1) << p;
   return 0;
@@ -358,8 +440,8 @@ int gb_ranker_config_set(gb_ranker_config *c, const char *key, const char *text,
       return gb_err_set(err, GB_ERR_INPUT, "%s: %s: '%s' is not a number", c->info->name, d->name,
                         text);
     if (d->kind == GB_RANKER_INT && v != floor(v))
-      return gb_err_set(err, GB_ERR_INPUT, "%s: %s: '%s' is not an integer", c->info->name,
-                        d->name, text);
+      return gb_err_set(err, GB_ERR_INPUT, "%s: %s: '%s' is not an integer", c->info->name, d->name,
+                        text);
   }
   return gb_ranker_config_set_value(c, (size_t)p, v, err);
 }

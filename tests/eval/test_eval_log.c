@@ -12,8 +12,7 @@
 static gb_eval_log *parse(const char *text, gb_eval_format fmt) {
   gb_eval_log *log = NULL;
   gb_err err = {0};
-  cr_assert_eq(gb_eval_log_parse("log.csv", text, strlen(text), fmt, &log, &err), 0, "%s",
-               err.msg);
+  cr_assert_eq(gb_eval_log_parse("log.csv", text, strlen(text), fmt, &log, &err), 0, "%s", err.msg);
   return log;
 }
 

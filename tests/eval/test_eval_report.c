@@ -56,8 +56,14 @@ Test(eval_report, metrics_csv) {
 
 Test(eval_report, the_table) {
   gb_eval_result r = result();
-  gb_eval_counts c = {.users = 9, .items = 7, .interactions = 50, .evaluated = 3, .train = 44,
-                      .test = 6, .val_train = 39, .val = 5};
+  gb_eval_counts c = {.users = 9,
+                      .items = 7,
+                      .interactions = 50,
+                      .evaluated = 3,
+                      .train = 44,
+                      .test = 6,
+                      .val_train = 39,
+                      .val = 5};
   char *text = NULL;
   size_t len = 0;
   FILE *out = open_memstream(&text, &len);

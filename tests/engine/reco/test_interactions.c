@@ -22,8 +22,8 @@ static void expect_row(const gb_interactions *x, uint32_t r, const uint32_t *col
 
 Test(interactions, rows_are_sorted_and_repeats_are_summed) {
   /* out of order, user 1 plays item 2 twice (3 h + 0.5 h), user 2 has nothing, a 0 h play */
-  gb_interaction t[] = {{1, 2, 3},   {0, 3, 1}, {1, 0, 2}, {0, 1, 5}, {1, 2, 0.5},
-                        {3, 3, 0.0}, {0, 0, 4}, {3, 1, 7}};
+  gb_interaction t[] = {{1, 2, 3},   {0, 3, 1},   {1, 0, 2}, {0, 1, 5},
+                        {1, 2, 0.5}, {3, 3, 0.0}, {0, 0, 4}, {3, 1, 7}};
   gb_interactions *x = NULL;
   cr_assert_eq(gb_interactions_new(t, N_OF(t), 4, 4, &x, NULL), 0);
   cr_assert_eq(gb_interactions_rows(x), 4);

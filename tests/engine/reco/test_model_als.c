@@ -12,10 +12,9 @@
 /* Users 0-3 use items 0-2, users 4-7 items 3-5, each user three or two of their group's items;
  * weights are hours. */
 static gb_interactions *two_groups(void) {
-  gb_interaction t[] = {{0, 0, 5}, {0, 1, 1},   {0, 2, 2}, {1, 0, 3}, {1, 1, 8},
-                        {2, 1, 2}, {2, 2, 0.5}, {3, 0, 1}, {3, 2, 4}, {4, 3, 2},
-                        {4, 4, 6}, {5, 4, 1},   {5, 5, 3}, {6, 3, 9}, {6, 5, 1},
-                        {7, 3, 1}, {7, 4, 1},   {7, 5, 2}};
+  gb_interaction t[] = {{0, 0, 5},   {0, 1, 1}, {0, 2, 2}, {1, 0, 3}, {1, 1, 8}, {2, 1, 2},
+                        {2, 2, 0.5}, {3, 0, 1}, {3, 2, 4}, {4, 3, 2}, {4, 4, 6}, {5, 4, 1},
+                        {5, 5, 3},   {6, 3, 9}, {6, 5, 1}, {7, 3, 1}, {7, 4, 1}, {7, 5, 2}};
   gb_interactions *x = NULL;
   cr_assert_eq(gb_interactions_new(t, N_OF(t), 8, 6, &x, NULL), 0);
   return x;

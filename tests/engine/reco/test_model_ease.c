@@ -40,8 +40,8 @@ Test(model_ease, two_items_by_hand) {
  * P = [[3, -1], [-1, 5]] / 14: B(0, 1) = 1/5, B(1, 0) = 1/3. */
 Test(model_ease, dropout_emphasis_by_hand) {
   gb_interaction t[] = {{0, 0, 1}, {0, 1, 1}, {1, 0, 1}};
-  gb_model_ease *m = fit(t, N_OF(t), 2, 2,
-                         (gb_model_ease_params){.lambda = 1, .min_users = 1, .dropout = 0.5});
+  gb_model_ease *m =
+      fit(t, N_OF(t), 2, 2, (gb_model_ease_params){.lambda = 1, .min_users = 1, .dropout = 0.5});
   cr_assert_float_eq(gb_model_ease_weight(m, 0, 1), 1.0 / 5, 1e-14);
   cr_assert_float_eq(gb_model_ease_weight(m, 1, 0), 1.0 / 3, 1e-14);
   gb_model_ease_free(m);
@@ -146,9 +146,8 @@ Test(model_ease, bad_parameters_are_named) {
   cr_assert_str_eq(err.msg, "ease: lambda 0 is not a finite number > 0");
   cr_assert_eq(gb_model_ease_new(x, &(gb_model_ease_params){.lambda = 1}, &m, &err), -1);
   cr_assert_str_eq(err.msg, "ease: min_users must be >= 1");
-  cr_assert_eq(gb_model_ease_new(x, &(gb_model_ease_params){.lambda = 1, .min_users = 1,
-                                                            .dropout = 1},
-                                 &m, &err),
+  cr_assert_eq(gb_model_ease_new(
+                   x, &(gb_model_ease_params){.lambda = 1, .min_users = 1, .dropout = 1}, &m, &err),
                -1);
   cr_assert_str_eq(err.msg, "ease: dropout 1 is outside [0, 1)");
   cr_assert_null(m);

@@ -33,7 +33,8 @@ static gb_model_itemknn *fit(gb_itemknn_similarity sim, uint32_t k, double shrin
 
 /* Similarities are kept as floats: 1e-7 relative is their precision. */
 #define SIM_EQ(m, i, j, want)                                                                      \
-  cr_assert_float_eq(gb_model_itemknn_similarity((m), (i), (j)), (want), 1e-6, "s(%d, %d)", (i), (j))
+  cr_assert_float_eq(gb_model_itemknn_similarity((m), (i), (j)), (want), 1e-6, "s(%d, %d)", (i),   \
+                     (j))
 
 Test(model_itemknn, cosine_is_common_users_over_the_norms) {
   gb_model_itemknn *m = fit(GB_ITEMKNN_COSINE, 0, 0);
@@ -75,10 +76,10 @@ static double bm25(double len, double idf) {
 Test(model_itemknn, bm25_weighs_users_and_items_as_implicit_does) {
   gb_model_itemknn *m = fit(GB_ITEMKNN_BM25, 0, 0);
   double idf = log(4.0 / 3);
-  SIM_EQ(m, 0, 1, bm25(2, idf) * bm25(3, idf));     /* user 0 (user 1 adds 0) */
-  SIM_EQ(m, 1, 2, bm25(3, idf) * bm25(3, idf));     /* user 2 */
-  SIM_EQ(m, 2, 3, bm25(3, idf) * bm25(1, idf));     /* user 3 */
-  SIM_EQ(m, 0, 2, 0);                               /* only user 1, whose idf is 0 */
+  SIM_EQ(m, 0, 1, bm25(2, idf) * bm25(3, idf)); /* user 0 (user 1 adds 0) */
+  SIM_EQ(m, 1, 2, bm25(3, idf) * bm25(3, idf)); /* user 2 */
+  SIM_EQ(m, 2, 3, bm25(3, idf) * bm25(1, idf)); /* user 3 */
+  SIM_EQ(m, 0, 2, 0);                           /* only user 1, whose idf is 0 */
   gb_model_itemknn_free(m);
 }
 

@@ -10,9 +10,8 @@ Test(model_popularity, counts_users_or_sums_weights) {
   gb_interactions *x = NULL;
   cr_assert_eq(gb_interactions_new(t, 5, 3, 4, &x, NULL), 0);
   gb_model_popularity *m = NULL;
-  cr_assert_eq(gb_model_popularity_new(x, &(gb_model_popularity_params){GB_WEIGHT_BINARY}, &m,
-                                       NULL),
-               0);
+  cr_assert_eq(
+      gb_model_popularity_new(x, &(gb_model_popularity_params){GB_WEIGHT_BINARY}, &m, NULL), 0);
   cr_assert_eq(gb_model_popularity_items(m), 4);
   double s[4], again[4];
   gb_model_popularity_score(m, NULL, NULL, 0, s);

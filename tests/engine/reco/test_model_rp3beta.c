@@ -22,7 +22,7 @@ static gb_model_rp3beta *fit(double alpha, double beta, uint32_t k) {
 }
 
 #define SIM_EQ(m, i, j, want)                                                                      \
-  cr_assert_float_eq(gb_model_rp3beta_similarity((m), (i), (j)), (want), 1e-6, "s(%d, %d)", (i),  \
+  cr_assert_float_eq(gb_model_rp3beta_similarity((m), (i), (j)), (want), 1e-6, "s(%d, %d)", (i),   \
                      (j))
 
 Test(model_rp3beta, two_step_walk_probabilities) {

@@ -76,8 +76,7 @@ Test(ranker, text_form_round_trips) {
   cr_assert_eq(memcmp(back.v, c.v, sizeof c.v), 0);
   cr_assert_eq(gb_ranker_config_parse(&c, "als", NULL), 0);
   gb_ranker_config_format(&c, text, sizeof text);
-  cr_assert_str_eq(text,
-                   "als:factors=64:reg=100:alpha=10:iterations=10:cg_steps=3:weight=log");
+  cr_assert_str_eq(text, "als:factors=64:reg=100:alpha=10:iterations=10:cg_steps=3:weight=log");
   char small[8];
   cr_assert_eq(gb_ranker_config_format(&c, small, sizeof small), 7);
   cr_assert_str_eq(small, "als:fac");
@@ -100,8 +99,7 @@ Test(ranker, bad_text_forms_are_named) {
   expect_parse_error("ease:lambda=1:lambda=2", "'ease:lambda=1:lambda=2': lambda given twice");
   expect_parse_error("ease:lambda=-3", "'ease:lambda=-3': ease: lambda: -3 is outside [1e-06, "
                                        "1e+09]");
-  expect_parse_error("itemknn:k1=2",
-                     "'itemknn:k1=2': k1 applies only when similarity is bm25");
+  expect_parse_error("itemknn:k1=2", "'itemknn:k1=2': k1 applies only when similarity is bm25");
   expect_parse_error("itemknn:shrink=2:similarity=bm25",
                      "'itemknn:shrink=2:similarity=bm25': shrink applies only when similarity is "
                      "cosine or jaccard");
