@@ -71,8 +71,16 @@ static double dot(const double *a, const double *b, size_t n) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/* Unrolled by four like dot, so that -O2's straight-line (SLP) vectoriser pairs the lanes. */
 static void axpy(double a, const double *x, double *y, size_t n) {
-  for (size_t i = 0; i < n; i++)
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    y[i] += a * x[i];
+    y[i + 1] += a * x[i + 1];
+    y[i + 2] += a * x[i + 2];
+    y[i + 3] += a * x[i + 3];
+  }
+  for (; i < n; i++)
     y[i] += a * x[i];
 }
 
