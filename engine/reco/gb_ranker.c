@@ -152,9 +152,11 @@ static const gb_ranker_param ALS[] = {
      .doc = "confidence slope: c = 1 + alpha t(weight)",
      .n_grid = 3,
      .grid = {3, 10, 30}},
+    /* 8: on the Steam log, 10 gained 0.0014 NDCG@10 (inside the interval) for a quarter more
+     * fit time, past the 1 s target with OpenBLAS's generic kernels. */
     {.name = "iterations",
      .kind = GB_RANKER_INT,
-     .def = 10,
+     .def = 8,
      .min = 1,
      .max = 1000,
      .doc = "alternations (users, then items)"},

@@ -76,7 +76,7 @@ Test(ranker, text_form_round_trips) {
   cr_assert_eq(memcmp(back.v, c.v, sizeof c.v), 0);
   cr_assert_eq(gb_ranker_config_parse(&c, "als", NULL), 0);
   gb_ranker_config_format(&c, text, sizeof text);
-  cr_assert_str_eq(text, "als:factors=64:reg=100:alpha=10:iterations=10:cg_steps=3:weight=log");
+  cr_assert_str_eq(text, "als:factors=64:reg=100:alpha=10:iterations=8:cg_steps=3:weight=log");
   char small[8];
   cr_assert_eq(gb_ranker_config_format(&c, small, sizeof small), 7);
   cr_assert_str_eq(small, "als:fac");
