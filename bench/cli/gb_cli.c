@@ -22,6 +22,7 @@ static const command commands[] = {
     {"query", gb_cmd_query, "answer a stats query from a run's persisted cube"},
     {"compare", gb_cmd_compare, "compare results directories (the CI regression gate)"},
     {"features", gb_cmd_features, "write the training table of a run's decisions (CSV)"},
+    {"eval", gb_cmd_eval, "evaluate the batch recommenders offline on an interaction log"},
     {"bench", gb_cmd_bench, "micro-benchmarks (json, histogram, matcher, sim, kafka, aggregator)"},
     {"version", gb_cmd_version, "print the version and the library versions"},
 };

@@ -19,6 +19,7 @@ int gb_cmd_report(int argc, char **argv);
 int gb_cmd_query(int argc, char **argv);
 int gb_cmd_compare(int argc, char **argv);
 int gb_cmd_features(int argc, char **argv);
+int gb_cmd_eval(int argc, char **argv);
 int gb_cmd_bench(int argc, char **argv);
 int gb_cmd_version(int argc, char **argv);
 
