@@ -23,7 +23,8 @@ static const char details[] =
     "algorithm's own observe in --shards tallies, merged and applied as one epoch at a boundary\n"
     "of every algorithm. Then --decisions decisions each choose among all the candidates with a\n"
     "random feature vector (the 11 decision-time features; the linear bandits add a bias). The\n"
-    "table gives the decision latency (p50, p99, max in us, one clock read pair per decision), the\n"
+    "table gives the decision latency (p50, p99, max in us, one clock read pair per decision), "
+    "the\n"
     "merge of the shards' tallies and the epoch's apply (ms), and the tally size.";
 
 typedef struct bench_cfg {
@@ -78,8 +79,8 @@ static double bench_one(const gb_algo_ops *ops, const bench_cfg *c, gb_err *err)
   size_t keys = 0;
   uint32_t *cand = malloc((size_t)c->candidates * sizeof *cand);
   double *scratch = malloc((size_t)c->candidates * GB_ALGO_SCRATCH_PER_CANDIDATE * sizeof *scratch);
-  if (!cand || !scratch || ops->init(&env, &p, &state, err) != 0 ||
-      gb_hist_new(3, &h, err) != 0 || gb_tally_new(1024, &merged, err) != 0)
+  if (!cand || !scratch || ops->init(&env, &p, &state, err) != 0 || gb_hist_new(3, &h, err) != 0 ||
+      gb_tally_new(1024, &merged, err) != 0)
     goto out;
   for (int64_t s = 0; s < c->shards; s++)
     if (gb_tally_new(1024, &delta[s], err) != 0)
@@ -122,8 +123,8 @@ static double bench_one(const gb_algo_ops *ops, const bench_cfg *c, gb_err *err)
   (void)sink;
   p99 = (double)gb_hist_percentile(h, 99) / 1000.0;
   printf("%-11s %10.2f %10.2f %10.2f %10.3f %10.3f %10zu\n", ops->name,
-         (double)gb_hist_percentile(h, 50) / 1000.0, p99, (double)gb_hist_max(h) / 1000.0,
-         merge_ms, apply_ms, keys);
+         (double)gb_hist_percentile(h, 50) / 1000.0, p99, (double)gb_hist_max(h) / 1000.0, merge_ms,
+         apply_ms, keys);
 out:
   if (state)
     ops->free(state);
@@ -141,8 +142,10 @@ int gb_bench_recommender(int argc, char **argv) {
   const gb_opt opts[] = {
       {"candidates", 'c', GB_OPT_INT, &c.candidates, "N",
        "eligible challenges per decision (default 500)", 1, GB_ALGO_CANDIDATES_MAX},
-      {"decisions", 'n', GB_OPT_INT, &c.decisions, "N", "decisions timed per algorithm (default "
-       "20000)", 1, 10000000},
+      {"decisions", 'n', GB_OPT_INT, &c.decisions, "N",
+       "decisions timed per algorithm (default "
+       "20000)",
+       1, 10000000},
       {"props", 'p', GB_OPT_INT, &c.props, "N", "synthetic props learnt from (default 200000)", 0,
        100000000},
       {"shards", 0, GB_OPT_INT, &c.shards, "N", "shards whose tallies are merged (default 2)", 1,

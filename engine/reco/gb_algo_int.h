@@ -65,17 +65,22 @@ void gb_algo_count_feedback(const gb_algo_feedback *f, uint32_t seg, gb_tally *d
 size_t gb_algo_argmax(const double *score, size_t n, uint64_t tie);
 
 /* The probability that candidate `chosen` has the highest of n independent normal scores with
- * these means and variances, by the product of its pairwise win probabilities (exact for two
+ * these means and variances, by the product of its pairwise win probabilities, each by the
+ * logistic approximation of the normal CDF (within 0.0095; the product is exact otherwise for two
  * candidates, an approximation beyond): the propensity of the sampling policies (thompson,
  * lints), for which no closed form exists. Clamped to [1e-6, 1]. */
 double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, size_t chosen);
 
 /* A Beta(a, b) draw (a, b > 0) from rng: two Gamma draws (Marsaglia & Tsang), or, when both a
- * and b are at least GB_ALGO_BETA_NORMAL, one normal draw with the Beta's mean and variance
+ * and b are at least GB_ALGO_BETA_NORMAL, z (a standard normal draw the caller made) scaled to
+ * the Beta's mean and variance
  * (the skewness is then below 0.2 / sqrt(a + b): a decision's cost stays within budget with
  * hundreds of candidates). */
 #define GB_ALGO_BETA_NORMAL 30.0
-double gb_algo_beta(gb_rng *rng, double a, double b);
+double gb_algo_beta(gb_rng *rng, double a, double b, double z);
+
+/* n standard normal draws from rng into out (Marsaglia's polar method, both values of a pair). */
+void gb_algo_normals(gb_rng *rng, double *out, size_t n);
 
 /* The contextual bandits' context: a bias and the 11 decision-time features, each squashed to a
  * comparable scale (counts and amounts through log1p; ratios as they are), clamped to [-8, 8]. */

@@ -8,7 +8,7 @@
 
 #include "gb_grow.h"
 
-static void solve(gb_lin_arm *arm, double lambda) {
+static void solve(const gb_lin_arm *arm, double lambda, gb_lin_model *out) {
   double m[GB_LIN_D * GB_LIN_D];
   const double one2 = GB_ALGO_CTX_ONE * GB_ALGO_CTX_ONE;
   for (int i = 0; i < GB_LIN_D * GB_LIN_D; i++)
@@ -24,25 +24,26 @@ static void solve(gb_lin_arm *arm, double lambda) {
       m[j * GB_LIN_D + i] = m[i * GB_LIN_D + j];
   for (int i = 0, k = 0; i < GB_LIN_D; i++)
     for (int j = i; j < GB_LIN_D; j++)
-      arm->quad[k++] = (i == j ? 1.0 : 2.0) * m[i * GB_LIN_D + j];
+      out->quad[k++] = (i == j ? 1.0 : 2.0) * m[i * GB_LIN_D + j];
   for (int i = 0; i < GB_LIN_D; i++) {
     double t = 0;
     for (int j = 0; j < GB_LIN_D; j++)
       t += m[i * GB_LIN_D + j] * ((double)arm->b[j] / GB_ALGO_CTX_ONE);
-    arm->theta[i] = t;
+    out->theta[i] = t;
   }
-  arm->dirty = false;
 }
 
 void gb_lin_init(gb_lin *m, int64_t epoch_ms, double lambda) {
   memset(m, 0, sizeof *m);
   m->epoch_ms = epoch_ms;
   m->lambda = lambda;
-  solve(&m->prior, lambda);
+  gb_lin_arm zero = {0};
+  solve(&zero, lambda, &m->prior);
 }
 
 void gb_lin_free(gb_lin *m) {
   free(m->arms);
+  free(m->models);
   memset(m, 0, sizeof *m);
 }
 
@@ -68,8 +69,11 @@ static gb_lin_arm *arm_at(gb_lin *m, uint32_t ordinal) {
   if (ordinal >= m->cap) {
     size_t old = m->cap;
     GB_GROW_OR_DIE(m->arms, m->cap, (size_t)ordinal + 1, 64, "linear bandit challenges");
-    for (size_t i = old; i < m->cap; i++)
-      m->arms[i] = m->prior;
+    memset(m->arms + old, 0, (m->cap - old) * sizeof *m->arms);
+    size_t had = m->models_cap;
+    GB_GROW_OR_DIE(m->models, m->models_cap, m->cap, 64, "linear bandit models");
+    for (size_t i = had; i < m->models_cap; i++)
+      m->models[i] = m->prior;
   }
   return &m->arms[ordinal];
 }
@@ -101,8 +105,10 @@ void gb_lin_epoch(gb_lin *m, int64_t boundary_ms, const gb_tally *merged) {
   if (boundary_ms % m->epoch_ms != 0)
     return;
   for (size_t i = 0; i < m->cap; i++)
-    if (m->arms[i].dirty)
-      solve(&m->arms[i], m->lambda);
+    if (m->arms[i].dirty) {
+      solve(&m->arms[i], m->lambda, &m->models[i]);
+      m->arms[i].dirty = false;
+    }
 }
 
 void gb_lin_products(const double *x, double xx[GB_LIN_PACKED]) {
@@ -113,12 +119,26 @@ void gb_lin_products(const double *x, double xx[GB_LIN_PACKED]) {
 
 void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const double *xx,
                   double *mean, double *width) {
-  const gb_lin_arm *arm = ordinal < m->cap ? &m->arms[ordinal] : &m->prior;
-  double mu = 0, q = 0;
-  for (int i = 0; i < GB_LIN_D; i++)
-    mu += arm->theta[i] * x[i];
-  for (int k = 0; k < GB_LIN_PACKED; k++)
-    q += arm->quad[k] * xx[k];
-  *mean = mu;
-  *width = sqrt(q > 0 ? q : 0);
+  const gb_lin_model *w = ordinal < m->models_cap ? &m->models[ordinal] : &m->prior;
+  /* four partial sums: independent chains of multiply-adds (the decision's hot loop) */
+  double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  for (int i = 0; i < GB_LIN_D; i += 4) { /* GB_LIN_D = 12 */
+    m0 += w->theta[i] * x[i];
+    m1 += w->theta[i + 1] * x[i + 1];
+    m2 += w->theta[i + 2] * x[i + 2];
+    m3 += w->theta[i + 3] * x[i + 3];
+  }
+  double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+  int k = 0;
+  for (; k + 4 <= GB_LIN_PACKED; k += 4) {
+    q0 += w->quad[k] * xx[k];
+    q1 += w->quad[k + 1] * xx[k + 1];
+    q2 += w->quad[k + 2] * xx[k + 2];
+    q3 += w->quad[k + 3] * xx[k + 3];
+  }
+  for (; k < GB_LIN_PACKED; k++)
+    q0 += w->quad[k] * xx[k];
+  double qs = (q0 + q1) + (q2 + q3);
+  *mean = (m0 + m1) + (m2 + m3);
+  *width = sqrt(qs > 0 ? qs : 0);
 }

@@ -19,21 +19,29 @@ enum {
 };
 
 typedef struct gb_lin_arm {
-  int64_t a[GB_LIN_D * GB_LIN_D];  /* Σ x xᵀ, fixed point (GB_ALGO_CTX_ONE²), full matrix */
-  int64_t b[GB_LIN_D];             /* Σ x over uses, fixed point (GB_ALGO_CTX_ONE) */
-  /* (λI + A)⁻¹'s upper triangle with the off-diagonal doubled: xᵀA⁻¹x = Σ quad[k]·xx[k] over the
-   * products xx of gb_lin_products, one contiguous dot product per candidate */
-  double quad[GB_LIN_PACKED];
-  double theta[GB_LIN_D];
-  bool dirty; /* sums changed since the model was computed */
+  int64_t a[GB_LIN_D * GB_LIN_D]; /* Σ x xᵀ, fixed point (GB_ALGO_CTX_ONE²), full matrix */
+  int64_t b[GB_LIN_D];            /* Σ x over uses, fixed point (GB_ALGO_CTX_ONE) */
+  bool dirty;                     /* sums changed since the model was computed */
 } gb_lin_arm;
+
+_Static_assert(GB_LIN_D % 4 == 0, "gb_lin_score unrolls θ·x by 4");
+
+/* What a decision reads of a challenge's model, apart from its sums (2 KiB) so that the
+ * candidates' models stay in cache: θ, then (λI + A)⁻¹'s upper triangle with the off-diagonal
+ * doubled, so that θ·x and xᵀA⁻¹x are dot products with the context and its products
+ * (gb_lin_products). */
+typedef struct gb_lin_model {
+  double theta[GB_LIN_D];
+  double quad[GB_LIN_PACKED];
+} gb_lin_model;
 
 typedef struct gb_lin {
   int64_t epoch_ms;
   double lambda;
-  gb_lin_arm *arms; /* by catalogue ordinal */
-  size_t cap;
-  gb_lin_arm prior; /* a challenge without data: A = λI, θ = 0 */
+  gb_lin_arm *arms;     /* by catalogue ordinal */
+  gb_lin_model *models; /* by catalogue ordinal */
+  size_t cap, models_cap;
+  gb_lin_model prior; /* a challenge without data: A = λI, θ = 0 */
 } gb_lin;
 
 void gb_lin_init(gb_lin *m, int64_t epoch_ms, double lambda);

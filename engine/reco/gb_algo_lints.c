@@ -42,11 +42,13 @@ static gb_algo_choice lints_choose(const void *state, const gb_algo_decision *d)
   gb_lin_products(x, xx);
   gb_rng rng;
   gb_rng_seed(&rng, s->seed, gb_hash3(d->decision_id, gb_algo_salt(GB_SALT_SAMPLE, s->arm), 0));
+  double *z = var + n;
+  gb_algo_normals(&rng, z, n);
   for (size_t i = 0; i < n; i++) {
     double width;
     gb_lin_score(&s->model, d->candidates[i], x, xx, &mean[i], &width);
     var[i] = s->v * s->v * width * width;
-    draw[i] = mean[i] + s->v * width * gb_rng_normal(&rng);
+    draw[i] = mean[i] + s->v * width * z[i];
   }
   size_t best = gb_algo_argmax(draw, n, gb_hash3(d->decision_id, GB_SALT_TIE, 0));
   return (gb_algo_choice){best, gb_algo_max_prob_normal(mean, var, n, best)};

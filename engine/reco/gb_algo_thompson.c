@@ -57,13 +57,14 @@ static gb_algo_choice thompson_choose(const void *state, const gb_algo_decision 
   const thompson *s = state;
   const gb_algo_counts *c = &s->total[segment_of(s, d->features)];
   size_t n = d->n_candidates;
-  double *draw = d->scratch, *mean = draw + n, *var = mean + n;
+  double *draw = d->scratch, *mean = draw + n, *var = mean + n, *z = var + n;
   gb_rng rng;
   gb_rng_seed(&rng, s->seed, gb_hash3(d->decision_id, gb_algo_salt(GB_SALT_SAMPLE, s->arm), 0));
+  gb_algo_normals(&rng, z, n);
   for (size_t i = 0; i < n; i++) {
     double used = (double)gb_algo_used(c, d->candidates[i]);
     double a = s->a + used, b = s->b + (double)gb_algo_given(c, d->candidates[i]) - used;
-    draw[i] = gb_algo_beta(&rng, a, b);
+    draw[i] = gb_algo_beta(&rng, a, b, z[i]);
     mean[i] = a / (a + b);
     var[i] = a * b / ((a + b) * (a + b) * (a + b + 1));
   }
