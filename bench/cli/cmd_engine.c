@@ -71,6 +71,18 @@ static void *shard_main(void *arg) {
 
 /* The engine's shards: the same loop as `gamebench run`'s, run until a signal (a service),
  * sleeping up to IDLE_WAIT_NS when idle. */
+/* Learning arms change their models at epochs that every engine must close together: the
+ * producers' watermarks and the shards' statistics are exchanged only inside one process today. */
+static int refuse_learning_arms(const gb_workload *w, const gb_arms *arms, gb_err *err) {
+  if (gb_reco_tick_of(arms) == 0)
+    return 0;
+  return gb_err_set(err, GB_ERR_INPUT,
+                    "%s: arms: learning algorithms (an arm with an epoch) need the simulator and "
+                    "the engine shards in one process: run them with `gamebench run` (separate "
+                    "engine processes do not exchange models yet)",
+                    w->path);
+}
+
 static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arms,
                        const _Atomic bool *stop, engine_shard *shards, unsigned n, gb_err *err) {
   gb_pipeline_config pc;
@@ -210,7 +222,8 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     goto out;
   }
-  if (gb_workload_arms(w, &arms, err) != 0 || engine_transport(w, run_id, props, &t, err) != 0 ||
+  if (gb_workload_arms(w, &arms, err) != 0 || refuse_learning_arms(w, arms, err) != 0 ||
+      engine_transport(w, run_id, props, &t, err) != 0 ||
       make_shards(w, t, arms, &stop, shards, n, err) != 0 ||
       start_live(w, http, shards, n, &live_shards, &live, err) != 0)
     goto out;

@@ -36,14 +36,10 @@ static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *e
 
 /* The learning arms' epochs across this process's shards (none when no arm learns). */
 static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
+  (void)opt;
   int64_t tick = gb_reco_tick_of(rs->ctx.arms);
   if (tick == 0)
     return 0;
-  if (opt->sim_only)
-    return gb_err_set(err, GB_ERR_INPUT,
-                      "arms: learning algorithms (an arm's epoch) need the engine shards in this "
-                      "process: run them with `gamebench run` (separate engine processes do not "
-                      "exchange models yet)");
   return gb_epochs_new(rs->n_shards, gb_transport_partitions(rs->ctx.transport), rs->n_producers,
                        tick, rs->ctx.w->sim.start_ms, gb_arms_count(rs->ctx.arms), &rs->ctx.epochs,
                        err);
@@ -72,6 +68,12 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
     return gb_err_set(err, GB_ERR_INPUT, "the simulator alone needs transport.kind kafka");
   if (gb_workload_arms(w, &rs->ctx.arms, err) != 0)
     return -1;
+  if (opt->sim_only && gb_reco_tick_of(rs->ctx.arms) > 0)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "%s: arms: learning algorithms (an arm with an epoch) need the simulator and "
+                      "the engine shards in one process: run them with `gamebench run` (separate "
+                      "engine processes do not exchange models yet)",
+                      w->path);
   rs->shards = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *rs->shards);
   rs->producers = calloc(rs->n_producers, sizeof *rs->producers);
   if (!rs->shards || !rs->producers)

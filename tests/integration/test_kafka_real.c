@@ -181,6 +181,27 @@ Test(kafka_real, run_through_the_broker_gives_the_same_arms, .timeout = 300) {
   free(inproc);
 }
 
+/* The learning algorithms' epochs close on the producers' watermarks, which travel through the
+ * broker like every event: the same arms.csv and decisions.csv as in process. */
+Test(kafka_real, learning_arms_through_the_broker_learn_the_same, .timeout = 300) {
+  const char *wl = GB_SOURCE_DIR "/tests/fixtures/workloads/learning.yaml";
+  char *inproc = gbt_path(tmp, "learning-inproc"), *dir = gbt_path(tmp, "learning-kafka");
+  gbt_proc a = gbt_gamebench("run %s --set sim.players=600 --quiet --no-report --out '%s'", wl,
+                             inproc);
+  cr_assert_eq(a.status, 0, "exit %d\n%s", a.status, a.err);
+  gbt_proc b = gbt_gamebench("run %s --set sim.players=600 --set transport.kind=kafka "
+                             "--set transport.brokers=%s --set engine.threads=2 --quiet "
+                             "--no-report --out '%s'",
+                             wl, brokers, dir);
+  cr_assert_eq(b.status, 0, "exit %d\n%s", b.status, b.err);
+  gbt_assert_same_bytes(inproc, dir, "arms.csv");
+  gbt_assert_same_bytes(inproc, dir, "decisions.csv");
+  gbt_proc_free(&a);
+  gbt_proc_free(&b);
+  free(inproc);
+  free(dir);
+}
+
 Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout = 300) {
   char *inproc = reference();
   char run_id[128];
