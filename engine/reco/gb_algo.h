@@ -35,6 +35,7 @@
 
 #include "gb_err.h"
 #include "gb_features.h"
+#include "gb_interactions.h"
 #include "gb_tally.h"
 
 enum {
@@ -123,6 +124,11 @@ typedef struct gb_algo_ops {
   /* boundary: the epoch's end (ms); merged: every shard's increments since the previous
    * boundary. May be NULL when the algorithm does not learn. */
   void (*epoch)(void *state, int64_t boundary_ms, const gb_tally *merged);
+  /* Warm start from an interaction log: rows are players, columns catalogue ordinals, a cell a
+   * use (its weight is not read). Applied like an epoch's increments (every shard must fit the
+   * same log). Returns 0, or -1 with err. May be NULL: the algorithm has nothing to learn from a
+   * log of uses alone (the bandits need the props that were not used too). */
+  int (*fit)(void *state, const gb_interactions *log, gb_err *err);
   void (*free)(void *state);
 } gb_algo_ops;
 

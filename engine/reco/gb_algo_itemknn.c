@@ -300,6 +300,26 @@ static void itemknn_epoch(void *state, int64_t boundary_ms, const gb_tally *merg
   retrain(s);
 }
 
+/* A log of uses: each player's challenges are co-used pairs, as if each had been used in turn;
+ * the similar-challenge lists are rebuilt at once (the log is the past: no epoch to wait for). */
+static int itemknn_fit(void *state, const gb_interactions *log, gb_err *err) {
+  (void)err;
+  itemknn *s = state;
+  for (uint32_t u = 0; u < gb_interactions_rows(log); u++) {
+    const uint32_t *items;
+    const double *w;
+    size_t n = gb_interactions_row(log, u, &items, &w);
+    for (size_t i = 0; i < n; i++) {
+      gb_tally_add(s->total, gb_algo_key(GB_TAG_ITEM, items[i]), 1);
+      for (size_t j = 0; j < n; j++)
+        if (j != i)
+          gb_tally_add(s->total, gb_algo_key(GB_TAG_CO, (uint64_t)items[i] << 28 | items[j]), 1);
+    }
+  }
+  retrain(s);
+  return 0;
+}
+
 static void itemknn_free(void *state) {
   itemknn *s = state;
   if (!s)
@@ -328,5 +348,6 @@ const gb_algo_ops gb_algo_itemknn = {
     .choose = itemknn_choose,
     .observe = itemknn_observe,
     .epoch = itemknn_epoch,
+    .fit = itemknn_fit,
     .free = itemknn_free,
 };
