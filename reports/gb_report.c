@@ -7,17 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gb_afile.h"
 #include "gb_csv.h"
 #include "gb_plot.h"
 #include "gb_report_int.h"
+#include "gb_report_ope.h"
 #include "gb_results.h"
 
 /* Shown for an undefined or absent value. */
 /* ---- plots ------------------------------------------------------------------------------- */
 
-enum { PLOT_LATENCY, PLOT_THROUGHPUT, PLOT_P99, PLOT_ARMS, PLOT_ARMS_DAILY, N_PLOTS };
+enum { PLOT_LATENCY, PLOT_THROUGHPUT, PLOT_P99, PLOT_ARMS, PLOT_ARMS_DAILY, PLOT_OPE, N_PLOTS };
 
 typedef int (*plot_fn)(const gb_results *r, const char *plots_dir, gb_err *err);
 
@@ -30,6 +32,14 @@ static void draw(const gb_results *r, const char *plots_dir, plot_fn fn, gb_doc_
   fprintf(stderr, "gamebench: warning: %s\n", err.msg);
   for (size_t i = 0; i < n_states; i++)
     snprintf(states[i].why_missing, sizeof states[i].why_missing, "%s", err.msg);
+}
+
+/* Whether the results directory holds ope.csv (a run with an arm logging for the others). */
+static bool has_ope(const gb_results *r) {
+  char *path = gb_path_join(gb_results_dir(r), "ope.csv");
+  bool there = path && access(path, F_OK) == 0;
+  free(path);
+  return there;
 }
 
 static int draw_plots(const gb_results *r, gb_doc_plot_state *plots, gb_err *err) {
@@ -50,6 +60,8 @@ static int draw_plots(const gb_results *r, gb_doc_plot_state *plots, gb_err *err
     draw(r, plots_dir, gb_plot_arms, &plots[PLOT_ARMS], 1);
   if (gb_results_has(r, GB_RESULTS_ARMS_DAILY))
     draw(r, plots_dir, gb_plot_arms_daily, &plots[PLOT_ARMS_DAILY], 1);
+  if (has_ope(r))
+    draw(r, plots_dir, gb_report_ope_plot, &plots[PLOT_OPE], 1);
   free(plots_dir);
   return 0;
 }
@@ -383,6 +395,16 @@ static const char HTML_STYLE[] =
     "figure { margin: 1em 0; }\nimg { max-width: 100%; }\n"
     "</style>\n</head>\n<body>\n";
 
+/* The off-policy evaluation section, when the run has one; a malformed ope.csv is warned
+ * about, and the rest of the report is written all the same. */
+static void write_ope(gb_doc *d, const gb_results *r, const gb_doc_plot_state *plot) {
+  if (!has_ope(r))
+    return;
+  gb_err err = {0};
+  if (gb_report_ope_section(r, d->md, d->html, plot->why_missing, &err) != 0)
+    fprintf(stderr, "gamebench: warning: %s\n", err.msg);
+}
+
 static void write_report(gb_doc *d, const gb_results *r, const gb_doc_plot_state *plots) {
   char title[GB_DOC_CELL_MAX * 2];
   snprintf(title, sizeof title, "gamebench report: %s", run_name(r));
@@ -396,6 +418,7 @@ static void write_report(gb_doc *d, const gb_results *r, const gb_doc_plot_state
   write_latency(d, r, &plots[PLOT_LATENCY]);
   write_timeline(d, r, plots);
   gb_report_write_arms(d, r, &plots[PLOT_ARMS], &plots[PLOT_ARMS_DAILY]);
+  write_ope(d, r, &plots[PLOT_OPE]);
   write_partitions(d, r);
   write_fingerprint(d, r);
   fputs("</body>\n</html>\n", d->html);
@@ -438,6 +461,7 @@ int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {
       [PLOT_P99] = {.name = GB_PLOT_TIMELINE_P99, .caption = "p99 latency over time"},
       [PLOT_ARMS] = {.name = GB_PLOT_ARMS, .caption = "Use rate per arm"},
       [PLOT_ARMS_DAILY] = {.name = GB_PLOT_ARMS_DAILY, .caption = "Use rate per arm over sim time"},
+      [PLOT_OPE] = {.name = GB_PLOT_OPE, .caption = "Off-policy estimates and the truth"},
   };
   int rc = plots ? draw_plots(r, states, err) : 0;
   if (rc == 0)

@@ -140,6 +140,7 @@ typedef struct gb_run_merged {
   gb_transport_partition_stats *partitions; /* partitions.csv */
   gb_decision_row *decisions;               /* decisions.csv */
   const gb_catalog **catalogs;              /* [n_shards]: each shard's, for its rows */
+  const gb_decision_log **decision_logs;    /* [n_shards] */
   /* ope.csv (gb_run_ope_rows.c): the simulators' truth merged, the rows of each target */
   gb_sim_truth *truth;
   gb_ope_row *ope_rows;

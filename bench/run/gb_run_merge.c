@@ -43,7 +43,8 @@ static int merge_decisions(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t,
     m->catalogs[i] = gb_pipeline_catalog(p);
   }
   int rc = gb_decision_log_join(logs, n, &m->decisions, &t->n_decision_rows, err);
-  free(logs);
+  m->decision_logs = logs;
+  t->decision_logs = logs;
   t->decision_rows = m->decisions;
   t->catalogs = m->catalogs;
   return rc;
@@ -145,6 +146,7 @@ void gb_run_merge_free(gb_run_merged *m) {
   free(m->partitions);
   free(m->decisions);
   free(m->catalogs);
+  free(m->decision_logs);
   gb_sim_truth_free(m->truth);
   free(m->ope_rows);
   free(m->ope_truth);

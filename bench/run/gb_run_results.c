@@ -220,6 +220,21 @@ static void sim_time_iso(int64_t ms, char *buf, size_t cap) {
   snprintf(buf, cap, "%s.%03dZ", whole, (int)(ms - secs * 1000));
 }
 
+/* The candidates the decision chose among (the first 32 its answer carried), their ids joined
+ * by ';'. */
+static void candidates_cell(gb_csv_writer *w, const gb_run_totals *t, const gb_decision_row *row,
+                            gb_err *err) {
+  size_t n;
+  const uint32_t *c = gb_decision_log_candidates(t->decision_logs[row->log], row->entry, &n);
+  char buf[GB_DECISION_CANDIDATES_MAX * (GB_CHALLENGE_ID_MAX + 1) + 1];
+  size_t len = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? ";" : "",
+                            gb_catalog_at(t->catalogs[row->log], c[i])->id);
+  gb_csv_cell_str(w, buf, err);
+}
+
 static void decision_row(gb_csv_writer *w, const gb_workload *wl, const gb_run_totals *t,
                          const gb_decision_row *row, gb_err *err) {
   const gb_decision_entry *e = row->entry;
@@ -247,6 +262,7 @@ static void decision_row(gb_csv_writer *w, const gb_workload *wl, const gb_run_t
     gb_csv_cell_i64(w, f->install_day, err);
   else
     gb_csv_cell_empty(w, err);
+  candidates_cell(w, t, row, err);
   gb_csv_end_row(w, err);
 }
 
@@ -258,7 +274,7 @@ static int write_decisions(const char *dir, const gb_workload *wl, const gb_run_
                                      "arm",         "n_eligible", "chosen",
                                      "prop_id",     "propensity", "outcome"};
   enum { N_HEAD = sizeof head / sizeof head[0] };
-  const char *cols[N_HEAD + GB_FEAT__COUNT + 3];
+  const char *cols[N_HEAD + GB_FEAT__COUNT + 4];
   size_t n = 0;
   for (size_t i = 0; i < N_HEAD; i++)
     cols[n++] = head[i];
@@ -267,6 +283,7 @@ static int write_decisions(const char *dir, const gb_workload *wl, const gb_run_
   cols[n++] = "country";
   cols[n++] = "platform";
   cols[n++] = "install_day";
+  cols[n++] = "candidates";
   gb_csv_writer *w = open_csv(dir, "decisions.csv", cols, n, err);
   if (!w)
     return -1;

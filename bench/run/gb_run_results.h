@@ -70,7 +70,8 @@ typedef struct gb_run_totals {
    * ordinal is one of catalogs[row.log], the catalogue of the shard that logged it */
   const gb_decision_row *decision_rows;
   size_t n_decision_rows;
-  const gb_catalog *const *catalogs; /* [n_shards] */
+  const gb_catalog *const *catalogs;           /* [n_shards] */
+  const gb_decision_log *const *decision_logs; /* [n_shards]: the rows' logs (their candidates) */
   size_t n_partitions;
   gb_fingerprint fingerprint;
   /* ope.csv: the targets of the off-policy evaluation, with their rows (none: no file) */

@@ -20,6 +20,8 @@ struct gb_decision_log {
   outcome_rec *outcomes;
   size_t n_outcomes, cap_outcomes;
   gb_reco_targets *targets; /* of the logging arms' decisions */
+  uint32_t *cands;          /* every decision's candidates, back to back */
+  size_t n_cands, cap_cands;
   size_t n_targets, cap_targets;
 };
 
@@ -77,6 +79,7 @@ void gb_decision_log_free(gb_decision_log *l) {
   free(l->entries);
   free(l->outcomes);
   free(l->targets);
+  free(l->cands);
   free(l);
 }
 
@@ -99,7 +102,18 @@ void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feat
                                            .chosen = d->chosen,
                                            .arm = d->arm,
                                            .targets = t,
+                                           .n_candidates = d->n_candidates,
+                                           .candidates_at = (uint32_t)l->n_cands,
                                            .features = *features};
+  GB_GROW_OR_DIE(l->cands, l->cap_cands, l->n_cands + d->n_candidates, 4096, "logged candidates");
+  memcpy(l->cands + l->n_cands, d->candidates, d->n_candidates * sizeof *l->cands);
+  l->n_cands += d->n_candidates;
+}
+
+const uint32_t *gb_decision_log_candidates(const gb_decision_log *l, const gb_decision_entry *e,
+                                           size_t *n) {
+  *n = e->n_candidates;
+  return l->cands ? l->cands + e->candidates_at : NULL;
 }
 
 const gb_reco_targets *gb_decision_log_targets(const gb_decision_log *l,

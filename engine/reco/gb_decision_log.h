@@ -14,10 +14,10 @@
  * Replayed events log nothing: their decisions and outcomes were logged when they were first
  * processed (by this shard or another).
  *
- * Memory: sizeof(gb_decision_entry) (184 bytes on LP64) per decision and 16 bytes per outcome
- * record, by capacity (arrays double). Hot path: an append allocates only when its array is
- * full, and a failed growth stops the program (gb_grow.h). Not thread-safe: one shard's
- * thread writes its log; the join reads logs that no thread writes any more. */
+ * Memory: sizeof(gb_decision_entry) (192 bytes on LP64) per decision, 4 bytes per candidate it
+ * carried, 16 bytes per outcome record, by capacity (arrays double). Hot path: an append allocates
+ * only when its array is full, and a failed growth stops the program (gb_grow.h). Not thread-safe:
+ * one shard's thread writes its log; the join reads logs that no thread writes any more. */
 #ifndef GB_DECISION_LOG_H
 #define GB_DECISION_LOG_H
 
@@ -71,6 +71,8 @@ typedef struct gb_decision_entry {
   uint16_t arm;            /* index into the workload's arms */
   int32_t targets;         /* its record of the other arms' choices (a logging arm's decision:
                               gb_decision_log_targets), or -1 */
+  uint8_t n_candidates;    /* the candidates the answer carried (gb_decision_log_candidates) */
+  uint32_t candidates_at;  /* where they start in the log's candidate list */
   gb_feature_vec features; /* at the decision, before its event was folded */
 } gb_decision_entry;
 
@@ -88,6 +90,11 @@ void gb_decision_log_free(gb_decision_log *l);
  * arms' choices (both copied; targets may be NULL or empty). */
 void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feature_vec *features,
                          const gb_reco_targets *targets);
+
+/* The candidates (catalogue ordinals, ascending) of entry e of log l: *n of them (at most
+ * GB_DECISION_CANDIDATES_MAX, the ones its answer carried). */
+const uint32_t *gb_decision_log_candidates(const gb_decision_log *l, const gb_decision_entry *e,
+                                           size_t *n);
 
 /* The other arms' choices logged with entry e of log l (NULL when none). */
 const gb_reco_targets *gb_decision_log_targets(const gb_decision_log *l,
