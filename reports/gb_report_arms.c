@@ -16,7 +16,7 @@ enum { TOP_CHALLENGES = 5 /* rows per arm in the top challenges table */ };
 static void lift_text(double lift, char *buf, size_t cap) {
   char num[GB_DOC_NUM_MAX];
   gb_doc_fixed(lift * PERCENT, 1, num, sizeof num);
-  snprintf(buf, cap, "%s%s%s", lift > 0 ? "+" : "", num, isnan(lift) ? "" : " %");
+  gb_doc_textf(buf, cap, "%s%s%s", lift > 0 ? "+" : "", num, isnan(lift) ? "" : " %");
 }
 
 /* "+46.3 % (+18.5 % – +81.0 %)", or the lift alone without an interval. */
@@ -141,7 +141,7 @@ static void arm_span(const gb_results_arm_period *rows, size_t n, const char *ar
 static void period_cell(const gb_results_arm_period *p, char *buf, size_t cap) {
   char rate[GB_DOC_CELL_MAX];
   gb_doc_rate_with_ci(p->use_rate, p->use_rate_ci_low, p->use_rate_ci_high, rate, sizeof rate);
-  snprintf(buf, cap, "%s: %s", p->start_utc[0] ? p->start_utc : "?", rate);
+  gb_doc_textf(buf, cap, "%s: %s", p->start_utc[0] ? p->start_utc : "?", rate);
 }
 
 static void write_over_time(gb_doc *d, const gb_results *r, const gb_doc_plot_state *plot) {

@@ -4,6 +4,7 @@
 #include "gb_report_int.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@ enum { DECIMALS_MAX = 6 };
 
 /* v rounded (half away from zero) to `decimals` places (0 .. DECIMALS_MAX), always with that
  * many decimals ("12.30"; "121" for 120.5 with no decimals). */
+void gb_doc_textf(char *buf, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, cap, fmt, ap);
+  va_end(ap);
+}
+
 void gb_doc_fixed(double v, int decimals, char *buf, size_t cap) {
   GB_ASSERT(decimals >= 0 && decimals <= DECIMALS_MAX);
   if (isnan(v) || isinf(v)) {

@@ -20,6 +20,11 @@ enum {
   GB_DOC_CELL_MAX = 256 /* one table cell or short line */
 };
 
+/* printf into buf, cut to cap - 1 bytes when longer: cells and lines are display text, where a
+ * cut is better than no text (and than gcc's truncation warnings at every snprintf). */
+void gb_doc_textf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- number display: "–" for NaN and infinities ---- */
 
 /* v rounded (half away from zero) to `decimals` places (0 .. 6), always with that many

@@ -258,11 +258,8 @@ static void title(const plan *pl, const def *d, char *out, size_t size) {
   snprintf(out + used, size - used, "%s", levels);
 }
 
-/* Short ids that say the goal (c042_win3, c107_daily3x2): ids travel in events, 31 bytes. */
-static void make_id(const plan *pl, const def *d, size_t ordinal, char *out, size_t size) {
-  int k = snprintf(out, size, "c%03zu_", ordinal + 1);
-  char *o = out + k;
-  size_t left = size - (size_t)k;
+/* The goal part of an id (win3, daily3x2); the buffer holds the longest one whole. */
+static void make_goal(const plan *pl, const def *d, char *o, size_t left) {
   switch (d->g) {
   case G_PLAY:
     snprintf(o, left, "play%d", d->n);
@@ -290,6 +287,18 @@ static void make_id(const plan *pl, const def *d, size_t ordinal, char *out, siz
     snprintf(o, left, "comeback");
     break;
   }
+}
+
+/* Short ids that say the goal (c042_win3, c107_daily3x2): ids travel in events, 31 bytes, so a
+ * goal too long for what the ordinal leaves is cut (the ordinal alone keeps ids unique). */
+static void make_id(const plan *pl, const def *d, size_t ordinal, char *out, size_t size) {
+  char goal_text[64];
+  make_goal(pl, d, goal_text, sizeof goal_text);
+  int k = snprintf(out, size, "c%03zu_", ordinal + 1);
+  size_t left = k > 0 && (size_t)k < size ? size - (size_t)k : 1;
+  size_t n = strnlen(goal_text, left - 1);
+  memcpy(out + (size - left), goal_text, n);
+  out[size - left + n] = '\0';
 }
 
 static void put_def(writer *w, const plan *pl, const def *d, size_t ordinal) {

@@ -133,7 +133,7 @@ Test(catalog_gen, is_a_valid_catalogue_within_the_documented_ranges) {
   size_t progress = 0, daily = 0, windowed = 0;
   for (size_t i = 0; i < gb_catalog_size(c); i++) {
     const gb_challenge *ch = gb_catalog_at(c, i);
-    char prefix[8];
+    char prefix[32];
     snprintf(prefix, sizeof prefix, "c%03zu_", i + 1);
     cr_expect_eq(strncmp(ch->id, prefix, 5), 0, "%s at ordinal %zu", ch->id, i);
     cr_expect(ch->difficulty >= 0.05 && ch->difficulty <= 0.95, "%s: %g", ch->id, ch->difficulty);
