@@ -74,6 +74,17 @@ Test(algo_egreedy, draws_are_the_decisions_and_differ_by_arm) {
   gbt_algo_free(arm1);
 }
 
+Test(algo_egreedy, an_untried_challenge_scores_the_prior_mean_without_a_prior) {
+  gbt_algo *a = gbt_algo_new("egreedy", 42, 0, "epsilon", 0.0, "prior_strength", 0.0, NULL);
+  gbt_algo_props(a, 0, 5, 1000, NULL, 10, 9); /* 0.9 */
+  gbt_algo_props(a, 0, 6, 1000, NULL, 10, 1); /* 0.1 */
+  gbt_algo_epoch1(a, MIN);
+  const uint32_t low[] = {0, 5}, bad[] = {0, 6};
+  cr_assert_eq(gbt_algo_count_picks(a, 1, 200, NULL, low, 2, 5), 200);
+  cr_assert_eq(gbt_algo_count_picks(a, 1, 200, NULL, bad, 2, 0), 200);
+  gbt_algo_free(a);
+}
+
 Test(algo_egreedy, learns_only_at_its_own_boundaries) {
   gbt_algo *a = gbt_algo_new("egreedy", 42, 0, "epoch", 3.0 * MIN, "epsilon", 0.0, NULL);
   size_t before[500], after[500];

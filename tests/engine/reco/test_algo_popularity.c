@@ -64,6 +64,20 @@ Test(algo_popularity, equal_scores_tie_and_the_hash_shares_them) {
   gbt_algo_free(a);
 }
 
+Test(algo_popularity, an_untried_challenge_scores_the_prior_mean_without_a_prior) {
+  /* prior_strength 0: the plain use rate; a challenge never given has no rate and scores the
+   * prior mean (0.5), so 9 of 10 (0.9) beats it whatever the ordinals */
+  gbt_algo *a = gbt_algo_new("popularity", 1, 0, "prior_strength", 0.0, NULL);
+  gbt_algo_props(a, 0, 5, 1000, NULL, 10, 9);
+  gbt_algo_props(a, 0, 6, 1000, NULL, 10, 1); /* 0.1 */
+  gbt_algo_epoch1(a, MIN);
+  const uint32_t low[] = {0, 5}, high[] = {5, 40}, bad[] = {0, 6};
+  cr_assert_eq(picks(a, low, 2, 5), DECISIONS);
+  cr_assert_eq(picks(a, high, 2, 5), DECISIONS);
+  cr_assert_eq(picks(a, bad, 2, 0), DECISIONS);
+  gbt_algo_free(a);
+}
+
 Test(algo_popularity, nothing_changes_between_its_own_boundaries) {
   /* epoch 2 min: the engine's exchange at 1 min (a finer arm's tick) adds the increments up
    * without changing a choice; the 2-min boundary applies them */
