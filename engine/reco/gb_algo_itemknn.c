@@ -134,19 +134,21 @@ static bool queue_scores(const itemknn *s, const player_hist *h, const gb_algo_d
 static gb_algo_choice itemknn_choose(const void *state, const gb_algo_decision *d) {
   const itemknn *s = state;
   size_t n = d->n_candidates;
-  double explore = s->epsilon / (double)n;
-  double u = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_EXPLORE, s->arm)));
-  if (u < s->epsilon) {
-    double v = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_PICK, s->arm)));
-    return (gb_algo_choice){(size_t)(v * (double)n), explore};
-  }
   double *score = d->scratch;
   uint64_t tie = gb_hash3(d->decision_id, GB_SALT_TIE, 0);
   if (!queue_scores(s, hist_of(s, d->slot), d, score))
     for (size_t i = 0; i < n; i++) /* the fallback: the most used, untried ones first */
       score[i] = d->candidates[i] < s->cap ? s->pop[d->candidates[i]] : 0;
-  /* the exploring share may pick the same one: its propensity adds up */
-  return (gb_algo_choice){gb_algo_argmax(score, n, tie), 1.0 - s->epsilon + explore};
+  size_t best = gb_algo_argmax(score, n, tie);
+  /* the exploring share may pick the same one: its propensity adds up, either way it came */
+  double explore = s->epsilon / (double)n;
+  double u = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_EXPLORE, s->arm)));
+  size_t index = best;
+  if (u < s->epsilon) {
+    double v = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_PICK, s->arm)));
+    index = (size_t)(v * (double)n);
+  }
+  return (gb_algo_choice){index, index == best ? 1.0 - s->epsilon + explore : explore};
 }
 
 static player_hist *hist_at(itemknn *s, uint32_t slot) {

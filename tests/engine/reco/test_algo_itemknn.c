@@ -142,6 +142,24 @@ Test(algo_itemknn, nothing_changes_before_its_own_boundary) {
   gbt_algo_free(a);
 }
 
+Test(algo_itemknn, exploring_propensities_add_up_for_the_queued_choice) {
+  /* ε = 0.5 over 3 candidates: the queued challenge (2) 1 - 0.5 + 0.5/3, each other 0.5/3, also
+   * when the exploring draw lands on 2 */
+  const double eps = 0.5, top = 1.0 - eps + eps / 3, other = eps / 3;
+  gbt_algo *a = taught("cosine", 20, eps);
+  const uint32_t cands[] = {2, 5, 6};
+  size_t twos = 0;
+  enum { N = 6000 };
+  for (uint64_t d = 1; d <= N; d++) {
+    gb_algo_choice c = gbt_algo_choose(a, d, PLAYER, NULL, cands, 3);
+    cr_assert_eq(c.propensity, cands[c.index] == 2 ? top : other, "decision %llu: %u, %.17g",
+                 (unsigned long long)d, cands[c.index], c.propensity);
+    twos += cands[c.index] == 2;
+  }
+  cr_assert(twos > N * (top - 0.03) && twos < N * (top + 0.03), "2 chosen %zu of %d", twos, N);
+  gbt_algo_free(a);
+}
+
 Test(algo_itemknn, shards_merge_their_co_usage_and_keep_their_players) {
   /* the players split between two shards by slot: the statistics are merged, the histories
    * stay where the players live */
