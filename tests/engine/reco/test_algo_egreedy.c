@@ -42,6 +42,41 @@ Test(algo_egreedy, propensities_are_exactly_those_of_the_policy) {
   gbt_algo_free(a);
 }
 
+Test(algo_egreedy, tied_best_challenges_share_the_exploiting_probability) {
+  /* the greedy choice among k tied best is the tie hash's, uniform among them: each has
+   * (1 - ε)/k + ε/n, each other ε/n. Untaught, all four tie at the prior mean: 1/4 each. */
+  const double eps = 0.2;
+  gbt_algo *fresh = gbt_algo_new("egreedy", 42, 0, "epsilon", eps, NULL);
+  size_t seen[4] = {0};
+  for (uint64_t d = 1; d <= DECISIONS; d++) {
+    gb_algo_choice c = gbt_algo_choose(fresh, d, 0, NULL, cands, 4);
+    cr_assert_float_eq(c.propensity, 0.25, 1e-15, "decision %llu: %.17g", (unsigned long long)d,
+                       c.propensity);
+    seen[c.index]++;
+  }
+  for (int i = 0; i < 4; i++) /* 5000 expected, sd 61 */
+    cr_assert(seen[i] > 4700 && seen[i] < 5300, "candidate %d: %zu", i, seen[i]);
+  /* 3 and 7 tie at 9 of 10: (1 - 0.2)/2 + 0.05 = 0.45 each, 0.05 for 5 and 9 */
+  gbt_algo *two = gbt_algo_new("egreedy", 42, 0, "epsilon", eps, NULL);
+  gbt_algo_props(two, 0, 3, 1000, NULL, 10, 9);
+  gbt_algo_props(two, 0, 7, 1000, NULL, 10, 9);
+  gbt_algo_props(two, 0, 5, 1000, NULL, 10, 2);
+  gbt_algo_props(two, 0, 9, 1000, NULL, 10, 1);
+  gbt_algo_epoch1(two, MIN);
+  memset(seen, 0, sizeof seen);
+  for (uint64_t d = 1; d <= DECISIONS; d++) {
+    gb_algo_choice c = gbt_algo_choose(two, d, 0, NULL, cands, 4);
+    bool tied = cands[c.index] == 3 || cands[c.index] == 7;
+    cr_assert_float_eq(c.propensity, tied ? 0.45 : 0.05, 1e-15, "decision %llu: %u, %.17g",
+                       (unsigned long long)d, cands[c.index], c.propensity);
+    seen[c.index]++;
+  }
+  cr_assert(fabs((double)seen[0] / DECISIONS - 0.45) < 0.015, "3 chosen %zu", seen[0]);
+  cr_assert(fabs((double)seen[2] / DECISIONS - 0.45) < 0.015, "7 chosen %zu", seen[2]);
+  gbt_algo_free(fresh);
+  gbt_algo_free(two);
+}
+
 Test(algo_egreedy, epsilon_0_is_greedy_and_1_is_uniform) {
   gbt_algo *g = taught(0, 0), *u = taught(1, 0);
   size_t seen[4] = {0};
