@@ -48,7 +48,9 @@ void gb_opts_param_text_of(const gb_algo_param *param, gb_opts_param_text *out) 
     out->range[n] = '\0';
     return;
   }
-  char lo[GB_OPTS_PARAM_TEXT_MAX], hi[GB_OPTS_PARAM_TEXT_MAX];
+  /* a number (%g) or a duration: short, and "[lo, hi]" must fit the range cell */
+  char lo[GB_DURATION_TEXT_MAX + 4], hi[GB_DURATION_TEXT_MAX + 4];
+  _Static_assert(2 * (GB_DURATION_TEXT_MAX + 4) + 4 <= GB_OPTS_PARAM_TEXT_MAX, "range cell");
   value_text(param, param->min, lo, sizeof lo);
   value_text(param, param->max, hi, sizeof hi);
   snprintf(out->range, sizeof out->range, "[%s, %s]", lo, hi);
