@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gb_algo_int.h"
 #include "gb_rng.h"
 #include "gb_test_algo.h"
 
@@ -15,12 +16,13 @@ enum { DECISIONS = 20000 };
 
 static const uint32_t two[] = {4, 8}, four[] = {4, 8, 15, 16};
 
-/* Φ((ma − mb) / sqrt(va + vb)) for Beta(a1, b1) against Beta(a2, b2). */
+/* The propensity of Beta(a1, b1) winning against Beta(a2, b2): the normal approximation
+ * (gb_algo_max_prob_normal, pinned in test_algo_util) of the Beta means and variances. */
 static double win_prob(double a1, double b1, double a2, double b2) {
-  double m1 = a1 / (a1 + b1), m2 = a2 / (a2 + b2);
-  double v1 = a1 * b1 / ((a1 + b1) * (a1 + b1) * (a1 + b1 + 1));
-  double v2 = a2 * b2 / ((a2 + b2) * (a2 + b2) * (a2 + b2 + 1));
-  return 0.5 * erfc(-(m1 - m2) / sqrt(v1 + v2) / sqrt(2.0));
+  double mean[2] = {a1 / (a1 + b1), a2 / (a2 + b2)};
+  double var[2] = {a1 * b1 / ((a1 + b1) * (a1 + b1) * (a1 + b1 + 1)),
+                   a2 * b2 / ((a2 + b2) * (a2 + b2) * (a2 + b2 + 1))};
+  return gb_algo_max_prob_normal(mean, var, 2, 0);
 }
 
 Test(algo_thompson, draws_are_keyed_by_the_decision_and_differ_by_arm) {
