@@ -161,6 +161,8 @@ static void apply_closed(gb_epochs *e, gb_reco *reco) {
     if (c->applied == e->n_shards && done == i)
       done++;
   }
+  if (done == 0)
+    return; /* also before the first close: memmove of NULL is undefined, even for 0 bytes */
   for (size_t i = 0; i < done; i++)
     free_tallies(e->closed[i].merged, e->n_arms);
   memmove(e->closed, e->closed + done, (e->n_closed - done) * sizeof *e->closed);

@@ -73,6 +73,7 @@ int gb_cmd_run(int argc, char **argv) {
                             .summary = "Run a workload through the pipeline and write a results "
                                        "directory.",
                             .details = details,
+                            .more_help = gb_opts_print_algorithms,
                             .min_positional = 1,
                             .max_positional = 1,
                             .opts = opts};

@@ -156,6 +156,8 @@ void gb_opts_print_help(const gb_cmd_spec *spec, FILE *out) {
   fprintf(out, "  %-28s %s\n", "-h, --help", "show this help and exit");
   if (spec->details)
     fprintf(out, "\n%s\n", spec->details);
+  if (spec->more_help)
+    spec->more_help(out);
 }
 
 int gb_opts_fail(const gb_err *err) {

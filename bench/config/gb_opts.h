@@ -41,6 +41,9 @@ typedef struct gb_cmd_spec {
   const char *usage;   /* "WORKLOAD [options]" */
   const char *summary; /* one line */
   const char *details; /* paragraphs printed after the options, may be NULL */
+  /* Help generated from a registry, printed after details (e.g. gb_opts_print_algorithms);
+   * may be NULL. */
+  void (*more_help)(FILE *out);
   size_t min_positional, max_positional;
   const gb_opt *opts; /* terminated by an entry whose name is NULL */
 } gb_cmd_spec;
@@ -56,8 +59,27 @@ typedef struct gb_opts_result {
  * that names the flag and the reason. */
 int gb_opts_parse(const gb_cmd_spec *spec, int argc, char **argv, gb_opts_result *res, gb_err *err);
 
-/* Prints `gamebench NAME` help (usage, summary, every option with its metavar and help). */
+/* Prints `gamebench NAME` help (usage, summary, every option with its metavar and help, the
+ * details, then more_help's). */
 void gb_opts_print_help(const gb_cmd_spec *spec, FILE *out);
+
+/* The cells of a recommender algorithm's parameter (gb_algo.h) as --help and
+ * docs/algorithms.md show them: its kind, its default as a workload writes it ("0.1", "1m",
+ * "cosine": values in the same form parse back to the same number), and its range ("[0, 1]",
+ * "[1s, 7d]", or the choices "cosine, jaccard"). */
+enum { GB_OPTS_PARAM_TEXT_MAX = 64 };
+typedef struct gb_opts_param_text {
+  const char *kind; /* "number", "integer", "duration" or "choice" (static storage) */
+  char def[GB_OPTS_PARAM_TEXT_MAX];
+  char range[GB_OPTS_PARAM_TEXT_MAX];
+} gb_opts_param_text;
+struct gb_algo_param;
+void gb_opts_param_text_of(const struct gb_algo_param *param, gb_opts_param_text *out);
+
+/* Prints the "algorithms" section of `gamebench run --help`: every registered algorithm
+ * (gb_algo_registry, in its order) with its summary, then one line per parameter: name=default,
+ * kind and range, and its doc. */
+void gb_opts_print_algorithms(FILE *out);
 
 /* A command's start: parses argv against spec (gb_opts_parse). Returns -1 when the command
  * should go on; otherwise the exit status to return at once: 0 after printing --help, 2 (or 1)

@@ -49,13 +49,19 @@ static gb_algo_choice egreedy_choose(const void *state, const gb_algo_decision *
   for (size_t i = 0; i < n; i++)
     score[i] = d->candidates[i] < s->score_cap ? s->score[d->candidates[i]] : s->mean;
   size_t greedy = gb_algo_argmax(score, n, gb_hash3(d->decision_id, GB_SALT_TIE, 0));
+  /* the tie hash makes the greedy choice uniform among the k best: each has (1 - ε)/k of it
+   * (untried challenges tie at the prior mean, so k > 1 is common) */
+  size_t ties = 0;
+  for (size_t i = 0; i < n; i++)
+    ties += score[i] == score[greedy];
   double explore = s->epsilon / (double)n;
+  double exploit = (1.0 - s->epsilon) / (double)ties + explore;
   double u = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_EXPLORE, s->arm)));
   if (u >= s->epsilon)
-    return (gb_algo_choice){greedy, 1.0 - s->epsilon + explore};
+    return (gb_algo_choice){greedy, exploit};
   double v = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_PICK, s->arm)));
   size_t index = (size_t)(v * (double)n);
-  return (gb_algo_choice){index, index == greedy ? 1.0 - s->epsilon + explore : explore};
+  return (gb_algo_choice){index, score[index] == score[greedy] ? exploit : explore};
 }
 
 static void egreedy_observe(void *state, const gb_algo_feedback *f, gb_tally *delta) {
@@ -75,9 +81,11 @@ static void egreedy_epoch(void *state, int64_t boundary_ms, const gb_tally *merg
   }
   gb_algo_counts_free(&s->pending);
   GB_GROW_OR_DIE(s->score, s->score_cap, s->total.cap, 64, "egreedy scores");
-  for (size_t i = 0; i < s->total.cap; i++)
-    s->score[i] = ((double)s->total.used[i] + s->strength * s->mean) /
-                  ((double)s->total.given[i] + s->strength);
+  for (size_t i = 0; i < s->total.cap; i++) /* none given and no prior: 0/0, the prior mean */
+    s->score[i] = s->total.given[i] + s->strength > 0
+                      ? ((double)s->total.used[i] + s->strength * s->mean) /
+                            ((double)s->total.given[i] + s->strength)
+                      : s->mean;
   for (size_t i = s->total.cap; i < s->score_cap; i++)
     s->score[i] = s->mean;
 }

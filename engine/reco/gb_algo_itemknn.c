@@ -152,17 +152,25 @@ static gb_algo_choice itemknn_choose(const void *state, const gb_algo_decision *
   size_t n = d->n_candidates;
   double explore = s->epsilon / (double)n;
   double u = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_EXPLORE, s->arm)));
-  if (u < s->epsilon) {
-    double v = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_PICK, s->arm)));
-    return (gb_algo_choice){(size_t)(v * (double)n), explore};
-  }
   double *score = d->scratch;
   uint64_t tie = gb_hash3(d->decision_id, GB_SALT_TIE, 0);
   if (!queue_scores(s, hist_of(s, d->slot), d, score))
     for (size_t i = 0; i < n; i++) /* the fallback: the highest use rate */
       score[i] = rate_of(s, d->candidates[i]);
-  /* the exploring share may pick the same one: its propensity adds up */
-  return (gb_algo_choice){gb_algo_argmax(score, n, tie), 1.0 - s->epsilon + explore};
+  size_t best = gb_algo_argmax(score, n, tie);
+  /* the tie hash makes the exploiting choice uniform among the k best (the fallback's untried
+   * challenges tie at the prior mean); the exploring share may pick any of them too, and its
+   * propensity adds up, whichever way it came */
+  size_t ties = 0;
+  for (size_t i = 0; i < n; i++)
+    ties += score[i] == score[best];
+  double exploit = (1.0 - s->epsilon) / (double)ties + explore;
+  size_t index = best;
+  if (u < s->epsilon) {
+    double v = gb_unit(gb_hash3(s->seed, d->decision_id, gb_algo_salt(GB_SALT_PICK, s->arm)));
+    index = (size_t)(v * (double)n);
+  }
+  return (gb_algo_choice){index, score[index] == score[best] ? exploit : explore};
 }
 
 static player_hist *hist_at(itemknn *s, uint32_t slot) {
@@ -292,10 +300,14 @@ static void itemknn_epoch(void *state, int64_t boundary_ms, const gb_tally *merg
   }
   gb_algo_counts_free(&s->pending_counts);
   GB_GROW_OR_DIE(s->rate, s->rate_cap, s->counts.cap, 64, "itemknn use rates");
-  for (size_t i = 0; i < s->rate_cap; i++)
-    s->rate[i] = i < s->counts.cap ? ((double)s->counts.used[i] + s->strength * s->mean) /
-                                         ((double)s->counts.given[i] + s->strength)
-                                   : s->mean;
+  for (size_t i = 0; i < s->rate_cap; i++) {
+    /* never given (with prior_strength 0, 0/0): the prior mean, as popularity's */
+    bool counted = i < s->counts.cap;
+    double given = counted ? (double)s->counts.given[i] : 0;
+    double used = counted ? (double)s->counts.used[i] : 0;
+    s->rate[i] =
+        given + s->strength > 0 ? (used + s->strength * s->mean) / (given + s->strength) : s->mean;
+  }
   s->boundary = boundary_ms;
   retrain(s);
 }

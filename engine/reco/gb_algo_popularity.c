@@ -90,9 +90,11 @@ static void slide(popularity *s) {
 
 static void rescore(popularity *s) {
   GB_GROW_OR_DIE(s->score, s->score_cap, s->total.cap, 64, "popularity scores");
-  for (size_t i = 0; i < s->total.cap; i++)
-    s->score[i] = ((double)s->total.used[i] + s->strength * s->mean) /
-                  ((double)s->total.given[i] + s->strength);
+  for (size_t i = 0; i < s->total.cap; i++) /* none given and no prior: 0/0, the prior mean */
+    s->score[i] = s->total.given[i] + s->strength > 0
+                      ? ((double)s->total.used[i] + s->strength * s->mean) /
+                            ((double)s->total.given[i] + s->strength)
+                      : s->mean;
   for (size_t i = s->total.cap; i < s->score_cap; i++)
     s->score[i] = s->mean;
 }

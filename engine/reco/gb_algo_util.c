@@ -90,7 +90,7 @@ double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, 
   double p = 1.0;
   for (size_t i = 0; i < n && p > 1e-6; i++) {
     double gap = mean[chosen] - mean[i], v = var[chosen] + var[i];
-    /* more than 6 standard deviations ahead: Φ is 1 to 1e-9, no need to compute it */
+    /* more than 6 standard deviations ahead: the term is above 0.99996, taken as 1 (no exp) */
     if (i == chosen || (gap > 0 && gap * gap > 36 * v))
       continue;
     double s = sqrt(v);

@@ -68,7 +68,7 @@ Test(run_merge, decisions_csv_is_the_same_with_1_and_2_engine_threads) {
                    "decision_id,player_id,ts,arm,n_eligible,chosen,prop_id,propensity,outcome");
   for (int f = 0; f < GB_FEAT__COUNT; f++)
     n += snprintf(header + n, sizeof header - (size_t)n, ",%s", gb_feature_name((gb_feature)f));
-  snprintf(header + n, sizeof header - (size_t)n, ",country,platform,install_day\n");
+  snprintf(header + n, sizeof header - (size_t)n, ",country,platform,install_day,candidates\n");
   cr_assert(strncmp(text, header, strlen(header)) == 0, "header:\n%.400s", text);
   free(text);
   free(one);
