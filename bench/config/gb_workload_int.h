@@ -122,8 +122,9 @@ typedef struct wl_raw_transport {
  * schema lacks is an unknown key (test_workload checks that the lists agree). */
 #define WL_ALGO_PARAMS(X)                                                                          \
   X(epoch)                                                                                         \
-  X(window) X(prior_strength) X(prior_mean) X(epsilon) X(prior_a) X(prior_b) X(segment) X(alpha)   \
-      X(lambda) X(v) X(similarity) X(neighbours)
+  X(window)                                                                                        \
+  X(prior_strength) X(prior_mean) X(epsilon) X(prior_a) X(prior_b) X(segment) X(alpha) X(lambda)   \
+      X(v) X(similarity) X(neighbours)
 
 typedef struct wl_raw_params {
 #define WL_PARAM_MEMBER(n) char *n;

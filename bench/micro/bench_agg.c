@@ -382,7 +382,8 @@ static void print_summary(const bench *b, const latency lat[GB_BENCH_AGG_QUERIES
 /* ---- command ---- */
 
 static int new_arms(uint64_t seed, gb_arms **out, gb_err *err) {
-  const gb_arm_spec specs[] = {{.name = "random", .algorithm = "random", .weight = 1}, {.name = "control", .algorithm = "none", .weight = 1}};
+  const gb_arm_spec specs[] = {{.name = "random", .algorithm = "random", .weight = 1},
+                               {.name = "control", .algorithm = "none", .weight = 1}};
   return gb_arms_new(specs, 2, seed, out, err);
 }
 

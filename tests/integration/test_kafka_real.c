@@ -186,8 +186,8 @@ Test(kafka_real, run_through_the_broker_gives_the_same_arms, .timeout = 300) {
 Test(kafka_real, learning_arms_through_the_broker_learn_the_same, .timeout = 300) {
   const char *wl = GB_SOURCE_DIR "/tests/fixtures/workloads/learning.yaml";
   char *inproc = gbt_path(tmp, "learning-inproc"), *dir = gbt_path(tmp, "learning-kafka");
-  gbt_proc a = gbt_gamebench("run %s --set sim.players=600 --quiet --no-report --out '%s'", wl,
-                             inproc);
+  gbt_proc a =
+      gbt_gamebench("run %s --set sim.players=600 --quiet --no-report --out '%s'", wl, inproc);
   cr_assert_eq(a.status, 0, "exit %d\n%s", a.status, a.err);
   gbt_proc b = gbt_gamebench("run %s --set sim.players=600 --set transport.kind=kafka "
                              "--set transport.brokers=%s --set engine.threads=2 --quiet "

@@ -192,7 +192,8 @@ static world make_world(void) {
   gb_err err = {0};
   cr_assert_eq(gb_catalog_parse(catalogue, strlen(catalogue), "test", &w.catalog, &err), 0, "%s",
                err.msg);
-  gb_arm_spec arms[] = {{.name = "logging", .algorithm = "random", .weight = 1}, {.name = "other", .algorithm = "random", .weight = 1}};
+  gb_arm_spec arms[] = {{.name = "logging", .algorithm = "random", .weight = 1},
+                        {.name = "other", .algorithm = "random", .weight = 1}};
   cr_assert_eq(gb_arms_new(arms, 2, 42, &w.arms, &err), 0, "%s", err.msg);
   return w;
 }
