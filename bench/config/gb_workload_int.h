@@ -120,11 +120,12 @@ typedef struct wl_raw_transport {
 
 /* arms[].params: every parameter name of every algorithm (gb_algo.h's tables); a name the
  * schema lacks is an unknown key (test_workload checks that the lists agree). */
-// clang-format off (it re-wraps this list differently on each pass)
+/* clang-format re-wraps this list differently on each pass: it is left alone */
+/* clang-format off */
 #define WL_ALGO_PARAMS(X)                                                                          \
   X(epoch) X(window) X(prior_strength) X(prior_mean) X(epsilon) X(prior_a) X(prior_b)              \
   X(segment) X(alpha) X(lambda) X(v) X(similarity) X(neighbours)
-// clang-format on
+/* clang-format on */
 
 typedef struct wl_raw_params {
 #define WL_PARAM_MEMBER(n) char *n;
