@@ -105,6 +105,8 @@ void gb_decision_log_add(gb_decision_log *l, const gb_decision *d, const gb_feat
                                            .n_candidates = d->n_candidates,
                                            .candidates_at = (uint32_t)l->n_cands,
                                            .features = *features};
+  if (d->n_candidates == 0)
+    return; /* no room to make: memcpy to a still NULL array is undefined, even for 0 bytes */
   GB_GROW_OR_DIE(l->cands, l->cap_cands, l->n_cands + d->n_candidates, 4096, "logged candidates");
   memcpy(l->cands + l->n_cands, d->candidates, d->n_candidates * sizeof *l->cands);
   l->n_cands += d->n_candidates;
