@@ -12,7 +12,20 @@
  *
  * Integer tallies make the merge exact, so the models do not depend on the number of shards nor
  * on which shard processed what. The producers' side (gb_epochs_gate) and the shards' side may
- * run on any threads: the state is under one mutex, the gate is an atomic. */
+ * run on any threads: the state is under one mutex, the gate is an atomic.
+ *
+ * Shared mode (gb_epochs_new_shared): the simulator and the engines run in separate processes,
+ * each engine owning some partitions. A shard that reads the watermark that takes every producer
+ * of partition p past boundary B has then processed every event of p below B and none above: it
+ * sends the increments counted from p's events since the previous boundary as the contribution
+ * (B, p) (gb_epochs_contribute: its recommender counts per partition, gb_reco_set_partition).
+ * Every process reads every contribution, its own included, in one order (a Kafka topic:
+ * gb_transport_kafka_exchange) and hands it to gb_epochs_receive; B closes in every process once
+ * each partition's is in (the first per (B, p) counts: a partition that changed hands may be said
+ * twice, the same). The simulator's process keeps an observer (no shards, no arms) for its gate.
+ * An engine's shard may read an event past a boundary its process has not seen close yet (the
+ * simulator saw it first): its recommender then waits for it (gb_epochs_await, installed with
+ * gb_reco_set_await). The merged increments, hence the models, are those of one process. */
 #ifndef GB_EPOCHS_H
 #define GB_EPOCHS_H
 
@@ -36,6 +49,33 @@ int64_t gb_epochs_gate(const gb_epochs *e);
 /* Boundaries closed so far. A shard that sees more than its recommender applied must sync
  * before its next decision: the producers may already send events past the new boundary. */
 uint64_t gb_epochs_closed(const gb_epochs *e);
+
+/* Sends a contribution (msg, len bytes: copy it) to every process, this one included. */
+typedef void (*gb_epochs_send_fn)(void *ctx, const void *msg, size_t len);
+
+/* Shared mode, for n_shards shards of this process (0: an observer of the gate), the same
+ * n_partitions, n_producers, tick_ms, start_ms and n_arms (0 for an observer) in every process;
+ * send publishes this process's contributions. Returns 0, or -1 with GB_ERR_RUNTIME. */
+int gb_epochs_new_shared(unsigned n_shards, unsigned n_partitions, unsigned n_producers,
+                         int64_t tick_ms, int64_t start_ms, size_t n_arms, gb_epochs_send_fn send,
+                         void *send_ctx, gb_epochs **out, gb_err *err);
+
+/* Shared mode, after a watermark of partition (gb_epochs_watermark) read by the shard of reco:
+ * sends the contribution of partition to each boundary its watermarks have now passed, and
+ * clears reco's increments of partition. A no-op in the other mode. */
+void gb_epochs_contribute(gb_epochs *e, gb_reco *reco, unsigned partition);
+
+/* Shared mode: a contribution read from the exchange (any process's). Returns 0 (also for one
+ * already counted, or for a closed boundary), or -1 with GB_ERR_INPUT saying what is wrong with
+ * msg (not a contribution, another workload's arms, a truncated tally); nothing changes then. */
+int gb_epochs_receive(gb_epochs *e, const void *msg, size_t len, gb_err *err);
+
+/* Shared mode, reco's await hook: blocks until every boundary at or before ts (sim ms) is
+ * closed, or gb_epochs_stop, then applies the closed epochs to reco. */
+void gb_epochs_await(gb_epochs *e, gb_reco *reco, int64_t ts);
+
+/* Wakes every gb_epochs_await for good (the engine is stopping). */
+void gb_epochs_stop(gb_epochs *e);
 
 /* A shard read producer's watermark ts on partition (both in range; a lower ts than before is
  * ignored). */

@@ -374,7 +374,7 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
   }
   st->intended = ev.t_intended_ns;
   st->sent = ev.t_sent_ns;
-  gb_reco_set_learning(p->reco, live);
+  gb_reco_set_learning(p->reco, live || p->cfg.replay_learns);
   if (ev.type == GB_EV_WATERMARK) {
     p->counted->consumed -= live; /* not an event */
     p->counted->watermarks++;

@@ -51,6 +51,10 @@ typedef struct gb_pipeline_config {
   uint64_t seed;
   size_t expected_players; /* sizing hint */
   gb_agg_cube_config cube; /* the aggregator's stats cube ({0}: none) */
+  /* Replayed events count in the learning algorithms' increments too: engines in separate
+   * processes, where a partition that changes hands rebuilds the increments of its epoch in
+   * progress by replay (gb_epochs.h's shared mode); false in one process (they were counted). */
+  bool replay_learns;
 } gb_pipeline_config;
 
 /* gb_clock stamps of one event's way through the shard (0 when a stage did not run). */

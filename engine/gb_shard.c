@@ -19,6 +19,12 @@ struct gb_shard {
   size_t n_dead, dead_cap;
 };
 
+/* Shared epochs: an event past a boundary this process has not seen close yet waits for it. */
+static void await_epochs(void *ctx, gb_reco *r, int64_t ts) {
+  gb_shard *s = ctx;
+  gb_epochs_await(s->cfg.epochs, r, ts);
+}
+
 int gb_shard_new(const gb_shard_config *cfg, gb_shard **out, gb_err *err) {
   if (cfg->receive_batch == 0)
     return gb_err_set(err, GB_ERR_INPUT, "shard %u: receive_batch must be >= 1", cfg->index);
@@ -32,6 +38,8 @@ int gb_shard_new(const gb_shard_config *cfg, gb_shard **out, gb_err *err) {
     return -1;
   }
   pthread_mutex_init(&s->lock, NULL);
+  if (cfg->epochs && cfg->epochs_shared)
+    gb_reco_set_await(gb_pipeline_reco(s->pipe), await_epochs, s);
   *out = s;
   return 0;
 }
@@ -95,6 +103,9 @@ static void on_message(void *ctx, const void *msg, size_t len) {
   /* a boundary closed since the last sync: its epoch applies before any event past it */
   if (e && gb_epochs_closed(e) != s->epochs_seen)
     sync_epochs(s);
+  unsigned partition = e ? gb_transport_current_partition(s->cfg.transport, s->cfg.index) : 0;
+  if (e && s->cfg.epochs_shared) /* the increments go per partition */
+    gb_reco_set_partition(gb_pipeline_reco(s->pipe), partition);
   gb_pipeline_result r =
       gb_pipeline_process(s->pipe, msg, len, replay ? GB_PIPELINE_REPLAY : GB_PIPELINE_LIVE,
                           gb_clock_now_ns(), &st, &reply, &err);
@@ -102,8 +113,8 @@ static void on_message(void *ctx, const void *msg, size_t len) {
     if (e) {
       uint32_t producer, producers;
       int64_t ts = gb_pipeline_watermark(s->pipe, &producer, &producers);
-      gb_epochs_watermark(e, gb_transport_current_partition(s->cfg.transport, s->cfg.index),
-                          producer, ts);
+      gb_epochs_watermark(e, partition, producer, ts);
+      gb_epochs_contribute(e, gb_pipeline_reco(s->pipe), partition);
     }
     return; /* a promise about the stream, not an event: nothing to measure or answer */
   }

@@ -60,6 +60,8 @@ typedef struct gb_shard_config {
   size_t dead_letters_kept;           /* rejected messages kept (the rest are counted only) */
   gb_epochs *epochs;                  /* the learning arms' epochs across this process's shards
                                          (borrowed); NULL when no arm learns */
+  bool epochs_shared;                 /* epochs is in shared mode (gb_epochs_new_shared:
+                                         engines in separate processes) */
   gb_shard_hooks hooks;
 } gb_shard_config;
 

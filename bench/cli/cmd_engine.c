@@ -37,7 +37,8 @@ static const char details[] =
     "partitions over them (cooperative-sticky). A partition that changes hands is replayed\n"
     "from its start to rebuild its players' state, so results do not depend on how many\n"
     "instances ran or restarted. The workload must be the one the simulator runs (sim.threads\n"
-    "and transport.partitions in particular).\n\n"
+    "and transport.partitions in particular). Learning arms (docs/algorithms.md) exchange\n"
+    "their statistics per epoch with the other instances through gamebench.<run>.epochs.\n\n"
     "Runs until SIGINT or SIGTERM, then commits its offsets, leaves the group and prints its\n"
     "counts on stderr. Exit status: 0 after a signal, 1 when the transport failed (e.g. data\n"
     "deleted before it was consumed), 2 for bad input.\n\n"
@@ -71,22 +72,36 @@ static void *shard_main(void *arg) {
 
 /* The engine's shards: the same loop as `gamebench run`'s, run until a signal (a service),
  * sleeping up to IDLE_WAIT_NS when idle. */
-/* Learning arms change their models at epochs that every engine must close together: the
- * producers' watermarks and the shards' statistics are exchanged only inside one process today. */
-static int refuse_learning_arms(const gb_workload *w, const gb_arms *arms, gb_err *err) {
-  if (gb_reco_tick_of(arms) == 0)
+static void send_contribution(void *ctx, const void *msg, size_t len) {
+  gb_transport_kafka_exchange_send(ctx, msg, len);
+}
+
+static void on_exchange(void *ctx, const void *msg, size_t len) {
+  gb_err err = {0};
+  if (gb_epochs_receive(ctx, msg, len, &err) != 0)
+    fprintf(stderr, "gamebench engine: exchange: %s (ignored)\n", err.msg);
+}
+
+/* Learning arms: their epochs close when every engine process has sent the statistics of its
+ * partitions through the exchange topic (gb_epochs.h's shared mode); NULL *out otherwise. */
+static int make_epochs(const gb_workload *w, const gb_arms *arms, gb_transport *t, gb_epochs **out,
+                       gb_err *err) {
+  int64_t tick = gb_reco_tick_of(arms);
+  if (tick == 0)
     return 0;
-  return gb_err_set(err, GB_ERR_INPUT,
-                    "%s: arms: learning algorithms (an arm with an epoch) need the simulator and "
-                    "the engine shards in one process: run them with `gamebench run` (separate "
-                    "engine processes do not exchange models yet)",
-                    w->path);
+  if (gb_epochs_new_shared(w->engine.threads, gb_transport_partitions(t), w->sim.threads, tick,
+                           w->sim.start_ms, gb_arms_count(arms), send_contribution, t, out,
+                           err) != 0)
+    return -1;
+  return gb_transport_kafka_exchange_start(t, on_exchange, *out, err);
 }
 
 static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arms,
-                       const _Atomic bool *stop, engine_shard *shards, unsigned n, gb_err *err) {
+                       gb_epochs *epochs, const _Atomic bool *stop, engine_shard *shards,
+                       unsigned n, gb_err *err) {
   gb_pipeline_config pc;
   gb_run_pipeline_config(w, arms, n, &pc);
+  pc.replay_learns = true; /* a partition that changes hands rebuilds its epoch's increments */
   for (unsigned i = 0; i < n; i++) {
     shards[i].index = i;
     gb_shard_config sc = {.index = i,
@@ -97,6 +112,8 @@ static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arm
                           .receive_batch = RECEIVE_BATCH,
                           .idle_wait_ns = IDLE_WAIT_NS,
                           .stop = stop,
+                          .epochs = epochs,
+                          .epochs_shared = true,
                           .hooks = {.ctx = &shards[i], .on_rejected = on_rejected}};
     if (gb_shard_new(&sc, &shards[i].shard, err) != 0)
       return -1;
@@ -209,6 +226,7 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
   gb_live *live = NULL;
   gb_arms *arms = NULL;
   gb_transport *t = NULL;
+  gb_epochs *epochs = NULL;
   _Atomic bool stop = false;
   unsigned started = 0;
   int rc = -1;
@@ -222,9 +240,9 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     goto out;
   }
-  if (gb_workload_arms(w, &arms, err) != 0 || refuse_learning_arms(w, arms, err) != 0 ||
-      engine_transport(w, run_id, props, &t, err) != 0 ||
-      make_shards(w, t, arms, &stop, shards, n, err) != 0 ||
+  if (gb_workload_arms(w, &arms, err) != 0 || engine_transport(w, run_id, props, &t, err) != 0 ||
+      make_epochs(w, arms, t, &epochs, err) != 0 ||
+      make_shards(w, t, arms, epochs, &stop, shards, n, err) != 0 ||
       start_live(w, http, shards, n, &live_shards, &live, err) != 0)
     goto out;
   fprintf(stderr,
@@ -241,6 +259,8 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
   rc = wait_for_stop(t, n, &signals, err);
 out:
   atomic_store(&stop, true);
+  if (epochs)
+    gb_epochs_stop(epochs); /* a shard waiting for an epoch stops waiting */
   for (unsigned i = 0; i < started; i++)
     pthread_join(shards[i].thread, NULL);
   gb_live_free(live); /* before the shards it reads */
@@ -252,6 +272,7 @@ out:
   for (unsigned i = 0; shards && i < n; i++)
     gb_shard_free(shards[i].shard);
   free(shards);
+  gb_epochs_free(epochs); /* after the transport: its exchange thread feeds it */
   gb_arms_free(arms);
   pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
   return rc;

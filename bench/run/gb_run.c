@@ -34,15 +34,27 @@ static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *e
   return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
 }
 
-/* The learning arms' epochs across this process's shards (none when no arm learns). */
+/* A contribution read from the exchange: the simulator's process only follows the gate. */
+static void on_exchange(void *ctx, const void *msg, size_t len) {
+  gb_err err = {0};
+  if (gb_epochs_receive(ctx, msg, len, &err) != 0)
+    fprintf(stderr, "gamebench: exchange: %s (ignored)\n", err.msg);
+}
+
+/* The learning arms' epochs across this process's shards (none when no arm learns); for the
+ * simulator alone, the gate of epochs the separate engine processes close (gb_epochs.h). */
 static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
-  (void)opt;
   int64_t tick = gb_reco_tick_of(rs->ctx.arms);
   if (tick == 0)
     return 0;
-  return gb_epochs_new(rs->n_shards, gb_transport_partitions(rs->ctx.transport), rs->n_producers,
-                       tick, rs->ctx.w->sim.start_ms, gb_arms_count(rs->ctx.arms), &rs->ctx.epochs,
-                       err);
+  unsigned partitions = gb_transport_partitions(rs->ctx.transport);
+  if (!opt->sim_only)
+    return gb_epochs_new(rs->n_shards, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms,
+                         gb_arms_count(rs->ctx.arms), &rs->ctx.epochs, err);
+  if (gb_epochs_new_shared(0, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms, 0, NULL,
+                           NULL, &rs->ctx.epochs, err) != 0)
+    return -1;
+  return gb_transport_kafka_exchange_start(rs->ctx.transport, on_exchange, rs->ctx.epochs, err);
 }
 
 /* The simulators keep the ground truth of the logging arm's decisions (gb_run_ope_rows.c). */
@@ -68,12 +80,6 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
     return gb_err_set(err, GB_ERR_INPUT, "the simulator alone needs transport.kind kafka");
   if (gb_workload_arms(w, &rs->ctx.arms, err) != 0)
     return -1;
-  if (opt->sim_only && gb_reco_tick_of(rs->ctx.arms) > 0)
-    return gb_err_set(err, GB_ERR_INPUT,
-                      "%s: arms: learning algorithms (an arm with an epoch) need the simulator and "
-                      "the engine shards in one process: run them with `gamebench run` (separate "
-                      "engine processes do not exchange models yet)",
-                      w->path);
   rs->shards = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *rs->shards);
   rs->producers = calloc(rs->n_producers, sizeof *rs->producers);
   if (!rs->shards || !rs->producers)

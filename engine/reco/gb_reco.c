@@ -21,8 +21,11 @@ typedef struct ongoing {
 typedef struct arm_algo {
   const gb_algo_ops *ops;
   void *state;
-  gb_tally *delta; /* learning arms: increments since the engine last took them */
-  bool logging;    /* exact propensities: its decisions carry the other arms' choices */
+  /* learning arms: increments since the engine last took them, one tally per partition of the
+   * events they came from ([0] only, unless gb_reco_set_partition says otherwise) */
+  gb_tally **deltas;
+  size_t n_deltas;
+  bool logging; /* exact propensities: its decisions carry the other arms' choices */
 } arm_algo;
 
 struct gb_reco {
@@ -32,6 +35,9 @@ struct gb_reco {
   uint64_t seed;
   int64_t tick_ms, boundary;
   bool learns, learning;
+  unsigned partition; /* gb_reco_set_partition's: where observe counts */
+  gb_reco_await_fn await;
+  void *await_ctx;
   ongoing *players;
   size_t cap;
   gb_feature_vec *contexts; /* learning runs: the context of each player's ongoing prop */
@@ -67,8 +73,14 @@ static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err)
     return gb_err_set(err, err->kind, "key 'arms[%zu].params': %s", i, msg);
   }
   a->logging = ops->logging;
-  if (ops->learns && gb_tally_new(256, &a->delta, err) != 0)
-    return -1;
+  if (ops->learns) {
+    a->deltas = calloc(1, sizeof *a->deltas);
+    if (!a->deltas)
+      return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the recommender");
+    a->n_deltas = 1;
+    if (gb_tally_new(256, &a->deltas[0], err) != 0)
+      return -1;
+  }
   return 0;
 }
 
@@ -149,7 +161,9 @@ void gb_reco_free(gb_reco *r) {
   for (size_t i = 0; r->algos && i < r->n_arms; i++) {
     if (r->algos[i].ops)
       r->algos[i].ops->free(r->algos[i].state);
-    gb_tally_free(r->algos[i].delta);
+    for (size_t k = 0; k < r->algos[i].n_deltas; k++)
+      gb_tally_free(r->algos[i].deltas[k]);
+    free(r->algos[i].deltas);
   }
   free(r->algos);
   free(r->players);
@@ -163,7 +177,42 @@ size_t gb_reco_arms(const gb_reco *r) { return r->n_arms; }
 
 void gb_reco_set_learning(gb_reco *r, bool on) { r->learning = on; }
 
-gb_tally *gb_reco_delta(gb_reco *r, size_t arm) { return r->algos[arm].delta; }
+gb_tally *gb_reco_delta(gb_reco *r, size_t arm) { return gb_reco_partition_delta(r, arm, 0); }
+
+gb_tally *gb_reco_partition_delta(gb_reco *r, size_t arm, unsigned partition) {
+  arm_algo *a = &r->algos[arm];
+  if (!a->deltas)
+    return NULL;
+  if (partition >= a->n_deltas) {
+    size_t old = a->n_deltas;
+    GB_GROW_OR_DIE(a->deltas, a->n_deltas, (size_t)partition + 1, 8, "recommender increments");
+    memset(a->deltas + old, 0, (a->n_deltas - old) * sizeof *a->deltas);
+  }
+  if (!a->deltas[partition]) {
+    gb_err err;
+    if (gb_tally_new(256, &a->deltas[partition], &err) != 0)
+      GB_FATAL("%s", err.msg);
+  }
+  return a->deltas[partition];
+}
+
+void gb_reco_set_partition(gb_reco *r, unsigned partition) { r->partition = partition; }
+
+void gb_reco_set_await(gb_reco *r, gb_reco_await_fn await, void *ctx) {
+  r->await = await;
+  r->await_ctx = ctx;
+}
+
+/* Before an event at sim time ts touches the models: every boundary up to ts applied (the
+ * await hook waits for them when another process closes them). */
+static void advance(gb_reco *r, int64_t ts) {
+  if (!r->await || !r->learns)
+    return;
+  /* the last multiple of the tick at or before ts (floor division: ts may be negative) */
+  int64_t last = (ts / r->tick_ms - (ts % r->tick_ms < 0)) * r->tick_ms;
+  if (last > r->boundary)
+    r->await(r->await_ctx, r, ts);
+}
 
 int64_t gb_reco_boundary(const gb_reco *r) { return r->boundary; }
 
@@ -211,7 +260,7 @@ static void observe(gb_reco *r, uint16_t arm, gb_algo_signal signal, uint64_t pl
                         .ts = ts,
                         .challenge = challenge,
                         .features = slot_context(r, slot)};
-  a->ops->observe(a->state, &f, a->delta);
+  a->ops->observe(a->state, &f, gb_reco_partition_delta(r, arm, r->partition));
 }
 
 bool gb_reco_is_target(const gb_arms *arms, size_t logging, size_t arm) {
@@ -240,6 +289,7 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
                     const gb_feature_vec *features, const uint32_t *eligible, const int64_t *ttl_s,
                     size_t n_eligible, gb_decision *out, gb_reco_targets *targets) {
   static const gb_feature_vec unknown = {.x = {[GB_FEAT_DAYS_SINCE_LAST_PURCHASE] = -1}};
+  advance(r, ts);
   if (targets)
     targets->n = 0;
   out->decision_id = decision_id;
@@ -301,6 +351,7 @@ bool gb_reco_takes_feedback(gb_event_type type) { return gb_event_is_feedback(ty
 void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
   if (!gb_reco_takes_feedback(ev->type))
     return; /* most events: the player's state is not even read */
+  advance(r, ev->ts);
   ongoing *o = slot_state(r, slot);
   if (o->prop_id == 0 || ev->u.prop.prop_id != o->prop_id)
     return;

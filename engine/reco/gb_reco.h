@@ -67,6 +67,22 @@ size_t gb_reco_arms(const gb_reco *r);
  * merges every shard's (gb_tally_merge) at each boundary and clears them (gb_tally_clear). */
 gb_tally *gb_reco_delta(gb_reco *r, size_t arm);
 
+/* The increments arm's algorithm counted from events of that partition (gb_reco_set_partition)
+ * since they were last taken; NULL when the arm does not learn. Partition 0's is gb_reco_delta's.
+ * Engines in separate processes exchange them per partition (gb_epochs.h). */
+gb_tally *gb_reco_partition_delta(gb_reco *r, size_t arm, unsigned partition);
+
+/* The partition of the events that follow, whose increments go to gb_reco_partition_delta's
+ * tally of it (0 at creation). */
+void gb_reco_set_partition(gb_reco *r, unsigned partition);
+
+/* Called before an event at sim time ts touches the models when a boundary at or before ts has
+ * not been applied yet: it must apply them (gb_reco_epoch), waiting for them if need be. */
+typedef void (*gb_reco_await_fn)(void *ctx, gb_reco *r, int64_t ts);
+
+/* Installs await (NULL: none, the default: the caller applies the epochs in time itself). */
+void gb_reco_set_await(gb_reco *r, gb_reco_await_fn await, void *ctx);
+
 /* Applies the epoch ending at boundary_ms (a multiple of gb_reco_tick_ms, later than the last):
  * merged[arm] holds every shard's increments since the previous boundary. Every shard applies the
  * same boundaries with the same merged tallies, so all hold the same models. */

@@ -157,6 +157,7 @@ static void kafka_free(gb_transport *t) {
     pthread_mutex_unlock(&k->fault_mu);
     pthread_join(k->fault, NULL);
   }
+  gb_kafka_exchange_stop(k); /* first: its reader calls into the caller's state */
   gb_kafka_shards_free(k);
   gb_kafka_router_stop(k);
   gb_kafka_producers_free(k);

@@ -3,6 +3,8 @@
  * Topics (all with the workload's transport.partitions partitions), named after a run id:
  *   gamebench.<run>.card, .steam, .feedback, .control   events, one topic per gb_event_channel
  *   gamebench.<run>.decisions                            replies (decisions/props) to the players
+ *   gamebench.<run>.epochs                               the exchange between processes (only
+ *                                                        partition 0: gb_transport_kafka_exchange)
  * and the engine's consumer group gamebench.<run>.engine. docs/kafka.md describes the protocol.
  *
  * Producer side (simulator threads): one idempotent librdkafka producer per thread, tuned for
@@ -116,5 +118,23 @@ struct rd_kafka_mock_cluster_s *gb_transport_kafka_mock(gb_transport *t);
 
 /* Number of partitions shard currently owns (engine side; 0 for other roles). */
 unsigned gb_transport_kafka_owned(const gb_transport *t, unsigned shard);
+
+/* ---- the exchange: a log every process of a run appends to and reads whole, in one order
+ * (partition 0 of gamebench.<run>.epochs). Engines in separate processes exchange the learning
+ * arms' statistics through it (gb_epochs.h's shared mode). */
+
+/* A message of the exchange (msg, len: valid during the call), on the exchange's thread. */
+typedef void (*gb_transport_kafka_exchange_fn)(void *ctx, const void *msg, size_t len);
+
+/* Starts reading the exchange from its first message, each to fn on a thread of the transport
+ * (until gb_transport_free), and makes gb_transport_kafka_exchange_send ready. Once per
+ * transport. Returns 0, or -1 with GB_ERR_RUNTIME (or GB_ERR_INPUT for a property librdkafka
+ * rejects). */
+int gb_transport_kafka_exchange_start(gb_transport *t, gb_transport_kafka_exchange_fn fn, void *ctx,
+                                      gb_err *err);
+
+/* Appends msg (copied) to the exchange, after every message this process appended before. A
+ * message the broker does not take fails the transport (gb_transport_failed). */
+void gb_transport_kafka_exchange_send(gb_transport *t, const void *msg, size_t len);
 
 #endif

@@ -27,6 +27,7 @@ enum {
   KT_ANCHOR = GB_CHANNEL_CARD,
   KT_EVENTS = GB_CHANNEL__COUNT,
   KT_DECISIONS = KT_EVENTS,
+  KT_EPOCHS, /* the exchange between engine processes (gb_transport_kafka_exchange_*) */
   KT__COUNT
 };
 
@@ -234,6 +235,13 @@ struct gb_transport_kafka {
   uint64_t *last_reply_seq; /* [n_producers * P] */
   _Atomic uint64_t replies_redelivered;
   _Atomic bool stop;
+  /* the exchange (gb_transport_kafka_exchange_*): its producer, and its reader's client and
+   * thread, which hands every message of the epochs topic's partition 0 to exchange_fn */
+  rd_kafka_t *exchange_out, *exchange_in;
+  pthread_t exchange;
+  bool exchange_started;
+  gb_transport_kafka_exchange_fn exchange_fn;
+  void *exchange_ctx;
   /* fault injection (embedded) */
   pthread_t fault;
   bool fault_started;
@@ -244,6 +252,9 @@ struct gb_transport_kafka {
   _Atomic bool failed;
   char failure[GB_ERR_MSG_MAX];
 };
+
+/* gb_transport_kafka_exchange.c: stops the reader, flushes and frees the exchange's clients. */
+void gb_kafka_exchange_stop(gb_transport_kafka *k);
 
 /* Records an unrecoverable condition (the first one wins) and reports it on stderr. */
 void gb_kafka_fail(gb_transport_kafka *k, const char *fmt, ...)

@@ -53,8 +53,11 @@ static int set_run_id(gb_transport_kafka *k, const char *run_id, gb_err *err) {
 static int set_names(gb_transport_kafka *k, gb_err *err) {
   char buf[256];
   for (int i = 0; i < KT__COUNT; i++) {
-    /* an event topic per channel of the event table, named after it; then the decisions */
-    const char *suffix = i < KT_EVENTS ? gb_event_channel_name((gb_event_channel)i) : "decisions";
+    /* an event topic per channel of the event table, named after it; then the decisions and
+     * the exchange */
+    const char *suffix = i < KT_EVENTS       ? gb_event_channel_name((gb_event_channel)i)
+                         : i == KT_DECISIONS ? "decisions"
+                                             : "epochs";
     snprintf(buf, sizeof buf, "gamebench.%s.%s", k->run_id, suffix);
     k->topics[i] = strdup(buf);
     if (!k->topics[i])

@@ -4,6 +4,9 @@
  * it and every shard has handed over its increments; then every shard applies the same merged
  * increments. */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_epochs.h"
@@ -283,4 +286,290 @@ Test(epochs, finished_producers_close_nothing_more) {
   for (unsigned s = 0; s < SHARDS; s++)
     gb_reco_free(r[s]);
   gb_epochs_free(e);
+}
+
+/* ---- shared mode: engines in separate processes, exchanging per-partition contributions */
+
+enum { LOG_MAX = 64 };
+
+/* The exchange topic as a test holds it: every contribution sent, in order. */
+typedef struct exchange {
+  unsigned char *msg[LOG_MAX];
+  size_t len[LOG_MAX], n;
+} exchange;
+
+static void to_exchange(void *ctx, const void *msg, size_t len) {
+  exchange *x = ctx;
+  cr_assert_lt(x->n, LOG_MAX);
+  x->msg[x->n] = malloc(len);
+  memcpy(x->msg[x->n], msg, len);
+  x->len[x->n++] = len;
+}
+
+static void exchange_free(exchange *x) {
+  for (size_t i = 0; i < x->n; i++)
+    free(x->msg[i]);
+  x->n = 0;
+}
+
+/* Messages first .. x->n - 1 of the exchange, read by e. */
+static void deliver(exchange *x, size_t first, gb_epochs *e) {
+  for (size_t i = first; i < x->n; i++) {
+    gb_err err = {0};
+    cr_assert_eq(gb_epochs_receive(e, x->msg[i], x->len[i], &err), 0, "%s", err.msg);
+  }
+}
+
+static gb_epochs *new_shared(unsigned n_shards, exchange *x) {
+  gb_epochs *e = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_epochs_new_shared(n_shards, PARTITIONS, PRODUCERS, MIN, 0, n_shards ? 2 : 0,
+                                    x ? to_exchange : NULL, x, &e, &err),
+               0, "%s", err.msg);
+  return e;
+}
+
+/* The watermarks of partition p from both producers at ts, read by the shard of r. */
+static void partition_watermarks(gb_epochs *e, gb_reco *r, unsigned p, int64_t ts) {
+  for (unsigned q = 0; q < PRODUCERS; q++)
+    gb_epochs_watermark(e, p, q, ts);
+  gb_epochs_contribute(e, r, p);
+}
+
+/* Process A's engine reads partition 0 (props of 7, used), process B's partition 1 (props of 3,
+ * 2 of 10 used); their contributions to the first boundary go through the exchange. */
+static void teach_two_processes(gb_epochs *a, gb_reco *ra, gb_epochs *b, gb_reco *rb) {
+  gb_reco_set_partition(ra, 0);
+  gb_reco_set_partition(rb, 1);
+  for (unsigned i = 0; i < 10; i++) {
+    prop(ra, i, 1 + 2 * i, 1000 + i, 7, true);
+    prop(rb, 20 + i, 2 + 2 * i, 1000 + i, 3, i < 2);
+  }
+  partition_watermarks(a, ra, 0, MIN + 5);
+  partition_watermarks(b, rb, 1, MIN);
+}
+
+Test(epochs, shared_a_boundary_closes_once_every_partition_contributed) {
+  exchange x = {0};
+  gb_epochs *a = new_shared(1, &x), *b = new_shared(1, &x), *sim = new_shared(0, NULL);
+  gb_reco *ra = new_reco(), *rb = new_reco();
+  gb_reco_set_partition(ra, 0);
+  prop(ra, 0, 1, 1000, 7, true);
+  cr_assert_eq(gb_tally_count(gb_reco_partition_delta(ra, EGREEDY, 0)), 2);
+  cr_assert_eq(gb_tally_count(gb_reco_partition_delta(ra, EGREEDY, 1)), 0, "partition 0's only");
+  cr_assert_eq(gb_tally_count(gb_reco_delta(ra, EGREEDY)), 2, "gb_reco_delta is partition 0's");
+  /* one producer of partition 0 past the boundary: no contribution yet */
+  gb_epochs_watermark(a, 0, 0, MIN);
+  gb_epochs_contribute(a, ra, 0);
+  cr_assert_eq(x.n, 0);
+  gb_epochs_watermark(a, 0, 1, MIN);
+  gb_epochs_contribute(a, ra, 0);
+  cr_assert_eq(x.n, 1, "(MIN, partition 0)");
+  cr_assert_eq(gb_tally_count(gb_reco_partition_delta(ra, EGREEDY, 0)), 0, "taken and cleared");
+  gb_epochs_contribute(a, ra, 0);
+  cr_assert_eq(x.n, 1, "said once");
+  deliver(&x, 0, a);
+  deliver(&x, 0, b);
+  deliver(&x, 0, sim);
+  cr_assert_eq(gb_epochs_closed(a), 0, "partition 1 has not said");
+  cr_assert_eq(gb_epochs_gate(sim), MIN);
+  partition_watermarks(b, rb, 1, MIN + 30000);
+  cr_assert_eq(x.n, 2);
+  deliver(&x, 1, a);
+  deliver(&x, 1, b);
+  deliver(&x, 1, sim);
+  cr_assert_eq(gb_epochs_closed(a), 1);
+  cr_assert_eq(gb_epochs_closed(b), 1);
+  cr_assert_eq(gb_epochs_gate(sim), 2 * MIN, "the simulator's gate follows");
+  gb_epochs_sync(a, 0, ra);
+  gb_epochs_sync(b, 0, rb);
+  cr_assert_eq(gb_reco_boundary(ra), MIN);
+  cr_assert_eq(gb_reco_boundary(rb), MIN);
+  gb_reco_free(ra);
+  gb_reco_free(rb);
+  gb_epochs_free(a);
+  gb_epochs_free(b);
+  gb_epochs_free(sim);
+  exchange_free(&x);
+}
+
+Test(epochs, shared_processes_learn_what_one_process_learns) {
+  /* the reference: one process, one shard reading both partitions */
+  gb_epochs *one = new_epochs(0);
+  gb_reco *r1 = new_reco();
+  for (unsigned i = 0; i < 10; i++) {
+    prop(r1, i, 1 + 2 * i, 1000 + i, 7, true);
+    prop(r1, 20 + i, 2 + 2 * i, 1000 + i, 3, i < 2);
+  }
+  gb_reco *idle = new_reco(); /* the reference's other shard */
+  all_watermarks(one, MIN);
+  gb_epochs_sync(one, 0, r1);
+  gb_epochs_sync(one, 1, idle);
+  gb_epochs_sync(one, 0, r1);
+  cr_assert_eq(gb_reco_boundary(r1), MIN);
+  exchange x = {0};
+  gb_epochs *a = new_shared(1, &x), *b = new_shared(1, &x);
+  gb_reco *ra = new_reco(), *rb = new_reco();
+  teach_two_processes(a, ra, b, rb);
+  /* the exchange's order is the broker's: B's process reads it in the other order than A's */
+  deliver(&x, 0, a);
+  for (size_t i = x.n; i-- > 0;) {
+    gb_err err = {0};
+    cr_assert_eq(gb_epochs_receive(b, x.msg[i], x.len[i], &err), 0, "%s", err.msg);
+  }
+  gb_epochs_sync(a, 0, ra);
+  gb_epochs_sync(b, 0, rb);
+  static gb_decision d1[ASKED], da[ASKED], db[ASKED];
+  decide_all(r1, EGREEDY, MIN + 10, d1);
+  decide_all(ra, EGREEDY, MIN + 10, da);
+  decide_all(rb, EGREEDY, MIN + 10, db);
+  assert_same_decisions(d1, da);
+  assert_same_decisions(d1, db);
+  cr_assert_gt(count_chosen(da, 7), ASKED * 9 / 10, "7 beats 3 in both processes");
+  gb_reco_free(r1);
+  gb_reco_free(idle);
+  gb_reco_free(ra);
+  gb_reco_free(rb);
+  gb_epochs_free(one);
+  gb_epochs_free(a);
+  gb_epochs_free(b);
+  exchange_free(&x);
+}
+
+Test(epochs, shared_the_first_contribution_of_a_partition_counts) {
+  /* partition 0 changed hands: its new owner says (MIN, 0) again, here with other increments
+   * (a replay that differed): the first one read counts, in every process */
+  exchange x = {0}, again = {0};
+  gb_epochs *a = new_shared(1, &x), *b = new_shared(1, &x), *c = new_shared(1, &again);
+  gb_reco *ra = new_reco(), *rb = new_reco(), *rc = new_reco();
+  teach_two_processes(a, ra, b, rb);
+  gb_reco_set_partition(rc, 0);
+  for (unsigned i = 0; i < 10; i++)
+    prop(rc, 40 + i, 100 + i, 1000 + i, 3, true); /* 3 used: would turn the model around */
+  partition_watermarks(c, rc, 0, MIN);
+  cr_assert_eq(again.n, 1);
+  to_exchange(&x, again.msg[0], again.len[0]); /* after the first owner's */
+  deliver(&x, 0, a);
+  deliver(&x, 0, b);
+  gb_epochs_sync(a, 0, ra);
+  static gb_decision d[ASKED];
+  decide_all(ra, EGREEDY, MIN + 10, d);
+  cr_assert_gt(count_chosen(d, 7), ASKED * 9 / 10, "the duplicate was ignored");
+  /* once the boundary closed, a late owner says nothing for it: no message */
+  deliver(&x, 0, c);
+  gb_reco_set_partition(rc, 1);
+  partition_watermarks(c, rc, 1, MIN);
+  cr_assert_eq(again.n, 1, "closed already: nothing sent");
+  gb_reco_free(ra);
+  gb_reco_free(rb);
+  gb_reco_free(rc);
+  gb_epochs_free(a);
+  gb_epochs_free(b);
+  gb_epochs_free(c);
+  exchange_free(&x);
+  exchange_free(&again);
+}
+
+Test(epochs, shared_watermarks_far_ahead_contribute_to_every_boundary_passed) {
+  exchange x = {0};
+  gb_epochs *a = new_shared(1, &x);
+  gb_reco *r = new_reco();
+  gb_reco_set_partition(r, 1);
+  partition_watermarks(a, r, 1, 3 * MIN + 5);
+  cr_assert_eq(x.n, 3, "MIN, 2 MIN and 3 MIN");
+  partition_watermarks(a, r, 0, 2 * MIN);
+  cr_assert_eq(x.n, 5);
+  deliver(&x, 0, a);
+  cr_assert_eq(gb_epochs_closed(a), 2, "3 MIN waits for partition 0");
+  cr_assert_eq(gb_epochs_gate(a), 3 * MIN);
+  /* every producer finished: nothing more to say */
+  partition_watermarks(a, r, 0, INT64_MAX);
+  cr_assert_eq(x.n, 5);
+  gb_reco_free(r);
+  gb_epochs_free(a);
+  exchange_free(&x);
+}
+
+Test(epochs, shared_bad_contributions_are_refused_and_change_nothing) {
+  exchange x = {0};
+  gb_epochs *a = new_shared(1, &x), *sim = new_shared(0, NULL);
+  gb_reco *r = new_reco();
+  gb_reco_set_partition(r, 0);
+  prop(r, 0, 1, 1000, 7, true);
+  partition_watermarks(a, r, 0, MIN);
+  cr_assert_eq(x.n, 1);
+  unsigned char *m = x.msg[0];
+  size_t len = x.len[0];
+  unsigned char bad[1024];
+  cr_assert_lt(len, sizeof bad);
+  struct {
+    size_t at, cut; /* byte to flip (SIZE_MAX: none), length to keep */
+    unsigned char to;
+    const char *says;
+  } cases[] = {
+      {SIZE_MAX, 3, 0, "not an epoch contribution"},
+      {0, SIZE_MAX, 'X', "not an epoch contribution"},
+      {4, SIZE_MAX, 9, "not an epoch contribution"},
+      {16, SIZE_MAX, 2, "partition 2 of 2"},
+      {12, SIZE_MAX, 1, "is not a boundary"},
+      {20, SIZE_MAX, 3, "3 arms, the workload has 2"},
+      {SIZE_MAX, 30, 0, "truncated"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t n = cases[i].cut == SIZE_MAX ? len : cases[i].cut;
+    memcpy(bad, m, len);
+    if (cases[i].at != SIZE_MAX)
+      bad[cases[i].at] = cases[i].to;
+    gb_err err = {0};
+    cr_assert_eq(gb_epochs_receive(a, bad, n, &err), -1, "case %zu", i);
+    cr_assert(strstr(err.msg, cases[i].says), "case %zu: %s", i, err.msg);
+  }
+  gb_err err = {0};
+  bad[0] = 0;
+  memcpy(bad + 1, m, len);
+  cr_assert_eq(gb_epochs_receive(a, bad + 1, len, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_epochs_receive(sim, m, len, &err), 0, "an observer skips the tallies");
+  cr_assert_eq(gb_epochs_closed(a), 0);
+  gb_reco_free(r);
+  gb_epochs_free(a);
+  gb_epochs_free(sim);
+  exchange_free(&x);
+}
+
+typedef struct awaiting {
+  gb_epochs *e;
+  gb_reco *r;
+  int64_t ts;
+} awaiting;
+
+static void *await_main(void *arg) {
+  awaiting *w = arg;
+  gb_epochs_await(w->e, w->r, w->ts);
+  return NULL;
+}
+
+Test(epochs, shared_an_event_past_an_unseen_close_waits_for_it) {
+  exchange x = {0};
+  gb_epochs *a = new_shared(1, &x), *b = new_shared(1, &x);
+  gb_reco *ra = new_reco(), *rb = new_reco();
+  gb_epochs_await(a, ra, MIN - 1); /* before the first boundary: returns at once */
+  teach_two_processes(a, ra, b, rb);
+  /* a shard of B's process reads an event at MIN + 7 before B read the contributions */
+  awaiting w = {b, rb, MIN + 7};
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, await_main, &w), 0);
+  deliver(&x, 0, b);
+  pthread_join(t, NULL);
+  cr_assert_eq(gb_reco_boundary(rb), MIN, "applied before the event");
+  /* a boundary that never closes: gb_epochs_stop lets the waiter go */
+  awaiting never = {a, ra, 5 * MIN};
+  cr_assert_eq(pthread_create(&t, NULL, await_main, &never), 0);
+  gb_epochs_stop(a);
+  pthread_join(t, NULL);
+  cr_assert_eq(gb_reco_boundary(ra), INT64_MIN, "nothing closed in A: nothing applied");
+  gb_reco_free(ra);
+  gb_reco_free(rb);
+  gb_epochs_free(a);
+  gb_epochs_free(b);
+  exchange_free(&x);
 }

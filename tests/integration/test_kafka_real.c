@@ -202,6 +202,44 @@ Test(kafka_real, learning_arms_through_the_broker_learn_the_same, .timeout = 300
   free(dir);
 }
 
+/* Learning arms with the simulator and two `gamebench engine` processes apart: each engine sends
+ * the statistics of its partitions per epoch through the exchange topic, every process closes
+ * the epochs from all of them, and the simulator gates its events on the same closes. The
+ * simulator's arms.csv is the in-process one, byte for byte. */
+Test(kafka_real, two_engine_processes_learn_what_one_process_learns, .timeout = 300) {
+  const char *wl = GB_SOURCE_DIR "/tests/fixtures/workloads/learning.yaml";
+  const char *set = "--set sim.players=600 --set transport.partitions=" STRINGIFY(SMALL_PARTITIONS);
+  char *inproc = gbt_path(tmp, "learning-one"), *dir = gbt_path(tmp, "learning-sim");
+  gbt_proc a = gbt_gamebench("run %s %s --quiet --no-report --out '%s'", wl, set, inproc);
+  cr_assert_eq(a.status, 0, "exit %d\n%s", a.status, a.err);
+  char run_id[128];
+  fresh_run_id(run_id, sizeof run_id, "learn");
+  char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
+  pid_t e1 = gbt_spawn(log1, "engine %s %s --brokers %s --run %s", wl, set, brokers, run_id);
+  pid_t e2 = gbt_spawn(log2, "engine %s %s --brokers %s --run %s", wl, set, brokers, run_id);
+  cr_assert(gbt_wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(gbt_wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
+            "the group did not spread the partitions over both engines (last: %ld and %ld)",
+            last_owned(log1), last_owned(log2));
+  gbt_proc p = gbt_gamebench("sim %s %s --to kafka --brokers %s --run %s --quiet --out '%s'", wl,
+                             set, brokers, run_id, dir);
+  cr_assert_eq(p.status, 0, "exit %d\n%s", p.status, p.err);
+  kill(e1, SIGTERM);
+  kill(e2, SIGTERM);
+  cr_assert_eq(gbt_wait_exit(e1, 60), 0);
+  cr_assert_eq(gbt_wait_exit(e2, 60), 0);
+  gbt_assert_same_bytes(inproc, dir, "arms.csv");
+  cr_assert_gt(engine_count(log1, " events consumed"), 0, "engine 1 took part");
+  cr_assert_gt(engine_count(log2, " events consumed"), 0, "engine 2 took part");
+  gbt_proc_free(&a);
+  gbt_proc_free(&p);
+  free(log1);
+  free(log2);
+  free(inproc);
+  free(dir);
+}
+
 Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout = 300) {
   char *inproc = reference();
   char run_id[128];

@@ -101,23 +101,6 @@ Test(learning, another_seed_learns_otherwise) {
   free(b);
 }
 
-/* Separate processes do not exchange models yet: refused up front, not silently unlearnt. */
-Test(learning, separate_processes_are_refused_with_learning_arms) {
-  char *dir = gbt_path(tmp, "sim");
-  gbt_proc p = gbt_gamebench("sim " LEARNING " --to kafka --brokers 127.0.0.1:1 --out '%s'", dir);
-  cr_assert_eq(p.status, 2, "exit %d: %s", p.status, p.err);
-  cr_assert(strstr(p.err, "learning algorithms (an arm with an epoch) need the simulator and the "
-                          "engine shards in one process"),
-            "%s", p.err);
-  cr_assert(!gbt_exists(dir));
-  gbt_proc_free(&p);
-  p = gbt_gamebench("engine " LEARNING " --brokers 127.0.0.1:1");
-  cr_assert_eq(p.status, 2, "exit %d: %s", p.status, p.err);
-  cr_assert(strstr(p.err, "need the simulator and the engine shards in one process"), "%s", p.err);
-  gbt_proc_free(&p);
-  free(dir);
-}
-
 Test(learning, an_unknown_parameter_exits_2_naming_it) {
   char *dir = gbt_path(tmp, "bad");
   char *wl = gbt_path(tmp, "bad.yaml");

@@ -165,3 +165,48 @@ Test(reco, random_and_none_choose_the_same_with_or_without_a_context) {
   gb_reco_free(with);
   gb_reco_free(without);
 }
+
+typedef struct awaited {
+  int64_t ts[8];
+  int n;
+} awaited;
+
+/* A stand-in for gb_epochs_await: notes the call and applies the boundary at or before ts. */
+static void note_await(void *ctx, gb_reco *r, int64_t ts) {
+  awaited *a = ctx;
+  cr_assert_lt(a->n, 8);
+  a->ts[a->n++] = ts;
+  const gb_tally *none[2] = {NULL, NULL};
+  gb_tally *empty = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_tally_new(0, &empty, &err), 0);
+  none[0] = none[1] = empty;
+  gb_reco_epoch(r, ts / 60000 * 60000, none);
+  gb_tally_free(empty);
+}
+
+Test(reco, an_event_past_an_unapplied_boundary_awaits_it_first) {
+  gb_reco *r = make("egreedy", 1, "egreedy", 1); /* epochs of a sim minute */
+  awaited a = {0};
+  gb_reco_set_await(r, note_await, &a);
+  gb_decision d;
+  gb_reco_decide(r, 0, 1, 1, 61000, NULL, eligible, ttls, 3, &d, NULL);
+  cr_assert_eq(a.n, 1);
+  cr_assert_eq(a.ts[0], 61000);
+  cr_assert_eq(gb_reco_boundary(r), 60000, "applied before the decision");
+  gb_reco_prop_ended(r, 0, d.prop_id, 62000, false);
+  /* within the applied epoch: no wait */
+  gb_reco_decide(r, 0, 2, 1, 119999, NULL, eligible, ttls, 3, &d, NULL);
+  cr_assert_eq(a.n, 1);
+  /* feedback past the next boundary awaits it too (a model's per-player state follows them) */
+  gb_event ev;
+  gb_event_init(&ev);
+  ev.type = GB_EV_PROP_USED;
+  ev.ts = 120000;
+  ev.player_id = 1;
+  ev.u.prop.prop_id = d.prop_id;
+  gb_reco_feedback(r, 0, &ev);
+  cr_assert_eq(a.n, 2);
+  cr_assert_eq(gb_reco_boundary(r), 120000);
+  gb_reco_free(r);
+}
