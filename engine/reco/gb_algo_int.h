@@ -65,10 +65,10 @@ void gb_algo_count_feedback(const gb_algo_feedback *f, uint32_t seg, gb_tally *d
 size_t gb_algo_argmax(const double *score, size_t n, uint64_t tie);
 
 /* The probability that candidate `chosen` has the highest of n independent normal scores with
- * these means and variances, by the product of its pairwise win probabilities, each by the
- * logistic approximation of the normal CDF (within 0.0095; the product is exact otherwise for two
- * candidates, an approximation beyond): the propensity of the sampling policies (thompson,
- * lints), for which no closed form exists. Clamped to [1e-6, 1]. */
+ * these means and variances, by the product of its pairwise win probabilities Φ(gap / sd), Φ
+ * from a table (gb_algo_phi.h: within 5e-7; the product is exact otherwise for two candidates, an
+ * approximation beyond): the propensity of the sampling policies (thompson, lints), for which no
+ * closed form exists. Clamped to [1e-6, 1]. */
 double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, size_t chosen);
 
 /* A Beta(a, b) draw (a, b > 0) from rng: two Gamma draws (Marsaglia & Tsang), or, when both a

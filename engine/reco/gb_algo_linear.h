@@ -15,7 +15,8 @@
 
 enum {
   GB_LIN_D = GB_ALGO_CTX_DIM,
-  GB_LIN_PACKED = GB_LIN_D * (GB_LIN_D + 1) / 2 /* the upper triangle, row by row */
+  GB_LIN_PACKED = GB_LIN_D * (GB_LIN_D + 1) / 2, /* the upper triangle, row by row */
+  GB_LIN_QUAD = (GB_LIN_PACKED + 7) / 8 * 8      /* padded with zeros to lanes of 8 floats */
 };
 
 typedef struct gb_lin_arm {
@@ -32,7 +33,7 @@ _Static_assert(GB_LIN_D % 4 == 0, "gb_lin_score unrolls θ·x by 4");
  * (gb_lin_products). */
 typedef struct gb_lin_model {
   double theta[GB_LIN_D];
-  double quad[GB_LIN_PACKED];
+  float quad[GB_LIN_QUAD];
 } gb_lin_model;
 
 typedef struct gb_lin {
@@ -54,10 +55,14 @@ void gb_lin_observe(const gb_algo_feedback *f, gb_tally *delta);
 void gb_lin_epoch(gb_lin *m, int64_t boundary_ms, const gb_tally *merged);
 
 /* The products x_i·x_j (i <= j) of a decision's context, once per decision. */
-void gb_lin_products(const double *x, double xx[GB_LIN_PACKED]);
+void gb_lin_products(const double *x, float xx[GB_LIN_QUAD]);
 
 /* For candidate ordinal, context x and its products xx: θ·x and sqrt(xᵀ A⁻¹ x). */
-void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const double *xx,
-                  double *mean, double *width);
+void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const float *xx, double *mean,
+                  double *width);
+
+/* gb_lin_score of n candidates (ordinals) into mean[i] and width[i]. */
+void gb_lin_score_all(const gb_lin *m, const uint32_t *ordinals, size_t n, const double *x,
+                      const float *xx, double *mean, double *width);
 
 #endif

@@ -37,16 +37,17 @@ static int lints_init(const gb_algo_env *env, const gb_algo_params *p, void **st
 static gb_algo_choice lints_choose(const void *state, const gb_algo_decision *d) {
   const lints *s = state;
   size_t n = d->n_candidates;
-  double x[GB_LIN_D], xx[GB_LIN_PACKED], *draw = d->scratch, *mean = draw + n, *var = mean + n;
+  double x[GB_LIN_D], *draw = d->scratch, *mean = draw + n, *var = mean + n;
+  float xx[GB_LIN_QUAD];
   gb_algo_context(d->features, x);
   gb_lin_products(x, xx);
   gb_rng rng;
   gb_rng_seed(&rng, s->seed, gb_hash3(d->decision_id, gb_algo_salt(GB_SALT_SAMPLE, s->arm), 0));
   double *z = var + n;
   gb_algo_normals(&rng, z, n);
+  gb_lin_score_all(&s->model, d->candidates, n, x, xx, mean, var); /* var: the widths first */
   for (size_t i = 0; i < n; i++) {
-    double width;
-    gb_lin_score(&s->model, d->candidates[i], x, xx, &mean[i], &width);
+    double width = var[i];
     var[i] = s->v * s->v * width * width;
     draw[i] = mean[i] + s->v * width * z[i];
   }

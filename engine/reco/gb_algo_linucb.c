@@ -32,14 +32,14 @@ static int linucb_init(const gb_algo_env *env, const gb_algo_params *p, void **s
 
 static gb_algo_choice linucb_choose(const void *state, const gb_algo_decision *d) {
   const linucb *s = state;
-  double x[GB_LIN_D], xx[GB_LIN_PACKED], *score = d->scratch;
+  double x[GB_LIN_D], *score = d->scratch;
+  float xx[GB_LIN_QUAD];
   gb_algo_context(d->features, x);
   gb_lin_products(x, xx);
-  for (size_t i = 0; i < d->n_candidates; i++) {
-    double mean, width;
-    gb_lin_score(&s->model, d->candidates[i], x, xx, &mean, &width);
-    score[i] = mean + s->alpha * width;
-  }
+  double *width = score + d->n_candidates;
+  gb_lin_score_all(&s->model, d->candidates, d->n_candidates, x, xx, score, width);
+  for (size_t i = 0; i < d->n_candidates; i++)
+    score[i] += s->alpha * width[i];
   return (gb_algo_choice){
       gb_algo_argmax(score, d->n_candidates, gb_hash3(d->decision_id, GB_SALT_TIE, 0)), 1.0};
 }

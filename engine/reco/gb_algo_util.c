@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gb_algo_int.h"
+#include "gb_algo_phi.h"
 #include "gb_grow.h"
 
 void gb_algo_counts_reserve(gb_algo_counts *c, size_t n) {
@@ -82,19 +83,31 @@ void gb_algo_normals(gb_rng *rng, double *out, size_t n) {
   }
 }
 
-/* The logistic approximation of the normal CDF, 1 / (1 + e^(-1.702 z)) (within 0.0095 of Φ):
- * one exp per term, for a propensity that is an approximation anyway. */
-static double normal_cdf(double z) { return 1.0 / (1.0 + exp(-1.702 * z)); }
+/* Φ(gap / sqrt(v)) without a branch that depends on the data (the sign of the gap and the
+ * table's end are selects): the loop below runs it for hundreds of candidates per decision, and
+ * mispredicted branches would cost more than the arithmetic. */
+static double win_probability(double gap, double v) {
+  if (v <= 0) /* two fixed scores */
+    return gap >= 0 ? 1.0 : 0.0;
+  double z = gap / sqrt(v);
+  double at = fabs(z) * GB_PHI_PER_UNIT;
+  at = at < GB_PHI_LAST ? at : GB_PHI_LAST;
+  int k = (int)at;
+  k = k < GB_PHI_LAST ? k : GB_PHI_LAST - 1;
+  double q = gb_algo_phi_upper[k] + (at - k) * (gb_algo_phi_upper[k + 1] - gb_algo_phi_upper[k]);
+  return z >= 0 ? 1.0 - q : q;
+}
 
 double gb_algo_max_prob_normal(const double *mean, const double *var, size_t n, size_t chosen) {
+  enum { CHUNK = 32 };
   double p = 1.0;
-  for (size_t i = 0; i < n && p > 1e-6; i++) {
-    double gap = mean[chosen] - mean[i], v = var[chosen] + var[i];
-    /* more than 6 standard deviations ahead: the term is above 0.99996, taken as 1 (no exp) */
-    if (i == chosen || (gap > 0 && gap * gap > 36 * v))
-      continue;
-    double s = sqrt(v);
-    p *= s > 0 ? normal_cdf((mean[chosen] - mean[i]) / s) : (mean[chosen] >= mean[i] ? 1.0 : 0.0);
+  /* the floor is looked at once a chunk, not once a term: a test per term would make the loop
+   * one chain of dependent steps, and running on past it would multiply subnormals */
+  for (size_t at = 0; at < n && p > 1e-6; at += CHUNK) {
+    size_t end = at + CHUNK < n ? at + CHUNK : n;
+    for (size_t i = at; i < end; i++)
+      if (i != chosen)
+        p *= win_probability(mean[chosen] - mean[i], var[chosen] + var[i]);
   }
   return p < 1e-6 ? 1e-6 : p;
 }

@@ -12,20 +12,17 @@
 /* Φ(1) and Φ(-1) to double precision (Abramowitz & Stegun table 26.1: 0.8413447460685429). */
 #define PHI_1 0.8413447460685429
 #define PHI_M1 0.15865525393145705
-/* The documented logistic approximation of Φ, F(z) = 1 / (1 + e^(-1.702 z)), at 1 and -1. */
-#define F_1 (1.0 / (1.0 + exp(-1.702)))
-#define F_M1 (1.0 / (1.0 + exp(1.702)))
+/* The documented accuracy of the tabulated Φ (engine/reco/gb_algo_phi.h). */
+#define PHI_ERR 5e-7
 
-Test(algo_util, max_prob_normal_is_the_logistic_cdf_for_two_candidates) {
+Test(algo_util, max_prob_normal_is_the_normal_win_probability_for_two_candidates) {
   /* z = (1.5 - 0.5) / sqrt(0.25 + 0.75) = 1 */
   const double mean[] = {1.5, 0.5}, var[] = {0.25, 0.75};
   double p0 = gb_algo_max_prob_normal(mean, var, 2, 0);
   double p1 = gb_algo_max_prob_normal(mean, var, 2, 1);
-  cr_assert_float_eq(p0, F_1, 1e-15, "%.17g", p0);
-  cr_assert_float_eq(p1, F_M1, 1e-15, "%.17g", p1);
-  cr_assert_float_eq(p0 + p1, 1.0, 1e-15, "F(z) + F(-z) = 1, as Φ's");
-  /* within the documented 0.0095 of the exact normal win probability */
-  cr_assert(fabs(p0 - PHI_1) < 0.0095 && fabs(p1 - PHI_M1) < 0.0095, "%.6f %.6f", p0, p1);
+  cr_assert_float_eq(p0, PHI_1, PHI_ERR, "%.17g", p0);
+  cr_assert_float_eq(p1, PHI_M1, PHI_ERR, "%.17g", p1);
+  cr_assert_float_eq(p0 + p1, 1.0, 1e-15, "Φ(z) + Φ(-z) = 1 from the one tail table");
   /* equal scores: one half each */
   const double same[] = {0.3, 0.3}, v[] = {0.1, 0.1};
   cr_assert_eq(gb_algo_max_prob_normal(same, v, 2, 0), 0.5);
@@ -34,12 +31,19 @@ Test(algo_util, max_prob_normal_is_the_logistic_cdf_for_two_candidates) {
   cr_assert_eq(gb_algo_max_prob_normal(mean, var, 1, 0), 1.0);
 }
 
-Test(algo_util, max_prob_normal_counts_a_candidate_6_sd_behind_as_beaten) {
-  const double var[] = {0.5, 0.5}; /* the pair's sd: 1 */
-  const double just[] = {5.9, 0}, beyond[] = {6.1, 0};
-  cr_assert_float_eq(gb_algo_max_prob_normal(just, var, 2, 0), 1.0 / (1.0 + exp(-1.702 * 5.9)),
-                     1e-15);
-  cr_assert_eq(gb_algo_max_prob_normal(beyond, var, 2, 0), 1.0);
+Test(algo_util, max_prob_normal_follows_erfc_across_the_table_and_past_it) {
+  const double var[] = {0.5, 0.5}; /* the pair's sd: 1, so z is the gap */
+  for (double z = -7.95; z < 12; z += 0.0173) {
+    const double mean[] = {z, 0};
+    double want = 0.5 * erfc(-z / sqrt(2.0)), got = gb_algo_max_prob_normal(mean, var, 2, 0);
+    if (want < 1e-6)
+      want = 1e-6; /* the floor */
+    cr_assert_float_eq(got, want, PHI_ERR, "z %g: %.17g, not %.17g", z, got, want);
+    /* relatively too, in the lower tail the product of many terms is made of */
+    if (want > 1e-6 && z < 0)
+      cr_assert_lt(fabs(got / want - 1), z > -6 ? 2e-4 : 1e-3, "z %g: %.17g, not %.17g", z, got,
+                   want);
+  }
 }
 
 Test(algo_util, max_prob_normal_without_spread_and_its_floor) {
@@ -55,9 +59,9 @@ Test(algo_util, max_prob_normal_without_spread_and_its_floor) {
 
 Test(algo_util, max_prob_normal_beyond_two_is_the_product_of_pairwise_wins) {
   const double mean[] = {1, 0, 0}, var[] = {0.5, 0.5, 0.5}; /* each pair: z = 1 */
-  cr_assert_float_eq(gb_algo_max_prob_normal(mean, var, 3, 0), F_1 * F_1, 1e-15);
-  /* candidate 1: beaten by 0 (F(-1)), level with 2 (1/2) */
-  cr_assert_float_eq(gb_algo_max_prob_normal(mean, var, 3, 1), F_M1 * 0.5, 1e-15);
+  cr_assert_float_eq(gb_algo_max_prob_normal(mean, var, 3, 0), PHI_1 * PHI_1, 2 * PHI_ERR);
+  /* candidate 1: beaten by 0 (Φ(-1)), level with 2 (1/2) */
+  cr_assert_float_eq(gb_algo_max_prob_normal(mean, var, 3, 1), PHI_M1 * 0.5, PHI_ERR);
   /* four equal scores: 1/8, not the exact 1/4 (the documented approximation) */
   const double eq[] = {2, 2, 2, 2}, ev[] = {1, 1, 1, 1};
   cr_assert_eq(gb_algo_max_prob_normal(eq, ev, 4, 2), 0.125);
