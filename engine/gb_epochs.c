@@ -53,6 +53,8 @@ struct gb_epochs {
   size_t n_pending, pending_cap;
   pthread_cond_t closed_cv; /* signalled at each close and at gb_epochs_stop */
   bool stopped;
+  void (*wake)(void *ctx); /* gb_epochs_on_change's */
+  void *wake_ctx;
 };
 
 static void free_tallies(gb_tally **t, size_t n) {
@@ -148,6 +150,20 @@ void gb_epochs_free(gb_epochs *e) {
   free(e);
 }
 
+static int64_t low_watermark(const gb_epochs *e);
+
+void gb_epochs_on_change(gb_epochs *e, void (*wake)(void *ctx), void *ctx) {
+  pthread_mutex_lock(&e->lock);
+  e->wake = wake;
+  e->wake_ctx = ctx;
+  pthread_mutex_unlock(&e->lock);
+}
+
+static void wake_sleepers(const gb_epochs *e) {
+  if (e->wake)
+    e->wake(e->wake_ctx);
+}
+
 int64_t gb_epochs_gate(const gb_epochs *e) {
   return atomic_load_explicit(&e->gate, memory_order_acquire);
 }
@@ -160,8 +176,15 @@ void gb_epochs_watermark(gb_epochs *e, unsigned partition, unsigned producer, in
   GB_ASSERT(partition < e->n_partitions && producer < e->n_producers);
   pthread_mutex_lock(&e->lock);
   int64_t *w = &e->wm[(size_t)partition * e->n_producers + producer];
+  /* this watermark completes the next boundary's: the other shards, maybe asleep, hand over */
+  bool was_short = *w < e->next;
   if (ts > *w)
     *w = ts;
+  if (was_short && *w >= e->next && !e->shared) {
+    int64_t low = low_watermark(e);
+    if (low >= e->next && low != INT64_MAX)
+      wake_sleepers(e);
+  }
   pthread_mutex_unlock(&e->lock);
 }
 
@@ -185,6 +208,7 @@ static void close_with(gb_epochs *e, gb_tally **merged) {
   e->next += e->tick;
   atomic_store_explicit(&e->gate, e->next, memory_order_release);
   pthread_cond_broadcast(&e->closed_cv);
+  wake_sleepers(e);
 }
 
 /* The last shard's increments are in: boundary `next` is closed. */

@@ -43,6 +43,12 @@ int gb_epochs_new(unsigned n_shards, unsigned n_partitions, unsigned n_producers
                   int64_t start_ms, size_t n_arms, gb_epochs **out, gb_err *err);
 void gb_epochs_free(gb_epochs *e);
 
+/* Calls wake(ctx) whenever a thread asleep may have something to do: a boundary closed (the
+ * producers may move past it, the shards apply it) or every watermark passed the next one (each
+ * shard has increments to hand over). wake runs on the thread that caused it, under the epochs'
+ * lock: it must only ring (gb_transport_wake_all). */
+void gb_epochs_on_change(gb_epochs *e, void (*wake)(void *ctx), void *ctx);
+
 /* Producers may emit events with ts below this (sim ms); it only grows. */
 int64_t gb_epochs_gate(const gb_epochs *e);
 

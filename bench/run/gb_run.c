@@ -34,6 +34,8 @@ static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *e
   return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
 }
 
+static void wake_transport(void *ctx) { gb_transport_wake_all(ctx); }
+
 /* A contribution read from the exchange: the simulator's process only follows the gate. */
 static void on_exchange(void *ctx, const void *msg, size_t len) {
   gb_err err = {0};
@@ -48,9 +50,14 @@ static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err)
   if (tick == 0)
     return 0;
   unsigned partitions = gb_transport_partitions(rs->ctx.transport);
-  if (!opt->sim_only)
-    return gb_epochs_new(rs->n_shards, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms,
-                         gb_arms_count(rs->ctx.arms), &rs->ctx.epochs, err);
+  if (!opt->sim_only) {
+    if (gb_epochs_new(rs->n_shards, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms,
+                      gb_arms_count(rs->ctx.arms), &rs->ctx.epochs, err) != 0)
+      return -1;
+    /* the threads asleep at a boundary look again at once rather than after their idle sleep */
+    gb_epochs_on_change(rs->ctx.epochs, wake_transport, rs->ctx.transport);
+    return 0;
+  }
   if (gb_epochs_new_shared(0, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms, 0, NULL,
                            NULL, &rs->ctx.epochs, err) != 0)
     return -1;

@@ -68,6 +68,11 @@ void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeo
   t->ops->wait_replies(t, producer, timeout_ns);
 }
 
+void gb_transport_wake_all(gb_transport *t) {
+  if (t->ops->wake_all)
+    t->ops->wake_all(t);
+}
+
 void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out) {
   t->ops->get_stats(t, out);
 }

@@ -137,6 +137,11 @@ void gb_transport_wait_events(gb_transport *t, unsigned shard, int64_t timeout_n
  * Returns at once when one is already waiting. */
 void gb_transport_wait_replies(gb_transport *t, unsigned producer, int64_t timeout_ns);
 
+/* Ends every wait_events and wait_replies in progress, so that the waiting threads look again at
+ * what else they wait for (the learning arms' epochs: gb_epochs.h). inproc rings every doorbell
+ * (an atomic load each when nobody sleeps); kafka's waits end by their timeouts only. */
+void gb_transport_wake_all(gb_transport *t);
+
 /* Totals so far (exact once all threads have stopped). */
 void gb_transport_get_stats(const gb_transport *t, gb_transport_stats *out);
 

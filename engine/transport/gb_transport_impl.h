@@ -24,6 +24,7 @@ typedef struct gb_transport_ops {
   unsigned (*current_partition)(const gb_transport *t, unsigned shard);
   void (*wait_events)(gb_transport *t, unsigned shard, int64_t timeout_ns);
   void (*wait_replies)(gb_transport *t, unsigned producer, int64_t timeout_ns);
+  void (*wake_all)(gb_transport *t); /* NULL: the waits end by their timeouts only */
   void (*get_stats)(const gb_transport *t, gb_transport_stats *out);
   unsigned (*partitions)(const gb_transport *t);
   void (*get_partition_stats)(const gb_transport *t, unsigned p, gb_transport_partition_stats *out);

@@ -199,6 +199,14 @@ static void inproc_wait_replies(gb_transport *base, unsigned producer, int64_t t
     gb_doorbell_wait(bell, seen, timeout_ns);
 }
 
+static void inproc_wake_all(gb_transport *base) {
+  inproc *t = (inproc *)base;
+  for (unsigned i = 0; i < t->base.cfg.n_shards; i++)
+    gb_doorbell_ring(&t->shard_bells[i]);
+  for (unsigned i = 0; i < t->base.cfg.n_producers; i++)
+    gb_doorbell_ring(&t->producer_bells[i]);
+}
+
 static void inproc_get_stats(const gb_transport *base, gb_transport_stats *out) {
   const inproc *t = (const inproc *)base;
   *out = (gb_transport_stats){0};
@@ -262,6 +270,7 @@ static const gb_transport_ops inproc_ops = {
     .current_partition = inproc_current_partition,
     .wait_events = inproc_wait_events,
     .wait_replies = inproc_wait_replies,
+    .wake_all = inproc_wake_all,
     .get_stats = inproc_get_stats,
     .partitions = inproc_partitions,
     .get_partition_stats = inproc_get_partition_stats,

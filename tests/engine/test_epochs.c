@@ -573,3 +573,29 @@ Test(epochs, shared_an_event_past_an_unseen_close_waits_for_it) {
   gb_epochs_free(b);
   exchange_free(&x);
 }
+
+static void count_wake(void *ctx) { (*(int *)ctx)++; }
+
+Test(epochs, sleepers_are_woken_when_a_boundary_can_close_and_when_it_closes) {
+  gb_epochs *e = new_epochs(0);
+  gb_reco *r[SHARDS] = {new_reco(), new_reco()};
+  int wakes = 0;
+  gb_epochs_on_change(e, count_wake, &wakes);
+  for (unsigned p = 0; p < PARTITIONS; p++)
+    for (unsigned q = 0; q < PRODUCERS; q++)
+      if (p + q < PARTITIONS + PRODUCERS - 2)
+        gb_epochs_watermark(e, p, q, MIN);
+  cr_assert_eq(wakes, 0, "one watermark still short of the boundary");
+  gb_epochs_watermark(e, 1, 1, MIN + 10);
+  cr_assert_eq(wakes, 1, "every watermark passed: the shards have increments to hand over");
+  gb_epochs_watermark(e, 1, 1, MIN + 20);
+  cr_assert_eq(wakes, 1, "nothing new");
+  gb_epochs_sync(e, 0, r[0]);
+  cr_assert_eq(wakes, 1);
+  gb_epochs_sync(e, 1, r[1]);
+  cr_assert_eq(gb_epochs_closed(e), 1);
+  cr_assert_eq(wakes, 2, "closed: the producers may go past it");
+  for (unsigned s = 0; s < SHARDS; s++)
+    gb_reco_free(r[s]);
+  gb_epochs_free(e);
+}

@@ -3,6 +3,10 @@
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +106,40 @@ Test(transport, inproc_replies_reach_the_players_producer) {
   for (unsigned x = 0; x < 3; x++) {
     seen s = {0};
     cr_assert_eq(gb_transport_poll_replies(t, x, keep, &s), 3, "producer %u", x);
+  }
+  gb_transport_free(t);
+}
+
+typedef struct sleeper {
+  gb_transport *t;
+  bool shard; /* wait_events of shard 1, else wait_replies of producer 1 */
+  _Atomic bool done;
+} sleeper;
+
+static void *sleep_long(void *arg) {
+  sleeper *s = arg;
+  if (s->shard)
+    gb_transport_wait_events(s->t, 1, 600 * 1000000000LL);
+  else
+    gb_transport_wait_replies(s->t, 1, 600 * 1000000000LL);
+  atomic_store(&s->done, true);
+  return NULL;
+}
+
+Test(transport, inproc_wake_all_ends_the_waits_in_progress, .timeout = 60) {
+  /* nothing arrives: only gb_transport_wake_all ends these 10-minute waits (a ring before the
+   * thread sleeps is not kept, so it rings until the thread is back; criterion's timeout fails a
+   * wait that was not ended) */
+  gb_transport *t = inproc(2, 2);
+  for (int shard = 0; shard < 2; shard++) {
+    sleeper s = {.t = t, .shard = shard};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, sleep_long, &s), 0);
+    while (!atomic_load(&s.done)) {
+      gb_transport_wake_all(t);
+      sched_yield();
+    }
+    pthread_join(th, NULL);
   }
   gb_transport_free(t);
 }
