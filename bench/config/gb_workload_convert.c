@@ -619,6 +619,10 @@ static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_worklo
   snprintf(path, sizeof path, "arms[%zu].name", i);
   if (wl_get_name(c, path, a->name, NULL, &arm->name) != 0)
     return -1;
+  /* arms.csv's reference row, the simulator's oracle, goes by that name */
+  if (strcmp(arm->name, "oracle") == 0)
+    return gb_workload_fail(c->src, path, c->err,
+                            "'oracle' is reserved (arms.csv's oracle row); name the arm otherwise");
   for (size_t j = 0; j < i; j++)
     if (strcmp(w->arms[j].name, arm->name) == 0)
       return gb_workload_fail(c->src, path, c->err, "duplicate arm name '%s' (also arms[%zu].name)",

@@ -286,6 +286,8 @@ ParameterizedTestParameters(workload, file_errors) {
        "popularity, egreedy, thompson, linucb, lints, itemknn)"},
       {"arms_duplicate_name.yaml",
        ":7: key 'arms[2].name': duplicate arm name 'a' (also arms[0].name)"},
+      {"arms_oracle_name.yaml", ":6: key 'arms[1].name': 'oracle' is reserved (arms.csv's oracle "
+                                "row); name the arm otherwise"},
       {"arms_zero_weight.yaml", ":7: key 'arms[0].weight': 0 is out of range (> 0)"},
       {"arms_missing_algorithm.yaml", ":6: key 'arms[1].algorithm': required key is missing"},
       {"arms_unknown_key.yaml", ":5: key 'arms[0].wieght': unknown key"},
