@@ -74,6 +74,11 @@ static gb_tally **new_tallies(size_t n) {
   return t;
 }
 
+/* The last multiple of tick at or before ts (floor division: sim time may be negative). */
+static int64_t floor_to_tick(int64_t ts, int64_t tick) {
+  return (ts / tick - (ts % tick < 0)) * tick;
+}
+
 int gb_epochs_new(unsigned n_shards, unsigned n_partitions, unsigned n_producers, int64_t tick_ms,
                   int64_t start_ms, size_t n_arms, gb_epochs **out, gb_err *err) {
   GB_ASSERT(tick_ms > 0 && n_shards > 0 && n_partitions > 0 && n_producers > 0);
@@ -97,8 +102,7 @@ int gb_epochs_new(unsigned n_shards, unsigned n_partitions, unsigned n_producers
   for (unsigned i = 0; i < n_shards; i++)
     e->handed[i] = INT64_MIN;
   /* the first boundary after the start (floor division: start_ms may be negative) */
-  int64_t q = start_ms / tick_ms - (start_ms % tick_ms < 0);
-  e->next = (q + 1) * tick_ms;
+  e->next = floor_to_tick(start_ms, tick_ms) + tick_ms;
   atomic_init(&e->gate, e->next);
   atomic_init(&e->n_closed_total, 0);
   e->first = e->next;
@@ -188,11 +192,24 @@ void gb_epochs_watermark(gb_epochs *e, unsigned partition, unsigned producer, in
   pthread_mutex_unlock(&e->lock);
 }
 
+/* The lowest watermark of partition's producers: nothing below it will follow on partition. */
+static int64_t partition_low(const gb_epochs *e, unsigned partition) {
+  int64_t low = INT64_MAX;
+  for (unsigned q = 0; q < e->n_producers; q++) {
+    int64_t w = e->wm[(size_t)partition * e->n_producers + q];
+    if (w < low)
+      low = w;
+  }
+  return low;
+}
+
 static int64_t low_watermark(const gb_epochs *e) {
   int64_t low = INT64_MAX;
-  for (size_t i = 0; i < (size_t)e->n_partitions * e->n_producers; i++)
-    if (e->wm[i] < low)
-      low = e->wm[i];
+  for (unsigned p = 0; p < e->n_partitions; p++) {
+    int64_t w = partition_low(e, p);
+    if (w < low)
+      low = w;
+  }
   return low;
 }
 
@@ -276,16 +293,6 @@ void gb_epochs_sync(gb_epochs *e, unsigned shard, gb_reco *reco) {
 }
 
 /* ---- shared mode: engines in separate processes */
-
-static int64_t partition_low(const gb_epochs *e, unsigned partition) {
-  int64_t low = INT64_MAX;
-  for (unsigned q = 0; q < e->n_producers; q++) {
-    int64_t w = e->wm[(size_t)partition * e->n_producers + q];
-    if (w < low)
-      low = w;
-  }
-  return low;
-}
 
 static void put_be(unsigned char *out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; i--, v >>= 8)
@@ -446,7 +453,7 @@ int gb_epochs_receive(gb_epochs *e, const void *msg, size_t len, gb_err *err) {
 }
 
 void gb_epochs_await(gb_epochs *e, gb_reco *reco, int64_t ts) {
-  int64_t last = (ts / e->tick - (ts % e->tick < 0)) * e->tick;
+  int64_t last = floor_to_tick(ts, e->tick);
   if (last < e->first)
     return; /* before the first boundary: none to wait for */
   pthread_mutex_lock(&e->lock);

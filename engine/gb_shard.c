@@ -103,9 +103,10 @@ static void on_message(void *ctx, const void *msg, size_t len) {
   /* a boundary closed since the last sync: its epoch applies before any event past it */
   if (e && gb_epochs_closed(e) != s->epochs_seen)
     sync_epochs(s);
-  unsigned partition = e ? gb_transport_current_partition(s->cfg.transport, s->cfg.index) : 0;
-  if (e && s->cfg.epochs_shared) /* the increments go per partition */
-    gb_reco_set_partition(gb_pipeline_reco(s->pipe), partition);
+  /* shared epochs: the increments go per partition (in one process they need no partition) */
+  if (e && s->cfg.epochs_shared)
+    gb_reco_set_partition(gb_pipeline_reco(s->pipe),
+                          gb_transport_current_partition(s->cfg.transport, s->cfg.index));
   gb_pipeline_result r =
       gb_pipeline_process(s->pipe, msg, len, replay ? GB_PIPELINE_REPLAY : GB_PIPELINE_LIVE,
                           gb_clock_now_ns(), &st, &reply, &err);
@@ -113,6 +114,7 @@ static void on_message(void *ctx, const void *msg, size_t len) {
     if (e) {
       uint32_t producer, producers;
       int64_t ts = gb_pipeline_watermark(s->pipe, &producer, &producers);
+      unsigned partition = gb_transport_current_partition(s->cfg.transport, s->cfg.index);
       gb_epochs_watermark(e, partition, producer, ts);
       gb_epochs_contribute(e, gb_pipeline_reco(s->pipe), partition);
     }
