@@ -117,6 +117,15 @@ simdjson_inline int od_nested(gb_json_parser *p, Container &c, std::string_view 
   return 0;
 }
 
+// The number token's text parsed by gb_json_number_parse (exact, std::from_chars), or an error
+// naming the key when it is no JSON number or beyond a double.
+int reparse_number(std::string_view tok, std::string_view key, gb_json_value *out, gb_err *err) {
+  tok = trim_right(tok);
+  if (gb_json_number_parse(tok.data(), tok.size(), out) == 0)
+    return 0;
+  return invalid_json(err, simdjson::NUMBER_ERROR, key);
+}
+
 simdjson_inline int od_number(od::value &v, std::string_view key, gb_json_value *out, gb_err *err) {
   od::number n;
   error_code e = v.get_number().get(n);
@@ -140,7 +149,14 @@ simdjson_inline int od_number(od::value &v, std::string_view key, gb_json_value 
     out->kind = GB_JSON_DOUBLE;
     out->d = n.get_double();
     break;
+  default: // a big integer (newer simdjson): the contract makes it a double
+    return reparse_number(v.raw_json_token(), key, out, err);
   }
+  // simdjson's get_number() gives 0 for a fraction or exponent with more than 19 significant
+  // digits (100.00000000000000000000); such a token is longer than 20 characters, and those few
+  // are parsed again from their text, exactly.
+  if (out->kind == GB_JSON_DOUBLE && trim_right(v.raw_json_token()).size() > 20)
+    return reparse_number(v.raw_json_token(), key, out, err);
   return 0;
 }
 

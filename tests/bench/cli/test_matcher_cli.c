@@ -1,6 +1,7 @@
 /* gamebench match: the seed example from files, hot updates in the event stream, and bad input
  * (definitions, events, flags) rejected with exit status 2 and the culprit named. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_test_support.h"
@@ -138,4 +139,35 @@ Test(matcher_cli, reads_stdin_and_reports_stats) {
                     strlen("gamebench match: 3 events, 3 matches, index, ")) == 0,
             "%s", p.err);
   gbt_proc_free(&p);
+}
+
+/* #16 item 1: an event number with more than 19 significant digits and a fraction matched as 0
+ * (`"amount": 100.00000000000000000000` missed `amount: 100` and hit `amount: 0`). */
+Test(matcher_cli, long_mantissas_match_their_value) {
+  char *dir = gbt_tmpdir();
+  char *defs = gbt_path(dir, "defs.yaml"), *events = gbt_path(dir, "events.jsonl");
+  gbt_write_file(defs,
+                 "definitions:\n"
+                 "  - {id: hundred, name: Bet 100, criteria: {action: bet, amount: 100}}\n"
+                 "  - {id: zero, name: Bet 0, criteria: {action: bet, amount: 0}}\n"
+                 "  - {id: pi, name: Pi, criteria: {action: bet, amount: 3.14159265358979}}\n");
+  gbt_write_file(events, "{\"action\": \"bet\", \"amount\": 100.00000000000000000000}\n"
+                         "{\"action\": \"bet\", \"amount\": \"100.00000000000000000000\"}\n"
+                         "{\"action\": \"bet\", \"amount\": 3.14159265358979000000000}\n"
+                         "{\"action\": \"bet\", \"amount\": 0.00000000000000000000000}\n");
+  for (int i = 0; i < 2; i++) {
+    gbt_proc p = gbt_gamebench("match --defs %s --events %s --algo %s", defs, events, algos[i]);
+    cr_expect_eq(p.status, 0, "%s: %s", algos[i], p.err);
+    cr_expect_str_eq(p.out,
+                     "{\"line\": 1, \"matches\": [\"hundred\"]}\n"
+                     "{\"line\": 2, \"matches\": [\"hundred\"]}\n"
+                     "{\"line\": 3, \"matches\": [\"pi\"]}\n"
+                     "{\"line\": 4, \"matches\": [\"zero\"]}\n",
+                     "%s", algos[i]);
+    gbt_proc_free(&p);
+  }
+  gbt_rmtree(dir);
+  free(dir);
+  free(defs);
+  free(events);
 }

@@ -450,6 +450,32 @@ Test(codec, numbers_and_booleans_as_strings_are_accepted) {
   cr_assert(ev.u.store.recommended);
 }
 
+/* #16 item 1: a number with more than 19 significant digits and a fraction or exponent decoded
+ * as 0, silently; now exact as a number and as a string, and beyond a double it is rejected. */
+Test(codec, long_mantissas_decode_exactly_as_numbers_and_strings) {
+  gb_event ev;
+  decode_ok("{\"event_id\":1,\"type\":\"game_end\",\"ts\":1,\"player_id\":1,\"game\":\"g\","
+            "\"bet\":100.00000000000000000000,\"won\":true,\"coins_delta\":-5,\"coin_balance\":"
+            "2500.000000000000000000001e0}",
+            &ev);
+  cr_assert_eq(ev.u.game.bet, 100);
+  cr_assert_eq(ev.u.game.coin_balance, 2500);
+  decode_ok("{\"event_id\":1,\"type\":\"purchase\",\"ts\":1,\"player_id\":1,\"sku\":\"s\","
+            "\"amount\":3.14159265358979323846,\"currency\":\"EUR\"}",
+            &ev);
+  cr_assert_eq(ev.u.purchase.amount, 3.14159265358979323846);
+  decode_ok("{\"event_id\":1,\"type\":\"purchase\",\"ts\":1,\"player_id\":1,\"sku\":\"s\","
+            "\"amount\":\"3.14159265358979323846\",\"currency\":\"EUR\"}",
+            &ev);
+  cr_assert_eq(ev.u.purchase.amount, 3.14159265358979323846);
+  const char *beyond =
+      "{\"event_id\":1,\"type\":\"purchase\",\"ts\":1,\"player_id\":1,"
+      "\"sku\":\"s\",\"amount\":1.00000000000000000000000e999,\"currency\":\"EUR\"}";
+  gb_err err = {0};
+  cr_assert_eq(gb_codec_decode_json(codec, beyond, strlen(beyond), &ev, &err), -1);
+  cr_assert_not_null(strstr(err.msg, "amount"), "%s", err.msg);
+}
+
 Test(codec, absent_null_and_unknown_fields) {
   gb_event ev;
   /* optional fields absent or null are 0 / empty; unknown fields of any kind are ignored, and
