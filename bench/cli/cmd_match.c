@@ -84,6 +84,10 @@ static int on_field(void *ctx, const char *key, size_t len, const gb_json_value 
   line_info *li = ctx;
   if (control_field(li, key, len, v, err) != 0)
     return -1;
+  if (memchr(key, '\0', len))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "field name '%s\\u0000…' holds a NUL byte, which no attribute name may hold",
+                      key);
   if (len == 0 || len > KEY_MAX)
     return 0;
   char k[KEY_MAX + 1];

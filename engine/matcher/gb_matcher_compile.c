@@ -123,6 +123,19 @@ int gb_compile_parse_duration(ctx *x, const yaml_node_t *n, const char *field, i
 
 /* ---- documents ---- */
 
+/* A scalar written "a\0b" (a double-quoted escape) holds a NUL byte, which would cut an id, a
+ * name or an attribute name short wherever it is read as a C string: two ids that differ only
+ * after it would collide. Rejected with the line, before anything is compiled. */
+static int reject_nul_bytes(ctx *x) {
+  for (yaml_node_t *n = x->doc->nodes.start; n < x->doc->nodes.top; n++)
+    if (n->type == YAML_SCALAR_NODE && memchr(n->data.scalar.value, '\0', n->data.scalar.length))
+      return gb_err_set(x->err, GB_ERR_INPUT,
+                        "%s:%zu:%zu: a text holds a NUL byte (\\0), which no id, name or value "
+                        "may hold",
+                        x->file, n->start_mark.line + 1, n->start_mark.column + 1);
+  return 0;
+}
+
 static int load_doc(ctx *x, yaml_parser_t *parser, yaml_document_t *doc, const char *text,
                     size_t len) {
   if (!yaml_parser_initialize(parser))
@@ -137,6 +150,11 @@ static int load_doc(ctx *x, yaml_parser_t *parser, yaml_document_t *doc, const c
     return rc;
   }
   x->doc = doc;
+  if (reject_nul_bytes(x) != 0) {
+    yaml_document_delete(doc);
+    yaml_parser_delete(parser);
+    return -1;
+  }
   return 0;
 }
 

@@ -171,3 +171,20 @@ Test(matcher_cli, long_mantissas_match_their_value) {
   free(defs);
   free(events);
 }
+
+/* #16 item 6: a NUL byte in an attribute name cut it short ("action\u0000x" matched as
+ * "action"); rejected with the line. A NUL inside a value is only a value that matches nothing. */
+Test(matcher_cli, nul_bytes_in_attribute_names_are_rejected) {
+  char *dir = gbt_tmpdir();
+  char *events = gbt_path(dir, "events.jsonl");
+  gbt_write_file(events, "{\"action\": \"log\\u0000_in\"}\n{\"action\\u0000x\": \"log_in\"}\n");
+  gbt_proc p = gbt_gamebench("match --defs %sseed.yaml --events %s", FIX, events);
+  cr_expect_eq(p.status, 2, "%s", p.out);
+  cr_expect_str_eq(p.out, "{\"line\": 1, \"matches\": []}\n");
+  cr_expect_not_null(strstr(p.err, "events.jsonl:2: field name 'action\\u0000…' holds a NUL byte"),
+                     "%s", p.err);
+  gbt_proc_free(&p);
+  gbt_rmtree(dir);
+  free(dir);
+  free(events);
+}

@@ -155,6 +155,11 @@ static const struct {
     {"", "defs.yaml: empty catalogue (expected a list of definitions)"},
     {"- {id: a, criteria: [1, 2]}\n", "defs.yaml:1: definition 'a': criteria: expected a mapping "
                                       "of attribute to value or operators"},
+    /* #16 item 6: a NUL byte cut ids and attribute names short ("a\0x" was "a"). */
+    {"- id: \"a\\0x\"\n  criteria: {x: 1}\n",
+     "defs.yaml:1:7: a text holds a NUL byte (\\0), which no id, name or value may hold"},
+    {"- id: a\n  criteria: {\"bet\\0x\": 1}\n",
+     "defs.yaml:2:14: a text holds a NUL byte (\\0), which no id, name or value may hold"},
 };
 
 Test(catalog, bad_definitions_name_file_line_definition_and_field) {
