@@ -13,21 +13,14 @@
 #include "gb_clock.h"
 #include "gb_csv.h"
 #include "gb_jsonw.h"
-#include "gb_quantile.h"
+#include "gb_metric.h"
 #include "gb_report.h"
 
-/* How a metric's repeats combine into the headline value: verdicts take the worst repeat, other
- * metrics the median (gb_quantile's rule: the mean of the two middle repeats for an even count;
- * a repeat that lacks the metric is left out). */
+/* How a metric's repeats combine into the headline value: the registry's rule (gb_metric.h:
+ * verdicts take the worst repeat, other metrics the median; a repeat that lacks the metric is
+ * left out). */
 static double combine(const char *metric, double *v, size_t n) {
-  double worst = v[0];
-  if (strcmp(metric, "rate_sustained") == 0 || strcmp(metric, "events_lost") == 0 ||
-      strcmp(metric, "backlog_growing") == 0) {
-    for (size_t i = 1; i < n; i++)
-      worst = strcmp(metric, "rate_sustained") == 0 ? fmin(worst, v[i]) : fmax(worst, v[i]);
-    return worst;
-  }
-  return gb_quantile_median(v, n);
+  return gb_metric_combine(gb_metric_find(metric, GB_METRIC_SUMMARY), v, n);
 }
 
 typedef struct summaries {

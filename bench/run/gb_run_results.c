@@ -11,6 +11,7 @@
 #include "gb_csv.h"
 #include "gb_interval.h"
 #include "gb_jsonw.h"
+#include "gb_metric.h"
 #include "gb_run_arms.h"
 #include "gb_version.h"
 
@@ -46,18 +47,27 @@ static int open_file(const char *dir, const char *name, gb_afile **out, gb_err *
 
 /* ---- summary.csv */
 
-static void metric_u(gb_csv_writer *w, const char *name, uint64_t v, const char *unit,
-                     gb_err *err) {
+/* The registry's row for a summary metric: every metric written is defined there (its unit,
+ * direction and kind drive --repeat, the report and compare), so an unknown name is a bug. */
+static const gb_metric_def *summary_def(const char *name) {
+  const gb_metric_def *def = gb_metric_find(name, GB_METRIC_SUMMARY);
+  GB_ASSERT(def != NULL);
+  return def;
+}
+
+static void metric_u(gb_csv_writer *w, const char *name, uint64_t v, gb_err *err) {
+  const gb_metric_def *def = summary_def(name);
   gb_csv_cell_str(w, name, err);
   gb_csv_cell_i64(w, (int64_t)v, err);
-  gb_csv_cell_str(w, unit, err);
+  gb_csv_cell_str(w, def->unit, err);
   gb_csv_end_row(w, err);
 }
 
-static void metric_d(gb_csv_writer *w, const char *name, double v, const char *unit, gb_err *err) {
+static void metric_d(gb_csv_writer *w, const char *name, double v, gb_err *err) {
+  const gb_metric_def *def = summary_def(name);
   gb_csv_cell_str(w, name, err);
   gb_csv_cell_f64(w, v, err);
-  gb_csv_cell_str(w, unit, err);
+  gb_csv_cell_str(w, def->unit, err);
   gb_csv_end_row(w, err);
 }
 
@@ -72,15 +82,15 @@ static void latency_metrics(gb_csv_writer *w, const gb_run_stage_hists *h, gb_er
       for (size_t i = 0; i < sizeof headline_pcts / sizeof headline_pcts[0]; i++) {
         snprintf(name, sizeof name, "latency_%s_%s%s_us", gb_stage_name(s), view,
                  headline_names[i]);
-        metric_d(w, name, us(gb_hist_percentile(hist, headline_pcts[i])), "us", err);
+        metric_d(w, name, us(gb_hist_percentile(hist, headline_pcts[i])), err);
       }
       snprintf(name, sizeof name, "latency_%s_%smax_us", gb_stage_name(s), view);
-      metric_d(w, name, us(gb_hist_max(hist)), "us", err);
+      metric_d(w, name, us(gb_hist_max(hist)), err);
       snprintf(name, sizeof name, "latency_%s_%scount", gb_stage_name(s), view);
       metric_u(w, name, gb_hist_count(hist) + gb_hist_count_below(hist) + gb_hist_count_above(hist),
-               "samples", err);
+               err);
       snprintf(name, sizeof name, "latency_%s_%sout_of_range", gb_stage_name(s), view);
-      metric_u(w, name, gb_hist_count_below(hist) + gb_hist_count_above(hist), "samples", err);
+      metric_u(w, name, gb_hist_count_below(hist) + gb_hist_count_above(hist), err);
     }
   }
 }
@@ -90,34 +100,34 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   gb_csv_writer *w = open_csv(dir, "summary.csv", cols, 3, err);
   if (!w)
     return -1;
-  metric_u(w, "events_generated", t->events_generated, "events", err);
-  metric_u(w, "events_sent", t->events_sent, "events", err);
-  metric_u(w, "events_consumed", t->events_consumed, "events", err);
-  metric_u(w, "events_processed", t->events_processed, "events", err);
-  metric_u(w, "events_rejected", t->events_rejected, "events", err);
-  metric_u(w, "events_duplicate", t->events_duplicate, "events", err);
-  metric_u(w, "events_replayed", t->events_replayed, "events", err);
-  metric_u(w, "events_lost", t->events_lost, "events", err);
-  metric_u(w, "events_late", gb_agg_events_late(t->agg), "events", err);
-  metric_u(w, "events_warmup", t->hists->warmup_samples, "events", err);
-  metric_u(w, "decisions", t->decisions, "decisions", err);
-  metric_u(w, "answers_received", t->answers_received, "decisions", err);
-  metric_u(w, "props_generated", t->props_generated, "props", err);
-  metric_u(w, "catalog_updates", t->catalog_updates, "changes", err);
-  metric_u(w, "backpressure_waits", t->backpressure_waits, "sends", err);
-  metric_d(w, "target_rate_eps", t->target_rate_eps, "events/s", err);
-  metric_d(w, "achieved_rate_eps", t->achieved_rate_eps, "events/s", err);
-  metric_u(w, "rate_sustained", t->rate_sustained, "bool", err);
-  metric_u(w, "backlog_growing", t->backlog_growing, "bool", err);
-  metric_u(w, "backlog_max_events", t->backlog_max, "events", err);
-  metric_d(w, "backlog_last_quarter_events", t->backlog_last_quarter, "events", err);
-  metric_d(w, "warmup_seconds", t->warmup_seconds, "s", err);
-  metric_d(w, "latency_warmup_e2e_p50_us", us(gb_hist_percentile(t->hists->warmup, 50)), "us", err);
-  metric_d(w, "latency_warmup_e2e_p99_us", us(gb_hist_percentile(t->hists->warmup, 99)), "us", err);
-  metric_d(w, "latency_warmup_e2e_max_us", us(gb_hist_max(t->hists->warmup)), "us", err);
-  metric_d(w, "wall_seconds", t->wall_seconds, "s", err);
-  metric_d(w, "sim_seconds", t->sim_seconds, "s", err);
-  metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, "bytes", err);
+  metric_u(w, "events_generated", t->events_generated, err);
+  metric_u(w, "events_sent", t->events_sent, err);
+  metric_u(w, "events_consumed", t->events_consumed, err);
+  metric_u(w, "events_processed", t->events_processed, err);
+  metric_u(w, "events_rejected", t->events_rejected, err);
+  metric_u(w, "events_duplicate", t->events_duplicate, err);
+  metric_u(w, "events_replayed", t->events_replayed, err);
+  metric_u(w, "events_lost", t->events_lost, err);
+  metric_u(w, "events_late", gb_agg_events_late(t->agg), err);
+  metric_u(w, "events_warmup", t->hists->warmup_samples, err);
+  metric_u(w, "decisions", t->decisions, err);
+  metric_u(w, "answers_received", t->answers_received, err);
+  metric_u(w, "props_generated", t->props_generated, err);
+  metric_u(w, "catalog_updates", t->catalog_updates, err);
+  metric_u(w, "backpressure_waits", t->backpressure_waits, err);
+  metric_d(w, "target_rate_eps", t->target_rate_eps, err);
+  metric_d(w, "achieved_rate_eps", t->achieved_rate_eps, err);
+  metric_u(w, "rate_sustained", t->rate_sustained, err);
+  metric_u(w, "backlog_growing", t->backlog_growing, err);
+  metric_u(w, "backlog_max_events", t->backlog_max, err);
+  metric_d(w, "backlog_last_quarter_events", t->backlog_last_quarter, err);
+  metric_d(w, "warmup_seconds", t->warmup_seconds, err);
+  metric_d(w, "latency_warmup_e2e_p50_us", us(gb_hist_percentile(t->hists->warmup, 50)), err);
+  metric_d(w, "latency_warmup_e2e_p99_us", us(gb_hist_percentile(t->hists->warmup, 99)), err);
+  metric_d(w, "latency_warmup_e2e_max_us", us(gb_hist_max(t->hists->warmup)), err);
+  metric_d(w, "wall_seconds", t->wall_seconds, err);
+  metric_d(w, "sim_seconds", t->sim_seconds, err);
+  metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, err);
   latency_metrics(w, t->hists, err);
   return gb_csv_writer_close(w, err);
 }
