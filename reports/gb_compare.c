@@ -78,6 +78,12 @@ static const gb_compare_rule *find_rule(cmp_ctx *x, const char *metric, const ch
 /* "WHERE: " of a rule's messages. */
 static const char *where_of(const gb_compare_rule *r) { return r->where ? r->where : "gate"; }
 
+/* Whether the registry judges d without a gate file: its gated rows, and every verdict (a run
+ * that fails its verdict fails the gate, whatever the baseline). */
+static bool gated_by_default(const cmp_ctx *x, const gb_metric_def *d) {
+  return !x->opt->no_defaults && d && (d->gated || d->kind == GB_METRIC_VERDICT);
+}
+
 /* Kind, direction, tolerance and gate of a row from its rule and registry row. */
 static int resolve_row(cmp_ctx *x, const row_spec *sp, gb_compare_row *row) {
   const gb_compare_rule *r = sp->rule;
@@ -92,7 +98,7 @@ static int resolve_row(cmp_ctx *x, const row_spec *sp, gb_compare_row *row) {
                    : d                    ? d->direction
                                           : GB_METRIC_NONE;
   row->tolerance = r && !isnan(r->tolerance) ? r->tolerance : d ? d->tolerance : 0;
-  row->gated = r ? !r->report_only : (!x->opt->no_defaults && d && d->gated);
+  row->gated = r ? !r->report_only : gated_by_default(x, d);
   return 0;
 }
 
@@ -105,8 +111,7 @@ static size_t count_values(const double *v, size_t n) {
 
 /* Adds the row sp describes, if it is to be shown, and judges it. */
 static int add_row(cmp_ctx *x, const row_spec *sp) {
-  bool by_default = !x->opt->no_defaults && sp->def && sp->def->gated;
-  if (!sp->rule && !by_default && !x->opt->all)
+  if (!sp->rule && !gated_by_default(x, sp->def) && !x->opt->all)
     return 0;
   bool absent = count_values(sp->in.base, sp->in.n_base) == 0 &&
                 count_values(sp->in.new_values, sp->in.n_new) == 0;

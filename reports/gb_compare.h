@@ -3,7 +3,8 @@
  *
  * Input: a run set (gb_runset) and which of its runs is the baseline and which the new one,
  * each with one or more repeats. What is judged: the metric registry's default-gated metrics
- * (gb_metric.h: `gated`, `tolerance`), unless opts->no_defaults, plus every rule given (a gate
+ * (gb_metric.h: `gated`, `tolerance`) and its verdicts, unless opts->no_defaults, plus every
+ * rule given (a gate
  * file's `metrics:` list), which can add metrics, override a registry row's direction, kind and
  * tolerance, or make a metric report-only. Each summary metric is one row; each arm metric
  * (a numeric column of arms.csv) one row per arm, labelled "use_rate[popularity]".
@@ -45,8 +46,9 @@
 #include "gb_runset.h"
 
 #define GB_COMPARE_DEFAULT_ALPHA 0.05
-#define GB_COMPARE_DEFAULT_BOOTSTRAP 2000 /* resamples: bounds to about ±0.5 % of 5-repeat noise  \
-                                           */
+#define GB_COMPARE_DEFAULT_BOOTSTRAP                                                               \
+  2000 /* resamples: bounds to about ±0.5 % of 5-repeat noise                                     \
+        */
 #define GB_COMPARE_DEFAULT_CONFIDENCE 0.95
 /* 3 repeats a side is the fewest for which a one-sided exact U test can reach p = 0.05
  * (1 / C(6, 3) = 0.05); 2 a side cannot (1/6). */
