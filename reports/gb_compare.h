@@ -4,10 +4,10 @@
  * Input: a run set (gb_runset) and which of its runs is the baseline and which the new one,
  * each with one or more repeats. What is judged: the metric registry's default-gated metrics
  * (gb_metric.h: `gated`, `tolerance`) and its verdicts, unless opts->no_defaults, plus every
- * rule given (a gate
- * file's `metrics:` list), which can add metrics, override a registry row's direction, kind and
- * tolerance, or make a metric report-only. Each summary metric is one row; each arm metric
- * (a numeric column of arms.csv) one row per arm, labelled "use_rate[popularity]".
+ * rule given (a gate file's `metrics:` list), which can add metrics, override a registry row's
+ * direction, kind and tolerance, or make a metric report-only. Each summary metric is one row;
+ * each arm metric (a numeric column of arms.csv) one row per arm, labelled
+ * "use_rate[popularity]".
  *
  * How each kind is judged (`worse` is the relative change new / base - 1 signed so that a
  * change in the metric's worse direction is positive):

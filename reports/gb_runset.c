@@ -210,10 +210,13 @@ int gb_runset_load(const char *const *dirs, size_t n_dirs, gb_runset **out, gb_e
   if (n_dirs == 0)
     return gb_err_set(err, GB_ERR_INPUT, "run set: no results directory given");
   gb_runset *s = calloc(1, sizeof *s);
-  if (!s || !(s->runs = calloc(n_dirs, sizeof *s->runs))) {
+  rs_run *runs = calloc(n_dirs, sizeof *runs);
+  if (!s || !runs) {
     free(s);
+    free(runs);
     return gb_err_set(err, GB_ERR_RUNTIME, "run set: out of memory for %zu runs", n_dirs);
   }
+  s->runs = runs;
   s->n_runs = n_dirs;
   for (size_t i = 0; i < n_dirs; i++) {
     if (load_run(&s->runs[i], dirs[i], err) != 0)

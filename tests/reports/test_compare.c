@@ -494,3 +494,30 @@ Test(compare, help_documents_every_option_and_the_exit_statuses) {
     assert_out(&p, want[i]);
   gbt_proc_free(&p);
 }
+
+/* Holm decides, not the raw p: 4 repeats a side, 3 timing metrics shifted by half: each raw
+ * p = 1/70 = 0.014 <= 0.05 and Holm's smallest adjusted p is 3/70 = 0.043: flagged. A fourth
+ * timing test (events_lost judged as timing: all 0, p = 1) makes it 4/70 = 0.057 > 0.05:
+ * nothing can be flagged any more, the shifted rows are "inside noise" and a warning says so. */
+Test(compare, holm_not_the_raw_p_decides) {
+  run_spec base = base_spec(), slow = base_spec();
+  base.repeats = slow.repeats = 4;
+  for (size_t k = 0; k < 4; k++) {
+    slow.p99[k] *= 1.5;
+    slow.p50[k] *= 1.5;
+    slow.rate[k] *= 0.5;
+  }
+  const char three[] = "defaults: false\nmetrics:\n  - metric: latency_e2e_p99_us\n"
+                       "  - metric: latency_e2e_p50_us\n  - metric: achieved_rate_eps\n";
+  gbt_proc p = compare_gate(&base, &slow, three);
+  cr_assert_eq(p.status, 1, "%s\n%s", p.out, p.err);
+  gbt_proc_free(&p);
+  const char four_timing[] = "defaults: false\nmetrics:\n  - metric: latency_e2e_p99_us\n"
+                             "  - metric: latency_e2e_p50_us\n  - metric: achieved_rate_eps\n"
+                             "  - {metric: events_lost, kind: timing, direction: lower}\n";
+  p = compare_gate(&base, &slow, four_timing);
+  cr_assert_eq(p.status, 0, "%s\n%s", p.out, p.err);
+  assert_out(&p, "warning: with 4 and 4 repeats, Holm over 4 timing metrics cannot reach alpha");
+  assert_out(&p, "inside noise");
+  gbt_proc_free(&p);
+}
