@@ -66,4 +66,24 @@ int gb_bootstrap_interval(const double *x, size_t n, const gb_bootstrap_opts *op
 int gb_bootstrap_replicates(const double *x, size_t n, const gb_bootstrap_opts *opt, double *out,
                             gb_err *err);
 
+/* ---- Two samples: a statistic of a pair of independent samples, e.g. the ratio of the
+ * medians of a new run's repeats to a baseline's. Each replicate resamples both samples, each
+ * from itself (with replacement, sizes kept): replicate b draws n_x indices into x and then n_y
+ * indices into y from the one generator gb_rng_seed(rng, seed, b). Same determinism, errors and
+ * memory (n_x + n_y + B doubles) as above; opt->stat is not used (stat2 is), opt->ctx is passed
+ * to stat2. ---- */
+
+/* A statistic of x[0..n_x) and y[0..n_y) (scratch copies the function may reorder). */
+typedef double (*gb_bootstrap_stat2)(double *x, size_t n_x, double *y, size_t n_y, void *ctx);
+
+/* median(y) / median(x) (gb_quantile's median; ctx unused): the ratio of a new sample's median
+ * to a baseline's. NaN when median(x) is 0 (the ratio is then undefined or infinite). */
+double gb_bootstrap_median_ratio(double *x, size_t n_x, double *y, size_t n_y, void *ctx);
+
+/* The percentile bootstrap interval of stat2 over (x, y) (not modified): 0 with *out filled
+ * (estimate = stat2 of the samples themselves), or -1 with an error as above. */
+int gb_bootstrap_interval2(const double *x, size_t n_x, const double *y, size_t n_y,
+                           gb_bootstrap_stat2 stat2, const gb_bootstrap_opts *opt,
+                           gb_bootstrap_result *out, gb_err *err);
+
 #endif

@@ -81,6 +81,21 @@ static int exact_cdf(size_t m, size_t n, size_t u_min, double *cdf, gb_err *err)
   return 0;
 }
 
+/* P(U >= u) for a U observed as u (an integer), from P(U <= n_x n_y - u) (the null distribution
+ * is symmetric about n_x n_y / 2): the small tail is counted directly, at full precision. */
+static int exact_sf(size_t n_x, size_t n_y, double u, double *sf, gb_err *err) {
+  size_t m = n_x < n_y ? n_x : n_y, other = n_x < n_y ? n_y : n_x;
+  return exact_cdf(m, other, (size_t)((double)n_x * (double)n_y - u), sf, err);
+}
+
+/* The one-sided p of the normal approximation for an observed U: 1 - Phi(z). */
+static double normal_sf(double pairs, double sigma, double u) {
+  if (!(sigma > 0))
+    return 1;
+  double z = (u - pairs / 2 - 0.5) / sigma;
+  return fmin(1, 0.5 * erfc(z / sqrt(2)));
+}
+
 /* z and p of the tie-corrected normal approximation with continuity correction. */
 static void normal_approximation(double pairs, double n, const rank_sums *rs, double u_max,
                                  gb_mannwhitney_result *out) {
@@ -88,10 +103,13 @@ static void normal_approximation(double pairs, double n, const rank_sums *rs, do
   if (rs->all_tied || !(var > 0)) { /* the ranks say nothing */
     out->z = 0;
     out->p_asymptotic = 1;
+    out->p_greater = out->p_less = 1;
     return;
   }
   out->z = (u_max - pairs / 2 - 0.5) / sqrt(var);
   out->p_asymptotic = fmin(1, erfc(out->z / sqrt(2))); /* 2 (1 - Phi(z)) */
+  out->p_greater = normal_sf(pairs, sqrt(var), out->u_x);
+  out->p_less = normal_sf(pairs, sqrt(var), out->u_y);
 }
 
 int gb_mannwhitney_test(const double *x, size_t n_x, const double *y, size_t n_y,
@@ -120,12 +138,12 @@ int gb_mannwhitney_test(const double *x, size_t n_x, const double *y, size_t n_y
   normal_approximation(pairs, n, &rs, u_max, out);
   out->p_exact = NAN;
   if (!rs.ties && pairs <= GB_MANNWHITNEY_EXACT_MAX_PAIRS) {
-    /* symmetry: P(U >= u_max) = P(U <= n_x n_y - u_max) */
-    size_t m = n_x < n_y ? n_x : n_y, other = n_x < n_y ? n_y : n_x;
-    double cdf;
-    if (exact_cdf(m, other, (size_t)(pairs - u_max), &cdf, err) != 0)
+    double tail;
+    if (exact_sf(n_x, n_y, u_max, &tail, err) != 0 ||
+        exact_sf(n_x, n_y, out->u_x, &out->p_greater, err) != 0 ||
+        exact_sf(n_x, n_y, out->u_y, &out->p_less, err) != 0)
       return -1;
-    out->p_exact = fmin(1, 2 * cdf);
+    out->p_exact = fmin(1, 2 * tail);
   }
   out->p = isnan(out->p_exact) ? out->p_asymptotic : out->p_exact;
   return 0;

@@ -26,6 +26,14 @@
  * approximation is within about 2e-3 of the exact p anyway. With ties the exact distribution
  * would depend on the tie pattern: only the approximation is given.
  *
+ * One-sided p-values (SciPy's alternative="greater" / "less"): p_greater is the probability,
+ * under the null hypothesis, of a U_x at least as large as the one observed — small when x tends
+ * to be larger than y; p_less the same for U_y — small when x tends to be smaller. Exact (P(U >=
+ * U_x) from the same count) when p_exact is computed, else from the normal approximation with
+ * the continuity correction, z = (U_x - n_x n_y / 2 - 0.5) / sigma and p = 1 - Phi(z) (all tied:
+ * 1). A regression gate asks "is the new run slower?", one direction only: the one-sided p of
+ * that direction is half the two-sided p of the same data when the data lean that way.
+ *
  * Effect sizes: the common-language effect size U_x / (n_x n_y), the probability that a random x
  * exceeds a random y (ties counting half), and the rank-biserial correlation
  * (U_x - U_y) / (n_x n_y) = 2 CLES - 1 in [-1, 1]: positive when x tends to be larger.
@@ -50,6 +58,8 @@ typedef struct gb_mannwhitney_result {
   double p_asymptotic;  /* two-sided p of the normal approximation, in [0, 1] */
   double p_exact;       /* two-sided exact p; NaN when not computed (ties, or too many pairs) */
   double p;             /* p_exact when computed, else p_asymptotic */
+  double p_greater;     /* one-sided p of "x tends to be larger than y", in (0, 1] */
+  double p_less;        /* one-sided p of "x tends to be smaller than y", in (0, 1] */
   double cles;          /* common-language effect size U_x / (n_x n_y), in [0, 1] */
   double rank_biserial; /* (U_x - U_y) / (n_x n_y), in [-1, 1] */
   bool ties;            /* some value occurs more than once (across both samples) */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gb_bootstrap.h"
+#include "gb_quantile.h"
 #include "gb_rng.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -157,4 +158,73 @@ Test(bootstrap, errors) {
   int calls = 0;
   o = (gb_bootstrap_opts){.stat = nan_stat, .ctx = &calls, .resamples = 10};
   assert_input_error(x, 3, o, "the statistic is NaN on resample 0");
+}
+
+/* ---- Two samples ---- */
+
+static gb_bootstrap_result interval2(const double *x, size_t nx, const double *y, size_t ny,
+                                     gb_bootstrap_opts opt) {
+  gb_bootstrap_result r;
+  gb_err err = {0};
+  cr_assert_eq(gb_bootstrap_interval2(x, nx, y, ny, gb_bootstrap_median_ratio, &opt, &r, &err), 0,
+               "%s", err.msg);
+  return r;
+}
+
+Test(bootstrap2, constant_samples_give_the_exact_ratio) {
+  double x[] = {2, 2, 2}, y[] = {3, 3, 3, 3};
+  gb_bootstrap_result r = interval2(x, 3, y, 4, (gb_bootstrap_opts){.resamples = 100});
+  cr_assert_eq(r.estimate, 1.5);
+  cr_assert_eq(r.lo, 1.5);
+  cr_assert_eq(r.hi, 1.5);
+  cr_assert_eq(r.resamples, 100);
+}
+
+/* The documented scheme: replicate r draws n_x indices into x, then n_y into y, from
+ * gb_rng_seed(rng, seed, r); the interval is the quantiles of those replicates. */
+Test(bootstrap2, replicates_follow_the_documented_streams) {
+  double x[] = {100, 104, 98, 101, 99}, y[] = {110, 120, 108, 111, 125};
+  enum { B = 500 };
+  double reps[B];
+  for (size_t r = 0; r < B; r++) {
+    gb_rng rng;
+    gb_rng_seed(&rng, 5, r);
+    double sx[5], sy[5];
+    for (size_t i = 0; i < 5; i++)
+      sx[i] = x[gb_rng_below(&rng, 5)];
+    for (size_t i = 0; i < 5; i++)
+      sy[i] = y[gb_rng_below(&rng, 5)];
+    reps[r] = gb_bootstrap_median_ratio(sx, 5, sy, 5, NULL);
+  }
+  size_t n = gb_quantile_sort(reps, B);
+  gb_bootstrap_result got = interval2(x, 5, y, 5, (gb_bootstrap_opts){.resamples = B, .seed = 5});
+  cr_assert_eq(got.estimate, 111.0 / 100);
+  cr_assert_eq(got.lo, gb_quantile_sorted(reps, n, 0.025));
+  cr_assert_eq(got.hi, gb_quantile_sorted(reps, n, 0.975));
+  cr_assert(got.lo > 1 && got.lo < got.hi, "[%g, %g]", got.lo, got.hi);
+  cr_assert_eq(x[0], 100, "the caller's samples are not reordered");
+  cr_assert_eq(y[1], 120);
+}
+
+Test(bootstrap2, errors) {
+  double zero[] = {0, 0, 0}, one[] = {1, 1}, nan[] = {1, NAN};
+  gb_bootstrap_result r;
+  gb_err err = {0};
+  gb_bootstrap_opts opt = {.resamples = 10};
+  cr_assert_eq(gb_bootstrap_interval2(zero, 3, one, 2, gb_bootstrap_median_ratio, &opt, &r, &err),
+               -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert(strstr(err.msg, "statistic of the samples is NaN"), "%s", err.msg);
+  cr_assert_eq(gb_bootstrap_interval2(one, 2, one, 0, gb_bootstrap_median_ratio, &opt, &r, &err),
+               -1);
+  cr_assert(strstr(err.msg, "empty"), "%s", err.msg);
+  cr_assert_eq(gb_bootstrap_interval2(one, 2, nan, 2, gb_bootstrap_median_ratio, &opt, &r, &err),
+               -1);
+  cr_assert(strstr(err.msg, "value 1 is not finite"), "%s", err.msg);
+  cr_assert_eq(gb_bootstrap_interval2(one, 2, one, 2, NULL, &opt, &r, &err), -1);
+  cr_assert(strstr(err.msg, "no statistic"), "%s", err.msg);
+  opt.confidence = 1.5;
+  cr_assert_eq(gb_bootstrap_interval2(one, 2, one, 2, gb_bootstrap_median_ratio, &opt, &r, &err),
+               -1);
+  cr_assert(strstr(err.msg, "confidence"), "%s", err.msg);
 }
