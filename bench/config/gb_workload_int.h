@@ -28,6 +28,7 @@ enum {
   WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
   WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
   WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 4 deep) */
+  WL_EXTRA_WORK_MAX = 1000000, /* engine.extra_work_per_event: ~1 ms of injected work per event */
   WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
 
@@ -110,6 +111,7 @@ typedef struct wl_raw_engine {
   char *threads, *queue_capacity, *challenges;
   int *matcher;
   wl_raw_aggregates *aggregates;
+  char *extra_work_per_event;
 } wl_raw_engine;
 
 typedef struct wl_raw_transport {
