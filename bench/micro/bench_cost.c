@@ -101,6 +101,11 @@ typedef struct cost_job {
 } cost_job;
 
 static int prepare(cost_job *j, gb_err *err) {
+  if (strstr(GB_CFLAGS, "-fsanitize"))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "bench cost: this gamebench is a sanitizer build (%s): valgrind cannot run "
+                      "it; use a build without GB_SANITIZE",
+                      GB_CFLAGS);
   if (!find_on_path("valgrind", j->valgrind, sizeof j->valgrind))
     return gb_err_set(err, GB_ERR_INPUT,
                       "bench cost: valgrind not found on PATH: install it (Debian: apt-get "
