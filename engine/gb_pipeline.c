@@ -395,8 +395,8 @@ static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, co
 
 /* The decoder's stage: the message into *ev (0), or -1 with err; for a player's event *slot is
  * the player's slot, UINT32_MAX for other events. */
-static STAGE_FN int pipeline_stage_decode(gb_pipeline *p, const void *msg, size_t len,
-                                          gb_event *ev, uint32_t *slot, gb_err *err) {
+static STAGE_FN int pipeline_stage_decode(gb_pipeline *p, const void *msg, size_t len, gb_event *ev,
+                                          uint32_t *slot, gb_err *err) {
   uint64_t peeked;
   uint32_t known = peek_and_prefetch(p, msg, len, &peeked);
   *slot = UINT32_MAX;

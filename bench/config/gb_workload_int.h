@@ -28,9 +28,11 @@ enum {
   WL_PATH_MAX = 256,         /* key paths such as "arms[3].weight" */
   WL_TEXT_MAX = 256,         /* keys and values quoted in error messages */
   WL_FRAMES_MAX = 16,        /* backtrace depth recorded from libcyaml (the schema is 4 deep) */
-  WL_EXTRA_WORK_MAX = 1000000, /* engine.extra_work_per_event: ~1 ms of injected work per event */
   WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
+
+/* engine.extra_work_per_event's top: about 1 ms of injected work per event. */
+enum { WL_EXTRA_WORK_MAX = 1000000 };
 
 #define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
 #define WL_DEFAULT_BROKERS "embedded"

@@ -140,8 +140,7 @@ static json_object *wl_json_engine(const gb_workload *w) {
             wl_json_put(o, "queue_capacity", json_object_new_int64(w->engine.queue_capacity)) &&
             wl_json_put(o, "challenges", json_object_new_string(w->engine.challenges)) &&
             wl_json_put(o, "matcher", json_object_new_string(w->engine.matcher)) &&
-            wl_json_put(o, "aggregates", wl_json_aggregates(w)) &&
-            wl_json_put_extra_work(o, w);
+            wl_json_put(o, "aggregates", wl_json_aggregates(w)) && wl_json_put_extra_work(o, w);
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

@@ -165,8 +165,7 @@ static int run_under_callgrind(cost_job *j, gb_err *err) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, j->log, O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, j->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
   int64_t t0 = gb_clock_now_ns();
   pid_t pid;
   int rc = posix_spawn(&pid, j->valgrind, &fa, NULL, args, environ);
@@ -183,7 +182,8 @@ static int run_under_callgrind(cost_job *j, gb_err *err) {
     return 0;
   char tail[LOG_TAIL + 1];
   file_tail(j->log, tail, sizeof tail);
-  return gb_err_set(err, GB_ERR_RUNTIME, "bench cost: the run under callgrind failed (%s %d); %s:\n%s",
+  return gb_err_set(err, GB_ERR_RUNTIME,
+                    "bench cost: the run under callgrind failed (%s %d); %s:\n%s",
                     WIFEXITED(status) ? "exit status" : "signal",
                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), j->log, tail);
 }
@@ -352,8 +352,7 @@ int gb_bench_cost(int argc, char **argv) {
       {"out", 'o', GB_OPT_STRING, &out, "DIR",
        "write a results directory (must not exist) for gamebench compare; default: none", 0, 0},
       {"set", 's', GB_OPT_LIST, &sets, "KEY=VALUE",
-       "override a workload key, e.g. --set engine.extra_work_per_event=100 (repeatable)", 0,
-       0},
+       "override a workload key, e.g. --set engine.extra_work_per_event=100 (repeatable)", 0, 0},
       {0},
   };
   const gb_cmd_spec spec = {

@@ -13,8 +13,8 @@
 
 enum {
   FIRST_FUNCTIONS = 1024,
-  MAX_POSITIONS = 2,      /* "positions: instr line" at most */
-  MAX_NAME_ID = 1 << 24   /* compressed name ids: callgrind numbers them from 0, densely */
+  MAX_POSITIONS = 2,    /* "positions: instr line" at most */
+  MAX_NAME_ID = 1 << 24 /* compressed name ids: callgrind numbers them from 0, densely */
 };
 
 typedef struct function {
@@ -39,15 +39,15 @@ typedef struct reader {
   size_t line;
   const char *text, *text_end; /* the line being read, for errors */
   gb_err *err;
-  int positions;           /* position columns before the costs */
-  int ir_column;           /* index of Ir among the events; -1 until "events:" */
-  uint32_t *ids;           /* compressed function name id -> index + 1 */
+  int positions; /* position columns before the costs */
+  int ir_column; /* index of Ir among the events; -1 until "events:" */
+  uint32_t *ids; /* compressed function name id -> index + 1 */
   size_t ids_cap;
-  size_t fn;               /* the current function (fn=), SIZE_MAX before any */
-  size_t callee;           /* the target of the next calls= (cfn=) */
-  bool call_pending;       /* the next cost line is a call's inclusive cost */
-  uint64_t pending_calls;  /* its count */
-  bool position_pending;   /* the next line is a jump's position: no cost */
+  size_t fn;              /* the current function (fn=), SIZE_MAX before any */
+  size_t callee;          /* the target of the next calls= (cfn=) */
+  bool call_pending;      /* the next cost line is a call's inclusive cost */
+  uint64_t pending_calls; /* its count */
+  bool position_pending;  /* the next line is a jump's position: no cost */
   uint64_t summary;
   bool has_summary;
 } reader;
@@ -58,7 +58,9 @@ static int fail(reader *r, const char *reason) {
   int len = r->text ? (int)(r->text_end - r->text) : 0;
   return gb_err_set(r->err, GB_ERR_INPUT, "%s:%zu: %s%s%.*s%s", r->name, r->line, reason,
                     len ? ": '" : "", len > QUOTED_MAX ? QUOTED_MAX : len, r->text,
-                    len > QUOTED_MAX ? "...'" : len ? "'" : "");
+                    len > QUOTED_MAX ? "...'"
+                    : len            ? "'"
+                                     : "");
 }
 
 /* ---- names */
@@ -146,8 +148,7 @@ static int read_name(reader *r, const char *s, const char *end, size_t *index) {
     char *after;
     errno = 0;
     unsigned long id = strtoul(s + 1, &after, 10);
-    if (after == s + 1 || after >= end || *after != ')' || errno != 0 ||
-        id >= MAX_NAME_ID)
+    if (after == s + 1 || after >= end || *after != ')' || errno != 0 || id >= MAX_NAME_ID)
       return fail(r, "malformed name id");
     s = after + 1;
     while (s < end && *s == ' ')

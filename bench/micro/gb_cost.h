@@ -48,10 +48,10 @@ typedef struct gb_cost_row {
 size_t gb_cost_measure(const gb_callgrind *cg, uint64_t events, gb_cost_row *rows);
 size_t gb_cost_rows_max(void);
 
-/* Writes dir/summary.csv (metric,value,unit: events_processed, then
- * cost_<stage>_instructions_per_event for "process" and each gated stage found, unit
- * "instructions", then cost_<stage>_instructions, the totals, unit "instructions"). Atomic
- * (gb_csv_writer). 0, or -1 with err. */
+/* Writes dir/summary.csv (metric,value,unit: events_processed, process_instructions_per_event
+ * and process_instructions from rows[0] (informational: not deterministic), then
+ * cost_<stage>_instructions_per_event for each gated stage found, unit "instructions", then
+ * cost_<stage>_instructions, the totals). Atomic (gb_csv_writer). 0, or -1 with err. */
 int gb_cost_write_summary(const char *dir, const gb_cost_row *rows, size_t n, uint64_t events,
                           gb_err *err);
 
