@@ -320,7 +320,7 @@ static gb_pipeline_result process_control(gb_pipeline *p, gb_event *ev, gb_pipel
 }
 
 /* The injected slowdown (engine.extra_work_per_event, for testing regression gates): n steps of
- * a 64-bit linear congruential generator, about 4 instructions and one multiply's latency
+ * a 64-bit linear congruential generator, about 5 instructions and one multiply's latency
  * each, which no compiler folds into fewer; noipa keeps it a call whose result is unknown to
  * the caller, so the loop is neither dropped nor hoisted. */
 static __attribute__((noipa)) uint64_t extra_work(uint64_t x, uint32_t n) {
