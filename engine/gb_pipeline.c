@@ -15,6 +15,14 @@
 
 enum { MATCH_CAP = 4096 /* eligible challenges considered per decision */ };
 
+/* The stages' boundaries as functions that stay functions under LTO: `gamebench bench cost`
+ * (bench/micro/bench_cost.c) reads each stage's instructions as the inclusive cost of one of
+ * these in callgrind's profile, which sees no function the compiler inlined. They cover what
+ * the latency stamps between the stages cover (gb_pipeline_stamps); one call each per event
+ * costs a few ns against the µs of the stages. noipa: no inlining, no clones, no partial
+ * inlining, so that the name and the boundary hold. */
+#define STAGE_FN __attribute__((noipa))
+
 /* What the pipeline itself keeps per player, in one record (one cache line or two), not one
  * array per field: the duplicate check reads it on every event and a decision reads it again. */
 typedef struct slot_state {
@@ -51,6 +59,7 @@ struct gb_pipeline {
   uint64_t *control_ids; /* event_ids of the control events applied (operators' changes are
                             few: a linear search is enough) */
   size_t n_control, control_cap;
+  uint64_t extra_sink;          /* the injected work's results (cfg.extra_work_per_event) */
   gb_pipeline_counts counts;    /* live events */
   gb_pipeline_counts *counted;  /* where the event in hand is counted: &counts, or &discarded */
   gb_pipeline_counts discarded; /* what replays would have counted: nothing reads it */
@@ -310,6 +319,48 @@ static gb_pipeline_result process_control(gb_pipeline *p, gb_event *ev, gb_pipel
   return GB_PIPELINE_PROCESSED;
 }
 
+/* The injected slowdown (engine.extra_work_per_event, for testing regression gates): n steps of
+ * a 64-bit linear congruential generator, about 5 instructions and one multiply's latency
+ * each, which no compiler folds into fewer; noipa keeps it a call whose result is unknown to
+ * the caller, so the loop is neither dropped nor hoisted. */
+static __attribute__((noipa)) uint64_t extra_work(uint64_t x, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL; /* Knuth's MMIX constants */
+  return x;
+}
+
+/* The aggregator's stage: the decision point's features, then the event folded in. */
+static STAGE_FN void pipeline_stage_aggregate(gb_pipeline *p, uint32_t slot, const gb_event *ev,
+                                              bool live, bool decision_point) {
+  /* The decision's context holds only what came before it: filled before its event is folded. */
+  if (decision_point)
+    gb_agg_features(p->agg, slot, ev->ts, gb_event_local_offset_min(ev), &p->features);
+  gb_agg_update(p->agg, slot, ev, live ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
+}
+
+/* The matcher's stage: the attributes, the feedback on props, matching and progress. */
+static STAGE_FN void pipeline_stage_match(gb_pipeline *p, uint32_t slot, const gb_event *ev,
+                                          bool decision_point) {
+  slot_state *s = &p->slots[slot];
+  gb_attrs_clear(p->attrs);
+  gb_attrs_add_event(p->attrs, ev);
+  add_player_attrs(p, slot, ev->ts);
+  handle_feedback(p, slot, ev);
+  /* Matching costs a lookup: only for decision points and players with started challenges. */
+  p->n_matched = p->total_matched = 0;
+  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev->player_id) > 0;
+  if (decision_point || tracked)
+    match_event(p);
+  if (tracked)
+    track_progress(p, slot, ev);
+}
+
+/* The recommender's stage: the answer to a decision point. */
+static STAGE_FN void pipeline_stage_decide(gb_pipeline *p, uint32_t slot, const gb_event *ev,
+                                           gb_decision *reply) {
+  decide(p, slot, ev, reply);
+}
+
 /* A player's event through the aggregator, the matcher and, at a decision point, the
  * recommender. */
 static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, const gb_event *ev,
@@ -325,37 +376,47 @@ static gb_pipeline_result process_player_event(gb_pipeline *p, uint32_t slot, co
   s->last_event_id = ev->event_id;
   if (s->progress_known) /* its load overlaps the aggregation */
     gb_progress_prefetch(p->progress, ev->player_id);
+  if (p->cfg.extra_work_per_event > 0) /* 0 but in a regression gate's test */
+    p->extra_sink ^= extra_work(ev->event_id, p->cfg.extra_work_per_event);
   bool decision_point = gb_event_is_decision_point(ev->type);
-  /* The decision's context holds only what came before it: filled before its event is folded. */
-  if (decision_point)
-    gb_agg_features(p->agg, slot, ev->ts, gb_event_local_offset_min(ev), &p->features);
-  gb_agg_update(p->agg, slot, ev, live ? GB_AGG_COUNT : GB_AGG_STATE_ONLY);
+  pipeline_stage_aggregate(p, slot, ev, live, decision_point);
   st->aggregated = gb_clock_now_ns();
-  gb_attrs_clear(p->attrs);
-  gb_attrs_add_event(p->attrs, ev);
-  add_player_attrs(p, slot, ev->ts);
-  handle_feedback(p, slot, ev);
-  /* Matching costs a lookup: only for decision points and players with started challenges. */
-  p->n_matched = p->total_matched = 0;
-  bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev->player_id) > 0;
-  if (decision_point || tracked)
-    match_event(p);
-  if (tracked)
-    track_progress(p, slot, ev);
+  pipeline_stage_match(p, slot, ev, decision_point);
   st->matched = gb_clock_now_ns();
   p->counted->processed++;
   if (!decision_point)
     return GB_PIPELINE_PROCESSED;
-  decide(p, slot, ev, reply);
+  pipeline_stage_decide(p, slot, ev, reply);
   st->decided = gb_clock_now_ns();
   reply->t_decided_ns = st->decided;
   st->decision = true;
   return GB_PIPELINE_DECISION;
 }
 
-gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
-                                       gb_pipeline_mode mode, int64_t received_ns,
-                                       gb_pipeline_stamps *st, gb_decision *reply, gb_err *err) {
+/* The decoder's stage: the message into *ev (0), or -1 with err; for a player's event *slot is
+ * the player's slot, UINT32_MAX for other events. */
+static STAGE_FN int pipeline_stage_decode(gb_pipeline *p, const void *msg, size_t len, gb_event *ev,
+                                          uint32_t *slot, gb_err *err) {
+  uint64_t peeked;
+  uint32_t known = peek_and_prefetch(p, msg, len, &peeked);
+  *slot = UINT32_MAX;
+  if (gb_event_decode_wire(p->codec, msg, len, ev, err) != 0)
+    return -1;
+  if (ev->type == GB_EV_WATERMARK || gb_event_is_control(ev->type))
+    return 0;
+  /* The peek's lookup, unless it found nothing to reuse. */
+  *slot = known != UINT32_MAX && peeked == ev->player_id
+              ? known
+              : gb_idmap_slot(p->players, ev->player_id, NULL);
+  return 0;
+}
+
+/* noipa: the whole per-event pipeline stays one function for `gamebench bench cost` (its
+ * engine row), instead of being inlined into the shard's loop under LTO. */
+STAGE_FN gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t len,
+                                                gb_pipeline_mode mode, int64_t received_ns,
+                                                gb_pipeline_stamps *st, gb_decision *reply,
+                                                gb_err *err) {
   bool live = mode == GB_PIPELINE_LIVE;
   memset(st, 0, sizeof *st);
   st->received = received_ns;
@@ -365,10 +426,9 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     p->counts.consumed++;
   else
     p->counts.replayed++;
-  uint64_t peeked;
-  uint32_t known = peek_and_prefetch(p, msg, len, &peeked);
   gb_event ev;
-  if (gb_event_decode_wire(p->codec, msg, len, &ev, err) != 0) {
+  uint32_t slot;
+  if (pipeline_stage_decode(p, msg, len, &ev, &slot, err) != 0) {
     p->counted->rejected++;
     return GB_PIPELINE_REJECTED;
   }
@@ -386,10 +446,6 @@ gb_pipeline_result gb_pipeline_process(gb_pipeline *p, const void *msg, size_t l
     st->decoded = gb_clock_now_ns();
     return process_control(p, &ev, st, err);
   }
-  /* The peek's lookup, unless it found nothing to reuse. */
-  uint32_t slot = known != UINT32_MAX && peeked == ev.player_id
-                      ? known
-                      : gb_idmap_slot(p->players, ev.player_id, NULL);
   st->decoded = gb_clock_now_ns();
   /* Changes queued by control events take effect once sim time reaches them. */
   if (gb_catalog_pending(p->catalog))

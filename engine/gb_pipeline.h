@@ -55,6 +55,10 @@ typedef struct gb_pipeline_config {
    * processes, where a partition that changes hands rebuilds the increments of its epoch in
    * progress by replay (gb_epochs.h's shared mode); false in one process (they were counted). */
   bool replay_learns;
+  /* Iterations of a fixed arithmetic loop (about 5 instructions each) done for every player's
+   * event processed, between the decoded and aggregated stamps: a known slowdown injected to
+   * test regression gates (the workload's engine.extra_work_per_event). 0: none. */
+  uint32_t extra_work_per_event;
 } gb_pipeline_config;
 
 /* gb_clock stamps of one event's way through the shard (0 when a stage did not run). */

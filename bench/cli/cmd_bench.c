@@ -21,6 +21,8 @@ static const benchmark benchmarks[] = {
      "latency, DuckDB as the reference"},
     {"recommender", gb_bench_recommender,
      "recommender: decision latency per algorithm (500 candidates), epoch merge and apply"},
+    {"cost", gb_bench_cost,
+     "instructions per event per stage under callgrind: the deterministic cost gate (WORKLOAD)"},
 };
 
 static void usage(FILE *out) {

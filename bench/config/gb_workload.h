@@ -83,6 +83,9 @@ typedef struct gb_workload {
      *   quantile_accuracy: (0, 0.5]; default 0.01
      *   level_band: levels per band, 1 … 1000; default 10 */
     gb_agg_cube_config aggregates;
+    uint32_t extra_work_per_event; /* iterations of injected work per event, for testing
+                                      regression gates (gb_pipeline_config): 0 .. 1,000,000;
+                                      default 0 */
   } engine;
   struct {
     gb_transport_kind kind; /* default GB_TRANSPORT_INPROC */

@@ -535,7 +535,9 @@ static int wl_conv_engine(const wl_ctx *c, const wl_raw_engine *e, gb_workload *
   if (rc != 0)
     return -1;
   const char *matcher = gb_workload_enum_name(wl_matchers, WL_COUNT(wl_matchers), e->matcher, 0);
-  if (wl_get_string(c, "engine.matcher", matcher, matcher, &w->engine.matcher) != 0)
+  if (wl_get_string(c, "engine.matcher", matcher, matcher, &w->engine.matcher) != 0 ||
+      wl_get_u32(c, "engine.extra_work_per_event", e->extra_work_per_event, 0, 0, WL_EXTRA_WORK_MAX,
+                 &w->engine.extra_work_per_event) != 0)
     return -1;
   return wl_conv_aggregates(c, e->aggregates, w);
 }

@@ -31,6 +31,9 @@ enum {
   WL_DOUBLE_TEXT = 32        /* "%.17g" of any double */
 };
 
+/* engine.extra_work_per_event's top: about 1 ms of injected work per event. */
+enum { WL_EXTRA_WORK_MAX = 1000000 };
+
 #define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
 #define WL_DEFAULT_BROKERS "embedded"
 #define WL_DEFAULT_OUTPUT_DIR "results"
@@ -110,6 +113,7 @@ typedef struct wl_raw_engine {
   char *threads, *queue_capacity, *challenges;
   int *matcher;
   wl_raw_aggregates *aggregates;
+  char *extra_work_per_event;
 } wl_raw_engine;
 
 typedef struct wl_raw_transport {

@@ -126,13 +126,21 @@ static json_object *wl_json_aggregates(const gb_workload *w) {
   return ok ? o : NULL;
 }
 
+/* "extra_work_per_event" when set: the workloads (and manifests, and their hashes) of every run
+ * without injected work stay as they were. */
+static bool wl_json_put_extra_work(json_object *o, const gb_workload *w) {
+  return w->engine.extra_work_per_event == 0 ||
+         wl_json_put(o, "extra_work_per_event",
+                     json_object_new_int64(w->engine.extra_work_per_event));
+}
+
 static json_object *wl_json_engine(const gb_workload *w) {
   json_object *o = json_object_new_object();
   bool ok = o && wl_json_put(o, "threads", json_object_new_int64(w->engine.threads)) &&
             wl_json_put(o, "queue_capacity", json_object_new_int64(w->engine.queue_capacity)) &&
             wl_json_put(o, "challenges", json_object_new_string(w->engine.challenges)) &&
             wl_json_put(o, "matcher", json_object_new_string(w->engine.matcher)) &&
-            wl_json_put(o, "aggregates", wl_json_aggregates(w));
+            wl_json_put(o, "aggregates", wl_json_aggregates(w)) && wl_json_put_extra_work(o, w);
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

@@ -66,6 +66,7 @@ static const cyaml_schema_field_t wl_engine_fields[] = {
     WL_STR("challenges", wl_raw_engine, challenges),
     WL_ENUM("matcher", 0, wl_raw_engine, matcher, wl_matchers),
     CYAML_FIELD_MAPPING_PTR("aggregates", WL_OPT, wl_raw_engine, aggregates, wl_aggregates_fields),
+    WL_STR("extra_work_per_event", wl_raw_engine, extra_work_per_event),
     CYAML_FIELD_END,
 };
 

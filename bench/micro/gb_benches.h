@@ -10,5 +10,6 @@ int gb_bench_kafka(int argc, char **argv);     /* bare produce->consume vs the p
 int gb_bench_sim(int argc, char **argv);       /* simulator events/s, in memory and as JSON */
 int gb_bench_aggregator(int argc, char **argv);  /* stats aggregator ingest and cube queries */
 int gb_bench_recommender(int argc, char **argv); /* decision latency and epoch cost per algorithm */
+int gb_bench_cost(int argc, char **argv);        /* instructions per event per stage (callgrind) */
 
 #endif

@@ -190,6 +190,19 @@ static void wait_for_due(gb_run_producer *pr) {
   gb_transport_wait_replies(pr->run->transport, pr->index, wait);
 }
 
+/* gb_sim_next's answer, asking it only when an event is due: an idle loop polls the cheap
+ * gb_sim_peek_ts instead, so that gb_sim_next runs once per event and its instruction count is
+ * the simulator's work alone (`gamebench bench cost`'s simulator row), free of polling whose
+ * amount depends on how the threads met. The statuses are gb_sim_next's (gb_sim.h). */
+static gb_sim_status next_due(gb_run_producer *pr, int64_t until_ms, gb_event *ev) {
+  int64_t next = gb_sim_peek_ts(pr->sim);
+  if (next <= until_ms)
+    return gb_sim_next(pr->sim, until_ms, ev);
+  if (next != INT64_MAX)
+    return GB_SIM_NOT_YET;
+  return gb_sim_waiting(pr->sim) > 0 ? GB_SIM_BLOCKED : GB_SIM_DONE;
+}
+
 void *gb_run_producer_main(void *arg) {
   gb_run_producer *pr = arg;
   gb_run_ctx *run = pr->run;
@@ -217,7 +230,7 @@ void *gb_run_producer_main(void *arg) {
      * the epochs' gate before the epoch closes. */
     int64_t boundary = next_boundary(pr);
     int64_t limit = boundary < gate ? boundary : gate;
-    gb_sim_status st = gb_sim_next(pr->sim, now_ms < limit ? now_ms : limit - 1, &ev);
+    gb_sim_status st = next_due(pr, now_ms < limit ? now_ms : limit - 1, &ev);
     if (st == GB_SIM_EVENT) {
       send_event(pr, &ev);
       idle = 0;

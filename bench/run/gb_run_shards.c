@@ -106,5 +106,6 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
       .seed = w->seed,
       .expected_players = expected_players_per_shard(w, n_shards),
       .cube = w->engine.aggregates,
+      .extra_work_per_event = w->engine.extra_work_per_event,
   };
 }

@@ -273,6 +273,8 @@ ParameterizedTestParameters(workload, file_errors) {
                         "A-Z a-z 0-9 _ . -)"},
       {"queue_not_power_of_two.yaml", ":5: key 'engine.queue_capacity': 1000 is out of range (a "
                                       "power of two, 64 .. 16777216)"},
+      {"extra_work_out_of_range.yaml", ":5: key 'engine.extra_work_per_event': 1000001 is out of "
+                                       "range (0 .. 1000000)"},
       {"bad_time_scale.yaml", ":5: key 'sim.time_scale': expected a number or max, got 'fast'"},
       {"zero_time_scale.yaml", ":5: key 'sim.time_scale': 0 is out of range (> 0, or max)"},
       {"bad_start.yaml", ":5: key 'sim.start': '2026-02-30T00:00:00Z' is not a UTC time like "
@@ -370,6 +372,20 @@ Test(set, overrides_nested_keys_and_creates_missing_sections) {
   cr_expect_eq(w->sim.duration_ms, 86400000LL);
   cr_expect_eq(w->engine.queue_capacity, 65536u);
   cr_expect_str_eq(w->path, FIXTURES "minimal.yaml");
+  cr_expect_eq(w->engine.extra_work_per_event, 0u);
+  gb_workload_free(w);
+}
+
+Test(set, extra_work_per_event_is_in_the_resolved_workload_only_when_set) {
+  gb_workload *w = load_ok(FIXTURES "minimal.yaml", NULL, 0);
+  cr_expect_null(strstr(w->resolved_json, "extra_work"), "%s", w->resolved_json);
+  uint64_t plain = w->resolved_hash;
+  gb_workload_free(w);
+  const char *set[] = {"engine.extra_work_per_event=250"};
+  w = load_ok(FIXTURES "minimal.yaml", set, 1);
+  cr_expect_eq(w->engine.extra_work_per_event, 250u);
+  cr_expect(strstr(w->resolved_json, "\"extra_work_per_event\":250}"), "%s", w->resolved_json);
+  cr_expect_neq(w->resolved_hash, plain);
   gb_workload_free(w);
 }
 
@@ -439,6 +455,12 @@ ParameterizedTestParameters(set, errors) {
       {"sim.duration=2 hours", "--set sim.duration=2 hours: key 'sim.duration': '2 hours' is not "
                                "a duration (e.g. 90m, 2h, 1d)"},
       {"sim.players=2h", "--set sim.players=2h: key 'sim.players': expected an integer, got '2h'"},
+      {"engine.extra_work_per_event=-1", "--set engine.extra_work_per_event=-1: key "
+                                         "'engine.extra_work_per_event': -1 is out of range (0 .. "
+                                         "1000000)"},
+      {"engine.extra_work_per_event=5%", "--set engine.extra_work_per_event=5%: key "
+                                         "'engine.extra_work_per_event': expected an integer, got "
+                                         "'5%'"},
       {"transport.kind=udp",
        "--set transport.kind=udp: key 'transport.kind': 'udp' is not one of inproc, kafka"},
       {"transport.format=xml",
