@@ -27,6 +27,10 @@ typedef struct gb_run_options {
                                      elsewhere (`gamebench engine`); engine-side counts are what
                                      the engines acknowledged */
   const char *kafka_run_id;       /* topic namespace; NULL: a new one for this run */
+  /* sim_only split over processes (`gamebench sim --instance K/N`): this process runs the
+   * simulator threads t (0-based, of sim.threads) with t % instances == instance (0-based:
+   * K - 1); instances 0 or 1: all of them. sim.threads >= instances, else GB_ERR_INPUT. */
+  unsigned instance, instances;
   const char *const *kafka_props; /* -X key=value, n_kafka_props of them */
   size_t n_kafka_props;
   /* Live HTTP (gb_live.h): POST /query and GET /metrics while the run goes on. */

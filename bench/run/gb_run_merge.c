@@ -127,6 +127,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   t->arm_challenges = m->arm_challenges;
   t->sim_catalog = rs->ctx.catalog;
   t->agg = m->agg;
+  t->events_late = gb_agg_events_late(m->agg);
   t->cube = gb_agg_cube_mut(m->agg);
   t->dead = m->dead;
   t->n_dead = m->n_dead;
