@@ -7,6 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "gb_algo.h"
+#include "gb_duration.h"
 #include "gb_json.h"
 #include "gb_path.h"
 #include "gb_run_int.h"
@@ -152,6 +156,36 @@ out:
   return rc;
 }
 
+/* The resolved workload's JSON as a workload file: the manifest writes the arms' duration
+ * parameters as numbers of ms (arms[].params), a workload file as durations ("60000ms"). NULL
+ * when out of memory or not the expected JSON (the load then names what is wrong). */
+static char *loadable_workload(const char *resolved) {
+  json_object *root = json_tokener_parse(resolved), *arms = NULL;
+  if (root && json_object_object_get_ex(root, "arms", &arms) &&
+      json_object_is_type(arms, json_type_array)) {
+    for (size_t i = 0; i < json_object_array_length(arms); i++) {
+      json_object *arm = json_object_array_get_idx(arms, i), *algo = NULL, *params = NULL;
+      if (!json_object_object_get_ex(arm, "algorithm", &algo) ||
+          !json_object_object_get_ex(arm, "params", &params))
+        continue;
+      const gb_algo_ops *ops = gb_algo_find(json_object_get_string(algo));
+      for (size_t k = 0; ops && k < ops->n_params; k++) {
+        json_object *v = NULL;
+        if (ops->params[k].kind != GB_ALGO_PARAM_DURATION ||
+            !json_object_object_get_ex(params, ops->params[k].name, &v) ||
+            (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)))
+          continue;
+        char text[GB_DURATION_TEXT_MAX + 2];
+        snprintf(text, sizeof text, "%lldms", (long long)json_object_get_double(v));
+        json_object_object_add(params, ops->params[k].name, json_object_new_string(text));
+      }
+    }
+  }
+  char *out = root ? strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN)) : NULL;
+  json_object_put(root);
+  return out;
+}
+
 /* Loads the resolved workload through a temporary file in the working directory: its relative
  * paths (engine.challenges) were resolved against the run's working directory, and a workload
  * file in the working directory keeps them as they are. The workload keeps the run's own text,
@@ -165,8 +199,10 @@ static int load_workload(merge_ctx *c, gb_err *err) {
     rc = gb_err_set(err, GB_ERR_RUNTIME, "--merge: cannot create %s in the working directory: %s",
                     tmp, strerror(errno));
   if (rc == 0) {
-    size_t len = strlen(f.workload);
-    bool written = write(fd, f.workload, len) == (ssize_t)len;
+    char *text = loadable_workload(f.workload);
+    size_t len = text ? strlen(text) : 0;
+    bool written = text && write(fd, text, len) == (ssize_t)len;
+    free(text);
     close(fd);
     rc = written ? gb_workload_load(tmp, NULL, 0, &c->w, err)
                  : gb_err_set(err, GB_ERR_RUNTIME, "%s: write failed", tmp);
