@@ -60,8 +60,8 @@ static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err)
     gb_epochs_on_change(rs->ctx.epochs, wake_transport, rs->ctx.transport);
     return 0;
   }
-  if (gb_epochs_new_shared(0, partitions, rs->ctx.w->sim.threads, tick, rs->ctx.w->sim.start_ms, 0, NULL,
-                           NULL, &rs->ctx.epochs, err) != 0)
+  if (gb_epochs_new_shared(0, partitions, rs->ctx.w->sim.threads, tick, rs->ctx.w->sim.start_ms, 0,
+                           NULL, NULL, &rs->ctx.epochs, err) != 0)
     return -1;
   return gb_transport_kafka_exchange_start(rs->ctx.transport, on_exchange, rs->ctx.epochs, err);
 }

@@ -22,7 +22,9 @@ static inline void gb_run_bin_put_u64(FILE *out, uint64_t v) {
   fwrite(b, 1, sizeof b, out);
 }
 
-static inline void gb_run_bin_put_i64(FILE *out, int64_t v) { gb_run_bin_put_u64(out, (uint64_t)v); }
+static inline void gb_run_bin_put_i64(FILE *out, int64_t v) {
+  gb_run_bin_put_u64(out, (uint64_t)v);
+}
 
 /* A double as the 8 bytes of its IEEE 754 binary64 form: exact round trip. */
 static inline void gb_run_bin_put_f64(FILE *out, double v) {

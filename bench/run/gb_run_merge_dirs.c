@@ -1,4 +1,5 @@
-/* `gamebench report --merge`: results directories of one run's parts added up (gb_run_merge_dirs.h). */
+/* `gamebench report --merge`: results directories of one run's parts added up
+ * (gb_run_merge_dirs.h). */
 #include "gb_run_merge_dirs.h"
 
 #include <errno.h>
@@ -77,12 +78,12 @@ static int check_instances(const merge_ctx *c, gb_err *err) {
     const gb_run_raw_id *id = &c->parts[i]->id;
     unsigned k = id->instance;
     if ((id->instances > 1 ? id->instances : 0) != n)
-      rc = gb_err_set(err, GB_ERR_INPUT,
-                      "--merge %s: %s%u, but %s is %s: the parts of one run are all instances "
-                      "of the same count, or all whole runs",
-                      c->dirs[i], id->instances > 1 ? "instance of " : "a whole run, instances ",
-                      id->instances, c->dirs[0],
-                      n ? "an instance of another count" : "a whole run");
+      rc =
+          gb_err_set(err, GB_ERR_INPUT,
+                     "--merge %s: %s%u, but %s is %s: the parts of one run are all instances "
+                     "of the same count, or all whole runs",
+                     c->dirs[i], id->instances > 1 ? "instance of " : "a whole run, instances ",
+                     id->instances, c->dirs[0], n ? "an instance of another count" : "a whole run");
     else if (n && seen[k])
       rc = gb_err_set(err, GB_ERR_INPUT, "--merge %s: instance %u/%u again (as %s)", c->dirs[i],
                       k + 1, n, c->dirs[seen[k] - 1]);
@@ -110,11 +111,11 @@ static int on_manifest_field(void *ctx, const char *key, size_t key_len, const g
                              gb_err *err) {
   (void)err;
   manifest_fields *f = ctx;
-  char **slot = key_len == 8 && memcmp(key, "workload", 8) == 0 && v->kind == GB_JSON_OBJECT ? &f->workload
-                : key_len == 13 && memcmp(key, "workload_file", 13) == 0 &&
-                        v->kind == GB_JSON_STRING
-                    ? &f->workload_file
-                    : NULL;
+  char **slot =
+      key_len == 8 && memcmp(key, "workload", 8) == 0 && v->kind == GB_JSON_OBJECT ? &f->workload
+      : key_len == 13 && memcmp(key, "workload_file", 13) == 0 && v->kind == GB_JSON_STRING
+          ? &f->workload_file
+          : NULL;
   if (slot && !*slot)
     *slot = strndup(v->str, v->len);
   return 0;
@@ -271,33 +272,27 @@ static int add_hists(merge_ctx *c, int64_t start_wall_ns, gb_err *err) {
   return 0;
 }
 
+/* dst += src, field by field, over arrays of structs made of uint64_t only (gb_run_raw.c
+ * asserts that of each). */
+static void add_u64(void *dst, const void *src, size_t bytes) {
+  uint64_t *d = dst;
+  const uint64_t *s = src;
+  for (size_t k = 0; k < bytes / sizeof *d; k++)
+    d[k] += s[k];
+}
+
 #define ADD(f) t->f += r->t.f;
 static void add_counts(merge_ctx *c) {
   gb_run_totals *t = &c->t;
   size_t n_arms = c->w->n_arms;
   for (size_t i = 0; i < c->n; i++) {
     const gb_run_raw *r = c->parts[i];
-    ADD(events_generated) ADD(events_sent) ADD(events_consumed) ADD(events_processed)
-    ADD(events_rejected) ADD(events_duplicate) ADD(events_lost) ADD(events_replayed)
-    ADD(events_late) ADD(decisions) ADD(answers_received) ADD(props_generated)
-    ADD(catalog_updates) ADD(backpressure_waits) ADD(unexpected_answers)
-    uint64_t *dst = (uint64_t *)c->m.arms;
-    const uint64_t *src = (const uint64_t *)r->arms;
-    for (size_t k = 0; k < n_arms * sizeof *r->arms / sizeof *dst; k++)
-      dst[k] += src[k];
-    dst = (uint64_t *)c->m.arm_periods;
-    src = (const uint64_t *)r->periods;
-    for (size_t k = 0; k < n_arms * t->n_arm_periods * sizeof *r->periods / sizeof *dst; k++)
-      dst[k] += src[k];
-    dst = (uint64_t *)c->m.arm_challenges;
-    src = (const uint64_t *)r->challenges;
-    for (size_t k = 0; k < n_arms * t->n_challenge_slots * sizeof *r->challenges / sizeof *dst;
-         k++)
-      dst[k] += src[k];
-    dst = (uint64_t *)c->m.partitions;
-    src = (const uint64_t *)r->partitions;
-    for (size_t k = 0; k < t->n_partitions * sizeof *r->partitions / sizeof *dst; k++)
-      dst[k] += src[k];
+    GB_RUN_RAW_COUNTERS(ADD)
+    add_u64(c->m.arms, r->arms, n_arms * sizeof *r->arms);
+    add_u64(c->m.arm_periods, r->periods, n_arms * t->n_arm_periods * sizeof *r->periods);
+    add_u64(c->m.arm_challenges, r->challenges,
+            n_arms * t->n_challenge_slots * sizeof *r->challenges);
+    add_u64(c->m.partitions, r->partitions, t->n_partitions * sizeof *r->partitions);
   }
 }
 
@@ -397,15 +392,13 @@ int gb_run_merge_dirs(const char *const *dirs, size_t n, const char *out_dir, bo
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     goto out;
   }
-  if (load_parts(&c, err) != 0 || check_same_run(&c, err) != 0 ||
-      check_instances(&c, err) != 0 || load_workload(&c, err) != 0 ||
-      gb_catalog_load(c.w->engine.challenges, &c.catalog, err) != 0 ||
-      check_shapes(&c, err) != 0)
+  if (load_parts(&c, err) != 0 || check_same_run(&c, err) != 0 || check_instances(&c, err) != 0 ||
+      load_workload(&c, err) != 0 ||
+      gb_catalog_load(c.w->engine.challenges, &c.catalog, err) != 0 || check_shapes(&c, err) != 0)
     goto out;
   for (size_t i = 0; i < n; i++)
-    c.names[i] = (gb_run_part){.dir = dirs[i],
-                               .instance = c.parts[i]->id.instance,
-                               .instances = c.parts[i]->id.instances};
+    c.names[i] = (gb_run_part){
+        .dir = dirs[i], .instance = c.parts[i]->id.instance, .instances = c.parts[i]->id.instances};
   if (build_totals(&c, err) != 0)
     goto out;
   c.w->output.plots = c.w->output.plots && !no_plots;

@@ -12,38 +12,21 @@
 
 static const char magic[8] = {'G', 'B', 'R', 'A', 'W', '\r', '\n', '\x1a'};
 
-/* The counts of gb_run_totals the file keeps, in file order (append only: a reader of format 1
- * takes exactly these). */
-#define GB_RUN_RAW_COUNTERS(X)                                                                     \
-  X(events_generated)                                                                              \
-  X(events_sent)                                                                                   \
-  X(events_consumed)                                                                               \
-  X(events_processed)                                                                              \
-  X(events_rejected)                                                                               \
-  X(events_duplicate)                                                                              \
-  X(events_lost)                                                                                   \
-  X(events_replayed)                                                                               \
-  X(events_late)                                                                                   \
-  X(decisions)                                                                                     \
-  X(answers_received)                                                                              \
-  X(props_generated)                                                                               \
-  X(catalog_updates)                                                                               \
-  X(backpressure_waits)                                                                            \
-  X(unexpected_answers)                                                                            \
-  X(backlog_max)
-
-/* Every field of the per-arm structs and of a partition's row, in declaration order. */
-#define ARM_FIELDS(X)                                                                              \
-  X(players) X(decisions) X(decided) X(suppressed) X(no_candidates) X(props_generated)             \
-  X(props_shown) X(props_used) X(props_discarded) X(props_expired) X(props_completed)              \
+/* Every field of the per-arm structs and of a partition's row, in declaration order (one per
+ * line, out of clang-format's reach: it re-wraps such lists on every pass). */
+/* clang-format off */
+#define ARM_FIELDS(X) \
+  X(players) X(decisions) X(decided) X(suppressed) X(no_candidates) X(props_generated) \
+  X(props_shown) X(props_used) X(props_discarded) X(props_expired) X(props_completed) \
   X(props_failed) X(scored) X(expected_e9) X(oracle_e9) X(chosen_e9)
-#define PERIOD_FIELDS(X)                                                                           \
-  X(decisions) X(scored) X(props_generated) X(props_used) X(props_completed) X(expected_e9)        \
+#define PERIOD_FIELDS(X) \
+  X(decisions) X(scored) X(props_generated) X(props_used) X(props_completed) X(expected_e9) \
   X(oracle_e9)
 #define CHALLENGE_FIELDS(X) X(props_generated) X(props_used) X(props_completed) X(chosen_e9)
-#define PARTITION_FIELDS(X)                                                                        \
-  X(sent) X(produced) X(failed) X(acknowledged) X(consumed) X(delivered) X(replayed)              \
+#define PARTITION_FIELDS(X) \
+  X(sent) X(produced) X(failed) X(acknowledged) X(consumed) X(delivered) X(replayed) \
   X(redelivered) X(gaps) X(lost)
+/* clang-format on */
 
 #define COUNT_ONE(f) +1
 /* A field added to one of those structs must be added to its list (and the format's number
@@ -158,6 +141,7 @@ static void put_head(FILE *out, const gb_workload *w, const gb_run_totals *t) {
   GB_RUN_RAW_COUNTERS(PUT_FIELD)
   gb_run_bin_put_u64(out, t->rate_sustained);
   gb_run_bin_put_u64(out, t->backlog_growing);
+  gb_run_bin_put_u64(out, t->backlog_max);
   gb_run_bin_put_f64(out, t->backlog_last_quarter);
   put_fingerprint(out, &t->fingerprint);
 }
@@ -223,15 +207,15 @@ static bool get_hist(gb_run_bin_reader *r, gb_hist *h) {
   for (uint64_t i = 0; r->ok && i < n; i++) {
     int64_t low = gb_run_bin_i64(r);
     uint64_t count = gb_run_bin_u64(r);
-    if (r->ok && (low <= prev || low > max || count == 0 ||
-                  gb_hist_lowest_equivalent(h, low) != low ||
-                  gb_hist_highest_equivalent(h, low) < min))
+    if (r->ok &&
+        (low <= prev || low > max || count == 0 || gb_hist_lowest_equivalent(h, low) != low ||
+         gb_hist_highest_equivalent(h, low) < min))
       return gb_run_bin_fail(r, "histogram buckets out of order or out of range");
     if (r->ok)
       record_bucket(h, low, count, min, max);
     prev = low;
   }
-  gb_hist_record_n(h, 0, below);                        /* below 1 ns */
+  gb_hist_record_n(h, 0, below);                      /* below 1 ns */
   gb_hist_record_n(h, GB_HIST_HIGHEST_NS + 1, above); /* above 1 h */
   return r->ok;
 }
@@ -331,6 +315,7 @@ static bool get_head(gb_run_bin_reader *r, gb_run_raw *raw) {
   GB_RUN_RAW_COUNTERS(GET_FIELD)
   x->rate_sustained = gb_run_bin_u64(r) != 0;
   x->backlog_growing = gb_run_bin_u64(r) != 0;
+  x->backlog_max = gb_run_bin_u64(r);
   x->backlog_last_quarter = gb_run_bin_f64(r);
   get_fingerprint(r, &x->fingerprint);
   return r->ok;

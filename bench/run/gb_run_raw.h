@@ -10,8 +10,8 @@
  *   identity: u64 workload_hash, u64 seed, str run_id, u64 instance (0-based), u64 instances
  *             (0 or 1: a whole run)
  *   times:    i64 start_wall_ns, i64 end_wall_ns, f64 wall_seconds, f64 warmup_seconds
- *   counters: u64 n, then n u64 in the order of GB_RUN_RAW_COUNTERS (gb_run_raw.c); flags u64
- *             rate_sustained, u64 backlog_growing; f64 backlog_last_quarter
+ *   counters: u64 n, then n u64 in the order of GB_RUN_RAW_COUNTERS (below); flags u64
+ *             rate_sustained, u64 backlog_growing, u64 backlog_max; f64 backlog_last_quarter
  *   machine:  the gb_fingerprint fields (strings, then numbers)
  *   latency:  u64 n_stages, each stage's name (str), then per stage the corrected and the
  *             uncorrected histogram, then the warm-up histogram and u64 warmup_samples; a
@@ -34,6 +34,16 @@
 #include "gb_workload.h"
 
 #define GB_RUN_RAW_FILE "state.gbr"
+
+/* The counts of gb_run_totals the file keeps, in file order: those a merge adds up (append
+ * only, and raise the format). */
+/* clang-format off */
+#define GB_RUN_RAW_COUNTERS(X) \
+  X(events_generated) X(events_sent) X(events_consumed) X(events_processed) X(events_rejected) \
+  X(events_duplicate) X(events_lost) X(events_replayed) X(events_late) X(decisions) \
+  X(answers_received) X(props_generated) X(catalog_updates) X(backpressure_waits) \
+  X(unexpected_answers)
+/* clang-format on */
 enum { GB_RUN_RAW_FORMAT = 1, GB_RUN_RAW_RUN_ID_MAX = 100 };
 
 /* What a state file says about the run it belongs to. */
@@ -47,8 +57,8 @@ typedef struct gb_run_raw_id {
  * sources. Owned by the caller: gb_run_raw_free. */
 typedef struct gb_run_raw {
   gb_run_raw_id id;
-  gb_run_totals t; /* counts, times, verdicts, fingerprint; hists, arms, arm_periods,
-                      arm_challenges and partitions point into this struct */
+  gb_run_totals t;          /* counts, times, verdicts, fingerprint; hists, arms, arm_periods,
+                               arm_challenges and partitions point into this struct */
   gb_run_stage_hists hists; /* its timeline starts at 0 (the run's start) */
   gb_sim_arm_stats *arms;
   size_t n_arms;

@@ -46,7 +46,7 @@ typedef struct gb_run_totals {
       events_duplicate, events_lost;
   uint64_t events_replayed; /* re-read to rebuild state after a partition moved: not in the
                                counts above */
-  uint64_t events_late; /* kept out of the stats cube (gb_agg_events_late of the merged agg) */
+  uint64_t events_late;     /* kept out of the stats cube (gb_agg_events_late of the merged agg) */
   uint64_t decisions, answers_received, props_generated, catalog_updates;
   uint64_t backpressure_waits, unexpected_answers;
   double target_rate_eps, achieved_rate_eps;

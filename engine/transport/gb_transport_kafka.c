@@ -261,8 +261,8 @@ static unsigned kafka_shard_of(const gb_transport *t, uint64_t player_id) {
 
 static size_t kafka_max_message(const gb_transport *t) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
-  size_t ring = k->producers ? gb_queue_max_message(k->producers[k->first_owned].replies)
-                             : KAFKA_MAX_MESSAGE;
+  size_t ring =
+      k->producers ? gb_queue_max_message(k->producers[k->first_owned].replies) : KAFKA_MAX_MESSAGE;
   return ring < KAFKA_MAX_MESSAGE ? ring : KAFKA_MAX_MESSAGE;
 }
 

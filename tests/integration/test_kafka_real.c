@@ -249,8 +249,9 @@ Test(kafka_real, two_engine_processes_learn_what_one_process_learns, .timeout = 
  * part alone is the whole run. */
 Test(kafka_real, two_simulator_instances_merge_into_what_one_process_gives, .timeout = 300) {
   const char *wl = GB_SOURCE_DIR "/tests/fixtures/workloads/learning.yaml";
-  const char *set = "--set sim.players=600 --set sim.threads=2 --set transport.partitions=" STRINGIFY(
-      SMALL_PARTITIONS);
+  const char *set =
+      "--set sim.players=600 --set sim.threads=2 --set transport.partitions=" STRINGIFY(
+          SMALL_PARTITIONS);
   char *inproc = gbt_path(tmp, "split-one"), *merged = gbt_path(tmp, "split-merged");
   char *part1 = gbt_path(tmp, "split-1"), *part2 = gbt_path(tmp, "split-2");
   gbt_proc a = gbt_gamebench("run %s %s --quiet --no-report --out '%s'", wl, set, inproc);
@@ -266,8 +267,9 @@ Test(kafka_real, two_simulator_instances_merge_into_what_one_process_gives, .tim
   cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
             "the group did not spread the partitions over both engines (last: %ld and %ld)",
             last_owned(log1), last_owned(log2));
-  pid_t s1 = gbt_spawn(sim_log, "sim %s %s --to kafka --brokers %s --run %s --instance 1/2 --quiet "
-                                "--out '%s'",
+  pid_t s1 = gbt_spawn(sim_log,
+                       "sim %s %s --to kafka --brokers %s --run %s --instance 1/2 --quiet "
+                       "--out '%s'",
                        wl, set, brokers, run_id, part1);
   gbt_proc s2 = gbt_gamebench("sim %s %s --to kafka --brokers %s --run %s --instance 2/2 --quiet "
                               "--out '%s'",
@@ -280,8 +282,8 @@ Test(kafka_real, two_simulator_instances_merge_into_what_one_process_gives, .tim
   kill(e2, SIGTERM);
   cr_assert_eq(gbt_wait_exit(e1, 60), 0);
   cr_assert_eq(gbt_wait_exit(e2, 60), 0);
-  gbt_proc m = gbt_gamebench("report --merge '%s' '%s' --out '%s' --no-plots", part1, part2,
-                             merged);
+  gbt_proc m =
+      gbt_gamebench("report --merge '%s' '%s' --out '%s' --no-plots", part1, part2, merged);
   cr_assert_eq(m.status, 0, "exit %d\n%s", m.status, m.err);
   gbt_assert_same_bytes(inproc, merged, "arms.csv");
   gbt_assert_same_bytes(inproc, merged, "arms_daily.csv");

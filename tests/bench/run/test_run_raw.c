@@ -44,8 +44,8 @@ static gbt_proc merge(const char *dirs, const char *name) {
   return p;
 }
 
-static const char *const derived[] = {"summary.csv",    "latency.csv",    "timeline.csv",
-                                      "arms.csv",       "arms_daily.csv", "challenges.csv",
+static const char *const derived[] = {"summary.csv",   "latency.csv",    "timeline.csv",
+                                      "arms.csv",      "arms_daily.csv", "challenges.csv",
                                       "partitions.csv"};
 
 Test(run_raw, one_directory_merged_alone_gives_back_every_file) {
@@ -67,10 +67,14 @@ Test(run_raw, one_directory_merged_alone_gives_back_every_file) {
 }
 
 /* Every count of summary.csv that a merge adds. */
-static const char *const counts[] = {"events_generated",       "events_processed",
-                                     "decisions",              "answers_received",
-                                     "props_generated",        "latency_e2e_count",
-                                     "latency_decision_count", "latency_send_uncorrected_count"};
+static const char *const counts[] = {"events_generated",
+                                     "events_processed",
+                                     "decisions",
+                                     "answers_received",
+                                     "props_generated",
+                                     "latency_e2e_count",
+                                     "latency_decision_count",
+                                     "latency_send_uncorrected_count"};
 
 Test(run_raw, a_directory_merged_with_itself_doubles_every_count) {
   char *a = run_into("a", "");
@@ -183,8 +187,8 @@ static void make_instance(const char *dir, unsigned k, unsigned n) {
   gb_run_raw *raw = NULL;
   gb_err err = {0};
   cr_assert_eq(gb_run_raw_load(path, &raw, &err), 0, "%s", err.msg);
-  gb_workload w = {.resolved_hash = raw->id.workload_hash, .seed = raw->id.seed,
-                   .n_arms = raw->n_arms};
+  gb_workload w = {
+      .resolved_hash = raw->id.workload_hash, .seed = raw->id.seed, .n_arms = raw->n_arms};
   raw->t.instance = k - 1;
   raw->t.instances = n;
   cr_assert_eq(gb_run_raw_write(dir, &w, &raw->t, &err), 0, "%s", err.msg);
@@ -215,8 +219,8 @@ static char *armless_copy(const char *a, const char *name) {
   memset(raw->arms, 0, raw->n_arms * sizeof *raw->arms);
   memset(raw->periods, 0, raw->n_arms * raw->t.n_arm_periods * sizeof *raw->periods);
   memset(raw->challenges, 0, raw->n_arms * raw->t.n_challenge_slots * sizeof *raw->challenges);
-  gb_workload w = {.resolved_hash = raw->id.workload_hash, .seed = raw->id.seed,
-                   .n_arms = raw->n_arms};
+  gb_workload w = {
+      .resolved_hash = raw->id.workload_hash, .seed = raw->id.seed, .n_arms = raw->n_arms};
   cr_assert_eq(gb_run_raw_write(dir, &w, &raw->t, &err), 0, "%s", err.msg);
   gb_run_raw_free(raw);
   free(path);
