@@ -133,9 +133,12 @@ static int read_manifest(const char *dir, manifest_fields *f, gb_err *err) {
     goto out;
   }
   FILE *mem = open_memstream(&text, &len);
-  int ch;
-  while (mem && (ch = fgetc(in)) != EOF)
-    fputc(ch, mem);
+  char buf[4096];
+  size_t got = mem ? fread(buf, 1, sizeof buf, in) : 0;
+  while (got > 0) {
+    fwrite(buf, 1, got, mem);
+    got = fread(buf, 1, sizeof buf, in);
+  }
   if (!mem || fclose(mem) != 0) {
     gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     goto out;
