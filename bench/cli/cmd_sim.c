@@ -27,11 +27,19 @@ static const char details[] =
     "started separately with `gamebench engine WORKLOAD --brokers HOST:PORT` (same workload,\n"
     "same --run), then writes a results directory as `gamebench run` does (--out DIR), from\n"
     "the players' side. It refuses topics that already hold messages. Exit status as for run.\n\n"
+    "--instance K/N splits the simulator over N processes (on one machine or several): this\n"
+    "one runs the simulator threads t of sim.threads with t % N == K - 1 (so sim.threads >= N;\n"
+    "a multiple of N spreads them evenly), every instance with the same workload and --run.\n"
+    "The engines see the same event stream as from one simulator. Each instance writes its\n"
+    "own results directory (its manifest says instance K/N); `gamebench report --merge DIR...\n"
+    "--out DIR` adds them up into the run's (docs/kafka.md, docs/results.md).\n\n"
     "examples:\n"
     "  gamebench sim workloads/default.yaml --out events.jsonl\n"
     "  gamebench sim workloads/default.yaml --out - --set sim.players=10 | head\n"
     "  gamebench sim workloads/default.yaml --realism --set sim.duration=30d\n"
-    "  gamebench sim workloads/default.yaml --to kafka --brokers 127.0.0.1:9092 --run r1\n";
+    "  gamebench sim workloads/default.yaml --to kafka --brokers 127.0.0.1:9092 --run r1\n"
+    "  gamebench sim w.yaml --set sim.threads=2 --to kafka --brokers HOST:PORT --run r2 \\\n"
+    "      --instance 1/2 --out part1   # and --instance 2/2 --out part2 elsewhere\n";
 
 enum { IO_BUFFER_BYTES = 1 << 20 }; /* large writes: the stream is the hot path */
 
@@ -158,14 +166,40 @@ out:
   return rc;
 }
 
+/* --instance K/N into *instance (K - 1) and *instances (N): 1 <= K <= N <= 256. */
+static int parse_instance(const char *text, unsigned *instance, unsigned *instances, gb_err *err) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long k = strtoul(text, &end, 10), n = 0;
+  bool ok = end != text && *end == '/' && errno == 0 && text[0] >= '0' && text[0] <= '9';
+  if (ok) {
+    const char *at = end + 1;
+    n = strtoul(at, &end, 10);
+    ok = end != at && *end == '\0' && errno == 0 && at[0] >= '0' && at[0] <= '9';
+  }
+  if (!ok || k < 1 || n < 1 || k > n || n > 256)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "gamebench sim: --instance %s: expected K/N with 1 <= K <= N <= 256 "
+                      "(e.g. 1/2)",
+                      text);
+  *instance = (unsigned)k - 1;
+  *instances = (unsigned)n;
+  return 0;
+}
+
 /* The closed loop through Kafka: gb_run with the simulator's side only. */
 static int run_kafka(const char *workload, const gb_opt_list *sets, const char *brokers,
                      const char *run_id, const gb_opt_list *props, const char *out,
-                     const char *control, bool quiet, gb_err *err) {
+                     const char *control, const char *instance, bool quiet, gb_err *err) {
+  unsigned k = 0, n = 0;
+  if (instance && parse_instance(instance, &k, &n, err) != 0)
+    return -1;
   gb_workload *w = NULL;
   if (gb_workload_load_kafka(workload, NULL, 0, sets, brokers, &w, err) != 0)
     return -1;
   gb_run_options ro = {.out_dir = out,
+                       .instance = k,
+                       .instances = n,
                        .quiet = quiet,
                        .sim_only = true,
                        .control_path = control,
@@ -189,7 +223,8 @@ static int run_kafka(const char *workload, const gb_opt_list *sets, const char *
 enum { LINE_MAX_BYTES = 8192 };
 
 int gb_cmd_sim(int argc, char **argv) {
-  const char *out = NULL, *to = "file", *brokers = NULL, *run_id = NULL, *control = NULL;
+  const char *out = NULL, *to = "file", *brokers = NULL, *run_id = NULL, *control = NULL,
+             *instance = NULL;
   bool realism = false, quiet = false;
   gb_opt_list sets = {0}, props = {0};
   const gb_opt opts[] = {
@@ -216,6 +251,11 @@ int gb_cmd_sim(int argc, char **argv) {
        "--to kafka: operators' catalogue changes to send to every engine during the run "
        "(challenge_upsert / challenge_delete JSON lines, as for gamebench run)",
        0, 0},
+      {"instance", 0, GB_OPT_STRING, &instance, "K/N",
+       "--to kafka: run only the simulator threads t (of sim.threads) with t % N == K - 1, as "
+       "instance K of N processes sharing one --run; merge their results directories with "
+       "`gamebench report --merge`",
+       0, 0},
       {"quiet", 'q', GB_OPT_FLAG, &quiet, NULL, "--to kafka: no progress line and no summary", 0,
        0},
       {0},
@@ -234,20 +274,21 @@ int gb_cmd_sim(int argc, char **argv) {
     return parsed;
   gb_err err = {0};
   if (strcmp(to, "kafka") == 0) {
-    int rc =
-        run_kafka(res.positional[0], &sets, brokers, run_id, &props, out, control, quiet, &err);
+    int rc = run_kafka(res.positional[0], &sets, brokers, run_id, &props, out, control, instance,
+                       quiet, &err);
     return rc < 0 ? gb_opts_fail(&err) : rc;
   }
   if (strcmp(to, "file") != 0) {
     gb_err_set(&err, GB_ERR_INPUT, "gamebench sim: --to %s: expected file or kafka", to);
     return gb_opts_fail(&err);
   }
-  if (brokers || run_id || props.n > 0 || control) {
+  if (brokers || run_id || props.n > 0 || control || instance) {
     gb_err_set(&err, GB_ERR_INPUT, "gamebench sim: %s needs --to kafka",
-               brokers   ? "--brokers"
-               : run_id  ? "--run"
-               : control ? "--control"
-                         : "-X");
+               brokers    ? "--brokers"
+               : run_id   ? "--run"
+               : control  ? "--control"
+               : instance ? "--instance"
+                          : "-X");
     return gb_opts_fail(&err);
   }
   if (!out && !realism) {

@@ -18,7 +18,7 @@
 static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   /* queue_capacity counts events; a JSON event is a few hundred bytes, so 512 bytes per event */
-  gb_transport_config tc = {.n_producers = rs->n_producers,
+  gb_transport_config tc = {.n_producers = w->sim.threads,
                             .n_shards = rs->n_shards,
                             .queue_bytes = (size_t)w->engine.queue_capacity * 512};
   if (w->transport.kind == GB_TRANSPORT_INPROC)
@@ -29,7 +29,9 @@ static int make_transport(gb_run_state *rs, const gb_run_options *opt, gb_err *e
                                   .partitions = w->transport.partitions,
                                   .props = opt->kafka_props,
                                   .n_props = opt->n_kafka_props,
-                                  .throughput = w->sim.time_scale == 0};
+                                  .throughput = w->sim.time_scale == 0,
+                                  .instance = opt->instance,
+                                  .instances = opt->instances};
   rs->ctx.json_replies = true;
   return gb_transport_kafka_new(&tc, &kc, &rs->ctx.transport, err);
 }
@@ -58,8 +60,8 @@ static int make_epochs(gb_run_state *rs, const gb_run_options *opt, gb_err *err)
     gb_epochs_on_change(rs->ctx.epochs, wake_transport, rs->ctx.transport);
     return 0;
   }
-  if (gb_epochs_new_shared(0, partitions, rs->n_producers, tick, rs->ctx.w->sim.start_ms, 0, NULL,
-                           NULL, &rs->ctx.epochs, err) != 0)
+  if (gb_epochs_new_shared(0, partitions, rs->ctx.w->sim.threads, tick, rs->ctx.w->sim.start_ms, 0,
+                           NULL, NULL, &rs->ctx.epochs, err) != 0)
     return -1;
   return gb_transport_kafka_exchange_start(rs->ctx.transport, on_exchange, rs->ctx.epochs, err);
 }
@@ -85,6 +87,19 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
   rs->n_producers = w->sim.threads;
   if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
     return gb_err_set(err, GB_ERR_INPUT, "the simulator alone needs transport.kind kafka");
+  if (opt->instances > 1) {
+    if (!opt->sim_only || opt->instance >= opt->instances)
+      return gb_err_set(err, GB_ERR_INPUT, "--instance %u/%u: expected 1 <= K <= N, simulator only",
+                        opt->instance + 1, opt->instances);
+    if (w->sim.threads < opt->instances)
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "--instance %u/%u: sim.threads is %u, fewer than the %u instances (each "
+                        "instance runs whole simulator threads: set sim.threads to a multiple "
+                        "of N)",
+                        opt->instance + 1, opt->instances, w->sim.threads, opt->instances);
+    rs->ctx.first_producer = opt->instance;
+    rs->n_producers = (w->sim.threads - opt->instance + opt->instances - 1) / opt->instances;
+  }
   if (gb_workload_arms(w, &rs->ctx.arms, err) != 0)
     return -1;
   rs->shards = calloc(rs->n_shards ? rs->n_shards : 1, sizeof *rs->shards);
@@ -327,6 +342,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   if (finish_timelines(&rs, end_ns, err) != 0 || gb_run_merge(&rs, &m, &t, err) != 0 ||
       gb_fingerprint_collect(&t.fingerprint, err) != 0)
     goto out;
+  if (w->transport.kind == GB_TRANSPORT_KAFKA)
+    t.run_id = gb_transport_kafka_run_id(rs.ctx.transport);
+  t.instance = opt->instance;
+  t.instances = opt->instances;
   gb_run_rates(w, &t);
   gb_run_backlog_verdict(&rs, &t);
   /* At time_scale max there is no target rate: the simulator runs ahead of the engine by design

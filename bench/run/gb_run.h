@@ -23,10 +23,14 @@ typedef struct gb_run_options {
   const char *control_path; /* operators' catalogue changes to send during the run (JSON lines,
                                gb_run_control.h); NULL: none */
   /* transport.kind kafka (gb_transport_kafka.h): */
-  bool sim_only;                  /* only the simulator (`gamebench sim --to kafka`): engines run
-                                     elsewhere (`gamebench engine`); engine-side counts are what
-                                     the engines acknowledged */
-  const char *kafka_run_id;       /* topic namespace; NULL: a new one for this run */
+  bool sim_only;            /* only the simulator (`gamebench sim --to kafka`): engines run
+                               elsewhere (`gamebench engine`); engine-side counts are what
+                               the engines acknowledged */
+  const char *kafka_run_id; /* topic namespace; NULL: a new one for this run */
+  /* sim_only split over processes (`gamebench sim --instance K/N`): this process runs the
+   * simulator threads t (0-based, of sim.threads) with t % instances == instance (0-based:
+   * K - 1); instances 0 or 1: all of them. sim.threads >= instances, else GB_ERR_INPUT. */
+  unsigned instance, instances;
   const char *const *kafka_props; /* -X key=value, n_kafka_props of them */
   size_t n_kafka_props;
   /* Live HTTP (gb_live.h): POST /query and GET /metrics while the run goes on. */

@@ -75,7 +75,7 @@ int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const 
   if (gb_run_mkdir_p(partial, err) != 0)
     return -1;
   int rc = gb_run_results_write(partial, w, t, err);
-  if (rc == 0)
+  if (rc == 0 && realism) /* a merged directory has none (gb_run_merge_dirs) */
     rc = gb_realism_csv_write(partial, realism, err);
   if (rc == 0 && !opt->no_report)
     rc = gb_report_generate(partial, w->output.plots, err);

@@ -56,10 +56,11 @@ enum {
 typedef struct gb_run_ctx {
   const gb_workload *w;
   gb_transport *transport;
-  gb_arms *arms;         /* the A/B split, for the simulators and the shards (read-only) */
-  gb_catalog *catalog;   /* the simulators' copy, for the ground truth */
-  int64_t start_ns;      /* wall (gb_clock) time of sim time start_ms */
-  int64_t warmup_end_ns; /* samples intended before this are warm-up */
+  gb_arms *arms;           /* the A/B split, for the simulators and the shards (read-only) */
+  gb_catalog *catalog;     /* the simulators' copy, for the ground truth */
+  int64_t start_ns;        /* wall (gb_clock) time of sim time start_ms */
+  int64_t warmup_end_ns;   /* samples intended before this are warm-up */
+  unsigned first_producer; /* the lowest simulator thread index of this process (--instance) */
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
@@ -95,7 +96,8 @@ typedef struct gb_run_shard {
 
 typedef struct gb_run_producer {
   gb_run_ctx *run;
-  unsigned index;
+  unsigned index; /* the simulator thread's index among the run's sim.threads (the transport's
+                     producer): with --instance, not its place in gb_run_state.producers */
   pthread_t thread;
   gb_sim *sim;
   gb_run_stage_hists hists;

@@ -113,8 +113,10 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   }
   if (rs->n_shards == 0) {
     /* The engines run elsewhere: their side is what they acknowledged, in order and without
-     * gaps, at the end of each stream; each answer stands for one decision. */
-    t->events_consumed = t->events_processed = ts.acknowledged;
+     * gaps, at the end of each stream (the watermark copies, which they count as events of the
+     * stream, left out as in events_sent); each answer stands for one decision. */
+    t->events_consumed = t->events_processed =
+        ts.acknowledged > watermark_copies ? ts.acknowledged - watermark_copies : 0;
     t->decisions = t->answers_received;
   }
   if (merge_partitions(rs, m, t) != 0)
@@ -127,6 +129,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   t->arm_challenges = m->arm_challenges;
   t->sim_catalog = rs->ctx.catalog;
   t->agg = m->agg;
+  t->events_late = gb_agg_events_late(m->agg);
   t->cube = gb_agg_cube_mut(m->agg);
   t->dead = m->dead;
   t->n_dead = m->n_dead;

@@ -70,7 +70,7 @@ static int64_t sim_now_ms(const gb_run_ctx *run) {
 /* Adds events to the progress line's count; simulator thread 0 also shows its sim time. */
 static void publish_progress(gb_run_producer *pr, uint64_t events, int64_t ts) {
   atomic_fetch_add_explicit(&pr->run->progress_events, events, memory_order_relaxed);
-  if (pr->index == 0)
+  if (pr->index == pr->run->first_producer)
     atomic_store_explicit(&pr->run->progress_sim_ms, ts, memory_order_relaxed);
 }
 
@@ -267,15 +267,19 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
   if (rs->n_shards > 0)
     rs->ctx.copies_per_change =
         (uint64_t)rs->n_producers * gb_transport_partitions(rs->ctx.transport);
+  unsigned stride = opt->instances > 1 ? opt->instances : 1;
   for (unsigned i = 0; i < rs->n_producers; i++) {
     gb_run_producer *pr = &rs->producers[i];
+    /* With --instance, this process's share of the run's simulator threads: each one splits
+     * the players as it would in a single process, so the streams are the same. */
+    unsigned index = rs->ctx.first_producer + i * stride;
     gb_sim_config sc = {
         .seed = w->seed,
         .players = w->sim.players,
         .start_ms = w->sim.start_ms,
         .duration_ms = w->sim.duration_ms,
-        .producer = i,
-        .n_producers = rs->n_producers,
+        .producer = index,
+        .n_producers = w->sim.threads,
         .closed_loop = true,
         .catalog = rs->ctx.catalog,
         .arms = rs->ctx.arms,
@@ -285,7 +289,7 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
         .truth_arms = rs->ctx.truth_arms,
     };
     pr->run = &rs->ctx;
-    pr->index = i;
+    pr->index = index;
     pr->marked = INT64_MIN;
     pr->buf_cap = gb_transport_max_message(rs->ctx.transport);
     pr->buf = malloc(pr->buf_cap);

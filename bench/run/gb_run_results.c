@@ -13,6 +13,7 @@
 #include "gb_jsonw.h"
 #include "gb_metric.h"
 #include "gb_run_arms.h"
+#include "gb_run_raw.h"
 #include "gb_version.h"
 
 #include <librdkafka/rdkafka.h>
@@ -108,7 +109,7 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_u(w, "events_duplicate", t->events_duplicate, err);
   metric_u(w, "events_replayed", t->events_replayed, err);
   metric_u(w, "events_lost", t->events_lost, err);
-  metric_u(w, "events_late", gb_agg_events_late(t->agg), err);
+  metric_u(w, "events_late", t->events_late, err);
   metric_u(w, "events_warmup", t->hists->warmup_samples, err);
   metric_u(w, "decisions", t->decisions, err);
   metric_u(w, "answers_received", t->answers_received, err);
@@ -360,6 +361,40 @@ static char *fingerprint_json(const gb_fingerprint *fp) {
   return buf;
 }
 
+static void instance_string(unsigned instance, unsigned instances, char *buf, size_t cap) {
+  snprintf(buf, cap, "%u/%u", instance + 1, instances);
+}
+
+/* The run id, the instance of a split simulator, the parts of a merged directory. */
+static void manifest_parts(gb_jsonw *jw, const gb_run_totals *t) {
+  char k[32];
+  if (t->run_id && *t->run_id) {
+    gb_jsonw_key(jw, "run_id");
+    gb_jsonw_string(jw, t->run_id);
+  }
+  if (t->instances > 1) {
+    instance_string(t->instance, t->instances, k, sizeof k);
+    gb_jsonw_key(jw, "instance");
+    gb_jsonw_string(jw, k);
+  }
+  if (t->n_parts == 0)
+    return;
+  gb_jsonw_key(jw, "merged_from");
+  gb_jsonw_array_begin(jw);
+  for (size_t i = 0; i < t->n_parts; i++) {
+    gb_jsonw_object_begin(jw);
+    gb_jsonw_key(jw, "dir");
+    gb_jsonw_string(jw, t->parts[i].dir);
+    if (t->parts[i].instances > 1) {
+      instance_string(t->parts[i].instance, t->parts[i].instances, k, sizeof k);
+      gb_jsonw_key(jw, "instance");
+      gb_jsonw_string(jw, k);
+    }
+    gb_jsonw_object_end(jw);
+  }
+  gb_jsonw_array_end(jw);
+}
+
 static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_totals *t) {
   char start[32], end[32], hash[17];
   utc_string(t->start_wall_ns, start, sizeof start);
@@ -409,6 +444,7 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
   gb_jsonw_string(jw, wl->transport.kind == GB_TRANSPORT_KAFKA ? "kafka" : "inproc");
   gb_jsonw_key(jw, "peak_rss_bytes");
   gb_jsonw_int(jw, t->fingerprint.peak_rss_bytes);
+  manifest_parts(jw, t);
 }
 
 static int write_manifest(const char *dir, const gb_workload *wl, const gb_run_totals *t,
@@ -489,7 +525,7 @@ int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_tot
       write_arms(dir, w, t, err) != 0 || write_aggregates(dir, t, err) != 0 ||
       write_decisions(dir, w, t, err) != 0 || write_dead_letters(dir, t, err) != 0 ||
       write_cube(dir, t, err) != 0 || write_ope(dir, w, t, err) != 0 ||
-      write_manifest(dir, w, t, err) != 0)
+      gb_run_raw_write(dir, w, t, err) != 0 || write_manifest(dir, w, t, err) != 0)
     return -1;
   return 0;
 }

@@ -34,12 +34,19 @@ typedef struct gb_run_stage_hists {
   gb_timeline *timeline; /* corrected latencies per interval, warm-up included */
 } gb_run_stage_hists;
 
+/* One results directory a merged one was made of (manifest.json's "merged_from"). */
+typedef struct gb_run_part {
+  const char *dir;
+  unsigned instance, instances; /* 0-based instance of `instances`; instances 0: a whole run */
+} gb_run_part;
+
 /* Everything the result files are made of. */
 typedef struct gb_run_totals {
   uint64_t events_generated, events_sent, events_consumed, events_processed, events_rejected,
       events_duplicate, events_lost;
   uint64_t events_replayed; /* re-read to rebuild state after a partition moved: not in the
                                counts above */
+  uint64_t events_late;     /* kept out of the stats cube (gb_agg_events_late of the merged agg) */
   uint64_t decisions, answers_received, props_generated, catalog_updates;
   uint64_t backpressure_waits, unexpected_answers;
   double target_rate_eps, achieved_rate_eps;
@@ -77,9 +84,17 @@ typedef struct gb_run_totals {
   /* ope.csv: the targets of the off-policy evaluation, with their rows (none: no file) */
   const gb_run_ope_target *ope_targets;
   size_t n_ope_targets;
+  /* Identity for manifest.json and state.gbr: the Kafka run id (NULL or "" in process), this
+   * directory's instance of a split simulator (`sim --instance`: 0-based instance of
+   * `instances`; instances 0 or 1: a whole run), and for a merged directory its parts. */
+  const char *run_id;
+  unsigned instance, instances;
+  const gb_run_part *parts;
+  size_t n_parts;
 } gb_run_totals;
 
-/* Writes all the files into dir (which exists). 0, or -1 with a runtime error. */
+/* Writes all the files into dir (which exists), state.gbr included (gb_run_raw.h). 0, or -1
+ * with a runtime error. */
 int gb_run_results_write(const char *dir, const gb_workload *w, const gb_run_totals *t,
                          gb_err *err);
 

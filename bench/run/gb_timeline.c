@@ -6,6 +6,7 @@
 
 #include "gb_grow.h"
 #include "gb_hist.h"
+#include "gb_run_bin.h"
 
 #define NS_PER_S 1e9
 
@@ -388,5 +389,119 @@ int gb_timeline_write_csv(const gb_timeline *tl, FILE *out, gb_err *err) {
   }
   if (fflush(out) != 0 || ferror(out))
     return gb_err_set(err, GB_ERR_RUNTIME, "timeline: writing the CSV failed");
+  return 0;
+}
+
+/* ---- persistence */
+
+int gb_timeline_save(const gb_timeline *tl, FILE *out, gb_err *err) {
+  if (!tl->finished)
+    return gb_err_set(err, GB_ERR_RUNTIME, "timeline: save before gb_timeline_finish");
+  if (check_health(tl, "timeline", err) != 0)
+    return -1;
+  gb_run_bin_put_i64(out, tl->interval_ns);
+  gb_run_bin_put_i64(out, tl->end_ns - tl->start_ns);
+  gb_run_bin_put_u64(out, tl->n_stages);
+  gb_run_bin_put_u64(out, tl->n_sealed);
+  for (size_t i = 0; i < tl->n_sealed * tl->n_stages; i++) {
+    const tl_cell *c = &tl->cells[i];
+    gb_run_bin_put_u64(out, c->events);
+    gb_run_bin_put_u64(out, c->out_of_range);
+    gb_run_bin_put_i64(out, c->max_ns);
+    gb_run_bin_put_u64(out, c->n);
+    for (size_t k = 0; k < c->n; k++) {
+      gb_run_bin_put_i64(out, tl->pool[c->first + k].low_ns);
+      gb_run_bin_put_u64(out, tl->pool[c->first + k].count);
+    }
+  }
+  return 0;
+}
+
+/* Bounds on what a file may claim, so that a corrupt count fails instead of allocating without
+ * end: a year of 1 ms intervals; every sub-bucket of a 2-digit histogram. */
+#define LOAD_INTERVALS_MAX (UINT64_C(366) * 24 * 3600 * 1000)
+#define LOAD_BUCKETS_MAX 4096
+
+/* One cell's buckets into the pool: increasing, in range, adding up to its in-range events. */
+static bool load_cell(gb_timeline *tl, gb_run_bin_reader *r, tl_cell *c) {
+  *c = (tl_cell){.events = gb_run_bin_u64(r), .out_of_range = gb_run_bin_u64(r)};
+  c->max_ns = gb_run_bin_i64(r);
+  c->n = (size_t)gb_run_bin_count(r, LOAD_BUCKETS_MAX, "timeline buckets");
+  c->first = tl->pool_len;
+  uint64_t sum = 0;
+  int64_t prev = 0;
+  for (size_t k = 0; r->ok && k < c->n; k++) {
+    tl_bucket b = {.low_ns = gb_run_bin_i64(r), .count = gb_run_bin_u64(r)};
+    if (r->ok && (b.low_ns <= prev || b.low_ns > GB_HIST_HIGHEST_NS || b.count == 0))
+      return gb_run_bin_fail(r, "timeline buckets out of order or out of range");
+    if (GB_GROW(tl->pool, tl->pool_cap, tl->pool_len + 1, INTERVALS_FIRST, "timeline buckets",
+                r->err) != 0)
+      return r->ok = false;
+    tl->pool[tl->pool_len++] = b;
+    prev = b.low_ns;
+    sum += b.count;
+  }
+  if (r->ok && (c->out_of_range > c->events || sum != c->events - c->out_of_range))
+    return gb_run_bin_fail(r, "timeline counts do not add up");
+  return r->ok;
+}
+
+static bool load_cells(gb_timeline *tl, gb_run_bin_reader *r, size_t n_intervals) {
+  if (GB_GROW(tl->cells, tl->cells_cap, n_intervals * tl->n_stages + 1, INTERVALS_FIRST,
+              "timeline cells", r->err) != 0)
+    return r->ok = false;
+  for (size_t i = 0; r->ok && i < n_intervals * tl->n_stages; i++)
+    load_cell(tl, r, &tl->cells[i]);
+  tl->n_sealed = n_intervals;
+  tl->open_interval = n_intervals;
+  return r->ok;
+}
+
+int gb_timeline_load(FILE *in, const char *path, size_t n_stages, const char *const *stage_names,
+                     int64_t start_ns, gb_timeline **out, gb_err *err) {
+  gb_run_bin_reader r = {.in = in, .path = path, .ok = true, .err = err};
+  int64_t interval_ns = gb_run_bin_i64(&r), length_ns = gb_run_bin_i64(&r);
+  uint64_t stages = gb_run_bin_u64(&r);
+  uint64_t n = gb_run_bin_count(&r, LOAD_INTERVALS_MAX, "timeline intervals");
+  if (!r.ok)
+    return -1;
+  if (stages != n_stages)
+    return gb_err_set(err, GB_ERR_INPUT, "%s: the timeline has %llu stages, expected %zu", path,
+                      (unsigned long long)stages, n_stages);
+  if (length_ns < 0 || (n > 0 && (length_ns <= (int64_t)(n - 1) * interval_ns ||
+                                  length_ns > (int64_t)n * interval_ns)))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "%s: a timeline of %llu intervals cannot last %" PRId64 " ns", path,
+                      (unsigned long long)n, length_ns);
+  gb_timeline *tl = NULL;
+  if (gb_timeline_new(n_stages, stage_names, interval_ns, start_ns, &tl, err) != 0)
+    return -1; /* its message names the bad interval or stage */
+  if (!load_cells(tl, &r, (size_t)n)) {
+    gb_timeline_free(tl);
+    return -1;
+  }
+  tl->finished = true;
+  tl->end_ns = start_ns + length_ns;
+  *out = tl;
+  return 0;
+}
+
+int gb_timeline_delay(gb_timeline *tl, size_t intervals, gb_err *err) {
+  if (!tl->finished)
+    return gb_err_set(err, GB_ERR_INPUT, "timeline delay: the timeline must be finished");
+  if (intervals == 0)
+    return 0;
+  size_t n = tl->n_sealed + intervals;
+  tl_cell *cells = calloc(n * tl->n_stages, sizeof *cells);
+  if (!cells)
+    return gb_err_set(err, GB_ERR_RUNTIME, "timeline delay: out of memory for %zu intervals", n);
+  if (tl->n_sealed > 0)
+    memcpy(cells + intervals * tl->n_stages, tl->cells,
+           tl->n_sealed * tl->n_stages * sizeof *cells);
+  free(tl->cells);
+  tl->cells = cells;
+  tl->cells_cap = n * tl->n_stages;
+  tl->n_sealed = tl->open_interval = n;
+  tl->end_ns += (int64_t)intervals * tl->interval_ns;
   return 0;
 }

@@ -107,6 +107,32 @@ size_t gb_timeline_n_rows(const gb_timeline *tl);
  * returns 0, or returns -1 (GB_ERR_INPUT) when i is out of range. */
 int gb_timeline_row_at(const gb_timeline *tl, size_t i, gb_timeline_row *row, gb_err *err);
 
+/* ---- persistence (state.gbr, docs/results.md): a finished timeline's sealed intervals, so
+ * that results directories written by separate processes merge exactly. */
+
+/* Writes a finished timeline to out, little-endian: i64 interval_ns, i64 length_ns (its end
+ * minus its start), u64 n_stages, u64 n_intervals, then per interval and stage (interval-major):
+ * u64 events, u64 out_of_range, i64 max_ns, u64 n_buckets and n_buckets × (i64 low_ns, u64
+ * count) in increasing low_ns. Stage names are the caller's to record. Returns -1 with
+ * GB_ERR_RUNTIME when tl is not finished or lost data (gb_timeline_finish's errors); write
+ * errors show in ferror(out). */
+int gb_timeline_save(const gb_timeline *tl, FILE *out, gb_err *err);
+
+/* Reads what gb_timeline_save wrote, from in at its current position (path names it in
+ * messages), into a new finished timeline with these n_stages stage names (as for
+ * gb_timeline_new), starting at start_ns. Returns 0 with *out (gb_timeline_free), or -1 with
+ * GB_ERR_INPUT naming path and the byte offset: truncated, a stage count other than n_stages,
+ * an interval that is not a whole number of ms, buckets out of order or out of range, counts
+ * that do not add up; GB_ERR_RUNTIME when out of memory. */
+int gb_timeline_load(FILE *in, const char *path, size_t n_stages, const char *const *stage_names,
+                     int64_t start_ns, gb_timeline **out, gb_err *err);
+
+/* Moves a finished timeline's intervals `intervals` later: that many empty intervals come
+ * first and its end moves as much (so that timelines started at different times line up before
+ * gb_timeline_merge). 0, or -1 with GB_ERR_INPUT when tl is not finished, GB_ERR_RUNTIME when
+ * out of memory (tl unchanged). */
+int gb_timeline_delay(gb_timeline *tl, size_t intervals, gb_err *err);
+
 /* Writes the header and every row as CSV to out. -1 with GB_ERR_RUNTIME when tl is not
  * finished, sealing had failed, or writing failed. */
 int gb_timeline_write_csv(const gb_timeline *tl, FILE *out, gb_err *err);

@@ -190,6 +190,12 @@ static int check_config(const gb_transport_config *cfg, const gb_transport_kafka
     return gb_err_set(err, GB_ERR_INPUT, "transport needs at least one producer and one shard");
   if (!kc->brokers || !*kc->brokers)
     return gb_err_set(err, GB_ERR_INPUT, "brokers: expected 'embedded' or host:port,...");
+  if (kc->instances > 1 && (kc->role != GB_KAFKA_ROLE_SIM || kc->instance >= kc->instances ||
+                            kc->instances > cfg->n_producers))
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "instance %u of %u: expected a simulator alone, an instance below the "
+                      "count, and at most one instance per producer (%u)",
+                      kc->instance + 1, kc->instances, cfg->n_producers);
   if (strcmp(kc->brokers, "embedded") == 0 && kc->role != GB_KAFKA_ROLE_ALL)
     return gb_err_set(err, GB_ERR_INPUT,
                       "--brokers embedded: the embedded broker lives inside one process; "
@@ -212,6 +218,9 @@ int gb_transport_kafka_new(const gb_transport_config *cfg, const gb_transport_ka
   k->throughput = kc->throughput;
   k->P = kc->partitions;
   k->n_producers = cfg->n_producers;
+  k->instances = kc->instances > 1 ? kc->instances : 1;
+  k->instance = kc->instances > 1 ? kc->instance : 0;
+  k->first_owned = k->instance;
   k->n_shards = kc->role == GB_KAFKA_ROLE_SIM ? 0 : cfg->n_shards;
   pthread_mutex_init(&k->fail_mu, NULL);
   pthread_mutex_init(&k->fault_mu, NULL);
@@ -252,7 +261,8 @@ static unsigned kafka_shard_of(const gb_transport *t, uint64_t player_id) {
 
 static size_t kafka_max_message(const gb_transport *t) {
   const gb_transport_kafka *k = (const gb_transport_kafka *)t;
-  size_t ring = k->producers ? gb_queue_max_message(k->producers[0].replies) : KAFKA_MAX_MESSAGE;
+  size_t ring =
+      k->producers ? gb_queue_max_message(k->producers[k->first_owned].replies) : KAFKA_MAX_MESSAGE;
   return ring < KAFKA_MAX_MESSAGE ? ring : KAFKA_MAX_MESSAGE;
 }
 

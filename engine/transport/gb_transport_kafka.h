@@ -72,6 +72,14 @@ typedef struct gb_transport_kafka_config {
   /* The simulator runs as fast as it can (time_scale max): its event producers batch for
    * throughput (linger.ms 5) instead of latency (1); -X linger.ms overrides either. */
   bool throughput;
+  /* Role SIM split over several processes (`gamebench sim --instance K/N`): this process is
+   * instance `instance` (0-based) of `instances` and runs only the producers x (of
+   * gb_transport_config.n_producers, the run's whole simulator thread count) with
+   * x % instances == instance; the other producer indexes are another process's, and sending
+   * on them is a caller bug. Replies and acknowledgements of those producers are skipped, and
+   * the topics may already hold their messages (see gb_transport_kafka_new). instances 0 or 1:
+   * every producer, as before. Other roles: must be 0. */
+  unsigned instance, instances;
 } gb_transport_kafka_config;
 
 enum { GB_KAFKA_PARTITIONS_MAX = 1024, GB_KAFKA_RUN_ID_MAX = 100 };
@@ -80,7 +88,10 @@ enum { GB_KAFKA_PARTITIONS_MAX = 1024, GB_KAFKA_RUN_ID_MAX = 100 };
  * the topics when missing, and connects the clients of the role. Role ALL also waits until the
  * consumer group has settled (every partition assigned, evenly) so that no partition changes
  * hands once events flow. Role SIM refuses topics that already hold messages (a previous run
- * with the same run id).
+ * with the same run id); a SIM instance of several (kc->instances > 1) refuses only messages of
+ * the producers it owns, and accepts those of the other instances of its run (it reads the
+ * event topics up to their end at set-up to tell them apart: a few seconds of events at most
+ * when the instances start together).
  *
  * Returns 0, or -1 with GB_ERR_INPUT for bad settings, naming them ("-X foo=1: No such
  * configuration property \"foo\"", "--brokers embedded: ...", "topic gamebench.x.card has 4

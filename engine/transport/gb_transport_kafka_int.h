@@ -211,7 +211,11 @@ struct gb_transport_kafka {
   char *group;
   rd_kafka_t *mock_host;
   rd_kafka_mock_cluster_t *mock;
-  kproducer *producers; /* [n_producers], roles ALL and SIM */
+  kproducer *producers; /* [n_producers], roles ALL and SIM (only the owned ones have clients) */
+  /* Role SIM split over processes (gb_transport_kafka_config.instances): this process owns the
+   * producers x with x % instances == instance; instances 1 otherwise (every producer). */
+  unsigned instance, instances;
+  unsigned first_owned; /* the lowest producer index this process owns */
   kshard *shards;       /* [n_shards], roles ALL and ENGINE */
   unsigned n_producers, n_shards;
   _Atomic unsigned char *finished; /* [P]: every producer's end marker delivered (role ALL) */
@@ -252,6 +256,12 @@ struct gb_transport_kafka {
   _Atomic bool failed;
   char failure[GB_ERR_MSG_MAX];
 };
+
+/* Whether producer x runs in this process (every producer unless the simulator is split over
+ * several processes). */
+static inline bool gb_kafka_owns(const gb_transport_kafka *k, unsigned x) {
+  return x % k->instances == k->instance;
+}
 
 /* gb_transport_kafka_exchange.c: stops the reader, flushes and frees the exchange's clients. */
 void gb_kafka_exchange_stop(gb_transport_kafka *k);

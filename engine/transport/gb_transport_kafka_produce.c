@@ -74,6 +74,8 @@ static int producer_new(gb_transport_kafka *k, kproducer *pr, unsigned index, gb
   for (unsigned p = 0; p < k->P; p++)
     atomic_init(&pr->acked[p], KACK_NONE);
   gb_doorbell_init(&pr->bell);
+  if (!gb_kafka_owns(k, index))
+    return 0; /* another process's: its counters stay 0, it has no client */
   if (gb_queue_new(k->base.cfg.queue_bytes, &pr->replies, err) != 0)
     return -1;
   char client_id[64];
@@ -352,14 +354,19 @@ static kproducer *reply_target(gb_transport_kafka *k, rd_kafka_message_t *m, boo
   if (!gb_kafka_header_get(m, &h)) {
     /* A reply from another engine implementation: routed by its key, without duplicate check. */
     uint64_t player = key_player(m);
-    if (player != 0)
-      return &k->producers[(player - 1) % k->n_producers];
+    unsigned x = player != 0 ? (unsigned)((player - 1) % k->n_producers) : 0;
+    if (player != 0 && gb_kafka_owns(k, x))
+      return &k->producers[x];
     rd_kafka_message_destroy(m);
     return NULL;
   }
   if (h.producer >= k->n_producers ||
       (h.kind != KHDR_ACK && h.kind != KHDR_REPLY && h.kind != KHDR_REPLIES)) {
     rd_kafka_message_destroy(m); /* another simulator's (a run id shared by mistake) */
+    return NULL;
+  }
+  if (!gb_kafka_owns(k, h.producer)) {
+    rd_kafka_message_destroy(m); /* another instance's of the same run (--instance) */
     return NULL;
   }
   kproducer *pr = &k->producers[h.producer];
@@ -419,7 +426,7 @@ static void on_replies_queued(rd_kafka_t *rk, void *opaque) {
   (void)rk;
   gb_transport_kafka *k = opaque;
   atomic_store(&k->replies_pending, true);
-  gb_doorbell_ring(&k->producers[0].bell);
+  gb_doorbell_ring(&k->producers[k->first_owned].bell);
 }
 
 /* Hands the replies in pr's ring to fn. With the router thread, the overflow is the router's;
@@ -594,9 +601,10 @@ int gb_kafka_router_start(gb_transport_kafka *k, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
   }
   k->router_queue = rd_kafka_queue_get_consumer(k->router_rk);
-  if (k->n_producers == 1) {
-    /* One producer: nothing to route between threads, so its thread reads the queue (no thread
-     * hop, no copy through the ring), woken by librdkafka when replies come. */
+  unsigned owned = (k->n_producers - k->instance + k->instances - 1) / k->instances;
+  if (owned == 1) {
+    /* One producer here: nothing to route between threads, so its thread reads the queue (no
+     * thread hop, no copy through the ring), woken by librdkafka when replies come. */
     k->router_inline = true;
     atomic_store(&k->replies_pending, true); /* a first look in any case */
     rd_kafka_queue_cb_event_enable(k->router_queue, on_replies_queued, k);

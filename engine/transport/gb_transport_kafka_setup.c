@@ -177,10 +177,8 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms) {
 }
 
 /* Waits until every topic is known with P partitions (CreateTopics returns before the
- * metadata shows them), and for role SIM until every partition has a leader that says it is
- * empty. */
-static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
-  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ready_timeout_ms * 1000000;
+ * metadata shows them). */
+static int await_topics(gb_transport_kafka *k, rd_kafka_t *rk, int64_t deadline, gb_err *err) {
   for (int i = 0; i < KT__COUNT; i++) {
     int n = topic_partitions(rk, k->topics[i], METADATA_POLL_MS * 10);
     while (n < 0) {
@@ -196,30 +194,130 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
                         "id gives new topics)",
                         k->topics[i], n, k->P);
   }
+  return 0;
+}
+
+/* The end offset of topic[p] (once its leader answers) into *hi. */
+static int end_offset(gb_transport_kafka *k, rd_kafka_t *rk, int topic, unsigned p,
+                      int64_t deadline, int64_t *hi, gb_err *err) {
+  int64_t lo;
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, k->topics[topic], (int32_t)p, &lo,
+                                                             hi, METADATA_POLL_MS * 10);
+    if (e == 0)
+      return 0;
+    if (gb_clock_now_ns() > deadline)
+      return gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: %s[%u]: %s", k->bootstrap,
+                        k->topics[topic], p, rd_kafka_err2str(e));
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + (int64_t)METADATA_POLL_MS * 1000000);
+  }
+}
+
+static int topic_index_of(const gb_transport_kafka *k, const rd_kafka_message_t *m) {
+  const char *name = rd_kafka_topic_name(m->rkt);
+  for (int i = 0; i < KT__COUNT; i++)
+    if (strcmp(name, k->topics[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* One message of the scan: an error when it comes from a producer this instance owns. */
+static int scan_message(gb_transport_kafka *k, const rd_kafka_message_t *m, gb_err *err) {
+  khdr h;
+  if (!gb_kafka_header_get(m, &h) || h.producer >= k->n_producers || !gb_kafka_owns(k, h.producer))
+    return 0;
+  return gb_err_set(err, GB_ERR_INPUT,
+                    "topic %s already holds a message of simulator thread %u (partition %d, "
+                    "offset %" PRId64 "), which instance %u/%u runs: a previous run used run "
+                    "id '%s'; choose another one (--run) or delete the topics",
+                    rd_kafka_topic_name(m->rkt), h.producer, (int)m->partition, m->offset,
+                    k->instance + 1, k->instances, k->run_id);
+}
+
+/* Reads every (topic, partition) with hi[topic * P + p] > 0 from its start up to that offset and
+ * checks each message with scan_message. */
+static int scan_owned(gb_transport_kafka *k, const int64_t *hi, int64_t deadline, gb_err *err) {
+  char group[300];
+  snprintf(group, sizeof group, "group.id=%s.check", k->group);
+  const char *defaults[] = {group, "enable.auto.commit=false", "enable.partition.eof=false",
+                            "auto.offset.reset=earliest"};
+  rd_kafka_conf_t *conf = NULL;
+  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, sizeof defaults / sizeof defaults[0],
+                        "gamebench-check", &conf, err) != 0)
+    return -1;
+  char errstr[ERRSTR_MAX];
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    return gb_err_set(err, GB_ERR_INPUT, "kafka consumer: %s", errstr);
+  }
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(KT__COUNT);
+  size_t left = 0;
+  for (int i = 0; i < KT_EPOCHS; i++)
+    for (unsigned p = 0; p < k->P; p++)
+      if (hi[(size_t)i * k->P + p] > 0) {
+        rd_kafka_topic_partition_list_add(list, k->topics[i], (int32_t)p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+        left++;
+      }
+  int rc = rd_kafka_assign(rk, list) == 0 ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "scan: assign");
+  rd_kafka_topic_partition_list_destroy(list);
+  while (rc == 0 && left > 0) {
+    if (gb_clock_now_ns() > deadline) {
+      rc = gb_err_set(err, GB_ERR_RUNTIME,
+                      "brokers %s: the topics of run id '%s' could not be read within %d ms",
+                      k->bootstrap, k->run_id, k->set.ready_timeout_ms);
+      break;
+    }
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, METADATA_POLL_MS);
+    if (!m)
+      continue;
+    int ti = m->err ? -1 : topic_index_of(k, m);
+    if (ti >= 0 && (unsigned)m->partition < k->P) {
+      rc = scan_message(k, m, err);
+      if (m->offset + 1 == hi[(size_t)ti * k->P + (unsigned)m->partition])
+        left--;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return rc;
+}
+
+/* Waits until every topic is known with P partitions, and for role SIM until every partition
+ * has a leader that says it is empty; a SIM instance of several (--instance) accepts messages
+ * of the other instances' producers, and reads them to tell. */
+static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
+  int64_t deadline = gb_clock_now_ns() + (int64_t)k->set.ready_timeout_ms * 1000000;
+  if (await_topics(k, rk, deadline, err) != 0)
+    return -1;
   if (k->role != GB_KAFKA_ROLE_SIM)
     return 0;
-  for (int i = 0; i < KT__COUNT; i++) {
-    for (unsigned p = 0; p < k->P; p++) {
-      int64_t lo, hi;
-      for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, k->topics[i], (int32_t)p, &lo,
-                                                                 &hi, METADATA_POLL_MS * 10);
-        if (e == 0)
-          break;
-        if (gb_clock_now_ns() > deadline)
-          return gb_err_set(err, GB_ERR_RUNTIME, "brokers %s: %s[%u]: %s", k->bootstrap,
-                            k->topics[i], p, rd_kafka_err2str(e));
-        gb_clock_sleep_until_ns(gb_clock_now_ns() + (int64_t)METADATA_POLL_MS * 1000000);
-      }
-      if (hi > 0)
-        return gb_err_set(err, GB_ERR_INPUT,
-                          "topic %s already holds messages (partition %u: %" PRId64
-                          "): a previous run used run id '%s'; choose another one (--run) "
-                          "or delete the topics",
-                          k->topics[i], p, hi, k->run_id);
+  int64_t *hi = calloc((size_t)KT__COUNT * k->P, sizeof *hi);
+  if (!hi)
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  bool any = false;
+  int rc = 0;
+  for (int i = 0; i < KT__COUNT && rc == 0; i++) {
+    for (unsigned p = 0; p < k->P && rc == 0; p++) {
+      int64_t *h = &hi[(size_t)i * k->P + p];
+      rc = end_offset(k, rk, i, p, deadline, h, err);
+      /* The exchange holds the engines' contributions, which name no producer: an instance
+       * cannot tell whose watermarks they follow, and leaves them to the others. */
+      if (rc == 0 && *h > 0 && k->instances == 1)
+        rc = gb_err_set(err, GB_ERR_INPUT,
+                        "topic %s already holds messages (partition %u: %" PRId64
+                        "): a previous run used run id '%s'; choose another one (--run) "
+                        "or delete the topics",
+                        k->topics[i], p, *h, k->run_id);
+      any |= rc == 0 && *h > 0 && i != KT_EPOCHS;
     }
   }
-  return 0;
+  if (rc == 0 && any)
+    rc = scan_owned(k, hi, deadline, err);
+  free(hi);
+  return rc;
 }
 
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {

@@ -1,7 +1,8 @@
 /* Against a real Apache Kafka broker (scripts/kafka-local start, or docker-compose.yml):
  * `gamebench run` through it, `gamebench sim --to kafka` with separate `gamebench engine`
- * processes, one of them killed and restarted mid-run, and two engines sharing the partitions.
- * Every result must equal the in-process run's.
+ * processes, one of them killed and restarted mid-run, two engines sharing the partitions, and
+ * the simulator split over two processes whose results directories are merged. Every result
+ * must equal the in-process run's.
  *
  * The broker's address comes from GB_KAFKA_BOOTSTRAP. Without it the suite is skipped, with a
  * message, except under CI=true, where it fails: CI always runs it (scripts/test starts the
@@ -238,6 +239,87 @@ Test(kafka_real, two_engine_processes_learn_what_one_process_learns, .timeout = 
   free(log2);
   free(inproc);
   free(dir);
+}
+
+/* The simulator split over two processes (`sim --instance 1/2` and `2/2`, one simulator thread
+ * each) with two `gamebench engine` processes, on the learning fixture: the engines see one
+ * simulator's streams and close the epochs from both instances' watermarks, each instance writes
+ * its part, and `report --merge` adds the parts up into the in-process run's arms.csv, byte for
+ * byte, every event accounted for. A merge without one of the parts is refused, and neither
+ * part alone is the whole run. */
+Test(kafka_real, two_simulator_instances_merge_into_what_one_process_gives, .timeout = 300) {
+  const char *wl = GB_SOURCE_DIR "/tests/fixtures/workloads/learning.yaml";
+  const char *set =
+      "--set sim.players=600 --set sim.threads=2 --set transport.partitions=" STRINGIFY(
+          SMALL_PARTITIONS);
+  char *inproc = gbt_path(tmp, "split-one"), *merged = gbt_path(tmp, "split-merged");
+  char *part1 = gbt_path(tmp, "split-1"), *part2 = gbt_path(tmp, "split-2");
+  gbt_proc a = gbt_gamebench("run %s %s --quiet --no-report --out '%s'", wl, set, inproc);
+  cr_assert_eq(a.status, 0, "exit %d\n%s", a.status, a.err);
+  char run_id[128];
+  fresh_run_id(run_id, sizeof run_id, "split");
+  char *log1 = gbt_path(tmp, "engine1.log"), *log2 = gbt_path(tmp, "engine2.log");
+  char *sim_log = gbt_path(tmp, "sim1.log");
+  pid_t e1 = gbt_spawn(log1, "engine %s %s --brokers %s --run %s", wl, set, brokers, run_id);
+  pid_t e2 = gbt_spawn(log2, "engine %s %s --brokers %s --run %s", wl, set, brokers, run_id);
+  cr_assert(gbt_wait_for_text(log1, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(gbt_wait_for_text(log2, "SIGINT or SIGTERM to stop", 60));
+  cr_assert(wait_for_split(log1, log2, SMALL_PARTITIONS, 60),
+            "the group did not spread the partitions over both engines (last: %ld and %ld)",
+            last_owned(log1), last_owned(log2));
+  pid_t s1 = gbt_spawn(sim_log,
+                       "sim %s %s --to kafka --brokers %s --run %s --instance 1/2 --quiet "
+                       "--out '%s'",
+                       wl, set, brokers, run_id, part1);
+  gbt_proc s2 = gbt_gamebench("sim %s %s --to kafka --brokers %s --run %s --instance 2/2 --quiet "
+                              "--out '%s'",
+                              wl, set, brokers, run_id, part2);
+  int s1_status = gbt_wait_exit(s1, 240);
+  char *s1_err = gbt_read_file(sim_log, NULL);
+  cr_assert_eq(s2.status, 0, "instance 2: exit %d\n%s", s2.status, s2.err);
+  cr_assert_eq(s1_status, 0, "instance 1: exit %d\n%s", s1_status, s1_err ? s1_err : "");
+  kill(e1, SIGTERM);
+  kill(e2, SIGTERM);
+  cr_assert_eq(gbt_wait_exit(e1, 60), 0);
+  cr_assert_eq(gbt_wait_exit(e2, 60), 0);
+  gbt_proc m =
+      gbt_gamebench("report --merge '%s' '%s' --out '%s' --no-plots", part1, part2, merged);
+  cr_assert_eq(m.status, 0, "exit %d\n%s", m.status, m.err);
+  gbt_assert_same_bytes(inproc, merged, "arms.csv");
+  gbt_assert_same_bytes(inproc, merged, "arms_daily.csv");
+  gbt_assert_same_bytes(inproc, merged, "challenges.csv");
+  char *one = gbt_result_text(inproc, "summary.csv"), *sum = gbt_result_text(merged, "summary.csv");
+  cr_assert_eq(gbt_metric(sum, "events_lost"), 0);
+  cr_assert_eq(gbt_metric(sum, "events_generated"), gbt_metric(one, "events_generated"));
+  cr_assert_eq(gbt_metric(sum, "events_consumed"), gbt_metric(sum, "events_generated"),
+               "the engines acknowledged every event of both instances");
+  cr_assert_eq(gbt_metric(sum, "decisions"), gbt_metric(one, "decisions"));
+  /* each part is only a part: its own arms.csv is not the run's, and the merge needs both */
+  char *arms1 = gbt_result_text(part1, "arms.csv"), *arms = gbt_result_text(inproc, "arms.csv");
+  cr_assert_str_neq(arms1, arms, "instance 1 alone is not the whole run");
+  char *alone = gbt_path(tmp, "split-alone");
+  gbt_proc x = gbt_gamebench("report --merge '%s' --out '%s' --no-plots", part1, alone);
+  cr_assert_eq(x.status, 2, "exit %d\n%s", x.status, x.err);
+  cr_assert_not_null(strstr(x.err, "instance 2/2 is missing"), "%s", x.err);
+  cr_assert_gt(engine_count(log1, " events consumed"), 0, "engine 1 took part");
+  cr_assert_gt(engine_count(log2, " events consumed"), 0, "engine 2 took part");
+  gbt_proc_free(&x);
+  free(alone);
+  free(arms1);
+  free(arms);
+  free(one);
+  free(sum);
+  gbt_proc_free(&m);
+  gbt_proc_free(&s2);
+  gbt_proc_free(&a);
+  free(s1_err);
+  free(sim_log);
+  free(log1);
+  free(log2);
+  free(part1);
+  free(part2);
+  free(inproc);
+  free(merged);
 }
 
 Test(kafka_real, engine_killed_and_restarted_mid_run_changes_nothing, .timeout = 300) {
