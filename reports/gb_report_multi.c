@@ -212,13 +212,13 @@ static bool labels_unique(const gb_report_run *runs, size_t n) {
   return true;
 }
 
-/* The label from the parts that vary; false when it is empty or too long. */
-static bool parts_label(gb_report_run *run, const bool *varies) {
+/* The label from the parts in use; false when it is empty or too long. */
+static bool parts_label(gb_report_run *run, const bool *use) {
   char text[GB_DOC_CELL_MAX * 2] = "";
   size_t used = 0;
   for (int p = 0; p < N_PARTS; p++) {
     char part[GB_DOC_CELL_MAX];
-    if (!varies[p])
+    if (!use[p])
       continue;
     part_text(run, p, part, sizeof part);
     if (part[0] && used < sizeof text)
@@ -231,13 +231,20 @@ static bool parts_label(gb_report_run *run, const bool *varies) {
 }
 
 void gb_report_multi_label(gb_report_run *runs, size_t n) {
-  bool varies[N_PARTS];
-  for (int p = 0; p < N_PARTS; p++)
-    varies[p] = n == 1 ? p == PART_NAME : !part_constant(runs, n, p);
-  bool ok = true;
-  for (size_t i = 0; i < n; i++)
-    ok = parts_label(&runs[i], varies) && ok;
-  if (!ok || !labels_unique(runs, n))
+  /* Parts are added in order of preference, each only when it differs between the runs, until
+   * the labels tell every run apart: "default" and "algorithms", not their builds and seeds. */
+  bool use[N_PARTS] = {false};
+  bool ok = false;
+  for (int p = 0; p < N_PARTS && !ok; p++) {
+    if (n > 1 && part_constant(runs, n, p))
+      continue;
+    use[p] = true;
+    ok = true;
+    for (size_t i = 0; i < n; i++)
+      ok = parts_label(&runs[i], use) && ok;
+    ok = ok && labels_unique(runs, n);
+  }
+  if (!ok)
     for (size_t i = 0; i < n; i++)
       base_label(runs[i].dir, runs[i].label, sizeof runs[i].label);
   /* The same directory twice, or two directories of one base name: their place tells them. */

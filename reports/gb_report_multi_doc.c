@@ -55,10 +55,13 @@ static void write_verdict(gb_doc *d, const gb_report_run *run) {
   bool rate_bad = sustained == 0, loss_bad = lost > 0;
   char lead[GB_DOC_CELL_MAX], rest[GB_DOC_CELL_MAX * 3], rate[GB_DOC_CELL_MAX],
       loss[GB_DOC_CELL_MAX], rej[GB_DOC_NUM_MAX];
-  gb_doc_textf(lead, sizeof lead, "%s: %s", run->label,
+  /* The lead names every failure, so that a bold line read alone is not misleading. */
+  gb_doc_textf(lead, sizeof lead, "%s: %s%s", run->label,
                isnan(sustained) ? "No rate verdict"
                : rate_bad       ? "Target rate not sustained"
-                                : "Target rate sustained");
+               : loss_bad       ? "Events lost"
+                                : "Target rate sustained",
+               rate_bad && loss_bad ? ", events lost" : "");
   rate_text(run, !rate_bad, rate, sizeof rate);
   loss_text(run, loss, sizeof loss);
   gb_doc_count(rejected, rej, sizeof rej);
@@ -97,7 +100,7 @@ static void legend_row(gb_doc *d, const gb_report_run *run) {
 static void repeat_note(gb_doc *d, const gb_report_run *run) {
   char line[GB_DOC_CELL_MAX * 3];
   gb_doc_textf(line, sizeof line,
-               "%s is a `run --repeat %zu` directory: its tables use the top summary.csv (the "
+               "%s is a run --repeat %zu directory: its tables use the top summary.csv (the "
                "medians of the %zu repeats; the verdicts the worst); its spectra, timeline and "
                "arms are repeat-%zu's, %s.",
                run->label, run->repeats, run->repeats, run->repeat_used,

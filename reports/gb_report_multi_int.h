@@ -34,10 +34,11 @@ int gb_report_multi_load(const char *const *dirs, size_t n, gb_report_run *runs,
 /* Frees what runs[0..n) own; zeroed runs are fine. */
 void gb_report_multi_free(gb_report_run *runs, size_t n);
 
-/* Gives every run a short label that tells it from the others: the manifest fields that differ
- * between the runs, in the order workload name, git describe, seed, arms (e.g. "default",
- * "algorithms"; "seed 7"); the directory's base name when those do not tell the runs apart or
- * make a label too long; "#i" appended to a label still shared. */
+/* Gives every run a short label that tells it from the others: made of the manifest fields that
+ * differ between the runs, taken in the order workload name, git describe, seed ("seed 7"), arms'
+ * algorithms ("random+thompson") until the labels are unique ("default" and "algorithms"); the
+ * directory's base name when they never are or a label gets too long; "#i" (the run's place)
+ * appended to a label still shared. One run is labelled by its workload name. */
 void gb_report_multi_label(gb_report_run *runs, size_t n);
 
 enum { GB_REPORT_ARMS_MAX = 64 /* arms a comparative report shows; a workload has a handful */ };
