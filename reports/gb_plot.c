@@ -463,8 +463,16 @@ static int alloc_xy(series_arrays *a, size_t n) {
   return a->x && a->y ? 0 : -1;
 }
 
-/* The x position of percentile p (percent) on the 1/(1 - p) scale; infinite at 100 %. */
-static double percentile_x(double p) { return p >= 100 ? INFINITY : 1.0 / (1.0 - p / 100.0); }
+double gb_plot_percentile_x(double p) { return p >= 100 ? INFINITY : 1.0 / (1.0 - p / 100.0); }
+
+const gb_plot_tic *gb_plot_percentile_tics(size_t *n) {
+  /* HdrHistogram's percentile axis: each tic one more "nine". */
+  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
+                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
+                                     {"99.9999%", 1e6}};
+  *n = sizeof TICS / sizeof TICS[0];
+  return TICS;
+}
 
 /* An uncorrected spectrum equal to its stage's corrected one (a service time, where nothing
  * queues) would only draw the same line twice. */
@@ -505,24 +513,22 @@ int gb_plot_latency(const gb_results *r, const char *plots_dir, gb_err *err) {
     }
     snprintf(arr[i].title, len, "%s%s", sp->stage, sp->corrected ? "" : " (uncorrected)");
     for (size_t j = 0; j < sp->n; j++) {
-      arr[i].x[j] = percentile_x(sp->points[j].percentile);
+      arr[i].x[j] = gb_plot_percentile_x(sp->points[j].percentile);
       arr[i].y[j] = sp->points[j].value_us;
     }
     s[i] = (gb_plot_series){
         .title = arr[i].title, .n = sp->n, .x = arr[i].x, .y = arr[i].y, .dashed = !sp->corrected};
   }
-  /* HdrHistogram's percentile axis: each tic one more "nine". */
-  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
-                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
-                                     {"99.9999%", 1e6}};
+  size_t n_tics = 0;
+  const gb_plot_tic *tics = gb_plot_percentile_tics(&n_tics);
   const gb_plot_chart chart = {.title = "Latency by percentile",
                                .xlabel = "percentile",
                                .ylabel = "latency (µs)",
                                .style = GB_PLOT_LINES,
                                .logx = true,
                                .logy = true,
-                               .xtics = TICS,
-                               .n_xtics = sizeof TICS / sizeof TICS[0]};
+                               .xtics = tics,
+                               .n_xtics = n_tics};
   if (rc == 0)
     rc = draw_named(&chart, s, n, plots_dir, GB_PLOT_LATENCY, err);
   free_arrays(arr, n_all);

@@ -69,6 +69,13 @@ int gb_plot_draw(const gb_plot_chart *chart, const gb_plot_series *s, size_t n,
  * Returns 0, or -1 with a GB_ERR_RUNTIME error "gnuplot not found on PATH". */
 int gb_plot_find_gnuplot(char *buf, size_t cap, gb_err *err);
 
+/* The x of percentile p (in percent) on the HdrHistogram axis 1/(1 - p): 2 at 50 %, 100 at
+ * 99 %; infinite at 100 % (left out of a log axis). */
+double gb_plot_percentile_x(double p);
+
+/* The labelled tics of that axis, 50% to 99.9999% (static storage; *n set). */
+const gb_plot_tic *gb_plot_percentile_tics(size_t *n);
+
 /* ---- The plots of a results directory ---------------------------------------------------- */
 
 /* File base names under plots/ (each drawn as .png and .svg). */

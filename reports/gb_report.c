@@ -232,23 +232,9 @@ static void write_latency(gb_doc *d, const gb_results *r, const gb_doc_plot_stat
 }
 
 static void timeline_row(gb_doc *d, const gb_results_series *s) {
-  double lo = INFINITY, hi = -INFINITY, sum = 0, worst_p99 = NAN;
-  for (size_t i = 0; i < s->n; i++) {
-    double t = s->rows[i].throughput_eps;
-    lo = fmin(lo, t);
-    hi = fmax(hi, t);
-    sum += t;
-    if (!isnan(s->rows[i].p99_us) && !(worst_p99 >= s->rows[i].p99_us))
-      worst_p99 = s->rows[i].p99_us;
-  }
-  char n[GB_DOC_NUM_MAX], a[GB_DOC_NUM_MAX], b[GB_DOC_NUM_MAX], c[GB_DOC_NUM_MAX],
-      w[GB_DOC_NUM_MAX];
-  gb_doc_count((double)s->n, n, sizeof n);
-  gb_doc_rate(s->n ? lo : NAN, a, sizeof a);
-  gb_doc_rate(s->n ? sum / (double)s->n : NAN, b, sizeof b);
-  gb_doc_rate(s->n ? hi : NAN, c, sizeof c);
-  gb_doc_sig3(worst_p99, w, sizeof w);
-  const char *cells[] = {s->stage, n, a, b, c, w};
+  char stats[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX];
+  gb_doc_timeline_cells(s, stats);
+  const char *cells[] = {s->stage, stats[0], stats[1], stats[2], stats[3], stats[4]};
   gb_doc_row(d, cells, 6, false);
 }
 

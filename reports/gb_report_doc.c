@@ -179,6 +179,25 @@ void gb_doc_rate_with_ci(double v, double lo, double hi, char *buf, size_t cap) 
   snprintf(buf, cap, "%s (%s – %s)", a, b, c);
 }
 
+void gb_doc_timeline_cells(const gb_results_series *s,
+                           char cells[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX]) {
+  double lo = INFINITY, hi = -INFINITY, sum = 0, worst_p99 = NAN;
+  size_t n = s ? s->n : 0;
+  for (size_t i = 0; i < n; i++) {
+    double t = s->rows[i].throughput_eps;
+    lo = fmin(lo, t);
+    hi = fmax(hi, t);
+    sum += t;
+    if (!isnan(s->rows[i].p99_us) && !(worst_p99 >= s->rows[i].p99_us))
+      worst_p99 = s->rows[i].p99_us;
+  }
+  gb_doc_count((double)n, cells[0], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? lo : NAN, cells[1], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? sum / (double)n : NAN, cells[2], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? hi : NAN, cells[3], GB_DOC_NUM_MAX);
+  gb_doc_sig3(worst_p99, cells[4], GB_DOC_NUM_MAX);
+}
+
 /* ---- plots ------------------------------------------------------------------------------- */
 
 static bool plot_exists(const char *dir, const char *name, const char *ext) {

@@ -46,6 +46,12 @@ void gb_doc_percent(double fraction, char *buf, size_t cap);
 /* A rate and its interval: "12.34 % (11.90 – 12.80 %)", or the rate alone without one. */
 void gb_doc_rate_with_ci(double v, double lo, double hi, char *buf, size_t cap);
 
+/* The timeline's summary cells of one stage (s NULL: none): intervals, min, mean and max
+ * throughput (events/s), the worst interval's p99 (µs). */
+enum { GB_DOC_TIMELINE_CELLS = 5 };
+void gb_doc_timeline_cells(const gb_results_series *s,
+                           char cells[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX]);
+
 /* ---- the document: Markdown and HTML written side by side ---- */
 
 typedef struct gb_doc {

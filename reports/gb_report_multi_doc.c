@@ -249,24 +249,10 @@ static void write_latency(gb_doc *d, const gb_report_run *runs, size_t n,
 
 static void timeline_row(gb_doc *d, const gb_report_run *run) {
   const gb_results_series *s = gb_report_multi_timeline(run);
-  char n[GB_DOC_NUM_MAX], lo[GB_DOC_NUM_MAX], mean[GB_DOC_NUM_MAX], hi[GB_DOC_NUM_MAX],
-      worst[GB_DOC_NUM_MAX];
-  double min = INFINITY, max = -INFINITY, sum = 0, worst_p99 = NAN;
-  size_t count = s ? s->n : 0;
-  for (size_t i = 0; i < count; i++) {
-    double t = s->rows[i].throughput_eps;
-    min = fmin(min, t);
-    max = fmax(max, t);
-    sum += t;
-    if (!isnan(s->rows[i].p99_us) && !(worst_p99 >= s->rows[i].p99_us))
-      worst_p99 = s->rows[i].p99_us;
-  }
-  gb_doc_count((double)count, n, sizeof n);
-  gb_doc_rate(count ? min : NAN, lo, sizeof lo);
-  gb_doc_rate(count ? sum / (double)count : NAN, mean, sizeof mean);
-  gb_doc_rate(count ? max : NAN, hi, sizeof hi);
-  gb_doc_sig3(worst_p99, worst, sizeof worst);
-  const char *cells[] = {run->label, s ? s->stage : GB_DOC_NONE, n, lo, mean, hi, worst};
+  char stats[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX];
+  gb_doc_timeline_cells(s, stats);
+  const char *cells[] = {
+      run->label, s ? s->stage : GB_DOC_NONE, stats[0], stats[1], stats[2], stats[3], stats[4]};
   gb_doc_row(d, cells, 7, false);
 }
 

@@ -155,7 +155,7 @@ static void spectrum_series(chart *c, const gb_results_spectrum *sp, const char 
   f.s->color = color;
   for (size_t k = 0; k < sp->n; k++) {
     double p = sp->points[k].percentile;
-    f.x[k] = p >= 100 ? INFINITY : 1.0 / (1.0 - p / PERCENT); /* 1/(1 − p): left out at 100 */
+    f.x[k] = gb_plot_percentile_x(p);
     f.y[k] = sp->points[k].value_us;
   }
 }
@@ -171,9 +171,8 @@ static void draw_latency(const gb_report_run *runs, size_t n, const char *stage,
     if (unc && !same_spectrum(cor, unc)) /* a service time: the same line twice */
       spectrum_series(&c, unc, runs[i].label, (int)i + 1);
   }
-  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
-                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
-                                     {"99.9999%", 1e6}};
+  size_t n_tics = 0;
+  const gb_plot_tic *tics = gb_plot_percentile_tics(&n_tics);
   char title[GB_DOC_CELL_MAX];
   gb_doc_textf(title, sizeof title, "Latency by percentile: %s (uncorrected dashed)", stage);
   const gb_plot_chart spec = {.title = title,
@@ -182,8 +181,8 @@ static void draw_latency(const gb_report_run *runs, size_t n, const char *stage,
                               .style = GB_PLOT_LINES,
                               .logx = true,
                               .logy = true,
-                              .xtics = TICS,
-                              .n_xtics = sizeof TICS / sizeof TICS[0]};
+                              .xtics = tics,
+                              .n_xtics = n_tics};
   draw_chart(&spec, &c, plots_dir, state);
 }
 
