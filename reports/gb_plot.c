@@ -223,6 +223,12 @@ static void write_datablock(FILE *out, const gb_plot_chart *c, const gb_plot_ser
       put_number(out, s->ylow ? s->ylow[i] : NAN);
       fputc(' ', out);
       put_number(out, s->yhigh ? s->yhigh[i] : NAN);
+    } else if (c->style == GB_PLOT_POINTS_CI) {
+      /* gnuplot drops a point whose bar is undefined: a missing bar closes on the point */
+      fputc(' ', out);
+      put_number(out, s->ylow && !isnan(s->ylow[i]) ? s->ylow[i] : s->y[i]);
+      fputc(' ', out);
+      put_number(out, s->yhigh && !isnan(s->yhigh[i]) ? s->yhigh[i] : s->y[i]);
     } else if (c->style == GB_PLOT_BANDS && s->ylow && s->yhigh) {
       /* a band needs both edges at every point: an undefined one closes on the point */
       fputc(' ', out);
@@ -252,8 +258,9 @@ static void write_settings(FILE *out, const gb_plot_chart *c) {
   if (c->x_from_zero)
     fputs("set xrange [0:*]\n", out);
   if (c->style == GB_PLOT_BARS_CI)
-    fputs("set boxwidth 0.6\nset style fill solid 0.5 border -1\nset offsets 0.5, 0.5, 0, 0\n",
-          out);
+    fputs("set boxwidth 0.6\nset style fill solid 0.5 border -1\n", out);
+  if (c->style == GB_PLOT_BARS_CI || c->style == GB_PLOT_POINTS_CI)
+    fputs("set offsets 0.5, 0.5, 0, 0\n", out);
   if (c->n_xtics > 0) {
     fputs("set xtics (", out);
     for (size_t i = 0; i < c->n_xtics; i++) {
@@ -266,16 +273,30 @@ static void write_settings(FILE *out, const gb_plot_chart *c) {
   }
 }
 
+/* The gnuplot linetype whose colour series i takes. */
+static size_t series_color(const gb_plot_series *s, size_t i) {
+  return s->color > 0 ? (size_t)s->color : i + 1;
+}
+
 /* A band (its series' colour, translucent, untitled) under a line with points; the colour is
- * gnuplot's linetype i + 1, so that band and line match. */
+ * gnuplot's linetype i + 1 (or the series' own), so that band and line match. */
 static void write_band_series(FILE *out, const gb_plot_series *s, size_t i) {
+  size_t lc = series_color(s, i);
   if (s->ylow && s->yhigh)
     fprintf(out,
             "$d%zu using 1:3:4 with filledcurves lc %zu fs transparent solid 0.2 noborder "
             "notitle, \\\n     ",
-            i, i + 1);
-  fprintf(out, "$d%zu using 1:2 with linespoints lw 2 lc %zu pt 7 ps 0.6 dt %d title ", i, i + 1,
+            i, lc);
+  fprintf(out, "$d%zu using 1:2 with linespoints lw 2 lc %zu pt 7 ps 0.6 dt %d title ", i, lc,
           s->dashed ? 2 : 1);
+  gp_quote(out, s->title);
+}
+
+static void write_lines_series(FILE *out, const gb_plot_series *s, size_t i) {
+  fprintf(out, "$d%zu using 1:2 with lines lw 2 dt %d ", i, s->dashed ? 2 : 1);
+  if (s->color > 0)
+    fprintf(out, "lc %d ", s->color);
+  fputs("title ", out);
   gp_quote(out, s->title);
 }
 
@@ -294,9 +315,12 @@ static void write_plot_command(FILE *out, const gb_plot_chart *c, const gb_plot_
       fprintf(out, ", $d%zu using 1:2:3:4 with yerrorbars lc rgb 'black' pt 0 title '95%% CI'", i);
     } else if (c->style == GB_PLOT_BANDS) {
       write_band_series(out, &s[i], i);
-    } else {
-      fprintf(out, "$d%zu using 1:2 with lines lw 2 dt %d title ", i, s[i].dashed ? 2 : 1);
+    } else if (c->style == GB_PLOT_POINTS_CI) {
+      fprintf(out, "$d%zu using 1:2:3:4 with yerrorbars lw 2 lc %zu pt 7 ps 1 title ", i,
+              series_color(&s[i], i));
       gp_quote(out, s[i].title);
+    } else {
+      write_lines_series(out, &s[i], i);
     }
   }
   fputc('\n', out);
@@ -439,8 +463,16 @@ static int alloc_xy(series_arrays *a, size_t n) {
   return a->x && a->y ? 0 : -1;
 }
 
-/* The x position of percentile p (percent) on the 1/(1 - p) scale; infinite at 100 %. */
-static double percentile_x(double p) { return p >= 100 ? INFINITY : 1.0 / (1.0 - p / 100.0); }
+double gb_plot_percentile_x(double p) { return p >= 100 ? INFINITY : 1.0 / (1.0 - p / 100.0); }
+
+const gb_plot_tic *gb_plot_percentile_tics(size_t *n) {
+  /* HdrHistogram's percentile axis: each tic one more "nine". */
+  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
+                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
+                                     {"99.9999%", 1e6}};
+  *n = sizeof TICS / sizeof TICS[0];
+  return TICS;
+}
 
 /* An uncorrected spectrum equal to its stage's corrected one (a service time, where nothing
  * queues) would only draw the same line twice. */
@@ -481,24 +513,22 @@ int gb_plot_latency(const gb_results *r, const char *plots_dir, gb_err *err) {
     }
     snprintf(arr[i].title, len, "%s%s", sp->stage, sp->corrected ? "" : " (uncorrected)");
     for (size_t j = 0; j < sp->n; j++) {
-      arr[i].x[j] = percentile_x(sp->points[j].percentile);
+      arr[i].x[j] = gb_plot_percentile_x(sp->points[j].percentile);
       arr[i].y[j] = sp->points[j].value_us;
     }
     s[i] = (gb_plot_series){
         .title = arr[i].title, .n = sp->n, .x = arr[i].x, .y = arr[i].y, .dashed = !sp->corrected};
   }
-  /* HdrHistogram's percentile axis: each tic one more "nine". */
-  static const gb_plot_tic TICS[] = {{"50%", 2},       {"90%", 10},     {"99%", 100},
-                                     {"99.9%", 1e3},   {"99.99%", 1e4}, {"99.999%", 1e5},
-                                     {"99.9999%", 1e6}};
+  size_t n_tics = 0;
+  const gb_plot_tic *tics = gb_plot_percentile_tics(&n_tics);
   const gb_plot_chart chart = {.title = "Latency by percentile",
                                .xlabel = "percentile",
                                .ylabel = "latency (µs)",
                                .style = GB_PLOT_LINES,
                                .logx = true,
                                .logy = true,
-                               .xtics = TICS,
-                               .n_xtics = sizeof TICS / sizeof TICS[0]};
+                               .xtics = tics,
+                               .n_xtics = n_tics};
   if (rc == 0)
     rc = draw_named(&chart, s, n, plots_dir, GB_PLOT_LATENCY, err);
   free_arrays(arr, n_all);

@@ -21,11 +21,13 @@
 /* ---- Generic charts ---------------------------------------------------------------------- */
 
 typedef enum gb_plot_style {
-  GB_PLOT_LINES,   /* each series as a line through (x, y) */
-  GB_PLOT_BARS_CI, /* each series as bars at x of height y, with error bars from ylow to yhigh */
-  GB_PLOT_BANDS    /* each series as a line with points through (x, y) over a translucent band
-                      from ylow to yhigh in the same colour; a series without ylow/yhigh is a
-                      line only (dashed when asked) */
+  GB_PLOT_LINES,    /* each series as a line through (x, y) */
+  GB_PLOT_BARS_CI,  /* each series as bars at x of height y, with error bars from ylow to yhigh */
+  GB_PLOT_BANDS,    /* each series as a line with points through (x, y) over a translucent band
+                       from ylow to yhigh in the same colour; a series without ylow/yhigh is a
+                       line only (dashed when asked) */
+  GB_PLOT_POINTS_CI /* each series as points at (x, y) with error bars from ylow to yhigh (NaN:
+                       the point alone); series side by side at offsets of x the caller chose */
 } gb_plot_style;
 
 typedef struct gb_plot_series {
@@ -35,6 +37,8 @@ typedef struct gb_plot_series {
   const double *ylow, *yhigh; /* GB_PLOT_BARS_CI, GB_PLOT_BANDS: interval per point (bars: NaN
                                  is no error bar; bands: NaN is the point itself) */
   bool dashed;                /* GB_PLOT_LINES: a dashed line (e.g. a secondary measurement) */
+  int color; /* gnuplot linetype whose colour the series takes (1, 2, ...), so that several series
+                can share one (a run's corrected and uncorrected lines); 0: gnuplot's choice */
 } gb_plot_series;
 
 /* A labelled tic at a position on the x axis. */
@@ -64,6 +68,13 @@ int gb_plot_draw(const gb_plot_chart *chart, const gb_plot_series *s, size_t n,
 /* Finds an executable "gnuplot" in the directories of $PATH and copies its path into buf.
  * Returns 0, or -1 with a GB_ERR_RUNTIME error "gnuplot not found on PATH". */
 int gb_plot_find_gnuplot(char *buf, size_t cap, gb_err *err);
+
+/* The x of percentile p (in percent) on the HdrHistogram axis 1/(1 - p): 2 at 50 %, 100 at
+ * 99 %; infinite at 100 % (left out of a log axis). */
+double gb_plot_percentile_x(double p);
+
+/* The labelled tics of that axis, 50% to 99.9999% (static storage; *n set). */
+const gb_plot_tic *gb_plot_percentile_tics(size_t *n);
 
 /* ---- The plots of a results directory ---------------------------------------------------- */
 

@@ -16,7 +16,6 @@
 #include "gb_report_ope.h"
 #include "gb_results.h"
 
-/* Shown for an undefined or absent value. */
 /* ---- plots ------------------------------------------------------------------------------- */
 
 enum { PLOT_LATENCY, PLOT_THROUGHPUT, PLOT_P99, PLOT_ARMS, PLOT_ARMS_DAILY, PLOT_OPE, N_PLOTS };
@@ -233,23 +232,9 @@ static void write_latency(gb_doc *d, const gb_results *r, const gb_doc_plot_stat
 }
 
 static void timeline_row(gb_doc *d, const gb_results_series *s) {
-  double lo = INFINITY, hi = -INFINITY, sum = 0, worst_p99 = NAN;
-  for (size_t i = 0; i < s->n; i++) {
-    double t = s->rows[i].throughput_eps;
-    lo = fmin(lo, t);
-    hi = fmax(hi, t);
-    sum += t;
-    if (!isnan(s->rows[i].p99_us) && !(worst_p99 >= s->rows[i].p99_us))
-      worst_p99 = s->rows[i].p99_us;
-  }
-  char n[GB_DOC_NUM_MAX], a[GB_DOC_NUM_MAX], b[GB_DOC_NUM_MAX], c[GB_DOC_NUM_MAX],
-      w[GB_DOC_NUM_MAX];
-  gb_doc_count((double)s->n, n, sizeof n);
-  gb_doc_rate(s->n ? lo : NAN, a, sizeof a);
-  gb_doc_rate(s->n ? sum / (double)s->n : NAN, b, sizeof b);
-  gb_doc_rate(s->n ? hi : NAN, c, sizeof c);
-  gb_doc_sig3(worst_p99, w, sizeof w);
-  const char *cells[] = {s->stage, n, a, b, c, w};
+  char stats[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX];
+  gb_doc_timeline_cells(s, stats);
+  const char *cells[] = {s->stage, stats[0], stats[1], stats[2], stats[3], stats[4]};
   gb_doc_row(d, cells, 6, false);
 }
 
@@ -380,21 +365,6 @@ static void write_fingerprint(gb_doc *d, const gb_results *r) {
 
 /* ---- the two files ----------------------------------------------------------------------- */
 
-static const char HTML_HEAD[] =
-    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
-static const char HTML_STYLE[] =
-    "</title>\n<style>\n"
-    "body { font-family: system-ui, sans-serif; max-width: 72em; margin: 2em auto; "
-    "padding: 0 1em; color: #222; }\n"
-    "table { border-collapse: collapse; margin: 1em 0; }\n"
-    "th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }\n"
-    "th { background: #f0f0f0; }\n"
-    ".verdict { padding: 0.5em 1em; border-left: 0.3em solid; }\n"
-    ".bad { border-color: #b00; background: #fdecec; }\n"
-    ".good { border-color: #080; background: #ecfdec; }\n"
-    "figure { margin: 1em 0; }\nimg { max-width: 100%; }\n"
-    "</style>\n</head>\n<body>\n";
-
 /* The off-policy evaluation section, when the run has one; a malformed ope.csv is warned
  * about, and the rest of the report is written all the same. */
 static void write_ope(gb_doc *d, const gb_results *r, const gb_doc_plot_state *plot) {
@@ -405,13 +375,17 @@ static void write_ope(gb_doc *d, const gb_results *r, const gb_doc_plot_state *p
     fprintf(stderr, "gamebench: warning: %s\n", err.msg);
 }
 
-static void write_report(gb_doc *d, const gb_results *r, const gb_doc_plot_state *plots) {
+typedef struct report_ctx {
+  const gb_results *r;
+  const gb_doc_plot_state *plots;
+} report_ctx;
+
+static void write_report(gb_doc *d, void *ctx) {
+  const gb_results *r = ((const report_ctx *)ctx)->r;
+  const gb_doc_plot_state *plots = ((const report_ctx *)ctx)->plots;
   char title[GB_DOC_CELL_MAX * 2];
   snprintf(title, sizeof title, "gamebench report: %s", run_name(r));
-  fputs(HTML_HEAD, d->html);
-  gb_doc_html_text(d->html, title);
-  fputs(HTML_STYLE, d->html);
-  gb_doc_heading(d, 1, title);
+  gb_doc_begin(d, title);
   write_verdicts(d, r);
   write_subtitle(d, r);
   write_headline(d, r);
@@ -421,34 +395,7 @@ static void write_report(gb_doc *d, const gb_results *r, const gb_doc_plot_state
   write_ope(d, r, &plots[PLOT_OPE]);
   write_partitions(d, r);
   write_fingerprint(d, r);
-  fputs("</body>\n</html>\n", d->html);
-}
-
-static int write_files(const gb_results *r, const gb_doc_plot_state *plots, gb_err *err) {
-  char *md_path = gb_path_join(gb_results_dir(r), "report.md");
-  char *html_path = gb_path_join(gb_results_dir(r), "report.html");
-  gb_afile *md = NULL, *html = NULL;
-  int rc = md_path && html_path
-               ? 0
-               : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", gb_results_dir(r));
-  if (rc == 0 &&
-      (gb_afile_open(md_path, &md, err) != 0 || gb_afile_open(html_path, &html, err) != 0))
-    rc = -1;
-  if (rc == 0) {
-    gb_doc d = {gb_afile_stream(md), gb_afile_stream(html)};
-    write_report(&d, r, plots);
-    rc = gb_afile_commit(md, err);
-    md = NULL;
-  }
-  if (rc == 0) {
-    rc = gb_afile_commit(html, err);
-    html = NULL;
-  }
-  gb_afile_discard(md);
-  gb_afile_discard(html);
-  free(md_path);
-  free(html_path);
-  return rc;
+  gb_doc_end(d);
 }
 
 int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {
@@ -464,8 +411,9 @@ int gb_report_generate(const char *results_dir, bool plots, gb_err *err) {
       [PLOT_OPE] = {.name = GB_PLOT_OPE, .caption = "Off-policy estimates and the truth"},
   };
   int rc = plots ? draw_plots(r, states, err) : 0;
+  report_ctx ctx = {r, states};
   if (rc == 0)
-    rc = write_files(r, states, err);
+    rc = gb_doc_write_files(gb_results_dir(r), write_report, &ctx, err);
   gb_results_free(r);
   return rc;
 }

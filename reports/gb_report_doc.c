@@ -1,5 +1,6 @@
 /* gb_report_doc: the report's document, Markdown and HTML side by side, and its numbers
  * (gb_report_int.h). */
+#include "gb_afile.h"
 #include "gb_path.h"
 #include "gb_report_int.h"
 
@@ -178,6 +179,25 @@ void gb_doc_rate_with_ci(double v, double lo, double hi, char *buf, size_t cap) 
   snprintf(buf, cap, "%s (%s – %s)", a, b, c);
 }
 
+void gb_doc_timeline_cells(const gb_results_series *s,
+                           char cells[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX]) {
+  double lo = INFINITY, hi = -INFINITY, sum = 0, worst_p99 = NAN;
+  size_t n = s ? s->n : 0;
+  for (size_t i = 0; i < n; i++) {
+    double t = s->rows[i].throughput_eps;
+    lo = fmin(lo, t);
+    hi = fmax(hi, t);
+    sum += t;
+    if (!isnan(s->rows[i].p99_us) && !(worst_p99 >= s->rows[i].p99_us))
+      worst_p99 = s->rows[i].p99_us;
+  }
+  gb_doc_count((double)n, cells[0], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? lo : NAN, cells[1], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? sum / (double)n : NAN, cells[2], GB_DOC_NUM_MAX);
+  gb_doc_rate(n ? hi : NAN, cells[3], GB_DOC_NUM_MAX);
+  gb_doc_sig3(worst_p99, cells[4], GB_DOC_NUM_MAX);
+}
+
 /* ---- plots ------------------------------------------------------------------------------- */
 
 static bool plot_exists(const char *dir, const char *name, const char *ext) {
@@ -190,18 +210,125 @@ static bool plot_exists(const char *dir, const char *name, const char *ext) {
   return ok;
 }
 
+/* RFC 4648 base64 of data[0..len) (with padding), for data: URIs. */
+static void put_base64(FILE *out, const unsigned char *data, size_t len) {
+  static const char DIGITS[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (size_t i = 0; i < len; i += 3) {
+    unsigned long group = (unsigned long)data[i] << 16;
+    size_t left = len - i;
+    if (left > 1)
+      group |= (unsigned long)data[i + 1] << 8;
+    if (left > 2)
+      group |= data[i + 2];
+    char quad[4] = {DIGITS[(group >> 18) & 63], DIGITS[(group >> 12) & 63],
+                    left > 1 ? DIGITS[(group >> 6) & 63] : '=',
+                    left > 2 ? DIGITS[group & 63] : '='};
+    fwrite(quad, 1, sizeof quad, out);
+  }
+}
+
+int gb_doc_html_figure(FILE *html, const char *dir, const char *name, const char *caption,
+                       gb_err *err) {
+  char rel[GB_DOC_CELL_MAX];
+  snprintf(rel, sizeof rel, "plots/%s.png", name);
+  char *path = gb_path_join(dir, rel);
+  if (!path)
+    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", dir);
+  size_t len = 0;
+  unsigned char *png = (unsigned char *)gb_afile_read_all(path, &len, err);
+  free(path);
+  if (!png)
+    return -1;
+  fputs("<figure><img src=\"data:image/png;base64,", html);
+  put_base64(html, png, len);
+  fputs("\" alt=\"", html);
+  gb_doc_html_text(html, caption);
+  fputs("\"><figcaption>", html);
+  gb_doc_html_text(html, caption);
+  /* The vector version beside the report, for a reader who zooms; a link, not a resource the
+   * page loads, so the page stays self-contained. */
+  fprintf(html, " (<a href=\"plots/%s.svg\">SVG</a>)</figcaption></figure>\n", name);
+  free(png);
+  return 0;
+}
+
 void gb_doc_plot(gb_doc *d, const char *dir, const gb_doc_plot_state *p) {
-  if (p->why_missing[0] || !plot_exists(dir, p->name, "png") || !plot_exists(dir, p->name, "svg")) {
+  gb_err err = {0};
+  const char *why = p->why_missing;
+  if (!why[0] && (!plot_exists(dir, p->name, "png") || !plot_exists(dir, p->name, "svg")))
+    why = "not present in plots/";
+  /* The HTML figure first: a PNG that cannot be read is a missing plot in both files. */
+  char *html_text = NULL;
+  size_t html_len = 0;
+  FILE *html = why[0] ? NULL : open_memstream(&html_text, &html_len);
+  if (!why[0] && (!html || gb_doc_html_figure(html, dir, p->name, p->caption, &err) != 0))
+    why = html ? err.msg : "out of memory";
+  if (html)
+    fclose(html);
+  if (why[0]) {
     char line[GB_ERR_MSG_MAX + 64];
-    snprintf(line, sizeof line, "Plot %s not drawn: %s", p->name,
-             p->why_missing[0] ? p->why_missing : "not present in plots/");
+    snprintf(line, sizeof line, "Plot %s not drawn: %s", p->name, why);
     gb_doc_para(d, line);
+    free(html_text);
     return;
   }
   fputs("![", d->md);
   gb_doc_md_text(d->md, p->caption);
   fprintf(d->md, "](plots/%s.png)\n\n", p->name);
-  fprintf(d->html, "<figure><img src=\"plots/%s.svg\" alt=\"", p->name);
-  gb_doc_html_text(d->html, p->caption);
-  fputs("\"></figure>\n", d->html);
+  fwrite(html_text, 1, html_len, d->html);
+  free(html_text);
+}
+
+/* ---- the two files ----------------------------------------------------------------------- */
+
+static const char HTML_HEAD[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
+/* Everything the page shows is in the file: inline style, images as data: URIs, no script. */
+static const char HTML_STYLE[] =
+    "</title>\n<style>\n"
+    "body { font-family: system-ui, sans-serif; max-width: 72em; margin: 2em auto; "
+    "padding: 0 1em; color: #222; }\n"
+    "table { border-collapse: collapse; margin: 1em 0; }\n"
+    "th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }\n"
+    "th { background: #f0f0f0; }\n"
+    ".verdict { padding: 0.5em 1em; border-left: 0.3em solid; }\n"
+    ".bad { border-color: #b00; background: #fdecec; }\n"
+    ".good { border-color: #080; background: #ecfdec; }\n"
+    "figure { margin: 1em 0; }\nimg { max-width: 100%; height: auto; }\n"
+    "figcaption { font-size: 0.9em; color: #555; }\n"
+    "</style>\n</head>\n<body>\n";
+
+void gb_doc_begin(gb_doc *d, const char *title) {
+  fputs(HTML_HEAD, d->html);
+  gb_doc_html_text(d->html, title);
+  fputs(HTML_STYLE, d->html);
+  gb_doc_heading(d, 1, title);
+}
+
+void gb_doc_end(gb_doc *d) { fputs("</body>\n</html>\n", d->html); }
+
+int gb_doc_write_files(const char *dir, void (*fill)(gb_doc *d, void *ctx), void *ctx,
+                       gb_err *err) {
+  char *md_path = gb_path_join(dir, "report.md");
+  char *html_path = gb_path_join(dir, "report.html");
+  gb_afile *md = NULL, *html = NULL;
+  int rc = md_path && html_path ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", dir);
+  if (rc == 0 &&
+      (gb_afile_open(md_path, &md, err) != 0 || gb_afile_open(html_path, &html, err) != 0))
+    rc = -1;
+  if (rc == 0) {
+    gb_doc d = {gb_afile_stream(md), gb_afile_stream(html)};
+    fill(&d, ctx);
+    rc = gb_afile_commit(md, err);
+    md = NULL;
+  }
+  if (rc == 0) {
+    rc = gb_afile_commit(html, err);
+    html = NULL;
+  }
+  gb_afile_discard(md);
+  gb_afile_discard(html);
+  free(md_path);
+  free(html_path);
+  return rc;
 }

@@ -46,11 +46,27 @@ void gb_doc_percent(double fraction, char *buf, size_t cap);
 /* A rate and its interval: "12.34 % (11.90 – 12.80 %)", or the rate alone without one. */
 void gb_doc_rate_with_ci(double v, double lo, double hi, char *buf, size_t cap);
 
+/* The timeline's summary cells of one stage (s NULL: none): intervals, min, mean and max
+ * throughput (events/s), the worst interval's p99 (µs). */
+enum { GB_DOC_TIMELINE_CELLS = 5 };
+void gb_doc_timeline_cells(const gb_results_series *s,
+                           char cells[GB_DOC_TIMELINE_CELLS][GB_DOC_NUM_MAX]);
+
 /* ---- the document: Markdown and HTML written side by side ---- */
 
 typedef struct gb_doc {
   FILE *md, *html;
 } gb_doc;
+
+/* The HTML page's head (title, inline style) and the level-1 heading `title` in both files. */
+void gb_doc_begin(gb_doc *d, const char *title);
+/* The end of the HTML page. */
+void gb_doc_end(gb_doc *d);
+
+/* Writes dir/report.md and dir/report.html, both filled by fill(d, ctx) (which begins and ends the
+ * document), each atomically (gb_afile.h): complete, or the previous file left as it was. Returns
+ * 0, or -1 with a GB_ERR_RUNTIME error naming the file that could not be written. */
+int gb_doc_write_files(const char *dir, void (*fill)(gb_doc *d, void *ctx), void *ctx, gb_err *err);
 
 /* Text escaped for Markdown (a newline becomes a space) and for HTML. */
 void gb_doc_md_text(FILE *out, const char *s);
@@ -72,9 +88,17 @@ typedef struct gb_doc_plot_state {
   char why_missing[GB_ERR_MSG_MAX];
 } gb_doc_plot_state;
 
-/* The plot (PNG in Markdown, SVG in HTML, by relative path under dir/plots/), or a line that says
- * why it is missing. */
+/* The plot, or a line that says why it is missing: in Markdown the PNG by relative path
+ * (plots/<name>.png), in HTML the PNG inline (gb_doc_html_figure). Missing: why_missing is set,
+ * the PNG or the SVG is absent or empty under dir/plots/, or the PNG cannot be read. */
 void gb_doc_plot(gb_doc *d, const char *dir, const gb_doc_plot_state *p);
+
+/* Writes an HTML <figure> holding dir/plots/<name>.png inline (a data:image/png;base64 URI, so
+ * that the page loads no file), `caption` as its alt text and caption, and a link to
+ * plots/<name>.svg. Returns 0, or -1 with an error naming the PNG when it cannot be read
+ * (GB_ERR_INPUT) or memory runs out (GB_ERR_RUNTIME); nothing is written then. */
+int gb_doc_html_figure(FILE *html, const char *dir, const char *name, const char *caption,
+                       gb_err *err);
 
 /* ---- the arms' sections (gb_report_arms.c) ---- */
 

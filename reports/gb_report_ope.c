@@ -9,6 +9,7 @@
 #include "gb_csv.h"
 #include "gb_path.h"
 #include "gb_plot.h"
+#include "gb_report_int.h"
 
 /* Shown for an undefined value, as in the rest of the report. */
 static const char NONE[] = "–";
@@ -416,9 +417,12 @@ static void doc_plot(doc *d, const char *dir, const char *missing) {
   }
   if (d->md)
     fprintf(d->md, "![%s](plots/%s.png)\n\n", CAPTION, GB_PLOT_OPE);
-  if (d->html)
-    fprintf(d->html, "<figure><img src=\"plots/%s.svg\" alt=\"%s\"></figure>\n", GB_PLOT_OPE,
-            CAPTION);
+  gb_err err = {0};
+  if (d->html && gb_doc_html_figure(d->html, dir, GB_PLOT_OPE, CAPTION, &err) != 0) {
+    fprintf(d->html, "<p>Plot %s not drawn: ", GB_PLOT_OPE);
+    gb_doc_html_text(d->html, err.msg);
+    fputs("</p>\n", d->html);
+  }
 }
 
 int gb_report_ope_section(const gb_results *r, FILE *md, FILE *html, const char *plot_missing,

@@ -402,8 +402,14 @@ Test(reports_plot, report_draws_every_plot_as_png_and_svg) {
   cr_assert(has_line(md, "![Latency by percentile](plots/latency.png)"));
   cr_assert(has_line(md, "![Use rate per arm](plots/arms_use_rate.png)"));
   char *html = read_in(dir, "report.html");
-  cr_assert(strstr(html, "<img src=\"plots/latency.svg\" alt=\"Latency by percentile\">"));
-  cr_assert(strstr(html, "<img src=\"plots/timeline_p99.svg\""));
+  /* Self-contained: each plot's PNG inline (base64 of its bytes: "iVBORw0KGgo" is the PNG
+   * signature's), the SVG a link beside it; no src naming a file. */
+  cr_assert(strstr(html, "<figure><img src=\"data:image/png;base64,iVBORw0KGgo"), "%s", html);
+  cr_assert(strstr(html, "\" alt=\"Latency by percentile\"><figcaption>Latency by percentile (<a "
+                         "href=\"plots/latency.svg\">SVG</a>)</figcaption></figure>"));
+  cr_assert(strstr(html, "<a href=\"plots/timeline_p99.svg\">SVG</a>"));
+  cr_assert(!strstr(html, "src=\"plots/"));
+  cr_assert(!strstr(html, "<script"));
   free(md);
   free(html);
   gbt_rmtree(dir);
