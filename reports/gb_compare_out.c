@@ -55,7 +55,7 @@ void gb_compare_text_p(double p, char *buf, size_t size) {
 enum { COL_METRIC, COL_BASE, COL_NEW, COL_CHANGE, COL_CI, COL_P, COL_VERDICT, N_COLS };
 
 typedef struct cells {
-  char text[N_COLS][GB_COMPARE_TEXT_MAX * 2];
+  char text[N_COLS][GB_COMPARE_TEXT_MAX * 3]; /* "p (Holm)" holds two numbers */
 } cells;
 
 static void row_cells(const gb_compare_row *row, cells *c) {
