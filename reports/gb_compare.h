@@ -54,7 +54,7 @@
  * (1 / C(6, 3) = 0.05); 2 a side cannot (1/6). */
 #define GB_COMPARE_DEFAULT_MIN_REPEATS 3
 
-enum { GB_COMPARE_REASON_MAX = 256 };
+enum { GB_COMPARE_REASON_MAX = 512 };
 
 /* One entry of a gate file's `metrics:` list (bench/config/gb_gate.h loads them). */
 typedef struct gb_compare_rule {

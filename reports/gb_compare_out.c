@@ -55,7 +55,7 @@ void gb_compare_text_p(double p, char *buf, size_t size) {
 enum { COL_METRIC, COL_BASE, COL_NEW, COL_CHANGE, COL_CI, COL_P, COL_VERDICT, N_COLS };
 
 typedef struct cells {
-  char text[N_COLS][GB_COMPARE_TEXT_MAX * 2];
+  char text[N_COLS][GB_COMPARE_TEXT_MAX * 3]; /* "p (Holm)" holds two numbers */
 } cells;
 
 static void row_cells(const gb_compare_row *row, cells *c) {
@@ -197,25 +197,19 @@ int gb_compare_write_markdown(const gb_compare *c, FILE *out, gb_err *err) {
 
 /* ---- JUnit XML ---- */
 
+/* Writes s as XML character data or attribute text: the five markup characters as entities,
+ * and control characters other than tab and newline left out (XML 1.0 does not allow them). */
 static void xml_text(FILE *out, const char *s) {
+  static const char *const entities[][2] = {
+      {"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}, {"'", "&apos;"}};
   for (; *s; s++) {
-    switch (*s) {
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '"':
-      fputs("&quot;", out);
-      break;
-    default:
-      if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-        fputc(*s, out); /* other control characters are not allowed in XML 1.0 */
-    }
+    const char *entity = NULL;
+    for (size_t i = 0; i < sizeof entities / sizeof entities[0] && !entity; i++)
+      entity = *s == entities[i][0][0] ? entities[i][1] : NULL;
+    if (entity)
+      fputs(entity, out);
+    else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+      fputc(*s, out);
   }
 }
 
