@@ -177,12 +177,14 @@ static int judge_present(gb_compare *c, gb_compare_row *row, size_t index, const
 static void judge_absent(gb_compare_row *row, bool allow_missing) {
   char b[GB_COMPARE_TEXT_MAX];
   gb_compare_text_value(row->base, b, sizeof b);
-  if (row->n_new == 0) {
+  if (row->n_new == 0 && row->n_base == 0) {
+    /* An empty cell on both sides (the CTR of an arm that showed nothing, the oracle row's
+     * rates): undefined in both runs alike, nothing changed. */
+    set_verdict(row, GB_COMPARE_OK, false);
+    snprintf(row->reason, sizeof row->reason, "neither run has a value");
+  } else if (row->n_new == 0) {
     set_verdict(row, GB_COMPARE_MISSING, !allow_missing);
-    if (row->n_base)
-      snprintf(row->reason, sizeof row->reason, "no value in the new run (baseline %s)", b);
-    else
-      snprintf(row->reason, sizeof row->reason, "neither run has a value");
+    snprintf(row->reason, sizeof row->reason, "no value in the new run (baseline %s)", b);
   } else {
     set_verdict(row, GB_COMPARE_NEW, false);
   }

@@ -355,6 +355,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   /* Per partition too: what one partition lost another cannot make up for. */
   bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
   outcome->reconciled = gb_run_reconciled(&t) && partitions_ok;
+  t.quiet = opt->quiet;
   if (gb_run_write_results(w, opt, &t, m.realism, outcome, err) != 0)
     goto out;
   outcome->events_generated = t.events_generated;

@@ -512,7 +512,7 @@ static int write_ope(const char *dir, const gb_workload *w, const gb_run_totals 
   int rc = gb_run_ope_evaluate(t->ope_targets, t->n_ope_targets, &opt, res, err);
   if (rc == 0)
     rc = gb_run_ope_write_results(dir, t->ope_targets, res, t->n_ope_targets, err);
-  if (rc == 0)
+  if (rc == 0 && !t->quiet)
     gb_run_ope_print(stderr, t->ope_targets, res, t->n_ope_targets);
   free(res);
   return rc;

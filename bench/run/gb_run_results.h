@@ -91,6 +91,7 @@ typedef struct gb_run_totals {
   unsigned instance, instances;
   const gb_run_part *parts;
   size_t n_parts;
+  bool quiet; /* no summary lines (the off-policy estimates) on stderr */
 } gb_run_totals;
 
 /* Writes all the files into dir (which exists), state.gbr included (gb_run_raw.h). 0, or -1
