@@ -122,11 +122,11 @@ Test(ci_files, what_the_workflow_runs_exists) {
   for (const char *at = strstr(text, "head/workloads/"); at;
        at = strstr(at + 1, "head/workloads/")) {
     const char *name_at = at + strlen("head/");
-    size_t len = strspn(name_at, "abcdefghijklmnopqrstuvwxyz_/.");
+    size_t name_len = strspn(name_at, "abcdefghijklmnopqrstuvwxyz_/.");
     char name[128];
-    cr_assert_lt(len, sizeof name);
-    memcpy(name, name_at, len);
-    name[len] = '\0';
+    cr_assert_lt(name_len, sizeof name);
+    memcpy(name, name_at, name_len);
+    name[name_len] = '\0';
     char path[512];
     snprintf(path, sizeof path, "%s/%s", SRC, name);
     cr_assert(gbt_exists(path), "the workflow names %s, which does not exist", name);
