@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_metric.h"
 #include "gb_report.h"
 #include "gb_report_multi_int.h"
 
@@ -132,11 +133,22 @@ static void yes_no(double v, char *buf, size_t cap) {
   gb_doc_textf(buf, cap, "%s", isnan(v) ? GB_DOC_NONE : v != 0 ? "yes" : "no");
 }
 
+/* The registry's direction of a metric as a mark after its label: " ↑" higher is better,
+ * " ↓" lower is better, nothing when neither. */
+static const char *better_mark(const gb_metric_def *def) {
+  return def->direction == GB_METRIC_HIGHER_BETTER  ? " ↑"
+         : def->direction == GB_METRIC_LOWER_BETTER ? " ↓"
+                                                    : "";
+}
+
 /* A row of one summary metric across the runs (at most GB_REPORT_RUNS_MAX). */
 static void metric_row(gb_doc *d, const gb_report_run *runs, size_t n, const char *label,
                        const char *name, number_fmt fmt) {
-  char values[GB_REPORT_RUNS_MAX][GB_DOC_NUM_MAX];
-  const char *cells[1 + GB_REPORT_RUNS_MAX] = {label};
+  char values[GB_REPORT_RUNS_MAX][GB_DOC_NUM_MAX], marked[GB_DOC_CELL_MAX];
+  const gb_metric_def *def = gb_metric_find(name, GB_METRIC_SUMMARY);
+  GB_ASSERT(def != NULL); /* every headline metric is a registry row */
+  gb_doc_textf(marked, sizeof marked, "%s%s", label, better_mark(def));
+  const char *cells[1 + GB_REPORT_RUNS_MAX] = {marked};
   for (size_t i = 0; i < n; i++) {
     fmt(metric(&runs[i], name), values[i], sizeof values[i]);
     cells[1 + i] = values[i];
@@ -149,7 +161,8 @@ static void use_rate_rows(gb_doc *d, const gb_report_run *runs, size_t n) {
   size_t n_arms = gb_report_multi_arms(runs, n, names, GB_REPORT_ARMS_MAX);
   for (size_t a = 0; a < n_arms; a++) {
     char label[GB_DOC_CELL_MAX], values[GB_REPORT_RUNS_MAX][GB_DOC_NUM_MAX];
-    gb_doc_textf(label, sizeof label, "use rate: %s", names[a]);
+    gb_doc_textf(label, sizeof label, "use rate: %s%s", names[a],
+                 better_mark(gb_metric_find("use_rate", GB_METRIC_ARM)));
     const char *cells[1 + GB_REPORT_RUNS_MAX] = {label};
     for (size_t i = 0; i < n; i++) {
       const gb_results_arm *arm = gb_report_multi_arm(&runs[i], names[a]);
@@ -187,7 +200,8 @@ static void write_headline(gb_doc *d, const gb_report_run *runs, size_t n) {
   metric_row(d, runs, n, "peak RSS (MiB)", "peak_rss_bytes", mib);
   use_rate_rows(d, runs, n);
   gb_doc_table_end(d);
-  gb_doc_para(d, "Latencies are corrected for coordinated omission (measured from each event's "
+  gb_doc_para(d, "↑ higher is better, ↓ lower is better (the metric registry, docs/results.md). "
+                 "Latencies are corrected for coordinated omission (measured from each event's "
                  "intended send time). Use rate: each arm's props used over props generated "
                  "(arms.csv).");
 }

@@ -82,13 +82,13 @@ Test(report_multi, two_runs_verdicts_first_a_column_per_run_the_legend_and_the_p
       "| fixture-learning | " GB_TEST_FIXTURES "/results-b | fixture-learning | v0.1.0-9-gdef5678 "
       "| 7 | inproc | Example CPU @ 3.00GHz, 2 cores | 2025-01-16T09:30:00Z |",
       "| measure | fixture-small | fixture-learning |",
-      "| events lost | 0 | 12 |",
-      "| achieved rate (events/s) | 9999.5 | 4000.0 |",
-      "| e2e p99 (µs) | 950 | 400 |",
-      "| decision p99.9 (µs) | – | 480 |",
-      "| peak RSS (MiB) | 50.0 | 80.0 |",
-      "| use rate: A | 10.00 % | 12.00 % |",
-      "| use rate: T | – | 22.00 % |",
+      "| events lost ↓ | 0 | 12 |",
+      "| achieved rate (events/s) ↑ | 9999.5 | 4000.0 |",
+      "| e2e p99 (µs) ↓ | 950 | 400 |",
+      "| decision p99.9 (µs) ↓ | – | 480 |",
+      "| peak RSS (MiB) ↓ | 50.0 | 80.0 |",
+      "| use rate: A ↑ | 10.00 % | 12.00 % |",
+      "| use rate: T ↑ | – | 22.00 % |",
       "| e2e | 121 / 950 / 2100 | 60.0 / 400 / 900 |",
       "| fixture-learning | e2e | 4 | 3800.0 | 3987.5 | 4100.0 | 450 |",
       "| T | fixture-learning | thompson | 3000 | 770 | 22.00 % (19.30 % – 25.00 %) | 22.86 % "
@@ -227,8 +227,8 @@ Test(report_multi, a_repeat_directory_is_one_run_with_its_median_repeat) {
                        "closest to the median."),
             "%s", md);
   /* The tables: the top's medians; the arms: the repeat's arms.csv. */
-  cr_assert(has_line(md, "| events lost | 0 | 12 |"), "%s", md);
-  cr_assert(has_line(md, "| use rate: B | 15.00 % | 15.00 % |"), "%s", md);
+  cr_assert(has_line(md, "| events lost ↓ | 0 | 12 |"), "%s", md);
+  cr_assert(has_line(md, "| use rate: B ↑ | 15.00 % | 15.00 % |"), "%s", md);
   free(md);
   gbt_rmtree(tmp);
   free(tmp);
