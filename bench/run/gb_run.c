@@ -300,12 +300,19 @@ static void print_summary(const gb_run_totals *t, const gb_run_outcome *o) {
             ", processed %" PRIu64 ", rejected %" PRIu64 ", lost %" PRIu64 "\n",
             t->events_generated, t->events_consumed, t->events_processed, t->events_rejected,
             t->events_lost);
+  const gb_hist *decision = t->hists->h[GB_STAGE_DECISION][GB_CORRECTED];
+  char latency[96];
+  if (gb_hist_count(decision) > 0)
+    snprintf(latency, sizeof latency, "decision p99 %.0f us (corrected)",
+             (double)gb_hist_percentile(decision, 99) / 1000.0);
+  else /* not "0 us": there is nothing to measure */
+    snprintf(latency, sizeof latency, "no decision latency after the %.1f s warm-up",
+             t->warmup_seconds);
   fprintf(stderr,
           "events: %" PRIu64 " generated, %" PRIu64 " processed, %" PRIu64 " rejected, %" PRIu64
-          " lost; %.0f events/s over %.2f s; decision p99 %.0f us (corrected)\n",
+          " lost; %.0f events/s over %.2f s; %s\n",
           t->events_generated, t->events_processed, t->events_rejected, t->events_lost,
-          t->achieved_rate_eps, t->wall_seconds,
-          (double)gb_hist_percentile(t->hists->h[GB_STAGE_DECISION][GB_CORRECTED], 99) / 1000.0);
+          t->achieved_rate_eps, t->wall_seconds, latency);
 }
 
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,

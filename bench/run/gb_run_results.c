@@ -80,13 +80,16 @@ static void latency_metrics(gb_csv_writer *w, const gb_run_stage_hists *h, gb_er
       const gb_hist *hist = h->h[s][c];
       const char *view = c == GB_CORRECTED ? "" : "uncorrected_";
       char name[96];
+      /* No sample (a stage the run never reached, or every event inside the warm-up): the
+       * percentiles are undefined, empty cells — not 0 us. */
+      bool none = gb_hist_count(hist) == 0;
       for (size_t i = 0; i < sizeof headline_pcts / sizeof headline_pcts[0]; i++) {
         snprintf(name, sizeof name, "latency_%s_%s%s_us", gb_stage_name(s), view,
                  headline_names[i]);
-        metric_d(w, name, us(gb_hist_percentile(hist, headline_pcts[i])), err);
+        metric_d(w, name, none ? NAN : us(gb_hist_percentile(hist, headline_pcts[i])), err);
       }
       snprintf(name, sizeof name, "latency_%s_%smax_us", gb_stage_name(s), view);
-      metric_d(w, name, us(gb_hist_max(hist)), err);
+      metric_d(w, name, none ? NAN : us(gb_hist_max(hist)), err);
       snprintf(name, sizeof name, "latency_%s_%scount", gb_stage_name(s), view);
       metric_u(w, name, gb_hist_count(hist) + gb_hist_count_below(hist) + gb_hist_count_above(hist),
                err);

@@ -99,3 +99,28 @@ Test(run_cli, bad_params_exit_2_naming_the_key) {
   assert_exit_2("  - {name: a, algorithm: popularity, weight: 1, params: {window: 90s}}\n",
                 "window 90000 ms must be a multiple of epoch 60000 ms");
 }
+
+/* #16 item 6: a run whose every event falls inside the warm-up printed "decision p99 0 us" and
+ * wrote 0 us latencies; now it says there were no samples and leaves the cells empty. */
+Test(run_cli, a_run_inside_its_warm_up_reports_no_latency_not_0_us) {
+  char *dir = gbt_tmpdir();
+  char *out = gbt_path(dir, "run");
+  gbt_proc p = gbt_gamebench("run '%s/workloads/default.yaml' --set sim.players=200 --set "
+                             "sim.duration=10m --set warmup=1h --no-report --out '%s'",
+                             GB_SOURCE_DIR, out);
+  cr_assert_eq(p.status, 0, "%s", p.err);
+  cr_expect_not_null(strstr(p.err, "no decision latency after the 3600.0 s warm-up"), "%s", p.err);
+  cr_expect_null(strstr(p.err, "decision p99 0 us"), "%s", p.err);
+  gbt_proc_free(&p);
+  char *summary = gbt_path(out, "summary.csv");
+  size_t len;
+  char *text = gbt_read_file(summary, &len);
+  cr_assert_not_null(text);
+  cr_expect_not_null(strstr(text, "\nlatency_decision_p99_us,,us\n"), "%s", text);
+  cr_expect_not_null(strstr(text, "\nlatency_e2e_p50_us,,us\n"), "%s", text);
+  free(text);
+  free(summary);
+  gbt_rmtree(dir);
+  free(dir);
+  free(out);
+}
