@@ -203,23 +203,6 @@ static int read_events(const cost_job *j, uint64_t *events, gb_err *err) {
   return 0;
 }
 
-static void utc_string(time_t secs, char *buf, size_t cap) {
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *fingerprint_json(const gb_fingerprint *fp) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&buf, &len);
-  if (!mem)
-    return NULL;
-  gb_fingerprint_write_json(fp, mem, 0);
-  fclose(mem);
-  return buf;
-}
-
 static void manifest_versions(gb_jsonw *jw, const gb_callgrind *cg) {
   gb_jsonw_key(jw, "versions");
   gb_jsonw_object_begin(jw);
@@ -251,8 +234,8 @@ static int write_manifest(const cost_job *j, const gb_workload *w, const gb_call
   free(path);
   char hash[17], t0[32], t1[32];
   snprintf(hash, sizeof hash, "%016" PRIx64, w->resolved_hash);
-  utc_string(start, t0, sizeof t0);
-  utc_string(time(NULL), t1, sizeof t1);
+  gb_fingerprint_utc(start, t0, sizeof t0);
+  gb_fingerprint_utc(time(NULL), t1, sizeof t1);
   gb_jsonw jw;
   gb_jsonw_init(&jw, gb_afile_stream(f), 2);
   gb_jsonw_object_begin(&jw);
@@ -274,7 +257,7 @@ static int write_manifest(const cost_job *j, const gb_workload *w, const gb_call
   gb_jsonw_string(&jw, GB_GIT_DESCRIBE);
   manifest_versions(&jw, cg);
   gb_jsonw_key(&jw, "machine");
-  char *machine = fingerprint_json(&fp);
+  char *machine = gb_fingerprint_json(&fp);
   if (machine)
     gb_jsonw_raw(&jw, machine);
   else

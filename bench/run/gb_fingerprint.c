@@ -263,3 +263,20 @@ void gb_fingerprint_write_json(const gb_fingerprint *fp, FILE *out, int indent) 
   fprintf(out, "%.3f", fp->hist_record_ns);
   fprintf(out, "\n%*s}", in - 2, "");
 }
+
+char *gb_fingerprint_json(const gb_fingerprint *fp) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (!mem)
+    return NULL;
+  gb_fingerprint_write_json(fp, mem, 0);
+  fclose(mem);
+  return buf;
+}
+
+void gb_fingerprint_utc(time_t secs, char *buf, size_t cap) {
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

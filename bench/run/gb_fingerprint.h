@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "gb_err.h"
 
@@ -44,6 +45,14 @@ int gb_fingerprint_collect(gb_fingerprint *fp, gb_err *err);
  * be nested: `fprintf(out, "  \"machine\": "); gb_fingerprint_write_json(fp, out, 2);`.
  * jemalloc is an object {allocated_bytes, active_bytes, resident_bytes} or null. */
 void gb_fingerprint_write_json(const gb_fingerprint *fp, FILE *out, int indent);
+
+/* The same object as a string (heap; the caller frees), for gb_jsonw_raw; NULL when out of
+ * memory. */
+char *gb_fingerprint_json(const gb_fingerprint *fp);
+
+/* secs (seconds since the epoch) as the manifest's ISO 8601 UTC time, "2025-01-15T10:00:00Z",
+ * into buf (at least 21 bytes). */
+void gb_fingerprint_utc(time_t secs, char *buf, size_t cap);
 
 /* Spread of a repeated timing, ns per operation. */
 typedef struct gb_fingerprint_timing {

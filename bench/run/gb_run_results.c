@@ -346,24 +346,6 @@ static int write_timeline(const char *dir, const gb_run_totals *t, gb_err *err) 
 
 /* ---- manifest.json */
 
-static void utc_string(int64_t wall_ns, char *buf, size_t cap) {
-  time_t secs = (time_t)(wall_ns / 1000000000LL);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *fingerprint_json(const gb_fingerprint *fp) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&buf, &len);
-  if (!mem)
-    return NULL;
-  gb_fingerprint_write_json(fp, mem, 0);
-  fclose(mem);
-  return buf;
-}
-
 static void instance_string(unsigned instance, unsigned instances, char *buf, size_t cap) {
   snprintf(buf, cap, "%u/%u", instance + 1, instances);
 }
@@ -400,8 +382,8 @@ static void manifest_parts(gb_jsonw *jw, const gb_run_totals *t) {
 
 static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_totals *t) {
   char start[32], end[32], hash[17];
-  utc_string(t->start_wall_ns, start, sizeof start);
-  utc_string(t->end_wall_ns, end, sizeof end);
+  gb_fingerprint_utc((time_t)(t->start_wall_ns / 1000000000LL), start, sizeof start);
+  gb_fingerprint_utc((time_t)(t->end_wall_ns / 1000000000LL), end, sizeof end);
   snprintf(hash, sizeof hash, "%016" PRIx64, wl->resolved_hash);
   gb_jsonw_key(jw, "schema");
   gb_jsonw_int(jw, 1);
@@ -430,7 +412,7 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
   gb_jsonw_key(jw, "cflags");
   gb_jsonw_string(jw, GB_CFLAGS);
   gb_jsonw_object_end(jw);
-  char *machine = fingerprint_json(&t->fingerprint);
+  char *machine = gb_fingerprint_json(&t->fingerprint);
   gb_jsonw_key(jw, "machine");
   if (machine)
     gb_jsonw_raw(jw, machine);
