@@ -272,6 +272,9 @@ typedef struct parse_ctx {
   size_t record_start; /* first line of the record being parsed, 0 between records */
   bool failed;
   gb_err *err;
+  /* Record mode (gb_csv_records_parse): each record goes to fn instead of the table. */
+  gb_csv_record_fn fn;
+  void *fn_ctx;
 } parse_ctx;
 
 static int parse_fail(parse_ctx *c, gb_err_kind kind, size_t line, const char *fmt, ...)
@@ -349,6 +352,12 @@ static void on_record(int terminator, void *ctx_) {
     return;
   size_t line = c->record_start ? c->record_start : c->line;
   c->record_start = 0;
+  if (c->fn) {
+    if (c->fn(c->fn_ctx, line, (const char *const *)c->fields, c->n_fields) != 0)
+      c->failed = true;
+    drop_fields(c);
+    return;
+  }
   if (c->t->n_records == 0) {
     if (check_header(c, line) != 0)
       return;
@@ -431,6 +440,36 @@ int gb_csv_table_parse(const char *name, const char *text, size_t len, gb_csv_ta
   }
   *out = t;
   return 0;
+}
+
+int gb_csv_records_parse(const char *name, const char *text, size_t len, gb_csv_record_fn fn,
+                         void *ctx, gb_err *err) {
+  if (len >= 3 && memcmp(text, UTF8_BOM, 3) == 0) {
+    text += 3;
+    len -= 3;
+  }
+  /* The context's table only lends its name to messages. */
+  gb_csv_table named = {.name = (char *)name};
+  struct csv_parser p;
+  /* Not strict: a stray quote inside a field is kept as text, so that one odd row of a data
+   * file does not end the parse; fn judges each record. */
+  csv_init(&p, 0);
+  parse_ctx c = {.t = &named, .err = err, .fn = fn, .fn_ctx = ctx};
+  int rc = feed_lines(&c, &p, text, len);
+  csv_free(&p);
+  drop_fields(&c);
+  free(c.fields);
+  return rc;
+}
+
+int gb_csv_records_read(const char *path, gb_csv_record_fn fn, void *ctx, gb_err *err) {
+  size_t len = 0;
+  char *text = gb_afile_read_all(path, &len, err);
+  if (!text)
+    return -1;
+  int rc = gb_csv_records_parse(path, text, len, fn, ctx, err);
+  free(text);
+  return rc;
 }
 
 int gb_csv_table_read(const char *path, gb_csv_table **out, gb_err *err) {

@@ -96,6 +96,21 @@ int gb_csv_table_read(const char *path, gb_csv_table **out, gb_err *err);
 int gb_csv_table_parse(const char *name, const char *text, size_t len, gb_csv_table **out,
                        gb_err *err);
 
+/* Record-at-a-time reading, for data files that are not strict tables (a header whose last
+ * column has no name, rows with a stray extra field, a row with odd quoting): every record,
+ * header included, goes to fn with the 1-based line it starts on and its fields (NUL-terminated,
+ * owned by the reader, valid during the call). Quoting is read leniently (a stray quote is text),
+ * so the caller decides which records are usable. fn returns 0 to go on, or -1 to stop (having
+ * set the caller's error). Blank lines are skipped and a UTF-8 byte-order mark is ignored.
+ * Returns 0, or -1: fn stopped, the file cannot be read (GB_ERR_INPUT "<path>: cannot open:
+ * ..."), or out of memory (GB_ERR_RUNTIME). */
+typedef int (*gb_csv_record_fn)(void *ctx, size_t line, const char *const *fields, size_t n);
+int gb_csv_records_read(const char *path, gb_csv_record_fn fn, void *ctx, gb_err *err);
+
+/* The same over text[0..len); name is used in messages in place of the path. */
+int gb_csv_records_parse(const char *name, const char *text, size_t len, gb_csv_record_fn fn,
+                         void *ctx, gb_err *err);
+
 /* Frees t; NULL is allowed. */
 void gb_csv_table_free(gb_csv_table *t);
 
