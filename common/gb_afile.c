@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,10 +98,25 @@ int gb_afile_promote(const char *path, gb_err *err) {
   return rc;
 }
 
-char *gb_afile_read_all(const char *path, size_t *len, gb_err *err) {
+/* "1 MiB" for whole MiB, else "N bytes", into buf. */
+static void size_text(size_t n, char *buf, size_t size) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0)
+    snprintf(buf, size, "%zu MiB", n >> 20);
+  else
+    snprintf(buf, size, "%zu bytes", n);
+}
+
+char *gb_afile_read_max(const char *path, size_t max, const char *what, size_t *len, gb_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     gb_err_set(err, GB_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  /* fopen opens a directory for reading on Linux; its first read would fail with EISDIR */
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    gb_err_set(err, GB_ERR_INPUT, "%s: is a directory, not %s", path, what ? what : "a file");
     return NULL;
   }
   char *text = NULL;
@@ -110,26 +127,39 @@ char *gb_afile_read_all(const char *path, size_t *len, gb_err *err) {
     gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
     return NULL;
   }
-  char buf[65536]; /* one read per 64 KiB: result files are read once, in full */
-  bool copied = true;
-  while (copied) {
+  char buf[65536]; /* one read per 64 KiB */
+  bool copied = true, too_large = false;
+  size_t total = 0;
+  while (copied && !too_large) {
     size_t got = fread(buf, 1, sizeof buf, f);
     if (got == 0)
       break;
-    copied = fwrite(buf, 1, got, mem) == got;
+    /* checked before storing: /dev/zero must not grow memory without end */
+    too_large = got > max - total;
+    total += too_large ? 0 : got;
+    copied = too_large || fwrite(buf, 1, got, mem) == got;
   }
   int read_failed = ferror(f);
   int saved_errno = errno;
   fclose(f);
   int mem_failed = fclose(mem) != 0 || !copied;
-  if (read_failed || mem_failed) {
+  if (read_failed || mem_failed || too_large) {
     free(text);
+    char limit[32];
+    size_text(max, limit, sizeof limit);
     if (read_failed)
       gb_err_set(err, GB_ERR_INPUT, "%s: cannot read: %s", path, strerror(saved_errno));
+    else if (too_large)
+      gb_err_set(err, GB_ERR_INPUT, "%s: larger than %s, the limit for %s", path, limit,
+                 what ? what : "a file");
     else
       gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
     return NULL;
   }
   *len = n;
   return text; /* open_memstream keeps the buffer NUL-terminated */
+}
+
+char *gb_afile_read_all(const char *path, size_t *len, gb_err *err) {
+  return gb_afile_read_max(path, SIZE_MAX, NULL, len, err);
 }

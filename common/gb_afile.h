@@ -3,10 +3,11 @@
  * Atomic writes: a result file is written to "<path>.tmp" and renamed onto <path> only once it
  * is complete, flushed and synced, so that a reader (or a crashed run) never sees a half-written
  * result file: either the previous version or the complete new one.
- * Whole reads: a result file into one NUL-terminated buffer. */
+ * Whole reads: a result file, or an input file up to a size, into one NUL-terminated buffer. */
 #ifndef GB_AFILE_H
 #define GB_AFILE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "gb_err.h"
@@ -44,5 +45,14 @@ int gb_afile_promote(const char *path, gb_err *err);
  * when it cannot be opened or read ("<path>: cannot open: No such file or directory"),
  * GB_ERR_RUNTIME when out of memory. */
 char *gb_afile_read_all(const char *path, size_t *len, gb_err *err);
+
+/* gb_afile_read_all for inputs people give (workloads, catalogues, gate, query and control
+ * files), which may be anything: reads at most max bytes and never holds more, so that a device
+ * such as /dev/zero or a huge file fails at once instead of growing memory without end. what
+ * names the kind of file in errors ("a challenge catalogue"; NULL: "a file"). GB_ERR_INPUT:
+ * "<path>: cannot open: <reason>", "<path>: is a directory, not <what>", "<path>: cannot read:
+ * <reason>" (ferror), "<path>: larger than 16 MiB, the limit for <what>" (the limit in MiB
+ * when whole, else in bytes); GB_ERR_RUNTIME when out of memory. */
+char *gb_afile_read_max(const char *path, size_t max, const char *what, size_t *len, gb_err *err);
 
 #endif

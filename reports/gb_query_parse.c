@@ -561,12 +561,10 @@ int gb_query_parse(const char *text, size_t len, const char *source, gb_query **
 int gb_query_load(const char *path, gb_query **out, gb_err *err) {
   *out = NULL;
   size_t len = 0;
-  char *text = gb_afile_read_all(path, &len, err);
+  char *text = gb_afile_read_max(path, QUERY_FILE_MAX, "a query file", &len, err);
   if (!text)
     return -1;
-  int rc = len > QUERY_FILE_MAX
-               ? gb_err_set(err, GB_ERR_INPUT, "%s: too large for a query (over 1 MiB)", path)
-               : gb_query_parse(text, len, path, out, err);
+  int rc = gb_query_parse(text, len, path, out, err);
   free(text);
   return rc;
 }

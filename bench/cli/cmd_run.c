@@ -12,7 +12,10 @@ static const char details[] =
     "manifest.json, summary.csv, latency.csv, arms.csv, aggregates.csv, dead_letter.jsonl,\n"
     "plots/ and report.md / report.html (docs/results.md describes every file).\n"
     "The workload is validated before anything runs: a bad key, value or catalogue exits 2\n"
-    "and leaves no results directory behind.\n\n"
+    "and leaves no results directory behind. Keys have ranges the run's arithmetic needs\n"
+    "(sim.time_scale 1e-6 .. 1e9, arms[].weight 1e-6 .. 1e6, ...), and input files have limits\n"
+    "(a workload 16 MiB, a catalogue 256 MiB, YAML nested at most 64 deep): docs/workloads.md,\n"
+    "\"Ranges, and why\".\n\n"
     "Exit status: 0 when the run completed and reconciled (check rate_sustained in summary.csv),\n"
     "1 when events were lost or the run failed, 2 for bad input.\n\n"
     "With transport.kind kafka the run drives both ends through Kafka: the embedded broker\n"
@@ -46,7 +49,7 @@ int gb_cmd_run(int argc, char **argv) {
       {"control", 0, GB_OPT_STRING, &control, "FILE",
        "operators' catalogue changes to send during the run: challenge_upsert / "
        "challenge_delete events, one JSON object per line, each effective at max(ts, "
-       "effective_ts) on every shard (docs/events.md)",
+       "effective_ts) on every shard (docs/events.md); a file of at most 64 MiB",
        0, 0},
       {"repeat", 'n', GB_OPT_INT, &repeat, "N",
        "run N times from fresh state: DIR/repeat-<i>/ plus "

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "gb_afile.h"
+#include "gb_yaml.h"
 
 enum {
   GATE_FILE_MAX = 1 << 20, /* a gate file is a page of YAML: anything this large is not one */
@@ -387,6 +388,9 @@ static int syntax_error(const char *file, const yaml_parser_t *p, gb_err *err) {
 static int load_text(gate_ctx *x, const char *text, size_t len) {
   yaml_parser_t p;
   yaml_document_t doc, next;
+  /* before libyaml's load, whose cost grows with the nesting (gb_yaml.h) */
+  if (gb_yaml_check_depth(x->file, text, len, GB_YAML_DEPTH_MAX, x->err) != 0)
+    return -1;
   if (!yaml_parser_initialize(&p))
     return gb_err_set(x->err, GB_ERR_RUNTIME, "%s: out of memory", x->file);
   yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -417,16 +421,13 @@ out:
 
 int gb_gate_load(const char *path, gb_gate **out, gb_err *err) {
   size_t len;
-  char *text = gb_afile_read_all(path, &len, err);
+  char *text = gb_afile_read_max(path, GATE_FILE_MAX, "a gate file", &len, err);
   if (!text)
     return -1;
   gb_gate *g = calloc(1, sizeof *g);
   int rc = -1;
   if (!g)
     gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", path);
-  else if (len > GATE_FILE_MAX)
-    gb_err_set(err, GB_ERR_INPUT, "%s: %zu bytes is too large for a gate file (at most %d)", path,
-               len, GATE_FILE_MAX);
   else if (memchr(text, '\0', len))
     gb_err_set(err, GB_ERR_INPUT, "%s: not a text file (it holds a NUL byte)", path);
   else

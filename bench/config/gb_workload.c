@@ -22,7 +22,9 @@
  * parses the file and holds the public API. */
 #include "gb_workload_int.h"
 
+#include "gb_afile.h"
 #include "gb_opts.h"
+#include "gb_yaml.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,31 +33,6 @@
 #include <yaml.h>
 
 /* ---- Reading and parsing the file ---- */
-
-static int wl_read_file(const char *path, char **out, size_t *len, gb_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  char *buf = malloc(WL_FILE_MAX + 1);
-  if (!buf) {
-    fclose(f);
-    return wl_oom(err);
-  }
-  size_t n = fread(buf, 1, WL_FILE_MAX + 1, f);
-  int read_errno = ferror(f) ? errno : 0;
-  fclose(f);
-  if (read_errno || n > WL_FILE_MAX) {
-    free(buf);
-    if (read_errno)
-      return gb_err_set(err, GB_ERR_INPUT, "%s: cannot read: %s", path, strerror(read_errno));
-    return gb_err_set(err, GB_ERR_INPUT, "%s: too large for a workload file (over %d MiB)", path,
-                      WL_FILE_MAX >> 20);
-  }
-  buf[n] = '\0';
-  *out = buf;
-  *len = n;
-  return 0;
-}
 
 static int wl_syntax_error(const char *label, const yaml_parser_t *p, gb_err *err) {
   if (p->error == YAML_MEMORY_ERROR)
@@ -118,6 +95,9 @@ static int wl_check_keys(const char *label, yaml_document_t *doc, int id, int de
  * caller deletes *doc. label names the text in errors. */
 int gb_workload_parse_tree(const char *label, const char *text, size_t len, yaml_document_t *doc,
                            gb_err *err) {
+  /* before libyaml's load, whose cost grows with the nesting (gb_yaml.h) */
+  if (gb_yaml_check_depth(label, text, len, GB_YAML_DEPTH_MAX, err) != 0)
+    return -1;
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p))
     return wl_oom(err);
@@ -154,8 +134,8 @@ int gb_workload_load(const char *path, const char *const *overrides, size_t n_ov
   gb_workload *w = NULL;
   yaml_document_t doc;
   int rc = -1;
-  if (wl_read_file(path, &text, &len, err) != 0 ||
-      gb_workload_parse_tree(path, text, len, &doc, err) != 0)
+  text = gb_afile_read_max(path, WL_FILE_MAX, "a workload file", &len, err);
+  if (!text || gb_workload_parse_tree(path, text, len, &doc, err) != 0)
     goto out;
   /* the file alone first, so that its errors carry its own line numbers */
   wl_src src = {path, &doc, NULL, 0};

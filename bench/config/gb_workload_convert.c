@@ -12,6 +12,7 @@
 #include "gb_algo.h"
 #include <time.h>
 
+#include "gb_ddsketch.h"
 #include "gb_sim_model.h"
 
 /* ---- Scalars ---- */
@@ -182,19 +183,6 @@ static int wl_get_seed(const wl_ctx *c, const char *path, const char *text, uint
   return 0;
 }
 
-/* A finite number > 0. */
-static int wl_get_positive(const wl_ctx *c, const char *path, const char *text, double def,
-                           double *out) {
-  double v = def;
-  wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
-  if (r == WL_NUM_BAD)
-    return gb_workload_fail(c->src, path, c->err, "expected a number, got '%s'", text);
-  if (r == WL_NUM_RANGE || !(v > 0))
-    return gb_workload_fail(c->src, path, c->err, "%s is out of range (> 0)", text);
-  *out = v;
-  return 0;
-}
-
 /* A finite number in [min, max]. */
 static int wl_get_double(const wl_ctx *c, const char *path, const char *text, double def,
                          double min, double max, double *out) {
@@ -231,10 +219,28 @@ static int wl_get_time_scale(const wl_ctx *c, const char *path, const char *text
   wl_num r = wl_parse_double(text, &v);
   if (r == WL_NUM_BAD)
     return gb_workload_fail(c->src, path, c->err, "expected a number or max, got '%s'", text);
-  if (r == WL_NUM_RANGE || !(v > 0))
-    return gb_workload_fail(c->src, path, c->err, "%s is out of range (> 0, or max)", text);
+  if (r == WL_NUM_RANGE || !(v >= WL_TIME_SCALE_MIN && v <= WL_TIME_SCALE_MAX))
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (%g .. %g, or max)", text,
+                            WL_TIME_SCALE_MIN, WL_TIME_SCALE_MAX);
   *out = v;
   return 0;
+}
+
+/* A paced run lasts sim.duration / sim.time_scale of wall time: at most WL_WALL_MAX_DAYS, so
+ * that every event's intended wall time fits the clock's int64 ns (1e-300 would overflow it and
+ * the run would never end). */
+static int wl_check_wall_time(const wl_ctx *c, const char *text, const gb_workload *w) {
+  if (w->sim.time_scale == 0)
+    return 0;
+  double wall_ms = (double)w->sim.duration_ms / w->sim.time_scale;
+  if (wall_ms <= (double)WL_WALL_MAX_MS)
+    return 0;
+  char duration[GB_DURATION_TEXT_MAX];
+  gb_duration_format_ms(w->sim.duration_ms, duration, sizeof duration);
+  return gb_workload_fail(c->src, "sim.time_scale", c->err,
+                          "%s is too slow: sim.duration %s would take %.3g days of wall time, "
+                          "more than %d",
+                          text, duration, wall_ms / 86400000.0, WL_WALL_MAX_DAYS);
 }
 
 static int wl_get_time(const wl_ctx *c, const char *path, const char *text, int64_t *out) {
@@ -296,7 +302,11 @@ static int wl_conv_top(const wl_ctx *c, const wl_raw *r, gb_workload *w) {
       wl_get_seed(c, "seed", r->seed, &w->seed) != 0 ||
       wl_get_duration(c, "warmup", r->warmup, 0, 0, &warmup_ms) != 0)
     return -1;
-  w->warmup_ns = warmup_ms * 1000000; /* fits: durations are at most GB_DURATION_MAX_MS */
+  /* the run adds it to the monotonic clock's ns */
+  if (warmup_ms > WL_WALL_MAX_MS)
+    return gb_workload_fail(c->src, "warmup", c->err, "%s is out of range (0s .. %dd)", r->warmup,
+                            WL_WALL_MAX_DAYS);
+  w->warmup_ns = warmup_ms * 1000000;
   return 0;
 }
 
@@ -363,6 +373,7 @@ static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
     return gb_workload_fail(c->src, "sim.duration", c->err, "required key is missing");
   if (wl_get_duration(c, "sim.duration", s->duration, 0, 1, &w->sim.duration_ms) != 0 ||
       wl_get_time_scale(c, "sim.time_scale", s->time_scale, &w->sim.time_scale) != 0 ||
+      wl_check_wall_time(c, s->time_scale, w) != 0 ||
       wl_get_u32(c, "sim.threads", s->threads, 1, 1, WL_THREADS_MAX, &w->sim.threads) != 0 ||
       wl_get_time(c, "sim.start", s->start, &w->sim.start_ms) != 0)
     return -1;
@@ -474,9 +485,10 @@ static int wl_get_accuracy(const wl_ctx *c, const char *path, const char *text, 
   wl_num r = text ? wl_parse_double(text, &v) : WL_NUM_OK;
   if (r == WL_NUM_BAD)
     return gb_workload_fail(c->src, path, c->err, "expected a number, got '%s'", text);
-  if (r == WL_NUM_RANGE || !(v > 0 && v <= wl_max_quantile_accuracy))
-    return gb_workload_fail(c->src, path, c->err,
-                            "%s is out of range (0 < quantile_accuracy <= 0.5)", text);
+  /* below GB_DDSKETCH_MIN_ACCURACY the sketch's bucket indices leave its range */
+  if (r == WL_NUM_RANGE || !(v >= GB_DDSKETCH_MIN_ACCURACY && v <= wl_max_quantile_accuracy))
+    return gb_workload_fail(c->src, path, c->err, "%s is out of range (%g .. %g)", text,
+                            GB_DDSKETCH_MIN_ACCURACY, wl_max_quantile_accuracy);
   *out = v;
   return 0;
 }
@@ -639,7 +651,7 @@ static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_worklo
   if (wl_get_string(c, path, a->algorithm, NULL, &arm->algorithm) != 0)
     return -1;
   snprintf(path, sizeof path, "arms[%zu].weight", i);
-  if (wl_get_positive(c, path, a->weight, 1.0, &arm->weight) != 0)
+  if (wl_get_double(c, path, a->weight, 1.0, WL_WEIGHT_MIN, WL_WEIGHT_MAX, &arm->weight) != 0)
     return -1;
   return wl_conv_params(c, a->params, ops, i, arm);
 }

@@ -34,6 +34,21 @@ enum {
 /* engine.extra_work_per_event's top: about 1 ms of injected work per event. */
 enum { WL_EXTRA_WORK_MAX = 1000000 };
 
+/* The ranges the run's arithmetic needs (docs/workloads.md, "Ranges and why"). */
+/* sim.time_scale: the sim clock is start + wall ns x time_scale / 1e6 in int64 ms, which stays
+ * exact and far from overflow up to 1e9 (a wall day is then 8.6e16 sim ms); below 1e-6 a sim
+ * second takes over 11 wall days. */
+#define WL_TIME_SCALE_MIN 1e-6
+#define WL_TIME_SCALE_MAX 1e9
+/* The longest wall time a run may be paced for (sim.duration / sim.time_scale) and the longest
+ * warmup: 100 years, so that the monotonic clock plus it stays far inside int64 ns (292 years). */
+enum { WL_WALL_MAX_DAYS = 36500 };
+#define WL_WALL_MAX_MS ((int64_t)WL_WALL_MAX_DAYS * 86400000)
+/* arms[i].weight: the sum of GB_ARMS_MAX arms stays finite and exact to 1e-10, and the smallest
+ * share (1e-12 of the sum) is far above a double's 2^-53 resolution of the draw. */
+#define WL_WEIGHT_MIN 1e-6
+#define WL_WEIGHT_MAX 1e6
+
 #define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
 #define WL_DEFAULT_BROKERS "embedded"
 #define WL_DEFAULT_OUTPUT_DIR "results"

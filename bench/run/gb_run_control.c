@@ -1,11 +1,11 @@
 #include "gb_run_control.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_afile.h"
 #include "gb_codec.h"
 #include "gb_grow.h"
 
@@ -83,28 +83,27 @@ static int cmp_change(const void *a, const void *b) {
   return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static int read_file(gb_run_control *c, FILE *f, const char *path, int64_t start_ms, int64_t end_ms,
-                     gb_err *err) {
+/* Decodes each line of text[0..len) (NUL-terminated, modified in place). */
+static int read_lines(gb_run_control *c, char *text, size_t len, const char *path, int64_t start_ms,
+                      int64_t end_ms, gb_err *err) {
   gb_codec *codec = NULL;
   if (gb_codec_new(&codec, err) != 0)
     return -1;
-  char *text = NULL;
-  size_t cap = 0, line = 0;
+  size_t line = 0;
   int rc = 0;
-  while (rc == 0) {
-    ssize_t got = getline(&text, &cap, f);
-    if (got < 0)
-      break;
-    line++;
-    if (blank(text))
-      continue;
-    gb_event ev;
-    if (gb_codec_decode_json(codec, text, (size_t)got, &ev, err) != 0)
-      rc = gb_err_prefix(err, "%s:%zu: ", path, line);
-    else
-      rc = add_change(c, &ev, path, line, start_ms, end_ms, err);
+  for (char *s = text; rc == 0 && s < text + len; line++) {
+    char *nl = memchr(s, '\n', (size_t)(text + len - s));
+    char *end = nl ? nl : text + len;
+    *end = '\0';
+    if (!blank(s)) {
+      gb_event ev;
+      if (gb_codec_decode_json(codec, s, (size_t)(end - s), &ev, err) != 0)
+        rc = gb_err_prefix(err, "%s:%zu: ", path, line + 1);
+      else
+        rc = add_change(c, &ev, path, line + 1, start_ms, end_ms, err);
+    }
+    s = end + 1;
   }
-  free(text);
   gb_codec_free(codec);
   return rc;
 }
@@ -121,13 +120,15 @@ static int apply_to(gb_run_control *c, gb_catalog *catalog, const char *path, gb
 
 int gb_run_control_load(const char *path, int64_t start_ms, int64_t end_ms, gb_catalog *catalog,
                         gb_run_control **out, gb_err *err) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return gb_err_set(err, GB_ERR_INPUT, "--control %s: cannot read: %s", path, strerror(errno));
+  /* the whole file at once, bounded: a directory, a read error or /dev/zero fails here */
+  size_t len = 0;
+  char *text = gb_afile_read_max(path, GB_RUN_CONTROL_FILE_MAX, "a --control file", &len, err);
+  if (!text)
+    return gb_err_prefix(err, "--control ");
   gb_run_control *c = calloc(1, sizeof *c);
-  int rc = c ? read_file(c, f, path, start_ms, end_ms, err)
+  int rc = c ? read_lines(c, text, len, path, start_ms, end_ms, err)
              : gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
-  fclose(f);
+  free(text);
   if (rc == 0) {
     qsort(c->changes, c->n, sizeof *c->changes, cmp_change);
     rc = apply_to(c, catalog, path, err);

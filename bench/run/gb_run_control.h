@@ -21,12 +21,18 @@
 
 typedef struct gb_run_control gb_run_control;
 
+/* The largest --control file read: a change per line, each a definition of a few hundred bytes;
+ * 64 MiB is hundreds of thousands of changes. */
+#define GB_RUN_CONTROL_FILE_MAX ((size_t)64 << 20)
+
 /* Reads FILE. Every change must have a boundary in [start_ms, end_ms) (the run's sim time) and
  * an event_id of its own; the changes are validated against `catalog` (a copy of the run's
  * catalogue, which receives them all, applied in boundary order: the simulator's ground truth
  * knows every definition the engine may choose). Returns 0 and *out (free with
  * gb_run_control_free), or -1 with GB_ERR_INPUT naming "FILE:LINE: reason" for a bad line
- * or "--control FILE: cannot read: reason" (GB_ERR_RUNTIME only when out of memory). */
+ * or "--control FILE: reason" for a file that cannot be opened or read, is a directory or is
+ * larger than GB_RUN_CONTROL_FILE_MAX (gb_afile_read_max's messages); GB_ERR_RUNTIME only when
+ * out of memory. */
 int gb_run_control_load(const char *path, int64_t start_ms, int64_t end_ms, gb_catalog *catalog,
                         gb_run_control **out, gb_err *err);
 

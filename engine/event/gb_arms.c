@@ -1,5 +1,6 @@
 #include "gb_arms.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ static int check_specs(const gb_arm_spec *specs, size_t n, double *total, gb_err
                         specs[i].name, specs[i].weight);
     *total += specs[i].weight;
   }
+  /* an infinite sum makes every share 0 but the last arm's, which the top forces to 1 */
+  if (!isfinite(*total))
+    return gb_err_set(err, GB_ERR_INPUT, "arms: the weights' sum overflows (%g)", *total);
   return 0;
 }
 

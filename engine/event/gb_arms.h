@@ -33,8 +33,8 @@ typedef struct gb_arm_spec {
 typedef struct gb_arms gb_arms;
 
 /* Builds the split of specs[0..n). Returns 0, or -1 with GB_ERR_INPUT for no arm, more than
- * GB_ARMS_MAX, or a weight that is not > 0 (the message names the arm), or GB_ERR_RUNTIME
- * when out of memory. */
+ * GB_ARMS_MAX, a weight that is not > 0 (the message names the arm) or weights whose sum is
+ * not finite, or GB_ERR_RUNTIME when out of memory. */
 int gb_arms_new(const gb_arm_spec *specs, size_t n, uint64_t seed, gb_arms **out, gb_err *err);
 void gb_arms_free(gb_arms *a);
 

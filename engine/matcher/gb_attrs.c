@@ -94,6 +94,13 @@ typedef struct entry {
   uint32_t str_off;
 } entry;
 
+typedef struct other_slot {
+  uint32_t gen, index; /* index: into e[] */
+} other_slot;
+
+/* The first table of keys outside the schema; it doubles as they come. */
+enum { OTHER_SLOTS_INIT = 64 };
+
 struct gb_attrs {
   entry *e;
   size_t n, cap;
@@ -106,6 +113,12 @@ struct gb_attrs {
   uint32_t where[N_KEYS];
   uint64_t key_hash[N_KEYS]; /* gb_attrs_key_hash of each schema key, computed once */
   uint8_t lookup[LOOKUP_SLOTS];
+  /* Keys outside the schema: open addressing from the key's hash to its entry, a slot live when
+   * its gen is the builder's (clearing is O(1) as for the schema keys); at most half full, so a
+   * lookup compares about one key whatever the number of attributes. */
+  other_slot *other;
+  size_t other_cap, n_other; /* other_cap: 0 or a power of two */
+  uint64_t key_compares;     /* gb_attrs_key_compares */
 };
 
 uint64_t gb_attrs_key_hash(const char *key, size_t len) {
@@ -139,14 +152,18 @@ void gb_attrs_free(gb_attrs *a) {
     return;
   free(a->e);
   free(a->arena);
+  free(a->other);
   free(a);
 }
 
 void gb_attrs_clear(gb_attrs *a) {
   a->n = 0;
   a->used = 0;
+  a->n_other = 0;
   if (++a->gen == 0) { /* wrapped: forget every old stamp once per 2^32 events */
     memset(a->stamp, 0, sizeof a->stamp);
+    if (a->other)
+      memset(a->other, 0, a->other_cap * sizeof *a->other);
     a->gen = 1;
   }
 }
@@ -243,6 +260,31 @@ static inline entry *slot_id(gb_attrs *a, uint32_t k) {
   return e;
 }
 
+static inline bool other_is(const gb_attrs *a, const entry *e, const char *key, size_t len,
+                            uint64_t h) {
+  return e->key_hash == h && e->key_len == len && memcmp(a->arena + e->key_off, key, len) == 0;
+}
+
+/* Doubles the table of keys outside the schema and puts this event's keys back in. Per-event
+ * state: a failed allocation stops the program (gb_grow.h). */
+static __attribute__((noinline)) void other_grow(gb_attrs *a) {
+  size_t cap = a->other_cap ? 2 * a->other_cap : OTHER_SLOTS_INIT;
+  other_slot *t = calloc(cap, sizeof *t);
+  if (!t)
+    GB_FATAL("out of memory for %zu slots of event attributes", cap);
+  for (size_t j = 0; j < a->n; j++) {
+    if (a->e[j].key_id != GB_ATTRS_KEY_OTHER)
+      continue;
+    size_t i = a->e[j].key_hash & (cap - 1);
+    while (t[i].gen == a->gen)
+      i = (i + 1) & (cap - 1);
+    t[i] = (other_slot){a->gen, (uint32_t)j};
+  }
+  free(a->other);
+  a->other = t;
+  a->other_cap = cap;
+}
+
 /* The entry for key, created (without a value) when absent; NULL when the key is empty or
  * longer than 2 GiB. */
 static entry *slot(gb_attrs *a, const char *key) {
@@ -253,10 +295,13 @@ static entry *slot(gb_attrs *a, const char *key) {
   uint32_t k = schema_lookup(a, key, klen, h);
   if (k != GB_ATTRS_KEY_OTHER)
     return slot_id(a, k);
-  for (size_t i = 0; i < a->n; i++) {
-    entry *e = &a->e[i];
-    if (e->key_id == GB_ATTRS_KEY_OTHER && e->key_hash == h && e->key_len == klen &&
-        memcmp(a->arena + e->key_off, key, klen) == 0)
+  if (2 * (a->n_other + 1) > a->other_cap)
+    other_grow(a);
+  size_t i = h & (a->other_cap - 1);
+  for (; a->other[i].gen == a->gen; i = (i + 1) & (a->other_cap - 1)) {
+    entry *e = &a->e[a->other[i].index];
+    a->key_compares++;
+    if (other_is(a, e, key, klen, h))
       return e;
   }
   uint32_t off;
@@ -265,6 +310,8 @@ static entry *slot(gb_attrs *a, const char *key) {
   entry *e = append(a, GB_ATTRS_KEY_OTHER, h);
   e->key_off = off;
   e->key_len = (uint32_t)klen;
+  a->other[i] = (other_slot){a->gen, (uint32_t)(a->n - 1)};
+  a->n_other++;
   return e;
 }
 
@@ -302,6 +349,8 @@ int gb_attrs_set_num(gb_attrs *a, const char *key, double val) {
 
 size_t gb_attrs_size(const gb_attrs *a) { return a->n; }
 
+uint64_t gb_attrs_key_compares(const gb_attrs *a) { return a->key_compares; }
+
 void gb_attrs_get(const gb_attrs *a, size_t i, gb_attr_value *out) {
   const entry *e = &a->e[i];
   out->key = e->key_id != GB_ATTRS_KEY_OTHER ? key_names[e->key_id] : a->arena + e->key_off;
@@ -326,12 +375,12 @@ static ptrdiff_t find_entry(const gb_attrs *a, const char *key, size_t len, uint
   uint32_t k = schema_lookup(a, key, len, h);
   if (k != GB_ATTRS_KEY_OTHER)
     return k < N_KEYS && a->stamp[k] == a->gen ? (ptrdiff_t)a->where[k] : -1;
-  for (size_t i = 0; i < a->n; i++) {
-    const entry *e = &a->e[i];
-    if (e->key_id == GB_ATTRS_KEY_OTHER && e->key_hash == h && e->key_len == len &&
-        memcmp(a->arena + e->key_off, key, len) == 0)
-      return (ptrdiff_t)i;
-  }
+  if (a->n_other == 0)
+    return -1;
+  for (size_t i = h & (a->other_cap - 1); a->other[i].gen == a->gen;
+       i = (i + 1) & (a->other_cap - 1))
+    if (other_is(a, &a->e[a->other[i].index], key, len, h))
+      return (ptrdiff_t)a->other[i].index;
   return -1;
 }
 

@@ -85,6 +85,12 @@ void gb_attrs_add_event(gb_attrs *a, const gb_event *ev);
  * player.days_since_install from ps. */
 void gb_attrs_add_player(gb_attrs *a, const gb_player_state *ps);
 
+/* Stored attributes the setters (gb_attrs_set_str, gb_attrs_set_num) have compared with a key
+ * outside the schema since gb_attrs_new: the cost of finding that key's entry. Keys outside the
+ * schema are hashed into a table, so this grows by about one per set whatever the number of
+ * attributes (tests check that an event with many keys is not quadratic). */
+uint64_t gb_attrs_key_compares(const gb_attrs *a);
+
 /* Number of attributes, and the i-th (i < size) in insertion order. */
 size_t gb_attrs_size(const gb_attrs *a);
 void gb_attrs_get(const gb_attrs *a, size_t i, gb_attr_value *out);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gb_afile.h"
 #include "gb_grow.h"
 #include "gb_matcher_defs.h"
 #include "gb_rng.h"
@@ -344,28 +345,10 @@ int gb_catalog_parse(const char *text, size_t len, const char *name, gb_catalog 
 }
 
 int gb_catalog_load(const char *path, gb_catalog **out, gb_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return gb_err_set(err, GB_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) { /* a file of unknown size: at least 4 KiB of room for each read */
-    if (GB_GROW(buf, cap, n + 4096, 65536, "bytes of a catalogue file", err) != 0) {
-      free(buf);
-      fclose(f);
-      return gb_err_prefix(err, "%s: ", path);
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0)
-      break;
-  }
-  int read_failed = ferror(f);
-  fclose(f);
-  if (read_failed) {
-    free(buf);
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: read error", path);
-  }
+  size_t n = 0;
+  char *buf = gb_afile_read_max(path, GB_CATALOG_FILE_MAX, "a challenge catalogue", &n, err);
+  if (!buf)
+    return -1;
   int rc = gb_catalog_parse(buf, n, path, out, err);
   free(buf);
   return rc;

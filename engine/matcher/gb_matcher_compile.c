@@ -13,6 +13,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "gb_yaml.h"
+
 int gb_compile_fail(ctx *x, const yaml_node_t *node, const char *field, const char *fmt, ...) {
   char msg[512];
   va_list ap;
@@ -138,6 +140,9 @@ static int reject_nul_bytes(ctx *x) {
 
 static int load_doc(ctx *x, yaml_parser_t *parser, yaml_document_t *doc, const char *text,
                     size_t len) {
+  /* before libyaml's load, whose cost grows with the nesting (gb_yaml.h) */
+  if (gb_yaml_check_depth(x->file, text, len, GB_YAML_DEPTH_MAX, x->err) != 0)
+    return -1;
   if (!yaml_parser_initialize(parser))
     return gb_compile_oom(x);
   yaml_parser_set_input_string(parser, (const unsigned char *)text, len);

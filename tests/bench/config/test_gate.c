@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gb_gate.h"
+#include "gb_test_limits.h"
 #include "gb_test_support.h"
 
 /* The gate file: every key read into gb_compare_opts, and each kind of mistake reported as
@@ -182,4 +183,19 @@ Test(gate, unreadable_file) {
   cr_assert_eq(err.kind, GB_ERR_INPUT);
   cr_assert(strstr(err.msg, "none.yaml: cannot open"), "%s", err.msg);
   free(path);
+}
+
+/* #16 item 3: a gate file nested 100,000 deep took libyaml over 30 s to load; a device never
+ * ends. Both fail at once, naming the file and the limit. */
+Test(gate, deep_nesting_and_endless_files_are_refused) {
+  char *text = gbt_nested("rules: ", 100000);
+  assert_error(text, "1: nested more than 64 levels deep (lists and mappings)");
+  free(text);
+  gb_gate *g = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_gate_load("/dev/zero", &g, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_str_eq(err.msg, "/dev/zero: larger than 1 MiB, the limit for a gate file");
+  cr_assert_eq(gb_gate_load(tmp, &g, &err), -1);
+  cr_assert(strstr(err.msg, ": is a directory, not a gate file"), "%s", err.msg);
 }

@@ -9,6 +9,7 @@
 
 #include "gb_duration.h"
 #include "gb_rng.h"
+#include "gb_test_limits.h"
 #include "gb_test_support.h"
 #include "gb_workload.h"
 
@@ -276,7 +277,8 @@ ParameterizedTestParameters(workload, file_errors) {
       {"extra_work_out_of_range.yaml", ":5: key 'engine.extra_work_per_event': 1000001 is out of "
                                        "range (0 .. 1000000)"},
       {"bad_time_scale.yaml", ":5: key 'sim.time_scale': expected a number or max, got 'fast'"},
-      {"zero_time_scale.yaml", ":5: key 'sim.time_scale': 0 is out of range (> 0, or max)"},
+      {"zero_time_scale.yaml",
+       ":5: key 'sim.time_scale': 0 is out of range (1e-06 .. 1e+09, or max)"},
       {"bad_start.yaml", ":5: key 'sim.start': '2026-02-30T00:00:00Z' is not a UTC time like "
                          "2026-01-05T00:00:00Z"},
       {"bad_brokers.yaml", ":6: key 'transport.brokers': 'localhost:9092,otherhost' is not "
@@ -290,7 +292,7 @@ ParameterizedTestParameters(workload, file_errors) {
        ":7: key 'arms[2].name': duplicate arm name 'a' (also arms[0].name)"},
       {"arms_oracle_name.yaml", ":6: key 'arms[1].name': 'oracle' is reserved (arms.csv's oracle "
                                 "row); name the arm otherwise"},
-      {"arms_zero_weight.yaml", ":7: key 'arms[0].weight': 0 is out of range (> 0)"},
+      {"arms_zero_weight.yaml", ":7: key 'arms[0].weight': 0 is out of range (1e-06 .. 1e+06)"},
       {"arms_missing_algorithm.yaml", ":6: key 'arms[1].algorithm': required key is missing"},
       {"arms_unknown_key.yaml", ":5: key 'arms[0].wieght': unknown key"},
       {"arms_not_mapping.yaml", ":5: key 'arms[0]': expected a mapping of keys, got 'random'"},
@@ -325,7 +327,7 @@ Test(workload, missing_file_is_named_with_the_reason) {
 
 Test(workload, a_directory_is_not_a_workload) {
   expect_error(GB_TEST_FIXTURES "/workloads", NULL, 0,
-               GB_TEST_FIXTURES "/workloads: cannot read: Is a directory");
+               GB_TEST_FIXTURES "/workloads: is a directory, not a workload file");
 }
 
 Test(workload, loading_creates_no_files_even_on_error) {
@@ -473,13 +475,14 @@ ParameterizedTestParameters(set, errors) {
       {"sim.time_scale=inf",
        "--set sim.time_scale=inf: key 'sim.time_scale': expected a number or max, got 'inf'"},
       {"sim.time_scale=1e999",
-       "--set sim.time_scale=1e999: key 'sim.time_scale': 1e999 is out of range (> 0, or max)"},
+       "--set sim.time_scale=1e999: key 'sim.time_scale': 1e999 is out of range (1e-06 .. 1e+09, "
+       "or max)"},
       {"seed=-1", "--set seed=-1: key 'seed': -1 is out of range (0 .. 18446744073709551615)"},
       {"seed=18446744073709551616", "--set seed=18446744073709551616: key 'seed': "
                                     "18446744073709551616 is out of range (0 .. "
                                     "18446744073709551615)"},
-      {"sim.time_scale=0", "--set sim.time_scale=0: key 'sim.time_scale': 0 is out of range (> 0, "
-                           "or max)"},
+      {"sim.time_scale=0", "--set sim.time_scale=0: key 'sim.time_scale': 0 is out of range "
+                           "(1e-06 .. 1e+09, or max)"},
       {"name=\xff", "--set name=\xff: the value is not valid YAML: invalid leading UTF-8 octet"},
       {"sim.arrivals=-0.1", "--set sim.arrivals=-0.1: key 'sim.arrivals': -0.1 is out of range (0 "
                             ".. 10)"},
@@ -936,11 +939,11 @@ ParameterizedTestParameters(aggregates, file_errors) {
       {"hll_precision: 12.5", "",
        ":5: key 'engine.aggregates.hll_precision': expected an integer, got '12.5'"},
       {"quantile_accuracy: 0", "",
-       ":5: key 'engine.aggregates.quantile_accuracy': 0 is out of range (0 < quantile_accuracy "
-       "<= 0.5)"},
+       ":5: key 'engine.aggregates.quantile_accuracy': 0 is out of range (1e-06 .. 0.5)"},
       {"quantile_accuracy: 0.51", "",
-       ":5: key 'engine.aggregates.quantile_accuracy': 0.51 is out of range (0 < "
-       "quantile_accuracy <= 0.5)"},
+       ":5: key 'engine.aggregates.quantile_accuracy': 0.51 is out of range (1e-06 .. 0.5)"},
+      {"quantile_accuracy: 1e-300", "",
+       ":5: key 'engine.aggregates.quantile_accuracy': 1e-300 is out of range (1e-06 .. 0.5)"},
       {"quantile_accuracy: 1%", "",
        ":5: key 'engine.aggregates.quantile_accuracy': expected a number, got '1%'"},
       {"level_band: 0", "",
@@ -1113,3 +1116,85 @@ __attribute__((used)) static struct criterion_test **const parameterized_tests[]
     &aggregates_file_errors_ptr,
     &aggregates_set_errors_ptr,
 };
+
+/* ---- Ranges the run's arithmetic needs (#16: values that hang or mislead) ---- */
+
+typedef struct range_case {
+  const char *arg;     /* a --set on minimal.yaml (sim.duration 1d) */
+  const char *message; /* NULL: loads */
+} range_case;
+
+Test(ranges, overrides) {
+  static const range_case cases[] = {
+      /* the sim clock (wall ns x time_scale in int64 ms) overflowed and the run never ended */
+      {"sim.time_scale=1e18", "--set sim.time_scale=1e18: key 'sim.time_scale': 1e18 is out of "
+                              "range (1e-06 .. 1e+09, or max)"},
+      {"sim.time_scale=1e-300", "--set sim.time_scale=1e-300: key 'sim.time_scale': 1e-300 is out "
+                                "of range (1e-06 .. 1e+09, or max)"},
+      {"sim.time_scale=1e9", NULL},
+      {"sim.time_scale=0.001", NULL}, /* 1d takes 1000 wall days */
+      /* 1d at 1e-6 would take a million days of wall time: beyond int64 ns from the clock */
+      {"sim.time_scale=1e-6", "--set sim.time_scale=1e-6: key 'sim.time_scale': 1e-6 is too slow: "
+                              "sim.duration 1d would take 1e+06 days of wall time, more than "
+                              "36500"},
+      {"warmup=36500d", NULL},
+      {"warmup=36501d", "--set warmup=36501d: key 'warmup': 36501d is out of range (0s .. "
+                        "36500d)"},
+      {"engine.aggregates.quantile_accuracy=1e-6", NULL},
+      {"engine.aggregates.quantile_accuracy=9e-7",
+       "--set engine.aggregates.quantile_accuracy=9e-7: key 'engine.aggregates.quantile_accuracy': "
+       "9e-7 is out of range (1e-06 .. 0.5)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *set[] = {cases[i].arg};
+    if (cases[i].message)
+      expect_error(FIXTURES "minimal.yaml", set, 1, cases[i].message);
+    else
+      gb_workload_free(load_ok(FIXTURES "minimal.yaml", set, 1));
+  }
+}
+
+/* Weights whose sum overflowed to infinity put every player in the last arm. */
+Test(ranges, arm_weights) {
+  static const struct {
+    const char *weights[2];
+    const char *message; /* NULL: loads */
+  } cases[] = {
+      {{"1e308", "1e308"}, ":4: key 'arms[0].weight': 1e308 is out of range (1e-06 .. 1e+06)"},
+      {{"1", "1e-300"}, ":5: key 'arms[1].weight': 1e-300 is out of range (1e-06 .. 1e+06)"},
+      {{"1e6", "1e-6"}, NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text,
+             "name: n\nsim: {duration: 1h}\narms:\n  - {name: a, algorithm: random, weight: %s}\n"
+             "  - {name: b, algorithm: none, weight: %s}\n",
+             cases[i].weights[0], cases[i].weights[1]);
+    char *path = write_workload(text);
+    if (cases[i].message) {
+      char want[512];
+      snprintf(want, sizeof want, "%s%s", path, cases[i].message);
+      expect_error(path, NULL, 0, want);
+    } else {
+      gb_workload *w = load_ok(path, NULL, 0);
+      cr_expect_eq(w->arms[0].weight, 1e6);
+      cr_expect_eq(w->arms[1].weight, 1e-6);
+      gb_workload_free(w);
+    }
+    drop_file(path);
+  }
+}
+
+/* #16 item 3: a workload nested 100,000 deep (200 KB) took libyaml over 30 s to load; a device
+ * such as /dev/zero never ends. Both fail at once, naming the file and the limit. */
+Test(ranges, deep_nesting_and_endless_files_are_refused) {
+  char *text = gbt_nested("name: n\nsim: {duration: 1h}\nx: ", 100000);
+  char *path = write_workload(text);
+  char want[1024];
+  snprintf(want, sizeof want, "%s:3: nested more than 64 levels deep (lists and mappings)", path);
+  expect_error(path, NULL, 0, want);
+  drop_file(path);
+  free(text);
+  expect_error("/dev/zero", NULL, 0,
+               "/dev/zero: larger than 16 MiB, the limit for a workload file");
+}

@@ -57,3 +57,15 @@ Test(arms, rejects_what_cannot_split) {
   cr_assert_eq(gb_arms_new(nan_weight, 1, 1, &a, &err), -1);
   cr_assert(strstr(err.msg, "arm 'y' has weight nan"), "%s", err.msg);
 }
+
+/* Two finite weights whose sum is infinite would give every player the last arm (#16). */
+Test(arms, rejects_weights_whose_sum_overflows) {
+  gb_arms *a = NULL;
+  gb_err err = {0};
+  gb_arm_spec huge[2] = {{.name = "a", .algorithm = "random", .weight = 1e308},
+                         {.name = "b", .algorithm = "none", .weight = 1e308}};
+  cr_assert_eq(gb_arms_new(huge, 2, 1, &a, &err), -1);
+  cr_assert_null(a);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_str_eq(err.msg, "arms: the weights' sum overflows (inf)");
+}

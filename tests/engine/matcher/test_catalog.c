@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gb_catalog.h"
+#include "gb_test_limits.h"
 
 static int parse(const char *text, gb_catalog **c, gb_err *err) {
   *c = NULL;
@@ -187,4 +188,22 @@ Test(catalog, missing_file_is_an_input_error) {
   cr_assert_eq(gb_catalog_load("/nonexistent/defs.yaml", &c, &err), -1);
   cr_expect_eq(err.kind, GB_ERR_INPUT);
   cr_expect_str_eq(err.msg, "/nonexistent/defs.yaml: cannot open: No such file or directory");
+}
+
+/* #16 item 3: `engine.challenges: /dev/zero` grew memory without end, and a catalogue nested
+ * 100,000 deep took libyaml over 30 s to load; a directory read as no bytes. Each now fails at
+ * once with the file and the reason. */
+Test(catalog, endless_deep_and_directory_files_are_refused) {
+  gb_catalog *c = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_catalog_load("/dev/zero", &c, &err), -1);
+  cr_expect_eq(err.kind, GB_ERR_INPUT);
+  cr_expect_str_eq(err.msg, "/dev/zero: larger than 256 MiB, the limit for a challenge catalogue");
+  cr_assert_eq(gb_catalog_load("/", &c, &err), -1);
+  cr_expect_str_eq(err.msg, "/: is a directory, not a challenge catalogue");
+  char *text = gbt_nested("", 100000);
+  cr_assert_eq(gb_catalog_parse(text, strlen(text), "defs.yaml", &c, &err), -1);
+  cr_expect_eq(err.kind, GB_ERR_INPUT);
+  cr_expect_str_eq(err.msg, "defs.yaml:1: nested more than 64 levels deep (lists and mappings)");
+  free(text);
 }

@@ -207,3 +207,37 @@ Test(matcher_attrs, long_strings_survive_growth) {
   cr_expect_str_eq(gb_attrs_value_id(a, id_of("game"))->str, "big_two");
   gb_attrs_free(a);
 }
+
+/* An event with many keys outside the schema (gamebench match reads any attributes): finding
+ * each key's entry was a walk over every attribute before it, n^2 / 2 comparisons (#16). */
+Test(matcher_attrs, many_other_keys_cost_a_bounded_number_of_comparisons_each) {
+  enum { N = 20000 };
+  gb_attrs *a = NULL;
+  cr_assert_eq(gb_attrs_new(&a, NULL), 0);
+  for (int round = 0; round < 2; round++) { /* the second round reuses the cleared builder */
+    gb_attrs_clear(a);
+    uint64_t before = gb_attrs_key_compares(a);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+      snprintf(key, sizeof key, "k%d", i);
+      cr_assert_eq(gb_attrs_set_num(a, key, i), 0);
+    }
+    for (int i = 0; i < N; i += 7) { /* replacing finds the entry */
+      snprintf(key, sizeof key, "k%d", i);
+      cr_assert_eq(gb_attrs_set_num(a, key, -i), 0);
+    }
+    uint64_t compares = gb_attrs_key_compares(a) - before;
+    /* about one per set at a table at most half full; n^2 / 2 = 2e8 before */
+    cr_expect_leq(compares, 4u * (N + N / 7), "%llu comparisons for %d keys",
+                  (unsigned long long)compares, N);
+    cr_expect_eq(gb_attrs_size(a), (size_t)N);
+    for (int i = 0; i < N; i++) {
+      snprintf(key, sizeof key, "k%d", i);
+      const gb_attr_val *v = by_name(a, key);
+      cr_assert_not_null(v, "%s", key);
+      cr_expect_eq(v->num, i % 7 == 0 ? -i : i, "%s", key);
+    }
+    cr_expect_null(by_name(a, "k20000"));
+  }
+  gb_attrs_free(a);
+}
