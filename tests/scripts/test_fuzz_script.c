@@ -1,8 +1,9 @@
 /* scripts/fuzz and the fuzz targets' layout (docs/fuzzing.md): its usage errors exit 2 before
  * building anything; every target it lists has its source, its seed corpus and, in this build,
  * its seed runner (ctest fuzz_NAME_seeds runs it); and with clang a target builds as a libFuzzer
- * binary and runs over its seeds. clang comes from scripts/setup (GB_SETUP_FUZZ=1, set by
- * scripts/test in CI); outside CI its absence skips that test. */
+ * binary and runs over its seeds, and a finding fails the run naming its input. clang comes from
+ * scripts/setup (GB_SETUP_FUZZ=1, set by scripts/test in CI); outside CI its absence skips that
+ * test. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <libgen.h>
@@ -88,6 +89,15 @@ Test(fuzz_script, a_target_builds_with_clang_and_runs_its_seeds, .timeout = 580)
   const char *line = strstr(p.out, "fuzz: decision: ");
   cr_assert(line && strstr(line, " runs in 0 s, corpus ") && strstr(line, "nothing found"), "%s",
             p.out);
+  gbt_proc_free(&p);
+  /* A finding (here an out-of-memory: any target exceeds 1 MB of RSS within the second libFuzzer
+   * checks it) fails the run and names the input that did it. */
+  p = gbt_shell("GB_FUZZ_WORK='%s' '%s/scripts/fuzz' decision 5 -rss_limit_mb=1", work, SRC);
+  cr_assert_eq(p.status, 1, "%s\n%s", p.out, p.err);
+  char want[1024];
+  snprintf(want, sizeof want, "fuzz: decision: crashing input: %s/decision/oom-", work);
+  cr_assert_not_null(strstr(p.err, "fuzz: decision: FAILED (exit "), "%s", p.err);
+  cr_assert_not_null(strstr(p.err, want), "%s", p.err);
   gbt_proc_free(&p);
   gbt_rmtree(work);
   free(work);
