@@ -64,9 +64,10 @@ int gb_json_parse_object(gb_json_parser *p, const char *json, size_t len, gb_jso
 /* Which simdjson API a parser runs on. Both give the same callbacks for valid input; On-Demand is
  * the default (it measured faster on one ~270-byte event, see docs/benchmarks.md). The DOM API
  * is kept so that the choice stays measurable (`gamebench bench json`); its differences: an
- * integer beyond uint64 fails the parse instead of coming as GB_JSON_DOUBLE, trailing content is
- * reported as plain invalid JSON, and nested containers come re-serialized (minified, numbers
- * normalised) rather than as their raw text. */
+ * integer beyond the 64-bit ranges (above uint64's largest, below int64's smallest) fails the
+ * parse instead of coming as GB_JSON_DOUBLE, trailing content is reported as plain invalid JSON,
+ * and nested containers come re-serialized (minified, numbers normalised) rather than as their
+ * raw text. */
 typedef enum gb_json_api { GB_JSON_API_ONDEMAND, GB_JSON_API_DOM } gb_json_api;
 
 /* gb_json_parser_new on the given API. Returns 0, or -1 with GB_ERR_INPUT when api is not one of

@@ -152,10 +152,10 @@ simdjson_inline int od_number(od::value &v, std::string_view key, gb_json_value 
   default: // a big integer (newer simdjson): the contract makes it a double
     return reparse_number(v.raw_json_token(), key, out, err);
   }
-  // simdjson's get_number() gives 0 for a fraction or exponent with more than 19 significant
-  // digits (100.00000000000000000000); such a token is longer than 20 characters, and those few
-  // are parsed again from their text, exactly.
-  if (out->kind == GB_JSON_DOUBLE && trim_right(v.raw_json_token()).size() > 20)
+  // simdjson's get_number() gives 0 for a fraction or exponent with 19 significant digits or
+  // more (1.844674407373456674, 100.00000000000000000000); such a token is at least 20
+  // characters long, and those few are parsed again from their text, exactly.
+  if (out->kind == GB_JSON_DOUBLE && trim_right(v.raw_json_token()).size() >= 20)
     return reparse_number(v.raw_json_token(), key, out, err);
   return 0;
 }

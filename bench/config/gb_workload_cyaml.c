@@ -56,7 +56,9 @@ static void wl_capture_frame(wl_capture *c, bool is_entry, unsigned entry, const
   snprintf(f->key, sizeof f->key, "%s", key ? key : "");
 }
 
-static void wl_capture_problem(wl_capture *c, const char *fmt, va_list args) {
+/* fmt is libcyaml's own format string: the attribute tells the compiler so (clang checks it). */
+__attribute__((format(printf, 2, 0))) static void wl_capture_problem(wl_capture *c, const char *fmt,
+                                                                     va_list args) {
   if (strcmp(fmt, WL_FMT_UNKNOWN_KEY) == 0) {
     c->problem = WL_UNKNOWN_KEY;
     snprintf(c->text, sizeof c->text, "%s", va_arg(args, const char *));
@@ -82,7 +84,8 @@ static void wl_capture_problem(wl_capture *c, const char *fmt, va_list args) {
 }
 
 /* libcyaml's log_fn (log_ctx is the wl_capture of the current load). */
-static void wl_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args) {
+__attribute__((format(printf, 3, 0))) static void wl_cyaml_log(cyaml_log_t level, void *ctx,
+                                                               const char *fmt, va_list args) {
   wl_capture *c = ctx;
   if (level < CYAML_LOG_ERROR)
     return;

@@ -161,7 +161,9 @@ static json_object *wl_json_transport(const gb_workload *w) {
   return ok ? o : NULL;
 }
 
-/* An arm's parameters, every one (defaults included): numbers, durations in ms, choices by name. */
+/* An arm's parameters, every one (defaults included): numbers, durations in canonical form like
+ * the workload's other durations ("1m": the loader reads no bare milliseconds back), choices by
+ * name. */
 static json_object *wl_json_params(const gb_arm_config *arm) {
   const gb_algo_ops *ops = gb_algo_find(arm->algorithm);
   json_object *o = json_object_new_object();
@@ -174,6 +176,8 @@ static json_object *wl_json_params(const gb_arm_config *arm) {
         c = strchr(c, '|') + 1;
       const char *end = strchr(c, '|');
       v = json_object_new_string_len(c, end ? (int)(end - c) : (int)strlen(c));
+    } else if (p->kind == GB_ALGO_PARAM_DURATION) {
+      v = wl_json_duration((int64_t)arm->params[k]);
     } else {
       v = wl_json_double(arm->params[k]);
     }

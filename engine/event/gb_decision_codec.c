@@ -55,12 +55,15 @@ size_t gb_decision_encode_json(const gb_decision *d, char *buf, size_t cap) {
     put(&w, ",\"chosen\":null");
   else
     put(&w, ",\"chosen\":%" PRIu32, d->chosen);
-  /* %.17g: enough digits for any double to read back as itself */
+  /* %.17g: enough digits for any double to read back as itself, except -0.0, written "-0", which
+   * reads back as the integer 0: its ".0" keeps the sign. */
+  double propensity = isfinite(d->propensity) ? d->propensity : 0.0;
+  bool negative_zero = propensity == 0 && signbit(propensity);
   put(&w,
-      ",\"prop_id\":%" PRIu64 ",\"ttl_s\":%" PRId64 ",\"propensity\":%.17g"
+      ",\"prop_id\":%" PRIu64 ",\"ttl_s\":%" PRId64 ",\"propensity\":%.17g%s"
       ",\"completed_prop_id\":%" PRIu64 ",\"failed_prop_id\":%" PRIu64 ",\"reward_coins\":%" PRId64
       ",\"candidates\":[",
-      d->prop_id, d->ttl_s, isfinite(d->propensity) ? d->propensity : 0.0, d->completed_prop_id,
+      d->prop_id, d->ttl_s, propensity, negative_zero ? ".0" : "", d->completed_prop_id,
       d->failed_prop_id, d->reward_coins);
   unsigned n =
       d->n_candidates < GB_DECISION_CANDIDATES_MAX ? d->n_candidates : GB_DECISION_CANDIDATES_MAX;

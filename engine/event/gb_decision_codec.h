@@ -8,7 +8,8 @@
  *    "chosen":ordinal|null,"prop_id":…,"ttl_s":…,"propensity":…,"completed_prop_id":…,
  *    "failed_prop_id":…,"reward_coins":…,"candidates":[ordinals…]}
  * Integers are written in full (64-bit ids exactly), the propensity with 17 significant digits so
- * that decoding gives back the same double. Encoding is deterministic: same decision, same bytes.
+ * that decoding gives back the same double (-0.0 as "-0.0"). Encoding is deterministic: same
+ * decision, same bytes.
  */
 #ifndef GB_DECISION_CODEC_H
 #define GB_DECISION_CODEC_H

@@ -150,10 +150,15 @@ void gb_lin_score(const gb_lin *m, uint32_t ordinal, const double *x, const floa
 
 /* Built for AVX2 too, chosen at load time on machines that have it (the products' lanes are
  * summed in the same order either way, and without fused multiply-adds: the same scores to the
- * bit whichever runs). */
-__attribute__((target_clones("avx2", "default"))) void
-gb_lin_score_all(const gb_lin *m, const uint32_t *ordinals, size_t n, const double *x,
-                 const float *xx, double *mean, double *width) {
+ * bit whichever runs). Clang before 15 names a C function's dispatcher `NAME.ifunc`, so calls from
+ * other files do not link (the fuzz build, scripts/fuzz): one version there, the same scores. */
+#if defined(__clang__) && __clang_major__ < 15
+#define GB_LIN_CLONES
+#else
+#define GB_LIN_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+GB_LIN_CLONES void gb_lin_score_all(const gb_lin *m, const uint32_t *ordinals, size_t n,
+                                    const double *x, const float *xx, double *mean, double *width) {
   for (size_t i = 0; i < n; i++)
     score_one(m, ordinals[i], x, xx, &mean[i], &width[i]);
 }

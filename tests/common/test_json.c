@@ -451,6 +451,25 @@ Test(json, bench_runs_and_validates_its_options) {
   gbt_proc_free(&p);
 }
 
+/* Each text, as the value of a field, decodes on both APIs to the double strtod gives (the
+ * sign of a zero included). */
+static void assert_numbers_exact(const char *const *texts, size_t n) {
+  FOR_EACH_API(a) {
+    for (size_t t = 0; t < n; t++) {
+      char json[256];
+      snprintf(json, sizeof json, "{\"bet\":%s}", texts[t]);
+      seen s;
+      gb_err err;
+      cr_assert_eq(parse_api(apis[a], json, &s, &err), 0, "%s: %s: %s", api_names[a], texts[t],
+                   err.msg);
+      double want = strtod(texts[t], NULL);
+      cr_assert_eq(s.n, 1);
+      cr_assert(s.v[0].d == want && signbit(s.v[0].d) == signbit(want),
+                "%s: %s decoded as %.17g, not %.17g", api_names[a], texts[t], s.v[0].d, want);
+    }
+  }
+}
+
 /* #16 item 1: numbers with more than 19 significant digits and a fraction or an exponent
  * decoded as 0 (simdjson's number parser gives up on long mantissas); the shim reparses the
  * raw number text. Every number is exact (the double nearest the text, as strtod gives) or
@@ -473,24 +492,22 @@ Test(json, long_mantissas_exponents_and_edges_are_exact) {
       "123456789012345678901234567890e0",
       "0.1000000000000000055511151231257827021181583404541015625",
   };
+  assert_numbers_exact(texts, sizeof texts / sizeof texts[0]);
   FOR_EACH_API(a) {
-    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
-      char json[256];
-      snprintf(json, sizeof json, "{\"bet\":%s}", texts[t]);
-      seen s;
-      gb_err err;
-      cr_assert_eq(parse_api(apis[a], json, &s, &err), 0, "%s: %s: %s", api_names[a], texts[t],
-                   err.msg);
-      double want = strtod(texts[t], NULL);
-      cr_assert_eq(s.n, 1);
-      cr_assert(s.v[0].d == want && signbit(s.v[0].d) == signbit(want),
-                "%s: %s decoded as %.17g, not %.17g", api_names[a], texts[t], s.v[0].d, want);
-    }
     seen s; /* -0 is an integer: 0 */
     gb_err err;
     cr_assert_eq(parse_api(apis[a], "{\"bet\":-0}", &s, &err), 0);
     cr_assert(s.v[0].kind == GB_JSON_INT && s.v[0].i == 0 && s.v[0].d == 0);
   }
+}
+
+/* Found by the json fuzz target (tests/fuzz/fuzz_json.c, On-Demand against DOM): a fraction of
+ * exactly 19 significant digits, a 20-character token, decoded as 0 on On-Demand: the reparse
+ * above started at 21 characters. */
+Test(json, nineteen_significant_digits_with_a_fraction_are_exact) {
+  static const char *const texts[] = {"1.844674407373456674", "9.999999999999999999",
+                                      "1844674407.373456674", "123456789012345678.9"};
+  assert_numbers_exact(texts, sizeof texts / sizeof texts[0]);
 }
 
 Test(json, numbers_beyond_a_double_are_rejected_not_zeroed) {

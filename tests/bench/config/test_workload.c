@@ -639,6 +639,29 @@ Test(resolved, the_json_is_itself_a_workload_that_resolves_the_same) {
   free(dir);
 }
 
+Test(resolved, arms_duration_params_resolve_to_durations_that_load_again) {
+  /* Found by the workload fuzz target (tests/fuzz/fuzz_workload.c): the arms' duration
+   * parameters were written as bare milliseconds ("epoch":60000), which the loader refuses as
+   * a duration, so a manifest's workload with a learning arm could not be run again. */
+  const char *set[] = {"engine.challenges=/srv/catalogue.yaml"};
+  gb_workload *w = load_ok(FIXTURES "learning.yaml", set, 1);
+  cr_expect_not_null(strstr(w->resolved_json, "\"params\":{\"epoch\":\"1m\",\"window\":\"6h\","),
+                     "%s", w->resolved_json);
+  cr_expect_not_null(strstr(w->resolved_json, "\"params\":{\"epoch\":\"2m\",\"v\":"), "%s",
+                     w->resolved_json);
+  char *dir = gbt_tmpdir();
+  char *copy = gbt_path(dir, "resolved.yaml");
+  gbt_write_file(copy, w->resolved_json);
+  gb_workload *again = load_ok(copy, NULL, 0);
+  cr_expect_str_eq(again->resolved_json, w->resolved_json);
+  cr_expect_eq(again->arms[6].params[0], 120000.0); /* lints' epoch, in ms */
+  gb_workload_free(again);
+  gb_workload_free(w);
+  gbt_rmtree(dir);
+  free(copy);
+  free(dir);
+}
+
 /* ---- engine.aggregates ---- */
 
 /* The dimensions of w, as names joined with ',' ("type,game"). */

@@ -234,6 +234,26 @@ Test(decision_codec, binary_keeps_a_nan_propensity) {
   cr_assert_eq(memcmp(&back.propensity, &d.propensity, sizeof d.propensity), 0);
 }
 
+/* Found by the decision fuzz target (tests/fuzz/fuzz_decision.c): %.17g writes -0.0 as "-0",
+ * which reads back as the integer 0, so a negative zero propensity lost its sign in JSON. */
+Test(decision_codec, json_keeps_a_negative_zero_propensity) {
+  gb_decision_codec *c = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_codec_new(&c, &err), 0);
+  gb_decision d = sample(), back;
+  d.propensity = -0.0;
+  char buf[GB_DECISION_JSON_MAX];
+  size_t n = gb_decision_encode_json(&d, buf, sizeof buf);
+  cr_assert_not_null(strstr(buf, ",\"propensity\":-0.0,"), "%s", buf);
+  cr_assert_eq(gb_decision_decode_json(c, buf, n, &back, &err), 0, "%s: %s", buf, err.msg);
+  cr_assert_eq(memcmp(&back.propensity, &d.propensity, sizeof d.propensity), 0, "%.17g",
+               back.propensity);
+  d.propensity = 0.0; /* a positive zero stays "0" */
+  gb_decision_encode_json(&d, buf, sizeof buf);
+  cr_assert_not_null(strstr(buf, ",\"propensity\":0,"), "%s", buf);
+  gb_decision_codec_free(c);
+}
+
 static void expect_binary_error(const uint8_t *buf, size_t len, const char *fragment) {
   gb_decision d;
   gb_err err = {0};
