@@ -421,6 +421,9 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   cr_assert_eq(gbt_wait_exit(e1, 60), 0);
   cr_assert_eq(gbt_wait_exit(e2, 60), 0);
   gbt_assert_same_result(inproc, dir, "arms.csv");
+  /* both engines' aggregates reached the simulator's results, each event once */
+  gbt_assert_same_bytes(inproc, dir, "aggregates.csv");
+  gbt_assert_same_bytes(inproc, dir, "cube.gbc");
   long c1 = engine_count(log1, " events consumed"), c2 = engine_count(log2, " events consumed");
   cr_assert_gt(c1, 0, "engine 1 took part");
   cr_assert_gt(c2, 0, "engine 2 took part");
