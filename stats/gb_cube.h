@@ -120,6 +120,16 @@ int gb_cube_canonicalize(gb_cube *c, gb_err *err);
  * (docs/results.md, "cube.gbc"). GB_ERR_RUNTIME naming the path on failure. */
 int gb_cube_save(gb_cube *c, const char *path, gb_err *err);
 
+/* The cube in gb_cube_save's format, as it stands (not canonicalized: a live cube keeps its
+ * codes), into *out (malloc'd, the caller frees it) and *len: how a cube travels between
+ * processes (docs/kafka.md, the aggregates topic). GB_ERR_RUNTIME when out of memory. */
+int gb_cube_encode(const gb_cube *c, uint8_t **out, size_t *len, gb_err *err);
+
+/* Reads a cube from len bytes of gb_cube_encode's (or gb_cube_save's) format; what names the
+ * source in errors. GB_ERR_INPUT naming what is wrong (not a cube, version, truncated), or
+ * GB_ERR_RUNTIME when out of memory. */
+int gb_cube_decode(const void *buf, size_t len, const char *what, gb_cube **out, gb_err *err);
+
 /* Reads a cube written by gb_cube_save. GB_ERR_RUNTIME (I/O) / GB_ERR_INPUT naming the path and
  * what is wrong (not a cube, version, truncated). */
 int gb_cube_load(const char *path, gb_cube **out, gb_err *err);

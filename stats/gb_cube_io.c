@@ -5,59 +5,36 @@
 #include <string.h>
 
 #include "gb_afile.h"
+#include "gb_bytes.h"
 #include "gb_cube.h"
 #include "gb_cube_int.h"
-#include "gb_grow.h"
 
 static const char MAGIC[8] = {'G', 'B', 'C', 'U', 'B', 'E', '\r', '\n'};
 enum { FORMAT_VERSION = 1 };
 
 /* ---- writing ---- */
 
-typedef struct out_buf {
-  uint8_t *b;
-  size_t n, cap;
-  bool failed;
-} out_buf;
+static void put_u32(gb_bytes *o, uint32_t v) { gb_bytes_put_le(o, v, 4); }
+static void put_u64(gb_bytes *o, uint64_t v) { gb_bytes_put_le(o, v, 8); }
+static void put_i64(gb_bytes *o, int64_t v) { gb_bytes_put_le(o, (uint64_t)v, 8); }
 
-static uint8_t *room(out_buf *o, size_t len) {
-  if (o->failed || GB_GROW(o->b, o->cap, o->n + len, 4096, "bytes of a stats cube", NULL) != 0) {
-    o->failed = true;
-    return NULL;
-  }
-  uint8_t *at = o->b + o->n;
-  o->n += len;
-  return at;
-}
-
-static void put_le(out_buf *o, uint64_t v, size_t bytes) {
-  uint8_t *at = room(o, bytes);
-  if (at)
-    for (size_t i = 0; i < bytes; i++)
-      at[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u32(out_buf *o, uint32_t v) { put_le(o, v, 4); }
-static void put_u64(out_buf *o, uint64_t v) { put_le(o, v, 8); }
-static void put_i64(out_buf *o, int64_t v) { put_le(o, (uint64_t)v, 8); }
-
-static void put_f64(out_buf *o, double v) {
+static void put_f64(gb_bytes *o, double v) {
   uint64_t bits;
   memcpy(&bits, &v, sizeof bits);
   put_u64(o, bits);
 }
 
-static void put_str(out_buf *o, const char *s) {
+static void put_str(gb_bytes *o, const char *s) {
   size_t len = strlen(s);
-  put_le(o, len, 1); /* every string is at most 63 bytes */
-  uint8_t *at = room(o, len);
+  gb_bytes_put_le(o, len, 1); /* every string is at most 63 bytes */
+  uint8_t *at = gb_bytes_room(o, len);
   if (at)
     memcpy(at, s, len);
 }
 
-static void put_header(out_buf *o, const gb_cube *c) {
+static void put_header(gb_bytes *o, const gb_cube *c) {
   const gb_cube_config *cfg = &c->cfg;
-  uint8_t *at = room(o, sizeof MAGIC);
+  uint8_t *at = gb_bytes_room(o, sizeof MAGIC);
   if (at)
     memcpy(at, MAGIC, sizeof MAGIC);
   put_u32(o, FORMAT_VERSION);
@@ -85,12 +62,12 @@ static void put_header(out_buf *o, const gb_cube *c) {
   do {                                                                                             \
     size_t len_ = gb_##kind##_serialized_size(sketch);                                             \
     put_u32((o), (uint32_t)len_);                                                                  \
-    uint8_t *at_ = room((o), len_);                                                                \
+    uint8_t *at_ = gb_bytes_room((o), len_);                                                       \
     if (at_)                                                                                       \
       gb_##kind##_serialize((sketch), at_);                                                        \
   } while (0)
 
-static void put_cells(out_buf *o, const gb_cube *c) {
+static void put_cells(gb_bytes *o, const gb_cube *c) {
   size_t nd = c->cfg.n_dims;
   for (size_t i = 0; i < c->n_cells && !o->failed; i++) {
     const cube_cell *cell = &c->cells[i];
@@ -109,23 +86,31 @@ static void put_cells(out_buf *o, const gb_cube *c) {
   }
 }
 
-int gb_cube_save(gb_cube *c, const char *path, gb_err *err) {
-  if (gb_cube_canonicalize(c, err) != 0)
-    return -1;
-  out_buf o = {0};
+int gb_cube_encode(const gb_cube *c, uint8_t **out, size_t *len, gb_err *err) {
+  gb_bytes o = {0};
   put_header(&o, c);
   put_cells(&o, c);
   if (o.failed) {
     free(o.b);
-    return gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory writing the stats cube", path);
+    return gb_err_set(err, GB_ERR_RUNTIME, "out of memory encoding a stats cube");
   }
+  *out = o.b;
+  *len = o.n;
+  return 0;
+}
+
+int gb_cube_save(gb_cube *c, const char *path, gb_err *err) {
+  uint8_t *b = NULL;
+  size_t n = 0;
+  if (gb_cube_canonicalize(c, err) != 0 || gb_cube_encode(c, &b, &n, err) != 0)
+    return -1;
   gb_afile *f;
   if (gb_afile_open(path, &f, err) != 0) {
-    free(o.b);
+    free(b);
     return -1;
   }
-  fwrite(o.b, 1, o.n, gb_afile_stream(f));
-  free(o.b);
+  fwrite(b, 1, n, gb_afile_stream(f));
+  free(b);
   return gb_afile_commit(f, err);
 }
 
@@ -152,9 +137,7 @@ static bool need(in_buf *in, size_t len, const char *what) {
 static uint64_t get_le(in_buf *in, size_t bytes, const char *what) {
   if (!need(in, bytes, what))
     return 0;
-  uint64_t v = 0;
-  for (size_t i = 0; i < bytes; i++)
-    v |= (uint64_t)in->at[i] << (8 * i);
+  uint64_t v = gb_bytes_get_le(in->at, bytes);
   in->at += bytes;
   return v;
 }
@@ -305,6 +288,11 @@ static int parse(in_buf *in, gb_cube **out) {
   }
   *out = c;
   return 0;
+}
+
+int gb_cube_decode(const void *buf, size_t len, const char *what, gb_cube **out, gb_err *err) {
+  in_buf in = {.at = buf, .end = (const uint8_t *)buf + len, .path = what, .err = err};
+  return parse(&in, out);
 }
 
 int gb_cube_load(const char *path, gb_cube **out, gb_err *err) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gb_cli.h"
 #include "gb_clock.h"
@@ -38,30 +39,61 @@ static const char details[] =
     "from its start to rebuild its players' state, so results do not depend on how many\n"
     "instances ran or restarted. The workload must be the one the simulator runs (sim.threads\n"
     "and transport.partitions in particular). Learning arms (docs/algorithms.md) exchange\n"
-    "their statistics per epoch with the other instances through gamebench.<run>.epochs.\n\n"
+    "their statistics per epoch with the other instances through gamebench.<run>.epochs.\n"
+    "Rejected messages go to gamebench.<run>.deadletter (with their origin and reason), and\n"
+    "each shard's aggregates to gamebench.<run>.aggregates before it acknowledges the end of a\n"
+    "stream: the simulator's results report both (docs/kafka.md).\n\n"
     "Runs until SIGINT or SIGTERM, then commits its offsets, leaves the group and prints its\n"
     "counts on stderr. Exit status: 0 after a signal, 1 when the transport failed (e.g. data\n"
     "deleted before it was consumed), 2 for bad input.\n\n"
     "example:\n"
     "  gamebench engine workloads/default.yaml --brokers 127.0.0.1:9092 --run r1\n";
 
-/* A long-running service keeps no dead-letter file: the first rejects are shown, all counted. */
+/* A long-running service keeps no dead-letter file: each reject goes to the dead-letter topic
+ * (the simulator's results collect them); the first ones are shown on stderr too. */
 enum { REJECTS_SHOWN = 10 };
 
 typedef struct engine_shard {
   unsigned index;
   gb_shard *shard;
+  gb_transport *transport;
+  const char *engine_id; /* this process's, for the sources of its aggregates */
   pthread_t thread;
-  _Atomic uint64_t rejected; /* shown while below REJECTS_SHOWN */
+  _Atomic uint64_t rejected;     /* shown while below REJECTS_SHOWN */
+  uint64_t aggregates_version;   /* snapshots published so far */
+  uint64_t aggregates_processed; /* events processed at the last one */
 } engine_shard;
 
 static void on_rejected(void *ctx, unsigned shard, const void *msg, size_t len,
                         const char *reason) {
-  (void)msg;
-  (void)len;
   engine_shard *sh = ctx;
+  gb_transport_kafka_dead_letter(sh->transport, shard, msg, len, reason);
   if (atomic_fetch_add(&sh->rejected, 1) < REJECTS_SHOWN)
     fprintf(stderr, "gamebench engine: shard %u: rejected event: %s\n", shard, reason);
+}
+
+/* Before a shard acknowledges the end of a stream: a snapshot of its aggregates when it
+ * processed anything since the last one, for the simulator's aggregates.csv and cube.gbc. */
+static void on_stream_end(void *ctx, unsigned shard) {
+  engine_shard *sh = &((engine_shard *)ctx)[shard];
+  gb_pipeline_counts c;
+  gb_shard_get_counts(sh->shard, &c);
+  if (c.processed == sh->aggregates_processed)
+    return;
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  gb_err err = {0};
+  if (gb_agg_encode_counts(gb_pipeline_agg(gb_shard_pipeline(sh->shard)), &bytes, &len, &err) !=
+      0) {
+    fprintf(stderr, "gamebench engine: shard %u: aggregates not published: %s\n", shard, err.msg);
+    return;
+  }
+  char source[96];
+  snprintf(source, sizeof source, "%s/%u", sh->engine_id, shard);
+  gb_transport_kafka_publish_aggregates(sh->transport, shard, source, ++sh->aggregates_version,
+                                        bytes, len);
+  free(bytes);
+  sh->aggregates_processed = c.processed;
 }
 
 static void *shard_main(void *arg) {
@@ -98,12 +130,14 @@ static int make_epochs(const gb_workload *w, const gb_arms *arms, gb_transport *
 
 static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arms,
                        gb_epochs *epochs, const _Atomic bool *stop, engine_shard *shards,
-                       unsigned n, gb_err *err) {
+                       unsigned n, const char *engine_id, gb_err *err) {
   gb_pipeline_config pc;
   gb_run_pipeline_config(w, arms, n, &pc);
   pc.replay_learns = true; /* a partition that changes hands rebuilds its epoch's increments */
   for (unsigned i = 0; i < n; i++) {
     shards[i].index = i;
+    shards[i].transport = t;
+    shards[i].engine_id = engine_id;
     gb_shard_config sc = {.index = i,
                           .transport = t,
                           .pipeline = &pc,
@@ -118,6 +152,7 @@ static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arm
     if (gb_shard_new(&sc, &shards[i].shard, err) != 0)
       return -1;
   }
+  gb_transport_kafka_on_stream_end(t, on_stream_end, shards);
   return 0;
 }
 
@@ -230,6 +265,11 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
   _Atomic bool stop = false;
   unsigned started = 0;
   int rc = -1;
+  /* This process among the run's engines (the sources of its aggregates): unique enough with
+   * the process id and the clock, and never reused by a restarted engine. */
+  char engine_id[48];
+  snprintf(engine_id, sizeof engine_id, "%ld-%" PRIx64, (long)getpid(),
+           (uint64_t)gb_clock_wall_ns());
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -242,7 +282,7 @@ static int serve(const gb_workload *w, const char *run_id, const gb_opt_list *pr
   }
   if (gb_workload_arms(w, &arms, err) != 0 || engine_transport(w, run_id, props, &t, err) != 0 ||
       make_epochs(w, arms, t, &epochs, err) != 0 ||
-      make_shards(w, t, arms, epochs, &stop, shards, n, err) != 0 ||
+      make_shards(w, t, arms, epochs, &stop, shards, n, engine_id, err) != 0 ||
       start_live(w, http, shards, n, &live_shards, &live, err) != 0)
     goto out;
   fprintf(stderr,

@@ -84,6 +84,7 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
   rs->ctx.binary = w->transport.format == GB_FORMAT_BINARY;
   gb_doorbell_init(&rs->ctx.done_bell);
   rs->n_shards = opt->sim_only ? 0 : w->engine.threads;
+  rs->collect_remote = opt->sim_only && opt->instances <= 1;
   rs->n_producers = w->sim.threads;
   if (opt->sim_only && w->transport.kind != GB_TRANSPORT_KAFKA)
     return gb_err_set(err, GB_ERR_INPUT, "the simulator alone needs transport.kind kafka");

@@ -5,6 +5,7 @@
  *   gb_run_producers.c the simulator threads: pacing, sending, answers, operators' changes
  *   gb_run_hists.c     per-thread latency histograms
  *   gb_run_merge.c     merging the threads' counts and measurements, the verdicts
+ *   gb_run_remote.c    the separate engines' dead letters and aggregates (gamebench sim)
  *   gb_run_dir.c       the results directory */
 #ifndef GB_RUN_INT_H
 #define GB_RUN_INT_H
@@ -120,6 +121,9 @@ typedef struct gb_run_producer {
 
 typedef struct gb_run_state {
   gb_run_ctx ctx;
+  /* the simulator alone, as the whole run (not one --instance of several): the engines' dead
+   * letters and aggregates are read back from the broker (gb_run_remote.c) */
+  bool collect_remote;
   gb_live *live;          /* NULL without --http */
   gb_shard **live_shards; /* [n_shards]: what the live server reads */
   const gb_run_stage_hists **live_hists;
@@ -129,6 +133,23 @@ typedef struct gb_run_state {
   uint64_t *backlog; /* events sent but not yet received, sampled every PROGRESS_POLL_NS */
   size_t n_backlog, backlog_cap;
 } gb_run_state;
+
+/* What engines in other processes publish for the results (gb_run_remote.c). */
+typedef struct gb_run_remote_source { /* one engine shard's latest aggregates */
+  char *source;
+  uint64_t version;
+  uint8_t *bytes;
+  size_t len;
+} gb_run_remote_source;
+
+typedef struct gb_run_remote {
+  gb_run_dead_letter *dead; /* sorted by (topic, partition, offset), each once */
+  size_t n_dead, dead_cap;
+  uint64_t sequenced_rejected; /* of the dead letters, those from the simulator's streams */
+  gb_run_remote_source *sources;
+  size_t n_sources, sources_cap;
+  bool failed; /* out of memory in a callback */
+} gb_run_remote;
 
 typedef struct gb_run_merged {
   gb_run_stage_hists hists;
@@ -148,6 +169,7 @@ typedef struct gb_run_merged {
   gb_ope_row *ope_rows;
   double *ope_truth;
   gb_run_ope_target *ope_targets;
+  gb_run_remote remote;
 } gb_run_merged;
 
 /* ---- per-thread latency recording (gb_run_hists.c), inline where it is per event */
@@ -195,6 +217,17 @@ void *gb_run_shard_main(void *arg);
 int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *err);
 /* A simulator thread: paces, sends and takes answers until its players are done. */
 void *gb_run_producer_main(void *arg);
+
+/* ---- the separate engines' results (gb_run_remote.c) */
+
+/* Reads the dead letters and the latest aggregates of every engine shard from the broker into
+ * r (the engines acknowledged every stream: gb_transport_kafka_collect_results). 0, or -1 with
+ * err set. */
+int gb_run_remote_collect(gb_transport *t, gb_run_remote *r, gb_err *err);
+/* Adds every source's aggregates into dst (in source order). 0, or -1 with err naming the
+ * source. */
+int gb_run_remote_merge(const gb_run_remote *r, gb_agg *dst, gb_err *err);
+void gb_run_remote_free(gb_run_remote *r);
 
 /* ---- merging and verdicts (gb_run_merge.c) */
 

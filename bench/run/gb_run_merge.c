@@ -50,6 +50,23 @@ static int merge_decisions(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t,
   return rc;
 }
 
+/* The separate engines' side (gamebench sim): what they rejected, from the dead-letter topic,
+ * and their aggregates. A rejected message of a simulator's stream was acknowledged with it
+ * (consumed, not processed); a foreign one (without gamebench's header) was consumed besides. */
+static int collect_remote(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err) {
+  gb_run_remote *r = &m->remote;
+  if (gb_run_remote_collect(rs->ctx.transport, r, err) != 0 ||
+      gb_run_remote_merge(r, m->agg, err) != 0)
+    return -1;
+  t->events_rejected = r->n_dead;
+  t->events_processed -=
+      r->sequenced_rejected < t->events_processed ? r->sequenced_rejected : t->events_processed;
+  t->events_consumed += r->n_dead - r->sequenced_rejected;
+  t->remote_dead = r->dead;
+  t->n_remote_dead = r->n_dead;
+  return 0;
+}
+
 int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   memset(m, 0, sizeof *m);
@@ -118,6 +135,9 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
     t->events_consumed = t->events_processed =
         ts.acknowledged > watermark_copies ? ts.acknowledged - watermark_copies : 0;
     t->decisions = t->answers_received;
+    if (rs->collect_remote && !gb_transport_failed(rs->ctx.transport, NULL) &&
+        collect_remote(rs, m, t, err) != 0)
+      return -1;
   }
   if (merge_partitions(rs, m, t) != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
@@ -154,6 +174,7 @@ void gb_run_merge_free(gb_run_merged *m) {
   free(m->ope_rows);
   free(m->ope_truth);
   free(m->ope_targets);
+  gb_run_remote_free(&m->remote);
 }
 
 static double mean_of(const uint64_t *v, size_t n) {

@@ -308,6 +308,18 @@ static int write_decisions(const char *dir, const gb_workload *wl, const gb_run_
 
 /* ---- dead_letter.jsonl */
 
+/* A line's last fields, the same in process and from separate engines. */
+static void dead_letter_end(gb_jsonw *jw, FILE *f, const char *reason, const char *payload,
+                            size_t len) {
+  gb_jsonw_key(jw, "reason");
+  gb_jsonw_string(jw, reason);
+  gb_jsonw_key(jw, "payload");
+  gb_jsonw_string_n(jw, payload, len);
+  gb_jsonw_object_end(jw);
+  fputc('\n', f);
+}
+
+/* The shards' dead letters, then those of separate engines (by origin). */
 static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *err) {
   gb_afile *f = NULL;
   if (open_file(dir, "dead_letter.jsonl", &f, err) != 0)
@@ -320,13 +332,22 @@ static int write_dead_letters(const char *dir, const gb_run_totals *t, gb_err *e
       gb_jsonw_object_begin(&jw);
       gb_jsonw_key(&jw, "shard");
       gb_jsonw_uint(&jw, s);
-      gb_jsonw_key(&jw, "reason");
-      gb_jsonw_string(&jw, d->reason);
-      gb_jsonw_key(&jw, "payload");
-      gb_jsonw_string_n(&jw, d->payload, d->len);
-      gb_jsonw_object_end(&jw);
-      fputc('\n', gb_afile_stream(f));
+      dead_letter_end(&jw, gb_afile_stream(f), d->reason, d->payload, d->len);
     }
+  }
+  for (size_t i = 0; i < t->n_remote_dead; i++) {
+    const gb_run_dead_letter *d = &t->remote_dead[i];
+    gb_jsonw_init(&jw, gb_afile_stream(f), 0);
+    gb_jsonw_object_begin(&jw);
+    gb_jsonw_key(&jw, "topic");
+    gb_jsonw_string(&jw, d->topic);
+    gb_jsonw_key(&jw, "partition");
+    gb_jsonw_uint(&jw, d->partition);
+    gb_jsonw_key(&jw, "offset");
+    gb_jsonw_uint(&jw, (uint64_t)d->offset);
+    gb_jsonw_key(&jw, "length");
+    gb_jsonw_uint(&jw, d->length);
+    dead_letter_end(&jw, gb_afile_stream(f), d->reason, d->payload, d->len);
   }
   return gb_afile_commit(f, err);
 }

@@ -40,6 +40,19 @@ typedef struct gb_run_part {
   unsigned instance, instances; /* 0-based instance of `instances`; instances 0: a whole run */
 } gb_run_part;
 
+/* A message engines in other processes rejected (`gamebench sim --to kafka`: read back from
+ * the dead-letter topic, docs/kafka.md). */
+typedef struct gb_run_dead_letter {
+  char *topic; /* the event topic's channel ("card", "steam", ...) */
+  unsigned partition;
+  int64_t offset;
+  uint64_t length; /* the message's length; payload holds its first len bytes */
+  char *reason;
+  char *payload; /* NUL-terminated copy */
+  size_t len;
+  bool sequenced; /* part of a simulator thread's stream (else a foreign message) */
+} gb_run_dead_letter;
+
 /* Everything the result files are made of. */
 typedef struct gb_run_totals {
   uint64_t events_generated, events_sent, events_consumed, events_processed, events_rejected,
@@ -72,6 +85,9 @@ typedef struct gb_run_totals {
   const gb_dead_letter *const *dead; /* per shard arrays */
   const size_t *n_dead;
   size_t n_shards;
+  /* the separate engines' dead letters, by (topic, partition, offset), after the shards' */
+  const gb_run_dead_letter *remote_dead;
+  size_t n_remote_dead;
   const gb_transport_partition_stats *partitions; /* [n_partitions]: partitions.csv */
   /* decisions.csv: the shards' decision logs joined (sorted by decision_id); a row's chosen
    * ordinal is one of catalogs[row.log], the catalogue of the shard that logged it */

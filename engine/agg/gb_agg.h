@@ -148,6 +148,18 @@ gb_cube *gb_agg_cube_mut(gb_agg *a);
  * merged: it is per shard). */
 int gb_agg_merge(gb_agg *dst, const gb_agg *src, gb_err *err);
 
+/* a's counters (games, event types, late events) and stats cube as bytes (engine/agg/
+ * gb_agg_wire.c documents the layout) into *out (malloc'd, the caller frees it) and *len: what
+ * a `gamebench engine` shard publishes for the simulator's results (docs/kafka.md). Player
+ * state is not included. GB_ERR_RUNTIME when out of memory. */
+int gb_agg_encode_counts(const gb_agg *a, uint8_t **out, size_t *len, gb_err *err);
+
+/* Adds counters encoded by gb_agg_encode_counts (len bytes at buf) into dst, as gb_agg_merge
+ * does; what names the source in errors. GB_ERR_INPUT naming what is wrong (not aggregates,
+ * version, truncated, a cube where dst keeps none or the reverse, another cube configuration):
+ * dst is then unchanged; GB_ERR_RUNTIME when out of memory. */
+int gb_agg_merge_encoded(gb_agg *dst, const void *buf, size_t len, const char *what, gb_err *err);
+
 /* Games in the table, in first-seen order; *n set to the count. */
 const gb_agg_game *gb_agg_games(const gb_agg *a, size_t *n);
 

@@ -5,6 +5,10 @@
  *   gamebench.<run>.decisions                            replies (decisions/props) to the players
  *   gamebench.<run>.epochs                               the exchange between processes (only
  *                                                        partition 0: gb_transport_kafka_exchange)
+ *   gamebench.<run>.deadletter                           messages the engines rejected
+ *                                                        (gb_transport_kafka_dead_letter)
+ *   gamebench.<run>.aggregates                           the engines' counters and stats cubes
+ *                                                        (partition 0 only)
  * and the engine's consumer group gamebench.<run>.engine. docs/kafka.md describes the protocol.
  *
  * Producer side (simulator threads): one idempotent librdkafka producer per thread, tuned for
@@ -147,5 +151,70 @@ int gb_transport_kafka_exchange_start(gb_transport *t, gb_transport_kafka_exchan
 /* Appends msg (copied) to the exchange, after every message this process appended before. A
  * message the broker does not take fails the transport (gb_transport_failed). */
 void gb_transport_kafka_exchange_send(gb_transport *t, const void *msg, size_t len);
+
+/* ---- the engines' side of the results (`gamebench engine`): what the simulator's results
+ * directory needs from engines in other processes. Each shard produces its records with its
+ * reply producer and flushes them before its next acknowledgement of an end marker, so that a
+ * simulator that has every acknowledgement finds them on the broker
+ * (gb_transport_kafka_collect_results). */
+
+/* Called on shard's thread, from gb_transport_receive, before the shard acknowledges the end of
+ * a producer's stream: every event of that stream went through the shard's pipeline. The
+ * engine publishes its aggregates there. */
+typedef void (*gb_transport_kafka_stream_end_fn)(void *ctx, unsigned shard);
+
+/* Sets the stream-end hook (role ENGINE; before the shards run). */
+void gb_transport_kafka_on_stream_end(gb_transport *t, gb_transport_kafka_stream_end_fn fn,
+                                      void *ctx);
+
+/* Called from the callback of gb_transport_receive for a live message the shard rejected:
+ * produces it to the dead-letter topic, in the partition it came from, with its first
+ * GB_KAFKA_DEAD_LETTER_MAX bytes as the value and headers gb.topic (the event topic's name),
+ * gb.partition, gb.offset, gb.length (the message's length), gb.shard, gb.sequenced (1: the message
+ * was part of a simulator's stream, 0: a foreign one) and gb.reason (text). A record the client
+ * does not take fails the transport. */
+enum { GB_KAFKA_DEAD_LETTER_MAX = 65536 };
+void gb_transport_kafka_dead_letter(gb_transport *t, unsigned shard, const void *msg, size_t len,
+                                    const char *reason);
+
+/* Publishes a snapshot of shard's aggregates (bytes: gb_agg_encode_counts) to partition 0 of
+ * the aggregates topic, keyed by source ("<engine id>/<shard>": a later snapshot of one source
+ * replaces its earlier ones), numbered by version (increasing per source), in chunks of up to
+ * GB_KAFKA_AGGREGATES_CHUNK bytes (header gb.chunk "i/n", gb.version). On shard's thread. */
+enum { GB_KAFKA_AGGREGATES_CHUNK = 512 * 1024 /* below Kafka's default 1 MB message limit */ };
+void gb_transport_kafka_publish_aggregates(gb_transport *t, unsigned shard, const char *source,
+                                           uint64_t version, const void *bytes, size_t len);
+
+/* ---- the simulator's side (role SIM) */
+
+/* A dead letter as read back: the fields are valid during the callback only. */
+typedef struct gb_kafka_dead_letter {
+  const char *topic; /* the event topic the message was read from */
+  unsigned partition;
+  int64_t offset;
+  uint64_t length; /* the message's length (payload: its first bytes, len of them) */
+  unsigned shard;  /* in the engine process that rejected it */
+  bool sequenced;  /* part of a simulator's stream (acknowledged with it), not a foreign message
+                      (one without gamebench's header, e.g. written with kcat) */
+  const char *reason;
+  const void *payload;
+  size_t len;
+} gb_kafka_dead_letter;
+
+typedef struct gb_kafka_results_fns {
+  void *ctx;
+  void (*dead_letter)(void *ctx, const gb_kafka_dead_letter *d);
+  /* A whole snapshot of one source (its chunks joined), in the order they were published. */
+  void (*aggregates)(void *ctx, const char *source, uint64_t version, const void *bytes,
+                     size_t len);
+} gb_kafka_results_fns;
+
+/* Reads the dead-letter and aggregates topics from their start to their end as of the call
+ * (call it once the engines acknowledged every stream) and hands every record to fns.
+ * Malformed records (without gamebench's headers) are skipped with a line on stderr. Returns
+ * 0, or -1 with GB_ERR_RUNTIME when the broker cannot be read before gamebench.ready.timeout.ms
+ * or memory runs out. */
+int gb_transport_kafka_collect_results(gb_transport *t, const gb_kafka_results_fns *fns,
+                                       gb_err *err);
 
 #endif

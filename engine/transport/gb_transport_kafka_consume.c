@@ -144,6 +144,8 @@ static void hand_over(kshard *sh, unsigned p, const rd_kafka_message_t *m, bool 
   sh->cur_p = p;
   sh->cur_producer = producer;
   sh->cur_seq = seq;
+  sh->cur_ti = topic_index(sh, m);
+  sh->cur_offset = m->offset;
   d->fn(d->ctx, m->payload ? m->payload : empty, m->len);
   sh->delivering = false;
   sh->delivered[p]++;
@@ -177,6 +179,7 @@ static void deliver(kshard *sh, unsigned p, kstream *s, khdr_kind kind, unsigned
       atomic_store(&k->finished[p], 1);
     if (!replay) {
       send_pending(sh, p * k->n_producers + producer); /* the replies go before the count */
+      gb_kafka_before_ack(sh); /* and the dead letters and aggregates of what was processed */
       uint8_t hdr[KHDR_LEN], count[8];
       gb_kafka_header_put(hdr, KHDR_ACK, producer, seq);
       gb_kafka_put_u64(count, seq - 1); /* every event before the marker was delivered, in order */

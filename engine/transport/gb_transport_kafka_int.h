@@ -27,7 +27,9 @@ enum {
   KT_ANCHOR = GB_CHANNEL_CARD,
   KT_EVENTS = GB_CHANNEL__COUNT,
   KT_DECISIONS = KT_EVENTS,
-  KT_EPOCHS, /* the exchange between engine processes (gb_transport_kafka_exchange_*) */
+  KT_EPOCHS,     /* the exchange between engine processes (gb_transport_kafka_exchange_*) */
+  KT_DEADLETTER, /* messages the engines rejected (gb_transport_kafka_dead_letter) */
+  KT_AGGREGATES, /* the engines' counters and cubes (gb_transport_kafka_publish_aggregates) */
   KT__COUNT
 };
 
@@ -162,10 +164,16 @@ typedef struct kshard {
   _Atomic unsigned owned;
   bool joined; /* the group gave this member an assignment (perhaps empty) at least once */
   size_t held;
-  /* The event being handed to the callback: what a reply answers. */
+  /* The event being handed to the callback: what a reply answers, where a dead letter comes
+   * from. */
   bool delivering, cur_sequenced, cur_suppress;
   unsigned cur_p, cur_producer;
   uint64_t cur_seq;
+  int cur_ti;         /* its topic (KT_*) */
+  int64_t cur_offset; /* its offset there */
+  /* Dead letters or aggregates produced since the last flush of reply_rk: flushed before the
+   * next acknowledgement, so that they are on the broker when the simulator reads it. */
+  bool results_unflushed;
   bool dirty;      /* something to commit */
   int pause_state; /* fault injection: 0 before the pause window, 1 in it, 2 after */
   int leave_state; /* fault injection (shard 0): 0 before the leave window, 1 in it, 2 after */
@@ -246,6 +254,9 @@ struct gb_transport_kafka {
   bool exchange_started;
   gb_transport_kafka_exchange_fn exchange_fn;
   void *exchange_ctx;
+  /* engine side: called before each acknowledgement (gb_transport_kafka_on_stream_end) */
+  gb_transport_kafka_stream_end_fn stream_end_fn;
+  void *stream_end_ctx;
   /* fault injection (embedded) */
   pthread_t fault;
   bool fault_started;
@@ -349,6 +360,28 @@ static inline int topic_index(const kshard *sh, const rd_kafka_message_t *m) {
 /* Commits what shard sh processed (its replies first; sync: waits for them and for the commit,
  * else gives up until the next call while replies are in flight). */
 void gb_kafka_commit(kshard *sh, bool sync);
+
+/* gb_transport_kafka_setup.c: the end offset of k->topics[topic] partition p (once its leader
+ * answers, until deadline: gb_clock ns) into *hi, asked through client rk. 0, or -1 with
+ * GB_ERR_RUNTIME. */
+int gb_kafka_end_offset(gb_transport_kafka *k, rd_kafka_t *rk, int topic, unsigned p,
+                        int64_t deadline, int64_t *hi, gb_err *err);
+
+/* A message read by gb_kafka_read_topics from topic (KT_*): 0, or -1 with err set to stop. */
+typedef int (*gb_kafka_read_fn)(void *ctx, const rd_kafka_message_t *m, int topic, gb_err *err);
+
+/* Reads the partitions p of topics [first, last) with hi[topic * P + p] > 0 from their start
+ * (earliest: the first offset kept, with auto.offset.reset=earliest; else offset 0 itself, an
+ * error when it was deleted) up to hi, with a consumer of its own outside any group (group id
+ * <group>.<name>, never joined nor committed to), handing each message to fn. Returns 0, or -1
+ * with err set: fn's error, or GB_ERR_RUNTIME when deadline (gb_clock ns) passes first. */
+int gb_kafka_read_topics(gb_transport_kafka *k, const char *name, int first, int last,
+                         const int64_t *hi, bool earliest, int64_t deadline, gb_kafka_read_fn fn,
+                         void *ctx, gb_err *err);
+
+/* gb_transport_kafka_results.c: before shard sh acknowledges the end of a stream: the
+ * stream-end hook, then a flush of what it published (dead letters, aggregates). */
+void gb_kafka_before_ack(kshard *sh);
 
 /* gb_transport_kafka_consume.c */
 size_t gb_kafka_receive(gb_transport *t, unsigned shard, size_t max, gb_transport_msg_fn fn,

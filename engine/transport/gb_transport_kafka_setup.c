@@ -53,11 +53,13 @@ static int set_run_id(gb_transport_kafka *k, const char *run_id, gb_err *err) {
 static int set_names(gb_transport_kafka *k, gb_err *err) {
   char buf[256];
   for (int i = 0; i < KT__COUNT; i++) {
-    /* an event topic per channel of the event table, named after it; then the decisions and
-     * the exchange */
-    const char *suffix = i < KT_EVENTS       ? gb_event_channel_name((gb_event_channel)i)
-                         : i == KT_DECISIONS ? "decisions"
-                                             : "epochs";
+    /* an event topic per channel of the event table, named after it; then the decisions, the
+     * exchange, the dead letters and the engines' aggregates */
+    const char *suffix = i < KT_EVENTS        ? gb_event_channel_name((gb_event_channel)i)
+                         : i == KT_DECISIONS  ? "decisions"
+                         : i == KT_EPOCHS     ? "epochs"
+                         : i == KT_DEADLETTER ? "deadletter"
+                                              : "aggregates";
     snprintf(buf, sizeof buf, "gamebench.%s.%s", k->run_id, suffix);
     k->topics[i] = strdup(buf);
     if (!k->topics[i])
@@ -197,9 +199,8 @@ static int await_topics(gb_transport_kafka *k, rd_kafka_t *rk, int64_t deadline,
   return 0;
 }
 
-/* The end offset of topic[p] (once its leader answers) into *hi. */
-static int end_offset(gb_transport_kafka *k, rd_kafka_t *rk, int topic, unsigned p,
-                      int64_t deadline, int64_t *hi, gb_err *err) {
+int gb_kafka_end_offset(gb_transport_kafka *k, rd_kafka_t *rk, int topic, unsigned p,
+                        int64_t deadline, int64_t *hi, gb_err *err) {
   int64_t lo;
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, k->topics[topic], (int32_t)p, &lo,
@@ -234,16 +235,23 @@ static int scan_message(gb_transport_kafka *k, const rd_kafka_message_t *m, gb_e
                     k->instance + 1, k->instances, k->run_id);
 }
 
-/* Reads every (topic, partition) with hi[topic * P + p] > 0 from its start up to that offset and
- * checks each message with scan_message. */
-static int scan_owned(gb_transport_kafka *k, const int64_t *hi, int64_t deadline, gb_err *err) {
-  char group[300];
-  snprintf(group, sizeof group, "group.id=%s.check", k->group);
+static int scan_one(void *ctx, const rd_kafka_message_t *m, int topic, gb_err *err) {
+  (void)topic;
+  return scan_message(ctx, m, err);
+}
+
+int gb_kafka_read_topics(gb_transport_kafka *k, const char *name, int first, int last,
+                         const int64_t *hi, bool earliest, int64_t deadline, gb_kafka_read_fn fn,
+                         void *ctx, gb_err *err) {
+  char group[300], client[64];
+  snprintf(group, sizeof group, "group.id=%s.%s", k->group, name);
+  snprintf(client, sizeof client, "gamebench-%s", name);
   const char *defaults[] = {group, "enable.auto.commit=false", "enable.partition.eof=false",
-                            "auto.offset.reset=earliest"};
+                            earliest ? "auto.offset.reset=earliest" : "auto.offset.reset=error",
+                            KMOCK_FETCH_WAIT};
+  size_t n_defaults = sizeof defaults / sizeof defaults[0] - (k->mock ? 0 : 1);
   rd_kafka_conf_t *conf = NULL;
-  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, sizeof defaults / sizeof defaults[0],
-                        "gamebench-check", &conf, err) != 0)
+  if (gb_kafka_conf_new(k, RD_KAFKA_CONSUMER, defaults, n_defaults, client, &conf, err) != 0)
     return -1;
   char errstr[ERRSTR_MAX];
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
@@ -253,28 +261,31 @@ static int scan_owned(gb_transport_kafka *k, const int64_t *hi, int64_t deadline
   }
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(KT__COUNT);
   size_t left = 0;
-  for (int i = 0; i < KT_EPOCHS; i++)
+  for (int i = first; i < last; i++)
     for (unsigned p = 0; p < k->P; p++)
       if (hi[(size_t)i * k->P + p] > 0) {
         rd_kafka_topic_partition_list_add(list, k->topics[i], (int32_t)p)->offset =
-            RD_KAFKA_OFFSET_BEGINNING;
+            earliest ? RD_KAFKA_OFFSET_BEGINNING : 0;
         left++;
       }
-  int rc = rd_kafka_assign(rk, list) == 0 ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "scan: assign");
+  int rc = rd_kafka_assign(rk, list) == 0
+               ? 0
+               : gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot assign the partitions", name);
   rd_kafka_topic_partition_list_destroy(list);
   while (rc == 0 && left > 0) {
     if (gb_clock_now_ns() > deadline) {
       rc = gb_err_set(err, GB_ERR_RUNTIME,
-                      "brokers %s: the topics of run id '%s' could not be read within %d ms",
-                      k->bootstrap, k->run_id, k->set.ready_timeout_ms);
+                      "brokers %s: the topics of run id '%s' could not be read within %d ms (%s)",
+                      k->bootstrap, k->run_id, k->set.ready_timeout_ms, name);
       break;
     }
     rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, METADATA_POLL_MS);
     if (!m)
       continue;
-    int ti = m->err ? -1 : topic_index_of(k, m);
-    if (ti >= 0 && (unsigned)m->partition < k->P) {
-      rc = scan_message(k, m, err);
+    int ti = m->err ? -1 : topic_index_of(k, m); /* errors: librdkafka retries */
+    if (ti >= first && ti < last && (unsigned)m->partition < k->P &&
+        m->offset < hi[(size_t)ti * k->P + (unsigned)m->partition]) {
+      rc = fn(ctx, m, ti, err);
       if (m->offset + 1 == hi[(size_t)ti * k->P + (unsigned)m->partition])
         left--;
     }
@@ -302,7 +313,7 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
   for (int i = 0; i < KT__COUNT && rc == 0; i++) {
     for (unsigned p = 0; p < k->P && rc == 0; p++) {
       int64_t *h = &hi[(size_t)i * k->P + p];
-      rc = end_offset(k, rk, i, p, deadline, h, err);
+      rc = gb_kafka_end_offset(k, rk, i, p, deadline, h, err);
       /* The exchange holds the engines' contributions, which name no producer: an instance
        * cannot tell whose watermarks they follow, and leaves them to the others. */
       if (rc == 0 && *h > 0 && k->instances == 1)
@@ -311,13 +322,32 @@ static int check_topics(gb_transport_kafka *k, rd_kafka_t *rk, gb_err *err) {
                         "): a previous run used run id '%s'; choose another one (--run) "
                         "or delete the topics",
                         k->topics[i], p, *h, k->run_id);
-      any |= rc == 0 && *h > 0 && i != KT_EPOCHS;
+      any |= rc == 0 && *h > 0 && i < KT_EPOCHS; /* the engines' topics name no producer */
     }
   }
   if (rc == 0 && any)
-    rc = scan_owned(k, hi, deadline, err);
+    rc = gb_kafka_read_topics(k, "check", 0, KT_EPOCHS, hi, true, deadline, scan_one, k, err);
   free(hi);
   return rc;
+}
+
+/* Whether the cluster lists every topic of the run already. Asks for all topics: a request
+ * naming them would have brokers with auto.create.topics.enable create them, with their default
+ * partition count. */
+static bool all_topics_exist(const gb_transport_kafka *k, rd_kafka_t *rk) {
+  const struct rd_kafka_metadata *md = NULL;
+  if (rd_kafka_metadata(rk, 1, NULL, &md, METADATA_POLL_MS * 10) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return false;
+  int found = 0;
+  for (int i = 0; i < KT__COUNT; i++)
+    for (int j = 0; j < md->topic_cnt; j++)
+      if (md->topics[j].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          strcmp(md->topics[j].topic, k->topics[i]) == 0) {
+        found++;
+        break;
+      }
+  rd_kafka_metadata_destroy(md);
+  return found == KT__COUNT;
 }
 
 static int setup_topics(gb_transport_kafka *k, gb_err *err) {
@@ -332,7 +362,9 @@ static int setup_topics(gb_transport_kafka *k, gb_err *err) {
     rd_kafka_conf_destroy(conf); /* still ours when rd_kafka_new fails */
     return gb_err_set(err, GB_ERR_INPUT, "kafka client: %s", errstr);
   }
-  int rc = create_topics(k, rk, err);
+  /* Only when one is missing: topics made beforehand need no CreateTopics (a cluster may not
+   * allow it, or have no controller to answer it, as librdkafka's mock cluster). */
+  int rc = all_topics_exist(k, rk) ? 0 : create_topics(k, rk, err);
   if (rc == 0)
     rc = check_topics(k, rk, err);
   rd_kafka_destroy(rk);

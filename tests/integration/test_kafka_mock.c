@@ -1,6 +1,7 @@
 /* The Kafka transport against the embedded broker (librdkafka's mock cluster, in process):
  * ordering and exactly-once delivery across topics, replies, a broker going down and up,
- * messages deleted before they were consumed, and `gamebench run` end to end. */
+ * messages deleted before they were consumed, `gamebench run` end to end, and `gamebench sim`
+ * with a `gamebench engine` process on a mock cluster this test hosts. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "gb_clock.h"
+#include "gb_test_kafka.h"
 #include "gb_test_results.h"
 #include "gb_test_support.h"
 #include "gb_transport_kafka.h"
@@ -646,4 +648,26 @@ Test(kafka_run, bench_sends_as_many_bare_messages_as_the_pipeline_processed, .ti
   gbt_proc_free(&p);
   free(summary);
   free(inproc);
+}
+
+/* Separate processes on a broker hosted here: librdkafka's mock cluster listens on loopback, so
+ * `gamebench engine` and `gamebench sim` processes reach it like a real broker. It answers no
+ * CreateTopics (no controller): the run's topics are made here beforehand. */
+Test(kafka_run, separate_processes_report_rejected_messages_and_aggregates, .timeout = 300) {
+  char errstr[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  rd_kafka_t *host = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  cr_assert_not_null(host, "%s", errstr);
+  rd_kafka_mock_cluster_t *mock = rd_kafka_mock_cluster_new(host, 1);
+  cr_assert_not_null(mock);
+  const char *run_id = "rejects";
+  for (int i = 0; i < GBT_KAFKA_TOPICS; i++) {
+    char topic[128];
+    snprintf(topic, sizeof topic, "gamebench.%s.%s", run_id, gbt_kafka_topic_suffixes[i]);
+    cr_assert_eq(rd_kafka_mock_topic_create(mock, topic, 4, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  gbt_kafka_rejects_reach_the_results(rd_kafka_mock_cluster_bootstraps(mock), run_id, tmp);
+  rd_kafka_mock_cluster_destroy(mock);
+  rd_kafka_destroy(host);
 }

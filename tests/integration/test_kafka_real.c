@@ -1,8 +1,9 @@
 /* Against a real Apache Kafka broker (scripts/kafka-local start, or docker-compose.yml):
  * `gamebench run` through it, `gamebench sim --to kafka` with separate `gamebench engine`
- * processes, one of them killed and restarted mid-run, two engines sharing the partitions, and
- * the simulator split over two processes whose results directories are merged. Every result
- * must equal the in-process run's.
+ * processes, one of them killed and restarted mid-run, two engines sharing the partitions, the
+ * simulator split over two processes whose results directories are merged, and malformed
+ * messages the engines reject reaching the simulator's results. Every result must equal the
+ * in-process run's.
  *
  * The broker's address comes from GB_KAFKA_BOOTSTRAP. Without it the suite is skipped, with a
  * message, except under CI=true, where it fails: CI always runs it (scripts/test starts the
@@ -22,6 +23,7 @@
 
 #include "gb_clock.h"
 #include "gb_test_http.h"
+#include "gb_test_kafka.h"
 #include "gb_test_results.h"
 #include "gb_test_support.h"
 
@@ -419,6 +421,9 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   cr_assert_eq(gbt_wait_exit(e1, 60), 0);
   cr_assert_eq(gbt_wait_exit(e2, 60), 0);
   gbt_assert_same_result(inproc, dir, "arms.csv");
+  /* both engines' aggregates reached the simulator's results, each event once */
+  gbt_assert_same_bytes(inproc, dir, "aggregates.csv");
+  gbt_assert_same_bytes(inproc, dir, "cube.gbc");
   long c1 = engine_count(log1, " events consumed"), c2 = engine_count(log2, " events consumed");
   cr_assert_gt(c1, 0, "engine 1 took part");
   cr_assert_gt(c2, 0, "engine 2 took part");
@@ -427,4 +432,10 @@ Test(kafka_real, two_engines_share_the_partitions, .timeout = 300) {
   free(log2);
   free(dir);
   free(inproc);
+}
+
+Test(kafka_real, rejected_messages_and_aggregates_reach_the_simulators_results, .timeout = 300) {
+  char run_id[128];
+  fresh_run_id(run_id, sizeof run_id, "rejects");
+  gbt_kafka_rejects_reach_the_results(brokers, run_id, tmp);
 }

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_agg.h"
@@ -158,4 +159,67 @@ Test(agg, features_fold_live_and_replayed_events_alike) {
   cr_assert_eq(gb_agg_type_count(replayed, GB_EV_GAME_END), 0);
   gb_agg_free(live);
   gb_agg_free(replayed);
+}
+
+/* The counters as bytes (how separate engines send them): merged from the bytes, they are what
+ * gb_agg_merge gives, the cube included; damaged bytes are refused and change nothing. */
+Test(agg, encoded_counts_merge_like_the_aggregator_itself) {
+  gb_agg_config cfg = {.expected_players = 4, .cube = gb_agg_cube_defaults()};
+  gb_agg *src = NULL, *direct = NULL, *wire = NULL;
+  cr_assert_eq(gb_agg_new(&cfg, &src, NULL), 0);
+  cr_assert_eq(gb_agg_new(&cfg, &direct, NULL), 0);
+  cr_assert_eq(gb_agg_new(&cfg, &wire, NULL), 0);
+  gb_event e1 = game_end("mahjong", 10, true, 9, 100, 1);
+  gb_event e2 = game_end("bigtwo", 20, false, -20, 100, 1);
+  gb_event e3 = game_end("mahjong", 30, false, -30, 100, 1);
+  e3.ts = 61000; /* another bucket */
+  gb_agg_update(src, 0, &e1, GB_AGG_COUNT);
+  gb_agg_update(src, 1, &e2, GB_AGG_COUNT);
+  gb_agg_update(src, 1, &e3, GB_AGG_COUNT);
+  uint8_t *bytes = NULL;
+  size_t len = 0;
+  cr_assert_eq(gb_agg_encode_counts(src, &bytes, &len, NULL), 0);
+  gb_err err = {0};
+  cr_assert_eq(gb_agg_merge_encoded(wire, bytes, len, "test", &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_agg_merge_encoded(wire, bytes, len, "test", &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_agg_merge(direct, src, NULL), 0);
+  cr_assert_eq(gb_agg_merge(direct, src, NULL), 0);
+  size_t nw, nd;
+  const gb_agg_game *gw = gb_agg_games(wire, &nw), *gd = gb_agg_games(direct, &nd);
+  cr_assert_eq(nw, 2);
+  cr_assert_eq(nw, nd);
+  cr_assert_eq(memcmp(gw, gd, nw * sizeof *gw), 0, "the same game rows");
+  cr_assert_eq(gb_agg_type_count(wire, GB_EV_GAME_END), 6);
+  cr_assert_eq(gb_cube_events(gb_agg_cube(wire)), 6);
+  uint8_t *cw = NULL, *cd = NULL;
+  size_t lw = 0, ld = 0;
+  cr_assert_eq(gb_cube_canonicalize(gb_agg_cube_mut(wire), NULL), 0);
+  cr_assert_eq(gb_cube_canonicalize(gb_agg_cube_mut(direct), NULL), 0);
+  cr_assert_eq(gb_cube_encode(gb_agg_cube(wire), &cw, &lw, NULL), 0);
+  cr_assert_eq(gb_cube_encode(gb_agg_cube(direct), &cd, &ld, NULL), 0);
+  cr_assert(lw == ld && memcmp(cw, cd, lw) == 0, "the same cube");
+  /* truncated anywhere, or with a byte too many: refused, naming the source; nothing added */
+  for (size_t cut = 0; cut < len; cut += 7) {
+    cr_assert_eq(gb_agg_merge_encoded(wire, bytes, cut, "engine 7/0", &err), -1, "cut at %zu", cut);
+    cr_assert_not_null(strstr(err.msg, "engine 7/0"), "%s", err.msg);
+  }
+  uint8_t *longer = malloc(len + 1);
+  memcpy(longer, bytes, len);
+  longer[len] = 0;
+  cr_assert_eq(gb_agg_merge_encoded(wire, longer, len + 1, "x", &err), -1);
+  cr_assert_eq(gb_agg_type_count(wire, GB_EV_GAME_END), 6, "a refused message changes nothing");
+  cr_assert_eq(gb_cube_events(gb_agg_cube(wire)), 6);
+  /* a cube where the receiving workload keeps none */
+  gb_agg *bare = NULL;
+  cr_assert_eq(gb_agg_new(&(gb_agg_config){.expected_players = 4}, &bare, NULL), 0);
+  cr_assert_eq(gb_agg_merge_encoded(bare, bytes, len, "x", &err), -1);
+  cr_assert_not_null(strstr(err.msg, "stats cube"), "%s", err.msg);
+  free(longer);
+  free(cw);
+  free(cd);
+  free(bytes);
+  gb_agg_free(bare);
+  gb_agg_free(src);
+  gb_agg_free(direct);
+  gb_agg_free(wire);
 }
