@@ -4,6 +4,7 @@
  * numbered by line. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gb_catalog.h"
