@@ -67,23 +67,32 @@ static double first_round_done(const gb_game_model *g, double ms) {
   return 1 - (b * exp(-y / b) - a * exp(-y / a)) / (b - a);
 }
 
-/* F_T(ms): the first round has ended, over favourites and the game mix. */
-static double first_round_cdf(double ms) {
+/* The share of first rounds that are of each game: over favourites, by the game mix. */
+static void first_round_games(double *w) {
+  size_t n;
+  const gb_game_model *g = gb_games(&n);
+  for (size_t h = 0; h < n; h++) {
+    w[h] = 0;
+    for (size_t f = 0; f < n; f++)
+      w[h] += g[f].popularity * gb_sim_session_game_share(f, h);
+  }
+}
+
+/* F_T(ms): the first round has ended, given first_round_games' shares w. */
+static double first_round_cdf(const double *w, double ms) {
   size_t n;
   const gb_game_model *g = gb_games(&n);
   double total = 0;
-  for (size_t h = 0; h < n; h++) {
-    double w = 0; /* the share of first rounds that are of game h */
-    for (size_t f = 0; f < n; f++)
-      w += g[f].popularity * gb_sim_session_game_share(f, h);
-    total += w * first_round_done(&g[h], ms);
-  }
+  for (size_t h = 0; h < n; h++)
+    total += w[h] * first_round_done(&g[h], ms);
   return total;
 }
 
 double gb_sim_session_survival(const gb_sim_model *m, double ms) {
   double checkin = exp(-ms / (GB_SIM_CHECKIN_MEAN_S * 1000));
-  double play = 1 - (1 - weibull_survival(m, ms)) * first_round_cdf(ms);
+  double w[GB_SIM_GAMES_MAX];
+  first_round_games(w);
+  double play = 1 - (1 - weibull_survival(m, ms)) * first_round_cdf(w, ms);
   return GB_SIM_CHECKIN_SHARE * checkin + (1 - GB_SIM_CHECKIN_SHARE) * play;
 }
 
@@ -105,9 +114,10 @@ double gb_sim_session_mean_ms(const gb_sim_model *m) {
   double weibull_mean = (double)m->session_scale_ms * tgamma(1.0 + 1.0 / m->session_shape);
   /* E[max(L, T)] = E[L] + integral of P(L <= x < T) dx (trapezoids; the integrand vanishes at 0
    * and once the first round has surely ended) */
-  double extra = 0;
+  double w[GB_SIM_GAMES_MAX], extra = 0;
+  first_round_games(w);
   for (double x = INTEGRAL_STEP_MS;; x += INTEGRAL_STEP_MS) {
-    double late = 1 - first_round_cdf(x);
+    double late = 1 - first_round_cdf(w, x);
     extra += (1 - weibull_survival(m, x)) * late * INTEGRAL_STEP_MS;
     if (late < FIRST_ROUND_TAIL)
       break;
