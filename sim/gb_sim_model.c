@@ -12,7 +12,7 @@ gb_sim_model gb_sim_model_defaults(void) {
   return (gb_sim_model){
       .arrival_rate = 0.03,
       .sessions_per_day = 2.0,
-      .session_scale_ms = 20 * 60 * 1000,
+      .session_scale_ms = 23 * 60 * 1000,
       .session_shape = 0.5,
       .peak_hour = GB_RHYTHM_DEFAULT_PEAK_HOUR,
       .payer_share = 0.05,

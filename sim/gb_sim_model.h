@@ -20,7 +20,9 @@ typedef struct gb_sim_model {
   /* Mean number of sessions a retained player starts per sim day, 0.1 .. 48; default 2. Players
    * differ: each draws its rate from a log-normal with this mean (sigma 0.8 in log space). */
   double sessions_per_day;
-  /* Session length ~ Weibull(shape, scale): scale in sim ms, 1 s .. 1 d (default 20 min);
+  /* Planned length of a play session ~ Weibull(shape, scale) (docs/simulator.md, "Sessions": a
+   * played session lasts at least its first round; a check-in is shorter): scale in sim ms,
+   * 1 s .. 1 d (default 23 min);
    * shape 0.2 .. 5 (default 0.5: heavy-tailed, mean = 2 x scale). */
   int64_t session_scale_ms;
   double session_shape;

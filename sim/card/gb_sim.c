@@ -2,6 +2,7 @@
  * huge pages, the calendar), freeing it, and its counters and stats (gb_sim_int.h lists the
  * other files). */
 #include "gb_sim_int.h"
+#include "gb_sim_session.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -47,8 +48,7 @@ static int setup(gb_sim *s, const gb_sim_config *cfg, gb_err *err) {
   for (int i = 0; i < PLATFORMS; i++)
     snprintf(s->platform_names[i], sizeof s->platform_names[i], "%s", platforms[i]);
   s->day = -1;
-  s->session_mean_days = (double)s->model.session_scale_ms *
-                         tgamma(1.0 + 1.0 / s->model.session_shape) / (double)MS_PER_DAY;
+  s->session_mean_days = gb_sim_session_mean_ms(&s->model) / (double)MS_PER_DAY;
   gb_sim_table_skills(s);
   return 0;
 }
@@ -227,5 +227,9 @@ void gb_sim_add_stats(const gb_sim *s, gb_sim_stats *out) {
     }
     if (p->active && p->id <= s->cfg.players) /* arrivals start elsewhere: see the report */
       out->balance[gb_sim_balance_bin(p->coin_balance)]++;
+    if (p->id > s->cfg.players &&
+        p->install_ts + GB_SIM_NEW_PLAYER_DAYS * MS_PER_DAY <= s->horizon_ms)
+      out->new_player_rounds[p->new_rounds < GB_SIM_NEW_ROUNDS_BINS ? p->new_rounds
+                                                                    : GB_SIM_NEW_ROUNDS_BINS - 1]++;
   }
 }

@@ -126,12 +126,14 @@ typedef struct player {
   int64_t session_start_ts;
   int64_t install_ts;
   int64_t alive_ts;          /* when the player was last known not to have churned */
-  int32_t rhythm_offset_min; /* UTC offset + chronotype: what the rhythm is read at */
+  int16_t rhythm_offset_min; /* UTC offset + chronotype (-900 .. 1020): the rhythm's clock */
+  uint16_t new_rounds;       /* rounds started in the first 14 days after install (saturates) */
   int32_t relief_day;        /* local day of the relief count */
   /* props */
   uint32_t prop_challenge;
   uint16_t arm;
-  uint8_t retention_seen; /* bit i: a session seen in the window of gb_retention_days[i] */
+  uint8_t retention_seen; /* bit i: a session seen in the window of gb_retention_days[i]; bit
+                           * GB_RETENTION_N_DAYS + i: a round seen in it */
   uint64_t prop_id;
   int64_t recent_props[FATIGUE_SLOTS];   /* receive times, newest first, 0 = none */
   int64_t completions[COMPLETION_SLOTS]; /* completion times, newest first, 0 = none */

@@ -35,7 +35,8 @@ static void draw_traits(gb_sim *s, player *p) {
   p->country = (uint8_t)pick_weighted(&p->rng, s->country_share, s->n_countries);
   double chronotype = fmax(-CHRONOTYPE_MAX_MIN,
                            fmin(CHRONOTYPE_MAX_MIN, CHRONOTYPE_SD_MIN * gb_rng_normal(&p->rng)));
-  p->rhythm_offset_min = s->countries[p->country].utc_offset_min + (int32_t)lround(chronotype);
+  p->rhythm_offset_min =
+      (int16_t)(s->countries[p->country].utc_offset_min + (int32_t)lround(chronotype));
   p->rate =
       (float)gap_rate(s, gb_retention_rate(s->model.sessions_per_day, gb_rng_normal(&p->rng)));
 }

@@ -7,6 +7,7 @@
 #include "gb_games.h"
 #include "gb_retention.h"
 #include "gb_rhythm.h"
+#include "gb_sim_session.h"
 #include "gb_sim_stats.h"
 
 #define MS_PER_DAY 86400000LL
@@ -19,9 +20,13 @@
 #define Z_P10 (-1.2815515655446004)
 #define Z_P90 1.2815515655446004
 #define Z_P99 2.3263478740408408
-/* Terms of the rounds-per-session sum below this are dropped. */
-#define SERIES_EPSILON 1e-12
-#define SERIES_MAX_TERMS 1000000
+/* The reference for new players' first 14 days: the public Cookie Cats A/B-test data set (90,189
+ * installs of a mobile puzzle game; rounds played in the first 14 days): 4.4 % played no round,
+ * the quartiles are 5, 16 and 51 rounds (docs/simulator.md, "The realism report"). */
+#define REF_NO_ROUND_14D 0.044
+#define REF_ROUNDS_14D_P25 5.0
+#define REF_ROUNDS_14D_P50 16.0
+#define REF_ROUNDS_14D_P75 51.0
 
 enum { NAME_MAX_LEN = 48 };
 
@@ -69,53 +74,6 @@ void gb_sim_realism_add(gb_sim_realism *r, const gb_sim *s) { gb_sim_add_stats(s
 
 /* ---- model targets */
 
-#define REST_SHARE (1.0 - GB_SIM_FAVOURITE_SHARE - GB_SIM_SECOND_SHARE)
-
-/* The chance that a round of a player whose favourite is f is of game g: the favourite, the
- * second favourite (drawn by popularity among the others), or any game by popularity. */
-static double round_game_given_favourite(const gb_game_model *games, size_t n, size_t f, size_t g) {
-  (void)n;
-  double pf = games[f].popularity, pg = games[g].popularity;
-  return (g == f ? GB_SIM_FAVOURITE_SHARE : GB_SIM_SECOND_SHARE * pg / (1.0 - pf)) +
-         REST_SHARE * pg;
-}
-
-static double weibull_quantile(const gb_sim_model *m, double p) {
-  return (double)m->session_scale_ms * pow(-log(1.0 - p), 1.0 / m->session_shape) / MS_PER_MIN;
-}
-
-static double weibull_survival(const gb_sim_model *m, double ms) {
-  return exp(-pow(ms / (double)m->session_scale_ms, m->session_shape));
-}
-
-/* Rounds per session of a player whose favourite is f, if rounds took their mean time: a round
- * starts when, after the pause, a round of the favourite's mean length still fits in the
- * session, so the expectation is sum_k P(L > think + m_f + k (round_f + think)), round_f being
- * the mean round of such a player. */
-static double rounds_given_favourite(const gb_sim_model *m, const gb_game_model *g, size_t n,
-                                     size_t f) {
-  double round_s = 0;
-  for (size_t h = 0; h < n; h++)
-    round_s += round_game_given_favourite(g, n, f, h) * g[h].round_mean_s;
-  double think_ms = GB_SIM_THINK_MEAN_S * 1000;
-  double first = think_ms + 1000 * g[f].round_mean_s, cycle = 1000 * round_s + think_ms, sum = 0;
-  for (int k = 0; k < SERIES_MAX_TERMS; k++) {
-    double term = weibull_survival(m, first + k * cycle);
-    sum += term;
-    if (term < SERIES_EPSILON)
-      break;
-  }
-  return sum;
-}
-
-/* Averaged over favourites. */
-static double rounds_per_session_target(const gb_sim_model *m, const gb_game_model *g, size_t n) {
-  double total = 0;
-  for (size_t f = 0; f < n; f++)
-    total += g[f].popularity * rounds_given_favourite(m, g, n, f);
-  return total;
-}
-
 /* Expected share of rounds per game: players of each favourite, weighted by how many rounds
  * they play (fans of short games fit more rounds in a session). */
 static void round_shares(const gb_sim_model *m, double *share, const gb_game_model *g, size_t n) {
@@ -123,9 +81,9 @@ static void round_shares(const gb_sim_model *m, double *share, const gb_game_mod
   for (size_t i = 0; i < n; i++)
     share[i] = 0;
   for (size_t f = 0; f < n; f++) {
-    double rounds = g[f].popularity * rounds_given_favourite(m, g, n, f);
+    double rounds = g[f].popularity * gb_sim_session_play_rounds(m, f);
     for (size_t i = 0; i < n; i++)
-      share[i] += rounds * round_game_given_favourite(g, n, f, i);
+      share[i] += rounds * gb_sim_session_game_share(f, i);
     total += rounds;
   }
   for (size_t i = 0; i < n; i++)
@@ -289,6 +247,44 @@ static void retention_rows(const gb_sim_realism *r, row_list *l) {
   for (int i = 0; i < GB_RETENTION_N_DAYS; i++)
     add(l, names[i], ratio((double)r->stats.retained[i], (double)r->stats.cohort[i]), targets[i],
         "share", i < 2 ? "workload" : "model", notes[i]);
+  /* D1 counting only the players who played a round in the window */
+  add(l, "retention_d1_played",
+      ratio((double)r->stats.retained_played[0], (double)r->stats.cohort[0]),
+      r->model.retention_d1 * gb_sim_session_played_share(&r->model), "share", "model", notes[0]);
+}
+
+/* The smallest count k such that a share p of the histogram's players have at most k. */
+static double count_percentile(const uint64_t *bins, size_t n, double p) {
+  uint64_t total = 0, seen = 0;
+  for (size_t b = 0; b < n; b++)
+    total += bins[b];
+  if (total == 0)
+    return NAN;
+  uint64_t want = (uint64_t)ceil(p * (double)total);
+  for (size_t b = 0; b < n; b++) {
+    seen += bins[b];
+    if (seen >= want && seen > 0)
+      return (double)b;
+  }
+  return NAN;
+}
+
+/* New players' first 14 days against the public reference (REF_*). */
+static void new_player_rows(const gb_sim_realism *r, row_list *l) {
+  const uint64_t *bins = r->stats.new_player_rounds;
+  uint64_t total = 0;
+  for (int b = 0; b < GB_SIM_NEW_ROUNDS_BINS; b++)
+    total += bins[b];
+  const char *note = "needs arrivals (sim.arrivals > 0) and sim.duration >= 14d";
+  add(l, "new_players_no_round_14d", ratio((double)bins[0], (double)total), REF_NO_ROUND_14D,
+      "share", "reference", note);
+  static const char *const names[] = {"new_player_rounds_14d_p25", "new_player_rounds_14d_p50",
+                                      "new_player_rounds_14d_p75"};
+  const double p[] = {0.25, 0.5, 0.75};
+  const double target[] = {REF_ROUNDS_14D_P25, REF_ROUNDS_14D_P50, REF_ROUNDS_14D_P75};
+  for (int i = 0; i < 3; i++)
+    add(l, names[i], count_percentile(bins, GB_SIM_NEW_ROUNDS_BINS, p[i]), target[i], "count",
+        "reference", note);
 }
 
 static void session_rows(const gb_sim_realism *r, row_list *l) {
@@ -296,26 +292,27 @@ static void session_rows(const gb_sim_realism *r, row_list *l) {
   const gb_sim_model *m = &r->model;
   const char *none = "no session began and ended inside the run";
   const char *short_run = "the run is shorter than the longest sessions (about a day)";
-  size_t n;
-  const gb_game_model *games = gb_games(&n);
   double *survival = malloc(GB_SIM_SESSION_BINS * sizeof *survival);
   bool complete = false;
   bool ok = survival && session_survival(st, survival, &complete);
   add(l, "session_length_p50", ok ? session_percentile_min(survival, 0.5) : NAN,
-      weibull_quantile(m, 0.5), "min", "workload", none);
+      gb_sim_session_quantile_ms(m, 0.5) / MS_PER_MIN, "min", "model", none);
   add(l, "session_length_mean", ok && complete ? session_mean_min(survival) : NAN,
-      (double)m->session_scale_ms * tgamma(1.0 + 1.0 / m->session_shape) / MS_PER_MIN, "min",
-      "workload", ok ? short_run : none);
+      gb_sim_session_mean_ms(m) / MS_PER_MIN, "min", "model", ok ? short_run : none);
   add(l, "session_length_p90", ok ? session_percentile_min(survival, 0.9) : NAN,
-      weibull_quantile(m, 0.9), "min", "workload", ok ? short_run : none);
+      gb_sim_session_quantile_ms(m, 0.9) / MS_PER_MIN, "min", "model", ok ? short_run : none);
   /* rounds per minute of session (cut sessions included) times the estimated mean length: the
    * sessions that end inside a short run are the short ones, with few rounds */
   double rate = ratio((double)(st->rounds_sum + st->session_cut_rounds),
                       (double)(st->session_ms_sum + st->session_cut_ms_sum) / MS_PER_MIN);
-  double rounds = rounds_per_session_target(m, games, n);
+  double rounds = gb_sim_session_rounds(m);
   add(l, "rounds_per_session", ok && complete ? rate * session_mean_min(survival) : NAN, rounds,
       "count", "model", ok ? short_run : none);
   free(survival);
+  /* check-ins, and the rare broke player who cannot afford its first round */
+  add(l, "sessions_without_round",
+      ratio((double)st->rounds_per_session[0], (double)st->sessions_completed),
+      GB_SIM_CHECKIN_SHARE, "share", "model", none);
   const char *day = "needs sim.duration >= 1d";
   double sessions = sessions_per_active_day_target(m);
   add(l, "sessions_per_active_day",
@@ -374,6 +371,7 @@ static void economy_rows(const gb_sim_realism *r, row_list *l) {
 size_t gb_sim_realism_rows(const gb_sim_realism *r, gb_sim_realism_row *rows, size_t cap) {
   row_list l = {rows, cap, 0};
   retention_rows(r, &l);
+  new_player_rows(r, &l);
   session_rows(r, &l);
   rhythm_rows(r, &l);
   game_rows(r, &l);

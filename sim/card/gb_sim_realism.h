@@ -4,8 +4,10 @@
  * The simulator counts what the report needs as it generates events (integer sums only). A
  * gb_sim_realism collects those counts from one or more gb_sim instances (all the producers of a
  * run: the result does not depend on how the population was split) and computes the rows:
- * retention D1/D7/D14, session length distribution, rounds per session, sessions and events per
- * active player-day, daily rhythm, game popularity, coin flow and balance distribution.
+ * retention D1/D7/D14 (and D1 of the players who played a round), new players' rounds in their
+ * first 14 days, session length distribution, rounds per session and sessions without a round,
+ * sessions and events per active player-day, daily rhythm, game popularity, coin flow and
+ * balance distribution.
  *
  * Used by `gamebench sim --realism` (printed) and by `gamebench run` (realism.csv in the results
  * directory: gb_realism_csv_write in bench/). Not thread-safe: fill it from one thread, after the

@@ -231,7 +231,7 @@ static void fill_game(const gb_sim *s, const player *p, gb_event *ev) {
   g->level = p->level;
 }
 
-/* After session_start or a round's end at `now`: another round if, after a pause, a round of
+/* After a round's end at `now`: another round if, after a pause, a round of
  * the favourite game's mean length still fits in the planned session; else the session ends (at
  * the planned end, or at once when the last round overran it). */
 static void plan_next_round(gb_sim *s, player *p, int64_t now) {
@@ -247,23 +247,52 @@ static void plan_next_round(gb_sim *s, player *p, int64_t now) {
   }
 }
 
+/* Marks the retention windows (gb_retention_days) that sim time ts of arrival p falls in, with
+ * bit `first + i` of p->retention_seen, counting each window once in counts[i] when it lies
+ * inside the run. */
+static void count_windows(gb_sim *s, player *p, int64_t ts, int first, uint64_t *counts) {
+  int64_t age = ts - p->install_ts;
+  for (int i = 0; i < GB_RETENTION_N_DAYS; i++) {
+    int64_t from = gb_retention_days[i] * MS_PER_DAY;
+    uint8_t bit = (uint8_t)(1u << (first + i));
+    if (age < from || age >= from + MS_PER_DAY || (p->retention_seen & bit))
+      continue;
+    p->retention_seen |= bit;
+    if (p->install_ts + from + MS_PER_DAY <= s->horizon_ms)
+      counts[i]++;
+  }
+}
+
+/* After session_start at `now`: a check-in (the player looks at the lobby for a minute and
+ * leaves), or a first round after a pause whatever the planned length: a player who opens the
+ * app to play plays. A session in progress at the start (censored) was drawn before the run and
+ * goes on as planned. */
+static void plan_first_round(player *p, int64_t now) {
+  if (p->censored || gb_rng_uniform(&p->rng) >= GB_SIM_CHECKIN_SHARE) {
+    p->next_action = ACT_GAME_START;
+    p->next_ts = now + (int64_t)(gb_rng_exponential(&p->rng, GB_SIM_THINK_MEAN_S) * 1000);
+    return;
+  }
+  p->session_end_ts = now + (int64_t)(gb_rng_exponential(&p->rng, GB_SIM_CHECKIN_MEAN_S) * 1000);
+  p->next_action = ACT_SESSION_END;
+  p->next_ts = p->session_end_ts;
+}
+
 static void count_session_start(gb_sim *s, player *p, int64_t ts) {
   s->stats.sessions_started++;
   int64_t local = ts + (int64_t)s->countries[p->country].utc_offset_min * 60000;
   s->stats.starts_by_local_hour[gb_rhythm_hour_of_week(local)]++;
   if ((ts - s->cfg.start_ms) / MS_PER_DAY < s->complete_days)
     s->stats.sessions_in_days++;
-  if (p->id <= s->cfg.players)
-    return;
-  int64_t age = ts - p->install_ts;
-  for (int i = 0; i < GB_RETENTION_N_DAYS; i++) {
-    int64_t from = gb_retention_days[i] * MS_PER_DAY;
-    if (age < from || age >= from + MS_PER_DAY || (p->retention_seen & (1u << i)))
-      continue;
-    p->retention_seen |= (uint8_t)(1u << i);
-    if (p->install_ts + from + MS_PER_DAY <= s->horizon_ms)
-      s->stats.retained[i]++;
-  }
+  if (p->id > s->cfg.players)
+    count_windows(s, p, ts, 0, s->stats.retained);
+}
+
+/* A new player's round: counted in its first days and in its retention windows. */
+static void count_new_player_round(gb_sim *s, player *p, int64_t ts) {
+  if (ts - p->install_ts < GB_SIM_NEW_PLAYER_DAYS * MS_PER_DAY && p->new_rounds < UINT16_MAX)
+    p->new_rounds++;
+  count_windows(s, p, ts, GB_RETENTION_N_DAYS, s->stats.retained_played);
 }
 
 static void do_launch(gb_sim *s, player *p, gb_event *ev) {
@@ -288,7 +317,7 @@ static void do_session_start(gb_sim *s, player *p, gb_event *ev) {
     when_broke(s, p, now);
   else if (p->spend > 0 && gb_rng_uniform(&p->rng) < TOPUP_CHANCE * p->spend)
     buy_coins(s, p, now);
-  plan_next_round(s, p, now);
+  plan_first_round(p, now);
 }
 
 /* The proportional-hazard factor of props on churn (gb_sim_model.h): exactly 1 without recent
@@ -355,6 +384,8 @@ static void do_game_start(gb_sim *s, player *p, gb_event *ev) {
   begin_event(s, p, ev, GB_EV_GAME_START, p->next_ts);
   fill_game(s, p, ev);
   s->stats.rounds[p->game]++;
+  if (p->id > s->cfg.players)
+    count_new_player_round(s, p, p->next_ts);
   p->next_action = ACT_GAME_END;
   p->next_ts += (int64_t)(gb_games_round_seconds(&s->games[p->game], &p->rng) * 1000);
 }

@@ -14,8 +14,15 @@
 /* Behaviour constants shared by gb_sim.c and the report's targets (docs/simulator.md). */
 #define GB_SIM_LAUNCH_TO_SESSION_MS 2000 /* app_launched -> session_start: the lobby loads */
 #define GB_SIM_THINK_MEAN_S 20.0         /* mean pause before a round (matchmaking, a breather) */
-#define GB_SIM_FAVOURITE_SHARE 0.6       /* rounds played in the favourite game… */
-#define GB_SIM_SECOND_SHARE 0.25         /* …in the second favourite; the rest by popularity */
+/* A session is a check-in without play (the player collects its daily bonus, looks at the prop
+ * bar and leaves) with this probability; otherwise the player plays at least one round. Fitted
+ * so that about 4.5 % of new players play no round in their first 14 days, as in the public
+ * reference (docs/simulator.md, "Sessions"). */
+#define GB_SIM_CHECKIN_SHARE 0.2
+#define GB_SIM_CHECKIN_MEAN_S 60.0   /* a check-in's length from session_start: exponential */
+#define GB_SIM_NEW_PLAYER_DAYS 14    /* new players' rounds are counted over their first 14 days */
+#define GB_SIM_FAVOURITE_SHARE 0.6   /* rounds played in the favourite game… */
+#define GB_SIM_SECOND_SHARE 0.25     /* …in the second favourite; the rest by popularity */
 #define GB_SIM_BALANCE_MEDIAN 8000.0 /* existing players' balance: log-normal with this median… */
 #define GB_SIM_BALANCE_SIGMA 1.2     /* …and this sigma (log space) */
 
@@ -24,6 +31,7 @@ enum {
   GB_SIM_SESSION_BIN_MS = 10000,   /* session lengths in 10 s bins… */
   GB_SIM_SESSION_BINS = 8640,      /* …up to 24 h; longer ones in the last bin */
   GB_SIM_GAMES_BINS = 256,         /* rounds per session; more in the last bin */
+  GB_SIM_NEW_ROUNDS_BINS = 1024,   /* new players' rounds in 14 days; more in the last bin */
   GB_SIM_BALANCE_SUB = 8,          /* balance bins: 8 per power of two (<= 12.5 % wide) */
   GB_SIM_BALANCE_BINS = 8 + 60 * 8 /* 0..7 exactly, then 2^3 .. 2^63 */
 };
@@ -34,6 +42,11 @@ typedef struct gb_sim_stats {
    * day gb_retention_days[i] lies inside the run, retained[i] those of them who started a
    * session in it. */
   uint64_t cohort[GB_RETENTION_N_DAYS], retained[GB_RETENTION_N_DAYS];
+  /* Of the same cohorts, those who played a round (game_start) in the window. */
+  uint64_t retained_played[GB_RETENTION_N_DAYS];
+  /* Arrivals whose first GB_SIM_NEW_PLAYER_DAYS days lie inside the run, by the rounds they
+   * started in those days (counted when the stats are read). */
+  uint64_t new_player_rounds[GB_SIM_NEW_ROUNDS_BINS];
   uint64_t sessions_started;   /* app_launched */
   uint64_t sessions_completed; /* session_end of sessions that began inside the run */
   uint64_t session_ms_sum;

@@ -78,8 +78,16 @@ Test(sim_cli, realism_report_prints_each_statistic_next_to_its_target) {
   const char *na = strstr(d7, "n/a"), *eol = strchr(d7, '\n');
   cr_expect(na && eol && na < eol, "D7 is n/a in a 3-day run:\n%s", p.out);
   cr_expect(strstr(p.out, "needs arrivals (sim.arrivals > 0) and sim.duration >= 8d"), "%s", p.out);
-  const char *names[] = {"session_length_p50", "rounds_per_session", "events_per_active_day",
-                         "peak_hour_local",    "game_share_top1",    "coin_source_sink_ratio",
+  const char *names[] = {"session_length_p50",
+                         "rounds_per_session",
+                         "sessions_without_round",
+                         "retention_d1_played",
+                         "new_players_no_round_14d",
+                         "new_player_rounds_14d_p50",
+                         "events_per_active_day",
+                         "peak_hour_local",
+                         "game_share_top1",
+                         "coin_source_sink_ratio",
                          "balance_p50"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     cr_expect(strstr(p.out, names[i]), "%s missing:\n%s", names[i], p.out);

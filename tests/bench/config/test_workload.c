@@ -176,7 +176,7 @@ Test(workload, minimal_file_gets_every_default) {
   cr_expect_eq(w->sim.start_ms, default_start_ms);
   cr_expect_eq(w->sim.model.arrival_rate, 0.03);
   cr_expect_eq(w->sim.model.sessions_per_day, 2.0);
-  cr_expect_eq(w->sim.model.session_scale_ms, 20LL * 60000);
+  cr_expect_eq(w->sim.model.session_scale_ms, 23LL * 60000);
   cr_expect_eq(w->sim.model.session_shape, 0.5);
   cr_expect_eq(w->sim.model.peak_hour, 21);
   cr_expect_eq(w->sim.model.payer_share, 0.05);
@@ -553,7 +553,7 @@ Test(resolved, defaults_appear_in_the_json) {
            "{\"name\":\"minimal\",\"seed\":1,\"warmup\":\"0s\","
            "\"sim\":{\"players\":1000,\"duration\":\"1d\",\"time_scale\":\"max\",\"threads\":1,"
            "\"start\":\"2026-01-05T00:00:00Z\",\"arrivals\":0.03,\"sessions_per_day\":2,"
-           "\"session_length\":\"20m\",\"session_shape\":0.5,\"peak_hour\":21,"
+           "\"session_length\":\"23m\",\"session_shape\":0.5,\"peak_hour\":21,"
            "\"payer_share\":0.05,\"retention\":{\"d1\":0.45,\"d7\":0.19,"
            "\"completion_effect\":0.3,\"spam_effect\":0.15}},"
            "\"engine\":{\"threads\":1,\"queue_capacity\":65536,\"challenges\":\"%s\","
