@@ -174,14 +174,13 @@ static int start_live(gb_run_state *rs, const gb_run_options *opt, gb_err *err) 
 }
 
 /* --http-hold: the results are written; the server answers on the final state until a signal
- * (blocked in every thread since the start of the run, so it comes here). */
-static void hold_live(const gb_run_state *rs, const gb_run_outcome *o, const sigset_t *signals) {
+ * (the run's handler records it; looked at every PROGRESS_POLL_NS). */
+static void hold_live(const gb_run_state *rs, const gb_run_outcome *o, gb_run_signals *sig) {
   fprintf(stderr, "gamebench run: results in %s; serving http://%s until SIGINT or SIGTERM\n",
           o->dir, gb_live_address(rs->live));
-  int sig = 0;
-  sigwait(signals, &sig);
-  fprintf(stderr, "gamebench run: %s: stopping the HTTP server\n",
-          sig == SIGINT ? "SIGINT" : "SIGTERM");
+  while (gb_run_signals_take(sig) == 0)
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + PROGRESS_POLL_NS);
+  fprintf(stderr, "gamebench run: %s: stopping the HTTP server\n", gb_run_signal_name(sig->last));
 }
 
 /* ---- running */
@@ -245,13 +244,35 @@ static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline)
   }
 }
 
-/* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
-static void watch(gb_run_state *rs, bool quiet) {
+/* A signal taken while the run goes on: the first stops the simulator (the run drains and writes
+ * its results, marked interrupted), the second ends the process without results. */
+static void on_signals(gb_run_state *rs, gb_run_signals *sig, const char *dir) {
+  if (gb_run_signals_take(sig) == 0)
+    return;
+  if (sig->count >= 2) {
+    char partial[4200];
+    snprintf(partial, sizeof partial, "%s.partial", dir);
+    gb_run_signals_abort(sig, partial);
+  }
+  if (!atomic_load(&rs->ctx.stop)) {
+    fprintf(stderr,
+            "gamebench run: %s: stopping the simulator; the results will be marked interrupted "
+            "(%s again aborts without results)\n",
+            gb_run_signal_name(sig->first), gb_run_signal_name(sig->first));
+    atomic_store(&rs->ctx.stop, true);
+    gb_transport_wake_all(rs->ctx.transport); /* waiting simulator threads look at once */
+  }
+}
+
+/* Shows progress until every thread has finished; samples the transport's backlog meanwhile,
+ * and takes SIGINT and SIGTERM (on_signals). */
+static void watch(gb_run_state *rs, bool quiet, gb_run_signals *sig, const char *dir) {
   gb_progress_line *pl = NULL;
   /* Out of memory: the run goes on without its progress line (a display, not a result). */
   (void)gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet), &pl, NULL);
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
+    on_signals(rs, sig, dir);
     int64_t now = gb_clock_now_ns();
     if (!wait_for_threads(rs, total, now + PROGRESS_POLL_NS))
       break; /* all done: the run ends now, not at the end of the poll period */
@@ -315,23 +336,32 @@ static void print_summary(const gb_run_totals *t, const gb_run_outcome *o) {
           t->achieved_rate_eps, t->wall_seconds, latency);
 }
 
+/* Sim time reached (ms since start_ms): the furthest event any simulator thread sent. */
+static int64_t sim_reached_ms(const gb_run_state *rs) {
+  int64_t last = rs->ctx.w->sim.start_ms;
+  for (unsigned i = 0; i < rs->n_producers; i++)
+    last = rs->producers[i].last_ts > last ? rs->producers[i].last_ts : last;
+  return last - rs->ctx.w->sim.start_ms;
+}
+
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
                    gb_err *err) {
   memset(outcome, 0, sizeof *outcome);
   gb_run_state rs;
+  memset(&rs, 0, sizeof rs);
   int rc = -1;
   gb_run_merged m = {0};
   gb_run_totals t = {0};
-  sigset_t signals, old_mask;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  bool hold = opt->http && opt->http_hold;
-  if (hold) /* before any thread starts, so that every thread inherits the mask */
-    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+  bool reserved = false;
+  gb_run_signals sig;
+  gb_run_signals_begin(&sig);
+  t.start_wall_ns = gb_clock_wall_ns();
+  /* the results directory before the run: one that cannot be written fails now, not after it */
+  if (gb_run_reserve_dir(w, opt, t.start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
+    goto out;
+  reserved = true;
   if (setup(&rs, w, opt, err) != 0 || start_live(&rs, opt, err) != 0)
     goto out;
-  t.start_wall_ns = gb_clock_wall_ns();
   rs.ctx.start_ns = gb_clock_now_ns();
   rs.ctx.warmup_end_ns = rs.ctx.start_ns + w->warmup_ns;
   int64_t cpu_start_ns = process_cpu_ns();
@@ -339,7 +369,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     goto out;
   if (start_threads(&rs, err) != 0)
     goto out; /* cannot happen short of resource exhaustion; threads started are not joined */
-  watch(&rs, opt->quiet);
+  watch(&rs, opt->quiet, &sig, outcome->dir);
   join_threads(&rs);
   int64_t end_ns = gb_clock_now_ns();
   outcome->cpu_seconds = (double)(process_cpu_ns() - cpu_start_ns) / 1e9;
@@ -353,6 +383,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     t.run_id = gb_transport_kafka_run_id(rs.ctx.transport);
   t.instance = opt->instance;
   t.instances = opt->instances;
+  if (atomic_load(&rs.ctx.stop)) {
+    t.interrupted = sig.first;
+    t.sim_reached_seconds = (double)sim_reached_ms(&rs) / 1000.0;
+  }
   gb_run_rates(w, &t);
   gb_run_backlog_verdict(&rs, &t);
   /* At time_scale max there is no target rate: the simulator runs ahead of the engine by design
@@ -363,8 +397,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
   outcome->reconciled = gb_run_reconciled(&t) && partitions_ok;
   t.quiet = opt->quiet;
-  if (gb_run_write_results(w, opt, &t, m.realism, outcome, err) != 0)
+  reserved = false; /* the writer removes the .partial directory when it fails */
+  if (gb_run_write_results(w, opt, &t, m.realism, outcome->dir, &sig, err) != 0)
     goto out;
+  outcome->interrupted = t.interrupted;
   outcome->events_generated = t.events_generated;
   outcome->events_processed = t.events_processed;
   outcome->events_lost = t.events_lost;
@@ -373,13 +409,21 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   outcome->wall_seconds = t.wall_seconds;
   if (!opt->quiet)
     print_summary(&t, outcome);
-  if (hold)
-    hold_live(&rs, outcome, &signals);
+  if (t.interrupted)
+    fprintf(stderr, "gamebench run: interrupted by %s at sim time %.0f s of %.0f s\n",
+            gb_run_signal_name(t.interrupted), t.sim_reached_seconds,
+            (double)w->sim.duration_ms / 1000.0);
+  if (opt->http && opt->http_hold)
+    hold_live(&rs, outcome, &sig);
   rc = 0;
 out:
+  if (reserved) {
+    char partial[4200];
+    snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
+    gb_run_remove_tree(partial);
+  }
   gb_run_merge_free(&m);
   teardown(&rs);
-  if (hold)
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+  gb_run_signals_end(&sig);
   return rc;
 }
