@@ -230,6 +230,57 @@ static void sample_backlog(gb_run_state *rs) {
   rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
 }
 
+/* transport.drain_timeout (Kafka, with this process's shards): events or replies in flight and
+ * none delivered for that long — a broker gone for good, which librdkafka would report only
+ * after its message timeout (300 s) — fails the transport, naming the partitions whose events
+ * did not all reach the engine; the threads then stop as after any transport failure, and the
+ * run ends with that error and no results (gb_run_execute). */
+static void check_drain(gb_run_state *rs, int64_t now) {
+  const gb_workload *w = rs->ctx.w;
+  if (w->transport.kind != GB_TRANSPORT_KAFKA || rs->n_shards == 0 || rs->drain_expired)
+    return;
+  gb_transport_stats ts;
+  gb_transport_get_stats(rs->ctx.transport, &ts);
+  uint64_t moved = ts.received + ts.replies_received;
+  bool in_flight = ts.sent > ts.received || ts.replies_sent > ts.replies_received;
+  if (moved != rs->drain_moved || !in_flight || rs->drain_since_ns == 0) {
+    rs->drain_moved = moved;
+    rs->drain_since_ns = now;
+    return;
+  }
+  if (now - rs->drain_since_ns < w->transport.drain_timeout_ms * 1000000)
+    return;
+  char *m = rs->drain_failure;
+  size_t cap = sizeof rs->drain_failure;
+  int n = snprintf(m, cap,
+                   "transport.drain_timeout: nothing delivered for %.1f s with %" PRIu64
+                   " events and %" PRIu64
+                   " replies in flight (the broker is unreachable or gone); partitions not "
+                   "drained (sent/received):",
+                   (double)w->transport.drain_timeout_ms / 1000.0, ts.sent - ts.received,
+                   ts.replies_sent - ts.replies_received);
+  unsigned parts = gb_transport_partitions(rs->ctx.transport), listed = 0;
+  for (unsigned p = 0; p < parts && n > 0 && (size_t)n < cap; p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(rs->ctx.transport, p, &ps);
+    uint64_t received = ps.delivered - ps.replayed;
+    if (ps.sent <= received)
+      continue;
+    /* room for the last item and " …": partitions beyond are counted, not named */
+    if ((size_t)n + 48 > cap) {
+      n += snprintf(m + n, cap - (size_t)n, " …");
+      break;
+    }
+    n += snprintf(m + n, cap - (size_t)n, "%s %u (%" PRIu64 "/%" PRIu64 ")", listed ? "," : "", p,
+                  ps.sent, received);
+    listed++;
+  }
+  if (listed == 0 && n > 0 && (size_t)n < cap)
+    snprintf(m + n, cap - (size_t)n, " none (replies only)");
+  rs->drain_expired = true;
+  gb_transport_kafka_fail(rs->ctx.transport, rs->drain_failure);
+}
+
 /* Waits until deadline (gb_clock ns) or until every thread has finished; false in that case. */
 static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline) {
   gb_doorbell *bell = &rs->ctx.done_bell;
@@ -277,6 +328,7 @@ static void watch(gb_run_state *rs, bool quiet, gb_run_signals *sig, const char 
     if (!wait_for_threads(rs, total, now + PROGRESS_POLL_NS))
       break; /* all done: the run ends now, not at the end of the poll period */
     sample_backlog(rs);
+    check_drain(rs, now);
     if (!pl)
       continue;
     uint64_t events = atomic_load_explicit(&rs->ctx.progress_events, memory_order_relaxed);
@@ -371,6 +423,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     goto out; /* cannot happen short of resource exhaustion; threads started are not joined */
   watch(&rs, opt->quiet, &sig, outcome->dir);
   join_threads(&rs);
+  if (rs.drain_expired) { /* no results: what they would say is that the broker went away */
+    gb_err_set(err, GB_ERR_RUNTIME, "%s", rs.drain_failure);
+    goto out;
+  }
   int64_t end_ns = gb_clock_now_ns();
   outcome->cpu_seconds = (double)(process_cpu_ns() - cpu_start_ns) / 1e9;
   t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;

@@ -132,6 +132,12 @@ typedef struct gb_run_state {
   unsigned n_shards, n_producers;
   uint64_t *backlog; /* events sent but not yet received, sampled every PROGRESS_POLL_NS */
   size_t n_backlog, backlog_cap;
+  /* transport.drain_timeout (gb_run.c, check_drain): what the transport had delivered at the
+   * last look, since when, and the failure once it passed with nothing delivered */
+  uint64_t drain_moved;
+  int64_t drain_since_ns;
+  bool drain_expired;
+  char drain_failure[GB_ERR_MSG_MAX];
 } gb_run_state;
 
 typedef struct gb_run_merged {
