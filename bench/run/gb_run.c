@@ -404,16 +404,19 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   int rc = -1;
   gb_run_merged m = {0};
   gb_run_totals t = {0};
-  bool reserved = false;
+  bool reserved = false, handling = false;
   gb_run_signals sig;
-  gb_run_signals_begin(&sig);
+  if (setup(&rs, w, opt, err) != 0 || start_live(&rs, opt, err) != 0)
+    goto out;
   t.start_wall_ns = gb_clock_wall_ns();
-  /* the results directory before the run: one that cannot be written fails now, not after it */
+  /* The results directory before the run: one that cannot be written fails now, not after it.
+   * The signals are handled from then on, until the end: before, a Ctrl-C (during a long Kafka
+   * set-up, say) ends the process at once, with nothing made yet. */
+  gb_run_signals_begin(&sig);
+  handling = true;
   if (gb_run_reserve_dir(w, opt, t.start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
     goto out;
   reserved = true;
-  if (setup(&rs, w, opt, err) != 0 || start_live(&rs, opt, err) != 0)
-    goto out;
   rs.ctx.start_ns = gb_clock_now_ns();
   rs.ctx.warmup_end_ns = rs.ctx.start_ns + w->warmup_ns;
   int64_t cpu_start_ns = process_cpu_ns();
@@ -480,6 +483,7 @@ out:
   }
   gb_run_merge_free(&m);
   teardown(&rs);
-  gb_run_signals_end(&sig);
+  if (handling)
+    gb_run_signals_end(&sig);
   return rc;
 }
