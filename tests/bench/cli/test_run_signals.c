@@ -123,6 +123,38 @@ Test(run_signals, a_second_signal_aborts_with_no_results_and_no_partial, .timeou
   free(dir);
 }
 
+/* Waits (60 s at most) until path exists. */
+static void wait_for_path(const char *path) {
+  int64_t deadline = gb_clock_now_ns() + 60 * 1000000000LL;
+  while (!gbt_exists(path)) {
+    cr_assert_lt(gb_clock_now_ns(), deadline, "%s did not appear within 60 s", path);
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + 20000000LL);
+  }
+}
+
+/* --repeat: a set of repeats is kept only whole, so an interrupted repeat leaves nothing. The
+ * first repeat's .partial exists once its run handles the signals (gb_run.h). */
+Test(run_signals, an_interrupted_repeat_ends_the_set_without_results, .timeout = 300) {
+  char *dir = gbt_tmpdir(), *out = gbt_path(dir, "r"), *log = gbt_path(dir, "log"),
+       *partial = gbt_path(dir, "r.partial"), *first = gbt_path(partial, "repeat-1.partial");
+  pid_t pid = gbt_spawn(log, LONG_RUN " --no-report --repeat 3 --out '%s'", out);
+  wait_for_path(first);
+  cr_assert_eq(kill(pid, SIGINT), 0);
+  int status = gbt_wait_exit(pid, 120);
+  char *text = gbt_read_file(log, NULL);
+  cr_assert_eq(status, 128 + SIGINT, "exit %d:\n%s", status, text);
+  cr_assert(strstr(text, "interrupted by SIGINT in repeat 1 of 3: no results written"), "%s", text);
+  cr_assert_not(gbt_exists(out), "results were written");
+  cr_assert_not(gbt_exists(partial), "a .partial directory was left behind");
+  free(text);
+  gbt_rmtree(dir);
+  free(first);
+  free(partial);
+  free(log);
+  free(out);
+  free(dir);
+}
+
 /* ---- stale .partial directories */
 
 #define QUICK                                                                                      \
