@@ -63,6 +63,9 @@ int gb_run_reserve_dir(const gb_workload *w, const gb_run_options *opt, int64_t 
         return -1;
     }
     snprintf(out, cap, "%s", opt->out_dir);
+    /* "DIR/" is DIR: its partial is DIR.partial, not DIR/.partial */
+    for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+      out[n - 1] = '\0';
     if (make_partial(out, err))
       return 0;
     if (err->msg[0])
