@@ -92,7 +92,14 @@ static const gb_metric_def registry[] = {
     {"latency_warmup_e2e_max_us", "us", L, TIMING, SUM,
      .meaning = "`e2e` (corrected) of the warm-up samples: maximum"},
     {"wall_seconds", "s", L, TIMING, SUM, .meaning = "the measured run's wall time"},
-    {"sim_seconds", "s", N, DET, SUM, .meaning = "the sim time simulated"},
+    {"sim_seconds", "s", N, DET, SUM,
+     .meaning = "the sim time simulated: `sim.duration`, or the sim time reached when the run was "
+                "interrupted"},
+    {"interrupted", "bool", L, VERDICT, SUM,
+     .meaning = "`1` when SIGINT or SIGTERM stopped the simulator before the end of "
+                "`sim.duration`: the run drained what was sent and wrote complete results of a "
+                "shorter run (manifest.json says which signal and `sim_seconds`; the run exits "
+                "130 or 143); `1` is a failure verdict"},
     {"peak_rss_bytes", "bytes", L, TIMING, SUM, .meaning = "peak resident set size"},
     /* The latency rows the default gate judges, before the patterns they would match. */
     {"latency_e2e_p50_us", "us", L, TIMING, SUM, GATE(0.02),

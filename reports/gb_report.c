@@ -91,6 +91,15 @@ static void write_verdicts(gb_doc *d, const gb_results *r) {
   double lost = gb_results_metric_value(r, "events_lost");
   double generated = gb_results_metric_value(r, "events_generated");
   bool rate_bad = sustained == 0, loss_bad = lost > 0;
+  double interrupted = gb_results_metric_value(r, "interrupted");
+  if (interrupted == 1) { /* first: every number below is of a shorter run */
+    gb_doc_count(gb_results_metric_value(r, "sim_seconds"), a, sizeof a);
+    snprintf(rest, sizeof rest,
+             ": a signal stopped the simulator after %s s of sim time; the results are complete "
+             "for that part of the run (manifest.json: interrupted_by).",
+             a);
+    gb_doc_verdict(d, true, "Interrupted", rest);
+  }
   if (rate_bad) {
     gb_doc_rate(achieved, a, sizeof a);
     gb_doc_rate(target, b, sizeof b);

@@ -674,3 +674,12 @@ const gb_results_partition *gb_results_partitions(const gb_results *r, size_t *n
   *n = r->n_partitions;
   return r->partitions;
 }
+
+int gb_results_check_finished(const char *dir, gb_err *err) {
+  if (!gb_path_is_partial(dir))
+    return 0;
+  return gb_err_set(err, GB_ERR_INPUT,
+                    "%s: an unfinished results directory (.partial: a run still writing it, or "
+                    "one that was interrupted or killed); not read",
+                    dir);
+}

@@ -36,6 +36,12 @@ typedef enum gb_results_file {
  * or field where it applies); GB_ERR_RUNTIME when out of memory. */
 int gb_results_load(const char *dir, gb_results **out, gb_err *err);
 
+/* What the commands that read results directories (report, compare, query) check first: dir is
+ * not an unfinished "<name>.partial" directory (a run still writing it, or one that was
+ * killed), which may lack files or hold half of them. 0, or -1 with GB_ERR_INPUT naming dir.
+ * (gb_results_load itself reads one: the run reports on its .partial before renaming it.) */
+int gb_results_check_finished(const char *dir, gb_err *err);
+
 /* Frees r and everything it holds; NULL is allowed. */
 void gb_results_free(gb_results *r);
 

@@ -9,6 +9,8 @@
 #include "gb_compare.h"
 #include "gb_gate.h"
 #include "gb_opts.h"
+#include "gb_path.h"
+#include "gb_results.h"
 #include "gb_runset.h"
 
 static const char details[] =
@@ -79,6 +81,12 @@ static int compare(const compare_args *a, size_t *failures, gb_err *err) {
   }
   opts.all = a->all;
   const char *dirs[] = {a->base, a->new_dir};
+  /* before the work: unfinished inputs, outputs that cannot be written */
+  if (gb_results_check_finished(a->base, err) != 0 ||
+      gb_results_check_finished(a->new_dir, err) != 0 ||
+      (a->junit && gb_path_ready_file(a->junit, "--junit", err) != 0) ||
+      (a->markdown && gb_path_ready_file(a->markdown, "--markdown", err) != 0))
+    goto out;
   if (gb_runset_load(dirs, 2, &set, err) != 0 || gb_compare_new(set, 0, 1, &opts, &c, err) != 0)
     goto out;
   bool md_stdout = a->markdown && strcmp(a->markdown, "-") == 0;

@@ -174,6 +174,8 @@ static int run_eval(const eval_args *a, gb_eval_format fmt, const algo_list *alg
   gb_eval_data *data = NULL;
   gb_eval_result *res = calloc(algos->n, sizeof *res);
   int rc = res ? 0 : gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
+  if (rc == 0 && a->out) /* before the work: an --out that cannot be written exits 2 now */
+    rc = gb_path_ready_dir(a->out, "--out", err);
   if (rc == 0)
     rc = gb_eval_log_read(a->interactions, fmt, &log, err);
   if (rc == 0) {

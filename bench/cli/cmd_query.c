@@ -7,7 +7,9 @@
 #include "gb_cli.h"
 #include "gb_cube.h"
 #include "gb_opts.h"
+#include "gb_path.h"
 #include "gb_query.h"
+#include "gb_results.h"
 
 static const char details[] =
     "QUERY_FILE is a YAML or JSON query document: a time window (from/to with UTC offsets, or\n"
@@ -47,6 +49,9 @@ static int answer(const char *dir, const char *query_path, gb_query_format forma
   gb_cube *cube = NULL;
   gb_query_result *r = NULL;
   int rc = -1;
+  if (gb_results_check_finished(dir, err) != 0 ||
+      (out && gb_path_ready_file(out, "--out", err) != 0))
+    return -1;
   if (gb_query_load(query_path, &q, err) == 0 && gb_cube_load(cube_path, &cube, err) == 0 &&
       gb_query_run(q, cube, &r, err) == 0)
     rc = write_result(r, format, out, err);

@@ -6,7 +6,9 @@
 
 #include "gb_cli.h"
 #include "gb_opts.h"
+#include "gb_path.h"
 #include "gb_report.h"
+#include "gb_results.h"
 #include "gb_run_merge_dirs.h"
 
 int gb_cmd_report(int argc, char **argv) {
@@ -66,6 +68,12 @@ int gb_cmd_report(int argc, char **argv) {
     return parsed;
   gb_err err = {0};
   size_t n = res.n_positional;
+  for (size_t i = 0; i < n; i++)
+    if (gb_results_check_finished(res.positional[i], &err) != 0)
+      return gb_opts_fail(&err);
+  /* the comparative report's --out before the work (--merge checks its own: gb_run.h) */
+  if (out && n > 1 && !merge && gb_path_ready_dir(out, "--out", &err) != 0)
+    return gb_opts_fail(&err);
   if (merge) {
     if (!out) {
       gb_err_set(&err, GB_ERR_INPUT, "--merge needs --out DIR (the merged results directory)");

@@ -17,7 +17,15 @@ static const char details[] =
     "(a workload 16 MiB, a catalogue 256 MiB, YAML nested at most 64 deep): docs/workloads.md,\n"
     "\"Ranges, and why\".\n\n"
     "Exit status: 0 when the run completed and reconciled (check rate_sustained in summary.csv),\n"
-    "1 when events were lost or the run failed, 2 for bad input.\n\n"
+    "1 when events were lost or the run failed, 2 for bad input (an output.dir or --out that\n"
+    "cannot be written included: checked before the run starts).\n\n"
+    "Signals: a first SIGINT (Ctrl-C) or SIGTERM stops the simulator; the run drains what was\n"
+    "sent, writes complete results marked interrupted (summary.csv's interrupted = 1, "
+    "manifest.json's\n"
+    "\"interrupted\": true and the sim_seconds reached) and exits 130 (SIGINT) or 143 (SIGTERM).\n"
+    "A second one aborts: no results directory and no <dir>.partial are left, and the process\n"
+    "ends by that signal (a shell shows 130 or 143). With --repeat, an interrupted repeat ends\n"
+    "the set without results (exit 130 or 143).\n\n"
     "With transport.kind kafka the run drives both ends through Kafka: the embedded broker\n"
     "(librdkafka's mock cluster, in this process) or transport.brokers=HOST:PORT, on topics of\n"
     "their own (gamebench.<run id>.*); -X passes librdkafka properties (docs/kafka.md).\n\n"
@@ -112,8 +120,14 @@ int gb_cmd_run(int argc, char **argv) {
   int rc = repeat > 1 ? gb_repeat_execute(w, &ro, (size_t)repeat, &outcome, &err)
                       : gb_run_execute(w, &ro, &outcome, &err);
   gb_workload_free(w);
+  if (rc != 0 && outcome.interrupted) { /* --repeat: the set is not written */
+    fprintf(stderr, "gamebench run: %s\n", err.msg);
+    return 128 + outcome.interrupted;
+  }
   if (rc != 0)
     return gb_opts_fail(&err);
   printf("%s/%s\n", outcome.dir, no_report || repeat > 1 ? "summary.csv" : "report.md");
+  if (outcome.interrupted) /* complete results of a shorter run: not a success */
+    return 128 + outcome.interrupted;
   return outcome.reconciled ? 0 : 1;
 }

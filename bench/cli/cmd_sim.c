@@ -221,6 +221,8 @@ static int run_kafka(const char *workload, const gb_opt_list *sets, const char *
   if (rc != 0)
     return -1;
   printf("%s/report.md\n", outcome.dir);
+  if (outcome.interrupted) /* complete results of a shorter run (see `gamebench run --help`) */
+    return 128 + outcome.interrupted;
   return outcome.reconciled ? 0 : 1;
 }
 

@@ -88,10 +88,13 @@ typedef struct gb_workload {
                                       default 0 */
   } engine;
   struct {
-    gb_transport_kind kind; /* default GB_TRANSPORT_INPROC */
-    char *brokers;          /* "embedded" (default) or "host:port[,host:port...]" */
-    uint32_t partitions;    /* 1 .. 1024; default 8 */
-    gb_wire_format format;  /* default GB_FORMAT_BINARY */
+    gb_transport_kind kind;   /* default GB_TRANSPORT_INPROC */
+    char *brokers;            /* "embedded" (default) or "host:port[,host:port...]" */
+    uint32_t partitions;      /* 1 .. 1024; default 8 */
+    gb_wire_format format;    /* default GB_FORMAT_BINARY */
+    int64_t drain_timeout_ms; /* kafka: how long a run waits with events or replies in flight
+                                 and none arriving (a broker gone for good) before it fails
+                                 naming the partitions not drained; 1 ms .. 1 d, default 30 s */
   } transport;
   gb_arm_config *arms; /* n_arms >= 1 entries, in file order; default one arm
                           {name: random, algorithm: random, weight: 1} */

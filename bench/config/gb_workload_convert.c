@@ -565,6 +565,14 @@ static int wl_conv_transport(const wl_ctx *c, const wl_raw_transport *t, gb_work
   if (wl_get_string(c, "transport.brokers", t->brokers, WL_DEFAULT_BROKERS,
                     &w->transport.brokers) != 0)
     return -1;
+  /* 30 s: a broker restarting or a group rebalancing takes seconds; librdkafka's own message
+   * timeout (300 s) is far too long to wait for one that is gone */
+  if (wl_get_duration(c, "transport.drain_timeout", t->drain_timeout, 30000, 1,
+                      &w->transport.drain_timeout_ms) != 0)
+    return -1;
+  if (w->transport.drain_timeout_ms > 86400000)
+    return gb_workload_fail(c->src, "transport.drain_timeout", c->err,
+                            "%s is out of range (1ms .. 1d)", t->drain_timeout);
   return wl_get_u32(c, "transport.partitions", t->partitions, wl_default_partitions, 1,
                     WL_PARTITIONS_MAX, &w->transport.partitions);
 }

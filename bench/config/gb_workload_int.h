@@ -133,7 +133,7 @@ typedef struct wl_raw_engine {
 
 typedef struct wl_raw_transport {
   int *kind;
-  char *brokers, *partitions;
+  char *brokers, *partitions, *drain_timeout;
   int *format;
 } wl_raw_transport;
 

@@ -155,7 +155,8 @@ static json_object *wl_json_transport(const gb_workload *w) {
   bool ok = o && wl_json_put(o, "kind", json_object_new_string(kind)) &&
             wl_json_put(o, "brokers", json_object_new_string(w->transport.brokers)) &&
             wl_json_put(o, "partitions", json_object_new_int64(w->transport.partitions)) &&
-            wl_json_put(o, "format", json_object_new_string(format));
+            wl_json_put(o, "format", json_object_new_string(format)) &&
+            wl_json_put(o, "drain_timeout", wl_json_duration(w->transport.drain_timeout_ms));
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;

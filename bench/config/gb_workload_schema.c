@@ -74,6 +74,7 @@ static const cyaml_schema_field_t wl_transport_fields[] = {
     WL_ENUM("kind", 0, wl_raw_transport, kind, wl_transports),
     WL_STR("brokers", wl_raw_transport, brokers),
     WL_STR("partitions", wl_raw_transport, partitions),
+    WL_STR("drain_timeout", wl_raw_transport, drain_timeout),
     WL_ENUM("format", 0, wl_raw_transport, format, wl_formats),
     CYAML_FIELD_END,
 };

@@ -118,6 +118,9 @@ static int prepare(cost_job *j, gb_err *err) {
     struct stat st;
     if (stat(j->out_dir, &st) == 0)
       return gb_err_set(err, GB_ERR_INPUT, "--out %s: already exists", j->out_dir);
+    /* before callgrind's minutes: an --out that cannot be written exits 2 now */
+    if (gb_path_ready_parent(j->out_dir, "--out", err) != 0)
+      return -1;
     snprintf(j->work, sizeof j->work, "%s.partial", j->out_dir);
     if (stat(j->work, &st) == 0)
       gb_run_remove_tree(j->work); /* a failed attempt's leftovers */

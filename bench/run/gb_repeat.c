@@ -15,6 +15,7 @@
 #include "gb_jsonw.h"
 #include "gb_metric.h"
 #include "gb_report.h"
+#include "gb_run_int.h"
 
 /* How a metric's repeats combine into the headline value: the registry's rule (gb_metric.h:
  * verdicts take the worst repeat, other metrics the median; a repeat that lacks the metric is
@@ -158,8 +159,8 @@ static void choose_top(const gb_workload *w, const gb_run_options *opt, size_t n
 }
 
 static int run_repeats(const gb_workload *w, const gb_run_options *opt, const char *partial,
-                       size_t n, bool *all_reconciled, gb_err *err) {
-  *all_reconciled = true;
+                       size_t n, gb_run_outcome *outcome, gb_err *err) {
+  outcome->reconciled = true;
   for (size_t i = 0; i < n; i++) {
     char sub[4400];
     snprintf(sub, sizeof sub, "%s/repeat-%zu", partial, i + 1);
@@ -170,7 +171,14 @@ static int run_repeats(const gb_workload *w, const gb_run_options *opt, const ch
       fprintf(stderr, "repeat %zu of %zu\n", i + 1, n);
     if (gb_run_execute(w, &ro, &o, err) != 0)
       return -1;
-    *all_reconciled = *all_reconciled && o.reconciled;
+    if (o.interrupted) { /* a set of repeats is written whole or not at all */
+      outcome->interrupted = o.interrupted;
+      return gb_err_set(err, GB_ERR_RUNTIME,
+                        "interrupted by %s in repeat %zu of %zu: no results written (a set of "
+                        "repeats is kept only whole)",
+                        gb_run_signal_name(o.interrupted), i + 1, n);
+    }
+    outcome->reconciled = outcome->reconciled && o.reconciled;
   }
   return 0;
 }
@@ -178,17 +186,21 @@ static int run_repeats(const gb_workload *w, const gb_run_options *opt, const ch
 int gb_repeat_execute(const gb_workload *w, const gb_run_options *opt, size_t n,
                       gb_run_outcome *outcome, gb_err *err) {
   memset(outcome, 0, sizeof *outcome);
-  choose_top(w, opt, n, outcome->dir, sizeof outcome->dir);
-  struct stat st;
-  if (stat(outcome->dir, &st) == 0)
-    return gb_err_set(err, GB_ERR_INPUT, "--out %s: already exists (results are never overwritten)",
-                      outcome->dir);
+  if (!opt->out_dir && gb_path_ready_dir(w->output.dir, "output.dir", err) != 0)
+    return -1;
+  char top[4096];
+  choose_top(w, opt, n, top, sizeof top);
+  gb_run_options at = *opt;
+  at.out_dir = top;
+  if (gb_run_reserve_dir(w, &at, 0, outcome->dir, sizeof outcome->dir, err) != 0)
+    return -1;
   char partial[4200];
   snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
-  if (gb_run_mkdir_p(partial, err) != 0)
-    return -1;
+  /* each repeat takes the signals while it runs; between and after them, they wait here */
+  gb_run_signals sig;
+  gb_run_signals_begin(&sig);
   summaries s = {0};
-  int rc = run_repeats(w, opt, partial, n, &outcome->reconciled, err);
+  int rc = run_repeats(w, opt, partial, n, outcome, err);
   if (rc == 0)
     rc = load_summaries(partial, n, &s, err);
   if (rc == 0)
@@ -197,6 +209,9 @@ int gb_repeat_execute(const gb_workload *w, const gb_run_options *opt, size_t n,
     rc = write_manifest(partial, w, n, err);
   if (rc == 0 && !opt->no_report)
     rc = gb_report_generate(partial, false, err);
+  /* signals since the last repeat ended: the summaries are complete, two abort */
+  if (rc == 0 && gb_run_signals_take(&sig) > 0 && sig.count >= 2)
+    gb_run_signals_abort(&sig, partial);
   if (rc == 0 && rename(partial, outcome->dir) != 0)
     rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot rename: %s", partial, strerror(errno));
   if (rc == 0) {
@@ -208,5 +223,6 @@ int gb_repeat_execute(const gb_workload *w, const gb_run_options *opt, size_t n,
   free_summaries(&s);
   if (rc != 0)
     gb_run_remove_tree(partial);
+  gb_run_signals_end(&sig);
   return rc;
 }

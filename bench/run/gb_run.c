@@ -175,14 +175,13 @@ static int start_live(gb_run_state *rs, const gb_run_options *opt, gb_err *err) 
 }
 
 /* --http-hold: the results are written; the server answers on the final state until a signal
- * (blocked in every thread since the start of the run, so it comes here). */
-static void hold_live(const gb_run_state *rs, const gb_run_outcome *o, const sigset_t *signals) {
+ * (the run's handler records it; looked at every PROGRESS_POLL_NS). */
+static void hold_live(const gb_run_state *rs, const gb_run_outcome *o, gb_run_signals *sig) {
   fprintf(stderr, "gamebench run: results in %s; serving http://%s until SIGINT or SIGTERM\n",
           o->dir, gb_live_address(rs->live));
-  int sig = 0;
-  sigwait(signals, &sig);
-  fprintf(stderr, "gamebench run: %s: stopping the HTTP server\n",
-          sig == SIGINT ? "SIGINT" : "SIGTERM");
+  while (gb_run_signals_take(sig) == 0)
+    gb_clock_sleep_until_ns(gb_clock_now_ns() + PROGRESS_POLL_NS);
+  fprintf(stderr, "gamebench run: %s: stopping the HTTP server\n", gb_run_signal_name(sig->last));
 }
 
 /* ---- running */
@@ -232,6 +231,57 @@ static void sample_backlog(gb_run_state *rs) {
   rs->backlog[rs->n_backlog++] = ts.sent > ts.received ? ts.sent - ts.received : 0;
 }
 
+/* transport.drain_timeout (Kafka, with this process's shards): events or replies in flight and
+ * none delivered for that long — a broker gone for good, which librdkafka would report only
+ * after its message timeout (300 s) — fails the transport, naming the partitions whose events
+ * did not all reach the engine; the threads then stop as after any transport failure, and the
+ * run ends with that error and no results (gb_run_execute). */
+static void check_drain(gb_run_state *rs, int64_t now) {
+  const gb_workload *w = rs->ctx.w;
+  if (w->transport.kind != GB_TRANSPORT_KAFKA || rs->n_shards == 0 || rs->drain_expired)
+    return;
+  gb_transport_stats ts;
+  gb_transport_get_stats(rs->ctx.transport, &ts);
+  uint64_t moved = ts.received + ts.replies_received;
+  bool in_flight = ts.sent > ts.received || ts.replies_sent > ts.replies_received;
+  if (moved != rs->drain_moved || !in_flight || rs->drain_since_ns == 0) {
+    rs->drain_moved = moved;
+    rs->drain_since_ns = now;
+    return;
+  }
+  if (now - rs->drain_since_ns < w->transport.drain_timeout_ms * 1000000)
+    return;
+  char *m = rs->drain_failure;
+  size_t cap = sizeof rs->drain_failure;
+  int n = snprintf(m, cap,
+                   "transport.drain_timeout: nothing delivered for %.1f s with %" PRIu64
+                   " events and %" PRIu64
+                   " replies in flight (the broker is unreachable or gone); partitions not "
+                   "drained (sent/received):",
+                   (double)w->transport.drain_timeout_ms / 1000.0, ts.sent - ts.received,
+                   ts.replies_sent - ts.replies_received);
+  unsigned parts = gb_transport_partitions(rs->ctx.transport), listed = 0;
+  for (unsigned p = 0; p < parts && n > 0 && (size_t)n < cap; p++) {
+    gb_transport_partition_stats ps;
+    gb_transport_get_partition_stats(rs->ctx.transport, p, &ps);
+    uint64_t received = ps.delivered - ps.replayed;
+    if (ps.sent <= received)
+      continue;
+    /* room for the last item and " …": partitions beyond are counted, not named */
+    if ((size_t)n + 48 > cap) {
+      n += snprintf(m + n, cap - (size_t)n, " …");
+      break;
+    }
+    n += snprintf(m + n, cap - (size_t)n, "%s %u (%" PRIu64 "/%" PRIu64 ")", listed ? "," : "", p,
+                  ps.sent, received);
+    listed++;
+  }
+  if (listed == 0 && n > 0 && (size_t)n < cap)
+    snprintf(m + n, cap - (size_t)n, " none (replies only)");
+  rs->drain_expired = true;
+  gb_transport_kafka_fail(rs->ctx.transport, rs->drain_failure);
+}
+
 /* Waits until deadline (gb_clock ns) or until every thread has finished; false in that case. */
 static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline) {
   gb_doorbell *bell = &rs->ctx.done_bell;
@@ -246,17 +296,40 @@ static bool wait_for_threads(gb_run_state *rs, unsigned total, int64_t deadline)
   }
 }
 
-/* Shows progress until every thread has finished; samples the transport's backlog meanwhile. */
-static void watch(gb_run_state *rs, bool quiet) {
+/* A signal taken while the run goes on: the first stops the simulator (the run drains and writes
+ * its results, marked interrupted), the second ends the process without results. */
+static void on_signals(gb_run_state *rs, gb_run_signals *sig, const char *dir) {
+  if (gb_run_signals_take(sig) == 0)
+    return;
+  if (sig->count >= 2) {
+    char partial[4200];
+    snprintf(partial, sizeof partial, "%s.partial", dir);
+    gb_run_signals_abort(sig, partial);
+  }
+  if (!atomic_load(&rs->ctx.stop)) {
+    fprintf(stderr,
+            "gamebench run: %s: stopping the simulator; the results will be marked interrupted "
+            "(%s again aborts without results)\n",
+            gb_run_signal_name(sig->first), gb_run_signal_name(sig->first));
+    atomic_store(&rs->ctx.stop, true);
+    gb_transport_wake_all(rs->ctx.transport); /* waiting simulator threads look at once */
+  }
+}
+
+/* Shows progress until every thread has finished; samples the transport's backlog meanwhile,
+ * and takes SIGINT and SIGTERM (on_signals). */
+static void watch(gb_run_state *rs, bool quiet, gb_run_signals *sig, const char *dir) {
   gb_progress_line *pl = NULL;
   /* Out of memory: the run goes on without its progress line (a display, not a result). */
   (void)gb_progress_line_new(stderr, gb_progress_line_wanted(stderr, quiet), &pl, NULL);
   unsigned total = rs->n_shards + rs->n_producers;
   while (atomic_load(&rs->ctx.threads_done) < total) {
+    on_signals(rs, sig, dir);
     int64_t now = gb_clock_now_ns();
     if (!wait_for_threads(rs, total, now + PROGRESS_POLL_NS))
       break; /* all done: the run ends now, not at the end of the poll period */
     sample_backlog(rs);
+    check_drain(rs, now);
     if (!pl)
       continue;
     uint64_t events = atomic_load_explicit(&rs->ctx.progress_events, memory_order_relaxed);
@@ -316,23 +389,35 @@ static void print_summary(const gb_run_totals *t, const gb_run_outcome *o) {
           t->achieved_rate_eps, t->wall_seconds, latency);
 }
 
+/* Sim time reached (ms since start_ms): the furthest event any simulator thread sent. */
+static int64_t sim_reached_ms(const gb_run_state *rs) {
+  int64_t last = rs->ctx.w->sim.start_ms;
+  for (unsigned i = 0; i < rs->n_producers; i++)
+    last = rs->producers[i].last_ts > last ? rs->producers[i].last_ts : last;
+  return last - rs->ctx.w->sim.start_ms;
+}
+
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
                    gb_err *err) {
   memset(outcome, 0, sizeof *outcome);
   gb_run_state rs;
+  memset(&rs, 0, sizeof rs);
   int rc = -1;
   gb_run_merged m = {0};
   gb_run_totals t = {0};
-  sigset_t signals, old_mask;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  bool hold = opt->http && opt->http_hold;
-  if (hold) /* before any thread starts, so that every thread inherits the mask */
-    pthread_sigmask(SIG_BLOCK, &signals, &old_mask);
+  bool reserved = false, handling = false;
+  gb_run_signals sig;
   if (setup(&rs, w, opt, err) != 0 || start_live(&rs, opt, err) != 0)
     goto out;
   t.start_wall_ns = gb_clock_wall_ns();
+  /* The results directory before the run: one that cannot be written fails now, not after it.
+   * The signals are handled from then on, until the end: before, a Ctrl-C (during a long Kafka
+   * set-up, say) ends the process at once, with nothing made yet. */
+  gb_run_signals_begin(&sig);
+  handling = true;
+  if (gb_run_reserve_dir(w, opt, t.start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
+    goto out;
+  reserved = true;
   rs.ctx.start_ns = gb_clock_now_ns();
   rs.ctx.warmup_end_ns = rs.ctx.start_ns + w->warmup_ns;
   int64_t cpu_start_ns = process_cpu_ns();
@@ -340,8 +425,12 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     goto out;
   if (start_threads(&rs, err) != 0)
     goto out; /* cannot happen short of resource exhaustion; threads started are not joined */
-  watch(&rs, opt->quiet);
+  watch(&rs, opt->quiet, &sig, outcome->dir);
   join_threads(&rs);
+  if (rs.drain_expired) { /* no results: what they would say is that the broker went away */
+    gb_err_set(err, GB_ERR_RUNTIME, "%s", rs.drain_failure);
+    goto out;
+  }
   int64_t end_ns = gb_clock_now_ns();
   outcome->cpu_seconds = (double)(process_cpu_ns() - cpu_start_ns) / 1e9;
   t.wall_seconds = (double)(end_ns - rs.ctx.start_ns) / 1e9;
@@ -354,6 +443,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
     t.run_id = gb_transport_kafka_run_id(rs.ctx.transport);
   t.instance = opt->instance;
   t.instances = opt->instances;
+  if (atomic_load(&rs.ctx.stop)) {
+    t.interrupted = sig.first;
+    t.sim_reached_seconds = (double)sim_reached_ms(&rs) / 1000.0;
+  }
   gb_run_rates(w, &t);
   gb_run_backlog_verdict(&rs, &t);
   /* At time_scale max there is no target rate: the simulator runs ahead of the engine by design
@@ -364,8 +457,10 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   bool partitions_ok = gb_transport_reconcile(rs.ctx.transport, stderr);
   outcome->reconciled = gb_run_reconciled(&t) && partitions_ok;
   t.quiet = opt->quiet;
-  if (gb_run_write_results(w, opt, &t, m.realism, outcome, err) != 0)
+  reserved = false; /* the writer removes the .partial directory when it fails */
+  if (gb_run_write_results(w, opt, &t, m.realism, outcome->dir, &sig, err) != 0)
     goto out;
+  outcome->interrupted = t.interrupted;
   outcome->events_generated = t.events_generated;
   outcome->events_processed = t.events_processed;
   outcome->events_lost = t.events_lost;
@@ -374,13 +469,22 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   outcome->wall_seconds = t.wall_seconds;
   if (!opt->quiet)
     print_summary(&t, outcome);
-  if (hold)
-    hold_live(&rs, outcome, &signals);
+  if (t.interrupted)
+    fprintf(stderr, "gamebench run: interrupted by %s at sim time %.0f s of %.0f s\n",
+            gb_run_signal_name(t.interrupted), t.sim_reached_seconds,
+            (double)w->sim.duration_ms / 1000.0);
+  if (opt->http && opt->http_hold)
+    hold_live(&rs, outcome, &sig);
   rc = 0;
 out:
+  if (reserved) {
+    char partial[4200];
+    snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
+    gb_run_remove_tree(partial);
+  }
   gb_run_merge_free(&m);
   teardown(&rs);
-  if (hold)
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+  if (handling)
+    gb_run_signals_end(&sig);
   return rc;
 }

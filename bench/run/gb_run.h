@@ -44,12 +44,20 @@ typedef struct gb_run_outcome {
   uint64_t events_generated, events_processed, events_lost, events_rejected;
   bool rate_sustained;
   bool reconciled;     /* every event produced was consumed and accounted for */
+  int interrupted;     /* SIGINT or SIGTERM stopped the simulator before its end (0: it ran to
+                          its end): the results are complete and marked so (docs/results.md);
+                          a second signal ends the process without results */
   double wall_seconds; /* from the start of the simulation to the end of the last thread */
   double cpu_seconds;  /* CPU time of the whole process (user + system, every thread) meanwhile */
 } gb_run_outcome;
 
 /* Runs the workload. Returns 0 when the results directory was written (check the outcome's
- * verdicts), or -1 with an error (GB_ERR_INPUT: e.g. a bad catalogue; nothing left behind). */
+ * verdicts), or -1 with an error (GB_ERR_INPUT: e.g. a bad catalogue, an output.dir or --out
+ * that cannot be written, checked before the run starts; nothing left behind).
+ * SIGINT and SIGTERM are blocked in the calling thread and every thread of the run while it
+ * goes on (the caller's mask is restored on return): a first one stops the simulator, the run
+ * drains and writes its results marked interrupted (outcome->interrupted); a second one removes
+ * the .partial directory and ends the process by that signal. */
 int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outcome *outcome,
                    gb_err *err);
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "gb_path.h"
 #include "gb_realism_csv.h"
 #include "gb_report.h"
 
@@ -33,24 +34,64 @@ static bool exists(const char *path) {
   return stat(path, &st) == 0;
 }
 
-static int choose_dir(const gb_workload *w, const gb_run_options *opt, int64_t wall_ns, char *out,
-                      size_t cap, gb_err *err) {
+/* Creates "<dir>.partial"; false when it exists (another run's, or one that was killed). */
+static bool make_partial(const char *dir, gb_err *err) {
+  char partial[4200];
+  snprintf(partial, sizeof partial, "%s.partial", dir);
+  if (mkdir(partial, 0777) == 0)
+    return true;
+  if (errno != EEXIST)
+    gb_err_set(err, GB_ERR_INPUT, "%s: cannot create: %s", partial, strerror(errno));
+  return false;
+}
+
+int gb_run_reserve_dir(const gb_workload *w, const gb_run_options *opt, int64_t wall_ns, char *out,
+                       size_t cap, gb_err *err) {
+  err->msg[0] = '\0';
   if (opt->out_dir) {
     if (exists(opt->out_dir))
       return gb_err_set(err, GB_ERR_INPUT,
                         "--out %s: already exists (results are never overwritten)", opt->out_dir);
+    if (gb_path_ready_parent(opt->out_dir, "--out", err) != 0)
+      return -1;
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", opt->out_dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+      *slash = '\0';
+      if (gb_run_mkdir_p(parent, err) != 0)
+        return -1;
+    }
     snprintf(out, cap, "%s", opt->out_dir);
-    return 0;
+    /* "DIR/" is DIR: its partial is DIR.partial, not DIR/.partial */
+    for (size_t n = strlen(out); n > 1 && out[n - 1] == '/'; n--)
+      out[n - 1] = '\0';
+    if (make_partial(out, err))
+      return 0;
+    if (err->msg[0])
+      return -1;
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "--out %s: %s.partial exists (a run writing it, or one that was killed: "
+                      "remove it if no run is)",
+                      out, out);
   }
+  if (gb_path_ready_dir(w->output.dir, "output.dir", err) != 0 ||
+      gb_run_mkdir_p(w->output.dir, err) != 0)
+    return -1;
   time_t secs = (time_t)(wall_ns / 1000000000LL);
   struct tm tm;
   gmtime_r(&secs, &tm);
   char stamp[32];
   strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
   snprintf(out, cap, "%s/%s-%s", w->output.dir, w->name, stamp);
-  for (int n = 2; exists(out); n++)
+  /* a name whose directory or .partial exists is taken: the next suffix */
+  for (int n = 2;; n++) {
+    if (!exists(out) && make_partial(out, err))
+      return 0;
+    if (err->msg[0])
+      return -1;
     snprintf(out, cap, "%s/%s-%s-%d", w->output.dir, w->name, stamp, n);
-  return 0;
+  }
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -66,21 +107,35 @@ void gb_run_remove_tree(const char *path) {
     fprintf(stderr, "gamebench: could not remove %s: %s\n", path, strerror(errno));
 }
 
+/* Between two files: a second signal ends the process (the .partial removed first). */
+static void check_signals(gb_run_signals *sig, const char *partial) {
+  if (sig && gb_run_signals_take(sig) > 0 && sig->count >= 2)
+    gb_run_signals_abort(sig, partial);
+}
+
 int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
-                         const gb_sim_realism *realism, gb_run_outcome *outcome, gb_err *err) {
+                         const gb_sim_realism *realism, const char *dir, gb_run_signals *sig,
+                         gb_err *err) {
   char partial[4200];
-  if (choose_dir(w, opt, t->start_wall_ns, outcome->dir, sizeof outcome->dir, err) != 0)
-    return -1;
-  snprintf(partial, sizeof partial, "%s.partial", outcome->dir);
-  if (gb_run_mkdir_p(partial, err) != 0)
-    return -1;
+  snprintf(partial, sizeof partial, "%s.partial", dir);
+  /* Blocked in this thread while it writes, so that the plotting child (gnuplot), which
+   * inherits the mask, is not stopped by a Ctrl-C meant for the run: another thread, or this
+   * one at the unblock, records the signal for check_signals. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   int rc = gb_run_results_write(partial, w, t, err);
+  check_signals(sig, partial);
   if (rc == 0 && realism) /* a merged directory has none (gb_run_merge_dirs) */
     rc = gb_realism_csv_write(partial, realism, err);
   if (rc == 0 && !opt->no_report)
     rc = gb_report_generate(partial, w->output.plots, err);
-  if (rc == 0 && rename(partial, outcome->dir) != 0)
-    rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot rename to %s: %s", partial, outcome->dir,
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  check_signals(sig, partial);
+  if (rc == 0 && rename(partial, dir) != 0)
+    rc = gb_err_set(err, GB_ERR_RUNTIME, "%s: cannot rename to %s: %s", partial, dir,
                     strerror(errno));
   if (rc != 0)
     gb_run_remove_tree(partial);

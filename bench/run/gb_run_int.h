@@ -11,6 +11,7 @@
 #define GB_RUN_INT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,6 +66,9 @@ typedef struct gb_run_ctx {
   _Atomic uint64_t progress_events; /* events sent, for the progress line */
   _Atomic int64_t progress_sim_ms;
   _Atomic unsigned threads_done;
+  /* A first SIGINT or SIGTERM (gb_run_signals): the simulator threads send nothing more, take
+   * the answers their waiting players are owed and finish; the shards drain as at a normal end. */
+  _Atomic bool stop;
   gb_doorbell done_bell; /* rung by each thread as it finishes: the run's end is taken at once */
   bool json_replies;     /* decisions travel encoded (Kafka), not as raw structs (in process) */
   bool binary;           /* transport.format: binary events and decisions, else JSON */
@@ -132,6 +136,12 @@ typedef struct gb_run_state {
   unsigned n_shards, n_producers;
   uint64_t *backlog; /* events sent but not yet received, sampled every PROGRESS_POLL_NS */
   size_t n_backlog, backlog_cap;
+  /* transport.drain_timeout (gb_run.c, check_drain): what the transport had delivered at the
+   * last look, since when, and the failure once it passed with nothing delivered */
+  uint64_t drain_moved;
+  int64_t drain_since_ns;
+  bool drain_expired;
+  char drain_failure[GB_ERR_MSG_MAX];
 } gb_run_state;
 
 /* What engines in other processes publish for the results (gb_run_remote.c). */
@@ -246,11 +256,50 @@ void gb_run_rates(const gb_workload *w, gb_run_totals *t);
 /* The accounting every run must pass (docs/results.md: reconciliation). */
 bool gb_run_reconciled(const gb_run_totals *t);
 
+/* ---- SIGINT and SIGTERM (gb_run_signals.c)
+ *
+ * A handler (sigaction) records each signal in the one global word that signal handling needs
+ * (gb_run_signals.c); the run's calling thread reads it when it looks (every
+ * PROGRESS_POLL_NS while the run goes on, between the results files while they are written).
+ * Blocking the signals and taking them with sigwait would need no global at all, but only if
+ * every thread blocked them, and threads made before the run (OpenBLAS's pool, started when the
+ * library loads) do not: a signal sent to the process would reach one of those and kill it. */
+typedef struct gb_run_signals {
+  struct sigaction old_int, old_term; /* the caller's, restored by gb_run_signals_end */
+  bool int_ignored, term_ignored;     /* ignored by the caller (nohup, a background job): kept */
+  unsigned base;                      /* signals recorded before gb_run_signals_begin */
+  unsigned count;                     /* signals taken since */
+  int first, last;                    /* their numbers (0: none yet) */
+} gb_run_signals;
+
+/* Handles SIGINT and SIGTERM (unless the caller ignores them) until gb_run_signals_end. Nests:
+ * an inner begin/end sees only the signals that arrive meanwhile. */
+void gb_run_signals_begin(gb_run_signals *s);
+/* Takes the signals recorded since the last look, without waiting; returns how many. */
+unsigned gb_run_signals_take(gb_run_signals *s);
+/* Restores the caller's handling of the two signals. */
+void gb_run_signals_end(gb_run_signals *s);
+/* The second signal: removes partial (a .partial directory; NULL: none), says so on stderr and
+ * ends the process by that signal's default action (a shell shows 128 + its number). */
+_Noreturn void gb_run_signals_abort(const gb_run_signals *s, const char *partial);
+/* "SIGINT" or "SIGTERM". */
+const char *gb_run_signal_name(int sig);
+
 /* ---- the results directory (gb_run_dir.c) */
 
-/* Writes the results into a .partial directory renamed into place at the end (never
- * half-written): its path in outcome->dir. */
+/* Chooses the results directory (--out, or <output.dir>/<name>-<UTC time of wall_ns>[-N]) into
+ * dir and creates "<dir>.partial", before the run starts: an output.dir or --out that is a file,
+ * a device or not writable is GB_ERR_INPUT naming the path and the reason, and so is an --out
+ * that exists or whose .partial exists (left by a run that was killed). */
+int gb_run_reserve_dir(const gb_workload *w, const gb_run_options *opt, int64_t wall_ns, char *dir,
+                       size_t cap, gb_err *err);
+
+/* Writes the results into "<dir>.partial" (made by gb_run_reserve_dir) and renames it to dir
+ * once every file is complete. On failure, or when sig (NULL: not looked at) has taken a second
+ * signal between two files, the .partial directory is removed (and the process ends by the
+ * signal: gb_run_signals_abort). */
 int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
-                         const gb_sim_realism *realism, gb_run_outcome *outcome, gb_err *err);
+                         const gb_sim_realism *realism, const char *dir, gb_run_signals *sig,
+                         gb_err *err);
 
 #endif

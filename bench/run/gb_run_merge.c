@@ -203,9 +203,10 @@ void gb_run_backlog_verdict(const gb_run_state *rs, gb_run_totals *t) {
 }
 
 void gb_run_rates(const gb_workload *w, gb_run_totals *t) {
-  t->sim_seconds = (double)w->sim.duration_ms / 1000.0;
+  t->sim_seconds = t->interrupted ? t->sim_reached_seconds : (double)w->sim.duration_ms / 1000.0;
   t->achieved_rate_eps = t->wall_seconds > 0 ? (double)t->events_processed / t->wall_seconds : 0;
-  if (w->sim.time_scale == 0) { /* as fast as possible: no target to miss */
+  /* as fast as possible, or interrupted before the first sim second: no target to miss */
+  if (w->sim.time_scale == 0 || t->sim_seconds <= 0) {
     t->target_rate_eps = 0;
     t->rate_sustained = true;
     return;

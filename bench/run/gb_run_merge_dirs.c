@@ -406,8 +406,10 @@ int gb_run_merge_dirs(const char *const *dirs, size_t n, const char *out_dir, bo
     goto out;
   c.w->output.plots = c.w->output.plots && !no_plots;
   gb_run_options opt = {.out_dir = out_dir, .quiet = true, .no_report = no_report};
-  gb_run_outcome outcome;
-  rc = gb_run_write_results(c.w, &opt, &c.t, NULL, &outcome, err);
+  char dir[4096];
+  rc = gb_run_reserve_dir(c.w, &opt, 0, dir, sizeof dir, err);
+  if (rc == 0)
+    rc = gb_run_write_results(c.w, &opt, &c.t, NULL, dir, NULL, err);
 out:
   merge_free(&c);
   return rc;

@@ -203,6 +203,20 @@ static gb_sim_status next_due(gb_run_producer *pr, int64_t until_ms, gb_event *e
   return gb_sim_waiting(pr->sim) > 0 ? GB_SIM_BLOCKED : GB_SIM_DONE;
 }
 
+/* The run was interrupted (gb_run_ctx.stop): nothing more is sent, but the players waiting for
+ * an answer get it (the engine answers everything it was sent, and in process a reply ring
+ * nobody reads would block the shard that writes to it). */
+static void finish_interrupted(gb_run_producer *pr) {
+  gb_run_ctx *run = pr->run;
+  take_replies(pr);
+  while (gb_sim_waiting(pr->sim) > 0 && !gb_transport_failed(run->transport, NULL)) {
+    gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
+    take_replies(pr);
+  }
+  if (run->epochs) /* nothing more from this thread: the others' epochs must not wait */
+    send_watermark(pr, INT64_MAX);
+}
+
 void *gb_run_producer_main(void *arg) {
   gb_run_producer *pr = arg;
   gb_run_ctx *run = pr->run;
@@ -211,6 +225,10 @@ void *gb_run_producer_main(void *arg) {
   for (;;) {
     if (gb_transport_failed(run->transport, NULL))
       break; /* the run is over: its results show what was lost */
+    if (atomic_load_explicit(&run->stop, memory_order_relaxed)) {
+      finish_interrupted(pr);
+      break;
+    }
     if (take_replies(pr) > 0)
       idle = 0;
     gb_event ev;

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,7 @@ static int write_summary(const char *dir, const gb_run_totals *t, gb_err *err) {
   metric_d(w, "latency_warmup_e2e_max_us", us(gb_hist_max(t->hists->warmup)), err);
   metric_d(w, "wall_seconds", t->wall_seconds, err);
   metric_d(w, "sim_seconds", t->sim_seconds, err);
+  metric_u(w, "interrupted", t->interrupted != 0, err);
   metric_u(w, "peak_rss_bytes", (uint64_t)t->fingerprint.peak_rss_bytes, err);
   latency_metrics(w, t->hists, err);
   return gb_csv_writer_close(w, err);
@@ -448,6 +450,15 @@ static void manifest_body(gb_jsonw *jw, const gb_workload *wl, const gb_run_tota
   gb_jsonw_double(jw, t->wall_seconds);
   gb_jsonw_key(jw, "transport");
   gb_jsonw_string(jw, wl->transport.kind == GB_TRANSPORT_KAFKA ? "kafka" : "inproc");
+  /* a signal stopped the simulator: which one, and how far it got (docs/results.md) */
+  gb_jsonw_key(jw, "interrupted");
+  gb_jsonw_bool(jw, t->interrupted != 0);
+  if (t->interrupted) {
+    gb_jsonw_key(jw, "interrupted_by");
+    gb_jsonw_string(jw, t->interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  gb_jsonw_key(jw, "sim_seconds");
+  gb_jsonw_double(jw, t->sim_seconds);
   gb_jsonw_key(jw, "peak_rss_bytes");
   gb_jsonw_int(jw, t->fingerprint.peak_rss_bytes);
   manifest_parts(jw, t);

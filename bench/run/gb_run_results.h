@@ -69,6 +69,10 @@ typedef struct gb_run_totals {
   double backlog_last_quarter; /* mean over the last quarter of the run */
   double warmup_seconds;
   double wall_seconds, sim_seconds;
+  /* A run stopped by a signal (SIGINT or SIGTERM: its number; 0: ran to its end) and the sim
+   * time it reached (seconds after sim.start): sim_seconds is that, not sim.duration. */
+  int interrupted;
+  double sim_reached_seconds;
   int64_t start_wall_ns, end_wall_ns;
   const gb_run_stage_hists *hists;
   const gb_sim_arm_stats *arms; /* [n_arms] */

@@ -241,6 +241,10 @@ const char *gb_transport_kafka_run_id(const gb_transport *t) {
   return ((const gb_transport_kafka *)t)->run_id;
 }
 
+void gb_transport_kafka_fail(gb_transport *t, const char *reason) {
+  gb_kafka_fail((gb_transport_kafka *)t, "%s", reason);
+}
+
 const char *gb_transport_kafka_bootstrap(const gb_transport *t) {
   return ((const gb_transport_kafka *)t)->bootstrap;
 }

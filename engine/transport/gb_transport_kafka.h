@@ -124,6 +124,11 @@ const char *const *gb_transport_kafka_event_producer_defaults(bool throughput, s
 /* The run id in use (the generated one when the config had NULL). t must be a kafka transport. */
 const char *gb_transport_kafka_run_id(const gb_transport *t);
 
+/* Fails the transport from outside (the run's transport.drain_timeout: a broker gone for good):
+ * gb_transport_failed becomes true with reason (printed once on stderr), and every thread's
+ * wait ends as after any other failure. The first failure's reason is kept. */
+void gb_transport_kafka_fail(gb_transport *t, const char *reason);
+
 /* The bootstrap servers in use ("127.0.0.1:PORT" of the embedded cluster). */
 const char *gb_transport_kafka_bootstrap(const gb_transport *t);
 

@@ -601,6 +601,37 @@ Test(kafka_run, properties_go_only_to_the_clients_they_are_meant_for, .timeout =
   gbt_proc_free(&p);
 }
 
+/* The embedded broker goes down 1 s into the run and never comes back (FOR_MS of a day): the run
+ * fails once transport.drain_timeout (2 s here) has passed with nothing delivered, naming the
+ * partitions not drained, and writes no results — not after librdkafka's 300 s message timeout. */
+Test(kafka_run, a_broker_gone_for_good_fails_after_the_drain_timeout_naming_partitions,
+     .timeout = 300) {
+  char *dir = gbt_path(tmp, "gone"), *partial = gbt_path(tmp, "gone.partial");
+  int64_t start = gb_clock_now_ns();
+  gbt_proc p = gbt_gamebench("run " SMALL " --set sim.time_scale=2400 --set transport.kind=kafka "
+                             "--set transport.drain_timeout=2s "
+                             "-X gamebench.fault.broker.down=1000:86400000 --out '%s'",
+                             dir);
+  double seconds = (double)(gb_clock_now_ns() - start) / 1e9;
+  cr_assert_eq(p.status, 1, "exit %d\n%s", p.status, p.err);
+  cr_assert(strstr(p.err, "gamebench: transport.drain_timeout: nothing delivered for 2.0 s with "),
+            "%s", p.err);
+  const char *list = strstr(p.err, "partitions not drained (sent/received): ");
+  cr_assert_not_null(list, "%s", p.err);
+  /* every partition had events in flight when the broker went: each is named with its counts */
+  for (unsigned i = 0; i < 8; i++) {
+    char part[32];
+    snprintf(part, sizeof part, "%s%u (", i ? ", " : ": ", i);
+    cr_assert(strstr(list, part), "partition %u not named: %s", i, list);
+  }
+  cr_assert_not(gbt_exists(dir), "results were written");
+  cr_assert_not(gbt_exists(partial), "a .partial directory was left behind");
+  cr_assert_lt(seconds, 60, "%.1f s: the deadline was not kept", seconds);
+  gbt_proc_free(&p);
+  free(partial);
+  free(dir);
+}
+
 static void cli_fails(const char *args, const char *fragment) {
   gbt_proc p = gbt_gamebench("%s", args);
   cr_assert_eq(p.status, 2, "%s: exit %d\n%s", args, p.status, p.err);
@@ -621,6 +652,10 @@ Test(kafka_run, bad_kafka_input_exits_2) {
   cli_fails("engine workloads/default.yaml --brokers 127.0.0.1:1 --run 'a b'", "run id 'a b'");
   cli_fails("bench kafka -X nokey", "-X nokey: expected key=value");
   cli_fails("bench kafka -X no.such.property=1", "-X no.such.property=1");
+  cli_fails("run workloads/default.yaml --set transport.drain_timeout=0s",
+            "key 'transport.drain_timeout': 0s is out of range");
+  cli_fails("run workloads/default.yaml --set transport.drain_timeout=2d",
+            "key 'transport.drain_timeout': 2d is out of range (1ms .. 1d)");
 }
 
 /* gamebench bench kafka: the bare part moves the pipeline's records, as many as it processed. */

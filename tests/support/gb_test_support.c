@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,10 @@ pid_t gbt_spawn(const char *log_path, const char *fmt, ...) {
     dup2(null, 0);
     dup2(null, 1);
     dup2(log, 2);
+    /* the signals a test sends arrive even when the test runner ignores them (a background
+     * job's SIGINT): an ignored signal stays ignored across exec */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
     _exit(127);
   }

@@ -536,7 +536,7 @@ Test(resolved, json_has_every_key_in_a_fixed_order) {
            "\"engine\":{\"threads\":256,\"queue_capacity\":64,\"challenges\":\"%s\","
            "\"matcher\":\"index\",\"aggregates\":" DEFAULT_AGGREGATES_JSON "},"
            "\"transport\":{\"kind\":\"kafka\",\"brokers\":\"broker-1:9092,10.0.0.2:19092\","
-           "\"partitions\":1024,\"format\":\"json\"},"
+           "\"partitions\":1024,\"format\":\"json\",\"drain_timeout\":\"30s\"},"
            "\"arms\":[{\"name\":\"rand\",\"algorithm\":\"random\",\"weight\":0.25},"
            "{\"name\":\"ctl\",\"algorithm\":\"none\",\"weight\":3}],"
            "\"output\":{\"dir\":\"out/runs\",\"plots\":false}}",
@@ -559,7 +559,7 @@ Test(resolved, defaults_appear_in_the_json) {
            "\"engine\":{\"threads\":1,\"queue_capacity\":65536,\"challenges\":\"%s\","
            "\"matcher\":\"scan\",\"aggregates\":" DEFAULT_AGGREGATES_JSON "},"
            "\"transport\":{\"kind\":\"inproc\",\"brokers\":\"embedded\",\"partitions\":8,"
-           "\"format\":\"binary\"},"
+           "\"format\":\"binary\",\"drain_timeout\":\"30s\"},"
            "\"arms\":[{\"name\":\"random\",\"algorithm\":\"random\",\"weight\":1}],"
            "\"output\":{\"dir\":\"results\",\"plots\":true}}",
            FIXTURES "challenges/default.yaml");
