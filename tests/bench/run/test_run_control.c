@@ -3,8 +3,8 @@
  * now fails as an input error naming --control and the file; a file of changes still loads,
  * numbered by line. */
 #include <criterion/criterion.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gb_catalog.h"
