@@ -98,6 +98,8 @@ static void free_dead(gb_run_dead_letter *d) {
 /* Sorted by origin, each message once: an engine that restarted may reject a message again
  * (at-least-once), a dead letter names the message it stands for. */
 static void sort_dead(gb_run_remote *r) {
+  if (r->n_dead == 0) /* r->dead is NULL then, which qsort must not be given */
+    return;
   qsort(r->dead, r->n_dead, sizeof *r->dead, by_origin);
   size_t kept = 0;
   for (size_t i = 0; i < r->n_dead; i++) {
@@ -120,7 +122,8 @@ int gb_run_remote_collect(gb_transport *t, gb_run_remote *r, gb_err *err) {
   if (r->failed)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for the engines' results");
   sort_dead(r);
-  qsort(r->sources, r->n_sources, sizeof *r->sources, by_source);
+  if (r->n_sources > 0) /* NULL when no engine published: qsort must not be given it */
+    qsort(r->sources, r->n_sources, sizeof *r->sources, by_source);
   return 0;
 }
 

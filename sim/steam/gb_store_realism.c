@@ -149,7 +149,8 @@ static void dists_free(dists *d) {
 /* The distributions of the first max_players players (by id) of a side (rows sorted here). */
 static int compute(side *sd, size_t max_players, dists *d) {
   memset(d, 0, sizeof *d);
-  qsort(sd->rows, sd->n, sizeof *sd->rows, cmp_player);
+  if (sd->n > 0) /* rows is NULL on an empty side, which qsort must not be given */
+    qsort(sd->rows, sd->n, sizeof *sd->rows, cmp_player);
   size_t n = 0, players = 0;
   for (; n < sd->n; n++) {
     if (n == 0 || sd->rows[n].player != sd->rows[n - 1].player) {
