@@ -234,21 +234,26 @@ static double *cumulative_shares(const double *desc, size_t n) {
   return cum;
 }
 
+/* The largest gap between the two curves at the points k / steps, k = 0 .. steps. */
+static double gap_at_breakpoints(const double *ca, size_t na, const double *cb, size_t nb,
+                                 size_t steps) {
+  double gap = 0;
+  for (size_t k = 0; k <= steps; k++) {
+    double x = (double)k / (double)steps;
+    double g = fabs(lorenz_at(ca, na, x) - lorenz_at(cb, nb, x));
+    gap = g > gap ? g : gap;
+  }
+  return gap;
+}
+
 double gb_store_lorenz_gap(const double *a, size_t na, const double *b, size_t nb) {
   double *ca = cumulative_shares(a, na), *cb = cumulative_shares(b, nb);
   double gap = 0;
   if (ca && cb && na && nb) {
     /* Both curves are piecewise linear: the largest gap is at a breakpoint of one of them. */
-    for (size_t k = 0; k <= na; k++) {
-      double x = (double)k / (double)na;
-      double g = fabs(lorenz_at(ca, na, x) - lorenz_at(cb, nb, x));
-      gap = g > gap ? g : gap;
-    }
-    for (size_t k = 0; k <= nb; k++) {
-      double x = (double)k / (double)nb;
-      double g = fabs(lorenz_at(ca, na, x) - lorenz_at(cb, nb, x));
-      gap = g > gap ? g : gap;
-    }
+    double ga = gap_at_breakpoints(ca, na, cb, nb, na);
+    double gb = gap_at_breakpoints(ca, na, cb, nb, nb);
+    gap = ga > gb ? ga : gb;
   }
   free(ca);
   free(cb);

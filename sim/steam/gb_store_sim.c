@@ -88,6 +88,7 @@ struct gb_store_sim {
   gb_store_arm_stats *arm;
   size_t n_arms;
   uint64_t stray;
+  size_t n_waiting; /* players waiting for an answer: BLOCKED without scanning them all */
 };
 
 static const char *const OFFER_TYPES[] = {"dlc", "bundle", "season_pass"};
@@ -219,11 +220,11 @@ static void draw_home(const gb_store_sim *s, store_player *pl) {
 
 /* Whether a player who ends a session at `from` comes back at `to` (the churn curve's
  * conditional survival), given its install time. */
-static bool survives(const gb_store_sim *s, const store_player *pl, int64_t from, int64_t to) {
+static bool survives(const gb_store_sim *s, store_player *pl, int64_t from, int64_t to) {
   double a0 = (double)(from - pl->install_ms) / 86400e3,
          a1 = (double)(to - pl->install_ms) / 86400e3;
   double ratio = gb_retention_survival(&s->ret, a1) / gb_retention_survival(&s->ret, a0);
-  return gb_rng_uniform((gb_rng *)&pl->rng) < ratio;
+  return gb_rng_uniform(&pl->rng) < ratio;
 }
 
 static void schedule_next(gb_store_sim *s, store_player *pl, uint32_t idx, int64_t from) {
@@ -624,6 +625,7 @@ static void start_session(gb_store_sim *s, uint32_t idx, gb_event *ev) {
   if (s->cfg.closed_loop) {
     pl->state = STATE_WAITING;
     pl->waiting_id = ev->event_id;
+    s->n_waiting++;
     return;
   }
   plan_visit(s, pl, b, t);
@@ -669,10 +671,7 @@ gb_store_sim_status gb_store_sim_next(gb_store_sim *s, int64_t until_ms, gb_even
       return GB_STORE_SIM_EVENT;
     }
   }
-  for (size_t k = 0; k < s->n_mine; k++)
-    if (s->p[k].state == STATE_WAITING)
-      return GB_STORE_SIM_BLOCKED;
-  return GB_STORE_SIM_DONE;
+  return s->n_waiting > 0 ? GB_STORE_SIM_BLOCKED : GB_STORE_SIM_DONE;
 }
 
 int64_t gb_store_sim_peek_ts(const gb_store_sim *s) {
@@ -722,6 +721,7 @@ void gb_store_sim_on_decision(gb_store_sim *s, const gb_decision *d) {
     return;
   }
   store_player *pl = &s->p[idx];
+  s->n_waiting--;
   burst *b = pl->b;
   b->n_slate = 0;
   if (d->reason == GB_DECIDED)
