@@ -36,6 +36,7 @@
 #include "gb_err.h"
 #include "gb_features.h"
 #include "gb_interactions.h"
+#include "gb_slate.h"
 #include "gb_tally.h"
 
 enum {
@@ -118,6 +119,7 @@ typedef struct gb_algo_ops {
   bool logging; /* its propensities are exact (random, egreedy): its decisions can be the log of
                    off-policy evaluation, and carry the other arms' choices */
   int (*init)(const gb_algo_env *env, const gb_algo_params *p, void **state, gb_err *err);
+  /* NULL: the algorithm ranks for the store only (its init may then be NULL too). */
   gb_algo_choice (*choose)(const void *state, const gb_algo_decision *d);
   /* May be NULL when the algorithm does not learn. */
   void (*observe)(void *state, const gb_algo_feedback *f, gb_tally *delta);
@@ -130,6 +132,9 @@ typedef struct gb_algo_ops {
    * log of uses alone (the bandits need the props that were not used too). */
   int (*fit)(void *state, const gb_interactions *log, gb_err *err);
   void (*free)(void *state);
+  /* The store half (gb_slate.h): ranks the store's slates with the same parameters; NULL: the
+   * algorithm decides props only. */
+  const gb_slate_ops *slate;
 } gb_algo_ops;
 
 /* The registry: every algorithm, in the order --help and the docs list them. */
