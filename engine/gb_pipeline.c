@@ -77,6 +77,8 @@ int gb_pipeline_new(const gb_pipeline_config *cfg, gb_pipeline **out, gb_err *er
                                   .cube = cfg->cube},
                  &p->agg, err) != 0 ||
       gb_reco_new(cfg->arms, cfg->seed, cfg->expected_players, &p->reco, err) != 0 ||
+      (cfg->store_apps > 0 &&
+       gb_reco_enable_store(p->reco, cfg->store_apps, cfg->store_slate, err) != 0) ||
       gb_decision_log_new(0, &p->log, err) != 0 ||
       gb_idmap_new(cfg->expected_players, &p->players, err) != 0 ||
       GB_GROW(p->slots, p->cap, cfg->expected_players, 1024, "players' pipeline state", err) != 0)
@@ -211,6 +213,7 @@ static void track_progress(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
 
 static void handle_feedback(gb_pipeline *p, uint32_t slot, const gb_event *ev) {
   gb_reco_feedback(p->reco, slot, ev);
+  gb_reco_store_feedback(p->reco, slot, ev);
   /* What the player did with a prop, for its decision's record (wherever it was logged). */
   gb_decision_outcome told = gb_decision_outcome_of(ev->type);
   if (told != GB_OUTCOME_NONE && is_live(p))
@@ -346,19 +349,41 @@ static STAGE_FN void pipeline_stage_match(gb_pipeline *p, uint32_t slot, const g
   gb_attrs_add_event(p->attrs, ev);
   add_player_attrs(p, slot, ev->ts);
   handle_feedback(p, slot, ev);
-  /* Matching costs a lookup: only for decision points and players with started challenges. */
+  /* Matching costs a lookup: only for the card platform's decision points and players with
+   * started challenges. */
   p->n_matched = p->total_matched = 0;
   bool tracked = s->progress_known && gb_progress_player_active(p->progress, ev->player_id) > 0;
-  if (decision_point || tracked)
+  if ((decision_point && gb_event_platform_of(ev->type) != GB_PLATFORM_STEAM) || tracked)
     match_event(p);
   if (tracked)
     track_progress(p, slot, ev);
 }
 
+/* A store visit's answer: the arm's slate, or no slate when this engine ranks no store. */
+static void decide_slate(gb_pipeline *p, uint32_t slot, const gb_event *ev, gb_decision *reply) {
+  memset(reply, 0, offsetof(gb_decision, candidates));
+  if (gb_reco_has_store(p->reco)) {
+    gb_reco_decide_slate(p->reco, slot, ev->event_id, ev->player_id, ev->ts, &p->features, reply);
+  } else {
+    reply->decision_id = ev->event_id;
+    reply->player_id = ev->player_id;
+    reply->ts = ev->ts;
+    reply->reason = GB_NO_CANDIDATES;
+    reply->chosen = GB_NO_PROP;
+    reply->propensity = 1.0;
+  }
+  reply->t_intended_ns = ev->t_intended_ns;
+  reply->t_sent_ns = ev->t_sent_ns;
+  p->counted->decisions++;
+}
+
 /* The recommender's stage: the answer to a decision point. */
 static STAGE_FN void pipeline_stage_decide(gb_pipeline *p, uint32_t slot, const gb_event *ev,
                                            gb_decision *reply) {
-  decide(p, slot, ev, reply);
+  if (gb_event_platform_of(ev->type) == GB_PLATFORM_STEAM)
+    decide_slate(p, slot, ev, reply);
+  else
+    decide(p, slot, ev, reply);
 }
 
 /* A player's event through the aggregator, the matcher and, at a decision point, the

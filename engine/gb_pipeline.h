@@ -59,6 +59,9 @@ typedef struct gb_pipeline_config {
    * event processed, between the decoded and aggregated stamps: a known slowdown injected to
    * test regression gates (the workload's engine.extra_work_per_event). 0: none. */
   uint32_t extra_work_per_event;
+  /* The Steam-style store: its catalogue's size (0: no store; store visits then get no slate)
+   * and the slate's places (gb_reco_enable_store). */
+  uint32_t store_apps, store_slate;
 } gb_pipeline_config;
 
 /* gb_clock stamps of one event's way through the shard (0 when a stage did not run). */

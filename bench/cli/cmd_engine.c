@@ -131,8 +131,11 @@ static int make_epochs(const gb_workload *w, const gb_arms *arms, gb_transport *
 static int make_shards(const gb_workload *w, gb_transport *t, const gb_arms *arms,
                        gb_epochs *epochs, const _Atomic bool *stop, engine_shard *shards,
                        unsigned n, const char *engine_id, gb_err *err) {
+  uint32_t store_apps = 0;
+  if (gb_run_store_apps_of(w, &store_apps, err) != 0)
+    return -1;
   gb_pipeline_config pc;
-  gb_run_pipeline_config(w, arms, n, &pc);
+  gb_run_pipeline_config(w, arms, n, store_apps, &pc);
   pc.replay_learns = true; /* a partition that changes hands rebuilds its epoch's increments */
   for (unsigned i = 0; i < n; i++) {
     shards[i].index = i;

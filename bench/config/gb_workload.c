@@ -169,6 +169,8 @@ void gb_workload_free(gb_workload *w) {
     return;
   free(w->name);
   free(w->engine.challenges);
+  free(w->store.catalog);
+  free(w->store.reference);
   free(w->engine.matcher);
   free(w->transport.brokers);
   for (size_t i = 0; w->arms && i < w->n_arms; i++) {

@@ -28,6 +28,12 @@
 typedef enum gb_transport_kind { GB_TRANSPORT_INPROC, GB_TRANSPORT_KAFKA } gb_transport_kind;
 /* How events and decisions are encoded on the wire (gb_codec.h: gb_event_encode_wire). */
 typedef enum gb_wire_format { GB_FORMAT_JSON, GB_FORMAT_BINARY } gb_wire_format;
+/* The simulated platforms (sim.platform): bits, so that mixed is both. */
+typedef enum gb_platforms {
+  GB_PLATFORMS_CARD = 1,  /* the card/board-game platform (the default) */
+  GB_PLATFORMS_STORE = 2, /* the Steam-style store */
+  GB_PLATFORMS_MIXED = 3  /* both at once, each on its own topics */
+} gb_platforms;
 
 /* One A/B arm: a share of the players served by one recommender algorithm. */
 typedef struct gb_arm_config {
@@ -46,19 +52,32 @@ typedef struct gb_workload {
   uint64_t seed;     /* 0 .. 2^64-1, default 1 */
   int64_t warmup_ns; /* wall time excluded from headline figures, ns, 0 .. 106751 d; default 0 */
   struct {
-    uint32_t players;    /* 1 .. 10,000,000; default 1000 */
-    int64_t duration_ms; /* sim time to simulate, ms, 1 .. 106751 d; required */
-    double time_scale;   /* sim seconds per wall second, finite and > 0; 0 means "max" (as fast
-                            as possible), the default */
-    uint32_t threads;    /* simulator threads, 1 .. 256; default 1 */
-    int64_t start_ms;    /* sim epoch, ms since 1970-01-01T00:00:00Z, whole seconds; default
-                            2026-01-05T00:00:00Z */
-    gb_sim_model model;  /* the population keys (sim.arrivals, sim.sessions_per_day,
-                            sim.session_length, sim.session_shape, sim.peak_hour,
-                            sim.payer_share, sim.retention.*): ranges and defaults in
-                            gb_sim_model.h; checked with gb_sim_model_check, and the population
-                            (gb_sim_population) is at most GB_SIM_POPULATION_MAX */
+    uint32_t players;       /* 1 .. 10,000,000; default 1000 */
+    int64_t duration_ms;    /* sim time to simulate, ms, 1 .. 106751 d; required */
+    double time_scale;      /* sim seconds per wall second, finite and > 0; 0 means "max" (as fast
+                               as possible), the default */
+    uint32_t threads;       /* simulator threads, 1 .. 256; default 1 */
+    int64_t start_ms;       /* sim epoch, ms since 1970-01-01T00:00:00Z, whole seconds; default
+                               2026-01-05T00:00:00Z */
+    gb_sim_model model;     /* the population keys (sim.arrivals, sim.sessions_per_day,
+                               sim.session_length, sim.session_shape, sim.peak_hour,
+                               sim.payer_share, sim.retention.*): ranges and defaults in
+                               gb_sim_model.h; checked with gb_sim_model_check, and the population
+                               (gb_sim_population) is at most GB_SIM_POPULATION_MAX */
+    gb_platforms platforms; /* sim.platform: card (default), store or mixed */
   } sim;
+  /* The Steam-style store (read when sim.platform is store or mixed; docs/workloads.md). */
+  struct {
+    uint32_t players; /* store players present at the start, 1 .. 10,000,000; default sim.players
+                         (store ids start at 2^32 in a mixed run, above the card players') */
+    uint32_t apps;    /* a generated catalogue's apps, 1 .. 65535; default 20000 (with catalog:
+                         the file's usable rows, known once it is loaded) */
+    char *catalog;    /* CSV catalogue path resolved like engine.challenges, or NULL: generated */
+    uint32_t slate;   /* places of the discovery queue, 1 .. 16; default 5 */
+    char *reference;  /* the real Steam play log for the realism report (steam-200k-plays.csv),
+                         resolved like engine.challenges; NULL: none. A missing file is not an
+                         error: the report says so. */
+  } store;
   struct {
     uint32_t threads;        /* engine threads, 1 .. 256; default 1 */
     uint32_t queue_capacity; /* events per in-process queue, a power of two in 64 .. 2^24;

@@ -377,7 +377,35 @@ static int wl_conv_sim(const wl_ctx *c, const wl_raw_sim *s, gb_workload *w) {
       wl_get_u32(c, "sim.threads", s->threads, 1, 1, WL_THREADS_MAX, &w->sim.threads) != 0 ||
       wl_get_time(c, "sim.start", s->start, &w->sim.start_ms) != 0)
     return -1;
+  w->sim.platforms = s->platform ? (gb_platforms)*s->platform : GB_PLATFORMS_CARD;
   return wl_conv_sim_model(c, s, w);
+}
+
+/* A path key resolved against the workload's folder, or NULL when absent. */
+static int wl_get_path(const wl_ctx *c, const char *path, const char *text, char **out) {
+  *out = NULL;
+  if (!text)
+    return 0;
+  if (text[0] == '\0')
+    return gb_workload_fail(c->src, path, c->err, "must not be empty");
+  return wl_resolve(c->src->file, text, out, c->err);
+}
+
+/* store.*: read whatever the platform (a --set store.slate=8 on a card workload is checked
+ * too), used when the store is simulated. */
+static int wl_conv_store(const wl_ctx *c, const wl_raw_store *s, gb_workload *w) {
+  static const wl_raw_store absent = {0};
+  s = s ? s : &absent;
+  if (wl_get_u32(c, "store.players", s->players, w->sim.players, 1, WL_PLAYERS_MAX,
+                 &w->store.players) != 0 ||
+      wl_get_u32(c, "store.apps", s->apps, WL_STORE_APPS_DEFAULT, 1, WL_STORE_APPS_MAX,
+                 &w->store.apps) != 0 ||
+      wl_get_u32(c, "store.slate", s->slate, WL_STORE_SLATE_DEFAULT, 1, WL_STORE_SLATE_MAX,
+                 &w->store.slate) != 0 ||
+      wl_get_path(c, "store.catalog", s->catalog, &w->store.catalog) != 0 ||
+      wl_get_path(c, "store.reference", s->reference, &w->store.reference) != 0)
+    return -1;
+  return 0;
 }
 
 /* ---- engine.aggregates ---- */
@@ -656,6 +684,18 @@ static int wl_conv_arm(const wl_ctx *c, const wl_raw_arm *a, size_t i, gb_worklo
   if (!ops)
     return gb_workload_fail(c->src, path, c->err, "unknown algorithm '%s' (known: %s)",
                             a->algorithm, gb_algo_names());
+  if (!ops->choose && (w->sim.platforms & GB_PLATFORMS_CARD))
+    return gb_workload_fail(c->src, path, c->err,
+                            "'%s' ranks the store's slates only: it cannot decide the card "
+                            "platform's props (sim.platform is %s)",
+                            a->algorithm,
+                            w->sim.platforms == GB_PLATFORMS_MIXED ? "mixed" : "card");
+  if (!ops->slate && (w->sim.platforms & GB_PLATFORMS_STORE))
+    return gb_workload_fail(c->src, path, c->err,
+                            "'%s' does not rank the store's slates (sim.platform is %s; see "
+                            "gamebench run --help for the algorithms that do)",
+                            a->algorithm,
+                            w->sim.platforms == GB_PLATFORMS_MIXED ? "mixed" : "store");
   if (wl_get_string(c, path, a->algorithm, NULL, &arm->algorithm) != 0)
     return -1;
   snprintf(path, sizeof path, "arms[%zu].weight", i);
@@ -693,8 +733,9 @@ int gb_workload_convert(const wl_src *src, const wl_raw *raw, gb_workload **out,
     return wl_oom(err);
   w->path = strdup(src->file);
   if (!w->path || wl_conv_top(&c, raw, w) != 0 || wl_conv_sim(&c, raw->sim, w) != 0 ||
-      wl_conv_engine(&c, raw->engine, w) != 0 || wl_conv_transport(&c, raw->transport, w) != 0 ||
-      wl_conv_arms(&c, raw, w) != 0 || wl_conv_output(&c, raw->output, w) != 0) {
+      wl_conv_store(&c, raw->store, w) != 0 || wl_conv_engine(&c, raw->engine, w) != 0 ||
+      wl_conv_transport(&c, raw->transport, w) != 0 || wl_conv_arms(&c, raw, w) != 0 ||
+      wl_conv_output(&c, raw->output, w) != 0) {
     if (!w->path)
       wl_oom(err);
     gb_workload_free(w);

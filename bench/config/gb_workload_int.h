@@ -50,6 +50,12 @@ enum { WL_WALL_MAX_DAYS = 36500 };
 #define WL_WEIGHT_MAX 1e6
 
 #define WL_DEFAULT_CHALLENGES "challenges/default.yaml"
+/* store.*: the store model's catalogue (gb_store_model.h), the engine's app limit (gb_slate.h:
+ * GB_SLATE_APPS_MAX) and the discovery queue's places (GB_SLATE_MAX) */
+#define WL_STORE_APPS_DEFAULT 20000
+#define WL_STORE_APPS_MAX 65535
+#define WL_STORE_SLATE_DEFAULT 5
+#define WL_STORE_SLATE_MAX 16
 #define WL_DEFAULT_BROKERS "embedded"
 #define WL_DEFAULT_OUTPUT_DIR "results"
 /* A Monday, 00:00 UTC. */
@@ -95,6 +101,8 @@ static const char *const wl_measures[WL_MEASURES] = {
  * collaborative filtering, bandits): add the name here and to docs/workloads.md. Each value is
  * its index, so a loaded value v names wl_algorithms[v].str. */
 static const cyaml_strval_t wl_matchers[] = {{"scan", 0}, {"index", 1}};
+static const cyaml_strval_t wl_platforms[] = {
+    {"card", GB_PLATFORMS_CARD}, {"store", GB_PLATFORMS_STORE}, {"mixed", GB_PLATFORMS_MIXED}};
 static const cyaml_strval_t wl_formats[] = {{"json", GB_FORMAT_JSON}, {"binary", GB_FORMAT_BINARY}};
 static const cyaml_strval_t wl_transports[] = {{"inproc", GB_TRANSPORT_INPROC},
                                                {"kafka", GB_TRANSPORT_KAFKA}};
@@ -113,7 +121,12 @@ typedef struct wl_raw_sim {
   char *players, *duration, *time_scale, *threads, *start;
   char *arrivals, *sessions_per_day, *session_length, *session_shape, *peak_hour, *payer_share;
   wl_raw_retention *retention;
+  int *platform;
 } wl_raw_sim;
+
+typedef struct wl_raw_store {
+  char *players, *apps, *catalog, *slate, *reference;
+} wl_raw_store;
 
 typedef struct wl_raw_aggregates {
   char *bucket, *day_offset;
@@ -167,6 +180,7 @@ typedef struct wl_raw_output {
 typedef struct wl_raw {
   char *name, *seed, *warmup;
   wl_raw_sim *sim;
+  wl_raw_store *store;
   wl_raw_engine *engine;
   wl_raw_transport *transport;
   wl_raw_arm *arms;

@@ -61,7 +61,12 @@ static json_object *wl_json_sim(const gb_workload *w) {
             wl_json_put(o, "session_shape", wl_json_double(m->session_shape)) &&
             wl_json_put(o, "peak_hour", json_object_new_int64(m->peak_hour)) &&
             wl_json_put(o, "payer_share", wl_json_double(m->payer_share)) &&
-            wl_json_put(o, "retention", wl_json_retention(m));
+            wl_json_put(o, "retention", wl_json_retention(m)) &&
+            (w->sim.platforms == GB_PLATFORMS_CARD ||
+             wl_json_put(o, "platform",
+                         json_object_new_string(gb_workload_enum_name(
+                             wl_platforms, WL_COUNT(wl_platforms), (const int *)&w->sim.platforms,
+                             GB_PLATFORMS_CARD))));
   if (!ok)
     json_object_put(o);
   return ok ? o : NULL;
@@ -222,6 +227,26 @@ static json_object *wl_json_output(const gb_workload *w) {
   return ok ? o : NULL;
 }
 
+/* The store's keys, written only when the store is simulated: a card workload's resolved form
+ * (and its hash, and its manifests) stays as it was. */
+static bool wl_json_put_store(json_object *top, const gb_workload *w) {
+  if (!(w->sim.platforms & GB_PLATFORMS_STORE))
+    return true;
+  json_object *o = json_object_new_object();
+  bool ok =
+      o && wl_json_put(o, "players", json_object_new_int64(w->store.players)) &&
+      wl_json_put(o, "apps", json_object_new_int64(w->store.apps)) &&
+      (!w->store.catalog || wl_json_put(o, "catalog", json_object_new_string(w->store.catalog))) &&
+      wl_json_put(o, "slate", json_object_new_int64(w->store.slate)) &&
+      (!w->store.reference ||
+       wl_json_put(o, "reference", json_object_new_string(w->store.reference)));
+  if (!ok) {
+    json_object_put(o);
+    return false;
+  }
+  return wl_json_put(top, "store", o);
+}
+
 /* Fills resolved_json and resolved_hash. json-c keeps keys in insertion order, so the order
  * below is the order of the bytes. */
 int gb_workload_resolve_json(gb_workload *w, gb_err *err) {
@@ -229,7 +254,8 @@ int gb_workload_resolve_json(gb_workload *w, gb_err *err) {
   bool ok = o && wl_json_put(o, "name", json_object_new_string(w->name)) &&
             wl_json_put(o, "seed", json_object_new_uint64(w->seed)) &&
             wl_json_put(o, "warmup", wl_json_duration(w->warmup_ns / 1000000)) &&
-            wl_json_put(o, "sim", wl_json_sim(w)) && wl_json_put(o, "engine", wl_json_engine(w)) &&
+            wl_json_put(o, "sim", wl_json_sim(w)) && wl_json_put_store(o, w) &&
+            wl_json_put(o, "engine", wl_json_engine(w)) &&
             wl_json_put(o, "transport", wl_json_transport(w)) &&
             wl_json_put(o, "arms", wl_json_arms(w)) && wl_json_put(o, "output", wl_json_output(w));
   const char *text = ok ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

@@ -37,7 +37,14 @@ static const cyaml_schema_field_t wl_sim_fields[] = {
     WL_STR("peak_hour", wl_raw_sim, peak_hour),
     WL_STR("payer_share", wl_raw_sim, payer_share),
     CYAML_FIELD_MAPPING_PTR("retention", WL_OPT, wl_raw_sim, retention, wl_retention_fields),
+    WL_ENUM("platform", 0, wl_raw_sim, platform, wl_platforms),
     CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t wl_store_fields[] = {
+    WL_STR("players", wl_raw_store, players),     WL_STR("apps", wl_raw_store, apps),
+    WL_STR("catalog", wl_raw_store, catalog),     WL_STR("slate", wl_raw_store, slate),
+    WL_STR("reference", wl_raw_store, reference), CYAML_FIELD_END,
 };
 
 /* List entries read as strings, checked in gb_workload_convert (names against gb_agg's). */
@@ -109,6 +116,7 @@ static const cyaml_schema_field_t wl_top_fields[] = {
     WL_STR("seed", wl_raw, seed),
     WL_STR("warmup", wl_raw, warmup),
     CYAML_FIELD_MAPPING_PTR("sim", WL_OPT, wl_raw, sim, wl_sim_fields),
+    CYAML_FIELD_MAPPING_PTR("store", WL_OPT, wl_raw, store, wl_store_fields),
     CYAML_FIELD_MAPPING_PTR("engine", WL_OPT, wl_raw, engine, wl_engine_fields),
     CYAML_FIELD_MAPPING_PTR("transport", WL_OPT, wl_raw, transport, wl_transport_fields),
     CYAML_FIELD_SEQUENCE("arms", WL_OPT, wl_raw, arms, &wl_arm_schema, 1, CYAML_UNLIMITED),

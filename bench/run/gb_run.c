@@ -110,7 +110,8 @@ static int setup(gb_run_state *rs, const gb_workload *w, const gb_run_options *o
   if (make_transport(rs, opt, err) != 0 || make_epochs(rs, opt, err) != 0 ||
       mark_truth_arms(rs, err) != 0)
     return -1;
-  if (gb_run_setup_producers(rs, opt, err) != 0 || gb_run_setup_shards(rs, err) != 0)
+  if (gb_run_store_setup(rs, err) != 0 || gb_run_setup_producers(rs, opt, err) != 0 ||
+      gb_run_setup_shards(rs, err) != 0)
     return -1;
   return 0;
 }
@@ -127,6 +128,7 @@ static void teardown(gb_run_state *rs) {
   }
   for (unsigned i = 0; rs->producers && i < rs->n_producers; i++) {
     gb_sim_free(rs->producers[i].sim);
+    gb_store_sim_free(rs->producers[i].store);
     gb_run_hists_free(&rs->producers[i].hists);
     free(rs->producers[i].buf);
     free(rs->producers[i].batch);
@@ -140,6 +142,7 @@ static void teardown(gb_run_state *rs) {
   free(rs->ctx.truth_arms);
   gb_arms_free(rs->ctx.arms);
   gb_catalog_free(rs->ctx.catalog);
+  gb_store_catalog_free(rs->ctx.store_catalog);
   gb_run_control_free(rs->ctx.control);
 }
 
@@ -458,7 +461,7 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
   outcome->reconciled = gb_run_reconciled(&t) && partitions_ok;
   t.quiet = opt->quiet;
   reserved = false; /* the writer removes the .partial directory when it fails */
-  if (gb_run_write_results(w, opt, &t, m.realism, outcome->dir, &sig, err) != 0)
+  if (gb_run_write_results(w, opt, &t, m.realism, m.store, outcome->dir, &sig, err) != 0)
     goto out;
   outcome->interrupted = t.interrupted;
   outcome->events_generated = t.events_generated;

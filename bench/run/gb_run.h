@@ -63,9 +63,14 @@ int gb_run_execute(const gb_workload *w, const gb_run_options *opt, gb_run_outco
 
 /* The engine shards' pipeline configuration for workload w: its catalogue, matcher, seed and
  * the arms (borrowed: they must outlive the pipelines), sized for w's players over n_shards
- * shards. The same for `gamebench run` and `gamebench engine`. */
+ * shards, and the store's apps (0: no store; gb_run_store_apps_of). The same for `gamebench
+ * run` and `gamebench engine`. */
 void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned n_shards,
-                            gb_pipeline_config *out);
+                            uint32_t store_apps, gb_pipeline_config *out);
+
+/* The apps of w's store catalogue: 0 when sim.platform has no store; store.apps for a generated
+ * one; the rows of store.catalog once loaded (GB_ERR_INPUT naming the file when it is bad). */
+int gb_run_store_apps_of(const gb_workload *w, uint32_t *apps, gb_err *err);
 
 /* mkdir -p: creates path and its missing parents. 0, or -1 with a runtime error. */
 int gb_run_mkdir_p(const char *path, gb_err *err);

@@ -114,8 +114,8 @@ static void check_signals(gb_run_signals *sig, const char *partial) {
 }
 
 int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
-                         const gb_sim_realism *realism, const char *dir, gb_run_signals *sig,
-                         gb_err *err) {
+                         const gb_sim_realism *realism, const gb_run_store_results *store,
+                         const char *dir, gb_run_signals *sig, gb_err *err) {
   char partial[4200];
   snprintf(partial, sizeof partial, "%s.partial", dir);
   /* Blocked in this thread while it writes, so that the plotting child (gnuplot), which
@@ -130,6 +130,8 @@ int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const 
   check_signals(sig, partial);
   if (rc == 0 && realism) /* a merged directory has none (gb_run_merge_dirs) */
     rc = gb_realism_csv_write(partial, realism, err);
+  if (rc == 0)
+    rc = gb_run_store_write(partial, store, err);
   if (rc == 0 && !opt->no_report)
     rc = gb_report_generate(partial, w->output.plots, err);
   pthread_sigmask(SIG_SETMASK, &old, NULL);

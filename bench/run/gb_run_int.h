@@ -6,7 +6,8 @@
  *   gb_run_hists.c     per-thread latency histograms
  *   gb_run_merge.c     merging the threads' counts and measurements, the verdicts
  *   gb_run_remote.c    the separate engines' dead letters and aggregates (gamebench sim)
- *   gb_run_dir.c       the results directory */
+ *   gb_run_dir.c       the results directory
+ *   gb_run_store.c     the Steam-style store: its catalogue, store_arms.csv, store_realism.csv */
 #ifndef GB_RUN_INT_H
 #define GB_RUN_INT_H
 
@@ -31,6 +32,9 @@
 #include "gb_sim_realism.h"
 #include "gb_sim_truth.h"
 #include "gb_stages.h"
+#include "gb_store_catalog.h"
+#include "gb_store_model.h"
+#include "gb_store_sim.h"
 #include "gb_timeline.h"
 #include "gb_transport.h"
 
@@ -85,6 +89,10 @@ typedef struct gb_run_ctx {
   /* [n_arms]: the simulators log the ground truth of this arm's decisions (the log of off-policy
    * evaluation); NULL when no arm logs for another */
   bool *truth_arms;
+  /* The Steam-style store (sim.platform store or mixed; gb_run_store.c): its catalogue, shared
+   * read-only by the simulator threads, and its model; NULL catalogue: no store. */
+  gb_store_catalog *store_catalog;
+  gb_store_model store_model;
 } gb_run_ctx;
 
 typedef struct gb_run_shard {
@@ -104,7 +112,9 @@ typedef struct gb_run_producer {
   unsigned index; /* the simulator thread's index among the run's sim.threads (the transport's
                      producer): with --instance, not its place in gb_run_state.producers */
   pthread_t thread;
-  gb_sim *sim;
+  gb_sim *sim;           /* the card platform's players (none when sim.platform is store) */
+  gb_store_sim *store;   /* the store's players, or NULL (sim.platform card) */
+  uint64_t store_events; /* events the store's players emitted */
   gb_run_stage_hists hists;
   char *buf;
   size_t buf_cap;
@@ -161,6 +171,9 @@ typedef struct gb_run_remote {
   bool failed; /* out of memory in a callback */
 } gb_run_remote;
 
+/* The store's results, merged over the simulator threads (gb_run_store.c). */
+typedef struct gb_run_store_results gb_run_store_results;
+
 typedef struct gb_run_merged {
   gb_run_stage_hists hists;
   gb_sim_arm_stats *arms;
@@ -180,6 +193,7 @@ typedef struct gb_run_merged {
   double *ope_truth;
   gb_run_ope_target *ope_targets;
   gb_run_remote remote;
+  gb_run_store_results *store; /* store_arms.csv, store_realism.csv; NULL: no store */
 } gb_run_merged;
 
 /* ---- per-thread latency recording (gb_run_hists.c), inline where it is per event */
@@ -227,6 +241,23 @@ void *gb_run_shard_main(void *arg);
 int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *err);
 /* A simulator thread: paces, sends and takes answers until its players are done. */
 void *gb_run_producer_main(void *arg);
+
+/* ---- the Steam-style store (gb_run_store.c) */
+
+/* Builds the store's catalogue (generated, or store.catalog) and model when sim.platform is
+ * store or mixed; nothing otherwise. 0, or -1 with err (GB_ERR_INPUT naming a bad catalogue). */
+int gb_run_store_setup(gb_run_state *rs, gb_err *err);
+/* The store's apps (0: no store). */
+uint32_t gb_run_store_apps(const gb_run_ctx *ctx);
+/* Simulator thread index's store players into *out (NULL without a store). */
+int gb_run_store_producer(gb_run_state *rs, unsigned index, gb_store_sim **out, gb_err *err);
+/* Events the store's players emitted, all threads together. */
+uint64_t gb_run_store_events(const gb_run_state *rs);
+/* The store's results merged over the threads (*out NULL without a store). */
+int gb_run_store_merge(gb_run_state *rs, gb_run_store_results **out, gb_err *err);
+void gb_run_store_results_free(gb_run_store_results *s);
+/* Writes store_arms.csv and store_realism.csv into dir (nothing when s is NULL). */
+int gb_run_store_write(const char *dir, const gb_run_store_results *s, gb_err *err);
 
 /* ---- the separate engines' results (gb_run_remote.c) */
 
@@ -299,7 +330,7 @@ int gb_run_reserve_dir(const gb_workload *w, const gb_run_options *opt, int64_t 
  * signal between two files, the .partial directory is removed (and the process ends by the
  * signal: gb_run_signals_abort). */
 int gb_run_write_results(const gb_workload *w, const gb_run_options *opt, const gb_run_totals *t,
-                         const gb_sim_realism *realism, const char *dir, gb_run_signals *sig,
-                         gb_err *err);
+                         const gb_sim_realism *realism, const gb_run_store_results *store,
+                         const char *dir, gb_run_signals *sig, gb_err *err);
 
 #endif

@@ -103,7 +103,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
   for (unsigned i = 0; i < rs->n_producers; i++) {
     gb_run_producer *pr = &rs->producers[i];
     /* A change's copies are counted like events: one per partition, as the transport does. */
-    t->events_generated += gb_sim_events(pr->sim) + pr->control_copies;
+    t->events_generated += gb_sim_events(pr->sim) + pr->store_events + pr->control_copies;
     t->answers_received += pr->answers;
     t->unexpected_answers += gb_sim_unexpected_answers(pr->sim);
     gb_sim_add_arm_stats(pr->sim, m->arms);
@@ -113,6 +113,8 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
     if (gb_run_hists_merge(&m->hists, &pr->hists, err) != 0)
       return -1;
   }
+  if (gb_run_store_merge(rs, &m->store, err) != 0)
+    return -1;
   for (unsigned i = 0; i < rs->n_shards; i++) {
     gb_run_shard *sh = &rs->shards[i];
     t->events_consumed += sh->counts.consumed;
@@ -159,6 +161,7 @@ int gb_run_merge(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *e
 
 void gb_run_merge_free(gb_run_merged *m) {
   gb_sim_realism_free(m->realism);
+  gb_run_store_results_free(m->store);
   gb_run_hists_free(&m->hists);
   free(m->arms);
   free(m->arm_periods);

@@ -409,7 +409,7 @@ int gb_run_merge_dirs(const char *const *dirs, size_t n, const char *out_dir, bo
   char dir[4096];
   rc = gb_run_reserve_dir(c.w, &opt, 0, dir, sizeof dir, err);
   if (rc == 0)
-    rc = gb_run_write_results(c.w, &opt, &c.t, NULL, dir, NULL, err);
+    rc = gb_run_write_results(c.w, &opt, &c.t, NULL, NULL, dir, NULL, err);
 out:
   merge_free(&c);
   return rc;

@@ -8,10 +8,63 @@
 #include "gb_clock.h"
 #include "gb_codec.h"
 
+/* ---- the thread's players: the card platform's, the store's, or both (a mixed run), as one
+ * stream in (sim time, platform) order — card first at equal times, so the merge is the same
+ * in every run */
+
+/* Whether an answer is for the store's players: theirs alone, or ids above the card
+ * platform's 32 bits in a mixed run. */
+static bool for_store(const gb_run_producer *pr, const gb_decision *d) {
+  return pr->store &&
+         (pr->run->w->sim.platforms == GB_PLATFORMS_STORE || d->player_id > UINT32_MAX);
+}
+
+static int64_t players_peek_ts(const gb_run_producer *pr) {
+  int64_t card = gb_sim_peek_ts(pr->sim);
+  int64_t store = pr->store ? gb_store_sim_peek_ts(pr->store) : INT64_MAX;
+  return card <= store ? card : store;
+}
+
+static uint64_t players_waiting(const gb_run_producer *pr) {
+  return gb_sim_waiting(pr->sim) + (pr->store ? gb_store_sim_waiting(pr->store) : 0);
+}
+
+static gb_sim_status store_status(gb_store_sim_status st) {
+  switch (st) {
+  case GB_STORE_SIM_EVENT:
+    return GB_SIM_EVENT;
+  case GB_STORE_SIM_NOT_YET:
+    return GB_SIM_NOT_YET;
+  case GB_STORE_SIM_BLOCKED:
+    return GB_SIM_BLOCKED;
+  default:
+    return GB_SIM_DONE;
+  }
+}
+
+/* The next event at or before until_ms from whichever platform has the earlier one. */
+static gb_sim_status players_next(gb_run_producer *pr, int64_t until_ms, gb_event *ev) {
+  if (pr->store && gb_store_sim_peek_ts(pr->store) < gb_sim_peek_ts(pr->sim)) {
+    gb_sim_status st = store_status(gb_store_sim_next(pr->store, until_ms, ev));
+    pr->store_events += st == GB_SIM_EVENT;
+    return st;
+  }
+  return gb_sim_next(pr->sim, until_ms, ev);
+}
+
 /* Hands the answers taken so far to the simulator, in the order they came. */
 static void deliver_answers(gb_run_producer *pr) {
-  if (pr->n_batch > 0)
-    gb_sim_on_decisions(pr->sim, pr->batch, pr->n_batch);
+  size_t card = 0; /* the card platform's answers are handed over in runs, in order */
+  for (size_t i = 0; i < pr->n_batch; i++) {
+    if (!for_store(pr, &pr->batch[i]))
+      continue;
+    if (i > card)
+      gb_sim_on_decisions(pr->sim, pr->batch + card, i - card);
+    gb_store_sim_on_decision(pr->store, &pr->batch[i]);
+    card = i + 1;
+  }
+  if (pr->n_batch > card)
+    gb_sim_on_decisions(pr->sim, pr->batch + card, pr->n_batch - card);
   pr->n_batch = 0;
   pr->batch_now_ns = 0;
 }
@@ -112,8 +165,7 @@ static int64_t next_boundary(const gb_run_producer *pr) {
  * answered (a player waiting for an answer may be due again before it). */
 static bool change_due(const gb_run_producer *pr, int64_t now_ms) {
   int64_t b = next_boundary(pr);
-  return b != INT64_MAX && now_ms >= b && gb_sim_peek_ts(pr->sim) >= b &&
-         gb_sim_waiting(pr->sim) == 0;
+  return b != INT64_MAX && now_ms >= b && players_peek_ts(pr) >= b && players_waiting(pr) == 0;
 }
 
 /* Sends the next change to every partition, then — with the shards in this process — waits
@@ -156,8 +208,8 @@ static int64_t epoch_gate(const gb_run_producer *pr) {
 /* A watermark is due once this thread can emit nothing below the gate any more: the next event
  * is at or after it, and no player waits for an answer (one could be due again before it). */
 static bool watermark_due(const gb_run_producer *pr, int64_t gate) {
-  return pr->run->epochs && gate > pr->marked && gb_sim_peek_ts(pr->sim) >= gate &&
-         gb_sim_waiting(pr->sim) == 0;
+  return pr->run->epochs && gate > pr->marked && players_peek_ts(pr) >= gate &&
+         players_waiting(pr) == 0;
 }
 
 /* Tells every partition that this thread's events from now on are at or after ts. */
@@ -177,7 +229,7 @@ static void send_watermark(gb_run_producer *pr, int64_t ts) {
 /* Waits until the next event is due or an answer arrives (which may make a player due). The
  * last few microseconds are spun so that events leave on time. */
 static void wait_for_due(gb_run_producer *pr) {
-  int64_t next = gb_sim_peek_ts(pr->sim);
+  int64_t next = players_peek_ts(pr);
   int64_t boundary = next_boundary(pr);
   if (boundary < next)
     next = boundary;
@@ -195,12 +247,12 @@ static void wait_for_due(gb_run_producer *pr) {
  * the simulator's work alone (`gamebench bench cost`'s simulator row), free of polling whose
  * amount depends on how the threads met. The statuses are gb_sim_next's (gb_sim.h). */
 static gb_sim_status next_due(gb_run_producer *pr, int64_t until_ms, gb_event *ev) {
-  int64_t next = gb_sim_peek_ts(pr->sim);
+  int64_t next = players_peek_ts(pr);
   if (next <= until_ms)
-    return gb_sim_next(pr->sim, until_ms, ev);
+    return players_next(pr, until_ms, ev);
   if (next != INT64_MAX)
     return GB_SIM_NOT_YET;
-  return gb_sim_waiting(pr->sim) > 0 ? GB_SIM_BLOCKED : GB_SIM_DONE;
+  return players_waiting(pr) > 0 ? GB_SIM_BLOCKED : GB_SIM_DONE;
 }
 
 /* The run was interrupted (gb_run_ctx.stop): nothing more is sent, but the players waiting for
@@ -209,7 +261,7 @@ static gb_sim_status next_due(gb_run_producer *pr, int64_t until_ms, gb_event *e
 static void finish_interrupted(gb_run_producer *pr) {
   gb_run_ctx *run = pr->run;
   take_replies(pr);
-  while (gb_sim_waiting(pr->sim) > 0 && !gb_transport_failed(run->transport, NULL)) {
+  while (players_waiting(pr) > 0 && !gb_transport_failed(run->transport, NULL)) {
     gb_transport_wait_replies(run->transport, pr->index, IDLE_SLEEP_NS);
     take_replies(pr);
   }
@@ -293,7 +345,7 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
     unsigned index = rs->ctx.first_producer + i * stride;
     gb_sim_config sc = {
         .seed = w->seed,
-        .players = w->sim.players,
+        .players = w->sim.platforms & GB_PLATFORMS_CARD ? w->sim.players : 0,
         .start_ms = w->sim.start_ms,
         .duration_ms = w->sim.duration_ms,
         .producer = index,
@@ -316,7 +368,8 @@ int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *
       return gb_err_set(err, GB_ERR_RUNTIME, "out of memory");
     if (rs->ctx.json_replies && gb_decision_codec_new(&pr->codec, err) != 0)
       return -1;
-    if (gb_sim_new(&sc, &pr->sim, err) != 0 || gb_run_hists_init(&pr->hists, err) != 0)
+    if (gb_sim_new(&sc, &pr->sim, err) != 0 || gb_run_hists_init(&pr->hists, err) != 0 ||
+        gb_run_store_producer(rs, index, &pr->store, err) != 0)
       return -1;
   }
   return 0;

@@ -63,7 +63,7 @@ void *gb_run_shard_main(void *arg) {
 int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
   const gb_workload *w = rs->ctx.w;
   gb_pipeline_config pc;
-  gb_run_pipeline_config(w, rs->ctx.arms, rs->n_shards, &pc);
+  gb_run_pipeline_config(w, rs->ctx.arms, rs->n_shards, gb_run_store_apps(&rs->ctx), &pc);
   for (unsigned i = 0; i < rs->n_shards; i++) {
     gb_run_shard *sh = &rs->shards[i];
     sh->run = &rs->ctx;
@@ -92,13 +92,17 @@ int gb_run_setup_shards(gb_run_state *rs, gb_err *err) {
  * deviations, sqrt(share), well inside that). Per-player state is pre-sized to this
  * (gb_pipeline.h): a shard that outgrew it would double its arrays. */
 static size_t expected_players_per_shard(const gb_workload *w, unsigned n_shards) {
-  uint64_t population = gb_sim_population(w->sim.players, w->sim.duration_ms, &w->sim.model);
+  uint64_t population = 0;
+  if (w->sim.platforms & GB_PLATFORMS_CARD)
+    population += gb_sim_population(w->sim.players, w->sim.duration_ms, &w->sim.model);
+  if (w->sim.platforms & GB_PLATFORMS_STORE) /* the store's arrivals: a generous bound */
+    population += (uint64_t)w->store.players * 2;
   uint64_t share = population / (n_shards ? n_shards : 1) + 1;
   return (size_t)(share + share / 20 + 64);
 }
 
 void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned n_shards,
-                            gb_pipeline_config *out) {
+                            uint32_t store_apps, gb_pipeline_config *out) {
   *out = (gb_pipeline_config){
       .catalog_path = w->engine.challenges,
       .matcher = strcmp(w->engine.matcher, "index") == 0 ? GB_MATCH_INDEX : GB_MATCH_SCAN,
@@ -107,5 +111,7 @@ void gb_run_pipeline_config(const gb_workload *w, const gb_arms *arms, unsigned 
       .expected_players = expected_players_per_shard(w, n_shards),
       .cube = w->engine.aggregates,
       .extra_work_per_event = w->engine.extra_work_per_event,
+      .store_apps = store_apps,
+      .store_slate = w->store.slate,
   };
 }

@@ -38,9 +38,24 @@ static const char *reason_name(uint8_t reason) {
     return "suppressed";
   case GB_NO_CANDIDATES:
     return "no_candidates";
+  case GB_SLATE:
+    return "slate";
   default:
     return "decided";
   }
+}
+
+/* %.17g: enough digits for any double to read back as itself, except -0.0, written "-0", which
+ * reads back as the integer 0: its ".0" keeps the sign. Non-finite values are written as 0. */
+static void put_probability(writer *w, double v) {
+  double p = isfinite(v) ? v : 0.0;
+  put(w, "%.17g%s", p, p == 0 && signbit(p) ? ".0" : "");
+}
+
+/* Candidates the record carries: a slate's places are bounded by place_propensity[]. */
+static unsigned candidates_kept(const gb_decision *d) {
+  unsigned max = d->reason == GB_SLATE ? GB_DECISION_SLATE_MAX : GB_DECISION_CANDIDATES_MAX;
+  return d->n_candidates < max ? d->n_candidates : max;
 }
 
 size_t gb_decision_encode_json(const gb_decision *d, char *buf, size_t cap) {
@@ -55,21 +70,25 @@ size_t gb_decision_encode_json(const gb_decision *d, char *buf, size_t cap) {
     put(&w, ",\"chosen\":null");
   else
     put(&w, ",\"chosen\":%" PRIu32, d->chosen);
-  /* %.17g: enough digits for any double to read back as itself, except -0.0, written "-0", which
-   * reads back as the integer 0: its ".0" keeps the sign. */
-  double propensity = isfinite(d->propensity) ? d->propensity : 0.0;
-  bool negative_zero = propensity == 0 && signbit(propensity);
+  put(&w, ",\"prop_id\":%" PRIu64 ",\"ttl_s\":%" PRId64 ",\"propensity\":", d->prop_id, d->ttl_s);
+  put_probability(&w, d->propensity);
   put(&w,
-      ",\"prop_id\":%" PRIu64 ",\"ttl_s\":%" PRId64 ",\"propensity\":%.17g%s"
       ",\"completed_prop_id\":%" PRIu64 ",\"failed_prop_id\":%" PRIu64 ",\"reward_coins\":%" PRId64
       ",\"candidates\":[",
-      d->prop_id, d->ttl_s, propensity, negative_zero ? ".0" : "", d->completed_prop_id,
-      d->failed_prop_id, d->reward_coins);
-  unsigned n =
-      d->n_candidates < GB_DECISION_CANDIDATES_MAX ? d->n_candidates : GB_DECISION_CANDIDATES_MAX;
+      d->completed_prop_id, d->failed_prop_id, d->reward_coins);
+  unsigned n = candidates_kept(d);
   for (unsigned i = 0; i < n; i++)
     put(&w, "%s%" PRIu32, i ? "," : "", d->candidates[i]);
-  put(&w, "]}");
+  put(&w, "]");
+  if (d->reason == GB_SLATE) {
+    put(&w, ",\"place_propensity\":[");
+    for (unsigned i = 0; i < n; i++) {
+      put(&w, "%s", i ? "," : "");
+      put_probability(&w, d->place_propensity[i]);
+    }
+    put(&w, "]");
+  }
+  put(&w, "}");
   return w.len;
 }
 
@@ -103,6 +122,7 @@ enum { F_DECISION_ID = 1, F_PLAYER_ID = 2, F_ARM = 4, F_REASON = 8 };
 typedef struct decode_ctx {
   gb_decision *d;
   unsigned seen; /* F_* of the required fields found */
+  int n_places;  /* entries of place_propensity, -1 when absent */
 } decode_ctx;
 
 static int want_uint(const char *name, const gb_json_value *v, uint64_t max, uint64_t *out,
@@ -128,7 +148,7 @@ static int want_int(const char *name, const gb_json_value *v, int64_t *out, gb_e
 }
 
 static int decode_reason(const gb_json_value *v, uint8_t *out, gb_err *err) {
-  static const char *const names[] = {"decided", "suppressed", "no_candidates"};
+  static const char *const names[] = {"decided", "suppressed", "no_candidates", "slate"};
   if (v->kind == GB_JSON_STRING)
     for (uint8_t i = 0; i < sizeof names / sizeof names[0]; i++)
       if (strlen(names[i]) == v->len && memcmp(names[i], v->str, v->len) == 0) {
@@ -136,7 +156,8 @@ static int decode_reason(const gb_json_value *v, uint8_t *out, gb_err *err) {
         return 0;
       }
   return gb_err_set(err, GB_ERR_INPUT,
-                    "field 'reason': expected \"decided\", \"suppressed\" or \"no_candidates\"");
+                    "field 'reason': expected \"decided\", \"suppressed\", \"no_candidates\" or "
+                    "\"slate\"");
 }
 
 static int decode_candidates(const gb_json_value *v, gb_decision *d, gb_err *err) {
@@ -152,6 +173,46 @@ static int decode_candidates(const gb_json_value *v, gb_decision *d, gb_err *err
     d->candidates[i] = (uint32_t)c;
   }
   d->n_candidates = (uint8_t)v->n_items;
+  return 0;
+}
+
+static int want_number(const char *name, const gb_json_value *v, double *out, gb_err *err) {
+  if (v->kind != GB_JSON_INT && v->kind != GB_JSON_UINT && v->kind != GB_JSON_DOUBLE)
+    return gb_err_set(err, GB_ERR_INPUT, "field '%s': expected a number", name);
+  *out = v->d;
+  return 0;
+}
+
+static int decode_places(const gb_json_value *v, decode_ctx *c, gb_err *err) {
+  if (v->kind != GB_JSON_ARRAY)
+    return gb_err_set(err, GB_ERR_INPUT, "field 'place_propensity': expected an array");
+  if (v->n_items > GB_DECISION_SLATE_MAX)
+    return gb_err_set(err, GB_ERR_INPUT, "field 'place_propensity': more than %d entries",
+                      GB_DECISION_SLATE_MAX);
+  for (size_t i = 0; i < v->n_items; i++)
+    if (want_number("place_propensity", &v->items[i], &c->d->place_propensity[i], err) != 0)
+      return -1;
+  c->n_places = (int)v->n_items;
+  return 0;
+}
+
+/* A slate has at most GB_DECISION_SLATE_MAX places, each with its propensity; other decisions
+ * have no place_propensity. */
+static int check_slate(const decode_ctx *c, gb_err *err) {
+  const gb_decision *d = c->d;
+  if (d->reason != GB_SLATE) {
+    if (c->n_places >= 0)
+      return gb_err_set(err, GB_ERR_INPUT,
+                        "field 'place_propensity': only a slate (reason \"slate\") has one");
+    return 0;
+  }
+  if (d->n_candidates > GB_DECISION_SLATE_MAX)
+    return gb_err_set(err, GB_ERR_INPUT, "field 'candidates': a slate has at most %d places",
+                      GB_DECISION_SLATE_MAX);
+  if (c->n_places != d->n_candidates)
+    return gb_err_set(err, GB_ERR_INPUT,
+                      "field 'place_propensity': %d entries for a slate of %u places",
+                      c->n_places < 0 ? 0 : c->n_places, (unsigned)d->n_candidates);
   return 0;
 }
 
@@ -241,14 +302,12 @@ static int on_field(void *ctx, const char *key, size_t key_len, const gb_json_va
     d->chosen = (uint32_t)u;
     return 0;
   }
-  if (key_is(key, key_len, "propensity")) {
-    if (v->kind != GB_JSON_INT && v->kind != GB_JSON_UINT && v->kind != GB_JSON_DOUBLE)
-      return gb_err_set(err, GB_ERR_INPUT, "field 'propensity': expected a number");
-    d->propensity = v->d;
-    return 0;
-  }
+  if (key_is(key, key_len, "propensity"))
+    return want_number("propensity", v, &d->propensity, err);
   if (key_is(key, key_len, "candidates"))
     return decode_candidates(v, d, err);
+  if (key_is(key, key_len, "place_propensity"))
+    return decode_places(v, c, err);
   return 0; /* unknown: newer writers may add fields */
 }
 
@@ -256,7 +315,7 @@ int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, 
                             gb_err *err) {
   memset(out, 0, sizeof *out);
   out->chosen = GB_NO_PROP;
-  decode_ctx ctx = {out, 0};
+  decode_ctx ctx = {out, 0, -1};
   if (gb_json_parse_object(c->parser, json, len, on_field, &ctx, err) != 0)
     return -1;
   static const struct {
@@ -269,7 +328,7 @@ int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, 
   for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
     if (!(ctx.seen & required[i].flag))
       return gb_err_set(err, GB_ERR_INPUT, "missing required field '%s'", required[i].name);
-  return 0;
+  return check_slate(&ctx, err);
 }
 
 /* ---- binary form */
@@ -298,6 +357,14 @@ static void bput_svar(bwriter *w, int64_t v) {
   bput_uvar(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); /* zigzag: small magnitudes, few bytes */
 }
 
+/* 8 little-endian bytes: every bit kept, non-finite values too. */
+static void bput_double(bwriter *w, double v) {
+  uint64_t bits;
+  memcpy(&bits, &v, sizeof bits);
+  for (int i = 0; i < 8; i++)
+    bput(w, (uint8_t)(bits >> (8 * i)));
+}
+
 size_t gb_decision_encode_binary(const gb_decision *d, uint8_t *buf, size_t cap) {
   bwriter w = {buf, cap, 0};
   bput_uvar(&w, d->decision_id);
@@ -312,18 +379,17 @@ size_t gb_decision_encode_binary(const gb_decision *d, uint8_t *buf, size_t cap)
   bput_uvar(&w, d->chosen == GB_NO_PROP ? 0 : (uint64_t)d->chosen + 1);
   bput_uvar(&w, d->prop_id);
   bput_svar(&w, d->ttl_s);
-  uint64_t bits;
-  memcpy(&bits, &d->propensity, sizeof bits);
-  for (int i = 0; i < 8; i++)
-    bput(&w, (uint8_t)(bits >> (8 * i)));
+  bput_double(&w, d->propensity);
   bput_uvar(&w, d->completed_prop_id);
   bput_uvar(&w, d->failed_prop_id);
   bput_svar(&w, d->reward_coins);
-  unsigned n =
-      d->n_candidates < GB_DECISION_CANDIDATES_MAX ? d->n_candidates : GB_DECISION_CANDIDATES_MAX;
+  unsigned n = candidates_kept(d);
   bput(&w, (uint8_t)n);
   for (unsigned i = 0; i < n; i++)
     bput_uvar(&w, d->candidates[i]);
+  if (d->reason == GB_SLATE)
+    for (unsigned i = 0; i < n; i++)
+      bput_double(&w, d->place_propensity[i]);
   return w.len;
 }
 
@@ -381,6 +447,18 @@ static int bget_u64(breader *r, const char *field, uint64_t *out, gb_err *err) {
   return bget_uvar(r, field, UINT64_MAX, out, err);
 }
 
+static int bget_double(breader *r, const char *field, double *out, gb_err *err) {
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; i++) {
+    uint8_t b = 0;
+    if (bget(r, field, &b, err) != 0)
+      return -1;
+    bits |= (uint64_t)b << (8 * i);
+  }
+  memcpy(out, &bits, sizeof bits);
+  return 0;
+}
+
 static int bget_rest(breader *r, gb_decision *d, gb_err *err) {
   uint64_t u = 0;
   if (bget_uvar(r, "n_eligible", UINT32_MAX, &u, err) != 0)
@@ -391,14 +469,8 @@ static int bget_rest(breader *r, gb_decision *d, gb_err *err) {
   d->chosen = u == 0 ? GB_NO_PROP : (uint32_t)(u - 1);
   if (bget_u64(r, "prop_id", &d->prop_id, err) != 0 || bget_svar(r, "ttl_s", &d->ttl_s, err) != 0)
     return -1;
-  uint64_t bits = 0;
-  for (int i = 0; i < 8; i++) {
-    uint8_t b = 0;
-    if (bget(r, "propensity", &b, err) != 0)
-      return -1;
-    bits |= (uint64_t)b << (8 * i);
-  }
-  memcpy(&d->propensity, &bits, sizeof bits);
+  if (bget_double(r, "propensity", &d->propensity, err) != 0)
+    return -1;
   if (bget_u64(r, "completed_prop_id", &d->completed_prop_id, err) != 0 ||
       bget_u64(r, "failed_prop_id", &d->failed_prop_id, err) != 0 ||
       bget_svar(r, "reward_coins", &d->reward_coins, err) != 0)
@@ -406,14 +478,19 @@ static int bget_rest(breader *r, gb_decision *d, gb_err *err) {
   uint8_t n = 0;
   if (bget(r, "candidates", &n, err) != 0)
     return -1;
-  if (n > GB_DECISION_CANDIDATES_MAX)
-    return bfail(err, "candidates", "%u entries, more than %d", n, GB_DECISION_CANDIDATES_MAX);
+  unsigned max = d->reason == GB_SLATE ? GB_DECISION_SLATE_MAX : GB_DECISION_CANDIDATES_MAX;
+  if (n > max)
+    return bfail(err, "candidates", "%u entries, more than %u", n, max);
   for (unsigned i = 0; i < n; i++) {
     if (bget_uvar(r, "candidates", UINT32_MAX - 1, &u, err) != 0)
       return -1;
     d->candidates[i] = (uint32_t)u;
   }
   d->n_candidates = n;
+  if (d->reason == GB_SLATE)
+    for (unsigned i = 0; i < n; i++)
+      if (bget_double(r, "place_propensity", &d->place_propensity[i], err) != 0)
+        return -1;
   return 0;
 }
 
@@ -432,8 +509,9 @@ int gb_decision_decode_binary(const uint8_t *buf, size_t len, gb_decision *out, 
       bget(&r, "reason", &out->reason, err) != 0)
     return -1;
   out->arm = (uint16_t)arm;
-  if (out->reason > GB_NO_CANDIDATES)
-    return bfail(err, "reason", "%u is not 0 (decided), 1 (suppressed) or 2 (no_candidates)",
+  if (out->reason > GB_SLATE)
+    return bfail(err, "reason",
+                 "%u is not 0 (decided), 1 (suppressed), 2 (no_candidates) or 3 (slate)",
                  out->reason);
   if (bget_rest(&r, out, err) != 0)
     return -1;

@@ -7,6 +7,8 @@
  *    "arm":…,"reason":"decided"|"suppressed"|"no_candidates","n_eligible":…,
  *    "chosen":ordinal|null,"prop_id":…,"ttl_s":…,"propensity":…,"completed_prop_id":…,
  *    "failed_prop_id":…,"reward_coins":…,"candidates":[ordinals…]}
+ * and, for a slate (reason "slate": candidates are the apps in rank order, at most
+ * GB_DECISION_SLATE_MAX), one more field: ,"place_propensity":[numbers…] (one per place).
  * Integers are written in full (64-bit ids exactly), the propensity with 17 significant digits so
  * that decoding gives back the same double (-0.0 as "-0.0"). Encoding is deterministic: same
  * decision, same bytes.
@@ -24,7 +26,7 @@
 
 /* Longest encoding of a decision (every number at its widest, GB_DECISION_CANDIDATES_MAX
  * candidates). */
-enum { GB_DECISION_JSON_MAX = 1024 };
+enum { GB_DECISION_JSON_MAX = 1536 };
 
 /* Encodes d into buf (cap bytes). Returns the length the encoding needs without the NUL, like
  * snprintf: writes at most cap bytes and NUL-terminates when the result is < cap. buf may be
@@ -53,12 +55,13 @@ int gb_decision_decode_json(gb_decision_codec *c, const char *json, size_t len, 
 /* ---- Binary form (workload key transport.format: binary) */
 
 /* Longest binary encoding: every varint at its widest, GB_DECISION_CANDIDATES_MAX candidates. */
-enum { GB_DECISION_BINARY_MAX = 512 };
+enum { GB_DECISION_BINARY_MAX = 640 };
 
 /* Encodes d in the binary form: the fields in the JSON form's order, unsigned integers as LEB128
  * varints, signed ones as zigzag varints, reason and the candidate count as one byte each,
  * chosen as a varint of chosen + 1 (0: GB_NO_PROP), the propensity as 8 little-endian bytes
- * (every bit kept, non-finite values too), then the candidates as varints. Returns the length of
+ * (every bit kept, non-finite values too), then the candidates as varints and, for a slate, each
+ * place's propensity as 8 bytes (reason 3). Returns the length of
  * the encoding; buf receives its first min(cap, length) bytes (NULL allowed when cap is 0).
  * Deterministic: same decision, same bytes. */
 size_t gb_decision_encode_binary(const gb_decision *d, uint8_t *buf, size_t cap);

@@ -1,4 +1,5 @@
 #include "gb_reco.h"
+#include "gb_reco_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,40 +11,12 @@
 _Static_assert((int)GB_ARM_PARAMS_MAX == (int)GB_ALGO_PARAMS_MAX,
                "gb_arms carries gb_algo's parameters");
 
-typedef struct ongoing {
-  uint64_t prop_id;   /* 0 = none */
-  int64_t ttl_ms;     /* 0 = no deadline */
-  int64_t deadline;   /* sim ms */
-  uint32_t challenge; /* the prop's catalogue ordinal */
-  uint16_t arm;       /* the arm that gave it */
-} ongoing;
-
-typedef struct arm_algo {
-  const gb_algo_ops *ops;
-  void *state;
-  /* learning arms: increments since the engine last took them, one tally per partition of the
-   * events they came from ([0] only, unless gb_reco_set_partition says otherwise) */
-  gb_tally **deltas;
-  size_t n_deltas;
-  bool logging; /* exact propensities: its decisions carry the other arms' choices */
-} arm_algo;
-
-struct gb_reco {
-  const gb_arms *arms; /* the split (borrowed) */
-  arm_algo *algos;     /* [n_arms] */
-  size_t n_arms;
-  uint64_t seed;
-  int64_t tick_ms, boundary;
-  bool learns, learning;
-  unsigned partition; /* gb_reco_set_partition's: where observe counts */
-  gb_reco_await_fn await;
-  void *await_ctx;
-  ongoing *players;
-  size_t cap;
-  gb_feature_vec *contexts; /* learning runs: the context of each player's ongoing prop */
-  size_t contexts_cap;
-  double scratch[GB_ALGO_CANDIDATES_MAX * GB_ALGO_SCRATCH_PER_CANDIDATE];
-};
+void gb_reco_arm_params(const gb_arms *arms, size_t i, const gb_algo_ops *ops, gb_algo_params *p) {
+  gb_algo_params_defaults(ops, p);
+  double given[GB_ARM_PARAMS_MAX];
+  if (gb_arms_params(arms, i, given))
+    memcpy(p->v, given, sizeof p->v);
+}
 
 static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err) {
   const char *name = gb_arms_algorithm(r->arms, i);
@@ -53,10 +26,7 @@ static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err)
                       "key 'arms[%zu].algorithm': unknown algorithm '%s' (known: %s)", i, name,
                       gb_algo_names());
   gb_algo_params p;
-  gb_algo_params_defaults(ops, &p);
-  double given[GB_ARM_PARAMS_MAX];
-  if (gb_arms_params(r->arms, i, given))
-    memcpy(p.v, given, sizeof p.v);
+  gb_reco_arm_params(r->arms, i, ops, &p);
   for (size_t k = 0; k < ops->n_params; k++) {
     char key[96];
     snprintf(key, sizeof key, "arms[%zu].params.%s", i, ops->params[k].name);
@@ -66,7 +36,7 @@ static int start_arm(gb_reco *r, size_t i, size_t expected_players, gb_err *err)
   gb_algo_env env = {.seed = r->seed, .arm = (uint16_t)i, .expected_players = expected_players};
   arm_algo *a = &r->algos[i];
   a->ops = ops;
-  if (ops->init(&env, &p, &a->state, err) != 0) {
+  if (ops->init && ops->init(&env, &p, &a->state, err) != 0) {
     a->ops = NULL; /* nothing to free */
     char msg[sizeof err->msg];
     snprintf(msg, sizeof msg, "%s", err->msg);
@@ -89,11 +59,8 @@ static int64_t arm_epoch(const gb_arms *arms, size_t i) {
   const gb_algo_ops *ops = gb_algo_find(gb_arms_algorithm(arms, i));
   if (!ops)
     return 0;
-  double given[GB_ARM_PARAMS_MAX];
   gb_algo_params p;
-  gb_algo_params_defaults(ops, &p);
-  if (gb_arms_params(arms, i, given))
-    memcpy(p.v, given, sizeof p.v);
+  gb_reco_arm_params(arms, i, ops, &p);
   return gb_algo_epoch_ms(ops, &p);
 }
 
@@ -158,8 +125,9 @@ fail:
 void gb_reco_free(gb_reco *r) {
   if (!r)
     return;
+  gb_reco_store_free(r);
   for (size_t i = 0; r->algos && i < r->n_arms; i++) {
-    if (r->algos[i].ops)
+    if (r->algos[i].ops && r->algos[i].ops->free)
       r->algos[i].ops->free(r->algos[i].state);
     for (size_t k = 0; k < r->algos[i].n_deltas; k++)
       gb_tally_free(r->algos[i].deltas[k]);
@@ -178,6 +146,10 @@ size_t gb_reco_arms(const gb_reco *r) { return r->n_arms; }
 void gb_reco_set_learning(gb_reco *r, bool on) { r->learning = on; }
 
 gb_tally *gb_reco_delta(gb_reco *r, size_t arm) { return gb_reco_partition_delta(r, arm, 0); }
+
+gb_tally *gb_reco_current_delta(gb_reco *r, size_t arm) {
+  return gb_reco_partition_delta(r, arm, r->partition);
+}
 
 gb_tally *gb_reco_partition_delta(gb_reco *r, size_t arm, unsigned partition) {
   arm_algo *a = &r->algos[arm];
@@ -205,7 +177,7 @@ void gb_reco_set_await(gb_reco *r, gb_reco_await_fn await, void *ctx) {
 
 /* Before an event at sim time ts touches the models: every boundary up to ts applied (the
  * await hook waits for them when another process closes them). */
-static void advance(gb_reco *r, int64_t ts) {
+void gb_reco_advance(gb_reco *r, int64_t ts) {
   if (!r->await || !r->learns)
     return;
   /* the last multiple of the tick at or before ts (floor division: ts may be negative) */
@@ -219,8 +191,9 @@ int64_t gb_reco_boundary(const gb_reco *r) { return r->boundary; }
 void gb_reco_epoch(gb_reco *r, int64_t boundary_ms, const gb_tally *const *merged) {
   GB_ASSERT(r->learns && boundary_ms > r->boundary && boundary_ms % r->tick_ms == 0);
   for (size_t i = 0; i < r->n_arms; i++)
-    if (r->algos[i].ops->learns)
+    if (r->algos[i].ops->learns && r->algos[i].ops->epoch)
       r->algos[i].ops->epoch(r->algos[i].state, boundary_ms, merged[i]);
+  gb_reco_store_epoch(r, boundary_ms, merged);
   r->boundary = boundary_ms;
 }
 
@@ -252,7 +225,7 @@ int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts) {
 static void observe(gb_reco *r, uint16_t arm, gb_algo_signal signal, uint64_t player_id,
                     uint32_t slot, int64_t ts, uint32_t challenge) {
   const arm_algo *a = &r->algos[arm];
-  if (!a->ops->learns || !r->learning)
+  if (!a->ops->learns || !a->ops->observe || !r->learning)
     return;
   gb_algo_feedback f = {.signal = signal,
                         .player_id = player_id,
@@ -265,7 +238,7 @@ static void observe(gb_reco *r, uint16_t arm, gb_algo_signal signal, uint64_t pl
 
 bool gb_reco_is_target(const gb_arms *arms, size_t logging, size_t arm) {
   const gb_algo_ops *ops = gb_algo_find(gb_arms_algorithm(arms, arm));
-  return arm != logging && ops && strcmp(ops->name, "none") != 0;
+  return arm != logging && ops && ops->choose && strcmp(ops->name, "none") != 0;
 }
 
 /* The other arms' choices on a logging arm's decision (off-policy evaluation). */
@@ -289,7 +262,7 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
                     const gb_feature_vec *features, const uint32_t *eligible, const int64_t *ttl_s,
                     size_t n_eligible, gb_decision *out, gb_reco_targets *targets) {
   static const gb_feature_vec unknown = {.x = {[GB_FEAT_DAYS_SINCE_LAST_PURCHASE] = -1}};
-  advance(r, ts);
+  gb_reco_advance(r, ts);
   if (targets)
     targets->n = 0;
   out->decision_id = decision_id;
@@ -326,6 +299,8 @@ void gb_reco_decide(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t pl
                         .n_candidates = n_eligible,
                         .scratch = r->scratch};
   const arm_algo *a = &r->algos[out->arm];
+  if (!a->ops->choose) /* a store-only algorithm: the workload refuses it on the card platform */
+    return;
   gb_algo_choice c = a->ops->choose(a->state, &d);
   if (targets)
     target_choices(r, out->arm, &d, targets);
@@ -351,7 +326,7 @@ bool gb_reco_takes_feedback(gb_event_type type) { return gb_event_is_feedback(ty
 void gb_reco_feedback(gb_reco *r, uint32_t slot, const gb_event *ev) {
   if (!gb_reco_takes_feedback(ev->type))
     return; /* most events: the player's state is not even read */
-  advance(r, ev->ts);
+  gb_reco_advance(r, ev->ts);
   ongoing *o = slot_state(r, slot);
   if (o->prop_id == 0 || ev->u.prop.prop_id != o->prop_id)
     return;

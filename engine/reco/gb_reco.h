@@ -10,6 +10,7 @@
 #ifndef GB_RECO_H
 #define GB_RECO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -123,6 +124,38 @@ void gb_reco_prop_ended(gb_reco *r, uint32_t slot, uint64_t prop_id, int64_t ts,
  * the caller's other work before gb_reco_feedback or gb_reco_decide read it. A hint only: no
  * effect on results. */
 void gb_reco_prefetch(const gb_reco *r, uint32_t slot);
+
+/* ---- The Steam-style store (gb_reco_store.c) */
+
+/* Starts the store halves (gb_slate.h) of every arm's algorithm for a catalogue of `apps` apps
+ * (1 .. GB_SLATE_APPS_MAX) and slates of k places (1 .. GB_SLATE_MAX): from now on store visits
+ * get slates (gb_reco_decide_slate) and the store's feedback teaches the arms
+ * (gb_reco_store_feedback). Returns 0, or -1 with GB_ERR_INPUT naming 'arms[i].algorithm' when an
+ * arm's algorithm does not rank for the store (the message lists those that do), or the
+ * algorithm's own refusal of its parameters, or GB_ERR_RUNTIME when out of memory. Call once,
+ * before the first event. */
+int gb_reco_enable_store(gb_reco *r, uint32_t apps, uint32_t k, gb_err *err);
+
+/* Whether gb_reco_enable_store was called. */
+bool gb_reco_has_store(const gb_reco *r);
+
+/* The slate for the store visit decision_id of the player at slot at sim time ts: the player's
+ * arm ranks the apps it does not own (as far as the engine saw) into out — reason GB_SLATE,
+ * candidates[0 .. n_candidates) best first with place_propensity[], propensity = the first
+ * place's, n_eligible = the apps it could rank; chosen GB_NO_PROP. The slate becomes the
+ * player's last slate (its clicks and purchases are attributed to its places). features as for
+ * gb_reco_decide. Requires gb_reco_enable_store. */
+void gb_reco_decide_slate(gb_reco *r, uint32_t slot, uint64_t decision_id, uint64_t player_id,
+                          int64_t ts, const gb_feature_vec *features, gb_decision *out);
+
+/* Whether an event of this type (and, for a purchase, with an app) is the store's feedback. */
+bool gb_reco_is_store_feedback(const gb_event *ev);
+
+/* The store's feedback from the player at slot: an impression (each app shown at its place), a
+ * click, a purchase with an app_id, a play session (the player owns the app), a refund (it does
+ * not any more). Updates the player's owned apps and lets the player's arm observe it. Other
+ * events, and everything before gb_reco_enable_store, change nothing. */
+void gb_reco_store_feedback(gb_reco *r, uint32_t slot, const gb_event *ev);
 
 /* Whether the player at slot has an ongoing prop at sim time ts. */
 int gb_reco_has_ongoing(const gb_reco *r, uint32_t slot, int64_t ts);

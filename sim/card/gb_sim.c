@@ -75,8 +75,6 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
     return gb_err_set(err, GB_ERR_INPUT, "sim: producer %u of %u", cfg->producer, cfg->n_producers);
   if (cfg->duration_ms <= 0)
     return gb_err_set(err, GB_ERR_INPUT, "sim: duration must be > 0");
-  if (cfg->players == 0)
-    return gb_err_set(err, GB_ERR_INPUT, "sim: players must be >= 1");
   uint64_t population = gb_sim_population(cfg->players, cfg->duration_ms, cfg->model);
   if (population > GB_SIM_POPULATION_MAX)
     return gb_err_set(err, GB_ERR_INPUT,

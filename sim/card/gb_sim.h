@@ -45,7 +45,8 @@
 
 typedef struct gb_sim_config {
   uint64_t seed;
-  uint32_t players;          /* players present at start_ms (all producers together), >= 1 */
+  uint32_t players;          /* players present at start_ms (all producers together); 0: none
+                                (a run of the store alone) */
   int64_t start_ms;          /* sim epoch, ms since the Unix epoch */
   int64_t duration_ms;       /* sim time simulated; no event has ts >= start_ms + duration_ms */
   unsigned producer;         /* this instance's share of the population … */

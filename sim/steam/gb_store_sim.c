@@ -89,6 +89,7 @@ struct gb_store_sim {
   size_t n_arms;
   uint64_t stray;
   size_t n_waiting; /* players waiting for an answer: BLOCKED without scanning them all */
+  gb_store_outcomes *outcomes; /* slates and purchases for the held-out ranking metrics */
 };
 
 static const char *const OFFER_TYPES[] = {"dlc", "bundle", "season_pass"};
@@ -96,7 +97,7 @@ static const char *const OFFER_TYPES[] = {"dlc", "bundle", "season_pass"};
 /* ---- Players --------------------------------------------------------------------------- */
 
 static uint64_t player_id_of(const gb_store_sim *s, size_t mine) {
-  return (uint64_t)mine * s->cfg.n_producers + s->cfg.producer + 1;
+  return s->cfg.id_base + (uint64_t)mine * s->cfg.n_producers + s->cfg.producer + 1;
 }
 
 static double lognormal(gb_rng *rng, double median, double sigma) {
@@ -304,6 +305,8 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
     gb_err_set(err, GB_ERR_RUNTIME, "store simulator: out of memory");
     goto fail;
   }
+  if (gb_store_outcomes_new(cfg->catalog, s->n_arms, &s->outcomes, err) != 0)
+    goto fail;
   for (uint32_t a = 0; a < s->n_apps; a++)
     s->click_term[a] = gb_store_click_term(&s->m, gb_store_catalog_app(cfg->catalog, a), s->n_apps);
   for (unsigned i = 0; i < GB_STORE_SLATE_MAX; i++)
@@ -341,6 +344,7 @@ void gb_store_sim_free(gb_store_sim *s) {
     free(b);
   }
   gb_timeq_free(s->q);
+  gb_store_outcomes_free(s->outcomes);
   free(s->p);
   free(s->arm);
   free(s->owned_bits);
@@ -468,8 +472,10 @@ static void plan_visit(gb_store_sim *s, store_player *pl, burst *b, int64_t t) {
     gb_store_arm_stats *as = &s->arm[pl->arm];
     as->slates++;
     as->slots += b->n_slate;
+    uint64_t bought = as->slate_purchases;
     for (unsigned i = 0; i < b->n_slate; i++)
       look_at(s, pl, b, &t, b->slate[i], (int)i);
+    as->converted += as->slate_purchases > bought;
   }
   for (uint32_t j = 0; j < s->m.organic_views; j++)
     look_at(s, pl, b, &t, browse_app(s, pl), -1);
@@ -645,6 +651,8 @@ static void emit_burst_step(gb_store_sim *s, uint32_t idx, gb_event *ev) {
   const step *st = &b->steps[b->pos++];
   fill_header(s, pl, ev, (gb_event_type)st->type, st->ts, player_id_of(s, idx));
   fill_step(s, pl, b, st, ev);
+  if (st->type == GB_EV_PURCHASE)
+    gb_store_outcomes_purchase(s->outcomes, idx, st->ts, st->app);
   if (b->pos < b->n) {
     gb_timeq_push(s->q, b->steps[b->pos].ts, idx);
     return;
@@ -709,7 +717,7 @@ static void score_slate(gb_store_sim *s, store_player *pl, const burst *b, int64
 }
 
 void gb_store_sim_on_decision(gb_store_sim *s, const gb_decision *d) {
-  uint64_t id = d->player_id;
+  uint64_t id = d->player_id - s->cfg.id_base; /* below the base: wraps, out of range */
   if (id < 1 || (id - 1) % s->cfg.n_producers != s->cfg.producer) {
     s->stray++;
     return;
@@ -724,10 +732,11 @@ void gb_store_sim_on_decision(gb_store_sim *s, const gb_decision *d) {
   s->n_waiting--;
   burst *b = pl->b;
   b->n_slate = 0;
-  if (d->reason == GB_DECIDED)
+  if (d->reason == GB_SLATE || d->reason == GB_DECIDED)
     for (unsigned i = 0; i < d->n_candidates && b->n_slate < s->m.slate_size; i++)
       if (d->candidates[i] < s->n_apps)
         b->slate[b->n_slate++] = d->candidates[i];
+  gb_store_outcomes_slate(s->outcomes, (uint32_t)idx, pl->arm, d->ts, b->slate, b->n_slate);
   if (s->cfg.truth && b->n_slate > 0)
     score_slate(s, pl, b, d->ts);
   plan_visit(s, pl, b, d->ts);
@@ -742,6 +751,16 @@ void gb_store_sim_on_decision(gb_store_sim *s, const gb_decision *d) {
 }
 
 uint64_t gb_store_sim_stray_answers(const gb_store_sim *s) { return s->stray; }
+
+uint64_t gb_store_sim_waiting(const gb_store_sim *s) { return s->n_waiting; }
+
+void gb_store_sim_ranking(gb_store_sim *s, size_t arm, gb_store_ranking *acc) {
+  gb_store_outcomes_ranking(s->outcomes, arm, acc);
+}
+
+void gb_store_sim_shown(const gb_store_sim *s, size_t arm, uint64_t *bits) {
+  gb_store_outcomes_shown(s->outcomes, arm, bits);
+}
 
 void gb_store_sim_arm_stats(const gb_store_sim *s, size_t arm, gb_store_arm_stats *acc) {
   if (arm >= s->n_arms)

@@ -31,6 +31,7 @@
 #include "gb_event.h"
 #include "gb_store_catalog.h"
 #include "gb_store_model.h"
+#include "gb_store_outcomes.h"
 
 typedef struct gb_store_sim_config {
   uint64_t seed;
@@ -43,6 +44,8 @@ typedef struct gb_store_sim_config {
   const gb_arms *arms; /* borrowed; closed loop (the arm named on impressions); may be NULL */
   const gb_store_model *model; /* copied; NULL = defaults */
   bool truth;                  /* score every slate and the oracle's (O(apps) per visit) */
+  uint64_t id_base;            /* player ids are id_base + 1, 2, ...: 0 alone; 2^32 beside the card
+                                  platform's players (a mixed run) */
 } gb_store_sim_config;
 
 typedef enum gb_store_sim_status {
@@ -65,6 +68,7 @@ typedef struct gb_store_arm_stats {
   uint64_t scored; /* slates scored against the truth */
   uint64_t expected_purchases_e9, expected_clicks_e9;
   uint64_t oracle_purchases_e9, oracle_clicks_e9;
+  uint64_t converted; /* slates from which the player bought at least one app */
 } gb_store_arm_stats;
 
 typedef struct gb_store_sim gb_store_sim;
@@ -85,6 +89,16 @@ void gb_store_sim_on_decision(gb_store_sim *s, const gb_decision *d);
 
 /* Answers that matched no waiting visit. */
 uint64_t gb_store_sim_stray_answers(const gb_store_sim *s);
+
+/* Players waiting for the engine's answer to their visit. */
+uint64_t gb_store_sim_waiting(const gb_store_sim *s);
+
+/* Adds arm's ranking sums (gb_store_outcomes.h: NDCG@k, recall@k against each player's later
+ * purchases, novelty) into *acc; scores the slates against the purchases emitted so far. */
+void gb_store_sim_ranking(gb_store_sim *s, size_t arm, gb_store_ranking *acc);
+
+/* ORs the apps arm showed into bits ((apps + 63) / 64 words): coverage. */
+void gb_store_sim_shown(const gb_store_sim *s, size_t arm, uint64_t *bits);
 
 /* Adds arm's totals of this instance into *acc (arm < arms, or 0 without arms). */
 void gb_store_sim_arm_stats(const gb_store_sim *s, size_t arm, gb_store_arm_stats *acc);
