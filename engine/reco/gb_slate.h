@@ -38,7 +38,7 @@ struct gb_algo_env;
 struct gb_algo_params;
 
 enum {
-  GB_SLATE_MAX = 16,       /* places of a slate (= GB_IMPRESSION_MAX, what an impression holds) */
+  GB_SLATE_MAX = 16,        /* places of a slate (= GB_IMPRESSION_MAX, what an impression holds) */
   GB_SLATE_APPS_MAX = 65535 /* apps the engine ranks (tally keys hold 16 bits of app) */
 };
 
@@ -62,9 +62,9 @@ typedef struct gb_slate_request {
 
 /* A ranked slate. */
 typedef struct gb_slate {
-  uint32_t n;                       /* places filled: k, fewer only when too few apps are left */
-  uint32_t apps[GB_SLATE_MAX];      /* app ordinals, best first, distinct, none owned */
-  double propensity[GB_SLATE_MAX];  /* P(policy puts apps[j] at place j), in (0, 1] */
+  uint32_t n;                      /* places filled: k, fewer only when too few apps are left */
+  uint32_t apps[GB_SLATE_MAX];     /* app ordinals, best first, distinct, none owned */
+  double propensity[GB_SLATE_MAX]; /* P(policy puts apps[j] at place j), in (0, 1] */
 } gb_slate;
 
 typedef enum gb_slate_signal {
