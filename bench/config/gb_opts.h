@@ -76,9 +76,15 @@ typedef struct gb_opts_param_text {
 struct gb_algo_param;
 void gb_opts_param_text_of(const struct gb_algo_param *param, gb_opts_param_text *out);
 
+/* The platforms an algorithm serves, as --help and docs/algorithms.md name them: "card" (it
+ * gives props: its choose), "store" (it ranks slates: its gb_slate_ops), or "card, store"
+ * (static storage). */
+struct gb_algo_ops;
+const char *gb_opts_algo_platforms(const struct gb_algo_ops *ops);
+
 /* Prints the "algorithms" section of `gamebench run --help`: every registered algorithm
- * (gb_algo_registry, in its order) with its summary, then one line per parameter: name=default,
- * kind and range, and its doc. */
+ * (gb_algo_registry, in its order) with its summary, the platforms it serves ("      platforms:
+ * card, store"), then one line per parameter: name=default, kind and range, and its doc. */
 void gb_opts_print_algorithms(FILE *out);
 
 /* A command's start: parses argv against spec (gb_opts_parse). Returns -1 when the command

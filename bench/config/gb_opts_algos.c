@@ -56,13 +56,22 @@ void gb_opts_param_text_of(const gb_algo_param *param, gb_opts_param_text *out) 
   snprintf(out->range, sizeof out->range, "[%s, %s]", lo, hi);
 }
 
+const char *gb_opts_algo_platforms(const gb_algo_ops *ops) {
+  if (ops->choose && ops->slate)
+    return "card, store";
+  return ops->slate ? "store" : "card";
+}
+
 void gb_opts_print_algorithms(FILE *out) {
   size_t n = 0;
   const gb_algo_ops *const *reg = gb_algo_registry(&n);
-  fprintf(out, "algorithms (a workload's arms[].algorithm, each parameter set as arms[].params."
-               "NAME: VALUE;\ndocs/algorithms.md):\n");
+  fprintf(out,
+          "algorithms (a workload's arms[].algorithm, each parameter set as arms[].params."
+          "NAME: VALUE;\ndocs/algorithms.md; card: it gives props, store: it ranks the store's "
+          "slates):\n");
   for (size_t a = 0; a < n; a++) {
     fprintf(out, "  %-12s %s\n", reg[a]->name, reg[a]->summary);
+    fprintf(out, "      platforms: %s\n", gb_opts_algo_platforms(reg[a]));
     for (size_t i = 0; i < reg[a]->n_params; i++) {
       const gb_algo_param *p = &reg[a]->params[i];
       gb_opts_param_text t;

@@ -156,7 +156,8 @@ typedef struct wl_raw_transport {
 /* clang-format off */
 #define WL_ALGO_PARAMS(X)                                                                          \
   X(epoch) X(window) X(prior_strength) X(prior_mean) X(epsilon) X(prior_a) X(prior_b)              \
-  X(segment) X(alpha) X(lambda) X(v) X(similarity) X(neighbours)
+  X(segment) X(alpha) X(lambda) X(v) X(similarity) X(neighbours) X(min_users) X(factors) X(reg)    \
+  X(iterations)
 /* clang-format on */
 
 typedef struct wl_raw_params {

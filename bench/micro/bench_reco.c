@@ -255,6 +255,8 @@ int gb_bench_recommender(int argc, char **argv) {
   double worst = 0;
   const char *worst_name = "";
   for (size_t i = 0; i < n; i++) {
+    if (!reg[i]->choose)
+      continue; /* store only: it makes no decisions on props */
     double p99 = bench_one(reg[i], &c, &err);
     if (p99 < 0)
       return gb_opts_fail(&err);

@@ -8,10 +8,10 @@
 #include "gb_algo_int.h"
 
 /* In the order --help and docs/algorithms.md list them: the control, the baseline, the
- * context-free learners, the contextual bandits, the batch model. */
+ * context-free learners, the contextual bandits, the batch model, the store's batch models. */
 static const gb_algo_ops *const registry[] = {
-    &gb_algo_none,     &gb_algo_random, &gb_algo_popularity, &gb_algo_egreedy,
-    &gb_algo_thompson, &gb_algo_linucb, &gb_algo_lints,      &gb_algo_itemknn,
+    &gb_algo_none,   &gb_algo_random, &gb_algo_popularity, &gb_algo_egreedy, &gb_algo_thompson,
+    &gb_algo_linucb, &gb_algo_lints,  &gb_algo_itemknn,    &gb_algo_ease,    &gb_algo_als,
 };
 
 const gb_algo_ops *const *gb_algo_registry(size_t *n) {
@@ -27,7 +27,7 @@ const gb_algo_ops *gb_algo_find(const char *name) {
 }
 
 const char *gb_algo_names(void) {
-  return "none, random, popularity, egreedy, thompson, linucb, lints, itemknn";
+  return "none, random, popularity, egreedy, thompson, linucb, lints, itemknn, ease, als";
 }
 
 int gb_algo_param_index(const gb_algo_ops *ops, const char *name) {

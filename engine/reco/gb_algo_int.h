@@ -11,7 +11,7 @@
 #include "gb_rng.h"
 
 extern const gb_algo_ops gb_algo_none, gb_algo_random, gb_algo_popularity, gb_algo_egreedy,
-    gb_algo_thompson, gb_algo_linucb, gb_algo_lints, gb_algo_itemknn;
+    gb_algo_thompson, gb_algo_linucb, gb_algo_lints, gb_algo_itemknn, gb_algo_ease, gb_algo_als;
 
 /* Tags of tally keys (gb_algo_key): the low bits are the algorithm's own index. */
 enum {
@@ -20,7 +20,13 @@ enum {
   GB_TAG_A = 3,     /* linear bandits: x xᵀ sums, low = ordinal << 16 | i * D + j */
   GB_TAG_B = 4,     /* linear bandits: r x sums, low = ordinal << 16 | i */
   GB_TAG_CO = 5,    /* item-kNN: co-usage of two challenges, low = i << 28 | j */
-  GB_TAG_ITEM = 6   /* item-kNN: players' uses of a challenge, low = ordinal */
+  GB_TAG_ITEM = 6,  /* item-kNN: players' uses of a challenge, low = ordinal */
+  /* the store halves (gb_slate_int.h says what each counts) */
+  GB_TAG_STORE_BOUGHT = 7,     /* purchases less refunds, low = app */
+  GB_TAG_STORE_PLAYERS = 8,    /* players who played, low = app */
+  GB_TAG_STORE_SHOWN = 9,      /* impressions, low = app */
+  GB_TAG_STORE_CONVERTED = 10, /* purchases from a slate less refunds, low = app */
+  GB_TAG_STORE_PAIR = 11       /* a (player, app) interaction, low = gb_slate_pair_low */
 };
 
 /* Salts of the hash draws (gb_hash3(seed, decision_id, salt ^ arm << 48)). */

@@ -12,13 +12,18 @@
  * seldom use does not jump the queue — skipping what was already given since the boundary. A
  * player with no queue, or whose queue holds no eligible challenge, gets the challenge with the
  * highest use rate (popularity with a prior); with probability ε any decision explores
- * uniformly, so that co-usage keeps being learnt. */
+ * uniformly, so that co-usage keeps being learnt.
+ *
+ * In the store: gb_ranker's itemknn model (the same `similarity`, `neighbours` kept per app)
+ * refitted at each own boundary on every (player, app) purchase and play of the arm's players;
+ * a visit's slate is the apps most similar to what the player owns, then popularity
+ * (gb_slate_batch, gb_slate_int.h). ε and the prior are the card half's only. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gb_algo_int.h"
 #include "gb_grow.h"
+#include "gb_slate_int.h"
 
 enum { P_EPOCH, P_SIMILARITY, P_NEIGHBOURS, P_EPSILON, P_STRENGTH, P_MEAN };
 enum { SIM_COSINE, SIM_JACCARD };
@@ -350,6 +355,27 @@ static void itemknn_free(void *state) {
   free(s);
 }
 
+/* The store half: the batch model with this arm's similarity and neighbours. */
+static int itemknn_slate_init(const gb_algo_env *env, const gb_algo_params *p,
+                              const gb_slate_env *store, void **state, gb_err *err) {
+  gb_ranker_config cfg;
+  if (gb_ranker_config_init(&cfg, "itemknn", err) != 0 ||
+      gb_ranker_config_set(&cfg, "similarity",
+                           p->v[P_SIMILARITY] == SIM_JACCARD ? "jaccard" : "cosine", err) != 0 ||
+      gb_ranker_config_set_value(&cfg, (size_t)gb_ranker_param_index(cfg.info, "k"),
+                                 p->v[P_NEIGHBOURS], err) != 0)
+    return -1;
+  return gb_slate_batch_init(env, store, (int64_t)p->v[P_EPOCH], &cfg, true, state, err);
+}
+
+static const gb_slate_ops itemknn_slate = {
+    .init = itemknn_slate_init,
+    .rank = gb_slate_batch_rank,
+    .observe = gb_slate_batch_observe,
+    .epoch = gb_slate_batch_epoch,
+    .free = gb_slate_batch_free,
+};
+
 const gb_algo_ops gb_algo_itemknn = {
     .name = "itemknn",
     .summary = "item-kNN on co-usage, retrained each sim day into per-player queues",
@@ -362,4 +388,5 @@ const gb_algo_ops gb_algo_itemknn = {
     .epoch = itemknn_epoch,
     .fit = itemknn_fit,
     .free = itemknn_free,
+    .slate = &itemknn_slate,
 };

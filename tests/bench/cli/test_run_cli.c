@@ -20,7 +20,7 @@ Test(run_cli, help_lists_every_algorithm_and_its_parameters_with_defaults) {
   cr_assert(strstr(section, "arms[].params.NAME: VALUE"), "%s", section);
   size_t n = 0;
   const gb_algo_ops *const *reg = gb_algo_registry(&n);
-  cr_assert_eq(n, 8);
+  cr_assert_eq(n, 10);
   const char *at = section;
   for (size_t a = 0; a < n; a++) {
     char line[256];

@@ -64,6 +64,10 @@ Test(opts_algos, the_section_lists_every_algorithm_and_parameter_in_registry_ord
     snprintf(line, sizeof line, "\n  %-12s %s\n", reg[a]->name, reg[a]->summary);
     const char *found = strstr(at, line);
     cr_assert_not_null(found, "no line for %s after the previous one:\n%s", reg[a]->name, text);
+    /* then the platforms it serves */
+    snprintf(line, sizeof line, "\n      platforms: %s\n", gb_opts_algo_platforms(reg[a]));
+    cr_assert_eq(strstr(found + 1, line), strstr(found + 1, "\n"), "%s: no '%s' next:\n%s",
+                 reg[a]->name, line + 1, text);
     at = found + 1;
     for (size_t i = 0; i < reg[a]->n_params; i++) {
       const gb_algo_param *p = &reg[a]->params[i];
@@ -79,6 +83,12 @@ Test(opts_algos, the_section_lists_every_algorithm_and_parameter_in_registry_ord
       at = found + 1;
     }
   }
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("none")), "card");
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("thompson")), "card");
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("random")), "card, store");
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("itemknn")), "card, store");
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("ease")), "store");
+  cr_assert_str_eq(gb_opts_algo_platforms(gb_algo_find("als")), "store");
   /* one line read as a user reads it */
   cr_assert(strstr(text, "\n      epsilon=0.1            number in [0, 1]: share of uniform "
                          "(exploring) choices\n"),

@@ -287,7 +287,7 @@ ParameterizedTestParameters(workload, file_errors) {
       {"arms_empty.yaml", ":4: key 'arms': needs at least 1 entry, got 0"},
       {"arms_unknown_algorithm.yaml",
        ":6: key 'arms[1].algorithm': unknown algorithm 'linucb9' (known: none, random, "
-       "popularity, egreedy, thompson, linucb, lints, itemknn)"},
+       "popularity, egreedy, thompson, linucb, lints, itemknn, ease, als)"},
       {"arms_duplicate_name.yaml",
        ":7: key 'arms[2].name': duplicate arm name 'a' (also arms[0].name)"},
       {"arms_oracle_name.yaml", ":6: key 'arms[1].name': 'oracle' is reserved (arms.csv's oracle "

@@ -11,7 +11,8 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const expected_names[] = {"none",     "random", "popularity", "egreedy",
-                                             "thompson", "linucb", "lints",      "itemknn"};
+                                             "thompson", "linucb", "lints",      "itemknn",
+                                             "ease",     "als"};
 
 Test(algo, registry_lists_every_algorithm_in_order) {
   size_t n = 0;
@@ -43,9 +44,20 @@ Test(algo, every_table_is_complete_and_consistent) {
   for (size_t a = 0; a < n; a++) {
     const gb_algo_ops *o = reg[a];
     cr_assert(o->summary && *o->summary, "%s: no summary", o->name);
-    cr_assert(o->init && o->choose && o->free, "%s: a function is missing", o->name);
-    cr_assert_eq(o->learns, o->observe != NULL, "%s: learns but observes nothing", o->name);
-    cr_assert_eq(o->learns, o->epoch != NULL, "%s: learns without epochs", o->name);
+    cr_assert(o->choose || o->slate, "%s: serves no platform", o->name);
+    if (o->choose) {
+      cr_assert(o->init && o->free, "%s: a function is missing", o->name);
+      cr_assert_eq(o->learns, o->observe != NULL, "%s: learns but observes nothing", o->name);
+      cr_assert_eq(o->learns, o->epoch != NULL, "%s: learns without epochs", o->name);
+    } else { /* store only: no card half at all */
+      cr_assert(!o->init && !o->observe && !o->epoch && !o->fit, "%s: a card function", o->name);
+    }
+    if (o->slate) { /* the store half learns when the algorithm does */
+      const gb_slate_ops *so = o->slate;
+      cr_assert(so->init && so->rank && so->free, "%s: a store function is missing", o->name);
+      cr_assert_eq(o->learns, so->observe != NULL, "%s: store observe", o->name);
+      cr_assert_eq(o->learns, so->epoch != NULL, "%s: store epoch", o->name);
+    }
     cr_assert_leq(o->n_params, GB_ALGO_PARAMS_MAX, "%s", o->name);
     cr_assert_eq(o->n_params == 0, o->params == NULL, "%s", o->name);
     /* a learner changes only at its epochs: the parameter that sets them comes first */
@@ -69,6 +81,8 @@ Test(algo, every_algorithm_starts_with_its_defaults_and_free_null_is_a_no_op) {
   size_t n = 0;
   const gb_algo_ops *const *reg = gb_algo_registry(&n);
   for (size_t a = 0; a < n; a++) {
+    if (!reg[a]->choose)
+      continue; /* store only: test_slate starts its store half */
     gbt_algo *g = gbt_algo_new(reg[a]->name, 7, 3, NULL);
     const uint32_t cands[] = {4, 9};
     gb_algo_choice c = gbt_algo_choose(g, 1, 0, NULL, cands, 2);
@@ -193,9 +207,11 @@ Test(algo, epoch_ms_is_the_epoch_parameter_of_a_learner) {
   for (size_t a = 0; a < n; a++) {
     gb_algo_params p;
     gb_algo_params_defaults(reg[a], &p);
-    int64_t want = !reg[a]->learns                        ? 0
-                   : strcmp(reg[a]->name, "itemknn") == 0 ? 86400000 /* a sim day */
-                                                          : 60000;   /* a sim minute */
+    bool daily = strcmp(reg[a]->name, "itemknn") == 0 || strcmp(reg[a]->name, "ease") == 0 ||
+                 strcmp(reg[a]->name, "als") == 0;
+    int64_t want = !reg[a]->learns ? 0
+                   : daily         ? 86400000 /* a sim day */
+                                   : 60000;           /* a sim minute */
     cr_assert_eq(gb_algo_epoch_ms(reg[a], &p), want, "%s", reg[a]->name);
     p.v[0] = 300000;
     cr_assert_eq(gb_algo_epoch_ms(reg[a], &p), reg[a]->learns ? 300000 : 0, "%s", reg[a]->name);

@@ -1,7 +1,8 @@
 /* docs/algorithms.md against the registry (engine/reco/gb_algo.c): a section per registered
  * algorithm, in registry order, quoting its summary, with a parameter table whose rows give each
- * parameter's kind, default and range as `gamebench run --help` does — and nothing else, so
- * that the page cannot drift from the tables. The page's workload example loads. */
+ * parameter's kind, default and range as `gamebench run --help` does, and the platforms it serves —
+ * and nothing else, so that the page cannot drift from the tables. The page's workload example
+ * loads. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,10 @@ Test(algo_docs, every_algorithm_has_its_section_in_registry_order) {
     snprintf(quote, sizeof quote, "> %s\n", reg[a]->summary);
     cr_assert(strncmp(s, "\n", 1) == 0 && strstr(s, quote) == s + 1,
               "the section of %s does not start with its summary '%s'", reg[a]->name, quote);
+    char platforms[96];
+    snprintf(platforms, sizeof platforms, "\nPlatforms: %s.\n", gb_opts_algo_platforms(reg[a]));
+    cr_assert(strstr(s, platforms), "the section of %s does not say '%s'", reg[a]->name,
+              platforms + 1);
     free(s);
   }
   /* and no section for an algorithm the registry does not have */
