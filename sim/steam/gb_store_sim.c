@@ -315,8 +315,9 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
     s->country_len[i] = strlen(s->countries[i].code);
     GB_ASSERT(s->country_len[i] <= GB_COUNTRY_MAX);
   }
-  if (gb_timeq_new(s->n_mine ? s->n_mine : 1, cfg->start_ms, s->p, sizeof *s->p, 128, &s->q, err) !=
-      0)
+  /* The whole record prefetched (three lines): the taste, which visits read, is in the third. */
+  if (gb_timeq_new(s->n_mine ? s->n_mine : 1, cfg->start_ms, s->p, sizeof *s->p, sizeof *s->p,
+                   &s->q, err) != 0)
     goto fail;
   for (size_t k = 0; k < s->n_mine; k++)
     if (init_player(s, k) != 0) {
