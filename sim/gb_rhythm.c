@@ -84,6 +84,42 @@ int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t of
   }
 }
 
+int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
+                               double per_day) {
+  /* the weight-time (weight x ms) to use up: Exp(1) in units of the day's weight-time / rate */
+  double need = gb_rng_exponential(rng, (double)MS_PER_DAY / per_day);
+  int64_t local = t_ms + (int64_t)offset_min * 60000;
+  int h = gb_rhythm_hour_of_week(local);
+  double into = (double)(local - floor_div(local, MS_PER_HOUR) * MS_PER_HOUR);
+  double left = (double)MS_PER_HOUR - into, delta;
+  if (need < r->weight[h] * left) {
+    delta = need / r->weight[h];
+  } else {
+    need -= r->weight[h] * left;
+    delta = left;
+    /* the weights' weekly mean is 1: a whole week from an hour's start weighs its length */
+    const double week = (double)GB_RHYTHM_HOURS * MS_PER_HOUR;
+    if (need >= 2 * week) {
+      double weeks = floor(need / week) - 1;
+      need -= weeks * week;
+      delta += weeks * week;
+    }
+    for (;;) {
+      h = h + 1 < GB_RHYTHM_HOURS ? h + 1 : 0;
+      double full = r->weight[h] * MS_PER_HOUR;
+      if (need < full && r->weight[h] > 0) {
+        delta += need / r->weight[h];
+        break;
+      }
+      need -= full;
+      delta += MS_PER_HOUR;
+    }
+  }
+  if (delta >= (double)(INT64_MAX - t_ms) - 2.0)
+    return INT64_MAX;
+  return t_ms + (int64_t)delta + 1; /* strictly later, as gb_rhythm_next */
+}
+
 int64_t gb_rhythm_sample_between(const gb_rhythm *r, gb_rng *rng, int64_t from_ms, int64_t to_ms,
                                  int32_t offset_min) {
   for (;;) {

@@ -40,6 +40,15 @@ double gb_rhythm_weight_at(const gb_rhythm *r, int64_t t_ms, int32_t offset_min)
 int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
                        double per_day);
 
+/* The same process as gb_rhythm_next, sampled by inversion instead of thinning: one
+ * exponential draw of the cumulative weighted time, then a walk over the week's hours to where
+ * it is used up (whole weeks skipped at once). Exact for the piecewise-constant rate, one
+ * logarithm per call instead of one per thinning candidate (about max_weight of them); the
+ * draws differ from gb_rhythm_next's, so the two are not interchangeable in a stream. > t_ms;
+ * INT64_MAX when it would overflow. */
+int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
+                               double per_day);
+
 /* A time in [from_ms, to_ms) (from_ms < to_ms) drawn with density proportional to the weight:
  * when a player with that offset arrives, given that it arrives in the interval. */
 int64_t gb_rhythm_sample_between(const gb_rhythm *r, gb_rng *rng, int64_t from_ms, int64_t to_ms,

@@ -282,6 +282,28 @@ static void take_bucket(gb_timeq *q, size_t slot) {
 
 static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q->near_n == 0; }
 
+/* Looks ahead to the next occupied buckets (the ring must hold entries): the items of the next
+ * one are prefetched, and the first chunk of the one after it, so that reading that chunk's keys
+ * when the window after next comes does not stall. With few entries per window (a sparse
+ * population) prefetching the window's own items when it comes is too late to help: this starts
+ * them a window ahead. Hints only: no effect on order. */
+static inline __attribute__((always_inline)) void prefetch_ahead(const gb_timeq *q, size_t slot) {
+  size_t d = distance_to_occupied(q, slot + 1);
+  if (d > GB_TIMEQ_BUCKETS)
+    return;
+  size_t s1 = (slot + 1 + d) % GB_TIMEQ_BUCKETS;
+  const bucket *b = &q->ring[s1];
+  if (b->n <= CHUNK_KEYS) /* a bucket of many chunks: its window prefetches them itself */
+    for (uint32_t i = 0; i < b->n; i++)
+      prefetch(q, (uint32_t)q->chunks[b->head].keys[i]);
+  size_t d2 = distance_to_occupied(q, s1 + 1);
+  if (d2 > GB_TIMEQ_BUCKETS)
+    return;
+  const bucket *b2 = &q->ring[(s1 + 1 + d2) % GB_TIMEQ_BUCKETS];
+  if (b2->n > 0)
+    __builtin_prefetch(&q->chunks[b2->head]);
+}
+
 /* Moves the window forward until it holds the first entry (or the queue is empty). Done lazily,
  * when the first entry is asked for: pushing entries never moves the window, so filling a queue
  * in any order keeps them in the ring. The new window's bucket becomes the sorted array `cur`;
@@ -306,6 +328,8 @@ static void advance(gb_timeq *q) {
       prefetch(q, (uint32_t)q->cur[i]);
     sort_keys(q->cur, q->cur_n);
     pull_far(q);
+    if (q->base && q->ring_n > 0 && q->cur_n < CHUNK_KEYS)
+      prefetch_ahead(q, slot);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gb_codec.h"
+#include "gb_rhythm.h"
 #include "gb_store_sim.h"
 
 static const int64_t START = 1767225600000LL; /* 2026-01-01 */
@@ -189,4 +190,36 @@ Test(store_sim, a_visit_waits_for_its_slate) {
   gb_store_sim_free(s);
   gb_arms_free(arms);
   gb_store_catalog_free(c);
+}
+
+/* The store's next sessions (gb_rhythm_next_inverse): strictly later, at the mean rate, and
+ * spread over the week like the weights (the same process as gb_rhythm_next's thinning). */
+Test(store_sim, next_session_by_inversion_follows_the_rhythm) {
+  gb_rhythm r;
+  gb_rhythm_init(&r, 20);
+  gb_rng rng;
+  gb_rng_seed(&rng, 7, 1);
+  static unsigned per_hour[GB_RHYTHM_HOURS];
+  const double per_day = 3.0;
+  int64_t t = 0;
+  unsigned n = 0;
+  while (n < 200000) {
+    int64_t next = gb_rhythm_next_inverse(&r, &rng, t, 480, per_day);
+    cr_assert_gt(next, t);
+    t = next;
+    per_hour[gb_rhythm_hour_of_week(t + 480 * 60000LL)]++;
+    n++;
+  }
+  double days = (double)t / 86400e3;
+  cr_expect_float_eq(n / days, per_day, 0.03 * per_day, "%g sessions a day", n / days);
+  /* each hour's share against its weight's (mean 1): within 10 % where the weight is large */
+  for (int h = 0; h < GB_RHYTHM_HOURS; h++) {
+    double expected = (double)n / GB_RHYTHM_HOURS * r.weight[h] * (n / days / per_day);
+    if (r.weight[h] >= 1.0)
+      cr_expect_float_eq(per_hour[h], expected, 0.1 * expected, "hour %d: %u, expected %g", h,
+                         per_hour[h], expected);
+  }
+  cr_expect_lt(per_hour[5 * 24 + 4], per_hour[5 * 24 + 20] / 5, "a quiet night, a busy evening");
+  /* a rate far below one a week: whole weeks skipped, still strictly later */
+  cr_assert_gt(gb_rhythm_next_inverse(&r, &rng, t, 0, 1e-3), t);
 }
