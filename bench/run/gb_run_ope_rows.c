@@ -79,7 +79,8 @@ static bool make_row(const gb_decision_entry *e, const gb_sim_truth_entry *te, c
 int gb_run_ope_collect(gb_run_state *rs, gb_run_merged *m, gb_run_totals *t, gb_err *err) {
   const gb_arms *arms = rs->ctx.arms;
   size_t logging = gb_run_ope_logging_arm(arms);
-  if (logging == SIZE_MAX || rs->n_shards == 0)
+  /* the card platform's props only: the store's slates are not evaluated off-policy (yet) */
+  if (logging == SIZE_MAX || rs->n_shards == 0 || !(rs->ctx.w->sim.platforms & GB_PLATFORMS_CARD))
     return 0;
   size_t n_arms = gb_arms_count(arms), n_targets = 0;
   uint16_t target_arm[GB_RECO_TARGETS_MAX];

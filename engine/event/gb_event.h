@@ -88,7 +88,7 @@ typedef enum gb_event_role {
   X(GB_EV_CHALLENGE_COMPLETED, "challenge_completed", FEEDBACK, CARD, FEEDBACK)                    \
   X(GB_EV_CHALLENGE_FAILED, "challenge_failed", FEEDBACK, CARD, FEEDBACK)                          \
   X(GB_EV_REWARD_GRANTED, "reward_granted", FEEDBACK, CARD, NOTICE)                                \
-  X(GB_EV_STORE_VISIT, "store_visit", STEAM, STEAM, ACTIVITY)                                      \
+  X(GB_EV_STORE_VISIT, "store_visit", STEAM, STEAM, DECISION_POINT)                                \
   X(GB_EV_IMPRESSION, "impression", STEAM, STEAM, FEEDBACK)                                        \
   X(GB_EV_CLICK, "click", STEAM, STEAM, FEEDBACK)                                                  \
   X(GB_EV_WISHLIST, "wishlist", STEAM, STEAM, ACTIVITY)                                            \
