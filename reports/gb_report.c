@@ -401,6 +401,7 @@ static void write_report(gb_doc *d, void *ctx) {
   write_latency(d, r, &plots[PLOT_LATENCY]);
   write_timeline(d, r, plots);
   gb_report_write_arms(d, r, &plots[PLOT_ARMS], &plots[PLOT_ARMS_DAILY]);
+  gb_report_write_store(d, r);
   write_ope(d, r, &plots[PLOT_OPE]);
   write_partitions(d, r);
   write_fingerprint(d, r);

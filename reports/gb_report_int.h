@@ -108,4 +108,10 @@ int gb_doc_html_figure(FILE *html, const char *dir, const char *name, const char
 void gb_report_write_arms(gb_doc *d, const gb_results *r, const gb_doc_plot_state *arms_plot,
                           const gb_doc_plot_state *daily_plot);
 
+/* ---- the Steam-style store's sections (gb_report_store.c) ---- */
+
+/* "Store: slates per arm" (store_arms.csv) and "Store realism" (store_realism.csv), when the
+ * run has them (a card run has neither: nothing is written). A malformed file is said so. */
+void gb_report_write_store(gb_doc *d, const gb_results *r);
+
 #endif

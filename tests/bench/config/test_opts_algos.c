@@ -126,13 +126,22 @@ static double text_at(const gb_algo_param *p, int at, char *buf, size_t len) {
   return at == AT_MIN ? p->min : p->max;
 }
 
-static void check_workload(int at) {
-  size_t n = 0;
-  const gb_algo_ops *const *reg = gb_algo_registry(&n);
+/* Every algorithm of the platform (card: those that choose props; store: those that rank slates)
+ * in one workload, each parameter at its default or a range end. */
+static void check_workload_of(int at, bool store) {
+  size_t n_all = 0, n = 0;
+  const gb_algo_ops *const *all = gb_algo_registry(&n_all);
+  const gb_algo_ops *reg[64];
+  cr_assert_leq(n_all, 64);
+  for (size_t a = 0; a < n_all; a++)
+    if (store ? all[a]->slate != NULL : all[a]->choose != NULL)
+      reg[n++] = all[a];
   char yaml[8192];
   double want[64][GB_ALGO_PARAMS_MAX];
   cr_assert_leq(n, 64);
-  size_t len = (size_t)snprintf(yaml, sizeof yaml, "name: params\nsim: {duration: 1h}\narms:\n");
+  size_t len = (size_t)snprintf(yaml, sizeof yaml,
+                                "name: params\nsim: {duration: 1h, platform: %s}\narms:\n",
+                                store ? "store" : "card");
   for (size_t a = 0; a < n; a++) {
     len +=
         (size_t)snprintf(yaml + len, sizeof yaml - len,
@@ -160,6 +169,11 @@ static void check_workload(int at) {
   gbt_rmtree(dir);
   free(path);
   free(dir);
+}
+
+static void check_workload(int at) {
+  check_workload_of(at, false);
+  check_workload_of(at, true);
 }
 
 Test(opts_algos, every_default_parses_back_through_a_workload) { check_workload(AT_DEFAULT); }

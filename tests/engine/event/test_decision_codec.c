@@ -273,8 +273,8 @@ Test(decision_codec, binary_rejections_name_the_field) {
   expect_binary_error(buf, n + 1, "1 bytes after the decision");
   uint8_t bad_reason[GB_DECISION_BINARY_MAX];
   memcpy(bad_reason, buf, n);
-  bad_reason[19] = 3; /* the reason byte (see binary_has_the_documented_layout) */
-  expect_binary_error(bad_reason, n, "field 'reason': 3 is not 0");
+  bad_reason[19] = 4; /* the reason byte (see binary_has_the_documented_layout) */
+  expect_binary_error(bad_reason, n, "field 'reason': 4 is not 0");
   const uint8_t big_arm[] = {1, 2, 0, 0, 0, 0, 0x80, 0x80, 0x04}; /* arm 65536 */
   expect_binary_error(big_arm, sizeof big_arm, "field 'arm': 65536 is out of range (0 .. 65535)");
   const uint8_t endless[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
@@ -284,4 +284,87 @@ Test(decision_codec, binary_rejections_name_the_field) {
   n = gb_decision_encode_binary(&many, buf, sizeof buf);
   buf[n - 1] = GB_DECISION_CANDIDATES_MAX + 1; /* the count byte, nothing after it */
   expect_binary_error(buf, n, "field 'candidates': 33 entries, more than 32");
+}
+
+/* ---- slates (a store visit's answer) */
+
+static gb_decision slate_sample(void) {
+  gb_decision d = sample();
+  d.reason = GB_SLATE;
+  d.chosen = GB_NO_PROP;
+  d.prop_id = 0;
+  d.ttl_s = 0;
+  d.n_candidates = 3;
+  d.candidates[0] = 40;
+  d.candidates[1] = 3;
+  d.candidates[2] = 17;
+  d.place_propensity[0] = 1.0 / 7;
+  d.place_propensity[1] = 0.5;
+  d.place_propensity[2] = -0.0;
+  d.propensity = d.place_propensity[0];
+  return d;
+}
+
+Test(decision_codec, slate_json_carries_places_in_rank_order) {
+  gb_decision d = slate_sample();
+  char buf[GB_DECISION_JSON_MAX];
+  size_t n = gb_decision_encode_json(&d, buf, sizeof buf);
+  cr_assert_lt(n, sizeof buf);
+  cr_assert_not_null(strstr(buf, "\"reason\":\"slate\""), "%s", buf);
+  cr_assert_not_null(
+      strstr(buf, "\"candidates\":[40,3,17],\"place_propensity\":[0.14285714285714285,0.5,-0.0]}"),
+      "%s", buf);
+  gb_decision_codec *c = new_decision_codec();
+  gb_decision back;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_decode_json(c, buf, n, &back, &err), 0, "%s", err.msg);
+  cr_assert_eq(memcmp(&back, &d, sizeof d), 0);
+  gb_decision_codec_free(c);
+}
+
+Test(decision_codec, slate_binary_round_trips_exactly) {
+  gb_decision d = slate_sample();
+  uint8_t buf[GB_DECISION_BINARY_MAX];
+  size_t n = gb_decision_encode_binary(&d, buf, sizeof buf);
+  cr_assert_lt(n, sizeof buf);
+  gb_decision back;
+  gb_err err = {0};
+  cr_assert_eq(gb_decision_decode_binary(buf, n, &back, &err), 0, "%s", err.msg);
+  cr_assert_eq(memcmp(&back, &d, sizeof d), 0);
+  /* a card decision's bytes do not change: no place propensities */
+  gb_decision card = sample();
+  cr_assert_eq(gb_decision_encode_binary(&card, NULL, 0) + 3 * 8,
+               gb_decision_encode_binary(&(gb_decision){.reason = GB_SLATE,
+                                                        .chosen = card.chosen,
+                                                        .decision_id = card.decision_id,
+                                                        .player_id = card.player_id,
+                                                        .ts = card.ts,
+                                                        .t_intended_ns = card.t_intended_ns,
+                                                        .t_sent_ns = card.t_sent_ns,
+                                                        .t_decided_ns = card.t_decided_ns,
+                                                        .arm = card.arm,
+                                                        .n_eligible = card.n_eligible,
+                                                        .prop_id = card.prop_id,
+                                                        .ttl_s = card.ttl_s,
+                                                        .propensity = card.propensity,
+                                                        .failed_prop_id = card.failed_prop_id,
+                                                        .reward_coins = card.reward_coins,
+                                                        .n_candidates = 3,
+                                                        .candidates = {1, 2, 9}},
+                                         NULL, 0));
+}
+
+Test(decision_codec, slate_places_must_match_its_apps) {
+  gb_decision_codec *c = new_decision_codec();
+  gb_decision back;
+  gb_err err = {0};
+  const char *short_places = "{\"decision_id\":1,\"player_id\":2,\"arm\":0,\"reason\":\"slate\","
+                             "\"candidates\":[4,5],\"place_propensity\":[1]}";
+  cr_assert_eq(gb_decision_decode_json(c, short_places, strlen(short_places), &back, &err), -1);
+  cr_assert_not_null(strstr(err.msg, "place_propensity"), "%s", err.msg);
+  const char *not_slate = "{\"decision_id\":1,\"player_id\":2,\"arm\":0,\"reason\":\"decided\","
+                          "\"candidates\":[4],\"place_propensity\":[1]}";
+  cr_assert_eq(gb_decision_decode_json(c, not_slate, strlen(not_slate), &back, &err), -1);
+  cr_assert_not_null(strstr(err.msg, "only a slate"), "%s", err.msg);
+  gb_decision_codec_free(c);
 }

@@ -16,10 +16,12 @@ Test(event, names_round_trip_for_every_type) {
   cr_assert_str_eq(gb_event_type_name(GB_EV__COUNT), "unknown");
 }
 
-/* The card platform answers its players at the end of each game, and nowhere else. */
-Test(event, game_end_is_the_one_decision_point) {
+/* The card platform answers its players at the end of each game, the store at each visit (a
+ * slate), and nowhere else. */
+Test(event, game_end_and_store_visit_are_the_decision_points) {
   for (int t = 0; t < GB_EV__COUNT; t++)
-    cr_assert_eq(gb_event_is_decision_point((gb_event_type)t), t == GB_EV_GAME_END, "%s",
+    cr_assert_eq(gb_event_is_decision_point((gb_event_type)t),
+                 t == GB_EV_GAME_END || t == GB_EV_STORE_VISIT, "%s",
                  gb_event_type_name((gb_event_type)t));
 }
 
