@@ -167,8 +167,8 @@ int gb_run_store_merge(gb_run_state *rs, gb_run_store_results **out, gb_err *err
     for (unsigned i = 0; i < rs->n_producers; i++) {
       gb_store_sim *sim = rs->producers[i].store;
       gb_store_sim_arm_stats(sim, a, &s->stats[a]);
-      gb_store_sim_ranking(sim, a, &s->ranking[a]);
-      gb_store_sim_shown(sim, a, bits);
+      gb_store_outcomes_ranking(gb_store_sim_outcomes(sim), a, &s->ranking[a]);
+      gb_store_outcomes_shown(gb_store_sim_outcomes(sim), a, bits);
     }
     uint64_t shown = 0;
     for (size_t k = 0; k < words; k++)

@@ -773,13 +773,7 @@ uint64_t gb_store_sim_stray_answers(const gb_store_sim *s) { return s->stray; }
 
 uint64_t gb_store_sim_waiting(const gb_store_sim *s) { return s->n_waiting; }
 
-void gb_store_sim_ranking(gb_store_sim *s, size_t arm, gb_store_ranking *acc) {
-  gb_store_outcomes_ranking(s->outcomes, arm, acc);
-}
-
-void gb_store_sim_shown(const gb_store_sim *s, size_t arm, uint64_t *bits) {
-  gb_store_outcomes_shown(s->outcomes, arm, bits);
-}
+gb_store_outcomes *gb_store_sim_outcomes(gb_store_sim *s) { return s->outcomes; }
 
 void gb_store_sim_arm_stats(const gb_store_sim *s, size_t arm, gb_store_arm_stats *acc) {
   if (arm >= s->n_arms)

@@ -93,12 +93,9 @@ uint64_t gb_store_sim_stray_answers(const gb_store_sim *s);
 /* Players waiting for the engine's answer to their visit. */
 uint64_t gb_store_sim_waiting(const gb_store_sim *s);
 
-/* Adds arm's ranking sums (gb_store_outcomes.h: NDCG@k, recall@k against each player's later
- * purchases, novelty) into *acc; scores the slates against the purchases emitted so far. */
-void gb_store_sim_ranking(gb_store_sim *s, size_t arm, gb_store_ranking *acc);
-
-/* ORs the apps arm showed into bits ((apps + 63) / 64 words): coverage. */
-void gb_store_sim_shown(const gb_store_sim *s, size_t arm, uint64_t *bits);
+/* The slates shown and the purchases made so far (gb_store_outcomes.h: NDCG@k and recall@k
+ * against each player's later purchases, coverage, novelty); owned by s. */
+gb_store_outcomes *gb_store_sim_outcomes(gb_store_sim *s);
 
 /* Adds arm's totals of this instance into *acc (arm < arms, or 0 without arms). */
 void gb_store_sim_arm_stats(const gb_store_sim *s, size_t arm, gb_store_arm_stats *acc);

@@ -154,4 +154,8 @@ Test(sim_cli, bench_sim_reports_rates_and_verdicts) {
   p = gbt_gamebench("bench sim --duration 0s");
   cr_expect_eq(p.status, 2, "%s", p.err);
   gbt_proc_free(&p);
+  p = gbt_gamebench("bench sim --platform steam");
+  cr_expect_eq(p.status, 2, "%s", p.err);
+  cr_expect(strstr(p.err, "--platform steam: expected card or store"), "%s", p.err);
+  gbt_proc_free(&p);
 }
