@@ -28,7 +28,7 @@ struct gb_run_store_results {
   double *coverage;          /* [n_arms]: share of the catalogue shown */
   gb_store_realism_row realism[GB_STORE_REALISM_ROWS_MAX];
   size_t n_realism;
-  char realism_note[256]; /* why there is no reference, or "" */
+  char realism_note[GB_ERR_MSG_MAX + 32]; /* why there is no reference, or "" */
 };
 
 int gb_run_store_setup(gb_run_state *rs, gb_err *err) {
