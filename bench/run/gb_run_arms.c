@@ -10,12 +10,13 @@
 #include "gb_csv.h"
 #include "gb_interval.h"
 #include "gb_path.h"
+#include "gb_run_int.h"
 #include "gb_twoprop.h"
 
 #define E9 1e9
 #define MS_PER_DAY 86400000LL
 
-static gb_csv_writer *open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
+gb_csv_writer *gb_run_open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
                                gb_err *err) {
   char *path = gb_path_join(dir, name);
   if (!path) {
@@ -178,7 +179,7 @@ int gb_run_arms_write_totals(const char *dir, const gb_run_arms *a, gb_err *err)
                                      "lift_p_value",
                                      "expected_lift_vs_random",
                                      "headroom"};
-  gb_csv_writer *w = open_csv(dir, "arms.csv", cols, sizeof cols / sizeof cols[0], err);
+  gb_csv_writer *w = gb_run_open_csv(dir, "arms.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!w)
     return -1;
   size_t ref = gb_run_arms_reference(a);
@@ -243,7 +244,8 @@ int gb_run_arms_write_daily(const char *dir, const gb_run_arms *a, gb_err *err) 
                                      "use_rate_ci_high",
                                      "expected_use_rate",
                                      "oracle_use_rate"};
-  gb_csv_writer *w = open_csv(dir, "arms_daily.csv", cols, sizeof cols / sizeof cols[0], err);
+  gb_csv_writer *w =
+      gb_run_open_csv(dir, "arms_daily.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!w)
     return -1;
   for (size_t arm = 0; arm < a->n_arms; arm++)
@@ -295,7 +297,8 @@ int gb_run_arms_write_challenges(const char *dir, const gb_run_arms *a, gb_err *
                                      "use_rate_ci_low",
                                      "use_rate_ci_high",
                                      "mean_use_probability"};
-  gb_csv_writer *w = open_csv(dir, "challenges.csv", cols, sizeof cols / sizeof cols[0], err);
+  gb_csv_writer *w =
+      gb_run_open_csv(dir, "challenges.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!w)
     return -1;
   size_t last = a->n_challenge_slots - 1;

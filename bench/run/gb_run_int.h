@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 
 #include "gb_catalog.h"
+#include "gb_csv.h"
 #include "gb_decision_codec.h"
 #include "gb_doorbell.h"
 #include "gb_hist.h"
@@ -241,6 +242,10 @@ void *gb_run_shard_main(void *arg);
 int gb_run_setup_producers(gb_run_state *rs, const gb_run_options *opt, gb_err *err);
 /* A simulator thread: paces, sends and takes answers until its players are done. */
 void *gb_run_producer_main(void *arg);
+
+/* A CSV writer for dir/name with these columns (gb_csv.h), or NULL with err (gb_run_arms.c). */
+gb_csv_writer *gb_run_open_csv(const char *dir, const char *name, const char *const *cols, size_t n,
+                               gb_err *err);
 
 /* ---- the Steam-style store (gb_run_store.c) */
 

@@ -251,19 +251,6 @@ static void oracle_row(gb_csv_writer *c, const gb_run_store_results *s, gb_err *
   gb_csv_end_row(c, err);
 }
 
-static gb_csv_writer *open_in(const char *dir, const char *name, const char *const *cols, size_t n,
-                              gb_err *err) {
-  char *path = gb_path_join(dir, name);
-  if (!path) {
-    gb_err_set(err, GB_ERR_RUNTIME, "%s: out of memory", dir);
-    return NULL;
-  }
-  gb_csv_writer *c = NULL;
-  gb_csv_writer_open(path, cols, n, &c, err);
-  free(path);
-  return c;
-}
-
 static int write_arms(const char *dir, const gb_run_store_results *s, gb_err *err) {
   static const char *const cols[] = {"arm",
                                      "algorithm",
@@ -290,7 +277,8 @@ static int write_arms(const char *dir, const gb_run_store_results *s, gb_err *er
                                      "expected_purchases_per_slate",
                                      "oracle_purchases_per_slate",
                                      "regret_vs_oracle"};
-  gb_csv_writer *c = open_in(dir, "store_arms.csv", cols, sizeof cols / sizeof cols[0], err);
+  gb_csv_writer *c =
+      gb_run_open_csv(dir, "store_arms.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!c)
     return -1;
   for (size_t a = 0; a < s->n_arms; a++)
@@ -301,7 +289,8 @@ static int write_arms(const char *dir, const gb_run_store_results *s, gb_err *er
 
 static int write_realism(const char *dir, const gb_run_store_results *s, gb_err *err) {
   static const char *const cols[] = {"statistic", "value", "target", "unit", "source", "note"};
-  gb_csv_writer *c = open_in(dir, "store_realism.csv", cols, sizeof cols / sizeof cols[0], err);
+  gb_csv_writer *c =
+      gb_run_open_csv(dir, "store_realism.csv", cols, sizeof cols / sizeof cols[0], err);
   if (!c)
     return -1;
   for (size_t i = 0; i < s->n_realism; i++) {
