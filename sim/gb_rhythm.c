@@ -56,6 +56,9 @@ void gb_rhythm_init(gb_rhythm *r, int peak_hour) {
     r->weight[h] /= mean;
     r->max_weight = fmax(r->max_weight, r->weight[h]);
   }
+  r->cum[0] = 0;
+  for (int h = 0; h < GB_RHYTHM_HOURS; h++)
+    r->cum[h + 1] = r->cum[h] + r->weight[h] * (double)MS_PER_HOUR;
 }
 
 int gb_rhythm_hour_of_week(int64_t local_ms) {
@@ -84,37 +87,43 @@ int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t of
   }
 }
 
+/* The hour h of the week with cum[h] <= x < cum[h + 1] (0 <= x < cum[168]): its weight is > 0. */
+static int hour_of_weight_time(const gb_rhythm *r, double x) {
+  int lo = 0, hi = GB_RHYTHM_HOURS; /* cum[lo] <= x < cum[hi] */
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (r->cum[mid] <= x)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
                                double per_day) {
   /* the weight-time (weight x ms) to use up: Exp(1) in units of the day's weight-time / rate */
   double need = gb_rng_exponential(rng, (double)MS_PER_DAY / per_day);
   int64_t local = t_ms + (int64_t)offset_min * 60000;
-  int h = gb_rhythm_hour_of_week(local);
-  double into = (double)(local - floor_div(local, MS_PER_HOUR) * MS_PER_HOUR);
-  double left = (double)MS_PER_HOUR - into, delta;
-  if (need < r->weight[h] * left) {
-    delta = need / r->weight[h];
-  } else {
-    need -= r->weight[h] * left;
-    delta = left;
-    /* the weights' weekly mean is 1: a whole week from an hour's start weighs its length */
-    const double week = (double)GB_RHYTHM_HOURS * MS_PER_HOUR;
-    if (need >= 2 * week) {
-      double weeks = floor(need / week) - 1;
-      need -= weeks * week;
-      delta += weeks * week;
-    }
-    for (;;) {
-      h = h + 1 < GB_RHYTHM_HOURS ? h + 1 : 0;
-      double full = r->weight[h] * MS_PER_HOUR;
-      if (need < full && r->weight[h] > 0) {
-        delta += need / r->weight[h];
-        break;
-      }
-      need -= full;
-      delta += MS_PER_HOUR;
-    }
-  }
+  int64_t week_ms = (int64_t)GB_RHYTHM_HOURS * MS_PER_HOUR;
+  int64_t week_start = floor_div(local + (int64_t)EPOCH_WEEKDAY * MS_PER_DAY, week_ms) * week_ms -
+                       (int64_t)EPOCH_WEEKDAY * MS_PER_DAY;
+  double into_week = (double)(local - week_start);
+  int h = (int)(into_week / (double)MS_PER_HOUR);
+  double into_hour = into_week - (double)h * (double)MS_PER_HOUR;
+  /* where the draw ends, in weight-time from this week's start; whole weeks apart */
+  double target = r->cum[h] + r->weight[h] * into_hour + need;
+  double week = r->cum[GB_RHYTHM_HOURS];
+  double weeks = floor(target / week);
+  target -= weeks * week;
+  if (target >= week) /* rounding */
+    target = nextafter(week, 0);
+  int end_h = hour_of_weight_time(r, target);
+  double end = weeks * (double)week_ms + (double)end_h * (double)MS_PER_HOUR +
+               (target - r->cum[end_h]) / r->weight[end_h];
+  double delta = end - into_week;
+  if (delta < 0) /* rounding at the start */
+    delta = 0;
   if (delta >= (double)(INT64_MAX - t_ms) - 2.0)
     return INT64_MAX;
   return t_ms + (int64_t)delta + 1; /* strictly later, as gb_rhythm_next */

@@ -22,6 +22,9 @@ enum { GB_RHYTHM_HOURS = 7 * 24 };
 typedef struct gb_rhythm {
   double weight[GB_RHYTHM_HOURS]; /* local hour of the week, Monday 00:00 first; mean 1 */
   double max_weight;
+  /* cum[h]: the weight-time (weight x ms) of the week before local hour h; cum[168] is the
+   * whole week's (its length in ms, the mean weight being 1). For sampling by inversion. */
+  double cum[GB_RHYTHM_HOURS + 1];
 } gb_rhythm;
 
 /* The platform's profile with its evening peak moved to local hour peak_hour (0 .. 23; the whole
@@ -41,11 +44,11 @@ int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t of
                        double per_day);
 
 /* The same process as gb_rhythm_next, sampled by inversion instead of thinning: one
- * exponential draw of the cumulative weighted time, then a walk over the week's hours to where
- * it is used up (whole weeks skipped at once). Exact for the piecewise-constant rate, one
- * logarithm per call instead of one per thinning candidate (about max_weight of them); the
- * draws differ from gb_rhythm_next's, so the two are not interchangeable in a stream. > t_ms;
- * INT64_MAX when it would overflow. */
+ * exponential draw of the cumulative weighted time, whole weeks skipped at once, then a binary
+ * search of the week's cumulative weights for the hour where it is used up. Exact for the
+ * piecewise-constant rate, one logarithm per call instead of one per thinning candidate (about
+ * max_weight of them); the draws differ from gb_rhythm_next's, so the two are not interchangeable
+ * in a stream. > t_ms; INT64_MAX when it would overflow. */
 int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
                                double per_day);
 

@@ -10,13 +10,14 @@ enum {
   FAR_ARITY = 4,              /* …and beyond the ring: half the depth of a binary heap, and the
                                  children of a node in one or two cache lines */
   CACHE_LINE = GB_CACHE_LINE, /* a chunk's size */
-  INSERTION_SORT_MAX = 96,    /* a window's keys are sorted by insertion up to this many (a busy
-                                 second holds ~60 with 100k players), by qsort beyond */
   KEY_TS_SHIFT = 32,
-  GROUP_SHIFT = 4, /* take_bucket groups a window's keys by 16 ms… */
-  GROUPS = (GB_TIMEQ_BUCKET_MS - 1) / (1 << GROUP_SHIFT) + 1, /* …in 63 groups… */
+  GROUPS = 64,       /* take_bucket groups a window's keys by time in at most 64 groups… */
   GROUPING_MIN = 16, /* …when it holds more than this: fewer are sorted faster as they come */
-  CHUNK_KEYS = 7     /* keys per chunk: with the link, one cache line */
+  INSERTION_SORT_MAX = 4 * GROUPS, /* grouped keys are sorted by insertion up to this many (a
+                                      busy card second holds ~60 with 100k players), by qsort
+                                      beyond (the first window, which can hold everyone) */
+  CHUNK_KEYS = 7,                  /* keys per chunk: with the link, one cache line */
+  PREFETCH_AHEAD = 12              /* items of the sorted window fetched ahead of the one popped */
 };
 
 #define NO_CHUNK UINT32_MAX
@@ -53,7 +54,9 @@ struct gb_timeq {
   size_t ring_n;
   chunk *chunks; /* the buckets' pool */
   uint32_t free_chunk;
-  int64_t window; /* start of the current window, a multiple of the bucket width */
+  int64_t window;       /* start of the current window, a multiple of the bucket width */
+  int64_t width;        /* a window's length (ms) */
+  unsigned group_shift; /* a key's group is its offset in the window >> group_shift */
   size_t size;
   const char *base;
   size_t stride, hot_bytes;
@@ -113,14 +116,14 @@ static gb_timeq_entry heap_pop(gb_timeq_entry *h, size_t *n, size_t arity) {
 
 /* ---- the ring */
 
-static int64_t width(void) { return GB_TIMEQ_BUCKET_MS; }
+static int64_t width(const gb_timeq *q) { return q->width; }
 
-static int64_t ring_end(const gb_timeq *q) { return q->window + width() * GB_TIMEQ_BUCKETS; }
+static int64_t ring_end(const gb_timeq *q) { return q->window + width(q) * GB_TIMEQ_BUCKETS; }
 
 enum { WORD_BITS = 64, OCCUPIED_WORDS = GB_TIMEQ_BUCKETS / WORD_BITS };
 
-static size_t slot_of(int64_t ts) {
-  int64_t w = floor_div(ts, width());
+static size_t slot_of(const gb_timeq *q, int64_t ts) {
+  int64_t w = floor_div(ts, width(q));
   return (size_t)(w % GB_TIMEQ_BUCKETS + GB_TIMEQ_BUCKETS) % GB_TIMEQ_BUCKETS;
 }
 
@@ -147,7 +150,7 @@ static size_t pool_chunks(size_t capacity) {
 /* Appends e to its bucket; false when the pool has no chunk left (the pool is sized so that it
  * cannot happen; the far heap would take the entry). */
 static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
-  size_t slot = slot_of(e.ts);
+  size_t slot = slot_of(q, e.ts);
   bucket *b = &q->ring[slot];
   uint32_t at = b->n % CHUNK_KEYS;
   if (at == 0) { /* no chunk yet, or the last one is full */
@@ -162,7 +165,7 @@ static bool bucket_append(gb_timeq *q, gb_timeq_entry e) {
       q->chunks[b->tail].next = c;
     b->tail = c;
   }
-  int64_t offset = e.ts - floor_div(e.ts, width()) * width();
+  int64_t offset = e.ts - floor_div(e.ts, width(q)) * width(q);
   q->chunks[b->tail].keys[at] = (uint64_t)offset << KEY_TS_SHIFT | e.index;
   b->n++;
   q->occupied[slot / WORD_BITS] |= 1ULL << (slot % WORD_BITS);
@@ -178,7 +181,7 @@ static inline __attribute__((always_inline)) void prefetch(const gb_timeq *q, ui
 
 /* Places e: in the window's heap, in a bucket of the ring, or beyond. */
 static void place(gb_timeq *q, gb_timeq_entry e) {
-  if (e.ts < q->window + width())
+  if (e.ts < q->window + width(q))
     heap_push(q->near, &q->near_n, e, NEAR_ARITY);
   else if (e.ts >= ring_end(q) || !bucket_append(q, e))
     heap_push(q->far, &q->far_n, e, FAR_ARITY);
@@ -189,7 +192,7 @@ static void place(gb_timeq *q, gb_timeq_entry e) {
 static void pull_far(gb_timeq *q) {
   while (q->far_n > 0 && q->far[0].ts < ring_end(q)) {
     gb_timeq_entry e = q->far[0];
-    if (e.ts < q->window + width()) {
+    if (e.ts < q->window + width(q)) {
       heap_pop(q->far, &q->far_n, FAR_ARITY);
       prefetch(q, e.index);
       heap_push(q->near, &q->near_n, e, NEAR_ARITY);
@@ -244,24 +247,26 @@ static void gather(gb_timeq *q, const bucket *b) {
   }
 }
 
-static size_t group_of(uint64_t key) { return (size_t)(key >> KEY_TS_SHIFT >> GROUP_SHIFT); }
+static size_t group_of(const gb_timeq *q, uint64_t key) {
+  return (size_t)(key >> KEY_TS_SHIFT >> q->group_shift);
+}
 
 /* Copies a bucket's keys into cur grouped by their time in the window (a counting sort on
- * offset / 16 ms): the insertion sort then moves each key past the few of its group at most,
- * instead of past half the window's. */
+ * offset >> group_shift: 16 ms groups for one-second windows): the insertion sort then moves each
+ * key past the few of its group at most, instead of past half the window's. */
 static void gather_grouped(gb_timeq *q, const bucket *b) {
   uint32_t at[GROUPS + 1] = {0};
   size_t n = 0;
   for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
     for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++)
-      at[group_of(q->chunks[c].keys[i]) + 1]++;
+      at[group_of(q, q->chunks[c].keys[i]) + 1]++;
   for (size_t g = 1; g <= GROUPS; g++)
     at[g] += at[g - 1];
   n = 0;
   for (uint32_t c = b->head; n < b->n; c = q->chunks[c].next)
     for (size_t i = 0; i < CHUNK_KEYS && n < b->n; i++, n++) {
       uint64_t k = q->chunks[c].keys[i];
-      q->cur[at[group_of(k)]++] = k;
+      q->cur[at[group_of(q, k)]++] = k;
     }
 }
 
@@ -314,19 +319,21 @@ static void advance(gb_timeq *q) {
      * first entry's (beyond the ring, unless it found no bucket room) */
     int64_t next = INT64_MAX;
     if (q->ring_n > 0)
-      next =
-          q->window + width() * (int64_t)distance_to_occupied(q, slot_of(q->window) + 1) + width();
+      next = q->window + width(q) * (int64_t)distance_to_occupied(q, slot_of(q, q->window) + 1) +
+             width(q);
     if (q->far_n > 0) {
-      int64_t far = floor_div(q->far[0].ts, width()) * width();
+      int64_t far = floor_div(q->far[0].ts, width(q)) * width(q);
       next = far < next ? far : next;
     }
     q->window = next;
-    size_t slot = slot_of(q->window);
+    size_t slot = slot_of(q, q->window);
     take_bucket(q, slot);
     q->occupied[slot / WORD_BITS] &= ~(1ULL << (slot % WORD_BITS));
-    for (size_t i = 0; i < q->cur_n; i++) /* first start every fetch, then order them */
-      prefetch(q, (uint32_t)q->cur[i]);
     sort_keys(q->cur, q->cur_n);
+    /* the window's first items; take_first keeps PREFETCH_AHEAD of them in flight from then on
+     * (all of a busy window at once would evict each other from the first-level cache) */
+    for (size_t i = 0; i < q->cur_n && i < PREFETCH_AHEAD; i++)
+      prefetch(q, (uint32_t)q->cur[i]);
     pull_far(q);
     if (q->base && q->ring_n > 0 && q->cur_n < CHUNK_KEYS)
       prefetch_ahead(q, slot);
@@ -355,17 +362,22 @@ static gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
 static gb_timeq_entry take_first(gb_timeq *q) {
   bool in_cur;
   gb_timeq_entry e = first(q, &in_cur);
-  if (in_cur)
+  if (in_cur) {
     q->cur_at++;
-  else
+    if (q->cur_at + PREFETCH_AHEAD - 1 < q->cur_n)
+      prefetch(q, (uint32_t)q->cur[q->cur_at + PREFETCH_AHEAD - 1]);
+  } else
     heap_pop(q->near, &q->near_n, NEAR_ARITY);
   return e;
 }
 
 /* ---- the API */
 
-int gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
-                 size_t hot_bytes, gb_timeq **out, gb_err *err) {
+int gb_timeq_new(size_t capacity, int64_t start_ms, int64_t bucket_ms, const void *base,
+                 size_t stride, size_t hot_bytes, gb_timeq **out, gb_err *err) {
+  if (bucket_ms < 1 || bucket_ms > GB_TIMEQ_BUCKET_MS_MAX)
+    return gb_err_set(err, GB_ERR_INPUT, "time queue: a window of %lld ms is outside 1 .. %d",
+                      (long long)bucket_ms, GB_TIMEQ_BUCKET_MS_MAX);
   gb_timeq *q = calloc(1, sizeof *q);
   if (!q)
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for a time queue of %zu", capacity);
@@ -384,7 +396,10 @@ int gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t str
   for (size_t c = 0; c < n_chunks; c++) /* the free list: 0, 1, 2, ... */
     q->chunks[c].next = c + 1 < n_chunks ? (uint32_t)(c + 1) : NO_CHUNK;
   q->free_chunk = 0;
-  q->window = floor_div(start_ms, width()) * width();
+  q->width = bucket_ms;
+  while ((bucket_ms - 1) >> q->group_shift >= GROUPS)
+    q->group_shift++;
+  q->window = floor_div(start_ms, width(q)) * width(q);
   q->base = hot_bytes ? base : NULL;
   q->stride = stride;
   q->hot_bytes = hot_bytes;

@@ -1,16 +1,17 @@
 /* gb_timeq: the simulator's event calendar — a priority queue of (ts, index) entries, popped in
  * (ts, index) order, built for many entries and a moving "now".
  *
- * Three tiers: the current window (one bucket of GB_TIMEQ_BUCKET_MS) is a sorted array consumed
+ * Three tiers: the current window (one bucket of bucket_ms) is a sorted array consumed
  * in order, plus a small 4-ary heap for the entries placed in the window after it was sorted; a
  * ring of GB_TIMEQ_BUCKETS buckets holds the following windows as unsorted keys in chunks of one
  * cache line (appending is O(1); the chunks come from a pool allocated up front); a 4-ary heap
  * holds everything beyond the ring (a player's next session, hours away). When the current window
- * is exhausted the next bucket is sorted into the array, and the items its entries point to are
- * prefetched all at once (the first hot_bytes at base + index x stride), so that their cache
- * misses overlap instead of stalling one by one: with a hundred thousand players the simulator is
- * bound by those misses. Order is exactly that of one heap: the stream does not depend on this
- * structure.
+ * is exhausted the next bucket is sorted into the array, and the items its entries point to (the
+ * first hot_bytes at base + index x stride) are prefetched a dozen entries ahead of the one popped,
+ * so that their cache misses overlap instead of stalling one by one: with a hundred thousand
+ * players the simulator is bound by those misses (a whole busy window at once would evict its own
+ * first items from the first-level cache before they are read). Order is exactly that of one heap:
+ * the stream does not depend on this structure.
  *
  * Entries may be pushed at any ts, earlier ones included (a closed-loop answer can make a
  * player due in the past): anything before the current window's end goes into the heap. Not
@@ -26,8 +27,10 @@
 #include "gb_err.h"
 
 enum {
-  GB_TIMEQ_BUCKET_MS = 1000, /* a window: one sim second */
-  GB_TIMEQ_BUCKETS = 16384   /* the ring covers 4.5 sim hours: rounds, pauses, short breaks */
+  GB_TIMEQ_BUCKET_MS = 1000, /* the card platform's window: one sim second (with 16384 buckets
+                                the ring covers 4.5 sim hours: rounds, pauses, short breaks) */
+  GB_TIMEQ_BUCKET_MS_MAX = 86400000, /* a window of at most one sim day */
+  GB_TIMEQ_BUCKETS = 16384           /* buckets of the ring */
 };
 
 typedef struct gb_timeq_entry {
@@ -37,13 +40,17 @@ typedef struct gb_timeq_entry {
 
 typedef struct gb_timeq gb_timeq;
 
-/* A queue for at most `capacity` entries at once, starting at sim time start_ms, into *out (the
- * caller frees it with gb_timeq_free). Entries point at items base + index x stride (bytes) whose
- * first hot_bytes are prefetched when their window comes; hot_bytes 0 (or base NULL) means no
+/* A queue for at most `capacity` entries at once, starting at sim time start_ms, with windows
+ * of bucket_ms (1 .. GB_TIMEQ_BUCKET_MS_MAX), into *out (the caller frees it with
+ * gb_timeq_free). The window is a speed setting, not a semantic one: choose it so that a window
+ * holds tens to hundreds of entries (their prefetches overlap, and the ring, 16384 windows, covers
+ * most of the pushes' horizon). Entries point at items base + index x stride (bytes) whose first
+ * hot_bytes are prefetched when their window comes; hot_bytes 0 (or base NULL) means no
  * prefetching. All memory is allocated here: pushing never allocates. Returns 0, or -1 with
- * GB_ERR_RUNTIME when out of memory (*out is then unchanged). */
-int gb_timeq_new(size_t capacity, int64_t start_ms, const void *base, size_t stride,
-                 size_t hot_bytes, gb_timeq **out, gb_err *err);
+ * GB_ERR_INPUT for a window out of range, GB_ERR_RUNTIME when out of memory (*out is then
+ * unchanged). */
+int gb_timeq_new(size_t capacity, int64_t start_ms, int64_t bucket_ms, const void *base,
+                 size_t stride, size_t hot_bytes, gb_timeq **out, gb_err *err);
 
 /* Frees q; NULL is allowed. */
 void gb_timeq_free(gb_timeq *q);

@@ -4,16 +4,13 @@
 #include "gb_sim_int.h"
 #include "gb_sim_session.h"
 
+#include "gb_records.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-/* Transparent huge pages for the players: their array spans tens of MB, and with 4 KiB pages
- * nearly every player's first access would also miss the TLB. */
-#define HUGE_PAGE ((size_t)2 << 20)
 
 static const char *const platforms[PLATFORMS] = {"android", "ios", "pc"};
 
@@ -53,22 +50,6 @@ static int setup(gb_sim *s, const gb_sim_config *cfg, gb_err *err) {
   return 0;
 }
 
-/* Zeroed memory for an array of player records, aligned to a cache line; on huge pages (a hint
- * to the kernel) when it spans one or more. NULL when out of memory; free() releases it. */
-static void *alloc_records(size_t bytes) {
-  size_t align = bytes >= HUGE_PAGE ? HUGE_PAGE : CACHE_LINE;
-  size_t rounded = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple */
-  void *m = aligned_alloc(align, rounded);
-  if (!m)
-    return NULL;
-#ifdef MADV_HUGEPAGE
-  if (align == HUGE_PAGE)
-    (void)madvise(m, rounded, MADV_HUGEPAGE); /* only a hint: without it, only slower */
-#endif
-  memset(m, 0, rounded);
-  return m;
-}
-
 int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
   *out = NULL;
   if (cfg->n_producers == 0 || cfg->producer >= cfg->n_producers)
@@ -91,7 +72,7 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
   uint32_t n =
       (uint32_t)(population / cfg->n_producers + (cfg->producer < population % cfg->n_producers));
   s->n_players = n;
-  s->players = alloc_records((n ? n : 1) * sizeof *s->players);
+  s->players = gb_records_alloc((n ? n : 1) * sizeof *s->players);
   s->arms = calloc(cfg->n_arms ? cfg->n_arms : 1, sizeof *s->arms);
   size_t arms = cfg->n_arms ? cfg->n_arms : 1;
   s->arm_periods = calloc(arms * s->n_periods, sizeof *s->arm_periods);
@@ -101,8 +82,8 @@ int gb_sim_new(const gb_sim_config *cfg, gb_sim **out, gb_err *err) {
     return -1;
   }
   if (!s->players || !s->arms || !s->arm_periods || !s->arm_challenges ||
-      gb_timeq_new(n, cfg->start_ms, s->players, sizeof *s->players, sizeof *s->players, &s->queue,
-                   NULL) != 0) {
+      gb_timeq_new(n, cfg->start_ms, GB_TIMEQ_BUCKET_MS, s->players, sizeof *s->players,
+                   sizeof *s->players, &s->queue, NULL) != 0) {
     gb_sim_free(s);
     return gb_err_set(err, GB_ERR_RUNTIME, "out of memory for %u players", n);
   }

@@ -10,13 +10,7 @@
 #include "gb_grow.h"
 #include "gb_interval.h"
 #include "gb_rng.h"
-
-/* Column i keeps its own index with probability keep[i], else gives other[i]. */
-typedef struct alias_table {
-  double *keep;
-  uint32_t *other;
-  uint32_t n;
-} alias_table;
+#include "gb_store_sampler.h"
 
 struct gb_store_catalog {
   uint32_t n_apps;
@@ -26,12 +20,9 @@ struct gb_store_catalog {
   char **titles;  /* NULL for a generated catalogue */
   char genre_names[GB_STORE_GENRES_MAX][GB_STORE_GENRE_NAME_MAX + 1];
   double genre_share[GB_STORE_GENRES_MAX];
-  /* Sampling by popularity in O(1) (Walker's alias method, Vose's construction): one table
-   * over all apps, and one per genre over its apps (genre_apps[g], ascending ordinals). */
-  alias_table all;
-  uint32_t *genre_apps[GB_STORE_GENRES_MAX];
-  alias_table genre_alias[GB_STORE_GENRES_MAX];
-  uint32_t genre_len[GB_STORE_GENRES_MAX];
+  /* Sampling by popularity: over all apps, and over the apps of each genre. */
+  gb_store_sampler *all;
+  gb_store_sampler *genre_sampler[GB_STORE_GENRES_MAX];
 };
 
 /* Steam's top-level store genres, with the share of titles that carry each (rounded from the
@@ -122,93 +113,41 @@ static int assign_popularity(gb_store_catalog *c, const gb_store_catalog_params 
   return 0;
 }
 
-static void alias_free(alias_table *t) {
-  free(t->keep);
-  free(t->other);
-}
-
-/* Vose's construction over w[0..n) (> 0 in total): columns below the mean weight are topped up
- * from columns above it. Deterministic: the work lists are processed in index order. */
-static int alias_build(alias_table *t, const double *w, uint32_t n) {
-  t->n = n;
-  t->keep = malloc((n ? n : 1) * sizeof *t->keep);
-  t->other = malloc((n ? n : 1) * sizeof *t->other);
-  uint32_t *small = malloc((n ? n : 1) * sizeof *small),
-           *large = malloc((n ? n : 1) * sizeof *large);
-  double *scaled = malloc((n ? n : 1) * sizeof *scaled);
-  int rc = t->keep && t->other && small && large && scaled ? 0 : -1;
-  if (rc == 0) {
-    double total = 0;
-    for (uint32_t i = 0; i < n; i++)
-      total += w[i];
-    uint32_t ns = 0, nl = 0;
-    for (uint32_t i = 0; i < n; i++) {
-      scaled[i] = w[i] * (double)n / total;
-      t->other[i] = i;
-      if (scaled[i] < 1.0)
-        small[ns++] = i;
-      else
-        large[nl++] = i;
+/* The sampler over the apps whose genres include `genre` (all apps when genre < 0), in
+ * popularity order (by_rank: ordinals, most popular first); w and id are scratch of n_apps. */
+static int build_sampler(const gb_store_catalog *c, const uint32_t *by_rank, int genre, double *w,
+                         uint32_t *id, gb_store_sampler **out) {
+  uint32_t n = 0;
+  for (uint32_t r = 0; r < c->n_apps; r++) {
+    const gb_store_app *a = &c->apps[by_rank[r]];
+    if (genre < 0 || (a->genres >> genre & 1)) {
+      w[n] = a->popularity;
+      id[n++] = by_rank[r];
     }
-    while (ns > 0 && nl > 0) {
-      uint32_t lo = small[--ns], hi = large[nl - 1];
-      t->keep[lo] = scaled[lo];
-      t->other[lo] = hi;
-      scaled[hi] -= 1.0 - scaled[lo];
-      if (scaled[hi] < 1.0) {
-        nl--;
-        small[ns++] = hi;
-      }
-    }
-    /* What is left is 1 up to rounding. */
-    while (nl > 0)
-      t->keep[large[--nl]] = 1.0;
-    while (ns > 0)
-      t->keep[small[--ns]] = 1.0;
   }
-  free(small);
-  free(large);
-  free(scaled);
-  return rc;
-}
-
-static uint32_t alias_sample(const alias_table *t, double u) {
-  double x = u * (double)t->n;
-  uint32_t i = (uint32_t)x;
-  if (i >= t->n) /* u just below 1 rounding up */
-    i = t->n - 1;
-  return x - (double)i < t->keep[i] ? i : t->other[i];
+  return n == 0 ? 0 : gb_store_sampler_new(w, id, n, out);
 }
 
 static int build_sampling(gb_store_catalog *c, gb_err *err) {
-  double *w = malloc(c->n_apps * sizeof *w);
-  if (!w)
-    return gb_err_set(err, GB_ERR_RUNTIME, "store catalogue: out of memory");
-  for (uint32_t i = 0; i < c->n_apps; i++) {
-    w[i] = c->apps[i].popularity;
-    for (unsigned g = 0; g < c->n_genres; g++)
-      if (c->apps[i].genres & (1u << g))
-        c->genre_len[g]++;
+  size_t n = c->n_apps ? c->n_apps : 1;
+  uint32_t *by_rank = malloc(n * sizeof *by_rank), *id = malloc(n * sizeof *id);
+  double *w = malloc(n * sizeof *w);
+  int rc = by_rank && id && w ? 0 : -1;
+  if (rc == 0) {
+    for (uint32_t i = 0; i < c->n_apps; i++)
+      by_rank[c->rank[i] - 1] = i;
+    rc = build_sampler(c, by_rank, -1, w, id, &c->all);
   }
-  int rc = alias_build(&c->all, w, c->n_apps);
   for (unsigned g = 0; rc == 0 && g < c->n_genres; g++) {
-    c->genre_apps[g] = malloc((c->genre_len[g] + 1) * sizeof *c->genre_apps[g]);
-    if (!c->genre_apps[g]) {
-      rc = -1;
-      break;
-    }
-    uint32_t k = 0;
     double share = 0;
     for (uint32_t i = 0; i < c->n_apps; i++)
-      if (c->apps[i].genres & (1u << g)) {
+      if (c->apps[i].genres & (1u << g))
         share += c->apps[i].popularity;
-        c->genre_apps[g][k] = i;
-        w[k++] = c->apps[i].popularity;
-      }
     c->genre_share[g] = share;
-    if (k > 0)
-      rc = alias_build(&c->genre_alias[g], w, k);
+    rc = build_sampler(c, by_rank, (int)g, w, id, &c->genre_sampler[g]);
   }
+  free(by_rank);
+  free(id);
   free(w);
   if (rc != 0)
     return gb_err_set(err, GB_ERR_RUNTIME, "store catalogue: out of memory");
@@ -427,12 +366,11 @@ void gb_store_catalog_free(gb_store_catalog *c) {
       free(c->titles[i]);
   free(c->titles);
   for (unsigned g = 0; g < GB_STORE_GENRES_MAX; g++) {
-    free(c->genre_apps[g]);
-    alias_free(&c->genre_alias[g]);
+    gb_store_sampler_free(c->genre_sampler[g]);
   }
   free(c->apps);
   free(c->rank);
-  alias_free(&c->all);
+  gb_store_sampler_free(c->all);
   free(c);
 }
 
@@ -460,9 +398,9 @@ double gb_store_catalog_genre_share(const gb_store_catalog *c, unsigned g) {
 
 uint32_t gb_store_catalog_sample(const gb_store_catalog *c, int genre, double u) {
   if (genre < 0)
-    return alias_sample(&c->all, u);
+    return gb_store_sampler_draw(c->all, u);
   unsigned g = (unsigned)genre;
-  return c->genre_apps[g][alias_sample(&c->genre_alias[g], u)];
+  return gb_store_sampler_draw(c->genre_sampler[g], u);
 }
 
 uint32_t gb_store_catalog_rank(const gb_store_catalog *c, uint32_t ordinal) {

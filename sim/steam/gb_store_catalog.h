@@ -14,9 +14,11 @@
  * Lorenz curve stayed 0.06 away, the log-normal's is within 0.04; docs/simulator.md.)
  *
  * Sampling (gb_store_catalog_sample) draws an app with probability proportional to its
- * popularity, among all apps or those of one genre, in O(1) (Walker's alias method).
- * Immutable once built; any number of threads may read it. Memory: about 40 bytes per app plus
- * its strings and 8 bytes per (app, genre). */
+ * popularity, among all apps or those of one genre, in O(1) expected (gb_store_sampler: the
+ * popular head by a guide table, the long tail by an alias table, so that the entries most draws
+ * read stay in the caches).
+ * Immutable once built; any number of threads may read it. Memory: about 56 bytes per app plus
+ * its strings, 16 bytes per (app, genre) and 4 KiB per genre. */
 #ifndef GB_STORE_CATALOG_H
 #define GB_STORE_CATALOG_H
 

@@ -16,12 +16,16 @@ typedef struct ref {
   size_t n;
 } ref;
 
-/* A queue for capacity entries from start_ms, or the test fails. */
-static gb_timeq *new_queue(size_t capacity, int64_t start_ms) {
+/* A queue for capacity entries from start_ms with windows of width_ms, or the test fails. */
+static gb_timeq *new_queue_of(size_t capacity, int64_t start_ms, int64_t width_ms) {
   gb_timeq *q = NULL;
   gb_err err = {0};
-  cr_assert_eq(gb_timeq_new(capacity, start_ms, NULL, 0, 0, &q, &err), 0, "%s", err.msg);
+  cr_assert_eq(gb_timeq_new(capacity, start_ms, width_ms, NULL, 0, 0, &q, &err), 0, "%s", err.msg);
   return q;
+}
+
+static gb_timeq *new_queue(size_t capacity, int64_t start_ms) {
+  return new_queue_of(capacity, start_ms, GB_TIMEQ_BUCKET_MS);
 }
 
 static bool before(gb_timeq_entry a, gb_timeq_entry b) {
@@ -51,9 +55,9 @@ static int64_t draw_ts(gb_rng *rng, int64_t now) {
   return now + (int64_t)gb_rng_below(rng, 5LL * 86400000);
 }
 
-static void run_mix(uint64_t seed, size_t population, int steps) {
+static void run_mix_of(uint64_t seed, size_t population, int steps, int64_t width_ms) {
   const int64_t start = 1767571200000LL;
-  gb_timeq *q = new_queue(CAP, start);
+  gb_timeq *q = new_queue_of(CAP, start, width_ms);
   ref *r = calloc(1, sizeof *r);
   gb_rng rng;
   gb_rng_seed(&rng, seed, population);
@@ -123,6 +127,10 @@ static void run_mix(uint64_t seed, size_t population, int steps) {
   gb_timeq_free(q);
   free(queued);
   free(r);
+}
+
+static void run_mix(uint64_t seed, size_t population, int steps) {
+  run_mix_of(seed, population, steps, GB_TIMEQ_BUCKET_MS);
 }
 
 Test(timeq, pops_in_order_like_one_heap) {
@@ -231,4 +239,23 @@ Test(timeq, every_entry_in_its_own_window_at_capacity) {
   }
   gb_timeq_free(q);
   free(r);
+}
+
+/* The window is a speed setting: a minute's or an hour's windows (the store's sparse sessions)
+ * give the same order as the card platform's seconds. */
+Test(timeq, wide_windows_pop_in_the_same_order) {
+  for (uint64_t seed = 1; seed <= 3; seed++) {
+    run_mix_of(seed, 300, 20000, 60000);
+    run_mix_of(seed, 300, 20000, 3600000);
+    run_mix_of(seed, 300, 20000, 7); /* not a divisor of anything */
+  }
+}
+
+Test(timeq, a_window_out_of_range_is_refused) {
+  gb_timeq *q = NULL;
+  gb_err err = {0};
+  cr_assert_eq(gb_timeq_new(16, 0, 0, NULL, 0, 0, &q, &err), -1);
+  cr_assert_eq(err.kind, GB_ERR_INPUT);
+  cr_assert_eq(gb_timeq_new(16, 0, GB_TIMEQ_BUCKET_MS_MAX + 1, NULL, 0, 0, &q, &err), -1);
+  cr_assert_null(q);
 }
