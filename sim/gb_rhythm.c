@@ -59,6 +59,12 @@ void gb_rhythm_init(gb_rhythm *r, int peak_hour) {
   r->cum[0] = 0;
   for (int h = 0; h < GB_RHYTHM_HOURS; h++)
     r->cum[h + 1] = r->cum[h] + r->weight[h] * (double)MS_PER_HOUR;
+  for (int j = 0, h = 0; j < GB_RHYTHM_GUIDE; j++) {
+    double x = (double)j * r->cum[GB_RHYTHM_HOURS] / GB_RHYTHM_GUIDE;
+    while (h + 1 < GB_RHYTHM_HOURS && r->cum[h + 1] <= x)
+      h++;
+    r->guide[j] = (uint8_t)h;
+  }
 }
 
 int gb_rhythm_hour_of_week(int64_t local_ms) {
@@ -87,17 +93,16 @@ int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t of
   }
 }
 
-/* The hour h of the week with cum[h] <= x < cum[h + 1] (0 <= x < cum[168]): its weight is > 0. */
+/* The hour h of the week with cum[h] <= x < cum[h + 1] (0 <= x < cum[168]): its weight is > 0.
+ * The guide slot's hour is at or before it (slots are taken at their start). */
 static int hour_of_weight_time(const gb_rhythm *r, double x) {
-  int lo = 0, hi = GB_RHYTHM_HOURS; /* cum[lo] <= x < cum[hi] */
-  while (hi - lo > 1) {
-    int mid = (lo + hi) / 2;
-    if (r->cum[mid] <= x)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
+  int j = (int)(x * (GB_RHYTHM_GUIDE / r->cum[GB_RHYTHM_HOURS]));
+  int h = r->guide[j < GB_RHYTHM_GUIDE ? j : GB_RHYTHM_GUIDE - 1];
+  while (h > 0 && r->cum[h] > x) /* x * scale rounded up into the next slot */
+    h--;
+  while (h + 1 < GB_RHYTHM_HOURS && r->cum[h + 1] <= x)
+    h++;
+  return h;
 }
 
 int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
@@ -114,7 +119,7 @@ int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, in
   /* where the draw ends, in weight-time from this week's start; whole weeks apart */
   double target = r->cum[h] + r->weight[h] * into_hour + need;
   double week = r->cum[GB_RHYTHM_HOURS];
-  double weeks = floor(target / week);
+  double weeks = (double)(int64_t)(target / week); /* target >= 0: truncation is floor */
   target -= weeks * week;
   if (target >= week) /* rounding */
     target = nextafter(week, 0);

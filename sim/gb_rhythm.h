@@ -15,7 +15,10 @@
 
 #include "gb_rng.h"
 
-enum { GB_RHYTHM_HOURS = 7 * 24 };
+enum {
+  GB_RHYTHM_HOURS = 7 * 24,
+  GB_RHYTHM_GUIDE = 512 /* slots of the week's weight-time for finding an hour by inversion */
+};
 
 #define GB_RHYTHM_DEFAULT_PEAK_HOUR 21
 
@@ -25,6 +28,9 @@ typedef struct gb_rhythm {
   /* cum[h]: the weight-time (weight x ms) of the week before local hour h; cum[168] is the
    * whole week's (its length in ms, the mean weight being 1). For sampling by inversion. */
   double cum[GB_RHYTHM_HOURS + 1];
+  /* guide[j]: the hour where weight-time j x cum[168] / GB_RHYTHM_GUIDE falls, so that inversion
+   * starts there and steps forward an hour or two at most instead of searching the week. */
+  uint8_t guide[GB_RHYTHM_GUIDE];
 } gb_rhythm;
 
 /* The platform's profile with its evening peak moved to local hour peak_hour (0 .. 23; the whole
@@ -44,9 +50,9 @@ int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t of
                        double per_day);
 
 /* The same process as gb_rhythm_next, sampled by inversion instead of thinning: one
- * exponential draw of the cumulative weighted time, whole weeks skipped at once, then a binary
- * search of the week's cumulative weights for the hour where it is used up. Exact for the
- * piecewise-constant rate, one logarithm per call instead of one per thinning candidate (about
+ * exponential draw of the cumulative weighted time, whole weeks skipped at once, then the hour
+ * where it is used up found from the week's cumulative weights (through a guide table). Exact for
+ * the piecewise-constant rate, one logarithm per call instead of one per thinning candidate (about
  * max_weight of them); the draws differ from gb_rhythm_next's, so the two are not interchangeable
  * in a stream. > t_ms; INT64_MAX when it would overflow. */
 int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,

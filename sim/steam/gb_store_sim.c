@@ -124,6 +124,16 @@ static int init_player(gb_store_sim *s, size_t mine) {
 
 /* ---- Creation ---------------------------------------------------------------------------- */
 
+/* The calendar's window: about WINDOW_SESSIONS session starts each (their prefetches overlap,
+ * and a sparse population does not walk empty windows), between a second and an hour. Only a
+ * speed setting: the order of events does not depend on it. */
+static int64_t window_ms(const gb_store_sim *s) {
+  enum { WINDOW_SESSIONS = 64 };
+  double per_ms = (double)(s->n_mine ? s->n_mine : 1) * s->m.sessions_per_day / 86400e3;
+  double w = WINDOW_SESSIONS / per_ms;
+  return w < 1000 ? 1000 : w > 3600e3 ? 3600000 : (int64_t)(w / 1000) * 1000;
+}
+
 /* Moves every library into the arena, in player order, each exactly full. */
 static int pack_libraries(gb_store_sim *s) {
   size_t total = 0;
@@ -200,7 +210,7 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
     GB_ASSERT(s->country_len[i] <= GB_COUNTRY_MAX);
   }
   /* The whole record prefetched (two lines). */
-  if (gb_timeq_new(s->n_mine ? s->n_mine : 1, cfg->start_ms, 60000, s->p, sizeof *s->p,
+  if (gb_timeq_new(s->n_mine ? s->n_mine : 1, cfg->start_ms, window_ms(s), s->p, sizeof *s->p,
                    sizeof *s->p, &s->q, err) != 0)
     goto fail;
   for (size_t k = 0; k < s->n_mine; k++)
