@@ -128,8 +128,11 @@ static inline double lognormal(gb_rng *rng, double median, double sigma) {
   return median * exp(sigma * gb_rng_normal(rng));
 }
 
+/* Whether the player's library is in the arena (compared as addresses: ordering pointers into
+ * different allocations is undefined in C). */
 static inline bool lib_in_arena(const gb_store_sim *s, const store_player *pl) {
-  return pl->lib >= s->lib_arena && pl->lib < s->lib_arena + s->arena_n;
+  uintptr_t at = (uintptr_t)pl->lib, start = (uintptr_t)s->lib_arena;
+  return s->lib_arena && at >= start && at - start < s->arena_n * sizeof *s->lib_arena;
 }
 
 /* Hours a player will ever play a game: log-normal around hours_median. */
