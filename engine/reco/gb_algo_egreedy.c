@@ -178,11 +178,10 @@ static void eg_store_rank(const void *state, const gb_slate_request *req, gb_sla
     while (gb_slate_is_owned(req, s->order[g]) || gb_slate_is_placed(out, s->order[g]))
       g++; /* r > 0 apps are left: one of them stops the walk */
     uint32_t greedy = s->order[g], r = free_apps - j, app = greedy;
-    if (gb_slate_draw(s->seed, req->decision_id, GB_SALT_EXPLORE, s->arm, j) < s->epsilon) {
-      double v = gb_slate_draw(s->seed, req->decision_id, GB_SALT_PICK, s->arm, j);
-      app = gb_slate_nth_free(req, placed, n_placed, (uint64_t)(v * (double)r));
-    }
-    gb_slate_insert_sorted(placed, &n_placed, app);
+    if (gb_slate_draw(s->seed, req->decision_id, GB_SALT_EXPLORE, s->arm, j) < s->epsilon)
+      app = gb_slate_pick_uniform(s->seed, req, s->arm, j, r, placed, &n_placed);
+    else
+      gb_slate_insert_sorted(placed, &n_placed, app);
     gb_slate_put(out, app, (app == greedy ? 1.0 - s->epsilon : 0.0) + s->epsilon / (double)r);
   }
 }
@@ -194,14 +193,10 @@ static void eg_store_observe(void *state, const gb_slate_feedback *f, gb_tally *
 
 static void eg_store_epoch(void *state, int64_t boundary_ms, const gb_tally *merged) {
   eg_store *s = state;
-  gb_tally_merge(s->pending, merged);
-  if (boundary_ms % s->epoch_ms != 0)
-    return;
   gb_tally_entry *e;
   size_t n;
-  gb_err err = {0};
-  if (gb_tally_sorted(s->pending, &e, &n, &err) != 0)
-    GB_FATAL("%s", err.msg);
+  if (!gb_slate_epoch_take(s->pending, merged, boundary_ms, s->epoch_ms, &e, &n))
+    return;
   for (size_t i = 0; i < n; i++) {
     unsigned tag = (unsigned)(e[i].key >> 56);
     uint64_t app = e[i].key & ((UINT64_C(1) << 56) - 1);
@@ -213,7 +208,6 @@ static void eg_store_epoch(void *state, int64_t boundary_ms, const gb_tally *mer
       s->converted[app] += e[i].sum;
   }
   free(e);
-  gb_tally_clear(s->pending);
   for (uint32_t a = 0; a < s->apps; a++) /* never shown (with prior_strength 0, 0/0): the mean */
     s->score[a] = (double)s->shown[a] + s->strength > 0
                       ? ((double)s->converted[a] + s->strength * s->mean) /

@@ -66,10 +66,7 @@ static void random_slate_rank(const void *state, const gb_slate_request *req, gb
   size_t n_placed = 0;
   out->n = 0;
   for (uint32_t j = 0; j < n; j++) {
-    double u = gb_slate_draw(s->seed, req->decision_id, GB_SALT_PICK, s->arm, j);
-    uint64_t v = (uint64_t)(u * (double)(free_apps - j));
-    uint32_t app = gb_slate_nth_free(req, placed, n_placed, v);
-    gb_slate_insert_sorted(placed, &n_placed, app);
+    uint32_t app = gb_slate_pick_uniform(s->seed, req, s->arm, j, free_apps - j, placed, &n_placed);
     gb_slate_put(out, app, 1.0 / (double)free_apps);
   }
 }

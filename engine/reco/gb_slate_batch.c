@@ -113,14 +113,10 @@ static void refit(batch *s, int64_t boundary_ms) {
 
 void gb_slate_batch_epoch(void *state, int64_t boundary_ms, const gb_tally *merged) {
   batch *s = state;
-  gb_tally_merge(s->pending, merged);
-  if (boundary_ms % s->epoch_ms != 0)
-    return;
   gb_tally_entry *e;
   size_t n;
-  gb_err err = {0};
-  if (gb_tally_sorted(s->pending, &e, &n, &err) != 0)
-    GB_FATAL("%s", err.msg);
+  if (!gb_slate_epoch_take(s->pending, merged, boundary_ms, s->epoch_ms, &e, &n))
+    return;
   bool changed = false;
   for (size_t i = 0; i < n; i++) {
     if ((unsigned)(e[i].key >> 56) == GB_TAG_STORE_PAIR && e[i].sum != 0) {
@@ -130,7 +126,6 @@ void gb_slate_batch_epoch(void *state, int64_t boundary_ms, const gb_tally *merg
   }
   gb_slate_pop_add(&s->pop, e, n, 1);
   free(e);
-  gb_tally_clear(s->pending);
   gb_slate_pop_sort(&s->pop);
   if (changed)
     refit(s, boundary_ms);

@@ -44,6 +44,18 @@ uint32_t gb_slate_nth_free(const gb_slate_request *req, const uint32_t *placed, 
 /* Inserts app into placed[0..*n) kept ascending. */
 void gb_slate_insert_sorted(uint32_t *placed, size_t *n, uint32_t app);
 
+/* Place j's uniform pick among the r (> 0) apps neither owned nor in placed[0..*n_placed): the
+ * floor(u r)-th of them, u the PICK draw of the place; inserted into placed. */
+uint32_t gb_slate_pick_uniform(uint64_t seed, const gb_slate_request *req, uint16_t arm, uint32_t j,
+                               uint32_t r, uint32_t *placed, size_t *n_placed);
+
+/* An epoch's tallies: merges `merged` into pending; at a boundary that is a multiple of
+ * epoch_ms, hands out pending's entries sorted by key (*e, which the caller frees) and clears
+ * pending, returning true; false between boundaries. Out of memory is fatal (GB_FATAL): the
+ * shards must stay in step. */
+bool gb_slate_epoch_take(gb_tally *pending, const gb_tally *merged, int64_t boundary_ms,
+                         int64_t epoch_ms, gb_tally_entry **e, size_t *n);
+
 /* Puts app at the next place of out with its propensity. */
 static inline void gb_slate_put(gb_slate *out, uint32_t app, double propensity) {
   out->apps[out->n] = app;

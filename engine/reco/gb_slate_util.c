@@ -273,3 +273,23 @@ void gb_slate_obs_feedback(gb_slate_obs *o, const gb_slate_feedback *f, gb_tally
     return;
   }
 }
+
+uint32_t gb_slate_pick_uniform(uint64_t seed, const gb_slate_request *req, uint16_t arm, uint32_t j,
+                               uint32_t r, uint32_t *placed, size_t *n_placed) {
+  double u = gb_slate_draw(seed, req->decision_id, GB_SALT_PICK, arm, j);
+  uint32_t app = gb_slate_nth_free(req, placed, *n_placed, (uint64_t)(u * (double)r));
+  gb_slate_insert_sorted(placed, n_placed, app);
+  return app;
+}
+
+bool gb_slate_epoch_take(gb_tally *pending, const gb_tally *merged, int64_t boundary_ms,
+                         int64_t epoch_ms, gb_tally_entry **e, size_t *n) {
+  gb_tally_merge(pending, merged);
+  if (boundary_ms % epoch_ms != 0)
+    return false;
+  gb_err err = {0};
+  if (gb_tally_sorted(pending, e, n, &err) != 0)
+    GB_FATAL("%s", err.msg);
+  gb_tally_clear(pending);
+  return true;
+}
