@@ -10,8 +10,6 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 uint64_t gb_hash3(uint64_t seed, uint64_t a, uint64_t b) {
   uint64_t words[2] = {a, b};
   return XXH3_64bits_withSeed(words, sizeof words, seed);
@@ -25,36 +23,6 @@ void gb_rng_seed(gb_rng *rng, uint64_t seed, uint64_t stream_id) {
   uint64_t x = gb_hash3(seed, stream_id, 0x67616d6562656e63ULL /* "gamebenc" */);
   for (int i = 0; i < 4; i++)
     rng->s[i] = splitmix64(&x);
-}
-
-uint64_t gb_rng_next(gb_rng *rng) {
-  uint64_t *s = rng->s;
-  uint64_t result = rotl(s[1] * 5, 7) * 9;
-  uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return result;
-}
-
-double gb_unit(uint64_t hash) { return (double)(hash >> 11) * 0x1.0p-53; }
-
-double gb_rng_uniform(gb_rng *rng) { return gb_unit(gb_rng_next(rng)); }
-
-uint64_t gb_rng_below(gb_rng *rng, uint64_t n) {
-  __uint128_t m = (__uint128_t)gb_rng_next(rng) * n;
-  uint64_t low = (uint64_t)m;
-  if (low < n) {
-    uint64_t threshold = -n % n;
-    while (low < threshold) {
-      m = (__uint128_t)gb_rng_next(rng) * n;
-      low = (uint64_t)m;
-    }
-  }
-  return (uint64_t)(m >> 64);
 }
 
 double gb_rng_exponential(gb_rng *rng, double mean) {

@@ -105,10 +105,10 @@ static int hour_of_weight_time(const gb_rhythm *r, double x) {
   return h;
 }
 
-int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
-                               double per_day) {
+int64_t gb_rhythm_next_inverse(const gb_rhythm *r, double unit_exp, int64_t t_ms,
+                               int32_t offset_min, double per_day) {
   /* the weight-time (weight x ms) to use up: Exp(1) in units of the day's weight-time / rate */
-  double need = gb_rng_exponential(rng, (double)MS_PER_DAY / per_day);
+  double need = unit_exp * ((double)MS_PER_DAY / per_day);
   int64_t local = t_ms + (int64_t)offset_min * 60000;
   int64_t week_ms = (int64_t)GB_RHYTHM_HOURS * MS_PER_HOUR;
   int64_t week_start = floor_div(local + (int64_t)EPOCH_WEEKDAY * MS_PER_DAY, week_ms) * week_ms -

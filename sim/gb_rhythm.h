@@ -49,14 +49,16 @@ double gb_rhythm_weight_at(const gb_rhythm *r, int64_t t_ms, int32_t offset_min)
 int64_t gb_rhythm_next(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
                        double per_day);
 
-/* The same process as gb_rhythm_next, sampled by inversion instead of thinning: one
- * exponential draw of the cumulative weighted time, whole weeks skipped at once, then the hour
- * where it is used up found from the week's cumulative weights (through a guide table). Exact for
- * the piecewise-constant rate, one logarithm per call instead of one per thinning candidate (about
- * max_weight of them); the draws differ from gb_rhythm_next's, so the two are not interchangeable
- * in a stream. > t_ms; INT64_MAX when it would overflow. */
-int64_t gb_rhythm_next_inverse(const gb_rhythm *r, gb_rng *rng, int64_t t_ms, int32_t offset_min,
-                               double per_day);
+/* The same process as gb_rhythm_next, sampled by inversion instead of thinning: unit_exp, an
+ * exponential variate of mean 1 the caller draws (gb_ziggurat_exponential: no logarithm), is the
+ * cumulative weighted time to use up (in units of a day's weight-time / per_day); whole weeks
+ * are skipped at once, then the hour where it is used up is found from the week's cumulative
+ * weights (through a guide table). Exact for the piecewise-constant rate, one draw per call
+ * instead of one per thinning candidate (about max_weight of them); the draws differ from
+ * gb_rhythm_next's, so the two are not interchangeable in a stream. > t_ms; INT64_MAX when it
+ * would overflow. */
+int64_t gb_rhythm_next_inverse(const gb_rhythm *r, double unit_exp, int64_t t_ms,
+                               int32_t offset_min, double per_day);
 
 /* A time in [from_ms, to_ms) (from_ms < to_ms) drawn with density proportional to the weight:
  * when a player with that offset arrives, given that it arrives in the interval. */

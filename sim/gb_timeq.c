@@ -340,7 +340,7 @@ static void advance(gb_timeq *q) {
   }
 }
 
-static gb_timeq_entry cur_entry(const gb_timeq *q) {
+static inline gb_timeq_entry cur_entry(const gb_timeq *q) {
   uint64_t k = q->cur[q->cur_at];
   return (gb_timeq_entry){q->window + (int64_t)(k >> KEY_TS_SHIFT), (uint32_t)k};
 }
@@ -358,16 +358,22 @@ static gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
   return q->near[0];
 }
 
-/* Removes the first entry (the window must hold one) and returns it; size is the caller's. */
-static gb_timeq_entry take_first(gb_timeq *q) {
-  bool in_cur;
-  gb_timeq_entry e = first(q, &in_cur);
+/* Removes the first entry, which first() found in the sorted array (in_cur) or the heap. */
+static inline void drop_first(gb_timeq *q, bool in_cur) {
   if (in_cur) {
     q->cur_at++;
     if (q->cur_at + PREFETCH_AHEAD - 1 < q->cur_n)
       prefetch(q, (uint32_t)q->cur[q->cur_at + PREFETCH_AHEAD - 1]);
-  } else
+  } else {
     heap_pop(q->near, &q->near_n, NEAR_ARITY);
+  }
+}
+
+/* Removes the first entry (the window must hold one) and returns it; size is the caller's. */
+static gb_timeq_entry take_first(gb_timeq *q) {
+  bool in_cur;
+  gb_timeq_entry e = first(q, &in_cur);
+  drop_first(q, in_cur);
   return e;
 }
 
@@ -438,6 +444,20 @@ bool gb_timeq_peek_window(const gb_timeq *q, gb_timeq_entry *out) {
     return false;
   bool in_cur;
   *out = first(q, &in_cur);
+  return true;
+}
+
+bool gb_timeq_pop_due(gb_timeq *q, int64_t until, gb_timeq_entry *out) {
+  advance(q);
+  if (window_empty(q))
+    return false;
+  bool in_cur;
+  gb_timeq_entry e = first(q, &in_cur);
+  if (e.ts > until)
+    return false;
+  drop_first(q, in_cur);
+  q->size--;
+  *out = e;
   return true;
 }
 

@@ -68,6 +68,11 @@ bool gb_timeq_peek(gb_timeq *q, gb_timeq_entry *out);
  * work goes on; const, O(1). */
 bool gb_timeq_peek_window(const gb_timeq *q, gb_timeq_entry *out);
 
+/* Removes the first entry into *out when its ts is <= until (a peek and a pop in one); false,
+ * the queue unchanged but for the window moving on, when it is empty or the first entry is
+ * later. */
+bool gb_timeq_pop_due(gb_timeq *q, int64_t until, gb_timeq_entry *out);
+
 /* Removes the first entry (the queue must not be empty). */
 void gb_timeq_pop(gb_timeq *q);
 

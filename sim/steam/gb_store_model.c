@@ -157,12 +157,16 @@ double gb_store_click_prob(const gb_store_model *m, const gb_store_taste *t, con
   return gb_store_click_prob_with(m, gb_store_affinity(t, a), gb_store_click_term(m, a, n_apps));
 }
 
+double gb_store_buy_prob_with(const gb_store_model *m, double affinity, const gb_store_app *a,
+                              double discount, double budget_cents) {
+  double price = a->price_cents * (1.0 - discount);
+  return sigmoid(m->buy_base + m->buy_affinity * affinity + m->buy_quality * (a->quality - 0.5) -
+                 m->buy_price * price / budget_cents);
+}
+
 double gb_store_buy_prob(const gb_store_model *m, const gb_store_taste *t, const gb_store_app *a,
                          double discount) {
-  double aff = gb_store_affinity(t, a);
-  double price = a->price_cents * (1.0 - discount);
-  return sigmoid(m->buy_base + m->buy_affinity * aff + m->buy_quality * (a->quality - 0.5) -
-                 m->buy_price * price / t->budget_cents);
+  return gb_store_buy_prob_with(m, gb_store_affinity(t, a), a, discount, t->budget_cents);
 }
 
 double gb_store_position_weight(const gb_store_model *m, unsigned place) {

@@ -106,6 +106,11 @@ double gb_store_click_prob(const gb_store_model *m, const gb_store_taste *t, con
 double gb_store_buy_prob(const gb_store_model *m, const gb_store_taste *t, const gb_store_app *a,
                          double discount);
 
+/* beta from the player's affinity to a (gb_store_affinity) and budget: gb_store_buy_prob is
+ * gb_store_buy_prob_with(m, gb_store_affinity(t, a), a, discount, t->budget_cents). */
+double gb_store_buy_prob_with(const gb_store_model *m, double affinity, const gb_store_app *a,
+                              double discount, double budget_cents);
+
 /* The app's own part of alpha's logit, click_quality (q - 1/2) + click_popularity log10(n pop):
  * the same for every player (a simulator computes it once per app), and alpha from it and the
  * player's affinity: gb_store_click_prob is gb_store_click_prob_with(m, aff, term). */

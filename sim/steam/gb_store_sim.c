@@ -26,11 +26,11 @@ static void draw_taste(const gb_store_sim *s, store_player *pl) {
         bits[nb++] = g;
     pl->genre[j] = (uint8_t)bits[gb_rng_below(&pl->rng, nb)];
   }
-  pl->budget_cents = lognormal(&pl->rng, s->m.budget_median_cents, s->m.budget_sigma);
+  pl->budget_cents = lognormal(s, &pl->rng, s->m.budget_median_cents, s->m.budget_sigma);
 }
 
 static int draw_history(gb_store_sim *s, store_player *pl) {
-  double n_draw = ceil(lognormal(&pl->rng, s->m.library_median, s->m.library_sigma));
+  double n_draw = ceil(lognormal(s, &pl->rng, s->m.library_median, s->m.library_sigma));
   uint32_t cap = s->n_apps < 5000 ? s->n_apps : 5000;
   uint32_t n = n_draw < 1 ? 1 : n_draw > cap ? cap : (uint32_t)n_draw;
   for (uint32_t i = 0; i < n; i++) {
@@ -86,7 +86,8 @@ static int64_t draw_leave(const gb_store_sim *s, store_player *pl, int64_t insta
 }
 
 static void schedule_next(gb_store_sim *s, store_player *pl, uint32_t idx, int64_t from) {
-  int64_t next = gb_rhythm_next_inverse(&s->rhythm, &pl->rng, from, pl->offset_min, pl->rate);
+  double need = gb_ziggurat_exponential(&s->zig, &pl->rng);
+  int64_t next = gb_rhythm_next_inverse(&s->rhythm, need, from, pl->offset_min, pl->rate);
   if (next >= s->end_ms || next >= pl->leave_ms) {
     pl->state = STATE_GONE;
     return;
@@ -100,7 +101,7 @@ static int init_player(gb_store_sim *s, size_t mine) {
   uint64_t id = player_id_of(s, mine);
   gb_rng_seed(&pl->rng, s->cfg.seed ^ UINT64_C(0x53746561), id);
   draw_home(s, pl);
-  pl->rate = gb_retention_rate(s->m.sessions_per_day, gb_rng_normal(&pl->rng));
+  pl->rate = gb_retention_rate(s->m.sessions_per_day, gb_ziggurat_normal(&s->zig, &pl->rng));
   draw_taste(s, pl);
   pl->arm = s->cfg.arms ? gb_arms_of(s->cfg.arms, id) : 0;
   if (draw_history(s, pl) != 0)
@@ -124,6 +125,28 @@ static int init_player(gb_store_sim *s, size_t mine) {
 
 /* ---- Creation ---------------------------------------------------------------------------- */
 
+/* The affinity of each class, summed in the order gb_store_affinity sums it (the same double),
+ * and alpha of every app for each. */
+static void tabulate_clicks(gb_store_sim *s) {
+  for (int j = 0; j < GB_STORE_TASTE_GENRES; j++) {
+    s->taste_total += s->m.taste_weights[j];
+    s->taste_cum[j] = s->taste_total; /* the same sums as a walk over the weights */
+  }
+  for (unsigned cls = 0; cls < AFFINITY_CLASSES; cls++) {
+    double aff = 0;
+    for (int j = 0; j < GB_STORE_TASTE_GENRES; j++)
+      if (cls & (1u << j))
+        aff += s->m.taste_weights[j];
+    s->class_affinity[cls] = aff > 1 ? 1 : aff;
+  }
+  for (uint32_t a = 0; a < s->n_apps; a++) {
+    double term = gb_store_click_term(&s->m, gb_store_catalog_app(s->cfg.catalog, a), s->n_apps);
+    for (unsigned cls = 0; cls < AFFINITY_CLASSES; cls++)
+      s->click_prob[(size_t)a * AFFINITY_CLASSES + cls] =
+          gb_store_click_prob_with(&s->m, s->class_affinity[cls], term);
+  }
+}
+
 /* The calendar's window: about WINDOW_SESSIONS session starts each (their prefetches overlap,
  * and a sparse population does not walk empty windows), between a second and an hour. Only a
  * speed setting: the order of events does not depend on it. */
@@ -134,11 +157,15 @@ static int64_t window_ms(const gb_store_sim *s) {
   return w < 1000 ? 1000 : w > 3600e3 ? 3600000 : (int64_t)(w / 1000) * 1000;
 }
 
-/* Moves every library into the arena, in player order, each exactly full. */
+/* Room left after a library in the arena for the games its player buys in the run: a library
+ * that outgrows it moves to the heap (an allocation, and a block away from its neighbours). */
+static uint32_t library_room(uint32_t n_lib) { return n_lib + LIBRARY_HEADROOM + n_lib / 8; }
+
+/* Moves every library into the arena, in player order, each with room to grow. */
 static int pack_libraries(gb_store_sim *s) {
   size_t total = 0;
   for (size_t k = 0; k < s->n_mine; k++)
-    total += s->p[k].n_lib;
+    total += library_room(s->p[k].n_lib);
   if (total == 0)
     return 0;
   lib_entry *arena = gb_records_alloc(total * sizeof *arena);
@@ -147,13 +174,12 @@ static int pack_libraries(gb_store_sim *s) {
   size_t at = 0;
   for (size_t k = 0; k < s->n_mine; k++) {
     store_player *pl = &s->p[k];
-    if (pl->n_lib == 0)
-      continue;
-    memcpy(arena + at, pl->lib, pl->n_lib * sizeof *arena);
+    if (pl->n_lib > 0)
+      memcpy(arena + at, pl->lib, pl->n_lib * sizeof *arena);
     free(pl->lib);
     pl->lib = arena + at;
-    pl->cap_lib = pl->n_lib;
-    at += pl->n_lib;
+    pl->cap_lib = library_room(pl->n_lib);
+    at += pl->cap_lib;
   }
   s->lib_arena = arena;
   s->arena_n = total;
@@ -180,6 +206,7 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
     goto fail;
   }
   gb_rhythm_init(&s->rhythm, s->m.peak_hour);
+  gb_ziggurat_init(&s->zig);
   if (gb_retention_fit(&s->ret, s->m.retention_d1, s->m.retention_d7, s->m.sessions_per_day,
                        &s->rhythm, err) != 0)
     goto fail;
@@ -193,21 +220,21 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
   s->p = gb_records_alloc((s->n_mine ? s->n_mine : 1) * sizeof *s->p);
   s->arm = calloc(s->n_arms, sizeof *s->arm);
   s->owned_bits = calloc((s->n_apps + 63) / 64, sizeof *s->owned_bits);
-  s->click_term = malloc(s->n_apps * sizeof *s->click_term);
-  if (!s->p || !s->arm || !s->owned_bits || !s->click_term) {
+  s->click_prob = malloc((size_t)s->n_apps * AFFINITY_CLASSES * sizeof *s->click_prob);
+  if (!s->p || !s->arm || !s->owned_bits || !s->click_prob) {
     gb_err_set(err, GB_ERR_RUNTIME, "store simulator: out of memory");
     goto fail;
   }
   if (gb_store_outcomes_new(cfg->catalog, s->n_arms, &s->outcomes, err) != 0)
     goto fail;
-  for (uint32_t a = 0; a < s->n_apps; a++)
-    s->click_term[a] = gb_store_click_term(&s->m, gb_store_catalog_app(cfg->catalog, a), s->n_apps);
+  tabulate_clicks(s);
   for (unsigned i = 0; i < GB_STORE_SLATE_MAX; i++)
     s->theta[i] = gb_store_position_weight(&s->m, i);
-  GB_ASSERT(s->n_countries <= sizeof s->country_len / sizeof s->country_len[0]);
+  GB_ASSERT(s->n_countries <= sizeof s->country_code / sizeof s->country_code[0]);
   for (size_t i = 0; i < s->n_countries; i++) {
-    s->country_len[i] = strlen(s->countries[i].code);
-    GB_ASSERT(s->country_len[i] <= GB_COUNTRY_MAX);
+    size_t len = strlen(s->countries[i].code);
+    GB_ASSERT(len <= GB_COUNTRY_MAX);
+    memcpy(s->country_code[i], s->countries[i].code, len); /* the rest stays zero (calloc) */
   }
   /* The whole record prefetched (two lines). */
   if (gb_timeq_new(s->n_mine ? s->n_mine : 1, cfg->start_ms, window_ms(s), s->p, sizeof *s->p,
@@ -248,7 +275,7 @@ void gb_store_sim_free(gb_store_sim *s) {
   free(s->arm);
   free(s->lib_arena);
   free(s->owned_bits);
-  free(s->click_term);
+  free(s->click_prob);
   free(s);
 }
 
@@ -264,15 +291,19 @@ static void fill_header(const gb_store_sim *s, store_player *pl, gb_event *ev, g
   ev->session_id = (id << 32) | pl->session;
   /* Copies, not snprintf: this runs for every event. */
   memcpy(ev->platform, "pc", 3);
-  memcpy(ev->country, s->countries[pl->country].code, s->country_len[pl->country] + 1);
+  memcpy(ev->country, s->country_code[pl->country], sizeof ev->country);
   ev->utc_offset_min = pl->offset_min;
 }
+
+/* Clears the store fields up to the impression's app ids, which are read only up to n_app_ids
+ * (zeroed here): the 64 bytes of ids are not written for every event. */
+static void clear_store(gb_event *ev) { memset(&ev->u.store, 0, offsetof(gb_ev_store, app_ids)); }
 
 static void fill_step(const gb_store_sim *s, const store_player *pl, const burst *b, const step *st,
                       gb_event *ev) {
   switch ((gb_event_type)st->type) {
   case GB_EV_IMPRESSION:
-    memset(&ev->u.store, 0, sizeof ev->u.store);
+    clear_store(ev);
     snprintf(ev->u.store.arm, sizeof ev->u.store.arm, "%s",
              s->cfg.arms ? gb_arms_name(s->cfg.arms, pl->arm) : "");
     ev->u.store.n_app_ids = b->n_slate;
@@ -296,7 +327,7 @@ static void fill_step(const gb_store_sim *s, const store_player *pl, const burst
     ev->u.offer.price = st->value;
     break;
   default:
-    memset(&ev->u.store, 0, sizeof ev->u.store);
+    clear_store(ev);
     ev->u.store.app_id = st->app + 1;
     ev->u.store.minutes = st->type == GB_EV_PLAY_SESSION ? st->value : 0;
     ev->u.store.recommended = st->type == GB_EV_REVIEW && st->flag;
@@ -331,7 +362,7 @@ static void start_session(gb_store_sim *s, uint32_t idx, int64_t t, gb_event *ev
     return;
   }
   fill_header(s, pl, ev, GB_EV_STORE_VISIT, t, id);
-  memset(&ev->u.store, 0, sizeof ev->u.store);
+  clear_store(ev);
   s->arm[pl->arm].visits++;
   pl->b = b;
   if (s->cfg.closed_loop) {
@@ -386,10 +417,7 @@ static inline __attribute__((always_inline)) void prefetch_next_library(const gb
 
 gb_store_sim_status gb_store_sim_next(gb_store_sim *s, int64_t until_ms, gb_event *out) {
   gb_timeq_entry e;
-  while (gb_timeq_peek(s->q, &e)) {
-    if (e.ts > until_ms)
-      return GB_STORE_SIM_NOT_YET;
-    gb_timeq_pop(s->q);
+  while (gb_timeq_pop_due(s->q, until_ms, &e)) {
     prefetch_next_library(s);
     store_player *pl = &s->p[e.index];
     if (pl->state == STATE_IDLE) {
@@ -401,6 +429,8 @@ gb_store_sim_status gb_store_sim_next(gb_store_sim *s, int64_t until_ms, gb_even
       return GB_STORE_SIM_EVENT;
     }
   }
+  if (gb_timeq_size(s->q) > 0)
+    return GB_STORE_SIM_NOT_YET;
   return s->n_waiting > 0 ? GB_STORE_SIM_BLOCKED : GB_STORE_SIM_DONE;
 }
 

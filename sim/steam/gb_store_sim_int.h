@@ -17,6 +17,7 @@
 #include "gb_rhythm.h"
 #include "gb_rng.h"
 #include "gb_timeq.h"
+#include "gb_ziggurat.h"
 
 enum {
   LIB_REFUND_PLAN = 1, /* refund after the first play session if under two hours */
@@ -41,6 +42,9 @@ typedef struct step {
   double value2; /* purchase: discount; offer: offer type index */
 } step;
 
+/* Entries of room after each library packed at the start (plus an eighth of its size). */
+enum { LIBRARY_HEADROOM = 2 };
+
 enum { BURST_STEPS_MAX = 4 + 3 * GB_STORE_SLATE_MAX + 3 * 20 };
 
 typedef struct burst {
@@ -56,6 +60,9 @@ enum { STATE_NEW = 0, STATE_IDLE, STATE_WAITING, STATE_BURST, STATE_GONE };
 /* Two aligned cache lines (the calendar prefetches them when the player's turn comes near): a
  * session reads most of it, and every line less per session is a miss less. The taste's weights
  * are the model's (the same for every player), so only its genres and budget are kept here. */
+/* Affinity classes: bit j set when the app has the player's liked genre j (counted once). */
+enum { AFFINITY_CLASSES = 1 << GB_STORE_TASTE_GENRES };
+
 typedef struct store_player {
   _Alignas(GB_CACHE_LINE) gb_rng rng;
   burst *b;
@@ -83,6 +90,7 @@ struct gb_store_sim {
   gb_store_model m;
   gb_rhythm rhythm;
   gb_retention ret;
+  gb_ziggurat zig; /* the normal and exponential draws' tables */
   const gb_country *countries;
   size_t n_countries;
   uint32_t n_apps;
@@ -98,9 +106,14 @@ struct gb_store_sim {
   lib_entry *lib_arena;
   size_t arena_n;
   uint64_t *owned_bits; /* scratch: one bit per app */
-  double *click_term;   /* per app: gb_store_click_term, computed once */
+  /* alpha of every app for each affinity class (AFFINITY_CLASSES per app, computed once): the
+   * taste's weights are the model's, so which liked genres an app has fixes the affinity. */
+  double *click_prob;
+  double class_affinity[AFFINITY_CLASSES];
+  /* The taste's weights summed, and their running sums (a liked genre drawn by weight). */
+  double taste_total, taste_cum[GB_STORE_TASTE_GENRES];
+  char country_code[64][GB_COUNTRY_MAX + 1]; /* each country's code, NUL-padded */
   double theta[GB_STORE_SLATE_MAX];
-  size_t country_len[64]; /* strlen of each country code (copied into every event) */
   gb_store_arm_stats *arm;
   size_t n_arms;
   uint64_t stray;
@@ -124,8 +137,22 @@ static inline gb_store_taste taste_of(const gb_store_sim *s, const store_player 
   return t;
 }
 
-static inline double lognormal(gb_rng *rng, double median, double sigma) {
-  return median * exp(sigma * gb_rng_normal(rng));
+/* The player's affinity class for an app of these genres: as gb_store_affinity counts them (a
+ * genre liked twice counts once, at its first place). */
+static inline unsigned affinity_class(const store_player *pl, uint32_t genres) {
+  unsigned cls = 0;
+  uint32_t seen = 0;
+  for (int j = 0; j < GB_STORE_TASTE_GENRES; j++) {
+    uint32_t bit = 1u << pl->genre[j];
+    if ((genres & bit) && !(seen & bit))
+      cls |= 1u << j;
+    seen |= bit;
+  }
+  return cls;
+}
+
+static inline double lognormal(const gb_store_sim *s, gb_rng *rng, double median, double sigma) {
+  return median * exp(sigma * gb_ziggurat_normal(&s->zig, rng));
 }
 
 /* Whether the player's library is in the arena (compared as addresses: ordering pointers into
@@ -137,7 +164,7 @@ static inline bool lib_in_arena(const gb_store_sim *s, const store_player *pl) {
 
 /* Hours a player will ever play a game: log-normal around hours_median. */
 static inline double draw_lifetime_hours(const gb_store_sim *s, store_player *pl) {
-  return lognormal(&pl->rng, s->m.hours_median, s->m.hours_sigma);
+  return lognormal(s, &pl->rng, s->m.hours_median, s->m.hours_sigma);
 }
 
 /* Steam reports playtime in tenths of an hour, and the log lists games with some play only. */

@@ -40,20 +40,15 @@ static bool lib_owns(const store_player *pl, uint32_t app) {
 uint32_t gb_store_sim_browse(const gb_store_sim *s, store_player *pl) {
   const gb_store_catalog *c = s->cfg.catalog;
   if (gb_rng_uniform(&pl->rng) < s->m.genre_focus) {
-    double u = gb_rng_uniform(&pl->rng), total = 0;
-    for (int j = 0; j < GB_STORE_TASTE_GENRES; j++)
-      total += s->m.taste_weights[j];
-    double acc = 0;
+    double u = gb_rng_uniform(&pl->rng) * s->taste_total;
     int chosen = GB_STORE_TASTE_GENRES - 1;
-    for (int j = 0; j < GB_STORE_TASTE_GENRES; j++) {
-      acc += s->m.taste_weights[j];
-      if (u * total < acc) {
+    for (int j = 0; j < GB_STORE_TASTE_GENRES; j++)
+      if (u < s->taste_cum[j]) {
         chosen = j;
         break;
       }
-    }
     unsigned g = pl->genre[chosen];
-    if (total > 0 && gb_store_catalog_genre_share(c, g) > 0)
+    if (s->taste_total > 0 && gb_store_catalog_genre_share(c, g) > 0)
       return gb_store_catalog_sample(c, (int)g, gb_rng_uniform(&pl->rng));
   }
   return gb_store_catalog_sample(c, -1, gb_rng_uniform(&pl->rng));
@@ -109,13 +104,12 @@ static void buy(gb_store_sim *s, store_player *pl, burst *b, int64_t *t, uint32_
     GB_FATAL("store simulator: out of memory");
   pl->n_playable++;
   lib_entry *e = &pl->lib[pl->n_lib - 1];
-  gb_store_taste taste = taste_of(s, pl);
-  double aff = gb_store_affinity(&taste, a);
+  double aff = s->class_affinity[affinity_class(pl, a->genres)];
   if (gb_rng_uniform(&pl->rng) < s->m.refund_rate * (1 - aff) * (1 - a->quality))
     e->flags |= LIB_REFUND_PLAN;
   if (gb_rng_uniform(&pl->rng) < s->m.review_rate) {
     e->flags |= LIB_REVIEW_PLAN;
-    double at = lognormal(&pl->rng, s->m.review_hours_median, 0.8);
+    double at = lognormal(s, &pl->rng, s->m.review_hours_median, 0.8);
     e->review_at_h = (float)(at < e->lifetime_h ? at : e->lifetime_h);
   }
 }
@@ -126,8 +120,8 @@ static void look_at(gb_store_sim *s, store_player *pl, burst *b, int64_t *t, uin
                     int place) {
   const gb_store_app *a = gb_store_catalog_app(s->cfg.catalog, app);
   double look = place >= 0 ? s->theta[place] : 1.0;
-  gb_store_taste taste = taste_of(s, pl);
-  double alpha = gb_store_click_prob_with(&s->m, gb_store_affinity(&taste, a), s->click_term[app]);
+  unsigned cls = affinity_class(pl, a->genres);
+  double alpha = s->click_prob[(size_t)app * AFFINITY_CLASSES + cls];
   if (gb_rng_uniform(&pl->rng) >= look * alpha)
     return;
   *t += think_ms(pl);
@@ -140,7 +134,9 @@ static void look_at(gb_store_sim *s, store_player *pl, burst *b, int64_t *t, uin
   if (lib_owns(pl, app))
     return;
   double discount = gb_store_discount(&s->m, s->cfg.seed, app, *t);
-  if (gb_rng_uniform(&pl->rng) < gb_store_buy_prob(&s->m, &taste, a, discount)) {
+  double beta =
+      gb_store_buy_prob_with(&s->m, s->class_affinity[cls], a, discount, pl->budget_cents);
+  if (gb_rng_uniform(&pl->rng) < beta) {
     buy(s, pl, b, t, app, discount, place >= 0);
   } else if (gb_rng_uniform(&pl->rng) < s->m.wishlist_rate) {
     *t += think_ms(pl);
@@ -218,7 +214,7 @@ bool gb_store_sim_plan_play(gb_store_sim *s, store_player *pl, burst *b, int64_t
   }
   lib_entry *e = &pl->lib[k];
   double left_min = (e->lifetime_h - e->played_h) * 60.0;
-  double minutes = ceil(lognormal(&pl->rng, 40, 1.0));
+  double minutes = ceil(lognormal(s, &pl->rng, 40, 1.0));
   if (minutes > left_min)
     minutes = ceil(left_min);
   if (minutes < 1)
@@ -239,8 +235,7 @@ bool gb_store_sim_plan_play(gb_store_sim *s, store_player *pl, burst *b, int64_t
   }
   if ((e->flags & LIB_REVIEW_PLAN) && e->played_h >= e->review_at_h) {
     const gb_store_app *a = gb_store_catalog_app(s->cfg.catalog, e->app);
-    gb_store_taste taste = taste_of(s, pl);
-    double aff = gb_store_affinity(&taste, a);
+    double aff = s->class_affinity[affinity_class(pl, a->genres)];
     double p_up = 1.0 / (1.0 + exp(-(2.0 * aff + 4.0 * (a->quality - 0.5) + 0.5)));
     st = add_step(b, end + 60000, GB_EV_REVIEW, e->app);
     st->flag = gb_rng_uniform(&pl->rng) < p_up;
