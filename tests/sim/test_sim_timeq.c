@@ -259,3 +259,49 @@ Test(timeq, a_window_out_of_range_is_refused) {
   cr_assert_eq(gb_timeq_new(16, 0, GB_TIMEQ_BUCKET_MS_MAX + 1, NULL, 0, 0, &q, &err), -1);
   cr_assert_null(q);
 }
+
+/* gb_timeq_pop_due, the store simulator's loop: the first entry comes out only when it is due
+ * (until >= its ts); otherwise false and nothing taken. Against the reference, with players
+ * pushed back at later times as they are popped. */
+Test(timeq, pop_due_takes_only_what_is_due) {
+  const int64_t start = 1767614400000LL;
+  gb_timeq *q = new_queue_of(CAP, start, 37000);
+  ref *r = calloc(1, sizeof *r);
+  gb_rng rng;
+  gb_rng_seed(&rng, 11, 1);
+  for (uint32_t i = 0; i < 500; i++) {
+    int64_t ts = draw_ts(&rng, start);
+    gb_timeq_push(q, ts, i);
+    r->e[r->n++] = (gb_timeq_entry){ts, i};
+  }
+  int64_t until = start;
+  unsigned refused = 0, taken = 0;
+  while (r->n > 0) {
+    size_t m = ref_min(r);
+    gb_timeq_entry e;
+    bool due = gb_timeq_pop_due(q, until, &e);
+    cr_assert_eq(due, r->e[m].ts <= until, "until %lld, first %lld", (long long)until,
+                 (long long)r->e[m].ts);
+    if (!due) { /* the caller's clock moves on */
+      refused++;
+      until += (int64_t)gb_rng_below(&rng, 20000);
+      continue;
+    }
+    taken++;
+    cr_assert_eq(e.ts, r->e[m].ts);
+    cr_assert_eq(e.index, r->e[m].index);
+    cr_assert_eq(gb_timeq_size(q), r->n - 1);
+    if (taken < 3000) { /* back later, or gone */
+      int64_t ts = draw_ts(&rng, e.ts);
+      gb_timeq_push(q, ts, e.index);
+      r->e[m].ts = ts;
+    } else {
+      r->e[m] = r->e[--r->n];
+    }
+  }
+  gb_timeq_entry e;
+  cr_assert(!gb_timeq_pop_due(q, INT64_MAX, &e), "empty");
+  cr_expect_gt(refused, 100u, "the clock was behind the first entry often enough to test it");
+  gb_timeq_free(q);
+  free(r);
+}
