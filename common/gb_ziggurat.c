@@ -1,6 +1,7 @@
 #include "gb_ziggurat.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 /* Where the tail starts for 256 layers (Marsaglia and Tsang's r; the layers' common area v
  * follows from it below, so that the recurrence closes at x[256] = 0 to ~1e-13). */
@@ -34,9 +35,6 @@ void gb_ziggurat_init(gb_ziggurat *z) {
        r * exponential_f(r) + exponential_f(r));
 }
 
-/* 53 random bits as a double in [0, 1). */
-static double unit_of(uint64_t bits) { return (double)(bits >> 11) * 0x1.0p-53; }
-
 /* Uniform in (0, 1]: the argument of a log. */
 static double open_unit(gb_rng *rng) { return 1.0 - gb_rng_uniform(rng); }
 
@@ -50,38 +48,39 @@ static double normal_tail(gb_rng *rng) {
   }
 }
 
-double gb_ziggurat_normal(const gb_ziggurat *z, gb_rng *rng) {
+/* Whether a point drawn in layer i's wedge (outside its inner part) falls under the curve f. */
+static bool under_curve(const gb_ziggurat_table *t, unsigned i, double x, double (*f)(double),
+                        gb_rng *rng) {
+  return t->f[i] + gb_rng_uniform(rng) * (t->f[i + 1] - t->f[i]) < f(x);
+}
+
+double gb_ziggurat_normal_rest_(const gb_ziggurat *z, gb_rng *rng, uint64_t bits) {
   const gb_ziggurat_table *t = &z->normal;
-  for (;;) {
-    /* bits 0-7 the layer, bit 8 the sign, bits 11-63 the abscissa: independent of each other */
-    uint64_t bits = gb_rng_next(rng);
+  for (;;) { /* bits: a draw whose abscissa fell outside its layer's inner part */
     unsigned i = (unsigned)(bits & 0xff);
-    double x = unit_of(bits) * t->x[i];
-    double sign = (bits & 0x100) ? -1.0 : 1.0;
-    if (x < t->x[i + 1]) /* inside the layer's part that lies wholly under the curve */
+    double x = gb_ziggurat_abscissa_(t, bits), sign = (bits & 0x100) ? -1.0 : 1.0;
+    if (x < t->x[i + 1])
       return sign * x;
     if (i == 0)
       return sign * normal_tail(rng);
-    /* the wedge: a height drawn in the layer, under the curve or not */
-    if (t->f[i] + gb_rng_uniform(rng) * (t->f[i + 1] - t->f[i]) < normal_f(x))
+    if (under_curve(t, i, x, normal_f, rng))
       return sign * x;
+    bits = gb_rng_next(rng);
   }
 }
 
-double gb_ziggurat_exponential(const gb_ziggurat *z, gb_rng *rng) {
+double gb_ziggurat_exponential_rest_(const gb_ziggurat *z, gb_rng *rng, uint64_t bits) {
   const gb_ziggurat_table *t = &z->exponential;
   double shift = 0; /* the tail of an exponential is r plus another exponential */
   for (;;) {
-    uint64_t bits = gb_rng_next(rng);
     unsigned i = (unsigned)(bits & 0xff);
-    double x = unit_of(bits) * t->x[i];
+    double x = gb_ziggurat_abscissa_(t, bits);
     if (x < t->x[i + 1])
       return shift + x;
-    if (i == 0) {
+    if (i == 0)
       shift += EXPONENTIAL_R;
-      continue;
-    }
-    if (t->f[i] + gb_rng_uniform(rng) * (t->f[i + 1] - t->f[i]) < exponential_f(x))
+    else if (under_curve(t, i, x, exponential_f, rng))
       return shift + x;
+    bits = gb_rng_next(rng);
   }
 }

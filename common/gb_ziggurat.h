@@ -34,10 +34,32 @@ typedef struct gb_ziggurat {
 /* Fills both tables (a few hundred exp/log calls). */
 void gb_ziggurat_init(gb_ziggurat *z);
 
-/* A standard normal variate: mean 0, standard deviation 1. */
-double gb_ziggurat_normal(const gb_ziggurat *z, gb_rng *rng);
+/* The draws' rare steps (a wedge or the tail), given the 64 random bits drawn first: not for
+ * callers; the inline draws below take the common step themselves. */
+double gb_ziggurat_normal_rest_(const gb_ziggurat *z, gb_rng *rng, uint64_t bits);
+double gb_ziggurat_exponential_rest_(const gb_ziggurat *z, gb_rng *rng, uint64_t bits);
+
+/* The layer (bits 0-7) and the abscissa (bits 11-63) of one draw: independent bits. */
+static inline double gb_ziggurat_abscissa_(const gb_ziggurat_table *t, uint64_t bits) {
+  return (double)(bits >> 11) * 0x1.0p-53 * t->x[bits & 0xff];
+}
+
+/* A standard normal variate: mean 0, standard deviation 1 (bit 8 of the draw is the sign). */
+static inline double gb_ziggurat_normal(const gb_ziggurat *z, gb_rng *rng) {
+  uint64_t bits = gb_rng_next(rng);
+  double x = gb_ziggurat_abscissa_(&z->normal, bits);
+  if (x < z->normal.x[(bits & 0xff) + 1]) /* inside the layer's part wholly under the curve */
+    return (bits & 0x100) ? -x : x;
+  return gb_ziggurat_normal_rest_(z, rng, bits);
+}
 
 /* An exponential variate of mean 1 (multiply by the mean you need). */
-double gb_ziggurat_exponential(const gb_ziggurat *z, gb_rng *rng);
+static inline double gb_ziggurat_exponential(const gb_ziggurat *z, gb_rng *rng) {
+  uint64_t bits = gb_rng_next(rng);
+  double x = gb_ziggurat_abscissa_(&z->exponential, bits);
+  if (x < z->exponential.x[(bits & 0xff) + 1])
+    return x;
+  return gb_ziggurat_exponential_rest_(z, rng, bits);
+}
 
 #endif

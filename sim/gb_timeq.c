@@ -285,7 +285,9 @@ static void take_bucket(gb_timeq *q, size_t slot) {
   b->n = 0;
 }
 
-static bool window_empty(const gb_timeq *q) { return q->cur_at == q->cur_n && q->near_n == 0; }
+static inline bool window_empty(const gb_timeq *q) {
+  return q->cur_at == q->cur_n && q->near_n == 0;
+}
 
 /* Looks ahead to the next occupied buckets (the ring must hold entries): the items of the next
  * one are prefetched, and the first chunk of the one after it, so that reading that chunk's keys
@@ -346,7 +348,7 @@ static inline gb_timeq_entry cur_entry(const gb_timeq *q) {
 }
 
 /* The first entry (the window must hold one), and whether it is the sorted array's. */
-static gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
+static inline __attribute__((always_inline)) gb_timeq_entry first(const gb_timeq *q, bool *in_cur) {
   if (q->cur_at < q->cur_n) {
     gb_timeq_entry c = cur_entry(q);
     if (q->near_n == 0 || less(c, q->near[0])) {
@@ -448,7 +450,8 @@ bool gb_timeq_peek_window(const gb_timeq *q, gb_timeq_entry *out) {
 }
 
 bool gb_timeq_pop_due(gb_timeq *q, int64_t until, gb_timeq_entry *out) {
-  advance(q);
+  if (window_empty(q)) /* not a call per pop: most pops find the window holding entries */
+    advance(q);
   if (window_empty(q))
     return false;
   bool in_cur;
