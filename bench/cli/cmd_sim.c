@@ -17,7 +17,8 @@ static const char details[] =
     "JSON lines, one event per line, in (sim time, player, sequence) order. The same workload\n"
     "and seed give the same bytes whatever sim.threads (the threads' streams are merged in\n"
     "that order). Harness stamps (t_intended_ns, t_sent_ns) are left out so the stream is\n"
-    "reproducible.\n\n"
+    "reproducible. The card platform's only: a workload with sim.platform store or mixed is\n"
+    "refused (exit 2); the store runs with `gamebench run`.\n\n"
     "--realism prints the realism report: retention (D1 also of the players who played a\n"
     "round), new players' rounds in their first 14 days, session lengths, rounds per session\n"
     "and sessions without a round, daily rhythm, game shares, coin flow and balances, each\n"
@@ -305,6 +306,16 @@ int gb_cmd_sim(int argc, char **argv) {
   gb_workload *w = NULL;
   if (gb_workload_load(res.positional[0], sets.items, sets.n, &w, &err) != 0)
     return gb_opts_fail(&err);
+  if (w->sim.platforms != GB_PLATFORMS_CARD) { /* rather than a card stream for a store */
+    gb_err_set(&err, GB_ERR_INPUT,
+               "gamebench sim: %s: sim.platform %s: the open-loop stream and realism report "
+               "are the card platform's only so far; run the store with `gamebench run` "
+               "(store_arms.csv, store_realism.csv; in process or through Kafka) or measure its "
+               "simulator with `gamebench bench sim --platform store`",
+               res.positional[0], w->sim.platforms == GB_PLATFORMS_STORE ? "store" : "mixed");
+    gb_workload_free(w);
+    return gb_opts_fail(&err);
+  }
   int rc = run_sim(w, out, realism, &err);
   gb_workload_free(w);
   return rc == 0 ? 0 : gb_opts_fail(&err);

@@ -140,6 +140,20 @@ Test(sim_cli, bad_input_exits_2_naming_the_key) {
   cr_expect(strstr(p.err, "cannot create"), "%s", p.err);
   gbt_proc_free(&p);
   free(missing);
+  /* a store workload: refused, nothing written (it used to write a card stream) */
+  char *store = gbt_path(tmp, "store.jsonl");
+  p = gbt_gamebench("sim workloads/steam.yaml --out '%s'", store);
+  cr_expect_eq(p.status, 2);
+  cr_expect(strstr(p.err, "sim.platform store") && strstr(p.err, "card platform's only"), "%s",
+            p.err);
+  gbt_proc_free(&p);
+  struct stat st;
+  cr_expect_neq(stat(store, &st), 0, "no file written");
+  free(store);
+  p = gbt_gamebench("sim workloads/mixed.yaml --realism");
+  cr_expect_eq(p.status, 2);
+  cr_expect(strstr(p.err, "sim.platform mixed"), "%s", p.err);
+  gbt_proc_free(&p);
 }
 
 Test(sim_cli, bench_sim_reports_rates_and_verdicts) {
