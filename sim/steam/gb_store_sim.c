@@ -125,20 +125,24 @@ static int init_player(gb_store_sim *s, size_t mine) {
 
 /* ---- Creation ---------------------------------------------------------------------------- */
 
-/* The affinity of each class, summed in the order gb_store_affinity sums it (the same double),
- * and alpha of every app for each. */
-static void tabulate_clicks(gb_store_sim *s) {
+/* The taste's weights summed, and their running sums: what a walk over them would add up. */
+static void sum_taste_weights(gb_store_sim *s) {
   for (int j = 0; j < GB_STORE_TASTE_GENRES; j++) {
     s->taste_total += s->m.taste_weights[j];
-    s->taste_cum[j] = s->taste_total; /* the same sums as a walk over the weights */
+    s->taste_cum[j] = s->taste_total;
   }
-  for (unsigned cls = 0; cls < AFFINITY_CLASSES; cls++) {
-    double aff = 0;
-    for (int j = 0; j < GB_STORE_TASTE_GENRES; j++)
-      if (cls & (1u << j))
-        aff += s->m.taste_weights[j];
-    s->class_affinity[cls] = aff > 1 ? 1 : aff;
+}
+
+/* The affinity of each class — the model's gb_store_affinity of a taste with distinct genres
+ * 0, 1, 2 for an app with the class's genres — and alpha of every app for each. */
+static void tabulate_clicks(gb_store_sim *s) {
+  gb_store_taste distinct = {0};
+  for (int j = 0; j < GB_STORE_TASTE_GENRES; j++) {
+    distinct.genre[j] = (uint8_t)j;
+    distinct.weight[j] = s->m.taste_weights[j];
   }
+  for (unsigned cls = 0; cls < AFFINITY_CLASSES; cls++)
+    s->class_affinity[cls] = gb_store_affinity(&distinct, &(gb_store_app){.genres = cls});
   for (uint32_t a = 0; a < s->n_apps; a++) {
     double term = gb_store_click_term(&s->m, gb_store_catalog_app(s->cfg.catalog, a), s->n_apps);
     for (unsigned cls = 0; cls < AFFINITY_CLASSES; cls++)
@@ -227,6 +231,7 @@ int gb_store_sim_new(const gb_store_sim_config *cfg, gb_store_sim **out, gb_err 
   }
   if (gb_store_outcomes_new(cfg->catalog, s->n_arms, &s->outcomes, err) != 0)
     goto fail;
+  sum_taste_weights(s);
   tabulate_clicks(s);
   for (unsigned i = 0; i < GB_STORE_SLATE_MAX; i++)
     s->theta[i] = gb_store_position_weight(&s->m, i);

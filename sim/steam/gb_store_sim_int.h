@@ -151,6 +151,12 @@ static inline unsigned affinity_class(const store_player *pl, uint32_t genres) {
   return cls;
 }
 
+/* The player's affinity to app a (gb_store_affinity's value, through the class). */
+static inline double affinity_of(const gb_store_sim *s, const store_player *pl,
+                                 const gb_store_app *a) {
+  return s->class_affinity[affinity_class(pl, a->genres)];
+}
+
 static inline double lognormal(const gb_store_sim *s, gb_rng *rng, double median, double sigma) {
   return median * exp(sigma * gb_ziggurat_normal(&s->zig, rng));
 }

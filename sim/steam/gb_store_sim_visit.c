@@ -104,7 +104,7 @@ static void buy(gb_store_sim *s, store_player *pl, burst *b, int64_t *t, uint32_
     GB_FATAL("store simulator: out of memory");
   pl->n_playable++;
   lib_entry *e = &pl->lib[pl->n_lib - 1];
-  double aff = s->class_affinity[affinity_class(pl, a->genres)];
+  double aff = affinity_of(s, pl, a);
   if (gb_rng_uniform(&pl->rng) < s->m.refund_rate * (1 - aff) * (1 - a->quality))
     e->flags |= LIB_REFUND_PLAN;
   if (gb_rng_uniform(&pl->rng) < s->m.review_rate) {
@@ -235,7 +235,7 @@ bool gb_store_sim_plan_play(gb_store_sim *s, store_player *pl, burst *b, int64_t
   }
   if ((e->flags & LIB_REVIEW_PLAN) && e->played_h >= e->review_at_h) {
     const gb_store_app *a = gb_store_catalog_app(s->cfg.catalog, e->app);
-    double aff = s->class_affinity[affinity_class(pl, a->genres)];
+    double aff = affinity_of(s, pl, a);
     double p_up = 1.0 / (1.0 + exp(-(2.0 * aff + 4.0 * (a->quality - 0.5) + 0.5)));
     st = add_step(b, end + 60000, GB_EV_REVIEW, e->app);
     st->flag = gb_rng_uniform(&pl->rng) < p_up;
